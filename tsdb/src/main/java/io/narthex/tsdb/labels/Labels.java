@@ -23,7 +23,8 @@ public final class Labels implements Comparable<Labels> {
 
   private final String[] pairs;
   private long hash;
-  private boolean hashed;
+  // Volatile so a thread that sees hashed also sees hash: label sets are shared across appending threads.
+  private volatile boolean hashed;
 
   private Labels(String[] pairs) {
     this.pairs = pairs;

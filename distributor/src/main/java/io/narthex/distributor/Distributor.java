@@ -1,0 +1,147 @@
+package io.narthex.distributor;
+
+import com.dynatrace.hash4j.hashing.Hashing;
+import io.narthex.ingester.client.IngesterClient;
+import io.narthex.proto.ingester.PushRequest;
+import io.narthex.proto.ingester.PushResponse;
+import io.narthex.proto.ingester.SampleError;
+import io.narthex.proto.prompb.Label;
+import io.narthex.proto.prompb.TimeSeries;
+import io.narthex.proto.prompb.WriteRequest;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Validates a tenant's write request, shards its series over the ingesters by a hash of tenant and label set, and
+ * pushes each shard's part in parallel. Valid series are stored even when others in the same request fail.
+ */
+public final class Distributor {
+  private final List<IngesterClient> shards;
+  private final SeriesValidator validator;
+
+  /**
+   * @param shards one client per shard; a series always goes to the same shard while the list is unchanged
+   */
+  public Distributor(List<IngesterClient> shards, ValidationLimits limits) {
+    if (shards.isEmpty()) {
+      throw new IllegalArgumentException("the distributor needs at least one ingester");
+    }
+    this.shards = List.copyOf(shards);
+    this.validator = new SeriesValidator(limits);
+  }
+
+  /**
+   * Pushes a request.
+   *
+   * @return what was accepted and, for client faults, the reasons (then the caller answers 400)
+   * @throws IngesterUnavailableException when a shard failed: a server fault, the sender should retry
+   */
+  public PushResult push(String tenant, WriteRequest request) {
+    int shardCount = shards.size();
+    PushRequest.Builder[] perShard = new PushRequest.Builder[shardCount];
+    // For each shard, the request's series index of each series sent, to name rejected series.
+    List<List<TimeSeries>> sentSeries = new ArrayList<>(shardCount);
+    for (int i = 0; i < shardCount; i++) {
+      perShard[i] = PushRequest.newBuilder().setTenant(tenant);
+      sentSeries.add(new ArrayList<>());
+    }
+    List<String> errors = new ArrayList<>();
+    long receivedSamples = 0;
+    for (TimeSeries original : request.getTimeseriesList()) {
+      receivedSamples += original.getSamplesCount();
+      TimeSeries series = SeriesValidator.dropEmptyLabelValues(original);
+      String error = validator.validate(series);
+      if (error == null && series.getHistogramsCount() > 0) {
+        error = ValidationError.NATIVE_HISTOGRAM_UNSUPPORTED.format(
+            "received %d native histogram samples, which are not supported yet, series: '%s'",
+            series.getHistogramsCount(), SeriesValidator.describe(series.getLabelsList()));
+      }
+      if (error != null) {
+        errors.add(error);
+        continue;
+      }
+      if (series.getSamplesCount() == 0) {
+        continue;
+      }
+      int shard = shardOf(tenant, series.getLabelsList(), shardCount);
+      perShard[shard].addTimeseries(series.getExemplarsCount() == 0 ? series : series.toBuilder().clearExemplars().build());
+      sentSeries.get(shard).add(series);
+    }
+    DistributorMetrics.RECEIVED_SAMPLES.labelValues(tenant).inc(receivedSamples);
+    DistributorMetrics.RECEIVED_METADATA.labelValues(tenant).inc(request.getMetadataCount());
+
+    List<CompletableFuture<PushResponse>> futures = new ArrayList<>(shardCount);
+    for (int i = 0; i < shardCount; i++) {
+      futures.add(perShard[i].getTimeseriesCount() == 0
+          ? CompletableFuture.completedFuture(PushResponse.getDefaultInstance())
+          : shards.get(i).push(perShard[i].build()));
+    }
+    long accepted = 0;
+    IngesterUnavailableException unavailable = null;
+    for (int i = 0; i < shardCount; i++) {
+      PushResponse response;
+      try {
+        response = futures.get(i).join();
+      } catch (CompletionException e) {
+        unavailable = new IngesterUnavailableException(
+            "failed pushing to ingester " + shards.get(i).address() + ": " + e.getCause().getMessage(), e.getCause());
+        continue;
+      }
+      accepted += response.getAcceptedSamples();
+      for (SampleError sampleError : response.getErrorsList()) {
+        errors.add(describe(sampleError, sentSeries.get(i).get(sampleError.getSeriesIndex())));
+      }
+    }
+    if (unavailable != null) {
+      throw unavailable;
+    }
+    return new PushResult(accepted, errors);
+  }
+
+  static int shardOf(String tenant, List<Label> labels, int shardCount) {
+    if (shardCount == 1) {
+      return 0;
+    }
+    var stream = Hashing.xxh3_64().hashStream().putString(tenant);
+    for (Label label : labels) {
+      stream.putString(label.getName()).putString(label.getValue());
+    }
+    return (int) Long.remainderUnsigned(stream.getAsLong(), shardCount);
+  }
+
+  private static String describe(SampleError error, TimeSeries series) {
+    String timestamp = DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochMilli(error.getTimestampMs()));
+    String seriesText = SeriesValidator.describe(series.getLabelsList());
+    String more = error.getRejectedSamples() > 1
+        ? " (and " + (error.getRejectedSamples() - 1) + " more samples of this series rejected for the same reason)"
+        : "";
+    return switch (error.getReason()) {
+      case OUT_OF_ORDER -> "the sample has been rejected because another sample with a more recent timestamp has"
+          + " already been ingested and out-of-order samples are not allowed ("
+          + ValidationError.SAMPLE_OUT_OF_ORDER.id() + "). The affected sample has timestamp " + timestamp
+          + " and is from series " + seriesText + more;
+      case DUPLICATE_TIMESTAMP -> "the sample has been rejected because another sample with the same timestamp, but a"
+          + " different value, has already been ingested (" + ValidationError.SAMPLE_DUPLICATE_TIMESTAMP.id()
+          + "). The affected sample has timestamp " + timestamp + " and is from series " + seriesText + more;
+      default -> "the sample has been rejected for an unknown reason, timestamp " + timestamp + ", series "
+          + seriesText + more;
+    };
+  }
+
+  /**
+   * @param acceptedSamples samples stored
+   * @param errors client-fault reasons, one per rejected series; empty when everything was accepted
+   */
+  public record PushResult(long acceptedSamples, List<String> errors) {}
+
+  /** A shard could not take its part of the request: a server fault. */
+  public static final class IngesterUnavailableException extends RuntimeException {
+    IngesterUnavailableException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

@@ -1,0 +1,24 @@
+package io.narthex.distributor;
+
+import io.prometheus.metrics.core.metrics.Counter;
+
+/** The distributor's own metrics, registered once per process in the default registry. */
+final class DistributorMetrics {
+  static final Counter RECEIVED_SAMPLES = Counter.builder()
+      .name("narthex_distributor_received_samples_total")
+      .help("Samples received in write requests, before validation, per tenant.")
+      .labelNames("user")
+      .register();
+  static final Counter RECEIVED_METADATA = Counter.builder()
+      .name("narthex_distributor_received_metadata_total")
+      .help("Metric metadata entries received in write requests, per tenant.")
+      .labelNames("user")
+      .register();
+  static final Counter REJECTED_REQUESTS = Counter.builder()
+      .name("narthex_distributor_rejected_requests_total")
+      .help("Write requests answered with a 4xx, by reason.")
+      .labelNames("reason")
+      .register();
+
+  private DistributorMetrics() {}
+}

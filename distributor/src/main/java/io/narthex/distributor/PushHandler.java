@@ -1,0 +1,129 @@
+package io.narthex.distributor;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.linecorp.armeria.common.AggregatedHttpRequest;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import io.airlift.compress.MalformedInputException;
+import io.airlift.compress.snappy.SnappyDecompressor;
+import io.narthex.ingester.client.Tenant;
+import io.narthex.proto.prompb.WriteRequest;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /api/v1/push}: Prometheus remote-write 1.0, a snappy block-compressed {@code WriteRequest}.
+ *
+ * <p>Answers 200 when everything was stored; 400 naming each rejected series when some were not (the rest are
+ * stored); 400 for a body that is not snappy or protobuf; 401 without a valid tenant; 413 over
+ * {@code -distributor.max-recv-msg-size}; 415 for remote-write 2.0; 5xx only for server faults, which Prometheus
+ * retries.
+ */
+public final class PushHandler implements HttpService {
+  private static final Logger log = LoggerFactory.getLogger(PushHandler.class);
+  private static final int MAX_ERRORS_REPORTED = 10;
+
+  private final Distributor distributor;
+  private final boolean multitenancyEnabled;
+  private final int maxRecvMsgSizeBytes;
+
+  /**
+   * @param maxRecvMsgSizeBytes largest body accepted, compressed or uncompressed
+   */
+  public PushHandler(Distributor distributor, boolean multitenancyEnabled, int maxRecvMsgSizeBytes) {
+    this.distributor = distributor;
+    this.multitenancyEnabled = multitenancyEnabled;
+    this.maxRecvMsgSizeBytes = maxRecvMsgSizeBytes;
+  }
+
+  @Override
+  public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
+    return HttpResponse.of(req.aggregate().thenApplyAsync(this::handle, ctx.blockingTaskExecutor()));
+  }
+
+  HttpResponse handle(AggregatedHttpRequest req) {
+    String tenant;
+    try {
+      tenant = Tenant.resolve(req.headers().get(Tenant.HEADER), multitenancyEnabled);
+    } catch (Tenant.InvalidTenantException e) {
+      return reject(HttpStatus.UNAUTHORIZED, "tenant", e.getMessage());
+    }
+    MediaType contentType = req.contentType();
+    if (contentType != null && contentType.parameters().containsKey("proto")
+        && !contentType.parameters().get("proto").contains("prometheus.WriteRequest")) {
+      return reject(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_protocol",
+          "unsupported remote-write protocol message " + contentType.parameters().get("proto")
+              + ": only prometheus.WriteRequest (remote-write 1.0) is supported");
+    }
+    byte[] compressed = req.content().array();
+    if (compressed.length > maxRecvMsgSizeBytes) {
+      return tooLarge(compressed.length);
+    }
+    byte[] body;
+    try {
+      int length = SnappyDecompressor.getUncompressedLength(compressed, 0);
+      if (length > maxRecvMsgSizeBytes) {
+        return tooLarge(length);
+      }
+      body = new byte[length];
+      int written = new SnappyDecompressor().decompress(compressed, 0, compressed.length, body, 0, length);
+      if (written != length) {
+        throw new MalformedInputException(0, "decompressed " + written + " bytes, header said " + length);
+      }
+    } catch (MalformedInputException | IllegalArgumentException | IndexOutOfBoundsException e) {
+      return reject(HttpStatus.BAD_REQUEST, "snappy",
+          "the request body is not valid snappy-compressed data: " + e.getMessage());
+    }
+    WriteRequest request;
+    try {
+      request = WriteRequest.parseFrom(body);
+    } catch (InvalidProtocolBufferException e) {
+      return reject(HttpStatus.BAD_REQUEST, "protobuf",
+          "the request body is not a valid protobuf WriteRequest: " + e.getMessage());
+    }
+    Distributor.PushResult result;
+    try {
+      result = distributor.push(tenant, request);
+    } catch (Distributor.IngesterUnavailableException e) {
+      log.warn("push failed tenant={} err=\"{}\"", tenant, e.getMessage());
+      return HttpResponse.of(HttpStatus.INTERNAL_SERVER_ERROR, MediaType.PLAIN_TEXT_UTF_8, e.getMessage());
+    }
+    if (result.errors().isEmpty()) {
+      return HttpResponse.of(HttpStatus.OK);
+    }
+    return reject(HttpStatus.BAD_REQUEST, "validation", summarize(result.errors()));
+  }
+
+  private static String summarize(List<String> errors) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < errors.size() && i < MAX_ERRORS_REPORTED; i++) {
+      sb.append(errors.get(i)).append('\n');
+    }
+    if (errors.size() > MAX_ERRORS_REPORTED) {
+      sb.append("and ").append(errors.size() - MAX_ERRORS_REPORTED).append(" more rejected series\n");
+    }
+    return sb.toString();
+  }
+
+  private HttpResponse tooLarge(int sizeBytes) {
+    return reject(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "size", ValidationError.MAX_WRITE_MESSAGE_SIZE.format(
+        "the incoming push request has been rejected because its message size of %d bytes is larger than the allowed"
+            + " limit of %d bytes", sizeBytes, maxRecvMsgSizeBytes)
+        + ". To adjust the related limit, configure -distributor.max-recv-msg-size.");
+  }
+
+  private static HttpResponse reject(HttpStatus status, String reason, String message) {
+    DistributorMetrics.REJECTED_REQUESTS.labelValues(reason).inc();
+    return HttpResponse.builder()
+        .status(status)
+        .content(MediaType.PLAIN_TEXT_UTF_8, message.endsWith("\n") ? message : message + "\n")
+        .header(HttpHeaderNames.CACHE_CONTROL, "no-store")
+        .build();
+  }
+}

@@ -1,0 +1,155 @@
+package io.narthex.distributor;
+
+import io.narthex.proto.prompb.Label;
+import io.narthex.proto.prompb.TimeSeries;
+import io.narthex.tsdb.labels.Labels;
+import java.util.List;
+
+/**
+ * Checks one series' label set as Mimir's distributor does: a valid metric name, valid and unique label names in
+ * sorted order, and lengths within {@link ValidationLimits}. Empty label values are dropped, as Prometheus treats
+ * them as absent. Names follow Prometheus's legacy charset: metric names {@code [a-zA-Z_:][a-zA-Z0-9_:]*}, label
+ * names {@code [a-zA-Z_][a-zA-Z0-9_]*}.
+ */
+final class SeriesValidator {
+  private final ValidationLimits limits;
+
+  SeriesValidator(ValidationLimits limits) {
+    this.limits = limits;
+  }
+
+  /** The series with empty label values dropped, or the same object when none were. */
+  static TimeSeries dropEmptyLabelValues(TimeSeries series) {
+    boolean anyEmpty = false;
+    for (int i = 0; i < series.getLabelsCount(); i++) {
+      if (series.getLabels(i).getValue().isEmpty()) {
+        anyEmpty = true;
+        break;
+      }
+    }
+    if (!anyEmpty) {
+      return series;
+    }
+    TimeSeries.Builder builder = series.toBuilder().clearLabels();
+    for (Label label : series.getLabelsList()) {
+      if (!label.getValue().isEmpty()) {
+        builder.addLabels(label);
+      }
+    }
+    return builder.build();
+  }
+
+  /** A message with a stable error id when the label set is invalid, or null when it is valid. */
+  String validate(TimeSeries series) {
+    List<Label> labels = series.getLabelsList();
+    String metricName = null;
+    for (Label label : labels) {
+      if (label.getName().equals(Labels.METRIC_NAME)) {
+        metricName = label.getValue();
+        break;
+      }
+    }
+    if (metricName == null || metricName.isEmpty()) {
+      return ValidationError.MISSING_METRIC_NAME.format(
+          "received a series without metric name, series: '%s'", describe(labels));
+    }
+    if (!isValidMetricName(metricName)) {
+      return ValidationError.INVALID_METRIC_NAME.format(
+          "received a series with invalid metric name: '%s'", truncate(metricName));
+    }
+    if (labels.size() > limits.maxLabelNamesPerSeries()) {
+      return ValidationError.MAX_LABEL_NAMES_PER_SERIES.format(
+          "received a series whose number of labels exceeds the limit (actual: %d, limit: %d) series: '%s'",
+          labels.size(), limits.maxLabelNamesPerSeries(), describe(labels));
+    }
+    String previousName = null;
+    for (Label label : labels) {
+      String name = label.getName();
+      if (!name.equals(Labels.METRIC_NAME) && !isValidLabelName(name)) {
+        return ValidationError.INVALID_LABEL.format(
+            "received a series with an invalid label: '%s' series: '%s'", truncate(name), describe(labels));
+      }
+      if (name.length() > limits.maxLabelNameLength()) {
+        return ValidationError.LABEL_NAME_TOO_LONG.format(
+            "received a series whose label name length exceeds the limit, label: '%s' series: '%s'",
+            truncate(name), describe(labels));
+      }
+      if (label.getValue().length() > limits.maxLabelValueLength()) {
+        return ValidationError.LABEL_VALUE_TOO_LONG.format(
+            "received a series whose label value length exceeds the limit, value: '%s' (truncated) label name: '%s'"
+                + " series: '%s'",
+            truncate(label.getValue()), name, describe(labels));
+      }
+      if (previousName != null) {
+        int cmp = previousName.compareTo(name);
+        if (cmp == 0) {
+          return ValidationError.DUPLICATE_LABEL_NAMES.format(
+              "received a series with duplicate label name, label: '%s' series: '%s'", name, describe(labels));
+        }
+        if (cmp > 0) {
+          return ValidationError.LABELS_NOT_SORTED.format(
+              "received a series where the label names are not sorted, label: '%s' comes after '%s' series: '%s'",
+              name, previousName, describe(labels));
+        }
+      }
+      previousName = name;
+    }
+    return null;
+  }
+
+  static boolean isValidMetricName(String name) {
+    if (name.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':'
+          || (i > 0 && c >= '0' && c <= '9');
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static boolean isValidLabelName(String name) {
+    if (name.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The series as Prometheus prints it, {@code name{a="1", b="2"}}, cut at 200 characters. */
+  static String describe(List<Label> labels) {
+    StringBuilder sb = new StringBuilder();
+    for (Label label : labels) {
+      if (label.getName().equals(Labels.METRIC_NAME)) {
+        sb.append(label.getValue());
+      }
+    }
+    sb.append('{');
+    boolean first = true;
+    for (Label label : labels) {
+      if (label.getName().equals(Labels.METRIC_NAME)) {
+        continue;
+      }
+      if (!first) {
+        sb.append(", ");
+      }
+      first = false;
+      sb.append(label.getName()).append("=\"").append(label.getValue()).append('"');
+    }
+    return truncate(sb.append('}').toString());
+  }
+
+  private static String truncate(String s) {
+    return s.length() <= 200 ? s : s.substring(0, 200) + "...";
+  }
+}

@@ -1,0 +1,34 @@
+package io.narthex.distributor;
+
+import java.util.Locale;
+
+/** Stable ids of write-path errors, documented in docs/errors.md. */
+enum ValidationError {
+  MISSING_METRIC_NAME("err-narthex-missing-metric-name"),
+  INVALID_METRIC_NAME("err-narthex-metric-name-invalid"),
+  INVALID_LABEL("err-narthex-label-invalid"),
+  DUPLICATE_LABEL_NAMES("err-narthex-duplicate-label-names"),
+  LABELS_NOT_SORTED("err-narthex-labels-not-sorted"),
+  LABEL_NAME_TOO_LONG("err-narthex-label-name-too-long"),
+  LABEL_VALUE_TOO_LONG("err-narthex-label-value-too-long"),
+  MAX_LABEL_NAMES_PER_SERIES("err-narthex-max-label-names-per-series"),
+  NATIVE_HISTOGRAM_UNSUPPORTED("err-narthex-native-histograms-unsupported"),
+  SAMPLE_OUT_OF_ORDER("err-narthex-sample-out-of-order"),
+  SAMPLE_DUPLICATE_TIMESTAMP("err-narthex-sample-duplicate-timestamp"),
+  MAX_WRITE_MESSAGE_SIZE("err-narthex-distributor-max-write-message-size");
+
+  private final String id;
+
+  ValidationError(String id) {
+    this.id = id;
+  }
+
+  String id() {
+    return id;
+  }
+
+  /** The message with its id appended in parentheses, as Mimir writes them. */
+  String format(String template, Object... args) {
+    return String.format(Locale.ROOT, template, args) + " (" + id + ")";
+  }
+}

@@ -1,0 +1,106 @@
+package io.narthex.ingester;
+
+import io.narthex.ingester.client.ProtoConversions;
+import io.narthex.proto.ingester.PushRequest;
+import io.narthex.proto.ingester.PushResponse;
+import io.narthex.proto.ingester.SampleError;
+import io.narthex.proto.prompb.Sample;
+import io.narthex.proto.prompb.TimeSeries;
+import io.narthex.tsdb.head.AppendResult;
+import io.narthex.tsdb.head.Head;
+import io.narthex.tsdb.head.MemSeries;
+import io.narthex.tsdb.labels.Matcher;
+import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.Querier;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One ingester: an in-memory {@link Head} per tenant. Appends follow Prometheus's rules (see {@link Head}); a
+ * rejected sample is reported per series and never stops the rest of the request.
+ *
+ * <p>Tenants never share a head, so one tenant's reads cannot see another's series.
+ */
+public final class Ingester {
+  private final Map<String, Head> heads = new ConcurrentHashMap<>();
+
+  /** Appends every sample of a validated request; the response counts accepted samples and lists rejections. */
+  public PushResponse push(PushRequest request) {
+    Head head = heads.computeIfAbsent(request.getTenant(), tenant -> new Head());
+    PushResponse.Builder response = PushResponse.newBuilder();
+    long accepted = 0;
+    for (int seriesIndex = 0; seriesIndex < request.getTimeseriesCount(); seriesIndex++) {
+      TimeSeries wire = request.getTimeseries(seriesIndex);
+      if (wire.getSamplesCount() == 0) {
+        continue;
+      }
+      MemSeries series = head.getOrCreate(ProtoConversions.labelsOfValidated(wire.getLabelsList()));
+      int outOfOrder = 0;
+      int duplicate = 0;
+      long firstOutOfOrderMs = 0;
+      long firstDuplicateMs = 0;
+      for (int i = 0; i < wire.getSamplesCount(); i++) {
+        Sample sample = wire.getSamples(i);
+        AppendResult result = head.append(series, sample.getTimestamp(), sample.getValue());
+        if (result == AppendResult.OUT_OF_ORDER) {
+          if (outOfOrder++ == 0) {
+            firstOutOfOrderMs = sample.getTimestamp();
+          }
+        } else if (result == AppendResult.DUPLICATE_DIFFERENT_VALUE) {
+          if (duplicate++ == 0) {
+            firstDuplicateMs = sample.getTimestamp();
+          }
+        } else {
+          accepted++;
+        }
+      }
+      if (outOfOrder > 0) {
+        response.addErrors(sampleError(SampleError.Reason.OUT_OF_ORDER, seriesIndex, firstOutOfOrderMs, outOfOrder));
+      }
+      if (duplicate > 0) {
+        response.addErrors(
+            sampleError(SampleError.Reason.DUPLICATE_TIMESTAMP, seriesIndex, firstDuplicateMs, duplicate));
+      }
+    }
+    IngesterMetrics.INGESTED_SAMPLES.labelValues(request.getTenant()).inc(accepted);
+    IngesterMetrics.MEMORY_SERIES.labelValues(request.getTenant()).set(head.numSeries());
+    return response.setAcceptedSamples(accepted).build();
+  }
+
+  private static SampleError sampleError(SampleError.Reason reason, int seriesIndex, long timestampMs, int count) {
+    return SampleError.newBuilder()
+        .setReason(reason)
+        .setSeriesIndex(seriesIndex)
+        .setTimestampMs(timestampMs)
+        .setRejectedSamples(count)
+        .build();
+  }
+
+  /** Series of {@code tenant} matching every matcher, sorted by labels, with chunks overlapping the range. */
+  public List<ChunkSeries> select(String tenant, long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
+    Head head = heads.get(tenant);
+    return head == null ? List.of() : head.selectChunks(minTimeMs, maxTimeMs, matchers);
+  }
+
+  public List<String> labelNames(String tenant, long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
+    Head head = heads.get(tenant);
+    if (head == null) {
+      return List.of();
+    }
+    try (Querier querier = head.querier(minTimeMs, maxTimeMs)) {
+      return querier.labelNames(matchers);
+    }
+  }
+
+  public List<String> labelValues(
+      String tenant, String name, long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
+    Head head = heads.get(tenant);
+    if (head == null) {
+      return List.of();
+    }
+    try (Querier querier = head.querier(minTimeMs, maxTimeMs)) {
+      return querier.labelValues(name, matchers);
+    }
+  }
+}

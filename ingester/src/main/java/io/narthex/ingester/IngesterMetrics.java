@@ -1,0 +1,20 @@
+package io.narthex.ingester;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+
+/** The ingester's own metrics, registered once per process in the default registry. */
+final class IngesterMetrics {
+  static final Counter INGESTED_SAMPLES = Counter.builder()
+      .name("narthex_ingester_ingested_samples_total")
+      .help("Samples appended to the head, per tenant.")
+      .labelNames("user")
+      .register();
+  static final Gauge MEMORY_SERIES = Gauge.builder()
+      .name("narthex_ingester_memory_series")
+      .help("Series in the head, per tenant.")
+      .labelNames("user")
+      .register();
+
+  private IngesterMetrics() {}
+}

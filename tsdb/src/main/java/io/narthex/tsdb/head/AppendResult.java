@@ -1,0 +1,13 @@
+package io.narthex.tsdb.head;
+
+/** Outcome of {@link Head#append}, with Prometheus's head rules. */
+public enum AppendResult {
+  /** Stored. */
+  OK,
+  /** Same timestamp and same value bits as the series' last sample: accepted, nothing stored. */
+  DUPLICATE_NOOP,
+  /** Older than the series' last sample: rejected. */
+  OUT_OF_ORDER,
+  /** Same timestamp as the series' last sample but different value bits: rejected. */
+  DUPLICATE_DIFFERENT_VALUE
+}

@@ -1,0 +1,236 @@
+package io.narthex.tsdb.head;
+
+import io.narthex.tsdb.chunk.XorAppender;
+import io.narthex.tsdb.labels.Labels;
+import io.narthex.tsdb.labels.Matcher;
+import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.ChunkedSeries;
+import io.narthex.tsdb.storage.EncodedChunk;
+import io.narthex.tsdb.storage.Querier;
+import io.narthex.tsdb.storage.Queryable;
+import io.narthex.tsdb.storage.SelectHints;
+import io.narthex.tsdb.storage.Series;
+import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToLongFunction;
+
+/**
+ * The in-memory head of one tenant, as Prometheus's {@code tsdb.Head} without WAL or out-of-order support: series
+ * keyed by label hash (collisions kept apart by comparing labels), XOR chunks of float samples, and an inverted
+ * index of label pairs to series ids.
+ *
+ * <p>Thread-safe. Appends lock only their series; series creation takes a stripe lock and briefly the index write
+ * lock; queries take the index read lock to resolve matchers, then each series' lock to snapshot its chunks.
+ * Timestamps are milliseconds since the epoch.
+ */
+public final class Head implements Queryable {
+  private static final int STRIPES = 64;
+
+  private final HeadOptions options;
+  private final ToLongFunction<Labels> hashFunction;
+  private final Stripe[] stripes = new Stripe[STRIPES];
+  private final MemPostings postings = new MemPostings();
+  private final AtomicLong minTimeMs = new AtomicLong(Long.MAX_VALUE);
+  private final AtomicLong maxTimeMs = new AtomicLong(Long.MIN_VALUE);
+
+  public Head() {
+    this(HeadOptions.DEFAULT);
+  }
+
+  public Head(HeadOptions options) {
+    this(options, Labels::hash);
+  }
+
+  /** For tests: a head whose series hash is {@code hashFunction}, to force collisions. */
+  Head(HeadOptions options, ToLongFunction<Labels> hashFunction) {
+    this.options = options;
+    this.hashFunction = hashFunction;
+    for (int i = 0; i < STRIPES; i++) {
+      stripes[i] = new Stripe();
+    }
+  }
+
+  private static final class Stripe {
+    // Guarded by this: hash -> first series of its collision chain.
+    final Long2ObjectOpenHashMap<MemSeries> byHash = new Long2ObjectOpenHashMap<>();
+  }
+
+  /** The series with exactly these labels, created and indexed when new. */
+  public MemSeries getOrCreate(Labels labels) {
+    long hash = hashFunction.applyAsLong(labels);
+    Stripe stripe = stripes[(int) (hash ^ (hash >>> 32)) & (STRIPES - 1)];
+    synchronized (stripe) {
+      MemSeries first = stripe.byHash.get(hash);
+      for (MemSeries s = first; s != null; s = s.collisionNext) {
+        if (s.labels().equals(labels)) {
+          return s;
+        }
+      }
+      MemSeries created = postings.add(labels, hash);
+      created.collisionNext = first;
+      stripe.byHash.put(hash, created);
+      return created;
+    }
+  }
+
+  /**
+   * Appends a float sample with Prometheus's rules: older than the series' last sample is {@code OUT_OF_ORDER}; the
+   * same timestamp is a no-op when the value bits are identical and {@code DUPLICATE_DIFFERENT_VALUE} otherwise.
+   * Staleness markers are stored like any value. Allocates nothing per sample beyond chunk buffers.
+   */
+  public AppendResult append(MemSeries series, long timestampMs, double value) {
+    long bits = Double.doubleToRawLongBits(value);
+    synchronized (series) {
+      if (series.hasSamples) {
+        if (timestampMs < series.lastTimestampMs) {
+          return AppendResult.OUT_OF_ORDER;
+        }
+        if (timestampMs == series.lastTimestampMs) {
+          return bits == series.lastValueBits ? AppendResult.DUPLICATE_NOOP : AppendResult.DUPLICATE_DIFFERENT_VALUE;
+        }
+      }
+      XorAppender chunk = series.headChunk;
+      if (chunk == null) {
+        chunk = series.headChunk = new XorAppender();
+      } else if (chunk.numSamples() >= options.samplesPerChunk()) {
+        series.closedChunks.add(new EncodedChunk(chunk.minTimeMs(), chunk.maxTimeMs(), chunk.bytes()));
+        // Size the next buffer like the last chunk, so it rarely grows.
+        chunk = series.headChunk = new XorAppender(chunk.sizeBytes() + 16);
+      }
+      chunk.append(timestampMs, value);
+      series.hasSamples = true;
+      series.lastTimestampMs = timestampMs;
+      series.lastValueBits = bits;
+    }
+    updateMin(timestampMs);
+    updateMax(timestampMs);
+    return AppendResult.OK;
+  }
+
+  private void updateMin(long timestampMs) {
+    long current = minTimeMs.get();
+    while (timestampMs < current && !minTimeMs.compareAndSet(current, timestampMs)) {
+      current = minTimeMs.get();
+    }
+  }
+
+  private void updateMax(long timestampMs) {
+    long current = maxTimeMs.get();
+    while (timestampMs > current && !maxTimeMs.compareAndSet(current, timestampMs)) {
+      current = maxTimeMs.get();
+    }
+  }
+
+  /**
+   * Series matching every matcher, sorted by labels, each with only its chunks overlapping
+   * {@code [minTimeMs, maxTimeMs]}; the open chunk is copied. Series with no such chunk are left out. Chunks may hold
+   * samples outside the range: readers filter, e.g. with {@link ChunkedSeries}.
+   */
+  public List<ChunkSeries> selectChunks(long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
+    List<MemSeries> matched = postings.select(matchers);
+    matched.sort((a, b) -> a.labels().compareTo(b.labels()));
+    List<ChunkSeries> out = new ArrayList<>(matched.size());
+    List<EncodedChunk> chunks = new ArrayList<>();
+    for (int i = 0; i < matched.size(); i++) {
+      MemSeries series = matched.get(i);
+      chunks.clear();
+      synchronized (series) {
+        if (!series.hasSamples) {
+          continue;
+        }
+        List<EncodedChunk> closed = series.closedChunks;
+        for (int c = 0; c < closed.size(); c++) {
+          EncodedChunk chunk = closed.get(c);
+          if (chunk.overlaps(minTimeMs, maxTimeMs)) {
+            chunks.add(chunk);
+          }
+        }
+        XorAppender open = series.headChunk;
+        if (open != null && open.numSamples() > 0 && open.maxTimeMs() >= minTimeMs && open.minTimeMs() <= maxTimeMs) {
+          chunks.add(new EncodedChunk(open.minTimeMs(), open.maxTimeMs(), open.bytes()));
+        }
+      }
+      if (!chunks.isEmpty()) {
+        out.add(new ChunkSeries(series.labels(), chunks));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public Querier querier(long minTimeMs, long maxTimeMs) {
+    return new HeadQuerier(minTimeMs, maxTimeMs);
+  }
+
+  public int numSeries() {
+    return postings.size();
+  }
+
+  /** Earliest timestamp appended, or {@link Long#MAX_VALUE} when empty. */
+  public long minTimeMs() {
+    return minTimeMs.get();
+  }
+
+  /** Latest timestamp appended, or {@link Long#MIN_VALUE} when empty. */
+  public long maxTimeMs() {
+    return maxTimeMs.get();
+  }
+
+  /** Reads the head over {@code [minTimeMs, maxTimeMs]}; label names and values ignore the time range. */
+  private final class HeadQuerier implements Querier {
+    private final long minTimeMs;
+    private final long maxTimeMs;
+
+    HeadQuerier(long minTimeMs, long maxTimeMs) {
+      this.minTimeMs = minTimeMs;
+      this.maxTimeMs = maxTimeMs;
+    }
+
+    @Override
+    public List<Series> select(boolean sorted, SelectHints hints, List<Matcher> matchers) {
+      List<ChunkSeries> selected = selectChunks(minTimeMs, maxTimeMs, matchers);
+      List<Series> out = new ArrayList<>(selected.size());
+      for (int i = 0; i < selected.size(); i++) {
+        ChunkedSeries series = new ChunkedSeries(selected.get(i), minTimeMs, maxTimeMs);
+        // A chunk can overlap the range without a sample inside it.
+        if (series.hasSamples()) {
+          out.add(series);
+        }
+      }
+      return out;
+    }
+
+    @Override
+    public List<String> labelNames(List<Matcher> matchers) {
+      if (matchers.isEmpty()) {
+        return postings.labelNames();
+      }
+      TreeSet<String> names = new TreeSet<>();
+      for (MemSeries series : postings.select(matchers)) {
+        Labels labels = series.labels();
+        for (int i = 0; i < labels.size(); i++) {
+          names.add(labels.name(i));
+        }
+      }
+      return new ArrayList<>(names);
+    }
+
+    @Override
+    public List<String> labelValues(String name, List<Matcher> matchers) {
+      if (matchers.isEmpty()) {
+        return postings.labelValues(name);
+      }
+      TreeSet<String> values = new TreeSet<>();
+      for (MemSeries series : postings.select(matchers)) {
+        String value = series.labels().get(name);
+        if (!value.isEmpty()) {
+          values.add(value);
+        }
+      }
+      return new ArrayList<>(values);
+    }
+  }
+}

@@ -1,0 +1,163 @@
+package io.narthex.tsdb.storage;
+
+import io.narthex.tsdb.chunk.XorIterator;
+import io.narthex.tsdb.labels.Labels;
+import java.util.List;
+
+/**
+ * A {@link Series} over encoded chunks that yields only samples in {@code [minTimeMs, maxTimeMs]}, both inclusive.
+ * Chunks must be sorted by time and not overlap.
+ */
+public final class ChunkedSeries implements Series {
+  private final ChunkSeries series;
+  private final long minTimeMs;
+  private final long maxTimeMs;
+
+  public ChunkedSeries(ChunkSeries series, long minTimeMs, long maxTimeMs) {
+    this.series = series;
+    this.minTimeMs = minTimeMs;
+    this.maxTimeMs = maxTimeMs;
+  }
+
+  @Override
+  public Labels labels() {
+    return series.labels();
+  }
+
+  public List<EncodedChunk> chunks() {
+    return series.chunks();
+  }
+
+  @Override
+  public SampleIterator iterator() {
+    return new Iter(series.chunks(), minTimeMs, maxTimeMs);
+  }
+
+  /** Whether at least one sample falls in the window; decodes at most the chunks up to the first such sample. */
+  public boolean hasSamples() {
+    return iterator().next();
+  }
+
+  @Override
+  public String toString() {
+    return series.labels() + " (" + series.chunks().size() + " chunks)";
+  }
+
+  private static final class Iter implements SampleIterator {
+    private final List<EncodedChunk> chunks;
+    private final long minTimeMs;
+    private final long maxTimeMs;
+    private final XorIterator chunkIterator = new XorIterator();
+    private int chunkIndex = -1;
+    private boolean inChunk;
+    private boolean positioned;
+    private boolean done;
+    private long timestampMs;
+    private double value;
+
+    Iter(List<EncodedChunk> chunks, long minTimeMs, long maxTimeMs) {
+      this.chunks = chunks;
+      this.minTimeMs = minTimeMs;
+      this.maxTimeMs = maxTimeMs;
+      done = minTimeMs > maxTimeMs;
+    }
+
+    @Override
+    public boolean next() {
+      if (done) {
+        return false;
+      }
+      if (!positioned) {
+        return advanceTo(minTimeMs);
+      }
+      while (true) {
+        if (!inChunk && !openNextChunk()) {
+          return finish();
+        }
+        if (chunkIterator.next()) {
+          long t = chunkIterator.timestampMs();
+          if (t < minTimeMs) {
+            continue;
+          }
+          return take(t);
+        }
+        inChunk = false;
+      }
+    }
+
+    @Override
+    public boolean seek(long timestampMs) {
+      if (done) {
+        return false;
+      }
+      if (positioned && this.timestampMs >= timestampMs) {
+        return true;
+      }
+      return advanceTo(Math.max(timestampMs, minTimeMs));
+    }
+
+    /** Moves to the first sample at or after {@code targetMs}, skipping whole chunks that end before it. */
+    private boolean advanceTo(long targetMs) {
+      if (targetMs > maxTimeMs) {
+        return finish();
+      }
+      while (true) {
+        if (!inChunk && !openNextChunk()) {
+          return finish();
+        }
+        if (chunks.get(chunkIndex).maxTimeMs() >= targetMs && chunkIterator.seek(targetMs)) {
+          return take(chunkIterator.timestampMs());
+        }
+        inChunk = false;
+      }
+    }
+
+    private boolean take(long t) {
+      if (t > maxTimeMs) {
+        return finish();
+      }
+      timestampMs = t;
+      value = chunkIterator.value();
+      positioned = true;
+      return true;
+    }
+
+    private boolean finish() {
+      done = true;
+      inChunk = false;
+      return false;
+    }
+
+    private boolean openNextChunk() {
+      while (++chunkIndex < chunks.size()) {
+        EncodedChunk chunk = chunks.get(chunkIndex);
+        if (chunk.maxTimeMs() < minTimeMs) {
+          continue;
+        }
+        if (chunk.minTimeMs() > maxTimeMs) {
+          return false;
+        }
+        chunkIterator.reset(chunk.data());
+        inChunk = true;
+        return true;
+      }
+      return false;
+    }
+
+    @Override
+    public long timestampMs() {
+      if (!positioned) {
+        throw new IllegalStateException("next() not called");
+      }
+      return timestampMs;
+    }
+
+    @Override
+    public double value() {
+      if (!positioned) {
+        throw new IllegalStateException("next() not called");
+      }
+      return value;
+    }
+  }
+}

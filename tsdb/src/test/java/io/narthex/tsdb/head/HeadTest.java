@@ -1,0 +1,393 @@
+package io.narthex.tsdb.head;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.narthex.tsdb.chunk.XorIterator;
+import io.narthex.tsdb.labels.Labels;
+import io.narthex.tsdb.labels.Matcher;
+import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedChunk;
+import io.narthex.tsdb.storage.Querier;
+import io.narthex.tsdb.storage.SampleIterator;
+import io.narthex.tsdb.storage.SelectHints;
+import io.narthex.tsdb.storage.Series;
+import io.narthex.tsdb.storage.StaleMarker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+class HeadTest {
+  private static final List<Matcher> ALL = List.of();
+
+  private static Matcher eq(String name, String value) {
+    return Matcher.equal(name, value);
+  }
+
+  private static Matcher m(Matcher.Type type, String name, String value) {
+    return Matcher.of(type, name, value);
+  }
+
+  private static List<long[]> samples(ChunkSeries series) {
+    List<long[]> out = new ArrayList<>();
+    XorIterator it = new XorIterator();
+    for (EncodedChunk chunk : series.chunks()) {
+      it.reset(chunk.data());
+      while (it.next()) {
+        out.add(new long[] {it.timestampMs(), it.valueBits()});
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void appendedSamplesAreSelectable() {
+    Head head = new Head();
+    MemSeries s = head.getOrCreate(Labels.of("__name__", "up", "job", "api"));
+    for (int i = 0; i < 10; i++) {
+      assertThat(head.append(s, i * 1000L, i)).isEqualTo(AppendResult.OK);
+    }
+    List<ChunkSeries> selected = head.selectChunks(0, 100_000, List.of(eq("__name__", "up")));
+    assertThat(selected).hasSize(1);
+    assertThat(selected.get(0).labels()).isEqualTo(s.labels());
+    assertThat(samples(selected.get(0))).hasSize(10);
+    assertThat(head.numSeries()).isEqualTo(1);
+    assertThat(head.minTimeMs()).isZero();
+    assertThat(head.maxTimeMs()).isEqualTo(9000);
+  }
+
+  @Test
+  void rejectsOutOfOrderSample() {
+    Head head = new Head();
+    MemSeries s = head.getOrCreate(Labels.of("a", "1"));
+    head.append(s, 2000, 1);
+    assertThat(head.append(s, 1999, 1)).isEqualTo(AppendResult.OUT_OF_ORDER);
+    assertThat(samples(head.selectChunks(0, 5000, ALL).get(0))).hasSize(1);
+  }
+
+  @Test
+  void sameTimestampSameValueIsNoop() {
+    Head head = new Head();
+    MemSeries s = head.getOrCreate(Labels.of("a", "1"));
+    assertThat(head.append(s, 1000, 5)).isEqualTo(AppendResult.OK);
+    assertThat(head.append(s, 1000, 5)).isEqualTo(AppendResult.DUPLICATE_NOOP);
+    assertThat(head.append(s, 2000, StaleMarker.STALE_NAN)).isEqualTo(AppendResult.OK);
+    assertThat(head.append(s, 2000, StaleMarker.STALE_NAN)).isEqualTo(AppendResult.DUPLICATE_NOOP);
+    assertThat(samples(head.selectChunks(0, 5000, ALL).get(0))).hasSize(2);
+  }
+
+  @Test
+  void sameTimestampDifferentValueBitsIsRejected() {
+    Head head = new Head();
+    MemSeries s = head.getOrCreate(Labels.of("a", "1"));
+    head.append(s, 1000, 5);
+    assertThat(head.append(s, 1000, 6)).isEqualTo(AppendResult.DUPLICATE_DIFFERENT_VALUE);
+    head.append(s, 2000, Double.NaN);
+    // Bits decide: an ordinary NaN and the staleness marker differ.
+    assertThat(head.append(s, 2000, StaleMarker.STALE_NAN)).isEqualTo(AppendResult.DUPLICATE_DIFFERENT_VALUE);
+    head.append(s, 3000, 0.0);
+    assertThat(head.append(s, 3000, -0.0)).isEqualTo(AppendResult.DUPLICATE_DIFFERENT_VALUE);
+  }
+
+  @Test
+  void staleMarkersAreStoredLikeAnyValue() {
+    Head head = new Head();
+    MemSeries s = head.getOrCreate(Labels.of("a", "1"));
+    head.append(s, 1000, 1);
+    head.append(s, 2000, StaleMarker.STALE_NAN);
+    List<long[]> got = samples(head.selectChunks(0, 5000, ALL).get(0));
+    assertThat(got.get(1)[1]).isEqualTo(StaleMarker.STALE_NAN_BITS);
+  }
+
+  @Test
+  void cutsANewChunkEvery120Samples() {
+    Head head = new Head();
+    MemSeries s = head.getOrCreate(Labels.of("a", "1"));
+    for (int i = 0; i < 250; i++) {
+      head.append(s, i * 15_000L, i);
+    }
+    List<EncodedChunk> chunks = head.selectChunks(Long.MIN_VALUE, Long.MAX_VALUE, ALL).get(0).chunks();
+    assertThat(chunks).extracting(EncodedChunk::numSamples).containsExactly(120, 120, 10);
+    assertThat(chunks.get(1).minTimeMs()).isEqualTo(120 * 15_000L);
+    assertThat(chunks.get(1).maxTimeMs()).isEqualTo(239 * 15_000L);
+  }
+
+  @Test
+  void selectChunksKeepsOnlyOverlappingChunksAndOmitsSeriesWithoutAny() {
+    Head head = new Head(new HeadOptions(10));
+    MemSeries a = head.getOrCreate(Labels.of("n", "a"));
+    MemSeries b = head.getOrCreate(Labels.of("n", "b"));
+    for (int i = 0; i < 30; i++) {
+      head.append(a, i, i);
+    }
+    head.append(b, 100, 1);
+    List<ChunkSeries> selected = head.selectChunks(12, 15, ALL);
+    assertThat(selected).hasSize(1);
+    assertThat(selected.get(0).chunks()).extracting(EncodedChunk::minTimeMs).containsExactly(10L);
+    assertThat(head.selectChunks(9, 100, ALL)).extracting(ChunkSeries::labels)
+        .containsExactly(Labels.of("n", "a"), Labels.of("n", "b"));
+  }
+
+  @Test
+  void openChunkIsCopiedAsASnapshot() {
+    Head head = new Head();
+    MemSeries s = head.getOrCreate(Labels.of("a", "1"));
+    head.append(s, 1, 1);
+    ChunkSeries before = head.selectChunks(0, 100, ALL).get(0);
+    head.append(s, 2, 2);
+    assertThat(samples(before)).hasSize(1);
+    assertThat(before.chunks().get(0).maxTimeMs()).isEqualTo(1);
+  }
+
+  @Test
+  void hashCollisionsKeepSeriesApart() {
+    Head head = new Head(HeadOptions.DEFAULT, labels -> 42L);
+    MemSeries a = head.getOrCreate(Labels.of("n", "a"));
+    MemSeries b = head.getOrCreate(Labels.of("n", "b"));
+    assertThat(a).isNotSameAs(b);
+    assertThat(head.getOrCreate(Labels.of("n", "a"))).isSameAs(a);
+    assertThat(head.getOrCreate(Labels.of("n", "b"))).isSameAs(b);
+    head.append(a, 1, 1);
+    head.append(b, 1, 2);
+    assertThat(head.numSeries()).isEqualTo(2);
+    List<ChunkSeries> selected = head.selectChunks(0, 10, List.of(eq("n", "b")));
+    assertThat(selected).hasSize(1);
+    assertThat(samples(selected.get(0)).get(0)[1]).isEqualTo(Double.doubleToRawLongBits(2));
+  }
+
+  @Test
+  void seriesIdsAreDense() {
+    Head head = new Head();
+    for (int i = 0; i < 5; i++) {
+      assertThat(head.getOrCreate(Labels.of("i", Integer.toString(i))).id()).isEqualTo(i);
+    }
+  }
+
+  /** Series: {job=a, env=prod}, {job=a}, {job=b, env=dev}, {job=c, env=prod}, each with one sample. */
+  private static Head sampleHead() {
+    Head head = new Head();
+    for (Labels labels : List.of(
+        Labels.of("job", "a", "env", "prod"),
+        Labels.of("job", "a"),
+        Labels.of("job", "b", "env", "dev"),
+        Labels.of("job", "c", "env", "prod"))) {
+      head.append(head.getOrCreate(labels), 1000, 1);
+    }
+    return head;
+  }
+
+  private static List<Labels> select(Head head, Matcher... matchers) {
+    List<Labels> out = new ArrayList<>();
+    for (ChunkSeries series : head.selectChunks(0, 10_000, List.of(matchers))) {
+      out.add(series.labels());
+    }
+    return out;
+  }
+
+  @Test
+  void equalityMatchersIntersect() {
+    Head head = sampleHead();
+    assertThat(select(head, eq("job", "a"), eq("env", "prod"))).containsExactly(Labels.of("job", "a", "env", "prod"));
+    assertThat(select(head, eq("job", "zzz"))).isEmpty();
+    assertThat(select(head, eq("nolabel", "x"))).isEmpty();
+  }
+
+  @Test
+  void notEqualSelectsSeriesLackingTheLabel() {
+    Head head = sampleHead();
+    assertThat(select(head, m(Matcher.Type.NOT_EQUAL, "env", "prod")))
+        .containsExactly(Labels.of("job", "b", "env", "dev"), Labels.of("job", "a"));
+  }
+
+  @Test
+  void emptyEqualitySelectsOnlySeriesLackingTheLabel() {
+    Head head = sampleHead();
+    assertThat(select(head, eq("env", ""))).containsExactly(Labels.of("job", "a"));
+    assertThat(select(head, m(Matcher.Type.NOT_EQUAL, "env", ""))).hasSize(3);
+  }
+
+  @Test
+  void regexMatcherWithEmptyMatchSelectsSeriesLackingTheLabel() {
+    Head head = sampleHead();
+    assertThat(select(head, m(Matcher.Type.REGEX, "env", "dev|")))
+        .containsExactly(Labels.of("job", "b", "env", "dev"), Labels.of("job", "a"));
+    assertThat(select(head, m(Matcher.Type.REGEX, "env", ".*"))).hasSize(4);
+    assertThat(select(head, m(Matcher.Type.REGEX, "env", "d.*|"))).hasSize(2);
+  }
+
+  @Test
+  void regexSetAndPrefixMatchersUseLiteralsAndPrefixes() {
+    Head head = sampleHead();
+    assertThat(select(head, m(Matcher.Type.REGEX, "job", "b|c"))).hasSize(2);
+    assertThat(select(head, m(Matcher.Type.REGEX, "env", "pr.*"))).hasSize(2);
+    assertThat(select(head, m(Matcher.Type.REGEX, "env", "pro"))).isEmpty();
+    assertThat(select(head, m(Matcher.Type.REGEX, "env", ".+"))).hasSize(3);
+  }
+
+  @Test
+  void negativeRegexSelectsSeriesLackingTheLabel() {
+    Head head = sampleHead();
+    assertThat(select(head, m(Matcher.Type.NOT_REGEX, "env", "pr.*")))
+        .containsExactly(Labels.of("job", "b", "env", "dev"), Labels.of("job", "a"));
+    assertThat(select(head, m(Matcher.Type.NOT_REGEX, "env", "prod|dev"))).containsExactly(Labels.of("job", "a"));
+    assertThat(select(head, m(Matcher.Type.NOT_REGEX, "env", ".*"))).isEmpty();
+    assertThat(select(head, m(Matcher.Type.NOT_REGEX, "env", ""))).hasSize(3);
+  }
+
+  @Test
+  void postingsAgreeWithMatchingEverySeriesOneByOne() {
+    Random random = new Random(1);
+    String[] names = {"a", "b", "c"};
+    String[] values = {"x", "y", "xy", "yx", "z", "foo", "foobar"};
+    Head head = new Head();
+    List<Labels> all = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      List<String> pairs = new ArrayList<>();
+      for (String name : names) {
+        if (random.nextInt(3) > 0) {
+          pairs.add(name);
+          pairs.add(values[random.nextInt(values.length)]);
+        }
+      }
+      pairs.add("i");
+      pairs.add(Integer.toString(i));
+      Labels labels = Labels.of(pairs.toArray(new String[0]));
+      all.add(labels);
+      head.append(head.getOrCreate(labels), 1, 1);
+    }
+    String[] patterns = {"x", "", "x|y", "x|", "foo.*", "f.*", ".*y.*", ".+", ".*", "x.*|z", "nomatch"};
+    for (int round = 0; round < 500; round++) {
+      List<Matcher> matchers = new ArrayList<>();
+      int n = 1 + random.nextInt(3);
+      for (int k = 0; k < n; k++) {
+        Matcher.Type type = Matcher.Type.values()[random.nextInt(4)];
+        String value = patterns[random.nextInt(patterns.length)];
+        if (type == Matcher.Type.EQUAL || type == Matcher.Type.NOT_EQUAL) {
+          value = random.nextBoolean() ? "" : values[random.nextInt(values.length)];
+        }
+        matchers.add(Matcher.of(type, names[random.nextInt(names.length)], value));
+      }
+      List<Labels> expected = new ArrayList<>();
+      for (Labels labels : all) {
+        boolean ok = true;
+        for (Matcher matcher : matchers) {
+          ok &= matcher.matches(labels.get(matcher.name()));
+        }
+        if (ok) {
+          expected.add(labels);
+        }
+      }
+      expected.sort(null);
+      assertThat(select(head, matchers.toArray(new Matcher[0]))).as(matchers.toString()).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void querierSelectsSeriesWithSamplesInRangeSortedByLabels() {
+    Head head = new Head();
+    MemSeries b = head.getOrCreate(Labels.of("n", "b"));
+    MemSeries a = head.getOrCreate(Labels.of("n", "a"));
+    MemSeries c = head.getOrCreate(Labels.of("n", "c"));
+    head.append(b, 1000, 1);
+    head.append(b, 2000, 2);
+    head.append(a, 1500, 3);
+    head.append(c, 0, 1);
+    head.append(c, 5000, 1);
+    try (Querier querier = head.querier(1000, 2000)) {
+      List<Series> series = querier.select(true, SelectHints.of(1000, 2000), List.of(m(Matcher.Type.REGEX, "n", ".+")));
+      assertThat(series).extracting(Series::labels).containsExactly(Labels.of("n", "a"), Labels.of("n", "b"));
+      SampleIterator it = series.get(1).iterator();
+      assertThat(it.next()).isTrue();
+      assertThat(it.timestampMs()).isEqualTo(1000);
+      assertThat(it.next()).isTrue();
+      assertThat(it.value()).isEqualTo(2.0);
+      assertThat(it.next()).isFalse();
+    }
+  }
+
+  @Test
+  void querierLabelNamesAndValuesHonourMatchers() {
+    Head head = sampleHead();
+    Querier querier = head.querier(0, 10);
+    assertThat(querier.labelNames(ALL)).containsExactly("env", "job");
+    assertThat(querier.labelValues("job", ALL)).containsExactly("a", "b", "c");
+    assertThat(querier.labelValues("nope", ALL)).isEmpty();
+    assertThat(querier.labelNames(List.of(eq("env", "")))).containsExactly("job");
+    assertThat(querier.labelValues("job", List.of(eq("env", "prod")))).containsExactly("a", "c");
+    assertThat(querier.labelValues("env", List.of(eq("job", "a")))).containsExactly("prod");
+  }
+
+  @Test
+  void concurrentAppendsAndReadsStayConsistent() throws Exception {
+    Head head = new Head();
+    int threads = 4;
+    int seriesCount = 40;
+    int samplesPerSeries = 600;
+    CountDownLatch start = new CountDownLatch(1);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    AtomicLong sharedClock = new AtomicLong();
+    AtomicLong sharedAccepted = new AtomicLong();
+    List<Thread> workers = new ArrayList<>();
+    for (int w = 0; w < threads; w++) {
+      int worker = w;
+      workers.add(Thread.ofPlatform().start(() -> {
+        try {
+          start.await();
+          MemSeries shared = head.getOrCreate(Labels.of("__name__", "shared"));
+          for (int t = 0; t < samplesPerSeries; t++) {
+            // Every worker resolves every series (racing creation) but appends only to its own.
+            for (int s = 0; s < seriesCount; s++) {
+              MemSeries series = head.getOrCreate(Labels.of("s", Integer.toString(s), "__name__", "m"));
+              if (s % threads == worker && head.append(series, t * 1000L, t) != AppendResult.OK) {
+                throw new AssertionError("worker " + worker + " rejected at " + t);
+              }
+            }
+            // Contended series: late arrivals are rejected as out of order, never stored.
+            long ts = sharedClock.incrementAndGet();
+            AppendResult result = head.append(shared, ts, ts / 1000.0);
+            if (result == AppendResult.OK) {
+              sharedAccepted.incrementAndGet();
+            } else if (result != AppendResult.OUT_OF_ORDER) {
+              throw new AssertionError("shared series got " + result);
+            }
+          }
+        } catch (Throwable e) {
+          failure.compareAndSet(null, e);
+        }
+      }));
+    }
+    Thread reader = Thread.ofPlatform().start(() -> {
+      try {
+        start.await();
+        for (int i = 0; i < 200; i++) {
+          for (ChunkSeries series : head.selectChunks(0, Long.MAX_VALUE, ALL)) {
+            long previous = -1;
+            for (long[] sample : samples(series)) {
+              if (sample[0] <= previous || sample[1] != Double.doubleToRawLongBits(sample[0] / 1000.0)) {
+                throw new AssertionError("bad sample in " + series.labels());
+              }
+              previous = sample[0];
+            }
+          }
+        }
+      } catch (Throwable e) {
+        failure.compareAndSet(null, e);
+      }
+    });
+    start.countDown();
+    for (Thread worker : workers) {
+      worker.join();
+    }
+    reader.join();
+    assertThat(failure.get()).isNull();
+    assertThat(head.numSeries()).isEqualTo(seriesCount + 1);
+    for (ChunkSeries series : head.selectChunks(0, Long.MAX_VALUE, List.of(eq("__name__", "m")))) {
+      assertThat(samples(series)).hasSize(samplesPerSeries);
+    }
+    List<ChunkSeries> shared = head.selectChunks(0, Long.MAX_VALUE, List.of(eq("__name__", "shared")));
+    assertThat(samples(shared.get(0))).hasSize((int) sharedAccepted.get());
+  }
+}
