@@ -53,7 +53,7 @@ final class SeriesValidator {
       return ValidationError.MISSING_METRIC_NAME.format(
           "received a series without metric name, series: '%s'", describe(labels));
     }
-    if (!isValidMetricName(metricName)) {
+    if (!Labels.isValidMetricName(metricName)) {
       return ValidationError.INVALID_METRIC_NAME.format(
           "received a series with invalid metric name: '%s'", truncate(metricName));
     }
@@ -65,7 +65,7 @@ final class SeriesValidator {
     String previousName = null;
     for (Label label : labels) {
       String name = label.getName();
-      if (!name.equals(Labels.METRIC_NAME) && !isValidLabelName(name)) {
+      if (!name.equals(Labels.METRIC_NAME) && !Labels.isValidLabelName(name)) {
         return ValidationError.INVALID_LABEL.format(
             "received a series with an invalid label: '%s' series: '%s'", truncate(name), describe(labels));
       }
@@ -95,35 +95,6 @@ final class SeriesValidator {
       previousName = name;
     }
     return null;
-  }
-
-  static boolean isValidMetricName(String name) {
-    if (name.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':'
-          || (i > 0 && c >= '0' && c <= '9');
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  static boolean isValidLabelName(String name) {
-    if (name.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** The series as Prometheus prints it, {@code name{a="1", b="2"}}, cut at 200 characters. */

@@ -111,6 +111,31 @@ public final class Labels implements Comparable<Labels> {
     }
   }
 
+  /** Whether {@code name} is a valid label name in Prometheus's legacy charset, {@code [a-zA-Z_][a-zA-Z0-9_]*}. */
+  public static boolean isValidLabelName(String name) {
+    return isValidName(name, false);
+  }
+
+  /** Whether {@code name} is a valid metric name in Prometheus's legacy charset, {@code [a-zA-Z_:][a-zA-Z0-9_:]*}. */
+  public static boolean isValidMetricName(String name) {
+    return isValidName(name, true);
+  }
+
+  private static boolean isValidName(String name, boolean colonAllowed) {
+    if (name.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colonAllowed && c == ':')
+          || (i > 0 && c >= '0' && c <= '9');
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Copies of the names, in order. */
   public List<String> names() {
     List<String> names = new ArrayList<>(size());

@@ -1,0 +1,195 @@
+package io.narthex.app;
+
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.narthex.app.NarthexOptions.Target;
+import io.narthex.distributor.Distributor;
+import io.narthex.distributor.PushHandler;
+import io.narthex.distributor.ValidationLimits;
+import io.narthex.ingester.Ingester;
+import io.narthex.ingester.IngesterGrpcService;
+import io.narthex.ingester.client.GrpcIngesterClient;
+import io.narthex.ingester.client.IngesterClient;
+import io.narthex.promql.Engine;
+import io.narthex.promql.EngineOptions;
+import io.narthex.querier.IngesterQueryable;
+import io.narthex.querier.PrometheusApi;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Narthex process: the components chosen by {@code --target}, an HTTP server (push, Prometheus API,
+ * {@code /ready}, {@code /metrics}) and, with an ingester, a gRPC server. {@link #close()} stops it cleanly.
+ */
+public final class Narthex implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Narthex.class);
+  private static final int MAX_GRPC_MESSAGE_BYTES = 256 << 20;
+
+  static {
+    JvmMetrics.builder().register();
+  }
+
+  private final Server httpServer;
+  private final io.grpc.Server grpcServer;
+  private final io.grpc.Server inProcessServer;
+  private final List<IngesterClient> ingesterClients;
+  private final ExecutorService queryExecutor = Executors.newVirtualThreadPerTaskExecutor();
+
+  private Narthex(NarthexOptions options) throws IOException {
+    Set<Target> components = options.components();
+    Files.createDirectories(Path.of(options.tsdbDir));
+
+    Ingester ingester = components.contains(Target.INGESTER) ? new Ingester() : null;
+    String inProcessName = "narthex-ingester-" + UUID.randomUUID();
+    if (ingester != null) {
+      grpcServer = NettyServerBuilder.forPort(options.grpcListenPort)
+          .addService(new IngesterGrpcService(ingester))
+          .maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES)
+          .build()
+          .start();
+      inProcessServer = InProcessServerBuilder.forName(inProcessName)
+          .addService(new IngesterGrpcService(ingester))
+          .build()
+          .start();
+    } else {
+      grpcServer = null;
+      inProcessServer = null;
+    }
+
+    ingesterClients = new ArrayList<>();
+    boolean needsIngesters = components.contains(Target.DISTRIBUTOR) || components.contains(Target.QUERIER);
+    if (needsIngesters) {
+      List<String> addresses = options.ingesterAddresses.stream().filter(a -> !a.isBlank()).toList();
+      if (addresses.isEmpty()) {
+        if (ingester == null) {
+          throw new IllegalArgumentException(
+              "--ingester.client.addresses is required when this process runs no ingester (--target="
+                  + options.targets + ")");
+        }
+        ManagedChannel channel = InProcessChannelBuilder.forName(inProcessName)
+            .maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES)
+            .build();
+        ingesterClients.add(new GrpcIngesterClient("in-process", channel, options.ingesterClientTimeout));
+      } else {
+        for (String address : addresses) {
+          ManagedChannel channel = NettyChannelBuilder.forTarget(address.trim())
+              .usePlaintext()
+              .maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES)
+              .build();
+          ingesterClients.add(new GrpcIngesterClient(address.trim(), channel, options.ingesterClientTimeout));
+        }
+      }
+    }
+
+    ServerBuilder http = Server.builder()
+        .requestTimeout(options.queryTimeout.plus(Duration.ofSeconds(30)))
+        .maxRequestLength(2L * options.maxRecvMsgSizeBytes + (1 << 20))
+        .gracefulShutdownTimeout(Duration.ofSeconds(1), Duration.ofSeconds(10));
+    if (options.httpListenAddress.isEmpty()) {
+      http.http(options.httpListenPort);
+    } else {
+      http.http(new InetSocketAddress(options.httpListenAddress, options.httpListenPort));
+    }
+    http.service("/ready", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, "ready\n"));
+    http.service("/metrics", (ctx, req) -> HttpResponse.of(
+        HttpStatus.OK, MediaType.parse("text/plain; version=0.0.4; charset=utf-8"), scrapeMetrics()));
+    if (components.contains(Target.DISTRIBUTOR)) {
+      Distributor distributor = new Distributor(ingesterClients, new ValidationLimits(
+          options.maxLabelNameLength, options.maxLabelValueLength, options.maxLabelNamesPerSeries));
+      http.service("/api/v1/push",
+          new PushHandler(distributor, options.multitenancyEnabled, options.maxRecvMsgSizeBytes));
+    }
+    if (components.contains(Target.QUERIER)) {
+      Engine engine = new Engine(new EngineOptions(options.lookbackDelta, options.maxSamples, options.queryTimeout));
+      new PrometheusApi(
+          engine,
+          tenant -> new IngesterQueryable(ingesterClients, tenant, queryExecutor),
+          options.multitenancyEnabled,
+          Version.VERSION)
+          .bind(http, options.prometheusHttpPrefix);
+    }
+    httpServer = http.build();
+    httpServer.start().join();
+    log.info("Narthex started version={} targets={} http_port={} grpc_port={}",
+        Version.VERSION, components, httpPort(), grpcPort());
+  }
+
+  /**
+   * Starts a process with the given options.
+   *
+   * @throws IOException when a port or the data directory cannot be used
+   * @throws IllegalArgumentException when the options do not make a working process
+   */
+  public static Narthex start(NarthexOptions options) throws IOException {
+    return new Narthex(options);
+  }
+
+  /** The HTTP port actually bound (differs from the option when that was 0). */
+  public int httpPort() {
+    return httpServer.activeLocalPort();
+  }
+
+  /** The gRPC port actually bound, or -1 without an ingester. */
+  public int grpcPort() {
+    return grpcServer == null ? -1 : grpcServer.getPort();
+  }
+
+  private static byte[] scrapeMetrics() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(16 << 10);
+    try {
+      ExpositionFormats.init()
+          .getPrometheusTextFormatWriter()
+          .write(out, PrometheusRegistry.defaultRegistry.scrape());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  @Override
+  public void close() {
+    log.info("Narthex stopping");
+    httpServer.stop().join();
+    for (IngesterClient client : ingesterClients) {
+      client.close();
+    }
+    for (io.grpc.Server server : new io.grpc.Server[] {grpcServer, inProcessServer}) {
+      if (server != null) {
+        server.shutdown();
+        try {
+          server.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        server.shutdownNow();
+      }
+    }
+    queryExecutor.close();
+    log.info("Narthex stopped");
+  }
+}

@@ -1,0 +1,204 @@
+package io.narthex.app;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Every setting of a Narthex process. Flags mirror Mimir's names (both {@code -flag} and {@code --flag} work) and
+ * each option's {@code descriptionKey} is its YAML path in {@code --config.file}, also mirroring Mimir's. Flags
+ * override the file; the file overrides the defaults, which run one process on local disk.
+ */
+@Command(
+    name = "narthex",
+    mixinStandardHelpOptions = true,
+    versionProvider = NarthexOptions.VersionProvider.class,
+    description = "Narthex: a horizontally scalable, multi-tenant long-term store for Prometheus metrics.",
+    sortOptions = false)
+public final class NarthexOptions {
+  /** The components a process can run. */
+  public enum Target {
+    ALL,
+    DISTRIBUTOR,
+    INGESTER,
+    QUERIER
+  }
+
+  @Option(names = {"--config.file", "-config.file"}, paramLabel = "<file>",
+      description = "YAML configuration file; its keys mirror Mimir's. Flags override it.")
+  String configFile;
+
+  @Option(names = {"--target", "-target"}, descriptionKey = "target", split = ",", defaultValue = "all",
+      converter = TargetConverter.class,
+      description = "Comma-separated components to run: all, distributor, ingester, querier. Default: ${DEFAULT-VALUE}.")
+  List<Target> targets = new ArrayList<>(List.of(Target.ALL));
+
+  @Option(names = {"--server.http-listen-address", "-server.http-listen-address"},
+      descriptionKey = "server.http_listen_address", defaultValue = "",
+      description = "HTTP listen address; empty for all interfaces.")
+  public String httpListenAddress = "";
+
+  @Option(names = {"--server.http-listen-port", "-server.http-listen-port"},
+      descriptionKey = "server.http_listen_port", defaultValue = "9009",
+      description = "HTTP listen port; 0 picks a free port. Default: ${DEFAULT-VALUE}.")
+  public int httpListenPort = 9009;
+
+  @Option(names = {"--server.grpc-listen-port", "-server.grpc-listen-port"},
+      descriptionKey = "server.grpc_listen_port", defaultValue = "9095",
+      description = "gRPC listen port for the ingester; 0 picks a free port. Default: ${DEFAULT-VALUE}.")
+  public int grpcListenPort = 9095;
+
+  @Option(names = {"--auth.multitenancy-enabled", "-auth.multitenancy-enabled"},
+      descriptionKey = "multitenancy_enabled", defaultValue = "true", arity = "0..1", fallbackValue = "true",
+      description = "Require X-Scope-OrgID on every request. When false, every request uses tenant 'anonymous'."
+          + " Default: ${DEFAULT-VALUE}.")
+  public boolean multitenancyEnabled = true;
+
+  @Option(names = {"--ingester.client.addresses", "-ingester.client.addresses"},
+      descriptionKey = "ingester_client.addresses", split = ",", defaultValue = "",
+      description = "gRPC addresses (host:port) of the ingester shards, in shard order. Empty: this process's own"
+          + " ingester.")
+  public List<String> ingesterAddresses = new ArrayList<>();
+
+  @Option(names = {"--ingester.client.timeout", "-ingester.client.timeout"},
+      descriptionKey = "ingester_client.timeout", defaultValue = "20s", converter = DurationConverter.class,
+      description = "Deadline of each call to an ingester. Default: ${DEFAULT-VALUE}.")
+  public Duration ingesterClientTimeout = Duration.ofSeconds(20);
+
+  @Option(names = {"--distributor.max-recv-msg-size", "-distributor.max-recv-msg-size"},
+      descriptionKey = "distributor.max_recv_msg_size", defaultValue = "104857600",
+      description = "Largest remote-write request, in bytes, compressed or not. Default: ${DEFAULT-VALUE}.")
+  public int maxRecvMsgSizeBytes = 104_857_600;
+
+  @Option(names = {"--validation.max-length-label-name", "-validation.max-length-label-name"},
+      descriptionKey = "limits.max_label_name_length", defaultValue = "1024",
+      description = "Longest label name accepted. Default: ${DEFAULT-VALUE}.")
+  public int maxLabelNameLength = 1024;
+
+  @Option(names = {"--validation.max-length-label-value", "-validation.max-length-label-value"},
+      descriptionKey = "limits.max_label_value_length", defaultValue = "2048",
+      description = "Longest label value accepted. Default: ${DEFAULT-VALUE}.")
+  public int maxLabelValueLength = 2048;
+
+  @Option(names = {"--validation.max-label-names-per-series", "-validation.max-label-names-per-series"},
+      descriptionKey = "limits.max_label_names_per_series", defaultValue = "30",
+      description = "Most labels per series. Default: ${DEFAULT-VALUE}.")
+  public int maxLabelNamesPerSeries = 30;
+
+  @Option(names = {"--querier.timeout", "-querier.timeout"}, descriptionKey = "querier.timeout",
+      defaultValue = "2m", converter = DurationConverter.class,
+      description = "Longest a query may run. Default: ${DEFAULT-VALUE}.")
+  public Duration queryTimeout = Duration.ofMinutes(2);
+
+  @Option(names = {"--querier.max-samples", "-querier.max-samples"}, descriptionKey = "querier.max_samples",
+      defaultValue = "50000000",
+      description = "Most samples a query may hold in memory at once. Default: ${DEFAULT-VALUE}.")
+  public int maxSamples = 50_000_000;
+
+  @Option(names = {"--querier.lookback-delta", "-querier.lookback-delta"},
+      descriptionKey = "querier.lookback_delta", defaultValue = "5m", converter = DurationConverter.class,
+      description = "How far back an instant selector looks for a sample. Default: ${DEFAULT-VALUE}.")
+  public Duration lookbackDelta = Duration.ofMinutes(5);
+
+  @Option(names = {"--http.prometheus-http-prefix", "-http.prometheus-http-prefix"},
+      descriptionKey = "api.prometheus_http_prefix", defaultValue = "/prometheus",
+      description = "Path prefix of the Prometheus HTTP API. Default: ${DEFAULT-VALUE}.")
+  public String prometheusHttpPrefix = "/prometheus";
+
+  @Option(names = {"--blocks-storage.tsdb.dir", "-blocks-storage.tsdb.dir"},
+      descriptionKey = "blocks_storage.tsdb.dir", defaultValue = "./data/tsdb",
+      description = "Local directory of the ingester's data. Default: ${DEFAULT-VALUE}.")
+  public String tsdbDir = "./data/tsdb";
+
+  @Option(names = {"--log.level", "-log.level"}, descriptionKey = "server.log_level", defaultValue = "info",
+      description = "Log level: debug, info, warn, error. Default: ${DEFAULT-VALUE}.")
+  public String logLevel = "info";
+
+  /**
+   * Parses flags the way {@code bin/narthex} does, reading {@code --config.file} when given.
+   *
+   * @throws CommandLine.ParameterException on an unknown flag, a bad value or an unreadable config file
+   */
+  public static NarthexOptions parse(String... args) {
+    NarthexOptions options = new NarthexOptions();
+    CommandLine commandLine = commandLine(options, args);
+    commandLine.parseArgs(args);
+    return options;
+  }
+
+  static CommandLine commandLine(NarthexOptions options, String[] args) {
+    CommandLine commandLine = new CommandLine(options);
+    commandLine.setDefaultValueProvider(new YamlDefaults(YamlDefaults.configFileOf(args)));
+    commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+    return commandLine;
+  }
+
+  /** The targets, with {@code all} expanded. */
+  public Set<Target> components() {
+    EnumSet<Target> out = EnumSet.noneOf(Target.class);
+    for (Target target : targets) {
+      if (target == Target.ALL) {
+        out.addAll(EnumSet.of(Target.DISTRIBUTOR, Target.INGESTER, Target.QUERIER));
+      } else {
+        out.add(target);
+      }
+    }
+    return out;
+  }
+
+  /** Accepts target names in any case. */
+  static final class TargetConverter implements CommandLine.ITypeConverter<Target> {
+    @Override
+    public Target convert(String value) {
+      try {
+        return Target.valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(
+            "unknown target '" + value + "': expected all, distributor, ingester or querier");
+      }
+    }
+  }
+
+  /** Prometheus durations such as {@code 90s}, {@code 1h30m} or {@code 500ms}. */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    private static final java.util.regex.Pattern PART = java.util.regex.Pattern.compile("(\\d+)(ms|y|w|d|h|m|s)");
+
+    @Override
+    public Duration convert(String value) {
+      var m = PART.matcher(value);
+      long totalMs = 0;
+      int end = 0;
+      while (m.find() && m.start() == end) {
+        long n = Long.parseLong(m.group(1));
+        totalMs += n * switch (m.group(2)) {
+          case "ms" -> 1L;
+          case "s" -> 1_000L;
+          case "m" -> 60_000L;
+          case "h" -> 3_600_000L;
+          case "d" -> 86_400_000L;
+          case "w" -> 604_800_000L;
+          default -> 31_536_000_000L;
+        };
+        end = m.end();
+      }
+      if (value.isEmpty() || end != value.length()) {
+        throw new CommandLine.TypeConversionException(
+            "invalid duration '" + value + "': expected a Prometheus duration such as 30s, 5m or 1h30m");
+      }
+      return Duration.ofMillis(totalMs);
+    }
+  }
+
+  static final class VersionProvider implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"narthex " + Version.VERSION};
+    }
+  }
+}

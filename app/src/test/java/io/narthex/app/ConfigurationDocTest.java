@@ -1,0 +1,74 @@
+package io.narthex.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ConfigurationDocTest {
+  @Test
+  void docsListEveryFlagWithItsYamlKey() throws Exception {
+    String doc = Files.readString(Path.of("..", "docs", "configuration.md"));
+    CommandLine commandLine = new CommandLine(new NarthexOptions());
+    for (CommandLine.Model.OptionSpec option : commandLine.getCommandSpec().options()) {
+      if (option.usageHelp() || option.versionHelp()) {
+        continue;
+      }
+      assertThat(doc).as("docs/configuration.md lists " + option.longestName()).contains("`" + option.longestName() + "`");
+      if (option.descriptionKey() != null && !option.descriptionKey().isEmpty()) {
+        assertThat(doc).contains("`" + option.descriptionKey() + "`");
+      }
+    }
+  }
+
+  @Test
+  void yamlFileSetsOptionsAndFlagsOverrideIt(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("narthex.yaml");
+    Files.writeString(config, """
+        target: distributor,querier
+        multitenancy_enabled: false
+        server:
+          http_listen_port: 1234
+          grpc_listen_port: 4321
+        ingester_client:
+          addresses: [a:1, b:2]
+        querier:
+          lookback_delta: 2m
+        limits:
+          max_label_names_per_series: 40
+        """);
+    NarthexOptions options = NarthexOptions.parse("--config.file=" + config, "-server.http-listen-port=5555");
+
+    assertThat(options.httpListenPort).isEqualTo(5555);
+    assertThat(options.grpcListenPort).isEqualTo(4321);
+    assertThat(options.multitenancyEnabled).isFalse();
+    assertThat(options.ingesterAddresses).containsExactly("a:1", "b:2");
+    assertThat(options.lookbackDelta).isEqualTo(Duration.ofMinutes(2));
+    assertThat(options.maxLabelNamesPerSeries).isEqualTo(40);
+    assertThat(options.components()).containsExactlyInAnyOrder(
+        NarthexOptions.Target.DISTRIBUTOR, NarthexOptions.Target.QUERIER);
+  }
+
+  @Test
+  void defaultsRunEverythingInOneProcess() {
+    NarthexOptions options = NarthexOptions.parse();
+    assertThat(options.httpListenPort).isEqualTo(9009);
+    assertThat(options.grpcListenPort).isEqualTo(9095);
+    assertThat(options.multitenancyEnabled).isTrue();
+    assertThat(options.components()).hasSize(3);
+    assertThat(options.tsdbDir).isEqualTo("./data/tsdb");
+  }
+
+  @Test
+  void badValuesAreRejectedWithTheirName() {
+    assertThat(List.of("--target=nope", "--querier.timeout=5 minutes")).allSatisfy(arg ->
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> NarthexOptions.parse(arg))
+            .isInstanceOf(CommandLine.ParameterException.class)
+            .hasMessageContaining(arg.substring(arg.indexOf('=') + 1)));
+  }
+}

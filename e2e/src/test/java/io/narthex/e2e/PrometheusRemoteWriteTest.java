@@ -1,0 +1,379 @@
+package io.narthex.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real Prometheus (Debian's package) scrapes itself and a real node-exporter on loopback and remote-writes to
+ * Narthex, running as its own process, with a tenant header. PromQL answers from both must agree: label sets exactly, timestamps
+ * exactly, values within 1e-9 relative.
+ *
+ * <p>Prometheus 2.x selects closed ranges {@code [t-r, t]} where 3.x (our target) selects {@code (t-r, t]}. The
+ * two differ only for a sample exactly on a range's left edge, so the evaluation times are put on a millisecond
+ * phase that no scraped sample has.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PrometheusRemoteWriteTest {
+  private static final String TENANT = "e2e";
+  private static final Duration SCRAPING_FOR = Duration.ofSeconds(45);
+  private static final long RANGE_MS = 20_000;
+  private static final long STEP_MS = 5_000;
+
+  /** Each is evaluated as an instant query at T and as a range query over [T-20s, T]. */
+  static final List<String> QUERIES = List.of(
+      "up",
+      "up{job=\"node\"}",
+      "node_cpu_seconds_total{mode=\"idle\"}",
+      "{__name__=~\"node_load.*\"}",
+      "rate(node_cpu_seconds_total[20s])",
+      "irate(node_cpu_seconds_total[10s])",
+      "increase(prometheus_tsdb_head_samples_appended_total[20s])",
+      "delta(go_memstats_alloc_bytes[20s])",
+      "idelta(go_goroutines[10s])",
+      "deriv(process_resident_memory_bytes[20s])",
+      "sum by (job) (rate(process_cpu_seconds_total[20s]))",
+      "sum without (cpu) (rate(node_cpu_seconds_total[20s]))",
+      "count by (mode) (node_cpu_seconds_total)",
+      "avg by (job) (go_goroutines)",
+      "max(go_memstats_heap_alloc_bytes)",
+      "min by (job) (process_start_time_seconds)",
+      "topk(3, go_memstats_alloc_bytes_total)",
+      "bottomk(2, rate(node_network_receive_bytes_total[20s]))",
+      "histogram_quantile(0.9, sum by (le) (rate(prometheus_http_request_duration_seconds_bucket[20s])))",
+      "histogram_quantile(0.5, rate(prometheus_http_request_duration_seconds_bucket[20s]))",
+      "histogram_quantile(0.99, sum by (le, handler) (rate(prometheus_http_request_duration_seconds_bucket[20s])))",
+      "up offset 10s",
+      "rate(node_cpu_seconds_total[20s] offset 5s)",
+      "avg_over_time(go_goroutines[20s])",
+      "max_over_time(process_resident_memory_bytes[20s])",
+      "min_over_time(scrape_duration_seconds[20s])",
+      "sum_over_time(scrape_samples_scraped[20s])",
+      "count_over_time(up[20s])",
+      "go_goroutines > 5",
+      "go_goroutines > bool 5",
+      "process_resident_memory_bytes / on(instance, job) process_virtual_memory_bytes",
+      "node_memory_MemTotal_bytes - on(instance) group_left() node_memory_MemAvailable_bytes",
+      "up * on(job) group_left(version) prometheus_build_info",
+      "up and on(job) process_start_time_seconds",
+      "node_load1 or up",
+      "up unless on(job) node_load1",
+      "abs(delta(go_goroutines[20s]))",
+      "clamp_max(go_goroutines, 10)",
+      "clamp_min(rate(process_cpu_seconds_total[20s]), 0.001)",
+      "ceil(rate(process_cpu_seconds_total[20s]) * 1000)",
+      "floor(process_resident_memory_bytes / 1024)",
+      "round(process_resident_memory_bytes / 1024 / 1024, 0.5)",
+      "time() - process_start_time_seconds",
+      "timestamp(up)",
+      "label_replace(up, \"host\", \"$1\", \"instance\", \"(.*):.*\")",
+      "absent(nonexistent_metric)",
+      "absent(up)",
+      "scalar(sum(up)) * 2",
+      "vector(1)",
+      "sum(rate(prometheus_http_requests_total[20s])) by (code)");
+
+  @TempDir
+  static Path work;
+
+  private static ExternalProcess nodeExporter;
+  private static ExternalProcess prometheus;
+  private static ExternalProcess narthexProcess;
+  private static TenantHeaderProxy tenantProxy;
+  private static PromApi prom;
+  private static PromApi narthex;
+  private static long evalTimeMs;
+
+  @BeforeAll
+  static void startEverything() throws Exception {
+    String prometheusBinary = ExternalProcess.which("prometheus");
+    String nodeExporterBinary = ExternalProcess.which("prometheus-node-exporter");
+    assumeTrue(prometheusBinary != null && nodeExporterBinary != null,
+        "prometheus and prometheus-node-exporter are not installed (apt-get install prometheus"
+            + " prometheus-node-exporter; .ci/run does this): skipping the comparison with a real Prometheus");
+    Path jar = Path.of("..", "app", "target", "narthex.jar").toAbsolutePath().normalize();
+    assertThat(jar).as("the app module's shaded jar, built before e2e by ./mvnw verify").exists();
+
+    int narthexHttp = ExternalProcess.freePort();
+    int narthexGrpc = ExternalProcess.freePort();
+    String java = ProcessHandle.current().info().command().orElse("java");
+    narthexProcess = ExternalProcess.start("narthex", List.of(java,
+        "--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED", "-Xmx1g",
+        "-jar", jar.toString(),
+        "--server.http-listen-port=" + narthexHttp,
+        "--server.grpc-listen-port=" + narthexGrpc,
+        "--blocks-storage.tsdb.dir=" + work.resolve("narthex")));
+    narthexProcess.awaitHttpOk("http://127.0.0.1:" + narthexHttp + "/ready", Duration.ofSeconds(60));
+
+    int nodeExporterPort = ExternalProcess.freePort();
+    nodeExporter = ExternalProcess.start("node-exporter",
+        List.of(nodeExporterBinary, "--web.listen-address=127.0.0.1:" + nodeExporterPort));
+    nodeExporter.awaitHttpOk("http://127.0.0.1:" + nodeExporterPort + "/metrics", Duration.ofSeconds(30));
+
+    // Prometheus sends the header itself too; the proxy only makes up for Debian's build dropping it.
+    tenantProxy = new TenantHeaderProxy(narthexHttp, TENANT);
+    int prometheusPort = ExternalProcess.freePort();
+    Path config = work.resolve("prometheus.yml");
+    Files.writeString(config, """
+        global:
+          scrape_interval: 1s
+          evaluation_interval: 1s
+        scrape_configs:
+          - job_name: prometheus
+            static_configs: [{targets: ['127.0.0.1:%d']}]
+          - job_name: node
+            static_configs: [{targets: ['127.0.0.1:%d']}]
+        remote_write:
+          - url: http://127.0.0.1:%d/api/v1/push
+            headers:
+              X-Scope-OrgID: %s
+            queue_config:
+              batch_send_deadline: 1s
+              min_backoff: 100ms
+              max_backoff: 1s
+        """.formatted(prometheusPort, nodeExporterPort, tenantProxy.port(), TENANT));
+    prometheus = ExternalProcess.start("prometheus", List.of(prometheusBinary,
+        "--config.file=" + config,
+        "--storage.tsdb.path=" + work.resolve("prometheus-data"),
+        "--web.listen-address=127.0.0.1:" + prometheusPort));
+    prometheus.awaitHttpOk("http://127.0.0.1:" + prometheusPort + "/-/ready", Duration.ofSeconds(60));
+
+    prom = new PromApi("http://127.0.0.1:" + prometheusPort, null);
+    narthex = new PromApi("http://127.0.0.1:" + narthexHttp + "/prometheus", TENANT);
+
+    Thread.sleep(SCRAPING_FOR.toMillis());
+    evalTimeMs = pickEvalTime();
+    awaitNarthexHasDataPast(evalTimeMs + 3_000);
+  }
+
+  @AfterAll
+  static void stopEverything() throws Exception {
+    for (ExternalProcess process : new ExternalProcess[] {prometheus, nodeExporter, narthexProcess}) {
+      if (process != null) {
+        process.close();
+      }
+    }
+    if (tenantProxy != null) {
+      tenantProxy.close();
+    }
+  }
+
+  /** A time ~10s ago whose millisecond phase no sample in the last 30s has (see the class comment). */
+  private static long pickEvalTime() {
+    long nowMs = System.currentTimeMillis();
+    JsonNode raw = prom.data("/api/v1/query", "query", "{__name__=~\".+\"}[30s]",
+        "time", seconds(nowMs)).get("result");
+    Set<Long> phases = new HashSet<>();
+    for (JsonNode series : raw) {
+      for (JsonNode point : series.get("values")) {
+        phases.add(Math.floorMod(millis(point.get(0)), 1000L));
+      }
+    }
+    long base = (nowMs - 10_000) / 1000 * 1000;
+    for (long phase = 500; phase < 1500; phase++) {
+      if (!phases.contains(phase % 1000)) {
+        return base + phase % 1000;
+      }
+    }
+    throw new AssertionError("every millisecond phase holds a sample; cannot pick an unambiguous time");
+  }
+
+  private static void awaitNarthexHasDataPast(long timeMs) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (System.currentTimeMillis() < deadline) {
+      JsonNode result = narthex.data("/api/v1/query", "query", "min(timestamp(up))",
+          "time", seconds(System.currentTimeMillis())).get("result");
+      if (result.size() == 1 && result.get(0).get("value").get(1).asDouble() * 1000 >= timeMs) {
+        Thread.sleep(2_000);
+        return;
+      }
+      Thread.sleep(500);
+    }
+    fail("Narthex never received samples past " + timeMs + "; prometheus log:\n" + prometheus.logTail());
+  }
+
+  @Test
+  @Order(1)
+  void instantQueriesAgreeWithPrometheus() {
+    List<String> failures = new ArrayList<>();
+    for (String query : QUERIES) {
+      String[] params = {"query", query, "time", seconds(evalTimeMs)};
+      compare(query + " @ instant", prom.get("/api/v1/query", params), narthex.get("/api/v1/query", params),
+          failures);
+    }
+    assertThat(failures).as("queries whose answers differ").isEmpty();
+  }
+
+  @Test
+  @Order(2)
+  void rangeQueriesAgreeWithPrometheus() {
+    List<String> failures = new ArrayList<>();
+    for (String query : QUERIES) {
+      String[] params = {"query", query, "start", seconds(evalTimeMs - RANGE_MS), "end", seconds(evalTimeMs),
+          "step", Long.toString(STEP_MS / 1000)};
+      compare(query + " @ range", prom.get("/api/v1/query_range", params),
+          narthex.get("/api/v1/query_range", params), failures);
+    }
+    assertThat(failures).as("queries whose answers differ").isEmpty();
+  }
+
+  @Test
+  @Order(3)
+  void seriesLabelsAndLabelValuesAgreeWithPrometheus() throws Exception {
+    String start = seconds(evalTimeMs - RANGE_MS);
+    String end = seconds(evalTimeMs);
+    List<String[]> requests = List.of(
+        new String[] {"/api/v1/series", "match[]", "up", "start", start, "end", end},
+        new String[] {"/api/v1/series", "match[]", "{__name__=~\"node_cpu.*\", mode=~\"idle|user\"}",
+            "start", start, "end", end},
+        new String[] {"/api/v1/series", "match[]", "go_goroutines", "match[]", "process_start_time_seconds",
+            "start", start, "end", end},
+        new String[] {"/api/v1/labels"},
+        new String[] {"/api/v1/labels", "match[]", "{job=\"node\"}"},
+        new String[] {"/api/v1/label/__name__/values"},
+        new String[] {"/api/v1/label/job/values"},
+        new String[] {"/api/v1/label/mode/values", "match[]", "node_cpu_seconds_total"});
+    for (String[] request : requests) {
+      String path = request[0];
+      String[] params = java.util.Arrays.copyOfRange(request, 1, request.length);
+      // Prometheus keeps scraping, and its new series reach Narthex a moment later: retry until both agree.
+      JsonNode expected = null;
+      JsonNode actual = null;
+      for (int attempt = 0; attempt < 30; attempt++) {
+        actual = narthex.data(path, params);
+        expected = prom.data(path, params);
+        if (sortedStrings(expected).equals(sortedStrings(actual))) {
+          break;
+        }
+        Thread.sleep(1_000);
+      }
+      assertThat(sortedStrings(actual)).as(path + " " + String.join(" ", params)).isEqualTo(sortedStrings(expected));
+    }
+  }
+
+  @Test
+  @Order(4)
+  void narthexStopsCleanlyOnSigterm() throws Exception {
+    narthexProcess.stop();
+    assertThat(narthexProcess.logTail()).contains("Narthex stopped");
+  }
+
+  private static void compare(String what, PromApi.Response expected, PromApi.Response actual, List<String> failures) {
+    if (expected.status() != 200) {
+      failures.add(what + ": Prometheus itself answered " + expected.status() + " " + expected.raw());
+      return;
+    }
+    if (actual.status() != 200) {
+      failures.add(what + ": Narthex answered " + actual.status() + " " + actual.raw());
+      return;
+    }
+    JsonNode expectedData = expected.body().get("data");
+    JsonNode actualData = actual.body().get("data");
+    String expectedType = expectedData.get("resultType").asText();
+    if (!expectedType.equals(actualData.get("resultType").asText())) {
+      failures.add(what + ": resultType " + actualData.get("resultType") + ", Prometheus " + expectedType);
+      return;
+    }
+    Map<String, List<long[]>> expectedPoints = points(expectedData);
+    Map<String, List<long[]>> actualPoints = points(actualData);
+    if (!expectedPoints.keySet().equals(actualPoints.keySet())) {
+      failures.add(what + ": series " + actualPoints.keySet() + ", Prometheus " + expectedPoints.keySet());
+      return;
+    }
+    if (expectedPoints.isEmpty() && !what.startsWith("absent(up)")) {
+      failures.add(what + ": Prometheus answered no series, so this query checks nothing");
+      return;
+    }
+    for (Map.Entry<String, List<long[]>> entry : expectedPoints.entrySet()) {
+      List<long[]> want = entry.getValue();
+      List<long[]> got = actualPoints.get(entry.getKey());
+      if (want.size() != got.size()) {
+        failures.add(what + " " + entry.getKey() + ": " + got.size() + " points, Prometheus " + want.size());
+        continue;
+      }
+      for (int i = 0; i < want.size(); i++) {
+        double w = Double.longBitsToDouble(want.get(i)[1]);
+        double g = Double.longBitsToDouble(got.get(i)[1]);
+        boolean sameValue = (Double.isNaN(w) && Double.isNaN(g)) || w == g
+            || Math.abs(w - g) <= 1e-9 * Math.max(Math.abs(w), Math.abs(g));
+        if (want.get(i)[0] != got.get(i)[0] || !sameValue) {
+          failures.add(what + " " + entry.getKey() + ": (" + got.get(i)[0] + ", " + g + "), Prometheus ("
+              + want.get(i)[0] + ", " + w + ")");
+          break;
+        }
+      }
+    }
+  }
+
+  /** Series (by their label set as JSON, keys sorted) to their points as {timestampMs, value bits}. */
+  private static Map<String, List<long[]>> points(JsonNode data) {
+    Map<String, List<long[]>> out = new TreeMap<>();
+    JsonNode result = data.get("result");
+    switch (data.get("resultType").asText()) {
+      case "scalar", "string" -> out.put("scalar", List.of(point(result)));
+      case "vector" -> result.forEach(s -> out.put(metric(s), List.of(point(s.get("value")))));
+      default -> result.forEach(s -> {
+        List<long[]> list = new ArrayList<>();
+        s.get("values").forEach(p -> list.add(point(p)));
+        out.put(metric(s), list);
+      });
+    }
+    return out;
+  }
+
+  private static String metric(JsonNode series) {
+    return new TreeMap<>(toMap(series.get("metric"))).toString();
+  }
+
+  private static Map<String, String> toMap(JsonNode object) {
+    Map<String, String> map = new TreeMap<>();
+    object.fields().forEachRemaining(e -> map.put(e.getKey(), e.getValue().asText()));
+    return map;
+  }
+
+  private static long[] point(JsonNode pair) {
+    return new long[] {millis(pair.get(0)), Double.doubleToLongBits(parseValue(pair.get(1).asText()))};
+  }
+
+  private static double parseValue(String text) {
+    return switch (text) {
+      case "+Inf" -> Double.POSITIVE_INFINITY;
+      case "-Inf" -> Double.NEGATIVE_INFINITY;
+      case "NaN" -> Double.NaN;
+      default -> Double.parseDouble(text);
+    };
+  }
+
+  private static long millis(JsonNode secondsNode) {
+    return secondsNode.decimalValue().movePointRight(3).longValue();
+  }
+
+  private static String seconds(long ms) {
+    return java.math.BigDecimal.valueOf(ms, 3).toPlainString();
+  }
+
+  private static List<String> sortedStrings(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(node -> out.add(node.isObject() ? new TreeMap<>(toMap(node)).toString() : node.asText()));
+    out.sort(null);
+    return out;
+  }
+}

@@ -1,0 +1,314 @@
+package io.narthex.promql;
+
+import io.narthex.promql.parser.Expr;
+import io.narthex.tsdb.labels.Labels;
+import io.narthex.tsdb.storage.Querier;
+import io.narthex.tsdb.storage.Queryable;
+import io.narthex.tsdb.storage.SampleIterator;
+import io.narthex.tsdb.storage.SelectHints;
+import io.narthex.tsdb.storage.Series;
+import io.narthex.tsdb.storage.StaleMarker;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Step-based evaluation of a parsed query over a whole step grid at once, after Prometheus's promql/engine.go:
+ * every selector is selected once and its samples walked per step.
+ */
+final class Evaluator {
+  static final long DEFAULT_SUBQUERY_STEP_MS = 60_000;
+  /** Marks "no output at this step" in range-function results (a NaN payload arithmetic never produces). */
+  static final long ABSENT_BITS = 0x7ff8dead0000beefL;
+  static final double ABSENT = Double.longBitsToDouble(ABSENT_BITS);
+
+  final Queryable storage;
+  final long lookbackMs;
+  final long maxSamples;
+  final long deadlineNanos;
+  final long queryStartMs;
+  final long queryEndMs;
+  final long queryStepMs;
+  long loadedSamples;
+  final List<String> warnings = new ArrayList<>();
+  final List<String> infos = new ArrayList<>();
+
+  Evaluator(Queryable storage, EngineOptions options, long queryStartMs, long queryEndMs, long queryStepMs) {
+    this.queryStepMs = queryStepMs;
+    this.storage = storage;
+    this.lookbackMs = options.lookbackDelta().toMillis();
+    this.maxSamples = options.maxSamples();
+    this.deadlineNanos = System.nanoTime() + options.timeout().toNanos();
+    this.queryStartMs = queryStartMs;
+    this.queryEndMs = queryEndMs;
+  }
+
+  static boolean isAbsent(double v) {
+    return Double.doubleToRawLongBits(v) == ABSENT_BITS;
+  }
+
+  void checkTimeout() {
+    if (System.nanoTime() - deadlineNanos > 0) {
+      throw new PromQLException(ErrorType.TIMEOUT, "query timed out in expression evaluation");
+    }
+  }
+
+  void countSamples(long n) {
+    loadedSamples += n;
+    if (loadedSamples > maxSamples) {
+      throw new PromQLException(ErrorType.EXECUTION,
+          "query processing would load too many samples into memory in query execution");
+    }
+  }
+
+  static PromQLException execError(String message) {
+    return new PromQLException(ErrorType.EXECUTION, message);
+  }
+
+  Long resolveAt(Expr.At at) {
+    return switch (at.kind()) {
+      case NONE -> null;
+      case TIMESTAMP -> at.timestampMs();
+      case START -> queryStartMs;
+      case END -> queryEndMs;
+    };
+  }
+
+  Result eval(Expr e, Ctx ctx) {
+    checkTimeout();
+    return switch (e) {
+      case Expr.NumberLiteral n -> {
+        double[] v = new double[ctx.steps()];
+        Arrays.fill(v, n.value());
+        yield new Result.Scal(v);
+      }
+      case Expr.StringLiteral s -> new Result.Str(s.value());
+      case Expr.Paren p -> eval(p.expr(), ctx);
+      case Expr.Unary u -> evalUnary(u, ctx);
+      case Expr.VectorSelector vs -> new Result.Vec(selectVector(vs, ctx, false));
+      case Expr.Call c -> FunctionCalls.eval(this, c, ctx);
+      case Expr.Aggregate a -> Aggregations.eval(this, a, ctx);
+      case Expr.Binary b -> BinaryEval.eval(this, b, ctx);
+      case Expr.MatrixSelector m -> throw new PromQLException(ErrorType.INTERNAL, "unexpected range vector");
+      case Expr.Subquery s -> throw new PromQLException(ErrorType.INTERNAL, "unexpected subquery");
+    };
+  }
+
+  List<StepSeries> evalVector(Expr e, Ctx ctx) {
+    return ((Result.Vec) eval(e, ctx)).series();
+  }
+
+  double[] evalScalar(Expr e, Ctx ctx) {
+    return ((Result.Scal) eval(e, ctx)).values();
+  }
+
+  private Result evalUnary(Expr.Unary u, Ctx ctx) {
+    Result r = eval(u.expr(), ctx);
+    if (u.op().equals("+")) {
+      return r;
+    }
+    if (r instanceof Result.Scal s) {
+      double[] out = new double[s.values().length];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = -s.values()[i];
+      }
+      return new Result.Scal(out);
+    }
+    List<StepSeries> in = ((Result.Vec) r).series();
+    for (StepSeries s : in) {
+      s.labels = s.labels.withoutMetricName();
+      for (int i = 0; i < s.values.length; i++) {
+        s.values[i] = -s.values[i];
+      }
+    }
+    return new Result.Vec(dedupe(in));
+  }
+
+  // ---------------------------------------------------------------- selectors
+
+  List<SeriesData> load(Expr.VectorSelector vs, long minMs, long maxMs, boolean keepStale, long stepMs,
+      String function, long rangeMs) {
+    List<SeriesData> out = new ArrayList<>();
+    if (maxMs < minMs) {
+      return out;
+    }
+    try (Querier q = storage.querier(minMs, maxMs)) {
+      List<Series> selected = q.select(false, new SelectHints(minMs, maxMs, stepMs, function, rangeMs), vs.matchers());
+      long[] ts = new long[16];
+      double[] vals = new double[16];
+      for (Series s : selected) {
+        checkTimeout();
+        SampleIterator it = s.iterator();
+        int n = 0;
+        if (it.seek(minMs)) {
+          do {
+            long t = it.timestampMs();
+            if (t > maxMs) {
+              break;
+            }
+            double v = it.value();
+            if (!keepStale && StaleMarker.isStale(v)) {
+              continue;
+            }
+            if (n == ts.length) {
+              ts = Arrays.copyOf(ts, n * 2);
+              vals = Arrays.copyOf(vals, n * 2);
+            }
+            ts[n] = t;
+            vals[n] = v;
+            n++;
+          } while (it.next());
+        }
+        if (n > 0) {
+          countSamples(n);
+          out.add(new SeriesData(s.labels(), Arrays.copyOf(ts, n), Arrays.copyOf(vals, n), n));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Instant vector selector: per step the latest sample in (t - lookback, t], dropped when it is a staleness marker.
+   * With {@code sampleTimestamps} the value is the sample's timestamp in seconds (for {@code timestamp()}).
+   */
+  List<StepSeries> selectVector(Expr.VectorSelector vs, Ctx ctx, boolean sampleTimestamps) {
+    Long at = resolveAt(vs.at());
+    long first = (at != null ? at : ctx.startMs()) - vs.offsetMs();
+    long last = (at != null ? at : ctx.endMs()) - vs.offsetMs();
+    List<SeriesData> data = load(vs, first - lookbackMs + 1, last, true, ctx.stepMs(), "", 0);
+    int steps = ctx.steps();
+    List<StepSeries> out = new ArrayList<>(data.size());
+    for (SeriesData d : data) {
+      checkTimeout();
+      StepSeries s = new StepSeries(d.labels(), steps);
+      int idx = -1;
+      long[] ts = d.timestampsMs();
+      double[] vals = d.values();
+      for (int i = 0; i < steps; i++) {
+        long t = (at != null ? at : ctx.time(i)) - vs.offsetMs();
+        while (idx + 1 < d.size() && ts[idx + 1] <= t) {
+          idx++;
+        }
+        if (idx >= 0 && ts[idx] > t - lookbackMs && !StaleMarker.isStale(vals[idx])) {
+          s.set(i, sampleTimestamps ? ts[idx] / 1000.0 : vals[idx]);
+        }
+      }
+      if (!s.isEmpty()) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  /** Range-vector argument of a function, from a range selector or a subquery (possibly in parentheses). */
+  RangeArg rangeArg(Expr e, Ctx ctx, String function) {
+    e = Expr.unwrap(e);
+    if (e instanceof Expr.MatrixSelector ms) {
+      Expr.VectorSelector vs = ms.selector();
+      Long at = resolveAt(vs.at());
+      long first = (at != null ? at : ctx.startMs()) - vs.offsetMs();
+      long last = (at != null ? at : ctx.endMs()) - vs.offsetMs();
+      List<SeriesData> data = load(vs, first - ms.rangeMs() + 1, last, false, ctx.stepMs(), function, ms.rangeMs());
+      return new RangeArg(data, ms.rangeMs(), vs.offsetMs(), at);
+    }
+    if (e instanceof Expr.Subquery sq) {
+      Long at = resolveAt(sq.at());
+      long first = (at != null ? at : ctx.startMs());
+      long last = (at != null ? at : ctx.endMs());
+      long step = sq.stepMs() > 0 ? sq.stepMs() : DEFAULT_SUBQUERY_STEP_MS;
+      long lowerExclusive = first - sq.offsetMs() - sq.rangeMs();
+      long start = step * (lowerExclusive / step);
+      if (start <= lowerExclusive) {
+        start += step;
+      }
+      long end = last - sq.offsetMs();
+      List<SeriesData> data = new ArrayList<>();
+      if (start <= end) {
+        Ctx inner = new Ctx(start, end, step);
+        for (StepSeries s : evalVector(sq.expr(), inner)) {
+          int n = 0;
+          for (boolean p : s.present) {
+            if (p) {
+              n++;
+            }
+          }
+          long[] ts = new long[n];
+          double[] vals = new double[n];
+          int j = 0;
+          for (int i = 0; i < s.present.length; i++) {
+            if (s.present[i]) {
+              ts[j] = inner.time(i);
+              vals[j++] = s.values[i];
+            }
+          }
+          countSamples(n);
+          data.add(new SeriesData(s.labels, ts, vals, n));
+        }
+      }
+      return new RangeArg(data, sq.rangeMs(), sq.offsetMs(), at);
+    }
+    throw new PromQLException(ErrorType.INTERNAL, "expected range vector argument");
+  }
+
+  /** Evaluates a range-vector expression at a single instant, for instant queries returning a matrix. */
+  Matrix evalMatrixAt(Expr e, long timeMs) {
+    Ctx ctx = new Ctx(timeMs, timeMs, 0);
+    RangeArg arg = rangeArg(e, ctx, "");
+    long end = arg.windowEnd(ctx, 0);
+    long startExclusive = end - arg.rangeMs();
+    List<RangeSeries> out = new ArrayList<>();
+    for (SeriesData d : arg.series()) {
+      int lo = 0;
+      while (lo < d.size() && d.timestampsMs()[lo] <= startExclusive) {
+        lo++;
+      }
+      int hi = d.lastAtOrBefore(end) + 1;
+      if (hi > lo) {
+        out.add(new RangeSeries(d.labels(), Arrays.copyOfRange(d.timestampsMs(), lo, hi),
+            Arrays.copyOfRange(d.values(), lo, hi)));
+      }
+    }
+    out.sort((a, b) -> a.labels().compareTo(b.labels()));
+    return new Matrix(out);
+  }
+
+  /**
+   * Merges series that ended up with the same labels (e.g. after dropping {@code __name__}); fails when two of them
+   * have a value at the same step, as Prometheus does.
+   */
+  static List<StepSeries> dedupe(List<StepSeries> in) {
+    if (in.size() < 2) {
+      return in;
+    }
+    Map<Labels, StepSeries> seen = new HashMap<>(in.size() * 2);
+    boolean dup = false;
+    for (StepSeries s : in) {
+      if (seen.putIfAbsent(s.labels, s) != null) {
+        dup = true;
+        break;
+      }
+    }
+    if (!dup) {
+      return in;
+    }
+    Map<Labels, StepSeries> merged = new LinkedHashMap<>();
+    for (StepSeries s : in) {
+      StepSeries prev = merged.putIfAbsent(s.labels, s);
+      if (prev != null) {
+        for (int i = 0; i < s.present.length; i++) {
+          if (s.present[i]) {
+            if (prev.present[i]) {
+              throw execError("vector cannot contain metrics with the same labelset");
+            }
+            prev.set(i, s.values[i]);
+          }
+        }
+      }
+    }
+    return new ArrayList<>(merged.values());
+  }
+}

@@ -1,0 +1,353 @@
+package io.narthex.promql;
+
+import java.util.Arrays;
+
+/**
+ * Functions over range-vector windows, per Prometheus promql/functions.go semantics. Each gets the window as
+ * indexes [lo, hi) into a series' sample arrays and returns a value or {@link Evaluator#ABSENT}.
+ */
+final class RangeFunctions {
+  private RangeFunctions() {}
+
+  @FunctionalInterface
+  interface RangeFn {
+    double apply(long[] ts, double[] v, int lo, int hi, long windowEndMs, long rangeMs, double p0, double p1,
+        long stepTimeMs);
+  }
+
+  static RangeFn get(String name) {
+    return switch (name) {
+      case "rate" -> (ts, v, lo, hi, end, range, p0, p1, now) -> extrapolatedRate(ts, v, lo, hi, end, range, true, true);
+      case "increase" -> (ts, v, lo, hi, end, range, p0, p1, now) -> extrapolatedRate(ts, v, lo, hi, end, range, true, false);
+      case "delta" -> (ts, v, lo, hi, end, range, p0, p1, now) -> extrapolatedRate(ts, v, lo, hi, end, range, false, false);
+      case "irate" -> (ts, v, lo, hi, end, range, p0, p1, now) -> instantValue(ts, v, lo, hi, true);
+      case "idelta" -> (ts, v, lo, hi, end, range, p0, p1, now) -> instantValue(ts, v, lo, hi, false);
+      case "deriv" -> (ts, v, lo, hi, end, range, p0, p1, now) -> {
+        if (hi - lo < 2) {
+          return Evaluator.ABSENT;
+        }
+        return linearRegression(ts, v, lo, hi, ts[lo])[0];
+      };
+      case "predict_linear" -> (ts, v, lo, hi, end, range, p0, p1, now) -> {
+        if (hi - lo < 2) {
+          return Evaluator.ABSENT;
+        }
+        double[] r = linearRegression(ts, v, lo, hi, now);
+        return r[1] + r[0] * p0;
+      };
+      case "changes" -> (ts, v, lo, hi, end, range, p0, p1, now) -> {
+        int changes = 0;
+        for (int i = lo + 1; i < hi; i++) {
+          if (v[i] != v[i - 1] && !(Double.isNaN(v[i]) && Double.isNaN(v[i - 1]))) {
+            changes++;
+          }
+        }
+        return changes;
+      };
+      case "resets" -> (ts, v, lo, hi, end, range, p0, p1, now) -> {
+        int resets = 0;
+        for (int i = lo + 1; i < hi; i++) {
+          if (v[i] < v[i - 1]) {
+            resets++;
+          }
+        }
+        return resets;
+      };
+      case "avg_over_time" -> RangeFunctions::avg;
+      case "sum_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> {
+        double sum = 0;
+        double c = 0;
+        for (int i = lo; i < hi; i++) {
+          double t = sum + v[i];
+          if (Double.isInfinite(t)) {
+            c = 0;
+          } else if (Math.abs(sum) >= Math.abs(v[i])) {
+            c += (sum - t) + v[i];
+          } else {
+            c += (v[i] - t) + sum;
+          }
+          sum = t;
+        }
+        return sum + c;
+      };
+      case "count_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> hi - lo;
+      case "present_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> 1;
+      case "last_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> v[hi - 1];
+      case "first_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> v[lo];
+      case "ts_of_last_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> ts[hi - 1] / 1000.0;
+      case "ts_of_first_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> ts[lo] / 1000.0;
+      case "min_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> {
+        double min = v[lo];
+        for (int i = lo; i < hi; i++) {
+          if (v[i] < min || Double.isNaN(min)) {
+            min = v[i];
+          }
+        }
+        return min;
+      };
+      case "max_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> {
+        double max = v[lo];
+        for (int i = lo; i < hi; i++) {
+          if (v[i] > max || Double.isNaN(max)) {
+            max = v[i];
+          }
+        }
+        return max;
+      };
+      case "ts_of_max_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> {
+        int best = lo;
+        for (int i = lo; i < hi; i++) {
+          if (v[i] >= v[best] || Double.isNaN(v[best])) {
+            best = i;
+          }
+        }
+        return ts[best] / 1000.0;
+      };
+      case "ts_of_min_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> {
+        int best = lo;
+        for (int i = lo; i < hi; i++) {
+          if (v[i] <= v[best] || Double.isNaN(v[best])) {
+            best = i;
+          }
+        }
+        return ts[best] / 1000.0;
+      };
+      case "stddev_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> Math.sqrt(variance(v, lo, hi));
+      case "stdvar_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> variance(v, lo, hi);
+      case "quantile_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) ->
+          quantile(p0, Arrays.copyOfRange(v, lo, hi));
+      case "mad_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> {
+        double[] vals = Arrays.copyOfRange(v, lo, hi);
+        double median = quantile(0.5, vals.clone());
+        for (int i = 0; i < vals.length; i++) {
+          vals[i] = Math.abs(vals[i] - median);
+        }
+        return quantile(0.5, vals);
+      };
+      case "double_exponential_smoothing" -> RangeFunctions::doubleExponentialSmoothing;
+      default -> null;
+    };
+  }
+
+  /** Neumaier-compensated sum increment: returns {sum, c}. */
+  static void kahanInc(double inc, double[] state) {
+    double sum = state[0];
+    double t = sum + inc;
+    if (Double.isInfinite(t)) {
+      state[1] = 0;
+    } else if (Math.abs(sum) >= Math.abs(inc)) {
+      state[1] += (sum - t) + inc;
+    } else {
+      state[1] += (inc - t) + sum;
+    }
+    state[0] = t;
+  }
+
+  static double avg(long[] ts, double[] v, int lo, int hi, long end, long range, double p0, double p1,
+      long now) {
+    double[] sumC = new double[2];
+    double[] meanC = new double[2];
+    double count = 0;
+    boolean incremental = false;
+    for (int i = lo; i < hi; i++) {
+      double f = v[i];
+      count++;
+      if (!incremental) {
+        double oldSum = sumC[0];
+        double oldC = sumC[1];
+        kahanInc(f, sumC);
+        if (count == 1 || !Double.isInfinite(sumC[0])) {
+          continue;
+        }
+        incremental = true;
+        meanC[0] = oldSum / (count - 1);
+        meanC[1] = oldC / (count - 1);
+      }
+      double mean = meanC[0];
+      if (Double.isInfinite(mean)) {
+        if (Double.isInfinite(f) && (mean > 0) == (f > 0)) {
+          continue;
+        }
+        if (!Double.isInfinite(f) && !Double.isNaN(f)) {
+          continue;
+        }
+      }
+      double corrected = mean + meanC[1];
+      kahanInc(f / count - corrected / count, meanC);
+    }
+    if (incremental) {
+      return meanC[0] + meanC[1];
+    }
+    return sumC[0] / count + sumC[1] / count;
+  }
+
+  static double variance(double[] v, int lo, int hi) {
+    double count = 0;
+    double[] mean = new double[2];
+    double[] aux = new double[2];
+    for (int i = lo; i < hi; i++) {
+      count++;
+      double delta = v[i] - (mean[0] + mean[1]);
+      kahanInc(delta / count, mean);
+      kahanInc(delta * (v[i] - (mean[0] + mean[1])), aux);
+    }
+    return (aux[0] + aux[1]) / count;
+  }
+
+  /** Prometheus's quantile over values: NaN sorts first; q outside [0,1] gives ±Inf. Sorts {@code values}. */
+  static double quantile(double q, double[] values) {
+    int n = values.length;
+    if (n == 0 || Double.isNaN(q)) {
+      return Double.NaN;
+    }
+    if (q < 0) {
+      return Double.NEGATIVE_INFINITY;
+    }
+    if (q > 1) {
+      return Double.POSITIVE_INFINITY;
+    }
+    sortNaNFirst(values);
+    double rank = q * (n - 1);
+    double lower = Math.max(0, Math.floor(rank));
+    double upper = Math.min(n - 1, lower + 1);
+    double weight = rank - Math.floor(rank);
+    return values[(int) lower] * (1 - weight) + values[(int) upper] * weight;
+  }
+
+  static void sortNaNFirst(double[] values) {
+    Arrays.sort(values);
+    int nan = 0;
+    for (int i = values.length - 1; i >= 0 && Double.isNaN(values[i]); i--) {
+      nan++;
+    }
+    if (nan > 0) {
+      System.arraycopy(values, 0, values, nan, values.length - nan);
+      Arrays.fill(values, 0, nan, Double.NaN);
+    }
+  }
+
+  /** Prometheus's extrapolatedRate for rate/increase/delta. */
+  static double extrapolatedRate(long[] ts, double[] v, int lo, int hi, long rangeEndMs, long rangeMs,
+      boolean isCounter, boolean isRate) {
+    int n = hi - lo;
+    if (n < 2) {
+      return Evaluator.ABSENT;
+    }
+    long rangeStartMs = rangeEndMs - rangeMs;
+    long firstT = ts[lo];
+    long lastT = ts[hi - 1];
+    double result = v[hi - 1] - v[lo];
+    if (isCounter) {
+      double prev = v[lo];
+      for (int i = lo + 1; i < hi; i++) {
+        if (v[i] < prev) {
+          result += prev;
+        }
+        prev = v[i];
+      }
+    }
+    double durationToStart = (firstT - rangeStartMs) / 1000.0;
+    double durationToEnd = (rangeEndMs - lastT) / 1000.0;
+    double sampledInterval = (lastT - firstT) / 1000.0;
+    double averageDurationBetweenSamples = sampledInterval / (n - 1);
+    double extrapolationThreshold = averageDurationBetweenSamples * 1.1;
+    double extrapolateToInterval = sampledInterval;
+    if (durationToStart >= extrapolationThreshold) {
+      durationToStart = averageDurationBetweenSamples / 2;
+    }
+    if (isCounter && result > 0 && v[lo] >= 0) {
+      double durationToZero = sampledInterval * (v[lo] / result);
+      if (durationToZero < durationToStart) {
+        durationToStart = durationToZero;
+      }
+    }
+    extrapolateToInterval += durationToStart;
+    if (durationToEnd >= extrapolationThreshold) {
+      durationToEnd = averageDurationBetweenSamples / 2;
+    }
+    extrapolateToInterval += durationToEnd;
+    double factor = extrapolateToInterval / sampledInterval;
+    if (isRate) {
+      factor /= rangeMs / 1000.0;
+    }
+    return result * factor;
+  }
+
+  static double instantValue(long[] ts, double[] v, int lo, int hi, boolean isRate) {
+    if (hi - lo < 2) {
+      return Evaluator.ABSENT;
+    }
+    double last = v[hi - 1];
+    double prev = v[hi - 2];
+    double result = last - prev;
+    if (isRate && last < prev) {
+      result = last;
+    }
+    long interval = ts[hi - 1] - ts[hi - 2];
+    if (interval == 0) {
+      return Evaluator.ABSENT;
+    }
+    if (isRate) {
+      result /= interval / 1000.0;
+    }
+    return result;
+  }
+
+  /** Returns {slope, intercept} with x in seconds relative to {@code interceptMs}. */
+  static double[] linearRegression(long[] ts, double[] v, int lo, int hi, long interceptMs) {
+    double n = 0;
+    double[] sumX = new double[2];
+    double[] sumY = new double[2];
+    double[] sumXY = new double[2];
+    double[] sumX2 = new double[2];
+    double initY = v[lo];
+    boolean constY = true;
+    for (int i = lo; i < hi; i++) {
+      if (constY && i > lo && v[i] != initY) {
+        constY = false;
+      }
+      n++;
+      double x = (ts[i] - interceptMs) / 1e3;
+      kahanInc(x, sumX);
+      kahanInc(v[i], sumY);
+      kahanInc(x * v[i], sumXY);
+      kahanInc(x * x, sumX2);
+    }
+    if (constY) {
+      if (Double.isInfinite(initY)) {
+        return new double[] {Double.NaN, Double.NaN};
+      }
+      return new double[] {0, initY};
+    }
+    double sx = sumX[0] + sumX[1];
+    double sy = sumY[0] + sumY[1];
+    double sxy = sumXY[0] + sumXY[1];
+    double sx2 = sumX2[0] + sumX2[1];
+    double covXY = sxy - sx * sy / n;
+    double varX = sx2 - sx * sx / n;
+    double slope = covXY / varX;
+    double intercept = sy / n - slope * sx / n;
+    return new double[] {slope, intercept};
+  }
+
+  static double doubleExponentialSmoothing(long[] ts, double[] v, int lo, int hi, long end, long range, double sf,
+      double tf, long now) {
+    int l = hi - lo;
+    if (l < 2) {
+      return Evaluator.ABSENT;
+    }
+    double s0 = 0;
+    double s1 = v[lo];
+    double b = v[lo + 1] - v[lo];
+    for (int i = 1; i < l; i++) {
+      double x = sf * v[lo + i];
+      if (i > 1) {
+        b = tf * (s1 - s0) + (1 - tf) * b;
+      }
+      double y = (1 - sf) * (s1 + b);
+      s0 = s1;
+      s1 = x + y;
+    }
+    return s1;
+  }
+}

@@ -1,0 +1,4 @@
+package io.narthex.promql;
+
+/** A scalar value at a timestamp in milliseconds. */
+public record Scalar(long timestampMs, double value) implements Value {}

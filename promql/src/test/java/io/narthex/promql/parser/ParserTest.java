@@ -1,0 +1,133 @@
+package io.narthex.promql.parser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.narthex.promql.ErrorType;
+import io.narthex.promql.PromQLException;
+import org.junit.jupiter.api.Test;
+
+class ParserTest {
+  @Test
+  void setOperatorsBindLooserThanComparisonsAndOrIsLoosest() {
+    Expr e = Parser.parse("a or b and c > d");
+    assertThat(e).isInstanceOfSatisfying(Expr.Binary.class, or -> {
+      assertThat(or.op()).isEqualTo("or");
+      assertThat(or.rhs()).isInstanceOfSatisfying(Expr.Binary.class, and -> {
+        assertThat(and.op()).isEqualTo("and");
+        assertThat(((Expr.Binary) and.rhs()).op()).isEqualTo(">");
+      });
+    });
+  }
+
+  @Test
+  void powerIsRightAssociativeAndOthersLeftAssociative() {
+    Expr pow = Parser.parse("a ^ b ^ c");
+    assertThat(((Expr.Binary) pow).rhs()).isInstanceOf(Expr.Binary.class);
+    Expr minus = Parser.parse("a - b - c");
+    assertThat(((Expr.Binary) minus).lhs()).isInstanceOf(Expr.Binary.class);
+  }
+
+  @Test
+  void unaryMinusBindsTighterThanMultiplicationButLooserThanPower() {
+    Expr e = Parser.parse("-a ^ b");
+    assertThat(e).isInstanceOfSatisfying(Expr.Unary.class, u -> assertThat(u.expr()).isInstanceOf(Expr.Binary.class));
+    Expr m = Parser.parse("-a * b");
+    assertThat(m).isInstanceOfSatisfying(Expr.Binary.class, b -> assertThat(b.lhs()).isInstanceOf(Expr.Unary.class));
+  }
+
+  @Test
+  void negativeNumberLiteralsAreFolded() {
+    assertThat(Parser.parse("-1")).isEqualTo(new Expr.NumberLiteral(-1, 0));
+  }
+
+  @Test
+  void numberLiteralsIncludeHexInfNanAndExponents() {
+    assertThat(((Expr.NumberLiteral) Parser.parse("0x1F")).value()).isEqualTo(31);
+    assertThat(((Expr.NumberLiteral) Parser.parse("1e3")).value()).isEqualTo(1000);
+    assertThat(((Expr.NumberLiteral) Parser.parse("Inf")).value()).isInfinite();
+    assertThat(((Expr.NumberLiteral) Parser.parse("NaN")).value()).isNaN();
+    assertThat(((Expr.NumberLiteral) Parser.parse(".5")).value()).isEqualTo(0.5);
+  }
+
+  @Test
+  void stringsSupportAllQuoteStylesAndEscapes() {
+    assertThat(((Expr.StringLiteral) Parser.parse("\"a\\nb\"")).value()).isEqualTo("a\nb");
+    assertThat(((Expr.StringLiteral) Parser.parse("'it\\'s'")).value()).isEqualTo("it's");
+    assertThat(((Expr.StringLiteral) Parser.parse("`raw\\n`")).value()).isEqualTo("raw\\n");
+  }
+
+  @Test
+  void selectorsCarryRangeOffsetAndAtModifiers() {
+    Expr e = Parser.parse("rate(foo:bar{job=\"x\"}[1h30m] offset -5m @ 100)");
+    Expr.MatrixSelector ms = (Expr.MatrixSelector) ((Expr.Call) e).args().get(0);
+    assertThat(ms.rangeMs()).isEqualTo(5_400_000);
+    assertThat(ms.selector().offsetMs()).isEqualTo(-300_000);
+    assertThat(ms.selector().at()).isEqualTo(new Expr.At(Expr.AtKind.TIMESTAMP, 100_000));
+    assertThat(ms.selector().name()).isEqualTo("foo:bar");
+  }
+
+  @Test
+  void subqueriesWithAndWithoutStep() {
+    Expr.Subquery sq = (Expr.Subquery) Parser.parse("rate(foo[5m])[1h:1m] @ end()");
+    assertThat(sq.rangeMs()).isEqualTo(3_600_000);
+    assertThat(sq.stepMs()).isEqualTo(60_000);
+    assertThat(sq.at().kind()).isEqualTo(Expr.AtKind.END);
+    assertThat(((Expr.Subquery) Parser.parse("foo[1h:]")).stepMs()).isZero();
+  }
+
+  @Test
+  void aggregationGroupingMayPrecedeOrFollowTheBody() {
+    Expr.Aggregate before = (Expr.Aggregate) Parser.parse("sum by (job, on) (foo)");
+    Expr.Aggregate after = (Expr.Aggregate) Parser.parse("topk(3, foo) without (instance)");
+    assertThat(before.grouping()).containsExactly("job", "on");
+    assertThat(after.without()).isTrue();
+    assertThat(after.param()).isInstanceOf(Expr.NumberLiteral.class);
+  }
+
+  @Test
+  void vectorMatchingModifiers() {
+    Expr.Binary b = (Expr.Binary) Parser.parse("a * on (x) group_left (y) b");
+    assertThat(b.matching().card()).isEqualTo(Expr.Card.MANY_TO_ONE);
+    assertThat(b.matching().matchingLabels()).containsExactly("x");
+    assertThat(b.matching().include()).containsExactly("y");
+  }
+
+  @Test
+  void keywordsCanBeMetricAndLabelNames() {
+    Expr.VectorSelector vs = (Expr.VectorSelector) Parser.parse("offset{by=\"1\", sum=\"2\"}");
+    assertThat(vs.name()).isEqualTo("offset");
+    assertThat(vs.matchers()).hasSize(3);
+  }
+
+  @Test
+  void commentsAreIgnored() {
+    assertThat(Parser.parse("foo # a comment\n")).isInstanceOf(Expr.VectorSelector.class);
+  }
+
+  @Test
+  void unexpectedTokenReportsLineAndColumn() {
+    assertParseError("foo + bar + * 2", "1:13: parse error: unexpected <op:*>");
+    assertParseError("1 +", "1:4: parse error: unexpected end of input");
+    assertParseError("foo\n  + )", "2:5: parse error: unexpected \")\"");
+  }
+
+  @Test
+  void typeErrorsMatchPrometheus() {
+    assertParseError("rate(foo)", "1:6: parse error: expected type range vector in call to function \"rate\", got instant vector");
+    assertParseError("1 > 2", "1:1: parse error: comparisons between scalars must use BOOL modifier");
+    assertParseError("foo + bool bar", "1:1: parse error: bool modifier can only be used on comparison operators");
+    assertParseError("nosuchfn(foo)", "1:1: parse error: unknown function with name \"nosuchfn\"");
+    assertParseError("{}", "1:1: parse error: vector selector must contain at least one non-empty matcher");
+    assertParseError("sum(foo[5m])",
+        "1:5: parse error: expected type instant vector in aggregation expression, got range vector");
+  }
+
+  private static void assertParseError(String query, String message) {
+    assertThatThrownBy(() -> Parser.parse(query))
+        .isInstanceOfSatisfying(PromQLException.class, e -> {
+          assertThat(e.type()).isEqualTo(ErrorType.BAD_DATA);
+          assertThat(e.getMessage()).isEqualTo(message);
+        });
+  }
+}

@@ -1,0 +1,195 @@
+package io.narthex.querier;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.narthex.promql.Matrix;
+import io.narthex.promql.QueryResult;
+import io.narthex.promql.RangeSeries;
+import io.narthex.promql.Sample;
+import io.narthex.promql.Scalar;
+import io.narthex.promql.StringValue;
+import io.narthex.promql.Value;
+import io.narthex.promql.Vector;
+import io.narthex.tsdb.labels.Labels;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.util.List;
+
+/** JSON bodies of the Prometheus HTTP API v1, with its number formatting. */
+final class ApiJson {
+  private static final JsonFactory FACTORY = new JsonFactory();
+
+  private ApiJson() {}
+
+  /** A sample value as Prometheus writes it: Go's {@code strconv.FormatFloat(v, 'f', -1, 64)}, or NaN/+Inf/-Inf. */
+  static String formatValue(double v) {
+    if (Double.isNaN(v)) {
+      return "NaN";
+    }
+    if (Double.isInfinite(v)) {
+      return v > 0 ? "+Inf" : "-Inf";
+    }
+    if (v == 0) {
+      return Double.doubleToRawLongBits(v) == 0 ? "0" : "-0";
+    }
+    if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+      return Long.toString((long) v);
+    }
+    return new BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString();
+  }
+
+  /** Writes a timestamp as Prometheus does: Unix seconds, with up to three decimals. */
+  static void writeTimestamp(JsonGenerator json, long timestampMs) throws IOException {
+    if (timestampMs % 1000 == 0) {
+      json.writeNumber(timestampMs / 1000);
+    } else {
+      json.writeNumber(BigDecimal.valueOf(timestampMs, 3).stripTrailingZeros());
+    }
+  }
+
+  static byte[] success(QueryResult result) {
+    return write(json -> {
+      json.writeStringField("status", "success");
+      json.writeObjectFieldStart("data");
+      Value value = result.value();
+      switch (value) {
+        case Vector vector -> {
+          json.writeStringField("resultType", "vector");
+          json.writeArrayFieldStart("result");
+          for (Sample sample : vector.samples()) {
+            json.writeStartObject();
+            writeMetric(json, sample.labels());
+            json.writeArrayFieldStart("value");
+            writeTimestamp(json, sample.timestampMs());
+            json.writeString(formatValue(sample.value()));
+            json.writeEndArray();
+            json.writeEndObject();
+          }
+          json.writeEndArray();
+        }
+        case Matrix matrix -> {
+          json.writeStringField("resultType", "matrix");
+          json.writeArrayFieldStart("result");
+          for (RangeSeries series : matrix.series()) {
+            json.writeStartObject();
+            writeMetric(json, series.labels());
+            json.writeArrayFieldStart("values");
+            long[] timestamps = series.timestampsMs();
+            double[] values = series.values();
+            for (int i = 0; i < timestamps.length; i++) {
+              json.writeStartArray();
+              writeTimestamp(json, timestamps[i]);
+              json.writeString(formatValue(values[i]));
+              json.writeEndArray();
+            }
+            json.writeEndArray();
+            json.writeEndObject();
+          }
+          json.writeEndArray();
+        }
+        case Scalar scalar -> {
+          json.writeStringField("resultType", "scalar");
+          json.writeArrayFieldStart("result");
+          writeTimestamp(json, scalar.timestampMs());
+          json.writeString(formatValue(scalar.value()));
+          json.writeEndArray();
+        }
+        case StringValue string -> {
+          json.writeStringField("resultType", "string");
+          json.writeArrayFieldStart("result");
+          writeTimestamp(json, string.timestampMs());
+          json.writeString(string.value());
+          json.writeEndArray();
+        }
+      }
+      json.writeEndObject();
+      writeStrings(json, "warnings", result.warnings());
+      writeStrings(json, "infos", result.infos());
+    });
+  }
+
+  static byte[] seriesList(List<Labels> series) {
+    return write(json -> {
+      json.writeStringField("status", "success");
+      json.writeArrayFieldStart("data");
+      for (Labels labels : series) {
+        json.writeStartObject();
+        labels.forEach((name, value) -> {
+          try {
+            json.writeStringField(name, value);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
+        json.writeEndObject();
+      }
+      json.writeEndArray();
+    });
+  }
+
+  static byte[] stringList(List<String> strings) {
+    return write(json -> {
+      json.writeStringField("status", "success");
+      json.writeArrayFieldStart("data");
+      for (String s : strings) {
+        json.writeString(s);
+      }
+      json.writeEndArray();
+    });
+  }
+
+  /** Any other {@code data} object, written by the caller. */
+  static byte[] data(JsonBody body) {
+    return write(json -> {
+      json.writeStringField("status", "success");
+      json.writeFieldName("data");
+      body.write(json);
+    });
+  }
+
+  static byte[] error(String errorType, String message) {
+    return write(json -> {
+      json.writeStringField("status", "error");
+      json.writeStringField("errorType", errorType);
+      json.writeStringField("error", message);
+    });
+  }
+
+  private static void writeMetric(JsonGenerator json, Labels labels) throws IOException {
+    json.writeObjectFieldStart("metric");
+    for (int i = 0; i < labels.size(); i++) {
+      json.writeStringField(labels.name(i), labels.value(i));
+    }
+    json.writeEndObject();
+  }
+
+  private static void writeStrings(JsonGenerator json, String field, List<String> strings) throws IOException {
+    if (strings == null || strings.isEmpty()) {
+      return;
+    }
+    json.writeArrayFieldStart(field);
+    for (String s : strings) {
+      json.writeString(s);
+    }
+    json.writeEndArray();
+  }
+
+  private static byte[] write(JsonBody body) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    try (JsonGenerator json = FACTORY.createGenerator(out)) {
+      json.writeStartObject();
+      body.write(json);
+      json.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  @FunctionalInterface
+  interface JsonBody {
+    void write(JsonGenerator json) throws IOException;
+  }
+}

@@ -1,0 +1,134 @@
+package io.narthex.querier;
+
+import io.grpc.StatusRuntimeException;
+import io.narthex.ingester.client.IngesterClient;
+import io.narthex.ingester.client.ProtoConversions;
+import io.narthex.proto.ingester.Chunk;
+import io.narthex.proto.ingester.ChunkedSeries;
+import io.narthex.proto.ingester.LabelNamesRequest;
+import io.narthex.proto.ingester.LabelValuesRequest;
+import io.narthex.proto.ingester.SelectRequest;
+import io.narthex.proto.ingester.SelectResponse;
+import io.narthex.proto.prompb.LabelMatcher;
+import io.narthex.tsdb.labels.Labels;
+import io.narthex.tsdb.labels.Matcher;
+import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedChunk;
+import io.narthex.tsdb.storage.Querier;
+import io.narthex.tsdb.storage.Queryable;
+import io.narthex.tsdb.storage.SelectHints;
+import io.narthex.tsdb.storage.Series;
+import io.narthex.tsdb.storage.StorageException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Function;
+
+/**
+ * One tenant's view of every ingester shard: each call fans out to all shards in parallel and merges the answers,
+ * sorted by label set. A failing shard fails the call with a {@link StorageException}, never a partial answer.
+ */
+public final class IngesterQueryable implements Queryable {
+  private final List<IngesterClient> shards;
+  private final String tenant;
+  private final ExecutorService executor;
+
+  public IngesterQueryable(List<IngesterClient> shards, String tenant, ExecutorService executor) {
+    this.shards = shards;
+    this.tenant = tenant;
+    this.executor = executor;
+  }
+
+  @Override
+  public Querier querier(long minTimeMs, long maxTimeMs) {
+    return new Querier() {
+      @Override
+      public List<Series> select(boolean sorted, SelectHints hints, List<Matcher> matchers) {
+        long startMs = hints == null ? minTimeMs : hints.startMs();
+        long endMs = hints == null ? maxTimeMs : hints.endMs();
+        SelectRequest.Builder request = SelectRequest.newBuilder()
+            .setTenant(tenant)
+            .setStartTimestampMs(startMs)
+            .setEndTimestampMs(endMs)
+            .addAllMatchers(ProtoConversions.toProtoMatchers(matchers));
+        if (hints != null) {
+          request.setStepMs(hints.stepMs()).setFunction(hints.function()).setRangeMs(hints.rangeMs());
+        }
+        SelectRequest built = request.build();
+        Map<Labels, List<EncodedChunk>> merged = new TreeMap<>();
+        for (List<SelectResponse> responses : fanOut(client -> client.select(built))) {
+          for (SelectResponse response : responses) {
+            for (ChunkedSeries wire : response.getSeriesList()) {
+              List<EncodedChunk> chunks = merged.computeIfAbsent(
+                  ProtoConversions.labelsOfValidated(wire.getLabelsList()), l -> new ArrayList<>());
+              for (Chunk chunk : wire.getChunksList()) {
+                chunks.add(new EncodedChunk(chunk.getMinTimeMs(), chunk.getMaxTimeMs(), chunk.getData().toByteArray()));
+              }
+            }
+          }
+        }
+        List<Series> out = new ArrayList<>(merged.size());
+        for (Map.Entry<Labels, List<EncodedChunk>> entry : merged.entrySet()) {
+          List<EncodedChunk> chunks = entry.getValue();
+          chunks.sort(Comparator.comparingLong(EncodedChunk::minTimeMs));
+          out.add(new io.narthex.tsdb.storage.ChunkedSeries(new ChunkSeries(entry.getKey(), chunks), startMs, endMs));
+        }
+        return out;
+      }
+
+      @Override
+      public List<String> labelNames(List<Matcher> matchers) {
+        List<LabelMatcher> wire = ProtoConversions.toProtoMatchers(matchers);
+        LabelNamesRequest request = LabelNamesRequest.newBuilder()
+            .setTenant(tenant).setStartTimestampMs(minTimeMs).setEndTimestampMs(maxTimeMs).addAllMatchers(wire).build();
+        TreeSet<String> names = new TreeSet<>();
+        fanOut(client -> client.labelNames(request)).forEach(r -> names.addAll(r.getNamesList()));
+        return new ArrayList<>(names);
+      }
+
+      @Override
+      public List<String> labelValues(String name, List<Matcher> matchers) {
+        List<LabelMatcher> wire = ProtoConversions.toProtoMatchers(matchers);
+        LabelValuesRequest request = LabelValuesRequest.newBuilder()
+            .setTenant(tenant).setName(name).setStartTimestampMs(minTimeMs).setEndTimestampMs(maxTimeMs)
+            .addAllMatchers(wire).build();
+        TreeSet<String> values = new TreeSet<>();
+        fanOut(client -> client.labelValues(request)).forEach(r -> values.addAll(r.getValuesList()));
+        return new ArrayList<>(values);
+      }
+    };
+  }
+
+  private <T> List<T> fanOut(Function<IngesterClient, T> call) {
+    if (shards.size() == 1) {
+      return List.of(callShard(shards.getFirst(), call));
+    }
+    List<CompletableFuture<T>> futures = new ArrayList<>(shards.size());
+    for (IngesterClient shard : shards) {
+      futures.add(CompletableFuture.supplyAsync(() -> callShard(shard, call), executor));
+    }
+    List<T> out = new ArrayList<>(futures.size());
+    for (CompletableFuture<T> future : futures) {
+      try {
+        out.add(future.join());
+      } catch (CompletionException e) {
+        throw e.getCause() instanceof StorageException se ? se : new StorageException(e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+
+  private static <T> T callShard(IngesterClient shard, Function<IngesterClient, T> call) {
+    try {
+      return call.apply(shard);
+    } catch (StatusRuntimeException e) {
+      throw new StorageException("error querying ingester " + shard.address() + ": " + e.getStatus(), e);
+    }
+  }
+}

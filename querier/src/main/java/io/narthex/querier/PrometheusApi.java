@@ -1,0 +1,285 @@
+package io.narthex.querier;
+
+import com.linecorp.armeria.common.AggregatedHttpRequest;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.QueryParams;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import io.narthex.ingester.client.Tenant;
+import io.narthex.promql.Engine;
+import io.narthex.promql.ErrorType;
+import io.narthex.promql.PromQLException;
+import io.narthex.promql.QueryResult;
+import io.narthex.promql.parser.Parser;
+import io.narthex.tsdb.labels.Labels;
+import io.narthex.tsdb.labels.Matcher;
+import io.narthex.tsdb.storage.Querier;
+import io.narthex.tsdb.storage.Queryable;
+import io.narthex.tsdb.storage.SelectHints;
+import io.narthex.tsdb.storage.Series;
+import io.narthex.tsdb.storage.StorageException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Prometheus HTTP API v1 (query, query_range, series, labels, label values, buildinfo), with Prometheus's JSON
+ * shapes, status codes and {@code errorType}s, so that Grafana and promtool work against {@code <host>/prometheus}.
+ * Every request is answered from the tenant of its {@code X-Scope-OrgID} header only.
+ */
+public final class PrometheusApi {
+  private static final Logger log = LoggerFactory.getLogger(PrometheusApi.class);
+  /** Prometheus's cap on points per series in a range query. */
+  private static final long MAX_POINTS_PER_SERIES = 11_000;
+
+  private final Engine engine;
+  private final Function<String, Queryable> queryableForTenant;
+  private final boolean multitenancyEnabled;
+  private final String version;
+
+  /**
+   * @param queryableForTenant storage holding one tenant's series, and only that tenant's
+   */
+  public PrometheusApi(
+      Engine engine, Function<String, Queryable> queryableForTenant, boolean multitenancyEnabled, String version) {
+    this.engine = engine;
+    this.queryableForTenant = queryableForTenant;
+    this.multitenancyEnabled = multitenancyEnabled;
+    this.version = version;
+  }
+
+  /** Registers the endpoints under {@code prefix}, e.g. {@code /prometheus}. */
+  public void bind(ServerBuilder server, String prefix) {
+    String api = prefix + "/api/v1";
+    server.service(api + "/query", handler(this::query));
+    server.service(api + "/query_range", handler(this::queryRange));
+    server.service(api + "/series", handler(this::series));
+    server.service(api + "/labels", handler(this::labels));
+    server.service(api + "/label/{name}/values", handler(this::labelValues));
+    server.service(api + "/status/buildinfo", handler(this::buildInfo));
+    server.service(api + "/metadata", handler((request) -> ApiJson.data(json -> {
+      json.writeStartObject();
+      json.writeEndObject();
+    })));
+    server.service(api + "/query_exemplars", handler((request) -> ApiJson.stringList(List.of())));
+  }
+
+  private record ApiRequest(String tenant, QueryParams params, ServiceRequestContext ctx) {
+    String get(String name) {
+      return params.get(name);
+    }
+  }
+
+  @FunctionalInterface
+  private interface Endpoint {
+    byte[] handle(ApiRequest request);
+  }
+
+  private HttpService handler(Endpoint endpoint) {
+    return (ctx, req) -> {
+      if (req.method() != HttpMethod.GET && req.method() != HttpMethod.POST) {
+        return HttpResponse.of(HttpStatus.METHOD_NOT_ALLOWED);
+      }
+      return HttpResponse.of(
+          req.aggregate().thenApplyAsync(agg -> serve(endpoint, ctx, agg), ctx.blockingTaskExecutor()));
+    };
+  }
+
+  private HttpResponse serve(Endpoint endpoint, ServiceRequestContext ctx, AggregatedHttpRequest req) {
+    String tenant;
+    try {
+      tenant = Tenant.resolve(req.headers().get(Tenant.HEADER), multitenancyEnabled);
+    } catch (Tenant.InvalidTenantException e) {
+      return HttpResponse.of(HttpStatus.UNAUTHORIZED, MediaType.PLAIN_TEXT_UTF_8, e.getMessage() + "\n");
+    }
+    QueryParams params = ctx.queryParams();
+    MediaType contentType = req.contentType();
+    if (req.method() == HttpMethod.POST && contentType != null && contentType.is(MediaType.FORM_DATA)) {
+      params = params.toBuilder().add(QueryParams.fromQueryString(req.contentUtf8())).build();
+    }
+    try {
+      byte[] body = endpoint.handle(new ApiRequest(tenant, params, ctx));
+      return HttpResponse.of(HttpStatus.OK, MediaType.JSON, body);
+    } catch (PromQLException e) {
+      return error(e.type(), e.getMessage());
+    } catch (StorageException e) {
+      log.warn("query failed tenant={} err=\"{}\"", tenant, e.getMessage());
+      return error(ErrorType.INTERNAL, e.getMessage());
+    } catch (RuntimeException e) {
+      log.error("query failed tenant={}", tenant, e);
+      return error(ErrorType.INTERNAL, e.toString());
+    }
+  }
+
+  private static HttpResponse error(ErrorType type, String message) {
+    HttpStatus status = switch (type) {
+      case BAD_DATA -> HttpStatus.BAD_REQUEST;
+      case EXECUTION -> HttpStatus.UNPROCESSABLE_ENTITY;
+      case TIMEOUT -> HttpStatus.SERVICE_UNAVAILABLE;
+      case CANCELED -> HttpStatus.valueOf(499);
+      case INTERNAL -> HttpStatus.INTERNAL_SERVER_ERROR;
+    };
+    return HttpResponse.of(status, MediaType.JSON, ApiJson.error(type.apiName(), message));
+  }
+
+  private byte[] query(ApiRequest request) {
+    String time = request.get("time");
+    long timeMs = time == null || time.isEmpty() ? System.currentTimeMillis() : ApiParams.parseTime("time", time);
+    checkTimeout(request);
+    String query = requireQuery(request);
+    Queryable storage = queryableForTenant.apply(request.tenant());
+    return ApiJson.success(withQueryParameter(() -> engine.instantQuery(storage, query, timeMs)));
+  }
+
+  private byte[] queryRange(ApiRequest request) {
+    long startMs = ApiParams.parseTime("start", required(request, "start"));
+    long endMs = ApiParams.parseTime("end", required(request, "end"));
+    if (endMs < startMs) {
+      throw new PromQLException(ErrorType.BAD_DATA, "end timestamp must not be before start time");
+    }
+    long stepMs = ApiParams.parseDuration("step", required(request, "step"));
+    if (stepMs <= 0) {
+      throw new PromQLException(ErrorType.BAD_DATA,
+          "zero or negative query resolution step widths are not accepted. Try a positive integer");
+    }
+    if ((endMs - startMs) / stepMs > MAX_POINTS_PER_SERIES) {
+      throw new PromQLException(ErrorType.BAD_DATA,
+          "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution"
+              + " (?step=XX)");
+    }
+    checkTimeout(request);
+    String query = requireQuery(request);
+    Queryable storage = queryableForTenant.apply(request.tenant());
+    return ApiJson.success(withQueryParameter(() -> engine.rangeQuery(storage, query, startMs, endMs, stepMs)));
+  }
+
+  private byte[] series(ApiRequest request) {
+    List<String> matchParams = request.params().getAll("match[]");
+    if (matchParams.isEmpty()) {
+      throw new PromQLException(ErrorType.BAD_DATA, "no match[] parameter provided");
+    }
+    long[] range = timeRange(request);
+    TreeSet<Labels> series = new TreeSet<>();
+    try (Querier querier = queryableForTenant.apply(request.tenant()).querier(range[0], range[1])) {
+      for (List<Matcher> matchers : matcherSets(matchParams)) {
+        for (Series s : querier.select(false, SelectHints.of(range[0], range[1]), matchers)) {
+          series.add(s.labels());
+        }
+      }
+    }
+    return ApiJson.seriesList(new ArrayList<>(series));
+  }
+
+  private byte[] labels(ApiRequest request) {
+    long[] range = timeRange(request);
+    List<String> matchParams = request.params().getAll("match[]");
+    TreeSet<String> names = new TreeSet<>();
+    try (Querier querier = queryableForTenant.apply(request.tenant()).querier(range[0], range[1])) {
+      if (matchParams.isEmpty()) {
+        names.addAll(querier.labelNames(List.of()));
+      } else {
+        for (List<Matcher> matchers : matcherSets(matchParams)) {
+          names.addAll(querier.labelNames(matchers));
+        }
+      }
+    }
+    return ApiJson.stringList(new ArrayList<>(names));
+  }
+
+  private byte[] labelValues(ApiRequest request) {
+    String name = request.ctx().pathParam("name");
+    if (name == null || !Labels.isValidLabelName(name)) {
+      throw new PromQLException(ErrorType.BAD_DATA, "invalid label name: \"" + name + "\"");
+    }
+    long[] range = timeRange(request);
+    List<String> matchParams = request.params().getAll("match[]");
+    TreeSet<String> values = new TreeSet<>();
+    try (Querier querier = queryableForTenant.apply(request.tenant()).querier(range[0], range[1])) {
+      if (matchParams.isEmpty()) {
+        values.addAll(querier.labelValues(name, List.of()));
+      } else {
+        for (List<Matcher> matchers : matcherSets(matchParams)) {
+          values.addAll(querier.labelValues(name, matchers));
+        }
+      }
+    }
+    return ApiJson.stringList(new ArrayList<>(values));
+  }
+
+  private byte[] buildInfo(ApiRequest request) {
+    return ApiJson.data(json -> {
+      json.writeStartObject();
+      json.writeStringField("application", "Narthex");
+      json.writeStringField("version", version);
+      json.writeStringField("revision", "");
+      json.writeStringField("branch", "");
+      json.writeStringField("buildUser", "");
+      json.writeStringField("buildDate", "");
+      json.writeStringField("goVersion", "");
+      json.writeStringField("javaVersion", Runtime.version().toString());
+      json.writeEndObject();
+    });
+  }
+
+  private static List<List<Matcher>> matcherSets(List<String> matchParams) {
+    List<List<Matcher>> sets = new ArrayList<>(matchParams.size());
+    for (String match : matchParams) {
+      try {
+        sets.add(Parser.parseMetricSelector(match));
+      } catch (PromQLException e) {
+        throw ApiParams.badParameter("match[]", e.getMessage());
+      }
+    }
+    return sets;
+  }
+
+  private static long[] timeRange(ApiRequest request) {
+    String start = request.get("start");
+    String end = request.get("end");
+    long startMs = start == null || start.isEmpty() ? ApiParams.MIN_TIME_MS : ApiParams.parseTime("start", start);
+    long endMs = end == null || end.isEmpty() ? ApiParams.MAX_TIME_MS : ApiParams.parseTime("end", end);
+    if (endMs < startMs) {
+      throw new PromQLException(ErrorType.BAD_DATA, "end timestamp must not be before start time");
+    }
+    return new long[] {startMs, endMs};
+  }
+
+  /** Runs a query; a bad_data error is about the query text, so it names the parameter as Prometheus does. */
+  private static QueryResult withQueryParameter(java.util.function.Supplier<QueryResult> run) {
+    try {
+      return run.get();
+    } catch (PromQLException e) {
+      if (e.type() == ErrorType.BAD_DATA) {
+        throw ApiParams.badParameter("query", e.getMessage());
+      }
+      throw e;
+    }
+  }
+
+  private static String requireQuery(ApiRequest request) {
+    String query = request.get("query");
+    return query == null ? "" : query;
+  }
+
+  private static String required(ApiRequest request, String name) {
+    String value = request.get(name);
+    if (value == null || value.isEmpty()) {
+      throw ApiParams.badParameter(name, "cannot parse \"\" to a valid " + (name.equals("step") ? "duration" : "timestamp"));
+    }
+    return value;
+  }
+
+  private static void checkTimeout(ApiRequest request) {
+    String timeout = request.get("timeout");
+    if (timeout != null && !timeout.isEmpty()) {
+      ApiParams.parseDuration("timeout", timeout);
+    }
+  }
+}
