@@ -34,7 +34,11 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PrometheusRemoteWriteTest {
   private static final String TENANT = "e2e";
-  private static final Duration SCRAPING_FOR = Duration.ofSeconds(45);
+  /**
+   * Prometheus's remote-write WAL watcher may start after the first scrapes and never send them, so every window
+   * a query reads (range start, minus the longest range and offset, 25s) must begin after this much scraping.
+   */
+  private static final Duration WARM_UP = Duration.ofSeconds(8);
   private static final long RANGE_MS = 20_000;
   private static final long STEP_MS = 5_000;
 
@@ -159,8 +163,12 @@ class PrometheusRemoteWriteTest {
     prom = new PromApi("http://127.0.0.1:" + prometheusPort, null);
     narthex = new PromApi("http://127.0.0.1:" + narthexHttp + "/prometheus", TENANT);
 
-    Thread.sleep(SCRAPING_FOR.toMillis());
+    long scrapingSinceMs = System.currentTimeMillis();
+    long earliestWindowMs = RANGE_MS + 25_000;
+    // The evaluation time is picked ~10s in the past (see pickEvalTime).
+    Thread.sleep(WARM_UP.toMillis() + earliestWindowMs + 10_000 + 1_000);
     evalTimeMs = pickEvalTime();
+    assertThat(evalTimeMs - earliestWindowMs).isGreaterThan(scrapingSinceMs + WARM_UP.toMillis());
     awaitNarthexHasDataPast(evalTimeMs + 3_000);
   }
 
