@@ -167,31 +167,14 @@ public final class NarthexOptions {
 
   /** Prometheus durations such as {@code 90s}, {@code 1h30m} or {@code 500ms}. */
   static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-    private static final java.util.regex.Pattern PART = java.util.regex.Pattern.compile("(\\d+)(ms|y|w|d|h|m|s)");
-
     @Override
     public Duration convert(String value) {
-      var m = PART.matcher(value);
-      long totalMs = 0;
-      int end = 0;
-      while (m.find() && m.start() == end) {
-        long n = Long.parseLong(m.group(1));
-        totalMs += n * switch (m.group(2)) {
-          case "ms" -> 1L;
-          case "s" -> 1_000L;
-          case "m" -> 60_000L;
-          case "h" -> 3_600_000L;
-          case "d" -> 86_400_000L;
-          case "w" -> 604_800_000L;
-          default -> 31_536_000_000L;
-        };
-        end = m.end();
-      }
-      if (value.isEmpty() || end != value.length()) {
+      try {
+        return Duration.ofMillis(io.narthex.promql.parser.Durations.parseMs(value));
+      } catch (IllegalArgumentException e) {
         throw new CommandLine.TypeConversionException(
             "invalid duration '" + value + "': expected a Prometheus duration such as 30s, 5m or 1h30m");
       }
-      return Duration.ofMillis(totalMs);
     }
   }
 

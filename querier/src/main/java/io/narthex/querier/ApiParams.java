@@ -2,11 +2,11 @@ package io.narthex.querier;
 
 import io.narthex.promql.ErrorType;
 import io.narthex.promql.PromQLException;
+import io.narthex.promql.parser.Durations;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
-import java.util.regex.Pattern;
 
 /** Parses API parameters as Prometheus's web/api/v1 does, with its error texts. */
 final class ApiParams {
@@ -14,8 +14,6 @@ final class ApiParams {
   static final long MIN_TIME_MS = -9223309901257974L;
   static final long MAX_TIME_MS = 9223309901257974L;
 
-  private static final Pattern DURATION = Pattern.compile(
-      "^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$");
 
   private ApiParams() {}
 
@@ -46,19 +44,11 @@ final class ApiParams {
     } catch (NumberFormatException notANumber) {
       // Not a number: try a Prometheus duration below.
     }
-    var m = DURATION.matcher(value);
-    if (value.isEmpty() || !m.matches()) {
+    try {
+      return Durations.parseMs(value);
+    } catch (IllegalArgumentException e) {
       throw badParameter(parameter, "cannot parse \"" + value + "\" to a valid duration");
     }
-    long[] unitsMs = {365L * 86_400_000, 7L * 86_400_000, 86_400_000, 3_600_000, 60_000, 1_000, 1};
-    long total = 0;
-    for (int i = 0; i < unitsMs.length; i++) {
-      String group = m.group(2 * i + 2);
-      if (group != null) {
-        total = Math.addExact(total, Math.multiplyExact(Long.parseLong(group), unitsMs[i]));
-      }
-    }
-    return total;
   }
 
   static PromQLException badParameter(String parameter, String message) {

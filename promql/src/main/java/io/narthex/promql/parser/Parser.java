@@ -350,48 +350,11 @@ public final class Parser {
   }
 
   private long parseDurationText(Token t) {
-    String s = t.text();
-    long total = 0;
-    int i = 0;
-    int lastUnit = -1;
-    while (i < s.length()) {
-      int j = i;
-      while (j < s.length() && Lexer.isDigit(s.charAt(j))) {
-        j++;
-      }
-      long n;
-      try {
-        n = Long.parseLong(s.substring(i, j));
-      } catch (NumberFormatException ex) {
-        throw error(t.pos(), "not a valid duration string: \"" + s + "\"");
-      }
-      int unit;
-      long mult;
-      if (s.startsWith("ms", j)) {
-        unit = 6;
-        mult = 1;
-        j += 2;
-      } else {
-        char c = s.charAt(j);
-        unit = "ywdhms".indexOf(c);
-        mult = switch (c) {
-          case 'y' -> 365L * 24 * 3600 * 1000;
-          case 'w' -> 7L * 24 * 3600 * 1000;
-          case 'd' -> 24L * 3600 * 1000;
-          case 'h' -> 3600L * 1000;
-          case 'm' -> 60L * 1000;
-          default -> 1000L;
-        };
-        j++;
-      }
-      if (unit <= lastUnit) {
-        throw error(t.pos(), "not a valid duration string: \"" + s + "\"");
-      }
-      lastUnit = unit;
-      total += n * mult;
-      i = j;
+    try {
+      return Durations.parseMs(t.text());
+    } catch (IllegalArgumentException e) {
+      throw error(t.pos(), e.getMessage());
     }
-    return total;
   }
 
   static double parseNumber(String s) {

@@ -276,27 +276,7 @@ public final class ScriptRunner {
     if (s.matches("\\d+(\\.\\d+)?")) {
       total = Math.round(Double.parseDouble(s) * 1000);
     } else {
-      Matcher m = Pattern.compile("(\\d+)(ms|y|w|d|h|m|s)").matcher(s);
-      int end = 0;
-      while (m.find()) {
-        if (m.start() != end) {
-          throw new IllegalArgumentException("bad duration " + s);
-        }
-        end = m.end();
-        long n = Long.parseLong(m.group(1));
-        total += n * switch (m.group(2)) {
-          case "ms" -> 1L;
-          case "s" -> 1000L;
-          case "m" -> 60_000L;
-          case "h" -> 3_600_000L;
-          case "d" -> 86_400_000L;
-          case "w" -> 7 * 86_400_000L;
-          default -> 365 * 86_400_000L;
-        };
-      }
-      if (end != s.length()) {
-        throw new IllegalArgumentException("bad duration " + s);
-      }
+      total = io.narthex.promql.parser.Durations.parseMs(s);
     }
     return neg ? -total : total;
   }
