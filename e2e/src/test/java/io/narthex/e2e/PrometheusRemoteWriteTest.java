@@ -11,9 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -285,103 +283,23 @@ class PrometheusRemoteWriteTest {
   }
 
   private static void compare(String what, PromApi.Response expected, PromApi.Response actual, List<String> failures) {
-    if (expected.status() != 200) {
-      failures.add(what + ": Prometheus itself answered " + expected.status() + " " + expected.raw());
-      return;
-    }
-    if (actual.status() != 200) {
-      failures.add(what + ": Narthex answered " + actual.status() + " " + actual.raw());
-      return;
-    }
-    JsonNode expectedData = expected.body().get("data");
-    JsonNode actualData = actual.body().get("data");
-    String expectedType = expectedData.get("resultType").asText();
-    if (!expectedType.equals(actualData.get("resultType").asText())) {
-      failures.add(what + ": resultType " + actualData.get("resultType") + ", Prometheus " + expectedType);
-      return;
-    }
-    Map<String, List<long[]>> expectedPoints = points(expectedData);
-    Map<String, List<long[]>> actualPoints = points(actualData);
-    if (!expectedPoints.keySet().equals(actualPoints.keySet())) {
-      failures.add(what + ": series " + actualPoints.keySet() + ", Prometheus " + expectedPoints.keySet());
-      return;
-    }
-    if (expectedPoints.isEmpty() && !what.startsWith("absent(up)")) {
+    String difference = ResultComparison.difference(expected, actual, false);
+    if (difference != null) {
+      failures.add(what + ": " + difference);
+    } else if (ResultComparison.isEmpty(expected) && !what.startsWith("absent(up)")) {
       failures.add(what + ": Prometheus answered no series, so this query checks nothing");
-      return;
     }
-    for (Map.Entry<String, List<long[]>> entry : expectedPoints.entrySet()) {
-      List<long[]> want = entry.getValue();
-      List<long[]> got = actualPoints.get(entry.getKey());
-      if (want.size() != got.size()) {
-        failures.add(what + " " + entry.getKey() + ": " + got.size() + " points, Prometheus " + want.size());
-        continue;
-      }
-      for (int i = 0; i < want.size(); i++) {
-        double w = Double.longBitsToDouble(want.get(i)[1]);
-        double g = Double.longBitsToDouble(got.get(i)[1]);
-        boolean sameValue = (Double.isNaN(w) && Double.isNaN(g)) || w == g
-            || Math.abs(w - g) <= 1e-9 * Math.max(Math.abs(w), Math.abs(g));
-        if (want.get(i)[0] != got.get(i)[0] || !sameValue) {
-          failures.add(what + " " + entry.getKey() + ": (" + got.get(i)[0] + ", " + g + "), Prometheus ("
-              + want.get(i)[0] + ", " + w + ")");
-          break;
-        }
-      }
-    }
-  }
-
-  /** Series (by their label set as JSON, keys sorted) to their points as {timestampMs, value bits}. */
-  private static Map<String, List<long[]>> points(JsonNode data) {
-    Map<String, List<long[]>> out = new TreeMap<>();
-    JsonNode result = data.get("result");
-    switch (data.get("resultType").asText()) {
-      case "scalar", "string" -> out.put("scalar", List.of(point(result)));
-      case "vector" -> result.forEach(s -> out.put(metric(s), List.of(point(s.get("value")))));
-      default -> result.forEach(s -> {
-        List<long[]> list = new ArrayList<>();
-        s.get("values").forEach(p -> list.add(point(p)));
-        out.put(metric(s), list);
-      });
-    }
-    return out;
-  }
-
-  private static String metric(JsonNode series) {
-    return new TreeMap<>(toMap(series.get("metric"))).toString();
-  }
-
-  private static Map<String, String> toMap(JsonNode object) {
-    Map<String, String> map = new TreeMap<>();
-    object.fields().forEachRemaining(e -> map.put(e.getKey(), e.getValue().asText()));
-    return map;
-  }
-
-  private static long[] point(JsonNode pair) {
-    return new long[] {millis(pair.get(0)), Double.doubleToLongBits(parseValue(pair.get(1).asText()))};
-  }
-
-  private static double parseValue(String text) {
-    return switch (text) {
-      case "+Inf" -> Double.POSITIVE_INFINITY;
-      case "-Inf" -> Double.NEGATIVE_INFINITY;
-      case "NaN" -> Double.NaN;
-      default -> Double.parseDouble(text);
-    };
   }
 
   private static long millis(JsonNode secondsNode) {
-    return secondsNode.decimalValue().movePointRight(3).longValue();
+    return ResultComparison.millis(secondsNode);
   }
 
   private static String seconds(long ms) {
-    return java.math.BigDecimal.valueOf(ms, 3).toPlainString();
+    return ResultComparison.seconds(ms);
   }
 
   private static List<String> sortedStrings(JsonNode array) {
-    List<String> out = new ArrayList<>();
-    array.forEach(node -> out.add(node.isObject() ? new TreeMap<>(toMap(node)).toString() : node.asText()));
-    out.sort(null);
-    return out;
+    return ResultComparison.sortedStrings(array);
   }
 }
