@@ -54,13 +54,23 @@ public final class Narthex implements AutoCloseable {
     JvmMetrics.builder().register();
   }
 
-  private final Server httpServer;
-  private final io.grpc.Server grpcServer;
-  private final io.grpc.Server inProcessServer;
-  private final List<IngesterClient> ingesterClients;
+  // Not final: a failed start closes whatever had started.
+  private Server httpServer;
+  private io.grpc.Server grpcServer;
+  private io.grpc.Server inProcessServer;
+  private final List<IngesterClient> ingesterClients = new ArrayList<>();
   private final ExecutorService queryExecutor = Executors.newVirtualThreadPerTaskExecutor();
 
   private Narthex(NarthexOptions options) throws IOException {
+    try {
+      startComponents(options);
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private void startComponents(NarthexOptions options) throws IOException {
     Set<Target> components = options.components();
     Files.createDirectories(Path.of(options.tsdbDir));
 
@@ -76,12 +86,8 @@ public final class Narthex implements AutoCloseable {
           .addService(new IngesterGrpcService(ingester))
           .build()
           .start();
-    } else {
-      grpcServer = null;
-      inProcessServer = null;
     }
 
-    ingesterClients = new ArrayList<>();
     boolean needsIngesters = components.contains(Target.DISTRIBUTOR) || components.contains(Target.QUERIER);
     if (needsIngesters) {
       List<String> addresses = options.ingesterAddresses.stream().filter(a -> !a.isBlank()).toList();
@@ -120,7 +126,8 @@ public final class Narthex implements AutoCloseable {
         HttpStatus.OK, MediaType.parse("text/plain; version=0.0.4; charset=utf-8"), scrapeMetrics()));
     if (components.contains(Target.DISTRIBUTOR)) {
       Distributor distributor = new Distributor(ingesterClients, new ValidationLimits(
-          options.maxLabelNameLength, options.maxLabelValueLength, options.maxLabelNamesPerSeries));
+          options.maxLabelNameLength, options.maxLabelValueLength, options.maxLabelNamesPerSeries,
+          options.createGracePeriod.toMillis()));
       http.service("/api/v1/push",
           new PushHandler(distributor, options.multitenancyEnabled, options.maxRecvMsgSizeBytes));
     }
@@ -174,7 +181,9 @@ public final class Narthex implements AutoCloseable {
   @Override
   public void close() {
     log.info("Narthex stopping");
-    httpServer.stop().join();
+    if (httpServer != null) {
+      httpServer.stop().join();
+    }
     for (IngesterClient client : ingesterClients) {
       client.close();
     }

@@ -91,6 +91,11 @@ public final class NarthexOptions {
       description = "Most labels per series. Default: ${DEFAULT-VALUE}.")
   public int maxLabelNamesPerSeries = 30;
 
+  @Option(names = {"--validation.create-grace-period", "-validation.create-grace-period"},
+      descriptionKey = "limits.creation_grace_period", defaultValue = "10m", converter = DurationConverter.class,
+      description = "How far in the future a sample's timestamp may be. Default: ${DEFAULT-VALUE}.")
+  public Duration createGracePeriod = Duration.ofMinutes(10);
+
   @Option(names = {"--querier.timeout", "-querier.timeout"}, descriptionKey = "querier.timeout",
       defaultValue = "2m", converter = DurationConverter.class,
       description = "Longest a query may run. Default: ${DEFAULT-VALUE}.")

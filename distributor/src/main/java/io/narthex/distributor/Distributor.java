@@ -22,6 +22,7 @@ import java.util.concurrent.CompletionException;
 public final class Distributor {
   private final List<IngesterClient> shards;
   private final SeriesValidator validator;
+  private final ValidationLimits limits;
 
   /**
    * @param shards one client per shard; a series always goes to the same shard while the list is unchanged
@@ -32,6 +33,7 @@ public final class Distributor {
     }
     this.shards = List.copyOf(shards);
     this.validator = new SeriesValidator(limits);
+    this.limits = limits;
   }
 
   /**
@@ -64,6 +66,7 @@ public final class Distributor {
         errors.add(error);
         continue;
       }
+      series = dropFutureSamples(series, errors);
       if (series.getSamplesCount() == 0) {
         continue;
       }
@@ -78,7 +81,7 @@ public final class Distributor {
     for (int i = 0; i < shardCount; i++) {
       futures.add(perShard[i].getTimeseriesCount() == 0
           ? CompletableFuture.completedFuture(PushResponse.getDefaultInstance())
-          : shards.get(i).push(perShard[i].build()));
+          : pushTo(shards.get(i), perShard[i].build()));
     }
     long accepted = 0;
     IngesterUnavailableException unavailable = null;
@@ -86,9 +89,10 @@ public final class Distributor {
       PushResponse response;
       try {
         response = futures.get(i).join();
-      } catch (CompletionException e) {
+      } catch (CompletionException | java.util.concurrent.CancellationException e) {
+        Throwable cause = e.getCause() == null ? e : e.getCause();
         unavailable = new IngesterUnavailableException(
-            "failed pushing to ingester " + shards.get(i).address() + ": " + e.getCause().getMessage(), e.getCause());
+            "failed pushing to ingester " + shards.get(i).address() + ": " + cause.getMessage(), cause);
         continue;
       }
       accepted += response.getAcceptedSamples();
@@ -100,6 +104,42 @@ public final class Distributor {
       throw unavailable;
     }
     return new PushResult(accepted, errors);
+  }
+
+  /** The series without samples past the create grace period; one error names the first such sample. */
+  private TimeSeries dropFutureSamples(TimeSeries series, List<String> errors) {
+    long maxTimestampMs = System.currentTimeMillis() + limits.createGracePeriodMs();
+    int tooNew = 0;
+    for (int i = 0; i < series.getSamplesCount(); i++) {
+      if (series.getSamples(i).getTimestamp() > maxTimestampMs) {
+        tooNew++;
+      }
+    }
+    if (tooNew == 0) {
+      return series;
+    }
+    TimeSeries.Builder kept = series.toBuilder().clearSamples();
+    long first = Long.MIN_VALUE;
+    for (var sample : series.getSamplesList()) {
+      if (sample.getTimestamp() <= maxTimestampMs) {
+        kept.addSamples(sample);
+      } else if (first == Long.MIN_VALUE) {
+        first = sample.getTimestamp();
+      }
+    }
+    errors.add(ValidationError.TOO_FAR_IN_FUTURE.format(
+        "received a sample whose timestamp is too far in the future, timestamp: %d series: '%s'",
+        first, SeriesValidator.describe(series.getLabelsList()))
+        + (tooNew > 1 ? " (and " + (tooNew - 1) + " more samples of this series)" : ""));
+    return kept.build();
+  }
+
+  private static CompletableFuture<PushResponse> pushTo(IngesterClient shard, PushRequest request) {
+    try {
+      return shard.push(request);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   static int shardOf(String tenant, List<Label> labels, int shardCount) {

@@ -115,7 +115,9 @@ final class SeriesValidator {
         sb.append(", ");
       }
       first = false;
-      sb.append(label.getName()).append("=\"").append(label.getValue()).append('"');
+      sb.append(label.getName()).append("=\"");
+      Labels.escape(label.getValue(), sb);
+      sb.append('"');
     }
     return truncate(sb.append('}').toString());
   }

@@ -12,6 +12,7 @@ enum ValidationError {
   LABEL_NAME_TOO_LONG("err-narthex-label-name-too-long"),
   LABEL_VALUE_TOO_LONG("err-narthex-label-value-too-long"),
   MAX_LABEL_NAMES_PER_SERIES("err-narthex-max-label-names-per-series"),
+  TOO_FAR_IN_FUTURE("err-narthex-too-far-in-future"),
   NATIVE_HISTOGRAM_UNSUPPORTED("err-narthex-native-histograms-unsupported"),
   SAMPLE_OUT_OF_ORDER("err-narthex-sample-out-of-order"),
   SAMPLE_DUPLICATE_TIMESTAMP("err-narthex-sample-duplicate-timestamp"),

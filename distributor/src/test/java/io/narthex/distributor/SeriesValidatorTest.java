@@ -7,7 +7,7 @@ import io.narthex.proto.prompb.TimeSeries;
 import org.junit.jupiter.api.Test;
 
 class SeriesValidatorTest {
-  private final SeriesValidator validator = new SeriesValidator(new ValidationLimits(10, 10, 4));
+  private final SeriesValidator validator = new SeriesValidator(new ValidationLimits(10, 10, 4, 600_000));
 
   private static TimeSeries series(String... namesAndValues) {
     TimeSeries.Builder series = TimeSeries.newBuilder();

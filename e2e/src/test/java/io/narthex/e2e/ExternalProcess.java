@@ -47,6 +47,17 @@ final class ExternalProcess implements AutoCloseable {
     return null;
   }
 
+  /**
+   * Skips the calling test with {@code message} when a required program is missing, except on CI
+   * ({@code CI} set), where .ci/run installs it, so its absence is a failure.
+   */
+  static void assumeInstalled(boolean installed, String message) {
+    if (!installed && System.getenv("CI") != null) {
+      throw new AssertionError("on CI, " + message);
+    }
+    org.junit.jupiter.api.Assumptions.assumeTrue(installed, message);
+  }
+
   static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();

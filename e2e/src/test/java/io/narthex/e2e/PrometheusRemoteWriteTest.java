@@ -2,7 +2,6 @@ package io.narthex.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
@@ -108,7 +107,7 @@ class PrometheusRemoteWriteTest {
   static void startEverything() throws Exception {
     String prometheusBinary = ExternalProcess.which("prometheus");
     String nodeExporterBinary = ExternalProcess.which("prometheus-node-exporter");
-    assumeTrue(prometheusBinary != null && nodeExporterBinary != null,
+    ExternalProcess.assumeInstalled(prometheusBinary != null && nodeExporterBinary != null,
         "prometheus and prometheus-node-exporter are not installed (apt-get install prometheus"
             + " prometheus-node-exporter; .ci/run does this): skipping the comparison with a real Prometheus");
     Path jar = Path.of("..", "app", "target", "narthex.jar").toAbsolutePath().normalize();

@@ -54,7 +54,7 @@ class PromqlComplianceTest {
     assumeTrue(Files.exists(QUERIES), "../shared/queries/compliance.txt is absent (a user's clone): skipping the"
         + " PromQL compliance comparison");
     String prometheusBinary = ExternalProcess.which("prometheus");
-    assumeTrue(prometheusBinary != null, "prometheus is not installed (apt-get install prometheus; .ci/run does"
+    ExternalProcess.assumeInstalled(prometheusBinary != null, "prometheus is not installed (apt-get install prometheus; .ci/run does"
         + " this): skipping the PromQL compliance comparison");
 
     narthex = Narthex.start(NarthexOptions.parse("--server.http-listen-port=0", "--server.grpc-listen-port=0",
@@ -170,7 +170,7 @@ class PromqlComplianceTest {
   @Test
   void promtoolQueriesNarthex() throws Exception {
     String promtool = ExternalProcess.which("promtool");
-    assumeTrue(promtool != null, "promtool is not installed (it comes with Debian's prometheus package)");
+    ExternalProcess.assumeInstalled(promtool != null, "promtool is not installed (it comes with Debian's prometheus package)");
     String url = "http://127.0.0.1:" + narthexPort + "/prometheus";
     String time = ResultComparison.seconds(evalTimeMs);
     String instant = run(promtool, "query", "instant", "--time=" + time, url,

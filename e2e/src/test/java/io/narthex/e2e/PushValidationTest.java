@@ -184,22 +184,30 @@ class PushValidationTest {
 
   @Test
   void oneTenantNeverSeesAnothersSeriesOnAnyReadEndpoint() throws Exception {
-    assertThat(writer.push("tenant-a", WriteRequest.newBuilder()
-        .addTimeseries(series(new String[] {"__name__", "secret_a", "owner", "a"}, new long[] {T0}, new double[] {1}))
-        .build()).statusCode()).isEqualTo(200);
+    for (String tenant : new String[] {"tenant-a", "tenant-b"}) {
+      assertThat(writer.push(tenant, WriteRequest.newBuilder()
+          .addTimeseries(series(new String[] {"__name__", "shared_name", "owner", tenant}, new long[] {T0},
+              new double[] {1}))
+          .addTimeseries(series(new String[] {"__name__", "only_" + tenant.replace('-', '_'), "owner", tenant},
+              new long[] {T0}, new double[] {1}))
+          .build()).statusCode()).isEqualTo(200);
+    }
     String time = Double.toString(T0 / 1000.0);
     String start = Double.toString((T0 - 60_000) / 1000.0);
 
     for (String tenant : new String[] {"tenant-a", "tenant-b"}) {
+      String other = tenant.equals("tenant-a") ? "tenant-b" : "tenant-a";
       PromApi api = api(tenant);
-      int expected = tenant.equals("tenant-a") ? 1 : 0;
-      assertThat(api.data("/api/v1/query", "query", "secret_a", "time", time).get("result")).hasSize(expected);
-      assertThat(api.data("/api/v1/query_range", "query", "secret_a", "start", start, "end", time, "step", "15")
-          .get("result")).hasSize(expected);
-      assertThat(api.data("/api/v1/series", "match[]", "{owner=~\".+\"}").size()).isEqualTo(expected);
-      assertThat(textValues(api.data("/api/v1/labels")).contains("owner")).isEqualTo(expected == 1);
-      assertThat(textValues(api.data("/api/v1/label/__name__/values")).contains("secret_a")).isEqualTo(expected == 1);
-      assertThat(textValues(api.data("/api/v1/label/owner/values"))).hasSize(expected);
+      assertThat(api.data("/api/v1/query", "query", "shared_name", "time", time).get("result"))
+          .extracting(s -> s.get("metric").get("owner").asText()).containsExactly(tenant);
+      assertThat(api.data("/api/v1/query_range", "query", "{owner=~\".+\"}", "start", start, "end", time, "step", "15")
+          .get("result")).extracting(s -> s.get("metric").get("owner").asText()).containsOnly(tenant).hasSize(2);
+      assertThat(api.data("/api/v1/series", "match[]", "{owner=~\".+\"}"))
+          .extracting(s -> s.get("owner").asText()).containsOnly(tenant).hasSize(2);
+      assertThat(textValues(api.data("/api/v1/label/owner/values"))).containsExactly(tenant);
+      assertThat(textValues(api.data("/api/v1/label/__name__/values")))
+          .contains("only_" + tenant.replace('-', '_')).doesNotContain("only_" + other.replace('-', '_'));
+      assertThat(textValues(api.data("/api/v1/labels", "match[]", "only_" + other.replace('-', '_')))).isEmpty();
     }
   }
 

@@ -25,8 +25,15 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Ingester {
   private final Map<String, Head> heads = new ConcurrentHashMap<>();
 
-  /** Appends every sample of a validated request; the response counts accepted samples and lists rejections. */
+  /**
+   * Appends every sample of a validated request; the response counts accepted samples and lists rejections.
+   *
+   * @throws IllegalArgumentException when the request has no tenant or a label set that is not valid
+   */
   public PushResponse push(PushRequest request) {
+    if (request.getTenant().isEmpty()) {
+      throw new IllegalArgumentException("push request without a tenant");
+    }
     Head head = heads.computeIfAbsent(request.getTenant(), tenant -> new Head());
     PushResponse.Builder response = PushResponse.newBuilder();
     long accepted = 0;
@@ -51,7 +58,7 @@ public final class Ingester {
           if (duplicate++ == 0) {
             firstDuplicateMs = sample.getTimestamp();
           }
-        } else {
+        } else if (result == AppendResult.OK) {
           accepted++;
         }
       }

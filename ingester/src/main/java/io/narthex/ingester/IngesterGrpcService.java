@@ -37,6 +37,9 @@ public final class IngesterGrpcService extends IngesterGrpc.IngesterImplBase {
     PushResponse response;
     try {
       response = ingester.push(request);
+    } catch (IllegalArgumentException e) {
+      responseObserver.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return;
     } catch (RuntimeException e) {
       responseObserver.onError(Status.INTERNAL.withDescription(e.toString()).withCause(e).asRuntimeException());
       return;

@@ -77,7 +77,11 @@ public final class IngesterQueryable implements Queryable {
         for (Map.Entry<Labels, List<EncodedChunk>> entry : merged.entrySet()) {
           List<EncodedChunk> chunks = entry.getValue();
           chunks.sort(Comparator.comparingLong(EncodedChunk::minTimeMs));
-          out.add(new io.narthex.tsdb.storage.ChunkedSeries(new ChunkSeries(entry.getKey(), chunks), startMs, endMs));
+          var series = new io.narthex.tsdb.storage.ChunkedSeries(new ChunkSeries(entry.getKey(), chunks), startMs, endMs);
+          // Chunks may overlap the range with no sample inside it: such a series is not selected.
+          if (series.hasSamples()) {
+            out.add(series);
+          }
         }
         return out;
       }

@@ -149,7 +149,13 @@ public final class PrometheusApi {
       throw new PromQLException(ErrorType.BAD_DATA,
           "zero or negative query resolution step widths are not accepted. Try a positive integer");
     }
-    if ((endMs - startMs) / stepMs > MAX_POINTS_PER_SERIES) {
+    long spanMs;
+    try {
+      spanMs = Math.subtractExact(endMs, startMs);
+    } catch (ArithmeticException e) {
+      spanMs = Long.MAX_VALUE;
+    }
+    if (spanMs / stepMs > MAX_POINTS_PER_SERIES) {
       throw new PromQLException(ErrorType.BAD_DATA,
           "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution"
               + " (?step=XX)");

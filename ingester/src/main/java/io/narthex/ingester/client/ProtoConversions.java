@@ -11,11 +11,19 @@ import java.util.List;
 public final class ProtoConversions {
   private ProtoConversions() {}
 
-  /** Label set of validated wire labels: sorted, unique names, no empty values (the distributor checked). */
+  /**
+   * Label set of wire labels that the distributor validated: sorted, unique names, no empty values. Checked again
+   * here in one pass, since a broken label set would corrupt the index.
+   *
+   * @throws IllegalArgumentException when the labels are not sorted and unique, or a value is empty
+   */
   public static Labels labelsOfValidated(List<Label> labels) {
     String[] pairs = new String[labels.size() * 2];
     for (int i = 0; i < labels.size(); i++) {
       Label label = labels.get(i);
+      if (label.getValue().isEmpty() || (i > 0 && pairs[2 * i - 2].compareTo(label.getName()) >= 0)) {
+        throw new IllegalArgumentException("label set is not sorted, unique and non-empty: " + labels);
+      }
       pairs[2 * i] = label.getName();
       pairs[2 * i + 1] = label.getValue();
     }

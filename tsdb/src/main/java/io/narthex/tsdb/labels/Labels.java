@@ -233,7 +233,8 @@ public final class Labels implements Comparable<Labels> {
     return sb.append('}').toString();
   }
 
-  static void escape(String value, StringBuilder sb) {
+  /** Appends a label value escaped as in PromQL's double-quoted strings: backslash, quote and newline. */
+  public static void escape(String value, StringBuilder sb) {
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       switch (c) {
