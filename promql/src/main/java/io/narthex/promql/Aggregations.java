@@ -33,6 +33,8 @@ final class Aggregations {
     Set<String> grouping = new HashSet<>(agg.grouping());
     if (agg.without()) {
       grouping.add(Labels.METRIC_NAME);
+      grouping.add("__type__");
+      grouping.add("__unit__");
     }
     Map<Labels, Integer> groupIndex = new LinkedHashMap<>();
     int[] groupOf = new int[in.size()];
@@ -51,7 +53,7 @@ final class Aggregations {
     String op = agg.op();
     switch (op) {
       case "topk", "bottomk", "limitk", "limit_ratio" -> {
-        return new Result.Vec(selectK(ev, op, param, in, groupOf, groups, steps));
+        return new Result.Vec(selectK(ev, op, param, agg.param().pos(), in, groupOf, groups, steps));
       }
       case "count_values" -> {
         return new Result.Vec(countValues(labelParam, in, groupOf, groupLabels, steps));
@@ -74,6 +76,10 @@ final class Aggregations {
               }
               buf[g][n[g]++] = s.values[step];
             }
+          }
+          double q = param[step];
+          if ((Double.isNaN(q) || q < 0 || q > 1) && !in.isEmpty()) {
+            ev.annos.warn("quantile value should be between 0 and 1, got " + Annotations.formatG(q), agg.param().pos());
           }
           for (int g = 0; g < groups; g++) {
             if (n[g] > 0) {
@@ -203,7 +209,8 @@ final class Aggregations {
     return out;
   }
 
-  private static List<StepSeries> selectK(Evaluator ev, String op, double[] param, List<StepSeries> in,
+  private static List<StepSeries> selectK(Evaluator ev, String op, double[] param, int paramPos,
+      List<StepSeries> in,
       int[] groupOf, int groups, int steps) {
     List<StepSeries> out = new ArrayList<>(in.size());
     for (StepSeries s : in) {
@@ -227,7 +234,8 @@ final class Aggregations {
       if (op.equals("limit_ratio")) {
         double ratio = Math.max(-1, Math.min(1, p));
         if (p < -1 || p > 1) {
-          ev.warnings.add("ratio value should be between -1 and 1, got " + p + ", capping to " + ratio);
+          ev.annos.warn("ratio value should be between -1 and 1, got " + Annotations.formatG(p) + ", capping to "
+              + Annotations.formatG(ratio), paramPos);
         }
         for (int i = 0; i < in.size(); i++) {
           StepSeries s = in.get(i);

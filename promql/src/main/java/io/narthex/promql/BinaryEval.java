@@ -100,7 +100,7 @@ final class BinaryEval {
     boolean dropName = dropsName(op) || returnBool;
     for (StepSeries s : vec) {
       if (dropName) {
-        s.labels = s.labels.withoutMetricName();
+        s.labels = Evaluator.dropName(s.labels);
       }
       for (int i = 0; i < s.values.length; i++) {
         if (!s.present[i]) {
@@ -125,6 +125,18 @@ final class BinaryEval {
     return dropName ? Evaluator.dedupe(out) : out;
   }
 
+  /** Match signature of set operators: besides the name, the type and unit labels are ignored too. */
+  static Labels setSignature(Labels l, Expr.VectorMatching vm) {
+    if (vm.on()) {
+      return l.keep(vm.matchingLabels());
+    }
+    Set<String> drop = new HashSet<>(vm.matchingLabels());
+    drop.add(Labels.METRIC_NAME);
+    drop.add("__type__");
+    drop.add("__unit__");
+    return l.without(drop);
+  }
+
   static Labels signature(Labels l, Expr.VectorMatching vm) {
     if (vm.on()) {
       return l.keep(vm.matchingLabels());
@@ -134,10 +146,11 @@ final class BinaryEval {
     return l.without(drop);
   }
 
-  private static int[] groupBySignature(List<StepSeries> series, Expr.VectorMatching vm, Map<Labels, Integer> index) {
+  private static int[] groupBySignature(List<StepSeries> series, Expr.VectorMatching vm, Map<Labels, Integer> index,
+      boolean setOp) {
     int[] out = new int[series.size()];
     for (int i = 0; i < series.size(); i++) {
-      Labels sig = signature(series.get(i).labels, vm);
+      Labels sig = setOp ? setSignature(series.get(i).labels, vm) : signature(series.get(i).labels, vm);
       Integer g = index.get(sig);
       if (g == null) {
         g = index.size();
@@ -151,10 +164,10 @@ final class BinaryEval {
   private static List<StepSeries> andUnless(List<StepSeries> lhs, List<StepSeries> rhs, Expr.VectorMatching vm,
       int steps, boolean and) {
     Map<Labels, Integer> index = new HashMap<>();
-    int[] rg = groupBySignature(rhs, vm, index);
+    int[] rg = groupBySignature(rhs, vm, index, true);
     int[] lg = new int[lhs.size()];
     for (int i = 0; i < lhs.size(); i++) {
-      Integer g = index.get(signature(lhs.get(i).labels, vm));
+      Integer g = index.get(setSignature(lhs.get(i).labels, vm));
       lg[i] = g == null ? -1 : g;
     }
     boolean[] any = new boolean[index.size()];
@@ -180,10 +193,10 @@ final class BinaryEval {
 
   private static List<StepSeries> or(List<StepSeries> lhs, List<StepSeries> rhs, Expr.VectorMatching vm, int steps) {
     Map<Labels, Integer> index = new HashMap<>();
-    int[] lg = groupBySignature(lhs, vm, index);
+    int[] lg = groupBySignature(lhs, vm, index, true);
     int[] rg = new int[rhs.size()];
     for (int j = 0; j < rhs.size(); j++) {
-      Integer g = index.get(signature(rhs.get(j).labels, vm));
+      Integer g = index.get(setSignature(rhs.get(j).labels, vm));
       rg[j] = g == null ? -1 : g;
     }
     boolean[] any = new boolean[index.size()];
@@ -213,7 +226,7 @@ final class BinaryEval {
     List<StepSeries> one = swap ? lhsIn : rhsIn;
     boolean cmp = io.narthex.promql.parser.BinaryOps.isComparison(op);
     Map<Labels, Integer> index = new HashMap<>();
-    int[] oneGroup = groupBySignature(one, vm, index);
+    int[] oneGroup = groupBySignature(one, vm, index, false);
     int[] manyGroup = new int[many.size()];
     for (int i = 0; i < many.size(); i++) {
       Integer g = index.get(signature(many.get(i).labels, vm));
@@ -306,7 +319,7 @@ final class BinaryEval {
   private static Labels resultMetric(Labels lhs, Labels rhs, String op, Expr.VectorMatching vm, boolean returnBool) {
     Labels.Builder b = lhs.toBuilder();
     if (dropsName(op) || returnBool) {
-      b.delete(Labels.METRIC_NAME);
+      b.delete(Labels.METRIC_NAME).delete("__type__").delete("__unit__");
     }
     if (vm.card() == Expr.Card.ONE_TO_ONE) {
       if (vm.on()) {

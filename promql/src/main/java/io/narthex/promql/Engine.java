@@ -23,7 +23,7 @@ public final class Engine {
   /** Evaluates {@code query} at {@code timeMs}: a Vector, Matrix (range selectors/subqueries), Scalar or StringValue. */
   public QueryResult instantQuery(Queryable storage, String query, long timeMs) {
     Expr expr = Parser.parse(query);
-    Evaluator ev = new Evaluator(storage, options, timeMs, timeMs, 0);
+    Evaluator ev = new Evaluator(storage, options, query, timeMs, timeMs, 0);
     Value value;
     try {
       value = switch (expr.type()) {
@@ -45,7 +45,7 @@ public final class Engine {
     } catch (StorageException e) {
       throw new PromQLException(ErrorType.INTERNAL, e.getMessage());
     }
-    return new QueryResult(value, List.copyOf(ev.warnings), List.copyOf(ev.infos));
+    return new QueryResult(value, ev.annos.warnings(), ev.annos.infos());
   }
 
   /** Evaluates {@code query} at every step from start to end inclusive; always a Matrix sorted by labels. */
@@ -58,7 +58,7 @@ public final class Engine {
     if (stepMs <= 0) {
       throw new PromQLException(ErrorType.BAD_DATA, "zero or negative query resolution step widths are not accepted");
     }
-    Evaluator ev = new Evaluator(storage, options, startMs, endMs, stepMs);
+    Evaluator ev = new Evaluator(storage, options, query, startMs, endMs, stepMs);
     Ctx ctx = new Ctx(startMs, endMs, stepMs);
     int steps = ctx.steps();
     List<RangeSeries> out = new ArrayList<>();
@@ -99,6 +99,6 @@ public final class Engine {
       throw new PromQLException(ErrorType.INTERNAL, e.getMessage());
     }
     out.sort((a, b) -> a.labels().compareTo(b.labels()));
-    return new QueryResult(new Matrix(out), List.copyOf(ev.warnings), List.copyOf(ev.infos));
+    return new QueryResult(new Matrix(out), ev.annos.warnings(), ev.annos.infos());
   }
 }

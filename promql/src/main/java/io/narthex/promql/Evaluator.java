@@ -33,10 +33,11 @@ final class Evaluator {
   final long queryEndMs;
   final long queryStepMs;
   long loadedSamples;
-  final List<String> warnings = new ArrayList<>();
-  final List<String> infos = new ArrayList<>();
+  final Annotations annos;
 
-  Evaluator(Queryable storage, EngineOptions options, long queryStartMs, long queryEndMs, long queryStepMs) {
+  Evaluator(Queryable storage, EngineOptions options, String query, long queryStartMs, long queryEndMs,
+      long queryStepMs) {
+    this.annos = new Annotations(query);
     this.queryStepMs = queryStepMs;
     this.storage = storage;
     this.lookbackMs = options.lookbackDelta().toMillis();
@@ -44,6 +45,24 @@ final class Evaluator {
     this.deadlineNanos = System.nanoTime() + options.timeout().toNanos();
     this.queryStartMs = queryStartMs;
     this.queryEndMs = queryEndMs;
+  }
+
+  /** Whether this evaluates a range query over more than one step (Prometheus warns about sorting there). */
+  boolean isRangeQuery() {
+    return queryStartMs != queryEndMs;
+  }
+
+  private static final List<String> NAME_LABELS = List.of(Labels.METRIC_NAME, "__type__", "__unit__");
+
+  /**
+   * Drops the metric name as functions and operators do; the type and unit metadata labels ({@code __type__},
+   * {@code __unit__}) describe the name and go with it.
+   */
+  static Labels dropName(Labels labels) {
+    if (!labels.has("__type__") && !labels.has("__unit__")) {
+      return labels.withoutMetricName();
+    }
+    return labels.without(NAME_LABELS);
   }
 
   static boolean isAbsent(double v) {
@@ -119,7 +138,7 @@ final class Evaluator {
     }
     List<StepSeries> in = ((Result.Vec) r).series();
     for (StepSeries s : in) {
-      s.labels = s.labels.withoutMetricName();
+      s.labels = Evaluator.dropName(s.labels);
       for (int i = 0; i < s.values.length; i++) {
         s.values[i] = -s.values[i];
       }

@@ -21,6 +21,12 @@ import java.util.function.DoubleUnaryOperator;
 final class FunctionCalls {
   private FunctionCalls() {}
 
+  private static void warnSortInRange(Evaluator ev, Expr.Call call) {
+    if (ev.isRangeQuery()) {
+      ev.annos.warn("sort is ineffective for range queries since results are always ordered by labels", call.pos());
+    }
+  }
+
   static Result eval(Evaluator ev, Expr.Call call, Ctx ctx) {
     String name = call.function().name();
     List<Expr> args = call.args();
@@ -136,6 +142,7 @@ final class FunctionCalls {
       case "sort", "sort_desc" -> {
         List<StepSeries> in = ev.evalVector(args.get(0), ctx);
         boolean desc = name.equals("sort_desc");
+        warnSortInRange(ev, call);
         if (steps == 1) {
           List<StepSeries> sorted = new ArrayList<>(in);
           sorted.sort((a, b) -> {
@@ -151,6 +158,7 @@ final class FunctionCalls {
         return vec(in);
       }
       case "sort_by_label", "sort_by_label_desc" -> {
+        warnSortInRange(ev, call);
         List<StepSeries> in = new ArrayList<>(ev.evalVector(args.get(0), ctx));
         List<String> names = new ArrayList<>();
         for (int i = 1; i < args.size(); i++) {
@@ -217,9 +225,15 @@ final class FunctionCalls {
       }
       case "histogram_quantile" -> {
         double[] q = ev.evalScalar(args.get(0), ctx);
-        return vec(Histograms.quantile(ev, q, ev.evalVector(args.get(1), ctx), steps));
+        return vec(Histograms.quantile(ev, q, args.get(0).pos(), ev.evalVector(args.get(1), ctx),
+            args.get(1).pos(), steps));
       }
-      case "histogram_fraction", "histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev",
+      case "histogram_fraction" -> {
+        double[] lower = ev.evalScalar(args.get(0), ctx);
+        double[] upper = ev.evalScalar(args.get(1), ctx);
+        return vec(Histograms.fraction(ev, lower, upper, ev.evalVector(args.get(2), ctx), args.get(2).pos(), steps));
+      }
+      case "histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev",
           "histogram_stdvar" -> {
         // Native histograms are not supported: float series yield nothing.
         for (Expr a : args) {
@@ -286,7 +300,22 @@ final class FunctionCalls {
     }
     RangeArg arg = ev.rangeArg(rangeExpr, ctx, name);
     boolean keepName = name.equals("last_over_time") || name.equals("first_over_time");
-    return vec(Evaluator.dedupe(applyRange(ev, arg, ctx, fn, p0, p1, !keepName)));
+    List<StepSeries> out = Evaluator.dedupe(applyRange(ev, arg, ctx, fn, p0, p1, !keepName));
+    if (name.equals("quantile_over_time")) {
+      for (int i = 0; i < steps; i++) {
+        double q = p0[i];
+        if (Double.isNaN(q) || q < 0 || q > 1) {
+          for (StepSeries s : out) {
+            if (s.present[i]) {
+              ev.annos.warn("quantile value should be between 0 and 1, got " + Annotations.formatG(q),
+                  args.get(0).pos());
+              break;
+            }
+          }
+        }
+      }
+    }
+    return vec(out);
   }
 
   static List<StepSeries> applyRange(Evaluator ev, RangeArg arg, Ctx ctx, RangeFunctions.RangeFn fn, double[] p0,
@@ -298,7 +327,7 @@ final class FunctionCalls {
       long[] ts = d.timestampsMs();
       double[] v = d.values();
       int n = d.size();
-      StepSeries s = new StepSeries(dropName ? d.labels().withoutMetricName() : d.labels(), steps);
+      StepSeries s = new StepSeries(dropName ? Evaluator.dropName(d.labels()) : d.labels(), steps);
       int lo = 0;
       int hi = 0;
       for (int i = 0; i < steps; i++) {
@@ -369,7 +398,7 @@ final class FunctionCalls {
 
   static List<StepSeries> dropNames(List<StepSeries> in) {
     for (StepSeries s : in) {
-      s.labels = s.labels.withoutMetricName();
+      s.labels = Evaluator.dropName(s.labels);
     }
     return Evaluator.dedupe(in);
   }

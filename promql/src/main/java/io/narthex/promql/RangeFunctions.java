@@ -117,6 +117,11 @@ final class RangeFunctions {
       case "quantile_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) ->
           quantile(p0, Arrays.copyOfRange(v, lo, hi));
       case "mad_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> {
+        for (int i = lo; i < hi; i++) {
+          if (Double.isNaN(v[i])) {
+            return Double.NaN;
+          }
+        }
         double[] vals = Arrays.copyOfRange(v, lo, hi);
         double median = quantile(0.5, vals.clone());
         for (int i = 0; i < vals.length; i++) {

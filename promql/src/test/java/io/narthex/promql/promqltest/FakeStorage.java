@@ -9,13 +9,32 @@ import io.narthex.tsdb.storage.SelectHints;
 import io.narthex.tsdb.storage.Series;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeMap;
 
 /** In-memory {@link Queryable} for tests: each series is sorted parallel arrays of timestamps and values. */
 public final class FakeStorage implements Queryable {
   private final TreeMap<Labels, long[]> timestamps = new TreeMap<>();
   private final TreeMap<Labels, double[]> values = new TreeMap<>();
+  /** Series that hold native-histogram samples in Prometheus (loaded here as staleness markers or not at all). */
+  private final Set<Labels> histogramSeries = new HashSet<>();
+  private boolean histogramSelected;
+
+  /** Records that {@code labels} holds native-histogram samples in the script. */
+  public void markHistogram(Labels labels) {
+    histogramSeries.add(labels);
+  }
+
+  /** Whether a select since the last {@link #resetHistogramSelected()} matched a native-histogram series. */
+  public boolean histogramSelected() {
+    return histogramSelected;
+  }
+
+  public void resetHistogramSelected() {
+    histogramSelected = false;
+  }
 
   /** Appends a sample; samples must be added in timestamp order per series. */
   public void add(Labels labels, long timestampMs, double value) {
@@ -47,6 +66,7 @@ public final class FakeStorage implements Queryable {
   public void clear() {
     timestamps.clear();
     values.clear();
+    histogramSeries.clear();
   }
 
   @Override
@@ -55,6 +75,12 @@ public final class FakeStorage implements Queryable {
       @Override
       public List<Series> select(boolean sorted, SelectHints hints, List<Matcher> matchers) {
         List<Series> out = new ArrayList<>();
+        for (Labels l : histogramSeries) {
+          if (matchesAll(l, matchers)) {
+            histogramSelected = true;
+            break;
+          }
+        }
         for (Labels l : timestamps.keySet()) {
           boolean ok = true;
           for (Matcher m : matchers) {
@@ -96,6 +122,15 @@ public final class FakeStorage implements Queryable {
         return List.of();
       }
     };
+  }
+
+  private static boolean matchesAll(Labels l, List<Matcher> matchers) {
+    for (Matcher m : matchers) {
+      if (!m.matches(l.get(m.name()))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static final class ArrayIterator implements SampleIterator {

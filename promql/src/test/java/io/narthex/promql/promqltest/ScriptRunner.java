@@ -1,5 +1,8 @@
 package io.narthex.promql.promqltest;
 
+import static io.narthex.promql.promqltest.SeriesLines.parseDuration;
+import static io.narthex.promql.promqltest.SeriesLines.parseSeriesLine;
+
 import io.narthex.promql.Engine;
 import io.narthex.promql.EngineOptions;
 import io.narthex.promql.Matrix;
@@ -8,34 +11,48 @@ import io.narthex.promql.QueryResult;
 import io.narthex.promql.RangeSeries;
 import io.narthex.promql.Sample;
 import io.narthex.promql.Scalar;
-import io.narthex.promql.StringValue;
 import io.narthex.promql.Vector;
+import io.narthex.promql.promqltest.SeriesLines.ParsedSeries;
 import io.narthex.tsdb.labels.Labels;
-import io.narthex.tsdb.storage.StaleMarker;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Runs Prometheus promqltest scripts (promql/promqltest/testdata/*.test format) against the engine and a
- * {@link FakeStorage}. Each eval command is a case identified by {@code file:line}.
+ * {@link FakeStorage}. Each eval command is a case identified by {@code file:line}. Besides the result, the expected
+ * failure ({@code expect fail msg:/regex:}, {@code eval_fail}) and annotations ({@code expect warn|info|no_warn|
+ * no_info}, {@code eval_warn}, {@code eval_info}) are checked as Prometheus's promqltest does.
  */
 public final class ScriptRunner {
   private static final Pattern EVAL_INSTANT =
       Pattern.compile("^eval(?:_(fail|warn|ordered|info))?\\s+instant\\s+(?:at\\s+(.+?))?\\s+(.+)$");
   private static final Pattern EVAL_RANGE =
       Pattern.compile("^eval(?:_(fail|warn|info))?\\s+range\\s+from\\s+(.+)\\s+to\\s+(.+)\\s+step\\s+(.+?)\\s+(.+)$");
+  private static final Pattern EXPECT =
+      Pattern.compile("^expect\\s+(ordered|fail|warn|no_warn|info|no_info)(?:\\s+(regex|msg):(.+))?$");
   private static final Pattern EXPECT_RANGE =
       Pattern.compile("^expect\\s+range\\s+vector\\s+from\\s+(\\S+)\\s+to\\s+(\\S+)\\s+step\\s+(\\S+)$");
 
   /** Outcome of one case. */
-  public enum Outcome { PASS, FAIL, UNSUPPORTED }
+  public enum Outcome { PASS, FAIL }
 
-  /** A case result with a failure reason. */
-  public record CaseResult(String id, Outcome outcome, String detail) {}
+  /**
+   * A case result with a failure reason; {@code nativeHistogram} tells that the case involves native histograms
+   * (its expectation uses {@code {{...}}} or its query selected series that hold native-histogram samples).
+   */
+  public record CaseResult(String id, Outcome outcome, String detail, boolean nativeHistogram) {}
+
+  /** An expected annotation or error: an exact message or a regex (null for both means "any"). */
+  record Expectation(String message, Pattern regex) {
+    boolean matches(String s) {
+      if (regex != null) {
+        return regex.matcher(s).find();
+      }
+      return message == null || message.equals(s);
+    }
+  }
 
   private final Engine engine = new Engine(EngineOptions.defaults());
   private final FakeStorage storage = new FakeStorage();
@@ -51,7 +68,6 @@ public final class ScriptRunner {
       lines[i] = l;
     }
     List<CaseResult> results = new ArrayList<>();
-    boolean loadUnsupported = false;
     for (int i = 0; i < lines.length; i++) {
       String l = lines[i];
       if (l.isEmpty()) {
@@ -60,15 +76,15 @@ public final class ScriptRunner {
       String cmd = l.split("\\s+", 2)[0].toLowerCase();
       if (cmd.equals("clear")) {
         storage.clear();
-        loadUnsupported = false;
       } else if (cmd.startsWith("load")) {
+        boolean withNhcb = cmd.equals("load_with_nhcb");
         long stepMs = parseDuration(l.split("\\s+")[1]);
         while (i + 1 < lines.length && !lines[i + 1].isEmpty()) {
           i++;
           try {
-            loadSeries(lines[i], stepMs);
+            loadSeries(lines[i], stepMs, withNhcb);
           } catch (RuntimeException e) {
-            loadUnsupported = true;
+            // Unsupported load syntax (e.g. @st start-timestamp lines): the series is left out.
           }
         }
       } else if (cmd.startsWith("eval")) {
@@ -78,426 +94,247 @@ public final class ScriptRunner {
           body.add(lines[++i]);
         }
         String id = fileName + ":" + (start + 1);
+        storage.resetHistogramSelected();
         CaseResult r;
         try {
           r = runEval(id, l, body);
         } catch (RuntimeException e) {
-          r = new CaseResult(id, Outcome.FAIL, "runner error: " + e);
+          r = new CaseResult(id, Outcome.FAIL, "runner error: " + e, false);
         }
-        results.add(r);
+        boolean nh = r.nativeHistogram() || storage.histogramSelected();
+        results.add(new CaseResult(r.id(), r.outcome(), r.detail(), nh));
       } else {
-        results.add(new CaseResult(fileName + ":" + (i + 1), Outcome.UNSUPPORTED, "unknown command " + l));
+        results.add(new CaseResult(fileName + ":" + (i + 1), Outcome.FAIL, "unknown command " + l, false));
       }
     }
     return results;
   }
 
-  // ------------------------------------------------------------------ loading
-
-  private void loadSeries(String line, long stepMs) {
+  private void loadSeries(String line, long stepMs, boolean withNhcb) {
     ParsedSeries ps = parseSeriesLine(line);
-    for (int k = 0; k < ps.values.size(); k++) {
-      Double v = ps.values.get(k);
-      if (v != null) {
-        storage.add(ps.labels, k * stepMs, v);
-      }
+    if (ps.nativeHistogram()) {
+      storage.markHistogram(ps.labels());
     }
-  }
-
-  record ParsedSeries(Labels labels, List<Double> values) {}
-
-  static ParsedSeries parseSeriesLine(String line) {
-    int pos = 0;
-    Labels.Builder b = new Labels.Builder();
-    int n = line.length();
-    int nameEnd = 0;
-    while (nameEnd < n && line.charAt(nameEnd) != '{' && !Character.isWhitespace(line.charAt(nameEnd))) {
-      nameEnd++;
-    }
-    if (nameEnd > 0) {
-      b.set(Labels.METRIC_NAME, line.substring(0, nameEnd));
-    }
-    pos = nameEnd;
-    if (pos < n && line.charAt(pos) == '{') {
-      pos++;
-      while (true) {
-        while (pos < n && (Character.isWhitespace(line.charAt(pos)) || line.charAt(pos) == ',')) {
-          pos++;
-        }
-        if (line.charAt(pos) == '}') {
-          pos++;
-          break;
-        }
-        String name;
-        if (line.charAt(pos) == '"') {
-          int[] end = new int[1];
-          name = unquote(line, pos, end);
-          pos = end[0];
-          while (pos < n && Character.isWhitespace(line.charAt(pos))) {
-            pos++;
-          }
-          if (line.charAt(pos) != '=') {
-            b.set(Labels.METRIC_NAME, name);
-            continue;
-          }
-        } else {
-          int s = pos;
-          while (pos < n && line.charAt(pos) != '=' && !Character.isWhitespace(line.charAt(pos))) {
-            pos++;
-          }
-          name = line.substring(s, pos);
-        }
-        while (pos < n && line.charAt(pos) != '=') {
-          pos++;
-        }
-        pos++;
-        while (pos < n && Character.isWhitespace(line.charAt(pos))) {
-          pos++;
-        }
-        int[] end = new int[1];
-        String value = unquote(line, pos, end);
-        pos = end[0];
-        b.set(name, value);
-      }
-    }
-    List<Double> values = new ArrayList<>();
-    String rest = line.substring(pos).trim();
-    // Native histogram samples ({{...}}, optionally xN) are not supported: they become staleness markers, so
-    // float selectors and functions skip them as Prometheus's float paths do.
-    Matcher hm = Pattern.compile("\\{\\{[^}]*\\}\\}(?:x(\\d+))?").matcher(rest);
-    StringBuilder floats = new StringBuilder();
-    while (hm.find()) {
-      int times = hm.group(1) == null ? 0 : Integer.parseInt(hm.group(1));
-      hm.appendReplacement(floats, " stale".repeat(times + 1));
-    }
-    hm.appendTail(floats);
-    rest = floats.toString().trim();
-    if (!rest.isEmpty()) {
-      for (String tok : rest.split("\\s+")) {
-        expandValue(tok, values);
-      }
-    }
-    return new ParsedSeries(b.build(), values);
-  }
-
-  private static String unquote(String s, int pos, int[] end) {
-    char q = s.charAt(pos);
-    StringBuilder sb = new StringBuilder();
-    int i = pos + 1;
-    while (s.charAt(i) != q) {
-      char c = s.charAt(i);
-      if (c == '\\') {
-        char e = s.charAt(++i);
-        switch (e) {
-          case 'n' -> sb.append('\n');
-          case 't' -> sb.append('\t');
-          case '\\' -> sb.append('\\');
-          case '"' -> sb.append('"');
-          case '\'' -> sb.append('\'');
-          case 'x' -> {
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            out.write(Integer.parseInt(s.substring(i + 1, i + 3), 16));
-            i += 2;
-            while (s.startsWith("\\x", i + 1)) {
-              out.write(Integer.parseInt(s.substring(i + 3, i + 5), 16));
-              i += 4;
+    if (withNhcb) {
+      // load_with_nhcb also stores each classic histogram as a native histogram with custom buckets under the
+      // base name; those series are not loaded here, only recorded so that cases selecting them are flagged.
+      String name = ps.labels().get(Labels.METRIC_NAME);
+      for (String suffix : new String[] {"_bucket", "_sum", "_count"}) {
+        if (name != null && name.endsWith(suffix)) {
+          Labels.Builder b = new Labels.Builder();
+          ps.labels().forEach((k, v) -> {
+            if (!k.equals("le")) {
+              b.set(k, v);
             }
-            sb.append(out.toString(java.nio.charset.StandardCharsets.UTF_8));
-          }
-          default -> sb.append('\\').append(e);
-        }
-      } else {
-        sb.append(c);
-      }
-      i++;
-    }
-    end[0] = i + 1;
-    return sb.toString();
-  }
-
-  private static final Pattern EXPANDING = Pattern.compile("^([^x]+?)(?:([+-])([^x]+))?x(\\d+)$");
-
-  /** Expands {@code a+bxN}, {@code a-bxN}, {@code axN}, {@code _xN}, {@code _}, {@code stale}, numbers. */
-  static void expandValue(String tok, List<Double> out) {
-    Matcher m = EXPANDING.matcher(tok);
-    if (m.matches()) {
-      String base = m.group(1);
-      int times = Integer.parseInt(m.group(4));
-      if (base.equals("_")) {
-        for (int k = 0; k < times; k++) {
-          out.add(null);
-        }
-        return;
-      }
-      if (base.equals("stale")) {
-        for (int k = 0; k < times; k++) {
-          out.add(StaleMarker.STALE_NAN);
-        }
-        return;
-      }
-      double start = parseValue(base);
-      double inc = 0;
-      if (m.group(2) != null) {
-        inc = parseValue(m.group(3));
-        if (m.group(2).equals("-")) {
-          inc = -inc;
+          });
+          b.set(Labels.METRIC_NAME, name.substring(0, name.length() - suffix.length()));
+          storage.markHistogram(b.build());
         }
       }
-      double cur = start;
-      for (int k = 0; k <= times; k++) {
-        out.add(cur);
-        cur += inc;
+    }
+    for (int k = 0; k < ps.values().size(); k++) {
+      Double v = ps.values().get(k);
+      if (v != null) {
+        storage.add(ps.labels(), k * stepMs, v);
       }
-      return;
     }
-    switch (tok) {
-      case "_" -> out.add(null);
-      case "stale" -> out.add(StaleMarker.STALE_NAN);
-      default -> out.add(parseValue(tok));
-    }
-  }
-
-  static double parseValue(String s) {
-    return switch (s.toLowerCase()) {
-      case "inf", "+inf" -> Double.POSITIVE_INFINITY;
-      case "-inf" -> Double.NEGATIVE_INFINITY;
-      case "nan" -> Double.NaN;
-      default -> s.startsWith("0x") ? Long.parseLong(s.substring(2), 16) : Double.parseDouble(s);
-    };
-  }
-
-  static long parseDuration(String s) {
-    s = s.trim();
-    boolean neg = s.startsWith("-");
-    if (neg) {
-      s = s.substring(1);
-    }
-    long total = 0;
-    if (s.matches("\\d+(\\.\\d+)?")) {
-      total = Math.round(Double.parseDouble(s) * 1000);
-    } else {
-      total = io.narthex.promql.parser.Durations.parseMs(s);
-    }
-    return neg ? -total : total;
   }
 
   // ------------------------------------------------------------------ evaluation
 
   private CaseResult runEval(String id, String header, List<String> body) {
+    boolean nativeHistogram = false;
     for (String b : body) {
       if (b.contains("{{")) {
-        return new CaseResult(id, Outcome.UNSUPPORTED, "native histogram");
+        nativeHistogram = true;
       }
     }
     Matcher mi = EVAL_INSTANT.matcher(header);
     Matcher mr = EVAL_RANGE.matcher(header);
-    boolean range;
+    ResultCheck.Query q = new ResultCheck.Query();
     String modifier;
-    String expr;
-    long startMs = 0;
-    long endMs = 0;
-    long stepMs = 0;
     if (mr.matches()) {
-      range = true;
+      q.range = true;
       modifier = mr.group(1);
-      startMs = parseDuration(mr.group(2));
-      endMs = parseDuration(mr.group(3));
-      stepMs = parseDuration(mr.group(4));
-      expr = mr.group(5);
+      q.startMs = parseDuration(mr.group(2));
+      q.endMs = parseDuration(mr.group(3));
+      q.stepMs = parseDuration(mr.group(4));
+      q.expr = mr.group(5);
     } else if (mi.matches()) {
-      range = false;
       modifier = mi.group(1);
-      startMs = mi.group(2) == null ? 0 : parseDuration(mi.group(2));
-      expr = mi.group(3);
+      q.startMs = mi.group(2) == null ? 0 : parseDuration(mi.group(2));
+      q.expr = mi.group(3);
     } else {
-      return new CaseResult(id, Outcome.UNSUPPORTED, "unparsed eval " + header);
+      return new CaseResult(id, Outcome.FAIL, "unparsed eval " + header, nativeHistogram);
     }
-    boolean expectFail = "fail".equals(modifier);
-    boolean ordered = "ordered".equals(modifier);
-    String failMsg = null;
-    String failRegex = null;
-    String expectString = null;
-    long[] expectRange = null;
-    List<String> resultLines = new ArrayList<>();
+    boolean expectWarnAny = "warn".equals(modifier);
+    boolean expectInfoAny = "info".equals(modifier);
+    q.ordered = "ordered".equals(modifier);
+    Expectation fail = "fail".equals(modifier) ? new Expectation(null, null) : null;
+    List<Expectation> warns = new ArrayList<>();
+    List<Expectation> infos = new ArrayList<>();
+    boolean noWarn = false;
+    boolean noInfo = false;
     for (String b : body) {
-      if (b.startsWith("expect ")) {
-        String rest = b.substring(7).trim();
-        if (rest.startsWith("fail")) {
-          expectFail = true;
-          String r = rest.substring(4).trim();
-          if (r.startsWith("msg:")) {
-            failMsg = r.substring(4).trim();
-          } else if (r.startsWith("regex:")) {
-            failRegex = r.substring(6).trim();
-          }
-        } else if (rest.equals("ordered")) {
-          ordered = true;
-        } else if (rest.startsWith("string")) {
-          String s = rest.substring(6).trim();
-          expectString = s.substring(1, s.length() - 1);
-        } else if (rest.startsWith("range")) {
-          Matcher m = EXPECT_RANGE.matcher(b);
-          if (!m.matches()) {
-            return new CaseResult(id, Outcome.UNSUPPORTED, "bad expect range");
-          }
-          expectRange = new long[] {parseDuration(m.group(1)), parseDuration(m.group(2)), parseDuration(m.group(3))};
+      if (b.startsWith("expect range vector")) {
+        Matcher m = EXPECT_RANGE.matcher(b);
+        if (!m.matches()) {
+          return new CaseResult(id, Outcome.FAIL, "bad expect range: " + b, nativeHistogram);
+        }
+        q.expectRange = new long[] {parseDuration(m.group(1)), parseDuration(m.group(2)), parseDuration(m.group(3))};
+        continue;
+      }
+      if (b.startsWith("expect string")) {
+        q.expectString = unquoteGo(b.substring("expect string".length()).trim());
+        continue;
+      }
+      if (b.split(" ")[0].equals("expect")) {
+        Matcher m = EXPECT.matcher(b);
+        if (!m.matches()) {
+          return new CaseResult(id, Outcome.FAIL, "bad expect line: " + b, nativeHistogram);
+        }
+        Expectation e = m.group(2) == null ? new Expectation(null, null)
+            : m.group(2).equals("msg") ? new Expectation(m.group(3).trim(), null)
+            : new Expectation(null, Pattern.compile(m.group(3).trim()));
+        switch (m.group(1)) {
+          case "ordered" -> q.ordered = true;
+          case "fail" -> fail = e;
+          case "warn" -> warns.add(e);
+          case "info" -> infos.add(e);
+          case "no_warn" -> noWarn = true;
+          case "no_info" -> noInfo = true;
+          default -> throw new IllegalStateException(m.group(1));
         }
         continue;
       }
-      if (b.startsWith("expected_fail_message")) {
-        expectFail = true;
-        failMsg = b.substring("expected_fail_message".length()).trim();
-        continue;
+      if (fail != null && b.startsWith("expected_fail_message")) {
+        fail = new Expectation(b.substring("expected_fail_message".length()).trim(), null);
+        break;
       }
-      if (b.startsWith("expected_fail_regexp")) {
-        expectFail = true;
-        failRegex = b.substring("expected_fail_regexp".length()).trim();
-        continue;
+      if (fail != null && b.startsWith("expected_fail_regexp")) {
+        fail = new Expectation(null, Pattern.compile(b.substring("expected_fail_regexp".length()).trim()));
+        break;
       }
-      resultLines.add(b);
+      q.resultLines.add(b);
     }
     QueryResult result;
     try {
-      result = range ? engine.rangeQuery(storage, expr, startMs, endMs, stepMs)
-          : engine.instantQuery(storage, expr, startMs);
+      result = q.range ? engine.rangeQuery(storage, q.expr, q.startMs, q.endMs, q.stepMs)
+          : engine.instantQuery(storage, q.expr, q.startMs);
     } catch (PromQLException e) {
-      if (!expectFail) {
-        return new CaseResult(id, Outcome.FAIL, "unexpected error: " + e.getMessage());
+      if (fail == null) {
+        return new CaseResult(id, Outcome.FAIL, "unexpected error: " + e.getMessage(), nativeHistogram);
       }
-      if (failMsg != null && !failMsg.equals(e.getMessage())) {
-        return new CaseResult(id, Outcome.FAIL, "error message mismatch: got '" + e.getMessage() + "' want '"
-            + failMsg + "'");
+      if (!fail.matches(e.getMessage())) {
+        return new CaseResult(id, Outcome.FAIL, "error mismatch: got '" + e.getMessage() + "' want "
+            + (fail.message() != null ? "'" + fail.message() + "'" : "/" + fail.regex() + "/"), nativeHistogram);
       }
-      if (failRegex != null && !Pattern.compile(failRegex).matcher(e.getMessage()).find()) {
-        return new CaseResult(id, Outcome.FAIL, "error regex mismatch: got '" + e.getMessage() + "'");
-      }
-      return new CaseResult(id, Outcome.PASS, "");
+      return new CaseResult(id, Outcome.PASS, "", nativeHistogram);
     }
-    if (expectFail) {
-      return new CaseResult(id, Outcome.FAIL, "expected error, got " + result.value());
+    if (fail != null) {
+      return new CaseResult(id, Outcome.FAIL, "expected error, got " + result.value(), nativeHistogram);
     }
-    String problem = compare(result, range, startMs, endMs, stepMs, ordered, expectString, expectRange,
-        resultLines);
-    return new CaseResult(id, problem == null ? Outcome.PASS : Outcome.FAIL, problem == null ? "" : problem);
+    String problem = checkAnnotations("warn", result.warnings(), expectWarnAny, warns, noWarn);
+    if (problem == null) {
+      problem = checkAnnotations("info", result.infos(), expectInfoAny, infos, noInfo);
+    }
+    if (problem == null) {
+      problem = ResultCheck.compare(result.value(), q);
+    }
+    if (problem == null && !q.range && q.expectRange == null && q.expectString == null && !q.ordered
+        && !QUERY_CONTEXT_FUNCS.matcher(q.expr).find()) {
+      problem = checkInRangeMode(q, result.value() instanceof Scalar);
+    }
+    return new CaseResult(id, problem == null ? Outcome.PASS : Outcome.FAIL, problem == null ? "" : problem,
+        nativeHistogram);
   }
 
-  private static boolean almostEqual(double expected, double actual) {
-    if (Double.isNaN(expected) || Double.isNaN(actual)) {
-      return Double.isNaN(expected) && Double.isNaN(actual);
+  private static final Pattern QUERY_CONTEXT_FUNCS = Pattern.compile("(start|end|range|step)\\(\\)");
+
+  /**
+   * As Prometheus's promqltest does, re-runs an instant query as a range query from t-1m to t+1m and checks that its
+   * middle step gives the same result.
+   */
+  private String checkInRangeMode(ResultCheck.Query q, boolean scalar) {
+    QueryResult rr;
+    try {
+      rr = engine.rangeQuery(storage, q.expr, q.startMs - 60_000, q.startMs + 60_000, 60_000);
+    } catch (PromQLException e) {
+      return "range mode: unexpected error: " + e.getMessage();
     }
-    if (expected == actual) {
-      return true;
+    List<Sample> samples = new ArrayList<>();
+    for (RangeSeries rs : ((Matrix) rr.value()).series()) {
+      for (int i = 0; i < rs.timestampsMs().length; i++) {
+        if (rs.timestampsMs()[i] == q.startMs) {
+          samples.add(new Sample(rs.labels(), q.startMs, rs.values()[i]));
+        }
+      }
     }
-    double absSum = Math.abs(expected) + Math.abs(actual);
-    double diff = Math.abs(expected - actual);
-    if (expected == 0 || actual == 0 || absSum < Double.MIN_NORMAL) {
-      return diff < 1e-6 * Double.MIN_NORMAL;
-    }
-    return diff / Math.min(absSum, Double.MAX_VALUE) < 1e-6;
+    String p = scalar
+        ? (samples.isEmpty() ? "range mode: no scalar" : ResultCheck.compare(new Scalar(q.startMs,
+            samples.get(0).value()), q))
+        : ResultCheck.compare(new Vector(samples), q);
+    return p == null ? null : "range mode: " + p;
   }
 
-  private String compare(QueryResult result, boolean range, long startMs, long endMs, long stepMs, boolean ordered,
-      String expectString, long[] expectRange, List<String> lines) {
-    var value = result.value();
-    if (expectString != null) {
-      if (value instanceof StringValue sv && sv.value().equals(expectString)) {
-        return null;
-      }
-      return "expected string " + expectString + ", got " + value;
+  /** Prometheus's checkAnnotations for one annotation type. */
+  private static String checkAnnotations(String type, List<String> actual, boolean expectAny,
+      List<Expectation> expected, boolean expectNone) {
+    if (expectAny && actual.isEmpty()) {
+      return "expected " + type + " annotations but got none";
     }
-    if (value instanceof Scalar s) {
-      if (lines.size() != 1) {
-        return "got scalar " + s.value() + ", expected " + lines;
-      }
-      double want = parseValue(lines.get(0).trim());
-      return almostEqual(want, s.value()) ? null : "scalar: want " + want + " got " + s.value();
+    if (expectNone && !actual.isEmpty()) {
+      return "unexpected " + type + " annotations: " + actual;
     }
-    if (value instanceof StringValue sv) {
-      return "unexpected string " + sv.value();
-    }
-    if (value instanceof Vector v) {
-      if (range) {
-        return "range query returned a vector";
-      }
-      if (v.samples().size() != lines.size()) {
-        return "expected " + lines.size() + " samples, got " + v.samples().size() + ": " + v.samples();
-      }
-      Map<Labels, Integer> position = new HashMap<>();
-      for (int i = 0; i < v.samples().size(); i++) {
-        position.put(v.samples().get(i).labels(), i);
-      }
-      for (int i = 0; i < lines.size(); i++) {
-        ParsedSeries ps = parseSeriesLine(lines.get(i));
-        Integer at = position.get(ps.labels);
-        if (at == null) {
-          return "missing expected series " + ps.labels + " in " + v.samples();
-        }
-        if (ordered && at != i) {
-          return "series " + ps.labels + " at position " + at + ", expected " + i;
-        }
-        Sample s = v.samples().get(at);
-        if (ps.values.size() != 1 || !almostEqual(ps.values.get(0), s.value())) {
-          return "series " + ps.labels + ": want " + ps.values + " got " + s.value();
-        }
-      }
+    if (expected.isEmpty()) {
       return null;
     }
-    Matrix m = (Matrix) value;
-    long from = startMs;
-    long step = stepMs;
-    if (!range) {
-      if (expectRange == null) {
-        return "instant query returned a matrix without 'expect range vector'";
-      }
-      from = expectRange[0];
-      step = expectRange[2];
+    if (actual.isEmpty()) {
+      return "expected " + type + " annotations but none were found";
     }
-    Map<Labels, RangeSeries> byLabels = new HashMap<>();
-    for (RangeSeries rs : m.series()) {
-      byLabels.put(rs.labels(), rs);
+    for (Expectation e : expected) {
+      boolean found = false;
+      for (String a : actual) {
+        found |= e.matches(a);
+      }
+      if (!found) {
+        return "expected " + type + " annotation " + e + " but got " + actual;
+      }
     }
-    if (m.series().size() != lines.size()) {
-      return "expected " + lines.size() + " series, got " + m.series().size() + ": " + describe(m);
-    }
-    for (String line : lines) {
-      ParsedSeries ps = parseSeriesLine(line);
-      RangeSeries rs = byLabels.get(ps.labels);
-      if (rs == null) {
-        return "missing expected series " + ps.labels + " in " + describe(m);
+    for (String a : actual) {
+      boolean found = false;
+      for (Expectation e : expected) {
+        found |= e.matches(a);
       }
-      List<long[]> wantTs = new ArrayList<>();
-      List<Double> wantVals = new ArrayList<>();
-      for (int k = 0; k < ps.values.size(); k++) {
-        if (ps.values.get(k) != null) {
-          wantTs.add(new long[] {from + k * step});
-          wantVals.add(ps.values.get(k));
-        }
-      }
-      if (wantTs.size() != rs.timestampsMs().length) {
-        return "series " + ps.labels + ": want " + ps.values + " got " + describe(rs);
-      }
-      for (int k = 0; k < wantTs.size(); k++) {
-        if (wantTs.get(k)[0] != rs.timestampsMs()[k] || !almostEqual(wantVals.get(k), rs.values()[k])) {
-          return "series " + ps.labels + ": want " + ps.values + " got " + describe(rs);
-        }
+      if (!found) {
+        return "unexpected " + type + " annotation '" + a + "'";
       }
     }
     return null;
   }
 
-  private static String describe(Matrix m) {
-    StringBuilder sb = new StringBuilder();
-    for (RangeSeries rs : m.series()) {
-      sb.append(describe(rs)).append("; ");
+  /** Go's strconv.Unquote for the literals used in {@code expect string}. */
+  private static String unquoteGo(String s) {
+    if (s.length() >= 2 && s.charAt(0) == '`' && s.charAt(s.length() - 1) == '`') {
+      return s.substring(1, s.length() - 1);
     }
-    return sb.toString();
-  }
-
-  private static String describe(RangeSeries rs) {
-    StringBuilder sb = new StringBuilder(rs.labels().toString()).append(" [");
-    for (int i = 0; i < rs.timestampsMs().length; i++) {
-      sb.append(rs.values()[i]).append('@').append(rs.timestampsMs()[i] / 1000).append("s ");
+    if (s.length() >= 2 && s.charAt(0) == '"' && s.charAt(s.length() - 1) == '"') {
+      StringBuilder sb = new StringBuilder();
+      for (int i = 1; i < s.length() - 1; i++) {
+        char c = s.charAt(i);
+        if (c == '\\' && i + 1 < s.length() - 1) {
+          char e = s.charAt(++i);
+          sb.append(switch (e) {
+            case 'n' -> '\n';
+            case 't' -> '\t';
+            default -> e;
+          });
+        } else {
+          sb.append(c);
+        }
+      }
+      return sb.toString();
     }
-    return sb.append(']').toString();
+    throw new IllegalArgumentException("expected string literal not valid: " + s);
   }
 }

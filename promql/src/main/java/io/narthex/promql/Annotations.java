@@ -1,0 +1,76 @@
+package io.narthex.promql;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Warnings and infos of one query, deduplicated by message as Prometheus's util/annotations does. Each message ends
+ * with the {@code (line:column)} position of the expression it is about.
+ */
+final class Annotations {
+  private final String query;
+  private final Set<String> warnings = new LinkedHashSet<>();
+  private final Set<String> infos = new LinkedHashSet<>();
+
+  Annotations(String query) {
+    this.query = query;
+  }
+
+  void warn(String message, int pos) {
+    warnings.add("PromQL warning: " + message + " (" + position(pos) + ")");
+  }
+
+  void info(String message, int pos) {
+    infos.add("PromQL info: " + message + " (" + position(pos) + ")");
+  }
+
+  List<String> warnings() {
+    return List.copyOf(new ArrayList<>(warnings));
+  }
+
+  List<String> infos() {
+    return List.copyOf(new ArrayList<>(infos));
+  }
+
+  /** 1-based line and column of character offset {@code pos} in the query. */
+  private String position(int pos) {
+    int line = 1;
+    int col = 1;
+    int end = Math.min(Math.max(pos, 0), query.length());
+    for (int i = 0; i < end; i++) {
+      if (query.charAt(i) == '\n') {
+        line++;
+        col = 1;
+      } else {
+        col++;
+      }
+    }
+    return line + ":" + col;
+  }
+
+  /** Go's {@code %g} formatting of a float64 (shortest representation). */
+  static String formatG(double v) {
+    if (Double.isNaN(v)) {
+      return "NaN";
+    }
+    if (Double.isInfinite(v)) {
+      return v > 0 ? "+Inf" : "-Inf";
+    }
+    if (v == 0) {
+      return 1 / v < 0 ? "-0" : "0";
+    }
+    BigDecimal bd = new BigDecimal(Double.toString(v)).stripTrailingZeros();
+    String digits = bd.unscaledValue().abs().toString();
+    int exp = digits.length() - 1 - bd.scale();
+    String sign = v < 0 ? "-" : "";
+    if (exp < -4 || exp >= 6) {
+      String mant = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
+      String e = Math.abs(exp) < 10 ? "0" + Math.abs(exp) : Integer.toString(Math.abs(exp));
+      return sign + mant + "e" + (exp < 0 ? "-" : "+") + e;
+    }
+    return sign + bd.abs().toPlainString();
+  }
+}
