@@ -14,8 +14,13 @@ import io.narthex.app.NarthexOptions.Target;
 import io.narthex.distributor.Distributor;
 import io.narthex.distributor.PushHandler;
 import io.narthex.distributor.ValidationLimits;
-import io.narthex.ingester.Ingester;
 import io.narthex.ingester.IngesterGrpcService;
+import io.narthex.ingester.client.ShardWriter;
+import io.narthex.ingester.raft.IngesterNode;
+import io.narthex.ingester.raft.RaftOptions;
+import io.narthex.ingester.raft.RaftShardWriter;
+import io.narthex.ingester.ring.ShardMap;
+import io.narthex.querier.ShardReaders;
 import io.narthex.ingester.client.GrpcIngesterClient;
 import io.narthex.ingester.client.IngesterClient;
 import io.narthex.promql.Engine;
@@ -58,7 +63,9 @@ public final class Narthex implements AutoCloseable {
   private Server httpServer;
   private io.grpc.Server grpcServer;
   private io.grpc.Server inProcessServer;
-  private final List<IngesterClient> ingesterClients = new ArrayList<>();
+  private IngesterNode node;
+  private final List<ShardWriter> shardWriters = new ArrayList<>();
+  private ShardReaders shardReaders;
   private final ExecutorService queryExecutor = Executors.newVirtualThreadPerTaskExecutor();
 
   private Narthex(NarthexOptions options) throws IOException {
@@ -73,43 +80,47 @@ public final class Narthex implements AutoCloseable {
   private void startComponents(NarthexOptions options) throws IOException {
     Set<Target> components = options.components();
     Files.createDirectories(Path.of(options.tsdbDir));
+    if (options.raftListenPort == 0) {
+      options.raftListenPort = freePort();
+    }
+    ShardMap shardMap = RingConfig.shardMap(options);
+    RaftOptions raftOptions = new RaftOptions(
+        options.electionTimeout, options.snapshotEntries, options.raftWriteTimeout);
 
-    Ingester ingester = components.contains(Target.INGESTER) ? new Ingester() : null;
     String inProcessName = "narthex-ingester-" + UUID.randomUUID();
-    if (ingester != null) {
+    if (components.contains(Target.INGESTER)) {
+      node = IngesterNode.start(shardMap, options.nodeId, Path.of(options.tsdbDir), raftOptions);
       grpcServer = NettyServerBuilder.forPort(options.grpcListenPort)
-          .addService(new IngesterGrpcService(ingester))
+          .addService(new IngesterGrpcService(node))
           .maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES)
           .build()
           .start();
       inProcessServer = InProcessServerBuilder.forName(inProcessName)
-          .addService(new IngesterGrpcService(ingester))
+          .addService(new IngesterGrpcService(node))
           .build()
           .start();
     }
-
-    boolean needsIngesters = components.contains(Target.DISTRIBUTOR) || components.contains(Target.QUERIER);
-    if (needsIngesters) {
-      List<String> addresses = options.ingesterAddresses.stream().filter(a -> !a.isBlank()).toList();
-      if (addresses.isEmpty()) {
-        if (ingester == null) {
-          throw new IllegalArgumentException(
-              "--ingester.client.addresses is required when this process runs no ingester (--target="
-                  + options.targets + ")");
-        }
-        ManagedChannel channel = InProcessChannelBuilder.forName(inProcessName)
-            .maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES)
-            .build();
-        ingesterClients.add(new GrpcIngesterClient("in-process", channel, options.ingesterClientTimeout));
-      } else {
-        for (String address : addresses) {
-          ManagedChannel channel = NettyChannelBuilder.forTarget(address.trim())
-              .usePlaintext()
-              .maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES)
-              .build();
-          ingesterClients.add(new GrpcIngesterClient(address.trim(), channel, options.ingesterClientTimeout));
-        }
+    if (components.contains(Target.DISTRIBUTOR)) {
+      for (int shard = 0; shard < shardMap.shardCount(); shard++) {
+        shardWriters.add(new RaftShardWriter(shardMap, shard, raftOptions));
       }
+    }
+    if (components.contains(Target.QUERIER)) {
+      List<List<IngesterClient>> replicasPerShard = new ArrayList<>();
+      for (int shard = 0; shard < shardMap.shardCount(); shard++) {
+        List<IngesterClient> replicas = new ArrayList<>();
+        for (ShardMap.Node replica : shardMap.replicas(shard)) {
+          boolean local = node != null && replica.id().equals(options.nodeId);
+          ManagedChannel channel = local
+              ? InProcessChannelBuilder.forName(inProcessName).maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES).build()
+              : NettyChannelBuilder.forTarget(replica.grpcAddress()).usePlaintext()
+                  .maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES).build();
+          replicas.add(new GrpcIngesterClient(replica.id() + "@" + replica.grpcAddress(), channel,
+              options.ingesterClientTimeout));
+        }
+        replicasPerShard.add(replicas);
+      }
+      shardReaders = new ShardReaders(replicasPerShard);
     }
 
     ServerBuilder http = Server.builder()
@@ -125,7 +136,7 @@ public final class Narthex implements AutoCloseable {
     http.service("/metrics", (ctx, req) -> HttpResponse.of(
         HttpStatus.OK, MediaType.parse("text/plain; version=0.0.4; charset=utf-8"), scrapeMetrics()));
     if (components.contains(Target.DISTRIBUTOR)) {
-      Distributor distributor = new Distributor(ingesterClients, new ValidationLimits(
+      Distributor distributor = new Distributor(shardWriters, new ValidationLimits(
           options.maxLabelNameLength, options.maxLabelValueLength, options.maxLabelNamesPerSeries,
           options.createGracePeriod.toMillis()));
       http.service("/api/v1/push",
@@ -135,7 +146,7 @@ public final class Narthex implements AutoCloseable {
       Engine engine = new Engine(new EngineOptions(options.lookbackDelta, options.maxSamples, options.queryTimeout));
       new PrometheusApi(
           engine,
-          tenant -> new IngesterQueryable(ingesterClients, tenant, queryExecutor),
+          (tenant, warnings) -> new IngesterQueryable(shardReaders, tenant, queryExecutor, warnings),
           options.multitenancyEnabled,
           Version.VERSION)
           .bind(http, options.prometheusHttpPrefix);
@@ -166,6 +177,12 @@ public final class Narthex implements AutoCloseable {
     return grpcServer == null ? -1 : grpcServer.getPort();
   }
 
+  private static int freePort() throws IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
   private static byte[] scrapeMetrics() {
     ByteArrayOutputStream out = new ByteArrayOutputStream(16 << 10);
     try {
@@ -181,11 +198,15 @@ public final class Narthex implements AutoCloseable {
   @Override
   public void close() {
     log.info("Narthex stopping");
+    if (node != null) {
+      node.transferLeadership();
+    }
     if (httpServer != null) {
       httpServer.stop().join();
     }
-    for (IngesterClient client : ingesterClients) {
-      client.close();
+    shardWriters.forEach(ShardWriter::close);
+    if (shardReaders != null) {
+      shardReaders.close();
     }
     for (io.grpc.Server server : new io.grpc.Server[] {grpcServer, inProcessServer}) {
       if (server != null) {
@@ -197,6 +218,9 @@ public final class Narthex implements AutoCloseable {
         }
         server.shutdownNow();
       }
+    }
+    if (node != null) {
+      node.close();
     }
     queryExecutor.close();
     log.info("Narthex stopped");

@@ -60,11 +60,38 @@ public final class NarthexOptions {
           + " Default: ${DEFAULT-VALUE}.")
   public boolean multitenancyEnabled = true;
 
-  @Option(names = {"--ingester.client.addresses", "-ingester.client.addresses"},
-      descriptionKey = "ingester_client.addresses", split = ",", defaultValue = "",
-      description = "gRPC addresses (host:port) of the ingester shards, in shard order. Empty: this process's own"
-          + " ingester.")
-  public List<String> ingesterAddresses = new ArrayList<>();
+  @Option(names = {"--ingester.node-id", "-ingester.node-id"}, descriptionKey = "ingester.node_id",
+      defaultValue = "ingester-1",
+      description = "This ingester's id in the ring (ingester.ring.nodes). Default: ${DEFAULT-VALUE}.")
+  public String nodeId = "ingester-1";
+
+  @Option(names = {"--ingester.raft-listen-port", "-ingester.raft-listen-port"},
+      descriptionKey = "ingester.raft_listen_port", defaultValue = "9096",
+      description = "Raft port of the ingester; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
+  public int raftListenPort = 9096;
+
+  @Option(names = {"--ingester.replication-factor", "-ingester.ring.replication-factor"},
+      descriptionKey = "ingester.ring.replication_factor", defaultValue = "1",
+      description = "Replicas per shard when shards are placed round-robin over ingester.ring.nodes."
+          + " Default: ${DEFAULT-VALUE} (3 in a cluster).")
+  public int replicationFactor = 1;
+
+  @Option(names = {"--ingester.raft.election-timeout", "-ingester.raft.election-timeout"},
+      descriptionKey = "ingester.raft.election_timeout", defaultValue = "1s", converter = DurationConverter.class,
+      description = "Shortest time without a leader before a replica stands for election; the longest is twice it."
+          + " Default: ${DEFAULT-VALUE}.")
+  public Duration electionTimeout = Duration.ofSeconds(1);
+
+  @Option(names = {"--ingester.raft.snapshot-entries", "-ingester.raft.snapshot-entries"},
+      descriptionKey = "ingester.raft.snapshot_entries", defaultValue = "20000",
+      description = "Snapshot a shard after this many log entries, then purge the log. Default: ${DEFAULT-VALUE}.")
+  public long snapshotEntries = 20_000;
+
+  @Option(names = {"--ingester.raft.write-timeout", "-ingester.raft.write-timeout"},
+      descriptionKey = "ingester.raft.write_timeout", defaultValue = "15s", converter = DurationConverter.class,
+      description = "How long a write waits for a shard's quorum before it fails with a 5xx."
+          + " Default: ${DEFAULT-VALUE}.")
+  public Duration raftWriteTimeout = Duration.ofSeconds(15);
 
   @Option(names = {"--ingester.client.timeout", "-ingester.client.timeout"},
       descriptionKey = "ingester_client.timeout", defaultValue = "20s", converter = DurationConverter.class,

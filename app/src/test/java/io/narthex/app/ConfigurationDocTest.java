@@ -35,8 +35,10 @@ class ConfigurationDocTest {
         server:
           http_listen_port: 1234
           grpc_listen_port: 4321
-        ingester_client:
-          addresses: [a:1, b:2]
+        ingester:
+          node_id: ingester-7
+          ring:
+            replication_factor: 3
         querier:
           lookback_delta: 2m
         limits:
@@ -47,7 +49,8 @@ class ConfigurationDocTest {
     assertThat(options.httpListenPort).isEqualTo(5555);
     assertThat(options.grpcListenPort).isEqualTo(4321);
     assertThat(options.multitenancyEnabled).isFalse();
-    assertThat(options.ingesterAddresses).containsExactly("a:1", "b:2");
+    assertThat(options.nodeId).isEqualTo("ingester-7");
+    assertThat(options.replicationFactor).isEqualTo(3);
     assertThat(options.lookbackDelta).isEqualTo(Duration.ofMinutes(2));
     assertThat(options.maxLabelNamesPerSeries).isEqualTo(40);
     assertThat(options.components()).containsExactlyInAnyOrder(

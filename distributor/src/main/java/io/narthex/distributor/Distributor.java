@@ -1,7 +1,7 @@
 package io.narthex.distributor;
 
 import com.dynatrace.hash4j.hashing.Hashing;
-import io.narthex.ingester.client.IngesterClient;
+import io.narthex.ingester.client.ShardWriter;
 import io.narthex.proto.ingester.PushRequest;
 import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.ingester.SampleError;
@@ -16,18 +16,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * Validates a tenant's write request, shards its series over the ingesters by a hash of tenant and label set, and
- * pushes each shard's part in parallel. Valid series are stored even when others in the same request fail.
+ * Validates a tenant's write request, shards its series by a hash of tenant and label set, and writes each
+ * shard's part in parallel. It answers only once every shard has committed its part (for a Raft shard: a quorum
+ * holds it). Valid series are stored even when others in the same request fail.
  */
 public final class Distributor {
-  private final List<IngesterClient> shards;
+  private final List<ShardWriter> shards;
   private final SeriesValidator validator;
   private final ValidationLimits limits;
 
   /**
-   * @param shards one client per shard; a series always goes to the same shard while the list is unchanged
+   * @param shards one writer per shard; a series always goes to the same shard while the list is unchanged
    */
-  public Distributor(List<IngesterClient> shards, ValidationLimits limits) {
+  public Distributor(List<ShardWriter> shards, ValidationLimits limits) {
     if (shards.isEmpty()) {
       throw new IllegalArgumentException("the distributor needs at least one ingester");
     }
@@ -44,11 +45,13 @@ public final class Distributor {
    */
   public PushResult push(String tenant, WriteRequest request) {
     int shardCount = shards.size();
-    PushRequest.Builder[] perShard = new PushRequest.Builder[shardCount];
-    // For each shard, the request's series index of each series sent, to name rejected series.
-    List<List<TimeSeries>> sentSeries = new ArrayList<>(shardCount);
+    // Per shard, the requests to send (each at most one Raft log entry) and the series of each, in order, so that
+    // a rejection's series index names its series.
+    List<List<PushRequest.Builder>> perShard = new ArrayList<>(shardCount);
+    List<List<List<TimeSeries>>> sentSeries = new ArrayList<>(shardCount);
+    int[] bytesInLast = new int[shardCount];
     for (int i = 0; i < shardCount; i++) {
-      perShard[i] = PushRequest.newBuilder().setTenant(tenant);
+      perShard.add(new ArrayList<>());
       sentSeries.add(new ArrayList<>());
     }
     List<String> errors = new ArrayList<>();
@@ -71,33 +74,46 @@ public final class Distributor {
         continue;
       }
       int shard = shardOf(tenant, series.getLabelsList(), shardCount);
-      perShard[shard].addTimeseries(series.getExemplarsCount() == 0 ? series : series.toBuilder().clearExemplars().build());
-      sentSeries.get(shard).add(series);
+      TimeSeries sent = series.getExemplarsCount() == 0 ? series : series.toBuilder().clearExemplars().build();
+      int size = sent.getSerializedSize();
+      List<PushRequest.Builder> requests = perShard.get(shard);
+      if (requests.isEmpty() || bytesInLast[shard] + size > ShardWriter.MAX_ENTRY_BYTES) {
+        requests.add(PushRequest.newBuilder().setTenant(tenant));
+        sentSeries.get(shard).add(new ArrayList<>());
+        bytesInLast[shard] = 0;
+      }
+      requests.getLast().addTimeseries(sent);
+      sentSeries.get(shard).getLast().add(sent);
+      bytesInLast[shard] += size;
     }
     DistributorMetrics.RECEIVED_SAMPLES.labelValues(tenant).inc(receivedSamples);
     DistributorMetrics.RECEIVED_METADATA.labelValues(tenant).inc(request.getMetadataCount());
 
-    List<CompletableFuture<PushResponse>> futures = new ArrayList<>(shardCount);
-    for (int i = 0; i < shardCount; i++) {
-      futures.add(perShard[i].getTimeseriesCount() == 0
-          ? CompletableFuture.completedFuture(PushResponse.getDefaultInstance())
-          : pushTo(shards.get(i), perShard[i].build()));
+    List<CompletableFuture<PushResponse>> futures = new ArrayList<>();
+    List<int[]> shardAndRequest = new ArrayList<>();
+    for (int shard = 0; shard < shardCount; shard++) {
+      for (int r = 0; r < perShard.get(shard).size(); r++) {
+        futures.add(pushTo(shards.get(shard), perShard.get(shard).get(r).build()));
+        shardAndRequest.add(new int[] {shard, r});
+      }
     }
     long accepted = 0;
     IngesterUnavailableException unavailable = null;
-    for (int i = 0; i < shardCount; i++) {
+    for (int i = 0; i < futures.size(); i++) {
+      int shard = shardAndRequest.get(i)[0];
       PushResponse response;
       try {
         response = futures.get(i).join();
       } catch (CompletionException | java.util.concurrent.CancellationException e) {
         Throwable cause = e.getCause() == null ? e : e.getCause();
         unavailable = new IngesterUnavailableException(
-            "failed pushing to ingester " + shards.get(i).address() + ": " + cause.getMessage(), cause);
+            "failed pushing to " + shards.get(shard).name() + ": " + cause.getMessage(), cause);
         continue;
       }
       accepted += response.getAcceptedSamples();
+      List<TimeSeries> sent = sentSeries.get(shard).get(shardAndRequest.get(i)[1]);
       for (SampleError sampleError : response.getErrorsList()) {
-        errors.add(describe(sampleError, sentSeries.get(i).get(sampleError.getSeriesIndex())));
+        errors.add(describe(sampleError, sent.get(sampleError.getSeriesIndex())));
       }
     }
     if (unavailable != null) {
@@ -134,7 +150,7 @@ public final class Distributor {
     return kept.build();
   }
 
-  private static CompletableFuture<PushResponse> pushTo(IngesterClient shard, PushRequest request) {
+  private static CompletableFuture<PushResponse> pushTo(ShardWriter shard, PushRequest request) {
     try {
       return shard.push(request);
     } catch (RuntimeException e) {

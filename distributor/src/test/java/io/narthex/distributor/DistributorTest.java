@@ -3,51 +3,64 @@ package io.narthex.distributor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.grpc.Server;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.narthex.ingester.Ingester;
-import io.narthex.ingester.IngesterGrpcService;
-import io.narthex.ingester.client.GrpcIngesterClient;
-import io.narthex.ingester.client.IngesterClient;
+import io.narthex.ingester.client.ShardWriter;
+import io.narthex.ingester.raft.IngesterNode;
+import io.narthex.ingester.raft.RaftOptions;
+import io.narthex.ingester.raft.RaftShardWriter;
+import io.narthex.ingester.ring.ShardMap;
 import io.narthex.proto.prompb.Label;
 import io.narthex.proto.prompb.Sample;
 import io.narthex.proto.prompb.TimeSeries;
 import io.narthex.proto.prompb.WriteRequest;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkSeries;
+import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The distributor over two real ingesters, each behind its own in-process gRPC server. */
+/** The distributor over two shards, each a single-replica Raft group on its own real ingester node. */
 class DistributorTest {
   private static final long NOW_MS = System.currentTimeMillis();
-  private final List<Ingester> ingesters = new ArrayList<>();
-  private final List<Server> servers = new ArrayList<>();
-  private final List<IngesterClient> clients = new ArrayList<>();
+  private final List<IngesterNode> nodes = new ArrayList<>();
+  private final List<ShardWriter> writers = new ArrayList<>();
   private Distributor distributor;
+
+  @TempDir
+  Path dataDir;
+
+  private static int freePort() throws Exception {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
 
   @BeforeEach
   void startTwoShards() throws Exception {
-    for (int i = 0; i < 2; i++) {
-      String name = "distributor-test-" + i + "-" + System.nanoTime();
-      Ingester ingester = new Ingester();
-      ingesters.add(ingester);
-      servers.add(InProcessServerBuilder.forName(name).addService(new IngesterGrpcService(ingester)).build().start());
-      clients.add(new GrpcIngesterClient("shard-" + i, InProcessChannelBuilder.forName(name).build(),
-          Duration.ofSeconds(5)));
+    List<ShardMap.Node> ring = List.of(
+        new ShardMap.Node("n0", "127.0.0.1:1", "127.0.0.1:" + freePort()),
+        new ShardMap.Node("n1", "127.0.0.1:1", "127.0.0.1:" + freePort()));
+    ShardMap shardMap = ShardMap.roundRobin(ring, 2, 1);
+    RaftOptions options = new RaftOptions(Duration.ofMillis(300), 1_000, Duration.ofSeconds(3));
+    for (ShardMap.Node node : ring) {
+      nodes.add(IngesterNode.start(shardMap, node.id(), dataDir.resolve(node.id()), options));
     }
-    distributor = new Distributor(clients, ValidationLimits.defaults());
+    for (int shard = 0; shard < 2; shard++) {
+      writers.add(new RaftShardWriter(shardMap, shard, options));
+    }
+    distributor = new Distributor(writers, ValidationLimits.defaults());
   }
 
   @AfterEach
   void stop() {
-    clients.forEach(IngesterClient::close);
-    servers.forEach(Server::shutdownNow);
+    writers.forEach(ShardWriter::close);
+    nodes.forEach(IngesterNode::close);
   }
 
   private static TimeSeries series(String id, long timestampMs, double value) {
@@ -60,7 +73,8 @@ class DistributorTest {
 
   private List<String> idsOn(int shard, String tenant) {
     List<String> ids = new ArrayList<>();
-    for (ChunkSeries s : ingesters.get(shard).select(tenant, 0, Long.MAX_VALUE, List.of(Matcher.equal("__name__", "m")))) {
+    Ingester ingester = nodes.get(shard).ingester(shard);
+    for (ChunkSeries s : ingester.select(tenant, 0, Long.MAX_VALUE, List.of(Matcher.equal("__name__", "m")))) {
       ids.add(s.labels().get("id"));
     }
     return ids;
@@ -115,14 +129,14 @@ class DistributorTest {
 
   @Test
   void unavailableShardFailsThePushAsAServerFaultWhileTheOtherShardStores() {
-    servers.get(1).shutdownNow();
+    nodes.get(1).close();
     WriteRequest.Builder request = WriteRequest.newBuilder();
     for (int i = 0; i < 50; i++) {
       request.addTimeseries(series(Integer.toString(i), NOW_MS, i));
     }
     assertThatThrownBy(() -> distributor.push("t", request.build()))
         .isInstanceOf(Distributor.IngesterUnavailableException.class)
-        .hasMessageContaining("shard-1");
+        .hasMessageContaining("shard 1");
     assertThat(idsOn(0, "t")).isNotEmpty();
   }
 }

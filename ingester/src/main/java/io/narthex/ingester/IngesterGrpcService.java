@@ -1,6 +1,6 @@
 package io.narthex.ingester;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.narthex.ingester.client.ProtoConversions;
@@ -11,8 +11,7 @@ import io.narthex.proto.ingester.LabelNamesRequest;
 import io.narthex.proto.ingester.LabelNamesResponse;
 import io.narthex.proto.ingester.LabelValuesRequest;
 import io.narthex.proto.ingester.LabelValuesResponse;
-import io.narthex.proto.ingester.PushRequest;
-import io.narthex.proto.ingester.PushResponse;
+import io.narthex.proto.ingester.ReplicaState;
 import io.narthex.proto.ingester.SelectRequest;
 import io.narthex.proto.ingester.SelectResponse;
 import io.narthex.tsdb.chunk.XorChunk;
@@ -21,97 +20,91 @@ import io.narthex.tsdb.storage.ChunkSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import java.util.List;
 
-/** Serves an {@link Ingester} over gRPC. A bad matcher is INVALID_ARGUMENT; anything else unexpected is INTERNAL. */
+/**
+ * Serves reads of the shard replicas a process holds. Each answer carries the replica's state, so the querier can
+ * prefer leaders and say when a follower answered. A shard not held here is NOT_FOUND; a bad matcher is
+ * INVALID_ARGUMENT; anything else unexpected is INTERNAL.
+ */
 public final class IngesterGrpcService extends IngesterGrpc.IngesterImplBase {
   /** Series per streamed message: keeps messages well under gRPC's 4 MiB default. */
   private static final int SERIES_PER_BATCH = 64;
 
-  private final Ingester ingester;
+  private final ShardReplicas replicas;
 
-  public IngesterGrpcService(Ingester ingester) {
-    this.ingester = ingester;
+  public IngesterGrpcService(ShardReplicas replicas) {
+    this.replicas = replicas;
   }
 
-  @Override
-  public void push(PushRequest request, StreamObserver<PushResponse> responseObserver) {
-    PushResponse response;
-    try {
-      response = ingester.push(request);
-    } catch (IllegalArgumentException e) {
-      responseObserver.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
-      return;
-    } catch (RuntimeException e) {
-      responseObserver.onError(Status.INTERNAL.withDescription(e.toString()).withCause(e).asRuntimeException());
+  /** Runs a read against a local shard and maps failures to gRPC statuses. */
+  private <T> void answer(int shard, StreamObserver<T> observer, ShardRead<T> read) {
+    Ingester ingester = replicas.ingester(shard);
+    if (ingester == null) {
+      observer.onError(Status.NOT_FOUND.withDescription("this ingester holds no replica of shard " + shard)
+          .asRuntimeException());
       return;
     }
-    responseObserver.onNext(response);
-    responseObserver.onCompleted();
+    try {
+      ReplicaState state = replicas.replicaState(shard);
+      read.run(ingester, state == null ? ReplicaState.getDefaultInstance() : state, observer);
+      observer.onCompleted();
+    } catch (IllegalArgumentException e) {
+      observer.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+    } catch (RuntimeException e) {
+      observer.onError(Status.INTERNAL.withDescription(e.toString()).withCause(e).asRuntimeException());
+    }
+  }
+
+  @FunctionalInterface
+  private interface ShardRead<T> {
+    void run(Ingester ingester, ReplicaState state, StreamObserver<T> observer);
   }
 
   @Override
   public void select(SelectRequest request, StreamObserver<SelectResponse> responseObserver) {
-    List<ChunkSeries> series;
-    try {
+    answer(request.getShard(), responseObserver, (ingester, state, observer) -> {
       List<Matcher> matchers = ProtoConversions.fromProtoMatchers(request.getMatchersList());
-      series = ingester.select(
+      List<ChunkSeries> series = ingester.select(
           request.getTenant(), request.getStartTimestampMs(), request.getEndTimestampMs(), matchers);
-    } catch (IllegalArgumentException e) {
-      responseObserver.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
-      return;
-    } catch (RuntimeException e) {
-      responseObserver.onError(Status.INTERNAL.withDescription(e.toString()).withCause(e).asRuntimeException());
-      return;
-    }
-    SelectResponse.Builder batch = SelectResponse.newBuilder();
-    for (ChunkSeries s : series) {
-      ChunkedSeries.Builder wire = ChunkedSeries.newBuilder().addAllLabels(ProtoConversions.toProto(s.labels()));
-      for (EncodedChunk chunk : s.chunks()) {
-        wire.addChunks(Chunk.newBuilder()
-            .setMinTimeMs(chunk.minTimeMs())
-            .setMaxTimeMs(chunk.maxTimeMs())
-            .setEncoding(XorChunk.ENCODING)
-            .setData(ByteString.copyFrom(chunk.data())));
+      SelectResponse.Builder batch = SelectResponse.newBuilder().setReplica(state);
+      for (ChunkSeries s : series) {
+        ChunkedSeries.Builder wire = ChunkedSeries.newBuilder().addAllLabels(ProtoConversions.toProto(s.labels()));
+        for (EncodedChunk chunk : s.chunks()) {
+          wire.addChunks(Chunk.newBuilder()
+              .setMinTimeMs(chunk.minTimeMs())
+              .setMaxTimeMs(chunk.maxTimeMs())
+              .setEncoding(XorChunk.ENCODING)
+              .setData(UnsafeByteOperations.unsafeWrap(chunk.data())));
+        }
+        batch.addSeries(wire);
+        if (batch.getSeriesCount() == SERIES_PER_BATCH) {
+          observer.onNext(batch.build());
+          batch = SelectResponse.newBuilder();
+        }
       }
-      batch.addSeries(wire);
-      if (batch.getSeriesCount() == SERIES_PER_BATCH) {
-        responseObserver.onNext(batch.build());
-        batch = SelectResponse.newBuilder();
+      if (batch.getSeriesCount() > 0 || batch.hasReplica()) {
+        observer.onNext(batch.build());
       }
-    }
-    if (batch.getSeriesCount() > 0) {
-      responseObserver.onNext(batch.build());
-    }
-    responseObserver.onCompleted();
+    });
   }
 
   @Override
   public void labelNames(LabelNamesRequest request, StreamObserver<LabelNamesResponse> responseObserver) {
-    try {
-      List<String> names = ingester.labelNames(
-          request.getTenant(),
-          request.getStartTimestampMs(),
-          request.getEndTimestampMs(),
-          ProtoConversions.fromProtoMatchers(request.getMatchersList()));
-      responseObserver.onNext(LabelNamesResponse.newBuilder().addAllNames(names).build());
-      responseObserver.onCompleted();
-    } catch (IllegalArgumentException e) {
-      responseObserver.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
-    }
+    answer(request.getShard(), responseObserver, (ingester, state, observer) -> observer.onNext(
+        LabelNamesResponse.newBuilder()
+            .addAllNames(ingester.labelNames(request.getTenant(), request.getStartTimestampMs(),
+                request.getEndTimestampMs(), ProtoConversions.fromProtoMatchers(request.getMatchersList())))
+            .setReplica(state)
+            .build()));
   }
 
   @Override
   public void labelValues(LabelValuesRequest request, StreamObserver<LabelValuesResponse> responseObserver) {
-    try {
-      List<String> values = ingester.labelValues(
-          request.getTenant(),
-          request.getName(),
-          request.getStartTimestampMs(),
-          request.getEndTimestampMs(),
-          ProtoConversions.fromProtoMatchers(request.getMatchersList()));
-      responseObserver.onNext(LabelValuesResponse.newBuilder().addAllValues(values).build());
-      responseObserver.onCompleted();
-    } catch (IllegalArgumentException e) {
-      responseObserver.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
-    }
+    answer(request.getShard(), responseObserver, (ingester, state, observer) -> observer.onNext(
+        LabelValuesResponse.newBuilder()
+            .addAllValues(ingester.labelValues(request.getTenant(), request.getName(),
+                request.getStartTimestampMs(), request.getEndTimestampMs(),
+                ProtoConversions.fromProtoMatchers(request.getMatchersList())))
+            .setReplica(state)
+            .build()));
   }
 }

@@ -51,6 +51,29 @@ final class Annotations {
     return line + ":" + col;
   }
 
+  /** Go's {@code %q} of a string: double-quoted, with quotes, backslashes and control characters escaped. */
+  static String quote(String s) {
+    StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> sb.append("\\\"");
+        case '\\' -> sb.append("\\\\");
+        case '\n' -> sb.append("\\n");
+        case '\t' -> sb.append("\\t");
+        case '\r' -> sb.append("\\r");
+        default -> {
+          if (c < 0x20 || c == 0x7f) {
+            sb.append(String.format("\\x%02x", (int) c));
+          } else {
+            sb.append(c);
+          }
+        }
+      }
+    }
+    return sb.append('"').toString();
+  }
+
   /** Go's {@code %g} formatting of a float64 (shortest representation). */
   static String formatG(double v) {
     if (Double.isNaN(v)) {

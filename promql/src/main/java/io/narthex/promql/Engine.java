@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * The PromQL engine: parses a query and evaluates it against a {@link Queryable} with Prometheus 3.x semantics
- * (per promql/engine.go). Times are milliseconds since the epoch. Failures are {@link PromQLException}: BAD_DATA for
+ * (per promql/engine.go). Times are milliseconds since the epoch. Every result carries the query's
+ * {@link QueryStats}. Failures are {@link PromQLException}: BAD_DATA for
  * parse/type errors, EXECUTION for evaluation errors and too many samples, TIMEOUT past the configured timeout.
  */
 public final class Engine {
@@ -22,7 +23,9 @@ public final class Engine {
 
   /** Evaluates {@code query} at {@code timeMs}: a Vector, Matrix (range selectors/subqueries), Scalar or StringValue. */
   public QueryResult instantQuery(Queryable storage, String query, long timeMs) {
+    long execStart = System.nanoTime();
     Expr expr = Parser.parse(query);
+    long evalStart = System.nanoTime();
     Evaluator ev = new Evaluator(storage, options, query, timeMs, timeMs, 0);
     Value value;
     try {
@@ -45,11 +48,13 @@ public final class Engine {
     } catch (StorageException e) {
       throw new PromQLException(ErrorType.INTERNAL, e.getMessage());
     }
-    return new QueryResult(value, ev.annos.warnings(), ev.annos.infos());
+    QueryStats stats = stats(ev, execStart, evalStart, 0, new long[] {timeMs});
+    return new QueryResult(value, ev.annos.warnings(), ev.annos.infos(), stats);
   }
 
   /** Evaluates {@code query} at every step from start to end inclusive; always a Matrix sorted by labels. */
   public QueryResult rangeQuery(Queryable storage, String query, long startMs, long endMs, long stepMs) {
+    long execStart = System.nanoTime();
     Expr expr = Parser.parse(query);
     if (expr.type() != ValueType.SCALAR && expr.type() != ValueType.VECTOR) {
       throw new PromQLException(ErrorType.BAD_DATA, "invalid expression type \"" + expr.type()
@@ -58,6 +63,7 @@ public final class Engine {
     if (stepMs <= 0) {
       throw new PromQLException(ErrorType.BAD_DATA, "zero or negative query resolution step widths are not accepted");
     }
+    long evalStart = System.nanoTime();
     Evaluator ev = new Evaluator(storage, options, query, startMs, endMs, stepMs);
     Ctx ctx = new Ctx(startMs, endMs, stepMs);
     int steps = ctx.steps();
@@ -98,7 +104,26 @@ public final class Engine {
     } catch (StorageException e) {
       throw new PromQLException(ErrorType.INTERNAL, e.getMessage());
     }
+    long sortStart = System.nanoTime();
     out.sort((a, b) -> a.labels().compareTo(b.labels()));
-    return new QueryResult(new Matrix(out), ev.annos.warnings(), ev.annos.infos());
+    long sortNanos = System.nanoTime() - sortStart;
+    long[] stepTimes = new long[steps];
+    for (int i = 0; i < steps; i++) {
+      stepTimes[i] = ctx.time(i);
+    }
+    QueryStats stats = stats(ev, execStart, evalStart, sortNanos, stepTimes);
+    return new QueryResult(new Matrix(out), ev.annos.warnings(), ev.annos.infos(), stats);
+  }
+
+  private static QueryStats stats(Evaluator ev, long execStart, long evalStart, long sortNanos, long[] stepTimes) {
+    long end = System.nanoTime();
+    long evalNanos = end - evalStart;
+    long innerNanos = Math.max(0, evalNanos - ev.preparationNanos - sortNanos);
+    return new QueryStats(seconds(evalNanos), seconds(sortNanos), seconds(ev.preparationNanos), seconds(innerNanos),
+        0, seconds(end - execStart), ev.queryableSamples, ev.loadedSamples, stepTimes, ev.queryableSamplesPerStep);
+  }
+
+  private static double seconds(long nanos) {
+    return nanos / 1e9;
   }
 }

@@ -34,6 +34,15 @@ final class Evaluator {
   final long queryStepMs;
   long loadedSamples;
   final Annotations annos;
+  /** Nanoseconds spent opening queriers and selecting series ({@link QueryStats#queryPreparationTimeSeconds()}). */
+  long preparationNanos;
+  /**
+   * Samples counted for {@link QueryStats#totalQueryableSamples()} in the current scope; subqueries count into a
+   * scope of their own (see {@link #rangeArg}).
+   */
+  long queryableSamples;
+  /** The same split by step of the query's grid, or null inside a subquery (whose steps are not the query's). */
+  long[] queryableSamplesPerStep;
 
   Evaluator(Queryable storage, EngineOptions options, String query, long queryStartMs, long queryEndMs,
       long queryStepMs) {
@@ -45,6 +54,15 @@ final class Evaluator {
     this.deadlineNanos = System.nanoTime() + options.timeout().toNanos();
     this.queryStartMs = queryStartMs;
     this.queryEndMs = queryEndMs;
+    this.queryableSamplesPerStep = new long[new Ctx(queryStartMs, queryEndMs, queryStepMs).steps()];
+  }
+
+  /** Counts {@code n} queryable samples used at step {@code step} of the current evaluation grid. */
+  void countQueryable(int step, long n) {
+    queryableSamples += n;
+    if (queryableSamplesPerStep != null) {
+      queryableSamplesPerStep[step] += n;
+    }
   }
 
   /** Whether this evaluates a range query over more than one step (Prometheus warns about sorting there). */
@@ -154,8 +172,10 @@ final class Evaluator {
     if (maxMs < minMs) {
       return out;
     }
+    long prepStart = System.nanoTime();
     try (Querier q = storage.querier(minMs, maxMs)) {
       List<Series> selected = q.select(false, new SelectHints(minMs, maxMs, stepMs, function, rangeMs), vs.matchers());
+      preparationNanos += System.nanoTime() - prepStart;
       long[] ts = new long[16];
       double[] vals = new double[16];
       for (Series s : selected) {
@@ -214,6 +234,7 @@ final class Evaluator {
         }
         if (idx >= 0 && ts[idx] > t - lookbackMs && !StaleMarker.isStale(vals[idx])) {
           s.set(i, sampleTimestamps ? ts[idx] / 1000.0 : vals[idx]);
+          countQueryable(i, 1);
         }
       }
       if (!s.isEmpty()) {
@@ -232,7 +253,7 @@ final class Evaluator {
       long first = (at != null ? at : ctx.startMs()) - vs.offsetMs();
       long last = (at != null ? at : ctx.endMs()) - vs.offsetMs();
       List<SeriesData> data = load(vs, first - ms.rangeMs() + 1, last, false, ctx.stepMs(), function, ms.rangeMs());
-      return new RangeArg(data, ms.rangeMs(), vs.offsetMs(), at);
+      return new RangeArg(data, ms.rangeMs(), vs.offsetMs(), at, -1);
     }
     if (e instanceof Expr.Subquery sq) {
       Long at = resolveAt(sq.at());
@@ -246,31 +267,48 @@ final class Evaluator {
       }
       long end = last - sq.offsetMs();
       List<SeriesData> data = new ArrayList<>();
-      if (start <= end) {
-        Ctx inner = new Ctx(start, end, step);
-        for (StepSeries s : evalVector(sq.expr(), inner)) {
-          int n = 0;
-          for (boolean p : s.present) {
-            if (p) {
-              n++;
-            }
-          }
-          long[] ts = new long[n];
-          double[] vals = new double[n];
-          int j = 0;
-          for (int i = 0; i < s.present.length; i++) {
-            if (s.present[i]) {
-              ts[j] = inner.time(i);
-              vals[j++] = s.values[i];
-            }
-          }
-          countSamples(n);
-          data.add(new SeriesData(s.labels, ts, vals, n));
+      // The subquery counts queryable samples in a scope of its own, as Prometheus's evalSubquery does: a function
+      // over it counts the samples of each step's window instead, and a top-level subquery reports the scope's total.
+      long outerSamples = queryableSamples;
+      long[] outerPerStep = queryableSamplesPerStep;
+      queryableSamples = 0;
+      queryableSamplesPerStep = null;
+      long innerSamples;
+      try {
+        if (start <= end) {
+          evalSubquery(sq, new Ctx(start, end, step), data);
         }
+      } finally {
+        innerSamples = queryableSamples;
+        queryableSamples = outerSamples;
+        queryableSamplesPerStep = outerPerStep;
       }
-      return new RangeArg(data, sq.rangeMs(), sq.offsetMs(), at);
+      return new RangeArg(data, sq.rangeMs(), sq.offsetMs(), at, innerSamples);
     }
     throw new PromQLException(ErrorType.INTERNAL, "expected range vector argument");
+  }
+
+  /** Evaluates a subquery's inner expression over {@code inner} and adds its series as raw samples to {@code data}. */
+  private void evalSubquery(Expr.Subquery sq, Ctx inner, List<SeriesData> data) {
+    for (StepSeries s : evalVector(sq.expr(), inner)) {
+      int n = 0;
+      for (boolean p : s.present) {
+        if (p) {
+          n++;
+        }
+      }
+      long[] ts = new long[n];
+      double[] vals = new double[n];
+      int j = 0;
+      for (int i = 0; i < s.present.length; i++) {
+        if (s.present[i]) {
+          ts[j] = inner.time(i);
+          vals[j++] = s.values[i];
+        }
+      }
+      countSamples(n);
+      data.add(new SeriesData(s.labels, ts, vals, n));
+    }
   }
 
   /** Evaluates a range-vector expression at a single instant, for instant queries returning a matrix. */
@@ -286,10 +324,16 @@ final class Evaluator {
         lo++;
       }
       int hi = d.lastAtOrBefore(end) + 1;
+      if (arg.subquerySamples() < 0 && hi > lo) {
+        countQueryable(0, hi - lo);
+      }
       if (hi > lo) {
         out.add(new RangeSeries(d.labels(), Arrays.copyOfRange(d.timestampsMs(), lo, hi),
             Arrays.copyOfRange(d.values(), lo, hi)));
       }
+    }
+    if (arg.subquerySamples() >= 0) {
+      countQueryable(0, arg.subquerySamples());
     }
     out.sort((a, b) -> a.labels().compareTo(b.labels()));
     return new Matrix(out);

@@ -123,7 +123,7 @@ final class FunctionCalls {
       case "absent_over_time" -> {
         RangeArg arg = ev.rangeArg(args.get(0), ctx, name);
         List<StepSeries> present = applyRange(ev, arg, ctx, RangeFunctions.get("present_over_time"), null, null,
-            false);
+            false, -1);
         StepSeries out = new StepSeries(absentLabels(args.get(0)), steps);
         for (int i = 0; i < steps; i++) {
           boolean any = false;
@@ -300,7 +300,15 @@ final class FunctionCalls {
     }
     RangeArg arg = ev.rangeArg(rangeExpr, ctx, name);
     boolean keepName = name.equals("last_over_time") || name.equals("first_over_time");
-    List<StepSeries> out = Evaluator.dedupe(applyRange(ev, arg, ctx, fn, p0, p1, !keepName));
+    // Prometheus (engine.go) checks the metric name of rate() and increase() inputs only; irate() is not checked.
+    int counterInfoPos = -1;
+    if (name.equals("rate") || name.equals("increase")) {
+      // Prometheus reports the argument's position with parentheses removed; a subquery argument is replaced by a
+      // synthetic matrix selector without a position there, so its position is the start of the query.
+      Expr unwrapped = Expr.unwrap(rangeExpr);
+      counterInfoPos = unwrapped instanceof Expr.MatrixSelector ? unwrapped.pos() : 0;
+    }
+    List<StepSeries> out = Evaluator.dedupe(applyRange(ev, arg, ctx, fn, p0, p1, !keepName, counterInfoPos));
     if (name.equals("quantile_over_time")) {
       for (int i = 0; i < steps; i++) {
         double q = p0[i];
@@ -318,9 +326,15 @@ final class FunctionCalls {
     return vec(out);
   }
 
+  /**
+   * Applies {@code fn} to every step's window of every series of {@code arg}, counting the window's samples as
+   * queryable samples of that step. With {@code counterInfoPos >= 0} (rate, increase) a series that yields a value
+   * and whose metric name lacks a counter suffix gets Prometheus's "might not be a counter" info at that position.
+   */
   static List<StepSeries> applyRange(Evaluator ev, RangeArg arg, Ctx ctx, RangeFunctions.RangeFn fn, double[] p0,
-      double[] p1, boolean dropName) {
+      double[] p1, boolean dropName, int counterInfoPos) {
     int steps = ctx.steps();
+    String lastCheckedName = null;
     List<StepSeries> out = new ArrayList<>(arg.series().size());
     for (SeriesData d : arg.series()) {
       ev.checkTimeout();
@@ -346,6 +360,7 @@ final class FunctionCalls {
         if (hi == lo) {
           continue;
         }
+        ev.countQueryable(i, hi - lo);
         double r = fn.apply(ts, v, lo, hi, end, arg.rangeMs(), p0 == null ? 0 : p0[i], p1 == null ? 0 : p1[i],
             ctx.time(i));
         if (!Evaluator.isAbsent(r)) {
@@ -354,9 +369,25 @@ final class FunctionCalls {
       }
       if (!s.isEmpty()) {
         out.add(s);
+        if (counterInfoPos >= 0) {
+          String metric = d.labels().get(Labels.METRIC_NAME);
+          if (metric != null && !metric.isEmpty() && !metric.equals(lastCheckedName)) {
+            lastCheckedName = metric;
+            if (!hasCounterSuffix(metric)) {
+              ev.annos.info("metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "
+                  + Annotations.quote(metric), counterInfoPos);
+            }
+          }
+        }
       }
     }
     return out;
+  }
+
+  /** Whether a metric name ends in one of the suffixes Prometheus takes as a sign of a counter. */
+  static boolean hasCounterSuffix(String metric) {
+    return metric.endsWith("_total") || metric.endsWith("_sum") || metric.endsWith("_count")
+        || metric.endsWith("_bucket");
   }
 
   /** Natural ordering: runs of digits compare numerically, as Prometheus's sort_by_label. */

@@ -49,6 +49,16 @@ final class ApiJson {
     }
   }
 
+  /** A query answer; {@code storageWarnings} come first in {@code warnings}, then the engine's. */
+  static byte[] success(QueryResult result, List<String> storageWarnings) {
+    if (storageWarnings.isEmpty()) {
+      return success(result);
+    }
+    List<String> warnings = new java.util.ArrayList<>(storageWarnings);
+    warnings.addAll(result.warnings());
+    return success(new QueryResult(result.value(), warnings, result.infos(), result.stats()));
+  }
+
   static byte[] success(QueryResult result) {
     return write(json -> {
       json.writeStringField("status", "success");

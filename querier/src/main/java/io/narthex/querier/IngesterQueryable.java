@@ -1,12 +1,12 @@
 package io.narthex.querier;
 
-import io.grpc.StatusRuntimeException;
-import io.narthex.ingester.client.IngesterClient;
 import io.narthex.ingester.client.ProtoConversions;
 import io.narthex.proto.ingester.Chunk;
 import io.narthex.proto.ingester.ChunkedSeries;
 import io.narthex.proto.ingester.LabelNamesRequest;
+import io.narthex.proto.ingester.LabelNamesResponse;
 import io.narthex.proto.ingester.LabelValuesRequest;
+import io.narthex.proto.ingester.LabelValuesResponse;
 import io.narthex.proto.ingester.SelectRequest;
 import io.narthex.proto.ingester.SelectResponse;
 import io.narthex.proto.prompb.LabelMatcher;
@@ -28,21 +28,27 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
-import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
- * One tenant's view of every ingester shard: each call fans out to all shards in parallel and merges the answers,
- * sorted by label set. A failing shard fails the call with a {@link StorageException}, never a partial answer.
+ * One tenant's view of every ingester shard: each call fans out to all shards in parallel, reading each from one
+ * replica ({@link ShardReaders}), and merges the answers, sorted by label set. A shard that no replica answers
+ * fails the call with a {@link StorageException}, never a partial answer.
  */
 public final class IngesterQueryable implements Queryable {
-  private final List<IngesterClient> shards;
+  private final ShardReaders shards;
   private final String tenant;
   private final ExecutorService executor;
+  private final List<String> warnings;
 
-  public IngesterQueryable(List<IngesterClient> shards, String tenant, ExecutorService executor) {
+  /**
+   * @param warnings receives warnings for the API answer, such as a shard read from a follower
+   */
+  public IngesterQueryable(ShardReaders shards, String tenant, ExecutorService executor, List<String> warnings) {
     this.shards = shards;
     this.tenant = tenant;
     this.executor = executor;
+    this.warnings = warnings;
   }
 
   @Override
@@ -62,7 +68,9 @@ public final class IngesterQueryable implements Queryable {
         }
         SelectRequest built = request.build();
         Map<Labels, List<EncodedChunk>> merged = new TreeMap<>();
-        for (List<SelectResponse> responses : fanOut(client -> client.select(built))) {
+        for (List<SelectResponse> responses : fanOut(
+            shard -> shards.read(shard, client -> client.select(built.toBuilder().setShard(shard).build()),
+                answer -> answer.isEmpty() ? null : answer.getFirst().getReplica(), warnings))) {
           for (SelectResponse response : responses) {
             for (ChunkedSeries wire : response.getSeriesList()) {
               List<EncodedChunk> chunks = merged.computeIfAbsent(
@@ -92,7 +100,8 @@ public final class IngesterQueryable implements Queryable {
         LabelNamesRequest request = LabelNamesRequest.newBuilder()
             .setTenant(tenant).setStartTimestampMs(minTimeMs).setEndTimestampMs(maxTimeMs).addAllMatchers(wire).build();
         TreeSet<String> names = new TreeSet<>();
-        fanOut(client -> client.labelNames(request)).forEach(r -> names.addAll(r.getNamesList()));
+        fanOut(shard -> shards.read(shard, client -> client.labelNames(request.toBuilder().setShard(shard).build()),
+            LabelNamesResponse::getReplica, warnings)).forEach(r -> names.addAll(r.getNamesList()));
         return new ArrayList<>(names);
       }
 
@@ -103,19 +112,22 @@ public final class IngesterQueryable implements Queryable {
             .setTenant(tenant).setName(name).setStartTimestampMs(minTimeMs).setEndTimestampMs(maxTimeMs)
             .addAllMatchers(wire).build();
         TreeSet<String> values = new TreeSet<>();
-        fanOut(client -> client.labelValues(request)).forEach(r -> values.addAll(r.getValuesList()));
+        fanOut(shard -> shards.read(shard, client -> client.labelValues(request.toBuilder().setShard(shard).build()),
+            LabelValuesResponse::getReplica, warnings)).forEach(r -> values.addAll(r.getValuesList()));
         return new ArrayList<>(values);
       }
     };
   }
 
-  private <T> List<T> fanOut(Function<IngesterClient, T> call) {
-    if (shards.size() == 1) {
-      return List.of(callShard(shards.getFirst(), call));
+  private <T> List<T> fanOut(IntFunction<T> readShard) {
+    int shardCount = shards.shardCount();
+    if (shardCount == 1) {
+      return List.of(readShard.apply(0));
     }
-    List<CompletableFuture<T>> futures = new ArrayList<>(shards.size());
-    for (IngesterClient shard : shards) {
-      futures.add(CompletableFuture.supplyAsync(() -> callShard(shard, call), executor));
+    List<CompletableFuture<T>> futures = new ArrayList<>(shardCount);
+    for (int shard = 0; shard < shardCount; shard++) {
+      int s = shard;
+      futures.add(CompletableFuture.supplyAsync(() -> readShard.apply(s), executor));
     }
     List<T> out = new ArrayList<>(futures.size());
     for (CompletableFuture<T> future : futures) {
@@ -126,13 +138,5 @@ public final class IngesterQueryable implements Queryable {
       }
     }
     return out;
-  }
-
-  private static <T> T callShard(IngesterClient shard, Function<IngesterClient, T> call) {
-    try {
-      return call.apply(shard);
-    } catch (StatusRuntimeException e) {
-      throw new StorageException("error querying ingester " + shard.address() + ": " + e.getStatus(), e);
-    }
   }
 }

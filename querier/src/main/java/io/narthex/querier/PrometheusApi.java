@@ -25,7 +25,7 @@ import io.narthex.tsdb.storage.StorageException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,15 +40,16 @@ public final class PrometheusApi {
   private static final long MAX_POINTS_PER_SERIES = 11_000;
 
   private final Engine engine;
-  private final Function<String, Queryable> queryableForTenant;
+  private final BiFunction<String, List<String>, Queryable> queryableForTenant;
   private final boolean multitenancyEnabled;
   private final String version;
 
   /**
-   * @param queryableForTenant storage holding one tenant's series, and only that tenant's
+   * @param queryableForTenant storage holding one tenant's series, and only that tenant's; it adds warnings about
+   *     the read (such as a shard answered by a follower) to the given list, which the answer carries
    */
-  public PrometheusApi(
-      Engine engine, Function<String, Queryable> queryableForTenant, boolean multitenancyEnabled, String version) {
+  public PrometheusApi(Engine engine, BiFunction<String, List<String>, Queryable> queryableForTenant,
+      boolean multitenancyEnabled, String version) {
     this.engine = engine;
     this.queryableForTenant = queryableForTenant;
     this.multitenancyEnabled = multitenancyEnabled;
@@ -71,10 +72,14 @@ public final class PrometheusApi {
     server.service(api + "/query_exemplars", handler((request) -> ApiJson.stringList(List.of())));
   }
 
-  private record ApiRequest(String tenant, QueryParams params, ServiceRequestContext ctx) {
+  private record ApiRequest(String tenant, QueryParams params, ServiceRequestContext ctx, List<String> warnings) {
     String get(String name) {
       return params.get(name);
     }
+  }
+
+  private Queryable storage(ApiRequest request) {
+    return queryableForTenant.apply(request.tenant(), request.warnings());
   }
 
   @FunctionalInterface
@@ -105,7 +110,7 @@ public final class PrometheusApi {
       params = params.toBuilder().add(QueryParams.fromQueryString(req.contentUtf8())).build();
     }
     try {
-      byte[] body = endpoint.handle(new ApiRequest(tenant, params, ctx));
+      byte[] body = endpoint.handle(new ApiRequest(tenant, params, ctx, new ArrayList<>()));
       return HttpResponse.of(HttpStatus.OK, MediaType.JSON, body);
     } catch (PromQLException e) {
       return error(e.type(), e.getMessage());
@@ -134,8 +139,8 @@ public final class PrometheusApi {
     long timeMs = time == null || time.isEmpty() ? System.currentTimeMillis() : ApiParams.parseTime("time", time);
     checkTimeout(request);
     String query = requireQuery(request);
-    Queryable storage = queryableForTenant.apply(request.tenant());
-    return ApiJson.success(withQueryParameter(() -> engine.instantQuery(storage, query, timeMs)));
+    Queryable storage = storage(request);
+    return ApiJson.success(withQueryParameter(() -> engine.instantQuery(storage, query, timeMs)), request.warnings());
   }
 
   private byte[] queryRange(ApiRequest request) {
@@ -162,8 +167,9 @@ public final class PrometheusApi {
     }
     checkTimeout(request);
     String query = requireQuery(request);
-    Queryable storage = queryableForTenant.apply(request.tenant());
-    return ApiJson.success(withQueryParameter(() -> engine.rangeQuery(storage, query, startMs, endMs, stepMs)));
+    Queryable storage = storage(request);
+    return ApiJson.success(
+        withQueryParameter(() -> engine.rangeQuery(storage, query, startMs, endMs, stepMs)), request.warnings());
   }
 
   private byte[] series(ApiRequest request) {
@@ -173,7 +179,7 @@ public final class PrometheusApi {
     }
     long[] range = timeRange(request);
     TreeSet<Labels> series = new TreeSet<>();
-    try (Querier querier = queryableForTenant.apply(request.tenant()).querier(range[0], range[1])) {
+    try (Querier querier = storage(request).querier(range[0], range[1])) {
       for (List<Matcher> matchers : matcherSets(matchParams)) {
         for (Series s : querier.select(false, SelectHints.of(range[0], range[1]), matchers)) {
           series.add(s.labels());
@@ -187,7 +193,7 @@ public final class PrometheusApi {
     long[] range = timeRange(request);
     List<String> matchParams = request.params().getAll("match[]");
     TreeSet<String> names = new TreeSet<>();
-    try (Querier querier = queryableForTenant.apply(request.tenant()).querier(range[0], range[1])) {
+    try (Querier querier = storage(request).querier(range[0], range[1])) {
       if (matchParams.isEmpty()) {
         names.addAll(querier.labelNames(List.of()));
       } else {
@@ -207,7 +213,7 @@ public final class PrometheusApi {
     long[] range = timeRange(request);
     List<String> matchParams = request.params().getAll("match[]");
     TreeSet<String> values = new TreeSet<>();
-    try (Querier querier = queryableForTenant.apply(request.tenant()).querier(range[0], range[1])) {
+    try (Querier querier = storage(request).querier(range[0], range[1])) {
       if (matchParams.isEmpty()) {
         values.addAll(querier.labelValues(name, List.of()));
       } else {

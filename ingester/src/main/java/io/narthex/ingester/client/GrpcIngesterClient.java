@@ -1,23 +1,17 @@
 package io.narthex.ingester.client;
 
-import com.google.common.util.concurrent.FutureCallback;
-import com.google.common.util.concurrent.Futures;
-import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ManagedChannel;
 import io.narthex.proto.ingester.IngesterGrpc;
 import io.narthex.proto.ingester.LabelNamesRequest;
 import io.narthex.proto.ingester.LabelNamesResponse;
 import io.narthex.proto.ingester.LabelValuesRequest;
 import io.narthex.proto.ingester.LabelValuesResponse;
-import io.narthex.proto.ingester.PushRequest;
-import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.ingester.SelectRequest;
 import io.narthex.proto.ingester.SelectResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** {@link IngesterClient} over a gRPC channel, remote or in-process, with a deadline on every call. */
@@ -35,26 +29,6 @@ public final class GrpcIngesterClient implements IngesterClient {
   @Override
   public String address() {
     return address;
-  }
-
-  @Override
-  public CompletableFuture<PushResponse> push(PushRequest request) {
-    CompletableFuture<PushResponse> result = new CompletableFuture<>();
-    Futures.addCallback(
-        IngesterGrpc.newFutureStub(channel).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS).push(request),
-        new FutureCallback<>() {
-          @Override
-          public void onSuccess(PushResponse response) {
-            result.complete(response);
-          }
-
-          @Override
-          public void onFailure(Throwable t) {
-            result.completeExceptionally(t);
-          }
-        },
-        MoreExecutors.directExecutor());
-    return result;
   }
 
   @Override

@@ -4,25 +4,19 @@ import io.narthex.proto.ingester.LabelNamesRequest;
 import io.narthex.proto.ingester.LabelNamesResponse;
 import io.narthex.proto.ingester.LabelValuesRequest;
 import io.narthex.proto.ingester.LabelValuesResponse;
-import io.narthex.proto.ingester.PushRequest;
-import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.ingester.SelectRequest;
 import io.narthex.proto.ingester.SelectResponse;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 
 /**
- * One shard of ingesters as the distributor and querier see it. Today a single ingester over gRPC; a Raft group of
- * replicas will stand behind the same interface.
+ * Reads from one ingester replica, as the querier sees it. Writes go through the shard's Raft group instead
+ * ({@link ShardWriter}).
  *
- * <p>Failures surface as {@link io.grpc.StatusRuntimeException} (or complete the future exceptionally with one):
- * the shard is unavailable, a server-side fault.
+ * <p>Failures surface as {@link io.grpc.StatusRuntimeException}: the replica is unavailable, a server-side fault.
  */
 public interface IngesterClient extends AutoCloseable {
   /** Human-readable address, for logs and errors. */
   String address();
-
-  CompletableFuture<PushResponse> push(PushRequest request);
 
   /** All batches of the streamed answer. */
   List<SelectResponse> select(SelectRequest request);

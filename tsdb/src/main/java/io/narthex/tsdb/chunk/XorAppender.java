@@ -31,8 +31,28 @@ public final class XorAppender {
     this.stream = stream;
   }
 
-  /** An appender continuing encoded chunk bytes, which are copied. */
+  /**
+   * An appender continuing encoded chunk bytes, which are copied, as Prometheus's {@code xorChunk.Appender()}: a
+   * non-empty chunk resumes with the XOR window (leading/trailing zeros) last read, or 0/0 when no value ever needed
+   * one, whereas the appender that wrote the chunk would still have none. The next samples therefore decode the same
+   * but may encode to other bits than had the writer continued; see {@link #resumeExact(byte[])}.
+   */
   public static XorAppender resume(byte[] data) {
+    return resume(data, false);
+  }
+
+  /**
+   * An appender continuing encoded chunk bytes, which are copied, bit for bit as the appender that wrote them from an
+   * empty chunk would have continued, so replaying later samples gives the same bytes (used by head snapshots).
+   *
+   * @throws IllegalArgumentException when the chunk holds fewer samples than its header says
+   * @throws io.narthex.tsdb.storage.StorageException when the chunk is corrupt
+   */
+  public static XorAppender resumeExact(byte[] data) {
+    return resume(data, true);
+  }
+
+  private static XorAppender resume(byte[] data, boolean exact) {
     XorIterator it = new XorIterator(data);
     int n = XorChunk.numSamples(data);
     long first = 0;
@@ -51,8 +71,9 @@ public final class XorAppender {
     appender.timestampDeltaMs = it.timestampDeltaMs();
     appender.valueBits = it.valueBits();
     // As Prometheus: a resumed non-empty chunk keeps the iterator's leading/trailing, even if never set.
-    appender.leading = n == 0 ? NO_LEADING : it.leading();
-    appender.trailing = it.trailing();
+    boolean noWindow = n == 0 || (exact && !it.windowRead());
+    appender.leading = noWindow ? NO_LEADING : it.leading();
+    appender.trailing = noWindow && exact ? 0 : it.trailing();
     return appender;
   }
 

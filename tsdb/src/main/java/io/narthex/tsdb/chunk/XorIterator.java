@@ -16,6 +16,7 @@ public final class XorIterator implements SampleIterator {
   private long valueBits;
   private int leading;
   private int trailing;
+  private boolean windowRead;
 
   public XorIterator() {
     numTotal = 0;
@@ -38,6 +39,7 @@ public final class XorIterator implements SampleIterator {
     valueBits = 0;
     leading = 0;
     trailing = 0;
+    windowRead = false;
   }
 
   @Override
@@ -94,6 +96,7 @@ public final class XorIterator implements SampleIterator {
     if (!reader.readBit()) {
       significant = 64 - leading - trailing;
     } else {
+      windowRead = true;
       leading = (int) reader.readBits(5);
       significant = (int) reader.readBits(6);
       if (significant == 0) {
@@ -153,6 +156,11 @@ public final class XorIterator implements SampleIterator {
 
   int trailing() {
     return trailing;
+  }
+
+  /** Whether any value so far set a new XOR window, as the appender's leading is then no longer unset. */
+  boolean windowRead() {
+    return windowRead;
   }
 
   long bitPosition() {

@@ -110,6 +110,21 @@ public final class Head implements Queryable {
     return AppendResult.OK;
   }
 
+  /** Widens the head's time range to cover {@code [minTimeMs, maxTimeMs]}; for series restored from a snapshot. */
+  void observeTimeRange(long minTimeMs, long maxTimeMs) {
+    updateMin(minTimeMs);
+    updateMax(maxTimeMs);
+  }
+
+  HeadOptions options() {
+    return options;
+  }
+
+  /** Every series in id order, as of now; series created later are not included. */
+  List<MemSeries> allSeries() {
+    return postings.select(List.of());
+  }
+
   private void updateMin(long timestampMs) {
     long current = minTimeMs.get();
     while (timestampMs < current && !minTimeMs.compareAndSet(current, timestampMs)) {

@@ -180,6 +180,38 @@ class XorChunkTest {
   }
 
   @Test
+  void resumeExactContinuesBitForBitWhereResumeDoesNot() {
+    // Constant values never set an XOR window; resume() (as Prometheus) assumes a 0/0 window, resumeExact() none.
+    double[][] prefixes = {{1}, {1, 1, 1}, {1, 2.5, 7, 7}};
+    for (double[] prefix : prefixes) {
+      XorAppender writer = new XorAppender();
+      for (int i = 0; i < prefix.length; i++) {
+        writer.append(i * 1000L, prefix[i]);
+      }
+      XorAppender exact = XorAppender.resumeExact(writer.bytes());
+      XorAppender prometheus = XorAppender.resume(writer.bytes());
+      for (int i = prefix.length; i < prefix.length + 5; i++) {
+        writer.append(i * 1000L, i * 0.75);
+        exact.append(i * 1000L, i * 0.75);
+        prometheus.append(i * 1000L, i * 0.75);
+      }
+      assertThat(exact.bytes()).isEqualTo(writer.bytes());
+      XorIterator it = new XorIterator(prometheus.bytes());
+      for (int i = 0; i < prefix.length + 5; i++) {
+        assertThat(it.next()).isTrue();
+        assertThat(it.value()).isEqualTo(i < prefix.length ? prefix[i] : i * 0.75);
+      }
+    }
+    XorAppender constant = new XorAppender();
+    constant.append(0, 1);
+    constant.append(1000, 1);
+    XorAppender prometheus = XorAppender.resume(constant.bytes());
+    constant.append(2000, 2);
+    prometheus.append(2000, 2);
+    assertThat(prometheus.bytes()).isNotEqualTo(constant.bytes());
+  }
+
+  @Test
   void rejectsBytesShorterThanTheHeaderAndAppendsPastTheCountLimit() {
     assertThatThrownBy(() -> XorChunk.fromBytes(new byte[1])).isInstanceOf(IllegalArgumentException.class);
     XorAppender appender = new XorAppender();

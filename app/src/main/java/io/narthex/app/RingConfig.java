@@ -1,0 +1,70 @@
+package io.narthex.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.narthex.ingester.ring.ShardMap;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The shard map of a process. With no {@code ingester.ring.nodes} in the config file, it is one node (this
+ * process) holding one shard. Otherwise the file lists the nodes and, optionally, each shard's replicas:
+ *
+ * <pre>
+ * ingester:
+ *   ring:
+ *     replication_factor: 3
+ *     shard_count: 3            # shards placed round-robin when "shards" is absent
+ *     nodes:
+ *       - {id: ingester-1, grpc_address: 127.0.0.1:9201, raft_address: 127.0.0.1:9301}
+ *     shards:                   # optional: the replicas of each shard
+ *       - [ingester-1, ingester-2, ingester-3]
+ * </pre>
+ */
+final class RingConfig {
+  private RingConfig() {}
+
+  /**
+   * @throws IllegalArgumentException when the ring section is malformed
+   */
+  static ShardMap shardMap(NarthexOptions options) throws IOException {
+    JsonNode ring = null;
+    if (options.configFile != null) {
+      JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(Path.of(options.configFile)));
+      ring = root == null ? null : root.path("ingester").path("ring");
+    }
+    if (ring == null || !ring.has("nodes")) {
+      ShardMap.Node self = new ShardMap.Node(options.nodeId, "127.0.0.1:" + options.grpcListenPort,
+          "127.0.0.1:" + options.raftListenPort);
+      return ShardMap.roundRobin(List.of(self), 1, 1);
+    }
+    List<ShardMap.Node> nodes = new ArrayList<>();
+    for (JsonNode node : ring.get("nodes")) {
+      nodes.add(new ShardMap.Node(required(node, "id"), required(node, "grpc_address"),
+          required(node, "raft_address")));
+    }
+    if (ring.has("shards")) {
+      List<List<String>> shards = new ArrayList<>();
+      for (JsonNode shard : ring.get("shards")) {
+        List<String> replicas = new ArrayList<>();
+        shard.forEach(replica -> replicas.add(replica.asText()));
+        shards.add(replicas);
+      }
+      return new ShardMap(nodes, shards);
+    }
+    int shardCount = ring.path("shard_count").asInt(nodes.size());
+    return ShardMap.roundRobin(nodes, shardCount, options.replicationFactor);
+  }
+
+  private static String required(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    if (value == null || value.asText().isEmpty()) {
+      throw new IllegalArgumentException("ingester.ring.nodes entry " + node + " lacks " + field);
+    }
+    return value.asText();
+  }
+}

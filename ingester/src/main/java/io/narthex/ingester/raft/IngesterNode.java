@@ -1,0 +1,222 @@
+package io.narthex.ingester.raft;
+
+import io.narthex.ingester.Ingester;
+import io.narthex.ingester.ShardReplicas;
+import io.narthex.ingester.ring.ShardMap;
+import io.narthex.proto.ingester.ReplicaState;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.NetUtils;
+import org.apache.ratis.util.SizeInBytes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One ingester process: a Ratis server holding a replica of every shard the {@link ShardMap} gives this node
+ * (multi-raft). Replicas recover from their latest snapshot and log on start, then catch up from the leader.
+ * Raft data lives under {@code <dataDir>/raft}.
+ */
+public final class IngesterNode implements ShardReplicas, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(IngesterNode.class);
+
+  private final ShardMap shardMap;
+  private final String nodeId;
+  private final RaftServer server;
+  private final Path raftDir;
+  private final Map<Integer, RaftGroupId> localShards = new LinkedHashMap<>();
+  private final AtomicLong callId = new AtomicLong();
+
+  private IngesterNode(ShardMap shardMap, String nodeId, Path dataDir, RaftOptions options) throws IOException {
+    this.shardMap = shardMap;
+    this.nodeId = nodeId;
+    this.raftDir = dataDir.resolve("raft");
+    Files.createDirectories(raftDir);
+    ShardMap.Node self = shardMap.node(nodeId);
+    RaftProperties properties = RaftGroups.properties(options.electionTimeout());
+    RaftServerConfigKeys.setStorageDir(properties, List.of(raftDir.toFile()));
+    GrpcConfigKeys.Server.setPort(properties, NetUtils.createSocketAddr(self.raftAddress()).getPort());
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, options.snapshotEveryEntries());
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
+    RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf("64MB"));
+    RaftServerConfigKeys.Log.setWriteBufferSize(
+        properties, SizeInBytes.valueOf(RaftGroups.MAX_MESSAGE_SIZE.getSize() + (1 << 20)));
+    Map<RaftGroupId, Integer> shardOfGroup = new LinkedHashMap<>();
+    for (int shard : shardMap.shardsOf(nodeId)) {
+      shardOfGroup.put(RaftGroups.groupId(shard), shard);
+      localShards.put(shard, RaftGroups.groupId(shard));
+    }
+    server = RaftServer.newBuilder()
+        .setServerId(RaftPeerId.valueOf(nodeId))
+        .setProperties(properties)
+        .setStateMachineRegistry(groupId -> {
+          Integer shard = shardOfGroup.get(groupId);
+          if (shard == null) {
+            throw new IllegalStateException("node " + nodeId + " found Raft group " + groupId
+                + " on disk that the shard map does not give it");
+          }
+          return new ShardStateMachine(shard);
+        })
+        .build();
+  }
+
+  /**
+   * Starts the node and joins the groups of its shards; a group already on disk is recovered from there.
+   *
+   * @throws IOException when the Raft port or data directory cannot be used
+   */
+  public static IngesterNode start(ShardMap shardMap, String nodeId, Path dataDir, RaftOptions options)
+      throws IOException {
+    IngesterNode node = new IngesterNode(shardMap, nodeId, dataDir, options);
+    try {
+      node.server.start();
+      node.joinGroups();
+    } catch (IOException | RuntimeException e) {
+      node.server.close();
+      throw e;
+    }
+    log.info("ingester node started node={} shards={}", nodeId, node.localShards.keySet());
+    return node;
+  }
+
+  private void joinGroups() throws IOException {
+    Set<RaftGroupId> existing = new HashSet<>();
+    server.getGroupIds().forEach(existing::add);
+    for (Map.Entry<Integer, RaftGroupId> entry : localShards.entrySet()) {
+      if (existing.contains(entry.getValue())) {
+        continue;
+      }
+      RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(),
+          server.getId(), callId.incrementAndGet(), RaftGroups.group(shardMap, entry.getKey())));
+      if (!reply.isSuccess()) {
+        throw new IOException("node " + nodeId + " could not join shard " + entry.getKey() + ": "
+            + reply.getException());
+      }
+    }
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  /** Shards this node holds a replica of. */
+  public Set<Integer> shards() {
+    return localShards.keySet();
+  }
+
+  /** The heads of a local shard as applied so far, or null when this node holds no replica of it. */
+  @Override
+  public Ingester ingester(int shard) {
+    ShardStateMachine stateMachine = stateMachine(shard);
+    return stateMachine == null ? null : stateMachine.ingester();
+  }
+
+  /** This replica's view of a shard, or null when it holds none. */
+  @Override
+  public ReplicaState replicaState(int shard) {
+    RaftGroupId groupId = localShards.get(shard);
+    if (groupId == null) {
+      return null;
+    }
+    try {
+      RaftServer.Division division = server.getDivision(groupId);
+      DivisionInfo info = division.getInfo();
+      RaftPeerId leader = info.getLeaderId();
+      long commitIndex = division.getRaftLog().getLastCommittedIndex();
+      String shardLabel = Integer.toString(shard);
+      RaftMetrics.APPLY_LAG.labelValues(shardLabel).set(Math.max(0, commitIndex - info.getLastAppliedIndex()));
+      RaftMetrics.LOG_SIZE.labelValues(shardLabel).set(directorySize(raftDir.resolve(groupId.getUuid().toString())));
+      return ReplicaState.newBuilder()
+          .setNodeId(nodeId)
+          .setLeader(info.isLeader() && info.isLeaderReady())
+          .setLeaderId(leader == null ? "" : leader.toString())
+          .setAppliedIndex(info.getLastAppliedIndex())
+          .build();
+    } catch (IOException e) {
+      return ReplicaState.newBuilder().setNodeId(nodeId).build();
+    }
+  }
+
+  private ShardStateMachine stateMachine(int shard) {
+    RaftGroupId groupId = localShards.get(shard);
+    if (groupId == null) {
+      return null;
+    }
+    try {
+      return (ShardStateMachine) server.getDivision(groupId).getStateMachine();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static long directorySize(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  /** Hands leadership of every shard it leads to another replica, so a rolling restart loses no writes. */
+  public void transferLeadership() {
+    for (Map.Entry<Integer, RaftGroupId> entry : localShards.entrySet()) {
+      ReplicaState state = replicaState(entry.getKey());
+      List<ShardMap.Node> replicas = shardMap.replicas(entry.getKey());
+      if (state == null || !state.getLeader() || replicas.size() < 2) {
+        continue;
+      }
+      List<RaftPeer> others = new ArrayList<>();
+      RaftGroups.group(shardMap, entry.getKey()).getPeers().forEach(peer -> {
+        if (!peer.getId().toString().equals(nodeId)) {
+          others.add(peer);
+        }
+      });
+      try (RaftClient client = RaftClient.newBuilder()
+          .setProperties(RaftGroups.properties(java.time.Duration.ofSeconds(1)))
+          .setRaftGroup(RaftGroups.group(shardMap, entry.getKey()))
+          .build()) {
+        RaftClientReply reply = client.admin().transferLeadership(others.getFirst().getId(), 5_000);
+        log.info("leadership transfer shard={} to={} success={}", entry.getKey(), others.getFirst().getId(),
+            reply.isSuccess());
+      } catch (IOException | RuntimeException e) {
+        log.warn("leadership transfer failed shard={} err=\"{}\"", entry.getKey(), e.getMessage());
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      server.close();
+    } catch (IOException e) {
+      log.warn("closing the Raft server failed: {}", e.getMessage());
+    }
+  }
+
+  /** For status pages: the raft data directory. */
+  public File raftDirectory() {
+    return raftDir.toFile();
+  }
+}

@@ -1,0 +1,61 @@
+package io.narthex.ingester.raft;
+
+import io.narthex.ingester.ring.ShardMap;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/** Raft groups of a {@link ShardMap} and the Ratis settings shared by servers and clients. */
+public final class RaftGroups {
+  /**
+   * Largest batch of log entries, so the largest entry. The distributor cuts entries at
+   * {@link io.narthex.ingester.client.ShardWriter#MAX_ENTRY_BYTES}, well below it.
+   */
+  static final SizeInBytes MAX_MESSAGE_SIZE = SizeInBytes.valueOf("16MB");
+
+  private RaftGroups() {}
+
+  /** The group id of a shard: a name-based UUID, the same in every process and across restarts. */
+  public static RaftGroupId groupId(int shard) {
+    return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("narthex-shard-" + shard).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  public static RaftGroup group(ShardMap map, int shard) {
+    List<RaftPeer> peers = new ArrayList<>();
+    for (ShardMap.Node node : map.replicas(shard)) {
+      peers.add(RaftPeer.newBuilder().setId(RaftPeerId.valueOf(node.id())).setAddress(node.raftAddress()).build());
+    }
+    return RaftGroup.valueOf(groupId(shard), peers);
+  }
+
+  /**
+   * Settings both sides agree on.
+   *
+   * @param electionTimeout the lower bound of the randomized election timeout; the upper bound is twice it
+   */
+  static RaftProperties properties(Duration electionTimeout) {
+    RaftProperties properties = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.GRPC);
+    // Ratis wants the gRPC message limit at least 1 MiB above the appender's batch limit.
+    GrpcConfigKeys.setMessageSizeMax(properties, SizeInBytes.valueOf(MAX_MESSAGE_SIZE.getSize() + (2 << 20)));
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(properties, MAX_MESSAGE_SIZE);
+    long minMs = electionTimeout.toMillis();
+    RaftServerConfigKeys.Rpc.setTimeoutMin(properties, TimeDuration.valueOf(minMs, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(properties, TimeDuration.valueOf(2 * minMs, TimeUnit.MILLISECONDS));
+    return properties;
+  }
+}

@@ -1,0 +1,89 @@
+package io.narthex.ingester.raft;
+
+import io.narthex.ingester.client.ShardWriter;
+import io.narthex.ingester.ring.ShardMap;
+import io.narthex.proto.ingester.PushRequest;
+import io.narthex.proto.ingester.PushResponse;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * Writes a shard's batches through its Raft group: the Ratis client finds the leader (following redirects) and
+ * the reply arrives once a quorum has committed the entry and the leader has applied it.
+ */
+public final class RaftShardWriter implements ShardWriter {
+  private final int shard;
+  private final RaftClient client;
+  private final RaftOptions options;
+
+  public RaftShardWriter(ShardMap shardMap, int shard, RaftOptions options) {
+    this.shard = shard;
+    this.options = options;
+    RaftProperties properties = RaftGroups.properties(options.electionTimeout());
+    RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+    long sleepMs = 100;
+    int attempts = (int) Math.max(1, options.writeTimeout().toMillis() / sleepMs);
+    this.client = RaftClient.newBuilder()
+        .setProperties(properties)
+        .setRaftGroup(RaftGroups.group(shardMap, shard))
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+            attempts, TimeDuration.valueOf(sleepMs, TimeUnit.MILLISECONDS)))
+        .build();
+  }
+
+  @Override
+  public String name() {
+    return "shard " + shard;
+  }
+
+  @Override
+  public CompletableFuture<PushResponse> push(PushRequest request) {
+    long startNanos = System.nanoTime();
+    Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(request.toByteArray()));
+    return client.async().send(message)
+        .orTimeout(options.writeTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .handle((reply, error) -> {
+          if (error != null) {
+            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+            String why = cause instanceof TimeoutException
+                ? "no quorum committed the write within " + options.writeTimeout().toSeconds() + "s (no leader?)"
+                : cause.toString();
+            throw new ShardUnavailableException(name() + " is unavailable: " + why, cause);
+          }
+          return parse(reply, startNanos);
+        });
+  }
+
+  private PushResponse parse(RaftClientReply reply, long startNanos) {
+    if (!reply.isSuccess()) {
+      throw new ShardUnavailableException(name() + " rejected the write: " + reply.getException(),
+          reply.getException());
+    }
+    RaftMetrics.COMMIT_LATENCY.labelValues(Integer.toString(shard)).observe((System.nanoTime() - startNanos) / 1e9);
+    try {
+      return PushResponse.parseFrom(reply.getMessage().getContent().newInput());
+    } catch (IOException e) {
+      throw new ShardUnavailableException(name() + " answered with an unreadable reply", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      client.close();
+    } catch (IOException e) {
+      // Closing a client loses nothing.
+    }
+  }
+}

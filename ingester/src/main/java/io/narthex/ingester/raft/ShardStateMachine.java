@@ -1,0 +1,147 @@
+package io.narthex.ingester.raft;
+
+import io.narthex.ingester.Ingester;
+import io.narthex.proto.ingester.PushRequest;
+import io.narthex.proto.ingester.PushResponse;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.CompletableFuture;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.MD5FileUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The replicated state of one shard: each committed Raft log entry is a {@link PushRequest}, applied to the
+ * shard's per-tenant heads in log order, so every replica holds the same samples and takes the same append
+ * decisions. The Raft log is the write-ahead log; a snapshot of the heads lets Ratis purge the log before it.
+ */
+final class ShardStateMachine extends BaseStateMachine {
+  private static final Logger log = LoggerFactory.getLogger(ShardStateMachine.class);
+
+  private final int shard;
+  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  private volatile Ingester ingester = new Ingester();
+
+  ShardStateMachine(int shard) {
+    this.shard = shard;
+  }
+
+  int shard() {
+    return shard;
+  }
+
+  /** The shard's heads as applied so far; replaced wholesale when a snapshot is installed. */
+  Ingester ingester() {
+    return ingester;
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+    super.initialize(server, groupId, raftStorage);
+    storage.init(raftStorage);
+    loadLatestSnapshot();
+  }
+
+  @Override
+  public void reinitialize() throws IOException {
+    loadLatestSnapshot();
+  }
+
+  @Override
+  public StateMachineStorage getStateMachineStorage() {
+    return storage;
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    PushResponse response;
+    try {
+      PushRequest request = PushRequest.parseFrom(entry.getStateMachineLogEntry().getLogData().newInput());
+      response = ingester.push(request);
+    } catch (IOException | IllegalArgumentException e) {
+      // Deterministic on every replica: the entry is skipped everywhere, and the writer learns why.
+      updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+      return CompletableFuture.failedFuture(new IllegalArgumentException(
+          "shard " + shard + " rejected log entry " + entry.getIndex() + ": " + e.getMessage(), e));
+    }
+    updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+    RaftMetrics.APPLIED_INDEX.labelValues(Integer.toString(shard)).set(entry.getIndex());
+    return CompletableFuture.completedFuture(
+        Message.valueOf(UnsafeByteOperations.unsafeWrap(response.toByteArray())));
+  }
+
+  /** Runs on the state machine's apply thread, so no entry is applied while the heads are written. */
+  @Override
+  public long takeSnapshot() throws IOException {
+    TermIndex last = getLastAppliedTermIndex();
+    if (last == null || last.getIndex() < 0) {
+      return -1;
+    }
+    long startNanos = System.nanoTime();
+    File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+    Path temporary = file.toPath().resolveSibling(file.getName() + ".tmp");
+    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temporary), 1 << 16)) {
+      ingester.writeSnapshot(out);
+    }
+    Files.move(temporary, file.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    var md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
+    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
+    double seconds = (System.nanoTime() - startNanos) / 1e9;
+    RaftMetrics.SNAPSHOT_DURATION.labelValues(Integer.toString(shard)).observe(seconds);
+    log.info("snapshot taken shard={} index={} bytes={} seconds={}", shard, last.getIndex(), Files.size(file.toPath()),
+        String.format("%.3f", seconds));
+    return last.getIndex();
+  }
+
+  private void loadLatestSnapshot() throws IOException {
+    SingleFileSnapshotInfo snapshot = storage.getLatestSnapshot();
+    if (snapshot == null) {
+      return;
+    }
+    Path path = snapshot.getFile().getPath();
+    if (!Files.exists(path)) {
+      throw new IOException("snapshot file " + path + " of shard " + shard + " is missing");
+    }
+    if (snapshot.getFile().getFileDigest() != null) {
+      MD5FileUtil.verifySavedMD5(path.toFile(), snapshot.getFile().getFileDigest());
+    }
+    long startNanos = System.nanoTime();
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
+      ingester = Ingester.readSnapshot(in);
+    }
+    updateLastAppliedTermIndex(snapshot.getTermIndex());
+    long series = ingester.seriesPerTenant().values().stream().mapToLong(Long::longValue).sum();
+    double seconds = (System.nanoTime() - startNanos) / 1e9;
+    log.info("snapshot loaded shard={} index={} series={} seconds={} series_per_second={}", shard,
+        snapshot.getIndex(), series, String.format("%.3f", seconds), String.format("%.0f", series / seconds));
+  }
+
+  @Override
+  public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+    RaftMetrics.LEADER_CHANGES.labelValues(Integer.toString(shard)).inc();
+    log.info("leader changed shard={} member={} leader={}", shard, groupMemberId.getPeerId(), newLeaderId);
+  }
+}
