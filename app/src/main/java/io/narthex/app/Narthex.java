@@ -39,6 +39,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -54,6 +55,8 @@ import org.slf4j.LoggerFactory;
 public final class Narthex implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Narthex.class);
   private static final int MAX_GRPC_MESSAGE_BYTES = 256 << 20;
+  private static final com.fasterxml.jackson.databind.ObjectMapper STATUS_JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   static {
     JvmMetrics.builder().register();
@@ -132,7 +135,15 @@ public final class Narthex implements AutoCloseable {
     } else {
       http.http(new InetSocketAddress(options.httpListenAddress, options.httpListenPort));
     }
-    http.service("/ready", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, "ready\n"));
+    http.service("/ready", (ctx, req) -> node == null || node.allShardsHaveLeader()
+        ? HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, "ready\n")
+        : HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.PLAIN_TEXT_UTF_8,
+            "not ready: a shard of this ingester has no leader yet\n"));
+    if (node != null) {
+      http.service("/ingester/shards", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON,
+          STATUS_JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(Map.of(
+              "node", node.nodeId(), "replicas", node.status()))));
+    }
     http.service("/metrics", (ctx, req) -> HttpResponse.of(
         HttpStatus.OK, MediaType.parse("text/plain; version=0.0.4; charset=utf-8"), scrapeMetrics()));
     if (components.contains(Target.DISTRIBUTOR)) {

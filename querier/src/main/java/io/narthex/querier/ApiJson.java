@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.narthex.promql.Matrix;
 import io.narthex.promql.QueryResult;
+import io.narthex.promql.QueryStats;
 import io.narthex.promql.RangeSeries;
 import io.narthex.promql.Sample;
 import io.narthex.promql.Scalar;
@@ -49,17 +50,35 @@ final class ApiJson {
     }
   }
 
-  /** A query answer; {@code storageWarnings} come first in {@code warnings}, then the engine's. */
-  static byte[] success(QueryResult result, List<String> storageWarnings) {
-    if (storageWarnings.isEmpty()) {
-      return success(result);
+  /** What the {@code stats} parameter asks for, as Prometheus reads it. */
+  enum StatsMode {
+    NONE,
+    SUMMARY,
+    ALL;
+
+    static StatsMode of(String parameter) {
+      if (parameter == null || parameter.isEmpty()) {
+        return NONE;
+      }
+      return parameter.equals("all") ? ALL : SUMMARY;
     }
-    List<String> warnings = new java.util.ArrayList<>(storageWarnings);
-    warnings.addAll(result.warnings());
-    return success(new QueryResult(result.value(), warnings, result.infos(), result.stats()));
+  }
+
+  /** A query answer; {@code storageWarnings} come first in {@code warnings}, then the engine's. */
+  static byte[] success(QueryResult result, List<String> storageWarnings, StatsMode statsMode) {
+    if (!storageWarnings.isEmpty()) {
+      List<String> warnings = new java.util.ArrayList<>(storageWarnings);
+      warnings.addAll(result.warnings());
+      result = new QueryResult(result.value(), warnings, result.infos(), result.stats());
+    }
+    return success(result, statsMode);
   }
 
   static byte[] success(QueryResult result) {
+    return success(result, StatsMode.NONE);
+  }
+
+  static byte[] success(QueryResult result, StatsMode statsMode) {
     return write(json -> {
       json.writeStringField("status", "success");
       json.writeObjectFieldStart("data");
@@ -114,6 +133,9 @@ final class ApiJson {
           json.writeEndArray();
         }
       }
+      if (statsMode != StatsMode.NONE) {
+        writeStats(json, result.stats(), statsMode == StatsMode.ALL);
+      }
       json.writeEndObject();
       writeStrings(json, "warnings", result.warnings());
       writeStrings(json, "infos", result.infos());
@@ -165,6 +187,36 @@ final class ApiJson {
       json.writeStringField("errorType", errorType);
       json.writeStringField("error", message);
     });
+  }
+
+  /** The {@code data.stats} object of Prometheus's API: timings in seconds and sample counts. */
+  private static void writeStats(JsonGenerator json, QueryStats stats, boolean perStep) throws IOException {
+    json.writeObjectFieldStart("stats");
+    json.writeObjectFieldStart("timings");
+    json.writeNumberField("evalTotalTime", stats.evalTotalTimeSeconds());
+    json.writeNumberField("resultSortTime", stats.resultSortTimeSeconds());
+    json.writeNumberField("queryPreparationTime", stats.queryPreparationTimeSeconds());
+    json.writeNumberField("innerEvalTime", stats.innerEvalTimeSeconds());
+    json.writeNumberField("execQueueTime", stats.execQueueTimeSeconds());
+    json.writeNumberField("execTotalTime", stats.execTotalTimeSeconds());
+    json.writeEndObject();
+    json.writeObjectFieldStart("samples");
+    if (perStep) {
+      json.writeArrayFieldStart("totalQueryableSamplesPerStep");
+      long[] timestamps = stats.perStepTimestampsMs();
+      long[] samples = stats.perStepSamples();
+      for (int i = 0; timestamps != null && i < timestamps.length; i++) {
+        json.writeStartArray();
+        writeTimestamp(json, timestamps[i]);
+        json.writeNumber(samples[i]);
+        json.writeEndArray();
+      }
+      json.writeEndArray();
+    }
+    json.writeNumberField("totalQueryableSamples", stats.totalQueryableSamples());
+    json.writeNumberField("peakSamples", stats.peakSamples());
+    json.writeEndObject();
+    json.writeEndObject();
   }
 
   private static void writeMetric(JsonGenerator json, Labels labels) throws IOException {

@@ -140,7 +140,8 @@ public final class PrometheusApi {
     checkTimeout(request);
     String query = requireQuery(request);
     Queryable storage = storage(request);
-    return ApiJson.success(withQueryParameter(() -> engine.instantQuery(storage, query, timeMs)), request.warnings());
+    return ApiJson.success(withQueryParameter(() -> engine.instantQuery(storage, query, timeMs)), request.warnings(),
+        ApiJson.StatsMode.of(request.get("stats")));
   }
 
   private byte[] queryRange(ApiRequest request) {
@@ -169,7 +170,8 @@ public final class PrometheusApi {
     String query = requireQuery(request);
     Queryable storage = storage(request);
     return ApiJson.success(
-        withQueryParameter(() -> engine.rangeQuery(storage, query, startMs, endMs, stepMs)), request.warnings());
+        withQueryParameter(() -> engine.rangeQuery(storage, query, startMs, endMs, stepMs)), request.warnings(),
+        ApiJson.StatsMode.of(request.get("stats")));
   }
 
   private byte[] series(ApiRequest request) {

@@ -39,4 +39,22 @@ class ApiJsonTest {
     }
     return out.toString();
   }
+
+  @Test
+  void writesStatsAsPrometheusDoesOnlyWhenAskedAndPerStepOnlyForAll() throws Exception {
+    io.narthex.promql.QueryStats stats = new io.narthex.promql.QueryStats(
+        0.5, 0, 0.1, 0.4, 0, 0.6, 7, 5, new long[] {1_000, 2_000}, new long[] {3, 4});
+    io.narthex.promql.QueryResult result = new io.narthex.promql.QueryResult(
+        new io.narthex.promql.Scalar(2_000, 1), java.util.List.of(), java.util.List.of(), stats);
+    var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    assertThat(mapper.readTree(ApiJson.success(result)).get("data").has("stats")).isFalse();
+    var summary = mapper.readTree(ApiJson.success(result, ApiJson.StatsMode.of("1"))).get("data").get("stats");
+    assertThat(summary.get("timings").get("evalTotalTime").asDouble()).isEqualTo(0.5);
+    assertThat(summary.get("samples").get("totalQueryableSamples").asLong()).isEqualTo(7);
+    assertThat(summary.get("samples").get("peakSamples").asLong()).isEqualTo(5);
+    assertThat(summary.get("samples").has("totalQueryableSamplesPerStep")).isFalse();
+    var all = mapper.readTree(ApiJson.success(result, ApiJson.StatsMode.of("all"))).get("data").get("stats");
+    assertThat(all.get("samples").get("totalQueryableSamplesPerStep").toString()).isEqualTo("[[1,3],[2,4]]");
+  }
 }

@@ -159,6 +159,46 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     }
   }
 
+  /** Whether every local shard knows a leader: until then writes to it would fail. */
+  public boolean allShardsHaveLeader() {
+    for (int shard : localShards.keySet()) {
+      ReplicaState state = replicaState(shard);
+      if (state == null || state.getLeaderId().isEmpty()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * One local replica's state for status pages.
+   *
+   * @param role LEADER, FOLLOWER, CANDIDATE or LISTENER
+   */
+  public record ReplicaStatus(int shard, String role, String leaderId, List<String> replicas, long term,
+      long commitIndex, long appliedIndex, long logBytes, Map<String, Long> seriesPerTenant) {}
+
+  /** The state of every local replica. */
+  public List<ReplicaStatus> status() {
+    List<ReplicaStatus> out = new ArrayList<>();
+    for (Map.Entry<Integer, RaftGroupId> entry : localShards.entrySet()) {
+      int shard = entry.getKey();
+      try {
+        RaftServer.Division division = server.getDivision(entry.getValue());
+        DivisionInfo info = division.getInfo();
+        RaftPeerId leader = info.getLeaderId();
+        Ingester ingester = ingester(shard);
+        out.add(new ReplicaStatus(shard, info.getCurrentRole().name(), leader == null ? "" : leader.toString(),
+            shardMap.shards().get(shard), info.getCurrentTerm(), division.getRaftLog().getLastCommittedIndex(),
+            info.getLastAppliedIndex(), directorySize(raftDir.resolve(entry.getValue().getUuid().toString())),
+            ingester == null ? Map.of() : ingester.seriesPerTenant()));
+      } catch (IOException e) {
+        out.add(new ReplicaStatus(shard, "UNAVAILABLE", "", shardMap.shards().get(shard), 0, 0, 0, 0, Map.of()));
+      }
+    }
+    return out;
+  }
+
   private ShardStateMachine stateMachine(int shard) {
     RaftGroupId groupId = localShards.get(shard);
     if (groupId == null) {

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# A local Narthex cluster on loopback: 3 ingesters (3 shards, replication factor 3), 1 distributor, 1 querier,
+# each a separate bin/narthex process.
+#
+#   deploy/local/cluster.sh up [DIR]     start it; data, logs and <target>.pid files under DIR (default ./cluster)
+#   deploy/local/cluster.sh down [DIR]   stop it (SIGTERM, then SIGKILL after 30s)
+#
+# Ports start at $NARTHEX_PORT_BASE (default 9100): distributor HTTP +0, querier HTTP +1, ingester-i HTTP +10+i,
+# gRPC +20+i, Raft +30+i. $NARTHEX_JAVA_OPTS is passed to every JVM (default -Xmx2g).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+command=${1:-}
+dir=$(mkdir -p "${2:-./cluster}" && cd "${2:-./cluster}" && pwd)
+base=${NARTHEX_PORT_BASE:-9100}
+export NARTHEX_JAVA_OPTS=${NARTHEX_JAVA_OPTS:--Xmx2g}
+ingesters=(ingester-1 ingester-2 ingester-3)
+
+start() { # name, args...
+  local name=$1
+  shift
+  "$root/bin/narthex" --config.file="$dir/narthex.yaml" --blocks-storage.tsdb.dir="$dir/data/$name" "$@" \
+    >>"$dir/logs/$name.log" 2>&1 &
+  echo $! >"$dir/$name.pid"
+}
+
+await_ready() { # name, port
+  local deadline=$((SECONDS + 120))
+  until curl -sf "http://127.0.0.1:$2/ready" >/dev/null 2>&1; do
+    if ! kill -0 "$(cat "$dir/$1.pid")" 2>/dev/null; then
+      echo "cluster: $1 exited; its log ends:" >&2
+      tail -20 "$dir/logs/$1.log" >&2
+      exit 1
+    fi
+    if [ $SECONDS -ge $deadline ]; then
+      echo "cluster: $1 not ready on port $2 after 120s; see $dir/logs/$1.log" >&2
+      exit 1
+    fi
+    sleep 0.5
+  done
+}
+
+up() {
+  mkdir -p "$dir/logs" "$dir/data"
+  if [ ! -f "$root/app/target/narthex.jar" ]; then
+    JAVA_HOME=$("$root/bin/java-home") && export JAVA_HOME
+    (cd "$root" && ./mvnw -q -B -DskipTests -pl app -am package)
+  fi
+  {
+    echo "ingester:"
+    echo "  ring:"
+    echo "    replication_factor: 3"
+    echo "    shard_count: 3"
+    echo "    nodes:"
+    for i in 0 1 2; do
+      echo "      - {id: ${ingesters[$i]}, grpc_address: \"127.0.0.1:$((base + 20 + i))\", raft_address: \"127.0.0.1:$((base + 30 + i))\"}"
+    done
+  } >"$dir/narthex.yaml"
+  for i in 0 1 2; do
+    local name=${ingesters[$i]}
+    if [ -f "$dir/$name.pid" ] && kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null; then
+      continue
+    fi
+    start "$name" --target=ingester --ingester.node-id="$name" --server.http-listen-port=$((base + 10 + i)) \
+      --server.grpc-listen-port=$((base + 20 + i)) --ingester.raft-listen-port=$((base + 30 + i))
+  done
+  for name in distributor querier; do
+    if [ -f "$dir/$name.pid" ] && kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null; then
+      continue
+    fi
+    local port=$base
+    [ "$name" = querier ] && port=$((base + 1))
+    start "$name" --target=$name --server.http-listen-port=$port
+  done
+  for i in 0 1 2; do await_ready "${ingesters[$i]}" $((base + 10 + i)); done
+  await_ready distributor "$base"
+  await_ready querier $((base + 1))
+  echo "remote_write: http://127.0.0.1:$base/api/v1/push"
+  echo "query:        http://127.0.0.1:$((base + 1))/prometheus"
+}
+
+down() {
+  local pids=()
+  for pidfile in "$dir"/*.pid; do
+    [ -f "$pidfile" ] || continue
+    local pid
+    pid=$(cat "$pidfile")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+  done
+  local deadline=$((SECONDS + 30))
+  for pid in "${pids[@]}"; do
+    while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  rm -f "$dir"/*.pid
+}
+
+case "$command" in
+  up) up ;;
+  down) down ;;
+  *) echo "usage: $0 up|down [DIR]" >&2; exit 2 ;;
+esac
