@@ -135,10 +135,10 @@ public final class Narthex implements AutoCloseable {
     } else {
       http.http(new InetSocketAddress(options.httpListenAddress, options.httpListenPort));
     }
-    http.service("/ready", (ctx, req) -> node == null || node.allShardsHaveLeader()
+    http.service("/ready", (ctx, req) -> node == null || node.ready()
         ? HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, "ready\n")
         : HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.PLAIN_TEXT_UTF_8,
-            "not ready: a shard of this ingester has no leader yet\n"));
+            "not ready: a shard of this ingester has no leader yet or is still replaying its log\n"));
     if (node != null) {
       http.service("/ingester/shards", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON,
           STATUS_JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(Map.of(
@@ -176,6 +176,11 @@ public final class Narthex implements AutoCloseable {
    */
   public static Narthex start(NarthexOptions options) throws IOException {
     return new Narthex(options);
+  }
+
+  /** Whether every component can serve: for an ingester, every local shard has a leader and has caught up. */
+  public boolean ready() {
+    return node == null || node.ready();
   }
 
   /** The HTTP port actually bound (differs from the option when that was 0). */

@@ -159,11 +159,19 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     }
   }
 
-  /** Whether every local shard knows a leader: until then writes to it would fail. */
-  public boolean allShardsHaveLeader() {
-    for (int shard : localShards.keySet()) {
-      ReplicaState state = replicaState(shard);
-      if (state == null || state.getLeaderId().isEmpty()) {
+  /**
+   * Whether every local replica knows a leader and has applied all it knows committed: before that, writes would
+   * fail or reads would miss recovered data.
+   */
+  public boolean ready() {
+    for (RaftGroupId groupId : localShards.values()) {
+      try {
+        RaftServer.Division division = server.getDivision(groupId);
+        DivisionInfo info = division.getInfo();
+        if (info.getLeaderId() == null || info.getLastAppliedIndex() < division.getRaftLog().getLastCommittedIndex()) {
+          return false;
+        }
+      } catch (IOException e) {
         return false;
       }
     }
