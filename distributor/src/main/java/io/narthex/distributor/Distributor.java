@@ -111,6 +111,9 @@ public final class Distributor {
         continue;
       }
       accepted += response.getAcceptedSamples();
+      if (!response.getInvalidRequest().isEmpty()) {
+        errors.add(response.getInvalidRequest());
+      }
       List<TimeSeries> sent = sentSeries.get(shard).get(shardAndRequest.get(i)[1]);
       for (SampleError sampleError : response.getErrorsList()) {
         errors.add(describe(sampleError, sent.get(sampleError.getSeriesIndex())));

@@ -82,10 +82,11 @@ final class ShardStateMachine extends BaseStateMachine {
       PushRequest request = PushRequest.parseFrom(entry.getStateMachineLogEntry().getLogData().newInput());
       response = ingester.push(request);
     } catch (IOException | IllegalArgumentException e) {
-      // Deterministic on every replica: the entry is skipped everywhere, and the writer learns why.
-      updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
-      return CompletableFuture.failedFuture(new IllegalArgumentException(
-          "shard " + shard + " rejected log entry " + entry.getIndex() + ": " + e.getMessage(), e));
+      // The same on every replica: the entry is skipped everywhere and the writer learns why. Never a failed
+      // future, which would stop the group's apply loop.
+      response = PushResponse.newBuilder()
+          .setInvalidRequest("shard " + shard + " rejected log entry " + entry.getIndex() + ": " + e.getMessage())
+          .build();
     }
     updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
     RaftMetrics.APPLIED_INDEX.labelValues(Integer.toString(shard)).set(entry.getIndex());
