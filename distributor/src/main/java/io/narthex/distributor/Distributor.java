@@ -74,7 +74,11 @@ public final class Distributor {
         continue;
       }
       int shard = shardOf(tenant, series.getLabelsList(), shardCount);
-      TimeSeries sent = series.getExemplarsCount() == 0 ? series : series.toBuilder().clearExemplars().build();
+      TimeSeries sent = series;
+      if (series.getExemplarsCount() > 0) {
+        DistributorMetrics.DISCARDED_EXEMPLARS.labelValues(tenant).inc(series.getExemplarsCount());
+        sent = series.toBuilder().clearExemplars().build();
+      }
       int size = sent.getSerializedSize();
       List<PushRequest.Builder> requests = perShard.get(shard);
       if (requests.isEmpty() || bytesInLast[shard] + size > ShardWriter.MAX_ENTRY_BYTES) {

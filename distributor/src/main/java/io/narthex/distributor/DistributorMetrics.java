@@ -14,6 +14,11 @@ final class DistributorMetrics {
       .help("Metric metadata entries received in write requests, per tenant.")
       .labelNames("user")
       .register();
+  static final Counter DISCARDED_EXEMPLARS = Counter.builder()
+      .name("narthex_distributor_discarded_exemplars_total")
+      .help("Exemplars received and not stored (exemplar storage is not supported yet), per tenant.")
+      .labelNames("user")
+      .register();
   static final Counter REJECTED_REQUESTS = Counter.builder()
       .name("narthex_distributor_rejected_requests_total")
       .help("Write requests answered with a 4xx, by reason.")
