@@ -6,6 +6,9 @@ import io.narthex.proto.ingester.PushRequest;
 import io.narthex.proto.ingester.PushResponse;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.ratis.client.RaftClient;
@@ -20,11 +23,17 @@ import org.apache.ratis.util.TimeDuration;
 /**
  * Writes a shard's batches through its Raft group: the Ratis client finds the leader (following redirects) and
  * the reply arrives once a quorum has committed the entry and the leader has applied it.
+ *
+ * <p>Each write is a blocking Ratis call on its own virtual thread. Ratis's ordered async API would keep one send
+ * queue per client, which stays failed for good once a write's retries run out during an outage; independent
+ * calls recover as soon as a quorum is back. Order between concurrent writes is not needed: a Prometheus queue
+ * shard has one request in flight at a time.
  */
 public final class RaftShardWriter implements ShardWriter {
   private final int shard;
   private final RaftClient client;
   private final RaftOptions options;
+  private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
 
   public RaftShardWriter(ShardMap shardMap, int shard, RaftOptions options) {
     this.shard = shard;
@@ -50,7 +59,13 @@ public final class RaftShardWriter implements ShardWriter {
   public CompletableFuture<PushResponse> push(PushRequest request) {
     long startNanos = System.nanoTime();
     Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(request.toByteArray()));
-    return client.async().send(message)
+    return CompletableFuture.supplyAsync(() -> {
+          try {
+            return client.io().send(message);
+          } catch (IOException e) {
+            throw new CompletionException(e);
+          }
+        }, calls)
         .orTimeout(options.writeTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .handle((reply, error) -> {
           if (error != null) {
@@ -80,6 +95,7 @@ public final class RaftShardWriter implements ShardWriter {
 
   @Override
   public void close() {
+    calls.shutdownNow();
     try {
       client.close();
     } catch (IOException e) {

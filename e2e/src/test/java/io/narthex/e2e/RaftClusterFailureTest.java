@@ -1,0 +1,491 @@
+package io.narthex.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.narthex.proto.prompb.WriteRequest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Failures of real processes: a 3-ingester cluster (3 shards, replication factor 3, each shard a Raft group) with a
+ * distributor and a querier, started by {@code deploy/local/cluster.sh}, loses ingesters to SIGKILL. Whatever the
+ * distributor acknowledged with a 2xx must stay queryable; without a quorum a write must fail with a 5xx.
+ *
+ * <p>Writers own disjoint series ({@code e2e_load{writer, idx}}); each round writes one sample to each of a
+ * writer's series, at a timestamp newer than the writer's last, with a value derived from series and timestamp,
+ * so a sample read back can be checked exactly.
+ */
+class RaftClusterFailureTest {
+  private static final String TENANT = "e2e-raft";
+  private static final int WRITERS = 3;
+  private static final int SERIES_PER_WRITER = 100;
+  /** Values are (timestamp - VALUE_BASE_MS) * 1000 + series number: integers, exact as doubles. */
+  private static final long VALUE_BASE_MS = System.currentTimeMillis() - 3_600_000L;
+  private static final Duration FAILOVER_BOUND = Duration.ofSeconds(15);
+
+  @TempDir
+  Path work;
+
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private LocalCluster cluster;
+  /** For each writer, the timestamps of its rounds that the distributor acknowledged with a 2xx. */
+  private final Map<Integer, List<Long>> acked = new ConcurrentHashMap<>();
+
+  @BeforeAll
+  static void clusterScriptCanRun() {
+    LocalCluster.assumeRunnable();
+    assertThat(Path.of("..", "app", "target", "narthex.jar").toAbsolutePath().normalize())
+        .as("the app module's shaded jar, built before e2e by ./mvnw verify").exists();
+  }
+
+  @AfterEach
+  void stopCluster() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void killOneReplicaUnderLoadLosesNoAcknowledgedSample() throws Exception {
+    cluster = LocalCluster.in(work.resolve("kill-one"));
+    log("cluster up in %s", seconds(cluster.up()));
+    String victim = cluster.busiestLeader("ingester-1");
+    List<String> survivors = LocalCluster.INGESTERS.stream().filter(name -> !name.equals(victim)).toList();
+
+    List<WriteResult> results = Collections.synchronizedList(new ArrayList<>());
+    LoadGenerator load = new LoadGenerator(results);
+    load.start();
+    try {
+      Thread.sleep(5_000);
+      assertThat(successes(results, Long.MIN_VALUE)).as("writes acknowledged before the kill").isNotEmpty();
+      long killNanos = System.nanoTime();
+      cluster.kill9(victim);
+      log("kill -9 %s (it led the most shards)", victim);
+      if (awaitUntil(Duration.ofSeconds(45), () -> !successes(results, killNanos).isEmpty())) {
+        Thread.sleep(5_000);
+      }
+      load.stop();
+
+      Failover failover = Failover.of(results, killNanos, System.nanoTime());
+      log("writes: %d acknowledged, %d failed %s; longest gap between acknowledged writes around the kill %s;"
+              + " first write started after the kill acknowledged %s after it; latency before the kill max %s",
+          failover.acknowledged(), failover.failed(), failover.failuresByStatus(), seconds(failover.longestGap()),
+          seconds(failover.recovery()), seconds(failover.maxLatencyBeforeKill()));
+      assertThat(failover.longestGap()).as("failover time (longest gap between acknowledged writes)")
+          .isLessThan(FAILOVER_BOUND);
+      assertThat(failover.failuresByStatus().keySet())
+          .as("no write may be refused as a client fault while a replica is down: %s", failover.firstFailures())
+          .allMatch(status -> status >= 500);
+    } finally {
+      load.stop();
+    }
+
+    log("all acknowledged samples queryable after %s", seconds(awaitAllAcknowledgedQueryable(Duration.ofSeconds(30))));
+
+    Duration restart = cluster.up();
+    Duration catchUp = awaitReplicasEqual(Duration.ofSeconds(60));
+    log("%s restarted and ready in %s, caught up (applied index and series equal on every replica) %s later",
+        victim, seconds(restart), seconds(catchUp));
+
+    // The restarted replica alone must serve every acknowledged sample: with the others gone the querier reads it.
+    for (String survivor : survivors) {
+      cluster.kill9(survivor);
+    }
+    QueryAnswer alone = queryAll();
+    log("read with only %s alive; querier warnings: %s", victim, alone.warnings());
+    assertThat(missing(alone.samples())).as("acknowledged samples missing from the restarted %s", victim).isEmpty();
+  }
+
+  @Test
+  void losingTheQuorumGives5xxAndNoAcknowledgedSampleIsLost() throws Exception {
+    cluster = LocalCluster.in(work.resolve("no-quorum"));
+    log("cluster up in %s", seconds(cluster.up()));
+    for (int round = 0; round < 5; round++) {
+      writeAllOrFail();
+    }
+    String leader = cluster.busiestLeader("ingester-1");
+    String other = LocalCluster.INGESTERS.stream().filter(name -> !name.equals(leader)).findFirst().orElseThrow();
+    cluster.kill9(leader);
+    cluster.kill9(other);
+    log("kill -9 %s and %s", leader, other);
+
+    WriteResult refused = write(0, nextTimestamp(0));
+    Duration took = refused.took();
+    log("write without a quorum answered %d after %s: %s", refused.status(), seconds(took), refused.body().strip());
+    assertThat(refused.status()).as("a write without a quorum is a server fault: %s", refused.body()).isBetween(500, 599);
+    assertThat(refused.body()).as("the error names the shard").containsPattern("shard \\d");
+    assertThat(took).as("time to the 5xx").isLessThan(Duration.ofSeconds(20));
+
+    Duration restart = cluster.up();
+    log("%s and %s restarted and ready in %s", leader, other, seconds(restart));
+    log("all acknowledged samples queryable %s after ready",
+        seconds(awaitAllAcknowledgedQueryable(Duration.ofSeconds(30))));
+    log("writes acknowledged again %s after ready", seconds(awaitWritesAcknowledged(Duration.ofSeconds(30))));
+    assertThat(missing(queryAll().samples())).as("acknowledged samples missing").isEmpty();
+  }
+
+  @Test
+  void fullClusterRestartKeepsEveryAcknowledgedSample() throws Exception {
+    cluster = LocalCluster.in(work.resolve("full-restart"));
+    log("cluster up in %s", seconds(cluster.up()));
+    for (int round = 0; round < 10; round++) {
+      writeAllOrFail();
+    }
+    Map<String, Long> pids = new TreeMap<>();
+    for (String ingester : LocalCluster.INGESTERS) {
+      pids.put(ingester, cluster.pid(ingester));
+    }
+    Duration down = cluster.down();
+    pids.forEach((ingester, pid) -> assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+        .as(ingester + " stopped by cluster.sh down").isFalse());
+    Duration up = cluster.up();
+    log("full restart: down in %s, up and ready in %s", seconds(down), seconds(up));
+    log("all acknowledged samples queryable %s after ready",
+        seconds(awaitAllAcknowledgedQueryable(Duration.ofSeconds(30))));
+    log("writes acknowledged again %s after ready", seconds(awaitWritesAcknowledged(Duration.ofSeconds(30))));
+    log("replicas equal %s later", seconds(awaitReplicasEqual(Duration.ofSeconds(30))));
+  }
+
+  // ---- writing
+
+  record WriteResult(int writer, long timestampMs, int status, String body, long startNanos, long endNanos) {
+    boolean ok() {
+      return status >= 200 && status < 300;
+    }
+
+    Duration took() {
+      return Duration.ofNanos(endNanos - startNanos);
+    }
+  }
+
+  private final Map<Integer, Long> lastTimestamp = new ConcurrentHashMap<>();
+
+  /** A timestamp near now and after every one the writer used before. */
+  private long nextTimestamp(int writer) {
+    return lastTimestamp.merge(writer, System.currentTimeMillis(), (last, now) -> Math.max(last + 1, now));
+  }
+
+  private static double value(int writer, int idx, long timestampMs) {
+    return (timestampMs - VALUE_BASE_MS) * 1000.0 + writer * SERIES_PER_WRITER + idx;
+  }
+
+  private static String key(int writer, int idx) {
+    return writer + "/" + idx;
+  }
+
+  /** One round of a writer: one sample for each of its series, in one request. Records it when acknowledged. */
+  private WriteResult write(int writer, long timestampMs) {
+    WriteRequest.Builder request = WriteRequest.newBuilder();
+    for (int idx = 0; idx < SERIES_PER_WRITER; idx++) {
+      request.addTimeseries(RemoteWriteClient.series(
+          new String[] {"__name__", "e2e_load", "idx", Integer.toString(idx), "writer", Integer.toString(writer)},
+          new long[] {timestampMs}, new double[] {value(writer, idx, timestampMs)}));
+    }
+    HttpRequest post = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.distributorPort() + "/api/v1/push"))
+        .timeout(Duration.ofSeconds(60))
+        .header("Content-Type", "application/x-protobuf")
+        .header("Content-Encoding", "snappy")
+        .header("X-Prometheus-Remote-Write-Version", "0.1.0")
+        .header("X-Scope-OrgID", TENANT)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(RemoteWriteClient.snappy(request.build().toByteArray())))
+        .build();
+    long start = System.nanoTime();
+    int status;
+    String body;
+    try {
+      HttpResponse<String> response = http.send(post, HttpResponse.BodyHandlers.ofString());
+      status = response.statusCode();
+      body = response.body();
+    } catch (java.io.IOException e) {
+      status = -1;
+      body = e.toString();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      status = -1;
+      body = e.toString();
+    }
+    WriteResult result = new WriteResult(writer, timestampMs, status, body, start, System.nanoTime());
+    if (result.ok()) {
+      acked.computeIfAbsent(writer, w -> Collections.synchronizedList(new ArrayList<>())).add(timestampMs);
+    }
+    return result;
+  }
+
+  private void writeAllOrFail() {
+    for (int writer = 0; writer < WRITERS; writer++) {
+      WriteResult result = write(writer, nextTimestamp(writer));
+      assertThat(result.status()).as("write of a healthy cluster: %s", result.body()).isEqualTo(200);
+    }
+  }
+
+  private Duration awaitWritesAcknowledged(Duration timeout) throws InterruptedException {
+    long start = System.nanoTime();
+    WriteResult last = null;
+    while (System.nanoTime() - start < timeout.toNanos()) {
+      last = write(0, nextTimestamp(0));
+      if (last.ok()) {
+        return Duration.ofNanos(System.nanoTime() - start);
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError("no write acknowledged within " + timeout + "; last answer " + last.status() + " "
+        + last.body() + "\n" + cluster.diagnostics());
+  }
+
+  /** A few virtual threads, each writing one round of its series after another, ~10 rounds a second. */
+  private final class LoadGenerator {
+    private final List<WriteResult> results;
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean running = true;
+
+    LoadGenerator(List<WriteResult> results) {
+      this.results = results;
+    }
+
+    void start() {
+      for (int writer = 0; writer < WRITERS; writer++) {
+        int w = writer;
+        threads.add(Thread.ofVirtual().name("load-" + w).start(() -> {
+          while (running) {
+            results.add(write(w, nextTimestamp(w)));
+            try {
+              Thread.sleep(100);
+            } catch (InterruptedException e) {
+              return;
+            }
+          }
+        }));
+      }
+    }
+
+    void stop() throws InterruptedException {
+      running = false;
+      for (Thread thread : threads) {
+        thread.join(Duration.ofSeconds(90));
+      }
+    }
+  }
+
+  /** The acknowledged writes started after {@code startedAfterNanos}. */
+  private static List<WriteResult> successes(List<WriteResult> results, long startedAfterNanos) {
+    synchronized (results) {
+      return results.stream().filter(r -> r.ok() && r.startNanos() > startedAfterNanos).toList();
+    }
+  }
+
+  /**
+   * What the load saw around a kill.
+   *
+   * @param longestGap the longest time between two consecutive acknowledgements, the later one after the kill
+   * @param recovery from the kill to the acknowledgement of the first write started after it
+   */
+  record Failover(int acknowledged, int failed, Map<Integer, Integer> failuresByStatus, List<String> firstFailures,
+      Duration longestGap, Duration recovery, Duration maxLatencyBeforeKill) {
+    static Failover of(List<WriteResult> all, long killNanos, long stopNanos) {
+      List<WriteResult> results;
+      synchronized (all) {
+        results = new ArrayList<>(all);
+      }
+      List<Long> ackTimes = results.stream().filter(WriteResult::ok).map(WriteResult::endNanos).sorted().toList();
+      // The load's end counts as an acknowledgement, so a cluster that never recovers shows the whole outage.
+      List<Long> points = new ArrayList<>(ackTimes);
+      points.add(stopNanos);
+      long longestGap = 0;
+      for (int i = 1; i < points.size(); i++) {
+        if (points.get(i) > killNanos) {
+          longestGap = Math.max(longestGap, points.get(i) - points.get(i - 1));
+        }
+      }
+      long recovery = results.stream().filter(r -> r.ok() && r.startNanos() > killNanos)
+          .mapToLong(r -> r.endNanos() - killNanos).min().orElse(Long.MAX_VALUE);
+      long maxLatency = results.stream().filter(r -> r.endNanos() < killNanos)
+          .mapToLong(r -> r.endNanos() - r.startNanos()).max().orElse(0);
+      Map<Integer, Integer> byStatus = new TreeMap<>();
+      List<String> firstFailures = new ArrayList<>();
+      for (WriteResult r : results) {
+        if (!r.ok()) {
+          if (byStatus.merge(r.status(), 1, Integer::sum) == 1) {
+            firstFailures.add(r.status() + ": " + r.body().strip());
+          }
+        }
+      }
+      int failed = byStatus.values().stream().mapToInt(Integer::intValue).sum();
+      return new Failover(ackTimes.size(), failed, byStatus, firstFailures, Duration.ofNanos(longestGap),
+          Duration.ofNanos(recovery), Duration.ofNanos(maxLatency));
+    }
+  }
+
+  // ---- reading back
+
+  record QueryAnswer(Map<String, Map<Long, Double>> samples, List<String> warnings) {}
+
+  /** Every sample of every {@code e2e_load} series of the last hour, by series. */
+  private QueryAnswer queryAll() {
+    PromApi api = new PromApi("http://127.0.0.1:" + cluster.querierPort() + "/prometheus", TENANT);
+    String time = String.format("%.3f", (System.currentTimeMillis() + 1_000) / 1000.0);
+    PromApi.Response response = api.get("/api/v1/query", "query", "e2e_load[1h]", "time", time);
+    if (response.status() != 200 || response.body() == null) {
+      throw new AssertionError("query answered " + response.status() + ": " + response.raw());
+    }
+    Map<String, Map<Long, Double>> samples = new HashMap<>();
+    for (JsonNode series : response.body().path("data").path("result")) {
+      JsonNode metric = series.get("metric");
+      Map<Long, Double> values = samples.computeIfAbsent(
+          key(metric.path("writer").asInt(), metric.path("idx").asInt()), k -> new HashMap<>());
+      for (JsonNode point : series.get("values")) {
+        values.put(Math.round(point.get(0).asDouble() * 1000), Double.parseDouble(point.get(1).asText()));
+      }
+    }
+    List<String> warnings = new ArrayList<>();
+    response.body().path("warnings").forEach(w -> warnings.add(w.asText()));
+    return new QueryAnswer(samples, warnings);
+  }
+
+  /** Series by series, the acknowledged samples that {@code samples} lacks or has with another value. */
+  private List<String> missing(Map<String, Map<Long, Double>> samples) {
+    List<String> problems = new ArrayList<>();
+    for (Map.Entry<Integer, List<Long>> entry : acked.entrySet()) {
+      int writer = entry.getKey();
+      List<Long> timestamps;
+      synchronized (entry.getValue()) {
+        timestamps = List.copyOf(entry.getValue());
+      }
+      for (int idx = 0; idx < SERIES_PER_WRITER; idx++) {
+        Map<Long, Double> got = samples.getOrDefault(key(writer, idx), Map.of());
+        List<Long> lacking = new ArrayList<>();
+        List<String> wrong = new ArrayList<>();
+        for (long timestamp : timestamps) {
+          Double value = got.get(timestamp);
+          if (value == null) {
+            lacking.add(timestamp);
+          } else if (value != value(writer, idx, timestamp)) {
+            wrong.add(timestamp + "=" + value);
+          }
+        }
+        if (!lacking.isEmpty() || !wrong.isEmpty()) {
+          problems.add("e2e_load{writer=\"" + writer + "\",idx=\"" + idx + "\"}: " + lacking.size() + " of "
+              + timestamps.size() + " acknowledged samples missing " + head(lacking)
+              + (wrong.isEmpty() ? "" : ", wrong values " + head(wrong)));
+        }
+      }
+    }
+    return problems;
+  }
+
+  private static String head(List<?> list) {
+    return list.size() <= 5 ? list.toString() : list.subList(0, 5) + "...";
+  }
+
+  /** Waits until the querier returns every acknowledged sample; fails with what is missing. */
+  private Duration awaitAllAcknowledgedQueryable(Duration timeout) throws InterruptedException {
+    int total = acked.values().stream().mapToInt(List::size).sum() * SERIES_PER_WRITER;
+    assertThat(total).as("acknowledged samples").isPositive();
+    long start = System.nanoTime();
+    int attempts = 0;
+    while (true) {
+      List<String> problems;
+      List<String> warnings = List.of();
+      try {
+        QueryAnswer answer = queryAll();
+        warnings = answer.warnings();
+        problems = missing(answer.samples());
+      } catch (AssertionError | RuntimeException e) {
+        problems = List.of(e.getMessage());
+      }
+      if (problems.isEmpty()) {
+        log("%d acknowledged samples of %d series all read back after %d attempt(s)%s", total,
+            WRITERS * SERIES_PER_WRITER, attempts + 1, warnings.isEmpty() ? "" : " (warnings: " + warnings + ")");
+        return Duration.ofNanos(System.nanoTime() - start);
+      }
+      if (attempts++ == 0) {
+        log("not yet all acknowledged samples read back (%d series incomplete, e.g. %s; warnings %s)",
+            problems.size(), problems.getFirst(), warnings);
+      }
+      if (System.nanoTime() - start > timeout.toNanos()) {
+        assertThat(problems).as("acknowledged samples not queryable after %s (%d series; warnings %s)",
+            timeout, problems.size(), warnings).isEmpty();
+      }
+      Thread.sleep(1_000);
+    }
+  }
+
+  /**
+   * Waits until every running ingester reports, for every shard, the same commit and applied index and the same
+   * series, and holds all of the test's series.
+   */
+  private Duration awaitReplicasEqual(Duration timeout) throws InterruptedException {
+    long start = System.nanoTime();
+    String last = "";
+    while (System.nanoTime() - start < timeout.toNanos()) {
+      Map<Integer, Map<String, String>> perShard = new TreeMap<>();
+      boolean complete = true;
+      for (String ingester : LocalCluster.INGESTERS) {
+        JsonNode status = cluster.shards(ingester);
+        if (status == null) {
+          complete = false;
+          continue;
+        }
+        for (JsonNode replica : status.get("replicas")) {
+          perShard.computeIfAbsent(replica.get("shard").asInt(), s -> new TreeMap<>()).put(ingester,
+              "commit=" + replica.path("commitIndex").asLong() + " applied=" + replica.path("appliedIndex").asLong()
+                  + " series=" + replica.path("seriesPerTenant").path(TENANT).asLong());
+        }
+      }
+      long seriesSum = 0;
+      boolean equal = complete && !perShard.isEmpty();
+      for (Map<String, String> replicas : perShard.values()) {
+        equal &= replicas.size() == LocalCluster.INGESTERS.size() && replicas.values().stream().distinct().count() == 1;
+        String any = replicas.values().iterator().next();
+        seriesSum += Long.parseLong(any.substring(any.indexOf("series=") + 7));
+      }
+      if (!perShard.toString().equals(last)) {
+        log("  +%s replicas: %s", seconds(Duration.ofNanos(System.nanoTime() - start)), perShard);
+      }
+      last = perShard.toString();
+      if (equal && seriesSum == (long) WRITERS * SERIES_PER_WRITER) {
+        return Duration.ofNanos(System.nanoTime() - start);
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError("replicas did not converge within " + timeout + ": " + last + "\n" + cluster.diagnostics());
+  }
+
+  // ---- small things
+
+  /** Whether {@code condition} held within {@code timeout}. */
+  private static boolean awaitUntil(Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(100);
+    }
+    return true;
+  }
+
+  private static String seconds(Duration duration) {
+    return duration.toNanos() == Long.MAX_VALUE ? "never" : String.format("%.2fs", duration.toMillis() / 1000.0);
+  }
+
+  private static void log(String format, Object... args) {
+    System.out.printf("[raft-failure] " + format + "%n", args);
+  }
+}
