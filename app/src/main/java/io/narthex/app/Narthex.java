@@ -59,6 +59,9 @@ public final class Narthex implements AutoCloseable {
       new com.fasterxml.jackson.databind.ObjectMapper();
 
   static {
+    // ratis-thirdparty-misc shades Netty 4.1 but ships META-INF/io.netty.versions.properties under unshaded names,
+    // which makes Armeria warn about a Netty mismatch that does not exist on the classpath.
+    System.setProperty("com.linecorp.armeria.warnNettyVersions", "false");
     JvmMetrics.builder().register();
   }
 
