@@ -125,6 +125,15 @@ final class LocalCluster implements AutoCloseable {
     return Long.parseLong(Files.readString(dir.resolve(name + ".pid")).trim());
   }
 
+  /** SIGTERM, as a rolling restart sends, and waits until the process has stopped. */
+  void terminate(String name) throws Exception {
+    long pid = pid(name);
+    ProcessHandle handle = ProcessHandle.of(pid)
+        .orElseThrow(() -> new AssertionError(name + " (pid " + pid + ") is not running"));
+    handle.destroy();
+    handle.onExit().get(60, TimeUnit.SECONDS);
+  }
+
   /** SIGKILL, as {@code kill -9}, and waits until the process is gone. */
   void kill9(String name) throws Exception {
     long pid = pid(name);

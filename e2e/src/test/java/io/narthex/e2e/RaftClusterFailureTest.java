@@ -114,6 +114,36 @@ class RaftClusterFailureTest {
   }
 
   @Test
+  void gracefulStopOfALeaderHandsOverLeadershipAndRefusesNoWrite() throws Exception {
+    cluster = LocalCluster.in(work.resolve("sigterm"));
+    log("cluster up in %s", seconds(cluster.up()));
+    String leader = cluster.busiestLeader("ingester-1");
+
+    List<WriteResult> results = Collections.synchronizedList(new ArrayList<>());
+    LoadGenerator load = new LoadGenerator(results);
+    load.start();
+    long stopNanos;
+    try {
+      Thread.sleep(4_000);
+      stopNanos = System.nanoTime();
+      cluster.terminate(leader);
+      log("SIGTERM %s (it led the most shards) stopped it in %s", leader,
+          seconds(Duration.ofNanos(System.nanoTime() - stopNanos)));
+      Thread.sleep(4_000);
+    } finally {
+      load.stop();
+    }
+    Failover failover = Failover.of(results, stopNanos, System.nanoTime());
+    log("writes: %d acknowledged, %d failed %s; longest gap between acknowledged writes %s",
+        failover.acknowledged(), failover.failed(), failover.failuresByStatus(), seconds(failover.longestGap()));
+    assertThat(failover.failed()).as("writes refused while a leader stopped gracefully: %s",
+        failover.firstFailures()).isZero();
+    assertThat(cluster.busiestLeader(LocalCluster.INGESTERS.stream().filter(n -> !n.equals(leader)).findFirst()
+        .orElseThrow())).as("the stopped node leads nothing").isNotEqualTo(leader);
+    log("all acknowledged samples queryable after %s", seconds(awaitAllAcknowledgedQueryable(Duration.ofSeconds(30))));
+  }
+
+  @Test
   void losingTheQuorumGives5xxAndNoAcknowledgedSampleIsLost() throws Exception {
     cluster = LocalCluster.in(work.resolve("no-quorum"));
     log("cluster up in %s", seconds(cluster.up()));
