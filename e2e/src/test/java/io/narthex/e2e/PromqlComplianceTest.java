@@ -179,6 +179,61 @@ class PromqlComplianceTest {
     String range = run(promtool, "query", "range", "--start=" + ResultComparison.seconds(evalTimeMs - 300_000),
         "--end=" + time, "--step=1m", url, "demo_num_cpus{instance=\"demo.promlabs.com:10001\"}");
     assertThat(range).contains("demo_num_cpus").contains("6 @[");
+
+    // A sample of the compliance list, every 40th query that must succeed, both ways.
+    List<Query> queries = queries().stream().filter(q -> !q.mustFail()).toList();
+    for (int i = 0; i < queries.size(); i += 40) {
+      String query = queries.get(i).text();
+      run(promtool, "query", "instant", "--time=" + time, url, query);
+      run(promtool, "query", "range", "--start=" + ResultComparison.seconds(evalTimeMs - 600_000), "--end=" + time,
+          "--step=1m", url, query);
+    }
+  }
+
+  @Test
+  void badQueriesGetBadDataWithThePositionPrometheusGives() {
+    List<String> bad = List.of(
+        "sum(rate(demo_num_cpus[5m])",
+        "rate(demo_num_cpus)",
+        "demo_num_cpus[5m] + 1",
+        "histogram_quantile(\"x\", demo_num_cpus)",
+        "demo_num_cpus offset",
+        "1 > 2",
+        "sum without(instance) by (job) (demo_num_cpus)",
+        "demo_num_cpus{instance=~\"(\"}",
+        "label_replace(demo_num_cpus, \"a\", \"b\")",
+        "demo_num_cpus[5m:1m:1m]",
+        "}");
+    String time = ResultComparison.seconds(evalTimeMs);
+    List<String> failures = new ArrayList<>();
+    for (String query : bad) {
+      PromApi.Response expected = prom.get("/api/v1/query", "query", query, "time", time);
+      PromApi.Response actual = narthexApi.get("/api/v1/query", "query", query, "time", time);
+      assertThat(expected.status()).as("Prometheus rejects " + query).isEqualTo(400);
+      if (actual.status() != 400 || !"bad_data".equals(actual.body().path("errorType").asText())) {
+        failures.add(query + ": Narthex " + actual.status() + " " + actual.raw());
+        continue;
+      }
+      String prefix = "invalid parameter \"query\": ";
+      String expectedError = expected.body().get("error").asText();
+      String actualError = actual.body().get("error").asText();
+      String expectedPosition = position(expectedError.substring(prefix.length()));
+      if (!actualError.startsWith(prefix) || !position(actualError.substring(prefix.length())).equals(expectedPosition)) {
+        failures.add(query + ": Narthex \"" + actualError + "\", Prometheus \"" + expectedError + "\"");
+      }
+    }
+    PromApi.Response tooManySteps = narthexApi.get("/api/v1/query_range", "query", "demo_num_cpus",
+        "start", "0", "end", time, "step", "1");
+    assertThat(tooManySteps.status()).isEqualTo(400);
+    assertThat(tooManySteps.body().get("error").asText()).isEqualTo(prom.get("/api/v1/query_range",
+        "query", "demo_num_cpus", "start", "0", "end", time, "step", "1").body().get("error").asText());
+    assertThat(failures).as("bad queries answered unlike Prometheus").isEmpty();
+  }
+
+  /** The {@code line:column} an error message starts with, or the empty string. */
+  private static String position(String message) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\d+:\\d+):").matcher(message);
+    return m.find() ? m.group(1) : "";
   }
 
   private static String run(String... command) throws Exception {

@@ -140,7 +140,7 @@ public final class Parser {
     ValueType lt = lhs.type();
     ValueType rt = rhs.type();
     if (returnBool && !comparison) {
-      throw error(lhs.pos(), "bool modifier can only be used on comparison operators");
+      throw error(op.pos(), "bool modifier can only be used on comparison operators");
     }
     if (lt != ValueType.SCALAR && lt != ValueType.VECTOR) {
       throw error(lhs.pos(), "binary expression must contain only scalar and instant vector types");
@@ -149,14 +149,14 @@ public final class Parser {
       throw error(rhs.pos(), "binary expression must contain only scalar and instant vector types");
     }
     if (comparison && lt == ValueType.SCALAR && rt == ValueType.SCALAR && !returnBool) {
-      throw error(lhs.pos(), "comparisons between scalars must use BOOL modifier");
+      throw error(op.pos(), "comparisons between scalars must use BOOL modifier");
     }
     boolean bothVectors = lt == ValueType.VECTOR && rt == ValueType.VECTOR;
     if (!bothVectors && hasMatching && (vm.on() || !vm.matchingLabels().isEmpty())) {
       throw error(lhs.pos(), "vector matching only allowed between instant vectors");
     }
     if (setOp && (lt == ValueType.SCALAR || rt == ValueType.SCALAR)) {
-      throw error(lhs.pos(), "set operator \"" + opText + "\" not allowed in binary scalar expression");
+      throw error(op.pos(), "set operator \"" + opText + "\" not allowed in binary scalar expression");
     }
     if (bothVectors && setOp) {
       if (vm.card() == Expr.Card.MANY_TO_ONE || vm.card() == Expr.Card.ONE_TO_MANY) {
@@ -625,7 +625,7 @@ public final class Parser {
         try {
           matchers.add(Matcher.of(type, label, value));
         } catch (IllegalArgumentException e) {
-          throw error(valueTok.pos(), e.getMessage());
+          throw error(labelTok.pos(), e.getMessage());
         }
         if (peek().type() == TokenType.COMMA) {
           next();

@@ -115,8 +115,8 @@ class ParserTest {
   @Test
   void typeErrorsMatchPrometheus() {
     assertParseError("rate(foo)", "1:6: parse error: expected type range vector in call to function \"rate\", got instant vector");
-    assertParseError("1 > 2", "1:1: parse error: comparisons between scalars must use BOOL modifier");
-    assertParseError("foo + bool bar", "1:1: parse error: bool modifier can only be used on comparison operators");
+    assertParseError("1 > 2", "1:3: parse error: comparisons between scalars must use BOOL modifier");
+    assertParseError("foo + bool bar", "1:5: parse error: bool modifier can only be used on comparison operators");
     assertParseError("nosuchfn(foo)", "1:1: parse error: unknown function with name \"nosuchfn\"");
     assertParseError("{}", "1:1: parse error: vector selector must contain at least one non-empty matcher");
     assertParseError("sum(foo[5m])",

@@ -129,7 +129,8 @@ public final class Matcher {
       try {
         pattern = Pattern.compile("^(?s:" + regex + ")$");
       } catch (PatternSyntaxException e) {
-        throw new IllegalArgumentException("error parsing regexp: " + e.getMessage(), e);
+        // re2j's message already reads "error parsing regexp: ...", as Go's regexp does.
+        throw new IllegalArgumentException(e.getMessage(), e);
       }
       java.util.List<String> literals = literalAlternatives(regex);
       String prefix = literalPrefix(regex);
