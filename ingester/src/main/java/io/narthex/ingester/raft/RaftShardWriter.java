@@ -16,6 +16,10 @@ import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.protocol.exceptions.TransferLeadershipException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.TimeDuration;
@@ -33,6 +37,7 @@ public final class RaftShardWriter implements ShardWriter {
   private final int shard;
   private final RaftClient client;
   private final RaftOptions options;
+  private static final long LEADERSHIP_RETRY_SLEEP_MS = 100;
   private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
 
   public RaftShardWriter(ShardMap shardMap, int shard, RaftOptions options) {
@@ -59,11 +64,29 @@ public final class RaftShardWriter implements ShardWriter {
   public CompletableFuture<PushResponse> push(PushRequest request) {
     long startNanos = System.nanoTime();
     Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(request.toByteArray()));
+    long deadlineNanos = startNanos + options.writeTimeout().toNanos();
     return CompletableFuture.supplyAsync(() -> {
-          try {
-            return client.io().send(message);
-          } catch (IOException e) {
-            throw new CompletionException(e);
+          // Leadership moving (a graceful stop, an election) fails the call instead of retrying it, as a reply or
+          // as an exception: retry here until the deadline. If an attempt did commit, the repeated samples are
+          // identical and the heads take them as no-ops.
+          while (true) {
+            try {
+              RaftClientReply reply = client.io().send(message);
+              if (reply.isSuccess() || !isLeadershipChange(reply.getException())
+                  || System.nanoTime() >= deadlineNanos) {
+                return reply;
+              }
+            } catch (IOException e) {
+              if (!isLeadershipChange(e) || System.nanoTime() >= deadlineNanos) {
+                throw new CompletionException(e);
+              }
+            }
+            try {
+              Thread.sleep(LEADERSHIP_RETRY_SLEEP_MS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              throw new CompletionException(e);
+            }
           }
         }, calls)
         .orTimeout(options.writeTimeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -78,6 +101,16 @@ public final class RaftShardWriter implements ShardWriter {
           }
           return parse(reply, startNanos);
         });
+  }
+
+  private static boolean isLeadershipChange(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof LeaderSteppingDownException || t instanceof NotLeaderException
+          || t instanceof LeaderNotReadyException || t instanceof TransferLeadershipException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private PushResponse parse(RaftClientReply reply, long startNanos) {
