@@ -105,39 +105,13 @@ final class FunctionCalls {
       }
       case "absent" -> {
         List<StepSeries> in = ev.evalVector(args.get(0), ctx);
-        StepSeries out = new StepSeries(absentLabels(args.get(0)), steps);
-        for (int i = 0; i < steps; i++) {
-          boolean any = false;
-          for (StepSeries s : in) {
-            if (s.present[i]) {
-              any = true;
-              break;
-            }
-          }
-          if (!any) {
-            out.set(i, 1);
-          }
-        }
-        return vec(out.isEmpty() ? List.of() : List.of(out));
+        return vec(absentAt(absentLabels(args.get(0)), in, steps));
       }
       case "absent_over_time" -> {
         RangeArg arg = ev.rangeArg(args.get(0), ctx, name);
         List<StepSeries> present = applyRange(ev, arg, ctx, RangeFunctions.get("present_over_time"), null, null,
             false, -1);
-        StepSeries out = new StepSeries(absentLabels(args.get(0)), steps);
-        for (int i = 0; i < steps; i++) {
-          boolean any = false;
-          for (StepSeries s : present) {
-            if (s.present[i]) {
-              any = true;
-              break;
-            }
-          }
-          if (!any) {
-            out.set(i, 1);
-          }
-        }
-        return vec(out.isEmpty() ? List.of() : List.of(out));
+        return vec(absentAt(absentLabels(args.get(0)), present, steps));
       }
       case "sort", "sort_desc" -> {
         List<StepSeries> in = ev.evalVector(args.get(0), ctx);
@@ -451,6 +425,24 @@ final class FunctionCalls {
 
   static double goMax(double a, double b) {
     return Double.isNaN(a) || Double.isNaN(b) ? Double.NaN : Math.max(a, b);
+  }
+
+  /** 1 at every step where no input series has a value, with the given labels; empty when none is absent. */
+  private static List<StepSeries> absentAt(Labels labels, List<StepSeries> inputs, int steps) {
+    StepSeries out = new StepSeries(labels, steps);
+    for (int i = 0; i < steps; i++) {
+      boolean any = false;
+      for (StepSeries s : inputs) {
+        if (s.present[i]) {
+          any = true;
+          break;
+        }
+      }
+      if (!any) {
+        out.set(i, 1);
+      }
+    }
+    return out.isEmpty() ? List.of() : List.of(out);
   }
 
   private static Labels absentLabels(Expr arg) {
