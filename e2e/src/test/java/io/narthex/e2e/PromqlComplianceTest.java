@@ -74,7 +74,10 @@ class PromqlComplianceTest {
 
     // Two hours of data ending a minute ago; evaluate 15 minutes before the end so negative offsets find data.
     long endMs = System.currentTimeMillis() / 1000 * 1000 - 60_000;
-    evalTimeMs = endMs - Duration.ofMinutes(15).toMillis();
+    // 5s past a 10s boundary: subquery steps (multiples of 10s or 1m since the epoch) then never fall exactly on a
+    // window's left edge, where Prometheus 2.x (closed) and 3.x (left-open) disagree.
+    long fifteenMinutesBefore = endMs - Duration.ofMinutes(15).toMillis();
+    evalTimeMs = fifteenMinutesBefore - Math.floorMod(fifteenMinutesBefore, 10_000L) + 5_000;
     HttpClient http = HttpClient.newHttpClient();
     RemoteWriteClient narthexWriter = new RemoteWriteClient(narthexPort);
     for (WriteRequest request : DemoData.requests(endMs - Duration.ofHours(2).toMillis(), endMs, 60)) {
