@@ -4,7 +4,6 @@ import io.narthex.ingester.Ingester;
 import io.narthex.ingester.ShardReplicas;
 import io.narthex.ingester.ring.ShardMap;
 import io.narthex.proto.ingester.ReplicaState;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.apache.ratis.client.RaftClient;
@@ -47,6 +49,8 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   private final Path raftDir;
   private final Map<Integer, RaftGroupId> localShards = new LinkedHashMap<>();
   private final AtomicLong callId = new AtomicLong();
+  private final ScheduledExecutorService gauges = Executors.newSingleThreadScheduledExecutor(
+      Thread.ofPlatform().daemon().name("raft-gauges").factory());
 
   private IngesterNode(ShardMap shardMap, String nodeId, Path dataDir, RaftOptions options) throws IOException {
     this.shardMap = shardMap;
@@ -97,6 +101,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
       node.server.close();
       throw e;
     }
+    node.gauges.scheduleWithFixedDelay(node::updateGauges, 15, 15, TimeUnit.SECONDS);
     log.info("ingester node started node={} shards={}", nodeId, node.localShards.keySet());
     return node;
   }
@@ -144,10 +149,6 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
       RaftServer.Division division = server.getDivision(groupId);
       DivisionInfo info = division.getInfo();
       RaftPeerId leader = info.getLeaderId();
-      long commitIndex = division.getRaftLog().getLastCommittedIndex();
-      String shardLabel = Integer.toString(shard);
-      RaftMetrics.APPLY_LAG.labelValues(shardLabel).set(Math.max(0, commitIndex - info.getLastAppliedIndex()));
-      RaftMetrics.LOG_SIZE.labelValues(shardLabel).set(directorySize(raftDir.resolve(groupId.getUuid().toString())));
       return ReplicaState.newBuilder()
           .setNodeId(nodeId)
           .setLeader(info.isLeader() && info.isLeaderReady())
@@ -256,6 +257,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
 
   @Override
   public void close() {
+    gauges.shutdownNow();
     try {
       server.close();
     } catch (IOException e) {
@@ -263,8 +265,12 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     }
   }
 
-  /** For status pages: the raft data directory. */
-  public File raftDirectory() {
-    return raftDir.toFile();
+  /** Refreshes the apply-lag and log-size gauges; off the read path, since sizing the log walks the disk. */
+  private void updateGauges() {
+    for (ReplicaStatus status : status()) {
+      String shard = Integer.toString(status.shard());
+      RaftMetrics.APPLY_LAG.labelValues(shard).set(Math.max(0, status.commitIndex() - status.appliedIndex()));
+      RaftMetrics.LOG_SIZE.labelValues(shard).set(status.logBytes());
+    }
   }
 }
