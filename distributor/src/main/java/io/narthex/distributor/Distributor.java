@@ -190,6 +190,9 @@ public final class Distributor {
       case DUPLICATE_TIMESTAMP -> "the sample has been rejected because another sample with the same timestamp, but a"
           + " different value, has already been ingested (" + ValidationError.SAMPLE_DUPLICATE_TIMESTAMP.id()
           + "). The affected sample has timestamp " + timestamp + " and is from series " + seriesText + more;
+      case OUT_OF_BOUNDS -> "the sample has been rejected because its timestamp is too old: that time range has"
+          + " already been written to a block in object storage (" + ValidationError.SAMPLE_OUT_OF_BOUNDS.id()
+          + "). The affected sample has timestamp " + timestamp + " and is from series " + seriesText + more;
       default -> "the sample has been rejected for an unknown reason, timestamp " + timestamp + ", series "
           + seriesText + more;
     };

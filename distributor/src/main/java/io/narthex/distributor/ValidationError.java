@@ -16,6 +16,7 @@ enum ValidationError {
   NATIVE_HISTOGRAM_UNSUPPORTED("err-narthex-native-histograms-unsupported"),
   SAMPLE_OUT_OF_ORDER("err-narthex-sample-out-of-order"),
   SAMPLE_DUPLICATE_TIMESTAMP("err-narthex-sample-duplicate-timestamp"),
+  SAMPLE_OUT_OF_BOUNDS("err-narthex-sample-out-of-bounds"),
   MAX_WRITE_MESSAGE_SIZE("err-narthex-distributor-max-write-message-size");
 
   private final String id;

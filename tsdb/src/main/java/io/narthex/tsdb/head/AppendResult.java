@@ -9,5 +9,7 @@ public enum AppendResult {
   /** Older than the series' last sample: rejected. */
   OUT_OF_ORDER,
   /** Same timestamp as the series' last sample but different value bits: rejected. */
-  DUPLICATE_DIFFERENT_VALUE
+  DUPLICATE_DIFFERENT_VALUE,
+  /** Older than the head's minimum valid time: that range is already in a block. Prometheus's "out of bounds". */
+  OUT_OF_BOUNDS
 }

@@ -35,6 +35,8 @@ public final class Head implements Queryable {
   private final MemPostings postings = new MemPostings();
   private final AtomicLong minTimeMs = new AtomicLong(Long.MAX_VALUE);
   private final AtomicLong maxTimeMs = new AtomicLong(Long.MIN_VALUE);
+  /** Samples older than this are out of bounds: their range is already in a block. */
+  private volatile long minValidTimeMs = Long.MIN_VALUE;
 
   public Head() {
     this(HeadOptions.DEFAULT);
@@ -82,6 +84,9 @@ public final class Head implements Queryable {
    * Staleness markers are stored like any value. Allocates nothing per sample beyond chunk buffers.
    */
   public AppendResult append(MemSeries series, long timestampMs, double value) {
+    if (timestampMs < minValidTimeMs) {
+      return AppendResult.OUT_OF_BOUNDS;
+    }
     long bits = Double.doubleToRawLongBits(value);
     synchronized (series) {
       if (series.hasSamples) {
@@ -108,6 +113,73 @@ public final class Head implements Queryable {
     updateMin(timestampMs);
     updateMax(timestampMs);
     return AppendResult.OK;
+  }
+
+  /** Samples older than this are rejected as {@link AppendResult#OUT_OF_BOUNDS}; {@link Long#MIN_VALUE} at first. */
+  public long minValidTimeMs() {
+    return minValidTimeMs;
+  }
+
+  /** Raises the minimum valid time (never lowers it): the range before it has been written to a block. */
+  public synchronized void setMinValidTimeMs(long timestampMs) {
+    if (timestampMs > minValidTimeMs) {
+      minValidTimeMs = timestampMs;
+    }
+  }
+
+  /**
+   * Drops every chunk whose samples all lie before {@code beforeMs}, then every series left without chunks, as
+   * Prometheus's head truncation. A chunk straddling {@code beforeMs} stays whole, so readers may still see a few
+   * older samples. Must not run concurrently with appends (the shard applies both on one thread).
+   *
+   * @return the number of series removed
+   */
+  public int truncateBefore(long beforeMs) {
+    List<MemSeries> removed = new ArrayList<>();
+    long newMinTimeMs = Long.MAX_VALUE;
+    for (MemSeries series : allSeries()) {
+      synchronized (series) {
+        series.closedChunks.removeIf(chunk -> chunk.maxTimeMs() < beforeMs);
+        XorAppender open = series.headChunk;
+        if (open != null && open.numSamples() > 0 && open.maxTimeMs() < beforeMs) {
+          series.headChunk = null;
+        }
+        if (!series.closedChunks.isEmpty()) {
+          newMinTimeMs = Math.min(newMinTimeMs, series.closedChunks.getFirst().minTimeMs());
+        } else if (series.headChunk != null && series.headChunk.numSamples() > 0) {
+          newMinTimeMs = Math.min(newMinTimeMs, series.headChunk.minTimeMs());
+        } else {
+          removed.add(series);
+        }
+      }
+    }
+    for (MemSeries series : removed) {
+      long hash = series.hash;
+      Stripe stripe = stripes[(int) (hash ^ (hash >>> 32)) & (STRIPES - 1)];
+      synchronized (stripe) {
+        MemSeries first = stripe.byHash.get(hash);
+        if (first == series) {
+          if (series.collisionNext == null) {
+            stripe.byHash.remove(hash);
+          } else {
+            stripe.byHash.put(hash, series.collisionNext);
+          }
+        } else {
+          for (MemSeries s = first; s != null; s = s.collisionNext) {
+            if (s.collisionNext == series) {
+              s.collisionNext = series.collisionNext;
+              break;
+            }
+          }
+        }
+      }
+    }
+    postings.remove(removed);
+    minTimeMs.set(newMinTimeMs);
+    if (newMinTimeMs == Long.MAX_VALUE) {
+      maxTimeMs.set(Long.MIN_VALUE);
+    }
+    return removed.size();
   }
 
   /** Widens the head's time range to cover {@code [minTimeMs, maxTimeMs]}; for series restored from a snapshot. */

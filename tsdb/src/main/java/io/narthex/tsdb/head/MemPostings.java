@@ -25,7 +25,9 @@ final class MemPostings {
   // Guarded by lock.
   private final Map<String, TreeMap<String, RoaringBitmap>> postingsByName = new HashMap<>();
   private MemSeries[] seriesById = new MemSeries[1024];
+  /** Next id; ids of removed series are not reused. */
   private int size;
+  private final RoaringBitmap live = new RoaringBitmap();
 
   /** Creates a series with the next id and indexes its labels. */
   MemSeries add(Labels labels, long hash) {
@@ -44,16 +46,50 @@ final class MemPostings {
       }
       seriesById[id] = series;
       size = id + 1;
+      live.add(id);
       return series;
     } finally {
       lock.writeLock().unlock();
     }
   }
 
+  /** Drops series from the index; their ids are not reused. */
+  void remove(List<MemSeries> removed) {
+    if (removed.isEmpty()) {
+      return;
+    }
+    lock.writeLock().lock();
+    try {
+      for (MemSeries series : removed) {
+        int id = series.id();
+        if (!live.contains(id)) {
+          continue;
+        }
+        live.remove(id);
+        seriesById[id] = null;
+        Labels labels = series.labels();
+        for (int i = 0; i < labels.size(); i++) {
+          TreeMap<String, RoaringBitmap> values = postingsByName.get(labels.name(i));
+          RoaringBitmap bitmap = values.get(labels.value(i));
+          bitmap.remove(id);
+          if (bitmap.isEmpty()) {
+            values.remove(labels.value(i));
+            if (values.isEmpty()) {
+              postingsByName.remove(labels.name(i));
+            }
+          }
+        }
+      }
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** Number of series held. */
   int size() {
     lock.readLock().lock();
     try {
-      return size;
+      return live.getCardinality();
     } finally {
       lock.readLock().unlock();
     }
@@ -125,7 +161,7 @@ final class MemPostings {
     }
     RoaringBitmap result;
     if (intersect.isEmpty()) {
-      result = RoaringBitmap.bitmapOfRange(0, size);
+      result = live.clone();
     } else {
       intersect.sort((a, b) -> Integer.compare(a.getCardinality(), b.getCardinality()));
       result = intersect.get(0).clone();

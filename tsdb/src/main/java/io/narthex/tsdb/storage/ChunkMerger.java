@@ -1,0 +1,92 @@
+package io.narthex.tsdb.storage;
+
+import io.narthex.tsdb.chunk.XorAppender;
+import io.narthex.tsdb.chunk.XorIterator;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Makes one series' chunks from several sources (ingester replicas' heads, blocks, overlapping blocks) readable by
+ * {@link ChunkedSeries}: chunks that overlap in time are decoded and merged into new XOR chunks, keeping one sample
+ * per timestamp (the first source's), as Prometheus's vertical merge of overlapping series. Chunks that overlap
+ * nothing are passed through untouched, so the common case copies no sample.
+ */
+public final class ChunkMerger {
+  private static final int SAMPLES_PER_MERGED_CHUNK = 120;
+
+  private ChunkMerger() {}
+
+  /**
+   * @param chunks sorted by {@link EncodedChunk#minTimeMs()}; XOR encoded
+   * @return chunks sorted by time that do not overlap, holding every distinct timestamp of the input once
+   */
+  public static List<EncodedChunk> mergeOverlapping(List<EncodedChunk> chunks) {
+    if (!hasOverlap(chunks)) {
+      return chunks;
+    }
+    List<EncodedChunk> out = new ArrayList<>(chunks.size());
+    int i = 0;
+    while (i < chunks.size()) {
+      int end = i + 1;
+      long groupMaxMs = chunks.get(i).maxTimeMs();
+      while (end < chunks.size() && chunks.get(end).minTimeMs() <= groupMaxMs) {
+        groupMaxMs = Math.max(groupMaxMs, chunks.get(end).maxTimeMs());
+        end++;
+      }
+      if (end == i + 1) {
+        out.add(chunks.get(i));
+      } else {
+        mergeGroup(chunks.subList(i, end), out);
+      }
+      i = end;
+    }
+    return out;
+  }
+
+  private static boolean hasOverlap(List<EncodedChunk> chunks) {
+    for (int i = 1; i < chunks.size(); i++) {
+      if (chunks.get(i).minTimeMs() <= chunks.get(i - 1).maxTimeMs()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** K-way merge of a group of overlapping chunks by timestamp, earlier chunk winning ties. */
+  private static void mergeGroup(List<EncodedChunk> group, List<EncodedChunk> out) {
+    XorIterator[] iterators = new XorIterator[group.size()];
+    boolean[] live = new boolean[group.size()];
+    for (int k = 0; k < group.size(); k++) {
+      iterators[k] = new XorIterator(group.get(k).data());
+      live[k] = iterators[k].next();
+    }
+    XorAppender appender = null;
+    long lastMs = Long.MIN_VALUE;
+    while (true) {
+      int best = -1;
+      for (int k = 0; k < iterators.length; k++) {
+        if (live[k] && (best < 0 || iterators[k].timestampMs() < iterators[best].timestampMs())) {
+          best = k;
+        }
+      }
+      if (best < 0) {
+        break;
+      }
+      long t = iterators[best].timestampMs();
+      if (appender == null || t > lastMs) {
+        if (appender == null || appender.numSamples() >= SAMPLES_PER_MERGED_CHUNK) {
+          if (appender != null) {
+            out.add(new EncodedChunk(appender.minTimeMs(), appender.maxTimeMs(), appender.bytes()));
+          }
+          appender = new XorAppender();
+        }
+        appender.append(t, iterators[best].value());
+        lastMs = t;
+      }
+      live[best] = iterators[best].next();
+    }
+    if (appender != null && appender.numSamples() > 0) {
+      out.add(new EncodedChunk(appender.minTimeMs(), appender.maxTimeMs(), appender.bytes()));
+    }
+  }
+}
