@@ -34,13 +34,14 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Ingester {
   private static final int SNAPSHOT_MAGIC = 0x4e584953; // "NXIS"
-  private static final int SNAPSHOT_VERSION = 1;
+  private static final int SNAPSHOT_VERSION = 2;
 
   private final Map<String, Head> heads = new ConcurrentHashMap<>();
 
   /**
-   * Writes every tenant's head: magic {@code NXIS}, version, tenant count, then per tenant its name and a
-   * length-prefixed head snapshot (tsdb/docs/format/head-snapshot.md). Appends must not run meanwhile.
+   * Writes every tenant's head: magic {@code NXIS}, version 2, tenant count, then per tenant its name, its minimum
+   * valid time (ms) and a length-prefixed head snapshot (tsdb/docs/format/head-snapshot.md). Appends must not run
+   * meanwhile.
    */
   public void writeSnapshot(OutputStream out) throws IOException {
     DataOutputStream data = new DataOutputStream(out);
@@ -51,6 +52,7 @@ public final class Ingester {
       ByteArrayOutputStream head = new ByteArrayOutputStream();
       HeadSnapshot.write(entry.getValue(), head);
       data.writeUTF(entry.getKey());
+      data.writeLong(entry.getValue().minValidTimeMs());
       data.writeInt(head.size());
       head.writeTo(data);
     }
@@ -68,18 +70,50 @@ public final class Ingester {
       throw new IOException("not an ingester snapshot: bad magic");
     }
     int version = data.readInt();
-    if (version != SNAPSHOT_VERSION) {
+    if (version != 1 && version != SNAPSHOT_VERSION) {
       throw new IOException("unsupported ingester snapshot version " + version);
     }
     Ingester ingester = new Ingester();
     int tenants = data.readInt();
     for (int i = 0; i < tenants; i++) {
       String tenant = data.readUTF();
-      byte[] head = new byte[data.readInt()];
-      data.readFully(head);
-      ingester.heads.put(tenant, HeadSnapshot.read(new ByteArrayInputStream(head), HeadOptions.DEFAULT));
+      long minValidTimeMs = version >= 2 ? data.readLong() : Long.MIN_VALUE;
+      byte[] bytes = new byte[data.readInt()];
+      data.readFully(bytes);
+      Head head = HeadSnapshot.read(new ByteArrayInputStream(bytes), HeadOptions.DEFAULT);
+      head.setMinValidTimeMs(minValidTimeMs);
+      ingester.heads.put(tenant, head);
     }
     return ingester;
+  }
+
+  /** Tenants with a head, sorted. */
+  public List<String> tenants() {
+    return heads.keySet().stream().sorted().toList();
+  }
+
+  /** The tenant's head, or null when it has none. */
+  public Head head(String tenant) {
+    return heads.get(tenant);
+  }
+
+  /**
+   * Records that {@code [.., maxTimeMs)} of the tenant is in a block in object storage: later samples before
+   * {@code maxTimeMs} are out of bounds.
+   */
+  public void markShipped(String tenant, long maxTimeMs) {
+    heads.computeIfAbsent(tenant, t -> new Head()).setMinValidTimeMs(maxTimeMs);
+  }
+
+  /** Drops the tenant's chunks that end before {@code beforeMs}; see {@link Head#truncateBefore}. */
+  public int truncate(String tenant, long beforeMs) {
+    Head head = heads.get(tenant);
+    if (head == null) {
+      return 0;
+    }
+    int removed = head.truncateBefore(beforeMs);
+    IngesterMetrics.MEMORY_SERIES.labelValues(tenant).set(head.numSeries());
+    return removed;
   }
 
   /** Series per tenant, for status pages. */
@@ -109,8 +143,10 @@ public final class Ingester {
       MemSeries series = head.getOrCreate(ProtoConversions.labelsOfValidated(wire.getLabelsList()));
       int outOfOrder = 0;
       int duplicate = 0;
+      int outOfBounds = 0;
       long firstOutOfOrderMs = 0;
       long firstDuplicateMs = 0;
+      long firstOutOfBoundsMs = 0;
       for (int i = 0; i < wire.getSamplesCount(); i++) {
         Sample sample = wire.getSamples(i);
         AppendResult result = head.append(series, sample.getTimestamp(), sample.getValue());
@@ -122,9 +158,17 @@ public final class Ingester {
           if (duplicate++ == 0) {
             firstDuplicateMs = sample.getTimestamp();
           }
+        } else if (result == AppendResult.OUT_OF_BOUNDS) {
+          if (outOfBounds++ == 0) {
+            firstOutOfBoundsMs = sample.getTimestamp();
+          }
         } else if (result == AppendResult.OK) {
           accepted++;
         }
+      }
+      if (outOfBounds > 0) {
+        response.addErrors(
+            sampleError(SampleError.Reason.OUT_OF_BOUNDS, seriesIndex, firstOutOfBoundsMs, outOfBounds));
       }
       if (outOfOrder > 0) {
         response.addErrors(sampleError(SampleError.Reason.OUT_OF_ORDER, seriesIndex, firstOutOfOrderMs, outOfOrder));

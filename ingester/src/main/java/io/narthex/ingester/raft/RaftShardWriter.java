@@ -4,6 +4,7 @@ import io.narthex.ingester.client.ShardWriter;
 import io.narthex.ingester.ring.ShardMap;
 import io.narthex.proto.ingester.PushRequest;
 import io.narthex.proto.ingester.PushResponse;
+import io.narthex.proto.ingester.ShardLogEntry;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -62,8 +63,18 @@ public final class RaftShardWriter implements ShardWriter {
 
   @Override
   public CompletableFuture<PushResponse> push(PushRequest request) {
+    return submit(ShardLogEntry.newBuilder().setPush(request).build());
+  }
+
+  /**
+   * Commits any log entry (a push, a block shipped, a head truncation) through the shard's Raft group.
+   *
+   * @return the leader's reply once a quorum committed and the leader applied the entry; fails with
+   *     {@link ShardUnavailableException} when no quorum committed it within the write timeout
+   */
+  public CompletableFuture<PushResponse> submit(ShardLogEntry entry) {
     long startNanos = System.nanoTime();
-    Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(request.toByteArray()));
+    Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(entry.toByteArray()));
     long deadlineNanos = startNanos + options.writeTimeout().toNanos();
     return CompletableFuture.supplyAsync(() -> {
           // Leadership moving (a graceful stop, an election) fails the call instead of retrying it, as a reply or

@@ -1,8 +1,10 @@
 package io.narthex.ingester.raft;
 
 import io.narthex.ingester.Ingester;
-import io.narthex.proto.ingester.PushRequest;
+import io.narthex.proto.ingester.BlockShipped;
 import io.narthex.proto.ingester.PushResponse;
+import io.narthex.proto.ingester.ShardLogEntry;
+import io.narthex.proto.ingester.TruncateHead;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.File;
@@ -33,8 +35,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The replicated state of one shard: each committed Raft log entry is a {@link PushRequest}, applied to the
- * shard's per-tenant heads in log order, so every replica holds the same samples and takes the same append
+ * The replicated state of one shard: each committed Raft log entry is a {@link ShardLogEntry} (a push, a block
+ * shipped, a head truncation), applied to the shard's per-tenant heads in log order, so every replica holds the same samples and takes the same append
  * decisions. The Raft log is the write-ahead log; a snapshot of the heads lets Ratis purge the log before it.
  */
 final class ShardStateMachine extends BaseStateMachine {
@@ -79,8 +81,25 @@ final class ShardStateMachine extends BaseStateMachine {
     LogEntryProto entry = trx.getLogEntry();
     PushResponse response;
     try {
-      PushRequest request = PushRequest.parseFrom(entry.getStateMachineLogEntry().getLogData().newInput());
-      response = ingester.push(request);
+      ShardLogEntry logEntry = ShardLogEntry.parseFrom(entry.getStateMachineLogEntry().getLogData().newInput());
+      response = switch (logEntry.getEntryCase()) {
+        case PUSH -> ingester.push(logEntry.getPush());
+        case BLOCK_SHIPPED -> {
+          BlockShipped shipped = logEntry.getBlockShipped();
+          ingester.markShipped(shipped.getTenant(), shipped.getMaxTimeMs());
+          log.info("block shipped shard={} tenant={} ulid={} min_time_ms={} max_time_ms={}", shard,
+              shipped.getTenant(), shipped.getUlid(), shipped.getMinTimeMs(), shipped.getMaxTimeMs());
+          yield PushResponse.getDefaultInstance();
+        }
+        case TRUNCATE_HEAD -> {
+          TruncateHead truncate = logEntry.getTruncateHead();
+          int removed = ingester.truncate(truncate.getTenant(), truncate.getBeforeMs());
+          log.info("head truncated shard={} tenant={} before_ms={} series_removed={}", shard, truncate.getTenant(),
+              truncate.getBeforeMs(), removed);
+          yield PushResponse.getDefaultInstance();
+        }
+        case ENTRY_NOT_SET -> throw new IllegalArgumentException("empty log entry");
+      };
     } catch (IOException | IllegalArgumentException e) {
       // The same on every replica: the entry is skipped everywhere and the writer learns why. Never a failed
       // future, which would stop the group's apply loop.

@@ -1,0 +1,344 @@
+package io.narthex.ingester.shipper;
+
+import io.narthex.ingester.Ingester;
+import io.narthex.ingester.raft.IngesterNode;
+import io.narthex.ingester.raft.RaftOptions;
+import io.narthex.ingester.raft.RaftShardWriter;
+import io.narthex.ingester.ring.ShardMap;
+import io.narthex.proto.ingester.BlockShipped;
+import io.narthex.proto.ingester.ShardLogEntry;
+import io.narthex.proto.ingester.TruncateHead;
+import io.narthex.tsdb.block.BlockMeta;
+import io.narthex.tsdb.block.BlockWriter;
+import io.narthex.tsdb.head.Head;
+import io.narthex.tsdb.storage.ChunkSeries;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Cuts blocks from the heads of the shards this ingester leads and ships them to object storage.
+ *
+ * <p>For each tenant, the next range starts at the head's minimum valid time (everything before is shipped) and
+ * ends at the next multiple of the block range; it is cut once it ended more than the grace period ago. The block
+ * is written under {@code <shipDir>/shard-<n>/<ULID>} with a {@code .properties} file beside it, uploaded through
+ * the {@link BlockSink}, and only then is a {@link BlockShipped} entry committed through the shard's Raft log, so
+ * every replica raises its minimum valid time alike. Until that commit the data stays in every head and the local
+ * block is retried with the same ULID, so an object-storage outage loses nothing and uploads each block once.
+ * Shipped data is dropped from the heads (a {@link TruncateHead} entry) once older than the retention.
+ */
+public final class Shipper implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Shipper.class);
+  private static final long TRUNCATE_STEP_MS = 15 * 60_000L;
+
+  private final IngesterNode node;
+  private final ShardMap shardMap;
+  private final RaftOptions raftOptions;
+  private final BlockSink sink;
+  private final ShipperOptions options;
+  private final Path shipDir;
+  private final Clock clock;
+  private final Map<Integer, RaftShardWriter> writers = new HashMap<>();
+  private final Map<String, Long> lastTruncateBeforeMs = new HashMap<>();
+  private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
+      Thread.ofPlatform().daemon().name("block-shipper").factory());
+
+  public Shipper(IngesterNode node, ShardMap shardMap, RaftOptions raftOptions, BlockSink sink,
+      ShipperOptions options, Path shipDir, Clock clock) {
+    this.node = node;
+    this.shardMap = shardMap;
+    this.raftOptions = raftOptions;
+    this.sink = sink;
+    this.options = options;
+    this.shipDir = shipDir;
+    this.clock = clock;
+  }
+
+  /** Runs {@link #ship} every {@link ShipperOptions#interval()}. */
+  public void start() {
+    long intervalMs = options.interval().toMillis();
+    ticker.scheduleWithFixedDelay(() -> {
+      try {
+        ship(false);
+      } catch (RuntimeException e) {
+        log.warn("block shipping failed, retrying next interval err=\"{}\"", e.toString());
+      }
+    }, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+  }
+
+  /** What one pass did. */
+  public record Result(int blocksShipped, int blocksPending) {}
+
+  /**
+   * One pass over the shards this node leads: retry pending blocks, cut and ship due ranges (with {@code flush},
+   * everything in the heads, as Mimir's {@code /ingester/flush}), and truncate shipped data past the retention.
+   */
+  public synchronized Result ship(boolean flush) {
+    int shipped = 0;
+    int pending = 0;
+    long nowMs = clock.millis();
+    for (int shard : node.shards()) {
+      var state = node.replicaState(shard);
+      Ingester ingester = node.ingester(shard);
+      if (state == null || !state.getLeader() || ingester == null) {
+        continue;
+      }
+      Set<String> blocked = new HashSet<>();
+      for (Pending block : pendingBlocks(shard)) {
+        if (shipPending(shard, ingester, block)) {
+          shipped++;
+        } else {
+          pending++;
+          blocked.add(block.tenant());
+        }
+      }
+      for (String tenant : ingester.tenants()) {
+        if (blocked.contains(tenant)) {
+          continue; // its range is cut but not committed: cutting again would ship it twice
+        }
+        try {
+          CutResult cut = cutDue(shard, ingester, tenant, nowMs, flush);
+          shipped += cut.shipped;
+          pending += cut.pending;
+          if (cut.pending == 0) {
+            truncateDue(shard, ingester, tenant, nowMs, flush);
+          }
+        } catch (IOException | RuntimeException e) {
+          ShipperMetrics.UPLOAD_FAILURES.inc();
+          log.warn("cutting a block failed shard={} tenant={} err=\"{}\"", shard, tenant, e.toString());
+          pending++;
+        }
+      }
+    }
+    ShipperMetrics.PENDING_BLOCKS.set(countPending());
+    return new Result(shipped, pending);
+  }
+
+  private record CutResult(int shipped, int pending) {}
+
+  private CutResult cutDue(int shard, Ingester ingester, String tenant, long nowMs, boolean flush)
+      throws IOException {
+    int shipped = 0;
+    long rangeMs = options.blockRange().toMillis();
+    while (true) {
+      Head head = ingester.head(tenant);
+      if (head == null || head.numSeries() == 0 || head.maxTimeMs() == Long.MIN_VALUE) {
+        return new CutResult(shipped, 0);
+      }
+      long startMs = head.minValidTimeMs() == Long.MIN_VALUE ? head.minTimeMs() : head.minValidTimeMs();
+      long endMs = Math.floorDiv(startMs, rangeMs) * rangeMs + rangeMs;
+      if (flush) {
+        if (startMs > head.maxTimeMs()) {
+          return new CutResult(shipped, 0);
+        }
+        endMs = Math.min(endMs, head.maxTimeMs() + 1);
+      } else if (nowMs < endMs + options.gracePeriod().toMillis()) {
+        return new CutResult(shipped, 0);
+      }
+      List<ChunkSeries> series = ingester.select(tenant, startMs, endMs - 1, List.of());
+      Pending block = null;
+      if (!series.isEmpty()) {
+        Path shardDir = Files.createDirectories(shipDir.resolve("shard-" + shard));
+        BlockMeta meta = BlockWriter.write(shardDir, series, startMs, endMs,
+            Map.of("__org_id__", tenant, "__narthex_shard__", Integer.toString(shard)));
+        if (meta.numSeries() == 0) {
+          deleteRecursively(meta.dir());
+        } else {
+          block = new Pending(tenant, meta.ulid(), startMs, endMs, false, meta.dir());
+          block.save();
+          log.info("block cut shard={} tenant={} ulid={} min_time_ms={} max_time_ms={} series={} samples={}",
+              shard, tenant, meta.ulid(), startMs, endMs, meta.numSeries(), meta.numSamples());
+        }
+      }
+      if (block == null) {
+        // Nothing in this range: only move the minimum valid time on.
+        commit(shard, ShardLogEntry.newBuilder().setBlockShipped(BlockShipped.newBuilder()
+            .setTenant(tenant).setMinTimeMs(startMs).setMaxTimeMs(endMs)).build());
+      } else if (shipPending(shard, ingester, block)) {
+        shipped++;
+      } else {
+        return new CutResult(shipped, 1);
+      }
+    }
+  }
+
+  /** Uploads (unless already uploaded) and commits one cut block; false when it must be retried later. */
+  // A block another leader shipped meanwhile counts as done.
+  private boolean shipPending(int shard, Ingester ingester, Pending block) {
+    Head head = ingester.head(block.tenant());
+    if (head != null && head.minValidTimeMs() >= block.maxTimeMs()) {
+      // Shipped already, e.g. by another leader after this one lost leadership mid-way: nothing left to do.
+      block.delete();
+      return true;
+    }
+    try {
+      if (!block.uploaded()) {
+        sink.upload(block.tenant(), block.dir());
+        block = block.markUploaded();
+        ShipperMetrics.UPLOADS.inc();
+      }
+      commit(shard, ShardLogEntry.newBuilder().setBlockShipped(BlockShipped.newBuilder()
+          .setTenant(block.tenant()).setUlid(block.ulid())
+          .setMinTimeMs(block.minTimeMs()).setMaxTimeMs(block.maxTimeMs())).build());
+      block.delete();
+      ShipperMetrics.LAST_SHIPPED.set(clock.millis() / 1000.0);
+      return true;
+    } catch (IOException | RuntimeException e) {
+      ShipperMetrics.UPLOAD_FAILURES.inc();
+      log.warn("shipping block failed, will retry shard={} tenant={} ulid={} err=\"{}\"", shard, block.tenant(),
+          block.ulid(), e.toString());
+      return false;
+    }
+  }
+
+  private void truncateDue(int shard, Ingester ingester, String tenant, long nowMs, boolean flush) {
+    Head head = ingester.head(tenant);
+    if (head == null || head.minValidTimeMs() == Long.MIN_VALUE) {
+      return;
+    }
+    long beforeMs = Math.min(head.minValidTimeMs(), nowMs - options.retention().toMillis());
+    String key = shard + "/" + tenant;
+    long lastMs = lastTruncateBeforeMs.getOrDefault(key, Long.MIN_VALUE);
+    boolean due = beforeMs > head.minTimeMs() && beforeMs > lastMs
+        && (flush || beforeMs >= lastMs + TRUNCATE_STEP_MS || beforeMs == head.minValidTimeMs());
+    if (!due) {
+      return;
+    }
+    commit(shard, ShardLogEntry.newBuilder()
+        .setTruncateHead(TruncateHead.newBuilder().setTenant(tenant).setBeforeMs(beforeMs)).build());
+    lastTruncateBeforeMs.put(key, beforeMs);
+  }
+
+  private void commit(int shard, ShardLogEntry entry) {
+    RaftShardWriter writer = writers.computeIfAbsent(shard, s -> new RaftShardWriter(shardMap, s, raftOptions));
+    try {
+      var response = writer.submit(entry).get();
+      if (!response.getInvalidRequest().isEmpty()) {
+        throw new IllegalStateException(response.getInvalidRequest());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while committing", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("committing to shard " + shard + " failed: " + e.getCause(), e.getCause());
+    }
+  }
+
+  /** A block cut on local disk and not yet committed, described by {@code <ULID>.properties} beside it. */
+  private record Pending(String tenant, String ulid, long minTimeMs, long maxTimeMs, boolean uploaded, Path dir) {
+    Path file() {
+      return dir.resolveSibling(ulid + ".properties");
+    }
+
+    void save() throws IOException {
+      Properties properties = new Properties();
+      properties.setProperty("tenant", tenant);
+      properties.setProperty("ulid", ulid);
+      properties.setProperty("min_time_ms", Long.toString(minTimeMs));
+      properties.setProperty("max_time_ms", Long.toString(maxTimeMs));
+      properties.setProperty("uploaded", Boolean.toString(uploaded));
+      Path temporary = file().resolveSibling(ulid + ".properties.tmp");
+      try (OutputStream out = Files.newOutputStream(temporary)) {
+        properties.store(out, "block cut by the shipper, not yet committed");
+      }
+      Files.move(temporary, file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    Pending markUploaded() throws IOException {
+      Pending uploadedBlock = new Pending(tenant, ulid, minTimeMs, maxTimeMs, true, dir);
+      uploadedBlock.save();
+      return uploadedBlock;
+    }
+
+    void delete() {
+      deleteRecursively(dir);
+      try {
+        Files.deleteIfExists(file());
+      } catch (IOException e) {
+        log.warn("could not delete {}: {}", file(), e.toString());
+      }
+    }
+
+    static Pending load(Path file) throws IOException {
+      Properties properties = new Properties();
+      try (InputStream in = Files.newInputStream(file)) {
+        properties.load(in);
+      }
+      String ulid = properties.getProperty("ulid");
+      return new Pending(properties.getProperty("tenant"), ulid,
+          Long.parseLong(properties.getProperty("min_time_ms")), Long.parseLong(properties.getProperty("max_time_ms")),
+          Boolean.parseBoolean(properties.getProperty("uploaded")), file.resolveSibling(ulid));
+    }
+  }
+
+  private List<Pending> pendingBlocks(int shard) {
+    Path shardDir = shipDir.resolve("shard-" + shard);
+    if (!Files.isDirectory(shardDir)) {
+      return List.of();
+    }
+    List<Pending> out = new ArrayList<>();
+    try (Stream<Path> files = Files.list(shardDir)) {
+      for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".properties")).sorted().toList()) {
+        try {
+          out.add(Pending.load(file));
+        } catch (IOException | RuntimeException e) {
+          log.warn("unreadable pending block file {}: {}", file, e.toString());
+        }
+      }
+    } catch (IOException e) {
+      log.warn("cannot list {}: {}", shardDir, e.toString());
+    }
+    return out;
+  }
+
+  private int countPending() {
+    int count = 0;
+    for (int shard : node.shards()) {
+      count += pendingBlocks(shard).size();
+    }
+    return count;
+  }
+
+  private static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    } catch (IOException e) {
+      log.warn("could not delete {}: {}", dir, e.toString());
+    }
+  }
+
+  @Override
+  public void close() {
+    ticker.shutdownNow();
+    try {
+      ticker.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    writers.values().forEach(RaftShardWriter::close);
+  }
+}

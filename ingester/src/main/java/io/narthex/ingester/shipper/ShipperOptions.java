@@ -1,0 +1,29 @@
+package io.narthex.ingester.shipper;
+
+import java.time.Duration;
+
+/**
+ * When the shard leader cuts and ships blocks.
+ *
+ * @param blockRange {@code -blocks-storage.tsdb.block-ranges-period}: blocks cover aligned ranges of this length
+ * @param gracePeriod a range is cut once it ended this long ago, so late in-order samples still make it
+ * @param retention {@code -blocks-storage.tsdb.retention-period}: shipped data stays in the head this long, so
+ *     ingesters keep answering for recent data while store-gateways discover the new block
+ * @param interval {@code -blocks-storage.tsdb.head-compaction-interval}: how often the leader checks
+ */
+public record ShipperOptions(Duration blockRange, Duration gracePeriod, Duration retention, Duration interval) {
+  public static final ShipperOptions DEFAULT =
+      new ShipperOptions(Duration.ofHours(2), Duration.ofHours(1), Duration.ofHours(13), Duration.ofMinutes(1));
+
+  public ShipperOptions {
+    if (blockRange.isNegative() || blockRange.isZero()) {
+      throw new IllegalArgumentException("block range must be positive, got " + blockRange);
+    }
+    if (gracePeriod.isNegative() || retention.isNegative()) {
+      throw new IllegalArgumentException("grace period and retention must not be negative");
+    }
+    if (interval.isNegative() || interval.isZero()) {
+      throw new IllegalArgumentException("shipper interval must be positive, got " + interval);
+    }
+  }
+}

@@ -1,0 +1,189 @@
+package io.narthex.ingester.shipper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.narthex.ingester.Ingester;
+import io.narthex.ingester.raft.IngesterNode;
+import io.narthex.ingester.raft.RaftOptions;
+import io.narthex.ingester.raft.RaftShardWriter;
+import io.narthex.ingester.ring.ShardMap;
+import io.narthex.proto.ingester.PushRequest;
+import io.narthex.proto.ingester.PushResponse;
+import io.narthex.proto.ingester.SampleError;
+import io.narthex.proto.prompb.Label;
+import io.narthex.proto.prompb.Sample;
+import io.narthex.proto.prompb.TimeSeries;
+import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.ChunkedSeries;
+import io.narthex.tsdb.storage.SampleIterator;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The shipper against a real one-replica Raft shard and a directory standing in for the bucket. */
+class ShipperTest {
+  private static final long HOUR_MS = 3_600_000L;
+  private static final String TENANT = "team-a";
+
+  @TempDir
+  Path dataDir;
+
+  private IngesterNode node;
+  private RaftShardWriter writer;
+  private ShardMap shardMap;
+  private final RaftOptions raftOptions = new RaftOptions(Duration.ofMillis(300), 10_000, Duration.ofSeconds(5));
+  private final List<String> uploads = new ArrayList<>();
+  private final AtomicBoolean storageDown = new AtomicBoolean();
+
+  @BeforeEach
+  void startShard() throws Exception {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    shardMap = ShardMap.roundRobin(List.of(new ShardMap.Node("n0", "127.0.0.1:1", "127.0.0.1:" + port)), 1, 1);
+    node = IngesterNode.start(shardMap, "n0", dataDir.resolve("n0"), raftOptions);
+    writer = new RaftShardWriter(shardMap, 0, raftOptions);
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(node::ready);
+  }
+
+  @AfterEach
+  void stop() {
+    writer.close();
+    node.close();
+  }
+
+  /** A sink that copies the block to {@code <dataDir>/bucket/<tenant>/<ULID>}, or fails while storage is down. */
+  private BlockSink sink() {
+    return (tenant, blockDir) -> {
+      if (storageDown.get()) {
+        throw new IOException("object storage unavailable");
+      }
+      Path target = dataDir.resolve("bucket").resolve(tenant).resolve(blockDir.getFileName().toString());
+      try (Stream<Path> files = Files.walk(blockDir)) {
+        for (Path file : files.toList()) {
+          Path to = target.resolve(blockDir.relativize(file).toString());
+          if (Files.isDirectory(file)) {
+            Files.createDirectories(to);
+          } else {
+            Files.copy(file, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          }
+        }
+      }
+      uploads.add(tenant + "/" + blockDir.getFileName());
+    };
+  }
+
+  private Shipper shipper(long nowMs, Duration retention) {
+    ShipperOptions options = new ShipperOptions(Duration.ofHours(2), Duration.ofHours(1), retention,
+        Duration.ofHours(1));
+    return new Shipper(node, shardMap, raftOptions, sink(), options, dataDir.resolve("n0/shipper"),
+        Clock.fixed(Instant.ofEpochMilli(nowMs), ZoneOffset.UTC));
+  }
+
+  /** One sample every 15 s for each of {@code seriesCount} series over [fromMs, toMs). */
+  private PushResponse push(long fromMs, long toMs, int seriesCount) throws Exception {
+    PushRequest.Builder request = PushRequest.newBuilder().setTenant(TENANT);
+    for (int s = 0; s < seriesCount; s++) {
+      TimeSeries.Builder series = TimeSeries.newBuilder()
+          .addLabels(Label.newBuilder().setName("__name__").setValue("node_cpu_seconds_total"))
+          .addLabels(Label.newBuilder().setName("cpu").setValue(Integer.toString(s)));
+      for (long t = fromMs; t < toMs; t += 15_000) {
+        series.addSamples(Sample.newBuilder().setTimestamp(t).setValue(t / 1000.0 + s));
+      }
+      request.addTimeseries(series);
+    }
+    return writer.push(request.build()).get();
+  }
+
+  private long samplesInHead(long fromMs, long toMs) {
+    long count = 0;
+    for (ChunkSeries series : node.ingester(0).select(TENANT, fromMs, toMs, List.of())) {
+      SampleIterator it = new ChunkedSeries(series, fromMs, toMs).iterator();
+      while (it.next()) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  @Test
+  void cutsOnlyRangesPastTheGracePeriodAndMovesTheMinimumValidTimeOnEveryReplica() throws Exception {
+    long startMs = 100 * HOUR_MS; // aligned to 2h
+    push(startMs, startMs + 3 * HOUR_MS, 3);
+    try (Shipper early = shipper(startMs + 2 * HOUR_MS + 30 * 60_000, Duration.ofHours(13))) {
+      assertThat(early.ship(false).blocksShipped()).isZero(); // the first range ended only 30 min ago
+    }
+
+    try (Shipper shipper = shipper(startMs + 3 * HOUR_MS + 60_000, Duration.ofHours(13))) {
+      Shipper.Result result = shipper.ship(false);
+
+      assertThat(result).isEqualTo(new Shipper.Result(1, 0));
+    }
+    assertThat(uploads).hasSize(1);
+    Ingester ingester = node.ingester(0);
+    assertThat(ingester.head(TENANT).minValidTimeMs()).isEqualTo(startMs + 2 * HOUR_MS);
+    // Retention 13h: the shipped range stays queryable in the head.
+    assertThat(samplesInHead(startMs, startMs + 3 * HOUR_MS)).isEqualTo(3 * 3 * 240);
+
+    PushResponse late = push(startMs + HOUR_MS, startMs + HOUR_MS + 1, 1);
+    assertThat(late.getErrorsList()).extracting(SampleError::getReason).containsExactly(SampleError.Reason.OUT_OF_BOUNDS);
+    assertThat(late.getAcceptedSamples()).isZero();
+  }
+
+  @Test
+  void flushShipsEverythingAndRetentionZeroEmptiesTheHead() throws Exception {
+    long startMs = 100 * HOUR_MS;
+    push(startMs, startMs + 5 * HOUR_MS, 2);
+
+    try (Shipper shipper = shipper(startMs + 5 * HOUR_MS, Duration.ZERO)) {
+      Shipper.Result result = shipper.ship(true);
+
+      // [0,2h) [2h,4h) [4h, last sample]
+      assertThat(result.blocksShipped()).isEqualTo(3);
+    }
+    assertThat(uploads).hasSize(3);
+    assertThat(node.ingester(0).head(TENANT).minValidTimeMs()).isEqualTo(startMs + 5 * HOUR_MS - 15_000 + 1);
+    assertThat(node.ingester(0).head(TENANT).numSeries()).isZero();
+  }
+
+  @Test
+  void anObjectStorageOutageLosesNothingAndUploadsTheBlockOnce() throws Exception {
+    long startMs = 100 * HOUR_MS;
+    push(startMs, startMs + 2 * HOUR_MS, 4);
+    long nowMs = startMs + 4 * HOUR_MS;
+    storageDown.set(true);
+    try (Shipper shipper = shipper(nowMs, Duration.ZERO)) {
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 1));
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 1));
+      // Data still in the head and appends still accepted meanwhile.
+      assertThat(samplesInHead(startMs, startMs + 2 * HOUR_MS)).isEqualTo(4 * 480);
+      assertThat(node.ingester(0).head(TENANT).minValidTimeMs()).isEqualTo(Long.MIN_VALUE);
+      List<Path> pending;
+      try (Stream<Path> files = Files.list(dataDir.resolve("n0/shipper/shard-0"))) {
+        pending = files.filter(Files::isDirectory).toList();
+      }
+      assertThat(pending).hasSize(1);
+
+      storageDown.set(false);
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(1, 0));
+      assertThat(uploads).containsExactly(TENANT + "/" + pending.getFirst().getFileName());
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 0));
+    }
+    assertThat(uploads).hasSize(1);
+    assertThat(node.ingester(0).head(TENANT).minValidTimeMs()).isEqualTo(startMs + 2 * HOUR_MS);
+  }
+}
