@@ -25,7 +25,8 @@ import io.narthex.ingester.client.GrpcIngesterClient;
 import io.narthex.ingester.client.IngesterClient;
 import io.narthex.promql.Engine;
 import io.narthex.promql.EngineOptions;
-import io.narthex.querier.IngesterQueryable;
+import io.narthex.querier.IngesterChunkSource;
+import io.narthex.querier.MergingQueryable;
 import io.narthex.querier.PrometheusApi;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
@@ -160,7 +161,9 @@ public final class Narthex implements AutoCloseable {
       Engine engine = new Engine(new EngineOptions(options.lookbackDelta, options.maxSamples, options.queryTimeout));
       new PrometheusApi(
           engine,
-          (tenant, warnings) -> new IngesterQueryable(shardReaders, tenant, queryExecutor, warnings),
+          (tenant, warnings) -> new MergingQueryable(
+              new IngesterChunkSource(shardReaders, tenant, queryExecutor, warnings), null,
+              options.queryIngestersWithin, options.queryStoreAfter, java.time.Clock.systemUTC(), queryExecutor),
           options.multitenancyEnabled,
           Version.VERSION)
           .bind(http, options.prometheusHttpPrefix);

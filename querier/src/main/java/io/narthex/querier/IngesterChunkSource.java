@@ -1,0 +1,123 @@
+package io.narthex.querier;
+
+import io.narthex.ingester.client.ProtoConversions;
+import io.narthex.proto.ingester.Chunk;
+import io.narthex.proto.ingester.ChunkedSeries;
+import io.narthex.proto.ingester.LabelNamesRequest;
+import io.narthex.proto.ingester.LabelNamesResponse;
+import io.narthex.proto.ingester.LabelValuesRequest;
+import io.narthex.proto.ingester.LabelValuesResponse;
+import io.narthex.proto.ingester.SelectRequest;
+import io.narthex.proto.ingester.SelectResponse;
+import io.narthex.proto.prompb.LabelMatcher;
+import io.narthex.tsdb.labels.Labels;
+import io.narthex.tsdb.labels.Matcher;
+import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedChunk;
+import io.narthex.tsdb.storage.SelectHints;
+import io.narthex.tsdb.storage.StorageException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.function.IntFunction;
+
+/**
+ * One tenant's view of every ingester shard: each call fans out to all shards in parallel, reading each from one
+ * replica ({@link ShardReaders}), and merges the answers, sorted by label set. A shard that no replica answers
+ * fails the call with a {@link StorageException}, never a partial answer.
+ */
+public final class IngesterChunkSource implements ChunkSource {
+  private final ShardReaders shards;
+  private final String tenant;
+  private final ExecutorService executor;
+  private final List<String> warnings;
+
+  /**
+   * @param warnings receives warnings for the API answer, such as a shard read from a follower
+   */
+  public IngesterChunkSource(ShardReaders shards, String tenant, ExecutorService executor, List<String> warnings) {
+    this.shards = shards;
+    this.tenant = tenant;
+    this.executor = executor;
+    this.warnings = warnings;
+  }
+
+  @Override
+  public List<ChunkSeries> select(long startMs, long endMs, SelectHints hints, List<Matcher> matchers) {
+    SelectRequest.Builder request = SelectRequest.newBuilder()
+        .setTenant(tenant)
+        .setStartTimestampMs(startMs)
+        .setEndTimestampMs(endMs)
+        .addAllMatchers(ProtoConversions.toProtoMatchers(matchers));
+    if (hints != null) {
+      request.setStepMs(hints.stepMs()).setFunction(hints.function()).setRangeMs(hints.rangeMs());
+    }
+    SelectRequest built = request.build();
+    Map<Labels, List<EncodedChunk>> merged = new TreeMap<>();
+    for (List<SelectResponse> responses : fanOut(
+        shard -> shards.read(shard, client -> client.select(built.toBuilder().setShard(shard).build()),
+            answer -> answer.isEmpty() ? null : answer.getFirst().getReplica(), warnings))) {
+      for (SelectResponse response : responses) {
+        for (ChunkedSeries wire : response.getSeriesList()) {
+          List<EncodedChunk> chunks = merged.computeIfAbsent(
+              ProtoConversions.labelsOfValidated(wire.getLabelsList()), l -> new ArrayList<>());
+          for (Chunk chunk : wire.getChunksList()) {
+            chunks.add(new EncodedChunk(chunk.getMinTimeMs(), chunk.getMaxTimeMs(), chunk.getData().toByteArray()));
+          }
+        }
+      }
+    }
+    List<ChunkSeries> out = new ArrayList<>(merged.size());
+    merged.forEach((labels, chunks) -> out.add(new ChunkSeries(labels, chunks)));
+    return out;
+  }
+
+  @Override
+  public List<String> labelNames(long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
+    List<LabelMatcher> wire = ProtoConversions.toProtoMatchers(matchers);
+    LabelNamesRequest request = LabelNamesRequest.newBuilder()
+        .setTenant(tenant).setStartTimestampMs(minTimeMs).setEndTimestampMs(maxTimeMs).addAllMatchers(wire).build();
+    TreeSet<String> names = new TreeSet<>();
+    fanOut(shard -> shards.read(shard, client -> client.labelNames(request.toBuilder().setShard(shard).build()),
+        LabelNamesResponse::getReplica, warnings)).forEach(r -> names.addAll(r.getNamesList()));
+    return new ArrayList<>(names);
+  }
+
+  @Override
+  public List<String> labelValues(String name, long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
+    List<LabelMatcher> wire = ProtoConversions.toProtoMatchers(matchers);
+    LabelValuesRequest request = LabelValuesRequest.newBuilder()
+        .setTenant(tenant).setName(name).setStartTimestampMs(minTimeMs).setEndTimestampMs(maxTimeMs)
+        .addAllMatchers(wire).build();
+    TreeSet<String> values = new TreeSet<>();
+    fanOut(shard -> shards.read(shard, client -> client.labelValues(request.toBuilder().setShard(shard).build()),
+        LabelValuesResponse::getReplica, warnings)).forEach(r -> values.addAll(r.getValuesList()));
+    return new ArrayList<>(values);
+  }
+
+  private <T> List<T> fanOut(IntFunction<T> readShard) {
+    int shardCount = shards.shardCount();
+    if (shardCount == 1) {
+      return List.of(readShard.apply(0));
+    }
+    List<CompletableFuture<T>> futures = new ArrayList<>(shardCount);
+    for (int shard = 0; shard < shardCount; shard++) {
+      int s = shard;
+      futures.add(CompletableFuture.supplyAsync(() -> readShard.apply(s), executor));
+    }
+    List<T> out = new ArrayList<>(futures.size());
+    for (CompletableFuture<T> future : futures) {
+      try {
+        out.add(future.join());
+      } catch (CompletionException e) {
+        throw e.getCause() instanceof StorageException se ? se : new StorageException(e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+}
