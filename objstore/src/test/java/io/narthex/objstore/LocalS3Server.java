@@ -14,9 +14,9 @@ import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
  * An in-process s3proxy on 127.0.0.1 serving an in-memory blob store with SigV4 auth, on a plain
  * HTTP port and an HTTPS port (self-signed certificate made with the JDK's keytool).
  */
-final class LocalS3Server implements AutoCloseable {
-  static final String ACCESS_KEY = "narthex-access";
-  static final String SECRET_KEY = "narthex-secret";
+public final class LocalS3Server implements AutoCloseable {
+  public static final String ACCESS_KEY = "narthex-access";
+  public static final String SECRET_KEY = "narthex-secret";
   private static final String KEYSTORE_PASSWORD = "narthex-test";
   private static Path keyStore;
 
@@ -26,13 +26,13 @@ final class LocalS3Server implements AutoCloseable {
   private int httpsPort;
 
   /** Starts on random free ports. */
-  LocalS3Server() throws Exception {
+  public LocalS3Server() throws Exception {
     this.blobStore = new TransientNio2BlobStore();
     start(0, 0);
   }
 
   /** Starts (again) on the given ports, 0 for random ones, keeping the stored objects. */
-  void start(int httpPort, int httpsPort) throws Exception {
+  public void start(int httpPort, int httpsPort) throws Exception {
     proxy = S3Proxy.builder()
         .blobStore(blobStore)
         .endpoint(URI.create("http://127.0.0.1:" + httpPort))
@@ -53,30 +53,34 @@ final class LocalS3Server implements AutoCloseable {
   }
 
   /** Starts again on the same ports. */
-  void restart() throws Exception {
+  public void restart() throws Exception {
     start(httpPort, httpsPort);
   }
 
-  void stop() throws Exception {
+  public void stop() throws Exception {
     proxy.stop();
   }
 
-  int httpPort() {
+  public int httpsPort() {
+    return httpsPort;
+  }
+
+  public int httpPort() {
     return httpPort;
   }
 
-  void createBucket(String name) {
+  public void createBucket(String name) {
     blobStore.createContainer(name);
   }
 
   /** HTTPS config for {@code bucketName}: host:port, path style, any certificate accepted. */
-  S3Config config(String bucketName, int maxRetries) {
+  public S3Config config(String bucketName, int maxRetries) {
     return new S3Config("127.0.0.1:" + httpsPort, "us-east-1", bucketName, ACCESS_KEY, SECRET_KEY, true,
         false, true, Duration.ofSeconds(5), maxRetries);
   }
 
   /** Plain-HTTP config ({@code insecure: true}) for {@code bucketName}. */
-  S3Config httpConfig(String bucketName, int maxRetries) {
+  public S3Config httpConfig(String bucketName, int maxRetries) {
     return new S3Config("127.0.0.1:" + httpPort, "us-east-1", bucketName, ACCESS_KEY, SECRET_KEY, true,
         true, Duration.ofSeconds(5), maxRetries);
   }
