@@ -14,7 +14,28 @@ import io.narthex.app.NarthexOptions.Target;
 import io.narthex.distributor.Distributor;
 import io.narthex.distributor.PushHandler;
 import io.narthex.distributor.ValidationLimits;
+import io.narthex.blocks.BlockShipper;
+import io.narthex.blocks.BlockUploadHttp;
+import io.narthex.blocks.BlockUploadLimits;
+import io.narthex.blocks.BlockUploadService;
+import io.narthex.blocks.BucketIndexUpdater;
 import io.narthex.ingester.IngesterGrpcService;
+import io.narthex.ingester.shipper.Shipper;
+import io.narthex.ingester.shipper.ShipperOptions;
+import io.narthex.objstore.Bucket;
+import io.narthex.objstore.Buckets;
+import io.narthex.objstore.S3Config;
+import io.narthex.querier.ChunkSource;
+import io.narthex.storegateway.StoreGateway;
+import io.narthex.storegateway.StoreGatewayConfig;
+import io.narthex.storegateway.StoreGatewayGrpcService;
+import io.narthex.storegateway.StoreGatewayRing;
+import io.narthex.storegateway.client.BlocksStoreReader;
+import io.narthex.tsdb.labels.Matcher;
+import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.SelectHints;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
 import io.narthex.ingester.client.ShardWriter;
 import io.narthex.ingester.raft.IngesterNode;
 import io.narthex.ingester.raft.RaftOptions;
@@ -71,6 +92,11 @@ public final class Narthex implements AutoCloseable {
   private io.grpc.Server grpcServer;
   private io.grpc.Server inProcessServer;
   private IngesterNode node;
+  private Bucket bucket;
+  private Shipper shipper;
+  private StoreGateway storeGateway;
+  private BlocksStoreReader blocksReader;
+  private final List<ManagedChannel> storeGatewayChannels = new ArrayList<>();
   private final List<ShardWriter> shardWriters = new ArrayList<>();
   private ShardReaders shardReaders;
   private final ExecutorService queryExecutor = Executors.newVirtualThreadPerTaskExecutor();
@@ -95,17 +121,49 @@ public final class Narthex implements AutoCloseable {
         options.electionTimeout, options.snapshotEntries, options.raftWriteTimeout);
 
     String inProcessName = "narthex-ingester-" + UUID.randomUUID();
+    bucket = openBucket(options);
+    String storeGatewayId = options.storeGatewayId.isEmpty() ? options.nodeId : options.storeGatewayId;
+    Map<String, String> storeGateways = RingConfig.storeGateways(options, shardMap);
     if (components.contains(Target.INGESTER)) {
       node = IngesterNode.start(shardMap, options.nodeId, Path.of(options.tsdbDir), raftOptions);
-      grpcServer = NettyServerBuilder.forPort(options.grpcListenPort)
-          .addService(new IngesterGrpcService(node))
-          .maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES)
-          .build()
-          .start();
-      inProcessServer = InProcessServerBuilder.forName(inProcessName)
-          .addService(new IngesterGrpcService(node))
-          .build()
-          .start();
+      Bucket blocks = bucket;
+      shipper = new Shipper(node, shardMap, raftOptions, (tenant, blockDir) -> {
+        BlockShipper.upload(blocks, tenant, blockDir);
+        try {
+          BucketIndexUpdater.update(blocks, tenant);
+        } catch (IOException e) {
+          // The block is in the bucket; the next update (store-gateway sync, next block) lists it.
+          log.warn("updating the bucket index failed tenant={} err=\"{}\"", tenant, e.toString());
+        }
+      }, new ShipperOptions(options.blockRangesPeriod, options.blockCutGracePeriod, options.tsdbRetentionPeriod,
+          options.shipInterval), Path.of(options.tsdbDir).resolve("shipper"), Clock.systemUTC());
+      shipper.start();
+    }
+    if (components.contains(Target.STORE_GATEWAY)) {
+      if (!storeGateways.containsKey(storeGatewayId)) {
+        throw new IllegalArgumentException("store-gateway id " + storeGatewayId
+            + " is not in the store-gateway ring " + storeGateways.keySet());
+      }
+      storeGateway = new StoreGateway(new StoreGatewayConfig(Path.of(options.bucketStoreSyncDir),
+          options.bucketStoreSyncInterval, options.indexHeaderIdleTimeout, options.indexCacheBytes / 2,
+          options.indexCacheBytes / 2, options.chunksCacheBytes, storeGatewayId, List.copyOf(storeGateways.keySet()),
+          options.storeGatewayReplicationFactor), bucket);
+      storeGateway.start();
+    }
+    if (node != null || storeGateway != null) {
+      NettyServerBuilder grpc = NettyServerBuilder.forPort(options.grpcListenPort)
+          .maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES);
+      InProcessServerBuilder inProcess = InProcessServerBuilder.forName(inProcessName);
+      if (node != null) {
+        grpc.addService(new IngesterGrpcService(node));
+        inProcess.addService(new IngesterGrpcService(node));
+      }
+      if (storeGateway != null) {
+        grpc.addService(new StoreGatewayGrpcService(storeGateway));
+        inProcess.addService(new StoreGatewayGrpcService(storeGateway));
+      }
+      grpcServer = grpc.build().start();
+      inProcessServer = inProcess.build().start();
     }
     if (components.contains(Target.DISTRIBUTOR)) {
       for (int shard = 0; shard < shardMap.shardCount(); shard++) {
@@ -128,6 +186,19 @@ public final class Narthex implements AutoCloseable {
         replicasPerShard.add(replicas);
       }
       shardReaders = new ShardReaders(replicasPerShard);
+      Map<String, ManagedChannel> channels = new java.util.LinkedHashMap<>();
+      storeGateways.forEach((id, address) -> {
+        boolean local = storeGateway != null && id.equals(storeGatewayId);
+        ManagedChannel channel = local
+            ? InProcessChannelBuilder.forName(inProcessName).maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES).build()
+            : NettyChannelBuilder.forTarget(address).usePlaintext().maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES)
+                .build();
+        storeGatewayChannels.add(channel);
+        channels.put(id, channel);
+      });
+      blocksReader = new BlocksStoreReader(bucket,
+          new StoreGatewayRing(List.copyOf(storeGateways.keySet()), options.storeGatewayReplicationFactor),
+          channels, options.ingesterClientTimeout);
     }
 
     ServerBuilder http = Server.builder()
@@ -143,6 +214,23 @@ public final class Narthex implements AutoCloseable {
         ? HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, "ready\n")
         : HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.PLAIN_TEXT_UTF_8,
             "not ready: a shard of this ingester has no leader yet or is still replaying its log\n"));
+    if (shipper != null) {
+      http.service("/ingester/flush", (ctx, req) -> HttpResponse.of(CompletableFuture.supplyAsync(() -> {
+        Shipper.Result result = shipper.ship(true);
+        refreshBlockViews();
+        return result.blocksPending() == 0
+            ? HttpResponse.of(HttpStatus.NO_CONTENT)
+            : HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.PLAIN_TEXT_UTF_8,
+                result.blocksShipped() + " blocks shipped, " + result.blocksPending()
+                    + " not yet: object storage failed; they stay on local disk and in memory and are retried every "
+                    + options.shipInterval.toSeconds() + "s\n");
+      }, queryExecutor)));
+    }
+    if (components.contains(Target.QUERIER) || storeGateway != null) {
+      BlockUploadService uploads = new BlockUploadService(bucket, new BlockUploadLimits(true, 0, options.maxLabelNamesPerSeries, options.createGracePeriod),
+          Path.of(options.tsdbDir).resolve("block-uploads"));
+      new BlockUploadHttp(uploads, options.multitenancyEnabled).bind(http);
+    }
     if (node != null) {
       http.service("/ingester/shards", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON,
           STATUS_JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(Map.of(
@@ -162,7 +250,7 @@ public final class Narthex implements AutoCloseable {
       new PrometheusApi(
           engine,
           (tenant, warnings) -> new MergingQueryable(
-              new IngesterChunkSource(shardReaders, tenant, queryExecutor, warnings), null,
+              new IngesterChunkSource(shardReaders, tenant, queryExecutor, warnings), blockSource(tenant),
               options.queryIngestersWithin, options.queryStoreAfter, java.time.Clock.systemUTC(), queryExecutor),
           options.multitenancyEnabled,
           Version.VERSION)
@@ -172,6 +260,57 @@ public final class Narthex implements AutoCloseable {
     httpServer.start().join();
     log.info("Narthex started version={} targets={} http_port={} grpc_port={}",
         Version.VERSION, components, httpPort(), grpcPort());
+  }
+
+  private static Bucket openBucket(NarthexOptions options) throws IOException {
+    return switch (options.blocksBackend) {
+      case "filesystem" -> Buckets.filesystem("blocks", Path.of(options.blocksFilesystemDir));
+      case "s3" -> Buckets.s3("blocks", new S3Config(options.s3Endpoint, options.s3Region, options.s3BucketName,
+          options.s3AccessKeyId, options.s3SecretAccessKey, switch (options.s3BucketLookupType) {
+            case "path" -> true;
+            case "auto", "virtual-hosted" -> false;
+            default -> throw new IllegalArgumentException("-blocks-storage.s3.bucket-lookup-type must be auto,"
+                + " virtual-hosted or path, got " + options.s3BucketLookupType);
+          }, options.s3Insecure, options.s3InsecureSkipVerify, S3Config.DEFAULT_TIMEOUT, options.s3MaxRetries));
+      default -> throw new IllegalArgumentException(
+          "-blocks-storage.backend must be filesystem or s3, got " + options.blocksBackend);
+    };
+  }
+
+  /** The tenant's blocks behind the store-gateways, as the querier reads them. */
+  private ChunkSource blockSource(String tenant) {
+    return new ChunkSource() {
+      @Override
+      public List<ChunkSeries> select(long startMs, long endMs, SelectHints hints, List<Matcher> matchers) {
+        return blocksReader.select(tenant, startMs, endMs, matchers);
+      }
+
+      @Override
+      public List<String> labelNames(long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
+        return blocksReader.labelNames(tenant, minTimeMs, maxTimeMs, matchers);
+      }
+
+      @Override
+      public List<String> labelValues(String name, long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
+        return blocksReader.labelValues(tenant, name, minTimeMs, maxTimeMs, matchers);
+      }
+    };
+  }
+
+  /** After a flush in this process: the local store-gateway and querier see the new blocks at once. */
+  private void refreshBlockViews() {
+    try {
+      if (storeGateway != null) {
+        storeGateway.syncBlocks();
+      }
+      if (blocksReader != null) {
+        for (String tenant : BucketIndexUpdater.tenants(bucket)) {
+          blocksReader.invalidate(tenant);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn("refreshing the block views after a flush failed err=\"{}\"", e.toString());
+    }
   }
 
   /**
@@ -220,6 +359,9 @@ public final class Narthex implements AutoCloseable {
   @Override
   public void close() {
     log.info("Narthex stopping");
+    if (shipper != null) {
+      shipper.close();
+    }
     if (node != null) {
       node.transferLeadership();
     }
@@ -243,6 +385,17 @@ public final class Narthex implements AutoCloseable {
     }
     if (node != null) {
       node.close();
+    }
+    storeGatewayChannels.forEach(ManagedChannel::shutdownNow);
+    if (storeGateway != null) {
+      storeGateway.close();
+    }
+    if (bucket != null) {
+      try {
+        bucket.close();
+      } catch (IOException e) {
+        log.warn("closing the bucket failed: {}", e.toString());
+      }
     }
     queryExecutor.close();
     log.info("Narthex stopped");

@@ -27,7 +27,8 @@ public final class NarthexOptions {
     ALL,
     DISTRIBUTOR,
     INGESTER,
-    QUERIER
+    QUERIER,
+    STORE_GATEWAY
   }
 
   @Option(names = {"--config.file", "-config.file"}, paramLabel = "<file>",
@@ -36,7 +37,8 @@ public final class NarthexOptions {
 
   @Option(names = {"--target", "-target"}, descriptionKey = "target", split = ",", defaultValue = "all",
       converter = TargetConverter.class,
-      description = "Comma-separated components to run: all, distributor, ingester, querier. Default: ${DEFAULT-VALUE}.")
+      description = "Comma-separated components to run: all, distributor, ingester, querier, store-gateway."
+          + " Default: ${DEFAULT-VALUE}.")
   List<Target> targets = new ArrayList<>(List.of(Target.ALL));
 
   @Option(names = {"--server.http-listen-address", "-server.http-listen-address"},
@@ -148,6 +150,141 @@ public final class NarthexOptions {
       description = "Local directory of the ingester's data. Default: ${DEFAULT-VALUE}.")
   public String tsdbDir = "./data/tsdb";
 
+  @Option(names = {"--querier.query-ingesters-within", "-querier.query-ingesters-within"},
+      descriptionKey = "querier.query_ingesters_within", defaultValue = "13h", converter = DurationConverter.class,
+      description = "Ask ingesters only for data newer than this; 0 asks them for any range."
+          + " Default: ${DEFAULT-VALUE}.")
+  public Duration queryIngestersWithin = Duration.ofHours(13);
+
+  @Option(names = {"--querier.query-store-after", "-querier.query-store-after"},
+      descriptionKey = "querier.query_store_after", defaultValue = "12h", converter = DurationConverter.class,
+      description = "Ask store-gateways only for data older than this; 0 asks them for any range. Keep it below"
+          + " -querier.query-ingesters-within so that the two overlap. Default: ${DEFAULT-VALUE}.")
+  public Duration queryStoreAfter = Duration.ofHours(12);
+
+  @Option(names = {"--blocks-storage.backend", "-blocks-storage.backend"},
+      descriptionKey = "blocks_storage.backend", defaultValue = "filesystem",
+      description = "Object storage for blocks: filesystem or s3. Default: ${DEFAULT-VALUE}.")
+  public String blocksBackend = "filesystem";
+
+  @Option(names = {"--blocks-storage.filesystem.dir", "-blocks-storage.filesystem.dir"},
+      descriptionKey = "blocks_storage.filesystem.dir", defaultValue = "./data/blocks",
+      description = "Root directory of the filesystem backend. Default: ${DEFAULT-VALUE}.")
+  public String blocksFilesystemDir = "./data/blocks";
+
+  @Option(names = {"--blocks-storage.s3.endpoint", "-blocks-storage.s3.endpoint"},
+      descriptionKey = "blocks_storage.s3.endpoint", defaultValue = "",
+      description = "S3 endpoint, host[:port] or a URL; empty for AWS's regional endpoint.")
+  public String s3Endpoint = "";
+
+  @Option(names = {"--blocks-storage.s3.region", "-blocks-storage.s3.region"},
+      descriptionKey = "blocks_storage.s3.region", defaultValue = "",
+      description = "S3 region; empty means us-east-1.")
+  public String s3Region = "";
+
+  @Option(names = {"--blocks-storage.s3.bucket-name", "-blocks-storage.s3.bucket-name"},
+      descriptionKey = "blocks_storage.s3.bucket_name", defaultValue = "",
+      description = "S3 bucket name; required with the s3 backend.")
+  public String s3BucketName = "";
+
+  @Option(names = {"--blocks-storage.s3.access-key-id", "-blocks-storage.s3.access-key-id"},
+      descriptionKey = "blocks_storage.s3.access_key_id", defaultValue = "",
+      description = "S3 access key id; empty uses the AWS default credential chain.")
+  public String s3AccessKeyId = "";
+
+  @Option(names = {"--blocks-storage.s3.secret-access-key", "-blocks-storage.s3.secret-access-key"},
+      descriptionKey = "blocks_storage.s3.secret_access_key", defaultValue = "",
+      description = "S3 secret access key.")
+  public String s3SecretAccessKey = "";
+
+  @Option(names = {"--blocks-storage.s3.bucket-lookup-type", "-blocks-storage.s3.bucket-lookup-type"},
+      descriptionKey = "blocks_storage.s3.bucket_lookup_type", defaultValue = "auto",
+      description = "auto, virtual-hosted or path; MinIO and most self-hosted stores need path."
+          + " Default: ${DEFAULT-VALUE}.")
+  public String s3BucketLookupType = "auto";
+
+  @Option(names = {"--blocks-storage.s3.insecure", "-blocks-storage.s3.insecure"},
+      descriptionKey = "blocks_storage.s3.insecure", defaultValue = "false", arity = "0..1", fallbackValue = "true",
+      description = "Plain HTTP to an endpoint given without a scheme. Default: ${DEFAULT-VALUE}.")
+  public boolean s3Insecure;
+
+  @Option(names = {"--blocks-storage.s3.http.insecure-skip-verify", "-blocks-storage.s3.http.insecure-skip-verify"},
+      descriptionKey = "blocks_storage.s3.http.insecure_skip_verify", defaultValue = "false", arity = "0..1",
+      fallbackValue = "true",
+      description = "Accept any TLS certificate (test setups only). Default: ${DEFAULT-VALUE}.")
+  public boolean s3InsecureSkipVerify;
+
+  @Option(names = {"--blocks-storage.s3.max-retries", "-blocks-storage.s3.max-retries"},
+      descriptionKey = "blocks_storage.s3.max_retries", defaultValue = "10",
+      description = "Retries of a failed S3 call, with backoff. Default: ${DEFAULT-VALUE}.")
+  public int s3MaxRetries = 10;
+
+  @Option(names = {"--blocks-storage.tsdb.block-ranges-period", "-blocks-storage.tsdb.block-ranges-period"},
+      descriptionKey = "blocks_storage.tsdb.block_ranges_period", defaultValue = "2h",
+      converter = DurationConverter.class,
+      description = "Time range of the blocks ingesters cut. Default: ${DEFAULT-VALUE}.")
+  public Duration blockRangesPeriod = Duration.ofHours(2);
+
+  @Option(names = {"--blocks-storage.tsdb.block-cut-grace-period", "-blocks-storage.tsdb.block-cut-grace-period"},
+      descriptionKey = "blocks_storage.tsdb.block_cut_grace_period", defaultValue = "1h",
+      converter = DurationConverter.class,
+      description = "A block range is cut once it ended this long ago (Narthex; Prometheus waits half a range)."
+          + " Default: ${DEFAULT-VALUE}.")
+  public Duration blockCutGracePeriod = Duration.ofHours(1);
+
+  @Option(names = {"--blocks-storage.tsdb.retention-period", "-blocks-storage.tsdb.retention-period"},
+      descriptionKey = "blocks_storage.tsdb.retention_period", defaultValue = "13h",
+      converter = DurationConverter.class,
+      description = "How long shipped data stays in the ingesters' heads. Default: ${DEFAULT-VALUE}.")
+  public Duration tsdbRetentionPeriod = Duration.ofHours(13);
+
+  @Option(names = {"--blocks-storage.tsdb.ship-interval", "-blocks-storage.tsdb.ship-interval"},
+      descriptionKey = "blocks_storage.tsdb.ship_interval", defaultValue = "1m", converter = DurationConverter.class,
+      description = "How often a shard leader checks for blocks to cut and ship. Default: ${DEFAULT-VALUE}.")
+  public Duration shipInterval = Duration.ofMinutes(1);
+
+  @Option(names = {"--blocks-storage.bucket-store.sync-dir", "-blocks-storage.bucket-store.sync-dir"},
+      descriptionKey = "blocks_storage.bucket_store.sync_dir", defaultValue = "./data/tsdb-sync",
+      description = "Local directory of the store-gateway's index-headers. Default: ${DEFAULT-VALUE}.")
+  public String bucketStoreSyncDir = "./data/tsdb-sync";
+
+  @Option(names = {"--blocks-storage.bucket-store.sync-interval", "-blocks-storage.bucket-store.sync-interval"},
+      descriptionKey = "blocks_storage.bucket_store.sync_interval", defaultValue = "15m",
+      converter = DurationConverter.class,
+      description = "How often store-gateways and queriers re-read the bucket index. Default: ${DEFAULT-VALUE}.")
+  public Duration bucketStoreSyncInterval = Duration.ofMinutes(15);
+
+  @Option(names = {"--blocks-storage.bucket-store.index-header.lazy-loading-idle-timeout",
+      "-blocks-storage.bucket-store.index-header.lazy-loading-idle-timeout"},
+      descriptionKey = "blocks_storage.bucket_store.index_header.lazy_loading_idle_timeout", defaultValue = "1h",
+      converter = DurationConverter.class,
+      description = "Unload a block's index-header after this long unused. Default: ${DEFAULT-VALUE}.")
+  public Duration indexHeaderIdleTimeout = Duration.ofHours(1);
+
+  @Option(names = {"--blocks-storage.bucket-store.index-cache.inmemory.max-size-bytes",
+      "-blocks-storage.bucket-store.index-cache.inmemory.max-size-bytes"},
+      descriptionKey = "blocks_storage.bucket_store.index_cache.inmemory.max_size_bytes", defaultValue = "1073741824",
+      description = "Bytes of postings and series cached by a store-gateway. Default: ${DEFAULT-VALUE}.")
+  public long indexCacheBytes = 1L << 30;
+
+  @Option(names = {"--blocks-storage.bucket-store.chunks-cache.inmemory.max-size-bytes",
+      "-blocks-storage.bucket-store.chunks-cache.inmemory.max-size-bytes"},
+      descriptionKey = "blocks_storage.bucket_store.chunks_cache.inmemory.max_size_bytes", defaultValue = "536870912",
+      description = "Bytes of chunks cached by a store-gateway. Default: ${DEFAULT-VALUE}.")
+  public long chunksCacheBytes = 512L << 20;
+
+  @Option(names = {"--store-gateway.sharding-ring.replication-factor",
+      "-store-gateway.sharding-ring.replication-factor"},
+      descriptionKey = "store_gateway.sharding_ring.replication_factor", defaultValue = "1",
+      description = "Store-gateways holding each block (store_gateway.sharding_ring.nodes lists them)."
+          + " Default: ${DEFAULT-VALUE} (3 in a cluster).")
+  public int storeGatewayReplicationFactor = 1;
+
+  @Option(names = {"--store-gateway.instance-id", "-store-gateway.instance-id"},
+      descriptionKey = "store_gateway.sharding_ring.instance_id", defaultValue = "",
+      description = "This store-gateway's id in the ring; empty means -ingester.node-id.")
+  public String storeGatewayId = "";
+
   @Option(names = {"--log.level", "-log.level"}, descriptionKey = "server.log_level", defaultValue = "info",
       description = "Log level: debug, info, warn, error. Default: ${DEFAULT-VALUE}.")
   public String logLevel = "info";
@@ -176,7 +313,7 @@ public final class NarthexOptions {
     EnumSet<Target> out = EnumSet.noneOf(Target.class);
     for (Target target : targets) {
       if (target == Target.ALL) {
-        out.addAll(EnumSet.of(Target.DISTRIBUTOR, Target.INGESTER, Target.QUERIER));
+        out.addAll(EnumSet.of(Target.DISTRIBUTOR, Target.INGESTER, Target.QUERIER, Target.STORE_GATEWAY));
       } else {
         out.add(target);
       }
@@ -192,7 +329,7 @@ public final class NarthexOptions {
         return Target.valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
       } catch (IllegalArgumentException e) {
         throw new CommandLine.TypeConversionException(
-            "unknown target '" + value + "': expected all, distributor, ingester or querier");
+            "unknown target '" + value + "': expected all, distributor, ingester, querier or store-gateway");
       }
     }
   }

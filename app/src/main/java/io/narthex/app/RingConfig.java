@@ -60,6 +60,30 @@ final class RingConfig {
     return ShardMap.roundRobin(nodes, shardCount, options.replicationFactor);
   }
 
+  /**
+   * Store-gateways by id with their gRPC addresses, in ring order: {@code store_gateway.sharding_ring.nodes}
+   * ({@code {id, grpc_address}} entries) when the config file lists them, else the ingester ring's nodes, which
+   * then run the store-gateway too (the {@code all} target).
+   */
+  static java.util.LinkedHashMap<String, String> storeGateways(NarthexOptions options, ShardMap shardMap)
+      throws IOException {
+    java.util.LinkedHashMap<String, String> out = new java.util.LinkedHashMap<>();
+    if (options.configFile != null) {
+      JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(Path.of(options.configFile)));
+      JsonNode nodes = root == null ? null : root.path("store_gateway").path("sharding_ring").get("nodes");
+      if (nodes != null) {
+        for (JsonNode node : nodes) {
+          out.put(required(node, "id"), required(node, "grpc_address"));
+        }
+        return out;
+      }
+    }
+    for (ShardMap.Node node : shardMap.nodes()) {
+      out.put(node.id(), node.grpcAddress());
+    }
+    return out;
+  }
+
   private static String required(JsonNode node, String field) {
     JsonNode value = node.get(field);
     if (value == null || value.asText().isEmpty()) {

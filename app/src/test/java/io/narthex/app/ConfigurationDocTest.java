@@ -63,8 +63,11 @@ class ConfigurationDocTest {
     assertThat(options.httpListenPort).isEqualTo(9009);
     assertThat(options.grpcListenPort).isEqualTo(9095);
     assertThat(options.multitenancyEnabled).isTrue();
-    assertThat(options.components()).hasSize(3);
+    assertThat(options.components()).containsExactlyInAnyOrder(NarthexOptions.Target.DISTRIBUTOR,
+        NarthexOptions.Target.INGESTER, NarthexOptions.Target.QUERIER, NarthexOptions.Target.STORE_GATEWAY);
     assertThat(options.tsdbDir).isEqualTo("./data/tsdb");
+    assertThat(options.blocksBackend).isEqualTo("filesystem");
+    assertThat(options.blocksFilesystemDir).isEqualTo("./data/blocks");
   }
 
   @Test

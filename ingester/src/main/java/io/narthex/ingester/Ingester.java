@@ -40,7 +40,7 @@ public final class Ingester {
 
   /**
    * Writes every tenant's head: magic {@code NXIS}, version 2, tenant count, then per tenant its name, its minimum
-   * valid time (ms) and a length-prefixed head snapshot (tsdb/docs/format/head-snapshot.md). Appends must not run
+   * valid time and shipped mark (ms) and a length-prefixed head snapshot (tsdb/docs/format/head-snapshot.md). Appends must not run
    * meanwhile.
    */
   public void writeSnapshot(OutputStream out) throws IOException {
@@ -53,6 +53,7 @@ public final class Ingester {
       HeadSnapshot.write(entry.getValue(), head);
       data.writeUTF(entry.getKey());
       data.writeLong(entry.getValue().minValidTimeMs());
+      data.writeLong(entry.getValue().shippedBeforeMs());
       data.writeInt(head.size());
       head.writeTo(data);
     }
@@ -78,9 +79,11 @@ public final class Ingester {
     for (int i = 0; i < tenants; i++) {
       String tenant = data.readUTF();
       long minValidTimeMs = version >= 2 ? data.readLong() : Long.MIN_VALUE;
+      long shippedBeforeMs = version >= 2 ? data.readLong() : Long.MIN_VALUE;
       byte[] bytes = new byte[data.readInt()];
       data.readFully(bytes);
       Head head = HeadSnapshot.read(new ByteArrayInputStream(bytes), HeadOptions.DEFAULT);
+      head.setShippedBeforeMs(shippedBeforeMs);
       head.setMinValidTimeMs(minValidTimeMs);
       ingester.heads.put(tenant, head);
     }
@@ -97,18 +100,30 @@ public final class Ingester {
     return heads.get(tenant);
   }
 
-  /**
-   * Records that {@code [.., maxTimeMs)} of the tenant is in a block in object storage: later samples before
-   * {@code maxTimeMs} are out of bounds.
-   */
-  public void markShipped(String tenant, long maxTimeMs) {
-    heads.computeIfAbsent(tenant, t -> new Head()).setMinValidTimeMs(maxTimeMs);
+  /** From now on, the tenant's samples before {@code beforeMs} are out of bounds: a block is being cut. */
+  public void closeRange(String tenant, long beforeMs) {
+    heads.computeIfAbsent(tenant, t -> new Head()).setMinValidTimeMs(beforeMs);
   }
 
-  /** Drops the tenant's chunks that end before {@code beforeMs}; see {@link Head#truncateBefore}. */
+  /**
+   * Records that the tenant's data before {@code maxTimeMs} is in blocks in object storage (and out of bounds for
+   * appends), so that a later {@link #truncate} may drop it.
+   */
+  public void markShipped(String tenant, long maxTimeMs) {
+    heads.computeIfAbsent(tenant, t -> new Head()).setShippedBeforeMs(maxTimeMs);
+  }
+
+  /**
+   * Drops the tenant's chunks that end before {@code beforeMs}, never past the shipped mark; see
+   * {@link Head#truncateBefore}.
+   */
   public int truncate(String tenant, long beforeMs) {
     Head head = heads.get(tenant);
     if (head == null) {
+      return 0;
+    }
+    beforeMs = Math.min(beforeMs, head.shippedBeforeMs());
+    if (beforeMs == Long.MIN_VALUE) {
       return 0;
     }
     int removed = head.truncateBefore(beforeMs);

@@ -73,6 +73,15 @@ public final class LocalS3Server implements AutoCloseable {
     blobStore.createContainer(name);
   }
 
+  /**
+   * Creates a bucket and returns a client of it over HTTPS with 2 retries, wrapped as production buckets are.
+   * HTTPS because s3proxy sometimes drops kept-alive plain-HTTP connections during chunked uploads.
+   */
+  public Bucket newBucket(String name) {
+    createBucket(name);
+    return Buckets.s3(name, config(name, 2));
+  }
+
   /** HTTPS config for {@code bucketName}: host:port, path style, any certificate accepted. */
   public S3Config config(String bucketName, int maxRetries) {
     return new S3Config("127.0.0.1:" + httpsPort, "us-east-1", bucketName, ACCESS_KEY, SECRET_KEY, true,

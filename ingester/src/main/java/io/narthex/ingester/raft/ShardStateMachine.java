@@ -91,6 +91,10 @@ final class ShardStateMachine extends BaseStateMachine {
               shipped.getTenant(), shipped.getUlid(), shipped.getMinTimeMs(), shipped.getMaxTimeMs());
           yield PushResponse.getDefaultInstance();
         }
+        case CLOSE_HEAD_RANGE -> {
+          ingester.closeRange(logEntry.getCloseHeadRange().getTenant(), logEntry.getCloseHeadRange().getBeforeMs());
+          yield PushResponse.getDefaultInstance();
+        }
         case TRUNCATE_HEAD -> {
           TruncateHead truncate = logEntry.getTruncateHead();
           int removed = ingester.truncate(truncate.getTenant(), truncate.getBeforeMs());

@@ -6,6 +6,7 @@ import io.narthex.ingester.raft.RaftOptions;
 import io.narthex.ingester.raft.RaftShardWriter;
 import io.narthex.ingester.ring.ShardMap;
 import io.narthex.proto.ingester.BlockShipped;
+import io.narthex.proto.ingester.CloseHeadRange;
 import io.narthex.proto.ingester.ShardLogEntry;
 import io.narthex.proto.ingester.TruncateHead;
 import io.narthex.tsdb.block.BlockMeta;
@@ -38,11 +39,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Cuts blocks from the heads of the shards this ingester leads and ships them to object storage.
  *
- * <p>For each tenant, the next range starts at the head's minimum valid time (everything before is shipped) and
- * ends at the next multiple of the block range; it is cut once it ended more than the grace period ago. The block
- * is written under {@code <shipDir>/shard-<n>/<ULID>} with a {@code .properties} file beside it, uploaded through
+ * <p>For each tenant, the next range starts at the head's shipped mark (everything before is in blocks) and ends
+ * at the next multiple of the block range; it is cut once it ended more than the grace period ago. A
+ * {@link CloseHeadRange} entry first makes every replica reject appends before the range's end, so the block holds
+ * every acknowledged sample of its range. The block is written under {@code <shipDir>/shard-<n>/<ULID>} with a {@code .properties} file beside it, uploaded through
  * the {@link BlockSink}, and only then is a {@link BlockShipped} entry committed through the shard's Raft log, so
- * every replica raises its minimum valid time alike. Until that commit the data stays in every head and the local
+ * every replica raises its shipped mark alike. Until that commit the data stays in every head and the local
  * block is retried with the same ULID, so an object-storage outage loses nothing and uploads each block once.
  * Shipped data is dropped from the heads (a {@link TruncateHead} entry) once older than the retention.
  */
@@ -144,7 +146,7 @@ public final class Shipper implements AutoCloseable {
       if (head == null || head.numSeries() == 0 || head.maxTimeMs() == Long.MIN_VALUE) {
         return new CutResult(shipped, 0);
       }
-      long startMs = head.minValidTimeMs() == Long.MIN_VALUE ? head.minTimeMs() : head.minValidTimeMs();
+      long startMs = head.shippedBeforeMs() == Long.MIN_VALUE ? head.minTimeMs() : head.shippedBeforeMs();
       long endMs = Math.floorDiv(startMs, rangeMs) * rangeMs + rangeMs;
       if (flush) {
         if (startMs > head.maxTimeMs()) {
@@ -153,6 +155,11 @@ public final class Shipper implements AutoCloseable {
         endMs = Math.min(endMs, head.maxTimeMs() + 1);
       } else if (nowMs < endMs + options.gracePeriod().toMillis()) {
         return new CutResult(shipped, 0);
+      }
+      if (head.minValidTimeMs() < endMs) {
+        // Freeze the range on every replica first: a sample acknowledged after the cut's read would be in no block.
+        commit(shard, ShardLogEntry.newBuilder().setCloseHeadRange(CloseHeadRange.newBuilder()
+            .setTenant(tenant).setBeforeMs(endMs)).build());
       }
       List<ChunkSeries> series = ingester.select(tenant, startMs, endMs - 1, List.of());
       Pending block = null;
@@ -185,7 +192,7 @@ public final class Shipper implements AutoCloseable {
   // A block another leader shipped meanwhile counts as done.
   private boolean shipPending(int shard, Ingester ingester, Pending block) {
     Head head = ingester.head(block.tenant());
-    if (head != null && head.minValidTimeMs() >= block.maxTimeMs()) {
+    if (head != null && head.shippedBeforeMs() >= block.maxTimeMs()) {
       // Shipped already, e.g. by another leader after this one lost leadership mid-way: nothing left to do.
       block.delete();
       return true;
@@ -212,14 +219,14 @@ public final class Shipper implements AutoCloseable {
 
   private void truncateDue(int shard, Ingester ingester, String tenant, long nowMs, boolean flush) {
     Head head = ingester.head(tenant);
-    if (head == null || head.minValidTimeMs() == Long.MIN_VALUE) {
+    if (head == null || head.shippedBeforeMs() == Long.MIN_VALUE) {
       return;
     }
-    long beforeMs = Math.min(head.minValidTimeMs(), nowMs - options.retention().toMillis());
+    long beforeMs = Math.min(head.shippedBeforeMs(), nowMs - options.retention().toMillis());
     String key = shard + "/" + tenant;
     long lastMs = lastTruncateBeforeMs.getOrDefault(key, Long.MIN_VALUE);
     boolean due = beforeMs > head.minTimeMs() && beforeMs > lastMs
-        && (flush || beforeMs >= lastMs + TRUNCATE_STEP_MS || beforeMs == head.minValidTimeMs());
+        && (flush || beforeMs >= lastMs + TRUNCATE_STEP_MS || beforeMs == head.shippedBeforeMs());
     if (!due) {
       return;
     }

@@ -171,7 +171,12 @@ class ShipperTest {
       assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 1));
       // Data still in the head and appends still accepted meanwhile.
       assertThat(samplesInHead(startMs, startMs + 2 * HOUR_MS)).isEqualTo(4 * 480);
-      assertThat(node.ingester(0).head(TENANT).minValidTimeMs()).isEqualTo(Long.MIN_VALUE);
+      assertThat(node.ingester(0).head(TENANT).shippedBeforeMs()).isEqualTo(Long.MIN_VALUE);
+      // The range is closed before it is read: a late sample for it is refused, not acknowledged and then lost.
+      assertThat(node.ingester(0).head(TENANT).minValidTimeMs()).isEqualTo(startMs + 2 * HOUR_MS);
+      PushResponse late = push(startMs + 2 * HOUR_MS - 15_000, startMs + 2 * HOUR_MS - 14_999, 9);
+      assertThat(late.getErrorsList()).extracting(SampleError::getReason)
+          .containsOnly(SampleError.Reason.OUT_OF_BOUNDS);
       List<Path> pending;
       try (Stream<Path> files = Files.list(dataDir.resolve("n0/shipper/shard-0"))) {
         pending = files.filter(Files::isDirectory).toList();
@@ -184,6 +189,8 @@ class ShipperTest {
       assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 0));
     }
     assertThat(uploads).hasSize(1);
-    assertThat(node.ingester(0).head(TENANT).minValidTimeMs()).isEqualTo(startMs + 2 * HOUR_MS);
+    assertThat(node.ingester(0).head(TENANT).shippedBeforeMs()).isEqualTo(startMs + 2 * HOUR_MS);
+    // Retention zero: everything shipped left the head.
+    assertThat(samplesInHead(startMs, startMs + 2 * HOUR_MS)).isZero();
   }
 }

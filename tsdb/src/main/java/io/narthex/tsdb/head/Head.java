@@ -37,6 +37,8 @@ public final class Head implements Queryable {
   private final AtomicLong maxTimeMs = new AtomicLong(Long.MIN_VALUE);
   /** Samples older than this are out of bounds: their range is already in a block. */
   private volatile long minValidTimeMs = Long.MIN_VALUE;
+  /** Data before this is in blocks in object storage; {@link Long#MIN_VALUE} when nothing is. */
+  private volatile long shippedBeforeMs = Long.MIN_VALUE;
 
   public Head() {
     this(HeadOptions.DEFAULT);
@@ -124,6 +126,19 @@ public final class Head implements Queryable {
   public synchronized void setMinValidTimeMs(long timestampMs) {
     if (timestampMs > minValidTimeMs) {
       minValidTimeMs = timestampMs;
+    }
+  }
+
+  /** Data before this is in blocks in object storage; {@link Long#MIN_VALUE} when nothing is. */
+  public long shippedBeforeMs() {
+    return shippedBeforeMs;
+  }
+
+  /** Raises the shipped mark (never lowers it) and the minimum valid time with it. */
+  public synchronized void setShippedBeforeMs(long timestampMs) {
+    setMinValidTimeMs(timestampMs);
+    if (timestampMs > shippedBeforeMs) {
+      shippedBeforeMs = timestampMs;
     }
   }
 

@@ -1,0 +1,159 @@
+package io.narthex.blocks;
+
+import com.linecorp.armeria.common.AggregatedHttpRequest;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Mimir's block upload HTTP API over {@link BlockUploadService}:
+ *
+ * <ul>
+ *   <li>{@code POST /api/v1/upload/block/{block}/start}, the block's meta.json as body
+ *   <li>{@code POST /api/v1/upload/block/{block}/files?path={path}}, the file as body, with a Content-Length
+ *   <li>{@code POST /api/v1/upload/block/{block}/finish}
+ *   <li>{@code GET /api/v1/upload/block/{block}/check}: {@code {"result": "uploading"|"validating"|"complete"|"failed",
+ *       "error": "..."}}
+ * </ul>
+ *
+ * <p>The tenant is the {@code X-Scope-OrgID} header, required when multitenancy is enabled, else "anonymous".
+ * Success is 200 with an empty body (check: JSON). Client faults are 4xx with a plain-text message ending in its
+ * error id, as Mimir answers them ({@code http.Error}): 400 invalid request or block, 401 no valid tenant, 404
+ * upload not started, 409 block exists, 411 no Content-Length, 413 too large, 429 too many validations. Server
+ * faults (object storage, scratch disk) are 500 "internal server error (id ...)", the id naming the logged error.
+ */
+public final class BlockUploadHttp {
+  private static final Logger log = LoggerFactory.getLogger(BlockUploadHttp.class);
+  public static final String PATH_PREFIX = "/api/v1/upload/block/";
+
+  private final BlockUploadService service;
+  private final boolean multitenancyEnabled;
+
+  public BlockUploadHttp(BlockUploadService service, boolean multitenancyEnabled) {
+    this.service = service;
+    this.multitenancyEnabled = multitenancyEnabled;
+  }
+
+  /**
+   * Adds the four routes. Files and finish have no request timeout (large files, long validations); files accept
+   * bodies up to the block size limit, start up to {@link BlockUploadService#MAX_META_BYTES}.
+   */
+  public ServerBuilder bind(ServerBuilder sb) {
+    long maxFileBytes = service.limits().maxBlockSizeBytes(); // 0: unlimited, for Armeria too
+    return sb
+        .route().post(PATH_PREFIX + "{block}/start")
+        .maxRequestLength(BlockUploadService.MAX_META_BYTES)
+        .build((ctx, req) -> start(ctx, req))
+        .route().post(PATH_PREFIX + "{block}/files")
+        .maxRequestLength(maxFileBytes)
+        .requestTimeout(Duration.ZERO)
+        .build((ctx, req) -> files(ctx, req))
+        .route().post(PATH_PREFIX + "{block}/finish")
+        .requestTimeout(Duration.ZERO)
+        .build((ctx, req) -> finish(ctx, req))
+        .route().get(PATH_PREFIX + "{block}/check")
+        .build((ctx, req) -> check(ctx, req));
+  }
+
+  private HttpResponse start(ServiceRequestContext ctx, HttpRequest req) {
+    String tenant;
+    try {
+      tenant = TenantIds.resolve(req.headers().get(TenantIds.HEADER), multitenancyEnabled);
+    } catch (IllegalArgumentException e) {
+      return unauthorized(e, true);
+    }
+    String block = ctx.pathParam("block");
+    return HttpResponse.of(req.aggregate().thenApplyAsync((AggregatedHttpRequest agg) -> answer(ctx, () -> {
+      service.start(tenant, block, agg.content().array());
+      return HttpResponse.of(HttpStatus.OK);
+    }), ctx.blockingTaskExecutor()));
+  }
+
+  private HttpResponse files(ServiceRequestContext ctx, HttpRequest req) {
+    String tenant;
+    try {
+      tenant = TenantIds.resolve(req.headers().get(TenantIds.HEADER), multitenancyEnabled);
+    } catch (IllegalArgumentException e) {
+      return unauthorized(e, true);
+    }
+    String block = ctx.pathParam("block");
+    String path = ctx.queryParam("path");
+    long contentLength = req.headers().contentLength();
+    return HttpResponse.of(CompletableFuture.supplyAsync(() -> answer(ctx, () -> {
+      try (InputStream body = req.toInputStream(o -> o instanceof HttpData data ? data : HttpData.empty())) {
+        service.uploadFile(tenant, block, path, body, contentLength);
+      }
+      return HttpResponse.of(HttpStatus.OK);
+    }), ctx.blockingTaskExecutor()));
+  }
+
+  private HttpResponse finish(ServiceRequestContext ctx, HttpRequest req) {
+    String tenant;
+    try {
+      tenant = TenantIds.resolve(req.headers().get(TenantIds.HEADER), multitenancyEnabled);
+    } catch (IllegalArgumentException e) {
+      return unauthorized(e, true);
+    }
+    String block = ctx.pathParam("block");
+    return HttpResponse.of(req.aggregate().thenApplyAsync(agg -> answer(ctx, () -> {
+      service.finish(tenant, block);
+      return HttpResponse.of(HttpStatus.OK);
+    }), ctx.blockingTaskExecutor()));
+  }
+
+  private HttpResponse check(ServiceRequestContext ctx, HttpRequest req) {
+    String tenant;
+    try {
+      tenant = TenantIds.resolve(req.headers().get(TenantIds.HEADER), multitenancyEnabled);
+    } catch (IllegalArgumentException e) {
+      return unauthorized(e, false);
+    }
+    String block = ctx.pathParam("block");
+    return HttpResponse.of(CompletableFuture.supplyAsync(() -> answer(ctx, () -> HttpResponse.builder()
+        .status(HttpStatus.OK)
+        .content(MediaType.JSON_UTF_8, service.check(tenant, block).toJson())
+        .header(HttpHeaderNames.CACHE_CONTROL, "no-store")
+        .build()), ctx.blockingTaskExecutor()));
+  }
+
+  private interface Handler {
+    HttpResponse handle() throws BlockUploadException, IOException;
+  }
+
+  private static HttpResponse answer(ServiceRequestContext ctx, Handler handler) {
+    try {
+      return handler.handle();
+    } catch (BlockUploadException e) {
+      return text(HttpStatus.valueOf(e.httpStatus()), e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      log.error("block upload request failed id={} method={} path={}", ctx.id(), ctx.method(), ctx.path(), e);
+      return text(HttpStatus.INTERNAL_SERVER_ERROR, "internal server error (id " + ctx.id() + ")");
+    }
+  }
+
+  private static HttpResponse unauthorized(IllegalArgumentException e, boolean countFailure) {
+    if (countFailure) {
+      BlockUploadMetrics.FAILED.labelValues(BlockUploadMetrics.REASON_TENANT).inc();
+    }
+    return text(HttpStatus.UNAUTHORIZED, e.getMessage());
+  }
+
+  private static HttpResponse text(HttpStatus status, String message) {
+    return HttpResponse.builder()
+        .status(status)
+        .content(MediaType.PLAIN_TEXT_UTF_8, message.endsWith("\n") ? message : message + "\n")
+        .header(HttpHeaderNames.CACHE_CONTROL, "no-store")
+        .build();
+  }
+}

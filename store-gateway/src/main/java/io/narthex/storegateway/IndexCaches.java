@@ -1,0 +1,136 @@
+package io.narthex.storegateway;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import io.narthex.tsdb.block.IndexCache;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * The store-gateway's in-memory caches of postings, series and chunks read from blocks in the bucket, shared by
+ * all blocks and tenants: keys name their block (BlockReader puts the ULID in), and {@link #forTenant} adds the tenant. Each cache is bounded by its size in
+ * bytes (key characters plus value bytes plus a fixed overhead per entry) and evicts by Caffeine's W-TinyLFU. A
+ * size of zero turns that cache off.
+ */
+public final class IndexCaches implements IndexCache {
+  /** Rough heap overhead of one cache entry: the node, the key's String object and the array header. */
+  static final int ENTRY_OVERHEAD_BYTES = 96;
+
+  enum CacheKind {
+    POSTINGS("postings"),
+    SERIES("series"),
+    CHUNKS("chunks");
+
+    private final String label;
+
+    CacheKind(String label) {
+      this.label = label;
+    }
+
+    String label() {
+      return label;
+    }
+
+    static CacheKind of(Kind kind) {
+      return switch (kind) {
+        case POSTINGS -> POSTINGS;
+        case SERIES -> SERIES;
+        case CHUNKS -> CHUNKS;
+      };
+    }
+  }
+
+  private final Map<CacheKind, Cache<String, byte[]>> caches = new EnumMap<>(CacheKind.class);
+  private final Map<CacheKind, CounterDataPoint> requests = new EnumMap<>(CacheKind.class);
+  private final Map<CacheKind, CounterDataPoint> hits = new EnumMap<>(CacheKind.class);
+
+  public IndexCaches(long postingsMaxSizeBytes, long seriesMaxSizeBytes, long chunksMaxSizeBytes) {
+    caches.put(CacheKind.POSTINGS, build(CacheKind.POSTINGS, postingsMaxSizeBytes));
+    caches.put(CacheKind.SERIES, build(CacheKind.SERIES, seriesMaxSizeBytes));
+    caches.put(CacheKind.CHUNKS, build(CacheKind.CHUNKS, chunksMaxSizeBytes));
+    for (CacheKind kind : CacheKind.values()) {
+      requests.put(kind, StoreGatewayMetrics.CACHE_REQUESTS.labelValues(kind.label()));
+      hits.put(kind, StoreGatewayMetrics.CACHE_HITS.labelValues(kind.label()));
+    }
+    StoreGatewayMetrics.LIVE_CACHES.add(this);
+  }
+
+  /** Caches sized as {@code config} says. */
+  public static IndexCaches of(StoreGatewayConfig config) {
+    return new IndexCaches(config.postingsCacheMaxSizeBytes(), config.seriesCacheMaxSizeBytes(),
+        config.chunksCacheMaxSizeBytes());
+  }
+
+  private static Cache<String, byte[]> build(CacheKind kind, long maxSizeBytes) {
+    CounterDataPoint evictions = StoreGatewayMetrics.CACHE_EVICTIONS.labelValues(kind.label());
+    return Caffeine.newBuilder()
+        .maximumWeight(maxSizeBytes)
+        .<String, byte[]>weigher((key, value) -> weightOf(key, value))
+        .removalListener((String key, byte[] value, RemovalCause cause) -> {
+          if (cause == RemovalCause.SIZE) {
+            evictions.inc();
+          }
+        })
+        .executor(Runnable::run)
+        .build();
+  }
+
+  static int weightOf(String key, byte[] value) {
+    long weight = (long) ENTRY_OVERHEAD_BYTES + key.length() + value.length;
+    return (int) Math.min(Integer.MAX_VALUE, weight);
+  }
+
+  @Override
+  public byte[] get(Kind kind, String key) {
+    CacheKind cacheKind = CacheKind.of(kind);
+    requests.get(cacheKind).inc();
+    byte[] value = caches.get(cacheKind).getIfPresent(key);
+    if (value != null) {
+      hits.get(cacheKind).inc();
+    }
+    return value;
+  }
+
+  @Override
+  public void put(Kind kind, String key, byte[] value) {
+    caches.get(CacheKind.of(kind)).put(key, value);
+  }
+
+  /**
+   * A view of these caches for one tenant's blocks, whose keys are prefixed with the tenant: a block copied to
+   * another tenant keeps its ULID, and must not share cached items across tenants.
+   */
+  public IndexCache forTenant(String tenant) {
+    String prefix = tenant + "/";
+    return new IndexCache() {
+      @Override
+      public byte[] get(Kind kind, String key) {
+        return IndexCaches.this.get(kind, prefix + key);
+      }
+
+      @Override
+      public void put(Kind kind, String key, byte[] value) {
+        IndexCaches.this.put(kind, prefix + key, value);
+      }
+    };
+  }
+
+  /** Bytes held by the cache of {@code kind}, as its weigher counts them. */
+  public long weightedSizeBytes(Kind kind) {
+    return weightedSizeBytes(CacheKind.of(kind));
+  }
+
+  long weightedSizeBytes(CacheKind kind) {
+    return caches.get(kind).policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
+  }
+
+  /** Empties the caches and stops counting them in the size gauge. */
+  public void close() {
+    for (Cache<String, byte[]> cache : caches.values()) {
+      cache.invalidateAll();
+    }
+    StoreGatewayMetrics.LIVE_CACHES.remove(this);
+  }
+}

@@ -1,0 +1,309 @@
+package io.narthex.storegateway.client;
+
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.narthex.blocks.BucketIndex;
+import io.narthex.ingester.client.ProtoConversions;
+import io.narthex.objstore.Bucket;
+import io.narthex.proto.ingester.Chunk;
+import io.narthex.proto.ingester.ChunkedSeries;
+import io.narthex.proto.ingester.LabelNamesRequest;
+import io.narthex.proto.ingester.LabelNamesResponse;
+import io.narthex.proto.ingester.LabelValuesRequest;
+import io.narthex.proto.ingester.LabelValuesResponse;
+import io.narthex.proto.ingester.SelectRequest;
+import io.narthex.proto.ingester.SelectResponse;
+import io.narthex.proto.ingester.StoreGatewayGrpc;
+import io.narthex.proto.prompb.LabelMatcher;
+import io.narthex.storegateway.StoreGatewayRing;
+import io.narthex.tsdb.labels.Labels;
+import io.narthex.tsdb.labels.Matcher;
+import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedChunk;
+import io.narthex.tsdb.storage.StorageException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The querier's reader of blocks in object storage, through the store-gateways (Mimir's
+ * {@code BlocksStoreQueryable}). It reads the tenant's bucket index (cached, refreshed after
+ * {@link #BUCKET_INDEX_REFRESH}), picks the blocks overlapping the query's time range that are not marked for
+ * deletion, and asks each block's first owner by the ring, all gateways in parallel. Blocks a gateway did not
+ * report as queried, and all blocks of a gateway that failed, are asked of their next owner (Mimir's consistency
+ * check). A block that no owner read fails the query with {@link StoreGatewayUnavailableException}: never a
+ * silently partial answer.
+ */
+public final class BlocksStoreReader {
+  /** How long a tenant's bucket index is used before it is read again (in the background). */
+  public static final Duration BUCKET_INDEX_REFRESH = Duration.ofMinutes(1);
+  /** How long a tenant's bucket index may be used at most when reading it again keeps failing. */
+  public static final Duration BUCKET_INDEX_EXPIRY = Duration.ofMinutes(10);
+
+  private final StoreGatewayRing ring;
+  private final Map<String, ManagedChannel> channelsByGatewayId;
+  private final Duration timeout;
+  private final LoadingCache<String, Optional<BucketIndex>> bucketIndexes;
+
+  /**
+   * @param bucket the blocks bucket, read for the tenants' bucket indexes
+   * @param channelsByGatewayId a channel to each gateway of the ring; not closed here
+   * @param timeout deadline of each call to a gateway
+   */
+  public BlocksStoreReader(Bucket bucket, StoreGatewayRing ring, Map<String, ManagedChannel> channelsByGatewayId,
+      Duration timeout) {
+    this.ring = ring;
+    this.channelsByGatewayId = Map.copyOf(channelsByGatewayId);
+    this.timeout = timeout;
+    this.bucketIndexes = Caffeine.newBuilder()
+        .refreshAfterWrite(BUCKET_INDEX_REFRESH)
+        .expireAfterWrite(BUCKET_INDEX_EXPIRY)
+        .build(tenant -> {
+          try {
+            return BucketIndex.read(bucket, tenant);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
+  }
+
+  /** Forgets the cached bucket index of {@code tenant}: the next read loads it again. */
+  public void invalidate(String tenant) {
+    bucketIndexes.invalidate(tenant);
+  }
+
+  /**
+   * The tenant's series matching {@code matchers} with whole chunks overlapping {@code [minTimeMs, maxTimeMs]},
+   * sorted by labels; a series in several blocks is one series with all their chunks sorted by start time (chunks
+   * of overlapping blocks may overlap).
+   *
+   * @throws StoreGatewayUnavailableException when some block could not be read
+   * @throws StorageException when the bucket index cannot be read
+   */
+  public List<ChunkSeries> select(String tenant, long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
+    SelectRequest template = SelectRequest.newBuilder()
+        .setTenant(tenant)
+        .setStartTimestampMs(minTimeMs)
+        .setEndTimestampMs(maxTimeMs)
+        .addAllMatchers(ProtoConversions.toProtoMatchers(matchers))
+        .build();
+    List<List<SelectResponse>> answers = fanOut(tenant, minTimeMs, maxTimeMs, (stub, blocks) -> {
+      List<SelectResponse> responses = new ArrayList<>();
+      stub.select(template.toBuilder().addAllBlockIds(blocks).build()).forEachRemaining(responses::add);
+      List<String> queried = responses.isEmpty() ? List.of() : responses.getFirst().getQueriedBlocksList();
+      return new Answer<>(responses, queried);
+    });
+    Map<Labels, List<EncodedChunk>> merged = new TreeMap<>();
+    for (List<SelectResponse> responses : answers) {
+      for (SelectResponse response : responses) {
+        for (ChunkedSeries wire : response.getSeriesList()) {
+          List<EncodedChunk> chunks = merged.computeIfAbsent(
+              ProtoConversions.labelsOfValidated(wire.getLabelsList()), labels -> new ArrayList<>());
+          for (Chunk chunk : wire.getChunksList()) {
+            chunks.add(new EncodedChunk(chunk.getMinTimeMs(), chunk.getMaxTimeMs(), chunk.getData().toByteArray()));
+          }
+        }
+      }
+    }
+    List<ChunkSeries> out = new ArrayList<>(merged.size());
+    for (Map.Entry<Labels, List<EncodedChunk>> entry : merged.entrySet()) {
+      List<EncodedChunk> chunks = entry.getValue();
+      chunks.sort(Comparator.comparingLong(EncodedChunk::minTimeMs));
+      out.add(new ChunkSeries(entry.getKey(), chunks));
+    }
+    return out;
+  }
+
+  /**
+   * The sorted label names of the tenant's series matching {@code matchers} in the blocks overlapping the range.
+   *
+   * @throws StoreGatewayUnavailableException when some block could not be read
+   */
+  public List<String> labelNames(String tenant, long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
+    List<LabelMatcher> wireMatchers = ProtoConversions.toProtoMatchers(matchers);
+    List<List<String>> answers = fanOut(tenant, minTimeMs, maxTimeMs, (stub, blocks) -> {
+      LabelNamesResponse response = stub.labelNames(LabelNamesRequest.newBuilder()
+          .setTenant(tenant)
+          .setStartTimestampMs(minTimeMs)
+          .setEndTimestampMs(maxTimeMs)
+          .addAllMatchers(wireMatchers)
+          .addAllBlockIds(blocks)
+          .build());
+      return new Answer<>(response.getNamesList(), response.getQueriedBlocksList());
+    });
+    return union(answers);
+  }
+
+  /**
+   * The sorted values of label {@code name} of the tenant's series matching {@code matchers} in the blocks
+   * overlapping the range.
+   *
+   * @throws StoreGatewayUnavailableException when some block could not be read
+   */
+  public List<String> labelValues(String tenant, String name, long minTimeMs, long maxTimeMs,
+      List<Matcher> matchers) {
+    List<LabelMatcher> wireMatchers = ProtoConversions.toProtoMatchers(matchers);
+    List<List<String>> answers = fanOut(tenant, minTimeMs, maxTimeMs, (stub, blocks) -> {
+      LabelValuesResponse response = stub.labelValues(LabelValuesRequest.newBuilder()
+          .setTenant(tenant)
+          .setName(name)
+          .setStartTimestampMs(minTimeMs)
+          .setEndTimestampMs(maxTimeMs)
+          .addAllMatchers(wireMatchers)
+          .addAllBlockIds(blocks)
+          .build());
+      return new Answer<>(response.getValuesList(), response.getQueriedBlocksList());
+    });
+    return union(answers);
+  }
+
+  private static List<String> union(List<List<String>> answers) {
+    TreeSet<String> all = new TreeSet<>();
+    for (List<String> answer : answers) {
+      all.addAll(answer);
+    }
+    return List.copyOf(all);
+  }
+
+  /** A gateway's answer and the requested blocks it read. */
+  private record Answer<T>(T value, List<String> queriedBlocks) {}
+
+  @FunctionalInterface
+  private interface GatewayCall<T> {
+    Answer<T> call(StoreGatewayGrpc.StoreGatewayBlockingStub stub, List<String> blockIds);
+  }
+
+  /** The blocks of the tenant's bucket index overlapping {@code [minTimeMs, maxTimeMs]}, not marked for deletion. */
+  List<String> blocksToQuery(String tenant, long minTimeMs, long maxTimeMs) {
+    Optional<BucketIndex> index;
+    try {
+      index = bucketIndexes.get(tenant);
+    } catch (UncheckedIOException | CompletionException e) {
+      throw new StorageException("cannot read the bucket index of tenant " + tenant + ": " + e.getCause(), e);
+    }
+    if (index.isEmpty()) {
+      return List.of(); // No blocks shipped yet for the tenant.
+    }
+    Set<String> markedForDeletion = index.get().markedForDeletion();
+    List<String> blocks = new ArrayList<>();
+    for (BucketIndex.Block block : index.get().blocks()) {
+      if (block.within(minTimeMs, maxTimeMs) && !markedForDeletion.contains(block.blockId())) {
+        blocks.add(block.blockId());
+      }
+    }
+    return blocks;
+  }
+
+  /**
+   * Asks each block of the range of its first owner, all gateways at once, then asks the blocks left of their next
+   * owner, until every block is read or has no owner left.
+   */
+  private <T> List<T> fanOut(String tenant, long minTimeMs, long maxTimeMs, GatewayCall<T> call) {
+    List<String> blocks = blocksToQuery(tenant, minTimeMs, maxTimeMs);
+    Set<String> remaining = new LinkedHashSet<>(blocks);
+    Map<String, Set<String>> triedGatewaysByBlock = new HashMap<>();
+    List<T> answers = new ArrayList<>();
+    List<String> errors = new ArrayList<>();
+    while (!remaining.isEmpty()) {
+      Map<String, List<String>> blocksByGateway = new TreeMap<>();
+      for (String block : remaining) {
+        Set<String> tried = triedGatewaysByBlock.computeIfAbsent(block, b -> new HashSet<>());
+        for (String owner : ring.owners(block)) {
+          if (tried.add(owner)) {
+            if (channelsByGatewayId.containsKey(owner)) {
+              blocksByGateway.computeIfAbsent(owner, g -> new ArrayList<>()).add(block);
+              break;
+            }
+            errors.add(owner + ": no connection to this store-gateway");
+          }
+        }
+      }
+      if (blocksByGateway.isEmpty()) {
+        break; // The blocks left have no owner left to ask.
+      }
+      List<Map.Entry<String, List<String>>> round = new ArrayList<>(blocksByGateway.entrySet());
+      List<Future<Answer<T>>> futures = new ArrayList<>(round.size());
+      try (ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor()) {
+        for (Map.Entry<String, List<String>> entry : round) {
+          StoreGatewayGrpc.StoreGatewayBlockingStub stub =
+              StoreGatewayGrpc.newBlockingStub(channelsByGatewayId.get(entry.getKey()))
+                  .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
+          futures.add(calls.submit(() -> call.call(stub, entry.getValue())));
+        }
+        for (int i = 0; i < round.size(); i++) {
+          String gateway = round.get(i).getKey();
+          List<String> requested = round.get(i).getValue();
+          Answer<T> answer;
+          try {
+            answer = getUninterruptibly(futures.get(i));
+          } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT) {
+              throw new IllegalArgumentException(e.getStatus().getDescription(), e);
+            }
+            errors.add(gateway + ": " + e.getStatus());
+            continue;
+          }
+          answers.add(answer.value());
+          Set<String> queried = new HashSet<>(answer.queriedBlocks());
+          List<String> missed = new ArrayList<>();
+          for (String block : requested) {
+            if (queried.contains(block)) {
+              remaining.remove(block);
+            } else {
+              missed.add(block);
+            }
+          }
+          if (!missed.isEmpty()) {
+            errors.add(gateway + ": did not hold " + missed);
+          }
+        }
+      }
+    }
+    if (!remaining.isEmpty()) {
+      throw new StoreGatewayUnavailableException(tenant, List.copyOf(remaining), errors);
+    }
+    return answers;
+  }
+
+  private static <T> T getUninterruptibly(Future<T> future) {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return future.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof RuntimeException runtime) {
+            throw runtime;
+          }
+          throw new StorageException("store-gateway call failed: " + e.getCause(), e.getCause());
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

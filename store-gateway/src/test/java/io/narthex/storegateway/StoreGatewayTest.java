@@ -1,0 +1,275 @@
+package io.narthex.storegateway;
+
+import static io.narthex.storegateway.TestBlocks.BLOCK_RANGE_MS;
+import static io.narthex.storegateway.TestBlocks.T0;
+import static io.narthex.storegateway.TestBlocks.shipBlock;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.narthex.blocks.BucketIndex;
+import io.narthex.objstore.Bucket;
+import io.narthex.objstore.Buckets;
+import io.narthex.tsdb.block.BlockMeta;
+import io.narthex.tsdb.labels.Labels;
+import io.narthex.tsdb.labels.Matcher;
+import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedChunk;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StoreGatewayTest {
+  private static final String TENANT = "team-a";
+  private static final long END_OF_TIME = Long.MAX_VALUE;
+
+  @TempDir Path tmp;
+
+  private Bucket bucket;
+  private Path workDir;
+  private Path dataDir;
+  private final List<StoreGateway> gateways = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() throws IOException {
+    bucket = Buckets.filesystem("blocks", tmp.resolve("bucket"));
+    workDir = tmp.resolve("work");
+    dataDir = tmp.resolve("data");
+  }
+
+  @AfterEach
+  void tearDown() throws IOException {
+    gateways.forEach(StoreGateway::close);
+    bucket.close();
+  }
+
+  private StoreGateway start(StoreGatewayConfig config) throws IOException {
+    StoreGateway gateway = new StoreGateway(config, bucket);
+    gateways.add(gateway);
+    gateway.start();
+    return gateway;
+  }
+
+  private StoreGateway start() throws IOException {
+    return start(StoreGatewayConfig.defaults(dataDir));
+  }
+
+  private static List<Matcher> metric(String name) {
+    return List.of(Matcher.equal(Labels.METRIC_NAME, name));
+  }
+
+  private static double gaugeValue(String name) {
+    for (MetricSnapshot snapshot : PrometheusRegistry.defaultRegistry.scrape()) {
+      if (snapshot.getMetadata().getName().equals(name)) {
+        return ((GaugeSnapshot) snapshot).getDataPoints().getFirst().getValue();
+      }
+    }
+    throw new AssertionError("no metric " + name);
+  }
+
+  @Test
+  void selectReturnsTheWrittenSeriesOfTheRequestedBlock() throws IOException {
+    BlockMeta block = shipBlock(bucket, TENANT, workDir, 0, 3, "up", "http_requests_total");
+    StoreGateway gateway = start();
+
+    BlockQueryResult<List<ChunkSeries>> result =
+        gateway.select(TENANT, List.of(block.ulid()), T0, T0 + BLOCK_RANGE_MS, metric("up"));
+
+    assertThat(result.queriedBlocks()).containsExactly(block.ulid());
+    assertThat(result.value()).extracting(ChunkSeries::labels).containsExactly(
+        Labels.of("__name__", "up", "instance", "host-0", "tenant", TENANT),
+        Labels.of("__name__", "up", "instance", "host-1", "tenant", TENANT),
+        Labels.of("__name__", "up", "instance", "host-2", "tenant", TENANT));
+    ChunkSeries first = result.value().getFirst();
+    assertThat(TestBlocks.samples(first)).hasSize(120).startsWith(T0 + "=" + (double) (T0 / TestBlocks.STEP_MS));
+  }
+
+  @Test
+  void mergesASeriesFoundInSeveralBlocksIntoOneWithChunksSortedByTime() throws IOException {
+    BlockMeta second = shipBlock(bucket, TENANT, workDir, 1, 2, "up");
+    BlockMeta first = shipBlock(bucket, TENANT, workDir, 0, 2, "up");
+    StoreGateway gateway = start();
+
+    BlockQueryResult<List<ChunkSeries>> result =
+        gateway.select(TENANT, List.of(second.ulid(), first.ulid()), T0, END_OF_TIME, metric("up"));
+
+    assertThat(result.queriedBlocks()).containsExactlyInAnyOrder(first.ulid(), second.ulid());
+    assertThat(result.value()).hasSize(2);
+    for (ChunkSeries series : result.value()) {
+      assertThat(series.chunks()).extracting(EncodedChunk::minTimeMs).containsExactly(T0, T0 + BLOCK_RANGE_MS);
+      assertThat(TestBlocks.samples(series)).hasSize(240).doesNotHaveDuplicates();
+    }
+  }
+
+  @Test
+  void answersLabelNamesAndValuesOfTheRequestedBlocks() throws IOException {
+    BlockMeta upBlock = shipBlock(bucket, TENANT, workDir, 0, 2, "up");
+    BlockMeta httpBlock = shipBlock(bucket, TENANT, workDir, 1, 3, "http_requests_total");
+    StoreGateway gateway = start();
+    List<String> both = List.of(upBlock.ulid(), httpBlock.ulid());
+
+    assertThat(gateway.labelNames(TENANT, both, T0, END_OF_TIME, List.of()).value())
+        .containsExactly("__name__", "instance", "tenant");
+    assertThat(gateway.labelValues(TENANT, both, "__name__", T0, END_OF_TIME, List.of()).value())
+        .containsExactly("http_requests_total", "up");
+    BlockQueryResult<List<String>> instancesOfUp =
+        gateway.labelValues(TENANT, List.of(upBlock.ulid()), "instance", T0, END_OF_TIME, metric("up"));
+    assertThat(instancesOfUp.value()).containsExactly("host-0", "host-1");
+    assertThat(instancesOfUp.queriedBlocks()).containsExactly(upBlock.ulid());
+  }
+
+  @Test
+  void readsOnlyTheRequestedBlocksAndReportsOnlyThoseItHolds() throws IOException {
+    BlockMeta first = shipBlock(bucket, TENANT, workDir, 0, 1, "up");
+    shipBlock(bucket, TENANT, workDir, 1, 1, "up");
+    StoreGateway gateway = start();
+    String unknown = "01J00000000000000000000000";
+
+    BlockQueryResult<List<ChunkSeries>> result =
+        gateway.select(TENANT, List.of(first.ulid(), unknown), T0, END_OF_TIME, metric("up"));
+
+    assertThat(result.queriedBlocks()).containsExactly(first.ulid());
+    assertThat(result.value()).singleElement()
+        .satisfies(series -> assertThat(series.chunks()).extracting(EncodedChunk::minTimeMs).containsExactly(T0));
+  }
+
+  @Test
+  void writesTheIndexHeaderOfEachOwnedBlockToLocalDiskOnSync() throws IOException {
+    BlockMeta block = shipBlock(bucket, TENANT, workDir, 0, 2, "up");
+    StoreGateway gateway = start();
+
+    assertThat(gateway.ownedBlockIds(TENANT)).containsExactly(block.ulid());
+    Path header = dataDir.resolve(TENANT).resolve(block.ulid()).resolve("index-header");
+    assertThat(header).isRegularFile();
+    assertThat(Files.size(header)).isPositive();
+  }
+
+  @Test
+  void loadsAnIndexHeaderOnFirstQueryAndUnloadsItAfterIdling() throws IOException {
+    BlockMeta block = shipBlock(bucket, TENANT, workDir, 0, 2, "up");
+    StoreGateway gateway =
+        start(StoreGatewayConfig.defaults(dataDir).withIndexHeaderIdleTimeout(Duration.ofMillis(300)));
+    assertThat(gateway.loadedBlocks()).isZero();
+    assertThat(gateway.indexHeaderMemoryBytes()).isZero();
+
+    gateway.select(TENANT, List.of(block.ulid()), T0, END_OF_TIME, metric("up"));
+    assertThat(gateway.loadedBlocks()).isEqualTo(1);
+    assertThat(gateway.indexHeaderMemoryBytes()).isPositive();
+    assertThat(gaugeValue("narthex_storegateway_blocks_loaded")).isEqualTo(1);
+    assertThat(gaugeValue("narthex_storegateway_blocks_owned")).isEqualTo(1);
+    assertThat(gaugeValue("narthex_storegateway_index_header_memory_bytes"))
+        .isEqualTo(gateway.indexHeaderMemoryBytes());
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> gateway.loadedBlocks() == 0);
+    assertThat(gateway.indexHeaderMemoryBytes()).isZero();
+    // Loaded again on the next query.
+    assertThat(gateway.select(TENANT, List.of(block.ulid()), T0, END_OF_TIME, metric("up")).value()).hasSize(2);
+    assertThat(gateway.loadedBlocks()).isEqualTo(1);
+  }
+
+  @Test
+  void measuresTheMemoryOfALoadedIndexHeader() throws IOException {
+    int instances = 1000;
+    BlockMeta block = shipBlock(bucket, TENANT, workDir, 0, instances, "up");
+    StoreGateway gateway = start();
+
+    gateway.labelNames(TENANT, List.of(block.ulid()), T0, END_OF_TIME, List.of());
+
+    long bytes = gateway.indexHeaderMemoryBytes();
+    System.out.printf("index-header memory of a block with %d series (%d label values): %d bytes%n",
+        instances, instances + 2, bytes);
+    assertThat(bytes).isPositive();
+  }
+
+  @Test
+  void buildsTheBucketIndexWhenATenantHasNone() throws IOException {
+    BlockMeta block = shipBlock(bucket, TENANT, workDir, 0, 1, "up");
+    bucket.delete(BucketIndex.path(TENANT));
+
+    StoreGateway gateway = start();
+
+    assertThat(gateway.ownedBlockIds(TENANT)).containsExactly(block.ulid());
+    assertThat(bucket.exists(BucketIndex.path(TENANT))).isTrue();
+  }
+
+  @Test
+  void dropsBlocksMarkedForDeletionAndDeletesTheirLocalCopy() throws IOException {
+    BlockMeta marked = shipBlock(bucket, TENANT, workDir, 0, 1, "up");
+    BlockMeta kept = shipBlock(bucket, TENANT, workDir, 1, 1, "up");
+    StoreGateway gateway = start();
+    gateway.select(TENANT, List.of(marked.ulid()), T0, END_OF_TIME, metric("up"));
+    assertThat(gateway.ownedBlockIds(TENANT)).containsExactlyInAnyOrder(marked.ulid(), kept.ulid());
+
+    BucketIndex index = BucketIndex.read(bucket, TENANT).orElseThrow();
+    new BucketIndex(index.version(), index.blocks(),
+        List.of(new BucketIndex.BlockDeletionMark(marked.ulid(), System.currentTimeMillis() / 1000)),
+        index.updatedAtSeconds()).write(bucket, TENANT);
+    gateway.syncBlocks();
+
+    assertThat(gateway.ownedBlockIds(TENANT)).containsExactly(kept.ulid());
+    assertThat(gateway.loadedBlocks()).isZero();
+    assertThat(dataDir.resolve(TENANT).resolve(marked.ulid())).doesNotExist();
+    BlockQueryResult<List<ChunkSeries>> result =
+        gateway.select(TENANT, List.of(marked.ulid(), kept.ulid()), T0, END_OF_TIME, metric("up"));
+    assertThat(result.queriedBlocks()).containsExactly(kept.ulid());
+  }
+
+  @Test
+  void picksUpNewBlocksOnThePeriodicSync() throws IOException {
+    shipBlock(bucket, TENANT, workDir, 0, 1, "up");
+    StoreGateway gateway = start(StoreGatewayConfig.defaults(dataDir).withSyncInterval(Duration.ofMillis(100)));
+    assertThat(gateway.ownedBlocks()).isEqualTo(1);
+
+    BlockMeta later = shipBlock(bucket, TENANT, workDir, 1, 1, "up");
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> gateway.ownedBlockIds(TENANT).contains(later.ulid()));
+    assertThat(gateway.select(TENANT, List.of(), T0, END_OF_TIME, metric("up")).value())
+        .singleElement()
+        .satisfies(series -> assertThat(series.chunks()).hasSize(2));
+  }
+
+  @Test
+  void holdsOnlyTheBlocksTheRingGivesIt() throws IOException {
+    List<String> ids = List.of("gw-0", "gw-1", "gw-2");
+    List<String> ulids = new ArrayList<>();
+    for (int i = 0; i < 9; i++) {
+      ulids.add(shipBlock(bucket, TENANT, workDir, i, 1, "up").ulid());
+    }
+    StoreGateway gateway = start(TestBlocks.config(dataDir, "gw-1", ids, 1));
+
+    StoreGatewayRing ring = new StoreGatewayRing(ids, 1);
+    List<String> expected = ulids.stream().filter(ulid -> ring.owns("gw-1", ulid)).sorted().toList();
+    assertThat(gateway.ownedBlockIds(TENANT)).isEqualTo(expected);
+    try (var tenantDir = Files.list(dataDir.resolve(TENANT))) {
+      assertThat(tenantDir.map(dir -> dir.getFileName().toString()).sorted().toList()).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void neverShowsATenantTheBlocksOfAnother() throws IOException {
+    BlockMeta blockOfA = shipBlock(bucket, "tenant-a", workDir, 0, 2, "up", "secret_metric");
+    BlockMeta blockOfB = shipBlock(bucket, "tenant-b", workDir, 0, 1, "up");
+    StoreGateway gateway = start();
+
+    BlockQueryResult<List<ChunkSeries>> askingForA =
+        gateway.select("tenant-b", List.of(blockOfA.ulid()), T0, END_OF_TIME, List.of());
+    assertThat(askingForA.queriedBlocks()).isEmpty();
+    assertThat(askingForA.value()).isEmpty();
+
+    BlockQueryResult<List<ChunkSeries>> everything =
+        gateway.select("tenant-b", List.of(), T0, END_OF_TIME, List.of(Matcher.of(Matcher.Type.REGEX, "__name__", ".+")));
+    assertThat(everything.queriedBlocks()).containsExactly(blockOfB.ulid());
+    assertThat(everything.value()).extracting(series -> series.labels().get("tenant")).containsOnly("tenant-b");
+    assertThat(gateway.labelValues("tenant-b", List.of(blockOfA.ulid(), blockOfB.ulid()), "__name__", T0,
+        END_OF_TIME, List.of()).value()).containsExactly("up");
+  }
+}
