@@ -142,14 +142,15 @@ final class Promtool {
         for (Label label : series.getLabelsList()) {
           labels.put(label.getName(), label.getValue());
         }
-        StringBuilder text = new StringBuilder(labels.get("__name__")).append('{');
+        StringBuilder text = new StringBuilder();
         labels.forEach((name, value) -> {
           if (!name.equals("__name__")) {
-            text.append(name).append("=\"").append(value.replace("\\", "\\\\").replace("\"", "\\\"")).append("\",");
+            text.append(text.isEmpty() ? "" : ",").append(name).append("=\"")
+                .append(value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")).append('"');
           }
         });
-        text.setLength(text.length() - 1);
-        seriesText.put(labels.toString(), text.append('}').toString());
+        seriesText.put(labels.toString(),
+            labels.get("__name__") + (text.isEmpty() ? "" : "{" + text + "}"));
       }
     }
     StringBuilder out = new StringBuilder();
