@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# A local Narthex cluster on loopback: 3 ingesters (3 shards, replication factor 3), 1 distributor, 1 querier,
-# each a separate bin/narthex process.
+# A local Narthex cluster on loopback: 3 ingesters (3 shards, replication factor 3) that are also the 3
+# store-gateways (each block on 2 of them), 1 distributor, 1 querier, each a separate bin/narthex process. Blocks go
+# to a filesystem bucket shared by all of them, DIR/data/blocks.
 #
 #   deploy/local/cluster.sh up [DIR]     start it; data, logs and <target>.pid files under DIR (default ./cluster)
 #   deploy/local/cluster.sh down [DIR]   stop it (SIGTERM, then SIGKILL after 30s)
 #
 # Ports start at $NARTHEX_PORT_BASE (default 9100): distributor HTTP +0, querier HTTP +1, ingester-i HTTP +10+i,
-# gRPC +20+i, Raft +30+i. $NARTHEX_JAVA_OPTS is passed to every JVM (default -Xmx2g).
+# gRPC +20+i, Raft +30+i. $NARTHEX_JAVA_OPTS is passed to every JVM (default -Xmx2g), $NARTHEX_EXTRA_FLAGS to
+# every process (for example "--querier.query-store-after=0s").
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 command=${1:-}
@@ -18,7 +20,9 @@ ingesters=(ingester-1 ingester-2 ingester-3)
 start() { # name, args...
   local name=$1
   shift
-  "$root/bin/narthex" --config.file="$dir/narthex.yaml" --blocks-storage.tsdb.dir="$dir/data/$name" "$@" \
+  # shellcheck disable=SC2086 # extra flags are split on purpose
+  "$root/bin/narthex" --config.file="$dir/narthex.yaml" --blocks-storage.tsdb.dir="$dir/data/$name" \
+    --blocks-storage.bucket-store.sync-dir="$dir/data/$name/tsdb-sync" "$@" ${NARTHEX_EXTRA_FLAGS:-} \
     >>"$dir/logs/$name.log" 2>&1 &
   echo $! >"$dir/$name.pid"
 }
@@ -54,13 +58,20 @@ up() {
     for i in 0 1 2; do
       echo "      - {id: ${ingesters[$i]}, grpc_address: \"127.0.0.1:$((base + 20 + i))\", raft_address: \"127.0.0.1:$((base + 30 + i))\"}"
     done
+    echo "store_gateway:"
+    echo "  sharding_ring:"
+    echo "    replication_factor: 2"
+    echo "blocks_storage:"
+    echo "  backend: filesystem"
+    echo "  filesystem:"
+    echo "    dir: \"$dir/data/blocks\""
   } >"$dir/narthex.yaml"
   for i in 0 1 2; do
     local name=${ingesters[$i]}
     if [ -f "$dir/$name.pid" ] && kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null; then
       continue
     fi
-    start "$name" --target=ingester --ingester.node-id="$name" --server.http-listen-port=$((base + 10 + i)) \
+    start "$name" --target=ingester,store-gateway --ingester.node-id="$name" --server.http-listen-port=$((base + 10 + i)) \
       --server.grpc-listen-port=$((base + 20 + i)) --ingester.raft-listen-port=$((base + 30 + i))
   done
   for name in distributor querier; do

@@ -33,6 +33,7 @@ final class LocalCluster implements AutoCloseable {
   private final Path dir;
   private final int base;
   private final Set<Long> pidsSeen = new LinkedHashSet<>();
+  private String extraFlags = "";
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private LocalCluster(Path dir, int base) {
@@ -72,6 +73,12 @@ final class LocalCluster implements AutoCloseable {
     return dir;
   }
 
+  /** Flags added to every process this cluster starts ({@code $NARTHEX_EXTRA_FLAGS} of cluster.sh). */
+  LocalCluster withExtraFlags(String... flags) {
+    this.extraFlags = String.join(" ", flags);
+    return this;
+  }
+
   int distributorPort() {
     return base;
   }
@@ -108,6 +115,7 @@ final class LocalCluster implements AutoCloseable {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
     builder.environment().put("NARTHEX_PORT_BASE", Integer.toString(base));
     builder.environment().put("NARTHEX_JAVA_OPTS", "-Xmx768m");
+    builder.environment().put("NARTHEX_EXTRA_FLAGS", extraFlags);
     long start = System.nanoTime();
     Process process = builder.start();
     if (!process.waitFor(240, TimeUnit.SECONDS)) {
