@@ -67,68 +67,88 @@ public final class BlockUploadHttp {
   }
 
   private HttpResponse start(ServiceRequestContext ctx, HttpRequest req) {
-    String tenant;
-    try {
-      tenant = TenantIds.resolve(req.headers().get(TenantIds.HEADER), multitenancyEnabled);
-    } catch (IllegalArgumentException e) {
-      return unauthorized(e, true);
-    }
-    String block = ctx.pathParam("block");
-    return HttpResponse.of(req.aggregate().thenApplyAsync((AggregatedHttpRequest agg) -> answer(ctx, () -> {
+    return afterBody(ctx, req, (tenant, block, agg) -> {
       service.start(tenant, block, agg.content().array());
       return HttpResponse.of(HttpStatus.OK);
-    }), ctx.blockingTaskExecutor()));
+    });
   }
 
   private HttpResponse files(ServiceRequestContext ctx, HttpRequest req) {
-    String tenant;
-    try {
-      tenant = TenantIds.resolve(req.headers().get(TenantIds.HEADER), multitenancyEnabled);
-    } catch (IllegalArgumentException e) {
-      return unauthorized(e, true);
-    }
-    String block = ctx.pathParam("block");
     String path = ctx.queryParam("path");
     long contentLength = req.headers().contentLength();
-    return HttpResponse.of(CompletableFuture.supplyAsync(() -> answer(ctx, () -> {
+    return blocking(ctx, req, true, (tenant, block) -> {
       try (InputStream body = req.toInputStream(o -> o instanceof HttpData data ? data : HttpData.empty())) {
         service.uploadFile(tenant, block, path, body, contentLength);
       }
       return HttpResponse.of(HttpStatus.OK);
-    }), ctx.blockingTaskExecutor()));
+    });
   }
 
   private HttpResponse finish(ServiceRequestContext ctx, HttpRequest req) {
-    String tenant;
-    try {
-      tenant = TenantIds.resolve(req.headers().get(TenantIds.HEADER), multitenancyEnabled);
-    } catch (IllegalArgumentException e) {
-      return unauthorized(e, true);
-    }
-    String block = ctx.pathParam("block");
-    return HttpResponse.of(req.aggregate().thenApplyAsync(agg -> answer(ctx, () -> {
+    return afterBody(ctx, req, (tenant, block, agg) -> {
       service.finish(tenant, block);
       return HttpResponse.of(HttpStatus.OK);
-    }), ctx.blockingTaskExecutor()));
+    });
   }
 
   private HttpResponse check(ServiceRequestContext ctx, HttpRequest req) {
-    String tenant;
-    try {
-      tenant = TenantIds.resolve(req.headers().get(TenantIds.HEADER), multitenancyEnabled);
-    } catch (IllegalArgumentException e) {
-      return unauthorized(e, false);
-    }
-    String block = ctx.pathParam("block");
-    return HttpResponse.of(CompletableFuture.supplyAsync(() -> answer(ctx, () -> HttpResponse.builder()
+    return blocking(ctx, req, false, (tenant, block) -> HttpResponse.builder()
         .status(HttpStatus.OK)
         .content(MediaType.JSON_UTF_8, service.check(tenant, block).toJson())
         .header(HttpHeaderNames.CACHE_CONTROL, "no-store")
-        .build()), ctx.blockingTaskExecutor()));
+        .build());
   }
 
   private interface Handler {
     HttpResponse handle() throws BlockUploadException, IOException;
+  }
+
+  private interface BlockHandler {
+    HttpResponse handle(String tenant, String block) throws BlockUploadException, IOException;
+  }
+
+  private interface BodyHandler {
+    HttpResponse handle(String tenant, String block, AggregatedHttpRequest agg)
+        throws BlockUploadException, IOException;
+  }
+
+  /**
+   * Resolves the tenant (401, counted as a failed upload, when there is none), reads the whole body, then runs the
+   * handler on the blocking executor for the {@code {block}} of the path.
+   */
+  private HttpResponse afterBody(ServiceRequestContext ctx, HttpRequest req, BodyHandler handler) {
+    String tenant;
+    try {
+      tenant = tenant(req);
+    } catch (IllegalArgumentException e) {
+      return unauthorized(e, true);
+    }
+    String block = ctx.pathParam("block");
+    return HttpResponse.of(req.aggregate().thenApplyAsync(
+        (AggregatedHttpRequest agg) -> answer(ctx, () -> handler.handle(tenant, block, agg)),
+        ctx.blockingTaskExecutor()));
+  }
+
+  /**
+   * Resolves the tenant (401 when there is none, counted as a failed upload when {@code countTenantFailure}), then
+   * runs the handler on the blocking executor for the {@code {block}} of the path, leaving the body to it.
+   */
+  private HttpResponse blocking(ServiceRequestContext ctx, HttpRequest req, boolean countTenantFailure,
+      BlockHandler handler) {
+    String tenant;
+    try {
+      tenant = tenant(req);
+    } catch (IllegalArgumentException e) {
+      return unauthorized(e, countTenantFailure);
+    }
+    String block = ctx.pathParam("block");
+    return HttpResponse.of(CompletableFuture.supplyAsync(
+        () -> answer(ctx, () -> handler.handle(tenant, block)), ctx.blockingTaskExecutor()));
+  }
+
+  /** The {@code X-Scope-OrgID} tenant, or "anonymous" without multitenancy; IllegalArgumentException when invalid. */
+  private String tenant(HttpRequest req) {
+    return TenantIds.resolve(req.headers().get(TenantIds.HEADER), multitenancyEnabled);
   }
 
   private static HttpResponse answer(ServiceRequestContext ctx, Handler handler) {

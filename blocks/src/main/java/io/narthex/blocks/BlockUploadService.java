@@ -179,15 +179,8 @@ public final class BlockUploadService {
       if (limits.maxBlockSizeBytes() > 0 && contentLengthBytes > limits.maxBlockSizeBytes()) {
         throw blockTooLarge();
       }
-      State state = state(tenant, id);
-      switch (state.kind) {
-        case COMPLETE -> throw blockExists(id);
-        case NOT_STARTED -> throw notStarted(id);
-        case VALIDATING -> throw validationInProgress(id);
-        default -> { }
-      }
-      List<BlockMetaFile.File> declared = state.uploadingMeta.thanos() == null ? null
-          : state.uploadingMeta.thanos().files();
+      BlockMetaFile uploading = uploadingMeta(tenant, id);
+      List<BlockMetaFile.File> declared = uploading.thanos() == null ? null : uploading.thanos().files();
       if (declared != null) {
         BlockMetaFile.File listed = null;
         for (BlockMetaFile.File f : declared) {
@@ -224,13 +217,7 @@ public final class BlockUploadService {
   public BlockMetaFile finish(String tenant, String blockId) throws BlockUploadException, IOException {
     return counted(() -> {
       String id = checkRequest(blockId);
-      State state = state(tenant, id);
-      switch (state.kind) {
-        case COMPLETE -> throw blockExists(id);
-        case NOT_STARTED -> throw notStarted(id);
-        case VALIDATING -> throw validationInProgress(id);
-        default -> { }
-      }
+      BlockMetaFile uploading = uploadingMeta(tenant, id);
       String key = tenant + "/" + id;
       if (!validating.add(key)) {
         throw validationInProgress(id);
@@ -241,7 +228,7 @@ public final class BlockUploadService {
               "too many block upload validations in progress, limit is %d", maxConcurrentValidations);
         }
         try {
-          return validateAndComplete(tenant, id, state.uploadingMeta);
+          return validateAndComplete(tenant, id, uploading);
         } finally {
           validations.release();
         }
@@ -474,6 +461,22 @@ public final class BlockUploadService {
 
   @JsonIgnoreProperties(ignoreUnknown = true)
   record ValidationFile(@JsonProperty("LastUpdate") long lastUpdateMs, @JsonProperty("Error") String error) {}
+
+  /**
+   * The meta.json of an upload that may take files or be finished: started, and neither complete nor validating.
+   *
+   * @throws BlockUploadException 404 when the upload was not started; 409 when the block exists; 400 while it is
+   *     validated
+   */
+  private BlockMetaFile uploadingMeta(String tenant, String id) throws BlockUploadException, IOException {
+    State state = state(tenant, id);
+    return switch (state.kind) {
+      case COMPLETE -> throw blockExists(id);
+      case NOT_STARTED -> throw notStarted(id);
+      case VALIDATING -> throw validationInProgress(id);
+      case UPLOADING, FAILED -> state.uploadingMeta;
+    };
+  }
 
   /** The upload's state, from the bucket (as Mimir's getBlockUploadState) and this process's validations. */
   private State state(String tenant, String id) throws IOException {

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.narthex.objstore.Bucket;
+import io.narthex.objstore.LocalS3ServerExtension;
 import io.narthex.objstore.NoSuchObjectException;
-import io.narthex.objstore.LocalS3Server;
 import io.narthex.tsdb.block.BlockFiles;
 import io.narthex.tsdb.block.BlockMeta;
 import io.narthex.tsdb.block.BlockReader;
@@ -14,29 +14,19 @@ import io.narthex.tsdb.storage.ChunkSeries;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@link BucketBlockFiles} on S3 (s3proxy in-process). */
 class BucketBlockFilesTest {
-  private static LocalS3Server server;
+  @RegisterExtension static final LocalS3ServerExtension S3 = new LocalS3ServerExtension();
+
   @TempDir Path local;
-
-  @BeforeAll
-  static void startServer() throws Exception {
-    server = new LocalS3Server();
-  }
-
-  @AfterAll
-  static void stopServer() throws Exception {
-    server.close();
-  }
 
   @Test
   void readerOverTheBucketSeesWhatItSeesOverTheDirectory() throws Exception {
-    try (Bucket bucket = server.newBucket("block-files-read")) {
+    try (Bucket bucket = S3.newBucket("block-files-read")) {
       BlockMeta block = TestBlocks.write(local, TestBlocks.series(20));
       BlockShipper.upload(bucket, "t1", block.dir());
       List<Matcher> matchers = List.of(Matcher.equal("job", "node"));
@@ -57,7 +47,7 @@ class BucketBlockFilesTest {
 
   @Test
   void readsRangesShortAtTheEndAndAsksEachSizeOnce() throws Exception {
-    try (RecordingBucket bucket = new RecordingBucket(server.newBucket("block-files-ranges"))) {
+    try (RecordingBucket bucket = new RecordingBucket(S3.newBucket("block-files-ranges"))) {
       BlockMeta block = TestBlocks.write(local, TestBlocks.series(1));
       BlockShipper.upload(bucket, "t1", block.dir());
       byte[] index = Files.readAllBytes(block.dir().resolve("index"));

@@ -5,36 +5,25 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The contract against a real S3 server: s3proxy in-process on loopback. */
 class S3BucketTest extends BucketContractTest {
   private static final AtomicInteger BUCKETS = new AtomicInteger();
-  private static LocalS3Server server;
-
-  @BeforeAll
-  static void startServer() throws Exception {
-    server = new LocalS3Server();
-  }
-
-  @AfterAll
-  static void stopServer() throws Exception {
-    server.close();
-  }
+  @RegisterExtension static final LocalS3ServerExtension S3 = new LocalS3ServerExtension();
 
   @Override
   Bucket openBucket() {
     String name = "contract-" + BUCKETS.incrementAndGet();
-    server.createBucket(name);
-    return new S3Bucket(server.config(name, 0));
+    S3.server().createBucket(name);
+    return new S3Bucket(S3.server().config(name, 0));
   }
 
   @Test
   void plainHttpEndpointServesObjectsThroughTheRetryingBucket() throws Exception {
-    server.createBucket("contract-http");
-    try (Bucket http = Buckets.s3("contract-http", server.httpConfig("contract-http", 3))) {
+    S3.server().createBucket("contract-http");
+    try (Bucket http = Buckets.s3("contract-http", S3.server().httpConfig("contract-http", 3))) {
       for (int i = 0; i < 5; i++) {
         http.upload("http/" + i, utf8("object " + i));
       }
@@ -47,7 +36,7 @@ class S3BucketTest extends BucketContractTest {
 
   @Test
   void missingBucketIsAPermanentErrorNamingTheBucket() throws Exception {
-    try (Bucket missing = new S3Bucket(server.config("no-such-bucket", 0))) {
+    try (Bucket missing = new S3Bucket(S3.server().config("no-such-bucket", 0))) {
       assertThatThrownBy(() -> missing.upload("obj", utf8("x")))
           .isInstanceOfSatisfying(ObjectStoreException.class, e -> assertThat(e.retryable()).isFalse())
           .isNotInstanceOf(NoSuchObjectException.class)
@@ -61,8 +50,8 @@ class S3BucketTest extends BucketContractTest {
 
   @Test
   void wrongCredentialsAreAPermanentError() throws Exception {
-    S3Config good = server.config("contract-auth", 0);
-    server.createBucket("contract-auth");
+    S3Config good = S3.server().config("contract-auth", 0);
+    S3.server().createBucket("contract-auth");
     S3Config wrong = new S3Config(good.endpoint(), good.region(), good.bucketName(), good.accessKeyId(),
         "not-the-secret", true, false, true, Duration.ofSeconds(5), 0);
     RetryPolicy quick = new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(1));
@@ -81,16 +70,16 @@ class S3BucketTest extends BucketContractTest {
 
   @Test
   void endpointWithoutSchemeUsesHttpWhenInsecureAndHttpsOtherwise() {
-    S3Config insecure = server.httpConfig("b", 0);
+    S3Config insecure = S3.server().httpConfig("b", 0);
     S3Config secure = new S3Config("minio:9000", "", "b", "", "", true, false, Duration.ofSeconds(1), 0);
     S3Config aws = new S3Config("", "eu-west-1", "b", "", "", false, false, Duration.ofSeconds(1), 0);
 
-    assertThat(insecure.endpointUri().toString()).isEqualTo("http://127.0.0.1:" + server.httpPort());
+    assertThat(insecure.endpointUri().toString()).isEqualTo("http://127.0.0.1:" + S3.server().httpPort());
     assertThat(secure.endpointUri().toString()).isEqualTo("https://minio:9000");
     assertThat(secure.region()).isEqualTo("us-east-1");
     assertThat(aws.endpointUri()).isNull();
     assertThat(aws.toString()).doesNotContain("narthex-secret");
-    assertThat(server.config("b", 0).toString()).contains("<redacted>").doesNotContain(LocalS3Server.SECRET_KEY);
+    assertThat(S3.server().config("b", 0).toString()).contains("<redacted>").doesNotContain(LocalS3Server.SECRET_KEY);
   }
 
   @Test

@@ -6,10 +6,8 @@ import io.narthex.blocks.BucketIndexUpdater;
 import io.narthex.objstore.Bucket;
 import io.narthex.tsdb.block.BlockReader;
 import io.narthex.tsdb.block.IndexHeader;
-import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkSeries;
-import io.narthex.tsdb.storage.EncodedChunk;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -23,14 +21,12 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -380,25 +376,14 @@ public final class StoreGateway implements AutoCloseable {
   }
 
   private static <T> T getUninterruptibly(Future<T> future) throws IOException {
-    boolean interrupted = false;
     try {
-      while (true) {
-        try {
-          return future.get();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        } catch (ExecutionException e) {
-          switch (e.getCause()) {
-            case IOException io -> throw io;
-            case RuntimeException runtime -> throw runtime;
-            case Error error -> throw error;
-            default -> throw new UncheckedIOException(new IOException(e.getCause()));
-          }
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
+      return Uninterruptibles.getUninterruptibly(future);
+    } catch (ExecutionException e) {
+      switch (e.getCause()) {
+        case IOException io -> throw io;
+        case RuntimeException runtime -> throw runtime;
+        case Error error -> throw error;
+        default -> throw new UncheckedIOException(new IOException(e.getCause()));
       }
     }
   }
@@ -411,19 +396,7 @@ public final class StoreGateway implements AutoCloseable {
     if (perBlock.size() == 1) {
       return perBlock.getFirst();
     }
-    Map<Labels, List<EncodedChunk>> merged = new TreeMap<>();
-    for (List<ChunkSeries> series : perBlock) {
-      for (ChunkSeries s : series) {
-        merged.computeIfAbsent(s.labels(), l -> new ArrayList<>()).addAll(s.chunks());
-      }
-    }
-    List<ChunkSeries> out = new ArrayList<>(merged.size());
-    for (Map.Entry<Labels, List<EncodedChunk>> entry : merged.entrySet()) {
-      List<EncodedChunk> chunks = entry.getValue();
-      chunks.sort(Comparator.comparingLong(EncodedChunk::minTimeMs));
-      out.add(new ChunkSeries(entry.getKey(), chunks));
-    }
-    return out;
+    return SeriesMerger.merge(perBlock);
   }
 
   private static List<String> union(List<List<String>> lists) {

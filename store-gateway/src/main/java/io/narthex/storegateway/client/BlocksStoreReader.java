@@ -18,8 +18,9 @@ import io.narthex.proto.ingester.SelectRequest;
 import io.narthex.proto.ingester.SelectResponse;
 import io.narthex.proto.ingester.StoreGatewayGrpc;
 import io.narthex.proto.prompb.LabelMatcher;
+import io.narthex.storegateway.SeriesMerger;
 import io.narthex.storegateway.StoreGatewayRing;
-import io.narthex.tsdb.labels.Labels;
+import io.narthex.storegateway.Uninterruptibles;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
@@ -28,7 +29,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -113,25 +113,21 @@ public final class BlocksStoreReader {
       List<String> queried = responses.isEmpty() ? List.of() : responses.getFirst().getQueriedBlocksList();
       return new Answer<>(responses, queried);
     });
-    Map<Labels, List<EncodedChunk>> merged = new TreeMap<>();
+    List<List<ChunkSeries>> perResponse = new ArrayList<>();
     for (List<SelectResponse> responses : answers) {
       for (SelectResponse response : responses) {
+        List<ChunkSeries> series = new ArrayList<>(response.getSeriesCount());
         for (ChunkedSeries wire : response.getSeriesList()) {
-          List<EncodedChunk> chunks = merged.computeIfAbsent(
-              ProtoConversions.labelsOfValidated(wire.getLabelsList()), labels -> new ArrayList<>());
+          List<EncodedChunk> chunks = new ArrayList<>(wire.getChunksCount());
           for (Chunk chunk : wire.getChunksList()) {
             chunks.add(new EncodedChunk(chunk.getMinTimeMs(), chunk.getMaxTimeMs(), chunk.getData().toByteArray()));
           }
+          series.add(new ChunkSeries(ProtoConversions.labelsOfValidated(wire.getLabelsList()), chunks));
         }
+        perResponse.add(series);
       }
     }
-    List<ChunkSeries> out = new ArrayList<>(merged.size());
-    for (Map.Entry<Labels, List<EncodedChunk>> entry : merged.entrySet()) {
-      List<EncodedChunk> chunks = entry.getValue();
-      chunks.sort(Comparator.comparingLong(EncodedChunk::minTimeMs));
-      out.add(new ChunkSeries(entry.getKey(), chunks));
-    }
-    return out;
+    return SeriesMerger.merge(perResponse);
   }
 
   /**
@@ -286,24 +282,13 @@ public final class BlocksStoreReader {
   }
 
   private static <T> T getUninterruptibly(Future<T> future) {
-    boolean interrupted = false;
     try {
-      while (true) {
-        try {
-          return future.get();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        } catch (ExecutionException e) {
-          if (e.getCause() instanceof RuntimeException runtime) {
-            throw runtime;
-          }
-          throw new StorageException("store-gateway call failed: " + e.getCause(), e.getCause());
-        }
+      return Uninterruptibles.getUninterruptibly(future);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
       }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
+      throw new StorageException("store-gateway call failed: " + e.getCause(), e.getCause());
     }
   }
 }

@@ -194,7 +194,7 @@ class BlocksStoreReaderTest {
   @Test
   void readsBlocksFromS3() throws Exception {
     try (LocalS3Server s3 = new LocalS3Server();
-        Bucket s3Bucket = createBucket(s3, "narthex-blocks")) {
+        Bucket s3Bucket = s3.newBucket("narthex-blocks")) {
       List<BlockMeta> blocks = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
         blocks.add(shipBlock(s3Bucket, TENANT, workDir, i, 2, "up"));
@@ -209,11 +209,5 @@ class BlocksStoreReaderTest {
       cluster.close();
       cluster = null;
     }
-  }
-
-  /** Over HTTPS: s3proxy sometimes drops kept-alive plain-HTTP connections during chunked uploads. */
-  private static Bucket createBucket(LocalS3Server s3, String name) {
-    s3.createBucket(name);
-    return Buckets.s3("blocks", s3.config(name, 2));
   }
 }

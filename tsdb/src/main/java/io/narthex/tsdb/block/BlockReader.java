@@ -1,5 +1,6 @@
 package io.narthex.tsdb.block;
 
+import io.narthex.tsdb.index.PostingsForMatchers;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
@@ -31,6 +32,7 @@ public final class BlockReader {
   private final IndexHeader header;
   private final BlockFiles files;
   private final IndexCache cache;
+  private final PostingsView postingsView = new PostingsView();
 
   public BlockReader(String ulid, IndexHeader header, BlockFiles files, IndexCache cache) {
     this.ulid = ulid;
@@ -169,107 +171,59 @@ public final class BlockReader {
 
   // --- postings ---------------------------------------------------------------------------------------------
 
-  /**
-   * Prometheus's {@code PostingsForMatchers}, as {@code MemPostings}: intersect the postings of matchers that do not
-   * match the empty string, then subtract, for those that do, the postings of the values they reject, so series
-   * lacking the label stay. With no restricting matcher, start from the all-series list.
-   */
+  /** Prometheus's {@code PostingsForMatchers}, as the head's, over postings lists fetched by range reads. */
   RoaringBitmap postingsForMatchers(List<Matcher> matchers) throws IOException {
-    List<RoaringBitmap> intersect = new ArrayList<>(matchers.size());
-    List<RoaringBitmap> subtract = new ArrayList<>();
-    for (Matcher m : matchers) {
-      if (m.type() == Matcher.Type.REGEX && m.value().equals(".*")) {
-        continue;
-      }
-      if (m.matchesEmpty()) {
-        RoaringBitmap rejected = postingsForValues(m, false);
-        if (!rejected.isEmpty()) {
-          subtract.add(rejected);
-        }
-      } else {
-        RoaringBitmap accepted = postingsForValues(m, true);
-        if (accepted.isEmpty()) {
-          return new RoaringBitmap();
-        }
-        intersect.add(accepted);
-      }
-    }
-    RoaringBitmap result;
-    if (intersect.isEmpty()) {
-      result = allPostings();
-    } else {
-      intersect.sort((a, b) -> Integer.compare(a.getCardinality(), b.getCardinality()));
-      result = intersect.get(0).clone();
-      for (int i = 1; i < intersect.size() && !result.isEmpty(); i++) {
-        result.and(intersect.get(i));
-      }
-    }
-    for (int i = 0; i < subtract.size() && !result.isEmpty(); i++) {
-      result.andNot(subtract.get(i));
-    }
-    return result;
+    return PostingsForMatchers.select(postingsView, matchers);
   }
 
-  private RoaringBitmap allPostings() throws IOException {
-    long offset = header.allPostingsOffset();
-    if (offset < 0) {
-      throw new CorruptBlockException("index: no all-series postings list (key \"\" \"\")");
+  /**
+   * The postings lists as {@link PostingsForMatchers} reads them: a value's handle is its position in the name's
+   * {@link IndexHeader.ValueTable}; the lists are read, together, only for the union.
+   */
+  private final class PostingsView implements PostingsForMatchers.Index<Integer, IOException> {
+    @Override
+    public RoaringBitmap allPostings() throws IOException {
+      long offset = header.allPostingsOffset();
+      if (offset < 0) {
+        throw new CorruptBlockException("index: no all-series postings list (key \"\" \"\")");
+      }
+      return postings("", new String[] {""}, new long[] {offset})[0];
     }
-    return postings("", new String[] {""}, new long[] {offset})[0];
-  }
 
-  /** Union of the postings of the matcher's label values {@code v} with {@code m.matches(v) == wanted}. */
-  private RoaringBitmap postingsForValues(Matcher m, boolean wanted) throws IOException {
-    IndexHeader.ValueTable table = header.valueTable(m.name());
-    if (table == null) {
-      return new RoaringBitmap();
+    @Override
+    public Integer lookup(String name, String value) {
+      IndexHeader.ValueTable table = header.valueTable(name);
+      int i = table == null ? -1 : table.indexOf(value);
+      return i < 0 ? null : i;
     }
-    String[] values = table.values();
-    List<Integer> selected = new ArrayList<>();
-    Matcher.Type type = m.type();
-    boolean isRegex = type == Matcher.Type.REGEX || type == Matcher.Type.NOT_REGEX;
-    // Values the matcher accepts (when wanted) of an equality, or of a regex whose literals or prefix narrow it.
-    boolean accepted = (type == Matcher.Type.EQUAL || type == Matcher.Type.REGEX) == wanted;
-    List<String> literals = isRegex && accepted ? m.setMatches() : null;
-    if (!isRegex && accepted) {
-      int i = table.indexOf(m.value());
-      if (i >= 0) {
-        selected.add(i);
+
+    @Override
+    public void forEachValue(String name, String from, PostingsForMatchers.ValueVisitor<Integer> visitor) {
+      IndexHeader.ValueTable table = header.valueTable(name);
+      if (table == null) {
+        return;
       }
-    } else if (literals != null) {
-      for (String literal : literals) {
-        int i = table.indexOf(literal);
-        if (i >= 0) {
-          selected.add(i);
-        }
-      }
-    } else {
-      String prefix = isRegex && accepted ? m.prefix() : "";
-      int from = 0;
-      if (!prefix.isEmpty()) {
-        from = table.indexOf(prefix);
-        from = from < 0 ? -from - 1 : from;
-      }
-      for (int i = from; i < values.length; i++) {
-        if (!prefix.isEmpty() && !values[i].startsWith(prefix)) {
-          break;
-        }
-        if (m.matches(values[i]) == wanted) {
-          selected.add(i);
+      String[] values = table.values();
+      int first = from.isEmpty() ? 0 : table.indexOf(from);
+      for (int i = first < 0 ? -first - 1 : first; i < values.length; i++) {
+        if (!visitor.visit(values[i], i)) {
+          return;
         }
       }
     }
-    if (selected.isEmpty()) {
-      return new RoaringBitmap();
+
+    @Override
+    public RoaringBitmap union(String name, List<Integer> positions) throws IOException {
+      IndexHeader.ValueTable table = header.valueTable(name);
+      String[] values = new String[positions.size()];
+      long[] offsets = new long[positions.size()];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = table.values()[positions.get(i)];
+        offsets[i] = table.offsets()[positions.get(i)];
+      }
+      RoaringBitmap[] lists = postings(name, values, offsets);
+      return lists.length == 1 ? lists[0] : FastAggregation.or(lists);
     }
-    String[] selectedValues = new String[selected.size()];
-    long[] offsets = new long[selected.size()];
-    for (int i = 0; i < selectedValues.length; i++) {
-      selectedValues[i] = values[selected.get(i)];
-      offsets[i] = table.offsets()[selected.get(i)];
-    }
-    RoaringBitmap[] lists = postings(m.name(), selectedValues, offsets);
-    return lists.length == 1 ? lists[0] : FastAggregation.or(lists);
   }
 
   /** Postings lists of {@code name=values[i]} at {@code offsets[i]}, through the cache. */

@@ -1,5 +1,6 @@
 package io.narthex.tsdb.head;
 
+import io.narthex.tsdb.index.PostingsForMatchers;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
 import java.util.ArrayList;
@@ -19,8 +20,6 @@ import org.roaringbitmap.RoaringBitmap;
  * Bitmaps handed out by lookups are never mutated by the caller; results are always fresh bitmaps.
  */
 final class MemPostings {
-  private static final RoaringBitmap EMPTY = new RoaringBitmap();
-
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   // Guarded by lock.
   private final Map<String, TreeMap<String, RoaringBitmap>> postingsByName = new HashMap<>();
@@ -28,6 +27,7 @@ final class MemPostings {
   /** Next id; ids of removed series are not reused. */
   private int size;
   private final RoaringBitmap live = new RoaringBitmap();
+  private final PostingsView postingsView = new PostingsView();
 
   /** Creates a series with the next id and indexes its labels. */
   MemSeries add(Labels labels, long hash) {
@@ -134,90 +134,42 @@ final class MemPostings {
     }
   }
 
-  /**
-   * Prometheus's {@code PostingsForMatchers}: intersect the postings of matchers that do not match the empty string,
-   * then subtract, for matchers that do, the postings of the values they reject, so series lacking the label stay.
-   * With no restricting matcher, start from all series. Caller holds the read lock.
-   */
+  /** Prometheus's {@code PostingsForMatchers} over the in-memory bitmaps. Caller holds the read lock. */
   RoaringBitmap postingsForMatchers(List<Matcher> matchers) {
-    List<RoaringBitmap> intersect = new ArrayList<>(matchers.size());
-    List<RoaringBitmap> subtract = new ArrayList<>();
-    for (Matcher m : matchers) {
-      if (m.type() == Matcher.Type.REGEX && m.value().equals(".*")) {
-        continue; // matches every value and absence
-      }
-      if (m.matchesEmpty()) {
-        RoaringBitmap rejected = postingsForValues(m, false);
-        if (!rejected.isEmpty()) {
-          subtract.add(rejected);
-        }
-      } else {
-        RoaringBitmap accepted = postingsForValues(m, true);
-        if (accepted.isEmpty()) {
-          return new RoaringBitmap();
-        }
-        intersect.add(accepted);
-      }
-    }
-    RoaringBitmap result;
-    if (intersect.isEmpty()) {
-      result = live.clone();
-    } else {
-      intersect.sort((a, b) -> Integer.compare(a.getCardinality(), b.getCardinality()));
-      result = intersect.get(0).clone();
-      for (int i = 1; i < intersect.size() && !result.isEmpty(); i++) {
-        result.and(intersect.get(i));
-      }
-    }
-    for (int i = 0; i < subtract.size() && !result.isEmpty(); i++) {
-      result.andNot(subtract.get(i));
-    }
-    return result;
+    return PostingsForMatchers.select(postingsView, matchers);
   }
 
-  /**
-   * Union of postings of the values {@code v} of the matcher's label with {@code m.matches(v) == wanted}. May return
-   * an index bitmap itself, which must not be changed.
-   */
-  private RoaringBitmap postingsForValues(Matcher m, boolean wanted) {
-    TreeMap<String, RoaringBitmap> values = postingsByName.get(m.name());
-    if (values == null) {
-      return EMPTY;
+  /** The bitmaps as {@link PostingsForMatchers} reads them: a value's handle is its bitmap itself. */
+  private final class PostingsView implements PostingsForMatchers.Index<RoaringBitmap, RuntimeException> {
+    @Override
+    public RoaringBitmap allPostings() {
+      return live.clone();
     }
-    Matcher.Type type = m.type();
-    boolean equalityLookup = (type == Matcher.Type.EQUAL) == wanted && (type == Matcher.Type.EQUAL || type == Matcher.Type.NOT_EQUAL);
-    if (equalityLookup) {
-      return values.getOrDefault(m.value(), EMPTY);
+
+    @Override
+    public RoaringBitmap lookup(String name, String value) {
+      TreeMap<String, RoaringBitmap> values = postingsByName.get(name);
+      return values == null ? null : values.get(value);
     }
-    boolean isRegex = type == Matcher.Type.REGEX || type == Matcher.Type.NOT_REGEX;
-    // True when we want the values the regex itself accepts, so its literal set and prefix narrow the search.
-    boolean regexAccepted = isRegex && (type == Matcher.Type.REGEX) == wanted;
-    List<RoaringBitmap> parts = new ArrayList<>();
-    List<String> literals = regexAccepted ? m.setMatches() : null;
-    if (literals != null) {
-      for (int i = 0; i < literals.size(); i++) {
-        RoaringBitmap bitmap = values.get(literals.get(i));
-        if (bitmap != null) {
-          parts.add(bitmap);
-        }
+
+    @Override
+    public void forEachValue(String name, String from, PostingsForMatchers.ValueVisitor<RoaringBitmap> visitor) {
+      TreeMap<String, RoaringBitmap> values = postingsByName.get(name);
+      if (values == null) {
+        return;
       }
-    } else {
-      String prefix = regexAccepted ? m.prefix() : "";
-      NavigableMap<String, RoaringBitmap> range = prefix.isEmpty() ? values : values.tailMap(prefix, true);
+      NavigableMap<String, RoaringBitmap> range = from.isEmpty() ? values : values.tailMap(from, true);
       for (Map.Entry<String, RoaringBitmap> entry : range.entrySet()) {
-        String value = entry.getKey();
-        if (!prefix.isEmpty() && !value.startsWith(prefix)) {
-          break;
-        }
-        if (m.matches(value) == wanted) {
-          parts.add(entry.getValue());
+        if (!visitor.visit(entry.getKey(), entry.getValue())) {
+          return;
         }
       }
     }
-    return switch (parts.size()) {
-      case 0 -> EMPTY;
-      case 1 -> parts.get(0);
-      default -> FastAggregation.or(parts.iterator());
-    };
+
+    /** May return an index bitmap itself, which must not be changed. */
+    @Override
+    public RoaringBitmap union(String name, List<RoaringBitmap> bitmaps) {
+      return bitmaps.size() == 1 ? bitmaps.get(0) : FastAggregation.or(bitmaps.iterator());
+    }
   }
 }

@@ -1,24 +1,20 @@
 package io.narthex.tsdb.block;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkSeries;
 import io.narthex.tsdb.storage.ChunkedSeries;
 import io.narthex.tsdb.storage.SampleIterator;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,9 +27,7 @@ class BlockReaderPromtoolTest {
 
   @Test
   void readsBackTheSamplesOfABlockBackfilledByPromtool() throws Exception {
-    String promtool = findOnPath("promtool");
-    Assumptions.assumeTrue(promtool != null,
-        "promtool not on PATH: skipping the Prometheus block compatibility test (install prometheus tools)");
+    Promtool promtool = Promtool.installed();
 
     Map<Labels, List<double[]>> written = new LinkedHashMap<>();
     StringBuilder om = new StringBuilder();
@@ -58,7 +52,7 @@ class BlockReaderPromtoolTest {
     Path input = tmp.resolve("input.om");
     Files.writeString(input, om);
     Path out = tmp.resolve("blocks");
-    run(promtool, "tsdb", "create-blocks-from", "openmetrics", input.toString(), out.toString());
+    promtool.run("tsdb", "create-blocks-from", "openmetrics", input.toString(), out.toString());
 
     List<Path> blocks;
     try (Stream<Path> dirs = Files.list(out)) {
@@ -117,33 +111,5 @@ class BlockReaderPromtoolTest {
     var m = Pattern.compile("\"" + key + "\":\\s*(-?\\d+)").matcher(json);
     assertThat(m.find()).as("%s in %s", key, json).isTrue();
     return Long.parseLong(m.group(1));
-  }
-
-  private static void run(String... cmd) throws Exception {
-    Path log = Files.createTempFile("promtool", ".log");
-    try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-      if (!p.waitFor(120, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        fail("promtool timed out: " + List.of(cmd));
-      }
-      assertThat(p.exitValue()).as("%s failed: %s", List.of(cmd), Files.readString(log)).isZero();
-    } finally {
-      Files.deleteIfExists(log);
-    }
-  }
-
-  private static String findOnPath(String name) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return null;
-    }
-    for (String dir : path.split(File.pathSeparator)) {
-      Path candidate = Path.of(dir, name);
-      if (Files.isExecutable(candidate)) {
-        return candidate.toString();
-      }
-    }
-    return null;
   }
 }

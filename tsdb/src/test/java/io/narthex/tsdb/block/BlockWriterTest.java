@@ -1,7 +1,6 @@
 package io.narthex.tsdb.block;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import io.narthex.tsdb.chunk.XorIterator;
 import io.narthex.tsdb.head.Head;
@@ -10,7 +9,6 @@ import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.storage.ChunkSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import io.narthex.tsdb.storage.StaleMarker;
-import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -20,10 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -224,46 +220,7 @@ class BlockWriterTest {
   }
 
   private static String promtool(String... args) throws Exception {
-    String exe = findOnPath("promtool");
-    if (exe == null) {
-      String msg = "promtool not on PATH: skipping Prometheus compatibility checks (install prometheus tools)";
-      if (System.getenv("CI") != null) {
-        fail(msg + "; CI is set, so this is a failure");
-      }
-      Assumptions.abort(msg);
-    }
-    List<String> cmd = new ArrayList<>();
-    cmd.add(exe);
-    cmd.addAll(List.of(args));
-    Path out = Files.createTempFile("promtool", ".out");
-    Path err = Files.createTempFile("promtool", ".err");
-    try {
-      Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-      if (!p.waitFor(120, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        fail("promtool timed out: " + cmd);
-      }
-      String stdout = Files.readString(out);
-      assertThat(p.exitValue()).as("%s failed: %s", cmd, Files.readString(err)).isZero();
-      return stdout;
-    } finally {
-      Files.deleteIfExists(out);
-      Files.deleteIfExists(err);
-    }
-  }
-
-  private static String findOnPath(String name) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return null;
-    }
-    for (String dir : path.split(File.pathSeparator)) {
-      Path candidate = Path.of(dir, name);
-      if (Files.isExecutable(candidate)) {
-        return candidate.toString();
-      }
-    }
-    return null;
+    return Promtool.installed().run(args);
   }
 
   // --- chunk files ------------------------------------------------------------------------------------------
