@@ -198,7 +198,7 @@ public final class Narthex implements AutoCloseable {
       });
       blocksReader = new BlocksStoreReader(bucket,
           new StoreGatewayRing(List.copyOf(storeGateways.keySet()), options.storeGatewayReplicationFactor),
-          channels, options.ingesterClientTimeout);
+          channels, options.ingesterClientTimeout, options.bucketStoreSyncInterval);
     }
 
     ServerBuilder http = Server.builder()

@@ -55,7 +55,7 @@ import java.util.concurrent.TimeUnit;
  * silently partial answer.
  */
 public final class BlocksStoreReader {
-  /** How long a tenant's bucket index is used before it is read again (in the background). */
+  /** By default, how long a tenant's bucket index is used before it is read again (in the background). */
   public static final Duration BUCKET_INDEX_REFRESH = Duration.ofMinutes(1);
   /** How long a tenant's bucket index may be used at most when reading it again keeps failing. */
   public static final Duration BUCKET_INDEX_EXPIRY = Duration.ofMinutes(10);
@@ -72,12 +72,22 @@ public final class BlocksStoreReader {
    */
   public BlocksStoreReader(Bucket bucket, StoreGatewayRing ring, Map<String, ManagedChannel> channelsByGatewayId,
       Duration timeout) {
+    this(bucket, ring, channelsByGatewayId, timeout, BUCKET_INDEX_REFRESH);
+  }
+
+  /**
+   * @param bucketIndexRefresh how long a tenant's bucket index is used before it is read again, in the background
+   *     (Mimir's queriers follow {@code -blocks-storage.bucket-store.sync-interval})
+   */
+  public BlocksStoreReader(Bucket bucket, StoreGatewayRing ring, Map<String, ManagedChannel> channelsByGatewayId,
+      Duration timeout, Duration bucketIndexRefresh) {
     this.ring = ring;
     this.channelsByGatewayId = Map.copyOf(channelsByGatewayId);
     this.timeout = timeout;
     this.bucketIndexes = Caffeine.newBuilder()
-        .refreshAfterWrite(BUCKET_INDEX_REFRESH)
-        .expireAfterWrite(BUCKET_INDEX_EXPIRY)
+        .refreshAfterWrite(bucketIndexRefresh)
+        .expireAfterWrite(BUCKET_INDEX_EXPIRY.compareTo(bucketIndexRefresh.multipliedBy(2)) > 0
+            ? BUCKET_INDEX_EXPIRY : bucketIndexRefresh.multipliedBy(2))
         .build(tenant -> {
           try {
             return BucketIndex.read(bucket, tenant);
