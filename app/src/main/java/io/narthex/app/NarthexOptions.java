@@ -151,10 +151,11 @@ public final class NarthexOptions {
   public String tsdbDir = "./data/tsdb";
 
   @Option(names = {"--querier.query-ingesters-within", "-querier.query-ingesters-within"},
-      descriptionKey = "querier.query_ingesters_within", defaultValue = "13h", converter = DurationConverter.class,
-      description = "Ask ingesters only for data newer than this; 0 asks them for any range."
+      descriptionKey = "querier.query_ingesters_within", defaultValue = "0s", converter = DurationConverter.class,
+      description = "Ask ingesters only for data newer than this; 0 (the default, unlike Mimir's 13h) asks them for"
+          + " any range, since Narthex ingesters accept samples of any age until their range is shipped."
           + " Default: ${DEFAULT-VALUE}.")
-  public Duration queryIngestersWithin = Duration.ofHours(13);
+  public Duration queryIngestersWithin = Duration.ZERO;
 
   @Option(names = {"--querier.query-store-after", "-querier.query-store-after"},
       descriptionKey = "querier.query_store_after", defaultValue = "12h", converter = DurationConverter.class,

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -46,11 +47,10 @@ import org.slf4j.LoggerFactory;
  * the {@link BlockSink}, and only then is a {@link BlockShipped} entry committed through the shard's Raft log, so
  * every replica raises its shipped mark alike. Until that commit the data stays in every head and the local
  * block is retried with the same ULID, so an object-storage outage loses nothing and uploads each block once.
- * Shipped data is dropped from the heads (a {@link TruncateHead} entry) once older than the retention.
+ * Shipped data is dropped from the heads (a {@link TruncateHead} entry) once it was shipped the retention ago.
  */
 public final class Shipper implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Shipper.class);
-  private static final long TRUNCATE_STEP_MS = 15 * 60_000L;
 
   private final IngesterNode node;
   private final ShardMap shardMap;
@@ -61,6 +61,8 @@ public final class Shipper implements AutoCloseable {
   private final Clock clock;
   private final Map<Integer, RaftShardWriter> writers = new HashMap<>();
   private final Map<String, Long> lastTruncateBeforeMs = new HashMap<>();
+  /** Per shard/tenant: shipped mark to the time this leader saw it shipped. */
+  private final Map<String, TreeMap<Long, Long>> shippedAtMs = new HashMap<>();
   private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("block-shipper").factory());
 
@@ -207,6 +209,8 @@ public final class Shipper implements AutoCloseable {
           .setTenant(block.tenant()).setUlid(block.ulid())
           .setMinTimeMs(block.minTimeMs()).setMaxTimeMs(block.maxTimeMs())).build());
       block.delete();
+      shippedAtMs.computeIfAbsent(shard + "/" + block.tenant(), k -> new TreeMap<>())
+          .putIfAbsent(block.maxTimeMs(), clock.millis());
       ShipperMetrics.LAST_SHIPPED.set(clock.millis() / 1000.0);
       return true;
     } catch (IOException | RuntimeException e) {
@@ -217,22 +221,33 @@ public final class Shipper implements AutoCloseable {
     }
   }
 
+  /**
+   * Drops from the heads the data shipped at least the retention ago (Mimir's rule: relative to the upload, so
+   * store-gateways and queriers have found the block before the ingesters forget it). Ship times are known to the
+   * leader that shipped; a new leader counts data shipped before it took over as shipped when it first saw it.
+   */
   private void truncateDue(int shard, Ingester ingester, String tenant, long nowMs, boolean flush) {
     Head head = ingester.head(tenant);
     if (head == null || head.shippedBeforeMs() == Long.MIN_VALUE) {
       return;
     }
-    long beforeMs = Math.min(head.shippedBeforeMs(), nowMs - options.retention().toMillis());
     String key = shard + "/" + tenant;
+    TreeMap<Long, Long> shipTimes = shippedAtMs.computeIfAbsent(key, k -> new TreeMap<>());
+    shipTimes.putIfAbsent(head.shippedBeforeMs(), nowMs);
+    long beforeMs = Long.MIN_VALUE;
+    for (var shipped : shipTimes.entrySet()) {
+      if (shipped.getValue() <= nowMs - options.retention().toMillis()) {
+        beforeMs = shipped.getKey();
+      }
+    }
     long lastMs = lastTruncateBeforeMs.getOrDefault(key, Long.MIN_VALUE);
-    boolean due = beforeMs > head.minTimeMs() && beforeMs > lastMs
-        && (flush || beforeMs >= lastMs + TRUNCATE_STEP_MS || beforeMs == head.shippedBeforeMs());
-    if (!due) {
+    if (beforeMs == Long.MIN_VALUE || beforeMs <= lastMs || beforeMs <= head.minTimeMs()) {
       return;
     }
     commit(shard, ShardLogEntry.newBuilder()
         .setTruncateHead(TruncateHead.newBuilder().setTenant(tenant).setBeforeMs(beforeMs)).build());
     lastTruncateBeforeMs.put(key, beforeMs);
+    shipTimes.headMap(beforeMs, true).clear();
   }
 
   private void commit(int shard, ShardLogEntry entry) {

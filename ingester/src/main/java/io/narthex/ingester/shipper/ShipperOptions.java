@@ -7,8 +7,8 @@ import java.time.Duration;
  *
  * @param blockRange {@code -blocks-storage.tsdb.block-ranges-period}: blocks cover aligned ranges of this length
  * @param gracePeriod a range is cut once it ended this long ago, so late in-order samples still make it
- * @param retention {@code -blocks-storage.tsdb.retention-period}: shipped data stays in the head this long, so
- *     ingesters keep answering for recent data while store-gateways discover the new block
+ * @param retention {@code -blocks-storage.tsdb.retention-period}: shipped data stays in the heads this long after
+ *     its upload, so ingesters keep answering for it while store-gateways and queriers discover the new block
  * @param interval {@code -blocks-storage.tsdb.head-compaction-interval}: how often the leader checks
  */
 public record ShipperOptions(Duration blockRange, Duration gracePeriod, Duration retention, Duration interval) {

@@ -88,10 +88,46 @@ class ShipperTest {
   }
 
   private Shipper shipper(long nowMs, Duration retention) {
+    return shipper(Clock.fixed(Instant.ofEpochMilli(nowMs), ZoneOffset.UTC), retention);
+  }
+
+  private Shipper shipper(Clock clock, Duration retention) {
     ShipperOptions options = new ShipperOptions(Duration.ofHours(2), Duration.ofHours(1), retention,
         Duration.ofHours(1));
-    return new Shipper(node, shardMap, raftOptions, sink(), options, dataDir.resolve("n0/shipper"),
-        Clock.fixed(Instant.ofEpochMilli(nowMs), ZoneOffset.UTC));
+    return new Shipper(node, shardMap, raftOptions, sink(), options, dataDir.resolve("n0/shipper"), clock);
+  }
+
+  /** A clock tests move by hand. */
+  private static final class ManualClock extends Clock {
+    private final java.util.concurrent.atomic.AtomicLong nowMs;
+
+    ManualClock(long nowMs) {
+      this.nowMs = new java.util.concurrent.atomic.AtomicLong(nowMs);
+    }
+
+    void advance(Duration duration) {
+      nowMs.addAndGet(duration.toMillis());
+    }
+
+    @Override
+    public long millis() {
+      return nowMs.get();
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(millis());
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
   }
 
   /** One sample every 15 s for each of {@code seriesCount} series over [fromMs, toMs). */
@@ -142,6 +178,25 @@ class ShipperTest {
     PushResponse late = push(startMs + HOUR_MS, startMs + HOUR_MS + 1, 1);
     assertThat(late.getErrorsList()).extracting(SampleError::getReason).containsExactly(SampleError.Reason.OUT_OF_BOUNDS);
     assertThat(late.getAcceptedSamples()).isZero();
+  }
+
+  @Test
+  void shippedDataLeavesTheHeadsTheRetentionAfterItsUploadNotBefore() throws Exception {
+    long startMs = 100 * HOUR_MS;
+    push(startMs, startMs + 2 * HOUR_MS, 2);
+    ManualClock clock = new ManualClock(startMs + 50 * HOUR_MS); // data far older than the retention
+    try (Shipper shipper = shipper(clock, Duration.ofHours(1))) {
+      assertThat(shipper.ship(false).blocksShipped()).isEqualTo(1);
+      assertThat(samplesInHead(startMs, startMs + 2 * HOUR_MS)).isEqualTo(2 * 480);
+
+      clock.advance(Duration.ofMinutes(59));
+      shipper.ship(false);
+      assertThat(samplesInHead(startMs, startMs + 2 * HOUR_MS)).isEqualTo(2 * 480);
+
+      clock.advance(Duration.ofMinutes(2));
+      shipper.ship(false);
+      assertThat(samplesInHead(startMs, startMs + 2 * HOUR_MS)).isZero();
+    }
   }
 
   @Test
