@@ -19,6 +19,10 @@ import io.narthex.blocks.BlockUploadHttp;
 import io.narthex.blocks.BlockUploadLimits;
 import io.narthex.blocks.BlockUploadService;
 import io.narthex.blocks.BucketIndexUpdater;
+import io.narthex.blocks.TombstoneStore;
+import io.narthex.tsdb.storage.StorageException;
+import io.narthex.tsdb.storage.Tombstone;
+import io.narthex.tsdb.storage.Tombstones;
 import io.narthex.ingester.IngesterGrpcService;
 import io.narthex.ingester.shipper.Shipper;
 import io.narthex.ingester.shipper.ShipperOptions;
@@ -96,6 +100,7 @@ public final class Narthex implements AutoCloseable {
   private Shipper shipper;
   private StoreGateway storeGateway;
   private BlocksStoreReader blocksReader;
+  private com.github.benmanes.caffeine.cache.LoadingCache<String, Tombstones> tombstones;
   private final List<ManagedChannel> storeGatewayChannels = new ArrayList<>();
   private final List<ShardWriter> shardWriters = new ArrayList<>();
   private ShardReaders shardReaders;
@@ -247,13 +252,32 @@ public final class Narthex implements AutoCloseable {
     }
     if (components.contains(Target.QUERIER)) {
       Engine engine = new Engine(new EngineOptions(options.lookbackDelta, options.maxSamples, options.queryTimeout));
+      Bucket blocks = bucket;
+      tombstones = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+          .refreshAfterWrite(options.bucketStoreSyncInterval)
+          .build(tenant -> {
+            List<Tombstone> list = new ArrayList<>();
+            for (TombstoneStore.Entry entry : TombstoneStore.list(blocks, tenant)) {
+              list.add(entry.tombstone());
+            }
+            return new Tombstones(list);
+          });
       new PrometheusApi(
           engine,
           (tenant, warnings) -> new MergingQueryable(
               new IngesterChunkSource(shardReaders, tenant, queryExecutor, warnings), blockSource(tenant),
-              options.queryIngestersWithin, options.queryStoreAfter, java.time.Clock.systemUTC(), queryExecutor),
+              options.queryIngestersWithin, options.queryStoreAfter, Clock.systemUTC(), queryExecutor,
+              tombstonesOf(tenant)),
           options.multitenancyEnabled,
           Version.VERSION)
+          .withSeriesDeleter((tenant, matchers, startMs, endMs) -> {
+            try {
+              TombstoneStore.write(blocks, tenant, new Tombstone(matchers, startMs, endMs), Clock.systemUTC());
+            } catch (IOException e) {
+              throw new StorageException("storing the deletion request failed: " + e.getMessage(), e);
+            }
+            tombstones.invalidate(tenant);
+          })
           .bind(http, options.prometheusHttpPrefix);
     }
     httpServer = http.build();
@@ -295,6 +319,15 @@ public final class Narthex implements AutoCloseable {
         return blocksReader.labelValues(tenant, name, minTimeMs, maxTimeMs, matchers);
       }
     };
+  }
+
+  /** The tenant's deletion requests, cached; a bucket fault fails the query rather than showing deleted data. */
+  private Tombstones tombstonesOf(String tenant) {
+    try {
+      return tombstones.get(tenant);
+    } catch (RuntimeException e) {
+      throw new StorageException("reading the deletion requests of tenant " + tenant + " failed: " + e, e);
+    }
   }
 
   /** After a flush in this process: the local store-gateway and querier see the new blocks at once. */

@@ -11,6 +11,7 @@ import io.narthex.tsdb.storage.Queryable;
 import io.narthex.tsdb.storage.SelectHints;
 import io.narthex.tsdb.storage.Series;
 import io.narthex.tsdb.storage.StorageException;
+import io.narthex.tsdb.storage.Tombstones;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,10 +38,21 @@ public final class MergingQueryable implements Queryable {
   private final Duration queryStoreAfter;
   private final Clock clock;
   private final ExecutorService executor;
+  private final Tombstones tombstones;
 
   /** @param store null when no store-gateway is configured */
   public MergingQueryable(ChunkSource ingesters, ChunkSource store, Duration queryIngestersWithin,
       Duration queryStoreAfter, Clock clock, ExecutorService executor) {
+    this(ingesters, store, queryIngestersWithin, queryStoreAfter, clock, executor, Tombstones.NONE);
+  }
+
+  /**
+   * @param store null when no store-gateway is configured
+   * @param tombstones the tenant's deletion requests: their samples are hidden from every answer
+   */
+  public MergingQueryable(ChunkSource ingesters, ChunkSource store, Duration queryIngestersWithin,
+      Duration queryStoreAfter, Clock clock, ExecutorService executor, Tombstones tombstones) {
+    this.tombstones = tombstones;
     this.ingesters = ingesters;
     this.store = store;
     this.queryIngestersWithin = queryIngestersWithin;
@@ -92,10 +104,10 @@ public final class MergingQueryable implements Queryable {
         for (Map.Entry<Labels, List<EncodedChunk>> entry : merged.entrySet()) {
           List<EncodedChunk> chunks = entry.getValue();
           chunks.sort(Comparator.comparingLong(EncodedChunk::minTimeMs));
-          ChunkedSeries series = new ChunkedSeries(
-              new ChunkSeries(entry.getKey(), ChunkMerger.mergeOverlapping(chunks)), startMs, endMs);
-          // Chunks may overlap the range with no sample inside it: such a series is not selected.
-          if (series.hasSamples()) {
+          Series series = tombstones.filter(new ChunkedSeries(
+              new ChunkSeries(entry.getKey(), ChunkMerger.mergeOverlapping(chunks)), startMs, endMs));
+          // Chunks may overlap the range with no sample inside it (or only deleted ones): not selected then.
+          if (series.iterator().next()) {
             out.add(series);
           }
         }

@@ -43,6 +43,14 @@ public final class PrometheusApi {
   private final BiFunction<String, List<String>, Queryable> queryableForTenant;
   private final boolean multitenancyEnabled;
   private final String version;
+  private SeriesDeleter seriesDeleter;
+
+  /** Stores a tenant's deletion request: the samples in [startMs, endMs] of the series matching the matchers. */
+  @FunctionalInterface
+  public interface SeriesDeleter {
+    /** @throws StorageException when the request could not be stored */
+    void delete(String tenant, List<Matcher> matchers, long startMs, long endMs);
+  }
 
   /**
    * @param queryableForTenant storage holding one tenant's series, and only that tenant's; it adds warnings about
@@ -54,6 +62,12 @@ public final class PrometheusApi {
     this.queryableForTenant = queryableForTenant;
     this.multitenancyEnabled = multitenancyEnabled;
     this.version = version;
+  }
+
+  /** Enables Prometheus's {@code POST /api/v1/admin/tsdb/delete_series}. */
+  public PrometheusApi withSeriesDeleter(SeriesDeleter deleter) {
+    this.seriesDeleter = deleter;
+    return this;
   }
 
   /** Registers the endpoints under {@code prefix}, e.g. {@code /prometheus}. */
@@ -70,6 +84,28 @@ public final class PrometheusApi {
       json.writeEndObject();
     })));
     server.service(api + "/query_exemplars", handler((request) -> ApiJson.stringList(List.of())));
+    if (seriesDeleter != null) {
+      server.service(api + "/admin/tsdb/delete_series", handler(this::deleteSeries));
+    }
+  }
+
+  /**
+   * Prometheus's delete_series: {@code match[]} (required, repeatable), {@code start} and {@code end} (default:
+   * all time). Answers 204 once the request is stored; queries hide the samples from then on.
+   */
+  private byte[] deleteSeries(ApiRequest request) {
+    if (request.ctx().method() != HttpMethod.POST && request.ctx().method() != HttpMethod.PUT) {
+      throw new PromQLException(ErrorType.BAD_DATA, "delete_series needs POST or PUT");
+    }
+    List<String> matchParams = request.params().getAll("match[]");
+    if (matchParams.isEmpty()) {
+      throw new PromQLException(ErrorType.BAD_DATA, "no match[] parameter provided");
+    }
+    long[] range = timeRange(request);
+    for (List<Matcher> matchers : matcherSets(matchParams)) {
+      seriesDeleter.delete(request.tenant(), matchers, range[0], range[1]);
+    }
+    return null;
   }
 
   private record ApiRequest(String tenant, QueryParams params, ServiceRequestContext ctx, List<String> warnings) {
@@ -89,7 +125,7 @@ public final class PrometheusApi {
 
   private HttpService handler(Endpoint endpoint) {
     return (ctx, req) -> {
-      if (req.method() != HttpMethod.GET && req.method() != HttpMethod.POST) {
+      if (req.method() != HttpMethod.GET && req.method() != HttpMethod.POST && req.method() != HttpMethod.PUT) {
         return HttpResponse.of(HttpStatus.METHOD_NOT_ALLOWED);
       }
       return HttpResponse.of(
@@ -106,12 +142,13 @@ public final class PrometheusApi {
     }
     QueryParams params = ctx.queryParams();
     MediaType contentType = req.contentType();
-    if (req.method() == HttpMethod.POST && contentType != null && contentType.is(MediaType.FORM_DATA)) {
+    if ((req.method() == HttpMethod.POST || req.method() == HttpMethod.PUT) && contentType != null
+        && contentType.is(MediaType.FORM_DATA)) {
       params = params.toBuilder().add(QueryParams.fromQueryString(req.contentUtf8())).build();
     }
     try {
       byte[] body = endpoint.handle(new ApiRequest(tenant, params, ctx, new ArrayList<>()));
-      return HttpResponse.of(HttpStatus.OK, MediaType.JSON, body);
+      return body == null ? HttpResponse.of(HttpStatus.NO_CONTENT) : HttpResponse.of(HttpStatus.OK, MediaType.JSON, body);
     } catch (PromQLException e) {
       return error(e.type(), e.getMessage());
     } catch (StorageException e) {
