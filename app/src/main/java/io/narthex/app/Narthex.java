@@ -152,7 +152,7 @@ public final class Narthex implements AutoCloseable {
       storeGateway = new StoreGateway(new StoreGatewayConfig(Path.of(options.bucketStoreSyncDir),
           options.bucketStoreSyncInterval, options.indexHeaderIdleTimeout, options.indexCacheBytes / 2,
           options.indexCacheBytes / 2, options.chunksCacheBytes, storeGatewayId, List.copyOf(storeGateways.keySet()),
-          options.storeGatewayReplicationFactor), bucket);
+          options.storeGatewayReplicationFactor, options.ignoreDeletionMarksDelay), bucket);
       storeGateway.start();
     }
     if (node != null || storeGateway != null) {
@@ -203,7 +203,7 @@ public final class Narthex implements AutoCloseable {
       });
       blocksReader = new BlocksStoreReader(bucket,
           new StoreGatewayRing(List.copyOf(storeGateways.keySet()), options.storeGatewayReplicationFactor),
-          channels, options.ingesterClientTimeout, options.bucketStoreSyncInterval);
+          channels, options.ingesterClientTimeout, options.bucketStoreSyncInterval, options.ignoreDeletionMarksDelay);
     }
 
     ServerBuilder http = Server.builder()

@@ -274,6 +274,14 @@ public final class NarthexOptions {
       description = "Bytes of chunks cached by a store-gateway. Default: ${DEFAULT-VALUE}.")
   public long chunksCacheBytes = 512L << 20;
 
+  @Option(names = {"--blocks-storage.bucket-store.ignore-deletion-marks-delay",
+      "-blocks-storage.bucket-store.ignore-deletion-marks-delay"},
+      descriptionKey = "blocks_storage.bucket_store.ignore_deletion_marks_delay", defaultValue = "1h",
+      converter = DurationConverter.class,
+      description = "Store-gateways and queriers keep reading a block this long after the compactor marked it for"
+          + " deletion, until they have found the block replacing it. Default: ${DEFAULT-VALUE}.")
+  public Duration ignoreDeletionMarksDelay = Duration.ofHours(1);
+
   @Option(names = {"--store-gateway.sharding-ring.replication-factor",
       "-store-gateway.sharding-ring.replication-factor"},
       descriptionKey = "store_gateway.sharding_ring.replication_factor", defaultValue = "1",

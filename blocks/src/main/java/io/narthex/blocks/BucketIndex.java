@@ -181,6 +181,20 @@ public record BucketIndex(
     return Optional.empty();
   }
 
+  /**
+   * The ids of the blocks marked for deletion at or before {@code epochSeconds}: readers keep reading a block for a
+   * while after its mark (Mimir's ignore-deletion-marks delay), until the block replacing it has been found.
+   */
+  public Set<String> markedForDeletionBefore(long epochSeconds) {
+    Set<String> ids = new HashSet<>();
+    for (BlockDeletionMark m : blockDeletionMarks) {
+      if (m.deletionTimeSeconds() <= epochSeconds) {
+        ids.add(m.blockId());
+      }
+    }
+    return ids;
+  }
+
   /** The ids of the blocks marked for deletion. */
   public Set<String> markedForDeletion() {
     Set<String> ids = new HashSet<>();

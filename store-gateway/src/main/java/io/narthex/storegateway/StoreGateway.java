@@ -165,7 +165,8 @@ public final class StoreGateway implements AutoCloseable {
     if (index == null) {
       index = BucketIndexUpdater.update(bucket, tenant);
     }
-    Set<String> markedForDeletion = index.markedForDeletion();
+    Set<String> markedForDeletion = index.markedForDeletionBefore(
+        (System.currentTimeMillis() - config.ignoreDeletionMarksDelay().toMillis()) / 1000);
     Map<String, BucketIndex.Block> wanted = new HashMap<>();
     for (BucketIndex.Block block : index.blocks()) {
       if (!markedForDeletion.contains(block.blockId()) && ring.owns(config.instanceId(), block.blockId())) {

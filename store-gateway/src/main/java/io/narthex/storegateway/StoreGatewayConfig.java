@@ -38,7 +38,8 @@ public record StoreGatewayConfig(
     long chunksCacheMaxSizeBytes,
     String instanceId,
     List<String> gatewayIds,
-    int replicationFactor) {
+    int replicationFactor,
+    Duration ignoreDeletionMarksDelay) {
 
   public static final String FLAG_SYNC_DIR = "blocks-storage.bucket-store.sync-dir";
   public static final String FLAG_SYNC_INTERVAL = "blocks-storage.bucket-store.sync-interval";
@@ -59,8 +60,19 @@ public record StoreGatewayConfig(
   public static final long DEFAULT_CHUNKS_CACHE_MAX_SIZE_BYTES = 512L << 20;
   public static final String DEFAULT_INSTANCE_ID = "store-gateway-0";
   public static final int DEFAULT_REPLICATION_FACTOR = 1;
+  /** Mimir's {@code -blocks-storage.bucket-store.ignore-deletion-marks-delay} default. */
+  public static final Duration DEFAULT_IGNORE_DELETION_MARKS_DELAY = Duration.ofHours(1);
+
+  /** As the canonical constructor, with the default ignore-deletion-marks delay. */
+  public StoreGatewayConfig(Path dataDir, Duration syncInterval, Duration indexHeaderIdleTimeout,
+      long postingsCacheMaxSizeBytes, long seriesCacheMaxSizeBytes, long chunksCacheMaxSizeBytes, String instanceId,
+      List<String> gatewayIds, int replicationFactor) {
+    this(dataDir, syncInterval, indexHeaderIdleTimeout, postingsCacheMaxSizeBytes, seriesCacheMaxSizeBytes,
+        chunksCacheMaxSizeBytes, instanceId, gatewayIds, replicationFactor, DEFAULT_IGNORE_DELETION_MARKS_DELAY);
+  }
 
   public StoreGatewayConfig {
+    Objects.requireNonNull(ignoreDeletionMarksDelay, "ignoreDeletionMarksDelay");
     Objects.requireNonNull(dataDir, "dataDir");
     requirePositive(syncInterval, FLAG_SYNC_INTERVAL);
     Objects.requireNonNull(indexHeaderIdleTimeout, FLAG_INDEX_HEADER_IDLE_TIMEOUT);

@@ -202,16 +202,29 @@ class StoreGatewayTest {
   }
 
   @Test
-  void dropsBlocksMarkedForDeletionAndDeletesTheirLocalCopy() throws IOException {
+  void dropsBlocksMarkedForDeletionAfterTheIgnoreDelayAndDeletesTheirLocalCopy() throws IOException {
     BlockMeta marked = shipBlock(bucket, TENANT, workDir, 0, 1, "up");
     BlockMeta kept = shipBlock(bucket, TENANT, workDir, 1, 1, "up");
-    StoreGateway gateway = start();
+    StoreGatewayConfig defaults = StoreGatewayConfig.defaults(dataDir);
+    StoreGateway gateway = start(new StoreGatewayConfig(defaults.dataDir(), defaults.syncInterval(),
+        defaults.indexHeaderIdleTimeout(), defaults.postingsCacheMaxSizeBytes(), defaults.seriesCacheMaxSizeBytes(),
+        defaults.chunksCacheMaxSizeBytes(), defaults.instanceId(), defaults.gatewayIds(),
+        defaults.replicationFactor(), Duration.ofMinutes(30)));
     gateway.select(TENANT, List.of(marked.ulid()), T0, END_OF_TIME, metric("up"));
     assertThat(gateway.ownedBlockIds(TENANT)).containsExactlyInAnyOrder(marked.ulid(), kept.ulid());
 
+    // Marked just now: still served, since the block replacing it may not be found everywhere yet.
     BucketIndex index = BucketIndex.read(bucket, TENANT).orElseThrow();
+    long nowSeconds = System.currentTimeMillis() / 1000;
     new BucketIndex(index.version(), index.blocks(),
-        List.of(new BucketIndex.BlockDeletionMark(marked.ulid(), System.currentTimeMillis() / 1000)),
+        List.of(new BucketIndex.BlockDeletionMark(marked.ulid(), nowSeconds)),
+        index.updatedAtSeconds()).write(bucket, TENANT);
+    gateway.syncBlocks();
+    assertThat(gateway.ownedBlockIds(TENANT)).containsExactlyInAnyOrder(marked.ulid(), kept.ulid());
+
+    // Marked longer than the delay ago: dropped.
+    new BucketIndex(index.version(), index.blocks(),
+        List.of(new BucketIndex.BlockDeletionMark(marked.ulid(), nowSeconds - 31 * 60)),
         index.updatedAtSeconds()).write(bucket, TENANT);
     gateway.syncBlocks();
 

@@ -19,6 +19,7 @@ import io.narthex.proto.ingester.SelectResponse;
 import io.narthex.proto.ingester.StoreGatewayGrpc;
 import io.narthex.proto.prompb.LabelMatcher;
 import io.narthex.storegateway.SeriesMerger;
+import io.narthex.storegateway.StoreGatewayConfig;
 import io.narthex.storegateway.StoreGatewayRing;
 import io.narthex.storegateway.Uninterruptibles;
 import io.narthex.tsdb.labels.Matcher;
@@ -61,6 +62,7 @@ public final class BlocksStoreReader {
   public static final Duration BUCKET_INDEX_EXPIRY = Duration.ofMinutes(10);
 
   private final StoreGatewayRing ring;
+  private final Duration ignoreDeletionMarksDelay;
   private final Map<String, ManagedChannel> channelsByGatewayId;
   private final Duration timeout;
   private final LoadingCache<String, Optional<BucketIndex>> bucketIndexes;
@@ -81,6 +83,17 @@ public final class BlocksStoreReader {
    */
   public BlocksStoreReader(Bucket bucket, StoreGatewayRing ring, Map<String, ManagedChannel> channelsByGatewayId,
       Duration timeout, Duration bucketIndexRefresh) {
+    this(bucket, ring, channelsByGatewayId, timeout, bucketIndexRefresh,
+        StoreGatewayConfig.DEFAULT_IGNORE_DELETION_MARKS_DELAY);
+  }
+
+  /**
+   * @param ignoreDeletionMarksDelay blocks marked for deletion are still read this long after their mark, as the
+   *     store-gateways keep them (Mimir's {@code -blocks-storage.bucket-store.ignore-deletion-marks-delay})
+   */
+  public BlocksStoreReader(Bucket bucket, StoreGatewayRing ring, Map<String, ManagedChannel> channelsByGatewayId,
+      Duration timeout, Duration bucketIndexRefresh, Duration ignoreDeletionMarksDelay) {
+    this.ignoreDeletionMarksDelay = ignoreDeletionMarksDelay;
     this.ring = ring;
     this.channelsByGatewayId = Map.copyOf(channelsByGatewayId);
     this.timeout = timeout;
@@ -199,7 +212,10 @@ public final class BlocksStoreReader {
     Answer<T> call(StoreGatewayGrpc.StoreGatewayBlockingStub stub, List<String> blockIds);
   }
 
-  /** The blocks of the tenant's bucket index overlapping {@code [minTimeMs, maxTimeMs]}, not marked for deletion. */
+  /**
+   * The blocks of the tenant's bucket index overlapping {@code [minTimeMs, maxTimeMs]}, except those marked for
+   * deletion longer than the ignore-deletion-marks delay ago.
+   */
   List<String> blocksToQuery(String tenant, long minTimeMs, long maxTimeMs) {
     Optional<BucketIndex> index;
     try {
@@ -210,7 +226,8 @@ public final class BlocksStoreReader {
     if (index.isEmpty()) {
       return List.of(); // No blocks shipped yet for the tenant.
     }
-    Set<String> markedForDeletion = index.get().markedForDeletion();
+    Set<String> markedForDeletion = index.get().markedForDeletionBefore(
+        (System.currentTimeMillis() - ignoreDeletionMarksDelay.toMillis()) / 1000);
     List<String> blocks = new ArrayList<>();
     for (BucketIndex.Block block : index.get().blocks()) {
       if (block.within(minTimeMs, maxTimeMs) && !markedForDeletion.contains(block.blockId())) {
