@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A local Narthex cluster on loopback: 3 ingesters (3 shards, replication factor 3) that are also the 3
-# store-gateways (each block on 2 of them), 1 distributor, 1 querier, each a separate bin/narthex process. Blocks go
+# store-gateways (each block on 2 of them) and the 3 compactors (tenants split between them), 1 distributor,
+# 1 querier, each a separate bin/narthex process. Blocks go
 # to a filesystem bucket shared by all of them, DIR/data/blocks.
 #
 #   deploy/local/cluster.sh up [DIR]     start it; data, logs and <target>.pid files under DIR (default ./cluster)
@@ -22,7 +23,8 @@ start() { # name, args...
   shift
   # shellcheck disable=SC2086 # extra flags are split on purpose
   "$root/bin/narthex" --config.file="$dir/narthex.yaml" --blocks-storage.tsdb.dir="$dir/data/$name" \
-    --blocks-storage.bucket-store.sync-dir="$dir/data/$name/tsdb-sync" "$@" ${NARTHEX_EXTRA_FLAGS:-} \
+    --blocks-storage.bucket-store.sync-dir="$dir/data/$name/tsdb-sync" --compactor.data-dir="$dir/data/$name/compactor" \
+    "$@" ${NARTHEX_EXTRA_FLAGS:-} \
     >>"$dir/logs/$name.log" 2>&1 &
   echo $! >"$dir/$name.pid"
 }
@@ -71,7 +73,7 @@ up() {
     if [ -f "$dir/$name.pid" ] && kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null; then
       continue
     fi
-    start "$name" --target=ingester,store-gateway --ingester.node-id="$name" --server.http-listen-port=$((base + 10 + i)) \
+    start "$name" --target=ingester,store-gateway,compactor --ingester.node-id="$name" --server.http-listen-port=$((base + 10 + i)) \
       --server.grpc-listen-port=$((base + 20 + i)) --ingester.raft-listen-port=$((base + 30 + i))
   done
   for name in distributor querier; do

@@ -19,7 +19,11 @@ import io.narthex.blocks.BlockUploadHttp;
 import io.narthex.blocks.BlockUploadLimits;
 import io.narthex.blocks.BlockUploadService;
 import io.narthex.blocks.BucketIndexUpdater;
+import io.narthex.blocks.TenantDeletionMark;
 import io.narthex.blocks.TombstoneStore;
+import io.narthex.compactor.Compactor;
+import io.narthex.compactor.CompactorConfig;
+import io.narthex.ingester.client.Tenant;
 import io.narthex.tsdb.storage.StorageException;
 import io.narthex.tsdb.storage.Tombstone;
 import io.narthex.tsdb.storage.Tombstones;
@@ -99,6 +103,8 @@ public final class Narthex implements AutoCloseable {
   private Bucket bucket;
   private Shipper shipper;
   private StoreGateway storeGateway;
+  private Compactor compactor;
+  private RuntimeConfig runtimeConfig;
   private BlocksStoreReader blocksReader;
   private com.github.benmanes.caffeine.cache.LoadingCache<String, Tombstones> tombstones;
   private final List<ManagedChannel> storeGatewayChannels = new ArrayList<>();
@@ -154,6 +160,11 @@ public final class Narthex implements AutoCloseable {
           options.indexCacheBytes / 2, options.chunksCacheBytes, storeGatewayId, List.copyOf(storeGateways.keySet()),
           options.storeGatewayReplicationFactor, options.ignoreDeletionMarksDelay), bucket);
       storeGateway.start();
+    }
+    runtimeConfig = new RuntimeConfig(
+        options.runtimeConfigFile.isEmpty() ? null : Path.of(options.runtimeConfigFile), options.runtimeConfigReloadPeriod);
+    if (components.contains(Target.COMPACTOR)) {
+      compactor = startCompactor(options, RingConfig.compactors(options, shardMap));
     }
     if (node != null || storeGateway != null) {
       NettyServerBuilder grpc = NettyServerBuilder.forPort(options.grpcListenPort)
@@ -231,6 +242,19 @@ public final class Narthex implements AutoCloseable {
                     + options.shipInterval.toSeconds() + "s\n");
       }, queryExecutor)));
     }
+    if (compactor != null) {
+      http.service("/compactor/delete_tenant", (ctx, req) -> req.method() != com.linecorp.armeria.common.HttpMethod.POST
+          ? HttpResponse.of(HttpStatus.METHOD_NOT_ALLOWED)
+          : forTenant(req, options.multitenancyEnabled, tenant -> {
+            TenantDeletionMark.write(bucket, tenant, java.time.Instant.now());
+            log.info("tenant marked for deletion tenant={}", tenant);
+            return HttpResponse.of(HttpStatus.OK);
+          }));
+      http.service("/compactor/delete_tenant_status", (ctx, req) -> forTenant(req, options.multitenancyEnabled,
+          tenant -> HttpResponse.of(HttpStatus.OK, MediaType.JSON, STATUS_JSON.writeValueAsBytes(Map.of(
+              "tenant_id", tenant,
+              "blocks_deleted", BucketIndexUpdater.build(bucket, tenant, null, Clock.systemUTC()).blocks().isEmpty())))));
+    }
     if (components.contains(Target.QUERIER) || storeGateway != null) {
       BlockUploadService uploads = new BlockUploadService(bucket, new BlockUploadLimits(true, 0, options.maxLabelNamesPerSeries, options.createGracePeriod),
           Path.of(options.tsdbDir).resolve("block-uploads"));
@@ -241,8 +265,16 @@ public final class Narthex implements AutoCloseable {
           STATUS_JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(Map.of(
               "node", node.nodeId(), "replicas", node.status()))));
     }
-    http.service("/metrics", (ctx, req) -> HttpResponse.of(
-        HttpStatus.OK, MediaType.parse("text/plain; version=0.0.4; charset=utf-8"), scrapeMetrics()));
+    http.service("/metrics", (ctx, req) -> {
+      try {
+        return HttpResponse.of(
+            HttpStatus.OK, MediaType.parse("text/plain; version=0.0.4; charset=utf-8"), scrapeMetrics());
+      } catch (RuntimeException | LinkageError e) {
+        log.error("collecting metrics failed", e);
+        return HttpResponse.of(HttpStatus.INTERNAL_SERVER_ERROR, MediaType.PLAIN_TEXT_UTF_8,
+            "collecting metrics failed: " + e + "\n");
+      }
+    });
     if (components.contains(Target.DISTRIBUTOR)) {
       Distributor distributor = new Distributor(shardWriters, new ValidationLimits(
           options.maxLabelNameLength, options.maxLabelValueLength, options.maxLabelNamesPerSeries,
@@ -321,6 +353,65 @@ public final class Narthex implements AutoCloseable {
     };
   }
 
+  @FunctionalInterface
+  private interface TenantCall {
+    HttpResponse call(String tenant) throws IOException;
+  }
+
+  /** Runs a bucket call for the request's tenant off the event loop: 401 without a tenant, 500 on a bucket fault. */
+  private HttpResponse forTenant(com.linecorp.armeria.common.HttpRequest req, boolean multitenancyEnabled,
+      TenantCall call) {
+    String tenant;
+    try {
+      tenant = Tenant.resolve(req.headers().get(Tenant.HEADER), multitenancyEnabled);
+    } catch (Tenant.InvalidTenantException e) {
+      return HttpResponse.of(HttpStatus.UNAUTHORIZED, MediaType.PLAIN_TEXT_UTF_8, e.getMessage() + "\n");
+    }
+    return HttpResponse.of(CompletableFuture.supplyAsync(() -> {
+      try {
+        return call.call(tenant);
+      } catch (IOException e) {
+        log.warn("object storage call failed tenant={} err=\"{}\"", tenant, e.toString());
+        return HttpResponse.of(HttpStatus.INTERNAL_SERVER_ERROR, MediaType.PLAIN_TEXT_UTF_8,
+            "object storage failed: " + e.getMessage() + "\n");
+      }
+    }, queryExecutor));
+  }
+
+  private Compactor startCompactor(NarthexOptions options, List<String> compactorIds) {
+    String id = options.compactorId.isEmpty() ? options.nodeId : options.compactorId;
+    if (!compactorIds.contains(id)) {
+      throw new IllegalArgumentException("compactor id " + id + " is not in the compactor ring " + compactorIds);
+    }
+    Bucket blocks = bucket;
+    // Tombstones as the compactor needs them: fresh each pass or so, with when each was made.
+    com.github.benmanes.caffeine.cache.LoadingCache<String, List<TombstoneStore.Entry>> deletions =
+        com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+            .expireAfterWrite(Duration.ofSeconds(10))
+            .build(tenant -> TombstoneStore.list(blocks, tenant));
+    Compactor started = new Compactor(new CompactorConfig(options.compactorBlockRanges, options.compactionInterval,
+        options.deletionDelay, options.firstLevelCompactionWaitPeriod, options.partialBlockDeletionDelay,
+        options.blocksRetentionPeriod, runtimeConfig::retentionOverride, Path.of(options.compactorDataDir), id,
+        compactorIds, options.compactorPauseAfterUpload), bucket, Clock.systemUTC(),
+        (tenant, series) -> {
+          List<Tombstone> list = new ArrayList<>();
+          deletions.get(tenant).forEach(entry -> list.add(entry.tombstone()));
+          return list.isEmpty() ? series : new Tombstones(list).apply(series);
+        },
+        (tenant, block) -> {
+          // Blocks uploaded before a deletion request that may hold its samples are rewritten without them.
+          for (TombstoneStore.Entry entry : deletions.get(tenant)) {
+            if (entry.createdAtSeconds() >= block.uploadedAtSeconds()
+                && entry.tombstone().overlaps(block.minTimeMs(), block.maxTimeMs() - 1)) {
+              return true;
+            }
+          }
+          return false;
+        });
+    started.start();
+    return started;
+  }
+
   /** The tenant's deletion requests, cached; a bucket fault fails the query rather than showing deleted data. */
   private Tombstones tombstonesOf(String tenant) {
     try {
@@ -392,6 +483,12 @@ public final class Narthex implements AutoCloseable {
   @Override
   public void close() {
     log.info("Narthex stopping");
+    if (compactor != null) {
+      compactor.close();
+    }
+    if (runtimeConfig != null) {
+      runtimeConfig.close();
+    }
     if (shipper != null) {
       shipper.close();
     }

@@ -28,7 +28,8 @@ public final class NarthexOptions {
     DISTRIBUTOR,
     INGESTER,
     QUERIER,
-    STORE_GATEWAY
+    STORE_GATEWAY,
+    COMPACTOR
   }
 
   @Option(names = {"--config.file", "-config.file"}, paramLabel = "<file>",
@@ -37,7 +38,8 @@ public final class NarthexOptions {
 
   @Option(names = {"--target", "-target"}, descriptionKey = "target", split = ",", defaultValue = "all",
       converter = TargetConverter.class,
-      description = "Comma-separated components to run: all, distributor, ingester, querier, store-gateway."
+      description = "Comma-separated components to run: all, distributor, ingester, querier, store-gateway,"
+          + " compactor."
           + " Default: ${DEFAULT-VALUE}.")
   List<Target> targets = new ArrayList<>(List.of(Target.ALL));
 
@@ -294,6 +296,70 @@ public final class NarthexOptions {
       description = "This store-gateway's id in the ring; empty means -ingester.node-id.")
   public String storeGatewayId = "";
 
+  @Option(names = {"--compactor.block-ranges", "-compactor.block-ranges"}, split = ",",
+      descriptionKey = "compactor.block_ranges", defaultValue = "2h,12h,24h", converter = DurationConverter.class,
+      description = "Block ranges to compact into, smallest first; the first is the ingesters' block range."
+          + " Default: ${DEFAULT-VALUE}.")
+  public List<Duration> compactorBlockRanges =
+      new ArrayList<>(List.of(Duration.ofHours(2), Duration.ofHours(12), Duration.ofHours(24)));
+
+  @Option(names = {"--compactor.compaction-interval", "-compactor.compaction-interval"},
+      descriptionKey = "compactor.compaction_interval", defaultValue = "1h", converter = DurationConverter.class,
+      description = "How often the compactor runs. Default: ${DEFAULT-VALUE}.")
+  public Duration compactionInterval = Duration.ofHours(1);
+
+  @Option(names = {"--compactor.deletion-delay", "-compactor.deletion-delay"},
+      descriptionKey = "compactor.deletion_delay", defaultValue = "12h", converter = DurationConverter.class,
+      description = "Blocks marked for deletion are deleted this long after the mark. Default: ${DEFAULT-VALUE}.")
+  public Duration deletionDelay = Duration.ofHours(12);
+
+  @Option(names = {"--compactor.first-level-compaction-wait-period",
+      "-compactor.first-level-compaction-wait-period"},
+      descriptionKey = "compactor.first_level_compaction_wait_period", defaultValue = "25m",
+      converter = DurationConverter.class,
+      description = "Blocks uploaded by ingesters are compacted only once this old. Default: ${DEFAULT-VALUE}.")
+  public Duration firstLevelCompactionWaitPeriod = Duration.ofMinutes(25);
+
+  @Option(names = {"--compactor.partial-block-deletion-delay", "-compactor.partial-block-deletion-delay"},
+      descriptionKey = "compactor.partial_block_deletion_delay", defaultValue = "1d",
+      converter = DurationConverter.class,
+      description = "Partial blocks (no meta.json, not being uploaded) are deleted once this old."
+          + " Default: ${DEFAULT-VALUE}.")
+  public Duration partialBlockDeletionDelay = Duration.ofDays(1);
+
+  @Option(names = {"--compactor.blocks-retention-period", "-compactor.blocks-retention-period"},
+      descriptionKey = "limits.compactor_blocks_retention_period", defaultValue = "0s",
+      converter = DurationConverter.class,
+      description = "Delete blocks whose data is all older than this; 0 keeps them forever. Per-tenant overrides:"
+          + " --runtime-config.file. Default: ${DEFAULT-VALUE}.")
+  public Duration blocksRetentionPeriod = Duration.ZERO;
+
+  @Option(names = {"--compactor.data-dir", "-compactor.data-dir"}, descriptionKey = "compactor.data_dir",
+      defaultValue = "./data/compactor",
+      description = "Local scratch directory of the compactor. Default: ${DEFAULT-VALUE}.")
+  public String compactorDataDir = "./data/compactor";
+
+  @Option(names = {"--compactor.instance-id", "-compactor.instance-id"},
+      descriptionKey = "compactor.sharding_ring.instance_id", defaultValue = "",
+      description = "This compactor's id among compactor.sharding_ring.nodes; empty means -ingester.node-id.")
+  public String compactorId = "";
+
+  @Option(names = {"--compactor.testing.pause-after-upload", "-compactor.testing.pause-after-upload"},
+      defaultValue = "0s", converter = DurationConverter.class, hidden = true,
+      description = "Testing only: pause between uploading a compacted block and marking its sources deleted.")
+  public Duration compactorPauseAfterUpload = Duration.ZERO;
+
+  @Option(names = {"--runtime-config.file", "-runtime-config.file"}, descriptionKey = "runtime_config.file",
+      defaultValue = "",
+      description = "YAML file of per-tenant overrides (Mimir's shape: overrides: {<tenant>: {...}}), reloaded"
+          + " while running.")
+  public String runtimeConfigFile = "";
+
+  @Option(names = {"--runtime-config.reload-period", "-runtime-config.reload-period"},
+      descriptionKey = "runtime_config.period", defaultValue = "10s", converter = DurationConverter.class,
+      description = "How often the runtime config file is reread. Default: ${DEFAULT-VALUE}.")
+  public Duration runtimeConfigReloadPeriod = Duration.ofSeconds(10);
+
   @Option(names = {"--log.level", "-log.level"}, descriptionKey = "server.log_level", defaultValue = "info",
       description = "Log level: debug, info, warn, error. Default: ${DEFAULT-VALUE}.")
   public String logLevel = "info";
@@ -322,7 +388,8 @@ public final class NarthexOptions {
     EnumSet<Target> out = EnumSet.noneOf(Target.class);
     for (Target target : targets) {
       if (target == Target.ALL) {
-        out.addAll(EnumSet.of(Target.DISTRIBUTOR, Target.INGESTER, Target.QUERIER, Target.STORE_GATEWAY));
+        out.addAll(EnumSet.of(Target.DISTRIBUTOR, Target.INGESTER, Target.QUERIER, Target.STORE_GATEWAY,
+            Target.COMPACTOR));
       } else {
         out.add(target);
       }
@@ -338,7 +405,7 @@ public final class NarthexOptions {
         return Target.valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
       } catch (IllegalArgumentException e) {
         throw new CommandLine.TypeConversionException(
-            "unknown target '" + value + "': expected all, distributor, ingester, querier or store-gateway");
+            "unknown target '" + value + "': expected all, distributor, ingester, querier, store-gateway or compactor");
       }
     }
   }

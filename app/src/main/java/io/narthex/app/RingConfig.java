@@ -84,6 +84,28 @@ final class RingConfig {
     return out;
   }
 
+  /**
+   * Compactor ids in ring order: {@code compactor.sharding_ring.nodes} ({@code {id}} entries) when the config file
+   * lists them, else the ingester ring's node ids.
+   */
+  static List<String> compactors(NarthexOptions options, ShardMap shardMap) throws IOException {
+    List<String> out = new ArrayList<>();
+    if (options.configFile != null) {
+      JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(Path.of(options.configFile)));
+      JsonNode nodes = root == null ? null : root.path("compactor").path("sharding_ring").get("nodes");
+      if (nodes != null) {
+        for (JsonNode node : nodes) {
+          out.add(required(node, "id"));
+        }
+        return out;
+      }
+    }
+    for (ShardMap.Node node : shardMap.nodes()) {
+      out.add(node.id());
+    }
+    return out;
+  }
+
   private static String required(JsonNode node, String field) {
     JsonNode value = node.get(field);
     if (value == null || value.asText().isEmpty()) {

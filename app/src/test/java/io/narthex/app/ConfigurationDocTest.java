@@ -64,7 +64,8 @@ class ConfigurationDocTest {
     assertThat(options.grpcListenPort).isEqualTo(9095);
     assertThat(options.multitenancyEnabled).isTrue();
     assertThat(options.components()).containsExactlyInAnyOrder(NarthexOptions.Target.DISTRIBUTOR,
-        NarthexOptions.Target.INGESTER, NarthexOptions.Target.QUERIER, NarthexOptions.Target.STORE_GATEWAY);
+        NarthexOptions.Target.INGESTER, NarthexOptions.Target.QUERIER, NarthexOptions.Target.STORE_GATEWAY,
+        NarthexOptions.Target.COMPACTOR);
     assertThat(options.tsdbDir).isEqualTo("./data/tsdb");
     assertThat(options.blocksBackend).isEqualTo("filesystem");
     assertThat(options.blocksFilesystemDir).isEqualTo("./data/blocks");

@@ -3,7 +3,13 @@ package io.narthex.blocks;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.narthex.objstore.Bucket;
+import io.narthex.objstore.NoSuchObjectException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Optional;
 
 /**
  * A block deletion mark, {@code deletion-mark.json}, as Thanos and Mimir write it (Thanos
@@ -14,27 +20,68 @@ import java.nio.charset.StandardCharsets;
  * @param deletionTimeSeconds Unix seconds when it was marked
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-record DeletionMark(
+public record DeletionMark(
     @JsonProperty(value = "id", required = true) String id,
     @JsonProperty(value = "deletion_time", required = true) long deletionTimeSeconds,
     @JsonProperty("version") int version) {
-  static final String FILENAME = "deletion-mark.json";
-  static final String GLOBAL_SUFFIX = "-" + FILENAME;
-  static final String MARKERS_DIR = "markers";
-  static final int VERSION_1 = 1;
+  public static final String FILENAME = "deletion-mark.json";
+  public static final String GLOBAL_SUFFIX = "-" + FILENAME;
+  public static final String MARKERS_DIR = "markers";
+  public static final int VERSION_1 = 1;
 
   /** Name of the block-local mark. */
-  static String blockLocalPath(String tenant, String blockId) {
+  public static String blockLocalPath(String tenant, String blockId) {
     return tenant + "/" + blockId + "/" + FILENAME;
   }
 
   /** Name of Mimir's global copy. */
-  static String globalPath(String tenant, String blockId) {
+  public static String globalPath(String tenant, String blockId) {
     return tenant + "/" + MARKERS_DIR + "/" + blockId + GLOBAL_SUFFIX;
   }
 
+  /**
+   * Marks the block for deletion as Mimir does: the block-local mark first, then the global copy. Marking again
+   * overwrites both with the new time.
+   *
+   * @return the mark written
+   */
+  public static DeletionMark write(Bucket bucket, String tenant, String blockId, Instant deletionTime)
+      throws IOException {
+    if (!Ulids.isValid(blockId)) {
+      throw new IllegalArgumentException("not a block id: " + blockId);
+    }
+    DeletionMark mark = new DeletionMark(blockId, deletionTime.getEpochSecond(), VERSION_1);
+    byte[] json = mark.toJson();
+    bucket.upload(blockLocalPath(tenant, blockId), json);
+    bucket.upload(globalPath(tenant, blockId), json);
+    return mark;
+  }
+
+  /**
+   * The block's mark: the global copy, else the block-local one.
+   *
+   * @return empty when neither exists
+   * @throws IllegalArgumentException when the mark found is not a deletion mark
+   */
+  public static Optional<DeletionMark> read(Bucket bucket, String tenant, String blockId) throws IOException {
+    for (String name : new String[] {globalPath(tenant, blockId), blockLocalPath(tenant, blockId)}) {
+      try (InputStream in = bucket.get(name)) {
+        return Optional.of(parse(in.readAllBytes()));
+      } catch (NoSuchObjectException e) {
+        // try the next copy
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Deletes both copies (block-local first); missing ones are fine. */
+  public static void delete(Bucket bucket, String tenant, String blockId) throws IOException {
+    bucket.delete(blockLocalPath(tenant, blockId));
+    bucket.delete(globalPath(tenant, blockId));
+  }
+
   /** @throws IllegalArgumentException when the bytes are not a deletion mark */
-  static DeletionMark parse(byte[] json) {
+  public static DeletionMark parse(byte[] json) {
     try {
       DeletionMark mark = Json.MAPPER.readValue(json, DeletionMark.class);
       if (mark == null || !Ulids.isValid(mark.id())) {
@@ -46,7 +93,8 @@ record DeletionMark(
     }
   }
 
-  byte[] toJson() {
+  /** The JSON, as stored. */
+  public byte[] toJson() {
     try {
       return Json.MAPPER.writeValueAsString(this).getBytes(StandardCharsets.UTF_8);
     } catch (JsonProcessingException e) {

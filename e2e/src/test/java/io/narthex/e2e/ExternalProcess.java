@@ -105,6 +105,12 @@ final class ExternalProcess implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** SIGKILL, as {@code kill -9}, and waits until the process is gone. */
+  void kill9() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
   @Override
   public void close() throws InterruptedException {
     if (process.isAlive()) {

@@ -71,6 +71,20 @@ final class Promtool {
     }
   }
 
+  /** Copies a directory tree. */
+  static void copyTree(Path from, Path to) throws IOException {
+    try (var files = Files.walk(from)) {
+      for (Path file : files.toList()) {
+        Path target = to.resolve(from.relativize(file).toString());
+        if (Files.isDirectory(file)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(file, target);
+        }
+      }
+    }
+  }
+
   /** ULIDs of the tenant's complete blocks (those with a meta.json) in the bucket. */
   static List<String> blocks(Bucket bucket, String tenant) throws IOException {
     List<String> out = new ArrayList<>();

@@ -66,19 +66,6 @@ class PromtoolBlocksTest {
     }
   }
 
-  private static void copyTree(Path from, Path to) throws Exception {
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path file : files.toList()) {
-        Path target = to.resolve(from.relativize(file).toString());
-        if (Files.isDirectory(file)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(file, target);
-        }
-      }
-    }
-  }
-
   @Test
   void promtoolBlocksUploadedThroughTheApiAnswerLikePrometheusOverTheSameBlocks() throws Exception {
     Promtool promtool = Promtool.installed();
@@ -96,7 +83,7 @@ class PromtoolBlocksTest {
     assertThat(blocks).hasSizeBetween(2, 3);
 
     Path prometheusData = work.resolve("prometheus-data");
-    copyTree(made, prometheusData);
+    Promtool.copyTree(made, prometheusData);
     Path config = work.resolve("prometheus.yml");
     Files.writeString(config, "global:\n  scrape_interval: 1h\n");
     int prometheusPort = ExternalProcess.freePort();

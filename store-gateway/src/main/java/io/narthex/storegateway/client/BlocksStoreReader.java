@@ -63,6 +63,11 @@ public final class BlocksStoreReader {
 
   private final StoreGatewayRing ring;
   private final Duration ignoreDeletionMarksDelay;
+  /**
+   * Blocks uploaded this recently may be missing from the gateways (not synced yet) without failing the query, as
+   * in Mimir's consistency check: their data is still in the ingesters or in the blocks they replace.
+   */
+  private final Duration uploadGrace;
   private final Map<String, ManagedChannel> channelsByGatewayId;
   private final Duration timeout;
   private final LoadingCache<String, Optional<BucketIndex>> bucketIndexes;
@@ -94,6 +99,7 @@ public final class BlocksStoreReader {
   public BlocksStoreReader(Bucket bucket, StoreGatewayRing ring, Map<String, ManagedChannel> channelsByGatewayId,
       Duration timeout, Duration bucketIndexRefresh, Duration ignoreDeletionMarksDelay) {
     this.ignoreDeletionMarksDelay = ignoreDeletionMarksDelay;
+    this.uploadGrace = bucketIndexRefresh.multipliedBy(2);
     this.ring = ring;
     this.channelsByGatewayId = Map.copyOf(channelsByGatewayId);
     this.timeout = timeout;
@@ -217,6 +223,11 @@ public final class BlocksStoreReader {
    * deletion longer than the ignore-deletion-marks delay ago.
    */
   List<String> blocksToQuery(String tenant, long minTimeMs, long maxTimeMs) {
+    return blocksToQuery(tenant, minTimeMs, maxTimeMs, new HashSet<>());
+  }
+
+  /** As {@link #blocksToQuery(String, long, long)}, adding to {@code recent} the blocks within the upload grace. */
+  private List<String> blocksToQuery(String tenant, long minTimeMs, long maxTimeMs, Set<String> recent) {
     Optional<BucketIndex> index;
     try {
       index = bucketIndexes.get(tenant);
@@ -228,10 +239,14 @@ public final class BlocksStoreReader {
     }
     Set<String> markedForDeletion = index.get().markedForDeletionBefore(
         (System.currentTimeMillis() - ignoreDeletionMarksDelay.toMillis()) / 1000);
+    long recentAfterMs = System.currentTimeMillis() - uploadGrace.toMillis();
     List<String> blocks = new ArrayList<>();
     for (BucketIndex.Block block : index.get().blocks()) {
       if (block.within(minTimeMs, maxTimeMs) && !markedForDeletion.contains(block.blockId())) {
         blocks.add(block.blockId());
+        if (block.uploadedAtSeconds() * 1000 > recentAfterMs) {
+          recent.add(block.blockId());
+        }
       }
     }
     return blocks;
@@ -242,7 +257,8 @@ public final class BlocksStoreReader {
    * owner, until every block is read or has no owner left.
    */
   private <T> List<T> fanOut(String tenant, long minTimeMs, long maxTimeMs, GatewayCall<T> call) {
-    List<String> blocks = blocksToQuery(tenant, minTimeMs, maxTimeMs);
+    Set<String> recent = new HashSet<>();
+    List<String> blocks = blocksToQuery(tenant, minTimeMs, maxTimeMs, recent);
     Set<String> remaining = new LinkedHashSet<>(blocks);
     Map<String, Set<String>> triedGatewaysByBlock = new HashMap<>();
     List<T> answers = new ArrayList<>();
@@ -302,6 +318,7 @@ public final class BlocksStoreReader {
         }
       }
     }
+    remaining.removeAll(recent);
     if (!remaining.isEmpty()) {
       throw new StoreGatewayUnavailableException(tenant, List.copyOf(remaining), errors);
     }

@@ -36,8 +36,31 @@ import java.util.stream.Stream;
 public final class BlockWriter {
   static final String TMP_SUFFIX = ".tmp-for-creation";
   static final int MAGIC_TOMBSTONES = 0x0130BA30;
+  static final String SOURCE_RECEIVE = "receive";
+  static final String SOURCE_COMPACTOR = "compactor";
 
   private BlockWriter() {}
+
+  /**
+   * meta.json's {@code compaction} section of a block made by compaction, as Prometheus writes it (tsdb/block.go
+   * {@code BlockMetaCompaction}).
+   *
+   * @param level 1 for a block cut from a head; a compacted block is one more than its highest parent
+   * @param sources the ULIDs of the level-1 blocks whose data it holds, sorted and unique here
+   * @param parents the blocks it was compacted from, written in this order; empty for a level-1 block
+   */
+  public record Compaction(int level, List<String> sources, List<Parent> parents) {
+    public Compaction {
+      if (level < 1) {
+        throw new IllegalArgumentException("compaction level must be >= 1, got " + level);
+      }
+      sources = List.copyOf(new TreeSet<>(sources));
+      parents = List.copyOf(parents);
+    }
+  }
+
+  /** One of meta.json's {@code compaction.parents}: {@code {"ulid", "minTime", "maxTime"}}. */
+  public record Parent(String ulid, long minTimeMs, long maxTimeMs) {}
 
   /**
    * Writes a level-1 block of {@code series} over {@code [minTimeMs, maxTimeMs)}.
@@ -49,12 +72,32 @@ public final class BlockWriter {
    */
   public static BlockMeta write(Path parentDir, List<ChunkSeries> series, long minTimeMs, long maxTimeMs,
       Map<String, String> externalLabels) throws IOException {
-    return write(parentDir, series, minTimeMs, maxTimeMs, externalLabels, ChunkSegmentWriter.DEFAULT_SEGMENT_SIZE);
+    return write(parentDir, series, minTimeMs, maxTimeMs, externalLabels, null,
+        ChunkSegmentWriter.DEFAULT_SEGMENT_SIZE);
+  }
+
+  /**
+   * Writes a block made by compaction: as {@link #write(Path, List, long, long, Map)}, with meta.json's
+   * {@code compaction} section from {@code compaction} and {@code thanos.source} "compactor". The new block's ULID
+   * is generated as for any block.
+   *
+   * @param compaction the level, sources and parents; an empty source list means the new block's own ULID
+   */
+  public static BlockMeta write(Path parentDir, List<ChunkSeries> series, long minTimeMs, long maxTimeMs,
+      Map<String, String> externalLabels, Compaction compaction) throws IOException {
+    return write(parentDir, series, minTimeMs, maxTimeMs, externalLabels,
+        java.util.Objects.requireNonNull(compaction, "compaction"), ChunkSegmentWriter.DEFAULT_SEGMENT_SIZE);
   }
 
   /** As {@link #write(Path, List, long, long, Map)} with segment files cut at {@code segmentSize} bytes. */
   static BlockMeta write(Path parentDir, List<ChunkSeries> series, long minTimeMs, long maxTimeMs,
       Map<String, String> externalLabels, long segmentSize) throws IOException {
+    return write(parentDir, series, minTimeMs, maxTimeMs, externalLabels, null, segmentSize);
+  }
+
+  /** @param compaction null for a level-1 block cut from a head (thanos.source "receive") */
+  private static BlockMeta write(Path parentDir, List<ChunkSeries> series, long minTimeMs, long maxTimeMs,
+      Map<String, String> externalLabels, Compaction compaction, long segmentSize) throws IOException {
     if (minTimeMs >= maxTimeMs) {
       throw new IllegalArgumentException("empty block range [" + minTimeMs + ", " + maxTimeMs + ")");
     }
@@ -102,9 +145,14 @@ public final class BlockWriter {
       }
       fsyncDir(chunksDir);
       writeFile(tmpDir.resolve("tombstones"), emptyTombstones());
+      Compaction written = compaction == null || compaction.sources().isEmpty()
+          ? new Compaction(compaction == null ? 1 : compaction.level(), List.of(ulid),
+              compaction == null ? List.of() : compaction.parents())
+          : compaction;
       BlockMeta meta = new BlockMeta(ulid, finalDir, minTimeMs, maxTimeMs, numSamples, prepared.size(), numChunks,
-          externalLabels);
-      writeFile(tmpDir.resolve("meta.json"), metaJson(meta).getBytes(StandardCharsets.UTF_8));
+          externalLabels, written);
+      writeFile(tmpDir.resolve("meta.json"),
+          metaJson(meta, compaction == null ? SOURCE_RECEIVE : SOURCE_COMPACTOR).getBytes(StandardCharsets.UTF_8));
       fsyncDir(tmpDir);
       try {
         Files.move(tmpDir, finalDir, StandardCopyOption.ATOMIC_MOVE);
@@ -179,6 +227,11 @@ public final class BlockWriter {
   }
 
   static String metaJson(BlockMeta meta) {
+    return metaJson(meta, SOURCE_RECEIVE);
+  }
+
+  /** @param source meta.json's {@code thanos.source} */
+  static String metaJson(BlockMeta meta, String source) {
     StringBuilder sb = new StringBuilder(512);
     sb.append("{\n\t\"ulid\": ");
     jsonString(meta.ulid(), sb);
@@ -187,9 +240,30 @@ public final class BlockWriter {
     sb.append(",\n\t\"stats\": {\n\t\t\"numSamples\": ").append(meta.numSamples());
     sb.append(",\n\t\t\"numSeries\": ").append(meta.numSeries());
     sb.append(",\n\t\t\"numChunks\": ").append(meta.numChunks());
-    sb.append("\n\t},\n\t\"compaction\": {\n\t\t\"level\": 1,\n\t\t\"sources\": [\n\t\t\t");
-    jsonString(meta.ulid(), sb);
-    sb.append("\n\t\t]\n\t},\n\t\"version\": 1,\n\t\"thanos\": {\n\t\t\"labels\": {");
+    Compaction compaction = meta.compaction();
+    sb.append("\n\t},\n\t\"compaction\": {\n\t\t\"level\": ").append(compaction.level());
+    sb.append(",\n\t\t\"sources\": [");
+    String sourceSep = "\n\t\t\t";
+    for (String s : compaction.sources()) {
+      sb.append(sourceSep);
+      jsonString(s, sb);
+      sourceSep = ",\n\t\t\t";
+    }
+    sb.append("\n\t\t]");
+    if (!compaction.parents().isEmpty()) {
+      // Prometheus omits an empty parents list (omitempty).
+      sb.append(",\n\t\t\"parents\": [");
+      String parentSep = "\n\t\t\t";
+      for (Parent p : compaction.parents()) {
+        sb.append(parentSep).append("{\n\t\t\t\t\"ulid\": ");
+        jsonString(p.ulid(), sb);
+        sb.append(",\n\t\t\t\t\"minTime\": ").append(p.minTimeMs());
+        sb.append(",\n\t\t\t\t\"maxTime\": ").append(p.maxTimeMs()).append("\n\t\t\t}");
+        parentSep = ",\n\t\t\t";
+      }
+      sb.append("\n\t\t]");
+    }
+    sb.append("\n\t},\n\t\"version\": 1,\n\t\"thanos\": {\n\t\t\"labels\": {");
     String sep = "\n\t\t\t";
     for (Map.Entry<String, String> e : new TreeMap<>(meta.externalLabels()).entrySet()) {
       sb.append(sep);
@@ -199,7 +273,9 @@ public final class BlockWriter {
       sep = ",\n\t\t\t";
     }
     sb.append(meta.externalLabels().isEmpty() ? "}" : "\n\t\t}");
-    sb.append(",\n\t\t\"downsample\": {\n\t\t\t\"resolution\": 0\n\t\t},\n\t\t\"source\": \"receive\"\n\t}\n}\n");
+    sb.append(",\n\t\t\"downsample\": {\n\t\t\t\"resolution\": 0\n\t\t},\n\t\t\"source\": ");
+    jsonString(source, sb);
+    sb.append("\n\t}\n}\n");
     return sb.toString();
   }
 

@@ -21,6 +21,17 @@ public final class ChunkMerger {
    * @return chunks sorted by time that do not overlap, holding every distinct timestamp of the input once
    */
   public static List<EncodedChunk> mergeOverlapping(List<EncodedChunk> chunks) {
+    return mergeOverlapping(chunks, null);
+  }
+
+  /**
+   * As {@link #mergeOverlapping(List)}, counting in {@code stats} the samples dropped because an earlier chunk
+   * had one at the same timestamp: duplicates (same value bits) and conflicts (different value bits, of which the
+   * first chunk's wins).
+   *
+   * @param stats where to add the counts; null to count nothing
+   */
+  public static List<EncodedChunk> mergeOverlapping(List<EncodedChunk> chunks, MergeStats stats) {
     if (!hasOverlap(chunks)) {
       return chunks;
     }
@@ -36,7 +47,7 @@ public final class ChunkMerger {
       if (end == i + 1) {
         out.add(chunks.get(i));
       } else {
-        mergeGroup(chunks.subList(i, end), out);
+        mergeGroup(chunks.subList(i, end), out, stats);
       }
       i = end;
     }
@@ -53,7 +64,7 @@ public final class ChunkMerger {
   }
 
   /** K-way merge of a group of overlapping chunks by timestamp, earlier chunk winning ties. */
-  private static void mergeGroup(List<EncodedChunk> group, List<EncodedChunk> out) {
+  private static void mergeGroup(List<EncodedChunk> group, List<EncodedChunk> out, MergeStats stats) {
     XorIterator[] iterators = new XorIterator[group.size()];
     boolean[] live = new boolean[group.size()];
     for (int k = 0; k < group.size(); k++) {
@@ -62,6 +73,7 @@ public final class ChunkMerger {
     }
     XorAppender appender = null;
     long lastMs = Long.MIN_VALUE;
+    long lastValueBits = 0;
     while (true) {
       int best = -1;
       for (int k = 0; k < iterators.length; k++) {
@@ -80,13 +92,47 @@ public final class ChunkMerger {
           }
           appender = new XorAppender();
         }
-        appender.append(t, iterators[best].value());
+        double value = iterators[best].value();
+        appender.append(t, value);
         lastMs = t;
+        lastValueBits = Double.doubleToRawLongBits(value);
+      } else if (stats != null) {
+        if (Double.doubleToRawLongBits(iterators[best].value()) == lastValueBits) {
+          stats.duplicateSamples++;
+        } else {
+          stats.conflictingSamples++;
+        }
       }
       live[best] = iterators[best].next();
     }
     if (appender != null && appender.numSamples() > 0) {
       out.add(new EncodedChunk(appender.minTimeMs(), appender.maxTimeMs(), appender.bytes()));
+    }
+  }
+
+  /**
+   * Counts of samples dropped by merges, for one or many series; not thread-safe. A conflict is two chunks with
+   * the same timestamp and different value bits (NaNs of different payloads, a stale marker and a value included),
+   * as Prometheus's "duplicate sample for timestamp" in a vertical compaction.
+   */
+  public static final class MergeStats {
+    private long duplicateSamples;
+    private long conflictingSamples;
+
+    /** Samples dropped because an earlier chunk held the same timestamp with the same value bits. */
+    public long duplicateSamples() {
+      return duplicateSamples;
+    }
+
+    /** Samples dropped because an earlier chunk held the same timestamp with other value bits. */
+    public long conflictingSamples() {
+      return conflictingSamples;
+    }
+
+    /** Adds another's counts to these. */
+    public void add(MergeStats other) {
+      duplicateSamples += other.duplicateSamples;
+      conflictingSamples += other.conflictingSamples;
     }
   }
 }

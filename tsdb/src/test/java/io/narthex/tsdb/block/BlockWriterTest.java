@@ -113,6 +113,48 @@ class BlockWriterTest {
   }
 
   @Test
+  void compactedBlockWritesLevelSourcesAndParentsAsPrometheus() throws Exception {
+    long maxT = T0 + SAMPLES * STEP;
+    BlockWriter.Compaction compaction = new BlockWriter.Compaction(3,
+        List.of("01JC0000000000000000000003", "01JC0000000000000000000001", "01JC0000000000000000000001"),
+        List.of(new BlockWriter.Parent("01JC0000000000000000000009", T0, T0 + 1000),
+            new BlockWriter.Parent("01JC0000000000000000000008", T0 + 1000, maxT)));
+    BlockMeta meta = BlockWriter.write(tmp, all(), T0, maxT, Map.of("__org_id__", "t-1"), compaction);
+
+    assertThat(meta.compaction().level()).isEqualTo(3);
+    assertThat(meta.compaction().sources())
+        .containsExactly("01JC0000000000000000000001", "01JC0000000000000000000003");
+    assertThat(Files.readString(meta.dir().resolve("meta.json"))).contains("""
+        \t"compaction": {
+        \t\t"level": 3,
+        \t\t"sources": [
+        \t\t\t"01JC0000000000000000000001",
+        \t\t\t"01JC0000000000000000000003"
+        \t\t],
+        \t\t"parents": [
+        \t\t\t{
+        \t\t\t\t"ulid": "01JC0000000000000000000009",
+        \t\t\t\t"minTime": %d,
+        \t\t\t\t"maxTime": %d
+        \t\t\t},
+        \t\t\t{
+        \t\t\t\t"ulid": "01JC0000000000000000000008",
+        \t\t\t\t"minTime": %d,
+        \t\t\t\t"maxTime": %d
+        \t\t\t}
+        \t\t]
+        \t},""".formatted(T0, T0 + 1000, T0 + 1000, maxT), "\"source\": \"compactor\"");
+    assertListed(meta);
+  }
+
+  @Test
+  void levelOneBlockListsItselfAsItsOnlySource() throws Exception {
+    BlockMeta meta = BlockWriter.write(tmp, all(), T0, T0 + SAMPLES * STEP, EXTERNAL);
+    assertThat(meta.compaction()).isEqualTo(new BlockWriter.Compaction(1, List.of(meta.ulid()), List.of()));
+    assertThat(Files.readString(meta.dir().resolve("meta.json"))).doesNotContain("parents");
+  }
+
+  @Test
   void trimsChunksCrossingTheRangeEdges() throws Exception {
     long minT = T0 + 37 * STEP + 1;
     long maxT = T0 + 401 * STEP - 5;

@@ -51,4 +51,27 @@ class ChunkMergerTest {
     assertThat(samples).filteredOn(s -> s[0] == 1010).singleElement().satisfies(s -> assertThat(s[1]).isEqualTo(2));
     assertThat(samples).filteredOn(s -> s[0] == 555).singleElement().satisfies(s -> assertThat(s[1]).isEqualTo(3));
   }
+
+  @Test
+  void countsDuplicateAndConflictingSamplesKeepingTheFirstChunksValue() {
+    ChunkMerger.MergeStats stats = new ChunkMerger.MergeStats();
+    // 0..100 step 10 (11 samples) against 50..150 step 10: 50..100 (6) collide; the third chunk repeats 60 and 70
+    // with the first chunk's value (duplicates for it).
+    List<EncodedChunk> merged = ChunkMerger.mergeOverlapping(
+        List.of(chunk(0, 100, 10, 1), chunk(50, 150, 10, 2), chunk(60, 70, 10, 1)), stats);
+
+    assertThat(samples(merged)).hasSize(16);
+    assertThat(samples(merged)).filteredOn(s -> s[0] == 60).singleElement()
+        .satisfies(s -> assertThat(s[1]).isEqualTo(1));
+    assertThat(stats.conflictingSamples()).isEqualTo(6);
+    assertThat(stats.duplicateSamples()).isEqualTo(2);
+  }
+
+  @Test
+  void countsNothingWithoutOverlap() {
+    ChunkMerger.MergeStats stats = new ChunkMerger.MergeStats();
+    List<EncodedChunk> chunks = List.of(chunk(0, 100, 10, 1), chunk(110, 200, 10, 2));
+    assertThat(ChunkMerger.mergeOverlapping(chunks, stats)).isSameAs(chunks);
+    assertThat(stats.conflictingSamples() + stats.duplicateSamples()).isZero();
+  }
 }

@@ -1,0 +1,160 @@
+package io.narthex.compactor;
+
+import io.narthex.blocks.BlockMetaFile;
+import io.narthex.blocks.BucketIndex;
+import io.narthex.blocks.DeletionMark;
+import io.narthex.blocks.NoCompactMark;
+import io.narthex.blocks.TenantDeletionMark;
+import io.narthex.objstore.Bucket;
+import io.narthex.objstore.NoSuchObjectException;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes blocks from the bucket, as Mimir's blocks cleaner: blocks marked for deletion longer than the deletion
+ * delay ago, partial blocks (abandoned uploads), and every object of a tenant marked for deletion. A block is
+ * deleted meta.json first, so that from then on every reader treats it as partial and ignores it, then its other
+ * files, then its deletion marks last, so an interrupted deletion is finished by a later pass.
+ */
+final class BlocksCleaner {
+  private static final Logger log = LoggerFactory.getLogger(BlocksCleaner.class);
+  /** The block upload API's name for meta.json while a block is being uploaded (BlockUploadService). */
+  static final String UPLOADING_META = "uploading-meta.json";
+  private static final Pattern ULID = Pattern.compile("[0-7][0-9A-HJKMNP-TV-Z]{25}");
+
+  private final Bucket bucket;
+
+  BlocksCleaner(Bucket bucket) {
+    this.bucket = bucket;
+  }
+
+  /**
+   * Deletes all of the tenant's objects: each block (meta.json first), then everything else, the bucket index,
+   * and the tenant deletion mark last.
+   *
+   * @return blocks deleted
+   */
+  int deleteTenant(String tenant) throws IOException {
+    int blocks = 0;
+    for (String blockId : blockDirectories(tenant)) {
+      deleteBlock(tenant, blockId);
+      blocks++;
+    }
+    String indexName = BucketIndex.path(tenant);
+    String markName = TenantDeletionMark.path(tenant);
+    for (String name : bucket.list(tenant + "/", true)) {
+      if (!name.equals(indexName) && !name.equals(markName)) {
+        bucket.delete(name);
+      }
+    }
+    bucket.delete(indexName);
+    bucket.delete(markName);
+    log.info("deleted tenant tenant={} blocks={}", tenant, blocks);
+    return blocks;
+  }
+
+  /**
+   * Deletes the blocks whose deletion mark is at least {@code deletionDelay} old.
+   *
+   * @return the ids deleted
+   */
+  List<String> deleteMarkedBlocks(String tenant, BucketIndex index, Instant now, Duration deletionDelay)
+      throws IOException {
+    List<String> deleted = new java.util.ArrayList<>();
+    long cutoffSeconds = now.minus(deletionDelay).getEpochSecond();
+    for (BucketIndex.BlockDeletionMark mark : index.blockDeletionMarks()) {
+      if (mark.deletionTimeSeconds() <= cutoffSeconds) {
+        deleteBlock(tenant, mark.blockId());
+        deleted.add(mark.blockId());
+      }
+    }
+    if (!deleted.isEmpty()) {
+      log.info("deleted blocks marked for deletion tenant={} blocks={}", tenant, deleted);
+    }
+    return deleted;
+  }
+
+  /**
+   * Deletes the partial blocks: block directories without meta.json (nor the upload API's uploading-meta.json)
+   * whose newest object is older than {@code partialBlockDeletionDelay}, or that are marked for deletion (a
+   * deletion that was interrupted after meta.json went).
+   *
+   * @return the ids deleted
+   */
+  List<String> deletePartialBlocks(String tenant, BucketIndex index, Instant now, Duration partialBlockDeletionDelay)
+      throws IOException {
+    Set<String> complete = new HashSet<>();
+    for (BucketIndex.Block b : index.blocks()) {
+      complete.add(b.blockId());
+    }
+    Set<String> marked = index.markedForDeletion();
+    List<String> deleted = new java.util.ArrayList<>();
+    for (String blockId : blockDirectories(tenant)) {
+      if (complete.contains(blockId)) {
+        continue;
+      }
+      String prefix = tenant + "/" + blockId + "/";
+      if (bucket.exists(prefix + BlockMetaFile.FILENAME) || bucket.exists(prefix + UPLOADING_META)) {
+        continue; // completed since the index was built, or being uploaded through the API
+      }
+      boolean expired = marked.contains(blockId);
+      if (!expired) {
+        Instant newest = Instant.EPOCH;
+        for (String name : bucket.list(prefix, true)) {
+          try {
+            Instant modified = bucket.attributes(name).lastModified();
+            newest = modified.isAfter(newest) ? modified : newest;
+          } catch (NoSuchObjectException e) {
+            // deleted meanwhile
+          }
+        }
+        expired = !newest.plus(partialBlockDeletionDelay).isAfter(now);
+      }
+      if (expired) {
+        deleteBlock(tenant, blockId);
+        deleted.add(blockId);
+      }
+    }
+    if (!deleted.isEmpty()) {
+      log.info("deleted partial blocks tenant={} blocks={}", tenant, deleted);
+    }
+    return deleted;
+  }
+
+  /** Deletes a block: meta.json, its other files, its no-compact marks, then its deletion marks. */
+  void deleteBlock(String tenant, String blockId) throws IOException {
+    String prefix = tenant + "/" + blockId + "/";
+    bucket.delete(prefix + BlockMetaFile.FILENAME);
+    String localMark = DeletionMark.blockLocalPath(tenant, blockId);
+    for (String name : bucket.list(prefix, true)) {
+      if (!name.equals(localMark)) {
+        bucket.delete(name);
+      }
+    }
+    NoCompactMark.delete(bucket, tenant, blockId);
+    DeletionMark.delete(bucket, tenant, blockId);
+    CompactorMetrics.BLOCKS_DELETED.inc();
+  }
+
+  /** The ULID-named directories under {@code <tenant>/}. */
+  private List<String> blockDirectories(String tenant) throws IOException {
+    List<String> ids = new java.util.ArrayList<>();
+    String prefix = tenant + "/";
+    for (String name : bucket.list(prefix)) {
+      if (name.endsWith("/")) {
+        String child = name.substring(prefix.length(), name.length() - 1);
+        if (ULID.matcher(child).matches()) {
+          ids.add(child);
+        }
+      }
+    }
+    return ids;
+  }
+}

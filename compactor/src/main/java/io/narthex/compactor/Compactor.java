@@ -1,0 +1,470 @@
+package io.narthex.compactor;
+
+import io.narthex.blocks.BucketIndex;
+import io.narthex.blocks.BucketIndexUpdater;
+import io.narthex.blocks.DeletionMark;
+import io.narthex.blocks.NoCompactMark;
+import io.narthex.blocks.TenantDeletionMark;
+import io.narthex.objstore.Bucket;
+import io.narthex.objstore.NoSuchObjectException;
+import io.narthex.storegateway.StoreGatewayRing;
+import io.narthex.tsdb.storage.ChunkSeries;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiFunction;
+import java.util.function.BiPredicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The compactor, as Mimir's: every {@code -compactor.compaction-interval}, for each tenant the ring gives it (tenant
+ * id hashed over {@link CompactorConfig#compactorIds()}, one owner per tenant), one pass:
+ *
+ * <ol>
+ *   <li>tenant deletion: a tenant with {@code markers/tenant-deletion-mark.json} has all its objects deleted, and
+ *       nothing else is done for it;
+ *   <li>the bucket index is refreshed;
+ *   <li>garbage collection: a block whose data another live block already holds (listed in its
+ *       {@code compaction.parents}, or whose sources are a strict subset of the other's) is marked for deletion.
+ *       This finishes a pass that stopped between the upload of a compacted block and its sources' marks;
+ *   <li>retention: blocks whose end is older than the tenant's retention are marked for deletion;
+ *   <li>compaction: blocks named by the {@code needsRewrite} hook are rewritten alone through the series filter;
+ *       then for each block range, ascending, the {@link CompactionPlanner}'s groups are compacted by the
+ *       {@link GroupCompactor}, the bucket index refreshed after each. A block that cannot be read is marked
+ *       no-compact and its group skipped: the compactor logs it, counts it and goes on, it never halts;
+ *   <li>cleanup: blocks marked for deletion more than {@code -compactor.deletion-delay} ago, and partial blocks,
+ *       are deleted; the bucket index is refreshed.
+ * </ol>
+ *
+ * A failure of one tenant or group is logged and counted, and the pass goes on with the next; the next pass
+ * retries. Every step is safe to interrupt at any point.
+ */
+public final class Compactor implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Compactor.class);
+
+  private final CompactorConfig config;
+  private final Bucket bucket;
+  private final Clock clock;
+  private final BiPredicate<String, BucketIndex.Block> needsRewrite;
+  private final StoreGatewayRing ring;
+  private final CompactionPlanner planner;
+  private final GroupCompactor groupCompactor;
+  private final BlocksCleaner cleaner;
+  private final ReentrantLock passLock = new ReentrantLock();
+  private final CountDownLatch closed = new CountDownLatch(1);
+  /** meta.json facts per tenant and block id; blocks are immutable. */
+  private final Map<String, Map<String, BlockInfo>> blockInfos = new ConcurrentHashMap<>();
+
+  private Thread loop;
+  private volatile int tenantsOwned;
+  private volatile int backlogGroups;
+  private volatile double oldestUncompactedBlockAgeSeconds;
+
+  /** A compactor with the system clock, no series filter and no rewrites. */
+  public Compactor(CompactorConfig config, Bucket bucket) {
+    this(config, bucket, Clock.systemUTC(), (tenant, series) -> series, (tenant, block) -> false);
+  }
+
+  /**
+   * @param clock gives the time of marks, retention, deletion delays and the first-level wait
+   * @param seriesFilter applied to every merged series before it is written: returns the series to write (the
+   *     same, or with fewer samples), or null to drop it. For delete-series tombstones
+   * @param needsRewrite names blocks to rewrite alone through {@code seriesFilter}, at their own level and with
+   *     their own sources, as a group of one; the rewritten block replaces the original. A block it keeps naming
+   *     is rewritten on every pass, so it must return false for the block written by a rewrite
+   */
+  public Compactor(CompactorConfig config, Bucket bucket, Clock clock,
+      BiFunction<String, ChunkSeries, ChunkSeries> seriesFilter, BiPredicate<String, BucketIndex.Block> needsRewrite) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.bucket = Objects.requireNonNull(bucket, "bucket");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.needsRewrite = Objects.requireNonNull(needsRewrite, "needsRewrite");
+    this.ring = new StoreGatewayRing(config.compactorIds(), 1);
+    this.planner = new CompactionPlanner(config.firstLevelCompactionWaitPeriod());
+    this.groupCompactor = new GroupCompactor(bucket, config.dataDir().resolve("compact"), config.pauseAfterUpload(),
+        Objects.requireNonNull(seriesFilter, "seriesFilter"), clock);
+    this.cleaner = new BlocksCleaner(bucket);
+    CompactorMetrics.LIVE_COMPACTORS.add(this);
+  }
+
+  /** Runs a pass now, then one every {@code -compactor.compaction-interval}, on a daemon thread. */
+  public synchronized void start() {
+    if (loop != null) {
+      throw new IllegalStateException("compactor already started");
+    }
+    if (closed.getCount() == 0) {
+      throw new IllegalStateException("compactor closed");
+    }
+    loop = Thread.ofPlatform().daemon().name("compactor-" + config.instanceId()).start(() -> {
+      do {
+        try {
+          runOnce();
+        } catch (RuntimeException | Error e) {
+          log.error("compaction pass failed", e);
+        }
+      } while (!awaitClose(config.compactionInterval()));
+    });
+    log.info("compactor started instance={} compactors={} block_ranges={} interval={}", config.instanceId(),
+        config.compactorIds(), config.blockRanges(), config.compactionInterval());
+  }
+
+  public String instanceId() {
+    return config.instanceId();
+  }
+
+  /** Whether the ring gives {@code tenant} to this compactor. */
+  public boolean owns(String tenant) {
+    return ring.owners(tenant).getFirst().equals(config.instanceId());
+  }
+
+  /**
+   * Runs one pass over the tenants this compactor owns, synchronously (tests, an HTTP trigger). Waits for a pass
+   * already running to finish first. Failures are logged and counted in the result, never thrown.
+   */
+  public PassResult runOnce() {
+    passLock.lock();
+    try {
+      return pass();
+    } finally {
+      passLock.unlock();
+    }
+  }
+
+  /** Tenants owned as of the last pass. */
+  int tenantsOwned() {
+    return tenantsOwned;
+  }
+
+  /** Groups ready to compact that the last pass left undone. */
+  int backlogGroups() {
+    return backlogGroups;
+  }
+
+  /** See {@code narthex_compactor_oldest_uncompacted_block_age_seconds}. */
+  double oldestUncompactedBlockAgeSeconds() {
+    return oldestUncompactedBlockAgeSeconds;
+  }
+
+  /** Stops the loop, interrupting a pass in progress (every step is safe to interrupt), and waits for it. */
+  @Override
+  public void close() {
+    Thread thread;
+    synchronized (this) {
+      closed.countDown();
+      thread = loop;
+    }
+    CompactorMetrics.LIVE_COMPACTORS.remove(this);
+    if (thread != null) {
+      thread.interrupt();
+      try {
+        thread.join(Duration.ofSeconds(30));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private boolean awaitClose(Duration timeout) {
+    try {
+      return closed.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      return closed.getCount() == 0;
+    }
+  }
+
+  // --- one pass ---------------------------------------------------------------------------------------------
+
+  /** Counts of a pass, added up over its tenants. */
+  private static final class Counts {
+    int tenantsDeleted;
+    int groups;
+    int blocksCompacted;
+    int marked;
+    int noCompact;
+    int deleted;
+    int backlog;
+    int failures;
+    long samples;
+    long conflicts;
+    long compactionNanos;
+    double oldestAgeSeconds;
+  }
+
+  private PassResult pass() {
+    CompactorMetrics.RUNS.inc();
+    long startNanos = System.nanoTime();
+    Counts counts = new Counts();
+    List<String> owned = new ArrayList<>();
+    try {
+      GroupCompactor.deleteRecursively(config.dataDir().resolve("compact"));
+      for (String tenant : BucketIndexUpdater.tenants(bucket)) {
+        if (owns(tenant)) {
+          owned.add(tenant);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      counts.failures++;
+      log.error("compaction pass failed: cannot list tenants instance={}", config.instanceId(), e);
+    }
+    tenantsOwned = owned.size();
+    blockInfos.keySet().retainAll(new HashSet<>(owned));
+    for (String tenant : owned) {
+      if (Thread.currentThread().isInterrupted()) {
+        counts.failures++;
+        log.warn("compaction pass interrupted instance={}", config.instanceId());
+        break;
+      }
+      try {
+        compactTenant(tenant, counts);
+      } catch (IOException | RuntimeException e) {
+        counts.failures++;
+        log.error("compaction of tenant failed; the next pass retries tenant={}", tenant, e);
+      }
+    }
+    backlogGroups = counts.backlog;
+    oldestUncompactedBlockAgeSeconds = counts.oldestAgeSeconds;
+    PassResult result = new PassResult(owned.size(), counts.tenantsDeleted, counts.groups, counts.blocksCompacted,
+        counts.marked, counts.noCompact, counts.deleted, counts.backlog, counts.failures, counts.samples,
+        counts.conflicts, Duration.ofNanos(counts.compactionNanos));
+    if (result.succeeded()) {
+      CompactorMetrics.LAST_SUCCESSFUL_RUN.set(clock.millis() / 1000.0);
+    } else {
+      CompactorMetrics.RUNS_FAILED.inc();
+    }
+    log.info("compaction pass done instance={} tenants={} groups={} blocks_compacted={} marked_for_deletion={} "
+        + "marked_no_compact={} deleted={} backlog_groups={} failures={} samples={} samples_per_second={} "
+        + "duration={}", config.instanceId(), owned.size(), counts.groups, counts.blocksCompacted, counts.marked,
+        counts.noCompact, counts.deleted, counts.backlog, counts.failures, counts.samples,
+        Math.round(result.samplesPerSecond()), Duration.ofNanos(System.nanoTime() - startNanos));
+    return result;
+  }
+
+  private void compactTenant(String tenant, Counts counts) throws IOException {
+    if (TenantDeletionMark.exists(bucket, tenant)) {
+      counts.deleted += cleaner.deleteTenant(tenant);
+      counts.tenantsDeleted++;
+      blockInfos.remove(tenant);
+      return;
+    }
+    Instant now = clock.instant();
+    BucketIndex index = BucketIndexUpdater.update(bucket, tenant, clock);
+    Map<String, BlockInfo> infos = blockInfos(tenant, index);
+
+    // Garbage collection, then retention.
+    Set<String> marked = new HashSet<>(index.markedForDeletion());
+    List<BucketIndex.Block> live = live(index, marked);
+    int markedBefore = counts.marked;
+    for (String blockId : redundantBlocks(live, infos)) {
+      log.info("marking redundant block for deletion: another block holds its data tenant={} block={}", tenant,
+          blockId);
+      markForDeletion(tenant, blockId, CompactorMetrics.REASON_REDUNDANT, counts);
+      marked.add(blockId);
+    }
+    Duration retention = config.retention(tenant);
+    if (retention.isPositive()) {
+      long cutoffMs = now.minus(retention).toEpochMilli();
+      for (BucketIndex.Block b : live(index, marked)) {
+        if (b.maxTimeMs() <= cutoffMs) {
+          log.info("marking block for deletion: past the retention tenant={} block={} max_time={} retention={}",
+              tenant, b.blockId(), Instant.ofEpochMilli(b.maxTimeMs()), retention);
+          markForDeletion(tenant, b.blockId(), CompactorMetrics.REASON_RETENTION, counts);
+          marked.add(b.blockId());
+        }
+      }
+    }
+    if (counts.marked > markedBefore) {
+      index = BucketIndexUpdater.update(bucket, tenant, clock);
+    }
+
+    // Compaction: rewrites, then each range.
+    Set<String> noCompact = NoCompactMark.listMarked(bucket, tenant);
+    for (BucketIndex.Block b : live(index, index.markedForDeletion())) {
+      if (!noCompact.contains(b.blockId()) && needsRewrite.test(tenant, b)) {
+        index = compactGroup(tenant, new CompactionPlanner.Group(0, b.minTimeMs(), List.of(b)), true, index,
+            noCompact, counts);
+      }
+    }
+    for (Duration range : config.blockRanges()) {
+      CompactionPlanner.Plan plan = planner.plan(live(index, index.markedForDeletion()), noCompact,
+          range.toMillis(), clock.instant());
+      for (CompactionPlanner.Group group : plan.ready()) {
+        if (Thread.currentThread().isInterrupted()) {
+          throw new java.io.InterruptedIOException("interrupted");
+        }
+        index = compactGroup(tenant, group, false, index, noCompact, counts);
+      }
+    }
+    List<BucketIndex.Block> remaining = live(index, index.markedForDeletion());
+    for (Duration range : config.blockRanges()) {
+      counts.backlog += planner.plan(remaining, noCompact, range.toMillis(), clock.instant()).ready().size();
+    }
+    counts.oldestAgeSeconds = Math.max(counts.oldestAgeSeconds, oldestUncompactedAgeSeconds(remaining, noCompact));
+
+    // Cleanup.
+    Instant cleanupTime = clock.instant();
+    int deleted = cleaner.deleteMarkedBlocks(tenant, index, cleanupTime, config.deletionDelay()).size()
+        + cleaner.deletePartialBlocks(tenant, index, cleanupTime, config.partialBlockDeletionDelay()).size();
+    if (deleted > 0) {
+      counts.deleted += deleted;
+      BucketIndexUpdater.update(bucket, tenant, clock);
+    }
+  }
+
+  /** Compacts one group; returns the bucket index after it (the same one when nothing changed). */
+  private BucketIndex compactGroup(String tenant, CompactionPlanner.Group group, boolean rewrite, BucketIndex index,
+      Set<String> noCompact, Counts counts) throws IOException {
+    GroupCompactor.Result result;
+    try {
+      result = groupCompactor.compact(tenant, group, blockInfos(tenant, index), rewrite);
+    } catch (java.io.InterruptedIOException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      counts.failures++;
+      log.error("compaction of group failed; the next pass retries tenant={} group={} blocks={}", tenant,
+          group.key(), group.blocks().stream().map(BucketIndex.Block::blockId).toList(), e);
+      return index;
+    }
+    if (!result.noCompactMarked().isEmpty()) {
+      counts.noCompact += result.noCompactMarked().size();
+      noCompact.addAll(result.noCompactMarked());
+      return index;
+    }
+    counts.groups++;
+    counts.blocksCompacted += group.blocks().size();
+    counts.marked += result.sourcesMarked();
+    counts.samples += result.samples();
+    counts.conflicts += result.mergeStats().conflictingSamples();
+    counts.compactionNanos += result.duration().toNanos();
+    CompactorMetrics.GROUPS_COMPACTED.inc();
+    CompactorMetrics.BLOCKS_COMPACTED.inc(group.blocks().size());
+    CompactorMetrics.BLOCKS_MARKED_FOR_DELETION.labelValues(CompactorMetrics.REASON_COMPACTION)
+        .inc(result.sourcesMarked());
+    CompactorMetrics.SAMPLES_COMPACTED.inc(result.samples());
+    CompactorMetrics.SAMPLES_CONFLICTING.inc(result.mergeStats().conflictingSamples());
+    CompactorMetrics.COMPACTION_DURATION.observe(result.duration().toNanos() / 1e9);
+    return BucketIndexUpdater.update(bucket, tenant, clock);
+  }
+
+  private void markForDeletion(String tenant, String blockId, String reason, Counts counts) throws IOException {
+    DeletionMark.write(bucket, tenant, blockId, clock.instant());
+    counts.marked++;
+    CompactorMetrics.BLOCKS_MARKED_FOR_DELETION.labelValues(reason).inc();
+  }
+
+  private static List<BucketIndex.Block> live(BucketIndex index, Set<String> marked) {
+    List<BucketIndex.Block> live = new ArrayList<>(index.blocks().size());
+    for (BucketIndex.Block b : index.blocks()) {
+      if (!marked.contains(b.blockId())) {
+        live.add(b);
+      }
+    }
+    return live;
+  }
+
+  /**
+   * Live blocks whose data another live block holds: one listing them among its {@code compaction.parents}, or
+   * one whose sources are a strict superset of theirs.
+   */
+  static List<String> redundantBlocks(List<BucketIndex.Block> live, Map<String, BlockInfo> infos) {
+    Set<String> parents = new HashSet<>();
+    Map<String, List<BlockInfo>> bySource = new HashMap<>();
+    for (BucketIndex.Block b : live) {
+      BlockInfo info = infos.get(b.blockId());
+      if (info == null) {
+        continue;
+      }
+      for (String parent : info.parents()) {
+        if (!parent.equals(b.blockId())) {
+          parents.add(parent);
+        }
+      }
+      for (String source : info.sources()) {
+        bySource.computeIfAbsent(source, s -> new ArrayList<>()).add(info);
+      }
+    }
+    List<String> redundant = new ArrayList<>();
+    for (BucketIndex.Block b : live) {
+      BlockInfo info = infos.get(b.blockId());
+      if (info == null) {
+        continue;
+      }
+      boolean covered = parents.contains(b.blockId());
+      if (!covered) {
+        for (BlockInfo other : bySource.getOrDefault(info.sources().iterator().next(), List.of())) {
+          if (!other.blockId().equals(b.blockId()) && other.sources().size() > info.sources().size()
+              && other.sources().containsAll(info.sources())) {
+            covered = true;
+            break;
+          }
+        }
+      }
+      if (covered) {
+        redundant.add(b.blockId());
+      }
+    }
+    return redundant;
+  }
+
+  /**
+   * Seconds since the upload of the oldest live level-1 block that a range would still compact: one that fits a
+   * window of a range above the first, or shares its first-range window with another block.
+   */
+  private double oldestUncompactedAgeSeconds(List<BucketIndex.Block> live, Set<String> noCompact) {
+    long firstRangeMs = config.blockRanges().getFirst().toMillis();
+    Map<Long, Integer> firstWindows = new HashMap<>();
+    for (BucketIndex.Block b : live) {
+      firstWindows.merge(Math.floorDiv(b.minTimeMs(), firstRangeMs), 1, Integer::sum);
+    }
+    long oldestUploadSeconds = Long.MAX_VALUE;
+    for (BucketIndex.Block b : live) {
+      if (b.compactionLevel() > 1 || noCompact.contains(b.blockId())) {
+        continue;
+      }
+      boolean pending = firstWindows.get(Math.floorDiv(b.minTimeMs(), firstRangeMs)) > 1;
+      for (int i = 1; i < config.blockRanges().size() && !pending; i++) {
+        long rangeMs = config.blockRanges().get(i).toMillis();
+        pending = b.maxTimeMs() <= Math.floorDiv(b.minTimeMs(), rangeMs) * rangeMs + rangeMs;
+      }
+      if (pending) {
+        oldestUploadSeconds = Math.min(oldestUploadSeconds, b.uploadedAtSeconds());
+      }
+    }
+    return oldestUploadSeconds == Long.MAX_VALUE ? 0
+        : Math.max(0, clock.instant().getEpochSecond() - oldestUploadSeconds);
+  }
+
+  /** The meta.json facts of the index's blocks, read once per block; blocks whose meta.json went are left out. */
+  private Map<String, BlockInfo> blockInfos(String tenant, BucketIndex index) throws IOException {
+    Map<String, BlockInfo> cached = blockInfos.computeIfAbsent(tenant, t -> new ConcurrentHashMap<>());
+    Set<String> ids = new HashSet<>();
+    for (BucketIndex.Block b : index.blocks()) {
+      ids.add(b.blockId());
+      if (cached.containsKey(b.blockId())) {
+        continue;
+      }
+      try (InputStream in = bucket.get(tenant + "/" + b.blockId() + "/meta.json")) {
+        cached.put(b.blockId(), BlockInfo.parse(in.readAllBytes()));
+      } catch (NoSuchObjectException e) {
+        // being deleted
+      } catch (IllegalArgumentException e) {
+        log.warn("cannot read meta.json of block tenant={} block={} err=\"{}\"", tenant, b.blockId(), e.getMessage());
+      }
+    }
+    cached.keySet().retainAll(ids);
+    return cached;
+  }
+}

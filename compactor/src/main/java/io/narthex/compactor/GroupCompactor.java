@@ -1,0 +1,268 @@
+package io.narthex.compactor;
+
+import io.narthex.blocks.BlockMetaFile;
+import io.narthex.blocks.BlockShipper;
+import io.narthex.blocks.DeletionMark;
+import io.narthex.blocks.NoCompactMark;
+import io.narthex.objstore.Bucket;
+import io.narthex.tsdb.block.BlockFiles;
+import io.narthex.tsdb.block.BlockMeta;
+import io.narthex.tsdb.block.BlockReader;
+import io.narthex.tsdb.block.BlockValidationException;
+import io.narthex.tsdb.block.BlockWriter;
+import io.narthex.tsdb.labels.Labels;
+import io.narthex.tsdb.storage.ChunkMerger;
+import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedChunk;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Compacts one group of a tenant's blocks into one new block:
+ *
+ * <ol>
+ *   <li>downloads each source to the scratch directory and validates it ({@link BlockReader#validate}); a source
+ *       that fails is marked no-compact, and the group is left alone;
+ *   <li>reads every series of every source (sources in ULID order), merges series with equal label sets, and
+ *       merges their overlapping chunks with {@link ChunkMerger} (one sample per timestamp, the first chunk's);
+ *   <li>passes each merged series through the series filter (tombstones), then writes the block with
+ *       {@link BlockWriter}: level one above the highest source (kept for a rewrite), sources the union of the
+ *       sources', parents the source blocks, external labels {@code __org_id__} only;
+ *   <li>validates the new block, uploads it (meta.json last), and only then marks the sources for deletion.
+ * </ol>
+ *
+ * A crash between the upload and the marks leaves both; the next pass finds the sources redundant.
+ */
+final class GroupCompactor {
+  private static final Logger log = LoggerFactory.getLogger(GroupCompactor.class);
+  static final String ORG_ID_LABEL = "__org_id__";
+
+  private final Bucket bucket;
+  private final Path scratchDir;
+  private final Duration pauseAfterUpload;
+  private final BiFunction<String, ChunkSeries, ChunkSeries> seriesFilter;
+  private final Clock clock;
+
+  GroupCompactor(Bucket bucket, Path scratchDir, Duration pauseAfterUpload,
+      BiFunction<String, ChunkSeries, ChunkSeries> seriesFilter, Clock clock) {
+    this.bucket = bucket;
+    this.scratchDir = scratchDir;
+    this.pauseAfterUpload = pauseAfterUpload;
+    this.seriesFilter = seriesFilter;
+    this.clock = clock;
+  }
+
+  /**
+   * What a group's compaction did.
+   *
+   * @param newBlockId the uploaded block, null when none was written (the group was left alone, or every series
+   *     was filtered out)
+   * @param noCompactMarked sources found unusable and marked no-compact; the group was left alone
+   * @param sourcesMarked sources marked for deletion
+   */
+  record Result(String newBlockId, List<String> noCompactMarked, int sourcesMarked, long samples,
+      ChunkMerger.MergeStats mergeStats, Duration duration) {}
+
+  /**
+   * Compacts the group.
+   *
+   * @param infos the meta.json facts of the group's blocks
+   * @param rewrite whether this is a single block rewritten through the series filter at its own level
+   * @throws IOException on bucket errors, or when the new block fails validation (a compactor bug); nothing was
+   *     marked then, and the next pass tries again
+   */
+  Result compact(String tenant, CompactionPlanner.Group group, Map<String, BlockInfo> infos, boolean rewrite)
+      throws IOException {
+    long startNanos = System.nanoTime();
+    Path work = scratchDir.resolve(safeName(tenant)).resolve(group.key());
+    deleteRecursively(work);
+    Files.createDirectories(work);
+    try {
+      List<BlockReader> readers = new ArrayList<>();
+      List<String> unusable = new ArrayList<>();
+      for (var block : group.blocks()) {
+        Path dir = download(tenant, block.blockId(), work.resolve("sources").resolve(block.blockId()));
+        try {
+          BlockMetaFile meta = BlockMetaFile.parse(Files.readAllBytes(dir.resolve(BlockMetaFile.FILENAME)));
+          BlockReader reader = BlockReader.open(block.blockId(), BlockFiles.directory(dir));
+          reader.validate(meta.minTimeMs(), meta.maxTimeMs());
+          readers.add(reader);
+        } catch (BlockValidationException | IOException | IllegalArgumentException e) {
+          markNoCompact(tenant, block.blockId(), e);
+          unusable.add(block.blockId());
+        }
+      }
+      if (!unusable.isEmpty()) {
+        return new Result(null, unusable, 0, 0, new ChunkMerger.MergeStats(), elapsed(startNanos));
+      }
+
+      ChunkMerger.MergeStats stats = new ChunkMerger.MergeStats();
+      List<ChunkSeries> merged = merge(tenant, readers, stats);
+
+      BlockMeta written = null;
+      if (!merged.isEmpty()) {
+        BlockWriter.Compaction compaction = compaction(group, infos, rewrite);
+        written = BlockWriter.write(work.resolve("out"), merged, group.minTimeMs(), group.maxTimeMs(),
+            Map.of(ORG_ID_LABEL, tenant), compaction);
+        try {
+          BlockReader.open(written.ulid(), BlockFiles.directory(written.dir()))
+              .validate(written.minTimeMs(), written.maxTimeMs());
+        } catch (BlockValidationException e) {
+          throw new IOException("err-narthex-compacted-block-invalid: compacted block " + written.ulid()
+              + " of tenant " + tenant + " group " + group.key() + " fails validation: " + e.getMessage(), e);
+        }
+        BlockShipper.upload(bucket, tenant, written.dir());
+        pause();
+      }
+      for (var block : group.blocks()) {
+        DeletionMark.write(bucket, tenant, block.blockId(), clock.instant());
+      }
+      if (stats.conflictingSamples() > 0) {
+        log.warn("vertical compaction dropped conflicting samples tenant={} group={} sources={} "
+            + "conflicting_samples={} duplicate_samples={} (kept the first block's value by ULID order)", tenant,
+            group.key(), ids(group), stats.conflictingSamples(), stats.duplicateSamples());
+      }
+      Duration took = elapsed(startNanos);
+      long samples = written == null ? 0 : written.numSamples();
+      log.info("compacted group tenant={} group={} sources={} new_block={} level={} series={} samples={} "
+          + "duplicate_samples={} duration={} samples_per_second={}", tenant, group.key(), ids(group),
+          written == null ? "none (no series left)" : written.ulid(),
+          written == null ? "-" : written.compaction().level(), written == null ? 0 : written.numSeries(), samples,
+          stats.duplicateSamples(), took, Math.round(samples / Math.max(took.toNanos() / 1e9, 1e-9)));
+      return new Result(written == null ? null : written.ulid(), List.of(), group.blocks().size(), samples, stats,
+          took);
+    } finally {
+      deleteRecursively(work);
+    }
+  }
+
+  private static BlockWriter.Compaction compaction(CompactionPlanner.Group group, Map<String, BlockInfo> infos,
+      boolean rewrite) {
+    int level = 0;
+    TreeSet<String> sources = new TreeSet<>();
+    List<BlockWriter.Parent> parents = new ArrayList<>();
+    for (var block : group.blocks()) {
+      BlockInfo info = infos.get(block.blockId());
+      level = Math.max(level, info == null ? Math.max(block.compactionLevel(), 1) : info.level());
+      sources.addAll(info == null ? List.of(block.blockId()) : info.sources());
+      parents.add(new BlockWriter.Parent(block.blockId(), block.minTimeMs(), block.maxTimeMs()));
+    }
+    return new BlockWriter.Compaction(rewrite ? level : level + 1, List.copyOf(sources), parents);
+  }
+
+  /** Every series of every reader, equal label sets merged, through the series filter. */
+  private List<ChunkSeries> merge(String tenant, List<BlockReader> readers, ChunkMerger.MergeStats stats)
+      throws IOException {
+    Map<Labels, List<EncodedChunk>> byLabels = new LinkedHashMap<>();
+    Map<Labels, Integer> contributors = new LinkedHashMap<>();
+    for (BlockReader reader : readers) {
+      for (ChunkSeries s : reader.select(Long.MIN_VALUE, Long.MAX_VALUE, List.of())) {
+        byLabels.computeIfAbsent(s.labels(), l -> new ArrayList<>()).addAll(s.chunks());
+        contributors.merge(s.labels(), 1, Integer::sum);
+      }
+    }
+    List<ChunkSeries> out = new ArrayList<>(byLabels.size());
+    for (Map.Entry<Labels, List<EncodedChunk>> e : byLabels.entrySet()) {
+      List<EncodedChunk> chunks = e.getValue();
+      if (contributors.get(e.getKey()) > 1) {
+        chunks.sort(Comparator.comparingLong(EncodedChunk::minTimeMs)); // stable: ties keep ULID order
+        chunks = ChunkMerger.mergeOverlapping(chunks, stats);
+      }
+      ChunkSeries series = seriesFilter.apply(tenant, new ChunkSeries(e.getKey(), chunks));
+      if (series != null && !series.chunks().isEmpty()) {
+        out.add(series);
+      }
+    }
+    return out;
+  }
+
+  private Path download(String tenant, String blockId, Path dir) throws IOException {
+    String prefix = tenant + "/" + blockId + "/";
+    Files.createDirectories(dir);
+    for (String name : bucket.list(prefix, true)) {
+      String relative = name.substring(prefix.length());
+      if (relative.equals(DeletionMark.FILENAME) || relative.equals(NoCompactMark.FILENAME)) {
+        continue;
+      }
+      Path target = dir.resolve(relative);
+      Files.createDirectories(target.getParent());
+      try (InputStream in = bucket.get(name)) {
+        Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+    return dir;
+  }
+
+  private void markNoCompact(String tenant, String blockId, Exception cause) throws IOException {
+    String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    String reason = message.contains("overlaps or precedes the previous chunk")
+        || message.contains("not increasing")
+        ? NoCompactMark.REASON_OUT_OF_ORDER_CHUNKS
+        : NoCompactMark.REASON_CRITICAL;
+    NoCompactMark.write(bucket, tenant, blockId, reason, message, clock.instant());
+    CompactorMetrics.BLOCKS_MARKED_FOR_NO_COMPACTION.inc();
+    log.error("err-narthex-compactor-block-unusable: block cannot be compacted, marked no-compact; its group is "
+        + "skipped and the compactor goes on tenant={} block={} reason={} err=\"{}\"", tenant, blockId, reason,
+        message);
+  }
+
+  private void pause() throws InterruptedIOException {
+    if (pauseAfterUpload.isZero()) {
+      return;
+    }
+    try {
+      Thread.sleep(pauseAfterUpload);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted after uploading a compacted block");
+    }
+  }
+
+  private static List<String> ids(CompactionPlanner.Group group) {
+    List<String> ids = new ArrayList<>(group.blocks().size());
+    for (var b : group.blocks()) {
+      ids.add(b.blockId());
+    }
+    return ids;
+  }
+
+  private static Duration elapsed(long startNanos) {
+    return Duration.ofNanos(System.nanoTime() - startNanos);
+  }
+
+  /** Tenant ids may hold characters a file name should not start with; keep the directory name plain. */
+  static String safeName(String tenant) {
+    StringBuilder sb = new StringBuilder(tenant.length());
+    for (int i = 0; i < tenant.length(); i++) {
+      char c = tenant.charAt(i);
+      sb.append(Character.isLetterOrDigit(c) || c == '-' || c == '_' ? c : '_');
+    }
+    return sb.append('-').append(Integer.toHexString(tenant.hashCode())).toString();
+  }
+
+  static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}
