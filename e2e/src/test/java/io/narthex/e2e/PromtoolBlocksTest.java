@@ -104,11 +104,18 @@ class PromtoolBlocksTest {
       prometheus.awaitHttpOk("http://127.0.0.1:" + prometheusPort + "/-/ready", Duration.ofSeconds(60));
       PromApi prom = new PromApi("http://127.0.0.1:" + prometheusPort, null);
       PromApi ours = new PromApi("http://127.0.0.1:" + narthex.httpPort() + "/prometheus", TENANT);
-      // The store-gateway picks the uploaded blocks up on its next sync.
-      await().atMost(Duration.ofSeconds(30)).until(() -> {
-        PromApi.Response names = ours.get("/api/v1/label/__name__/values");
-        return names.status() == 200 && names.body().get("data").size() > 5;
-      });
+      // The store-gateway picks the uploaded blocks up on its next sync; until then the querier skips blocks this
+      // fresh. Wait until every block answers: samples in each one's range.
+      for (Path block : blocks) {
+        com.fasterxml.jackson.databind.JsonNode meta =
+            new com.fasterxml.jackson.databind.ObjectMapper().readTree(block.resolve("meta.json").toFile());
+        long middleMs = (meta.get("minTime").asLong() + meta.get("maxTime").asLong()) / 2;
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+          PromApi.Response count = ours.get("/api/v1/query", "query", "count(demo_num_cpus)",
+              "time", ResultComparison.seconds(middleMs));
+          return count.status() == 200 && !ResultComparison.isEmpty(count);
+        });
+      }
 
       // Every window lies inside the data: where a window starts before the first sample, increase() extrapolates
       // differently in Prometheus 2.42 and the 3.x we follow (3.x stops the zero cutoff at half a sample
