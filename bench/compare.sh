@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Narthex and Prometheus side by side, in one run on this machine, under the same load (issue: benchmarks).
+#
+#   bench/compare.sh [--smoke] [--series N] [--write-seconds S] [--query-seconds S] [--no-cluster] [--out FILE]
+#
+# Three measured runs, one after the other, each on a fresh data directory:
+#   1. Narthex all-in-one (bin/narthex, replication factor 1);
+#   2. the local cluster (deploy/local/cluster.sh: 3 ingesters at replication factor 3, distributor, querier);
+#   3. Debian's Prometheus with --web.enable-remote-write-receiver.
+# Each gets the same write load (bin/narthex-bench write, at saturation), then the same query load
+# (bin/narthex-bench query). Measured per run: accepted samples/s, CPU seconds per million samples (all the
+# system's processes, from /proc), resident memory per active series, bytes per sample on disk once the data is in
+# a block (Narthex: /ingester/flush; Prometheus: a TSDB snapshot, which writes the head as a block), and query
+# p50/p99. Prints a table of Narthex/Prometheus ratios and writes it with the command, machine and date to
+# docs/performance.md (not with --smoke, which only checks that everything runs, in seconds).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+series=100000
+write_seconds=60
+query_seconds=30
+cluster=1
+smoke=0
+out="$root/docs/performance.md"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --smoke) smoke=1; series=2000; write_seconds=4; query_seconds=2 ;;
+    --series) series=$2; shift ;;
+    --write-seconds) write_seconds=$2; shift ;;
+    --query-seconds) query_seconds=$2; shift ;;
+    --no-cluster) cluster=0 ;;
+    --out) out=$2; shift ;;
+    *) echo "usage: $0 [--smoke] [--series N] [--write-seconds S] [--query-seconds S] [--no-cluster] [--out FILE]" >&2
+       exit 2 ;;
+  esac
+  shift
+done
+command -v jq >/dev/null || { echo "compare.sh needs jq (apt-get install jq)" >&2; exit 1; }
+prometheus_bin=$(command -v prometheus || true)
+[ -n "$prometheus_bin" ] || { echo "compare.sh needs Debian's prometheus (apt-get install prometheus)" >&2; exit 1; }
+work=$(mktemp -d /tmp/narthex-compare.XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  if [ -d "$work/cluster" ]; then "$root/deploy/local/cluster.sh" down "$work/cluster" >/dev/null 2>&1 || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+bench="$root/bin/narthex-bench"
+ticks=$(getconf CLK_TCK)
+
+# CPU seconds (user + system) of the given pids, from /proc.
+cpu_seconds() {
+  local total=0
+  for pid in "$@"; do
+    local fields
+    read -r -a fields < <(sed 's/^.*) //' "/proc/$pid/stat")
+    total=$((total + fields[11] + fields[12]))
+  done
+  echo "scale=3; $total / $ticks" | bc
+}
+
+# Resident memory in bytes of the given pids.
+rss_bytes() {
+  local total=0
+  for pid in "$@"; do
+    total=$((total + $(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status") * 1024))
+  done
+  echo "$total"
+}
+
+await_http() { # url, seconds
+  local deadline=$((SECONDS + $2))
+  until curl -sf -o /dev/null "$1"; do
+    [ $SECONDS -lt $deadline ] || { echo "compare.sh: $1 not ready after $2s" >&2; exit 1; }
+    sleep 0.5
+  done
+}
+
+# measure NAME WRITE_URL QUERY_URL QUERY_HEADER PIDS...: write load, then query load; results in $work/NAME.*.json
+measure() {
+  local name=$1 write_url=$2 query_url=$3 query_header=$4
+  shift 4
+  local cpu0 cpu1
+  cpu0=$(cpu_seconds "$@")
+  "$bench" write --url="$write_url" --series="$series" --duration="${write_seconds}s" --concurrency=4 --json \
+    >"$work/$name.write.log"
+  cpu1=$(cpu_seconds "$@")
+  tail -1 "$work/$name.write.log" >"$work/$name.write.json"
+  jq -n --argjson cpu "$(echo "$cpu1 - $cpu0" | bc)" --argjson rss "$(rss_bytes "$@")" \
+    '{cpu_seconds: $cpu, rss_bytes: $rss}' >"$work/$name.process.json"
+  "$bench" query --url="$query_url" ${query_header:+--header="$query_header"} --duration="${query_seconds}s" \
+    --concurrency=4 --json >"$work/$name.query.log"
+  tail -1 "$work/$name.query.log" >"$work/$name.query.json"
+}
+
+echo "== Narthex all-in-one (RF=1)"
+port=$((20000 + RANDOM % 10000))
+NARTHEX_JAVA_OPTS="${NARTHEX_JAVA_OPTS:--Xmx8g}" "$root/bin/narthex" --server.http-listen-port=$port \
+  --server.grpc-listen-port=$((port + 1)) --ingester.raft-listen-port=$((port + 2)) \
+  --blocks-storage.tsdb.dir="$work/narthex/tsdb" --blocks-storage.filesystem.dir="$work/narthex/blocks" \
+  --blocks-storage.bucket-store.sync-dir="$work/narthex/sync" --compactor.data-dir="$work/narthex/compactor" \
+  >"$work/narthex.log" 2>&1 &
+narthex_pid=$!
+pids+=("$narthex_pid")
+await_http "http://127.0.0.1:$port/ready" 120
+measure narthex "http://127.0.0.1:$port/api/v1/push" "http://127.0.0.1:$port/prometheus" "X-Scope-OrgID:bench-0" \
+  "$narthex_pid"
+curl -sf -X POST "http://127.0.0.1:$port/ingester/flush" >/dev/null
+echo "$(du -sb "$work/narthex/blocks" | cut -f1)" >"$work/narthex.bytes"
+kill "$narthex_pid"
+wait "$narthex_pid" 2>/dev/null || true
+
+if [ "$cluster" = 1 ]; then
+  echo "== Narthex cluster (3 ingesters, RF=3)"
+  base=$((30000 + (RANDOM % 300) * 100))
+  NARTHEX_PORT_BASE=$base NARTHEX_JAVA_OPTS="${NARTHEX_JAVA_OPTS:--Xmx3g}" "$root/deploy/local/cluster.sh" up \
+    "$work/cluster" >/dev/null
+  cluster_pids=()
+  for f in "$work"/cluster/*.pid; do cluster_pids+=("$(cat "$f")"); done
+  measure cluster "http://127.0.0.1:$base/api/v1/push" "http://127.0.0.1:$((base + 1))/prometheus" \
+    "X-Scope-OrgID:bench-0" "${cluster_pids[@]}"
+  for i in 0 1 2; do curl -sf -X POST "http://127.0.0.1:$((base + 10 + i))/ingester/flush" >/dev/null || true; done
+  echo "$(du -sb "$work/cluster/data/blocks" | cut -f1)" >"$work/cluster.bytes"
+  "$root/deploy/local/cluster.sh" down "$work/cluster" >/dev/null
+fi
+
+echo "== Prometheus $("$prometheus_bin" --version 2>&1 | head -1 | awk '{print $3}')"
+port=$((20000 + RANDOM % 10000))
+printf 'global:\n  scrape_interval: 1h\n' >"$work/prometheus.yml"
+"$prometheus_bin" --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/prometheus" \
+  --web.enable-remote-write-receiver --web.enable-admin-api --web.listen-address=127.0.0.1:$port \
+  >"$work/prometheus.log" 2>&1 &
+prometheus_pid=$!
+pids+=("$prometheus_pid")
+await_http "http://127.0.0.1:$port/-/ready" 60
+measure prometheus "http://127.0.0.1:$port/api/v1/write" "http://127.0.0.1:$port" "" "$prometheus_pid"
+snapshot=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/admin/tsdb/snapshot" | jq -r .data.name)
+echo "$(du -sb "$work/prometheus/snapshots/$snapshot" | cut -f1)" >"$work/prometheus.bytes"
+kill "$prometheus_pid"
+wait "$prometheus_pid" 2>/dev/null || true
+
+# One row per system: samples/s, CPU s per 1M samples, RSS bytes per series, bytes per sample, query p50/p99 ms.
+row() {
+  local name=$1
+  local rate accepted cpu rss bytes p50 p99
+  rate=$(jq -r .samples_per_second "$work/$name.write.json")
+  accepted=$(jq -r .accepted_samples "$work/$name.write.json")
+  cpu=$(jq -r .cpu_seconds "$work/$name.process.json")
+  rss=$(jq -r .rss_bytes "$work/$name.process.json")
+  bytes=$(cat "$work/$name.bytes")
+  p50=$(jq -r .p50_ms "$work/$name.query.json")
+  p99=$(jq -r .p99_ms "$work/$name.query.json")
+  echo "$rate $(echo "scale=3; $cpu * 1000000 / $accepted" | bc) $(echo "$rss / $series" | bc)" \
+    "$(echo "scale=3; $bytes / $accepted" | bc) $p50 $p99"
+}
+read -r -a prom < <(row prometheus)
+table="| measure | Prometheus | Narthex RF=1 | ratio RF=1 |$( [ "$cluster" = 1 ] && echo " Narthex RF=3 | ratio RF=3 |")
+|---|---|---|---|$( [ "$cluster" = 1 ] && echo "---|---|")"
+read -r -a one < <(row narthex)
+if [ "$cluster" = 1 ]; then read -r -a three < <(row cluster); fi
+labels=("ingest samples/s (higher is better)" "CPU seconds per million samples" "resident bytes per active series"
+  "bytes per sample on disk, in a block" "query p50 ms" "query p99 ms")
+for i in 0 1 2 3 4 5; do
+  line="| ${labels[$i]} | ${prom[$i]} | ${one[$i]} | $(echo "scale=2; ${one[$i]} / ${prom[$i]}" | bc -l 2>/dev/null || echo n/a) |"
+  if [ "$cluster" = 1 ]; then
+    line="$line ${three[$i]} | $(echo "scale=2; ${three[$i]} / ${prom[$i]}" | bc -l 2>/dev/null || echo n/a) |"
+  fi
+  table="$table
+$line"
+done
+echo
+echo "$table"
+if [ "$smoke" = 0 ]; then
+  {
+    echo "# Performance: Narthex next to Prometheus"
+    echo
+    echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+    echo "($(uname -sr)), with Prometheus $("$prometheus_bin" --version 2>&1 | head -1 | awk '{print $3}'), by:"
+    echo
+    echo '```sh'
+    echo "bench/compare.sh --series $series --write-seconds $write_seconds --query-seconds $query_seconds"
+    echo '```'
+    echo
+    echo "$series series, $write_seconds s of write load at saturation (4 connections), then $query_seconds s of"
+    echo "dashboard queries (4 concurrent). Ratios are Narthex / Prometheus; the generator shares the cores."
+    echo "Bytes per sample on disk are for the data each system accepted in its run: a system that accepted fewer"
+    echo "samples per series pays more index per sample, so compare them alongside the ingest row."
+    echo
+    echo "$table"
+  } >"$out"
+  echo "written to $out"
+fi

@@ -1,0 +1,29 @@
+package io.narthex.bench;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code bin/narthex-bench}: the write and query load generators. The JMH benchmarks in this module run from the
+ * same jar's default entry point ({@code java -jar bench/target/narthex-bench.jar}).
+ */
+@Command(name = "narthex-bench", mixinStandardHelpOptions = true,
+    subcommands = {WriteCommand.class, QueryCommand.class},
+    description = "Load generators for Narthex: remote-write ingest (write) and PromQL queries (query).")
+public final class BenchMain implements Runnable {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  static CommandLine commandLine() {
+    return new CommandLine(new BenchMain()).setCaseInsensitiveEnumValuesAllowed(true);
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "expected a subcommand: write or query");
+  }
+}

@@ -1,0 +1,408 @@
+package io.narthex.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The remote-write load generator: sends synthetic series (see {@link LabelShape}) to a push endpoint on loopback
+ * as fast as it accepts them (or at {@code --rate-limit}), one sample per series per round, timestamps advancing by
+ * {@code --interval} per round. Each sender owns a fixed set of batches, so every series' samples go out in time
+ * order. Requests are encoded per round into reused buffers from labels encoded once per series.
+ */
+@Command(name = "write", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Remote-write synthetic series to a Narthex (or Prometheus) on loopback and report samples/s.")
+final class WriteCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--url", defaultValue = "http://127.0.0.1:9009/api/v1/push",
+      description = "Remote-write endpoint (loopback only). Default: ${DEFAULT-VALUE}.")
+  String url;
+
+  @Option(names = "--header", paramLabel = "K:V", description = "Extra request header, repeatable (e.g. X-Scope-OrgID:t1).")
+  List<String> headers = new ArrayList<>();
+
+  @Option(names = "--series", defaultValue = "100000", description = "Active series. Default: ${DEFAULT-VALUE}.")
+  int series;
+
+  @Option(names = "--label-shape", defaultValue = "node",
+      description = "node (node-exporter-like targets) or kube (pods). Default: ${DEFAULT-VALUE}.")
+  LabelShape labelShape;
+
+  @Option(names = "--interval", defaultValue = "15s", converter = TimeArgs.DurationConverter.class,
+      description = "Sample interval: timestamps advance by it each round. Default: ${DEFAULT-VALUE}.")
+  Duration interval;
+
+  @Option(names = "--churn-per-minute", defaultValue = "0",
+      description = "Series replaced per minute of generated time (whole targets get a new instance). Default: ${DEFAULT-VALUE}.")
+  double churnPerMinute;
+
+  @Option(names = "--tenants", defaultValue = "1",
+      description = "Tenants bench-0..n-1 (X-Scope-OrgID) sharing the series, unless --header sets X-Scope-OrgID. Default: ${DEFAULT-VALUE}.")
+  int tenants;
+
+  @Option(names = "--concurrency", defaultValue = "4", description = "Senders (connections). Default: ${DEFAULT-VALUE}.")
+  int concurrency;
+
+  @Option(names = "--duration", defaultValue = "30s", converter = TimeArgs.DurationConverter.class,
+      description = "How long to send. Default: ${DEFAULT-VALUE}.")
+  Duration duration;
+
+  @Option(names = "--samples-per-request", defaultValue = "2000",
+      description = "Series (one sample each) per request, at most 2000. Default: ${DEFAULT-VALUE}.")
+  int samplesPerRequest;
+
+  @Option(names = "--rate-limit", defaultValue = "0",
+      description = "Samples/s across all senders; 0 sends as fast as the target accepts. Default: ${DEFAULT-VALUE}.")
+  double rateLimit;
+
+  @Option(names = "--null-sink",
+      description = "Send to an in-process loopback server that discards everything: the generator's own ceiling.")
+  boolean nullSink;
+
+  @Option(names = "--start-time",
+      description = "First sample's time (RFC 3339 or Unix seconds). Default: now minus the generated span (1h of"
+          + " rounds, or what --rate-limit will generate), so samples are recent; against a real target rounds"
+          + " stop at now.")
+  String startTime;
+
+  @Option(names = "--verify-url",
+      description = "Prometheus API base (e.g. http://127.0.0.1:9009/prometheus): after the run, compare the samples"
+          + " it counts per tenant with the acknowledged ones; exit code 1 on mismatch.")
+  String verifyUrl;
+
+  @Option(names = "--json", description = "Also print the summary as one JSON line.")
+  boolean json;
+
+  private final AtomicLong acceptedSamples = new AtomicLong();
+  private final AtomicLong requests = new AtomicLong();
+  private final AtomicLong errorRequests = new AtomicLong();
+  private final AtomicLong bodyBytes = new AtomicLong();
+  private final AtomicLong sentSamples = new AtomicLong();
+  private final AtomicLong lastTimestampMs = new AtomicLong(Long.MIN_VALUE);
+  private final AtomicLong rounds = new AtomicLong();
+  private final Map<String, ErrorCount> errors = new ConcurrentHashMap<>();
+  private final LatencyHistogram latency = new LatencyHistogram();
+  private final LatencyHistogram window = new LatencyHistogram();
+  private final java.util.concurrent.atomic.AtomicReference<Throwable> senderFailure =
+      new java.util.concurrent.atomic.AtomicReference<>();
+  private volatile boolean reachedNow;
+
+  private static final class ErrorCount {
+    final AtomicLong count = new AtomicLong();
+    final String firstMessage;
+
+    ErrorCount(String firstMessage) {
+      this.firstMessage = firstMessage;
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    if (samplesPerRequest < 1 || samplesPerRequest > 2000) {
+      throw new IllegalArgumentException("--samples-per-request must be within 1..2000, got " + samplesPerRequest);
+    }
+    if (series < 1 || concurrency < 1 || tenants < 1 || interval.toMillis() < 1) {
+      throw new IllegalArgumentException("--series, --concurrency, --tenants and --interval must be positive");
+    }
+    Map<String, String> extraHeaders = Loopback.headers(headers);
+    List<String> tenantIds = new ArrayList<>();
+    String headerTenant = Loopback.header(extraHeaders, "X-Scope-OrgID");
+    if (headerTenant != null) {
+      tenantIds.add(headerTenant);
+    } else {
+      for (int i = 0; i < tenants; i++) {
+        tenantIds.add("bench-" + i);
+      }
+    }
+
+    long intervalMs = interval.toMillis();
+    long nowMs = System.currentTimeMillis();
+    long plannedRounds = rateLimit > 0
+        ? Math.max(1, (long) Math.ceil(rateLimit * duration.toMillis() / 1000.0 / series))
+        : Math.max(1, Duration.ofHours(1).toMillis() / intervalMs);
+    long startMs = startTime == null ? nowMs - plannedRounds * intervalMs : TimeArgs.timeMs(startTime, nowMs);
+    String runId = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(2);
+    SeriesPlan plan = new SeriesPlan(labelShape, runId, series, tenantIds.size(), samplesPerRequest,
+        churnPerMinute * intervalMs / 60_000.0);
+    AtomicLongArray acceptedPerTenant = new AtomicLongArray(tenantIds.size());
+
+    NullSink sink = nullSink ? new NullSink() : null;
+    try {
+      URI target = Loopback.requireLoopback(sink != null ? sink.pushUrl() : url);
+      out.printf("write: %d series (%s shape, run %s), %d tenant(s), %d senders, %d per request, interval %ds,"
+              + " %s, start %s -> %s%n",
+          series, labelShape, runId, tenantIds.size(), concurrency, samplesPerRequest, intervalMs / 1000,
+          duration, Instant.ofEpochMilli(startMs), sink != null ? "null sink" : target);
+      out.flush();
+
+      long startNanos = System.nanoTime();
+      long deadlineNanos = startNanos + duration.toNanos();
+      List<Thread> senders = new ArrayList<>();
+      for (int s = 0; s < concurrency; s++) {
+        int sender = s;
+        senders.add(Thread.ofPlatform().name("bench-write-" + s).start(() -> {
+          try {
+            send(sender, plan, target, extraHeaders, tenantIds, acceptedPerTenant, startMs, intervalMs, startNanos,
+                deadlineNanos, sink == null);
+          } catch (RuntimeException | Error e) {
+            senderFailure.compareAndSet(null, e);
+          }
+        }));
+      }
+      progressUntilDone(out, senders, startNanos);
+      if (senderFailure.get() != null) {
+        throw new IllegalStateException("a sender failed", senderFailure.get());
+      }
+      double elapsedSeconds = (System.nanoTime() - startNanos) / 1e9;
+
+      Map<String, Object> summary = new LinkedHashMap<>();
+      summary.put("mode", "write");
+      summary.put("url", sink != null ? "null-sink" : target.toString());
+      summary.put("run_id", runId);
+      summary.put("series", series);
+      summary.put("label_shape", labelShape.name());
+      summary.put("tenants", tenantIds.size());
+      summary.put("concurrency", concurrency);
+      summary.put("samples_per_request", samplesPerRequest);
+      summary.put("elapsed_seconds", round(elapsedSeconds, 2));
+      summary.put("rounds", rounds.get());
+      summary.put("start_time_ms", startMs);
+      summary.put("last_sample_time_ms", lastTimestampMs.get() == Long.MIN_VALUE ? null : lastTimestampMs.get());
+      summary.put("reached_now", reachedNow);
+      summary.put("requests", requests.get());
+      summary.put("accepted_samples", acceptedSamples.get());
+      summary.put("samples_per_second", Math.round(acceptedSamples.get() / elapsedSeconds));
+      summary.put("compressed_bytes_per_sample",
+          sentSamples.get() == 0 ? 0 : round((double) bodyBytes.get() / sentSamples.get(), 2));
+      summary.put("latency_p50_ms", round(latency.quantileMillis(0.5), 2));
+      summary.put("latency_p99_ms", round(latency.quantileMillis(0.99), 2));
+      // Short names for scripts (bench/compare.sh reads these).
+      summary.put("p50_ms", summary.get("latency_p50_ms"));
+      summary.put("p99_ms", summary.get("latency_p99_ms"));
+      summary.put("error_requests", errorRequests.get());
+      Map<String, Object> errorSummary = new LinkedHashMap<>();
+      errors.forEach((status, error) -> errorSummary.put(status,
+          Map.of("count", error.count.get(), "first_message", error.firstMessage)));
+      summary.put("errors", errorSummary);
+
+      boolean mismatch = false;
+      if (verifyUrl != null) {
+        Map<String, Object> verification = verify(plan, tenantIds, acceptedPerTenant, startMs, extraHeaders);
+        summary.put("verification", verification);
+        mismatch = !"match".equals(verification.get("result"));
+      }
+
+      out.printf("accepted samples: %d in %.1fs (%d rounds)%n", acceptedSamples.get(), elapsedSeconds, rounds.get());
+      out.printf("samples/s: %d%n", summary.get("samples_per_second"));
+      out.printf("requests: %d, latency p50 %.2f ms, p99 %.2f ms, %.2f compressed bytes/sample%n", requests.get(),
+          latency.quantileMillis(0.5), latency.quantileMillis(0.99), summary.get("compressed_bytes_per_sample"));
+      out.printf("errors: %d requests%n", errorRequests.get());
+      errors.forEach((status, error) -> out.printf("  %s x%d: %s%n", status, error.count.get(), error.firstMessage));
+      if (reachedNow) {
+        out.println("note: generated data reached the current time, so the run ended early; use --start-time"
+            + " further back or a smaller --series for longer runs");
+      }
+      if (summary.get("verification") instanceof Map<?, ?> verification) {
+        out.printf("verification: %s %s%n", verification.get("result"), verification.get("tenants"));
+      }
+      if (json) {
+        out.println(JSON.writeValueAsString(summary));
+      }
+      out.flush();
+      return mismatch ? 1 : 0;
+    } finally {
+      if (sink != null) {
+        sink.close();
+      }
+    }
+  }
+
+  private void send(int sender, SeriesPlan plan, URI target, Map<String, String> extraHeaders,
+      List<String> tenantIds, AtomicLongArray acceptedPerTenant, long startMs, long intervalMs, long startNanos,
+      long deadlineNanos, boolean stopAtNow) {
+    HttpClient http = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5))
+        .build();
+    WriteRequestEncoder encoder = new WriteRequestEncoder();
+    SeriesPlan.LabelCache labels = plan.newLabelCache();
+    List<SeriesPlan.Batch> batches = plan.batches();
+    double samplesPerNanoPerSender = rateLimit / concurrency / 1e9;
+    long sentSamples = 0;
+    if (sender >= batches.size()) {
+      return;
+    }
+    for (long round = 0; System.nanoTime() < deadlineNanos; round++) {
+      long timestampMs = startMs + round * intervalMs;
+      if (stopAtNow && timestampMs > System.currentTimeMillis()) {
+        reachedNow = true;
+        return;
+      }
+      for (int b = sender; b < batches.size(); b += concurrency) {
+        if (System.nanoTime() >= deadlineNanos) {
+          return;
+        }
+        SeriesPlan.Batch batch = batches.get(b);
+        labels.encode(encoder, batch, round, timestampMs);
+        if (rateLimit > 0) {
+          long dueNanos = startNanos + (long) (sentSamples / samplesPerNanoPerSender);
+          long waitNanos = dueNanos - System.nanoTime();
+          if (waitNanos > 0) {
+            if (dueNanos >= deadlineNanos) {
+              return;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(waitNanos);
+          }
+        }
+        sentSamples += batch.size();
+        HttpRequest.Builder request = HttpRequest.newBuilder(target)
+            .timeout(Duration.ofSeconds(30))
+            .header("Content-Type", "application/x-protobuf")
+            .header("Content-Encoding", "snappy")
+            .header("X-Prometheus-Remote-Write-Version", "0.1.0")
+            .header("User-Agent", "narthex-bench");
+        extraHeaders.forEach(request::header);
+        if (Loopback.header(extraHeaders, "X-Scope-OrgID") == null) {
+          request.header("X-Scope-OrgID", tenantIds.get(batch.tenant()));
+        }
+        request.POST(HttpRequest.BodyPublishers.ofByteArray(encoder.compressed(), 0, encoder.compressedLength()));
+        long sendNanos = System.nanoTime();
+        String errorKey = null;
+        String errorMessage = null;
+        try {
+          HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+          if (response.statusCode() / 100 == 2) {
+            acceptedSamples.addAndGet(batch.size());
+            acceptedPerTenant.addAndGet(batch.tenant(), batch.size());
+          } else {
+            errorKey = Integer.toString(response.statusCode());
+            errorMessage = response.body().strip();
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        } catch (Exception e) {
+          errorKey = "transport";
+          errorMessage = e.toString();
+        }
+        long nanos = System.nanoTime() - sendNanos;
+        latency.record(nanos);
+        window.record(nanos);
+        requests.incrementAndGet();
+        bodyBytes.addAndGet(encoder.compressedLength());
+        this.sentSamples.addAndGet(batch.size());
+        lastTimestampMs.accumulateAndGet(timestampMs, Math::max);
+        if (errorKey != null) {
+          errorRequests.incrementAndGet();
+          String message = errorMessage.length() > 300 ? errorMessage.substring(0, 300) + "..." : errorMessage;
+          errors.computeIfAbsent(errorKey, k -> new ErrorCount(message)).count.incrementAndGet();
+        }
+      }
+      if (sender == 0) {
+        rounds.set(round + 1);
+      }
+    }
+  }
+
+  private void progressUntilDone(PrintWriter out, List<Thread> senders, long startNanos)
+      throws InterruptedException {
+    long lastSamples = 0;
+    long lastNanos = startNanos;
+    for (Thread sender : senders) {
+      while (sender.isAlive()) {
+        sender.join(Math.max(1, (lastNanos + PROGRESS_EVERY.toNanos() - System.nanoTime()) / 1_000_000));
+        long now = System.nanoTime();
+        if (now - lastNanos >= PROGRESS_EVERY.toNanos()) {
+          long samples = acceptedSamples.get();
+          LatencyHistogram recent = window.drain();
+          out.printf("[%5.1fs] %,d samples/s, p99 %.1f ms, %d errors%n", (now - startNanos) / 1e9,
+              Math.round((samples - lastSamples) / ((now - lastNanos) / 1e9)), recent.quantileMillis(0.99),
+              errorRequests.get());
+          out.flush();
+          lastSamples = samples;
+          lastNanos = now;
+        }
+      }
+    }
+  }
+
+  /**
+   * Counts, per tenant, the samples of this run's series the target returns over the run's time span, and compares
+   * them with the samples it acknowledged.
+   */
+  private Map<String, Object> verify(SeriesPlan plan, List<String> tenantIds, AtomicLongArray acceptedPerTenant,
+      long startMs, Map<String, String> extraHeaders) {
+    Map<String, Object> verification = new LinkedHashMap<>();
+    long endMs = lastTimestampMs.get();
+    if (endMs == Long.MIN_VALUE) {
+      verification.put("result", acceptedSamples.get() == 0 ? "match" : "mismatch");
+      verification.put("tenants", Map.of());
+      return verification;
+    }
+    // Range selectors are left-open, (t - range, t]: 1ms more than the span includes the first round. One query
+    // per metric name: count_over_time drops the name, so across names label sets would collide.
+    String range = (endMs - startMs + 1) + "ms";
+    String query = "sum(count_over_time(<name>{bench_run=\"" + plan.runId() + "\"}[" + range + "]))";
+    boolean match = true;
+    Map<String, Object> perTenant = new LinkedHashMap<>();
+    for (int t = 0; t < tenantIds.size(); t++) {
+      Map<String, String> headers = new LinkedHashMap<>(extraHeaders);
+      if (Loopback.header(extraHeaders, "X-Scope-OrgID") == null) {
+        headers.put("X-Scope-OrgID", tenantIds.get(t));
+      }
+      PromClient client = new PromClient(verifyUrl, headers);
+      Map<String, Object> result = new LinkedHashMap<>();
+      long acknowledged = acceptedPerTenant.get(t);
+      result.put("acknowledged", acknowledged);
+      long queried = 0;
+      for (String name : LabelShape.METRIC_NAMES) {
+        PromClient.Answer answer = client.instant(query.replace("<name>", name), endMs);
+        if (!answer.ok()) {
+          result.put("error", answer.status() + " " + answer.error());
+          match = false;
+          break;
+        }
+        for (var sample : answer.data().path("result")) {
+          queried += Math.round(Double.parseDouble(sample.get("value").get(1).asText()));
+        }
+      }
+      result.put("queried", queried);
+      match &= queried == acknowledged;
+      perTenant.put(tenantIds.get(t), result);
+    }
+    verification.put("result", match ? "match" : "mismatch");
+    verification.put("query", query);
+    verification.put("tenants", perTenant);
+    return verification;
+  }
+
+  private static double round(double value, int decimals) {
+    double scale = Math.pow(10, decimals);
+    return Math.round(value * scale) / scale;
+  }
+}

@@ -1,0 +1,41 @@
+package io.narthex.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bench/compare.sh --smoke} runs end to end (Narthex all-in-one, the 3-ingester cluster, Prometheus; a few
+ * seconds of load each) and prints its table, so that the script cannot rot. It asserts no timing.
+ */
+class CompareScriptSmokeTest {
+  @TempDir
+  Path work;
+
+  @Test
+  void compareScriptRunsAllThreeSystemsAndPrintsTheRatioTable() throws Exception {
+    LocalCluster.assumeRunnable();
+    ExternalProcess.assumeInstalled(ExternalProcess.which("prometheus") != null
+            && ExternalProcess.which("jq") != null && ExternalProcess.which("bc") != null,
+        "bench/compare.sh needs prometheus, jq and bc (apt-get install prometheus jq bc; .ci/run does this)");
+    Path script = Path.of("..", "bench", "compare.sh").toAbsolutePath().normalize();
+    Path log = work.resolve("compare.log");
+    Process process = new ProcessBuilder("bash", script.toString(), "--smoke", "--out", work.resolve("perf.md").toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    boolean finished = process.waitFor(6, TimeUnit.MINUTES);
+    if (!finished) {
+      process.destroyForcibly();
+    }
+    String output = Files.readString(log);
+    Files.createDirectories(Path.of("target", "e2e-logs"));
+    Files.writeString(Path.of("target", "e2e-logs", "compare-smoke.log"), output);
+    assertThat(finished).as("compare.sh --smoke finished:\n%s", output).isTrue();
+    assertThat(process.exitValue()).as("compare.sh --smoke failed:\n%s", output).isZero();
+    assertThat(output).contains("| ingest samples/s (higher is better) |", "| query p99 ms |", "Narthex RF=3");
+    assertThat(work.resolve("perf.md")).as("--smoke writes no performance page").doesNotExist();
+  }
+}
