@@ -33,6 +33,9 @@ public final class Head implements Queryable {
   private final ToLongFunction<Labels> hashFunction;
   private final Stripe[] stripes = new Stripe[STRIPES];
   private final MemPostings postings = new MemPostings();
+  /** One instance of each label name and value of the head's series: most are shared by many series. */
+  private final java.util.concurrent.ConcurrentHashMap<String, String> symbols =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final AtomicLong minTimeMs = new AtomicLong(Long.MAX_VALUE);
   private final AtomicLong maxTimeMs = new AtomicLong(Long.MIN_VALUE);
   /** Samples older than this are out of bounds: their range is already in a block. */
@@ -73,11 +76,16 @@ public final class Head implements Queryable {
           return s;
         }
       }
-      MemSeries created = postings.add(labels, hash);
+      MemSeries created = postings.add(labels.intern(this::symbol), hash);
       created.collisionNext = first;
       stripe.byHash.put(hash, created);
       return created;
     }
+  }
+
+  private String symbol(String s) {
+    String existing = symbols.putIfAbsent(s, s);
+    return existing == null ? s : existing;
   }
 
   /**
@@ -190,6 +198,17 @@ public final class Head implements Queryable {
       }
     }
     postings.remove(removed);
+    if (!removed.isEmpty()) {
+      // Forget the symbols only removed series used; appends do not run meanwhile (see above).
+      symbols.clear();
+      for (MemSeries series : allSeries()) {
+        Labels labels = series.labels();
+        for (int i = 0; i < labels.size(); i++) {
+          symbol(labels.name(i));
+          symbol(labels.value(i));
+        }
+      }
+    }
     minTimeMs.set(newMinTimeMs);
     if (newMinTimeMs == Long.MAX_VALUE) {
       maxTimeMs.set(Long.MIN_VALUE);

@@ -57,6 +57,23 @@ public final class Labels implements Comparable<Labels> {
     return pairs.length == 0 ? EMPTY : new Labels(pairs);
   }
 
+  /**
+   * The same label set with every name and value replaced by {@code interner}'s instance, so that series share
+   * their strings (the head keeps one copy of each). The hash carries over.
+   */
+  public Labels intern(java.util.function.UnaryOperator<String> interner) {
+    String[] shared = new String[pairs.length];
+    for (int i = 0; i < pairs.length; i++) {
+      shared[i] = interner.apply(pairs[i]);
+    }
+    Labels out = new Labels(shared);
+    if (hashed) {
+      out.hash = hash;
+      out.hashed = true;
+    }
+    return out;
+  }
+
   public int size() {
     return pairs.length >> 1;
   }

@@ -85,4 +85,15 @@ class HeadTruncationTest {
     assertThat(restored.selectChunks(Long.MIN_VALUE, Long.MAX_VALUE, List.of()).getFirst().chunks())
         .hasSameSizeAs(head.selectChunks(Long.MIN_VALUE, Long.MAX_VALUE, List.of()).getFirst().chunks());
   }
+
+  @Test
+  void seriesShareOneInstanceOfEachLabelNameAndValue() {
+    Head head = new Head();
+    MemSeries a = head.getOrCreate(Labels.of(new String("__name__"), new String("up"), new String("job"), "a"));
+    MemSeries b = head.getOrCreate(Labels.of(new String("__name__"), new String("up"), new String("job"), "b"));
+
+    assertThat(a.labels().name(0)).isSameAs(b.labels().name(0));
+    assertThat(a.labels().value(0)).isSameAs(b.labels().value(0));
+    assertThat(head.getOrCreate(Labels.of("__name__", "up", "job", "a"))).isSameAs(a);
+  }
 }
