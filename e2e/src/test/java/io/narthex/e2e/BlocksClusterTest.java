@@ -101,14 +101,13 @@ class BlocksClusterTest {
     // The querier's bucket index and the gateways' syncs catch up within a few sync intervals.
     await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2))
         .until(() -> firstDifference(fromHeads, answers(api, startMs, endMs)) == null);
-    // Every gateway holds some of the blocks, and each block sits on two of them.
+    // Each block sits on exactly two of the three gateways (which ones is the hash's choice: one gateway may well
+    // hold every block, another none).
     int held = 0;
     for (String ingester : LocalCluster.INGESTERS) {
       Path synced = cluster.dir().resolve("data").resolve(ingester).resolve("tsdb-sync").resolve(TENANT);
       try (Stream<Path> dirs = Files.exists(synced) ? Files.list(synced) : Stream.empty()) {
-        long count = dirs.count();
-        assertThat(count).as("blocks held by %s", ingester).isPositive().isLessThan(blocks.size());
-        held += (int) count;
+        held += (int) dirs.count();
       }
     }
     assertThat(held).isEqualTo(2 * blocks.size());
