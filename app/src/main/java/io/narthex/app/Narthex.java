@@ -106,11 +106,7 @@ public final class Narthex implements AutoCloseable {
   private Compactor compactor;
   private RuntimeConfig runtimeConfig;
   private BlocksStoreReader blocksReader;
-  /** Each tenant's deletion requests, for queries and the compactor alike. */
-  private com.github.benmanes.caffeine.cache.LoadingCache<String, Deletions> deletions;
-
-  /** A tenant's stored deletion requests, and the tombstones they make. */
-  private record Deletions(List<TombstoneStore.Entry> entries, Tombstones tombstones) {}
+  private com.github.benmanes.caffeine.cache.LoadingCache<String, Tombstones> tombstones;
   private final List<ManagedChannel> storeGatewayChannels = new ArrayList<>();
   private final List<ShardWriter> shardWriters = new ArrayList<>();
   private ShardReaders shardReaders;
@@ -167,15 +163,6 @@ public final class Narthex implements AutoCloseable {
     }
     runtimeConfig = new RuntimeConfig(
         options.runtimeConfigFile.isEmpty() ? null : Path.of(options.runtimeConfigFile), options.runtimeConfigReloadPeriod);
-    Bucket deletionsBucket = bucket;
-    deletions = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
-        .refreshAfterWrite(options.bucketStoreSyncInterval)
-        .build(tenant -> {
-          List<TombstoneStore.Entry> entries = TombstoneStore.list(deletionsBucket, tenant);
-          List<Tombstone> list = new ArrayList<>(entries.size());
-          entries.forEach(entry -> list.add(entry.tombstone()));
-          return new Deletions(entries, new Tombstones(list));
-        });
     if (components.contains(Target.COMPACTOR)) {
       compactor = startCompactor(options, RingConfig.compactors(options, shardMap));
     }
@@ -298,6 +285,15 @@ public final class Narthex implements AutoCloseable {
     if (components.contains(Target.QUERIER)) {
       Engine engine = new Engine(new EngineOptions(options.lookbackDelta, options.maxSamples, options.queryTimeout));
       Bucket blocks = bucket;
+      tombstones = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+          .refreshAfterWrite(options.bucketStoreSyncInterval)
+          .build(tenant -> {
+            List<Tombstone> list = new ArrayList<>();
+            for (TombstoneStore.Entry entry : TombstoneStore.list(blocks, tenant)) {
+              list.add(entry.tombstone());
+            }
+            return new Tombstones(list);
+          });
       new PrometheusApi(
           engine,
           (tenant, warnings) -> new MergingQueryable(
@@ -312,7 +308,7 @@ public final class Narthex implements AutoCloseable {
             } catch (IOException e) {
               throw new StorageException("storing the deletion request failed: " + e.getMessage(), e);
             }
-            deletions.invalidate(tenant);
+            tombstones.invalidate(tenant);
           })
           .bind(http, options.prometheusHttpPrefix);
     }
@@ -387,14 +383,24 @@ public final class Narthex implements AutoCloseable {
     if (!compactorIds.contains(id)) {
       throw new IllegalArgumentException("compactor id " + id + " is not in the compactor ring " + compactorIds);
     }
+    Bucket blocks = bucket;
+    // Tombstones as the compactor needs them: fresh each pass or so, with when each was made.
+    com.github.benmanes.caffeine.cache.LoadingCache<String, List<TombstoneStore.Entry>> deletions =
+        com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+            .expireAfterWrite(Duration.ofSeconds(10))
+            .build(tenant -> TombstoneStore.list(blocks, tenant));
     Compactor started = new Compactor(new CompactorConfig(options.compactorBlockRanges, options.compactionInterval,
         options.deletionDelay, options.firstLevelCompactionWaitPeriod, options.partialBlockDeletionDelay,
         options.blocksRetentionPeriod, runtimeConfig::retentionOverride, Path.of(options.compactorDataDir), id,
         compactorIds, options.compactorPauseAfterUpload), bucket, Clock.systemUTC(),
-        (tenant, series) -> deletions.get(tenant).tombstones().apply(series),
+        (tenant, series) -> {
+          List<Tombstone> list = new ArrayList<>();
+          deletions.get(tenant).forEach(entry -> list.add(entry.tombstone()));
+          return list.isEmpty() ? series : new Tombstones(list).apply(series);
+        },
         (tenant, block) -> {
           // Blocks uploaded before a deletion request that may hold its samples are rewritten without them.
-          for (TombstoneStore.Entry entry : deletions.get(tenant).entries()) {
+          for (TombstoneStore.Entry entry : deletions.get(tenant)) {
             if (entry.createdAtSeconds() >= block.uploadedAtSeconds()
                 && entry.tombstone().overlaps(block.minTimeMs(), block.maxTimeMs() - 1)) {
               return true;
@@ -409,7 +415,7 @@ public final class Narthex implements AutoCloseable {
   /** The tenant's deletion requests, cached; a bucket fault fails the query rather than showing deleted data. */
   private Tombstones tombstonesOf(String tenant) {
     try {
-      return deletions.get(tenant).tombstones();
+      return tombstones.get(tenant);
     } catch (RuntimeException e) {
       throw new StorageException("reading the deletion requests of tenant " + tenant + " failed: " + e, e);
     }
