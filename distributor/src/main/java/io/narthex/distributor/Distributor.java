@@ -1,8 +1,14 @@
 package io.narthex.distributor;
 
 import com.dynatrace.hash4j.hashing.Hashing;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.narthex.ingester.client.PushEntryBuilder;
 import io.narthex.ingester.client.ShardWriter;
-import io.narthex.proto.ingester.PushRequest;
+import io.narthex.ingester.client.WireFields;
+import io.narthex.ingester.client.WireTimeSeries;
+import it.unimi.dsi.fastutil.ints.IntArrayList;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.ingester.SampleError;
 import io.narthex.proto.prompb.Label;
@@ -37,61 +43,81 @@ public final class Distributor {
     this.limits = limits;
   }
 
+  /** As {@link #push(String, byte[])} for a decoded request. */
+  public PushResult push(String tenant, WriteRequest request) {
+    return push(tenant, request.toByteArray());
+  }
+
   /**
-   * Pushes a request.
+   * Pushes an encoded remote-write {@code WriteRequest} (uncompressed). A valid series is passed on as the bytes the
+   * sender encoded; only a series that must change (empty label values, exemplars, samples too far in the future) or
+   * that fails validation is decoded.
    *
    * @return what was accepted and, for client faults, the reasons (then the caller answers 400)
+   * @throws MalformedRequestException when the body is not a valid WriteRequest; nothing was sent then
    * @throws IngesterUnavailableException when a shard failed: a server fault, the sender should retry
    */
-  public PushResult push(String tenant, WriteRequest request) {
+  public PushResult push(String tenant, byte[] body) {
     int shardCount = shards.size();
-    // Per shard, the requests to send (each at most one Raft log entry) and the series of each, in order, so that
-    // a rejection's series index names its series.
-    List<List<PushRequest.Builder>> perShard = new ArrayList<>(shardCount);
-    List<List<List<TimeSeries>>> sentSeries = new ArrayList<>(shardCount);
-    int[] bytesInLast = new int[shardCount];
+    WireFields request;
+    try {
+      request = new WireFields(body, 0, body.length, 4);
+    } catch (IllegalArgumentException e) {
+      throw new MalformedRequestException(e.getMessage(), e);
+    }
+    // Per shard, the entries to send (each at most MAX_ENTRY_BYTES) and, per entry, the sent series' positions,
+    // so that a rejection's series index names its series.
+    List<List<PushEntryBuilder>> perShard = new ArrayList<>(shardCount);
+    List<List<List<byte[]>>> sentBuffers = new ArrayList<>(shardCount);
+    List<List<IntArrayList>> sentSlices = new ArrayList<>(shardCount);
     for (int i = 0; i < shardCount; i++) {
       perShard.add(new ArrayList<>());
-      sentSeries.add(new ArrayList<>());
+      sentBuffers.add(new ArrayList<>());
+      sentSlices.add(new ArrayList<>());
     }
     List<String> errors = new ArrayList<>();
     long receivedSamples = 0;
-    for (TimeSeries original : request.getTimeseriesList()) {
-      receivedSamples += original.getSamplesCount();
-      TimeSeries series = SeriesValidator.dropEmptyLabelValues(original);
-      String error = validator.validate(series);
-      if (error == null && series.getHistogramsCount() > 0) {
-        error = ValidationError.NATIVE_HISTOGRAM_UNSUPPORTED.format(
-            "received %d native histogram samples, which are not supported yet, series: '%s'",
-            series.getHistogramsCount(), SeriesValidator.describe(series.getLabelsList()));
+    long maxTimestampMs = System.currentTimeMillis() + limits.createGracePeriodMs();
+    WireTimeSeries wire = new WireTimeSeries();
+    int seriesCount = request.count(1);
+    for (int index = 0; index < seriesCount; index++) {
+      byte[] buf = body;
+      int offset = request.offset(1, index);
+      int length = request.length(1, index);
+      try {
+        wire.reset(buf, offset, length);
+      } catch (IllegalArgumentException e) {
+        throw new MalformedRequestException("time series " + index + ": " + e.getMessage(), e);
       }
-      if (error != null) {
-        errors.add(error);
+      receivedSamples += wire.sampleCount();
+      if (!validator.isClean(wire, maxTimestampMs)) {
+        TimeSeries sent = decodeAndFix(tenant, body, offset, length, index, maxTimestampMs, errors);
+        if (sent == null) {
+          continue;
+        }
+        buf = sent.toByteArray();
+        offset = 0;
+        length = buf.length;
+        wire.reset(buf, offset, length);
+      }
+      if (wire.sampleCount() == 0) {
         continue;
       }
-      series = dropFutureSamples(series, errors);
-      if (series.getSamplesCount() == 0) {
-        continue;
+      int shard = shardOf(tenant, wire, shardCount);
+      List<PushEntryBuilder> entries = perShard.get(shard);
+      if (entries.isEmpty() || (entries.getLast().seriesCount() > 0
+          && entries.getLast().sizeWith(length) > ShardWriter.MAX_ENTRY_BYTES)) {
+        entries.add(new PushEntryBuilder(tenant));
+        sentBuffers.get(shard).add(new ArrayList<>());
+        sentSlices.get(shard).add(new IntArrayList());
       }
-      int shard = shardOf(tenant, series.getLabelsList(), shardCount);
-      TimeSeries sent = series;
-      if (series.getExemplarsCount() > 0) {
-        DistributorMetrics.DISCARDED_EXEMPLARS.labelValues(tenant).inc(series.getExemplarsCount());
-        sent = series.toBuilder().clearExemplars().build();
-      }
-      int size = sent.getSerializedSize();
-      List<PushRequest.Builder> requests = perShard.get(shard);
-      if (requests.isEmpty() || bytesInLast[shard] + size > ShardWriter.MAX_ENTRY_BYTES) {
-        requests.add(PushRequest.newBuilder().setTenant(tenant));
-        sentSeries.get(shard).add(new ArrayList<>());
-        bytesInLast[shard] = 0;
-      }
-      requests.getLast().addTimeseries(sent);
-      sentSeries.get(shard).getLast().add(sent);
-      bytesInLast[shard] += size;
+      entries.getLast().add(buf, offset, length);
+      sentBuffers.get(shard).getLast().add(buf);
+      sentSlices.get(shard).getLast().add(offset);
+      sentSlices.get(shard).getLast().add(length);
     }
     DistributorMetrics.RECEIVED_SAMPLES.labelValues(tenant).inc(receivedSamples);
-    DistributorMetrics.RECEIVED_METADATA.labelValues(tenant).inc(request.getMetadataCount());
+    DistributorMetrics.RECEIVED_METADATA.labelValues(tenant).inc(request.count(3));
 
     List<CompletableFuture<PushResponse>> futures = new ArrayList<>();
     List<int[]> shardAndRequest = new ArrayList<>();
@@ -105,6 +131,7 @@ public final class Distributor {
     IngesterUnavailableException unavailable = null;
     for (int i = 0; i < futures.size(); i++) {
       int shard = shardAndRequest.get(i)[0];
+      int entry = shardAndRequest.get(i)[1];
       PushResponse response;
       try {
         response = futures.get(i).join();
@@ -118,9 +145,11 @@ public final class Distributor {
       if (!response.getInvalidRequest().isEmpty()) {
         errors.add(response.getInvalidRequest());
       }
-      List<TimeSeries> sent = sentSeries.get(shard).get(shardAndRequest.get(i)[1]);
       for (SampleError sampleError : response.getErrorsList()) {
-        errors.add(describe(sampleError, sent.get(sampleError.getSeriesIndex())));
+        int s = sampleError.getSeriesIndex();
+        IntArrayList slices = sentSlices.get(shard).get(entry);
+        wire.reset(sentBuffers.get(shard).get(entry).get(s), slices.getInt(2 * s), slices.getInt(2 * s + 1));
+        errors.add(describe(sampleError, labelsOf(wire)));
       }
     }
     if (unavailable != null) {
@@ -129,9 +158,52 @@ public final class Distributor {
     return new PushResult(accepted, errors);
   }
 
+  /**
+   * The slow path of one series: decoded, validated with Mimir's messages, empty label values, exemplars and
+   * samples too far in the future dropped.
+   *
+   * @return the series to store, or null when nothing of it is stored (its errors are added)
+   */
+  private TimeSeries decodeAndFix(String tenant, byte[] body, int offset, int length, int index, long maxTimestampMs,
+      List<String> errors) {
+    TimeSeries original;
+    try {
+      original = TimeSeries.parseFrom(ByteBuffer.wrap(body, offset, length));
+    } catch (InvalidProtocolBufferException e) {
+      throw new MalformedRequestException("time series " + index + ": " + e.getMessage(), e);
+    }
+    TimeSeries series = SeriesValidator.dropEmptyLabelValues(original);
+    String error = validator.validate(series);
+    if (error == null && series.getHistogramsCount() > 0) {
+      error = ValidationError.NATIVE_HISTOGRAM_UNSUPPORTED.format(
+          "received %d native histogram samples, which are not supported yet, series: '%s'",
+          series.getHistogramsCount(), SeriesValidator.describe(series.getLabelsList()));
+    }
+    if (error != null) {
+      errors.add(error);
+      return null;
+    }
+    series = dropFutureSamples(series, maxTimestampMs, errors);
+    if (series.getSamplesCount() == 0) {
+      return null;
+    }
+    if (series.getExemplarsCount() > 0) {
+      DistributorMetrics.DISCARDED_EXEMPLARS.labelValues(tenant).inc(series.getExemplarsCount());
+      series = series.toBuilder().clearExemplars().build();
+    }
+    return series;
+  }
+
+  private static List<Label> labelsOf(WireTimeSeries wire) {
+    List<Label> labels = new ArrayList<>(wire.labelCount());
+    for (int i = 0; i < wire.labelCount(); i++) {
+      labels.add(Label.newBuilder().setName(wire.name(i)).setValue(wire.value(i)).build());
+    }
+    return labels;
+  }
+
   /** The series without samples past the create grace period; one error names the first such sample. */
-  private TimeSeries dropFutureSamples(TimeSeries series, List<String> errors) {
-    long maxTimestampMs = System.currentTimeMillis() + limits.createGracePeriodMs();
+  private static TimeSeries dropFutureSamples(TimeSeries series, long maxTimestampMs, List<String> errors) {
     int tooNew = 0;
     for (int i = 0; i < series.getSamplesCount(); i++) {
       if (series.getSamples(i).getTimestamp() > maxTimestampMs) {
@@ -157,28 +229,36 @@ public final class Distributor {
     return kept.build();
   }
 
-  private static CompletableFuture<PushResponse> pushTo(ShardWriter shard, PushRequest request) {
+  private static CompletableFuture<PushResponse> pushTo(ShardWriter shard, byte[] entry) {
     try {
-      return shard.push(request);
+      return shard.pushEntry(entry);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
   }
 
-  static int shardOf(String tenant, List<Label> labels, int shardCount) {
+  /**
+   * The shard of a series: XXH3 of the tenant and the label names and values as UTF-8 bytes, each followed by
+   * {@code 0xff} (a byte UTF-8 never holds), modulo the shard count.
+   */
+  static int shardOf(String tenant, WireTimeSeries series, int shardCount) {
     if (shardCount == 1) {
       return 0;
     }
-    var stream = Hashing.xxh3_64().hashStream().putString(tenant);
-    for (Label label : labels) {
-      stream.putString(label.getName()).putString(label.getValue());
+    var stream = Hashing.xxh3_64().hashStream();
+    byte[] tenantBytes = tenant.getBytes(StandardCharsets.UTF_8);
+    stream.putBytes(tenantBytes).putByte((byte) 0xff);
+    byte[] buf = series.buffer();
+    for (int i = 0; i < series.labelCount(); i++) {
+      stream.putBytes(buf, series.nameOffset(i), series.nameLength(i)).putByte((byte) 0xff)
+          .putBytes(buf, series.valueOffset(i), series.valueLength(i)).putByte((byte) 0xff);
     }
     return (int) Long.remainderUnsigned(stream.getAsLong(), shardCount);
   }
 
-  private static String describe(SampleError error, TimeSeries series) {
+  private static String describe(SampleError error, List<Label> labels) {
     String timestamp = DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochMilli(error.getTimestampMs()));
-    String seriesText = SeriesValidator.describe(series.getLabelsList());
+    String seriesText = SeriesValidator.describe(labels);
     String more = error.getRejectedSamples() > 1
         ? " (and " + (error.getRejectedSamples() - 1) + " more samples of this series rejected for the same reason)"
         : "";
@@ -203,6 +283,13 @@ public final class Distributor {
    * @param errors client-fault reasons, one per rejected series; empty when everything was accepted
    */
   public record PushResult(long acceptedSamples, List<String> errors) {}
+
+  /** The body is not a valid protobuf WriteRequest: a client fault. */
+  public static final class MalformedRequestException extends RuntimeException {
+    MalformedRequestException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
 
   /** A shard could not take its part of the request: a server fault. */
   public static final class IngesterUnavailableException extends RuntimeException {

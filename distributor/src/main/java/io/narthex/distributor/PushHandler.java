@@ -1,6 +1,5 @@
 package io.narthex.distributor;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.linecorp.armeria.common.AggregatedHttpRequest;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpRequest;
@@ -12,7 +11,6 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import io.airlift.compress.MalformedInputException;
 import io.airlift.compress.snappy.SnappyDecompressor;
 import io.narthex.ingester.client.Tenant;
-import io.narthex.proto.prompb.WriteRequest;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,16 +78,12 @@ public final class PushHandler implements HttpService {
       return reject(HttpStatus.BAD_REQUEST, "snappy",
           "the request body is not valid snappy-compressed data: " + e.getMessage());
     }
-    WriteRequest request;
-    try {
-      request = WriteRequest.parseFrom(body);
-    } catch (InvalidProtocolBufferException e) {
-      return reject(HttpStatus.BAD_REQUEST, "protobuf",
-          "the request body is not a valid protobuf WriteRequest: " + e.getMessage());
-    }
     Distributor.PushResult result;
     try {
-      result = distributor.push(tenant, request);
+      result = distributor.push(tenant, body);
+    } catch (Distributor.MalformedRequestException e) {
+      return reject(HttpStatus.BAD_REQUEST, "protobuf",
+          "the request body is not a valid protobuf WriteRequest: " + e.getMessage());
     } catch (Distributor.IngesterUnavailableException e) {
       log.warn("push failed tenant={} err=\"{}\"", tenant, e.getMessage());
       return HttpResponse.of(HttpStatus.INTERNAL_SERVER_ERROR, MediaType.PLAIN_TEXT_UTF_8, e.getMessage());

@@ -1,8 +1,10 @@
 package io.narthex.distributor;
 
+import io.narthex.ingester.client.WireTimeSeries;
 import io.narthex.proto.prompb.Label;
 import io.narthex.proto.prompb.TimeSeries;
 import io.narthex.tsdb.labels.Labels;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -37,6 +39,68 @@ final class SeriesValidator {
       }
     }
     return builder.build();
+  }
+
+  /**
+   * Whether the encoded series can be stored exactly as sent: every check of {@link #validate} passes, no label value
+   * is empty, values are valid UTF-8, and there are no exemplars, no native histograms and no sample past
+   * {@code maxTimestampMs}. Label names are compared as bytes, which orders the legacy charset as strings do.
+   * False sends the series down the decoding path, which names the fault.
+   */
+  boolean isClean(WireTimeSeries series, long maxTimestampMs) {
+    int count = series.labelCount();
+    if (count == 0 || count > limits.maxLabelNamesPerSeries() || series.exemplarCount() > 0
+        || series.histogramCount() > 0) {
+      return false;
+    }
+    byte[] buf = series.buffer();
+    boolean hasMetricName = false;
+    for (int i = 0; i < count; i++) {
+      int nameOffset = series.nameOffset(i);
+      int nameLength = series.nameLength(i);
+      int valueOffset = series.valueOffset(i);
+      int valueLength = series.valueLength(i);
+      if (valueLength == 0 || valueLength > limits.maxLabelValueLength() || nameLength > limits.maxLabelNameLength()
+          || !series.isValidUtf8(valueOffset, valueLength)) {
+        return false;
+      }
+      if (series.nameIs(i, Labels.METRIC_NAME)) {
+        hasMetricName = true;
+        if (!isLegacyName(buf, valueOffset, valueLength, true)) {
+          return false;
+        }
+      } else if (!isLegacyName(buf, nameOffset, nameLength, false)) {
+        return false;
+      }
+      if (i > 0 && Arrays.compareUnsigned(buf, series.nameOffset(i - 1),
+          series.nameOffset(i - 1) + series.nameLength(i - 1), buf, nameOffset, nameOffset + nameLength) >= 0) {
+        return false;
+      }
+    }
+    if (!hasMetricName) {
+      return false;
+    }
+    for (int i = 0; i < series.sampleCount(); i++) {
+      if (series.timestampMs(i) > maxTimestampMs) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isLegacyName(byte[] buf, int offset, int length, boolean colonAllowed) {
+    if (length == 0) {
+      return false;
+    }
+    for (int i = 0; i < length; i++) {
+      byte c = buf[offset + i];
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colonAllowed && c == ':')
+          || (i > 0 && c >= '0' && c <= '9');
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** A message with a stable error id when the label set is invalid, or null when it is valid. */

@@ -139,4 +139,49 @@ class DistributorTest {
         .hasMessageContaining("shard 1");
     assertThat(idsOn(0, "t")).isNotEmpty();
   }
+
+  @Test
+  void seriesThatMustChangeAreStoredFixedNextToSeriesPassedOnAsSent() {
+    TimeSeries withExtras = series("x", NOW_MS, 1).toBuilder()
+        .addLabels(Label.newBuilder().setName("zempty").setValue(""))
+        .addExemplars(io.narthex.proto.prompb.Exemplar.newBuilder().setValue(1).setTimestamp(NOW_MS))
+        .build();
+    Distributor.PushResult result = distributor.push("t", WriteRequest.newBuilder()
+        .addTimeseries(withExtras).addTimeseries(series("clean", NOW_MS, 2)).build());
+
+    assertThat(result.errors()).isEmpty();
+    assertThat(result.acceptedSamples()).isEqualTo(2);
+    List<String> all = new ArrayList<>(idsOn(0, "t"));
+    all.addAll(idsOn(1, "t"));
+    assertThat(all).containsExactlyInAnyOrder("x", "clean");
+    for (int shard = 0; shard < 2; shard++) {
+      for (ChunkSeries s : nodes.get(shard).ingester(shard)
+          .select("t", 0, Long.MAX_VALUE, List.of(Matcher.equal("__name__", "m")))) {
+        assertThat(s.labels().names()).containsExactly("__name__", "id");
+      }
+    }
+  }
+
+  @Test
+  void malformedBodiesAreRefusedWholeAndStoreNothing() {
+    byte[] valid = WriteRequest.newBuilder().addTimeseries(series("a", NOW_MS, 1))
+        .addTimeseries(series("b", NOW_MS, 1)).build().toByteArray();
+    byte[] truncated = java.util.Arrays.copyOf(valid, valid.length - 2);
+    assertThatThrownBy(() -> distributor.push("t", truncated))
+        .isInstanceOf(Distributor.MalformedRequestException.class);
+
+    byte[] badUtf8 = WriteRequest.newBuilder().addTimeseries(series("a", NOW_MS, 1))
+        .addTimeseries(series("\u00e9", NOW_MS, 1)).build().toByteArray();
+    // Corrupt the second byte of the two-byte UTF-8 sequence of "é".
+    for (int i = badUtf8.length - 1; i > 0; i--) {
+      if (badUtf8[i - 1] == (byte) 0xc3 && badUtf8[i] == (byte) 0xa9) {
+        badUtf8[i] = 0x41;
+        break;
+      }
+    }
+    assertThatThrownBy(() -> distributor.push("t", badUtf8))
+        .isInstanceOf(Distributor.MalformedRequestException.class).hasMessageContaining("time series 1");
+    assertThat(idsOn(0, "t")).isEmpty();
+    assertThat(idsOn(1, "t")).isEmpty();
+  }
 }

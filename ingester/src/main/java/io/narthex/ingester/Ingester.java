@@ -1,11 +1,10 @@
 package io.narthex.ingester;
 
-import io.narthex.ingester.client.ProtoConversions;
+import io.narthex.ingester.client.WireFields;
+import io.narthex.ingester.client.WireTimeSeries;
 import io.narthex.proto.ingester.PushRequest;
 import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.ingester.SampleError;
-import io.narthex.proto.prompb.Sample;
-import io.narthex.proto.prompb.TimeSeries;
 import io.narthex.tsdb.head.AppendResult;
 import io.narthex.tsdb.head.Head;
 import io.narthex.tsdb.head.MemSeries;
@@ -144,58 +143,81 @@ public final class Ingester {
    * @throws IllegalArgumentException when the request has no tenant or a label set that is not valid
    */
   public PushResponse push(PushRequest request) {
-    if (request.getTenant().isEmpty()) {
+    byte[] bytes = request.toByteArray();
+    return pushEncoded(bytes, 0, bytes.length);
+  }
+
+  /**
+   * As {@link #push(PushRequest)} for an encoded {@code PushRequest} at {@code buf[offset, offset + length)}, read in
+   * place: a sample of a series the head holds allocates nothing.
+   *
+   * @throws IllegalArgumentException when the request is malformed, has no tenant or a new series' label set is not
+   *     valid; series before the faulty one are stored (the same on every replica). The distributor sends only
+   *     series it has parsed and validated.
+   */
+  public PushResponse pushEncoded(byte[] buf, int offset, int length) {
+    WireFields request = new WireFields(buf, offset, length, 3);
+    String tenant = request.string(1);
+    if (tenant.isEmpty()) {
       throw new IllegalArgumentException("push request without a tenant");
     }
-    Head head = heads.computeIfAbsent(request.getTenant(), tenant -> new Head());
-    PushResponse.Builder response = PushResponse.newBuilder();
+    WireTimeSeries wire = new WireTimeSeries();
+    int seriesCount = request.count(2);
+    Head head = heads.computeIfAbsent(tenant, t -> new Head());
+    PushResponse.Builder response = null;
     long accepted = 0;
-    for (int seriesIndex = 0; seriesIndex < request.getTimeseriesCount(); seriesIndex++) {
-      TimeSeries wire = request.getTimeseries(seriesIndex);
-      if (wire.getSamplesCount() == 0) {
+    for (int seriesIndex = 0; seriesIndex < seriesCount; seriesIndex++) {
+      wire.reset(buf, request.offset(2, seriesIndex), request.length(2, seriesIndex));
+      if (wire.sampleCount() == 0) {
         continue;
       }
-      MemSeries series = head.getOrCreate(ProtoConversions.labelsOfValidated(wire.getLabelsList()));
+      MemSeries series = head.getOrCreate(wire);
       int outOfOrder = 0;
       int duplicate = 0;
       int outOfBounds = 0;
       long firstOutOfOrderMs = 0;
       long firstDuplicateMs = 0;
       long firstOutOfBoundsMs = 0;
-      for (int i = 0; i < wire.getSamplesCount(); i++) {
-        Sample sample = wire.getSamples(i);
-        AppendResult result = head.append(series, sample.getTimestamp(), sample.getValue());
-        if (result == AppendResult.OUT_OF_ORDER) {
+      for (int i = 0; i < wire.sampleCount(); i++) {
+        long timestampMs = wire.timestampMs(i);
+        AppendResult result = head.append(series, timestampMs, wire.sampleValue(i));
+        if (result == AppendResult.OK) {
+          accepted++;
+        } else if (result == AppendResult.OUT_OF_ORDER) {
           if (outOfOrder++ == 0) {
-            firstOutOfOrderMs = sample.getTimestamp();
+            firstOutOfOrderMs = timestampMs;
           }
         } else if (result == AppendResult.DUPLICATE_DIFFERENT_VALUE) {
           if (duplicate++ == 0) {
-            firstDuplicateMs = sample.getTimestamp();
+            firstDuplicateMs = timestampMs;
           }
         } else if (result == AppendResult.OUT_OF_BOUNDS) {
           if (outOfBounds++ == 0) {
-            firstOutOfBoundsMs = sample.getTimestamp();
+            firstOutOfBoundsMs = timestampMs;
           }
-        } else if (result == AppendResult.OK) {
-          accepted++;
         }
       }
-      if (outOfBounds > 0) {
-        response.addErrors(
-            sampleError(SampleError.Reason.OUT_OF_BOUNDS, seriesIndex, firstOutOfBoundsMs, outOfBounds));
-      }
-      if (outOfOrder > 0) {
-        response.addErrors(sampleError(SampleError.Reason.OUT_OF_ORDER, seriesIndex, firstOutOfOrderMs, outOfOrder));
-      }
-      if (duplicate > 0) {
-        response.addErrors(
-            sampleError(SampleError.Reason.DUPLICATE_TIMESTAMP, seriesIndex, firstDuplicateMs, duplicate));
+      if (outOfBounds + outOfOrder + duplicate > 0) {
+        if (response == null) {
+          response = PushResponse.newBuilder();
+        }
+        if (outOfBounds > 0) {
+          response.addErrors(
+              sampleError(SampleError.Reason.OUT_OF_BOUNDS, seriesIndex, firstOutOfBoundsMs, outOfBounds));
+        }
+        if (outOfOrder > 0) {
+          response.addErrors(
+              sampleError(SampleError.Reason.OUT_OF_ORDER, seriesIndex, firstOutOfOrderMs, outOfOrder));
+        }
+        if (duplicate > 0) {
+          response.addErrors(
+              sampleError(SampleError.Reason.DUPLICATE_TIMESTAMP, seriesIndex, firstDuplicateMs, duplicate));
+        }
       }
     }
-    IngesterMetrics.INGESTED_SAMPLES.labelValues(request.getTenant()).inc(accepted);
-    IngesterMetrics.MEMORY_SERIES.labelValues(request.getTenant()).set(head.numSeries());
-    return response.setAcceptedSamples(accepted).build();
+    IngesterMetrics.INGESTED_SAMPLES.labelValues(tenant).inc(accepted);
+    IngesterMetrics.MEMORY_SERIES.labelValues(tenant).set(head.numSeries());
+    return (response == null ? PushResponse.newBuilder() : response).setAcceptedSamples(accepted).build();
   }
 
   private static SampleError sampleError(SampleError.Reason reason, int seriesIndex, long timestampMs, int count) {

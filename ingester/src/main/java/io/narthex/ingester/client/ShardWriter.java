@@ -2,6 +2,7 @@ package io.narthex.ingester.client;
 
 import io.narthex.proto.ingester.PushRequest;
 import io.narthex.proto.ingester.PushResponse;
+import io.narthex.proto.ingester.ShardLogEntry;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -15,7 +16,16 @@ public interface ShardWriter extends AutoCloseable {
   /** Names the shard in logs and errors. */
   String name();
 
-  CompletableFuture<PushResponse> push(PushRequest request);
+  default CompletableFuture<PushResponse> push(PushRequest request) {
+    return pushEntry(ShardLogEntry.newBuilder().setPush(request).build().toByteArray());
+  }
+
+  /**
+   * Writes an encoded {@code ShardLogEntry} holding a push, such as one built by {@link PushEntryBuilder}.
+   *
+   * @return the shard's answer, or a future failed with {@link ShardUnavailableException}
+   */
+  CompletableFuture<PushResponse> pushEntry(byte[] shardLogEntry);
 
   @Override
   void close();

@@ -2,7 +2,6 @@ package io.narthex.ingester.raft;
 
 import io.narthex.ingester.client.ShardWriter;
 import io.narthex.ingester.ring.ShardMap;
-import io.narthex.proto.ingester.PushRequest;
 import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.ingester.ShardLogEntry;
 import java.io.IOException;
@@ -62,8 +61,8 @@ public final class RaftShardWriter implements ShardWriter {
   }
 
   @Override
-  public CompletableFuture<PushResponse> push(PushRequest request) {
-    return submit(ShardLogEntry.newBuilder().setPush(request).build());
+  public CompletableFuture<PushResponse> pushEntry(byte[] shardLogEntry) {
+    return submit(shardLogEntry);
   }
 
   /**
@@ -73,8 +72,12 @@ public final class RaftShardWriter implements ShardWriter {
    *     {@link ShardUnavailableException} when no quorum committed it within the write timeout
    */
   public CompletableFuture<PushResponse> submit(ShardLogEntry entry) {
+    return submit(entry.toByteArray());
+  }
+
+  private CompletableFuture<PushResponse> submit(byte[] entry) {
     long startNanos = System.nanoTime();
-    Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(entry.toByteArray()));
+    Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(entry));
     long deadlineNanos = startNanos + options.writeTimeout().toNanos();
     return CompletableFuture.supplyAsync(() -> {
           // Leadership moving (a graceful stop, an election) fails the call instead of retrying it, as a reply or

@@ -1,6 +1,7 @@
 package io.narthex.ingester.raft;
 
 import io.narthex.ingester.Ingester;
+import io.narthex.ingester.client.WireFields;
 import io.narthex.proto.ingester.BlockShipped;
 import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.ingester.ShardLogEntry;
@@ -81,8 +82,13 @@ final class ShardStateMachine extends BaseStateMachine {
     LogEntryProto entry = trx.getLogEntry();
     PushResponse response;
     try {
-      ShardLogEntry logEntry = ShardLogEntry.parseFrom(entry.getStateMachineLogEntry().getLogData().newInput());
-      response = switch (logEntry.getEntryCase()) {
+      byte[] data = entry.getStateMachineLogEntry().getLogData().toByteArray();
+      WireFields fields = new WireFields(data, 0, data.length, 2);
+      // Pushes, nearly every entry, are read in place; the rare control entries are parsed.
+      ShardLogEntry logEntry = fields.count(1) > 0 ? null : ShardLogEntry.parseFrom(data);
+      response = logEntry == null
+          ? ingester.pushEncoded(data, fields.offset(1, fields.count(1) - 1), fields.length(1, fields.count(1) - 1))
+          : switch (logEntry.getEntryCase()) {
         case PUSH -> ingester.push(logEntry.getPush());
         case BLOCK_SHIPPED -> {
           BlockShipped shipped = logEntry.getBlockShipped();

@@ -30,7 +30,9 @@ public final class Head implements Queryable {
   private static final int STRIPES = 64;
 
   private final HeadOptions options;
+  private static final ToLongFunction<Labels> DEFAULT_HASH = Labels::hash;
   private final ToLongFunction<Labels> hashFunction;
+  private final boolean customHash;
   private final Stripe[] stripes = new Stripe[STRIPES];
   private final MemPostings postings = new MemPostings();
   /** One instance of each label name and value of the head's series: most are shared by many series. */
@@ -48,13 +50,14 @@ public final class Head implements Queryable {
   }
 
   public Head(HeadOptions options) {
-    this(options, Labels::hash);
+    this(options, DEFAULT_HASH);
   }
 
   /** For tests: a head whose series hash is {@code hashFunction}, to force collisions. */
   Head(HeadOptions options, ToLongFunction<Labels> hashFunction) {
     this.options = options;
     this.hashFunction = hashFunction;
+    this.customHash = hashFunction != DEFAULT_HASH;
     for (int i = 0; i < STRIPES; i++) {
       stripes[i] = new Stripe();
     }
@@ -81,6 +84,40 @@ public final class Head implements Queryable {
       stripe.byHash.put(hash, created);
       return created;
     }
+  }
+
+  /**
+   * A label set not yet materialized, such as one still in its wire encoding: the head looks it up by
+   * {@link #hash()} and compares it with {@link #equalsLabels}, and builds {@link #toLabels()} only for a new series.
+   */
+  public interface LabelsKey {
+    /** Must equal {@link Labels#hash()} of {@link #toLabels()}. */
+    long hash();
+
+    boolean equalsLabels(Labels labels);
+
+    Labels toLabels();
+  }
+
+  /**
+   * As {@link #getOrCreate(Labels)}, allocating nothing when the series exists.
+   *
+   * @throws IllegalArgumentException from {@link LabelsKey#toLabels()} when the series is new and its labels invalid
+   */
+  public MemSeries getOrCreate(LabelsKey key) {
+    if (customHash) {
+      return getOrCreate(key.toLabels());
+    }
+    long hash = key.hash();
+    Stripe stripe = stripes[(int) (hash ^ (hash >>> 32)) & (STRIPES - 1)];
+    synchronized (stripe) {
+      for (MemSeries s = stripe.byHash.get(hash); s != null; s = s.collisionNext) {
+        if (key.equalsLabels(s.labels())) {
+          return s;
+        }
+      }
+    }
+    return getOrCreate(key.toLabels());
   }
 
   private String symbol(String s) {

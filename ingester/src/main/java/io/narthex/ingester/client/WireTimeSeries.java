@@ -1,0 +1,371 @@
+package io.narthex.ingester.client;
+
+import com.dynatrace.hash4j.hashing.Hashing;
+import io.narthex.tsdb.head.Head;
+import io.narthex.tsdb.labels.Labels;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * A reusable cursor over one encoded remote-write {@code prometheus.TimeSeries} (types.proto), read in place: label
+ * names and values stay byte ranges of the buffer and samples are decoded into primitive arrays, so that a series
+ * the head already holds costs no allocation. Fields follow the protobuf wire format; unknown fields are skipped.
+ *
+ * <p>Not thread-safe: one cursor per thread, {@link #reset} per series.
+ */
+public final class WireTimeSeries implements Head.LabelsKey {
+  private static final int WIRE_VARINT = 0;
+  private static final int WIRE_FIXED64 = 1;
+  private static final int WIRE_LEN = 2;
+  private static final int WIRE_FIXED32 = 5;
+  private static final char SEPARATOR = (char) 0xff;
+
+  private byte[] buf;
+  private int start;
+  private int end;
+  // Per label: name offset, name length, value offset, value length.
+  private int[] labels = new int[4 * 16];
+  private int labelCount;
+  private long[] timestampsMs = new long[16];
+  private double[] values = new double[16];
+  private int sampleCount;
+  private int exemplarCount;
+  private int histogramCount;
+  private byte[] hashScratch = new byte[512];
+  private int pos;
+
+  /**
+   * Reads the series at {@code buf[offset, offset + length)}.
+   *
+   * @throws IllegalArgumentException when the bytes are not a well-formed TimeSeries message
+   */
+  public WireTimeSeries reset(byte[] buf, int offset, int length) {
+    this.buf = buf;
+    this.start = offset;
+    this.end = offset + length;
+    labelCount = 0;
+    sampleCount = 0;
+    exemplarCount = 0;
+    histogramCount = 0;
+    pos = offset;
+    while (pos < end) {
+      int tag = readTag(end);
+      int field = tag >>> 3;
+      int wireType = tag & 7;
+      if (field == 1 && wireType == WIRE_LEN) {
+        int len = readLength(end);
+        readLabel(pos, pos + len);
+        pos += len;
+      } else if (field == 2 && wireType == WIRE_LEN) {
+        int len = readLength(end);
+        readSample(pos, pos + len);
+        pos += len;
+      } else if ((field == 3 || field == 4) && wireType == WIRE_LEN) {
+        int len = readLength(end);
+        pos += len;
+        if (field == 3) {
+          exemplarCount++;
+        } else {
+          histogramCount++;
+        }
+      } else {
+        skip(wireType, end);
+      }
+    }
+    return this;
+  }
+
+  private void readLabel(int from, int to) {
+    if (labelCount * 4 == labels.length) {
+      labels = Arrays.copyOf(labels, labels.length * 2);
+    }
+    int base = labelCount * 4;
+    labels[base] = from;
+    labels[base + 1] = 0;
+    labels[base + 2] = from;
+    labels[base + 3] = 0;
+    int saved = pos;
+    pos = from;
+    while (pos < to) {
+      int tag = readTag(to);
+      int field = tag >>> 3;
+      if ((field == 1 || field == 2) && (tag & 7) == WIRE_LEN) {
+        int len = readLength(to);
+        int at = field == 1 ? base : base + 2;
+        labels[at] = pos;
+        labels[at + 1] = len;
+        pos += len;
+      } else {
+        skip(tag & 7, to);
+      }
+    }
+    pos = saved;
+    labelCount++;
+  }
+
+  private void readSample(int from, int to) {
+    if (sampleCount == timestampsMs.length) {
+      timestampsMs = Arrays.copyOf(timestampsMs, sampleCount * 2);
+      values = Arrays.copyOf(values, sampleCount * 2);
+    }
+    long timestampMs = 0;
+    double value = 0;
+    int saved = pos;
+    pos = from;
+    while (pos < to) {
+      int tag = readTag(to);
+      if (tag == (1 << 3 | WIRE_FIXED64)) {
+        if (pos + 8 > to) {
+          throw malformed("truncated sample value");
+        }
+        value = Double.longBitsToDouble(readFixed64(pos));
+        pos += 8;
+      } else if (tag == (2 << 3 | WIRE_VARINT)) {
+        timestampMs = readVarint(to);
+      } else {
+        skip(tag & 7, to);
+      }
+    }
+    pos = saved;
+    timestampsMs[sampleCount] = timestampMs;
+    values[sampleCount] = value;
+    sampleCount++;
+  }
+
+  private long readFixed64(int at) {
+    return (buf[at] & 0xffL) | (buf[at + 1] & 0xffL) << 8 | (buf[at + 2] & 0xffL) << 16 | (buf[at + 3] & 0xffL) << 24
+        | (buf[at + 4] & 0xffL) << 32 | (buf[at + 5] & 0xffL) << 40 | (buf[at + 6] & 0xffL) << 48
+        | (buf[at + 7] & 0xffL) << 56;
+  }
+
+  private int readTag(int limit) {
+    long tag = readVarint(limit);
+    if (tag <= 0 || tag > Integer.MAX_VALUE || (tag >>> 3) == 0) {
+      throw malformed("invalid field tag " + tag);
+    }
+    return (int) tag;
+  }
+
+  private int readLength(int limit) {
+    long len = readVarint(limit);
+    if (len < 0 || len > limit - pos) {
+      throw malformed("field length " + len + " overruns the message");
+    }
+    return (int) len;
+  }
+
+  private long readVarint(int limit) {
+    long result = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos >= limit) {
+        throw malformed("truncated varint");
+      }
+      byte b = buf[pos++];
+      result |= (long) (b & 0x7f) << shift;
+      if (b >= 0) {
+        return result;
+      }
+    }
+    throw malformed("varint longer than 10 bytes");
+  }
+
+  private void skip(int wireType, int limit) {
+    switch (wireType) {
+      case WIRE_VARINT -> readVarint(limit);
+      case WIRE_FIXED64 -> advance(8, limit);
+      case WIRE_LEN -> advance(readLength(limit), limit);
+      case WIRE_FIXED32 -> advance(4, limit);
+      default -> throw malformed("unsupported wire type " + wireType);
+    }
+  }
+
+  private void advance(int n, int limit) {
+    if (n > limit - pos) {
+      throw malformed("field overruns the message");
+    }
+    pos += n;
+  }
+
+  private IllegalArgumentException malformed(String why) {
+    return new IllegalArgumentException("malformed TimeSeries at byte " + (pos - start) + ": " + why);
+  }
+
+  /** The buffer read by the last {@link #reset}. */
+  public byte[] buffer() {
+    return buf;
+  }
+
+  public int offset() {
+    return start;
+  }
+
+  public int length() {
+    return end - start;
+  }
+
+  public int labelCount() {
+    return labelCount;
+  }
+
+  public int nameOffset(int label) {
+    return labels[label * 4];
+  }
+
+  public int nameLength(int label) {
+    return labels[label * 4 + 1];
+  }
+
+  public int valueOffset(int label) {
+    return labels[label * 4 + 2];
+  }
+
+  public int valueLength(int label) {
+    return labels[label * 4 + 3];
+  }
+
+  public String name(int label) {
+    return new String(buf, nameOffset(label), nameLength(label), StandardCharsets.UTF_8);
+  }
+
+  public String value(int label) {
+    return new String(buf, valueOffset(label), valueLength(label), StandardCharsets.UTF_8);
+  }
+
+  /** Whether label {@code label}'s name is exactly the ASCII string {@code ascii}. */
+  public boolean nameIs(int label, String ascii) {
+    return asciiEquals(nameOffset(label), nameLength(label), ascii);
+  }
+
+  public int sampleCount() {
+    return sampleCount;
+  }
+
+  public long timestampMs(int sample) {
+    return timestampsMs[sample];
+  }
+
+  /** The value of sample {@code sample}. */
+  public double sampleValue(int sample) {
+    return values[sample];
+  }
+
+  public int exemplarCount() {
+    return exemplarCount;
+  }
+
+  public int histogramCount() {
+    return histogramCount;
+  }
+
+  /** Whether every byte in the range is a valid UTF-8 encoding (the check protobuf makes for proto3 strings). */
+  public boolean isValidUtf8(int offset, int length) {
+    for (int i = offset; i < offset + length; i++) {
+      if (buf[i] < 0) {
+        try {
+          StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(buf, offset, length));
+          return true;
+        } catch (CharacterCodingException e) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The label set's {@link Labels#hash()}, computed from the bytes: that hash is XXH3 over the UTF-16 code units of
+   * names and values, which for ASCII are the bytes each followed by a zero byte.
+   */
+  @Override
+  public long hash() {
+    int needed = 0;
+    for (int i = 0; i < labelCount; i++) {
+      needed += 2 * (nameLength(i) + valueLength(i) + 2);
+    }
+    if (needed > hashScratch.length) {
+      hashScratch = new byte[Math.max(needed, hashScratch.length * 2)];
+    }
+    byte[] scratch = hashScratch;
+    int n = 0;
+    for (int i = 0; i < labelCount; i++) {
+      for (int part = 0; part < 2; part++) {
+        int offset = labels[i * 4 + part * 2];
+        int length = labels[i * 4 + part * 2 + 1];
+        for (int j = offset; j < offset + length; j++) {
+          byte b = buf[j];
+          if (b < 0) {
+            return toLabels().hash();
+          }
+          scratch[n++] = b;
+          scratch[n++] = 0;
+        }
+        scratch[n++] = (byte) SEPARATOR;
+        scratch[n++] = 0;
+      }
+    }
+    return Hashing.xxh3_64().hashBytesToLong(scratch, 0, n);
+  }
+
+  @Override
+  public boolean equalsLabels(Labels other) {
+    if (other.size() != labelCount) {
+      return false;
+    }
+    for (int i = 0; i < labelCount; i++) {
+      if (!utf8Equals(nameOffset(i), nameLength(i), other.name(i))
+          || !utf8Equals(valueOffset(i), valueLength(i), other.value(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private boolean utf8Equals(int offset, int length, String s) {
+    if (s.length() != length) {
+      // A non-ASCII string has fewer chars than bytes; decode to compare.
+      return s.length() < length && new String(buf, offset, length, StandardCharsets.UTF_8).equals(s);
+    }
+    for (int i = 0; i < length; i++) {
+      byte b = buf[offset + i];
+      if (b < 0) {
+        return new String(buf, offset, length, StandardCharsets.UTF_8).equals(s);
+      }
+      if (s.charAt(i) != b) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private boolean asciiEquals(int offset, int length, String ascii) {
+    if (ascii.length() != length) {
+      return false;
+    }
+    for (int i = 0; i < length; i++) {
+      if (buf[offset + i] != ascii.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The label set, checked as {@link ProtoConversions#labelsOfValidated} checks it.
+   *
+   * @throws IllegalArgumentException when names are not sorted and unique or a value is empty
+   */
+  @Override
+  public Labels toLabels() {
+    String[] pairs = new String[labelCount * 2];
+    for (int i = 0; i < labelCount; i++) {
+      pairs[2 * i] = name(i);
+      pairs[2 * i + 1] = value(i);
+      if (pairs[2 * i + 1].isEmpty() || (i > 0 && pairs[2 * i - 2].compareTo(pairs[2 * i]) >= 0)) {
+        throw new IllegalArgumentException("label set is not sorted, unique and non-empty: " + Arrays.toString(pairs));
+      }
+    }
+    return Labels.fromSortedPairs(pairs);
+  }
+}

@@ -1,0 +1,107 @@
+package io.narthex.ingester.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.UnknownFieldSet;
+import io.narthex.proto.ingester.PushRequest;
+import io.narthex.proto.ingester.ShardLogEntry;
+import io.narthex.proto.prompb.Exemplar;
+import io.narthex.proto.prompb.Label;
+import io.narthex.proto.prompb.Sample;
+import io.narthex.proto.prompb.TimeSeries;
+import io.narthex.tsdb.labels.Labels;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class WireTimeSeriesTest {
+  private static TimeSeries series(String... namesAndValues) {
+    TimeSeries.Builder b = TimeSeries.newBuilder();
+    for (int i = 0; i < namesAndValues.length; i += 2) {
+      b.addLabels(Label.newBuilder().setName(namesAndValues[i]).setValue(namesAndValues[i + 1]));
+    }
+    return b.build();
+  }
+
+  private static WireTimeSeries read(TimeSeries series) {
+    byte[] bytes = series.toByteArray();
+    byte[] padded = new byte[bytes.length + 7];
+    System.arraycopy(bytes, 0, padded, 3, bytes.length);
+    return new WireTimeSeries().reset(padded, 3, bytes.length);
+  }
+
+  @Test
+  void hashAndEqualityMatchTheDecodedLabelSetForAsciiAndNonAsciiValues() {
+    for (String[] pairs : new String[][] {
+        {"__name__", "up", "job", "node"},
+        {"__name__", "m", "path", "/caf\u00e9/\u65e5\u672c", "zone", "eu"},
+        {"__name__", "emoji", "v", "\uD83D\uDE00"}}) {
+      WireTimeSeries wire = read(series(pairs));
+      Labels labels = Labels.fromSortedPairs(pairs);
+      assertThat(wire.hash()).isEqualTo(labels.hash());
+      assertThat(wire.equalsLabels(labels)).isTrue();
+      assertThat(wire.toLabels()).isEqualTo(labels);
+      String[] changed = pairs.clone();
+      changed[changed.length - 1] = changed[changed.length - 1] + "x";
+      assertThat(wire.equalsLabels(Labels.fromSortedPairs(changed))).isFalse();
+      assertThat(wire.equalsLabels(Labels.fromSortedPairs(Arrays.copyOf(pairs, 2)))).isFalse();
+    }
+  }
+
+  @Test
+  void samplesExemplarsAndUnknownFieldsAreReadAsProtobufDoes() {
+    TimeSeries series = series("__name__", "m", "a", "1").toBuilder()
+        .addSamples(Sample.newBuilder().setTimestamp(1_700_000_000_000L).setValue(1.5))
+        .addSamples(Sample.newBuilder().setTimestamp(-5).setValue(Double.NaN))
+        .addSamples(Sample.newBuilder())
+        .addExemplars(Exemplar.newBuilder().setValue(3))
+        .setUnknownFields(UnknownFieldSet.newBuilder()
+            .addField(9, UnknownFieldSet.Field.newBuilder().addVarint(42).addFixed32(7).build()).build())
+        .build();
+    WireTimeSeries wire = read(series);
+    assertThat(wire.labelCount()).isEqualTo(2);
+    assertThat(wire.name(1)).isEqualTo("a");
+    assertThat(wire.value(1)).isEqualTo("1");
+    assertThat(wire.nameIs(0, "__name__")).isTrue();
+    assertThat(wire.sampleCount()).isEqualTo(3);
+    assertThat(wire.timestampMs(0)).isEqualTo(1_700_000_000_000L);
+    assertThat(wire.sampleValue(0)).isEqualTo(1.5);
+    assertThat(wire.timestampMs(1)).isEqualTo(-5);
+    assertThat(wire.sampleValue(1)).isNaN();
+    assertThat(wire.timestampMs(2)).isZero();
+    assertThat(wire.exemplarCount()).isEqualTo(1);
+    assertThat(wire.histogramCount()).isZero();
+  }
+
+  @Test
+  void truncatedBytesAreRejectedNamingTheFault() {
+    byte[] bytes = series("__name__", "m").toBuilder()
+        .addSamples(Sample.newBuilder().setTimestamp(1).setValue(1)).build().toByteArray();
+    assertThatThrownBy(() -> new WireTimeSeries().reset(bytes, 0, bytes.length - 3))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("malformed TimeSeries");
+  }
+
+  @Test
+  void unsortedLabelsAreRefusedWhenMaterialized() {
+    assertThatThrownBy(() -> read(series("b", "1", "a", "2")).toLabels())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not sorted");
+  }
+
+  @Test
+  void builtEntryParsesAsTheShardLogEntryItStandsFor() throws Exception {
+    TimeSeries a = series("__name__", "a").toBuilder().addSamples(Sample.newBuilder().setTimestamp(1)).build();
+    TimeSeries b = series("__name__", "b", "x", "y");
+    byte[] ab = a.toByteArray();
+    byte[] padded = new byte[ab.length + 4];
+    System.arraycopy(ab, 0, padded, 4, ab.length);
+    PushEntryBuilder builder = new PushEntryBuilder("tenant-\u00e9");
+    int expected = builder.sizeWith(ab.length);
+    builder.add(padded, 4, ab.length);
+    byte[] bb = b.toByteArray();
+    builder.add(bb, 0, bb.length);
+    byte[] entry = builder.build();
+    assertThat(expected).isLessThan(entry.length);
+    assertThat(ShardLogEntry.parseFrom(entry)).isEqualTo(ShardLogEntry.newBuilder()
+        .setPush(PushRequest.newBuilder().setTenant("tenant-\u00e9").addTimeseries(a).addTimeseries(b)).build());
+  }
+}
