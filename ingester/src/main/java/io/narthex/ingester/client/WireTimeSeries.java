@@ -1,7 +1,7 @@
 package io.narthex.ingester.client;
 
-import com.dynatrace.hash4j.hashing.Hashing;
 import io.narthex.tsdb.head.Head;
+import io.narthex.tsdb.head.SeriesIdentity;
 import io.narthex.tsdb.labels.Labels;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -20,7 +20,6 @@ public final class WireTimeSeries implements Head.LabelsKey {
   private static final int WIRE_FIXED64 = 1;
   private static final int WIRE_LEN = 2;
   private static final int WIRE_FIXED32 = 5;
-  private static final char SEPARATOR = (char) 0xff;
 
   private byte[] buf;
   private int start;
@@ -34,6 +33,7 @@ public final class WireTimeSeries implements Head.LabelsKey {
   private int exemplarCount;
   private int histogramCount;
   private byte[] hashScratch = new byte[512];
+  private int canonicalLength = -1;
   private int pos;
 
   /**
@@ -46,6 +46,7 @@ public final class WireTimeSeries implements Head.LabelsKey {
     this.start = offset;
     this.end = offset + length;
     labelCount = 0;
+    canonicalLength = -1;
     sampleCount = 0;
     exemplarCount = 0;
     histogramCount = 0;
@@ -274,69 +275,46 @@ public final class WireTimeSeries implements Head.LabelsKey {
     return true;
   }
 
-  /**
-   * The label set's {@link Labels#hash()}, computed from the bytes: that hash is XXH3 over the UTF-16 code units of
-   * names and values, which for ASCII are the bytes each followed by a zero byte.
-   */
   @Override
-  public long hash() {
+  public long identityLow() {
+    return SeriesIdentity.low(hashScratch, 0, canonicalLength());
+  }
+
+  @Override
+  public long identityHigh() {
+    return SeriesIdentity.high(hashScratch, 0, canonicalLength());
+  }
+
+  /**
+   * Writes the label set's canonical bytes ({@link SeriesIdentity}) to the scratch buffer, once per series.
+   *
+   * @throws IllegalArgumentException when a name or value is not valid UTF-8: its canonical form would not be
+   *     the one its decoded label set gives
+   */
+  private int canonicalLength() {
+    if (canonicalLength >= 0) {
+      return canonicalLength;
+    }
     int needed = 0;
     for (int i = 0; i < labelCount; i++) {
-      needed += 2 * (nameLength(i) + valueLength(i) + 2);
+      needed += nameLength(i) + valueLength(i) + 2;
     }
     if (needed > hashScratch.length) {
       hashScratch = new byte[Math.max(needed, hashScratch.length * 2)];
     }
-    byte[] scratch = hashScratch;
     int n = 0;
-    for (int i = 0; i < labelCount; i++) {
-      for (int part = 0; part < 2; part++) {
-        int offset = labels[i * 4 + part * 2];
-        int length = labels[i * 4 + part * 2 + 1];
-        for (int j = offset; j < offset + length; j++) {
-          byte b = buf[j];
-          if (b < 0) {
-            return toLabels().hash();
-          }
-          scratch[n++] = b;
-          scratch[n++] = 0;
-        }
-        scratch[n++] = (byte) SEPARATOR;
-        scratch[n++] = 0;
+    for (int i = 0; i < labelCount * 4; i += 2) {
+      int offset = labels[i];
+      int length = labels[i + 1];
+      if (!isValidUtf8(offset, length)) {
+        throw new IllegalArgumentException("label " + (i / 4) + " is not valid UTF-8");
       }
+      System.arraycopy(buf, offset, hashScratch, n, length);
+      n += length;
+      hashScratch[n++] = SeriesIdentity.SEPARATOR;
     }
-    return Hashing.xxh3_64().hashBytesToLong(scratch, 0, n);
-  }
-
-  @Override
-  public boolean equalsLabels(Labels other) {
-    if (other.size() != labelCount) {
-      return false;
-    }
-    for (int i = 0; i < labelCount; i++) {
-      if (!utf8Equals(nameOffset(i), nameLength(i), other.name(i))
-          || !utf8Equals(valueOffset(i), valueLength(i), other.value(i))) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private boolean utf8Equals(int offset, int length, String s) {
-    if (s.length() != length) {
-      // A non-ASCII string has fewer chars than bytes; decode to compare.
-      return s.length() < length && new String(buf, offset, length, StandardCharsets.UTF_8).equals(s);
-    }
-    for (int i = 0; i < length; i++) {
-      byte b = buf[offset + i];
-      if (b < 0) {
-        return new String(buf, offset, length, StandardCharsets.UTF_8).equals(s);
-      }
-      if (s.charAt(i) != b) {
-        return false;
-      }
-    }
-    return true;
+    canonicalLength = n;
+    return n;
   }
 
   private boolean asciiEquals(int offset, int length, String ascii) {

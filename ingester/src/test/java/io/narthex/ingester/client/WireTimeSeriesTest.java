@@ -10,8 +10,10 @@ import io.narthex.proto.prompb.Exemplar;
 import io.narthex.proto.prompb.Label;
 import io.narthex.proto.prompb.Sample;
 import io.narthex.proto.prompb.TimeSeries;
+import io.narthex.tsdb.head.Head;
+import io.narthex.tsdb.head.MemSeries;
+import io.narthex.tsdb.head.SeriesIdentity;
 import io.narthex.tsdb.labels.Labels;
-import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class WireTimeSeriesTest {
@@ -31,21 +33,43 @@ class WireTimeSeriesTest {
   }
 
   @Test
-  void hashAndEqualityMatchTheDecodedLabelSetForAsciiAndNonAsciiValues() {
+  void identityIsTheDecodedLabelSetsForAsciiAndNonAsciiValues() {
     for (String[] pairs : new String[][] {
         {"__name__", "up", "job", "node"},
         {"__name__", "m", "path", "/caf\u00e9/\u65e5\u672c", "zone", "eu"},
         {"__name__", "emoji", "v", "\uD83D\uDE00"}}) {
       WireTimeSeries wire = read(series(pairs));
       Labels labels = Labels.fromSortedPairs(pairs);
-      assertThat(wire.hash()).isEqualTo(labels.hash());
-      assertThat(wire.equalsLabels(labels)).isTrue();
+      byte[] canonical = SeriesIdentity.canonical(labels);
+      assertThat(wire.identityLow()).isEqualTo(SeriesIdentity.low(canonical, 0, canonical.length));
+      assertThat(wire.identityHigh()).isEqualTo(SeriesIdentity.high(canonical, 0, canonical.length));
+      assertThat(wire.identityHigh()).isNotEqualTo(wire.identityLow());
       assertThat(wire.toLabels()).isEqualTo(labels);
       String[] changed = pairs.clone();
       changed[changed.length - 1] = changed[changed.length - 1] + "x";
-      assertThat(wire.equalsLabels(Labels.fromSortedPairs(changed))).isFalse();
-      assertThat(wire.equalsLabels(Labels.fromSortedPairs(Arrays.copyOf(pairs, 2)))).isFalse();
+      assertThat(read(series(changed)).identityLow()).isNotEqualTo(wire.identityLow());
     }
+  }
+
+  @Test
+  void theHeadFindsBySeriesIdentityTheSeriesItCreatedFromLabelsAndBack() {
+    Head head = new Head();
+    MemSeries fromLabels = head.getOrCreate(Labels.of("__name__", "a", "x", "\u00e9"));
+    assertThat(head.getOrCreate(read(series("__name__", "a", "x", "\u00e9")))).isSameAs(fromLabels);
+    MemSeries fromWire = head.getOrCreate(read(series("__name__", "b", "x", "1")));
+    assertThat(fromWire.labels()).isEqualTo(Labels.of("__name__", "b", "x", "1"));
+    assertThat(head.getOrCreate(Labels.of("__name__", "b", "x", "1"))).isSameAs(fromWire);
+    // Names and values are told apart by the separator, not by their concatenation.
+    assertThat(head.getOrCreate(read(series("__name__", "b", "x1", "1")))).isNotSameAs(fromWire);
+    assertThat(head.numSeries()).isEqualTo(3);
+  }
+
+  @Test
+  void invalidUtf8IsRefusedRatherThanGivenAnIdentityItsLabelsWouldNotHave() {
+    byte[] bytes = series("__name__", "a", "x", "\u00e9").toByteArray();
+    bytes[bytes.length - 1] = 0x41;
+    assertThatThrownBy(() -> new WireTimeSeries().reset(bytes, 0, bytes.length).identityLow())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("UTF-8");
   }
 
   @Test

@@ -30,7 +30,7 @@ public final class Head implements Queryable {
   private static final int STRIPES = 64;
 
   private final HeadOptions options;
-  private static final ToLongFunction<Labels> DEFAULT_HASH = Labels::hash;
+  private static final ToLongFunction<Labels> DEFAULT_HASH = labels -> 0;
   private final ToLongFunction<Labels> hashFunction;
   private final boolean customHash;
   private final Stripe[] stripes = new Stripe[STRIPES];
@@ -53,7 +53,7 @@ public final class Head implements Queryable {
     this(options, DEFAULT_HASH);
   }
 
-  /** For tests: a head whose series hash is {@code hashFunction}, to force collisions. */
+  /** For tests: a head whose series map key (the identity's low half) is {@code hashFunction}, to force collisions. */
   Head(HeadOptions options, ToLongFunction<Labels> hashFunction) {
     this.options = options;
     this.hashFunction = hashFunction;
@@ -68,33 +68,23 @@ public final class Head implements Queryable {
     final Long2ObjectOpenHashMap<MemSeries> byHash = new Long2ObjectOpenHashMap<>();
   }
 
-  /** The series with exactly these labels, created and indexed when new. */
+  /** The series with exactly these labels (see {@link SeriesIdentity}), created and indexed when new. */
   public MemSeries getOrCreate(Labels labels) {
-    long hash = hashFunction.applyAsLong(labels);
-    Stripe stripe = stripes[(int) (hash ^ (hash >>> 32)) & (STRIPES - 1)];
-    synchronized (stripe) {
-      MemSeries first = stripe.byHash.get(hash);
-      for (MemSeries s = first; s != null; s = s.collisionNext) {
-        if (s.labels().equals(labels)) {
-          return s;
-        }
-      }
-      MemSeries created = postings.add(labels.intern(this::symbol), hash);
-      created.collisionNext = first;
-      stripe.byHash.put(hash, created);
-      return created;
-    }
+    byte[] canonical = SeriesIdentity.canonical(labels);
+    long low = customHash ? hashFunction.applyAsLong(labels) : SeriesIdentity.low(canonical, 0, canonical.length);
+    return getOrCreate(low, SeriesIdentity.high(canonical, 0, canonical.length), labels, null);
   }
 
   /**
-   * A label set not yet materialized, such as one still in its wire encoding: the head looks it up by
-   * {@link #hash()} and compares it with {@link #equalsLabels}, and builds {@link #toLabels()} only for a new series.
+   * A label set not yet materialized, such as one still in its wire encoding: the head looks it up by its
+   * {@link SeriesIdentity} and builds {@link #toLabels()} only for a new series.
    */
   public interface LabelsKey {
-    /** Must equal {@link Labels#hash()} of {@link #toLabels()}. */
-    long hash();
+    /** {@link SeriesIdentity#low} of the label set's canonical bytes. */
+    long identityLow();
 
-    boolean equalsLabels(Labels labels);
+    /** {@link SeriesIdentity#high} of the label set's canonical bytes. */
+    long identityHigh();
 
     Labels toLabels();
   }
@@ -108,16 +98,33 @@ public final class Head implements Queryable {
     if (customHash) {
       return getOrCreate(key.toLabels());
     }
-    long hash = key.hash();
-    Stripe stripe = stripes[(int) (hash ^ (hash >>> 32)) & (STRIPES - 1)];
+    return getOrCreate(key.identityLow(), key.identityHigh(), null, key);
+  }
+
+  private MemSeries getOrCreate(long low, long high, Labels labels, LabelsKey key) {
+    Stripe stripe = stripes[(int) (low ^ (low >>> 32)) & (STRIPES - 1)];
     synchronized (stripe) {
-      for (MemSeries s = stripe.byHash.get(hash); s != null; s = s.collisionNext) {
-        if (key.equalsLabels(s.labels())) {
+      MemSeries first = stripe.byHash.get(low);
+      for (MemSeries s = first; s != null; s = s.collisionNext) {
+        if (s.identityHigh == high) {
           return s;
         }
       }
     }
-    return getOrCreate(key.toLabels());
+    // Built outside the lock: it may throw, and it allocates.
+    Labels created = (labels == null ? key.toLabels() : labels).intern(this::symbol);
+    synchronized (stripe) {
+      MemSeries first = stripe.byHash.get(low);
+      for (MemSeries s = first; s != null; s = s.collisionNext) {
+        if (s.identityHigh == high) {
+          return s;
+        }
+      }
+      MemSeries series = postings.add(created, low, high);
+      series.collisionNext = first;
+      stripe.byHash.put(low, series);
+      return series;
+    }
   }
 
   private String symbol(String s) {

@@ -30,14 +30,14 @@ final class MemPostings {
   private final PostingsView postingsView = new PostingsView();
 
   /** Creates a series with the next id and indexes its labels. */
-  MemSeries add(Labels labels, long hash) {
+  MemSeries add(Labels labels, long hash, long identityHigh) {
     lock.writeLock().lock();
     try {
       int id = size;
       if (id == seriesById.length) {
         seriesById = Arrays.copyOf(seriesById, seriesById.length * 2);
       }
-      MemSeries series = new MemSeries(labels, id, hash);
+      MemSeries series = new MemSeries(labels, id, hash, identityHigh);
       for (int i = 0; i < labels.size(); i++) {
         postingsByName
             .computeIfAbsent(labels.name(i), k -> new TreeMap<>())

@@ -13,7 +13,10 @@ import java.util.List;
 public final class MemSeries {
   private final Labels labels;
   private final int id;
+  /** {@link SeriesIdentity#low}: the key of the head's series map. */
   final long hash;
+  /** {@link SeriesIdentity#high}: tells apart series whose low halves collide. */
+  final long identityHigh;
   /** Next series with the same hash; guarded by the head's stripe lock. */
   MemSeries collisionNext;
 
@@ -24,10 +27,11 @@ public final class MemSeries {
   long lastTimestampMs;
   long lastValueBits;
 
-  MemSeries(Labels labels, int id, long hash) {
+  MemSeries(Labels labels, int id, long hash, long identityHigh) {
     this.labels = labels;
     this.id = id;
     this.hash = hash;
+    this.identityHigh = identityHigh;
   }
 
   public Labels labels() {
