@@ -23,6 +23,7 @@ import io.narthex.blocks.TenantDeletionMark;
 import io.narthex.blocks.TombstoneStore;
 import io.narthex.compactor.Compactor;
 import io.narthex.compactor.CompactorConfig;
+import io.narthex.compactor.SeriesDeletions;
 import io.narthex.ingester.client.Tenant;
 import io.narthex.tsdb.storage.StorageException;
 import io.narthex.tsdb.storage.Tombstone;
@@ -106,7 +107,8 @@ public final class Narthex implements AutoCloseable {
   private Compactor compactor;
   private RuntimeConfig runtimeConfig;
   private BlocksStoreReader blocksReader;
-  private com.github.benmanes.caffeine.cache.LoadingCache<String, Tombstones> tombstones;
+  /** Each tenant's deletion requests, for queries and the compactor alike. */
+  private com.github.benmanes.caffeine.cache.LoadingCache<String, Deletions> deletions;
   private final List<ManagedChannel> storeGatewayChannels = new ArrayList<>();
   private final List<ShardWriter> shardWriters = new ArrayList<>();
   private ShardReaders shardReaders;
@@ -163,6 +165,10 @@ public final class Narthex implements AutoCloseable {
     }
     runtimeConfig = new RuntimeConfig(
         options.runtimeConfigFile.isEmpty() ? null : Path.of(options.runtimeConfigFile), options.runtimeConfigReloadPeriod);
+    Bucket deletionsBucket = bucket;
+    deletions = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+        .refreshAfterWrite(options.bucketStoreSyncInterval)
+        .build(tenant -> Deletions.of(TombstoneStore.list(deletionsBucket, tenant)));
     if (components.contains(Target.COMPACTOR)) {
       compactor = startCompactor(options, RingConfig.compactors(options, shardMap));
     }
@@ -214,7 +220,8 @@ public final class Narthex implements AutoCloseable {
       });
       blocksReader = new BlocksStoreReader(bucket,
           new StoreGatewayRing(List.copyOf(storeGateways.keySet()), options.storeGatewayReplicationFactor),
-          channels, options.ingesterClientTimeout, options.bucketStoreSyncInterval, options.ignoreDeletionMarksDelay);
+          channels, options.ingesterClientTimeout, options.bucketStoreSyncInterval, options.ignoreDeletionMarksDelay,
+          BlocksStoreReader.MIN_UPLOAD_GRACE);
     }
 
     ServerBuilder http = Server.builder()
@@ -285,15 +292,6 @@ public final class Narthex implements AutoCloseable {
     if (components.contains(Target.QUERIER)) {
       Engine engine = new Engine(new EngineOptions(options.lookbackDelta, options.maxSamples, options.queryTimeout));
       Bucket blocks = bucket;
-      tombstones = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
-          .refreshAfterWrite(options.bucketStoreSyncInterval)
-          .build(tenant -> {
-            List<Tombstone> list = new ArrayList<>();
-            for (TombstoneStore.Entry entry : TombstoneStore.list(blocks, tenant)) {
-              list.add(entry.tombstone());
-            }
-            return new Tombstones(list);
-          });
       new PrometheusApi(
           engine,
           (tenant, warnings) -> new MergingQueryable(
@@ -308,7 +306,7 @@ public final class Narthex implements AutoCloseable {
             } catch (IOException e) {
               throw new StorageException("storing the deletion request failed: " + e.getMessage(), e);
             }
-            tombstones.invalidate(tenant);
+            deletions.invalidate(tenant);
           })
           .bind(http, options.prometheusHttpPrefix);
     }
@@ -383,31 +381,12 @@ public final class Narthex implements AutoCloseable {
     if (!compactorIds.contains(id)) {
       throw new IllegalArgumentException("compactor id " + id + " is not in the compactor ring " + compactorIds);
     }
-    Bucket blocks = bucket;
-    // Tombstones as the compactor needs them: fresh each pass or so, with when each was made.
-    com.github.benmanes.caffeine.cache.LoadingCache<String, List<TombstoneStore.Entry>> deletions =
-        com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
-            .expireAfterWrite(Duration.ofSeconds(10))
-            .build(tenant -> TombstoneStore.list(blocks, tenant));
     Compactor started = new Compactor(new CompactorConfig(options.compactorBlockRanges, options.compactionInterval,
         options.deletionDelay, options.firstLevelCompactionWaitPeriod, options.partialBlockDeletionDelay,
         options.blocksRetentionPeriod, runtimeConfig::retentionOverride, Path.of(options.compactorDataDir), id,
         compactorIds, options.compactorPauseAfterUpload), bucket, Clock.systemUTC(),
-        (tenant, series) -> {
-          List<Tombstone> list = new ArrayList<>();
-          deletions.get(tenant).forEach(entry -> list.add(entry.tombstone()));
-          return list.isEmpty() ? series : new Tombstones(list).apply(series);
-        },
-        (tenant, block) -> {
-          // Blocks uploaded before a deletion request that may hold its samples are rewritten without them.
-          for (TombstoneStore.Entry entry : deletions.get(tenant)) {
-            if (entry.createdAtSeconds() >= block.uploadedAtSeconds()
-                && entry.tombstone().overlaps(block.minTimeMs(), block.maxTimeMs() - 1)) {
-              return true;
-            }
-          }
-          return false;
-        });
+        // Read again once per tenant and pass: other processes' requests are not in this process's cache yet.
+        tenant -> deletions.refresh(tenant).join());
     started.start();
     return started;
   }
@@ -415,9 +394,36 @@ public final class Narthex implements AutoCloseable {
   /** The tenant's deletion requests, cached; a bucket fault fails the query rather than showing deleted data. */
   private Tombstones tombstonesOf(String tenant) {
     try {
-      return tombstones.get(tenant);
+      return deletions.get(tenant).tombstones();
     } catch (RuntimeException e) {
       throw new StorageException("reading the deletion requests of tenant " + tenant + " failed: " + e, e);
+    }
+  }
+
+  /** A tenant's stored deletion requests, and the tombstones they make, built once per load. */
+  private record Deletions(List<TombstoneStore.Entry> entries, Tombstones tombstones) implements SeriesDeletions {
+    static Deletions of(List<TombstoneStore.Entry> entries) {
+      List<Tombstone> list = new ArrayList<>(entries.size());
+      for (TombstoneStore.Entry entry : entries) {
+        list.add(entry.tombstone());
+      }
+      return new Deletions(List.copyOf(entries), new Tombstones(list));
+    }
+
+    @Override
+    public Set<String> overlapping(long minTimeMs, long maxTimeMs) {
+      Set<String> ids = new java.util.TreeSet<>();
+      for (TombstoneStore.Entry entry : entries) {
+        if (entry.tombstone().overlaps(minTimeMs, maxTimeMs - 1)) {
+          ids.add(entry.id());
+        }
+      }
+      return ids;
+    }
+
+    @Override
+    public ChunkSeries apply(ChunkSeries series) {
+      return tombstones.apply(series);
     }
   }
 

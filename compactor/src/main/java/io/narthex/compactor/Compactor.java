@@ -8,7 +8,6 @@ import io.narthex.blocks.TenantDeletionMark;
 import io.narthex.objstore.Bucket;
 import io.narthex.objstore.NoSuchObjectException;
 import io.narthex.storegateway.StoreGatewayRing;
-import io.narthex.tsdb.storage.ChunkSeries;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
@@ -25,8 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BiFunction;
-import java.util.function.BiPredicate;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *       {@code compaction.parents}, or whose sources are a strict subset of the other's) is marked for deletion.
  *       This finishes a pass that stopped between the upload of a compacted block and its sources' marks;
  *   <li>retention: blocks whose end is older than the tenant's retention are marked for deletion;
- *   <li>compaction: blocks named by the {@code needsRewrite} hook are rewritten alone through the series filter;
+ *   <li>compaction: blocks overlapping a deletion request not yet applied to them (meta.json's
+ *       {@code narthex.applied_tombstones}) are rewritten alone without the deleted samples;
  *       then for each block range, ascending, the {@link CompactionPlanner}'s groups are compacted by the
  *       {@link GroupCompactor}, the bucket index refreshed after each. A block that cannot be read is marked
  *       no-compact and its group skipped: the compactor logs it, counts it and goes on, it never halts;
@@ -59,7 +58,7 @@ public final class Compactor implements AutoCloseable {
   private final CompactorConfig config;
   private final Bucket bucket;
   private final Clock clock;
-  private final BiPredicate<String, BucketIndex.Block> needsRewrite;
+  private final Function<String, SeriesDeletions> deletions;
   private final StoreGatewayRing ring;
   private final CompactionPlanner planner;
   private final GroupCompactor groupCompactor;
@@ -74,29 +73,26 @@ public final class Compactor implements AutoCloseable {
   private volatile int backlogGroups;
   private volatile double oldestUncompactedBlockAgeSeconds;
 
-  /** A compactor with the system clock, no series filter and no rewrites. */
+  /** A compactor with the system clock and no deletion requests. */
   public Compactor(CompactorConfig config, Bucket bucket) {
-    this(config, bucket, Clock.systemUTC(), (tenant, series) -> series, (tenant, block) -> false);
+    this(config, bucket, Clock.systemUTC(), tenant -> SeriesDeletions.NONE);
   }
 
   /**
    * @param clock gives the time of marks, retention, deletion delays and the first-level wait
-   * @param seriesFilter applied to every merged series before it is written: returns the series to write (the
-   *     same, or with fewer samples), or null to drop it. For delete-series tombstones
-   * @param needsRewrite names blocks to rewrite alone through {@code seriesFilter}, at their own level and with
-   *     their own sources, as a group of one; the rewritten block replaces the original. A block it keeps naming
-   *     is rewritten on every pass, so it must return false for the block written by a rewrite
+   * @param deletions a tenant's deletion requests, asked once per tenant and pass: every merged series goes
+   *     through them, and blocks overlapping one not applied to them yet are rewritten alone, at their own level
+   *     and with their own sources; the rewritten block replaces the original
    */
-  public Compactor(CompactorConfig config, Bucket bucket, Clock clock,
-      BiFunction<String, ChunkSeries, ChunkSeries> seriesFilter, BiPredicate<String, BucketIndex.Block> needsRewrite) {
+  public Compactor(CompactorConfig config, Bucket bucket, Clock clock, Function<String, SeriesDeletions> deletions) {
     this.config = Objects.requireNonNull(config, "config");
     this.bucket = Objects.requireNonNull(bucket, "bucket");
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.needsRewrite = Objects.requireNonNull(needsRewrite, "needsRewrite");
+    this.deletions = Objects.requireNonNull(deletions, "deletions");
     this.ring = new StoreGatewayRing(config.compactorIds(), 1);
     this.planner = new CompactionPlanner(config.firstLevelCompactionWaitPeriod());
     this.groupCompactor = new GroupCompactor(bucket, config.dataDir().resolve("compact"), config.pauseAfterUpload(),
-        Objects.requireNonNull(seriesFilter, "seriesFilter"), clock);
+        clock);
     this.cleaner = new BlocksCleaner(bucket);
     CompactorMetrics.LIVE_COMPACTORS.add(this);
   }
@@ -291,11 +287,12 @@ public final class Compactor implements AutoCloseable {
     }
 
     // Compaction: rewrites, then each range.
+    SeriesDeletions tenantDeletions = Objects.requireNonNull(deletions.apply(tenant), "deletions");
     Set<String> noCompact = NoCompactMark.listMarked(bucket, tenant);
     for (BucketIndex.Block b : live(index, index.markedForDeletion())) {
-      if (!noCompact.contains(b.blockId()) && needsRewrite.test(tenant, b)) {
+      if (!noCompact.contains(b.blockId()) && needsRewrite(b, infos.get(b.blockId()), tenantDeletions)) {
         index = compactGroup(tenant, new CompactionPlanner.Group(0, b.minTimeMs(), List.of(b)), true, index,
-            noCompact, counts);
+            noCompact, tenantDeletions, counts);
       }
     }
     for (Duration range : config.blockRanges()) {
@@ -305,7 +302,7 @@ public final class Compactor implements AutoCloseable {
         if (Thread.currentThread().isInterrupted()) {
           throw new java.io.InterruptedIOException("interrupted");
         }
-        index = compactGroup(tenant, group, false, index, noCompact, counts);
+        index = compactGroup(tenant, group, false, index, noCompact, tenantDeletions, counts);
       }
     }
     List<BucketIndex.Block> remaining = live(index, index.markedForDeletion());
@@ -324,12 +321,28 @@ public final class Compactor implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether a deletion request overlapping the block has not been applied to it. Compared by id, not by time: a
+   * block rewritten in the same second as the request was made is not rewritten again.
+   *
+   * @param info the block's meta.json facts, null when unknown (nothing counts as applied then)
+   */
+  static boolean needsRewrite(BucketIndex.Block block, BlockInfo info, SeriesDeletions deletions) {
+    Set<String> applied = info == null ? Set.of() : info.appliedTombstones();
+    for (String id : deletions.overlapping(block.minTimeMs(), block.maxTimeMs())) {
+      if (!applied.contains(id)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Compacts one group; returns the bucket index after it (the same one when nothing changed). */
   private BucketIndex compactGroup(String tenant, CompactionPlanner.Group group, boolean rewrite, BucketIndex index,
-      Set<String> noCompact, Counts counts) throws IOException {
+      Set<String> noCompact, SeriesDeletions tenantDeletions, Counts counts) throws IOException {
     GroupCompactor.Result result;
     try {
-      result = groupCompactor.compact(tenant, group, blockInfos(tenant, index), rewrite);
+      result = groupCompactor.compact(tenant, group, blockInfos(tenant, index), rewrite, tenantDeletions);
     } catch (java.io.InterruptedIOException e) {
       throw e;
     } catch (IOException | RuntimeException e) {

@@ -27,8 +27,8 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,9 +40,10 @@ import org.slf4j.LoggerFactory;
  *       that fails is marked no-compact, and the group is left alone;
  *   <li>reads every series of every source (sources in ULID order), merges series with equal label sets, and
  *       merges their overlapping chunks with {@link ChunkMerger} (one sample per timestamp, the first chunk's);
- *   <li>passes each merged series through the series filter (tombstones), then writes the block with
+ *   <li>passes each merged series through the tenant's deletion requests, then writes the block with
  *       {@link BlockWriter}: level one above the highest source (kept for a rewrite), sources the union of the
- *       sources', parents the source blocks, external labels {@code __org_id__} only;
+ *       sources', parents the source blocks, external labels {@code __org_id__} only, and the deletion requests
+ *       applied (the sources' and those overlapping the block) in meta.json's {@code narthex.applied_tombstones};
  *   <li>validates the new block, uploads it (meta.json last), and only then marks the sources for deletion.
  * </ol>
  *
@@ -55,15 +56,12 @@ final class GroupCompactor {
   private final Bucket bucket;
   private final Path scratchDir;
   private final Duration pauseAfterUpload;
-  private final BiFunction<String, ChunkSeries, ChunkSeries> seriesFilter;
   private final Clock clock;
 
-  GroupCompactor(Bucket bucket, Path scratchDir, Duration pauseAfterUpload,
-      BiFunction<String, ChunkSeries, ChunkSeries> seriesFilter, Clock clock) {
+  GroupCompactor(Bucket bucket, Path scratchDir, Duration pauseAfterUpload, Clock clock) {
     this.bucket = bucket;
     this.scratchDir = scratchDir;
     this.pauseAfterUpload = pauseAfterUpload;
-    this.seriesFilter = seriesFilter;
     this.clock = clock;
   }
 
@@ -82,12 +80,13 @@ final class GroupCompactor {
    * Compacts the group.
    *
    * @param infos the meta.json facts of the group's blocks
-   * @param rewrite whether this is a single block rewritten through the series filter at its own level
+   * @param rewrite whether this is a single block rewritten without deleted samples at its own level
+   * @param deletions the tenant's deletion requests, applied to every series
    * @throws IOException on bucket errors, or when the new block fails validation (a compactor bug); nothing was
    *     marked then, and the next pass tries again
    */
-  Result compact(String tenant, CompactionPlanner.Group group, Map<String, BlockInfo> infos, boolean rewrite)
-      throws IOException {
+  Result compact(String tenant, CompactionPlanner.Group group, Map<String, BlockInfo> infos, boolean rewrite,
+      SeriesDeletions deletions) throws IOException {
     long startNanos = System.nanoTime();
     Path work = scratchDir.resolve(safeName(tenant)).resolve(group.key());
     deleteRecursively(work);
@@ -112,13 +111,21 @@ final class GroupCompactor {
       }
 
       ChunkMerger.MergeStats stats = new ChunkMerger.MergeStats();
-      List<ChunkSeries> merged = merge(tenant, readers, stats);
+      List<ChunkSeries> merged = merge(readers, deletions, stats);
 
       BlockMeta written = null;
       if (!merged.isEmpty()) {
         BlockWriter.Compaction compaction = compaction(group, infos, rewrite);
         written = BlockWriter.write(work.resolve("out"), merged, group.minTimeMs(), group.maxTimeMs(),
             Map.of(ORG_ID_LABEL, tenant), compaction);
+        Set<String> applied = new TreeSet<>(deletions.overlapping(group.minTimeMs(), group.maxTimeMs()));
+        for (var block : group.blocks()) {
+          BlockInfo info = infos.get(block.blockId());
+          if (info != null) {
+            applied.addAll(info.appliedTombstones());
+          }
+        }
+        BlockInfo.writeAppliedTombstones(written.dir().resolve(BlockMetaFile.FILENAME), applied);
         try {
           BlockReader.open(written.ulid(), BlockFiles.directory(written.dir()))
               .validate(written.minTimeMs(), written.maxTimeMs());
@@ -165,9 +172,9 @@ final class GroupCompactor {
     return new BlockWriter.Compaction(rewrite ? level : level + 1, List.copyOf(sources), parents);
   }
 
-  /** Every series of every reader, equal label sets merged, through the series filter. */
-  private List<ChunkSeries> merge(String tenant, List<BlockReader> readers, ChunkMerger.MergeStats stats)
-      throws IOException {
+  /** Every series of every reader, equal label sets merged, without deleted samples. */
+  private static List<ChunkSeries> merge(List<BlockReader> readers, SeriesDeletions deletions,
+      ChunkMerger.MergeStats stats) throws IOException {
     Map<Labels, List<EncodedChunk>> byLabels = new LinkedHashMap<>();
     Map<Labels, Integer> contributors = new LinkedHashMap<>();
     for (BlockReader reader : readers) {
@@ -183,7 +190,7 @@ final class GroupCompactor {
         chunks.sort(Comparator.comparingLong(EncodedChunk::minTimeMs)); // stable: ties keep ULID order
         chunks = ChunkMerger.mergeOverlapping(chunks, stats);
       }
-      ChunkSeries series = seriesFilter.apply(tenant, new ChunkSeries(e.getKey(), chunks));
+      ChunkSeries series = deletions.apply(new ChunkSeries(e.getKey(), chunks));
       if (series != null && !series.chunks().isEmpty()) {
         out.add(series);
       }

@@ -72,15 +72,29 @@ class CompactorTest {
   }
 
   private Compactor compactor(CompactorConfig config) {
-    return compactor(config, (tenant, series) -> series, (tenant, block) -> false);
+    return compactor(config, tenant -> SeriesDeletions.NONE);
   }
 
   private Compactor compactor(CompactorConfig config,
-      java.util.function.BiFunction<String, ChunkSeries, ChunkSeries> filter,
-      java.util.function.BiPredicate<String, BucketIndex.Block> needsRewrite) {
-    Compactor c = new Compactor(config, bucket, clock, filter, needsRewrite);
+      java.util.function.Function<String, SeriesDeletions> deletions) {
+    Compactor c = new Compactor(config, bucket, clock, deletions);
     compactors.add(c);
     return c;
+  }
+
+  /** Deletion requests by id, each dropping every series of one metric name over {@code [minMs, maxMs]}. */
+  private static SeriesDeletions dropping(Map<String, String> metricById, long minMs, long maxMs) {
+    return new SeriesDeletions() {
+      @Override
+      public Set<String> overlapping(long minTimeMs, long maxTimeMs) {
+        return minMs < maxTimeMs && minTimeMs <= maxMs ? metricById.keySet() : Set.of();
+      }
+
+      @Override
+      public ChunkSeries apply(ChunkSeries series) {
+        return metricById.containsValue(series.labels().metricName()) ? null : series;
+      }
+    };
   }
 
   /** Three consecutive 2h blocks from {@code fromMs}: 100 series in each, plus 10 only in the first. */
@@ -419,14 +433,13 @@ class CompactorTest {
   }
 
   @Test
-  void rewritesABlockNamedByTheHookThroughTheSeriesFilter() throws Exception {
+  void rewritesABlockOverlappingADeletionRequestOnceAndRecordsTheRequestAsApplied() throws Exception {
     List<ChunkSeries> series = List.of(
         series(Labels.of("__name__", "keep"), T0, T0 + 2 * HOUR_MS, STEP_MS, t -> 1),
         series(Labels.of("__name__", "drop"), T0, T0 + 2 * HOUR_MS, STEP_MS, t -> 2));
     String original = upload(bucket, "t", scratch, series, T0, T0 + 2 * HOUR_MS);
     Compactor compactor = compactor(config(H2, H12),
-        (tenant, s) -> "drop".equals(s.labels().metricName()) ? null : s,
-        (tenant, block) -> block.blockId().equals(original));
+        tenant -> dropping(Map.of("request-1", "drop"), T0, T0 + HOUR_MS));
 
     PassResult result = compactor.runOnce();
 
@@ -438,11 +451,47 @@ class CompactorTest {
     assertThat(info.sources()).containsExactly(original);
     assertThat(info.parents()).containsExactly(original);
     assertThat(samples(bucket, "t", rewritten.blockId())).containsOnlyKeys("{__name__=\"keep\"}");
+    assertThat(info.appliedTombstones()).containsExactly("request-1");
     try (InputStream in = bucket.get("t/" + rewritten.blockId() + "/meta.json")) {
       assertThat(BlockMetaFile.parse(in.readAllBytes()).compaction().sources()).containsExactly(original);
     }
 
+    // Applied: the same request never rewrites the block again, however soon the pass runs.
     assertThat(compactor.runOnce().groupsCompacted()).isZero();
+  }
+
+  @Test
+  void rewritesAgainOnlyForANewRequestAndCompactedBlocksInheritTheAppliedRequests() throws Exception {
+    List<ChunkSeries> series = List.of(
+        series(Labels.of("__name__", "keep"), T0, T0 + 2 * HOUR_MS, STEP_MS, t -> 1),
+        series(Labels.of("__name__", "first"), T0, T0 + 2 * HOUR_MS, STEP_MS, t -> 2),
+        series(Labels.of("__name__", "second"), T0, T0 + 2 * HOUR_MS, STEP_MS, t -> 3));
+    upload(bucket, "t", scratch, series, T0, T0 + 2 * HOUR_MS);
+    AtomicReference<SeriesDeletions> deletions =
+        new AtomicReference<>(dropping(Map.of("request-1", "first"), T0, T0 + HOUR_MS));
+    Compactor compactor = compactor(config(H2, H6), tenant -> deletions.get());
+    assertThat(compactor.runOnce().groupsCompacted()).isEqualTo(1);
+    // A request elsewhere in time does not touch the block.
+    deletions.set(dropping(Map.of("request-1", "first", "request-far", "second"), T0 + 24 * HOUR_MS,
+        T0 + 25 * HOUR_MS));
+    assertThat(compactor.runOnce().groupsCompacted()).isZero();
+
+    deletions.set(dropping(Map.of("request-1", "first", "request-2", "second"), T0, T0 + HOUR_MS));
+    assertThat(compactor.runOnce().groupsCompacted()).isEqualTo(1);
+    String rewritten = liveBlocks(index("t")).getFirst().blockId();
+    assertThat(info("t", rewritten).appliedTombstones()).containsExactly("request-1", "request-2");
+    assertThat(samples(bucket, "t", rewritten)).containsOnlyKeys("{__name__=\"keep\"}");
+
+    // Compacting with a later block at 6h: the output keeps what its parents had applied.
+    upload(bucket, "t", scratch, List.of(series(Labels.of("__name__", "keep"), T0 + 2 * HOUR_MS,
+        T0 + 4 * HOUR_MS, STEP_MS, t -> 1)), T0 + 2 * HOUR_MS, T0 + 4 * HOUR_MS);
+    upload(bucket, "t", scratch, List.of(series(Labels.of("__name__", "keep"), T0 + 6 * HOUR_MS,
+        T0 + 8 * HOUR_MS, STEP_MS, t -> 1)), T0 + 6 * HOUR_MS, T0 + 8 * HOUR_MS);
+    deletions.set(SeriesDeletions.NONE);
+    assertThat(compactor.runOnce().groupsCompacted()).isEqualTo(1);
+    BucketIndex.Block compacted = liveBlocks(index("t")).stream()
+        .filter(b -> b.compactionLevel() == 2).findFirst().orElseThrow();
+    assertThat(info("t", compacted.blockId()).appliedTombstones()).containsExactly("request-1", "request-2");
   }
 
   @Test

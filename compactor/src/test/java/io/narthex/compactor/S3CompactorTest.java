@@ -46,7 +46,7 @@ class S3CompactorTest {
           .withBlockRanges(List.of(Duration.ofHours(2), Duration.ofHours(6)))
           .withDeletionDelays(Duration.ZERO, Duration.ofDays(1));
       TestBlocks.MutableClock clock = new TestBlocks.MutableClock(Instant.now().plus(Duration.ofHours(1)));
-      try (Compactor compactor = new Compactor(config, bucket, clock, (tenant, s) -> s, (tenant, b) -> false)) {
+      try (Compactor compactor = new Compactor(config, bucket, clock, tenant -> SeriesDeletions.NONE)) {
         PassResult result = compactor.runOnce();
 
         // Three vertical compactions at 2h, then one of their three blocks at 6h.

@@ -124,7 +124,7 @@ public final class Shipper implements AutoCloseable {
           shipped += cut.shipped;
           pending += cut.pending;
           if (cut.pending == 0) {
-            truncateDue(shard, ingester, tenant, nowMs, flush);
+            truncateDue(shard, ingester, tenant, nowMs);
           }
         } catch (IOException | RuntimeException e) {
           ShipperMetrics.UPLOAD_FAILURES.inc();
@@ -226,7 +226,7 @@ public final class Shipper implements AutoCloseable {
    * store-gateways and queriers have found the block before the ingesters forget it). Ship times are known to the
    * leader that shipped; a new leader counts data shipped before it took over as shipped when it first saw it.
    */
-  private void truncateDue(int shard, Ingester ingester, String tenant, long nowMs, boolean flush) {
+  private void truncateDue(int shard, Ingester ingester, String tenant, long nowMs) {
     Head head = ingester.head(tenant);
     if (head == null || head.shippedBeforeMs() == Long.MIN_VALUE) {
       return;

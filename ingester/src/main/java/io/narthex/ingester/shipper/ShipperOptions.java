@@ -12,9 +12,6 @@ import java.time.Duration;
  * @param interval {@code -blocks-storage.tsdb.head-compaction-interval}: how often the leader checks
  */
 public record ShipperOptions(Duration blockRange, Duration gracePeriod, Duration retention, Duration interval) {
-  public static final ShipperOptions DEFAULT =
-      new ShipperOptions(Duration.ofHours(2), Duration.ofHours(1), Duration.ofHours(13), Duration.ofMinutes(1));
-
   public ShipperOptions {
     if (blockRange.isNegative() || blockRange.isZero()) {
       throw new IllegalArgumentException("block range must be positive, got " + blockRange);

@@ -60,6 +60,8 @@ public final class BlocksStoreReader {
   public static final Duration BUCKET_INDEX_REFRESH = Duration.ofMinutes(1);
   /** How long a tenant's bucket index may be used at most when reading it again keeps failing. */
   public static final Duration BUCKET_INDEX_EXPIRY = Duration.ofMinutes(10);
+  /** The least upload grace a process uses, whatever its refresh interval. */
+  public static final Duration MIN_UPLOAD_GRACE = Duration.ofSeconds(10);
 
   private final StoreGatewayRing ring;
   private final Duration ignoreDeletionMarksDelay;
@@ -70,7 +72,12 @@ public final class BlocksStoreReader {
   private final Duration uploadGrace;
   private final Map<String, ManagedChannel> channelsByGatewayId;
   private final Duration timeout;
-  private final LoadingCache<String, Optional<BucketIndex>> bucketIndexes;
+  /** Past this age a cached index is read again before use: after an idle spell, its blocks may be gone. */
+  private final Duration maxIndexAge;
+  private final LoadingCache<String, LoadedIndex> bucketIndexes;
+
+  /** A tenant's bucket index (empty when it has none) and when it was read. */
+  private record LoadedIndex(Optional<BucketIndex> index, long loadedAtNanos) {}
 
   /**
    * @param bucket the blocks bucket, read for the tenants' bucket indexes
@@ -98,22 +105,50 @@ public final class BlocksStoreReader {
    */
   public BlocksStoreReader(Bucket bucket, StoreGatewayRing ring, Map<String, ManagedChannel> channelsByGatewayId,
       Duration timeout, Duration bucketIndexRefresh, Duration ignoreDeletionMarksDelay) {
+    this(bucket, ring, channelsByGatewayId, timeout, bucketIndexRefresh, ignoreDeletionMarksDelay, Duration.ZERO);
+  }
+
+  /**
+   * @param minUploadGrace the least upload grace (otherwise twice {@code bucketIndexRefresh}): gateways under load
+   *     may sync later than their interval; {@link #MIN_UPLOAD_GRACE} in production, zero in strict tests
+   */
+  public BlocksStoreReader(Bucket bucket, StoreGatewayRing ring, Map<String, ManagedChannel> channelsByGatewayId,
+      Duration timeout, Duration bucketIndexRefresh, Duration ignoreDeletionMarksDelay, Duration minUploadGrace) {
     this.ignoreDeletionMarksDelay = ignoreDeletionMarksDelay;
-    this.uploadGrace = bucketIndexRefresh.multipliedBy(2);
+    Duration grace = bucketIndexRefresh.multipliedBy(2);
+    this.uploadGrace = grace.compareTo(minUploadGrace) >= 0 ? grace : minUploadGrace;
     this.ring = ring;
     this.channelsByGatewayId = Map.copyOf(channelsByGatewayId);
     this.timeout = timeout;
+    this.maxIndexAge = bucketIndexRefresh.multipliedBy(2);
     this.bucketIndexes = Caffeine.newBuilder()
         .refreshAfterWrite(bucketIndexRefresh)
         .expireAfterWrite(BUCKET_INDEX_EXPIRY.compareTo(bucketIndexRefresh.multipliedBy(2)) > 0
             ? BUCKET_INDEX_EXPIRY : bucketIndexRefresh.multipliedBy(2))
         .build(tenant -> {
           try {
-            return BucketIndex.read(bucket, tenant);
+            return new LoadedIndex(BucketIndex.read(bucket, tenant), System.nanoTime());
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }
         });
+  }
+
+  /**
+   * The cached index, read again first when older than {@link #maxIndexAge} (a refresh in the background would
+   * serve the old one once more, listing blocks the compactor may have deleted since); the old one when that read
+   * fails.
+   */
+  private Optional<BucketIndex> bucketIndex(String tenant) {
+    LoadedIndex loaded = bucketIndexes.get(tenant);
+    if (System.nanoTime() - loaded.loadedAtNanos() > maxIndexAge.toNanos()) {
+      try {
+        loaded = bucketIndexes.refresh(tenant).join();
+      } catch (CompletionException e) {
+        // The bucket is failing: the old index is better than no answer, until it expires.
+      }
+    }
+    return loaded.index();
   }
 
   /** Forgets the cached bucket index of {@code tenant}: the next read loads it again. */
@@ -230,7 +265,7 @@ public final class BlocksStoreReader {
   private List<String> blocksToQuery(String tenant, long minTimeMs, long maxTimeMs, Set<String> recent) {
     Optional<BucketIndex> index;
     try {
-      index = bucketIndexes.get(tenant);
+      index = bucketIndex(tenant);
     } catch (UncheckedIOException | CompletionException e) {
       throw new StorageException("cannot read the bucket index of tenant " + tenant + ": " + e.getCause(), e);
     }

@@ -25,10 +25,6 @@ public final class Tombstones {
     return tombstones.isEmpty();
   }
 
-  public List<Tombstone> all() {
-    return tombstones;
-  }
-
   /** Deleted {@code [min, max]} intervals of the series, sorted and merged; empty when none applies. */
   public List<long[]> intervals(Labels labels) {
     if (tombstones.isEmpty()) {
