@@ -3,7 +3,10 @@ package io.narthex.ingester.client;
 import io.narthex.tsdb.head.Head;
 import io.narthex.tsdb.head.SeriesIdentity;
 import io.narthex.tsdb.labels.Labels;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -20,6 +23,8 @@ public final class WireTimeSeries implements Head.LabelsKey {
   private static final int WIRE_FIXED64 = 1;
   private static final int WIRE_LEN = 2;
   private static final int WIRE_FIXED32 = 5;
+
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private byte[] buf;
   private int start;
@@ -111,6 +116,24 @@ public final class WireTimeSeries implements Head.LabelsKey {
       timestampsMs = Arrays.copyOf(timestampsMs, sampleCount * 2);
       values = Arrays.copyOf(values, sampleCount * 2);
     }
+    // Prometheus writes every sample as tag 0x09, 8 value bytes, tag 0x10, varint timestamp.
+    if (to - from >= 11 && buf[from] == 0x09 && buf[from + 9] == 0x10) {
+      long timestampMs = 0;
+      int at = from + 10;
+      for (int shift = 0; at < to && shift < 64; shift += 7) {
+        byte b = buf[at++];
+        timestampMs |= (long) (b & 0x7f) << shift;
+        if (b >= 0) {
+          if (at == to) {
+            timestampsMs[sampleCount] = timestampMs;
+            values[sampleCount] = Double.longBitsToDouble((long) LONGS.get(buf, from + 1));
+            sampleCount++;
+            return;
+          }
+          break;
+        }
+      }
+    }
     long timestampMs = 0;
     double value = 0;
     int saved = pos;
@@ -121,7 +144,7 @@ public final class WireTimeSeries implements Head.LabelsKey {
         if (pos + 8 > to) {
           throw malformed("truncated sample value");
         }
-        value = Double.longBitsToDouble(readFixed64(pos));
+        value = Double.longBitsToDouble((long) LONGS.get(buf, pos));
         pos += 8;
       } else if (tag == (2 << 3 | WIRE_VARINT)) {
         timestampMs = readVarint(to);
@@ -133,12 +156,6 @@ public final class WireTimeSeries implements Head.LabelsKey {
     timestampsMs[sampleCount] = timestampMs;
     values[sampleCount] = value;
     sampleCount++;
-  }
-
-  private long readFixed64(int at) {
-    return (buf[at] & 0xffL) | (buf[at + 1] & 0xffL) << 8 | (buf[at + 2] & 0xffL) << 16 | (buf[at + 3] & 0xffL) << 24
-        | (buf[at + 4] & 0xffL) << 32 | (buf[at + 5] & 0xffL) << 40 | (buf[at + 6] & 0xffL) << 48
-        | (buf[at + 7] & 0xffL) << 56;
   }
 
   private int readTag(int limit) {
@@ -262,7 +279,15 @@ public final class WireTimeSeries implements Head.LabelsKey {
 
   /** Whether every byte in the range is a valid UTF-8 encoding (the check protobuf makes for proto3 strings). */
   public boolean isValidUtf8(int offset, int length) {
-    for (int i = offset; i < offset + length; i++) {
+    int i = offset;
+    int end = offset + length;
+    // ASCII, nearly every label, eight bytes at a time.
+    for (; i + 8 <= end; i += 8) {
+      if (((long) LONGS.get(buf, i) & 0x8080808080808080L) != 0) {
+        break;
+      }
+    }
+    for (; i < end; i++) {
       if (buf[i] < 0) {
         try {
           StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(buf, offset, length));
@@ -286,10 +311,8 @@ public final class WireTimeSeries implements Head.LabelsKey {
   }
 
   /**
-   * Writes the label set's canonical bytes ({@link SeriesIdentity}) to the scratch buffer, once per series.
-   *
-   * @throws IllegalArgumentException when a name or value is not valid UTF-8: its canonical form would not be
-   *     the one its decoded label set gives
+   * Writes the label set's canonical bytes ({@link SeriesIdentity}) to the scratch buffer, once per series. Bytes
+   * that are not UTF-8 match no series (whose labels are valid UTF-8) and are refused by {@link #toLabels()}.
    */
   private int canonicalLength() {
     if (canonicalLength >= 0) {
@@ -306,9 +329,6 @@ public final class WireTimeSeries implements Head.LabelsKey {
     for (int i = 0; i < labelCount * 4; i += 2) {
       int offset = labels[i];
       int length = labels[i + 1];
-      if (!isValidUtf8(offset, length)) {
-        throw new IllegalArgumentException("label " + (i / 4) + " is not valid UTF-8");
-      }
       System.arraycopy(buf, offset, hashScratch, n, length);
       n += length;
       hashScratch[n++] = SeriesIdentity.SEPARATOR;
@@ -332,12 +352,16 @@ public final class WireTimeSeries implements Head.LabelsKey {
   /**
    * The label set, checked as {@link ProtoConversions#labelsOfValidated} checks it.
    *
-   * @throws IllegalArgumentException when names are not sorted and unique or a value is empty
+   * @throws IllegalArgumentException when names are not sorted and unique, a value is empty or a name or value is
+   *     not valid UTF-8
    */
   @Override
   public Labels toLabels() {
     String[] pairs = new String[labelCount * 2];
     for (int i = 0; i < labelCount; i++) {
+      if (!isValidUtf8(nameOffset(i), nameLength(i)) || !isValidUtf8(valueOffset(i), valueLength(i))) {
+        throw new IllegalArgumentException("label " + i + " is not valid UTF-8");
+      }
       pairs[2 * i] = name(i);
       pairs[2 * i + 1] = value(i);
       if (pairs[2 * i + 1].isEmpty() || (i > 0 && pairs[2 * i - 2].compareTo(pairs[2 * i]) >= 0)) {

@@ -68,8 +68,10 @@ class WireTimeSeriesTest {
   void invalidUtf8IsRefusedRatherThanGivenAnIdentityItsLabelsWouldNotHave() {
     byte[] bytes = series("__name__", "a", "x", "\u00e9").toByteArray();
     bytes[bytes.length - 1] = 0x41;
-    assertThatThrownBy(() -> new WireTimeSeries().reset(bytes, 0, bytes.length).identityLow())
+    Head head = new Head();
+    assertThatThrownBy(() -> head.getOrCreate(new WireTimeSeries().reset(bytes, 0, bytes.length)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("UTF-8");
+    assertThat(head.numSeries()).isZero();
   }
 
   @Test
