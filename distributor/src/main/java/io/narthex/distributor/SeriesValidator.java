@@ -89,18 +89,29 @@ final class SeriesValidator {
   }
 
   private static boolean isLegacyName(byte[] buf, int offset, int length, boolean colonAllowed) {
-    if (length == 0) {
+    if (length == 0 || (NAME_CHARS[buf[offset] & 0xff] & FIRST) == 0
+        || (!colonAllowed && buf[offset] == ':')) {
       return false;
     }
-    for (int i = 0; i < length; i++) {
-      byte c = buf[offset + i];
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colonAllowed && c == ':')
-          || (i > 0 && c >= '0' && c <= '9');
-      if (!ok) {
+    for (int i = offset + 1; i < offset + length; i++) {
+      byte c = buf[i];
+      if ((NAME_CHARS[c & 0xff] & NEXT) == 0 || (!colonAllowed && c == ':')) {
         return false;
       }
     }
     return true;
+  }
+
+  private static final byte FIRST = 1;
+  private static final byte NEXT = 2;
+  /** Per byte: FIRST when it may start a metric name, NEXT when it may follow; ':' only in metric names. */
+  private static final byte[] NAME_CHARS = new byte[256];
+
+  static {
+    for (int c = 0; c < 256; c++) {
+      boolean letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
+      NAME_CHARS[c] = (byte) ((letter ? FIRST | NEXT : 0) | (c >= '0' && c <= '9' ? NEXT : 0));
+    }
   }
 
   /** A message with a stable error id when the label set is invalid, or null when it is valid. */
