@@ -46,6 +46,7 @@ cleanup() {
 }
 trap cleanup EXIT
 bench="$root/bin/narthex-bench"
+jcmd="$("$root/bin/java-home")/bin/jcmd"
 ticks=$(getconf CLK_TCK)
 
 # CPU seconds (user + system) of the given pids, from /proc.
@@ -76,6 +77,21 @@ await_http() { # url, seconds
   done
 }
 
+# Live heap in bytes of the given JVM pids, after a full GC: what the data needs, whatever the heap size.
+jvm_live_bytes() {
+  local total=0 used
+  for pid in "$@"; do
+    "$jcmd" "$pid" GC.run >/dev/null
+    used=$("$jcmd" "$pid" GC.heap_info | grep -oE 'used [0-9]+[KMG]' | head -1 | awk '{print $2}')
+    case "$used" in
+      *K) total=$((total + ${used%K} * 1024)) ;;
+      *M) total=$((total + ${used%M} * 1048576)) ;;
+      *G) total=$((total + ${used%G} * 1073741824)) ;;
+    esac
+  done
+  echo "$total"
+}
+
 # measure NAME WRITE_URL QUERY_URL QUERY_HEADER PIDS...: write load, then query load; results in $work/NAME.*.json
 measure() {
   local name=$1 write_url=$2 query_url=$3 query_header=$4
@@ -86,8 +102,15 @@ measure() {
     >"$work/$name.write.log"
   cpu1=$(cpu_seconds "$@")
   tail -1 "$work/$name.write.log" >"$work/$name.write.json"
-  jq -n --argjson cpu "$(echo "$cpu1 - $cpu0" | bc)" --argjson rss "$(rss_bytes "$@")" \
-    '{cpu_seconds: $cpu, rss_bytes: $rss}' >"$work/$name.process.json"
+  local live
+  if [ "$name" = prometheus ]; then
+    # Go's heap in use, which still holds garbage not yet collected: an upper bound of its live heap.
+    live=$(curl -sf "${query_url}/metrics" | awk '/^go_memstats_heap_inuse_bytes / {printf "%d", $2}')
+  else
+    live=$(jvm_live_bytes "$@")
+  fi
+  jq -n --argjson cpu "$(echo "$cpu1 - $cpu0" | bc)" --argjson rss "$(rss_bytes "$@")" --argjson live "$live" \
+    '{cpu_seconds: $cpu, rss_bytes: $rss, live_heap_bytes: $live}' >"$work/$name.process.json"
   "$bench" query --url="$query_url" ${query_header:+--header="$query_header"} --duration="${query_seconds}s" \
     --concurrency=4 --json >"$work/$name.query.log"
   tail -1 "$work/$name.query.log" >"$work/$name.query.json"
@@ -95,7 +118,7 @@ measure() {
 
 echo "== Narthex all-in-one (RF=1)"
 port=$((20000 + RANDOM % 10000))
-NARTHEX_JAVA_OPTS="${NARTHEX_JAVA_OPTS:--Xmx8g}" "$root/bin/narthex" --server.http-listen-port=$port \
+NARTHEX_JAVA_OPTS="${NARTHEX_JAVA_OPTS:--Xmx2g}" "$root/bin/narthex" --server.http-listen-port=$port \
   --server.grpc-listen-port=$((port + 1)) --ingester.raft-listen-port=$((port + 2)) \
   --blocks-storage.tsdb.dir="$work/narthex/tsdb" --blocks-storage.filesystem.dir="$work/narthex/blocks" \
   --blocks-storage.bucket-store.sync-dir="$work/narthex/sync" --compactor.data-dir="$work/narthex/compactor" \
@@ -113,7 +136,7 @@ wait "$narthex_pid" 2>/dev/null || true
 if [ "$cluster" = 1 ]; then
   echo "== Narthex cluster (3 ingesters, RF=3)"
   base=$((30000 + (RANDOM % 300) * 100))
-  NARTHEX_PORT_BASE=$base NARTHEX_JAVA_OPTS="${NARTHEX_JAVA_OPTS:--Xmx3g}" "$root/deploy/local/cluster.sh" up \
+  NARTHEX_PORT_BASE=$base NARTHEX_JAVA_OPTS="${NARTHEX_JAVA_OPTS:--Xmx1g}" "$root/deploy/local/cluster.sh" up \
     "$work/cluster" >/dev/null
   cluster_pids=()
   for f in "$work"/cluster/*.pid; do cluster_pids+=("$(cat "$f")"); done
@@ -142,16 +165,17 @@ wait "$prometheus_pid" 2>/dev/null || true
 # One row per system: samples/s, CPU s per 1M samples, RSS bytes per series, bytes per sample, query p50/p99 ms.
 row() {
   local name=$1
-  local rate accepted cpu rss bytes p50 p99
+  local rate accepted cpu rss live bytes p50 p99
   rate=$(jq -r .samples_per_second "$work/$name.write.json")
   accepted=$(jq -r .accepted_samples "$work/$name.write.json")
   cpu=$(jq -r .cpu_seconds "$work/$name.process.json")
   rss=$(jq -r .rss_bytes "$work/$name.process.json")
+  live=$(jq -r .live_heap_bytes "$work/$name.process.json")
   bytes=$(cat "$work/$name.bytes")
   p50=$(jq -r .p50_ms "$work/$name.query.json")
   p99=$(jq -r .p99_ms "$work/$name.query.json")
   echo "$rate $(echo "scale=3; $cpu * 1000000 / $accepted" | bc) $(echo "$rss / $series" | bc)" \
-    "$(echo "scale=3; $bytes / $accepted" | bc) $p50 $p99"
+    "$(echo "$live / $series" | bc) $(echo "scale=3; $bytes / $accepted" | bc) $p50 $p99"
 }
 read -r -a prom < <(row prometheus)
 table="| measure | Prometheus | Narthex RF=1 | ratio RF=1 |$( [ "$cluster" = 1 ] && echo " Narthex RF=3 | ratio RF=3 |")
@@ -159,8 +183,9 @@ table="| measure | Prometheus | Narthex RF=1 | ratio RF=1 |$( [ "$cluster" = 1 ]
 read -r -a one < <(row narthex)
 if [ "$cluster" = 1 ]; then read -r -a three < <(row cluster); fi
 labels=("ingest samples/s (higher is better)" "CPU seconds per million samples" "resident bytes per active series"
+  "live heap bytes per active series (Narthex: after a full GC; Prometheus: Go heap in use)"
   "bytes per sample on disk, in a block" "query p50 ms" "query p99 ms")
-for i in 0 1 2 3 4 5; do
+for i in 0 1 2 3 4 5 6; do
   line="| ${labels[$i]} | ${prom[$i]} | ${one[$i]} | $(echo "scale=2; ${one[$i]} / ${prom[$i]}" | bc -l 2>/dev/null || echo n/a) |"
   if [ "$cluster" = 1 ]; then
     line="$line ${three[$i]} | $(echo "scale=2; ${three[$i]} / ${prom[$i]}" | bc -l 2>/dev/null || echo n/a) |"
@@ -185,6 +210,9 @@ if [ "$smoke" = 0 ]; then
     echo "dashboard queries (4 concurrent). Ratios are Narthex / Prometheus; the generator shares the cores."
     echo "Bytes per sample on disk are for the data each system accepted in its run: a system that accepted fewer"
     echo "samples per series pays more index per sample, so compare them alongside the ingest row."
+    echo "Resident memory follows the JVM heap size (-Xmx2g all-in-one, -Xmx1g per cluster process here, set by"
+    echo "\$NARTHEX_JAVA_OPTS); the live heap row is what the data needs. The cluster rows sum all 5 processes,"
+    echo "which hold each series 3 times."
     echo
     echo "$table"
   } >"$out"
