@@ -8,7 +8,6 @@ import io.narthex.ingester.client.WireFields;
 import io.narthex.ingester.client.WireTimeSeries;
 import it.unimi.dsi.fastutil.ints.IntArrayList;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.ingester.SampleError;
 import io.narthex.proto.prompb.Label;
@@ -238,22 +237,19 @@ public final class Distributor {
   }
 
   /**
-   * The shard of a series: XXH3 of the tenant and the label names and values as UTF-8 bytes, each followed by
-   * {@code 0xff} (a byte UTF-8 never holds), modulo the shard count.
+   * The shard of a series: its {@link io.narthex.tsdb.head.SeriesIdentity} low half (XXH3 of the label names and
+   * values in UTF-8, each followed by {@code 0xff}) mixed with XXH3 of the tenant, modulo the shard count.
    */
   static int shardOf(String tenant, WireTimeSeries series, int shardCount) {
     if (shardCount == 1) {
       return 0;
     }
-    var stream = Hashing.xxh3_64().hashStream();
-    byte[] tenantBytes = tenant.getBytes(StandardCharsets.UTF_8);
-    stream.putBytes(tenantBytes).putByte((byte) 0xff);
-    byte[] buf = series.buffer();
-    for (int i = 0; i < series.labelCount(); i++) {
-      stream.putBytes(buf, series.nameOffset(i), series.nameLength(i)).putByte((byte) 0xff)
-          .putBytes(buf, series.valueOffset(i), series.valueLength(i)).putByte((byte) 0xff);
-    }
-    return (int) Long.remainderUnsigned(stream.getAsLong(), shardCount);
+    long h = series.identityLow() ^ Hashing.xxh3_64().hashCharsToLong(tenant);
+    // Murmur3's 64-bit finalizer: every bit of both hashes reaches the low bits the modulo keeps.
+    h = (h ^ (h >>> 33)) * 0xff51afd7ed558ccdL;
+    h = (h ^ (h >>> 33)) * 0xc4ceb9fe1a85ec53L;
+    h ^= h >>> 33;
+    return (int) Long.remainderUnsigned(h, shardCount);
   }
 
   private static String describe(SampleError error, List<Label> labels) {

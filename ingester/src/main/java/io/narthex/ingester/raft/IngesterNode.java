@@ -64,7 +64,11 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, options.snapshotEveryEntries());
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
-    RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf("64MB"));
+    RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf("32MB"));
+    // Ratis keeps up to 6 closed segments (200 MB) of entries in the heap per group by default; they are applied
+    // already, and a lagging follower is served from disk. Two per group keep the heap to what the series need.
+    RaftServerConfigKeys.Log.setSegmentCacheNumMax(properties, 2);
+    RaftServerConfigKeys.Log.setSegmentCacheSizeMax(properties, SizeInBytes.valueOf("64MB"));
     RaftServerConfigKeys.Log.setWriteBufferSize(
         properties, SizeInBytes.valueOf(RaftGroups.MAX_MESSAGE_SIZE.getSize() + (1 << 20)));
     Map<RaftGroupId, Integer> shardOfGroup = new LinkedHashMap<>();
