@@ -1,6 +1,9 @@
 package io.narthex.ingester.client;
 
 import com.google.protobuf.CodedOutputStream;
+import io.airlift.compress.MalformedInputException;
+import io.airlift.compress.snappy.SnappyCompressor;
+import io.airlift.compress.snappy.SnappyDecompressor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -8,11 +11,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Builds the encoded {@code ShardLogEntry{push: PushRequest{tenant, timeseries...}}} of ingester.proto from series
- * that are already encoded {@code prometheus.TimeSeries} messages, copying their bytes as they are.
+ * Builds the encoded {@code ShardLogEntry{snappy_push: snappy(PushRequest{tenant, timeseries...})}} of
+ * ingester.proto from series that are already encoded {@code prometheus.TimeSeries} messages, copying their bytes as
+ * they are.
  */
 public final class PushEntryBuilder {
+  /** Largest PushRequest a {@code snappy_push} may hold. */
+  public static final int MAX_UNCOMPRESSED_BYTES = 64 << 20;
   private static final int SHARD_LOG_ENTRY_PUSH = 1;
+  private static final int SHARD_LOG_ENTRY_SNAPPY_PUSH = 5;
   private static final int PUSH_TENANT = 1;
   private static final int PUSH_TIMESERIES = 2;
 
@@ -27,7 +34,7 @@ public final class PushEntryBuilder {
     this.pushBytes = CodedOutputStream.computeByteArraySize(PUSH_TENANT, this.tenant);
   }
 
-  /** Bytes the entry would take with one more series of {@code seriesBytes}. */
+  /** Bytes the entry would take uncompressed with one more series of {@code seriesBytes}. */
   public int sizeWith(int seriesBytes) {
     return entrySize(pushBytes + CodedOutputStream.computeTagSize(PUSH_TIMESERIES)
         + CodedOutputStream.computeUInt32SizeNoTag(seriesBytes) + seriesBytes);
@@ -55,13 +62,11 @@ public final class PushEntryBuilder {
         + pushBytes;
   }
 
-  /** The encoded ShardLogEntry. */
+  /** The encoded ShardLogEntry: its {@code snappy_push}, the PushRequest snappy-compressed. */
   public byte[] build() {
-    byte[] out = new byte[entrySize(pushBytes)];
-    CodedOutputStream stream = CodedOutputStream.newInstance(out);
+    byte[] push = new byte[pushBytes];
+    CodedOutputStream stream = CodedOutputStream.newInstance(push);
     try {
-      stream.writeTag(SHARD_LOG_ENTRY_PUSH, 2);
-      stream.writeUInt32NoTag(pushBytes);
       stream.writeByteArray(PUSH_TENANT, tenant);
       for (int i = 0; i < count; i++) {
         stream.writeTag(PUSH_TIMESERIES, 2);
@@ -72,6 +77,42 @@ public final class PushEntryBuilder {
     } catch (IOException e) {
       throw new UncheckedIOException("sizing bug: the entry did not fit its computed size", e);
     }
+    SnappyCompressor compressor = new SnappyCompressor();
+    byte[] compressed = new byte[compressor.maxCompressedLength(push.length)];
+    int compressedBytes = compressor.compress(push, 0, push.length, compressed, 0, compressed.length);
+    byte[] out = new byte[CodedOutputStream.computeTagSize(SHARD_LOG_ENTRY_SNAPPY_PUSH)
+        + CodedOutputStream.computeUInt32SizeNoTag(compressedBytes) + compressedBytes];
+    stream = CodedOutputStream.newInstance(out);
+    try {
+      stream.writeByteArray(SHARD_LOG_ENTRY_SNAPPY_PUSH, compressed, 0, compressedBytes);
+      stream.checkNoSpaceLeft();
+    } catch (IOException e) {
+      throw new UncheckedIOException("sizing bug: the entry did not fit its computed size", e);
+    }
     return out;
+  }
+
+  /**
+   * The PushRequest bytes of a {@code snappy_push} at {@code buf[offset, offset + length)}.
+   *
+   * @throws IllegalArgumentException when the bytes are not snappy or would exceed {@link #MAX_UNCOMPRESSED_BYTES}
+   */
+  public static byte[] decompress(byte[] buf, int offset, int length) {
+    try {
+      int uncompressed = SnappyDecompressor.getUncompressedLength(buf, offset);
+      if (uncompressed < 0 || uncompressed > MAX_UNCOMPRESSED_BYTES) {
+        throw new IllegalArgumentException("snappy_push of " + uncompressed + " bytes uncompressed, over "
+            + MAX_UNCOMPRESSED_BYTES);
+      }
+      byte[] out = new byte[uncompressed];
+      int written = new SnappyDecompressor().decompress(buf, offset, length, out, 0, uncompressed);
+      if (written != uncompressed) {
+        throw new IllegalArgumentException("snappy_push decompressed to " + written + " bytes, header said "
+            + uncompressed);
+      }
+      return out;
+    } catch (MalformedInputException | IndexOutOfBoundsException e) {
+      throw new IllegalArgumentException("snappy_push is not valid snappy data: " + e.getMessage(), e);
+    }
   }
 }

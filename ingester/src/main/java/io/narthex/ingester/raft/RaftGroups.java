@@ -53,6 +53,9 @@ public final class RaftGroups {
     // Ratis wants the gRPC message limit at least 1 MiB above the appender's batch limit.
     GrpcConfigKeys.setMessageSizeMax(properties, SizeInBytes.valueOf(MAX_MESSAGE_SIZE.getSize() + (2 << 20)));
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(properties, MAX_MESSAGE_SIZE);
+    // gRPC's 1 MiB default HTTP/2 window holds two or three of our entries: a leader sending a batch to a follower
+    // would wait for window updates, a round trip each. A batch's worth keeps the stream flowing.
+    GrpcConfigKeys.setFlowControlWindow(properties, MAX_MESSAGE_SIZE);
     long minMs = electionTimeout.toMillis();
     RaftServerConfigKeys.Rpc.setTimeoutMin(properties, TimeDuration.valueOf(minMs, TimeUnit.MILLISECONDS));
     RaftServerConfigKeys.Rpc.setTimeoutMax(properties, TimeDuration.valueOf(2 * minMs, TimeUnit.MILLISECONDS));

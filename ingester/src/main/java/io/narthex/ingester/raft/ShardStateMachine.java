@@ -1,6 +1,7 @@
 package io.narthex.ingester.raft;
 
 import io.narthex.ingester.Ingester;
+import io.narthex.ingester.client.PushEntryBuilder;
 import io.narthex.ingester.client.WireFields;
 import io.narthex.proto.ingester.BlockShipped;
 import io.narthex.proto.ingester.PushResponse;
@@ -83,33 +84,41 @@ final class ShardStateMachine extends BaseStateMachine {
     PushResponse response;
     try {
       byte[] data = entry.getStateMachineLogEntry().getLogData().toByteArray();
-      WireFields fields = new WireFields(data, 0, data.length, 2);
+      WireFields fields = new WireFields(data, 0, data.length, 6);
       // Pushes, nearly every entry, are read in place; the rare control entries are parsed.
-      ShardLogEntry logEntry = fields.count(1) > 0 ? null : ShardLogEntry.parseFrom(data);
-      response = logEntry == null
-          ? ingester.pushEncoded(data, fields.offset(1, fields.count(1) - 1), fields.length(1, fields.count(1) - 1))
-          : switch (logEntry.getEntryCase()) {
-        case PUSH -> ingester.push(logEntry.getPush());
-        case BLOCK_SHIPPED -> {
-          BlockShipped shipped = logEntry.getBlockShipped();
-          ingester.markShipped(shipped.getTenant(), shipped.getMaxTimeMs());
-          log.info("block shipped shard={} tenant={} ulid={} min_time_ms={} max_time_ms={}", shard,
-              shipped.getTenant(), shipped.getUlid(), shipped.getMinTimeMs(), shipped.getMaxTimeMs());
-          yield PushResponse.getDefaultInstance();
-        }
-        case CLOSE_HEAD_RANGE -> {
-          ingester.closeRange(logEntry.getCloseHeadRange().getTenant(), logEntry.getCloseHeadRange().getBeforeMs());
-          yield PushResponse.getDefaultInstance();
-        }
-        case TRUNCATE_HEAD -> {
-          TruncateHead truncate = logEntry.getTruncateHead();
-          int removed = ingester.truncate(truncate.getTenant(), truncate.getBeforeMs());
-          log.info("head truncated shard={} tenant={} before_ms={} series_removed={}", shard, truncate.getTenant(),
-              truncate.getBeforeMs(), removed);
-          yield PushResponse.getDefaultInstance();
-        }
-        case ENTRY_NOT_SET -> throw new IllegalArgumentException("empty log entry");
-      };
+      ShardLogEntry logEntry = fields.count(1) > 0 || fields.count(5) > 0 ? null : ShardLogEntry.parseFrom(data);
+      if (logEntry == null && fields.count(5) > 0) {
+        int last = fields.count(5) - 1;
+        byte[] push = PushEntryBuilder.decompress(data, fields.offset(5, last), fields.length(5, last));
+        response = ingester.pushEncoded(push, 0, push.length);
+      } else if (logEntry == null) {
+        response = ingester.pushEncoded(data, fields.offset(1, fields.count(1) - 1),
+            fields.length(1, fields.count(1) - 1));
+      } else {
+        response = switch (logEntry.getEntryCase()) {
+          case PUSH -> ingester.push(logEntry.getPush());
+          case BLOCK_SHIPPED -> {
+            BlockShipped shipped = logEntry.getBlockShipped();
+            ingester.markShipped(shipped.getTenant(), shipped.getMaxTimeMs());
+            log.info("block shipped shard={} tenant={} ulid={} min_time_ms={} max_time_ms={}", shard,
+                shipped.getTenant(), shipped.getUlid(), shipped.getMinTimeMs(), shipped.getMaxTimeMs());
+            yield PushResponse.getDefaultInstance();
+          }
+          case CLOSE_HEAD_RANGE -> {
+            ingester.closeRange(logEntry.getCloseHeadRange().getTenant(), logEntry.getCloseHeadRange().getBeforeMs());
+            yield PushResponse.getDefaultInstance();
+          }
+          case TRUNCATE_HEAD -> {
+            TruncateHead truncate = logEntry.getTruncateHead();
+            int removed = ingester.truncate(truncate.getTenant(), truncate.getBeforeMs());
+            log.info("head truncated shard={} tenant={} before_ms={} series_removed={}", shard, truncate.getTenant(),
+                truncate.getBeforeMs(), removed);
+            yield PushResponse.getDefaultInstance();
+          }
+          case SNAPPY_PUSH -> throw new IllegalStateException("read in place above");
+          case ENTRY_NOT_SET -> throw new IllegalArgumentException("empty log entry");
+        };
+      }
     } catch (IOException | IllegalArgumentException e) {
       // The same on every replica: the entry is skipped everywhere and the writer learns why. Never a failed
       // future, which would stop the group's apply loop.

@@ -126,8 +126,13 @@ class WireTimeSeriesTest {
     byte[] bb = b.toByteArray();
     builder.add(bb, 0, bb.length);
     byte[] entry = builder.build();
-    assertThat(expected).isLessThan(entry.length);
-    assertThat(ShardLogEntry.parseFrom(entry)).isEqualTo(ShardLogEntry.newBuilder()
-        .setPush(PushRequest.newBuilder().setTenant("tenant-\u00e9").addTimeseries(a).addTimeseries(b)).build());
+    assertThat(expected).isLessThan(builder.sizeWith(0));
+    ShardLogEntry parsed = ShardLogEntry.parseFrom(entry);
+    assertThat(parsed.getEntryCase()).isEqualTo(ShardLogEntry.EntryCase.SNAPPY_PUSH);
+    byte[] compressed = parsed.getSnappyPush().toByteArray();
+    assertThat(PushRequest.parseFrom(PushEntryBuilder.decompress(compressed, 0, compressed.length)))
+        .isEqualTo(PushRequest.newBuilder().setTenant("tenant-\u00e9").addTimeseries(a).addTimeseries(b).build());
+    assertThatThrownBy(() -> PushEntryBuilder.decompress(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f}, 0, 4))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }
