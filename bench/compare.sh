@@ -196,6 +196,10 @@ done
 echo
 echo "$table"
 if [ "$smoke" = 0 ]; then
+  # Hand-written notes below the marker survive a new run.
+  marker='<!-- compare.sh keeps everything below this line -->'
+  kept=""
+  if [ -f "$out" ] && grep -qF "$marker" "$out"; then kept=$(sed -n "/$marker/,\$p" "$out"); fi
   {
     echo "# Performance: Narthex next to Prometheus"
     echo
@@ -215,6 +219,7 @@ if [ "$smoke" = 0 ]; then
     echo "which hold each series 3 times."
     echo
     echo "$table"
+    if [ -n "$kept" ]; then echo; echo "$kept"; fi
   } >"$out"
   echo "written to $out"
 fi
