@@ -37,6 +37,12 @@ public final class Ingester {
 
   private final Map<String, Head> heads = new ConcurrentHashMap<>();
 
+  /** Reused by the thread applying a shard's log, so that a push allocates nothing per series. */
+  private record Cursors(WireFields request, WireTimeSeries series) {}
+
+  private static final ThreadLocal<Cursors> CURSORS =
+      ThreadLocal.withInitial(() -> new Cursors(new WireFields(3), new WireTimeSeries()));
+
   /**
    * Writes every tenant's head: magic {@code NXIS}, version 2, tenant count, then per tenant its name, its minimum
    * valid time and shipped mark (ms) and a length-prefixed head snapshot (tsdb/docs/format/head-snapshot.md). Appends must not run
@@ -156,12 +162,13 @@ public final class Ingester {
    *     series it has parsed and validated.
    */
   public PushResponse pushEncoded(byte[] buf, int offset, int length) {
-    WireFields request = new WireFields(buf, offset, length, 3);
+    Cursors cursors = CURSORS.get();
+    WireFields request = cursors.request.reset(buf, offset, length);
     String tenant = request.string(1);
     if (tenant.isEmpty()) {
       throw new IllegalArgumentException("push request without a tenant");
     }
-    WireTimeSeries wire = new WireTimeSeries();
+    WireTimeSeries wire = cursors.series;
     int seriesCount = request.count(2);
     Head head = heads.computeIfAbsent(tenant, t -> new Head());
     PushResponse.Builder response = null;

@@ -98,19 +98,46 @@ public final class PushEntryBuilder {
    * @throws IllegalArgumentException when the bytes are not snappy or would exceed {@link #MAX_UNCOMPRESSED_BYTES}
    */
   public static byte[] decompress(byte[] buf, int offset, int length) {
+    byte[] out = new byte[uncompressedLength(buf, offset, length)];
+    decompress(buf, offset, length, out);
+    return out;
+  }
+
+  /**
+   * The PushRequest size of a {@code snappy_push}, from its snappy header.
+   *
+   * @throws IllegalArgumentException when the header is not snappy's or the size exceeds
+   *     {@link #MAX_UNCOMPRESSED_BYTES}
+   */
+  public static int uncompressedLength(byte[] buf, int offset, int length) {
+    int uncompressed;
     try {
-      int uncompressed = SnappyDecompressor.getUncompressedLength(buf, offset);
-      if (uncompressed < 0 || uncompressed > MAX_UNCOMPRESSED_BYTES) {
-        throw new IllegalArgumentException("snappy_push of " + uncompressed + " bytes uncompressed, over "
-            + MAX_UNCOMPRESSED_BYTES);
-      }
-      byte[] out = new byte[uncompressed];
+      uncompressed = SnappyDecompressor.getUncompressedLength(buf, offset);
+    } catch (MalformedInputException | IndexOutOfBoundsException e) {
+      throw new IllegalArgumentException("snappy_push is not valid snappy data: " + e.getMessage(), e);
+    }
+    if (length <= 0 || uncompressed < 0 || uncompressed > MAX_UNCOMPRESSED_BYTES) {
+      throw new IllegalArgumentException("snappy_push of " + uncompressed + " bytes uncompressed, over "
+          + MAX_UNCOMPRESSED_BYTES);
+    }
+    return uncompressed;
+  }
+
+  /**
+   * Decompresses a {@code snappy_push} into {@code out}, which holds at least its {@link #uncompressedLength}.
+   *
+   * @return the PushRequest's size in bytes
+   * @throws IllegalArgumentException when the bytes are not valid snappy data
+   */
+  public static int decompress(byte[] buf, int offset, int length, byte[] out) {
+    int uncompressed = uncompressedLength(buf, offset, length);
+    try {
       int written = new SnappyDecompressor().decompress(buf, offset, length, out, 0, uncompressed);
       if (written != uncompressed) {
         throw new IllegalArgumentException("snappy_push decompressed to " + written + " bytes, header said "
             + uncompressed);
       }
-      return out;
+      return written;
     } catch (MalformedInputException | IndexOutOfBoundsException e) {
       throw new IllegalArgumentException("snappy_push is not valid snappy data: " + e.getMessage(), e);
     }

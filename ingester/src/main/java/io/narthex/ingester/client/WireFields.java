@@ -9,19 +9,33 @@ import java.nio.charset.StandardCharsets;
  * distributor and the shard state machines as the bytes the sender encoded, without decoding and re-encoding them.
  */
 public final class WireFields {
-  private final byte[] buf;
+  private byte[] buf;
   private final IntArrayList[] byField;
   private int pos;
 
+  /** A reusable scanner keeping length-delimited fields numbered below {@code fieldLimit}; see {@link #reset}. */
+  public WireFields(int fieldLimit) {
+    this.byField = new IntArrayList[fieldLimit];
+  }
+
+  /** Scans {@code buf[offset, offset + length)}; see {@link #reset}. */
+  public WireFields(byte[] buf, int offset, int length, int fieldLimit) {
+    this(fieldLimit);
+    reset(buf, offset, length);
+  }
+
   /**
-   * Scans {@code buf[offset, offset + length)}, keeping length-delimited fields numbered below
-   * {@code fieldLimit}; other fields are skipped.
+   * Scans {@code buf[offset, offset + length)}, forgetting the last message; other fields are skipped.
    *
    * @throws IllegalArgumentException when the bytes are not a well-formed message
    */
-  public WireFields(byte[] buf, int offset, int length, int fieldLimit) {
+  public WireFields reset(byte[] buf, int offset, int length) {
     this.buf = buf;
-    this.byField = new IntArrayList[fieldLimit];
+    for (IntArrayList occurrences : byField) {
+      if (occurrences != null) {
+        occurrences.clear();
+      }
+    }
     int end = offset + length;
     pos = offset;
     while (pos < end) {
@@ -39,7 +53,7 @@ public final class WireFields {
           if (len < 0 || len > end - pos) {
             throw new IllegalArgumentException("field " + field + " overruns the message at byte " + (pos - offset));
           }
-          if (field < fieldLimit) {
+          if (field < byField.length) {
             if (byField[field] == null) {
               byField[field] = new IntArrayList();
             }
@@ -51,6 +65,7 @@ public final class WireFields {
         default -> throw new IllegalArgumentException("unsupported wire type " + (tag & 7) + " of field " + field);
       }
     }
+    return this;
   }
 
   private long varint(int limit) {

@@ -47,6 +47,10 @@ final class ShardStateMachine extends BaseStateMachine {
   private final int shard;
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private volatile Ingester ingester = new Ingester();
+  // Reused by the apply thread, the only one reading entries, so that applying a push allocates per entry at most.
+  private final WireFields entryFields = new WireFields(6);
+  private byte[] entryBuffer = new byte[1 << 16];
+  private byte[] pushBuffer = new byte[1 << 18];
 
   ShardStateMachine(int shard) {
     this.shard = shard;
@@ -83,14 +87,27 @@ final class ShardStateMachine extends BaseStateMachine {
     LogEntryProto entry = trx.getLogEntry();
     PushResponse response;
     try {
-      byte[] data = entry.getStateMachineLogEntry().getLogData().toByteArray();
-      WireFields fields = new WireFields(data, 0, data.length, 6);
+      var logData = entry.getStateMachineLogEntry().getLogData();
+      int size = logData.size();
+      if (entryBuffer.length < size) {
+        entryBuffer = new byte[Math.max(size, 2 * entryBuffer.length)];
+      }
+      logData.copyTo(entryBuffer, 0);
+      byte[] data = entryBuffer;
+      WireFields fields = entryFields.reset(data, 0, size);
       // Pushes, nearly every entry, are read in place; the rare control entries are parsed.
-      ShardLogEntry logEntry = fields.count(1) > 0 || fields.count(5) > 0 ? null : ShardLogEntry.parseFrom(data);
+      ShardLogEntry logEntry = fields.count(1) > 0 || fields.count(5) > 0 ? null
+          : ShardLogEntry.parseFrom(java.nio.ByteBuffer.wrap(data, 0, size));
       if (logEntry == null && fields.count(5) > 0) {
         int last = fields.count(5) - 1;
-        byte[] push = PushEntryBuilder.decompress(data, fields.offset(5, last), fields.length(5, last));
-        response = ingester.pushEncoded(push, 0, push.length);
+        int offset = fields.offset(5, last);
+        int length = fields.length(5, last);
+        int pushBytes = PushEntryBuilder.uncompressedLength(data, offset, length);
+        if (pushBuffer.length < pushBytes) {
+          pushBuffer = new byte[Math.max(pushBytes, 2 * pushBuffer.length)];
+        }
+        PushEntryBuilder.decompress(data, offset, length, pushBuffer);
+        response = ingester.pushEncoded(pushBuffer, 0, pushBytes);
       } else if (logEntry == null) {
         response = ingester.pushEncoded(data, fields.offset(1, fields.count(1) - 1),
             fields.length(1, fields.count(1) - 1));

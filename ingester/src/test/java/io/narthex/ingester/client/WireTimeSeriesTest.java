@@ -135,4 +135,56 @@ class WireTimeSeriesTest {
     assertThatThrownBy(() -> PushEntryBuilder.decompress(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f}, 0, 4))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void randomSeriesReadAsProtobufReadsThemAndCorruptBytesOnlyEverFailAsMalformed() {
+    java.util.Random random = new java.util.Random(7);
+    WireTimeSeries wire = new WireTimeSeries();
+    for (int round = 0; round < 2_000; round++) {
+      TimeSeries.Builder builder = TimeSeries.newBuilder();
+      for (int l = random.nextInt(14); l > 0; l--) {
+        builder.addLabels(Label.newBuilder().setName("n" + random.nextInt(1000))
+            .setValue(random.nextInt(5) == 0 ? "\u00e9\u4e2d" + random.nextInt() : Integer.toString(random.nextInt())));
+      }
+      for (int n = random.nextInt(300); n > 0; n--) {
+        Sample.Builder sample = Sample.newBuilder();
+        if (random.nextBoolean()) {
+          sample.setTimestamp(random.nextInt(3) == 0 ? random.nextLong() : 1_700_000_000_000L + random.nextInt());
+        }
+        if (random.nextBoolean()) {
+          sample.setValue(random.nextInt(4) == 0 ? Double.longBitsToDouble(random.nextLong()) : random.nextDouble());
+        }
+        builder.addSamples(sample);
+      }
+      if (random.nextInt(4) == 0) {
+        builder.addExemplars(Exemplar.newBuilder().setValue(1));
+      }
+      TimeSeries series = builder.build();
+      byte[] bytes = series.toByteArray();
+      wire.reset(bytes, 0, bytes.length);
+      assertThat(wire.labelCount()).isEqualTo(series.getLabelsCount());
+      for (int l = 0; l < series.getLabelsCount(); l++) {
+        assertThat(wire.name(l)).isEqualTo(series.getLabels(l).getName());
+        assertThat(wire.value(l)).isEqualTo(series.getLabels(l).getValue());
+      }
+      assertThat(wire.sampleCount()).isEqualTo(series.getSamplesCount());
+      for (int n = 0; n < series.getSamplesCount(); n++) {
+        assertThat(wire.timestampMs(n)).isEqualTo(series.getSamples(n).getTimestamp());
+        assertThat(Double.doubleToRawLongBits(wire.sampleValue(n)))
+            .isEqualTo(Double.doubleToRawLongBits(series.getSamples(n).getValue()));
+      }
+      assertThat(wire.exemplarCount()).isEqualTo(series.getExemplarsCount());
+      if (bytes.length > 0) {
+        byte[] corrupt = bytes.clone();
+        corrupt[random.nextInt(corrupt.length)] = (byte) random.nextInt();
+        int length = random.nextBoolean() ? corrupt.length : random.nextInt(corrupt.length);
+        try {
+          wire.reset(corrupt, 0, length);
+          new WireFields(corrupt, 0, length, 5);
+        } catch (IllegalArgumentException expected) {
+          // Malformed is the only way corrupt bytes may fail.
+        }
+      }
+    }
+  }
 }
