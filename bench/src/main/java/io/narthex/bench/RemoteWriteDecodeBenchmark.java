@@ -4,6 +4,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.airlift.compress.snappy.SnappyCompressor;
 import io.airlift.compress.snappy.SnappyDecompressor;
 import io.narthex.ingester.client.ProtoConversions;
+import io.narthex.ingester.client.WireFields;
+import io.narthex.ingester.client.WireTimeSeries;
 import io.narthex.proto.prompb.Label;
 import io.narthex.proto.prompb.Sample;
 import io.narthex.proto.prompb.TimeSeries;
@@ -30,9 +32,10 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * The ingest hot path of one remote-write request of 2000 samples, reported per sample: snappy decompression and
- * protobuf parsing as {@code PushHandler} does them, then, as the ingester does, each series' labels converted and
- * looked up in a real {@link Head}, and every sample appended.
+ * The ingest hot path of one remote-write request of 2000 samples, reported per sample: snappy decompression, then
+ * each series found in a real {@link Head} and every sample appended, either reading series in place as Narthex
+ * does ({@link #readInPlaceAndAppend}) or through protobuf-java objects and label strings as it did before
+ * ({@link #decodeAndAppend}).
  *
  * <p>Series are node-exporter-like, 9 labels each. {@code samplesPerSeries} is 10 (200 series of 10 samples) or 1
  * (2000 series of one sample, the shape Prometheus's queue manager usually sends). The series exist before
@@ -129,6 +132,37 @@ public class RemoteWriteDecodeBenchmark {
       for (int s = 0; s < wire.getSamplesCount(); s++) {
         Sample sample = wire.getSamples(s);
         if (head.append(series, sample.getTimestamp() + shift, sample.getValue()) == AppendResult.OK) {
+          accepted++;
+        }
+      }
+    }
+    blackhole.consume(accepted);
+  }
+
+  private final WireFields wireRequest = new WireFields(2);
+  private final WireTimeSeries wireSeries = new WireTimeSeries();
+  private byte[] body = new byte[0];
+
+  /**
+   * The path requests take now: series read in place ({@link WireTimeSeries}) and found in the head by their
+   * identity, as a shard's state machine does; {@link #decodeAndAppend} is the protobuf path it replaced.
+   */
+  @Benchmark
+  public void readInPlaceAndAppend(Blackhole blackhole) {
+    int length = SnappyDecompressor.getUncompressedLength(compressed, 0);
+    if (body.length < length) {
+      body = new byte[length];
+    }
+    new SnappyDecompressor().decompress(compressed, 0, compressed.length, body, 0, length);
+    WireFields request = wireRequest.reset(body, 0, length);
+    long shift = shiftMs;
+    shiftMs += samplesPerSeries * SCRAPE_INTERVAL_MS;
+    int accepted = 0;
+    for (int i = 0; i < request.count(1); i++) {
+      WireTimeSeries wire = wireSeries.reset(body, request.offset(1, i), request.length(1, i));
+      MemSeries series = head.getOrCreate(wire);
+      for (int s = 0; s < wire.sampleCount(); s++) {
+        if (head.append(series, wire.timestampMs(s) + shift, wire.sampleValue(s)) == AppendResult.OK) {
           accepted++;
         }
       }
