@@ -102,6 +102,12 @@ public final class Distributor {
       if (wire.sampleCount() == 0) {
         continue;
       }
+      if (length > ShardWriter.MAX_ENTRY_BYTES - 1024) {
+        errors.add(ValidationError.SERIES_TOO_LARGE.format(
+            "received a series of %d bytes with %d samples, over the %d bytes one log entry holds, series: '%s'",
+            length, wire.sampleCount(), ShardWriter.MAX_ENTRY_BYTES - 1024, SeriesValidator.describe(labelsOf(wire))));
+        continue;
+      }
       int shard = shardOf(tenant, wire, shardCount);
       List<PushEntryBuilder> entries = perShard.get(shard);
       if (entries.isEmpty() || (entries.getLast().seriesCount() > 0

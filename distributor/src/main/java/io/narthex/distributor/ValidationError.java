@@ -17,7 +17,8 @@ enum ValidationError {
   SAMPLE_OUT_OF_ORDER("err-narthex-sample-out-of-order"),
   SAMPLE_DUPLICATE_TIMESTAMP("err-narthex-sample-duplicate-timestamp"),
   SAMPLE_OUT_OF_BOUNDS("err-narthex-sample-out-of-bounds"),
-  MAX_WRITE_MESSAGE_SIZE("err-narthex-distributor-max-write-message-size");
+  MAX_WRITE_MESSAGE_SIZE("err-narthex-distributor-max-write-message-size"),
+  SERIES_TOO_LARGE("err-narthex-series-too-large");
 
   private final String id;
 

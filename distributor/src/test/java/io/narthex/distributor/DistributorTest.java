@@ -184,4 +184,21 @@ class DistributorTest {
     assertThat(idsOn(0, "t")).isEmpty();
     assertThat(idsOn(1, "t")).isEmpty();
   }
+
+  @Test
+  void aSeriesLargerThanALogEntryIsRefusedByNameAndTheRestStored() {
+    TimeSeries.Builder huge = series("huge", NOW_MS - 300_000, 0).toBuilder();
+    for (int i = 1; i < 300_000; i++) {
+      huge.addSamples(Sample.newBuilder().setTimestamp(NOW_MS - 300_000 + i).setValue(i));
+    }
+    Distributor.PushResult result = distributor.push("t", WriteRequest.newBuilder()
+        .addTimeseries(huge).addTimeseries(series("small", NOW_MS, 1)).build());
+
+    assertThat(result.acceptedSamples()).isEqualTo(1);
+    assertThat(result.errors()).singleElement().asString()
+        .contains("err-narthex-series-too-large").contains("m{id=\"huge\"}");
+    List<String> all = new ArrayList<>(idsOn(0, "t"));
+    all.addAll(idsOn(1, "t"));
+    assertThat(all).containsExactly("small");
+  }
 }

@@ -110,17 +110,24 @@ public final class PushEntryBuilder {
    *     {@link #MAX_UNCOMPRESSED_BYTES}
    */
   public static int uncompressedLength(byte[] buf, int offset, int length) {
-    int uncompressed;
-    try {
-      uncompressed = SnappyDecompressor.getUncompressedLength(buf, offset);
-    } catch (MalformedInputException | IndexOutOfBoundsException e) {
-      throw new IllegalArgumentException("snappy_push is not valid snappy data: " + e.getMessage(), e);
+    // Snappy's header is the uncompressed length as a varint; read it within the field only.
+    long uncompressed = 0;
+    int at = offset;
+    for (int shift = 0; ; shift += 7) {
+      if (at >= offset + length || shift > 28) {
+        throw new IllegalArgumentException("snappy_push has no valid snappy header");
+      }
+      byte b = buf[at++];
+      uncompressed |= (long) (b & 0x7f) << shift;
+      if (b >= 0) {
+        break;
+      }
     }
-    if (length <= 0 || uncompressed < 0 || uncompressed > MAX_UNCOMPRESSED_BYTES) {
+    if (uncompressed > MAX_UNCOMPRESSED_BYTES) {
       throw new IllegalArgumentException("snappy_push of " + uncompressed + " bytes uncompressed, over "
           + MAX_UNCOMPRESSED_BYTES);
     }
-    return uncompressed;
+    return (int) uncompressed;
   }
 
   /**

@@ -311,8 +311,10 @@ public final class WireTimeSeries implements Head.LabelsKey {
   }
 
   /**
-   * Writes the label set's canonical bytes ({@link SeriesIdentity}) to the scratch buffer, once per series. Bytes
-   * that are not UTF-8 match no series (whose labels are valid UTF-8) and are refused by {@link #toLabels()}.
+   * Writes the label set's canonical bytes ({@link SeriesIdentity}) to the scratch buffer, once per series.
+   *
+   * @throws IllegalArgumentException when a name or value is not valid UTF-8: its {@code 0xff} bytes would make
+   *     the canonical bytes of another label set ({@code a="b\xffc\xffd"} is {@code a="b", c="d"})
    */
   private int canonicalLength() {
     if (canonicalLength >= 0) {
@@ -329,6 +331,9 @@ public final class WireTimeSeries implements Head.LabelsKey {
     for (int i = 0; i < labelCount * 4; i += 2) {
       int offset = labels[i];
       int length = labels[i + 1];
+      if (!isValidUtf8(offset, length)) {
+        throw new IllegalArgumentException("label " + (i / 4) + " is not valid UTF-8");
+      }
       System.arraycopy(buf, offset, hashScratch, n, length);
       n += length;
       hashScratch[n++] = SeriesIdentity.SEPARATOR;

@@ -72,6 +72,16 @@ class WireTimeSeriesTest {
     assertThatThrownBy(() -> head.getOrCreate(new WireTimeSeries().reset(bytes, 0, bytes.length)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("UTF-8");
     assertThat(head.numSeries()).isZero();
+    // Not even an existing series whose canonical bytes the invalid ones spell.
+    head.getOrCreate(Labels.of("__name__", "x", "a", "b", "c", "d"));
+    byte[] spelled = series("__name__", "x", "a", "b?c?d").toByteArray();
+    for (int i = 0; i < spelled.length; i++) {
+      if (spelled[i] == '?') {
+        spelled[i] = (byte) 0xff;
+      }
+    }
+    assertThatThrownBy(() -> head.getOrCreate(new WireTimeSeries().reset(spelled, 0, spelled.length)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("UTF-8");
   }
 
   @Test
