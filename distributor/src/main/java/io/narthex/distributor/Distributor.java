@@ -6,7 +6,6 @@ import io.narthex.ingester.client.PushEntryBuilder;
 import io.narthex.ingester.client.ShardWriter;
 import io.narthex.ingester.client.WireFields;
 import io.narthex.ingester.client.WireTimeSeries;
-import it.unimi.dsi.fastutil.ints.IntArrayList;
 import java.nio.ByteBuffer;
 import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.ingester.SampleError;
@@ -64,15 +63,11 @@ public final class Distributor {
     } catch (IllegalArgumentException e) {
       throw new MalformedRequestException(e.getMessage(), e);
     }
-    // Per shard, the entries to send (each at most MAX_ENTRY_BYTES) and, per entry, the sent series' positions,
-    // so that a rejection's series index names its series.
+    // Per shard, the entries to send, each at most MAX_ENTRY_BYTES; an entry's series index names a rejection's
+    // series.
     List<List<PushEntryBuilder>> perShard = new ArrayList<>(shardCount);
-    List<List<List<byte[]>>> sentBuffers = new ArrayList<>(shardCount);
-    List<List<IntArrayList>> sentSlices = new ArrayList<>(shardCount);
     for (int i = 0; i < shardCount; i++) {
       perShard.add(new ArrayList<>());
-      sentBuffers.add(new ArrayList<>());
-      sentSlices.add(new ArrayList<>());
     }
     List<String> errors = new ArrayList<>();
     long receivedSamples = 0;
@@ -113,13 +108,8 @@ public final class Distributor {
       if (entries.isEmpty() || (entries.getLast().seriesCount() > 0
           && entries.getLast().sizeWith(length) > ShardWriter.MAX_ENTRY_BYTES)) {
         entries.add(new PushEntryBuilder(tenant));
-        sentBuffers.get(shard).add(new ArrayList<>());
-        sentSlices.get(shard).add(new IntArrayList());
       }
       entries.getLast().add(buf, offset, length);
-      sentBuffers.get(shard).getLast().add(buf);
-      sentSlices.get(shard).getLast().add(offset);
-      sentSlices.get(shard).getLast().add(length);
     }
     DistributorMetrics.RECEIVED_SAMPLES.labelValues(tenant).inc(receivedSamples);
     DistributorMetrics.RECEIVED_METADATA.labelValues(tenant).inc(request.count(3));
@@ -152,8 +142,8 @@ public final class Distributor {
       }
       for (SampleError sampleError : response.getErrorsList()) {
         int s = sampleError.getSeriesIndex();
-        IntArrayList slices = sentSlices.get(shard).get(entry);
-        wire.reset(sentBuffers.get(shard).get(entry).get(s), slices.getInt(2 * s), slices.getInt(2 * s + 1));
+        PushEntryBuilder sent = perShard.get(shard).get(entry);
+        wire.reset(sent.buffer(s), sent.offset(s), sent.length(s));
         errors.add(describe(sampleError, labelsOf(wire)));
       }
     }

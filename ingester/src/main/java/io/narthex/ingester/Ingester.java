@@ -2,7 +2,6 @@ package io.narthex.ingester;
 
 import io.narthex.ingester.client.WireFields;
 import io.narthex.ingester.client.WireTimeSeries;
-import io.narthex.proto.ingester.PushRequest;
 import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.ingester.SampleError;
 import io.narthex.tsdb.head.AppendResult;
@@ -144,18 +143,9 @@ public final class Ingester {
   }
 
   /**
-   * Appends every sample of a validated request; the response counts accepted samples and lists rejections.
-   *
-   * @throws IllegalArgumentException when the request has no tenant or a label set that is not valid
-   */
-  public PushResponse push(PushRequest request) {
-    byte[] bytes = request.toByteArray();
-    return pushEncoded(bytes, 0, bytes.length);
-  }
-
-  /**
-   * As {@link #push(PushRequest)} for an encoded {@code PushRequest} at {@code buf[offset, offset + length)}, read in
-   * place: a sample of a series the head holds allocates nothing.
+   * Appends every sample of a validated, encoded {@code PushRequest} at {@code buf[offset, offset + length)}, read
+   * in place: a sample of a series the head holds allocates nothing. The response counts accepted samples and lists
+   * rejections.
    *
    * @throws IllegalArgumentException when the request is malformed, has no tenant or a new series' label set is not
    *     valid; series before the faulty one are stored (the same on every replica). The distributor sends only

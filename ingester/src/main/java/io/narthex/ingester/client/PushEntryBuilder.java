@@ -44,6 +44,19 @@ public final class PushEntryBuilder {
     return count;
   }
 
+  /** The buffer holding series {@code i}, in the order added (a push response's series index). */
+  public byte[] buffer(int i) {
+    return buffers.get(i);
+  }
+
+  public int offset(int i) {
+    return slices[2 * i];
+  }
+
+  public int length(int i) {
+    return slices[2 * i + 1];
+  }
+
   /** Adds the encoded series at {@code buf[offset, offset + length)}; the bytes must not change until built. */
   public void add(byte[] buf, int offset, int length) {
     if (2 * count + 2 > slices.length) {

@@ -1,8 +1,6 @@
 package io.narthex.ingester.client;
 
-import io.narthex.proto.ingester.PushRequest;
 import io.narthex.proto.ingester.PushResponse;
-import io.narthex.proto.ingester.ShardLogEntry;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -15,10 +13,6 @@ public interface ShardWriter extends AutoCloseable {
 
   /** Names the shard in logs and errors. */
   String name();
-
-  default CompletableFuture<PushResponse> push(PushRequest request) {
-    return pushEntry(ShardLogEntry.newBuilder().setPush(request).build().toByteArray());
-  }
 
   /**
    * Writes an encoded {@code ShardLogEntry} holding a push, such as one built by {@link PushEntryBuilder}.

@@ -8,10 +8,8 @@ import java.nio.charset.StandardCharsets;
  * field number asked for, the offsets and lengths of its occurrences, in order. Used to pass series between the
  * distributor and the shard state machines as the bytes the sender encoded, without decoding and re-encoding them.
  */
-public final class WireFields {
-  private byte[] buf;
+public final class WireFields extends WireReader {
   private final IntArrayList[] byField;
-  private int pos;
 
   /** A reusable scanner keeping length-delimited fields numbered below {@code fieldLimit}; see {@link #reset}. */
   public WireFields(int fieldLimit) {
@@ -37,57 +35,29 @@ public final class WireFields {
       }
     }
     int end = offset + length;
+    start = offset;
     pos = offset;
     while (pos < end) {
-      long tag = varint(end);
-      if (tag <= 0 || (tag >>> 3) == 0 || tag > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException("invalid field tag " + tag + " at byte " + (pos - offset));
-      }
-      int field = (int) (tag >>> 3);
-      switch ((int) tag & 7) {
-        case 0 -> varint(end);
-        case 1 -> advance(8, end);
-        case 5 -> advance(4, end);
-        case 2 -> {
-          long len = varint(end);
-          if (len < 0 || len > end - pos) {
-            throw new IllegalArgumentException("field " + field + " overruns the message at byte " + (pos - offset));
-          }
-          if (field < byField.length) {
-            if (byField[field] == null) {
-              byField[field] = new IntArrayList();
-            }
-            byField[field].add(pos);
-            byField[field].add((int) len);
-          }
-          pos += (int) len;
+      int tag = readTag(end);
+      int field = tag >>> 3;
+      if ((tag & 7) == WIRE_LEN && field < byField.length) {
+        int len = readLength(end);
+        if (byField[field] == null) {
+          byField[field] = new IntArrayList();
         }
-        default -> throw new IllegalArgumentException("unsupported wire type " + (tag & 7) + " of field " + field);
+        byField[field].add(pos);
+        byField[field].add(len);
+        pos += len;
+      } else {
+        skip(tag & 7, end);
       }
     }
     return this;
   }
 
-  private long varint(int limit) {
-    long result = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (pos >= limit) {
-        throw new IllegalArgumentException("truncated varint");
-      }
-      byte b = buf[pos++];
-      result |= (long) (b & 0x7f) << shift;
-      if (b >= 0) {
-        return result;
-      }
-    }
-    throw new IllegalArgumentException("varint longer than 10 bytes");
-  }
-
-  private void advance(int n, int limit) {
-    if (n > limit - pos) {
-      throw new IllegalArgumentException("fixed-size field overruns the message");
-    }
-    pos += n;
+  @Override
+  String messageName() {
+    return "message";
   }
 
   /** How many times the length-delimited field occurs. */

@@ -18,16 +18,9 @@ import java.util.Arrays;
  *
  * <p>Not thread-safe: one cursor per thread, {@link #reset} per series.
  */
-public final class WireTimeSeries implements Head.LabelsKey {
-  private static final int WIRE_VARINT = 0;
-  private static final int WIRE_FIXED64 = 1;
-  private static final int WIRE_LEN = 2;
-  private static final int WIRE_FIXED32 = 5;
-
+public final class WireTimeSeries extends WireReader implements Head.LabelsKey {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-  private byte[] buf;
-  private int start;
   private int end;
   // Per label: name offset, name length, value offset, value length.
   private int[] labels = new int[4 * 16];
@@ -39,7 +32,6 @@ public final class WireTimeSeries implements Head.LabelsKey {
   private int histogramCount;
   private byte[] hashScratch = new byte[512];
   private int canonicalLength = -1;
-  private int pos;
 
   /**
    * Reads the series at {@code buf[offset, offset + length)}.
@@ -158,56 +150,9 @@ public final class WireTimeSeries implements Head.LabelsKey {
     sampleCount++;
   }
 
-  private int readTag(int limit) {
-    long tag = readVarint(limit);
-    if (tag <= 0 || tag > Integer.MAX_VALUE || (tag >>> 3) == 0) {
-      throw malformed("invalid field tag " + tag);
-    }
-    return (int) tag;
-  }
-
-  private int readLength(int limit) {
-    long len = readVarint(limit);
-    if (len < 0 || len > limit - pos) {
-      throw malformed("field length " + len + " overruns the message");
-    }
-    return (int) len;
-  }
-
-  private long readVarint(int limit) {
-    long result = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (pos >= limit) {
-        throw malformed("truncated varint");
-      }
-      byte b = buf[pos++];
-      result |= (long) (b & 0x7f) << shift;
-      if (b >= 0) {
-        return result;
-      }
-    }
-    throw malformed("varint longer than 10 bytes");
-  }
-
-  private void skip(int wireType, int limit) {
-    switch (wireType) {
-      case WIRE_VARINT -> readVarint(limit);
-      case WIRE_FIXED64 -> advance(8, limit);
-      case WIRE_LEN -> advance(readLength(limit), limit);
-      case WIRE_FIXED32 -> advance(4, limit);
-      default -> throw malformed("unsupported wire type " + wireType);
-    }
-  }
-
-  private void advance(int n, int limit) {
-    if (n > limit - pos) {
-      throw malformed("field overruns the message");
-    }
-    pos += n;
-  }
-
-  private IllegalArgumentException malformed(String why) {
-    return new IllegalArgumentException("malformed TimeSeries at byte " + (pos - start) + ": " + why);
+  @Override
+  String messageName() {
+    return "TimeSeries";
   }
 
   /** The buffer read by the last {@link #reset}. */

@@ -95,7 +95,8 @@ final class ShardStateMachine extends BaseStateMachine {
       logData.copyTo(entryBuffer, 0);
       byte[] data = entryBuffer;
       WireFields fields = entryFields.reset(data, 0, size);
-      // Pushes, nearly every entry, are read in place; the rare control entries are parsed.
+      // Pushes, nearly every entry, are read in place; the rare control entries are parsed. Uncompressed pushes
+      // (field 1) are what logs written before snappy_push hold.
       ShardLogEntry logEntry = fields.count(1) > 0 || fields.count(5) > 0 ? null
           : ShardLogEntry.parseFrom(java.nio.ByteBuffer.wrap(data, 0, size));
       if (logEntry == null && fields.count(5) > 0) {
@@ -113,7 +114,6 @@ final class ShardStateMachine extends BaseStateMachine {
             fields.length(1, fields.count(1) - 1));
       } else {
         response = switch (logEntry.getEntryCase()) {
-          case PUSH -> ingester.push(logEntry.getPush());
           case BLOCK_SHIPPED -> {
             BlockShipped shipped = logEntry.getBlockShipped();
             ingester.markShipped(shipped.getTenant(), shipped.getMaxTimeMs());
@@ -132,7 +132,7 @@ final class ShardStateMachine extends BaseStateMachine {
                 truncate.getBeforeMs(), removed);
             yield PushResponse.getDefaultInstance();
           }
-          case SNAPPY_PUSH -> throw new IllegalStateException("read in place above");
+          case PUSH, SNAPPY_PUSH -> throw new IllegalStateException("read in place above");
           case ENTRY_NOT_SET -> throw new IllegalArgumentException("empty log entry");
         };
       }

@@ -8,6 +8,7 @@ import io.narthex.ingester.raft.RaftOptions;
 import io.narthex.ingester.raft.RaftShardWriter;
 import io.narthex.ingester.ring.ShardMap;
 import io.narthex.proto.ingester.PushRequest;
+import io.narthex.proto.ingester.ShardLogEntry;
 import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.ingester.SampleError;
 import io.narthex.proto.prompb.Label;
@@ -142,7 +143,8 @@ class ShipperTest {
       }
       request.addTimeseries(series);
     }
-    return writer.push(request.build()).get();
+    // An uncompressed push entry, as logs written before snappy_push hold: still applied.
+    return writer.submit(ShardLogEntry.newBuilder().setPush(request).build()).get();
   }
 
   private long samplesInHead(long fromMs, long toMs) {

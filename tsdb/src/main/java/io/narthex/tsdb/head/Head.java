@@ -30,9 +30,8 @@ public final class Head implements Queryable {
   private static final int STRIPES = 64;
 
   private final HeadOptions options;
-  private static final ToLongFunction<Labels> DEFAULT_HASH = labels -> 0;
+  /** Null but in tests: then the identity's low half comes from {@link SeriesIdentity}. */
   private final ToLongFunction<Labels> hashFunction;
-  private final boolean customHash;
   private final Stripe[] stripes = new Stripe[STRIPES];
   private final MemPostings postings = new MemPostings();
   /** One instance of each label name and value of the head's series: most are shared by many series. */
@@ -50,14 +49,13 @@ public final class Head implements Queryable {
   }
 
   public Head(HeadOptions options) {
-    this(options, DEFAULT_HASH);
+    this(options, null);
   }
 
   /** For tests: a head whose series map key (the identity's low half) is {@code hashFunction}, to force collisions. */
   Head(HeadOptions options, ToLongFunction<Labels> hashFunction) {
     this.options = options;
     this.hashFunction = hashFunction;
-    this.customHash = hashFunction != DEFAULT_HASH;
     for (int i = 0; i < STRIPES; i++) {
       stripes[i] = new Stripe();
     }
@@ -71,7 +69,7 @@ public final class Head implements Queryable {
   /** The series with exactly these labels (see {@link SeriesIdentity}), created and indexed when new. */
   public MemSeries getOrCreate(Labels labels) {
     byte[] canonical = SeriesIdentity.canonical(labels);
-    long low = customHash ? hashFunction.applyAsLong(labels) : SeriesIdentity.low(canonical, 0, canonical.length);
+    long low = hashFunction != null ? hashFunction.applyAsLong(labels) : SeriesIdentity.low(canonical, 0, canonical.length);
     return getOrCreate(low, SeriesIdentity.high(canonical, 0, canonical.length), labels, null);
   }
 
@@ -95,7 +93,7 @@ public final class Head implements Queryable {
    * @throws IllegalArgumentException from {@link LabelsKey#toLabels()} when the series is new and its labels invalid
    */
   public MemSeries getOrCreate(LabelsKey key) {
-    if (customHash) {
+    if (hashFunction != null) {
       return getOrCreate(key.toLabels());
     }
     return getOrCreate(key.identityLow(), key.identityHigh(), null, key);
