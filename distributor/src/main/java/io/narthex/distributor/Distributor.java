@@ -1,15 +1,14 @@
 package io.narthex.distributor;
 
 import com.dynatrace.hash4j.hashing.Hashing;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.narthex.ingester.client.PushEntryBuilder;
 import io.narthex.ingester.client.ShardWriter;
 import io.narthex.ingester.client.WireFields;
 import io.narthex.ingester.client.WireTimeSeries;
-import java.nio.ByteBuffer;
 import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.ingester.SampleError;
 import io.narthex.proto.prompb.Label;
+import io.narthex.proto.prompb.Sample;
 import io.narthex.proto.prompb.TimeSeries;
 import io.narthex.proto.prompb.WriteRequest;
 import java.time.Instant;
@@ -85,7 +84,7 @@ public final class Distributor {
       }
       receivedSamples += wire.sampleCount();
       if (!validator.isClean(wire, maxTimestampMs)) {
-        TimeSeries sent = decodeAndFix(tenant, body, offset, length, index, maxTimestampMs, errors);
+        TimeSeries sent = decodeAndFix(tenant, wire, maxTimestampMs, errors);
         if (sent == null) {
           continue;
         }
@@ -154,39 +153,41 @@ public final class Distributor {
   }
 
   /**
-   * The slow path of one series: decoded, validated with Mimir's messages, empty label values, exemplars and
-   * samples too far in the future dropped.
+   * The slow path of one series, built from the cursor rather than parsed, so that a fault in one series (invalid
+   * UTF-8, a malformed exemplar) stays in that series: checked with Mimir's messages, empty label values, exemplars and
+   * samples too far in the future dropped. Exemplars are counted and dropped without being read.
    *
    * @return the series to store, or null when nothing of it is stored (its errors are added)
    */
-  private TimeSeries decodeAndFix(String tenant, byte[] body, int offset, int length, int index, long maxTimestampMs,
-      List<String> errors) {
-    TimeSeries original;
-    try {
-      original = TimeSeries.parseFrom(ByteBuffer.wrap(body, offset, length));
-    } catch (InvalidProtocolBufferException e) {
-      throw new MalformedRequestException("time series " + index + ": " + e.getMessage(), e);
+  private TimeSeries decodeAndFix(String tenant, WireTimeSeries wire, long maxTimestampMs, List<String> errors) {
+    String error = SeriesValidator.invalidUtf8(wire);
+    if (error != null) {
+      errors.add(error);
+      return null;
     }
-    TimeSeries series = SeriesValidator.dropEmptyLabelValues(original);
-    String error = validator.validate(series);
-    if (error == null && series.getHistogramsCount() > 0) {
+    TimeSeries.Builder decoded = TimeSeries.newBuilder();
+    for (int i = 0; i < wire.labelCount(); i++) {
+      decoded.addLabels(Label.newBuilder().setName(wire.name(i)).setValue(wire.value(i)));
+    }
+    for (int i = 0; i < wire.sampleCount(); i++) {
+      decoded.addSamples(Sample.newBuilder().setTimestamp(wire.timestampMs(i)).setValue(wire.sampleValue(i)));
+    }
+    TimeSeries series = SeriesValidator.dropEmptyLabelValues(decoded.build());
+    error = validator.validate(series);
+    if (error == null && wire.histogramCount() > 0) {
       error = ValidationError.NATIVE_HISTOGRAM_UNSUPPORTED.format(
           "received %d native histogram samples, which are not supported yet, series: '%s'",
-          series.getHistogramsCount(), SeriesValidator.describe(series.getLabelsList()));
+          wire.histogramCount(), SeriesValidator.describe(series.getLabelsList()));
     }
     if (error != null) {
       errors.add(error);
       return null;
     }
+    if (wire.exemplarCount() > 0) {
+      DistributorMetrics.DISCARDED_EXEMPLARS.labelValues(tenant).inc(wire.exemplarCount());
+    }
     series = dropFutureSamples(series, maxTimestampMs, errors);
-    if (series.getSamplesCount() == 0) {
-      return null;
-    }
-    if (series.getExemplarsCount() > 0) {
-      DistributorMetrics.DISCARDED_EXEMPLARS.labelValues(tenant).inc(series.getExemplarsCount());
-      series = series.toBuilder().clearExemplars().build();
-    }
-    return series;
+    return series.getSamplesCount() == 0 ? null : series;
   }
 
   private static List<Label> labelsOf(WireTimeSeries wire) {

@@ -114,6 +114,36 @@ final class SeriesValidator {
     }
   }
 
+  /**
+   * A message with a stable error id when a label name or value of the encoded series is not valid UTF-8 (which
+   * protobuf requires of strings), or null when all are valid. Invalid bytes print as U+FFFD, as in Mimir's
+   * message.
+   */
+  static String invalidUtf8(WireTimeSeries series) {
+    for (int i = 0; i < series.labelCount(); i++) {
+      boolean nameValid = series.isValidUtf8(series.nameOffset(i), series.nameLength(i));
+      if (nameValid && series.isValidUtf8(series.valueOffset(i), series.valueLength(i))) {
+        continue;
+      }
+      List<Label> labels = new java.util.ArrayList<>(series.labelCount());
+      String metricName = "";
+      for (int j = 0; j < series.labelCount(); j++) {
+        labels.add(Label.newBuilder().setName(series.name(j)).setValue(series.value(j)).build());
+        if (series.nameIs(j, Labels.METRIC_NAME)) {
+          metricName = series.value(j);
+        }
+      }
+      return nameValid
+          ? ValidationError.INVALID_LABEL_VALUE.format(
+              "received a series with an invalid UTF-8 value in label '%s': '%s' metric: '%s'",
+              truncate(series.name(i)), truncate(series.value(i)), truncate(metricName))
+          : ValidationError.INVALID_LABEL.format(
+              "received a series with an invalid label: '%s' series: '%s'", truncate(series.name(i)),
+              describe(labels));
+    }
+    return null;
+  }
+
   /** A message with a stable error id when the label set is invalid, or null when it is valid. */
   String validate(TimeSeries series) {
     List<Label> labels = series.getLabelsList();

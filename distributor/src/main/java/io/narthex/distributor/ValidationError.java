@@ -7,6 +7,7 @@ enum ValidationError {
   MISSING_METRIC_NAME("err-narthex-missing-metric-name"),
   INVALID_METRIC_NAME("err-narthex-metric-name-invalid"),
   INVALID_LABEL("err-narthex-label-invalid"),
+  INVALID_LABEL_VALUE("err-narthex-label-value-invalid"),
   DUPLICATE_LABEL_NAMES("err-narthex-duplicate-label-names"),
   LABELS_NOT_SORTED("err-narthex-labels-not-sorted"),
   LABEL_NAME_TOO_LONG("err-narthex-label-name-too-long"),

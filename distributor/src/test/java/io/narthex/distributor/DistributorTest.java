@@ -170,19 +170,60 @@ class DistributorTest {
     assertThatThrownBy(() -> distributor.push("t", truncated))
         .isInstanceOf(Distributor.MalformedRequestException.class);
 
-    byte[] badUtf8 = WriteRequest.newBuilder().addTimeseries(series("a", NOW_MS, 1))
-        .addTimeseries(series("\u00e9", NOW_MS, 1)).build().toByteArray();
-    // Corrupt the second byte of the two-byte UTF-8 sequence of "é".
-    for (int i = badUtf8.length - 1; i > 0; i--) {
-      if (badUtf8[i - 1] == (byte) 0xc3 && badUtf8[i] == (byte) 0xa9) {
-        badUtf8[i] = 0x41;
-        break;
-      }
-    }
-    assertThatThrownBy(() -> distributor.push("t", badUtf8))
-        .isInstanceOf(Distributor.MalformedRequestException.class).hasMessageContaining("time series 1");
     assertThat(idsOn(0, "t")).isEmpty();
     assertThat(idsOn(1, "t")).isEmpty();
+  }
+
+  /** The encoded request with every two-byte UTF-8 "é" (c3 a9) turned into an invalid sequence (c3 41). */
+  private static byte[] withInvalidUtf8(WriteRequest request) {
+    byte[] bytes = request.toByteArray();
+    for (int i = 1; i < bytes.length; i++) {
+      if (bytes[i - 1] == (byte) 0xc3 && bytes[i] == (byte) 0xa9) {
+        bytes[i] = 0x41;
+      }
+    }
+    return bytes;
+  }
+
+  @Test
+  void invalidUtf8InOneSeriesRejectsThatSeriesOnlyAndTheRestIsStored() {
+    TimeSeries badName = series("n", NOW_MS, 1).toBuilder()
+        .addLabels(Label.newBuilder().setName("z\u00e9").setValue("1")).build();
+    byte[] body = withInvalidUtf8(WriteRequest.newBuilder()
+        .addTimeseries(series("a", NOW_MS, 1))
+        .addTimeseries(series("\u00e9", NOW_MS, 1))
+        .addTimeseries(badName)
+        .addTimeseries(series("b", NOW_MS, 1))
+        .build());
+
+    Distributor.PushResult result = distributor.push("t", body);
+
+    assertThat(result.acceptedSamples()).isEqualTo(2);
+    assertThat(result.errors()).hasSize(2);
+    assertThat(result.errors().get(0)).contains("err-narthex-label-value-invalid")
+        .contains("label 'id'").contains("metric: 'm'");
+    assertThat(result.errors().get(1)).contains("err-narthex-label-invalid");
+    List<String> all = new ArrayList<>(idsOn(0, "t"));
+    all.addAll(idsOn(1, "t"));
+    assertThat(all).containsExactlyInAnyOrder("a", "b");
+  }
+
+  @Test
+  void anExemplarWithInvalidUtf8IsDroppedAndItsSeriesStored() {
+    TimeSeries withExemplar = series("x", NOW_MS, 1).toBuilder()
+        .addExemplars(io.narthex.proto.prompb.Exemplar.newBuilder().setValue(1).setTimestamp(NOW_MS)
+            .addLabels(Label.newBuilder().setName("trace_id").setValue("\u00e9")))
+        .build();
+    byte[] body = withInvalidUtf8(WriteRequest.newBuilder()
+        .addTimeseries(withExemplar).addTimeseries(series("y", NOW_MS, 2)).build());
+
+    Distributor.PushResult result = distributor.push("t", body);
+
+    assertThat(result.errors()).isEmpty();
+    assertThat(result.acceptedSamples()).isEqualTo(2);
+    List<String> all = new ArrayList<>(idsOn(0, "t"));
+    all.addAll(idsOn(1, "t"));
+    assertThat(all).containsExactlyInAnyOrder("x", "y");
   }
 
   @Test
