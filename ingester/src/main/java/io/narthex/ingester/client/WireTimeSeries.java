@@ -247,12 +247,14 @@ public final class WireTimeSeries extends WireReader implements Head.LabelsKey {
 
   @Override
   public long identityLow() {
-    return SeriesIdentity.low(hashScratch, 0, canonicalLength());
+    int length = canonicalLength(); // may replace hashScratch, so read the field after it
+    return SeriesIdentity.low(hashScratch, 0, length);
   }
 
   @Override
   public long identityHigh() {
-    return SeriesIdentity.high(hashScratch, 0, canonicalLength());
+    int length = canonicalLength(); // may replace hashScratch, so read the field after it
+    return SeriesIdentity.high(hashScratch, 0, length);
   }
 
   /**

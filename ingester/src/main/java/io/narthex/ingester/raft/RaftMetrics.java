@@ -26,6 +26,11 @@ final class RaftMetrics {
       .help("Bytes of Raft log and snapshots on disk, per shard.")
       .labelNames("shard")
       .register();
+  static final Counter REJECTED_ENTRIES = Counter.builder()
+      .name("narthex_ingester_raft_rejected_entries_total")
+      .help("Committed log entries the state machine refused as invalid, the same on every replica, per shard.")
+      .labelNames("shard")
+      .register();
   static final Histogram SNAPSHOT_DURATION = Histogram.builder()
       .name("narthex_ingester_raft_snapshot_duration_seconds")
       .help("Time to write a snapshot of a shard's heads.")

@@ -7,15 +7,19 @@ import io.narthex.proto.ingester.BlockShipped;
 import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.ingester.ShardLogEntry;
 import io.narthex.proto.ingester.TruncateHead;
+import io.narthex.tsdb.block.FileSync;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -136,11 +140,18 @@ final class ShardStateMachine extends BaseStateMachine {
           case ENTRY_NOT_SET -> throw new IllegalArgumentException("empty log entry");
         };
       }
-    } catch (IOException | IllegalArgumentException e) {
-      // The same on every replica: the entry is skipped everywhere and the writer learns why. Never a failed
-      // future, which would stop the group's apply loop.
+    } catch (IOException | RuntimeException e) {
+      // Applying is deterministic, so every replica fails the same entry the same way: it is refused everywhere
+      // and the writer learns why. Never a failed future, which would stop the group's apply loop for good (and
+      // again at every log replay). A bug's exception is refused like bad input, and logged with its trace.
+      RaftMetrics.REJECTED_ENTRIES.labelValues(Integer.toString(shard)).inc();
+      if (e instanceof IOException || e instanceof IllegalArgumentException) {
+        log.warn("log entry refused shard={} index={}: {}", shard, entry.getIndex(), e.toString());
+      } else {
+        log.error("log entry refused on an unexpected exception shard={} index={}", shard, entry.getIndex(), e);
+      }
       response = PushResponse.newBuilder()
-          .setInvalidRequest("shard " + shard + " rejected log entry " + entry.getIndex() + ": " + e.getMessage())
+          .setInvalidRequest("shard " + shard + " rejected log entry " + entry.getIndex() + ": " + e)
           .build();
     }
     updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
@@ -159,10 +170,16 @@ final class ShardStateMachine extends BaseStateMachine {
     long startNanos = System.nanoTime();
     File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
     Path temporary = file.toPath().resolveSibling(file.getName() + ".tmp");
-    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temporary), 1 << 16)) {
+    try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
       ingester.writeSnapshot(out);
+      out.flush();
+      // Ratis purges the log up to this snapshot once we return: it must be on disk first.
+      channel.force(true);
     }
     Files.move(temporary, file.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    FileSync.directory(file.toPath().getParent());
     var md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
     storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
     double seconds = (System.nanoTime() - startNanos) / 1e9;

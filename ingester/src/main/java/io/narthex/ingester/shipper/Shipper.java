@@ -11,8 +11,10 @@ import io.narthex.proto.ingester.ShardLogEntry;
 import io.narthex.proto.ingester.TruncateHead;
 import io.narthex.tsdb.block.BlockMeta;
 import io.narthex.tsdb.block.BlockWriter;
+import io.narthex.tsdb.block.FileSync;
 import io.narthex.tsdb.head.Head;
 import io.narthex.tsdb.storage.ChunkSeries;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -278,11 +280,10 @@ public final class Shipper implements AutoCloseable {
       properties.setProperty("min_time_ms", Long.toString(minTimeMs));
       properties.setProperty("max_time_ms", Long.toString(maxTimeMs));
       properties.setProperty("uploaded", Boolean.toString(uploaded));
-      Path temporary = file().resolveSibling(ulid + ".properties.tmp");
-      try (OutputStream out = Files.newOutputStream(temporary)) {
-        properties.store(out, "block cut by the shipper, not yet committed");
-      }
-      Files.move(temporary, file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      properties.store(out, "block cut by the shipper, not yet committed");
+      // Forced with its directory: a block forgotten after a power loss would be cut again under another ULID.
+      FileSync.writeAtomically(file(), out.toByteArray());
     }
 
     Pending markUploaded() throws IOException {

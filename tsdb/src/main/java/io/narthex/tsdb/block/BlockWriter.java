@@ -312,9 +312,7 @@ public final class BlockWriter {
   }
 
   private static void fsyncDir(Path dir) throws IOException {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    }
+    FileSync.directory(dir);
   }
 
   private static void deleteRecursively(Path dir, Exception cause) {
