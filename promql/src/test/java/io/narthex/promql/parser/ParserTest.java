@@ -21,6 +21,13 @@ class ParserTest {
   }
 
   @Test
+  void rejectsRegexAboveGosLimitsAsBadData() {
+    assertThatThrownBy(() -> Parser.parse("{__name__=~\"(((a{1000}){1000}){100})\"}"))
+        .isInstanceOfSatisfying(PromQLException.class, e -> assertThat(e.type()).isEqualTo(ErrorType.BAD_DATA))
+        .hasMessage("1:2: parse error: error parsing regexp: invalid repeat count: `{1000}`");
+  }
+
+  @Test
   void powerIsRightAssociativeAndOthersLeftAssociative() {
     Expr pow = Parser.parse("a ^ b ^ c");
     assertThat(((Expr.Binary) pow).rhs()).isInstanceOf(Expr.Binary.class);

@@ -52,6 +52,46 @@ class MatcherTest {
   }
 
   @Test
+  void rejectsNestedRepeatsAboveGosRepeatCap() {
+    // 40 bytes that re2j alone expands until the heap is gone; Go's regexp rejects them while parsing.
+    assertThatThrownBy(() -> re("(((a{1000}){1000}){100})"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("error parsing regexp: invalid repeat count: `{1000}`");
+    assertThatThrownBy(() -> re("(?:x(?:a{2,}){20}){51}")).hasMessageContaining("invalid repeat count: `{51}`");
+    assertThatThrownBy(() -> re("a{1001}")).hasMessageContaining("invalid repeat count: `{1001}`");
+  }
+
+  @Test
+  void rejectsRegexAboveProgramSizeCap() {
+    String big = "(" + "abcd".repeat(1000) + "){1000}";
+    assertThatThrownBy(() -> re(big)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("error parsing regexp: expression too large");
+    String wide = "(?:" + "[a-z]{1000}".repeat(4000) + ")";
+    assertThatThrownBy(() -> re(wide)).hasMessage("error parsing regexp: expression too large");
+  }
+
+  @Test
+  void rejectsRegexNestingDeeperThanGo() {
+    String deep = "(".repeat(100_000) + "a" + ")".repeat(100_000);
+    assertThatThrownBy(() -> re(deep)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("error parsing regexp: expression nests too deeply");
+    String ok = "(".repeat(200) + "a" + ")".repeat(200);
+    assertThat(re(ok).matches("a")).isTrue();
+  }
+
+  @Test
+  void ordinaryRegexesPassTheSizeLimits() {
+    assertThat(re("(a{10}){100}").matches("a".repeat(1000))).isTrue();
+    assertThat(re("x{2,}y{0}").matches("xxx")).isTrue();
+    assertThat(re("a{").matches("a{")).isTrue();
+    assertThat(re("[{}]{3}").matches("{}{")).isTrue();
+    assertThat(re("\\{1000\\}(b{999})").matches("{1000}" + "b".repeat(999))).isTrue();
+    assertThat(re("\\Q(((\\E{3}").matches("(((((")).isTrue();
+    assertThat(re("(?i:foo|ba[rz]){1,3}").matches("FOObaz")).isTrue();
+    assertThat(re("\\p{Greek}{100}[[:alpha:]]{10}").matches("\u03b1".repeat(100) + "abcdefghij")).isTrue();
+  }
+
+  @Test
   void emptyMatchingFollowsPrometheus() {
     assertThat(Matcher.equal("foo", "").matchesEmpty()).isTrue();
     assertThat(Matcher.of(Matcher.Type.NOT_EQUAL, "foo", "bar").matchesEmpty()).isTrue();
