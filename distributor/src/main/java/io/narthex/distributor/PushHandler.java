@@ -26,6 +26,12 @@ import org.slf4j.LoggerFactory;
 public final class PushHandler implements HttpService {
   private static final Logger log = LoggerFactory.getLogger(PushHandler.class);
   private static final int MAX_ERRORS_REPORTED = 10;
+  /**
+   * Snappy's largest expansion, rounded up: a 3-byte copy element writes at most 64 bytes (21.3 times), literals
+   * and other copies less (format_description.txt of google/snappy). A larger claim is a lie, refused before the
+   * output is allocated.
+   */
+  static final int MAX_SNAPPY_EXPANSION = 22;
 
   private final Distributor distributor;
   private final boolean multitenancyEnabled;
@@ -68,6 +74,11 @@ public final class PushHandler implements HttpService {
       int length = SnappyDecompressor.getUncompressedLength(compressed, 0);
       if (length > maxRecvMsgSizeBytes) {
         return tooLarge(length);
+      }
+      if (length > (long) compressed.length * MAX_SNAPPY_EXPANSION) {
+        throw new MalformedInputException(0, "the header claims " + length + " uncompressed bytes, more than "
+            + compressed.length + " compressed bytes can hold (snappy expands at most " + MAX_SNAPPY_EXPANSION
+            + " times)");
       }
       body = new byte[length];
       int written = new SnappyDecompressor().decompress(compressed, 0, compressed.length, body, 0, length);

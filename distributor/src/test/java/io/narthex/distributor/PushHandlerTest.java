@@ -1,0 +1,83 @@
+package io.narthex.distributor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.linecorp.armeria.common.AggregatedHttpRequest;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
+import io.airlift.compress.snappy.SnappyCompressor;
+import io.narthex.proto.prompb.Label;
+import io.narthex.proto.prompb.Sample;
+import io.narthex.proto.prompb.TimeSeries;
+import io.narthex.proto.prompb.WriteRequest;
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The push handler over an in-process shard: the body checks before anything reaches the distributor. */
+class PushHandlerTest {
+  private static final int MAX_RECV_MSG_SIZE_BYTES = 100 << 20;
+  private final IngesterShardWriter shard = new IngesterShardWriter();
+  private final PushHandler handler = new PushHandler(
+      new Distributor(List.of(shard), ValidationLimits.defaults()), true, MAX_RECV_MSG_SIZE_BYTES);
+
+  static AggregatedHttpRequest push(String tenant, byte[] body) {
+    return AggregatedHttpRequest.of(
+        RequestHeaders.builder(HttpMethod.POST, "/api/v1/push")
+            .contentType(MediaType.parse("application/x-protobuf"))
+            .add("X-Scope-OrgID", tenant)
+            .build(),
+        com.linecorp.armeria.common.HttpData.wrap(body));
+  }
+
+  static byte[] snappy(byte[] raw) {
+    SnappyCompressor compressor = new SnappyCompressor();
+    byte[] out = new byte[compressor.maxCompressedLength(raw.length)];
+    int n = compressor.compress(raw, 0, raw.length, out, 0, out.length);
+    return java.util.Arrays.copyOf(out, n);
+  }
+
+  static byte[] request(String metric, int seriesCount, long timestampMs) {
+    WriteRequest.Builder request = WriteRequest.newBuilder();
+    for (int i = 0; i < seriesCount; i++) {
+      request.addTimeseries(TimeSeries.newBuilder()
+          .addLabels(Label.newBuilder().setName("__name__").setValue(metric))
+          .addLabels(Label.newBuilder().setName("id").setValue(Integer.toString(i)))
+          .addSamples(Sample.newBuilder().setTimestamp(timestampMs).setValue(i)));
+    }
+    return snappy(request.build().toByteArray());
+  }
+
+  private static long allocatedBytesOfThisThread() {
+    return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
+  }
+
+  @Test
+  void storesAValidPush() {
+    AggregatedHttpResponse response = handler.handle(push("t", request("m", 3, System.currentTimeMillis())))
+        .aggregate().join();
+    assertThat(response.status()).isEqualTo(HttpStatus.OK);
+    assertThat(shard.ingester.seriesPerTenant()).containsEntry("t", 3L);
+  }
+
+  @Test
+  void refusesASnappyLengthClaimBeyondSnappysExpansionWithoutAllocatingIt() {
+    // A 4-byte varint header claiming 100 MiB, then a 1-byte literal: 6 bytes.
+    int claimed = MAX_RECV_MSG_SIZE_BYTES;
+    byte[] body = {
+        (byte) (claimed & 0x7f | 0x80), (byte) (claimed >>> 7 & 0x7f | 0x80), (byte) (claimed >>> 14 & 0x7f | 0x80),
+        (byte) (claimed >>> 21), 0x00, 'x'};
+    handler.handle(push("t", request("warm", 1, 0))).aggregate().join();
+
+    long before = allocatedBytesOfThisThread();
+    AggregatedHttpResponse response = handler.handle(push("t", body)).aggregate().join();
+    long allocated = allocatedBytesOfThisThread() - before;
+
+    assertThat(response.status()).isEqualTo(HttpStatus.BAD_REQUEST);
+    assertThat(response.contentUtf8()).contains("claims " + claimed + " uncompressed bytes");
+    assertThat(allocated).as("bytes allocated handling a 6-byte body").isLessThan(1 << 20);
+  }
+}
