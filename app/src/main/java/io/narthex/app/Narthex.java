@@ -263,8 +263,12 @@ public final class Narthex implements AutoCloseable {
               "blocks_deleted", BucketIndexUpdater.build(bucket, tenant, null, Clock.systemUTC()).blocks().isEmpty())))));
     }
     if (components.contains(Target.QUERIER) || storeGateway != null) {
-      BlockUploadService uploads = new BlockUploadService(bucket, new BlockUploadLimits(true, 0, options.maxLabelNamesPerSeries, options.createGracePeriod),
-          Path.of(options.tsdbDir).resolve("block-uploads"));
+      BlockUploadLimits uploadDefaults = new BlockUploadLimits(options.blockUploadEnabled,
+          options.blockUploadMaxBlockSizeBytes, options.maxLabelNamesPerSeries, options.createGracePeriod);
+      RuntimeConfig overrides = runtimeConfig;
+      BlockUploadService uploads = new BlockUploadService(bucket,
+          tenant -> overrides.blockUploadLimits(tenant, uploadDefaults),
+          Path.of(options.tsdbDir).resolve("block-uploads"), 1, Clock.systemUTC());
       new BlockUploadHttp(uploads, options.multitenancyEnabled).bind(http);
     }
     if (node != null) {

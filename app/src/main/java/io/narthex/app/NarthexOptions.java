@@ -323,8 +323,8 @@ public final class NarthexOptions {
   @Option(names = {"--compactor.partial-block-deletion-delay", "-compactor.partial-block-deletion-delay"},
       descriptionKey = "compactor.partial_block_deletion_delay", defaultValue = "1d",
       converter = DurationConverter.class,
-      description = "Partial blocks (no meta.json, not being uploaded) are deleted once this old."
-          + " Default: ${DEFAULT-VALUE}.")
+      description = "Partial blocks (no meta.json: abandoned block writes and block uploads never finished) are"
+          + " deleted once nothing was written to them for this long. Default: ${DEFAULT-VALUE}.")
   public Duration partialBlockDeletionDelay = Duration.ofDays(1);
 
   @Option(names = {"--compactor.blocks-retention-period", "-compactor.blocks-retention-period"},
@@ -346,6 +346,19 @@ public final class NarthexOptions {
 
   @Option(names = {"--compactor.testing.pause-after-upload", "-compactor.testing.pause-after-upload"},
       defaultValue = "0s", converter = DurationConverter.class, hidden = true,
+  @Option(names = {"--compactor.block-upload-enabled", "-compactor.block-upload-enabled"},
+      descriptionKey = "limits.compactor_block_upload_enabled", defaultValue = "false", arity = "0..1",
+      fallbackValue = "true",
+      description = "Let tenants upload blocks through /api/v1/upload/block/ (backfill). Per-tenant overrides:"
+          + " --runtime-config.file. Default: ${DEFAULT-VALUE}.")
+  public boolean blockUploadEnabled;
+
+  @Option(names = {"--compactor.block-upload-max-block-size-bytes", "-compactor.block-upload-max-block-size-bytes"},
+      descriptionKey = "limits.compactor_block_upload_max_block_size_bytes", defaultValue = "10737418240",
+      description = "Largest block a tenant may upload, all files summed; 0 for no limit. Per-tenant overrides:"
+          + " --runtime-config.file. Default: ${DEFAULT-VALUE}.")
+  public long blockUploadMaxBlockSizeBytes = 10L << 30;
+
       description = "Testing only: pause between uploading a compacted block and marking its sources deleted.")
   public Duration compactorPauseAfterUpload = Duration.ZERO;
 

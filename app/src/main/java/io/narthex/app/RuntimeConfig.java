@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
  * overrides:
  *   tenant-a:
  *     compactor_blocks_retention_period: 30d
+ *     compactor_block_upload_enabled: true
+ *     compactor_block_upload_max_block_size_bytes: 21474836480
  * </pre>
  *
  * A file that does not parse is logged and the last good one kept, so a typo never drops a tenant's limits.
@@ -33,6 +35,7 @@ final class RuntimeConfig implements AutoCloseable {
 
   private final Path file;
   private volatile Map<String, Duration> retentionByTenant = Map.of();
+  private volatile Map<String, BlockUploadOverride> blockUploadByTenant = Map.of();
   private final ScheduledExecutorService reloader = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("runtime-config").factory());
 
@@ -72,7 +75,53 @@ final class RuntimeConfig implements AutoCloseable {
         }
       }
     }
+    Map<String, BlockUploadOverride> blockUploads = blockUploadOverrides(overrides);
     retentionByTenant = Map.copyOf(retention);
+    blockUploadByTenant = blockUploads;
+  }
+
+  /** A tenant's block upload overrides; a null field keeps the flag's value. */
+  private record BlockUploadOverride(Boolean enabled, Long maxBlockSizeBytes) {}
+
+  /** Reads {@code compactor_block_upload_enabled} and {@code compactor_block_upload_max_block_size_bytes}. */
+  private static Map<String, BlockUploadOverride> blockUploadOverrides(JsonNode overrides) {
+    if (overrides == null) {
+      return Map.of();
+    }
+    Map<String, BlockUploadOverride> byTenant = new HashMap<>();
+    for (var tenant : (Iterable<Map.Entry<String, JsonNode>>) overrides::fields) {
+      JsonNode enabled = tenant.getValue().get("compactor_block_upload_enabled");
+      JsonNode maxBytes = tenant.getValue().get("compactor_block_upload_max_block_size_bytes");
+      if (enabled != null && !enabled.isBoolean()) {
+        throw new IllegalArgumentException("overrides." + tenant.getKey()
+            + ".compactor_block_upload_enabled must be true or false, got " + enabled);
+      }
+      if (maxBytes != null && (!maxBytes.canConvertToLong() || maxBytes.asLong() < 0)) {
+        throw new IllegalArgumentException("overrides." + tenant.getKey()
+            + ".compactor_block_upload_max_block_size_bytes must be a whole number >= 0, got " + maxBytes);
+      }
+      if (enabled != null || maxBytes != null) {
+        byTenant.put(tenant.getKey(), new BlockUploadOverride(enabled == null ? null : enabled.asBoolean(),
+            maxBytes == null ? null : maxBytes.asLong()));
+      }
+    }
+    return Map.copyOf(byTenant);
+  }
+
+  /** The tenant's block upload limits: {@code defaults} (the flags) with its runtime overrides applied. */
+  io.narthex.blocks.BlockUploadLimits blockUploadLimits(String tenant, io.narthex.blocks.BlockUploadLimits defaults) {
+    BlockUploadOverride override = blockUploadByTenant.get(tenant);
+    if (override == null) {
+      return defaults;
+    }
+    io.narthex.blocks.BlockUploadLimits limits = defaults;
+    if (override.enabled() != null) {
+      limits = limits.withEnabled(override.enabled());
+    }
+    if (override.maxBlockSizeBytes() != null) {
+      limits = limits.withMaxBlockSizeBytes(override.maxBlockSizeBytes());
+    }
+    return limits;
   }
 
   /** The tenant's block retention override, or null when it has none. */

@@ -36,6 +36,11 @@ import org.slf4j.LoggerFactory;
 public final class BlockUploadHttp {
   private static final Logger log = LoggerFactory.getLogger(BlockUploadHttp.class);
   public static final String PATH_PREFIX = "/api/v1/upload/block/";
+  /**
+   * Bound on a files or finish request: an hour moves a 10 GiB block at 3 MB/s, and a client that stalls cannot
+   * hold a blocking thread for ever.
+   */
+  static final Duration SLOW_REQUEST_TIMEOUT = Duration.ofHours(1);
 
   private final BlockUploadService service;
   private final boolean multitenancyEnabled;
@@ -46,21 +51,22 @@ public final class BlockUploadHttp {
   }
 
   /**
-   * Adds the four routes. Files and finish have no request timeout (large files, long validations); files accept
-   * bodies up to the block size limit, start up to {@link BlockUploadService#MAX_META_BYTES}.
+   * Adds the four routes. Files and finish may take up to {@link #SLOW_REQUEST_TIMEOUT} (large files, long
+   * validations). A file's body has no length cap here: its Content-Length is checked against the tenant's block
+   * size limit before any of it is read, and exactly that many bytes are read. Start accepts bodies up to
+   * {@link BlockUploadService#MAX_META_BYTES}.
    */
   public ServerBuilder bind(ServerBuilder sb) {
-    long maxFileBytes = service.limits().maxBlockSizeBytes(); // 0: unlimited, for Armeria too
     return sb
         .route().post(PATH_PREFIX + "{block}/start")
         .maxRequestLength(BlockUploadService.MAX_META_BYTES)
         .build((ctx, req) -> start(ctx, req))
         .route().post(PATH_PREFIX + "{block}/files")
-        .maxRequestLength(maxFileBytes)
-        .requestTimeout(Duration.ZERO)
+        .maxRequestLength(0)
+        .requestTimeout(SLOW_REQUEST_TIMEOUT)
         .build((ctx, req) -> files(ctx, req))
         .route().post(PATH_PREFIX + "{block}/finish")
-        .requestTimeout(Duration.ZERO)
+        .requestTimeout(SLOW_REQUEST_TIMEOUT)
         .build((ctx, req) -> finish(ctx, req))
         .route().get(PATH_PREFIX + "{block}/check")
         .build((ctx, req) -> check(ctx, req));

@@ -4,12 +4,14 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Per-tenant limits of the block upload API (Mimir's {@code limits:} section).
+ * Per-tenant limits of the block upload API (Mimir's {@code limits:} section), each overridable per tenant in the
+ * runtime config file.
  *
- * @param enabled whether tenants may upload blocks ({@code compactor_block_upload_enabled},
- *     {@code -compactor.block-upload-enabled}); Mimir defaults to false, we to true
+ * @param enabled whether the tenant may upload blocks ({@code compactor_block_upload_enabled},
+ *     {@code -compactor.block-upload-enabled}, default false as Mimir's)
  * @param maxBlockSizeBytes largest block accepted, all files summed, 0 for no limit
- *     ({@code compactor_block_upload_max_block_size_bytes})
+ *     ({@code compactor_block_upload_max_block_size_bytes}, {@code -compactor.block-upload-max-block-size-bytes});
+ *     Mimir defaults to 0, we to {@link #DEFAULT_MAX_BLOCK_SIZE_BYTES}
  * @param maxLabelNamesPerSeries most labels a series of an uploaded block may have, 0 for no limit
  *     ({@code max_label_names_per_series}, {@code -validation.max-label-names-per-series}, default 30)
  * @param creationGracePeriod how far past now a block's maxTime may reach ({@code creation_grace_period},
@@ -17,7 +19,14 @@ import java.util.Objects;
  */
 public record BlockUploadLimits(
     boolean enabled, long maxBlockSizeBytes, int maxLabelNamesPerSeries, Duration creationGracePeriod) {
-  public static final BlockUploadLimits DEFAULTS = new BlockUploadLimits(true, 0, 30, Duration.ofMinutes(10));
+  /**
+   * 10 GiB: finish copies the whole block to the local scratch directory to validate it, so an unbounded block can
+   * fill that disk; a day of half a million series scraped every 15 s fits.
+   */
+  public static final long DEFAULT_MAX_BLOCK_SIZE_BYTES = 10L << 30;
+  /** Uploads disabled, as Mimir's default; the other limits at their defaults. */
+  public static final BlockUploadLimits DEFAULTS =
+      new BlockUploadLimits(false, DEFAULT_MAX_BLOCK_SIZE_BYTES, 30, Duration.ofMinutes(10));
 
   /** @throws IllegalArgumentException on a negative limit */
   public BlockUploadLimits {
@@ -31,5 +40,15 @@ public record BlockUploadLimits(
     if (creationGracePeriod.isNegative()) {
       throw new IllegalArgumentException("creationGracePeriod must be >= 0, got " + creationGracePeriod);
     }
+  }
+
+  /** These limits with uploads enabled or not. */
+  public BlockUploadLimits withEnabled(boolean uploadsEnabled) {
+    return new BlockUploadLimits(uploadsEnabled, maxBlockSizeBytes, maxLabelNamesPerSeries, creationGracePeriod);
+  }
+
+  /** These limits with another maximum block size (0: none). */
+  public BlockUploadLimits withMaxBlockSizeBytes(long maxBytes) {
+    return new BlockUploadLimits(enabled, maxBytes, maxLabelNamesPerSeries, creationGracePeriod);
   }
 }

@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -70,38 +71,43 @@ public final class BlockUploadService {
   private static final Matcher ALL_SERIES = Matcher.of(Matcher.Type.REGEX, "__name__", ".*");
 
   private final Bucket bucket;
-  private final BlockUploadLimits limits;
+  private final Function<String, BlockUploadLimits> limitsByTenant;
   private final Path scratchDir;
   private final Semaphore validations;
   private final int maxConcurrentValidations;
   private final Clock clock;
   private final Set<String> validating = ConcurrentHashMap.newKeySet();
 
-  /** One validation at a time (Mimir's {@code -compactor.max-block-upload-validation-concurrency} default). */
+  /**
+   * The same limits for every tenant, one validation at a time (Mimir's
+   * {@code -compactor.max-block-upload-validation-concurrency} default).
+   */
   public BlockUploadService(Bucket bucket, BlockUploadLimits limits, Path scratchDir) {
-    this(bucket, limits, scratchDir, 1, Clock.systemUTC());
+    this(bucket, tenant -> limits, scratchDir, 1, Clock.systemUTC());
   }
 
   /**
+   * @param limitsByTenant the tenant's limits, asked on every request (runtime overrides change them)
    * @param scratchDir where finish downloads blocks to validate them; created when missing
    * @param maxConcurrentValidations finishes validating at once; more are answered 429
    * @param clock for the future-time check and the timestamps written
    */
-  public BlockUploadService(Bucket bucket, BlockUploadLimits limits, Path scratchDir, int maxConcurrentValidations,
-      Clock clock) {
+  public BlockUploadService(Bucket bucket, Function<String, BlockUploadLimits> limitsByTenant, Path scratchDir,
+      int maxConcurrentValidations, Clock clock) {
     if (maxConcurrentValidations < 1) {
       throw new IllegalArgumentException("maxConcurrentValidations must be >= 1, got " + maxConcurrentValidations);
     }
     this.bucket = bucket;
-    this.limits = limits;
+    this.limitsByTenant = limitsByTenant;
     this.scratchDir = scratchDir;
     this.maxConcurrentValidations = maxConcurrentValidations;
     this.validations = new Semaphore(maxConcurrentValidations);
     this.clock = clock;
   }
 
-  public BlockUploadLimits limits() {
-    return limits;
+  /** The tenant's limits now. */
+  public BlockUploadLimits limits(String tenant) {
+    return limitsByTenant.apply(tenant);
   }
 
   /**
@@ -132,7 +138,8 @@ public final class BlockUploadService {
    */
   public void start(String tenant, String blockId, byte[] metaJson) throws BlockUploadException, IOException {
     counted(() -> {
-      String id = checkRequest(blockId);
+      BlockUploadLimits limits = limits(tenant);
+      String id = checkRequest(limits, blockId);
       if (metaJson.length > MAX_META_BYTES) {
         throw BlockUploadException.of(Reason.META_TOO_LARGE,
             "the block metadata was too large (maximum size allowed is %d bytes)", MAX_META_BYTES);
@@ -144,7 +151,7 @@ public final class BlockUploadService {
       if (state.kind == Kind.VALIDATING) {
         throw validationInProgress(id);
       }
-      BlockMetaFile meta = sanitize(tenant, id, metaJson);
+      BlockMetaFile meta = sanitize(limits, tenant, id, metaJson);
       bucket.upload(path(tenant, id, UPLOADING_META), meta.toJson());
       bucket.delete(path(tenant, id, VALIDATION));
       BlockUploadMetrics.STARTED.labelValues(tenant).inc();
@@ -168,7 +175,8 @@ public final class BlockUploadService {
   public void uploadFile(String tenant, String blockId, String path, InputStream content, long contentLengthBytes)
       throws BlockUploadException, IOException {
     counted(() -> {
-      String id = checkRequest(blockId);
+      BlockUploadLimits limits = limits(tenant);
+      String id = checkRequest(limits, blockId);
       checkFilePath(path);
       if (contentLengthBytes < 0) {
         throw BlockUploadException.of(Reason.LENGTH_REQUIRED, "the file's length is required (Content-Length)");
@@ -177,7 +185,7 @@ public final class BlockUploadService {
         throw BlockUploadException.of(Reason.EMPTY_FILE, "file cannot be empty");
       }
       if (limits.maxBlockSizeBytes() > 0 && contentLengthBytes > limits.maxBlockSizeBytes()) {
-        throw blockTooLarge();
+        throw blockTooLarge(limits);
       }
       BlockMetaFile uploading = uploadingMeta(tenant, id);
       List<BlockMetaFile.File> declared = uploading.thanos() == null ? null : uploading.thanos().files();
@@ -216,7 +224,8 @@ public final class BlockUploadService {
    */
   public BlockMetaFile finish(String tenant, String blockId) throws BlockUploadException, IOException {
     return counted(() -> {
-      String id = checkRequest(blockId);
+      BlockUploadLimits limits = limits(tenant);
+      String id = checkRequest(limits, blockId);
       BlockMetaFile uploading = uploadingMeta(tenant, id);
       String key = tenant + "/" + id;
       if (!validating.add(key)) {
@@ -228,7 +237,7 @@ public final class BlockUploadService {
               "too many block upload validations in progress, limit is %d", maxConcurrentValidations);
         }
         try {
-          return validateAndComplete(tenant, id, uploading);
+          return validateAndComplete(limits, tenant, id, uploading);
         } finally {
           validations.release();
         }
@@ -244,7 +253,7 @@ public final class BlockUploadService {
    * @throws BlockUploadException 400 for an invalid block id; 404 when there is no such block or upload
    */
   public UploadState check(String tenant, String blockId) throws BlockUploadException, IOException {
-    String id = checkRequest(blockId);
+    String id = checkRequest(limits(tenant), blockId);
     State state = state(tenant, id);
     return switch (state.kind) {
       case COMPLETE -> new UploadState("complete", null);
@@ -255,14 +264,15 @@ public final class BlockUploadService {
     };
   }
 
-  private BlockMetaFile validateAndComplete(String tenant, String id, BlockMetaFile uploading)
+  private BlockMetaFile validateAndComplete(BlockUploadLimits limits, String tenant, String id,
+      BlockMetaFile uploading)
       throws BlockUploadException, IOException {
     writeValidation(tenant, id, "");
     Path work = null;
     try {
       Files.createDirectories(scratchDir);
       work = Files.createTempDirectory(scratchDir, "block-upload-");
-      BlockMetaFile meta = validate(tenant, id, uploading, work.resolve(id));
+      BlockMetaFile meta = validate(limits, tenant, id, uploading, work.resolve(id));
       bucket.upload(path(tenant, id, BlockMetaFile.FILENAME), meta.toJson());
       bucket.delete(path(tenant, id, UPLOADING_META));
       bucket.delete(path(tenant, id, VALIDATION));
@@ -296,7 +306,8 @@ public final class BlockUploadService {
   }
 
   /** Downloads the block into {@code blockDir}, reads it whole, and returns the meta.json to write. */
-  private BlockMetaFile validate(String tenant, String id, BlockMetaFile uploading, Path blockDir)
+  private BlockMetaFile validate(BlockUploadLimits limits, String tenant, String id, BlockMetaFile uploading,
+      Path blockDir)
       throws BlockUploadException, IOException {
     String prefix = tenant + "/" + id + "/";
     TreeMap<String, Long> sizes = new TreeMap<>();
@@ -313,7 +324,7 @@ public final class BlockUploadService {
       throw invalidBlock("missing index file");
     }
     if (limits.maxBlockSizeBytes() > 0 && totalBytes > limits.maxBlockSizeBytes()) {
-      throw blockTooLarge();
+      throw blockTooLarge(limits);
     }
     if (uploading.thanos() != null && uploading.thanos().files() != null) {
       for (BlockMetaFile.File f : uploading.thanos().files()) {
@@ -341,7 +352,7 @@ public final class BlockUploadService {
       int maxLabelNames = limits.maxLabelNamesPerSeries();
       // No series has more label names than the block has: read series only when that could be too many.
       if (maxLabelNames > 0 && reader.labelNames(List.of()).size() > maxLabelNames) {
-        checkLabelNames(reader.select(Long.MIN_VALUE, Long.MAX_VALUE, List.of(ALL_SERIES)));
+        checkLabelNames(maxLabelNames, reader.select(Long.MIN_VALUE, Long.MAX_VALUE, List.of(ALL_SERIES)));
       }
     } catch (BlockValidationException e) {
       throw invalidBlock("error validating block: " + withoutDir(e.getMessage(), blockDir));
@@ -360,8 +371,7 @@ public final class BlockUploadService {
             files));
   }
 
-  private void checkLabelNames(List<ChunkSeries> series) throws BlockUploadException {
-    int max = limits.maxLabelNamesPerSeries();
+  private static void checkLabelNames(int max, List<ChunkSeries> series) throws BlockUploadException {
     for (ChunkSeries s : series) {
       if (s.labels().size() > max) {
         throw BlockUploadException.of(Reason.MAX_LABEL_NAMES_PER_SERIES,
@@ -371,7 +381,8 @@ public final class BlockUploadService {
   }
 
   /** Parses and checks an uploaded meta.json and returns the one to store as uploading-meta.json. */
-  private BlockMetaFile sanitize(String tenant, String id, byte[] metaJson) throws BlockUploadException {
+  private BlockMetaFile sanitize(BlockUploadLimits limits, String tenant, String id, byte[] metaJson)
+      throws BlockUploadException {
     BlockMetaFile meta;
     try {
       meta = BlockMetaFile.parse(metaJson);
@@ -422,7 +433,7 @@ public final class BlockUploadService {
         files.add(f);
       }
       if (limits.maxBlockSizeBytes() > 0 && totalBytes > limits.maxBlockSizeBytes()) {
-        throw blockTooLarge();
+        throw blockTooLarge(limits);
       }
     }
     return new BlockMetaFile(id, meta.minTimeMs(), meta.maxTimeMs(), meta.stats(),
@@ -431,8 +442,8 @@ public final class BlockUploadService {
             files));
   }
 
-  /** Checks the feature flag and the block id; returns the id in canonical (upper) case. */
-  private String checkRequest(String blockId) throws BlockUploadException {
+  /** Checks that the tenant may upload, and the block id; returns the id in canonical (upper) case. */
+  private static String checkRequest(BlockUploadLimits limits, String blockId) throws BlockUploadException {
     if (!limits.enabled()) {
       throw BlockUploadException.of(Reason.DISABLED, "block upload is disabled");
     }
@@ -546,8 +557,9 @@ public final class BlockUploadService {
     return BlockUploadException.of(Reason.VALIDATION_IN_PROGRESS, "block validation in progress for block %s", id);
   }
 
-  private BlockUploadException blockTooLarge() {
-    return BlockUploadException.of(Reason.BLOCK_TOO_LARGE, "block exceeds the maximum block size limit of %d bytes",
+  private static BlockUploadException blockTooLarge(BlockUploadLimits limits) {
+    return BlockUploadException.of(Reason.BLOCK_TOO_LARGE, "block exceeds the maximum block size limit of %d bytes"
+        + " (-compactor.block-upload-max-block-size-bytes, or the tenant's compactor_block_upload_max_block_size_bytes)",
         limits.maxBlockSizeBytes());
   }
 

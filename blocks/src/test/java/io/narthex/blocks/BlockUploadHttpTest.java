@@ -1,6 +1,7 @@
 package io.narthex.blocks;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
@@ -12,6 +13,7 @@ import io.narthex.tsdb.block.BlockReader;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkSeries;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -20,9 +22,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,15 +48,20 @@ class BlockUploadHttpTest {
   @BeforeEach
   void open() throws Exception {
     bucket = Buckets.filesystem("upload-test", root);
-    startServer(BlockUploadLimits.DEFAULTS);
+    startServer(BlockUploadLimits.DEFAULTS.withEnabled(true));
   }
 
   private void startServer(BlockUploadLimits limits) {
+    startServer(tenant -> limits);
+  }
+
+  private void startServer(Function<String, BlockUploadLimits> limitsByTenant) {
     if (server != null) {
       server.stop(); // Armeria takes 2 s to stop whatever the grace period: not waited for, ports are random.
     }
     ServerBuilder sb = Server.builder().http(0);
-    new BlockUploadHttp(new BlockUploadService(bucket, limits, scratch), true).bind(sb);
+    new BlockUploadHttp(new BlockUploadService(bucket, limitsByTenant, scratch, 1, Clock.systemUTC()), true)
+        .bind(sb);
     server = sb.build();
     server.start().join();
   }
@@ -280,6 +289,54 @@ class BlockUploadHttpTest {
     assertThat(response.body()).isEqualTo("block upload is disabled (err-narthex-block-upload-disabled)\n");
   }
 
+  @Test
+  void uploadsAreDisabledByDefault() throws Exception {
+    startServer(BlockUploadLimits.DEFAULTS);
+    BlockMeta block = TestBlocks.write(local, TestBlocks.series(1));
+
+    HttpResponse<String> response = post(block.ulid(), "start", metaJson(block));
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.body()).contains("block upload is disabled", "err-narthex-block-upload-disabled");
+    assertThat(bucket.list("", true)).isEmpty();
+  }
+
+  @Test
+  void uploadsAreEnabledOnlyForTheTenantsGivenThem() throws Exception {
+    startServer(tenant -> BlockUploadLimits.DEFAULTS.withEnabled(tenant.equals(TENANT)));
+    BlockMeta block = TestBlocks.write(local, TestBlocks.series(1));
+
+    HttpResponse<String> other = post("team-b", block.ulid(), "start", metaJson(block));
+    assertThat(other.statusCode()).isEqualTo(400);
+    assertThat(other.body()).contains("err-narthex-block-upload-disabled");
+    assertThat(bucket.list("team-b/", true)).isEmpty();
+
+    upload(block);
+    assertThat(post(block.ulid(), "finish", new byte[0])).satisfies(ok());
+  }
+
+  @Test
+  void rejectsAFileOverTheDefaultBlockSizeLimitBeforeReadingIt() throws Exception {
+    BlockUploadService service = new BlockUploadService(bucket, BlockUploadLimits.DEFAULTS.withEnabled(true), scratch);
+    BlockMeta block = TestBlocks.write(local, TestBlocks.series(1));
+    service.start(TENANT, block.ulid(), metaJson(block));
+    InputStream unreadable = new InputStream() {
+      @Override
+      public int read() {
+        throw new AssertionError("the body must not be read");
+      }
+    };
+
+    assertThatThrownBy(() -> service.uploadFile(TENANT, block.ulid(), "index", unreadable,
+        BlockUploadLimits.DEFAULT_MAX_BLOCK_SIZE_BYTES + 1))
+        .isInstanceOfSatisfying(BlockUploadException.class, e -> {
+          assertThat(e.httpStatus()).isEqualTo(413);
+          assertThat(e.getMessage()).contains("maximum block size limit of 10737418240 bytes",
+              "-compactor.block-upload-max-block-size-bytes", "err-narthex-block-upload-block-too-large");
+        });
+    assertThat(bucket.exists(TENANT + "/" + block.ulid() + "/index")).isFalse();
+  }
+
   private void upload(BlockMeta block) throws Exception {
     assertThat(post(block.ulid(), "start", metaJson(block))).satisfies(ok());
     assertThat(post(block.ulid(), "files?path=index", file(block, "index"))).satisfies(ok());
@@ -310,8 +367,12 @@ class BlockUploadHttpTest {
   }
 
   private HttpResponse<String> post(String block, String operation, byte[] body) throws Exception {
+    return post(TENANT, block, operation, body);
+  }
+
+  private HttpResponse<String> post(String tenant, String block, String operation, byte[] body) throws Exception {
     HttpRequest request = HttpRequest.newBuilder(uri(block, operation))
-        .header("X-Scope-OrgID", TENANT)
+        .header("X-Scope-OrgID", tenant)
         .POST(HttpRequest.BodyPublishers.ofByteArray(body))
         .build();
     return client.send(request, HttpResponse.BodyHandlers.ofString());

@@ -19,14 +19,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Deletes blocks from the bucket, as Mimir's blocks cleaner: blocks marked for deletion longer than the deletion
- * delay ago, partial blocks (abandoned uploads), and every object of a tenant marked for deletion. A block is
+ * delay ago, partial blocks (abandoned shipper or compactor uploads, and block upload API uploads never finished),
+ * and every object of a tenant marked for deletion. A block is
  * deleted meta.json first, so that from then on every reader treats it as partial and ignores it, then its other
  * files, then its deletion marks last, so an interrupted deletion is finished by a later pass.
  */
 final class BlocksCleaner {
   private static final Logger log = LoggerFactory.getLogger(BlocksCleaner.class);
-  /** The block upload API's name for meta.json while a block is being uploaded (BlockUploadService). */
-  static final String UPLOADING_META = "uploading-meta.json";
   private static final Pattern ULID = Pattern.compile("[0-7][0-9A-HJKMNP-TV-Z]{25}");
 
   private final Bucket bucket;
@@ -82,9 +81,11 @@ final class BlocksCleaner {
   }
 
   /**
-   * Deletes the partial blocks: block directories without meta.json (nor the upload API's uploading-meta.json)
-   * whose newest object is older than {@code partialBlockDeletionDelay}, or that are marked for deletion (a
-   * deletion that was interrupted after meta.json went).
+   * Deletes the partial blocks: block directories without meta.json whose newest object is older than
+   * {@code partialBlockDeletionDelay}, or that are marked for deletion (a deletion that was interrupted after
+   * meta.json went). An upload through the block upload API is such a block until it is finished: one that
+   * nothing was written to for the delay is deleted, as Mimir treats it, so an abandoned upload cannot keep its
+   * bytes in the bucket for ever.
    *
    * @return the ids deleted
    */
@@ -101,8 +102,8 @@ final class BlocksCleaner {
         continue;
       }
       String prefix = tenant + "/" + blockId + "/";
-      if (bucket.exists(prefix + BlockMetaFile.FILENAME) || bucket.exists(prefix + UPLOADING_META)) {
-        continue; // completed since the index was built, or being uploaded through the API
+      if (bucket.exists(prefix + BlockMetaFile.FILENAME)) {
+        continue; // completed since the index was built
       }
       boolean expired = marked.contains(blockId);
       if (!expired) {

@@ -306,7 +306,6 @@ class CompactorTest {
         T0 + 2 * HOUR_MS, T0 + 4 * HOUR_MS);
     DeletionMark.write(bucket, "t", marked, clock.instant());
     String partial = uploadWithoutMeta("t", T0 + 4 * HOUR_MS, null);
-    String uploading = uploadWithoutMeta("t", T0 + 6 * HOUR_MS, "uploading-meta.json");
     Compactor compactor = compactor(config(H2).withDeletionDelays(Duration.ofHours(12), Duration.ofDays(1)));
 
     assertThat(compactor.runOnce().blocksDeleted()).isZero();
@@ -325,8 +324,20 @@ class CompactorTest {
     PassResult afterPartialDelay = compactor.runOnce();
     assertThat(afterPartialDelay.blocksDeleted()).isEqualTo(1);
     assertThat(bucket.list("t/" + partial + "/", true)).isEmpty();
-    assertThat(bucket.list("t/" + uploading + "/", true)).isNotEmpty();
     assertThat(bucket.list("t/" + kept + "/", true)).isNotEmpty();
+  }
+
+  @Test
+  void deletesAnUploadNeverFinishedOnceIdleForThePartialBlockDeletionDelay() throws Exception {
+    String uploading = uploadWithoutMeta("t", T0, "uploading-meta.json");
+    Compactor compactor = compactor(config(H2).withDeletionDelays(Duration.ofHours(12), Duration.ofDays(1)));
+
+    assertThat(compactor.runOnce().blocksDeleted()).isZero();
+    assertThat(bucket.list("t/" + uploading + "/", true)).hasSize(3);
+
+    clock.advance(Duration.ofDays(1)); // nothing written to the upload for over a day
+    assertThat(compactor.runOnce().blocksDeleted()).isEqualTo(1);
+    assertThat(bucket.list("t/" + uploading + "/", true)).isEmpty();
   }
 
   /** Uploads a block's files without meta.json, plus {@code extraFile} when not null; returns its ULID. */

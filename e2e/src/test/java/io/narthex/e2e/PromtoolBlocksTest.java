@@ -97,6 +97,7 @@ class PromtoolBlocksTest {
             "--blocks-storage.filesystem.dir=" + work.resolve("bucket"),
             "--blocks-storage.bucket-store.sync-dir=" + work.resolve("tsdb-sync"),
             "--blocks-storage.bucket-store.sync-interval=1s",
+            "--compactor.block-upload-enabled",
             "--querier.query-store-after=0s"))) {
       for (Path block : blocks) {
         upload(narthex.httpPort(), block);

@@ -65,7 +65,7 @@ public final class Engine {
     }
     long evalStart = System.nanoTime();
     Evaluator ev = new Evaluator(storage, options, query, startMs, endMs, stepMs);
-    Ctx ctx = new Ctx(startMs, endMs, stepMs);
+    Ctx ctx = ev.grid(startMs, endMs, stepMs);
     int steps = ctx.steps();
     List<RangeSeries> out = new ArrayList<>();
     try {

@@ -54,7 +54,20 @@ final class Evaluator {
     this.deadlineNanos = System.nanoTime() + options.timeout().toNanos();
     this.queryStartMs = queryStartMs;
     this.queryEndMs = queryEndMs;
-    this.queryableSamplesPerStep = new long[new Ctx(queryStartMs, queryEndMs, queryStepMs).steps()];
+    this.queryableSamplesPerStep = new long[grid(queryStartMs, queryEndMs, queryStepMs).steps()];
+  }
+
+  /**
+   * The grid [startMs, endMs] by stepMs, after checking that its point count (in {@code long}) stays within
+   * max-samples: one series over it holds that many samples, so a larger grid fails before any array is allocated.
+   *
+   * @throws PromQLException EXECUTION "too many samples" otherwise, as Prometheus answers (422)
+   */
+  Ctx grid(long startMs, long endMs, long stepMs) {
+    if (Ctx.pointCount(startMs, endMs, stepMs) > maxSamples) {
+      throw tooManySamples();
+    }
+    return new Ctx(startMs, endMs, stepMs);
   }
 
   /** Counts {@code n} queryable samples used at step {@code step} of the current evaluation grid. */
@@ -96,9 +109,14 @@ final class Evaluator {
   void countSamples(long n) {
     loadedSamples += n;
     if (loadedSamples > maxSamples) {
-      throw new PromQLException(ErrorType.EXECUTION,
-          "query processing would load too many samples into memory in query execution");
+      throw tooManySamples();
     }
+  }
+
+  /** Prometheus's ErrTooManySamples for the "query execution" environment. */
+  private static PromQLException tooManySamples() {
+    return new PromQLException(ErrorType.EXECUTION,
+        "query processing would load too many samples into memory in query execution");
   }
 
   static PromQLException execError(String message) {
@@ -276,7 +294,7 @@ final class Evaluator {
       long innerSamples;
       try {
         if (start <= end) {
-          evalSubquery(sq, new Ctx(start, end, step), data);
+          evalSubquery(sq, grid(start, end, step), data);
         }
       } finally {
         innerSamples = queryableSamples;

@@ -39,6 +39,29 @@ class EngineTest {
   }
 
   @Test
+  void subqueryGridAboveMaxSamplesIsTooManySamplesBeforeAllocating() {
+    // 86.4M points ran out of memory; 2.6G points overflowed int into NegativeArraySizeException (a 500).
+    for (String q : new String[] {"count_over_time(vector(1)[1d:1ms])", "count_over_time(vector(1)[30d:1ms])",
+        "vector(1)[30d:1ms]", "count_over_time(vector(1)[300y:1ms])"}) {
+      assertThatThrownBy(() -> engine.instantQuery(storage, q, 0))
+          .as(q)
+          .isInstanceOfSatisfying(PromQLException.class, e -> assertThat(e.type()).isEqualTo(ErrorType.EXECUTION))
+          .hasMessage("query processing would load too many samples into memory in query execution");
+    }
+    assertThat(scalar("scalar(count_over_time(vector(1)[1h:1s]))")).isEqualTo(3600);
+  }
+
+  @Test
+  void rangeQueryGridAboveMaxSamplesIsTooManySamples() {
+    Engine small = new Engine(new EngineOptions(Duration.ofMinutes(5), 1000, Duration.ofMinutes(1)));
+    assertThatThrownBy(() -> small.rangeQuery(storage, "vector(1)", 0, 1_000_000, 1))
+        .isInstanceOfSatisfying(PromQLException.class, e -> assertThat(e.type()).isEqualTo(ErrorType.EXECUTION));
+    assertThatThrownBy(() -> engine.rangeQuery(storage, "1", Long.MIN_VALUE / 2, Long.MAX_VALUE / 2, 1))
+        .isInstanceOfSatisfying(PromQLException.class, e -> assertThat(e.type()).isEqualTo(ErrorType.EXECUTION));
+    assertThat(((Matrix) small.rangeQuery(storage, "vector(1)", 0, 999_000, 1000).value()).series()).hasSize(1);
+  }
+
+  @Test
   void rateExtrapolatesToRangeBoundaries() {
     Labels l = Labels.of("__name__", "c");
     // 0, 10, ..., 100 every 15s
