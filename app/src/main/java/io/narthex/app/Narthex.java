@@ -12,6 +12,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.narthex.app.NarthexOptions.Target;
 import io.narthex.distributor.Distributor;
+import io.narthex.distributor.InflightPushes;
 import io.narthex.distributor.PushHandler;
 import io.narthex.distributor.ValidationLimits;
 import io.narthex.blocks.BlockShipper;
@@ -291,7 +292,8 @@ public final class Narthex implements AutoCloseable {
           options.maxLabelNameLength, options.maxLabelValueLength, options.maxLabelNamesPerSeries,
           options.createGracePeriod.toMillis()));
       http.service("/api/v1/push",
-          new PushHandler(distributor, options.multitenancyEnabled, options.maxRecvMsgSizeBytes));
+          new PushHandler(distributor, options.multitenancyEnabled, options.maxRecvMsgSizeBytes,
+              new InflightPushes(options.maxInflightPushRequests, options.maxInflightPushRequestsBytes())));
     }
     if (components.contains(Target.QUERIER)) {
       Engine engine = new Engine(new EngineOptions(options.lookbackDelta, options.maxSamples, options.queryTimeout));

@@ -107,6 +107,25 @@ public final class NarthexOptions {
       description = "Largest remote-write request, in bytes, compressed or not. Default: ${DEFAULT-VALUE}.")
   public int maxRecvMsgSizeBytes = 104_857_600;
 
+  @Option(names = {"--distributor.instance-limits.max-inflight-push-requests",
+      "-distributor.instance-limits.max-inflight-push-requests"},
+      descriptionKey = "distributor.instance_limits.max_inflight_push_requests", defaultValue = "2000",
+      description = "Most push requests this distributor handles at once; more get 503. 0 = unlimited."
+          + " Default: ${DEFAULT-VALUE}.")
+  public int maxInflightPushRequests = 2000;
+
+  @Option(names = {"--distributor.instance-limits.max-inflight-push-requests-bytes",
+      "-distributor.instance-limits.max-inflight-push-requests-bytes"},
+      descriptionKey = "distributor.instance_limits.max_inflight_push_requests_bytes", defaultValue = "-1",
+      description = "Most bytes of push requests (compressed body plus uncompressed size) in flight on this"
+          + " distributor; more get 503. 0 = unlimited; -1 (default) = a quarter of the JVM's maximum heap.")
+  public long maxInflightPushRequestsBytes = -1;
+
+  /** {@link #maxInflightPushRequestsBytes} with -1 resolved to a quarter of the maximum heap. */
+  public long maxInflightPushRequestsBytes() {
+    return maxInflightPushRequestsBytes == -1 ? Runtime.getRuntime().maxMemory() / 4 : maxInflightPushRequestsBytes;
+  }
+
   @Option(names = {"--validation.max-length-label-name", "-validation.max-length-label-name"},
       descriptionKey = "limits.max_label_name_length", defaultValue = "1024",
       description = "Longest label name accepted. Default: ${DEFAULT-VALUE}.")

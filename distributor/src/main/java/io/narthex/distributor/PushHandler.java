@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * <p>Answers 200 when everything was stored; 400 naming each rejected series when some were not (the rest are
  * stored); 400 for a body that is not snappy or protobuf; 401 without a valid tenant; 413 over
  * {@code -distributor.max-recv-msg-size}; 415 for remote-write 2.0; 5xx only for server faults, which Prometheus
- * retries.
+ * retries: 503 past {@link InflightPushes}' bounds.
  */
 public final class PushHandler implements HttpService {
   private static final Logger log = LoggerFactory.getLogger(PushHandler.class);
@@ -36,22 +36,48 @@ public final class PushHandler implements HttpService {
   private final Distributor distributor;
   private final boolean multitenancyEnabled;
   private final int maxRecvMsgSizeBytes;
+  private final InflightPushes inflight;
 
   /**
    * @param maxRecvMsgSizeBytes largest body accepted, compressed or uncompressed
+   * @param inflight this instance's bounds on pushes in flight; past them the answer is 503, as Mimir's
    */
-  public PushHandler(Distributor distributor, boolean multitenancyEnabled, int maxRecvMsgSizeBytes) {
+  public PushHandler(Distributor distributor, boolean multitenancyEnabled, int maxRecvMsgSizeBytes,
+      InflightPushes inflight) {
     this.distributor = distributor;
     this.multitenancyEnabled = multitenancyEnabled;
     this.maxRecvMsgSizeBytes = maxRecvMsgSizeBytes;
+    this.inflight = inflight;
   }
 
   @Override
   public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
-    return HttpResponse.of(req.aggregate().thenApplyAsync(this::handle, ctx.blockingTaskExecutor()));
+    InflightPushes.Permit permit = inflight.tryStart();
+    if (permit == null) {
+      return reject(HttpStatus.SERVICE_UNAVAILABLE, "max_inflight_push_requests", inflight.requestsRefusal());
+    }
+    // A declared length is held while the body arrives; a chunked body counts once it has arrived.
+    if (!permit.reserveUpTo(Math.max(0, req.headers().contentLength()))) {
+      permit.close();
+      return reject(HttpStatus.SERVICE_UNAVAILABLE, "max_inflight_push_requests_bytes", inflight.bytesRefusal());
+    }
+    return HttpResponse.of(req.aggregate()
+        .thenApplyAsync(agg -> handle(agg, permit), ctx.blockingTaskExecutor())
+        .whenComplete((response, e) -> permit.close()));
   }
 
+  /** Handles an arrived request as one more in flight. */
   HttpResponse handle(AggregatedHttpRequest req) {
+    InflightPushes.Permit permit = inflight.tryStart();
+    if (permit == null) {
+      return reject(HttpStatus.SERVICE_UNAVAILABLE, "max_inflight_push_requests", inflight.requestsRefusal());
+    }
+    try (permit) {
+      return handle(req, permit);
+    }
+  }
+
+  private HttpResponse handle(AggregatedHttpRequest req, InflightPushes.Permit permit) {
     String tenant;
     try {
       tenant = Tenant.resolve(req.headers().get(Tenant.HEADER), multitenancyEnabled);
@@ -69,6 +95,9 @@ public final class PushHandler implements HttpService {
     if (compressed.length > maxRecvMsgSizeBytes) {
       return tooLarge(compressed.length);
     }
+    if (!permit.reserveUpTo(compressed.length)) {
+      return reject(HttpStatus.SERVICE_UNAVAILABLE, "max_inflight_push_requests_bytes", inflight.bytesRefusal());
+    }
     byte[] body;
     try {
       int length = SnappyDecompressor.getUncompressedLength(compressed, 0);
@@ -79,6 +108,9 @@ public final class PushHandler implements HttpService {
         throw new MalformedInputException(0, "the header claims " + length + " uncompressed bytes, more than "
             + compressed.length + " compressed bytes can hold (snappy expands at most " + MAX_SNAPPY_EXPANSION
             + " times)");
+      }
+      if (!permit.reserveUpTo((long) compressed.length + length)) {
+        return reject(HttpStatus.SERVICE_UNAVAILABLE, "max_inflight_push_requests_bytes", inflight.bytesRefusal());
       }
       body = new byte[length];
       int written = new SnappyDecompressor().decompress(compressed, 0, compressed.length, body, 0, length);

@@ -19,7 +19,9 @@ enum ValidationError {
   SAMPLE_DUPLICATE_TIMESTAMP("err-narthex-sample-duplicate-timestamp"),
   SAMPLE_OUT_OF_BOUNDS("err-narthex-sample-out-of-bounds"),
   MAX_WRITE_MESSAGE_SIZE("err-narthex-distributor-max-write-message-size"),
-  SERIES_TOO_LARGE("err-narthex-series-too-large");
+  SERIES_TOO_LARGE("err-narthex-series-too-large"),
+  MAX_INFLIGHT_PUSH_REQUESTS("err-narthex-distributor-max-inflight-push-requests"),
+  MAX_INFLIGHT_PUSH_REQUESTS_BYTES("err-narthex-distributor-max-inflight-push-requests-bytes");
 
   private final String id;
 

@@ -22,7 +22,8 @@ class PushHandlerTest {
   private static final int MAX_RECV_MSG_SIZE_BYTES = 100 << 20;
   private final IngesterShardWriter shard = new IngesterShardWriter();
   private final PushHandler handler = new PushHandler(
-      new Distributor(List.of(shard), ValidationLimits.defaults()), true, MAX_RECV_MSG_SIZE_BYTES);
+      new Distributor(List.of(shard), ValidationLimits.defaults()), true, MAX_RECV_MSG_SIZE_BYTES,
+      InflightPushes.unlimited());
 
   static AggregatedHttpRequest push(String tenant, byte[] body) {
     return AggregatedHttpRequest.of(
@@ -79,5 +80,49 @@ class PushHandlerTest {
     assertThat(response.status()).isEqualTo(HttpStatus.BAD_REQUEST);
     assertThat(response.contentUtf8()).contains("claims " + claimed + " uncompressed bytes");
     assertThat(allocated).as("bytes allocated handling a 6-byte body").isLessThan(1 << 20);
+  }
+
+  @Test
+  void refusesAPushPastTheInflightRequestLimitWith503NamingTheFlag() {
+    InflightPushes inflight = new InflightPushes(2, 0);
+    PushHandler limited = new PushHandler(
+        new Distributor(List.of(shard), ValidationLimits.defaults()), true, MAX_RECV_MSG_SIZE_BYTES, inflight);
+    InflightPushes.Permit first = inflight.tryStart();
+    InflightPushes.Permit second = inflight.tryStart();
+    byte[] body = request("m", 1, System.currentTimeMillis());
+
+    AggregatedHttpResponse refused = limited.handle(push("t", body)).aggregate().join();
+    assertThat(refused.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+    assertThat(refused.contentUtf8()).contains("err-narthex-distributor-max-inflight-push-requests")
+        .contains("-distributor.instance-limits.max-inflight-push-requests");
+
+    first.close();
+    assertThat(limited.handle(push("t", body)).aggregate().join().status()).isEqualTo(HttpStatus.OK);
+    second.close();
+    assertThat(inflight.requestsInFlight()).isZero();
+  }
+
+  @Test
+  void refusesAPushPastTheInflightBytesLimitWith503NamingTheFlag() {
+    InflightPushes inflight = new InflightPushes(0, 4096);
+    PushHandler limited = new PushHandler(
+        new Distributor(List.of(shard), ValidationLimits.defaults()), true, MAX_RECV_MSG_SIZE_BYTES, inflight);
+    byte[] small = request("m", 1, System.currentTimeMillis());
+    InflightPushes.Permit other = inflight.tryStart();
+    assertThat(other.reserveUpTo(4096 - small.length)).isTrue();
+
+    AggregatedHttpResponse refused = limited.handle(push("t", small)).aggregate().join();
+    assertThat(refused.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+    assertThat(refused.contentUtf8()).contains("err-narthex-distributor-max-inflight-push-requests-bytes")
+        .contains("-distributor.instance-limits.max-inflight-push-requests-bytes");
+
+    other.close();
+    assertThat(limited.handle(push("t", small)).aggregate().join().status()).isEqualTo(HttpStatus.OK);
+    byte[] large = request("m", 200, System.currentTimeMillis());
+    assertThat(limited.handle(push("t", large)).aggregate().join().status())
+        .as("%d bytes compressed and their uncompressed size, alone past the bound", large.length)
+        .isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+    assertThat(inflight.bytesInFlight()).isZero();
+    assertThat(inflight.requestsInFlight()).isZero();
   }
 }
