@@ -238,8 +238,9 @@ public final class Narthex implements AutoCloseable {
         ? HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, "ready\n")
         : HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.PLAIN_TEXT_UTF_8,
             "not ready: a shard of this ingester has no leader yet or is still replaying its log\n"));
-    if (shipper != null) {
-      http.service("/ingester/flush", (ctx, req) -> HttpResponse.of(CompletableFuture.supplyAsync(() -> {
+    // Operator routes: flush and delete_tenant change state; POST only, so a link or a crawler cannot trigger them.
+    if (shipper != null && options.adminRoutesEnabled) {
+      http.route().post("/ingester/flush").build((ctx, req) -> HttpResponse.of(CompletableFuture.supplyAsync(() -> {
         Shipper.Result result = shipper.ship(true);
         refreshBlockViews();
         return result.blocksPending() == 0
@@ -250,7 +251,7 @@ public final class Narthex implements AutoCloseable {
                     + options.shipInterval.toSeconds() + "s\n");
       }, queryExecutor)));
     }
-    if (compactor != null) {
+    if (compactor != null && options.adminRoutesEnabled) {
       http.service("/compactor/delete_tenant", (ctx, req) -> req.method() != com.linecorp.armeria.common.HttpMethod.POST
           ? HttpResponse.of(HttpStatus.METHOD_NOT_ALLOWED)
           : forTenant(req, options.multitenancyEnabled, tenant -> {
@@ -272,10 +273,19 @@ public final class Narthex implements AutoCloseable {
           Path.of(options.tsdbDir).resolve("block-uploads"), 1, Clock.systemUTC());
       new BlockUploadHttp(uploads, options.multitenancyEnabled).bind(http);
     }
-    if (node != null) {
-      http.service("/ingester/shards", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON,
-          STATUS_JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(Map.of(
-              "node", node.nodeId(), "replicas", node.status()))));
+    if (node != null && options.adminRoutesEnabled) {
+      http.service("/ingester/shards", (ctx, req) -> {
+        String header = req.headers().get(Tenant.HEADER);
+        String tenant;
+        try {
+          tenant = header == null && options.multitenancyEnabled ? null
+              : Tenant.resolve(header, options.multitenancyEnabled);
+        } catch (Tenant.InvalidTenantException e) {
+          return HttpResponse.of(HttpStatus.UNAUTHORIZED, MediaType.PLAIN_TEXT_UTF_8, e.getMessage() + "\n");
+        }
+        return HttpResponse.of(HttpStatus.OK, MediaType.JSON, STATUS_JSON.writerWithDefaultPrettyPrinter()
+            .writeValueAsBytes(Map.of("node", node.nodeId(), "replicas", shardsAsSeenBy(tenant))));
+      });
     }
     http.service("/metrics", (ctx, req) -> {
       try {
@@ -306,7 +316,7 @@ public final class Narthex implements AutoCloseable {
               tombstonesOf(tenant)),
           options.multitenancyEnabled,
           Version.VERSION)
-          .withSeriesDeleter((tenant, matchers, startMs, endMs) -> {
+          .withSeriesDeleter(!options.adminRoutesEnabled ? null : (tenant, matchers, startMs, endMs) -> {
             try {
               TombstoneStore.write(blocks, tenant, new Tombstone(matchers, startMs, endMs), Clock.systemUTC());
             } catch (IOException e) {
@@ -431,6 +441,20 @@ public final class Narthex implements AutoCloseable {
     public ChunkSeries apply(ChunkSeries series) {
       return tombstones.apply(series);
     }
+  }
+
+  /**
+   * This ingester's replicas with the series counts of {@code tenant} only (none when null): the shard facts are
+   * the operator's, but which other tenants exist and how large they are is not a caller's business.
+   */
+  private List<IngesterNode.ReplicaStatus> shardsAsSeenBy(String tenant) {
+    List<IngesterNode.ReplicaStatus> replicas = new ArrayList<>();
+    for (IngesterNode.ReplicaStatus r : node.status()) {
+      Long series = tenant == null ? null : r.seriesPerTenant().get(tenant);
+      replicas.add(new IngesterNode.ReplicaStatus(r.shard(), r.role(), r.leaderId(), r.replicas(), r.term(),
+          r.commitIndex(), r.appliedIndex(), r.logBytes(), series == null ? Map.of() : Map.of(tenant, series)));
+    }
+    return replicas;
   }
 
   /** After a flush in this process: the local store-gateway and querier see the new blocks at once. */

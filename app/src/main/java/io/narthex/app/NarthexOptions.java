@@ -58,6 +58,13 @@ public final class NarthexOptions {
       description = "gRPC listen port for the ingester; 0 picks a free port. Default: ${DEFAULT-VALUE}.")
   public int grpcListenPort = 9095;
 
+  @Option(names = {"--server.admin-routes-enabled", "-server.admin-routes-enabled"},
+      descriptionKey = "server.admin_routes_enabled", defaultValue = "true", arity = "0..1", fallbackValue = "true",
+      description = "Serve the operator routes: /ingester/flush, /ingester/shards, /compactor/delete_tenant(_status)"
+          + " and the Prometheus admin API's delete_series. Turn off where tenants reach the HTTP port without an"
+          + " authenticating proxy that keeps these paths to operators. Default: ${DEFAULT-VALUE}.")
+  public boolean adminRoutesEnabled = true;
+
   @Option(names = {"--auth.multitenancy-enabled", "-auth.multitenancy-enabled"},
       descriptionKey = "multitenancy_enabled", defaultValue = "true", arity = "0..1", fallbackValue = "true",
       description = "Require X-Scope-OrgID on every request. When false, every request uses tenant 'anonymous'."
@@ -346,6 +353,19 @@ public final class NarthexOptions {
           + " deleted once nothing was written to them for this long. Default: ${DEFAULT-VALUE}.")
   public Duration partialBlockDeletionDelay = Duration.ofDays(1);
 
+  @Option(names = {"--compactor.block-upload-enabled", "-compactor.block-upload-enabled"},
+      descriptionKey = "limits.compactor_block_upload_enabled", defaultValue = "false", arity = "0..1",
+      fallbackValue = "true",
+      description = "Let tenants upload blocks through /api/v1/upload/block/ (backfill). Per-tenant overrides:"
+          + " --runtime-config.file. Default: ${DEFAULT-VALUE}.")
+  public boolean blockUploadEnabled;
+
+  @Option(names = {"--compactor.block-upload-max-block-size-bytes", "-compactor.block-upload-max-block-size-bytes"},
+      descriptionKey = "limits.compactor_block_upload_max_block_size_bytes", defaultValue = "10737418240",
+      description = "Largest block a tenant may upload, all files summed; 0 for no limit. Per-tenant overrides:"
+          + " --runtime-config.file. Default: ${DEFAULT-VALUE}.")
+  public long blockUploadMaxBlockSizeBytes = 10L << 30;
+
   @Option(names = {"--compactor.blocks-retention-period", "-compactor.blocks-retention-period"},
       descriptionKey = "limits.compactor_blocks_retention_period", defaultValue = "0s",
       converter = DurationConverter.class,
@@ -365,19 +385,6 @@ public final class NarthexOptions {
 
   @Option(names = {"--compactor.testing.pause-after-upload", "-compactor.testing.pause-after-upload"},
       defaultValue = "0s", converter = DurationConverter.class, hidden = true,
-  @Option(names = {"--compactor.block-upload-enabled", "-compactor.block-upload-enabled"},
-      descriptionKey = "limits.compactor_block_upload_enabled", defaultValue = "false", arity = "0..1",
-      fallbackValue = "true",
-      description = "Let tenants upload blocks through /api/v1/upload/block/ (backfill). Per-tenant overrides:"
-          + " --runtime-config.file. Default: ${DEFAULT-VALUE}.")
-  public boolean blockUploadEnabled;
-
-  @Option(names = {"--compactor.block-upload-max-block-size-bytes", "-compactor.block-upload-max-block-size-bytes"},
-      descriptionKey = "limits.compactor_block_upload_max_block_size_bytes", defaultValue = "10737418240",
-      description = "Largest block a tenant may upload, all files summed; 0 for no limit. Per-tenant overrides:"
-          + " --runtime-config.file. Default: ${DEFAULT-VALUE}.")
-  public long blockUploadMaxBlockSizeBytes = 10L << 30;
-
       description = "Testing only: pause between uploading a compacted block and marking its sources deleted.")
   public Duration compactorPauseAfterUpload = Duration.ZERO;
 

@@ -115,7 +115,8 @@ class BlocksStorageTest {
   /** Series in the heads of this process's shard replicas, for {@code tenant}. */
   private static long headSeries(Narthex narthex, String tenant) throws Exception {
     HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + narthex.httpPort() + "/ingester/shards")).build(),
+        URI.create("http://127.0.0.1:" + narthex.httpPort() + "/ingester/shards")).header("X-Scope-OrgID", tenant)
+        .build(),
         HttpResponse.BodyHandlers.ofString());
     long series = 0;
     for (JsonNode replica : JSON.readTree(response.body()).get("replicas")) {

@@ -153,11 +153,22 @@ final class LocalCluster implements AutoCloseable {
 
   /** An ingester's {@code /ingester/shards} answer, or null when it does not answer. */
   JsonNode shards(String ingester) {
+    return shards(ingester, null);
+  }
+
+  /**
+   * An ingester's {@code /ingester/shards} answer with the series counts of {@code tenant} (none when null), or
+   * null when it does not answer.
+   */
+  JsonNode shards(String ingester, String tenant) {
     try {
-      HttpResponse<String> response = http.send(
+      HttpRequest.Builder request =
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ingesterHttpPort(ingester) + "/ingester/shards"))
-              .timeout(Duration.ofSeconds(5)).build(),
-          HttpResponse.BodyHandlers.ofString());
+              .timeout(Duration.ofSeconds(5));
+      if (tenant != null) {
+        request.header("X-Scope-OrgID", tenant);
+      }
+      HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
       return response.statusCode() == 200 ? JSON.readTree(response.body()) : null;
     } catch (IOException e) {
       return null;

@@ -467,7 +467,7 @@ class RaftClusterFailureTest {
       Map<Integer, Map<String, String>> perShard = new TreeMap<>();
       boolean complete = true;
       for (String ingester : LocalCluster.INGESTERS) {
-        JsonNode status = cluster.shards(ingester);
+        JsonNode status = cluster.shards(ingester, TENANT);
         if (status == null) {
           complete = false;
           continue;
