@@ -62,6 +62,32 @@ class EngineTest {
   }
 
   @Test
+  void evaluatesQueriesAtTheDepthLimitOnAOneMegabyteStack() throws InterruptedException {
+    // vector(1) is two levels (a call and its literal); the wrappers fill the rest up to the limit.
+    int wrappers = io.narthex.promql.parser.Parser.MAX_DEPTH - 2;
+    String[] queries = {
+        "(".repeat(wrappers) + "vector(1)" + ")".repeat(wrappers),
+        "-".repeat(wrappers) + "vector(1)",
+        "sum(".repeat(wrappers) + "vector(1)" + ")".repeat(wrappers),
+        "vector(1)" + " * on() group_left vector(1)".repeat(wrappers),
+        "max_over_time(".repeat(wrappers / 2) + "vector(1)" + "[1m:])".repeat(wrappers / 2),
+        "label_replace(".repeat(wrappers) + "vector(1)" + ", \"a\", \"b\", \"c\", \"d\")".repeat(wrappers)};
+    java.util.List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Thread thread = new Thread(null, () -> {
+      for (String q : queries) {
+        try {
+          engine.rangeQuery(storage, q, 0, 600_000, 60_000);
+        } catch (Throwable t) {
+          failures.add(t);
+        }
+      }
+    }, "default-stack", 1024 * 1024);
+    thread.start();
+    thread.join();
+    assertThat(failures).isEmpty();
+  }
+
+  @Test
   void rateExtrapolatesToRangeBoundaries() {
     Labels l = Labels.of("__name__", "c");
     // 0, 10, ..., 100 every 15s

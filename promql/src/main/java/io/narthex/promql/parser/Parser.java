@@ -14,9 +14,21 @@ import java.util.List;
  * {@code line:col: parse error: ...} messages.
  */
 public final class Parser {
+  /**
+   * The deepest expression tree the parser builds, counting every operator, call, aggregation, parenthesis and
+   * subquery on the way from the root to a leaf (a chain {@code a + b + c} is 3 deep). The parser and the evaluator
+   * recurse once per level, so this bounds their stack use; deeper queries fail with BAD_DATA. Prometheus has no such
+   * limit; the deepest query in Prometheus's promqltest scripts and in the compliance suite is far below it.
+   */
+  public static final int MAX_DEPTH = 500;
+
   private final String query;
   private final List<Token> tokens;
   private int index;
+  /** How many parseExpr calls are open: bounds the parser's own recursion. */
+  private int parseDepth;
+  /** Height of every subtree built so far, by identity (records' hashCode would itself recurse). */
+  private final java.util.IdentityHashMap<Expr, Integer> heights = new java.util.IdentityHashMap<>();
 
   private Parser(String query) {
     this.query = query;
@@ -98,6 +110,60 @@ public final class Parser {
   // ---------------------------------------------------------------- expressions
 
   private Expr parseExpr(int minPrec) {
+    if (++parseDepth > MAX_DEPTH) {
+      throw tooDeep(peek().pos());
+    }
+    try {
+      return parseBinary(minPrec);
+    } finally {
+      parseDepth--;
+    }
+  }
+
+  /**
+   * Checks that {@code e} is at most {@link #MAX_DEPTH} deep and returns it. Children were checked when they were
+   * built, so this looks one level down.
+   */
+  private Expr checkDepth(Expr e) {
+    if (height(e) > MAX_DEPTH) {
+      throw tooDeep(e.pos());
+    }
+    return e;
+  }
+
+  private int height(Expr e) {
+    Integer known = heights.get(e);
+    if (known != null) {
+      return known;
+    }
+    int below = switch (e) {
+      case Expr.NumberLiteral n -> 0;
+      case Expr.StringLiteral s -> 0;
+      case Expr.VectorSelector v -> 0;
+      case Expr.MatrixSelector m -> 1;
+      case Expr.Subquery sq -> height(sq.expr());
+      case Expr.Paren p -> height(p.expr());
+      case Expr.Unary u -> height(u.expr());
+      case Expr.Binary b -> Math.max(height(b.lhs()), height(b.rhs()));
+      case Expr.Aggregate a -> Math.max(a.param() == null ? 0 : height(a.param()), height(a.expr()));
+      case Expr.Call c -> {
+        int max = 0;
+        for (Expr arg : c.args()) {
+          max = Math.max(max, height(arg));
+        }
+        yield max;
+      }
+    };
+    heights.put(e, below + 1);
+    return below + 1;
+  }
+
+  private PromQLException tooDeep(int pos) {
+    return error(pos, "expression nests too deeply: more than " + MAX_DEPTH
+        + " levels of operators, calls, aggregations, parentheses and subqueries (Narthex's parser limit)");
+  }
+
+  private Expr parseBinary(int minPrec) {
     Expr lhs = parseUnary();
     while (true) {
       Token op = peek();
@@ -128,7 +194,8 @@ public final class Parser {
         }
       }
       Expr rhs = parseExpr(op.type() == TokenType.POW ? prec : prec + 1);
-      lhs = makeBinary(op, lhs, rhs, returnBool, new Expr.VectorMatching(card, matching, on, include), hasMatching);
+      lhs = checkDepth(
+          makeBinary(op, lhs, rhs, returnBool, new Expr.VectorMatching(card, matching, on, include), hasMatching));
     }
   }
 
@@ -187,7 +254,7 @@ public final class Parser {
         throw error(t.pos(), "unary expression only allowed on expressions of type scalar or instant vector, got "
             + type);
       }
-      return new Expr.Unary(t.text(), operand, t.pos());
+      return checkDepth(new Expr.Unary(t.text(), operand, t.pos()));
     }
     return parsePostfix(parsePrimary());
   }
@@ -312,7 +379,7 @@ public final class Parser {
       if (e.type() != ValueType.VECTOR) {
         throw error(e.pos(), "subquery is only allowed on instant vector, got " + e.type() + " instead");
       }
-      return new Expr.Subquery(e, rangeMs, stepMs, 0, At.NONE, e.pos());
+      return checkDepth(new Expr.Subquery(e, rangeMs, stepMs, 0, At.NONE, e.pos()));
     }
     Token close = peek();
     if (close.type() != TokenType.RIGHT_BRACKET) {
@@ -411,7 +478,7 @@ public final class Parser {
           throw unexpected(close, "paren expression", close.type() == TokenType.EOF ? null : "\")\"");
         }
         next();
-        return new Expr.Paren(inner, t.pos());
+        return checkDepth(new Expr.Paren(inner, t.pos()));
       }
       case LEFT_BRACE -> {
         return parseSelector(null, t.pos());
@@ -491,7 +558,7 @@ public final class Parser {
       int ti = Math.min(i, nargs - 1);
       expectType(args.get(i), def.argTypes().get(ti), "call to function \"" + def.name() + "\"");
     }
-    return new Expr.Call(def, List.copyOf(args), name.pos());
+    return checkDepth(new Expr.Call(def, List.copyOf(args), name.pos()));
   }
 
   private void expectType(Expr e, ValueType want, String context) {
@@ -545,7 +612,7 @@ public final class Parser {
     if (hasParam) {
       expectType(param, name.equals("count_values") ? ValueType.STRING : ValueType.SCALAR, "aggregation parameter");
     }
-    return new Expr.Aggregate(name, param, body, grouping, without, op.pos());
+    return checkDepth(new Expr.Aggregate(name, param, body, grouping, without, op.pos()));
   }
 
   private List<String> parseLabelList(String context) {

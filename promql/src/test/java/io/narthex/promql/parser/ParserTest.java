@@ -28,6 +28,29 @@ class ParserTest {
   }
 
   @Test
+  void rejectsTooDeepQueriesAsBadDataInsteadOfOverflowingTheStack() {
+    // Each of these overflowed the stack (a bare 500) before the depth limit.
+    String parens = "(".repeat(2000) + "1" + ")".repeat(2000);
+    String minuses = "-".repeat(100_000) + "up";
+    String sum = "up" + " + up".repeat(89_999);
+    String calls = "abs(".repeat(5000) + "up" + ")".repeat(5000);
+    String subqueries = "max_over_time(".repeat(1000) + "up" + "[1m:])".repeat(1000);
+    for (String query : new String[] {parens, minuses, sum, calls, subqueries}) {
+      assertThatThrownBy(() -> Parser.parse(query))
+          .isInstanceOfSatisfying(PromQLException.class, e -> assertThat(e.type()).isEqualTo(ErrorType.BAD_DATA))
+          .hasMessageContaining("parse error: expression nests too deeply: more than " + Parser.MAX_DEPTH + " levels");
+    }
+  }
+
+  @Test
+  void parsesQueriesUpToTheDepthLimit() {
+    int levels = Parser.MAX_DEPTH - 1; // the leaf is a level of its own
+    assertThat(Parser.parse("(".repeat(levels) + "1" + ")".repeat(levels))).isInstanceOf(Expr.Paren.class);
+    assertThat(Parser.parse("up" + " + up".repeat(levels))).isInstanceOf(Expr.Binary.class);
+    assertThat(Parser.parse("-".repeat(levels) + "up")).isInstanceOf(Expr.Unary.class);
+  }
+
+  @Test
   void powerIsRightAssociativeAndOthersLeftAssociative() {
     Expr pow = Parser.parse("a ^ b ^ c");
     assertThat(((Expr.Binary) pow).rhs()).isInstanceOf(Expr.Binary.class);
