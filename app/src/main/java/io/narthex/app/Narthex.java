@@ -227,7 +227,8 @@ public final class Narthex implements AutoCloseable {
 
     ServerBuilder http = Server.builder()
         .requestTimeout(options.queryTimeout.plus(Duration.ofSeconds(30)))
-        .maxRequestLength(2L * options.maxRecvMsgSizeBytes + (1 << 20))
+        // Small bodies by default; push and block upload files raise it on their own routes.
+        .maxRequestLength(options.maxBodySizeBytes)
         .gracefulShutdownTimeout(Duration.ofSeconds(1), Duration.ofSeconds(10));
     if (options.httpListenAddress.isEmpty()) {
       http.http(options.httpListenPort);
@@ -301,7 +302,7 @@ public final class Narthex implements AutoCloseable {
       Distributor distributor = new Distributor(shardWriters, new ValidationLimits(
           options.maxLabelNameLength, options.maxLabelValueLength, options.maxLabelNamesPerSeries,
           options.createGracePeriod.toMillis()));
-      http.service("/api/v1/push",
+      http.route().path("/api/v1/push").maxRequestLength(2L * options.maxRecvMsgSizeBytes + (1 << 20)).build(
           new PushHandler(distributor, options.multitenancyEnabled, options.maxRecvMsgSizeBytes,
               new InflightPushes(options.maxInflightPushRequests, options.maxInflightPushRequestsBytes())));
     }

@@ -173,6 +173,12 @@ public final class NarthexOptions {
       description = "Path prefix of the Prometheus HTTP API. Default: ${DEFAULT-VALUE}.")
   public String prometheusHttpPrefix = "/prometheus";
 
+  @Option(names = {"--query-frontend.max-body-size", "-query-frontend.max-body-size"},
+      descriptionKey = "frontend.max_body_size", defaultValue = "10485760",
+      description = "Largest request body, in bytes, of every HTTP route but push (-distributor.max-recv-msg-size)"
+          + " and block upload; larger get 413. Default: ${DEFAULT-VALUE}.")
+  public long maxBodySizeBytes = 10L << 20;
+
   @Option(names = {"--blocks-storage.tsdb.dir", "-blocks-storage.tsdb.dir"},
       descriptionKey = "blocks_storage.tsdb.dir", defaultValue = "./data/tsdb",
       description = "Local directory of the ingester's data. Default: ${DEFAULT-VALUE}.")
