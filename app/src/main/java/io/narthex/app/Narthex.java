@@ -24,7 +24,6 @@ import io.narthex.blocks.TenantDeletionMark;
 import io.narthex.blocks.TombstoneStore;
 import io.narthex.compactor.Compactor;
 import io.narthex.compactor.CompactorConfig;
-import io.narthex.compactor.SeriesDeletions;
 import io.narthex.ingester.client.Tenant;
 import io.narthex.tsdb.storage.StorageException;
 import io.narthex.tsdb.storage.Tombstone;
@@ -109,7 +108,7 @@ public final class Narthex implements AutoCloseable {
   private RuntimeConfig runtimeConfig;
   private BlocksStoreReader blocksReader;
   /** Each tenant's deletion requests, for queries and the compactor alike. */
-  private com.github.benmanes.caffeine.cache.LoadingCache<String, Deletions> deletions;
+  private com.github.benmanes.caffeine.cache.LoadingCache<String, TenantDeletions.Deletions> deletions;
   private final List<ManagedChannel> storeGatewayChannels = new ArrayList<>();
   private final List<ShardWriter> shardWriters = new ArrayList<>();
   private ShardReaders shardReaders;
@@ -166,10 +165,8 @@ public final class Narthex implements AutoCloseable {
     }
     runtimeConfig = new RuntimeConfig(
         options.runtimeConfigFile.isEmpty() ? null : Path.of(options.runtimeConfigFile), options.runtimeConfigReloadPeriod);
-    Bucket deletionsBucket = bucket;
-    deletions = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
-        .refreshAfterWrite(options.bucketStoreSyncInterval)
-        .build(tenant -> Deletions.of(TombstoneStore.list(deletionsBucket, tenant)));
+    deletions = TenantDeletions.cache(bucket, options.bucketStoreSyncInterval,
+        com.github.benmanes.caffeine.cache.Ticker.systemTicker(), java.util.concurrent.ForkJoinPool.commonPool());
     if (components.contains(Target.COMPACTOR)) {
       compactor = startCompactor(options, RingConfig.compactors(options, shardMap));
     }
@@ -414,33 +411,6 @@ public final class Narthex implements AutoCloseable {
       return deletions.get(tenant).tombstones();
     } catch (RuntimeException e) {
       throw new StorageException("reading the deletion requests of tenant " + tenant + " failed: " + e, e);
-    }
-  }
-
-  /** A tenant's stored deletion requests, and the tombstones they make, built once per load. */
-  private record Deletions(List<TombstoneStore.Entry> entries, Tombstones tombstones) implements SeriesDeletions {
-    static Deletions of(List<TombstoneStore.Entry> entries) {
-      List<Tombstone> list = new ArrayList<>(entries.size());
-      for (TombstoneStore.Entry entry : entries) {
-        list.add(entry.tombstone());
-      }
-      return new Deletions(List.copyOf(entries), new Tombstones(list));
-    }
-
-    @Override
-    public Set<String> overlapping(long minTimeMs, long maxTimeMs) {
-      Set<String> ids = new java.util.TreeSet<>();
-      for (TombstoneStore.Entry entry : entries) {
-        if (entry.tombstone().overlaps(minTimeMs, maxTimeMs - 1)) {
-          ids.add(entry.id());
-        }
-      }
-      return ids;
-    }
-
-    @Override
-    public ChunkSeries apply(ChunkSeries series) {
-      return tombstones.apply(series);
     }
   }
 
