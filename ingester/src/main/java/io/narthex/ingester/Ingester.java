@@ -13,7 +13,6 @@ import io.narthex.tsdb.storage.Querier;
 import io.narthex.tsdb.head.HeadOptions;
 import io.narthex.tsdb.head.HeadSnapshot;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -32,7 +31,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Ingester {
   private static final int SNAPSHOT_MAGIC = 0x4e584953; // "NXIS"
-  private static final int SNAPSHOT_VERSION = 2;
+  private static final int SNAPSHOT_VERSION = 3;
+  /**
+   * Tenants' heads take samples up to 1h behind their newest one, half the 2h block range, as Prometheus's and
+   * Mimir's heads do. Older samples would be cut into no block or stall the shipper; they are {@code TOO_OLD}.
+   */
+  public static final HeadOptions HEAD_OPTIONS = new HeadOptions(HeadOptions.DEFAULT.samplesPerChunk(), 3_600_000L);
 
   private final Map<String, Head> heads = new ConcurrentHashMap<>();
 
@@ -43,9 +47,9 @@ public final class Ingester {
       ThreadLocal.withInitial(() -> new Cursors(new WireFields(3), new WireTimeSeries()));
 
   /**
-   * Writes every tenant's head: magic {@code NXIS}, version 2, tenant count, then per tenant its name, its minimum
-   * valid time and shipped mark (ms) and a length-prefixed head snapshot (tsdb/docs/format/head-snapshot.md). Appends must not run
-   * meanwhile.
+   * Writes every tenant's head: magic {@code NXIS}, version 3, tenant count, then per tenant its name, its minimum
+   * valid time and shipped mark (ms) and its head snapshot (tsdb/docs/format/head-snapshot.md), streamed: a head
+   * snapshot knows its own end, so no length prefix caps its size. Appends must not run meanwhile.
    */
   public void writeSnapshot(OutputStream out) throws IOException {
     DataOutputStream data = new DataOutputStream(out);
@@ -53,13 +57,11 @@ public final class Ingester {
     data.writeInt(SNAPSHOT_VERSION);
     data.writeInt(heads.size());
     for (Map.Entry<String, Head> entry : new TreeMap<>(heads).entrySet()) {
-      ByteArrayOutputStream head = new ByteArrayOutputStream();
-      HeadSnapshot.write(entry.getValue(), head);
       data.writeUTF(entry.getKey());
       data.writeLong(entry.getValue().minValidTimeMs());
       data.writeLong(entry.getValue().shippedBeforeMs());
-      data.writeInt(head.size());
-      head.writeTo(data);
+      data.flush();
+      HeadSnapshot.write(entry.getValue(), out);
     }
     data.flush();
   }
@@ -75,7 +77,7 @@ public final class Ingester {
       throw new IOException("not an ingester snapshot: bad magic");
     }
     int version = data.readInt();
-    if (version != 1 && version != SNAPSHOT_VERSION) {
+    if (version < 1 || version > SNAPSHOT_VERSION) {
       throw new IOException("unsupported ingester snapshot version " + version);
     }
     Ingester ingester = new Ingester();
@@ -84,9 +86,15 @@ public final class Ingester {
       String tenant = data.readUTF();
       long minValidTimeMs = version >= 2 ? data.readLong() : Long.MIN_VALUE;
       long shippedBeforeMs = version >= 2 ? data.readLong() : Long.MIN_VALUE;
-      byte[] bytes = new byte[data.readInt()];
-      data.readFully(bytes);
-      Head head = HeadSnapshot.read(new ByteArrayInputStream(bytes), HeadOptions.DEFAULT);
+      Head head;
+      if (version >= 3) {
+        head = HeadSnapshot.read(data, HEAD_OPTIONS);
+      } else {
+        // Versions 1 and 2 prefixed each head with an int length, which capped a tenant's head at 2 GiB.
+        byte[] bytes = new byte[data.readInt()];
+        data.readFully(bytes);
+        head = HeadSnapshot.read(new ByteArrayInputStream(bytes), HEAD_OPTIONS);
+      }
       head.setShippedBeforeMs(shippedBeforeMs);
       head.setMinValidTimeMs(minValidTimeMs);
       ingester.heads.put(tenant, head);
@@ -106,7 +114,7 @@ public final class Ingester {
 
   /** From now on, the tenant's samples before {@code beforeMs} are out of bounds: a block is being cut. */
   public void closeRange(String tenant, long beforeMs) {
-    heads.computeIfAbsent(tenant, t -> new Head()).setMinValidTimeMs(beforeMs);
+    heads.computeIfAbsent(tenant, t -> new Head(HEAD_OPTIONS)).setMinValidTimeMs(beforeMs);
   }
 
   /**
@@ -114,7 +122,7 @@ public final class Ingester {
    * appends), so that a later {@link #truncate} may drop it.
    */
   public void markShipped(String tenant, long maxTimeMs) {
-    heads.computeIfAbsent(tenant, t -> new Head()).setShippedBeforeMs(maxTimeMs);
+    heads.computeIfAbsent(tenant, t -> new Head(HEAD_OPTIONS)).setShippedBeforeMs(maxTimeMs);
   }
 
   /**
@@ -160,7 +168,7 @@ public final class Ingester {
     }
     WireTimeSeries wire = cursors.series;
     int seriesCount = request.count(2);
-    Head head = heads.computeIfAbsent(tenant, t -> new Head());
+    Head head = heads.computeIfAbsent(tenant, t -> new Head(HEAD_OPTIONS));
     PushResponse.Builder response = null;
     long accepted = 0;
     for (int seriesIndex = 0; seriesIndex < seriesCount; seriesIndex++) {
@@ -172,7 +180,9 @@ public final class Ingester {
       int outOfOrder = 0;
       int duplicate = 0;
       int outOfBounds = 0;
+      int tooOld = 0;
       long firstOutOfOrderMs = 0;
+      long firstTooOldMs = 0;
       long firstDuplicateMs = 0;
       long firstOutOfBoundsMs = 0;
       for (int i = 0; i < wire.sampleCount(); i++) {
@@ -192,15 +202,22 @@ public final class Ingester {
           if (outOfBounds++ == 0) {
             firstOutOfBoundsMs = timestampMs;
           }
+        } else if (result == AppendResult.TOO_OLD) {
+          if (tooOld++ == 0) {
+            firstTooOldMs = timestampMs;
+          }
         }
       }
-      if (outOfBounds + outOfOrder + duplicate > 0) {
+      if (outOfBounds + tooOld + outOfOrder + duplicate > 0) {
         if (response == null) {
           response = PushResponse.newBuilder();
         }
         if (outOfBounds > 0) {
           response.addErrors(
               sampleError(SampleError.Reason.OUT_OF_BOUNDS, seriesIndex, firstOutOfBoundsMs, outOfBounds));
+        }
+        if (tooOld > 0) {
+          response.addErrors(sampleError(SampleError.Reason.TOO_OLD, seriesIndex, firstTooOldMs, tooOld));
         }
         if (outOfOrder > 0) {
           response.addErrors(

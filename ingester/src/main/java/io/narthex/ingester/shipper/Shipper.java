@@ -181,15 +181,41 @@ public final class Shipper implements AutoCloseable {
         }
       }
       if (block == null) {
-        // Nothing in this range: only move the minimum valid time on.
+        // Nothing in this range: move the shipped mark past every empty range at once, so that one old sample
+        // costs one block and two commits, not two commits per 2h since it.
+        long markMs = skipEmptyRanges(shard, head, tenant, endMs, nowMs, flush);
         commit(shard, ShardLogEntry.newBuilder().setBlockShipped(BlockShipped.newBuilder()
-            .setTenant(tenant).setMinTimeMs(startMs).setMaxTimeMs(endMs)).build());
+            .setTenant(tenant).setMinTimeMs(startMs).setMaxTimeMs(markMs)).build());
       } else if (shipPending(shard, ingester, block)) {
         shipped++;
       } else {
         return new CutResult(shipped, 1);
       }
     }
+  }
+
+  /**
+   * The end of the empty ranges from {@code fromMs} (a range boundary): the start of the range holding the head's
+   * next sample, or of the last range due when none is. Closes the head up to it first and looks again, since a
+   * sample may have been appended meanwhile; never past a sample.
+   */
+  private long skipEmptyRanges(int shard, Head head, String tenant, long fromMs, long nowMs, boolean flush) {
+    long rangeMs = options.blockRange().toMillis();
+    long nextMs = head.firstTimeAtOrAfterMs(fromMs);
+    // Flush cuts up to the newest sample; otherwise only ranges past the grace period are due.
+    long jumpMs = nextMs != Long.MAX_VALUE ? Math.floorDiv(nextMs, rangeMs) * rangeMs : flush ? fromMs : Long.MAX_VALUE;
+    if (!flush) {
+      jumpMs = Math.min(jumpMs, Math.floorDiv(nowMs - options.gracePeriod().toMillis(), rangeMs) * rangeMs);
+    }
+    if (jumpMs <= fromMs) {
+      return fromMs;
+    }
+    if (head.minValidTimeMs() < jumpMs) {
+      commit(shard, ShardLogEntry.newBuilder().setCloseHeadRange(CloseHeadRange.newBuilder()
+          .setTenant(tenant).setBeforeMs(jumpMs)).build());
+    }
+    long again = head.firstTimeAtOrAfterMs(fromMs);
+    return again == Long.MAX_VALUE ? jumpMs : Math.clamp(Math.floorDiv(again, rangeMs) * rangeMs, fromMs, jumpMs);
   }
 
   /** Uploads (unless already uploaded) and commits one cut block; false when it must be retried later. */

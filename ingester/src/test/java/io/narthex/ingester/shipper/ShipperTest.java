@@ -131,20 +131,29 @@ class ShipperTest {
     }
   }
 
-  /** One sample every 15 s for each of {@code seriesCount} series over [fromMs, toMs). */
+  /**
+   * One sample every 15 s for each of {@code seriesCount} series over [fromMs, toMs), in pushes of 30 minutes as a
+   * sender writes them (a head takes samples up to 1h behind its newest). The responses summed.
+   */
   private PushResponse push(long fromMs, long toMs, int seriesCount) throws Exception {
-    PushRequest.Builder request = PushRequest.newBuilder().setTenant(TENANT);
-    for (int s = 0; s < seriesCount; s++) {
-      TimeSeries.Builder series = TimeSeries.newBuilder()
-          .addLabels(Label.newBuilder().setName("__name__").setValue("node_cpu_seconds_total"))
-          .addLabels(Label.newBuilder().setName("cpu").setValue(Integer.toString(s)));
-      for (long t = fromMs; t < toMs; t += 15_000) {
-        series.addSamples(Sample.newBuilder().setTimestamp(t).setValue(t / 1000.0 + s));
+    PushResponse.Builder total = PushResponse.newBuilder();
+    for (long sliceMs = fromMs; sliceMs < toMs; sliceMs += 30 * 60_000) {
+      PushRequest.Builder request = PushRequest.newBuilder().setTenant(TENANT);
+      for (int s = 0; s < seriesCount; s++) {
+        TimeSeries.Builder series = TimeSeries.newBuilder()
+            .addLabels(Label.newBuilder().setName("__name__").setValue("node_cpu_seconds_total"))
+            .addLabels(Label.newBuilder().setName("cpu").setValue(Integer.toString(s)));
+        for (long t = sliceMs; t < Math.min(toMs, sliceMs + 30 * 60_000); t += 15_000) {
+          series.addSamples(Sample.newBuilder().setTimestamp(t).setValue(t / 1000.0 + s));
+        }
+        request.addTimeseries(series);
       }
-      request.addTimeseries(series);
+      // An uncompressed push entry, as logs written before snappy_push hold: still applied.
+      PushResponse response = writer.submit(ShardLogEntry.newBuilder().setPush(request).build()).get();
+      total.setAcceptedSamples(total.getAcceptedSamples() + response.getAcceptedSamples())
+          .addAllErrors(response.getErrorsList());
     }
-    // An uncompressed push entry, as logs written before snappy_push hold: still applied.
-    return writer.submit(ShardLogEntry.newBuilder().setPush(request).build()).get();
+    return total.build();
   }
 
   private long samplesInHead(long fromMs, long toMs) {
@@ -249,5 +258,57 @@ class ShipperTest {
     assertThat(node.ingester(0).head(TENANT).shippedBeforeMs()).isEqualTo(startMs + 2 * HOUR_MS);
     // Retention zero: everything shipped left the head.
     assertThat(samplesInHead(startMs, startMs + 2 * HOUR_MS)).isZero();
+  }
+
+  /** Raft log entries applied so far; Ratis adds a metadata entry (the commit index) after each of ours. */
+  private long appliedIndex() {
+    return node.status().getFirst().appliedIndex();
+  }
+
+  @Test
+  void oneOldSampleCostsOneBlockAndNotTwoCommitsPerEmptyRangeSinceIt() throws Exception {
+    long startMs = 100 * 24 * HOUR_MS;
+    push(startMs - 30 * 24 * HOUR_MS, startMs - 30 * 24 * HOUR_MS + 1, 1); // a new head takes it
+    push(startMs, startMs + 3 * HOUR_MS, 2);
+    long before = appliedIndex();
+
+    try (Shipper shipper = shipper(startMs + 3 * HOUR_MS + 60_000, Duration.ofHours(13))) {
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(2, 0));
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 0));
+    }
+
+    // Each block: close + shipped; the 359 empty ranges between them: two closes and one shipped mark. Twice that
+    // with Ratis's metadata entries; walking every empty range took 1,444.
+    assertThat(appliedIndex() - before).isLessThanOrEqualTo(2 * 7);
+    assertThat(uploads).hasSize(2);
+    assertThat(node.ingester(0).head(TENANT).shippedBeforeMs()).isEqualTo(startMs + 2 * HOUR_MS);
+    assertThat(samplesInHead(startMs, startMs + 3 * HOUR_MS)).isEqualTo(2 * 720);
+  }
+
+  @Test
+  void emptyRangesAfterTheLastSampleAreSkippedUpToTheLastRangeDue() throws Exception {
+    long startMs = 100 * HOUR_MS;
+    push(startMs, startMs + HOUR_MS, 1);
+    long before = appliedIndex();
+
+    try (Shipper shipper = shipper(startMs + 48 * HOUR_MS, Duration.ofHours(13))) {
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(1, 0));
+    }
+
+    assertThat(appliedIndex() - before).isLessThanOrEqualTo(2 * 5); // was 2 * 45, two per empty range
+    // The last range due at now - 1h grace ends at 46h.
+    assertThat(node.ingester(0).head(TENANT).shippedBeforeMs()).isEqualTo(startMs + 46 * HOUR_MS);
+    assertThat(node.ingester(0).head(TENANT).minValidTimeMs()).isEqualTo(startMs + 46 * HOUR_MS);
+  }
+
+  @Test
+  void samplesFurtherThanAnHourBehindTheNewestAreTooOld() throws Exception {
+    long startMs = 100 * HOUR_MS;
+    push(startMs, startMs + 3 * HOUR_MS, 1);
+
+    PushResponse old = push(startMs + HOUR_MS, startMs + HOUR_MS + 1, 2);
+
+    assertThat(old.getErrorsList()).extracting(SampleError::getReason).containsOnly(SampleError.Reason.TOO_OLD);
+    assertThat(old.getAcceptedSamples()).isEqualTo(0);
   }
 }

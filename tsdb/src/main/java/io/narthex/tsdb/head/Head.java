@@ -1,6 +1,7 @@
 package io.narthex.tsdb.head;
 
 import io.narthex.tsdb.chunk.XorAppender;
+import io.narthex.tsdb.chunk.XorIterator;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkSeries;
@@ -131,13 +132,22 @@ public final class Head implements Queryable {
   }
 
   /**
-   * Appends a float sample with Prometheus's rules: older than the series' last sample is {@code OUT_OF_ORDER}; the
+   * Appends a float sample with Prometheus's rules: before the minimum valid time is {@code OUT_OF_BOUNDS}, further
+   * behind the head's newest sample than the appendable window is {@code TOO_OLD}, older than the series' last
+   * sample is {@code OUT_OF_ORDER}; the
    * same timestamp is a no-op when the value bits are identical and {@code DUPLICATE_DIFFERENT_VALUE} otherwise.
    * Staleness markers are stored like any value. Allocates nothing per sample beyond chunk buffers.
    */
   public AppendResult append(MemSeries series, long timestampMs, double value) {
     if (timestampMs < minValidTimeMs) {
       return AppendResult.OUT_OF_BOUNDS;
+    }
+    long windowMs = options.appendableWindowMs();
+    if (windowMs > 0) {
+      long newestMs = maxTimeMs.get();
+      if (newestMs != Long.MIN_VALUE && timestampMs < newestMs - windowMs && newestMs - windowMs < newestMs) {
+        return AppendResult.TOO_OLD;
+      }
     }
     long bits = Double.doubleToRawLongBits(value);
     synchronized (series) {
@@ -330,6 +340,39 @@ public final class Head implements Queryable {
 
   public int numSeries() {
     return postings.size();
+  }
+
+  /**
+   * The timestamp of the head's first sample at or after {@code fromMs}, or {@link Long#MAX_VALUE} when there is
+   * none. Reads every series, and decodes the chunks that straddle {@code fromMs}: for the shipper, once per range it
+   * finds empty, not per sample.
+   */
+  public long firstTimeAtOrAfterMs(long fromMs) {
+    long first = Long.MAX_VALUE;
+    XorIterator iterator = new XorIterator();
+    for (MemSeries series : allSeries()) {
+      synchronized (series) {
+        for (EncodedChunk chunk : series.closedChunks) {
+          if (chunk.maxTimeMs() >= fromMs) {
+            first = Math.min(first, firstAtOrAfter(iterator, chunk.minTimeMs(), chunk.data(), fromMs));
+            break; // closed chunks are in time order, and this one holds a sample at or after fromMs
+          }
+        }
+        XorAppender open = series.headChunk;
+        if (open != null && open.numSamples() > 0 && open.maxTimeMs() >= fromMs && open.minTimeMs() < first) {
+          first = Math.min(first, firstAtOrAfter(iterator, open.minTimeMs(), open.bytes(), fromMs));
+        }
+      }
+    }
+    return first;
+  }
+
+  private static long firstAtOrAfter(XorIterator iterator, long chunkMinTimeMs, byte[] chunk, long fromMs) {
+    if (chunkMinTimeMs >= fromMs) {
+      return chunkMinTimeMs;
+    }
+    iterator.reset(chunk);
+    return iterator.seek(fromMs) ? iterator.timestampMs() : Long.MAX_VALUE;
   }
 
   /** Earliest timestamp appended, or {@link Long#MAX_VALUE} when empty. */

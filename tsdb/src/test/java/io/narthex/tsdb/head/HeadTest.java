@@ -69,6 +69,43 @@ class HeadTest {
   }
 
   @Test
+  void refusesSamplesFurtherBehindTheNewestThanTheAppendableWindow() {
+    Head head = new Head(new HeadOptions(120, 3_600_000));
+    MemSeries first = head.getOrCreate(Labels.of("a", "1"));
+    // An empty head takes any timestamp, as Prometheus's does.
+    assertThat(head.append(first, 0, 1)).isEqualTo(AppendResult.OK);
+    long nowMs = 1_700_000_000_000L;
+    assertThat(head.append(first, nowMs, 1)).isEqualTo(AppendResult.OK);
+    MemSeries other = head.getOrCreate(Labels.of("a", "2"));
+    assertThat(head.append(other, nowMs - 3_600_001, 1)).isEqualTo(AppendResult.TOO_OLD);
+    assertThat(head.append(other, nowMs - 30L * 86_400_000, 1)).isEqualTo(AppendResult.TOO_OLD);
+    assertThat(head.append(other, 0, 1)).isEqualTo(AppendResult.TOO_OLD);
+    assertThat(head.append(other, Long.MIN_VALUE, 1)).isEqualTo(AppendResult.TOO_OLD);
+    assertThat(head.append(other, nowMs - 3_600_000, 1)).isEqualTo(AppendResult.OK);
+    // Without a window (heads not fed by clients), any in-order sample is taken.
+    Head unbounded = new Head();
+    MemSeries series = unbounded.getOrCreate(Labels.of("a", "1"));
+    unbounded.append(series, nowMs, 1);
+    assertThat(unbounded.append(unbounded.getOrCreate(Labels.of("a", "2")), 0, 1)).isEqualTo(AppendResult.OK);
+  }
+
+  @Test
+  void firstTimeAtOrAfterIsTheNextSampleEvenInsideAChunk() {
+    Head head = new Head(new HeadOptions(2));
+    MemSeries s = head.getOrCreate(Labels.of("a", "1"));
+    for (long t : new long[] {1000, 2000, 50_000, 60_000, 900_000, 1_000_000}) {
+      head.append(s, t, 1);
+    }
+    assertThat(head.firstTimeAtOrAfterMs(0)).isEqualTo(1000);
+    assertThat(head.firstTimeAtOrAfterMs(3000)).isEqualTo(50_000);
+    assertThat(head.firstTimeAtOrAfterMs(55_000)).isEqualTo(60_000); // inside a closed chunk
+    assertThat(head.firstTimeAtOrAfterMs(1500)).isEqualTo(2000);
+    assertThat(head.firstTimeAtOrAfterMs(61_000)).isEqualTo(900_000);
+    assertThat(head.firstTimeAtOrAfterMs(900_001)).isEqualTo(1_000_000); // inside the open chunk
+    assertThat(head.firstTimeAtOrAfterMs(1_000_001)).isEqualTo(Long.MAX_VALUE);
+  }
+
+  @Test
   void sameTimestampSameValueIsNoop() {
     Head head = new Head();
     MemSeries s = head.getOrCreate(Labels.of("a", "1"));
