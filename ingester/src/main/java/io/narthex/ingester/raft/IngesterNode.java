@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One ingester process: a Ratis server holding a replica of every shard the {@link ShardMap} gives this node
  * (multi-raft). Replicas recover from their latest snapshot and log on start, then catch up from the leader.
- * Raft data lives under {@code <dataDir>/raft}.
+ * Raft data lives under {@code <dataDir>/raft}. The Raft server binds {@link RaftOptions#listenAddress()} and,
+ * with {@link RaftOptions#serverTls()}, accepts only peers and clients that present a certificate of its CA.
  */
 public final class IngesterNode implements ShardReplicas, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(IngesterNode.class);
@@ -47,6 +48,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   private final String nodeId;
   private final RaftServer server;
   private final Path raftDir;
+  private final TlsFiles clientTls;
   private final Map<Integer, RaftGroupId> localShards = new LinkedHashMap<>();
   private final AtomicLong callId = new AtomicLong();
   private final ScheduledExecutorService gauges = Executors.newSingleThreadScheduledExecutor(
@@ -61,6 +63,9 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     RaftProperties properties = RaftGroups.properties(options.electionTimeout());
     RaftServerConfigKeys.setStorageDir(properties, List.of(raftDir.toFile()));
     GrpcConfigKeys.Server.setPort(properties, NetUtils.createSocketAddr(self.raftAddress()).getPort());
+    if (!options.listenAddress().isEmpty()) {
+      GrpcConfigKeys.Server.setHost(properties, options.listenAddress());
+    }
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, options.snapshotEveryEntries());
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
@@ -76,9 +81,11 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
       shardOfGroup.put(RaftGroups.groupId(shard), shard);
       localShards.put(shard, RaftGroups.groupId(shard));
     }
+    this.clientTls = options.clientTls();
     server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(nodeId))
         .setProperties(properties)
+        .setParameters(TlsFiles.ratisParameters(options.serverTls()))
         .setStateMachineRegistry(groupId -> {
           Integer shard = shardOfGroup.get(groupId);
           if (shard == null) {
@@ -248,6 +255,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
       });
       try (RaftClient client = RaftClient.newBuilder()
           .setProperties(RaftGroups.properties(java.time.Duration.ofSeconds(1)))
+          .setParameters(TlsFiles.ratisParameters(clientTls))
           .setRaftGroup(RaftGroups.group(shardMap, entry.getKey()))
           .build()) {
         RaftClientReply reply = client.admin().transferLeadership(others.getFirst().getId(), 5_000);

@@ -50,6 +50,7 @@ public final class RaftShardWriter implements ShardWriter {
     this.client = RaftClient.newBuilder()
         .setProperties(properties)
         .setRaftGroup(RaftGroups.group(shardMap, shard))
+        .setParameters(TlsFiles.ratisParameters(options.clientTls()))
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
             attempts, TimeDuration.valueOf(sleepMs, TimeUnit.MILLISECONDS)))
         .build();
