@@ -144,6 +144,56 @@ class RaftClusterFailureTest {
   }
 
   @Test
+  void badSamplesEachGetTheir4xxWhileTheClusterKeepsIngesting() throws Exception {
+    cluster = LocalCluster.in(work.resolve("bad-input"));
+    log("cluster up in %s", seconds(cluster.up()));
+    List<WriteResult> results = Collections.synchronizedList(new ArrayList<>());
+    LoadGenerator load = new LoadGenerator(results);
+    load.start();
+    RemoteWriteClient writer = new RemoteWriteClient(cluster.distributorPort());
+    long nowMs = System.currentTimeMillis();
+    long badPushesDoneNanos;
+    try {
+      Thread.sleep(2_000); // every shard holds the tenant's current samples
+      // A label set over 512 bytes used to stop every replica's apply thread for good.
+      String longValue = "v".repeat(600);
+      HttpResponse<String> longLabel = writer.push(TENANT, WriteRequest.newBuilder()
+          .addTimeseries(RemoteWriteClient.series(new String[] {"__name__", "e2e_long_label", "path", longValue},
+              new long[] {nowMs}, new double[] {1}))
+          .build());
+      assertThat(longLabel.statusCode()).as(longLabel.body()).isEqualTo(200);
+
+      for (long oldMs : new long[] {nowMs - Duration.ofDays(30).toMillis(), 0}) {
+        HttpResponse<String> old = writer.push(TENANT, WriteRequest.newBuilder()
+            .addTimeseries(RemoteWriteClient.series(new String[] {"__name__", "e2e_old", "idx", "0"},
+                new long[] {oldMs}, new double[] {1}))
+            .addTimeseries(RemoteWriteClient.series(new String[] {"__name__", "e2e_fresh", "at", Long.toString(oldMs)},
+                new long[] {nowMs}, new double[] {2}))
+            .build());
+        assertThat(old.statusCode()).as(old.body()).isEqualTo(400);
+        assertThat(old.body()).contains("err-narthex-sample-timestamp-too-old").contains("e2e_old")
+            .doesNotContain("e2e_fresh");
+      }
+      badPushesDoneNanos = System.nanoTime();
+      Thread.sleep(2_000);
+    } finally {
+      load.stop();
+    }
+
+    assertThat(results.stream().filter(r -> !r.ok()).map(WriteResult::body).toList())
+        .as("load writes refused").isEmpty();
+    assertThat(successes(results, badPushesDoneNanos)).as("load acknowledged after the bad pushes").isNotEmpty();
+    PromApi api = new PromApi("http://127.0.0.1:" + cluster.querierPort() + "/prometheus", TENANT);
+    String at = Double.toString(nowMs / 1000.0);
+    PromApi.Response stored = api.get("/api/v1/query", "query", "e2e_long_label", "time", at);
+    assertThat(stored.body().at("/data/result/0/metric/path").asText()).isEqualTo("v".repeat(600));
+    PromApi.Response fresh = api.get("/api/v1/query", "query", "count(e2e_fresh)", "time", at);
+    assertThat(fresh.body().at("/data/result/0/value/1").asText()).as("valid rest of each batch").isEqualTo("2");
+    PromApi.Response old = api.get("/api/v1/query", "query", "count_over_time(e2e_old[1y])", "time", at);
+    assertThat(old.body().at("/data/result").size()).as(old.raw()).isZero();
+  }
+
+  @Test
   void losingTheQuorumGives5xxAndNoAcknowledgedSampleIsLost() throws Exception {
     cluster = LocalCluster.in(work.resolve("no-quorum"));
     log("cluster up in %s", seconds(cluster.up()));
