@@ -176,7 +176,12 @@ public final class Ingester {
       if (wire.sampleCount() == 0) {
         continue;
       }
-      MemSeries series = head.getOrCreate(wire);
+      long newestMs = Long.MIN_VALUE;
+      for (int i = 0; i < wire.sampleCount(); i++) {
+        newestMs = Math.max(newestMs, wire.timestampMs(i));
+      }
+      // A series none of whose samples the head would take is not created: old samples cannot fill the head.
+      MemSeries series = head.bounds(newestMs) == AppendResult.OK ? head.getOrCreate(wire) : null;
       int outOfOrder = 0;
       int duplicate = 0;
       int outOfBounds = 0;
@@ -187,7 +192,8 @@ public final class Ingester {
       long firstOutOfBoundsMs = 0;
       for (int i = 0; i < wire.sampleCount(); i++) {
         long timestampMs = wire.timestampMs(i);
-        AppendResult result = head.append(series, timestampMs, wire.sampleValue(i));
+        AppendResult result = series == null ? head.bounds(timestampMs)
+            : head.append(series, timestampMs, wire.sampleValue(i));
         if (result == AppendResult.OK) {
           accepted++;
         } else if (result == AppendResult.OUT_OF_ORDER) {

@@ -310,5 +310,7 @@ class ShipperTest {
 
     assertThat(old.getErrorsList()).extracting(SampleError::getReason).containsOnly(SampleError.Reason.TOO_OLD);
     assertThat(old.getAcceptedSamples()).isEqualTo(0);
+    // The refused series was not created.
+    assertThat(node.ingester(0).head(TENANT).numSeries()).isEqualTo(1);
   }
 }

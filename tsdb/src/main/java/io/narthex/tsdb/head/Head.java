@@ -139,15 +139,9 @@ public final class Head implements Queryable {
    * Staleness markers are stored like any value. Allocates nothing per sample beyond chunk buffers.
    */
   public AppendResult append(MemSeries series, long timestampMs, double value) {
-    if (timestampMs < minValidTimeMs) {
-      return AppendResult.OUT_OF_BOUNDS;
-    }
-    long windowMs = options.appendableWindowMs();
-    if (windowMs > 0) {
-      long newestMs = maxTimeMs.get();
-      if (newestMs != Long.MIN_VALUE && timestampMs < newestMs - windowMs && newestMs - windowMs < newestMs) {
-        return AppendResult.TOO_OLD;
-      }
+    AppendResult bounds = bounds(timestampMs);
+    if (bounds != AppendResult.OK) {
+      return bounds;
     }
     long bits = Double.doubleToRawLongBits(value);
     synchronized (series) {
@@ -174,6 +168,25 @@ public final class Head implements Queryable {
     }
     updateMin(timestampMs);
     updateMax(timestampMs);
+    return AppendResult.OK;
+  }
+
+  /**
+   * Whether the head would take a sample at {@code timestampMs} as far as time bounds go: {@code OUT_OF_BOUNDS} before
+   * the minimum valid time, {@code TOO_OLD} further behind the newest sample than the appendable window, else
+   * {@code OK}. Lets a writer refuse a series' samples without creating the series.
+   */
+  public AppendResult bounds(long timestampMs) {
+    if (timestampMs < minValidTimeMs) {
+      return AppendResult.OUT_OF_BOUNDS;
+    }
+    long windowMs = options.appendableWindowMs();
+    if (windowMs > 0) {
+      long newestMs = maxTimeMs.get();
+      if (newestMs != Long.MIN_VALUE && timestampMs < newestMs - windowMs && newestMs - windowMs < newestMs) {
+        return AppendResult.TOO_OLD;
+      }
+    }
     return AppendResult.OK;
   }
 
