@@ -14,6 +14,7 @@ import io.narthex.app.NarthexOptions.Target;
 import io.narthex.distributor.Distributor;
 import io.narthex.distributor.InflightPushes;
 import io.narthex.distributor.PushHandler;
+import io.narthex.distributor.TenantLimits;
 import io.narthex.distributor.ValidationLimits;
 import io.narthex.blocks.BlockShipper;
 import io.narthex.blocks.BlockUploadHttp;
@@ -296,9 +297,11 @@ public final class Narthex implements AutoCloseable {
       }
     });
     if (components.contains(Target.DISTRIBUTOR)) {
+      TenantLimits defaultLimits = new TenantLimits(options.ingestionRate, options.ingestionBurstSize, 0, 0);
+      RuntimeConfig overrides = runtimeConfig;
       Distributor distributor = new Distributor(shardWriters, new ValidationLimits(
           options.maxLabelNameLength, options.maxLabelValueLength, options.maxLabelNamesPerSeries,
-          options.createGracePeriod.toMillis()));
+          options.createGracePeriod.toMillis()), tenant -> overrides.tenantLimits(tenant, defaultLimits));
       http.route().path("/api/v1/push").maxRequestLength(2L * options.maxRecvMsgSizeBytes + (1 << 20)).build(
           new PushHandler(distributor, options.multitenancyEnabled, options.maxRecvMsgSizeBytes,
               new InflightPushes(options.maxInflightPushRequests, options.maxInflightPushRequestsBytes())));

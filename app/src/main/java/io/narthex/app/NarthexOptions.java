@@ -153,6 +153,18 @@ public final class NarthexOptions {
       description = "How far in the future a sample's timestamp may be. Default: ${DEFAULT-VALUE}.")
   public Duration createGracePeriod = Duration.ofMinutes(10);
 
+  @Option(names = {"--distributor.ingestion-rate-limit", "-distributor.ingestion-rate-limit"},
+      descriptionKey = "limits.ingestion_rate", defaultValue = "10000",
+      description = "Samples per second a tenant may send to one distributor; more get 429. Per-tenant overrides:"
+          + " --runtime-config.file. Default: ${DEFAULT-VALUE}.")
+  public double ingestionRate = 10_000;
+
+  @Option(names = {"--distributor.ingestion-burst-size", "-distributor.ingestion-burst-size"},
+      descriptionKey = "limits.ingestion_burst_size", defaultValue = "200000",
+      description = "Samples a tenant may send at once above the rate; also the largest request's samples."
+          + " Per-tenant overrides: --runtime-config.file. Default: ${DEFAULT-VALUE}.")
+  public int ingestionBurstSize = 200_000;
+
   @Option(names = {"--querier.timeout", "-querier.timeout"}, descriptionKey = "querier.timeout",
       defaultValue = "2m", converter = DurationConverter.class,
       description = "Longest a query may run. Default: ${DEFAULT-VALUE}.")

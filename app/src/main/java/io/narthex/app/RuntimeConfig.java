@@ -25,6 +25,10 @@ import org.slf4j.LoggerFactory;
  *     compactor_blocks_retention_period: 30d
  *     compactor_block_upload_enabled: true
  *     compactor_block_upload_max_block_size_bytes: 21474836480
+ *     ingestion_rate: 50000
+ *     ingestion_burst_size: 500000
+ *     max_global_series_per_user: 1000000
+ *     max_global_series_per_metric: 100000
  * </pre>
  *
  * A file that does not parse is logged and the last good one kept, so a typo never drops a tenant's limits.
@@ -36,6 +40,7 @@ final class RuntimeConfig implements AutoCloseable {
   private final Path file;
   private volatile Map<String, Duration> retentionByTenant = Map.of();
   private volatile Map<String, BlockUploadOverride> blockUploadByTenant = Map.of();
+  private volatile Map<String, TenantLimitsOverride> tenantLimitsByTenant = Map.of();
   private final ScheduledExecutorService reloader = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("runtime-config").factory());
 
@@ -76,8 +81,65 @@ final class RuntimeConfig implements AutoCloseable {
       }
     }
     Map<String, BlockUploadOverride> blockUploads = blockUploadOverrides(overrides);
+    Map<String, TenantLimitsOverride> tenantLimits = tenantLimitsOverrides(overrides);
     retentionByTenant = Map.copyOf(retention);
     blockUploadByTenant = blockUploads;
+    tenantLimitsByTenant = tenantLimits;
+  }
+
+  /** A tenant's write limit overrides, Mimir's keys; a null field keeps the flag's value. */
+  private record TenantLimitsOverride(
+      Double ingestionRate, Long ingestionBurstSize, Long maxGlobalSeriesPerUser, Long maxGlobalSeriesPerMetric) {}
+
+  /** Reads {@code ingestion_rate}, {@code ingestion_burst_size} and the {@code max_global_series_per_*} limits. */
+  private static Map<String, TenantLimitsOverride> tenantLimitsOverrides(JsonNode overrides) {
+    if (overrides == null) {
+      return Map.of();
+    }
+    Map<String, TenantLimitsOverride> byTenant = new HashMap<>();
+    for (var tenant : (Iterable<Map.Entry<String, JsonNode>>) overrides::fields) {
+      JsonNode rate = tenant.getValue().get("ingestion_rate");
+      if (rate != null && (!rate.isNumber() || rate.asDouble() < 0)) {
+        throw new IllegalArgumentException("overrides." + tenant.getKey()
+            + ".ingestion_rate must be a number >= 0 (samples per second), got " + rate);
+      }
+      Long burst = intOverride(tenant.getKey(), tenant.getValue(), "ingestion_burst_size");
+      Long perUser = intOverride(tenant.getKey(), tenant.getValue(), "max_global_series_per_user");
+      Long perMetric = intOverride(tenant.getKey(), tenant.getValue(), "max_global_series_per_metric");
+      if (rate != null || burst != null || perUser != null || perMetric != null) {
+        byTenant.put(tenant.getKey(),
+            new TenantLimitsOverride(rate == null ? null : rate.asDouble(), burst, perUser, perMetric));
+      }
+    }
+    return Map.copyOf(byTenant);
+  }
+
+  private static Long intOverride(String tenant, JsonNode limits, String key) {
+    JsonNode value = limits.get(key);
+    if (value == null) {
+      return null;
+    }
+    if (!value.canConvertToInt() || !value.isIntegralNumber() || value.asInt() < 0) {
+      throw new IllegalArgumentException(
+          "overrides." + tenant + "." + key + " must be a whole number from 0 to 2^31-1, got " + value);
+    }
+    return value.asLong();
+  }
+
+  /** The tenant's write limits: {@code defaults} (the flags) with its runtime overrides applied. */
+  io.narthex.distributor.TenantLimits tenantLimits(String tenant, io.narthex.distributor.TenantLimits defaults) {
+    TenantLimitsOverride override = tenantLimitsByTenant.get(tenant);
+    if (override == null) {
+      return defaults;
+    }
+    return new io.narthex.distributor.TenantLimits(
+        override.ingestionRate() == null ? defaults.ingestionRate() : override.ingestionRate(),
+        override.ingestionBurstSize() == null ? defaults.ingestionBurstSize()
+            : override.ingestionBurstSize().intValue(),
+        override.maxGlobalSeriesPerUser() == null ? defaults.maxGlobalSeriesPerUser()
+            : override.maxGlobalSeriesPerUser().intValue(),
+        override.maxGlobalSeriesPerMetric() == null ? defaults.maxGlobalSeriesPerMetric()
+            : override.maxGlobalSeriesPerMetric().intValue());
   }
 
   /** A tenant's block upload overrides; a null field keeps the flag's value. */

@@ -27,17 +27,26 @@ public final class Distributor {
   private final List<ShardWriter> shards;
   private final SeriesValidator validator;
   private final ValidationLimits limits;
+  private final TenantLimits.Source tenantLimits;
+  private final IngestionRateLimiter rateLimiter = new IngestionRateLimiter(System::nanoTime);
+
+  /** A distributor without per-tenant limits. */
+  public Distributor(List<ShardWriter> shards, ValidationLimits limits) {
+    this(shards, limits, tenant -> TenantLimits.unlimited());
+  }
 
   /**
    * @param shards one writer per shard; a series always goes to the same shard while the list is unchanged
+   * @param tenantLimits each tenant's limits, read on every push so that runtime-config changes apply at once
    */
-  public Distributor(List<ShardWriter> shards, ValidationLimits limits) {
+  public Distributor(List<ShardWriter> shards, ValidationLimits limits, TenantLimits.Source tenantLimits) {
     if (shards.isEmpty()) {
       throw new IllegalArgumentException("the distributor needs at least one ingester");
     }
     this.shards = List.copyOf(shards);
     this.validator = new SeriesValidator(limits);
     this.limits = limits;
+    this.tenantLimits = tenantLimits;
   }
 
   /** As {@link #push(String, byte[])} for a decoded request. */
@@ -52,6 +61,7 @@ public final class Distributor {
    *
    * @return what was accepted and, for client faults, the reasons (then the caller answers 400)
    * @throws MalformedRequestException when the body is not a valid WriteRequest; nothing was sent then
+   * @throws LimitExceededException when the tenant is over its ingestion rate; nothing was sent then
    * @throws IngesterUnavailableException when a shard failed: a server fault, the sender should retry
    */
   public PushResult push(String tenant, byte[] body) {
@@ -70,6 +80,7 @@ public final class Distributor {
     }
     List<String> errors = new ArrayList<>();
     long receivedSamples = 0;
+    long validSamples = 0;
     long maxTimestampMs = System.currentTimeMillis() + limits.createGracePeriodMs();
     WireTimeSeries wire = new WireTimeSeries();
     int seriesCount = request.count(1);
@@ -109,9 +120,14 @@ public final class Distributor {
         entries.add(new PushEntryBuilder(tenant));
       }
       entries.getLast().add(buf, offset, length);
+      validSamples += wire.sampleCount();
     }
     DistributorMetrics.RECEIVED_SAMPLES.labelValues(tenant).inc(receivedSamples);
     DistributorMetrics.RECEIVED_METADATA.labelValues(tenant).inc(request.count(3));
+    String rateLimited = rateLimiter.tryAcquire(tenant, validSamples, tenantLimits.of(tenant));
+    if (rateLimited != null) {
+      throw new LimitExceededException(rateLimited);
+    }
 
     List<CompletableFuture<PushResponse>> futures = new ArrayList<>();
     List<int[]> shardAndRequest = new ArrayList<>();
@@ -281,6 +297,13 @@ public final class Distributor {
   public static final class MalformedRequestException extends RuntimeException {
     MalformedRequestException(String message, Throwable cause) {
       super(message, cause);
+    }
+  }
+
+  /** The tenant is over one of its {@link TenantLimits}: a client fault, answered 429, retried later. */
+  public static final class LimitExceededException extends RuntimeException {
+    LimitExceededException(String message) {
+      super(message);
     }
   }
 

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * {@code POST /api/v1/push}: Prometheus remote-write 1.0, a snappy block-compressed {@code WriteRequest}.
  *
  * <p>Answers 200 when everything was stored; 400 naming each rejected series when some were not (the rest are
- * stored); 400 for a body that is not snappy or protobuf; 401 without a valid tenant; 413 over
+ * stored); 400 for a body that is not snappy or protobuf; 401 without a valid tenant; 429 over the tenant's
+ * ingestion rate; 413 over
  * {@code -distributor.max-recv-msg-size}; 415 for remote-write 2.0; 5xx only for server faults, which Prometheus
  * retries: 503 past {@link InflightPushes}' bounds.
  */
@@ -127,6 +128,8 @@ public final class PushHandler implements HttpService {
     } catch (Distributor.MalformedRequestException e) {
       return reject(HttpStatus.BAD_REQUEST, "protobuf",
           "the request body is not a valid protobuf WriteRequest: " + e.getMessage());
+    } catch (Distributor.LimitExceededException e) {
+      return reject(HttpStatus.TOO_MANY_REQUESTS, "rate_limited", e.getMessage());
     } catch (Distributor.IngesterUnavailableException e) {
       log.warn("push failed tenant={} err=\"{}\"", tenant, e.getMessage());
       return HttpResponse.of(HttpStatus.INTERNAL_SERVER_ERROR, MediaType.PLAIN_TEXT_UTF_8, e.getMessage());

@@ -21,7 +21,8 @@ enum ValidationError {
   MAX_WRITE_MESSAGE_SIZE("err-narthex-distributor-max-write-message-size"),
   SERIES_TOO_LARGE("err-narthex-series-too-large"),
   MAX_INFLIGHT_PUSH_REQUESTS("err-narthex-distributor-max-inflight-push-requests"),
-  MAX_INFLIGHT_PUSH_REQUESTS_BYTES("err-narthex-distributor-max-inflight-push-requests-bytes");
+  MAX_INFLIGHT_PUSH_REQUESTS_BYTES("err-narthex-distributor-max-inflight-push-requests-bytes"),
+  TENANT_MAX_INGESTION_RATE("err-narthex-tenant-max-ingestion-rate");
 
   private final String id;
 

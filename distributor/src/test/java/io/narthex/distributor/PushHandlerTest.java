@@ -125,4 +125,23 @@ class PushHandlerTest {
     assertThat(inflight.bytesInFlight()).isZero();
     assertThat(inflight.requestsInFlight()).isZero();
   }
+
+  @Test
+  void refusesAPushOverTheTenantsIngestionRateWith429NamingTheFlags() {
+    PushHandler limited = new PushHandler(new Distributor(List.of(shard), ValidationLimits.defaults(),
+        tenant -> tenant.equals("slow") ? new TenantLimits(0.001, 5, 0, 0) : TenantLimits.defaults()),
+        true, MAX_RECV_MSG_SIZE_BYTES, InflightPushes.unlimited());
+    long nowMs = System.currentTimeMillis();
+    assertThat(limited.handle(push("slow", request("first", 3, nowMs))).aggregate().join().status())
+        .isEqualTo(HttpStatus.OK);
+
+    AggregatedHttpResponse refused = limited.handle(push("slow", request("second", 3, nowMs))).aggregate().join();
+
+    assertThat(refused.status()).isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
+    assertThat(refused.contentUtf8()).contains("err-narthex-tenant-max-ingestion-rate")
+        .contains("-distributor.ingestion-rate-limit").contains("ingestion_rate");
+    assertThat(shard.ingester.seriesPerTenant()).containsEntry("slow", 3L);
+    assertThat(limited.handle(push("other", request("second", 3, nowMs))).aggregate().join().status())
+        .isEqualTo(HttpStatus.OK);
+  }
 }

@@ -1,0 +1,118 @@
+package io.narthex.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.airlift.compress.snappy.SnappyCompressor;
+import io.narthex.distributor.TenantLimits;
+import io.narthex.proto.prompb.Label;
+import io.narthex.proto.prompb.Sample;
+import io.narthex.proto.prompb.TimeSeries;
+import io.narthex.proto.prompb.WriteRequest;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Per-tenant write limits from the flags and the runtime config file, which applies while running. */
+class TenantLimitsTest {
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  @TempDir Path dir;
+  private Narthex narthex;
+
+  @AfterEach
+  void close() {
+    if (narthex != null) {
+      narthex.close();
+    }
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private HttpResponse<String> push(String tenant, String metric, int series) throws Exception {
+    WriteRequest.Builder request = WriteRequest.newBuilder();
+    for (int i = 0; i < series; i++) {
+      request.addTimeseries(TimeSeries.newBuilder()
+          .addLabels(Label.newBuilder().setName("__name__").setValue(metric))
+          .addLabels(Label.newBuilder().setName("id").setValue(Integer.toString(i)))
+          .addSamples(Sample.newBuilder().setTimestamp(System.currentTimeMillis()).setValue(i)));
+    }
+    byte[] raw = request.build().toByteArray();
+    SnappyCompressor compressor = new SnappyCompressor();
+    byte[] compressed = new byte[compressor.maxCompressedLength(raw.length)];
+    int n = compressor.compress(raw, 0, raw.length, compressed, 0, compressed.length);
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + narthex.httpPort() + "/api/v1/push"))
+        .header("X-Scope-OrgID", tenant).header("Content-Type", "application/x-protobuf")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(Arrays.copyOf(compressed, n))).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void runtimeConfigChangeOfTheIngestionRateAppliesWithoutARestart() throws Exception {
+    Path runtime = dir.resolve("runtime.yaml");
+    Files.writeString(runtime, "overrides:\n  slow:\n    ingestion_rate: 0.001\n    ingestion_burst_size: 4\n");
+    narthex = Narthex.start(NarthexOptions.parse("--server.http-listen-port=0", "--server.grpc-listen-port=0",
+        "--ingester.raft-listen-port=" + freePort(), "--blocks-storage.tsdb.dir=" + dir.resolve("tsdb"),
+        "--blocks-storage.filesystem.dir=" + dir.resolve("bucket"),
+        "--blocks-storage.bucket-store.sync-dir=" + dir.resolve("sync"),
+        "--compactor.data-dir=" + dir.resolve("compactor"), "--runtime-config.file=" + runtime,
+        "--runtime-config.reload-period=100ms"));
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (!narthex.ready() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+
+    assertThat(push("slow", "m", 3).statusCode()).isEqualTo(200);
+    HttpResponse<String> refused = push("slow", "m", 3);
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(429);
+    assertThat(refused.body()).contains("err-narthex-tenant-max-ingestion-rate")
+        .contains("-distributor.ingestion-rate-limit").contains("maximum allowed burst of 4");
+    assertThat(push("other", "m", 5).statusCode()).as("the flags' defaults for other tenants").isEqualTo(200);
+
+    Files.writeString(runtime, "overrides:\n  slow:\n    ingestion_rate: 1000000\n    ingestion_burst_size: 4\n");
+    int status = 0;
+    for (long until = System.nanoTime() + 30_000_000_000L; status != 200 && System.nanoTime() < until; ) {
+      Thread.sleep(50);
+      status = push("slow", "m", 3).statusCode();
+    }
+    assertThat(status).as("accepted once the new rate is read").isEqualTo(200);
+  }
+
+  @Test
+  void overridesApplyOverTheFlagsPerTenantAndBadValuesAreRefused() throws Exception {
+    Path file = dir.resolve("runtime.yaml");
+    Files.writeString(file, """
+        overrides:
+          big:
+            ingestion_rate: 50000.5
+            max_global_series_per_user: 1000000
+          small:
+            ingestion_burst_size: 10
+            max_global_series_per_metric: 7
+        """);
+    TenantLimits defaults = TenantLimits.defaults();
+    try (RuntimeConfig config = new RuntimeConfig(file, Duration.ofHours(1))) {
+      assertThat(config.tenantLimits("other", defaults)).isEqualTo(defaults);
+      assertThat(config.tenantLimits("big", defaults))
+          .isEqualTo(new TenantLimits(50000.5, 200_000, 1_000_000, 0));
+      assertThat(config.tenantLimits("small", defaults)).isEqualTo(new TenantLimits(10_000, 10, 150_000, 7));
+    }
+
+    Files.writeString(file, "overrides:\n  t:\n    ingestion_burst_size: -1\n");
+    assertThatThrownBy(() -> new RuntimeConfig(file, Duration.ofHours(1)))
+        .hasMessageContaining("overrides.t.ingestion_burst_size must be a whole number");
+  }
+}
