@@ -34,13 +34,23 @@ final class BlocksCleaner {
     this.bucket = bucket;
   }
 
+  /** Runs before each deletion: the compactor takes or checks its lease of the tenant there. */
+  @FunctionalInterface
+  interface BeforeDelete {
+    BeforeDelete NONE = () -> { };
+
+    /** @throws IOException to stop: nothing more is deleted */
+    void check() throws IOException;
+  }
+
   /**
    * Deletes all of the tenant's objects: each block (meta.json first), then everything else, the bucket index,
    * and the tenant deletion mark last.
    *
    * @return blocks deleted
    */
-  int deleteTenant(String tenant) throws IOException {
+  int deleteTenant(String tenant, BeforeDelete beforeDelete) throws IOException {
+    beforeDelete.check();
     int blocks = 0;
     for (String blockId : blockDirectories(tenant)) {
       deleteBlock(tenant, blockId);
@@ -64,12 +74,13 @@ final class BlocksCleaner {
    *
    * @return the ids deleted
    */
-  List<String> deleteMarkedBlocks(String tenant, BucketIndex index, Instant now, Duration deletionDelay)
-      throws IOException {
+  List<String> deleteMarkedBlocks(String tenant, BucketIndex index, Instant now, Duration deletionDelay,
+      BeforeDelete beforeDelete) throws IOException {
     List<String> deleted = new java.util.ArrayList<>();
     long cutoffSeconds = now.minus(deletionDelay).getEpochSecond();
     for (BucketIndex.BlockDeletionMark mark : index.blockDeletionMarks()) {
       if (mark.deletionTimeSeconds() <= cutoffSeconds) {
+        beforeDelete.check();
         deleteBlock(tenant, mark.blockId());
         deleted.add(mark.blockId());
       }
@@ -89,8 +100,8 @@ final class BlocksCleaner {
    *
    * @return the ids deleted
    */
-  List<String> deletePartialBlocks(String tenant, BucketIndex index, Instant now, Duration partialBlockDeletionDelay)
-      throws IOException {
+  List<String> deletePartialBlocks(String tenant, BucketIndex index, Instant now, Duration partialBlockDeletionDelay,
+      BeforeDelete beforeDelete) throws IOException {
     Set<String> complete = new HashSet<>();
     for (BucketIndex.Block b : index.blocks()) {
       complete.add(b.blockId());
@@ -119,6 +130,7 @@ final class BlocksCleaner {
         expired = !newest.plus(partialBlockDeletionDelay).isAfter(now);
       }
       if (expired) {
+        beforeDelete.check();
         deleteBlock(tenant, blockId);
         deleted.add(blockId);
       }

@@ -49,7 +49,11 @@ import org.slf4j.LoggerFactory;
  *       are deleted; the bucket index is refreshed.
  * </ol>
  *
- * A failure of one tenant or group is logged and counted, and the pass goes on with the next; the next pass
+ * Before its first change to a tenant (a mark, a compacted block, a deletion) the compactor takes the tenant's
+ * {@link TenantLease} in the bucket, and leaves the tenant alone when another compactor holds it: a second process
+ * started with the same id cannot compact the same tenant at the same time.
+ *
+ * <p>A failure of one tenant or group is logged and counted, and the pass goes on with the next; the next pass
  * retries. Every step is safe to interrupt at any point.
  */
 public final class Compactor implements AutoCloseable {
@@ -63,6 +67,9 @@ public final class Compactor implements AutoCloseable {
   private final CompactionPlanner planner;
   private final GroupCompactor groupCompactor;
   private final BlocksCleaner cleaner;
+  private final TenantLease lease;
+  /** Runs before each change to the tenant being compacted: takes its lease first, then checks it is still held. */
+  private BlocksCleaner.BeforeDelete beforeWrite = BlocksCleaner.BeforeDelete.NONE;
   private final ReentrantLock passLock = new ReentrantLock();
   private final CountDownLatch closed = new CountDownLatch(1);
   /** meta.json facts per tenant and block id; blocks are immutable. */
@@ -85,6 +92,12 @@ public final class Compactor implements AutoCloseable {
    *     and with their own sources; the rewritten block replaces the original
    */
   public Compactor(CompactorConfig config, Bucket bucket, Clock clock, Function<String, SeriesDeletions> deletions) {
+    this(config, bucket, clock, deletions, TenantLease.DEFAULT_DURATION, TenantLease.DEFAULT_SETTLE_DELAY);
+  }
+
+  /** With other lease timings (tests): see {@link TenantLease}. */
+  Compactor(CompactorConfig config, Bucket bucket, Clock clock, Function<String, SeriesDeletions> deletions,
+      Duration leaseDuration, Duration leaseSettleDelay) {
     this.config = Objects.requireNonNull(config, "config");
     this.bucket = Objects.requireNonNull(bucket, "bucket");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -94,6 +107,7 @@ public final class Compactor implements AutoCloseable {
     this.groupCompactor = new GroupCompactor(bucket, config.dataDir().resolve("compact"), config.pauseAfterUpload(),
         clock);
     this.cleaner = new BlocksCleaner(bucket);
+    this.lease = new TenantLease(bucket, config.instanceId(), clock, leaseDuration, leaseSettleDelay);
     CompactorMetrics.LIVE_COMPACTORS.add(this);
   }
 
@@ -164,6 +178,7 @@ public final class Compactor implements AutoCloseable {
       thread = loop;
     }
     CompactorMetrics.LIVE_COMPACTORS.remove(this);
+    lease.close();
     if (thread != null) {
       thread.interrupt();
       try {
@@ -187,6 +202,7 @@ public final class Compactor implements AutoCloseable {
   /** Counts of a pass, added up over its tenants. */
   private static final class Counts {
     int tenantsDeleted;
+    int leasedElsewhere;
     int groups;
     int blocksCompacted;
     int marked;
@@ -226,6 +242,10 @@ public final class Compactor implements AutoCloseable {
       }
       try {
         compactTenant(tenant, counts);
+      } catch (LeasedElsewhere | TenantLease.LostException e) {
+        counts.leasedElsewhere++;
+        log.info("tenant left to the compactor holding its lease instance={} tenant={} reason=\"{}\"",
+            config.instanceId(), tenant, e.getMessage());
       } catch (IOException | RuntimeException e) {
         counts.failures++;
         log.error("compaction of tenant failed; the next pass retries tenant={}", tenant, e);
@@ -233,7 +253,7 @@ public final class Compactor implements AutoCloseable {
     }
     backlogGroups = counts.backlog;
     oldestUncompactedBlockAgeSeconds = counts.oldestAgeSeconds;
-    PassResult result = new PassResult(owned.size(), counts.tenantsDeleted, counts.groups, counts.blocksCompacted,
+    PassResult result = new PassResult(owned.size(), counts.leasedElsewhere, counts.tenantsDeleted, counts.groups, counts.blocksCompacted,
         counts.marked, counts.noCompact, counts.deleted, counts.backlog, counts.failures, counts.samples,
         counts.conflicts, Duration.ofNanos(counts.compactionNanos));
     if (result.succeeded()) {
@@ -249,9 +269,41 @@ public final class Compactor implements AutoCloseable {
     return result;
   }
 
+  /** Thrown before the first change to a tenant whose lease another compactor holds. */
+  private static final class LeasedElsewhere extends IOException {
+    LeasedElsewhere(String tenant) {
+      super("another compactor holds the lease of tenant " + tenant);
+    }
+  }
+
+  /**
+   * Compacts one tenant. Its lease is taken only before the first change (most passes change nothing for most
+   * tenants, and reads need none), checked before each later one, and released at the end.
+   */
   private void compactTenant(String tenant, Counts counts) throws IOException {
+    boolean[] held = {false};
+    beforeWrite = () -> {
+      if (held[0]) {
+        lease.checkHeld(tenant);
+      } else if (lease.acquire(tenant)) {
+        held[0] = true;
+      } else {
+        throw new LeasedElsewhere(tenant);
+      }
+    };
+    try {
+      compactTenantUnderLease(tenant, counts);
+    } finally {
+      beforeWrite = BlocksCleaner.BeforeDelete.NONE;
+      if (held[0]) {
+        lease.release(tenant);
+      }
+    }
+  }
+
+  private void compactTenantUnderLease(String tenant, Counts counts) throws IOException {
     if (TenantDeletionMark.exists(bucket, tenant)) {
-      counts.deleted += cleaner.deleteTenant(tenant);
+      counts.deleted += cleaner.deleteTenant(tenant, beforeWrite);
       counts.tenantsDeleted++;
       blockInfos.remove(tenant);
       return;
@@ -313,8 +365,9 @@ public final class Compactor implements AutoCloseable {
 
     // Cleanup.
     Instant cleanupTime = clock.instant();
-    int deleted = cleaner.deleteMarkedBlocks(tenant, index, cleanupTime, config.deletionDelay()).size()
-        + cleaner.deletePartialBlocks(tenant, index, cleanupTime, config.partialBlockDeletionDelay()).size();
+    int deleted = cleaner.deleteMarkedBlocks(tenant, index, cleanupTime, config.deletionDelay(), beforeWrite).size()
+        + cleaner.deletePartialBlocks(tenant, index, cleanupTime, config.partialBlockDeletionDelay(), beforeWrite)
+            .size();
     if (deleted > 0) {
       counts.deleted += deleted;
       BucketIndexUpdater.update(bucket, tenant, clock);
@@ -340,6 +393,7 @@ public final class Compactor implements AutoCloseable {
   /** Compacts one group; returns the bucket index after it (the same one when nothing changed). */
   private BucketIndex compactGroup(String tenant, CompactionPlanner.Group group, boolean rewrite, BucketIndex index,
       Set<String> noCompact, SeriesDeletions tenantDeletions, Counts counts) throws IOException {
+    beforeWrite.check();
     GroupCompactor.Result result;
     try {
       result = groupCompactor.compact(tenant, group, blockInfos(tenant, index), rewrite, tenantDeletions);
@@ -373,6 +427,7 @@ public final class Compactor implements AutoCloseable {
   }
 
   private void markForDeletion(String tenant, String blockId, String reason, Counts counts) throws IOException {
+    beforeWrite.check();
     DeletionMark.write(bucket, tenant, blockId, clock.instant());
     counts.marked++;
     CompactorMetrics.BLOCKS_MARKED_FOR_DELETION.labelValues(reason).inc();

@@ -6,6 +6,8 @@ import java.time.Duration;
  * What one compaction pass did, over the tenants this compactor owns.
  *
  * @param tenantsOwned tenants the ring gave this compactor
+ * @param tenantsLeasedElsewhere owned tenants left alone because another compactor held their lease
+ *     ({@link TenantLease})
  * @param tenantsDeleted tenants whose deletion mark was found and whose objects were all deleted
  * @param groupsCompacted groups compacted into a new block (rewrites of a single block included)
  * @param blocksCompacted source blocks of those groups
@@ -20,6 +22,7 @@ import java.time.Duration;
  */
 public record PassResult(
     int tenantsOwned,
+    int tenantsLeasedElsewhere,
     int tenantsDeleted,
     int groupsCompacted,
     int blocksCompacted,

@@ -77,7 +77,8 @@ class CompactorTest {
 
   private Compactor compactor(CompactorConfig config,
       java.util.function.Function<String, SeriesDeletions> deletions) {
-    Compactor c = new Compactor(config, bucket, clock, deletions);
+    // One compactor per bucket in most tests: no need to wait for a racing lease writer.
+    Compactor c = new Compactor(config, bucket, clock, deletions, TenantLease.DEFAULT_DURATION, Duration.ZERO);
     compactors.add(c);
     return c;
   }
@@ -325,6 +326,62 @@ class CompactorTest {
     assertThat(afterPartialDelay.blocksDeleted()).isEqualTo(1);
     assertThat(bucket.list("t/" + partial + "/", true)).isEmpty();
     assertThat(bucket.list("t/" + kept + "/", true)).isNotEmpty();
+  }
+
+  @Test
+  void twoCompactorsStartedWithTheSameIdNeverCompactTheSameTenantAtOnce() throws Exception {
+    threeTwoHourBlocks("t", T0);
+    // Both "compactor-0", each thinking it owns every tenant; the pause keeps a pass on the group long enough
+    // that, without leases, the other would compact it too.
+    CompactorConfig config = config(H2, H6).withPauseAfterUpload(Duration.ofMillis(300));
+    List<Compactor> twins = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      Compactor c = new Compactor(config, bucket, clock, tenant -> SeriesDeletions.NONE,
+          TenantLease.DEFAULT_DURATION, Duration.ofSeconds(1));
+      compactors.add(c);
+      twins.add(c);
+    }
+    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+    List<java.util.concurrent.CompletableFuture<PassResult>> passes = new ArrayList<>();
+    for (Compactor c : twins) {
+      passes.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          start.await();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+        return c.runOnce();
+      }));
+    }
+    List<PassResult> results = passes.stream().map(java.util.concurrent.CompletableFuture::join).toList();
+
+    assertThat(results).extracting(PassResult::groupsCompacted).containsExactlyInAnyOrder(1, 0);
+    assertThat(results).extracting(PassResult::tenantsLeasedElsewhere).containsExactlyInAnyOrder(0, 1);
+    assertThat(results).allSatisfy(r -> assertThat(r.failures()).isZero());
+    assertThat(liveBlocks(index("t"))).hasSize(1);
+    assertThat(index("t").blocks()).hasSize(4); // three sources and one compacted block, not two
+    assertThat(bucket.exists(TenantLease.path("t"))).isFalse();
+  }
+
+  @Test
+  void leavesATenantAloneWhileAnotherCompactorHoldsItsLeaseAndTakesItOnceExpired() throws Exception {
+    threeTwoHourBlocks("t", T0);
+    try (TenantLease other = new TenantLease(bucket, "compactor-0", clock, Duration.ofMinutes(5), Duration.ZERO)) {
+      assertThat(other.acquire("t")).isTrue();
+      Compactor compactor = compactor(config(H2, H6));
+
+      PassResult whileHeld = compactor.runOnce();
+      assertThat(whileHeld.tenantsLeasedElsewhere()).isEqualTo(1);
+      assertThat(whileHeld.groupsCompacted()).isZero();
+      assertThat(whileHeld.failures()).isZero();
+      assertThat(liveBlocks(index("t"))).hasSize(3);
+
+      clock.advance(Duration.ofMinutes(6)); // the other compactor stopped renewing: its lease expired
+      PassResult afterExpiry = compactor.runOnce();
+      assertThat(afterExpiry.tenantsLeasedElsewhere()).isZero();
+      assertThat(afterExpiry.groupsCompacted()).isEqualTo(1);
+      assertThat(bucket.exists(TenantLease.path("t"))).isFalse(); // released after the pass
+    }
   }
 
   @Test
