@@ -127,7 +127,9 @@ public final class Ingester {
 
   /**
    * Drops the tenant's chunks that end before {@code beforeMs}, never past the shipped mark; see
-   * {@link Head#truncateBefore}.
+   * {@link Head#truncateBefore}. A head left without series is dropped with its metric series, so that tenants
+   * that stopped writing (or ids sent once) cost nothing once their data is in blocks. Its time bounds go with it:
+   * a later sample for a shipped range makes a block that overlaps, which queries and the compactor merge.
    */
   public int truncate(String tenant, long beforeMs) {
     Head head = heads.get(tenant);
@@ -139,7 +141,13 @@ public final class Ingester {
       return 0;
     }
     int removed = head.truncateBefore(beforeMs);
-    IngesterMetrics.MEMORY_SERIES.labelValues(tenant).set(head.numSeries());
+    if (head.numSeries() == 0) {
+      heads.remove(tenant);
+      IngesterMetrics.MEMORY_SERIES.remove(tenant);
+      IngesterMetrics.INGESTED_SAMPLES.remove(tenant);
+    } else {
+      IngesterMetrics.MEMORY_SERIES.labelValues(tenant).set(head.numSeries());
+    }
     return removed;
   }
 

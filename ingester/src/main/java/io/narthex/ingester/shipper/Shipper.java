@@ -117,6 +117,7 @@ public final class Shipper implements AutoCloseable {
           blocked.add(block.tenant());
         }
       }
+      forgetTenantsWithoutHead(shard, ingester);
       for (String tenant : ingester.tenants()) {
         if (blocked.contains(tenant)) {
           continue; // its range is cut but not committed: cutting again would ship it twice
@@ -140,6 +141,15 @@ public final class Shipper implements AutoCloseable {
   }
 
   private record CutResult(int shipped, int pending) {}
+
+  /** Ship and truncation times of tenants whose head the shard dropped are not needed any more. */
+  private void forgetTenantsWithoutHead(int shard, Ingester ingester) {
+    String prefix = shard + "/";
+    java.util.function.Predicate<String> gone =
+        key -> key.startsWith(prefix) && ingester.head(key.substring(prefix.length())) == null;
+    shippedAtMs.keySet().removeIf(gone);
+    lastTruncateBeforeMs.keySet().removeIf(gone);
+  }
 
   private CutResult cutDue(int shard, Ingester ingester, String tenant, long nowMs, boolean flush)
       throws IOException {
