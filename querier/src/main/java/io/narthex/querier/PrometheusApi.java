@@ -157,7 +157,18 @@ public final class PrometheusApi {
     } catch (RuntimeException e) {
       log.error("query failed tenant={}", tenant, e);
       return error(ErrorType.INTERNAL, e.toString());
+    } catch (StackOverflowError | OutOfMemoryError e) {
+      // One query's recursion or allocation failed; its frames and arrays are gone by now, so the process can go
+      // on serving. Answer in the API's JSON shape rather than letting Armeria send a bare 500.
+      log.error("query failed tenant={} params=\"{}\"", tenant, abbreviate(params.toQueryString()), e);
+      return error(ErrorType.INTERNAL, "query failed with " + e.getClass().getSimpleName()
+          + (e instanceof StackOverflowError ? ": the query nests too deeply" : ": the query needs more memory"
+              + " than is free; narrow it (fewer series, a shorter range or a larger step)"));
     }
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() <= 1000 ? text : text.substring(0, 1000) + "...";
   }
 
   private static HttpResponse error(ErrorType type, String message) {

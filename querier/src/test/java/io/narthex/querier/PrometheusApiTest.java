@@ -1,0 +1,143 @@
+package io.narthex.querier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
+import io.narthex.promql.Engine;
+import io.narthex.promql.EngineOptions;
+import io.narthex.tsdb.labels.Matcher;
+import io.narthex.tsdb.storage.Querier;
+import io.narthex.tsdb.storage.Queryable;
+import io.narthex.tsdb.storage.SelectHints;
+import io.narthex.tsdb.storage.Series;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The Prometheus API over HTTP, against hand-written storage fakes. */
+class PrometheusApiTest {
+  private static final HttpClient client = HttpClient.newHttpClient();
+  private static Server server;
+  /** What the server's storage does on select; each test sets its own. */
+  private static volatile Function<List<Matcher>, List<Series>> select = matchers -> List.of();
+
+  /** One server for the class (starting and stopping Armeria takes seconds), with differently configured APIs. */
+  @BeforeAll
+  static void start() {
+    ServerBuilder builder = Server.builder().http(0);
+    Queryable storage = storage(matchers -> select.apply(matchers));
+    new PrometheusApi(new Engine(EngineOptions.defaults()), (tenant, warnings) -> storage, false, "test")
+        .bind(builder, "/prometheus");
+    server = builder.build();
+    server.start().join();
+  }
+
+  @BeforeEach
+  void emptyStorage() {
+    select = matchers -> List.of();
+  }
+
+  @AfterAll
+  static void stop() {
+    server.stop().join();
+  }
+
+  /** Storage whose every select runs {@code select} (list calls answer nothing). */
+  static Queryable storage(Function<List<Matcher>, List<Series>> select) {
+    return (minTimeMs, maxTimeMs) -> new Querier() {
+      @Override
+      public List<Series> select(boolean sorted, SelectHints hints, List<Matcher> matchers) {
+        return select.apply(matchers);
+      }
+
+      @Override
+      public List<String> labelNames(List<Matcher> matchers) {
+        return List.of();
+      }
+
+      @Override
+      public List<String> labelValues(String name, List<Matcher> matchers) {
+        return List.of();
+      }
+    };
+  }
+
+  HttpResponse<String> get(String endpoint, String... params) throws IOException, InterruptedException {
+    StringBuilder uri = new StringBuilder("http://127.0.0.1:").append(server.activeLocalPort())
+        .append("/prometheus/api/v1/").append(endpoint);
+    for (int i = 0; i < params.length; i += 2) {
+      uri.append(i == 0 ? '?' : '&').append(params[i]).append('=')
+          .append(URLEncoder.encode(params[i + 1], StandardCharsets.UTF_8));
+    }
+    return client.send(HttpRequest.newBuilder(URI.create(uri.toString())).timeout(Duration.ofMinutes(1)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** POSTs the parameters as a form, as Grafana does for long queries. */
+  HttpResponse<String> post(String endpoint, String... params) throws IOException, InterruptedException {
+    StringBuilder form = new StringBuilder();
+    for (int i = 0; i < params.length; i += 2) {
+      form.append(i == 0 ? "" : "&").append(params[i]).append('=')
+          .append(URLEncoder.encode(params[i + 1], StandardCharsets.UTF_8));
+    }
+    URI uri = URI.create("http://127.0.0.1:" + server.activeLocalPort() + "/prometheus/api/v1/" + endpoint);
+    return client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(1))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(form.toString())).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void answersStackOverflowAndOutOfMemoryInPrometheusJsonWithA500() throws Exception {
+    Error[] thrown = {new StackOverflowError()};
+    select = matchers -> {
+      throw thrown[0];
+    };
+    HttpResponse<String> overflow = get("query", "query", "up", "time", "100");
+    assertThat(overflow.statusCode()).isEqualTo(500);
+    assertThat(overflow.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).contains("json"));
+    assertThat(overflow.body()).startsWith("{\"status\":\"error\",\"errorType\":\"internal\"")
+        .contains("StackOverflowError");
+
+    thrown[0] = new OutOfMemoryError("Java heap space");
+    HttpResponse<String> oom = get("query_range", "query", "up", "start", "0", "end", "100", "step", "10");
+    assertThat(oom.statusCode()).isEqualTo(500);
+    assertThat(oom.body()).startsWith("{\"status\":\"error\",\"errorType\":\"internal\"").contains("OutOfMemoryError");
+  }
+
+  @Test
+  void rejectsRegexAboveProgramSizeCapWithA400() throws Exception {
+    HttpResponse<String> response = get("query", "query", "{__name__=~\"(((a{1000}){1000}){100})\"}", "time", "1");
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.body()).contains("\"errorType\":\"bad_data\"").contains("invalid repeat count");
+  }
+
+  @Test
+  void answersTooDeepQueryWithA400NamingTheLimit() throws Exception {
+    HttpResponse<String> response = post("query", "query", "(".repeat(2000) + "1" + ")".repeat(2000), "time", "1");
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.body()).contains("\"errorType\":\"bad_data\"").contains("more than 500 levels");
+  }
+
+  @Test
+  void answersHugeSubqueryGridWith422TooManySamples() throws Exception {
+    for (String query : new String[] {"count_over_time(vector(1)[1d:1ms])", "count_over_time(vector(1)[30d:1ms])"}) {
+      HttpResponse<String> response = get("query", "query", query, "time", "1");
+      assertThat(response.statusCode()).as(query).isEqualTo(422);
+      assertThat(response.body()).isEqualTo("{\"status\":\"error\",\"errorType\":\"execution\",\"error\":"
+          + "\"query processing would load too many samples into memory in query execution\"}");
+    }
+  }
+}
