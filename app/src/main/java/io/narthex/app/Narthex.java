@@ -8,7 +8,6 @@ import com.linecorp.armeria.server.ServerBuilder;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.narthex.app.NarthexOptions.Target;
 import io.narthex.distributor.Distributor;
@@ -131,8 +130,17 @@ public final class Narthex implements AutoCloseable {
       options.raftListenPort = freePort();
     }
     ShardMap shardMap = RingConfig.shardMap(options);
+    io.narthex.ingester.raft.TlsFiles serverTls = InternalTransport.serverTls(options);
+    io.narthex.ingester.raft.TlsFiles clientTls = InternalTransport.clientTls(options);
+    if (components.contains(Target.INGESTER) || components.contains(Target.STORE_GATEWAY)) {
+      InternalTransport.checkBothSides(serverTls, clientTls);
+    }
+    ShardMap.Node self = shardMap.nodes().stream().filter(n -> n.id().equals(options.nodeId)).findFirst().orElse(null);
     RaftOptions raftOptions = new RaftOptions(
-        options.electionTimeout, options.snapshotEntries, options.raftWriteTimeout);
+        options.electionTimeout, options.snapshotEntries, options.raftWriteTimeout,
+        InternalTransport.listenAddress(options.raftListenAddress, self == null ? null : self.raftAddress(),
+            options.httpListenAddress),
+        serverTls, clientTls);
 
     String inProcessName = "narthex-ingester-" + UUID.randomUUID();
     bucket = openBucket(options);
@@ -172,8 +180,10 @@ public final class Narthex implements AutoCloseable {
       compactor = startCompactor(options, RingConfig.compactors(options, shardMap));
     }
     if (node != null || storeGateway != null) {
-      NettyServerBuilder grpc = NettyServerBuilder.forPort(options.grpcListenPort)
-          .maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES);
+      String advertised = self != null ? self.grpcAddress() : storeGateways.get(storeGatewayId);
+      NettyServerBuilder grpc = InternalTransport.grpcServer(
+          InternalTransport.listenAddress(options.grpcListenAddress, advertised, options.httpListenAddress),
+          options.grpcListenPort, serverTls).maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES);
       InProcessServerBuilder inProcess = InProcessServerBuilder.forName(inProcessName);
       if (node != null) {
         grpc.addService(new IngesterGrpcService(node));
@@ -199,7 +209,7 @@ public final class Narthex implements AutoCloseable {
           boolean local = node != null && replica.id().equals(options.nodeId);
           ManagedChannel channel = local
               ? InProcessChannelBuilder.forName(inProcessName).maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES).build()
-              : NettyChannelBuilder.forTarget(replica.grpcAddress()).usePlaintext()
+              : InternalTransport.channel(replica.grpcAddress(), clientTls)
                   .maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES).build();
           replicas.add(new GrpcIngesterClient(replica.id() + "@" + replica.grpcAddress(), channel,
               options.ingesterClientTimeout));
@@ -212,7 +222,7 @@ public final class Narthex implements AutoCloseable {
         boolean local = storeGateway != null && id.equals(storeGatewayId);
         ManagedChannel channel = local
             ? InProcessChannelBuilder.forName(inProcessName).maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES).build()
-            : NettyChannelBuilder.forTarget(address).usePlaintext().maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES)
+            : InternalTransport.channel(address, clientTls).maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES)
                 .build();
         storeGatewayChannels.add(channel);
         channels.put(id, channel);

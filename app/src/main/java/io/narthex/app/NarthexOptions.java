@@ -58,6 +58,29 @@ public final class NarthexOptions {
       description = "gRPC listen port for the ingester; 0 picks a free port. Default: ${DEFAULT-VALUE}.")
   public int grpcListenPort = 9095;
 
+  @Option(names = {"--server.grpc-listen-address", "-server.grpc-listen-address"},
+      descriptionKey = "server.grpc_listen_address", defaultValue = "",
+      description = "gRPC listen address. Empty: loopback when this node's address in the ring is a loopback one"
+          + " (as in single-process mode), else -server.http-listen-address, else all interfaces.")
+  public String grpcListenAddress = "";
+
+  @Option(names = {"--server.grpc-tls-cert-path", "-server.grpc-tls-cert-path"},
+      descriptionKey = "server.grpc_tls_config.cert_file", defaultValue = "",
+      description = "PEM certificate of the gRPC and Raft servers. With -server.grpc-tls-key-path and"
+          + " -server.grpc-tls-ca-path it turns on mutual TLS on both ports. Empty: plaintext.")
+  public String grpcTlsCertPath = "";
+
+  @Option(names = {"--server.grpc-tls-key-path", "-server.grpc-tls-key-path"},
+      descriptionKey = "server.grpc_tls_config.key_file", defaultValue = "",
+      description = "PKCS#8 PEM private key of -server.grpc-tls-cert-path.")
+  public String grpcTlsKeyPath = "";
+
+  @Option(names = {"--server.grpc-tls-ca-path", "-server.grpc-tls-ca-path"},
+      descriptionKey = "server.grpc_tls_config.client_ca_file", defaultValue = "",
+      description = "PEM CA certificates that a client's certificate must chain to: a gRPC or Raft client without"
+          + " one is refused (Mimir's RequireAndVerifyClientCert). Replicas also verify each other with it.")
+  public String grpcTlsCaPath = "";
+
   @Option(names = {"--server.admin-routes-enabled", "-server.admin-routes-enabled"},
       descriptionKey = "server.admin_routes_enabled", defaultValue = "true", arity = "0..1", fallbackValue = "true",
       description = "Serve the operator routes: /ingester/flush, /ingester/shards, /compactor/delete_tenant(_status)"
@@ -80,6 +103,12 @@ public final class NarthexOptions {
       descriptionKey = "ingester.raft_listen_port", defaultValue = "9096",
       description = "Raft port of the ingester; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
   public int raftListenPort = 9096;
+
+  @Option(names = {"--ingester.raft-listen-address", "-ingester.raft-listen-address"},
+      descriptionKey = "ingester.raft_listen_address", defaultValue = "",
+      description = "Raft listen address. Empty: loopback when this node's Raft address in the ring is a loopback"
+          + " one (as in single-process mode), else -server.http-listen-address, else all interfaces.")
+  public String raftListenAddress = "";
 
   @Option(names = {"--ingester.replication-factor", "-ingester.ring.replication-factor"},
       descriptionKey = "ingester.ring.replication_factor", defaultValue = "1",
@@ -108,6 +137,28 @@ public final class NarthexOptions {
       descriptionKey = "ingester_client.timeout", defaultValue = "20s", converter = DurationConverter.class,
       description = "Deadline of each call to an ingester. Default: ${DEFAULT-VALUE}.")
   public Duration ingesterClientTimeout = Duration.ofSeconds(20);
+
+  @Option(names = {"--ingester.client.tls-enabled", "-ingester.client.tls-enabled"},
+      descriptionKey = "ingester_client.grpc_client_config.tls_enabled", defaultValue = "false", arity = "0..1",
+      fallbackValue = "true",
+      description = "Mutual TLS for this process's calls to ingesters (gRPC and Raft) and store-gateways, with the"
+          + " -ingester.client.tls-*-path files. Default: ${DEFAULT-VALUE}.")
+  public boolean ingesterClientTlsEnabled = false;
+
+  @Option(names = {"--ingester.client.tls-cert-path", "-ingester.client.tls-cert-path"},
+      descriptionKey = "ingester_client.grpc_client_config.tls_cert_path", defaultValue = "",
+      description = "PEM client certificate presented to the gRPC and Raft servers.")
+  public String ingesterClientTlsCertPath = "";
+
+  @Option(names = {"--ingester.client.tls-key-path", "-ingester.client.tls-key-path"},
+      descriptionKey = "ingester_client.grpc_client_config.tls_key_path", defaultValue = "",
+      description = "PKCS#8 PEM private key of -ingester.client.tls-cert-path.")
+  public String ingesterClientTlsKeyPath = "";
+
+  @Option(names = {"--ingester.client.tls-ca-path", "-ingester.client.tls-ca-path"},
+      descriptionKey = "ingester_client.grpc_client_config.tls_ca_path", defaultValue = "",
+      description = "PEM CA certificates that the servers' certificates must chain to.")
+  public String ingesterClientTlsCaPath = "";
 
   @Option(names = {"--distributor.max-recv-msg-size", "-distributor.max-recv-msg-size"},
       descriptionKey = "distributor.max_recv_msg_size", defaultValue = "104857600",
