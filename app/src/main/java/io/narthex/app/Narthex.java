@@ -47,6 +47,7 @@ import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import io.narthex.ingester.client.ShardWriter;
 import io.narthex.ingester.raft.IngesterNode;
+import io.narthex.ingester.raft.HeapWatermark;
 import io.narthex.ingester.raft.RaftOptions;
 import io.narthex.ingester.raft.RaftShardWriter;
 import io.narthex.ingester.ring.ShardMap;
@@ -147,7 +148,8 @@ public final class Narthex implements AutoCloseable {
     String storeGatewayId = options.storeGatewayId.isEmpty() ? options.nodeId : options.storeGatewayId;
     Map<String, String> storeGateways = RingConfig.storeGateways(options, shardMap);
     if (components.contains(Target.INGESTER)) {
-      node = IngesterNode.start(shardMap, options.nodeId, Path.of(options.tsdbDir), raftOptions);
+      node = IngesterNode.start(shardMap, options.nodeId, Path.of(options.tsdbDir), raftOptions,
+          HeapWatermark.ofPercent(options.maxHeapUsedPercent));
       Bucket blocks = bucket;
       shipper = new Shipper(node, shardMap, raftOptions, (tenant, blockDir) -> {
         BlockShipper.upload(blocks, tenant, blockDir);

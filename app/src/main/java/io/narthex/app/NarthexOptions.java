@@ -127,6 +127,14 @@ public final class NarthexOptions {
       description = "Snapshot a shard after this many log entries, then purge the log. Default: ${DEFAULT-VALUE}.")
   public long snapshotEntries = 20_000;
 
+  @Option(names = {"--ingester.instance-limits.max-heap-used-percent",
+      "-ingester.instance-limits.max-heap-used-percent"},
+      descriptionKey = "ingester.instance_limits.max_heap_used_percent", defaultValue = "90",
+      description = "Shard leaders refuse pushes (5xx) while the heap in use after collection is over this percent"
+          + " of the maximum heap, so that heads that cannot ship or truncate never run the process out of memory;"
+          + " 0 turns it off. Default: ${DEFAULT-VALUE}.")
+  public int maxHeapUsedPercent = 90;
+
   @Option(names = {"--ingester.raft.write-timeout", "-ingester.raft.write-timeout"},
       descriptionKey = "ingester.raft.write_timeout", defaultValue = "15s", converter = DurationConverter.class,
       description = "How long a write waits for a shard's quorum before it fails with a 5xx."

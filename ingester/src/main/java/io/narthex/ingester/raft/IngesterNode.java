@@ -54,7 +54,8 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   private final ScheduledExecutorService gauges = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("raft-gauges").factory());
 
-  private IngesterNode(ShardMap shardMap, String nodeId, Path dataDir, RaftOptions options) throws IOException {
+  private IngesterNode(ShardMap shardMap, String nodeId, Path dataDir, RaftOptions options, HeapWatermark watermark)
+      throws IOException {
     this.shardMap = shardMap;
     this.nodeId = nodeId;
     this.raftDir = dataDir.resolve("raft");
@@ -92,7 +93,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
             throw new IllegalStateException("node " + nodeId + " found Raft group " + groupId
                 + " on disk that the shard map does not give it");
           }
-          return new ShardStateMachine(shard);
+          return new ShardStateMachine(shard, watermark);
         })
         .build();
   }
@@ -104,7 +105,17 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
    */
   public static IngesterNode start(ShardMap shardMap, String nodeId, Path dataDir, RaftOptions options)
       throws IOException {
-    IngesterNode node = new IngesterNode(shardMap, nodeId, dataDir, options);
+    return start(shardMap, nodeId, dataDir, options, HeapWatermark.NONE);
+  }
+
+  /**
+   * Starts the node; its shards' leaders refuse pushes while {@code watermark} is exceeded.
+   *
+   * @throws IOException when the Raft port or data directory cannot be used
+   */
+  public static IngesterNode start(ShardMap shardMap, String nodeId, Path dataDir, RaftOptions options,
+      HeapWatermark watermark) throws IOException {
+    IngesterNode node = new IngesterNode(shardMap, nodeId, dataDir, options, watermark);
     try {
       node.server.start();
       node.joinGroups();

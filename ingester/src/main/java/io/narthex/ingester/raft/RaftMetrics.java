@@ -31,6 +31,11 @@ final class RaftMetrics {
       .help("Committed log entries the state machine refused as invalid, the same on every replica, per shard.")
       .labelNames("shard")
       .register();
+  static final Counter REFUSED_PUSHES_HEAP = Counter.builder()
+      .name("narthex_ingester_heap_watermark_refused_pushes_total")
+      .help("Pushes a shard leader refused because the heap was over -ingester.instance-limits.max-heap-used-percent.")
+      .labelNames("shard")
+      .register();
   static final Histogram SNAPSHOT_DURATION = Histogram.builder()
       .name("narthex_ingester_raft_snapshot_duration_seconds")
       .help("Time to write a snapshot of a shard's heads.")

@@ -23,6 +23,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -35,6 +36,7 @@ import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.MD5FileUtil;
 import org.slf4j.Logger;
@@ -49,6 +51,7 @@ final class ShardStateMachine extends BaseStateMachine {
   private static final Logger log = LoggerFactory.getLogger(ShardStateMachine.class);
 
   private final int shard;
+  private final HeapWatermark watermark;
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private volatile Ingester ingester = new Ingester();
   // Reused by the apply thread, the only one reading entries, so that applying a push allocates per entry at most.
@@ -56,8 +59,9 @@ final class ShardStateMachine extends BaseStateMachine {
   private byte[] entryBuffer = new byte[1 << 16];
   private byte[] pushBuffer = new byte[1 << 18];
 
-  ShardStateMachine(int shard) {
+  ShardStateMachine(int shard, HeapWatermark watermark) {
     this.shard = shard;
+    this.watermark = watermark;
   }
 
   int shard() {
@@ -84,6 +88,32 @@ final class ShardStateMachine extends BaseStateMachine {
   @Override
   public StateMachineStorage getStateMachineStorage() {
     return storage;
+  }
+
+  /**
+   * On the leader, before the entry enters the log: pushes are refused while the heap is over its watermark, as a
+   * failed write (5xx) that appends nothing. Control entries (block shipped, truncation) pass, as they free memory.
+   */
+  @Override
+  public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+    if (watermark.exceeded() && isPush(request.getMessage().getContent())) {
+      RaftMetrics.REFUSED_PUSHES_HEAP.labelValues(Integer.toString(shard)).inc();
+      // A context holding the exception is Ratis's way to refuse: the client gets it, nothing is appended.
+      TransactionContext refused = TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request)
+          .build();
+      refused.setException(new IOException("shard " + shard + " refused the push: " + watermark.describe()));
+      return refused;
+    }
+    return super.startTransaction(request);
+  }
+
+  /** A ShardLogEntry whose first field is push (1) or snappy_push (5), as every entry the distributor sends. */
+  private static boolean isPush(ByteString entry) {
+    if (entry.isEmpty()) {
+      return false;
+    }
+    byte tag = entry.byteAt(0);
+    return tag == (1 << 3 | 2) || tag == (5 << 3 | 2);
   }
 
   @Override

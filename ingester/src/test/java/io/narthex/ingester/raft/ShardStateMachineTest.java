@@ -1,13 +1,16 @@
 package io.narthex.ingester.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.narthex.ingester.client.PushEntryBuilder;
+import io.narthex.ingester.client.ShardWriter.ShardUnavailableException;
 import io.narthex.ingester.ring.ShardMap;
 import io.narthex.proto.ingester.PushRequest;
 import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.ingester.ShardLogEntry;
+import io.narthex.proto.ingester.TruncateHead;
 import io.narthex.proto.prompb.Label;
 import io.narthex.proto.prompb.Sample;
 import io.narthex.proto.prompb.TimeSeries;
@@ -20,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,7 +57,11 @@ class ShardStateMachineTest {
   }
 
   private void start() throws Exception {
-    node = IngesterNode.start(shardMap, "n0", dataDir.resolve("n0"), raftOptions);
+    start(HeapWatermark.NONE);
+  }
+
+  private void start(HeapWatermark watermark) throws Exception {
+    node = IngesterNode.start(shardMap, "n0", dataDir.resolve("n0"), raftOptions, watermark);
     writer = new RaftShardWriter(shardMap, 0, raftOptions);
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(node::ready);
   }
@@ -182,5 +190,33 @@ class ShardStateMachineTest {
     for (ChunkSeries series : stored) {
       assertThat(series.chunks().stream().mapToLong(c -> c.numSamples()).sum()).isEqualTo(2);
     }
+  }
+
+  @Test
+  void overTheHeapWatermarkLeadersRefusePushesButNotTheEntriesThatFreeMemory() throws Exception {
+    AtomicLong usedBytes = new AtomicLong(95);
+    writer.close();
+    node.close();
+    start(new HeapWatermark(90, 100, usedBytes::get));
+
+    assertThatThrownBy(() -> writer.pushEntry(snappyPush(series(T0_MS, "__name__", "up"))).get())
+        .hasCauseInstanceOf(ShardUnavailableException.class)
+        .hasMessageContaining("-ingester.instance-limits.max-heap-used-percent");
+    PushResponse truncate = writer.submit(ShardLogEntry.newBuilder()
+        .setTruncateHead(TruncateHead.newBuilder().setTenant(TENANT).setBeforeMs(T0_MS)).build()).get();
+    assertThat(truncate.getInvalidRequest()).isEmpty();
+
+    usedBytes.set(50);
+    Thread.sleep(1_100); // the watermark is read at most once a second
+    assertThat(writer.pushEntry(snappyPush(series(T0_MS, "__name__", "up"))).get().getAcceptedSamples())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void heapWatermarkComparesTheLiveHeapWithThePercentOfTheMaximum() {
+    assertThat(new HeapWatermark(90, 1000, () -> 900).exceeded()).isFalse();
+    assertThat(new HeapWatermark(90, 1000, () -> 901).exceeded()).isTrue();
+    assertThat(new HeapWatermark(0, 1000, () -> 1000).exceeded()).isFalse();
+    assertThat(HeapWatermark.ofPercent(100).exceeded()).isFalse();
   }
 }
