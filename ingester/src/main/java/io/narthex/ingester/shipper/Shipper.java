@@ -119,16 +119,15 @@ public final class Shipper implements AutoCloseable {
       }
       forgetTenantsWithoutHead(shard, ingester);
       for (String tenant : ingester.tenants()) {
-        if (blocked.contains(tenant)) {
-          continue; // its range is cut but not committed: cutting again would ship it twice
-        }
         try {
-          CutResult cut = cutDue(shard, ingester, tenant, nowMs, flush);
-          shipped += cut.shipped;
-          pending += cut.pending;
-          if (cut.pending == 0) {
-            truncateDue(shard, ingester, tenant, nowMs);
+          // A tenant with a pending block is not cut again (that would ship its range twice), but what it
+          // shipped before that block still leaves the head on time: truncation never passes the shipped mark.
+          if (!blocked.contains(tenant)) {
+            CutResult cut = cutDue(shard, ingester, tenant, nowMs, flush);
+            shipped += cut.shipped;
+            pending += cut.pending;
           }
+          truncateDue(shard, ingester, tenant, nowMs);
         } catch (IOException | RuntimeException e) {
           ShipperMetrics.UPLOAD_FAILURES.inc();
           log.warn("cutting a block failed shard={} tenant={} err=\"{}\"", shard, tenant, e.toString());

@@ -314,4 +314,23 @@ class ShipperTest {
     // The refused series was not created.
     assertThat(node.ingester(0).head(TENANT).numSeries()).isEqualTo(1);
   }
+
+  @Test
+  void aBlockThatCannotBeUploadedDoesNotHoldBackTruncationOfWhatWasShippedBeforeIt() throws Exception {
+    long startMs = 100 * HOUR_MS;
+    push(startMs, startMs + 4 * HOUR_MS, 2);
+    ManualClock clock = new ManualClock(startMs + 3 * HOUR_MS);
+    try (Shipper shipper = shipper(clock, Duration.ofHours(1))) {
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(1, 0)); // [0h, 2h)
+      storageDown.set(true);
+      clock.advance(Duration.ofHours(2)); // [2h, 4h) is due now, and cannot be uploaded
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 1));
+      clock.advance(Duration.ofMinutes(10));
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 1));
+
+      // The first block was uploaded more than the 1h retention ago: its data left the head, the rest stayed.
+      assertThat(samplesInHead(startMs, startMs + 2 * HOUR_MS - 1)).isZero();
+      assertThat(samplesInHead(startMs + 2 * HOUR_MS, startMs + 4 * HOUR_MS)).isEqualTo(2 * 480);
+    }
+  }
 }
