@@ -24,9 +24,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeSet;
 import org.slf4j.Logger;
@@ -38,10 +39,11 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>downloads each source to the scratch directory and validates it ({@link BlockReader#validate}); a source
  *       that fails is marked no-compact, and the group is left alone;
- *   <li>reads every series of every source (sources in ULID order), merges series with equal label sets, and
- *       merges their overlapping chunks with {@link ChunkMerger} (one sample per timestamp, the first chunk's);
- *   <li>passes each merged series through the tenant's deletion requests, then writes the block with
- *       {@link BlockWriter}: level one above the highest source (kept for a rewrite), sources the union of the
+ *   <li>reads the sources series by series in label order, a batch at a time (sources in ULID order), merges
+ *       series with equal label sets, and merges their overlapping chunks with {@link ChunkMerger} (one sample per
+ *       timestamp, the first chunk's); nothing holds a whole source or the whole result in memory;
+ *   <li>passes each merged series through the tenant's deletion requests, and writes it at once with
+ *       {@link BlockWriter#stream}: level one above the highest source (kept for a rewrite), sources the union of the
  *       sources', parents the source blocks, external labels {@code __org_id__} only, and the deletion requests
  *       applied (the sources' and those overlapping the block) in meta.json's {@code narthex.applied_tombstones};
  *   <li>validates the new block, uploads it (meta.json last), and only then marks the sources for deletion.
@@ -111,13 +113,10 @@ final class GroupCompactor {
       }
 
       ChunkMerger.MergeStats stats = new ChunkMerger.MergeStats();
-      List<ChunkSeries> merged = merge(readers, deletions, stats);
-
-      BlockMeta written = null;
-      if (!merged.isEmpty()) {
-        BlockWriter.Compaction compaction = compaction(group, infos, rewrite);
-        written = BlockWriter.write(work.resolve("out"), merged, group.minTimeMs(), group.maxTimeMs(),
-            Map.of(ORG_ID_LABEL, tenant), compaction);
+      BlockMeta written = merge(readers, deletions, stats, BlockWriter.stream(work.resolve("out"),
+          symbols(readers), group.minTimeMs(), group.maxTimeMs(), Map.of(ORG_ID_LABEL, tenant),
+          compaction(group, infos, rewrite)));
+      if (written != null) {
         Set<String> applied = new TreeSet<>(deletions.overlapping(group.minTimeMs(), group.maxTimeMs()));
         for (var block : group.blocks()) {
           BlockInfo info = infos.get(block.blockId());
@@ -172,30 +171,79 @@ final class GroupCompactor {
     return new BlockWriter.Compaction(rewrite ? level : level + 1, List.copyOf(sources), parents);
   }
 
-  /** Every series of every reader, equal label sets merged, without deleted samples. */
-  private static List<ChunkSeries> merge(List<BlockReader> readers, SeriesDeletions deletions,
-      ChunkMerger.MergeStats stats) throws IOException {
-    Map<Labels, List<EncodedChunk>> byLabels = new LinkedHashMap<>();
-    Map<Labels, Integer> contributors = new LinkedHashMap<>();
+  /** Series read from each source at a time: bounds the heap a compaction takes, whatever the block sizes. */
+  static final int SERIES_BATCH = 1024;
+
+  /** Every label name and value of the sources: the new block's symbol table (a superset of what it uses). */
+  private static Set<String> symbols(List<BlockReader> readers) throws IOException {
+    Set<String> symbols = new HashSet<>();
     for (BlockReader reader : readers) {
-      for (ChunkSeries s : reader.select(Long.MIN_VALUE, Long.MAX_VALUE, List.of())) {
-        byLabels.computeIfAbsent(s.labels(), l -> new ArrayList<>()).addAll(s.chunks());
-        contributors.merge(s.labels(), 1, Integer::sum);
+      for (String name : reader.labelNames(List.of())) {
+        symbols.add(name);
+        symbols.addAll(reader.labelValues(name, List.of()));
       }
     }
-    List<ChunkSeries> out = new ArrayList<>(byLabels.size());
-    for (Map.Entry<Labels, List<EncodedChunk>> e : byLabels.entrySet()) {
-      List<EncodedChunk> chunks = e.getValue();
-      if (contributors.get(e.getKey()) > 1) {
-        chunks.sort(Comparator.comparingLong(EncodedChunk::minTimeMs)); // stable: ties keep ULID order
-        chunks = ChunkMerger.mergeOverlapping(chunks, stats);
+    return symbols;
+  }
+
+  /**
+   * Merges the readers series by series into {@code out}: a k-way merge over the sources' series in label order,
+   * equal label sets merged (their overlapping chunks through {@link ChunkMerger}, ties kept in source order), each
+   * merged series passed through the deletion requests and written at once. Only {@link #SERIES_BATCH} series of
+   * each source, and one merged series, are held at a time.
+   *
+   * @return the block written, or null when no series was left (nothing is written then)
+   */
+  private static BlockMeta merge(List<BlockReader> readers, SeriesDeletions deletions, ChunkMerger.MergeStats stats,
+      BlockWriter.Streaming out) throws IOException {
+    try (out) {
+      int n = readers.size();
+      BlockReader.SeriesCursor[] cursors = new BlockReader.SeriesCursor[n];
+      ChunkSeries[] heads = new ChunkSeries[n];
+      // Smallest label set first; equal ones in source (ULID) order.
+      PriorityQueue<Integer> queue = new PriorityQueue<>((a, b) -> {
+        int cmp = BlockWriter.LABELS_ORDER.compare(heads[a].labels(), heads[b].labels());
+        return cmp != 0 ? cmp : Integer.compare(a, b);
+      });
+      for (int i = 0; i < n; i++) {
+        cursors[i] = readers.get(i).allSeries(SERIES_BATCH);
+        heads[i] = cursors[i].next();
+        if (heads[i] != null) {
+          queue.add(i);
+        }
       }
-      ChunkSeries series = deletions.apply(new ChunkSeries(e.getKey(), chunks));
-      if (series != null && !series.chunks().isEmpty()) {
-        out.add(series);
+      while (!queue.isEmpty()) {
+        int source = queue.poll();
+        Labels labels = heads[source].labels();
+        List<EncodedChunk> chunks = new ArrayList<>(heads[source].chunks());
+        int contributors = 1;
+        advance(source, cursors, heads, queue);
+        while (!queue.isEmpty() && BlockWriter.LABELS_ORDER.compare(heads[queue.peek()].labels(), labels) == 0) {
+          int other = queue.poll();
+          chunks.addAll(heads[other].chunks());
+          contributors++;
+          advance(other, cursors, heads, queue);
+        }
+        if (contributors > 1) {
+          chunks.sort(Comparator.comparingLong(EncodedChunk::minTimeMs)); // stable: ties keep source order
+          chunks = ChunkMerger.mergeOverlapping(chunks, stats);
+        }
+        ChunkSeries series = deletions.apply(new ChunkSeries(labels, chunks));
+        if (series != null && !series.chunks().isEmpty()) {
+          out.add(series);
+        }
       }
+      return out.numSeries() == 0 ? null : out.finish();
     }
-    return out;
+  }
+
+  /** Moves source {@code i} to its next series, back into the queue unless it has no more. */
+  private static void advance(int i, BlockReader.SeriesCursor[] cursors, ChunkSeries[] heads,
+      PriorityQueue<Integer> queue) throws IOException {
+    heads[i] = cursors[i].next();
+    if (heads[i] != null) {
+      queue.add(i);
+    }
   }
 
   private Path download(String tenant, String blockId, Path dir) throws IOException {

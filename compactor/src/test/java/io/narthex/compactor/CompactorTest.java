@@ -167,6 +167,57 @@ class CompactorTest {
   }
 
   @Test
+  void mergesSeriesBySeriesWritingEachBeforeReadingTheRest() throws Exception {
+    // Two shard blocks of one window, more series than one read batch: 1,500 in both, 700 only in the second.
+    int shared = GroupCompactor.SERIES_BATCH + 476;
+    long samplesEndMs = T0 + 10 * 60_000; // a few samples per series keep the test quick
+    List<ChunkSeries> second = new ArrayList<>(manySeries("m", shared, T0, samplesEndMs));
+    second.addAll(manySeries("n", 700, T0, samplesEndMs));
+    List<String> sources = List.of(upload(bucket, "t", scratch, manySeries("m", shared, T0, samplesEndMs), T0,
+        T0 + 2 * HOUR_MS), upload(bucket, "t", scratch, second, T0, T0 + 2 * HOUR_MS));
+    Map<String, TreeMap<Long, Double>> expected = samples(bucket, "t", sources);
+    Path work = tmp.resolve("data").resolve("compact");
+    java.util.concurrent.atomic.AtomicInteger merged = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicLong outputBytesBeforeLast = new java.util.concurrent.atomic.AtomicLong(-1);
+    SeriesDeletions watching = new SeriesDeletions() {
+      @Override
+      public Set<String> overlapping(long minTimeMs, long maxTimeMs) {
+        return SeriesDeletions.NONE.overlapping(minTimeMs, maxTimeMs);
+      }
+
+      @Override
+      public ChunkSeries apply(ChunkSeries series) {
+        if (merged.incrementAndGet() == shared + 700) { // the last merged series
+          outputBytesBeforeLast.set(chunkBytesBeingWritten(work));
+        }
+        return series;
+      }
+    };
+
+    PassResult result = compactor(config(H2), tenant -> watching).runOnce();
+
+    assertThat(result.failures()).isZero();
+    assertThat(result.groupsCompacted()).isEqualTo(1);
+    assertThat(merged.get()).isEqualTo(shared + 700);
+    // The old merge read every series of every source before writing any: nothing was on disk yet.
+    assertThat(outputBytesBeforeLast.get()).as("new block's chunk bytes on disk before the last series merged")
+        .isPositive();
+    List<BucketIndex.Block> live = liveBlocks(index("t"));
+    assertThat(live).hasSize(1);
+    assertThat(samples(bucket, "t", live.getFirst().blockId())).isEqualTo(expected);
+  }
+
+  /** Bytes of chunk segments in the blocks being built under {@code work}. */
+  private static long chunkBytesBeingWritten(Path work) {
+    try (var files = Files.walk(work)) {
+      return files.filter(p -> p.toString().contains(".tmp-for-creation") && p.getParent().endsWith("chunks"))
+          .mapToLong(p -> p.toFile().length()).sum();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
   void verticallyCompactsOverlappingShardBlocksDeterministically() throws Exception {
     long min = T0;
     long max = T0 + 2 * HOUR_MS;

@@ -65,7 +65,12 @@ public final class BlockReader {
     if (minTimeMs > maxTimeMs) {
       return List.of();
     }
-    List<SeriesEntry> entries = series(postingsForMatchers(matchers));
+    return select(minTimeMs, maxTimeMs, postingsForMatchers(matchers));
+  }
+
+  /** The series of {@code ids} with their chunks overlapping the range, as {@link #select(long, long, List)}. */
+  private List<ChunkSeries> select(long minTimeMs, long maxTimeMs, RoaringBitmap ids) throws IOException {
+    List<SeriesEntry> entries = series(ids);
     int numRefs = 0;
     for (SeriesEntry entry : entries) {
       for (int c = 0; c < entry.numChunks(); c++) {
@@ -99,6 +104,47 @@ public final class BlockReader {
       }
     }
     return out;
+  }
+
+  /**
+   * Every series of the block with all its chunks, in index order (Prometheus's label order), read
+   * {@code batchSize} series at a time: at most one batch of series and their chunks is held, however large the
+   * block. For compaction, which must see the whole block without loading it.
+   */
+  public SeriesCursor allSeries(int batchSize) throws IOException {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
+    }
+    return new SeriesCursor(postingsView.allPostings().toArray(), batchSize);
+  }
+
+  /** See {@link #allSeries}. Not thread-safe. */
+  public final class SeriesCursor {
+    private final int[] ids;
+    private final int batchSize;
+    private int nextId;
+    private List<ChunkSeries> batch = List.of();
+    private int inBatch;
+
+    private SeriesCursor(int[] ids, int batchSize) {
+      this.ids = ids;
+      this.batchSize = batchSize;
+    }
+
+    /** The next series, or null after the last. */
+    public ChunkSeries next() throws IOException {
+      while (inBatch == batch.size()) {
+        if (nextId == ids.length) {
+          return null;
+        }
+        int end = (int) Math.min(ids.length, (long) nextId + batchSize);
+        batch = select(Long.MIN_VALUE, Long.MAX_VALUE,
+            RoaringBitmap.bitmapOf(Arrays.copyOfRange(ids, nextId, end)));
+        nextId = end;
+        inBatch = 0;
+      }
+      return batch.get(inBatch++);
+    }
   }
 
   private static boolean overlaps(SeriesEntry entry, int chunk, long minTimeMs, long maxTimeMs) {

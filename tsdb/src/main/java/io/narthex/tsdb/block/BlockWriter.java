@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -101,120 +102,234 @@ public final class BlockWriter {
     if (minTimeMs >= maxTimeMs) {
       throw new IllegalArgumentException("empty block range [" + minTimeMs + ", " + maxTimeMs + ")");
     }
-    List<Prepared> prepared = prepare(series, minTimeMs, maxTimeMs);
+    List<ChunkSeries> sorted = new ArrayList<>(series);
+    sorted.sort(SERIES_ORDER);
     TreeSet<String> symbols = new TreeSet<>(GoStrings.ORDER);
-    for (Prepared p : prepared) {
-      p.labels.forEach((name, value) -> {
+    for (ChunkSeries s : sorted) {
+      s.labels().forEach((name, value) -> {
         symbols.add(name);
         symbols.add(value);
       });
     }
-
-    String ulid = Ulid.generate();
-    Path finalDir = parentDir.resolve(ulid);
-    Path tmpDir = parentDir.resolve(ulid + TMP_SUFFIX);
-    Files.createDirectories(parentDir);
-    Files.createDirectory(tmpDir);
-    try {
-      long numSamples = 0;
-      long numChunks = 0;
-      Path chunksDir = Files.createDirectory(tmpDir.resolve("chunks"));
-      try (ChunkSegmentWriter chunkWriter = new ChunkSegmentWriter(chunksDir, segmentSize);
-          IndexWriter index = new IndexWriter(tmpDir.resolve("index"), new ArrayList<>(symbols))) {
-        long[] mins = new long[16];
-        long[] maxs = new long[16];
-        long[] refs = new long[16];
-        for (Prepared p : prepared) {
-          int n = p.chunks.size();
-          if (n > refs.length) {
-            mins = new long[n];
-            maxs = new long[n];
-            refs = new long[n];
-          }
-          for (int c = 0; c < n; c++) {
-            EncodedChunk chunk = p.chunks.get(c);
-            mins[c] = chunk.minTimeMs();
-            maxs[c] = chunk.maxTimeMs();
-            refs[c] = chunkWriter.write(XorChunk.ENCODING, chunk.data());
-            numSamples += chunk.numSamples();
-          }
-          numChunks += n;
-          index.addSeries(p.labels, mins, maxs, refs, n);
-        }
-        index.finish();
+    try (Streaming writer = new Streaming(parentDir, symbols, minTimeMs, maxTimeMs, externalLabels, compaction,
+        segmentSize)) {
+      for (ChunkSeries s : sorted) {
+        writer.add(s);
       }
-      fsyncDir(chunksDir);
-      writeFile(tmpDir.resolve("tombstones"), emptyTombstones());
-      Compaction written = compaction == null || compaction.sources().isEmpty()
-          ? new Compaction(compaction == null ? 1 : compaction.level(), List.of(ulid),
-              compaction == null ? List.of() : compaction.parents())
-          : compaction;
-      BlockMeta meta = new BlockMeta(ulid, finalDir, minTimeMs, maxTimeMs, numSamples, prepared.size(), numChunks,
-          externalLabels, written);
-      writeFile(tmpDir.resolve("meta.json"),
-          metaJson(meta, compaction == null ? SOURCE_RECEIVE : SOURCE_COMPACTOR).getBytes(StandardCharsets.UTF_8));
-      fsyncDir(tmpDir);
-      try {
-        Files.move(tmpDir, finalDir, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        throw new IOException("cannot rename block directory atomically", e);
-      }
-      fsyncDir(parentDir);
-      return meta;
-    } catch (IOException | RuntimeException e) {
-      deleteRecursively(tmpDir, e);
-      throw e;
+      return writer.finish();
     }
   }
 
-  private record Prepared(Labels labels, List<EncodedChunk> chunks) {}
+  /** The order series must be written in: Prometheus's {@code labels.Compare} over Go (UTF-8 byte) strings. */
+  public static final Comparator<Labels> LABELS_ORDER = GoStrings::compare;
+  private static final Comparator<ChunkSeries> SERIES_ORDER = Comparator.comparing(ChunkSeries::labels, LABELS_ORDER);
 
-  /** Sorts as Prometheus, validates, and keeps each series' samples in range; drops series left empty. */
-  private static List<Prepared> prepare(List<ChunkSeries> series, long minTimeMs, long maxTimeMs) {
-    List<ChunkSeries> sorted = new ArrayList<>(series);
-    sorted.sort(Comparator.comparing(ChunkSeries::labels, GoStrings::compare));
-    List<Prepared> out = new ArrayList<>(sorted.size());
-    Labels previous = null;
-    XorIterator it = new XorIterator();
-    for (ChunkSeries s : sorted) {
-      if (s.labels().isEmpty()) {
-        throw new IllegalArgumentException("series with an empty label set");
-      }
-      if (previous != null && GoStrings.compare(previous, s.labels()) == 0) {
-        throw new IllegalArgumentException("duplicate series " + s.labels());
-      }
-      previous = s.labels();
-      List<EncodedChunk> kept = new ArrayList<>(s.chunks().size());
-      long lastMax = Long.MIN_VALUE;
-      for (EncodedChunk chunk : s.chunks()) {
-        if (chunk.minTimeMs() > chunk.maxTimeMs() || (lastMax != Long.MIN_VALUE && chunk.minTimeMs() <= lastMax)) {
-          throw new IllegalArgumentException("unsorted or overlapping chunks in series " + s.labels());
-        }
-        lastMax = chunk.maxTimeMs();
-        if (chunk.numSamples() == 0 || chunk.maxTimeMs() < minTimeMs || chunk.minTimeMs() >= maxTimeMs) {
-          continue;
-        }
-        if (chunk.minTimeMs() >= minTimeMs && chunk.maxTimeMs() < maxTimeMs) {
-          kept.add(chunk);
-          continue;
-        }
-        XorAppender trimmed = new XorAppender(chunk.data().length);
-        it.reset(chunk.data());
-        while (it.next()) {
-          long t = it.timestampMs();
-          if (t >= minTimeMs && t < maxTimeMs) {
-            trimmed.append(t, it.value());
-          }
-        }
-        if (trimmed.numSamples() > 0) {
-          kept.add(new EncodedChunk(trimmed.minTimeMs(), trimmed.maxTimeMs(), trimmed.bytes()));
-        }
-      }
-      if (!kept.isEmpty()) {
-        out.add(new Prepared(s.labels(), kept));
+  /**
+   * Opens a block made by compaction to be written one series at a time, so that no more than one series is held
+   * (the index's postings excepted, as Prometheus's writer holds them): as
+   * {@link #write(Path, List, long, long, Map, Compaction)}, but series come through {@link Streaming#add} in
+   * {@link #LABELS_ORDER}.
+   *
+   * @param symbols every label name and value the series may use, in any order; a superset is fine (the index's
+   *     symbol table is written first, before any series)
+   */
+  public static Streaming stream(Path parentDir, Collection<String> symbols, long minTimeMs, long maxTimeMs,
+      Map<String, String> externalLabels, Compaction compaction) throws IOException {
+    if (minTimeMs >= maxTimeMs) {
+      throw new IllegalArgumentException("empty block range [" + minTimeMs + ", " + maxTimeMs + ")");
+    }
+    TreeSet<String> sorted = new TreeSet<>(GoStrings.ORDER);
+    sorted.addAll(symbols);
+    return new Streaming(parentDir, sorted, minTimeMs, maxTimeMs, externalLabels,
+        java.util.Objects.requireNonNull(compaction, "compaction"), ChunkSegmentWriter.DEFAULT_SEGMENT_SIZE);
+  }
+
+  /**
+   * A block being written series by series in {@code <parentDir>/<ULID>.tmp-for-creation}; {@link #finish} renames
+   * it into place, {@link #close} without finish deletes it.
+   */
+  public static final class Streaming implements AutoCloseable {
+    private final Path parentDir;
+    private final String ulid;
+    private final Path tmpDir;
+    private final Path chunksDir;
+    private final long minTimeMs;
+    private final long maxTimeMs;
+    private final Map<String, String> externalLabels;
+    private final Compaction compaction;
+    private final ChunkSegmentWriter chunkWriter;
+    private final IndexWriter index;
+    private final XorIterator it = new XorIterator();
+    private long[] mins = new long[16];
+    private long[] maxs = new long[16];
+    private long[] refs = new long[16];
+    private Labels previous;
+    private long numSeries;
+    private long numChunks;
+    private long numSamples;
+    private boolean closed;
+
+    /** @param compaction null for a level-1 block cut from a head (thanos.source "receive") */
+    private Streaming(Path parentDir, TreeSet<String> symbols, long minTimeMs, long maxTimeMs,
+        Map<String, String> externalLabels, Compaction compaction, long segmentSize) throws IOException {
+      this.parentDir = parentDir;
+      this.ulid = Ulid.generate();
+      this.tmpDir = parentDir.resolve(ulid + TMP_SUFFIX);
+      this.minTimeMs = minTimeMs;
+      this.maxTimeMs = maxTimeMs;
+      this.externalLabels = externalLabels;
+      this.compaction = compaction;
+      Files.createDirectories(parentDir);
+      Files.createDirectory(tmpDir);
+      ChunkSegmentWriter chunks = null;
+      try {
+        chunksDir = Files.createDirectory(tmpDir.resolve("chunks"));
+        chunks = new ChunkSegmentWriter(chunksDir, segmentSize);
+        index = new IndexWriter(tmpDir.resolve("index"), new ArrayList<>(symbols));
+        chunkWriter = chunks;
+      } catch (IOException | RuntimeException e) {
+        closeQuietly(chunks, e);
+        deleteRecursively(tmpDir, e);
+        throw e;
       }
     }
-    return out;
+
+    /**
+     * Writes the next series: only its samples in the block's range (chunks crossing an edge re-encoded); a
+     * series left without samples is dropped.
+     *
+     * @throws IllegalArgumentException on an empty label set, a series not after the previous one in
+     *     {@link #LABELS_ORDER}, or chunks unsorted or overlapping
+     */
+    public void add(ChunkSeries series) throws IOException {
+      if (series.labels().isEmpty()) {
+        throw new IllegalArgumentException("series with an empty label set");
+      }
+      if (previous != null && GoStrings.compare(previous, series.labels()) >= 0) {
+        throw new IllegalArgumentException(GoStrings.compare(previous, series.labels()) == 0
+            ? "duplicate series " + series.labels()
+            : "series out of order: " + series.labels() + " after " + previous);
+      }
+      previous = series.labels();
+      List<EncodedChunk> kept = inRange(series, minTimeMs, maxTimeMs, it);
+      int n = kept.size();
+      if (n == 0) {
+        return;
+      }
+      if (n > refs.length) {
+        mins = new long[n];
+        maxs = new long[n];
+        refs = new long[n];
+      }
+      for (int c = 0; c < n; c++) {
+        EncodedChunk chunk = kept.get(c);
+        mins[c] = chunk.minTimeMs();
+        maxs[c] = chunk.maxTimeMs();
+        refs[c] = chunkWriter.write(XorChunk.ENCODING, chunk.data());
+        numSamples += chunk.numSamples();
+      }
+      numChunks += n;
+      numSeries++;
+      index.addSeries(series.labels(), mins, maxs, refs, n);
+    }
+
+    /** Series written so far (dropped ones not counted). */
+    public long numSeries() {
+      return numSeries;
+    }
+
+    /** Completes the block: index, tombstones and meta.json written and fsynced, directory renamed into place. */
+    public BlockMeta finish() throws IOException {
+      if (closed) {
+        throw new IllegalStateException("block " + ulid + " already finished or closed");
+      }
+      closed = true;
+      Path finalDir = parentDir.resolve(ulid);
+      try {
+        try (ChunkSegmentWriter c = chunkWriter; IndexWriter i = index) {
+          i.finish();
+        }
+        fsyncDir(chunksDir);
+        writeFile(tmpDir.resolve("tombstones"), emptyTombstones());
+        Compaction written = compaction == null || compaction.sources().isEmpty()
+            ? new Compaction(compaction == null ? 1 : compaction.level(), List.of(ulid),
+                compaction == null ? List.of() : compaction.parents())
+            : compaction;
+        BlockMeta meta = new BlockMeta(ulid, finalDir, minTimeMs, maxTimeMs, numSamples, numSeries, numChunks,
+            externalLabels, written);
+        writeFile(tmpDir.resolve("meta.json"),
+            metaJson(meta, compaction == null ? SOURCE_RECEIVE : SOURCE_COMPACTOR).getBytes(StandardCharsets.UTF_8));
+        fsyncDir(tmpDir);
+        try {
+          Files.move(tmpDir, finalDir, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+          throw new IOException("cannot rename block directory atomically", e);
+        }
+        fsyncDir(parentDir);
+        return meta;
+      } catch (IOException | RuntimeException e) {
+        deleteRecursively(tmpDir, e);
+        throw e;
+      }
+    }
+
+    /** Without {@link #finish}: stops and deletes the partial block. */
+    @Override
+    public void close() throws IOException {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      IOException failure = new IOException("abandoning block " + ulid);
+      closeQuietly(chunkWriter, failure);
+      closeQuietly(index, failure);
+      deleteRecursively(tmpDir, failure);
+      if (failure.getSuppressed().length > 0) {
+        throw failure;
+      }
+    }
+  }
+
+  /** The series' samples in {@code [minTimeMs, maxTimeMs)}: chunks inside copied, chunks crossing re-encoded. */
+  private static List<EncodedChunk> inRange(ChunkSeries s, long minTimeMs, long maxTimeMs, XorIterator it) {
+    List<EncodedChunk> kept = new ArrayList<>(s.chunks().size());
+    long lastMax = Long.MIN_VALUE;
+    for (EncodedChunk chunk : s.chunks()) {
+      if (chunk.minTimeMs() > chunk.maxTimeMs() || (lastMax != Long.MIN_VALUE && chunk.minTimeMs() <= lastMax)) {
+        throw new IllegalArgumentException("unsorted or overlapping chunks in series " + s.labels());
+      }
+      lastMax = chunk.maxTimeMs();
+      if (chunk.numSamples() == 0 || chunk.maxTimeMs() < minTimeMs || chunk.minTimeMs() >= maxTimeMs) {
+        continue;
+      }
+      if (chunk.minTimeMs() >= minTimeMs && chunk.maxTimeMs() < maxTimeMs) {
+        kept.add(chunk);
+        continue;
+      }
+      XorAppender trimmed = new XorAppender(chunk.data().length);
+      it.reset(chunk.data());
+      while (it.next()) {
+        long t = it.timestampMs();
+        if (t >= minTimeMs && t < maxTimeMs) {
+          trimmed.append(t, it.value());
+        }
+      }
+      if (trimmed.numSamples() > 0) {
+        kept.add(new EncodedChunk(trimmed.minTimeMs(), trimmed.maxTimeMs(), trimmed.bytes()));
+      }
+    }
+    return kept;
+  }
+
+  private static void closeQuietly(AutoCloseable closeable, Exception cause) {
+    if (closeable == null) {
+      return;
+    }
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      cause.addSuppressed(e);
+    }
   }
 
   /** Tombstones v1 with no entries: magic, version byte, CRC32C of the (empty) body. */

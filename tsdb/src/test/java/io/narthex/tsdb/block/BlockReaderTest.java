@@ -90,6 +90,62 @@ class BlockReaderTest {
     }
   }
 
+  @Test
+  void allSeriesReadsEverySeriesWithAllItsChunksInLabelOrderAcrossBatches() throws Exception {
+    BlockMeta meta = writeBlock();
+    BlockReader reader = BlockReader.open(meta.ulid(), BlockFiles.directory(meta.dir()));
+
+    for (int batchSize : new int[] {1, 3, INPUT.size(), 100}) {
+      BlockReader.SeriesCursor cursor = reader.allSeries(batchSize);
+      List<ChunkSeries> read = new ArrayList<>();
+      for (ChunkSeries s = cursor.next(); s != null; s = cursor.next()) {
+        read.add(s);
+      }
+      assertThat(cursor.next()).isNull();
+      assertSameSeries(read, expected(List.of(), Long.MIN_VALUE, Long.MAX_VALUE), "batch size " + batchSize);
+    }
+  }
+
+  @Test
+  void streamedBlockReadsBackLikeOneWrittenWhole() throws Exception {
+    List<ChunkSeries> sorted = new ArrayList<>(INPUT);
+    sorted.sort((a, b) -> GoStrings.compare(a.labels(), b.labels()));
+    TreeSet<String> symbols = new TreeSet<>(List.of("unused_name", "unused value"));
+    sorted.forEach(s -> s.labels().forEach((name, value) -> {
+      symbols.add(name);
+      symbols.add(value);
+    }));
+    BlockWriter.Compaction compaction = new BlockWriter.Compaction(2, List.of(), List.of());
+
+    BlockMeta meta;
+    try (BlockWriter.Streaming writer = BlockWriter.stream(tmp, symbols, T0, MAX_T, Map.of(), compaction)) {
+      for (ChunkSeries s : sorted) {
+        writer.add(s);
+      }
+      assertThatThrownBy(() -> writer.add(sorted.getFirst())).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("series out of order");
+      meta = writer.finish();
+    }
+
+    BlockReader reader = BlockReader.open(meta.ulid(), BlockFiles.directory(meta.dir()));
+    assertThat(meta.numSeries()).isEqualTo(INPUT.size());
+    assertThat(reader.validate(T0, MAX_T).numSeries()).isEqualTo(INPUT.size());
+    assertSameSeries(reader.select(Long.MIN_VALUE, Long.MAX_VALUE, List.of()),
+        expected(List.of(), Long.MIN_VALUE, Long.MAX_VALUE), "streamed block");
+  }
+
+  @Test
+  void streamedBlockClosedUnfinishedLeavesNothing() throws Exception {
+    try (BlockWriter.Streaming writer = BlockWriter.stream(tmp, List.of("__name__", "up"), T0, MAX_T, Map.of(),
+        new BlockWriter.Compaction(2, List.of(), List.of()))) {
+      writer.add(series(0, "__name__", "up"));
+    }
+
+    try (var entries = Files.list(tmp)) {
+      assertThat(entries).isEmpty();
+    }
+  }
+
   private static List<List<Matcher>> matcherSets() {
     return List.of(
         List.of(),
