@@ -309,7 +309,8 @@ public final class Narthex implements AutoCloseable {
       }
     });
     if (components.contains(Target.DISTRIBUTOR)) {
-      TenantLimits defaultLimits = new TenantLimits(options.ingestionRate, options.ingestionBurstSize, 0, 0);
+      TenantLimits defaultLimits = new TenantLimits(options.ingestionRate, options.ingestionBurstSize,
+          options.maxGlobalSeriesPerUser, options.maxGlobalSeriesPerMetric);
       RuntimeConfig overrides = runtimeConfig;
       Distributor distributor = new Distributor(shardWriters, new ValidationLimits(
           options.maxLabelNameLength, options.maxLabelValueLength, options.maxLabelNamesPerSeries,

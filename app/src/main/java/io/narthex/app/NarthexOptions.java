@@ -224,6 +224,18 @@ public final class NarthexOptions {
           + " Per-tenant overrides: --runtime-config.file. Default: ${DEFAULT-VALUE}.")
   public int ingestionBurstSize = 200_000;
 
+  @Option(names = {"--ingester.max-global-series-per-user", "-ingester.max-global-series-per-user"},
+      descriptionKey = "limits.max_global_series_per_user", defaultValue = "150000",
+      description = "Most in-memory series of a tenant, counted over every shard; 0 = unlimited. Per-tenant"
+          + " overrides: --runtime-config.file. Default: ${DEFAULT-VALUE}.")
+  public int maxGlobalSeriesPerUser = 150_000;
+
+  @Option(names = {"--ingester.max-global-series-per-metric", "-ingester.max-global-series-per-metric"},
+      descriptionKey = "limits.max_global_series_per_metric", defaultValue = "0",
+      description = "Most in-memory series of one metric name of a tenant, counted over every shard; 0 = unlimited."
+          + " Per-tenant overrides: --runtime-config.file. Default: ${DEFAULT-VALUE}.")
+  public int maxGlobalSeriesPerMetric = 0;
+
   @Option(names = {"--querier.timeout", "-querier.timeout"}, descriptionKey = "querier.timeout",
       defaultValue = "2m", converter = DurationConverter.class,
       description = "Longest a query may run. Default: ${DEFAULT-VALUE}.")

@@ -14,7 +14,9 @@ import io.narthex.proto.prompb.WriteRequest;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -29,6 +31,7 @@ public final class Distributor {
   private final ValidationLimits limits;
   private final TenantLimits.Source tenantLimits;
   private final IngestionRateLimiter rateLimiter = new IngestionRateLimiter(System::nanoTime);
+  private final SeriesCounts seriesCounts;
 
   /** A distributor without per-tenant limits. */
   public Distributor(List<ShardWriter> shards, ValidationLimits limits) {
@@ -47,6 +50,7 @@ public final class Distributor {
     this.validator = new SeriesValidator(limits);
     this.limits = limits;
     this.tenantLimits = tenantLimits;
+    this.seriesCounts = new SeriesCounts(this.shards, System::nanoTime);
   }
 
   /** As {@link #push(String, byte[])} for a decoded request. */
@@ -61,7 +65,8 @@ public final class Distributor {
    *
    * @return what was accepted and, for client faults, the reasons (then the caller answers 400)
    * @throws MalformedRequestException when the body is not a valid WriteRequest; nothing was sent then
-   * @throws LimitExceededException when the tenant is over its ingestion rate; nothing was sent then
+   * @throws LimitExceededException when the tenant is over its ingestion rate; nothing was sent then. A new series
+   *     past the tenant's global series limits is one of the returned errors, as Mimir's
    * @throws IngesterUnavailableException when a shard failed: a server fault, the sender should retry
    */
   public PushResult push(String tenant, byte[] body) {
@@ -72,11 +77,18 @@ public final class Distributor {
     } catch (IllegalArgumentException e) {
       throw new MalformedRequestException(e.getMessage(), e);
     }
+    TenantLimits tenantLimits = this.tenantLimits.of(tenant);
+    boolean seriesLimited = tenantLimits.maxGlobalSeriesPerUser() > 0 || tenantLimits.maxGlobalSeriesPerMetric() > 0;
+    boolean metricLimited = tenantLimits.maxGlobalSeriesPerMetric() > 0;
+    // Series sent per metric name, per entry and in all, when the tenant has a per-metric limit.
+    List<List<Map<String, Integer>>> metricsPerEntry = new ArrayList<>(shardCount);
+    Map<String, Integer> metricsSent = new HashMap<>();
     // Per shard, the entries to send, each at most MAX_ENTRY_BYTES; an entry's series index names a rejection's
     // series.
     List<List<PushEntryBuilder>> perShard = new ArrayList<>(shardCount);
     for (int i = 0; i < shardCount; i++) {
       perShard.add(new ArrayList<>());
+      metricsPerEntry.add(new ArrayList<>());
     }
     List<String> errors = new ArrayList<>();
     long receivedSamples = 0;
@@ -115,26 +127,72 @@ public final class Distributor {
       }
       int shard = shardOf(tenant, wire, shardCount);
       List<PushEntryBuilder> entries = perShard.get(shard);
+      String metric = metricLimited ? metricName(wire) : null;
+      // The entry's SeriesLimits is encoded at the end; its size is reserved as series are added.
+      List<Map<String, Integer>> entryMetrics = metricsPerEntry.get(shard);
+      int limitsBytes = metric == null || entries.isEmpty() || entryMetrics.getLast().containsKey(metric) ? 0
+          : SeriesCounts.metricBytes(metric);
       if (entries.isEmpty() || (entries.getLast().seriesCount() > 0
-          && entries.getLast().sizeWith(length) > ShardWriter.MAX_ENTRY_BYTES)) {
+          && entries.getLast().sizeWith(length + limitsBytes) > ShardWriter.MAX_ENTRY_BYTES)) {
         entries.add(new PushEntryBuilder(tenant));
+        if (seriesLimited) {
+          entries.getLast().reserve(SeriesCounts.LIMITS_BASE_BYTES);
+        }
+        entryMetrics.add(new HashMap<>());
+        limitsBytes = metric == null ? 0 : SeriesCounts.metricBytes(metric);
       }
       entries.getLast().add(buf, offset, length);
+      if (metric != null) {
+        entries.getLast().reserve(limitsBytes);
+        entryMetrics.getLast().merge(metric, 1, Integer::sum);
+        metricsSent.merge(metric, 1, Integer::sum);
+      }
       validSamples += wire.sampleCount();
     }
     DistributorMetrics.RECEIVED_SAMPLES.labelValues(tenant).inc(receivedSamples);
     DistributorMetrics.RECEIVED_METADATA.labelValues(tenant).inc(request.count(3));
-    String rateLimited = rateLimiter.tryAcquire(tenant, validSamples, tenantLimits.of(tenant));
+    String rateLimited = rateLimiter.tryAcquire(tenant, validSamples, tenantLimits);
     if (rateLimited != null) {
       throw new LimitExceededException(rateLimited);
     }
 
-    List<CompletableFuture<PushResponse>> futures = new ArrayList<>();
     List<int[]> shardAndRequest = new ArrayList<>();
+    int seriesSent = 0;
     for (int shard = 0; shard < shardCount; shard++) {
       for (int r = 0; r < perShard.get(shard).size(); r++) {
-        futures.add(pushTo(shards.get(shard), perShard.get(shard).get(r).build()));
         shardAndRequest.add(new int[] {shard, r});
+        seriesSent += perShard.get(shard).get(r).seriesCount();
+      }
+    }
+    SeriesCounts.Tenant counts = seriesLimited ? seriesCounts.refreshed(tenant, metricsSent.keySet()) : null;
+    // Near a limit, entries go shard after shard, each capped by the counts the previous ones returned, so that
+    // the shards of one request cannot together pass the limit; far from it, even all-new series fit, in parallel.
+    boolean sequential = counts != null && mayPassALimit(counts, tenantLimits, seriesSent, metricsSent);
+    List<CompletableFuture<PushResponse>> futures = new ArrayList<>();
+    if (sequential) {
+      counts.nearLimit.lock();
+    }
+    try {
+      for (int[] sr : shardAndRequest) {
+        int shard = sr[0];
+        PushEntryBuilder entry = perShard.get(shard).get(sr[1]);
+        byte[] encoded = counts == null ? entry.build() : entry.build(counts.capsFor(shard, tenantLimits,
+            metricsPerEntry.get(shard).get(sr[1]).keySet()));
+        CompletableFuture<PushResponse> future = pushTo(shards.get(shard), encoded);
+        if (counts != null) {
+          future = future.thenApply(response -> {
+            counts.update(shard, response, System.nanoTime());
+            return response;
+          });
+        }
+        if (sequential) {
+          future.exceptionally(e -> null).join();
+        }
+        futures.add(future);
+      }
+    } finally {
+      if (sequential) {
+        counts.nearLimit.unlock();
       }
     }
     long accepted = 0;
@@ -159,7 +217,7 @@ public final class Distributor {
         int s = sampleError.getSeriesIndex();
         PushEntryBuilder sent = perShard.get(shard).get(entry);
         wire.reset(sent.buffer(s), sent.offset(s), sent.length(s));
-        errors.add(describe(sampleError, labelsOf(wire)));
+        errors.add(describe(sampleError, labelsOf(wire), tenantLimits));
       }
     }
     if (unavailable != null) {
@@ -204,6 +262,30 @@ public final class Distributor {
     }
     series = dropFutureSamples(series, maxTimestampMs, errors);
     return series.getSamplesCount() == 0 ? null : series;
+  }
+
+  /** Whether sending every series as new could take the tenant past its global limit or a metric past its own. */
+  private static boolean mayPassALimit(SeriesCounts.Tenant counts, TenantLimits limits, int seriesSent,
+      Map<String, Integer> metricsSent) {
+    if (limits.maxGlobalSeriesPerUser() > 0 && counts.series(-1) + seriesSent > limits.maxGlobalSeriesPerUser()) {
+      return true;
+    }
+    for (Map.Entry<String, Integer> metric : metricsSent.entrySet()) {
+      if (counts.metricSeries(metric.getKey(), -1) + metric.getValue() > limits.maxGlobalSeriesPerMetric()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The value of {@code __name__}, or "" when the series has none. */
+  private static String metricName(WireTimeSeries wire) {
+    for (int i = 0; i < wire.labelCount(); i++) {
+      if (wire.nameIs(i, io.narthex.tsdb.labels.Labels.METRIC_NAME)) {
+        return wire.value(i);
+      }
+    }
+    return "";
   }
 
   private static List<Label> labelsOf(WireTimeSeries wire) {
@@ -265,7 +347,7 @@ public final class Distributor {
     return (int) Long.remainderUnsigned(h, shardCount);
   }
 
-  private static String describe(SampleError error, List<Label> labels) {
+  private static String describe(SampleError error, List<Label> labels, TenantLimits limits) {
     String timestamp = DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochMilli(error.getTimestampMs()));
     String seriesText = SeriesValidator.describe(labels);
     String more = error.getRejectedSamples() > 1
@@ -282,6 +364,22 @@ public final class Distributor {
       case OUT_OF_BOUNDS -> "the sample has been rejected because its timestamp is too old: that time range has"
           + " already been written to a block in object storage (" + ValidationError.SAMPLE_OUT_OF_BOUNDS.id()
           + "). The affected sample has timestamp " + timestamp + " and is from series " + seriesText + more;
+      case TOO_OLD -> "the sample has been rejected because its timestamp is too old: it is more than 1h older than"
+          + " the newest sample of the tenant in its shard, and out-of-order samples are not allowed ("
+          + ValidationError.SAMPLE_TIMESTAMP_TOO_OLD.id() + "). The affected sample has timestamp " + timestamp
+          + " and is from series " + seriesText + more;
+      case MAX_SERIES_PER_USER -> ValidationError.MAX_SERIES_PER_USER.format(
+          "the series has been rejected because the tenant already has its limit of %d series, counted over every"
+              + " shard, and this one would be new; series %s, %d samples not stored",
+          limits.maxGlobalSeriesPerUser(), seriesText, error.getRejectedSamples())
+          + ". To adjust the related per-tenant limit, configure " + TenantLimits.MAX_SERIES_PER_USER_FLAG
+          + ", or the tenant's max_global_series_per_user in the runtime config.";
+      case MAX_SERIES_PER_METRIC -> ValidationError.MAX_SERIES_PER_METRIC.format(
+          "the series has been rejected because its metric already has the per-metric limit of %d series of the"
+              + " tenant, counted over every shard, and this one would be new; series %s, %d samples not stored",
+          limits.maxGlobalSeriesPerMetric(), seriesText, error.getRejectedSamples())
+          + ". To adjust the related per-tenant limit, configure " + TenantLimits.MAX_SERIES_PER_METRIC_FLAG
+          + ", or the tenant's max_global_series_per_metric in the runtime config.";
       default -> "the sample has been rejected for an unknown reason, timestamp " + timestamp + ", series "
           + seriesText + more;
     };

@@ -18,11 +18,14 @@ enum ValidationError {
   SAMPLE_OUT_OF_ORDER("err-narthex-sample-out-of-order"),
   SAMPLE_DUPLICATE_TIMESTAMP("err-narthex-sample-duplicate-timestamp"),
   SAMPLE_OUT_OF_BOUNDS("err-narthex-sample-out-of-bounds"),
+  SAMPLE_TIMESTAMP_TOO_OLD("err-narthex-sample-timestamp-too-old"),
   MAX_WRITE_MESSAGE_SIZE("err-narthex-distributor-max-write-message-size"),
   SERIES_TOO_LARGE("err-narthex-series-too-large"),
   MAX_INFLIGHT_PUSH_REQUESTS("err-narthex-distributor-max-inflight-push-requests"),
   MAX_INFLIGHT_PUSH_REQUESTS_BYTES("err-narthex-distributor-max-inflight-push-requests-bytes"),
-  TENANT_MAX_INGESTION_RATE("err-narthex-tenant-max-ingestion-rate");
+  TENANT_MAX_INGESTION_RATE("err-narthex-tenant-max-ingestion-rate"),
+  MAX_SERIES_PER_USER("err-narthex-max-series-per-user"),
+  MAX_SERIES_PER_METRIC("err-narthex-max-series-per-metric");
 
   private final String id;
 

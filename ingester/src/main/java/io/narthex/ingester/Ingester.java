@@ -4,9 +4,11 @@ import io.narthex.ingester.client.WireFields;
 import io.narthex.ingester.client.WireTimeSeries;
 import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.ingester.SampleError;
+import io.narthex.proto.ingester.SeriesLimits;
 import io.narthex.tsdb.head.AppendResult;
 import io.narthex.tsdb.head.Head;
 import io.narthex.tsdb.head.MemSeries;
+import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkSeries;
 import io.narthex.tsdb.storage.Querier;
@@ -44,7 +46,7 @@ public final class Ingester {
   private record Cursors(WireFields request, WireTimeSeries series) {}
 
   private static final ThreadLocal<Cursors> CURSORS =
-      ThreadLocal.withInitial(() -> new Cursors(new WireFields(3), new WireTimeSeries()));
+      ThreadLocal.withInitial(() -> new Cursors(new WireFields(5), new WireTimeSeries()));
 
   /**
    * Writes every tenant's head: magic {@code NXIS}, version 3, tenant count, then per tenant its name, its minimum
@@ -177,6 +179,7 @@ public final class Ingester {
     WireTimeSeries wire = cursors.series;
     int seriesCount = request.count(2);
     Head head = heads.computeIfAbsent(tenant, t -> new Head(HEAD_OPTIONS));
+    SeriesLimits limits = seriesLimits(request, buf);
     PushResponse.Builder response = null;
     long accepted = 0;
     for (int seriesIndex = 0; seriesIndex < seriesCount; seriesIndex++) {
@@ -189,7 +192,19 @@ public final class Ingester {
         newestMs = Math.max(newestMs, wire.timestampMs(i));
       }
       // A series none of whose samples the head would take is not created: old samples cannot fill the head.
-      MemSeries series = head.bounds(newestMs) == AppendResult.OK ? head.getOrCreate(wire) : null;
+      MemSeries series = null;
+      if (head.bounds(newestMs) == AppendResult.OK) {
+        series = limits == null ? head.getOrCreate(wire) : head.get(wire);
+        if (series == null) {
+          SampleError.Reason overLimit = newSeriesOverLimit(head, wire, limits);
+          if (overLimit != null) {
+            response = response == null ? PushResponse.newBuilder() : response;
+            response.addErrors(sampleError(overLimit, seriesIndex, wire.timestampMs(0), wire.sampleCount()));
+            continue;
+          }
+          series = head.getOrCreate(wire);
+        }
+      }
       int outOfOrder = 0;
       int duplicate = 0;
       int outOfBounds = 0;
@@ -245,7 +260,49 @@ public final class Ingester {
     }
     IngesterMetrics.INGESTED_SAMPLES.labelValues(tenant).inc(accepted);
     IngesterMetrics.MEMORY_SERIES.labelValues(tenant).set(head.numSeries());
-    return (response == null ? PushResponse.newBuilder() : response).setAcceptedSamples(accepted).build();
+    response = (response == null ? PushResponse.newBuilder() : response).setAcceptedSamples(accepted)
+        .setTenantSeries(head.numSeries());
+    if (limits != null) {
+      for (String metric : limits.getMaxSeriesPerMetricMap().keySet()) {
+        response.putMetricSeries(metric, head.numSeriesWith(Labels.METRIC_NAME, metric));
+      }
+    }
+    return response.build();
+  }
+
+  /** The request's {@code series_limits}, or null when it has none. */
+  private static SeriesLimits seriesLimits(WireFields request, byte[] buf) {
+    int count = request.count(4);
+    if (count == 0) {
+      return null;
+    }
+    try {
+      return SeriesLimits.parseFrom(
+          java.nio.ByteBuffer.wrap(buf, request.offset(4, count - 1), request.length(4, count - 1)));
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalArgumentException("malformed series_limits: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Why a series the head does not hold may not be created under the entry's caps, or null when it may. The caps
+   * travel in the log entry and the head is the same on every replica, so every replica decides the same.
+   */
+  private static SampleError.Reason newSeriesOverLimit(Head head, WireTimeSeries wire, SeriesLimits limits) {
+    if (limits.getLimitSeries() && head.numSeries() >= limits.getMaxSeries()) {
+      return SampleError.Reason.MAX_SERIES_PER_USER;
+    }
+    if (limits.getMaxSeriesPerMetricCount() > 0) {
+      for (int i = 0; i < wire.labelCount(); i++) {
+        if (wire.nameIs(i, Labels.METRIC_NAME)) {
+          String metric = wire.value(i);
+          long max = limits.getMaxSeriesPerMetricOrDefault(metric, Long.MAX_VALUE);
+          return head.numSeriesWith(Labels.METRIC_NAME, metric) >= max ? SampleError.Reason.MAX_SERIES_PER_METRIC
+              : null;
+        }
+      }
+    }
+    return null;
   }
 
   private static SampleError sampleError(SampleError.Reason reason, int seriesIndex, long timestampMs, int count) {

@@ -22,12 +22,14 @@ public final class PushEntryBuilder {
   private static final int SHARD_LOG_ENTRY_SNAPPY_PUSH = 5;
   private static final int PUSH_TENANT = 1;
   private static final int PUSH_TIMESERIES = 2;
+  private static final int PUSH_SERIES_LIMITS = 4;
 
   private final byte[] tenant;
   private final List<byte[]> buffers = new ArrayList<>();
   private int[] slices = new int[32];
   private int count;
   private int pushBytes;
+  private int reserved;
 
   public PushEntryBuilder(String tenant) {
     this.tenant = tenant.getBytes(StandardCharsets.UTF_8);
@@ -75,9 +77,32 @@ public final class PushEntryBuilder {
         + pushBytes;
   }
 
+  /**
+   * Counts {@code bytes} more in {@link #sizeWith}, for a {@link #build(io.narthex.proto.ingester.SeriesLimits)}
+   * whose limits are not known yet; at most 2 GiB in all.
+   */
+  public void reserve(int bytes) {
+    pushBytes += bytes;
+    reserved += bytes;
+  }
+
   /** The encoded ShardLogEntry: its {@code snappy_push}, the PushRequest snappy-compressed. */
   public byte[] build() {
-    byte[] push = new byte[pushBytes];
+    return build(null);
+  }
+
+  /**
+   * As {@link #build()}, with the PushRequest's {@code series_limits}.
+   *
+   * @param limits null for none
+   * @throws IllegalStateException when the limits take more bytes than {@link #reserve reserved}
+   */
+  public byte[] build(io.narthex.proto.ingester.SeriesLimits limits) {
+    int limitsBytes = limits == null ? 0 : CodedOutputStream.computeMessageSize(PUSH_SERIES_LIMITS, limits);
+    if (limitsBytes > reserved) {
+      throw new IllegalStateException("series limits of " + limitsBytes + " bytes, " + reserved + " reserved");
+    }
+    byte[] push = new byte[pushBytes - reserved + limitsBytes];
     CodedOutputStream stream = CodedOutputStream.newInstance(push);
     try {
       stream.writeByteArray(PUSH_TENANT, tenant);
@@ -85,6 +110,9 @@ public final class PushEntryBuilder {
         stream.writeTag(PUSH_TIMESERIES, 2);
         stream.writeUInt32NoTag(slices[2 * i + 1]);
         stream.writeRawBytes(buffers.get(i), slices[2 * i], slices[2 * i + 1]);
+      }
+      if (limits != null) {
+        stream.writeMessage(PUSH_SERIES_LIMITS, limits);
       }
       stream.checkNoSpaceLeft();
     } catch (IOException e) {

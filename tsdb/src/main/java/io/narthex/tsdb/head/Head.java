@@ -100,6 +100,30 @@ public final class Head implements Queryable {
     return getOrCreate(key.identityLow(), key.identityHigh(), null, key);
   }
 
+  /** The series the head holds with this label set, or null: a lookup that never creates. */
+  public MemSeries get(LabelsKey key) {
+    long low;
+    long high;
+    if (hashFunction != null) {
+      Labels labels = key.toLabels();
+      byte[] canonical = SeriesIdentity.canonical(labels);
+      low = hashFunction.applyAsLong(labels);
+      high = SeriesIdentity.high(canonical, 0, canonical.length);
+    } else {
+      low = key.identityLow();
+      high = key.identityHigh();
+    }
+    Stripe stripe = stripes[(int) (low ^ (low >>> 32)) & (STRIPES - 1)];
+    synchronized (stripe) {
+      for (MemSeries s = stripe.byHash.get(low); s != null; s = s.collisionNext) {
+        if (s.identityHigh == high) {
+          return s;
+        }
+      }
+    }
+    return null;
+  }
+
   private MemSeries getOrCreate(long low, long high, Labels labels, LabelsKey key) {
     Stripe stripe = stripes[(int) (low ^ (low >>> 32)) & (STRIPES - 1)];
     synchronized (stripe) {
@@ -353,6 +377,11 @@ public final class Head implements Queryable {
 
   public int numSeries() {
     return postings.size();
+  }
+
+  /** Number of series with the label {@code name="value"}, such as one metric's series. */
+  public int numSeriesWith(String name, String value) {
+    return postings.count(name, value);
   }
 
   /**

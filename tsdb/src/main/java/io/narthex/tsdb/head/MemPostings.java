@@ -95,6 +95,18 @@ final class MemPostings {
     }
   }
 
+  /** Number of series with the label {@code name="value"}. */
+  int count(String name, String value) {
+    lock.readLock().lock();
+    try {
+      TreeMap<String, RoaringBitmap> values = postingsByName.get(name);
+      RoaringBitmap bitmap = values == null ? null : values.get(value);
+      return bitmap == null ? 0 : bitmap.getCardinality();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** Series matching every matcher, in id order. */
   List<MemSeries> select(List<Matcher> matchers) {
     lock.readLock().lock();
