@@ -330,6 +330,7 @@ public final class Narthex implements AutoCloseable {
               tombstonesOf(tenant)),
           options.multitenancyEnabled,
           Version.VERSION)
+          .withMaxConcurrent(options.maxConcurrentQueries)
           .withSeriesDeleter(!options.adminRoutesEnabled ? null : (tenant, matchers, startMs, endMs) -> {
             try {
               TombstoneStore.write(blocks, tenant, new Tombstone(matchers, startMs, endMs), Clock.systemUTC());

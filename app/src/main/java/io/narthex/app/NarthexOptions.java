@@ -246,6 +246,12 @@ public final class NarthexOptions {
       description = "Most samples a query may hold in memory at once. Default: ${DEFAULT-VALUE}.")
   public int maxSamples = 50_000_000;
 
+  @Option(names = {"--querier.max-concurrent", "-querier.max-concurrent"}, descriptionKey = "querier.max_concurrent",
+      defaultValue = "20",
+      description = "Most queries (query, query_range, series, labels, label values) this querier runs at once;"
+          + " more wait until their timeout, then get 503. 0 = unlimited. Default: ${DEFAULT-VALUE}.")
+  public int maxConcurrentQueries = 20;
+
   @Option(names = {"--querier.lookback-delta", "-querier.lookback-delta"},
       descriptionKey = "querier.lookback_delta", defaultValue = "5m", converter = DurationConverter.class,
       description = "How far back an instant selector looks for a sample. Default: ${DEFAULT-VALUE}.")

@@ -21,12 +21,24 @@ public final class Engine {
     this.options = options;
   }
 
+  public EngineOptions options() {
+    return options;
+  }
+
   /** Evaluates {@code query} at {@code timeMs}: a Vector, Matrix (range selectors/subqueries), Scalar or StringValue. */
   public QueryResult instantQuery(Queryable storage, String query, long timeMs) {
+    return instantQuery(storage, query, timeMs, System.nanoTime() + options.timeout().toNanos());
+  }
+
+  /**
+   * As {@link #instantQuery(Queryable, String, long)}, failing with TIMEOUT once {@link System#nanoTime()} passes
+   * {@code deadlineNanos} (parsing included) instead of after the configured timeout.
+   */
+  public QueryResult instantQuery(Queryable storage, String query, long timeMs, long deadlineNanos) {
     long execStart = System.nanoTime();
-    Expr expr = Parser.parse(query);
+    Expr expr = Parser.parse(query, deadlineNanos);
     long evalStart = System.nanoTime();
-    Evaluator ev = new Evaluator(storage, options, query, timeMs, timeMs, 0);
+    Evaluator ev = new Evaluator(storage, options, query, timeMs, timeMs, 0, deadlineNanos);
     Value value;
     try {
       value = switch (expr.type()) {
@@ -54,8 +66,17 @@ public final class Engine {
 
   /** Evaluates {@code query} at every step from start to end inclusive; always a Matrix sorted by labels. */
   public QueryResult rangeQuery(Queryable storage, String query, long startMs, long endMs, long stepMs) {
+    return rangeQuery(storage, query, startMs, endMs, stepMs, System.nanoTime() + options.timeout().toNanos());
+  }
+
+  /**
+   * As {@link #rangeQuery(Queryable, String, long, long, long)}, failing with TIMEOUT once {@link System#nanoTime()}
+   * passes {@code deadlineNanos} (parsing included).
+   */
+  public QueryResult rangeQuery(Queryable storage, String query, long startMs, long endMs, long stepMs,
+      long deadlineNanos) {
     long execStart = System.nanoTime();
-    Expr expr = Parser.parse(query);
+    Expr expr = Parser.parse(query, deadlineNanos);
     if (expr.type() != ValueType.SCALAR && expr.type() != ValueType.VECTOR) {
       throw new PromQLException(ErrorType.BAD_DATA, "invalid expression type \"" + expr.type()
           + "\" for range query, must be Scalar or instant Vector");
@@ -64,7 +85,7 @@ public final class Engine {
       throw new PromQLException(ErrorType.BAD_DATA, "zero or negative query resolution step widths are not accepted");
     }
     long evalStart = System.nanoTime();
-    Evaluator ev = new Evaluator(storage, options, query, startMs, endMs, stepMs);
+    Evaluator ev = new Evaluator(storage, options, query, startMs, endMs, stepMs, deadlineNanos);
     Ctx ctx = ev.grid(startMs, endMs, stepMs);
     int steps = ctx.steps();
     List<RangeSeries> out = new ArrayList<>();

@@ -45,13 +45,13 @@ final class Evaluator {
   long[] queryableSamplesPerStep;
 
   Evaluator(Queryable storage, EngineOptions options, String query, long queryStartMs, long queryEndMs,
-      long queryStepMs) {
+      long queryStepMs, long deadlineNanos) {
     this.annos = new Annotations(query);
     this.queryStepMs = queryStepMs;
     this.storage = storage;
     this.lookbackMs = options.lookbackDelta().toMillis();
     this.maxSamples = options.maxSamples();
-    this.deadlineNanos = System.nanoTime() + options.timeout().toNanos();
+    this.deadlineNanos = deadlineNanos;
     this.queryStartMs = queryStartMs;
     this.queryEndMs = queryEndMs;
     this.queryableSamplesPerStep = new long[grid(queryStartMs, queryEndMs, queryStepMs).steps()];

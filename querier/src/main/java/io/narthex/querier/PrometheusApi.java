@@ -25,6 +25,8 @@ import io.narthex.tsdb.storage.StorageException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +46,9 @@ public final class PrometheusApi {
   private final boolean multitenancyEnabled;
   private final String version;
   private SeriesDeleter seriesDeleter;
+  /** Slots for queries running at once; null when unlimited. */
+  private Semaphore slots;
+  private int maxConcurrent;
 
   /** Stores a tenant's deletion request: the samples in [startMs, endMs] of the series matching the matchers. */
   @FunctionalInterface
@@ -64,6 +69,20 @@ public final class PrometheusApi {
     this.version = version;
   }
 
+  /**
+   * Lets at most {@code maxConcurrent} requests that read storage (query, query_range, series, labels, label values)
+   * run at once, as Mimir's {@code -querier.max-concurrent}; the others wait until their deadline and then get 503
+   * (errorType timeout). 0 means unlimited.
+   */
+  public PrometheusApi withMaxConcurrent(int maxConcurrent) {
+    if (maxConcurrent < 0) {
+      throw new IllegalArgumentException("maxConcurrent must be >= 0, got " + maxConcurrent);
+    }
+    this.maxConcurrent = maxConcurrent;
+    this.slots = maxConcurrent == 0 ? null : new Semaphore(maxConcurrent, true);
+    return this;
+  }
+
   /** Enables Prometheus's {@code POST /api/v1/admin/tsdb/delete_series}. */
   public PrometheusApi withSeriesDeleter(SeriesDeleter deleter) {
     this.seriesDeleter = deleter;
@@ -73,11 +92,11 @@ public final class PrometheusApi {
   /** Registers the endpoints under {@code prefix}, e.g. {@code /prometheus}. */
   public void bind(ServerBuilder server, String prefix) {
     String api = prefix + "/api/v1";
-    server.service(api + "/query", handler(this::query));
-    server.service(api + "/query_range", handler(this::queryRange));
-    server.service(api + "/series", handler(this::series));
-    server.service(api + "/labels", handler(this::labels));
-    server.service(api + "/label/{name}/values", handler(this::labelValues));
+    server.service(api + "/query", gatedHandler(this::query));
+    server.service(api + "/query_range", gatedHandler(this::queryRange));
+    server.service(api + "/series", gatedHandler(this::series));
+    server.service(api + "/labels", gatedHandler(this::labels));
+    server.service(api + "/label/{name}/values", gatedHandler(this::labelValues));
     server.service(api + "/status/buildinfo", handler(this::buildInfo));
     server.service(api + "/metadata", handler((request) -> ApiJson.data(json -> {
       json.writeStartObject();
@@ -108,9 +127,21 @@ public final class PrometheusApi {
     return null;
   }
 
-  private record ApiRequest(String tenant, QueryParams params, ServiceRequestContext ctx, List<String> warnings) {
+  /**
+   * @param deadlineNanos {@link System#nanoTime()} by which the answer is due: from the request's arrival, the
+   *     smaller of the {@code timeout} parameter and the engine's timeout ({@code -querier.timeout})
+   */
+  private record ApiRequest(String tenant, QueryParams params, ServiceRequestContext ctx, List<String> warnings,
+      long deadlineNanos) {
     String get(String name) {
       return params.get(name);
+    }
+
+    /** @throws PromQLException TIMEOUT when the deadline has passed ("query timed out in {@code stage}") */
+    void checkDeadline(String stage) {
+      if (System.nanoTime() - deadlineNanos > 0) {
+        throw new PromQLException(ErrorType.TIMEOUT, "query timed out in " + stage);
+      }
     }
   }
 
@@ -124,16 +155,27 @@ public final class PrometheusApi {
   }
 
   private HttpService handler(Endpoint endpoint) {
+    return handler(endpoint, false);
+  }
+
+  /** A handler for an endpoint that reads storage: it waits for one of the max-concurrent slots. */
+  private HttpService gatedHandler(Endpoint endpoint) {
+    return handler(endpoint, true);
+  }
+
+  private HttpService handler(Endpoint endpoint, boolean gated) {
     return (ctx, req) -> {
       if (req.method() != HttpMethod.GET && req.method() != HttpMethod.POST && req.method() != HttpMethod.PUT) {
         return HttpResponse.of(HttpStatus.METHOD_NOT_ALLOWED);
       }
-      return HttpResponse.of(
-          req.aggregate().thenApplyAsync(agg -> serve(endpoint, ctx, agg), ctx.blockingTaskExecutor()));
+      long receivedNanos = System.nanoTime(); // the deadline counts from here: queueing and parsing are inside it
+      return HttpResponse.of(req.aggregate().thenApplyAsync(
+          agg -> serve(endpoint, gated, ctx, agg, receivedNanos), ctx.blockingTaskExecutor()));
     };
   }
 
-  private HttpResponse serve(Endpoint endpoint, ServiceRequestContext ctx, AggregatedHttpRequest req) {
+  private HttpResponse serve(Endpoint endpoint, boolean gated, ServiceRequestContext ctx, AggregatedHttpRequest req,
+      long receivedNanos) {
     String tenant;
     try {
       tenant = Tenant.resolve(req.headers().get(Tenant.HEADER), multitenancyEnabled);
@@ -146,8 +188,11 @@ public final class PrometheusApi {
         && contentType.is(MediaType.FORM_DATA)) {
       params = params.toBuilder().add(QueryParams.fromQueryString(req.contentUtf8())).build();
     }
+    boolean admitted = false;
     try {
-      byte[] body = endpoint.handle(new ApiRequest(tenant, params, ctx, new ArrayList<>()));
+      ApiRequest request = new ApiRequest(tenant, params, ctx, new ArrayList<>(), receivedNanos + timeoutNanos(params));
+      admitted = gated && admit(request);
+      byte[] body = endpoint.handle(request);
       return body == null ? HttpResponse.of(HttpStatus.NO_CONTENT) : HttpResponse.of(HttpStatus.OK, MediaType.JSON, body);
     } catch (PromQLException e) {
       return error(e.type(), e.getMessage());
@@ -164,7 +209,48 @@ public final class PrometheusApi {
       return error(ErrorType.INTERNAL, "query failed with " + e.getClass().getSimpleName()
           + (e instanceof StackOverflowError ? ": the query nests too deeply" : ": the query needs more memory"
               + " than is free; narrow it (fewer series, a shorter range or a larger step)"));
+    } finally {
+      if (admitted) {
+        slots.release();
+      }
     }
+  }
+
+  /**
+   * Waits, until the request's deadline, for one of the {@code -querier.max-concurrent} slots, as Prometheus's query
+   * queue does ({@code -query.max-concurrency}).
+   *
+   * @return whether a slot was taken (false when unlimited), to be released after the request
+   * @throws PromQLException TIMEOUT (503) when no slot frees up in time; CANCELED when interrupted
+   */
+  private boolean admit(ApiRequest request) {
+    if (slots == null) {
+      return false;
+    }
+    try {
+      if (!slots.tryAcquire(Math.max(0, request.deadlineNanos() - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+        throw new PromQLException(ErrorType.TIMEOUT, "query timed out in query queue: all " + maxConcurrent
+            + " query slots stayed busy (-querier.max-concurrent)");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PromQLException(ErrorType.CANCELED, "query was canceled in query queue");
+    }
+    return true;
+  }
+
+  /**
+   * The request's time budget: the engine's timeout ({@code -querier.timeout}), or the {@code timeout} parameter
+   * when that is smaller (Prometheus and Mimir apply it as a context deadline on top of the engine's).
+   */
+  private long timeoutNanos(QueryParams params) {
+    long serverNanos = engine.options().timeout().toNanos();
+    String timeout = params.get("timeout");
+    if (timeout == null || timeout.isEmpty()) {
+      return serverNanos;
+    }
+    long requestedMs = ApiParams.parseDuration("timeout", timeout);
+    return Math.min(serverNanos, requestedMs * 1_000_000);
   }
 
   private static String abbreviate(String text) {
@@ -185,10 +271,11 @@ public final class PrometheusApi {
   private byte[] query(ApiRequest request) {
     String time = request.get("time");
     long timeMs = time == null || time.isEmpty() ? System.currentTimeMillis() : ApiParams.parseTime("time", time);
-    checkTimeout(request);
     String query = requireQuery(request);
     Queryable storage = storage(request);
-    return ApiJson.success(withQueryParameter(() -> engine.instantQuery(storage, query, timeMs)), request.warnings(),
+    return ApiJson.success(
+        withQueryParameter(() -> engine.instantQuery(storage, query, timeMs, request.deadlineNanos())),
+        request.warnings(),
         ApiJson.StatsMode.of(request.get("stats")));
   }
 
@@ -214,11 +301,11 @@ public final class PrometheusApi {
           "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution"
               + " (?step=XX)");
     }
-    checkTimeout(request);
     String query = requireQuery(request);
     Queryable storage = storage(request);
     return ApiJson.success(
-        withQueryParameter(() -> engine.rangeQuery(storage, query, startMs, endMs, stepMs)), request.warnings(),
+        withQueryParameter(() -> engine.rangeQuery(storage, query, startMs, endMs, stepMs, request.deadlineNanos())),
+        request.warnings(),
         ApiJson.StatsMode.of(request.get("stats")));
   }
 
@@ -234,6 +321,7 @@ public final class PrometheusApi {
         for (Series s : querier.select(false, SelectHints.of(range[0], range[1]), matchers)) {
           series.add(s.labels());
         }
+        request.checkDeadline("series selection");
       }
     }
     return ApiJson.seriesList(new ArrayList<>(series));
@@ -249,6 +337,7 @@ public final class PrometheusApi {
       } else {
         for (List<Matcher> matchers : matcherSets(matchParams)) {
           names.addAll(querier.labelNames(matchers));
+          request.checkDeadline("label names selection");
         }
       }
     }
@@ -269,6 +358,7 @@ public final class PrometheusApi {
       } else {
         for (List<Matcher> matchers : matcherSets(matchParams)) {
           values.addAll(querier.labelValues(name, matchers));
+          request.checkDeadline("label values selection");
         }
       }
     }
@@ -336,12 +426,5 @@ public final class PrometheusApi {
       throw ApiParams.badParameter(name, "cannot parse \"\" to a valid " + (name.equals("step") ? "duration" : "timestamp"));
     }
     return value;
-  }
-
-  private static void checkTimeout(ApiRequest request) {
-    String timeout = request.get("timeout");
-    if (timeout != null && !timeout.isEmpty()) {
-      ApiParams.parseDuration("timeout", timeout);
-    }
   }
 }

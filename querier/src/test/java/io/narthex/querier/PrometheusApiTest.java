@@ -20,6 +20,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,6 +30,9 @@ import org.junit.jupiter.api.Test;
 
 /** The Prometheus API over HTTP, against hand-written storage fakes. */
 class PrometheusApiTest {
+  private static final String PROMETHEUS = "/prometheus";
+  /** An API that runs one query at a time. */
+  private static final String ONE_AT_A_TIME = "/one-at-a-time";
   private static final HttpClient client = HttpClient.newHttpClient();
   private static Server server;
   /** What the server's storage does on select; each test sets its own. */
@@ -39,7 +44,10 @@ class PrometheusApiTest {
     ServerBuilder builder = Server.builder().http(0);
     Queryable storage = storage(matchers -> select.apply(matchers));
     new PrometheusApi(new Engine(EngineOptions.defaults()), (tenant, warnings) -> storage, false, "test")
-        .bind(builder, "/prometheus");
+        .bind(builder, PROMETHEUS);
+    new PrometheusApi(new Engine(EngineOptions.defaults()), (tenant, warnings) -> storage, false, "test")
+        .withMaxConcurrent(1)
+        .bind(builder, ONE_AT_A_TIME);
     server = builder.build();
     server.start().join();
   }
@@ -74,9 +82,10 @@ class PrometheusApiTest {
     };
   }
 
-  HttpResponse<String> get(String endpoint, String... params) throws IOException, InterruptedException {
+  HttpResponse<String> get(String prefix, String endpoint, String... params)
+      throws IOException, InterruptedException {
     StringBuilder uri = new StringBuilder("http://127.0.0.1:").append(server.activeLocalPort())
-        .append("/prometheus/api/v1/").append(endpoint);
+        .append(prefix).append("/api/v1/").append(endpoint);
     for (int i = 0; i < params.length; i += 2) {
       uri.append(i == 0 ? '?' : '&').append(params[i]).append('=')
           .append(URLEncoder.encode(params[i + 1], StandardCharsets.UTF_8));
@@ -86,13 +95,14 @@ class PrometheusApiTest {
   }
 
   /** POSTs the parameters as a form, as Grafana does for long queries. */
-  HttpResponse<String> post(String endpoint, String... params) throws IOException, InterruptedException {
+  HttpResponse<String> post(String prefix, String endpoint, String... params)
+      throws IOException, InterruptedException {
     StringBuilder form = new StringBuilder();
     for (int i = 0; i < params.length; i += 2) {
       form.append(i == 0 ? "" : "&").append(params[i]).append('=')
           .append(URLEncoder.encode(params[i + 1], StandardCharsets.UTF_8));
     }
-    URI uri = URI.create("http://127.0.0.1:" + server.activeLocalPort() + "/prometheus/api/v1/" + endpoint);
+    URI uri = URI.create("http://127.0.0.1:" + server.activeLocalPort() + prefix + "/api/v1/" + endpoint);
     return client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(1))
             .header("Content-Type", "application/x-www-form-urlencoded")
             .POST(HttpRequest.BodyPublishers.ofString(form.toString())).build(),
@@ -105,28 +115,28 @@ class PrometheusApiTest {
     select = matchers -> {
       throw thrown[0];
     };
-    HttpResponse<String> overflow = get("query", "query", "up", "time", "100");
+    HttpResponse<String> overflow = get(PROMETHEUS, "query", "query", "up", "time", "100");
     assertThat(overflow.statusCode()).isEqualTo(500);
     assertThat(overflow.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).contains("json"));
     assertThat(overflow.body()).startsWith("{\"status\":\"error\",\"errorType\":\"internal\"")
         .contains("StackOverflowError");
 
     thrown[0] = new OutOfMemoryError("Java heap space");
-    HttpResponse<String> oom = get("query_range", "query", "up", "start", "0", "end", "100", "step", "10");
+    HttpResponse<String> oom = get(PROMETHEUS, "query_range", "query", "up", "start", "0", "end", "100", "step", "10");
     assertThat(oom.statusCode()).isEqualTo(500);
     assertThat(oom.body()).startsWith("{\"status\":\"error\",\"errorType\":\"internal\"").contains("OutOfMemoryError");
   }
 
   @Test
   void rejectsRegexAboveProgramSizeCapWithA400() throws Exception {
-    HttpResponse<String> response = get("query", "query", "{__name__=~\"(((a{1000}){1000}){100})\"}", "time", "1");
+    HttpResponse<String> response = get(PROMETHEUS, "query", "query", "{__name__=~\"(((a{1000}){1000}){100})\"}", "time", "1");
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(response.body()).contains("\"errorType\":\"bad_data\"").contains("invalid repeat count");
   }
 
   @Test
   void answersTooDeepQueryWithA400NamingTheLimit() throws Exception {
-    HttpResponse<String> response = post("query", "query", "(".repeat(2000) + "1" + ")".repeat(2000), "time", "1");
+    HttpResponse<String> response = post(PROMETHEUS, "query", "query", "(".repeat(2000) + "1" + ")".repeat(2000), "time", "1");
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(response.body()).contains("\"errorType\":\"bad_data\"").contains("more than 500 levels");
   }
@@ -134,10 +144,65 @@ class PrometheusApiTest {
   @Test
   void answersHugeSubqueryGridWith422TooManySamples() throws Exception {
     for (String query : new String[] {"count_over_time(vector(1)[1d:1ms])", "count_over_time(vector(1)[30d:1ms])"}) {
-      HttpResponse<String> response = get("query", "query", query, "time", "1");
+      HttpResponse<String> response = get(PROMETHEUS, "query", "query", query, "time", "1");
       assertThat(response.statusCode()).as(query).isEqualTo(422);
       assertThat(response.body()).isEqualTo("{\"status\":\"error\",\"errorType\":\"execution\",\"error\":"
           + "\"query processing would load too many samples into memory in query execution\"}");
     }
+  }
+
+  @Test
+  void honoursTheTimeoutParameterFromBeforeParsing() throws Exception {
+    assertThat(get(PROMETHEUS, "query", "query", "vector(1)", "time", "1", "timeout", "1h").statusCode())
+        .isEqualTo(200);
+    HttpResponse<String> evaluation = get(PROMETHEUS, "query", "query", "vector(1)", "time", "1", "timeout", "0s");
+    assertThat(evaluation.statusCode()).isEqualTo(503);
+    assertThat(evaluation.body()).isEqualTo(
+        "{\"status\":\"error\",\"errorType\":\"timeout\",\"error\":\"query timed out in expression evaluation\"}");
+    // Long enough that the parser looks at the deadline (every 256 subexpressions, and before each regex).
+    for (String query : new String[] {"1" + " + 1".repeat(300), "{a=~\"x.*\"}"}) {
+      HttpResponse<String> parsing = get(PROMETHEUS, "query_range", "query", query, "start", "0", "end", "60",
+          "step", "15", "timeout", "-1");
+      assertThat(parsing.statusCode()).as(query).isEqualTo(503);
+      assertThat(parsing.body()).as(query).contains("\"errorType\":\"timeout\"")
+          .contains("query timed out in query parsing");
+    }
+    HttpResponse<String> series = get(PROMETHEUS, "series", "match[]", "up", "timeout", "0");
+    assertThat(series.statusCode()).isEqualTo(503);
+    assertThat(get(PROMETHEUS, "query", "query", "1", "timeout", "soon").body())
+        .contains("invalid parameter \\\"timeout\\\"");
+  }
+
+  @Test
+  void queriesPastMaxConcurrentWaitUntilTheirDeadlineThenGet503() throws Exception {
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    select = matchers -> {
+      running.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return List.of();
+    };
+    CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> {
+      try {
+        return get(ONE_AT_A_TIME, "query", "query", "up", "time", "1");
+      } catch (IOException | InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    running.await();
+    HttpResponse<String> second = get(ONE_AT_A_TIME, "query", "query", "up", "time", "1", "timeout", "200ms");
+    assertThat(second.statusCode()).isEqualTo(503);
+    assertThat(second.body()).contains("\"errorType\":\"timeout\"")
+        .contains("query timed out in query queue: all 1 query slots stayed busy (-querier.max-concurrent)");
+    // Lists are gated too; the unlimited API is not.
+    assertThat(get(ONE_AT_A_TIME, "labels", "timeout", "100ms").statusCode()).isEqualTo(503);
+    assertThat(get(PROMETHEUS, "query", "query", "vector(1)", "time", "1").statusCode()).isEqualTo(200);
+    release.countDown();
+    assertThat(first.get().statusCode()).isEqualTo(200);
+    assertThat(get(ONE_AT_A_TIME, "query", "query", "vector(1)", "time", "1").statusCode()).isEqualTo(200);
   }
 }

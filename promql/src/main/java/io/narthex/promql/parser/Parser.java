@@ -1,5 +1,6 @@
 package io.narthex.promql.parser;
 
+import io.narthex.promql.ErrorType;
 import io.narthex.promql.PromQLException;
 import io.narthex.promql.parser.Expr.At;
 import io.narthex.promql.parser.Expr.AtKind;
@@ -29,15 +30,28 @@ public final class Parser {
   private int parseDepth;
   /** Height of every subtree built so far, by identity (records' hashCode would itself recurse). */
   private final java.util.IdentityHashMap<Expr, Integer> heights = new java.util.IdentityHashMap<>();
+  /** {@link System#nanoTime()} past which parsing fails with TIMEOUT. */
+  private final long deadlineNanos;
+  private int sinceDeadlineCheck;
 
-  private Parser(String query) {
+  private Parser(String query, long deadlineNanos) {
     this.query = query;
+    this.deadlineNanos = deadlineNanos;
     this.tokens = Lexer.lex(query);
   }
 
-  /** Parses and type-checks a PromQL expression. */
+  /** Parses and type-checks a PromQL expression, with no deadline. */
   public static Expr parse(String query) {
-    Parser p = new Parser(query);
+    return parse(query, Long.MAX_VALUE);
+  }
+
+  /**
+   * Parses and type-checks a PromQL expression, failing with TIMEOUT ("query timed out in query parsing") once
+   * {@link System#nanoTime()} passes {@code deadlineNanos}; checked before each regex is compiled and every 256
+   * subexpressions, so one regex compile is the most it can overrun. {@link Long#MAX_VALUE} means none.
+   */
+  public static Expr parse(String query, long deadlineNanos) {
+    Parser p = new Parser(query, deadlineNanos);
     if (p.peek().type() == TokenType.EOF) {
       throw p.error(0, "no expression found in input");
     }
@@ -113,6 +127,9 @@ public final class Parser {
     if (++parseDepth > MAX_DEPTH) {
       throw tooDeep(peek().pos());
     }
+    if ((++sinceDeadlineCheck & 0xff) == 0) {
+      checkDeadline();
+    }
     try {
       return parseBinary(minPrec);
     } finally {
@@ -156,6 +173,12 @@ public final class Parser {
     };
     heights.put(e, below + 1);
     return below + 1;
+  }
+
+  private void checkDeadline() {
+    if (deadlineNanos != Long.MAX_VALUE && System.nanoTime() - deadlineNanos > 0) {
+      throw new PromQLException(ErrorType.TIMEOUT, "query timed out in query parsing");
+    }
   }
 
   private PromQLException tooDeep(int pos) {
@@ -689,6 +712,9 @@ public final class Parser {
           throw unexpected(valueTok, "label matching", "string");
         }
         String value = unquote(valueTok);
+        if (type == Matcher.Type.REGEX || type == Matcher.Type.NOT_REGEX) {
+          checkDeadline();
+        }
         try {
           matchers.add(Matcher.of(type, label, value));
         } catch (IllegalArgumentException e) {
