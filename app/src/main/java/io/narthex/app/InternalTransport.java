@@ -28,22 +28,21 @@ final class InternalTransport {
    * @param flag the listen-address flag's value; when not empty it wins
    * @param advertised this node's {@code host:port} in the ring, or null when it is not in one
    * @param httpListenAddress {@code -server.http-listen-address}
-   * @return loopback when the ring gives this node a loopback address (single-process mode, or a cluster on one
-   *     machine), else the HTTP listen address; empty for all interfaces
+   * @return the advertised host when it is a loopback address (single-process mode, where the ring is implicit
+   *     and says 127.0.0.1, or a cluster on one machine), else the HTTP listen address; empty for all interfaces
    */
   static String listenAddress(String flag, String advertised, String httpListenAddress) {
     if (!flag.isEmpty()) {
       return flag;
     }
-    if (advertised != null && isLoopback(advertised.substring(0, Math.max(0, advertised.lastIndexOf(':'))))) {
-      return InetAddress.getLoopbackAddress().getHostAddress();
-    }
-    return httpListenAddress;
+    String host = advertised == null ? ""
+        : advertised.substring(0, Math.max(0, advertised.lastIndexOf(':'))).replace("[", "").replace("]", "");
+    return isLoopback(host) ? host : httpListenAddress;
   }
 
   private static boolean isLoopback(String host) {
     try {
-      return !host.isEmpty() && InetAddress.getByName(host.replace("[", "").replace("]", "")).isLoopbackAddress();
+      return !host.isEmpty() && InetAddress.getByName(host).isLoopbackAddress();
     } catch (UnknownHostException e) {
       return false;
     }

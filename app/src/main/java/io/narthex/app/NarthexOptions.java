@@ -60,8 +60,8 @@ public final class NarthexOptions {
 
   @Option(names = {"--server.grpc-listen-address", "-server.grpc-listen-address"},
       descriptionKey = "server.grpc_listen_address", defaultValue = "",
-      description = "gRPC listen address. Empty: loopback when this node's address in the ring is a loopback one"
-          + " (as in single-process mode), else -server.http-listen-address, else all interfaces.")
+      description = "gRPC listen address. Empty: this node's host in the ring when it is a loopback address (as"
+          + " in single-process mode), else -server.http-listen-address, else all interfaces.")
   public String grpcListenAddress = "";
 
   @Option(names = {"--server.grpc-tls-cert-path", "-server.grpc-tls-cert-path"},
@@ -106,8 +106,8 @@ public final class NarthexOptions {
 
   @Option(names = {"--ingester.raft-listen-address", "-ingester.raft-listen-address"},
       descriptionKey = "ingester.raft_listen_address", defaultValue = "",
-      description = "Raft listen address. Empty: loopback when this node's Raft address in the ring is a loopback"
-          + " one (as in single-process mode), else -server.http-listen-address, else all interfaces.")
+      description = "Raft listen address. Empty: this node's Raft host in the ring when it is a loopback address"
+          + " (as in single-process mode), else -server.http-listen-address, else all interfaces.")
   public String raftListenAddress = "";
 
   @Option(names = {"--ingester.replication-factor", "-ingester.ring.replication-factor"},

@@ -139,6 +139,15 @@ class InternalPortsTest {
   }
 
   @Test
+  void defaultListenAddressIsTheLoopbackRingAddressElseTheHttpListenAddress() {
+    assertThat(InternalTransport.listenAddress("", "127.0.0.1:9095", "10.1.2.3")).isEqualTo("127.0.0.1");
+    assertThat(InternalTransport.listenAddress("", "[::1]:9096", "")).isEqualTo("::1");
+    assertThat(InternalTransport.listenAddress("", "192.0.2.7:9095", "10.1.2.3")).isEqualTo("10.1.2.3");
+    assertThat(InternalTransport.listenAddress("", "192.0.2.7:9095", "")).isEmpty();
+    assertThat(InternalTransport.listenAddress("192.0.2.7", "127.0.0.1:9095", "")).isEqualTo("192.0.2.7");
+  }
+
+  @Test
   void refusesHalfConfiguredTls() {
     assertThatThrownBy(() -> start("--server.grpc-tls-cert-path=" + dir.resolve("missing.pem")))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-server.grpc-tls-key-path");
