@@ -242,4 +242,25 @@ class DistributorTest {
     all.addAll(idsOn(1, "t"));
     assertThat(all).containsExactly("small");
   }
+
+  @Test
+  void theGlobalSeriesLimitHoldsOverRaftShards() {
+    Distributor limited = new Distributor(writers, ValidationLimits.defaults(),
+        tenant -> new TenantLimits(Double.POSITIVE_INFINITY, Integer.MAX_VALUE, 10, 0));
+    WriteRequest.Builder first = WriteRequest.newBuilder();
+    for (int i = 0; i < 8; i++) {
+      first.addTimeseries(series("a" + i, NOW_MS, i));
+    }
+    assertThat(limited.push("t", first.build()).errors()).isEmpty();
+
+    WriteRequest.Builder second = WriteRequest.newBuilder();
+    for (int i = 0; i < 5; i++) {
+      second.addTimeseries(series("b" + i, NOW_MS, i));
+    }
+    Distributor.PushResult result = limited.push("t", second.build());
+
+    assertThat(result.acceptedSamples()).isEqualTo(2);
+    assertThat(result.errors()).hasSize(3).allSatisfy(e -> assertThat(e).contains("err-narthex-max-series-per-user"));
+    assertThat(idsOn(0, "t").size() + idsOn(1, "t").size()).isEqualTo(10);
+  }
 }
