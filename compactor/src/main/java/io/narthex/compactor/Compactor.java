@@ -68,6 +68,7 @@ public final class Compactor implements AutoCloseable {
   private final GroupCompactor groupCompactor;
   private final BlocksCleaner cleaner;
   private final TenantLease lease;
+  private final Duration leaseDuration;
   /** Runs before each change to the tenant being compacted: takes its lease first, then checks it is still held. */
   private BlocksCleaner.BeforeDelete beforeWrite = BlocksCleaner.BeforeDelete.NONE;
   private final ReentrantLock passLock = new ReentrantLock();
@@ -108,10 +109,14 @@ public final class Compactor implements AutoCloseable {
         clock);
     this.cleaner = new BlocksCleaner(bucket);
     this.lease = new TenantLease(bucket, config.instanceId(), clock, leaseDuration, leaseSettleDelay);
+    this.leaseDuration = leaseDuration;
     CompactorMetrics.LIVE_COMPACTORS.add(this);
   }
 
-  /** Runs a pass now, then one every {@code -compactor.compaction-interval}, on a daemon thread. */
+  /**
+   * Runs a pass now, then one every {@code -compactor.compaction-interval}, on a daemon thread; after a pass that
+   * found tenants leased by another compactor, the next comes once such a lease has expired, if that is sooner.
+   */
   public synchronized void start() {
     if (loop != null) {
       throw new IllegalStateException("compactor already started");
@@ -120,13 +125,18 @@ public final class Compactor implements AutoCloseable {
       throw new IllegalStateException("compactor closed");
     }
     loop = Thread.ofPlatform().daemon().name("compactor-" + config.instanceId()).start(() -> {
+      Duration wait;
       do {
+        wait = config.compactionInterval();
         try {
-          runOnce();
+          if (runOnce().tenantsLeasedElsewhere() > 0 && leaseDuration.compareTo(wait) < 0) {
+            // By then the lease of a holder that crashed has expired: its tenants wait a lease, not an interval.
+            wait = leaseDuration;
+          }
         } catch (RuntimeException | Error e) {
           log.error("compaction pass failed", e);
         }
-      } while (!awaitClose(config.compactionInterval()));
+      } while (!awaitClose(wait));
     });
     log.info("compactor started instance={} compactors={} block_ranges={} interval={}", config.instanceId(),
         config.compactorIds(), config.blockRanges(), config.compactionInterval());

@@ -38,8 +38,11 @@ final class TenantLease implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TenantLease.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   static final String FILENAME = "compactor-lease.json";
-  /** Long enough that renewals every 100 s survive a slow object store; a crashed holder blocks the tenant this long. */
-  static final Duration DEFAULT_DURATION = Duration.ofMinutes(5);
+  /**
+   * Renewed every 20 s, so two renewals may fail in a row; a holder that crashed blocks the tenant this long, as a
+   * dead instance holds its ring tokens in Mimir until its heartbeat times out (1m).
+   */
+  static final Duration DEFAULT_DURATION = Duration.ofMinutes(1);
   /** Longer than a PUT normally takes, so that the later of two racing writers is seen by the earlier one. */
   static final Duration DEFAULT_SETTLE_DELAY = Duration.ofSeconds(2);
 

@@ -436,6 +436,24 @@ class CompactorTest {
   }
 
   @Test
+  void compactsATenantLeftLeasedByACrashedCompactorOnceTheLeaseExpiresNotAfterAnInterval() throws Exception {
+    threeTwoHourBlocks("t", T0);
+    java.time.Clock ahead = java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofHours(1));
+    Duration lease = Duration.ofSeconds(2); // outlasts the start of the first pass
+    TenantLease crashed = new TenantLease(bucket, "compactor-0", ahead, lease, Duration.ZERO);
+    assertThat(crashed.acquire("t")).isTrue();
+    crashed.close(); // stops renewing, as a killed process would; its lease stays in the bucket
+    Compactor compactor = new Compactor(config(H2, H6), bucket, ahead, tenant -> SeriesDeletions.NONE, lease,
+        Duration.ZERO);
+    compactors.add(compactor);
+
+    compactor.start(); // the first pass finds the lease held; the interval is an hour
+
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions() // no bucket index before the first pass
+        .until(() -> liveBlocks(index("t")).size() == 1);
+  }
+
+  @Test
   void deletesAnUploadNeverFinishedOnceIdleForThePartialBlockDeletionDelay() throws Exception {
     String uploading = uploadWithoutMeta("t", T0, "uploading-meta.json");
     Compactor compactor = compactor(config(H2).withDeletionDelays(Duration.ofHours(12), Duration.ofDays(1)));
