@@ -116,10 +116,15 @@ measure() {
   tail -1 "$work/$name.query.log" >"$work/$name.query.json"
 }
 
+# The benchmark measures the store, not Mimir's default tenant limits (10k samples/s, 150k series).
+bench_limits="--distributor.ingestion-rate-limit=1e12 --distributor.ingestion-burst-size=2000000000"
+bench_limits="$bench_limits --ingester.max-global-series-per-user=0"
+
 echo "== Narthex all-in-one (RF=1)"
 port=$((20000 + RANDOM % 10000))
+# shellcheck disable=SC2086 # the limits are split on purpose
 NARTHEX_JAVA_OPTS="${NARTHEX_JAVA_OPTS:--Xmx2g}" "$root/bin/narthex" --server.http-listen-port=$port \
-  --server.grpc-listen-port=$((port + 1)) --ingester.raft-listen-port=$((port + 2)) \
+  --server.grpc-listen-port=$((port + 1)) --ingester.raft-listen-port=$((port + 2)) $bench_limits \
   --blocks-storage.tsdb.dir="$work/narthex/tsdb" --blocks-storage.filesystem.dir="$work/narthex/blocks" \
   --blocks-storage.bucket-store.sync-dir="$work/narthex/sync" --compactor.data-dir="$work/narthex/compactor" \
   >"$work/narthex.log" 2>&1 &
@@ -136,7 +141,8 @@ wait "$narthex_pid" 2>/dev/null || true
 if [ "$cluster" = 1 ]; then
   echo "== Narthex cluster (3 ingesters, RF=3)"
   base=$((30000 + (RANDOM % 300) * 100))
-  NARTHEX_PORT_BASE=$base NARTHEX_JAVA_OPTS="${NARTHEX_JAVA_OPTS:--Xmx1g}" "$root/deploy/local/cluster.sh" up \
+  NARTHEX_PORT_BASE=$base NARTHEX_JAVA_OPTS="${NARTHEX_JAVA_OPTS:--Xmx1g}" \
+    NARTHEX_EXTRA_FLAGS="${NARTHEX_EXTRA_FLAGS:-} $bench_limits" "$root/deploy/local/cluster.sh" up \
     "$work/cluster" >/dev/null
   cluster_pids=()
   for f in "$work"/cluster/*.pid; do cluster_pids+=("$(cat "$f")"); done

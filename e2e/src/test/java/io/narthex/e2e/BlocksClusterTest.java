@@ -70,7 +70,9 @@ class BlocksClusterTest {
   void storeGatewaysSplitTheFlushedBlocksAndAnswerLikeTheHeadsEvenWithOneOfThemDown() throws Exception {
     cluster = LocalCluster.in(work.resolve("blocks")).withExtraFlags(
         "--blocks-storage.tsdb.retention-period=0s", "--blocks-storage.tsdb.block-cut-grace-period=24h",
-        "--blocks-storage.bucket-store.sync-interval=1s", "--querier.query-store-after=0s");
+        "--blocks-storage.bucket-store.sync-interval=1s", "--querier.query-store-after=0s",
+        // Backfills hours at once: far over Mimir's default 10k samples/s for one tenant.
+        "--distributor.ingestion-rate-limit=1e9", "--distributor.ingestion-burst-size=1000000000");
     cluster.up();
     long endMs = System.currentTimeMillis() / 1000 * 1000 - 60_000;
     long startMs = endMs - Duration.ofHours(3).toMillis();

@@ -100,7 +100,9 @@ class BlocksStorageTest {
         // while it is still being loaded (rejecting the rest as out of bounds, as it should).
         "--blocks-storage.tsdb.block-cut-grace-period=24h",
         "--blocks-storage.bucket-store.sync-interval=1s",
-        "--querier.query-store-after=0s"));
+        "--querier.query-store-after=0s",
+        // Backfills hours at once: far over Mimir's default 10k samples/s for one tenant.
+        "--distributor.ingestion-rate-limit=1e9", "--distributor.ingestion-burst-size=1000000000"));
   }
 
   private static Bucket bucket(String name) {

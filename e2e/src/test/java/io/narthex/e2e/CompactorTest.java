@@ -58,7 +58,9 @@ class CompactorTest {
         "--querier.query-store-after=0s",
         "--compactor.block-ranges=2h,6h",
         "--compactor.first-level-compaction-wait-period=0s",
-        "--compactor.deletion-delay=15s"));
+        "--compactor.deletion-delay=15s",
+        // Backfills hours at once: far over Mimir's default 10k samples/s for one tenant.
+        "--distributor.ingestion-rate-limit=1e9", "--distributor.ingestion-burst-size=1000000000"));
     List<String> flags = new ArrayList<>();
     for (String flag : defaults) {
       String name = flag.substring(0, flag.indexOf('='));

@@ -144,8 +144,11 @@ class RaftClusterFailureTest {
   }
 
   @Test
-  void badSamplesEachGetTheir4xxWhileTheClusterKeepsIngesting() throws Exception {
-    cluster = LocalCluster.in(work.resolve("bad-input"));
+  void badSamplesAndTenantLimitsGetTheir4xxWhileTheClusterKeepsIngesting() throws Exception {
+    Path runtimeConfig = work.resolve("runtime.yaml");
+    java.nio.file.Files.writeString(runtimeConfig, limits(100, 1_000_000));
+    cluster = LocalCluster.in(work.resolve("bad-input"))
+        .withExtraFlags("--runtime-config.file=" + runtimeConfig, "--runtime-config.reload-period=1s");
     log("cluster up in %s", seconds(cluster.up()));
     List<WriteResult> results = Collections.synchronizedList(new ArrayList<>());
     LoadGenerator load = new LoadGenerator(results);
@@ -191,6 +194,66 @@ class RaftClusterFailureTest {
     assertThat(fresh.body().at("/data/result/0/value/1").asText()).as("valid rest of each batch").isEqualTo("2");
     PromApi.Response old = api.get("/api/v1/query", "query", "count_over_time(e2e_old[1y])", "time", at);
     assertThat(old.body().at("/data/result").size()).as(old.raw()).isZero();
+
+    tenantLimitsAnswerWithTheirIdsAndFollowTheRuntimeConfig(writer, runtimeConfig);
+  }
+
+  private static final String LIMITED_TENANT = "e2e-limits";
+
+  private static String limits(int maxSeries, int burst) {
+    return "overrides:\n  " + LIMITED_TENANT + ":\n    max_global_series_per_user: " + maxSeries
+        + "\n    ingestion_rate: 1\n    ingestion_burst_size: " + burst + "\n";
+  }
+
+  /** {@code count} series {@code e2e_limited{id}} from {@code firstId}, one sample each at {@code timestampMs}. */
+  private static HttpResponse<String> pushLimited(RemoteWriteClient writer, int firstId, int count, long timestampMs)
+      throws Exception {
+    WriteRequest.Builder request = WriteRequest.newBuilder();
+    for (int id = firstId; id < firstId + count; id++) {
+      request.addTimeseries(RemoteWriteClient.series(new String[] {"__name__", "e2e_limited", "id", Integer.toString(id)},
+          new long[] {timestampMs}, new double[] {id}));
+    }
+    return writer.push(LIMITED_TENANT, request.build());
+  }
+
+  private int limitedSeries(long atMs) {
+    PromApi api = new PromApi("http://127.0.0.1:" + cluster.querierPort() + "/prometheus", LIMITED_TENANT);
+    return api.get("/api/v1/query", "query", "count(e2e_limited)", "time", Double.toString(atMs / 1000.0))
+        .body().at("/data/result/0/value/1").asInt();
+  }
+
+  private void tenantLimitsAnswerWithTheirIdsAndFollowTheRuntimeConfig(RemoteWriteClient writer, Path runtimeConfig)
+      throws Exception {
+    long t = System.currentTimeMillis();
+    assertThat(pushLimited(writer, 0, 60, t).statusCode()).isEqualTo(200);
+    // Past the tenant's 100 series, counted over the three shards, not a third of it on each.
+    HttpResponse<String> over = pushLimited(writer, 60, 60, t);
+    assertThat(over.statusCode()).as(over.body()).isEqualTo(400);
+    assertThat(over.body()).contains("err-narthex-max-series-per-user", "-ingester.max-global-series-per-user");
+    assertThat(limitedSeries(t)).as("series stored: exactly up to the limit").isEqualTo(100);
+    HttpResponse<String> known = pushLimited(writer, 0, 60, t + 15_000);
+    assertThat(known.statusCode()).as("new samples of the tenant's series: %s", known.body()).isEqualTo(200);
+
+    java.nio.file.Files.writeString(runtimeConfig, limits(200, 1_000_000));
+    HttpResponse<String> raised = null;
+    for (long until = System.nanoTime() + 30_000_000_000L; System.nanoTime() < until; Thread.sleep(500)) {
+      raised = pushLimited(writer, 100, 20, t + 30_000);
+      if (raised.statusCode() == 200) {
+        break;
+      }
+    }
+    assertThat(raised.statusCode()).as("series limit raised without a restart: %s", raised.body()).isEqualTo(200);
+
+    java.nio.file.Files.writeString(runtimeConfig, limits(200, 50));
+    HttpResponse<String> limited = null;
+    for (long until = System.nanoTime() + 30_000_000_000L; System.nanoTime() < until; Thread.sleep(500)) {
+      limited = pushLimited(writer, 0, 120, t + 45_000);
+      if (limited.statusCode() == 429) {
+        break;
+      }
+    }
+    assertThat(limited.statusCode()).as("ingestion rate lowered without a restart: %s", limited.body()).isEqualTo(429);
+    assertThat(limited.body()).contains("err-narthex-tenant-max-ingestion-rate", "-distributor.ingestion-rate-limit");
   }
 
   @Test
