@@ -56,6 +56,7 @@ import io.narthex.ingester.client.GrpcIngesterClient;
 import io.narthex.ingester.client.IngesterClient;
 import io.narthex.promql.Engine;
 import io.narthex.promql.EngineOptions;
+import io.narthex.querier.FetchLimits;
 import io.narthex.querier.IngesterChunkSource;
 import io.narthex.querier.MergingQueryable;
 import io.narthex.querier.PrometheusApi;
@@ -327,7 +328,8 @@ public final class Narthex implements AutoCloseable {
           (tenant, warnings) -> new MergingQueryable(
               new IngesterChunkSource(shardReaders, tenant, queryExecutor, warnings), blockSource(tenant),
               options.queryIngestersWithin, options.queryStoreAfter, Clock.systemUTC(), queryExecutor,
-              tombstonesOf(tenant)),
+              tombstonesOf(tenant)).withLimits(new FetchLimits(options.maxFetchedSeriesPerQuery,
+                  options.maxFetchedChunksPerQuery, options.maxFetchedChunkBytesPerQuery)),
           options.multitenancyEnabled,
           Version.VERSION)
           .withMaxConcurrent(options.maxConcurrentQueries)

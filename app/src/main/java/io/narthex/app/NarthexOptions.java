@@ -252,6 +252,23 @@ public final class NarthexOptions {
           + " more wait until their timeout, then get 503. 0 = unlimited. Default: ${DEFAULT-VALUE}.")
   public int maxConcurrentQueries = 20;
 
+  @Option(names = {"--querier.max-fetched-series-per-query", "-querier.max-fetched-series-per-query"},
+      descriptionKey = "limits.max_fetched_series_per_query", defaultValue = "0",
+      description = "Most distinct series one query may fetch from ingesters and store-gateways; more is a 422."
+          + " 0 = unlimited. Default: ${DEFAULT-VALUE}.")
+  public long maxFetchedSeriesPerQuery = 0;
+
+  @Option(names = {"--querier.max-fetched-chunks-per-query", "-querier.max-fetched-chunks-per-query"},
+      descriptionKey = "limits.max_fetched_chunks_per_query", defaultValue = "0",
+      description = "Most chunks one query may fetch; more is a 422. 0 = unlimited. Default: ${DEFAULT-VALUE}.")
+  public long maxFetchedChunksPerQuery = 0;
+
+  @Option(names = {"--querier.max-fetched-chunk-bytes-per-query", "-querier.max-fetched-chunk-bytes-per-query"},
+      descriptionKey = "limits.max_fetched_chunk_bytes_per_query", defaultValue = "0",
+      description = "Most encoded chunk bytes one query may fetch; more is a 422. 0 = unlimited."
+          + " Default: ${DEFAULT-VALUE}.")
+  public long maxFetchedChunkBytesPerQuery = 0;
+
   @Option(names = {"--querier.lookback-delta", "-querier.lookback-delta"},
       descriptionKey = "querier.lookback_delta", defaultValue = "5m", converter = DurationConverter.class,
       description = "How far back an instant selector looks for a sample. Default: ${DEFAULT-VALUE}.")

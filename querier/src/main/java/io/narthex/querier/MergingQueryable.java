@@ -32,6 +32,11 @@ import java.util.function.Supplier;
  * in overlapping blocks, has its samples merged with one sample per timestamp.
  */
 public final class MergingQueryable implements Queryable {
+  /**
+   * The {@link SelectHints#function()} of a select that needs series labels only, as Prometheus's
+   * {@code /api/v1/series} sets it: the answer's series have no samples then.
+   */
+  public static final String SERIES_FUNCTION = "series";
   private final ChunkSource ingesters;
   private final ChunkSource store;
   private final Duration queryIngestersWithin;
@@ -39,6 +44,11 @@ public final class MergingQueryable implements Queryable {
   private final Clock clock;
   private final ExecutorService executor;
   private final Tombstones tombstones;
+  private FetchLimits limits = FetchLimits.UNLIMITED;
+  /** What this query fetched so far, over all its selects: a MergingQueryable serves one query. */
+  private final java.util.Set<Labels> fetchedSeries = new java.util.HashSet<>();
+  private long fetchedChunks;
+  private long fetchedChunkBytes;
 
   /** @param store null when no store-gateway is configured */
   public MergingQueryable(ChunkSource ingesters, ChunkSource store, Duration queryIngestersWithin,
@@ -59,6 +69,39 @@ public final class MergingQueryable implements Queryable {
     this.queryStoreAfter = queryStoreAfter;
     this.clock = clock;
     this.executor = executor;
+  }
+
+  /**
+   * Applies Mimir's per-query fetch limits to every select of this queryable (which serves one query): series,
+   * chunks and chunk bytes are counted as each source's answer arrives, before merging and decoding, and the query
+   * fails with 422 once one is exceeded.
+   */
+  public MergingQueryable withLimits(FetchLimits limits) {
+    this.limits = limits;
+    return this;
+  }
+
+  /** Counts one source's answer against the limits; synchronized since a query's selects may run in parallel. */
+  private synchronized void count(List<ChunkSeries> part) {
+    if (limits.equals(FetchLimits.UNLIMITED)) {
+      return;
+    }
+    for (ChunkSeries series : part) {
+      if (limits.maxSeries() > 0 && fetchedSeries.add(series.labels())
+          && fetchedSeries.size() > limits.maxSeries()) {
+        throw FetchLimits.seriesExceeded(limits.maxSeries());
+      }
+      fetchedChunks += series.chunks().size();
+      if (limits.maxChunks() > 0 && fetchedChunks > limits.maxChunks()) {
+        throw FetchLimits.chunksExceeded(limits.maxChunks());
+      }
+      for (EncodedChunk chunk : series.chunks()) {
+        fetchedChunkBytes += chunk.data().length;
+      }
+      if (limits.maxChunkBytes() > 0 && fetchedChunkBytes > limits.maxChunkBytes()) {
+        throw FetchLimits.chunkBytesExceeded(limits.maxChunkBytes());
+      }
+    }
   }
 
   /** The part of {@code [minTimeMs, maxTimeMs]} each source answers for; null when it is not asked. */
@@ -93,7 +136,8 @@ public final class MergingQueryable implements Queryable {
             split.ingesterRange() == null ? null
                 : () -> ingesters.select(split.ingesterRange()[0], split.ingesterRange()[1], hints, matchers),
             split.storeRange() == null ? null
-                : () -> store.select(split.storeRange()[0], split.storeRange()[1], hints, matchers));
+                : () -> store.select(split.storeRange()[0], split.storeRange()[1], hints, matchers),
+            MergingQueryable.this::count);
         Map<Labels, List<EncodedChunk>> merged = new TreeMap<>();
         for (List<ChunkSeries> part : parts) {
           for (ChunkSeries series : part) {
@@ -101,7 +145,14 @@ public final class MergingQueryable implements Queryable {
           }
         }
         List<Series> out = new ArrayList<>(merged.size());
+        boolean labelsOnly = hints != null && SERIES_FUNCTION.equals(hints.function());
         for (Map.Entry<Labels, List<EncodedChunk>> entry : merged.entrySet()) {
+          if (labelsOnly && tombstones.intervals(entry.getKey()).isEmpty()) {
+            // The series API wants labels only: the sources selected it by its chunks' time range, as Prometheus's
+            // index does, so nothing is merged or decoded (only a series with deletions is checked for samples).
+            out.add(new ChunkedSeries(new ChunkSeries(entry.getKey(), List.of()), startMs, endMs));
+            continue;
+          }
           List<EncodedChunk> chunks = entry.getValue();
           chunks.sort(Comparator.comparingLong(EncodedChunk::minTimeMs));
           Series series = tombstones.filter(new ChunkedSeries(
@@ -121,7 +172,7 @@ public final class MergingQueryable implements Queryable {
         both(split.ingesterRange() == null ? null
                 : () -> ingesters.labelNames(split.ingesterRange()[0], split.ingesterRange()[1], matchers),
             split.storeRange() == null ? null
-                : () -> store.labelNames(split.storeRange()[0], split.storeRange()[1], matchers))
+                : () -> store.labelNames(split.storeRange()[0], split.storeRange()[1], matchers), part -> { })
             .forEach(names::addAll);
         return new ArrayList<>(names);
       }
@@ -133,25 +184,39 @@ public final class MergingQueryable implements Queryable {
         both(split.ingesterRange() == null ? null
                 : () -> ingesters.labelValues(name, split.ingesterRange()[0], split.ingesterRange()[1], matchers),
             split.storeRange() == null ? null
-                : () -> store.labelValues(name, split.storeRange()[0], split.storeRange()[1], matchers))
+                : () -> store.labelValues(name, split.storeRange()[0], split.storeRange()[1], matchers),
+            part -> { })
             .forEach(values::addAll);
         return new ArrayList<>(values);
       }
     };
   }
 
-  /** Runs the non-null calls, the store's on another thread; either failing fails the whole call. */
-  private <T> List<T> both(Supplier<T> fromIngesters, Supplier<T> fromStore) {
+  /**
+   * Runs the non-null calls, the store's on another thread, handing each answer to {@code arrived} as it comes in;
+   * either failing fails the whole call (the store's call is cancelled when the ingesters' answer is rejected).
+   */
+  private <T> List<T> both(Supplier<T> fromIngesters, Supplier<T> fromStore, java.util.function.Consumer<T> arrived) {
     List<T> out = new ArrayList<>(2);
     CompletableFuture<T> storeFuture = fromStore == null ? null : CompletableFuture.supplyAsync(fromStore, executor);
     try {
       if (fromIngesters != null) {
-        out.add(fromIngesters.get());
+        T answer = fromIngesters.get();
+        arrived.accept(answer);
+        out.add(answer);
       }
       if (storeFuture != null) {
-        out.add(storeFuture.join());
+        T answer = storeFuture.join();
+        arrived.accept(answer);
+        out.add(answer);
       }
-    } catch (CompletionException e) {
+    } catch (RuntimeException e) {
+      if (storeFuture != null) {
+        storeFuture.cancel(true);
+      }
+      if (!(e instanceof CompletionException)) {
+        throw e;
+      }
       Throwable cause = e.getCause();
       throw cause instanceof StorageException se ? se : new StorageException("reading blocks failed: " + cause, cause);
     }

@@ -250,7 +250,8 @@ public final class PrometheusApi {
       return serverNanos;
     }
     long requestedMs = ApiParams.parseDuration("timeout", timeout);
-    return Math.min(serverNanos, requestedMs * 1_000_000);
+    // Compared in milliseconds: a long duration such as 300y overflows as nanoseconds.
+    return requestedMs >= serverNanos / 1_000_000 ? serverNanos : requestedMs * 1_000_000;
   }
 
   private static String abbreviate(String text) {
@@ -318,7 +319,8 @@ public final class PrometheusApi {
     TreeSet<Labels> series = new TreeSet<>();
     try (Querier querier = storage(request).querier(range[0], range[1])) {
       for (List<Matcher> matchers : matcherSets(matchParams)) {
-        for (Series s : querier.select(false, SelectHints.of(range[0], range[1]), matchers)) {
+        SelectHints labelsOnly = new SelectHints(range[0], range[1], 0, MergingQueryable.SERIES_FUNCTION, 0);
+        for (Series s : querier.select(false, labelsOnly, matchers)) {
           series.add(s.labels());
         }
         request.checkDeadline("series selection");

@@ -3,6 +3,8 @@ package io.narthex.querier;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.narthex.promql.ErrorType;
+import io.narthex.promql.PromQLException;
 import io.narthex.tsdb.chunk.XorAppender;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
@@ -135,6 +137,100 @@ class MergingQueryableTest {
       assertThatThrownBy(() -> querier.select(true, null, List.of()))
           .isInstanceOf(StorageException.class)
           .hasMessageContaining("store-gateway unreachable");
+    }
+  }
+
+  /** A source answering {@code seriesCount} series of {@code chunksEach} chunks of 10 bytes each. */
+  private static final class ManySource implements ChunkSource {
+    final List<ChunkSeries> series = new ArrayList<>();
+
+    ManySource(int seriesCount, int chunksEach, byte[] chunkData) {
+      for (int i = 0; i < seriesCount; i++) {
+        List<EncodedChunk> chunks = new ArrayList<>();
+        for (int c = 0; c < chunksEach; c++) {
+          chunks.add(new EncodedChunk(NOW_MS - HOUR_MS + c, NOW_MS - HOUR_MS + c, chunkData));
+        }
+        series.add(new ChunkSeries(Labels.of("__name__", "up", "instance", "i" + i), chunks));
+      }
+    }
+
+    @Override
+    public List<ChunkSeries> select(long startMs, long endMs, SelectHints hints, List<Matcher> matchers) {
+      return series;
+    }
+
+    @Override
+    public List<String> labelNames(long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
+      return List.of();
+    }
+
+    @Override
+    public List<String> labelValues(String name, long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
+      return List.of();
+    }
+  }
+
+  private static final byte[] ONE_SAMPLE_CHUNK = oneSampleChunk();
+
+  private static byte[] oneSampleChunk() {
+    XorAppender appender = new XorAppender();
+    appender.append(NOW_MS - HOUR_MS, 1);
+    return appender.bytes();
+  }
+
+  private MergingQueryable limited(ChunkSource ingesters, FetchLimits limits) {
+    return new MergingQueryable(ingesters, null, Duration.ZERO, Duration.ZERO,
+        Clock.fixed(Instant.ofEpochMilli(NOW_MS), ZoneOffset.UTC), executor).withLimits(limits);
+  }
+
+  private static void assertLimitError(Throwable e, String id, String limitText, String flag) {
+    assertThat(e).isInstanceOfSatisfying(PromQLException.class,
+        p -> assertThat(p.type()).isEqualTo(ErrorType.EXECUTION));
+    assertThat(e.getMessage()).contains("(" + limitText + ") (" + id + ")").contains(flag);
+  }
+
+  @Test
+  void failsWith422PastMaxFetchedSeriesCountingDistinctSeriesOverTheWholeQuery() {
+    MergingQueryable queryable = limited(new ManySource(3, 1, ONE_SAMPLE_CHUNK), new FetchLimits(3, 0, 0));
+    try (Querier querier = queryable.querier(NOW_MS - HOUR_MS, NOW_MS)) {
+      // The same three series twice (two selectors of one query) are three series.
+      assertThat(querier.select(false, null, List.of())).hasSize(3);
+      assertThat(querier.select(false, null, List.of())).hasSize(3);
+    }
+    MergingQueryable tight = limited(new ManySource(3, 1, ONE_SAMPLE_CHUNK), new FetchLimits(2, 0, 0));
+    try (Querier querier = tight.querier(NOW_MS - HOUR_MS, NOW_MS)) {
+      assertThatThrownBy(() -> querier.select(false, null, List.of())).satisfies(e -> assertLimitError(e,
+          "err-narthex-max-series-per-query", "limit: 2 series", "-querier.max-fetched-series-per-query"));
+    }
+  }
+
+  @Test
+  void failsWith422PastMaxFetchedChunksAndChunkBytes() {
+    ManySource source = new ManySource(2, 3, ONE_SAMPLE_CHUNK);
+    try (Querier querier = limited(source, new FetchLimits(0, 5, 0)).querier(NOW_MS - HOUR_MS, NOW_MS)) {
+      assertThatThrownBy(() -> querier.select(false, null, List.of())).satisfies(e -> assertLimitError(e,
+          "err-narthex-max-chunks-per-query", "limit: 5 chunks", "-querier.max-fetched-chunks-per-query"));
+    }
+    long bytes = 6L * ONE_SAMPLE_CHUNK.length;
+    try (Querier querier = limited(source, new FetchLimits(0, 0, bytes - 1)).querier(NOW_MS - HOUR_MS, NOW_MS)) {
+      assertThatThrownBy(() -> querier.select(false, null, List.of())).satisfies(e -> assertLimitError(e,
+          "err-narthex-max-chunks-bytes-per-query", "limit: " + (bytes - 1) + " bytes",
+          "-querier.max-fetched-chunk-bytes-per-query"));
+    }
+    try (Querier querier = limited(source, new FetchLimits(2, 6, bytes)).querier(NOW_MS - HOUR_MS, NOW_MS)) {
+      assertThat(querier.select(false, null, List.of())).hasSize(2);
+    }
+  }
+
+  @Test
+  void seriesSelectsReturnLabelsWithoutDecodingChunks() {
+    // Chunk bytes that do not decode: a select that read them would fail.
+    MergingQueryable queryable = limited(new ManySource(2, 2, new byte[] {(byte) 0xff, 0x7f}), FetchLimits.UNLIMITED);
+    SelectHints seriesOnly = new SelectHints(NOW_MS - HOUR_MS, NOW_MS, 0, MergingQueryable.SERIES_FUNCTION, 0);
+    try (Querier querier = queryable.querier(NOW_MS - HOUR_MS, NOW_MS)) {
+      assertThat(querier.select(false, seriesOnly, List.of())).extracting(Series::labels).containsExactly(
+          Labels.of("__name__", "up", "instance", "i0"), Labels.of("__name__", "up", "instance", "i1"));
+      assertThatThrownBy(() -> querier.select(false, null, List.of())).isInstanceOf(RuntimeException.class);
     }
   }
 }
