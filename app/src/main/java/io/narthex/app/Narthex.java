@@ -172,7 +172,8 @@ public final class Narthex implements AutoCloseable {
       storeGateway = new StoreGateway(new StoreGatewayConfig(Path.of(options.bucketStoreSyncDir),
           options.bucketStoreSyncInterval, options.indexHeaderIdleTimeout, options.indexCacheBytes / 2,
           options.indexCacheBytes / 2, options.chunksCacheBytes, storeGatewayId, List.copyOf(storeGateways.keySet()),
-          options.storeGatewayReplicationFactor, options.ignoreDeletionMarksDelay), bucket);
+          options.storeGatewayReplicationFactor, options.ignoreDeletionMarksDelay), bucket)
+          .withMaxConcurrent(options.bucketStoreMaxConcurrent);
       storeGateway.start();
     }
     runtimeConfig = new RuntimeConfig(

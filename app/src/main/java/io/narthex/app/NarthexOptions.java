@@ -422,6 +422,12 @@ public final class NarthexOptions {
           + " deletion, until they have found the block replacing it. Default: ${DEFAULT-VALUE}.")
   public Duration ignoreDeletionMarksDelay = Duration.ofHours(1);
 
+  @Option(names = {"--blocks-storage.bucket-store.max-concurrent", "-blocks-storage.bucket-store.max-concurrent"},
+      descriptionKey = "blocks_storage.bucket_store.max_concurrent", defaultValue = "100",
+      description = "Most block reads a store-gateway runs at once, over all queries and tenants."
+          + " Default: ${DEFAULT-VALUE}.")
+  public int bucketStoreMaxConcurrent = 100;
+
   @Option(names = {"--store-gateway.sharding-ring.replication-factor",
       "-store-gateway.sharding-ring.replication-factor"},
       descriptionKey = "store_gateway.sharding_ring.replication_factor", defaultValue = "1",

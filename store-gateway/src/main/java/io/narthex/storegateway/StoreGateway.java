@@ -9,6 +9,7 @@ import io.narthex.tsdb.block.IndexHeader;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkSeries;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
@@ -31,6 +32,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
@@ -60,6 +62,8 @@ public final class StoreGateway implements AutoCloseable {
   /** Index-headers built at once during a sync (Mimir: {@code -blocks-storage.bucket-store.block-sync-concurrency}). */
   private static final int BLOCK_SYNC_CONCURRENCY = 8;
   private static final Duration MIN_IDLE_CHECK_INTERVAL = Duration.ofMillis(10);
+  /** Default of {@link #withMaxConcurrent}, as Mimir's {@code -blocks-storage.bucket-store.max-concurrent}. */
+  public static final int DEFAULT_MAX_CONCURRENT = 100;
 
   private final StoreGatewayConfig config;
   private final Bucket bucket;
@@ -69,6 +73,8 @@ public final class StoreGateway implements AutoCloseable {
   private final ReentrantLock syncLock = new ReentrantLock();
   private ScheduledExecutorService scheduler;
   private volatile boolean closed;
+  /** Block reads running at once, over all queries and tenants ({@link #withMaxConcurrent}). */
+  private Semaphore blockReads = new Semaphore(DEFAULT_MAX_CONCURRENT, true);
 
   /**
    * @param bucket the blocks bucket, shared by all tenants; not closed by {@link #close()}
@@ -78,6 +84,21 @@ public final class StoreGateway implements AutoCloseable {
     this.bucket = bucket;
     this.ring = config.ring();
     this.caches = IndexCaches.of(config);
+  }
+
+  /**
+   * Bounds the block reads (select, label names, label values of one block each) running at once on this gateway,
+   * shared by all queries and tenants, as Mimir's {@code -blocks-storage.bucket-store.max-concurrent} bounds its
+   * bucket-store queries; a query over more blocks reads them as permits free up. Call before {@link #start()}.
+   *
+   * @throws IllegalArgumentException when {@code maxConcurrent} is below 1
+   */
+  public StoreGateway withMaxConcurrent(int maxConcurrent) {
+    if (maxConcurrent < 1) {
+      throw new IllegalArgumentException("max concurrent block reads must be >= 1, got " + maxConcurrent);
+    }
+    this.blockReads = new Semaphore(maxConcurrent, true);
+    return this;
   }
 
   /**
@@ -302,15 +323,19 @@ public final class StoreGateway implements AutoCloseable {
   }
 
   @FunctionalInterface
-  private interface BlockRead<T> {
+  interface BlockRead<T> {
     T read(BlockReader reader) throws IOException;
   }
 
   /** A block's answer, or null when the block was dropped before it could be read. */
   private record Read<T>(String ulid, T value) {}
 
-  /** Reads the requested blocks held for the tenant, in parallel when there are several. */
-  private <T> BlockQueryResult<List<T>> query(String tenant, Collection<String> blockIds, long minTimeMs,
+  /**
+   * Reads the requested blocks held for the tenant, in parallel when there are several, at most
+   * {@link #withMaxConcurrent} at once: a permit is taken before a block's reader starts, so a query over a thousand
+   * blocks holds no more threads or buffers than the bound.
+   */
+  <T> BlockQueryResult<List<T>> query(String tenant, Collection<String> blockIds, long minTimeMs,
       long maxTimeMs, BlockRead<T> read) throws IOException {
     if (tenant == null || tenant.isEmpty()) {
       throw new IllegalArgumentException("no tenant given");
@@ -334,8 +359,15 @@ public final class StoreGateway implements AutoCloseable {
       }
     }
     List<T> values = new ArrayList<>(toRead.size());
+    Semaphore permits = blockReads;
     if (toRead.size() == 1) {
-      Read<T> result = readBlock(toRead.getFirst(), read);
+      acquire(permits);
+      Read<T> result;
+      try {
+        result = readBlock(toRead.getFirst(), read);
+      } finally {
+        permits.release();
+      }
       if (result.value() != null) {
         values.add(result.value());
         queried.add(result.ulid());
@@ -344,7 +376,19 @@ public final class StoreGateway implements AutoCloseable {
       List<Future<Read<T>>> futures = new ArrayList<>(toRead.size());
       try (ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
         for (GatewayBlock block : toRead) {
-          futures.add(workers.submit(() -> readBlock(block, read)));
+          acquire(permits);
+          try {
+            futures.add(workers.submit(() -> {
+              try {
+                return readBlock(block, read);
+              } finally {
+                permits.release();
+              }
+            }));
+          } catch (RuntimeException e) {
+            permits.release();
+            throw e;
+          }
         }
         for (Future<Read<T>> future : futures) {
           Read<T> result = getUninterruptibly(future);
@@ -357,6 +401,15 @@ public final class StoreGateway implements AutoCloseable {
     }
     StoreGatewayMetrics.BLOCKS_QUERIED.inc(queried.size());
     return new BlockQueryResult<>(values, queried);
+  }
+
+  private static void acquire(Semaphore permits) throws InterruptedIOException {
+    try {
+      permits.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for a block read slot");
+    }
   }
 
   private static <T> Read<T> readBlock(GatewayBlock block, BlockRead<T> read) throws IOException {

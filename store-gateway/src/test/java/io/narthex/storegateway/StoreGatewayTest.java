@@ -23,6 +23,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -91,6 +94,36 @@ class StoreGatewayTest {
         Labels.of("__name__", "up", "instance", "host-2", "tenant", TENANT));
     ChunkSeries first = result.value().getFirst();
     assertThat(TestBlocks.samples(first)).hasSize(120).startsWith(T0 + "=" + (double) (T0 / TestBlocks.STEP_MS));
+  }
+
+  @Test
+  void readsAtMostMaxConcurrentBlocksAtOnce() throws Exception {
+    List<String> ulids = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      ulids.add(shipBlock(bucket, TENANT, workDir, i, 1, "up").ulid());
+    }
+    StoreGateway gateway = new StoreGateway(StoreGatewayConfig.defaults(dataDir), bucket).withMaxConcurrent(2);
+    gateways.add(gateway);
+    gateway.start();
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger peak = new AtomicInteger();
+    // Each read waits (a little) for a third one to be in flight at the same time: without the bound all four
+    // are, and the peak is above 2.
+    CountDownLatch third = new CountDownLatch(3);
+    BlockQueryResult<List<Integer>> result = gateway.query(TENANT, ulids, T0, END_OF_TIME, reader -> {
+      peak.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+      third.countDown();
+      try {
+        third.await(300, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      inFlight.decrementAndGet();
+      return 1;
+    });
+    assertThat(result.value()).hasSize(4);
+    assertThat(peak.get()).isEqualTo(2);
+    assertThat(gateway.select(TENANT, ulids, T0, END_OF_TIME, metric("up")).value()).hasSize(1);
   }
 
   @Test
