@@ -40,12 +40,13 @@ class HttpBodyLimitsTest {
   }
 
   @Test
-  void routesOtherThanPushRefuseBodiesOverTheMaxBodySize() throws Exception {
+  void routesOtherThanPushRefuseBodiesOverTheMaxBodySizeAndPushesPastTheInflightBytesGet503() throws Exception {
     narthex = Narthex.start(NarthexOptions.parse("--server.http-listen-port=0", "--server.grpc-listen-port=0",
         "--ingester.raft-listen-port=" + freePort(), "--blocks-storage.tsdb.dir=" + dir.resolve("tsdb"),
         "--blocks-storage.filesystem.dir=" + dir.resolve("bucket"),
         "--blocks-storage.bucket-store.sync-dir=" + dir.resolve("sync"),
-        "--compactor.data-dir=" + dir.resolve("compactor"), "--query-frontend.max-body-size=65536"));
+        "--compactor.data-dir=" + dir.resolve("compactor"), "--query-frontend.max-body-size=65536",
+        "--distributor.instance-limits.max-inflight-push-requests-bytes=150000"));
     byte[] large = new byte[100_000];
 
     assertThat(post("/prometheus/api/v1/query", large).statusCode()).isEqualTo(413);
@@ -53,5 +54,9 @@ class HttpBodyLimitsTest {
     HttpResponse<String> push = post("/api/v1/push", large);
     assertThat(push.statusCode()).as(push.body()).isEqualTo(400);
     assertThat(push.body()).contains("snappy");
+    HttpResponse<String> overInflightBytes = post("/api/v1/push", new byte[200_000]);
+    assertThat(overInflightBytes.statusCode()).as("a declared length past the in-flight bytes, refused unread")
+        .isEqualTo(503);
+    assertThat(overInflightBytes.body()).contains("err-narthex-distributor-max-inflight-push-requests-bytes");
   }
 }
