@@ -20,6 +20,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
@@ -153,8 +154,10 @@ class PrometheusApiTest {
 
   @Test
   void honoursTheTimeoutParameterFromBeforeParsing() throws Exception {
-    assertThat(get(PROMETHEUS, "query", "query", "vector(1)", "time", "1", "timeout", "1h").statusCode())
-        .isEqualTo(200);
+    for (String longer : new String[] {"1h", "300y"}) {
+      assertThat(get(PROMETHEUS, "query", "query", "vector(1)", "time", "1", "timeout", longer).statusCode())
+          .isEqualTo(200);
+    }
     HttpResponse<String> evaluation = get(PROMETHEUS, "query", "query", "vector(1)", "time", "1", "timeout", "0s");
     assertThat(evaluation.statusCode()).isEqualTo(503);
     assertThat(evaluation.body()).isEqualTo(
@@ -204,5 +207,32 @@ class PrometheusApiTest {
     release.countDown();
     assertThat(first.get().statusCode()).isEqualTo(200);
     assertThat(get(ONE_AT_A_TIME, "query", "query", "vector(1)", "time", "1").statusCode()).isEqualTo(200);
+  }
+
+  /**
+   * A bounded random run over HTTP: PromQL fragments glued at random (the engine-level fuzz test, PromqlFuzzTest,
+   * covers far more inputs) get 2xx or 4xx, never 5xx. {@code -Dnarthex.fuzz.iterations} and
+   * {@code -Dnarthex.fuzz.seed} run it longer or replay it.
+   */
+  @Test
+  void randomQueriesAreAnsweredWith2xxOr4xxNever5xx() throws Exception {
+    long seed = Long.getLong("narthex.fuzz.seed", 20261206L);
+    int iterations = Math.min(Integer.getInteger("narthex.fuzz.iterations", 300), 100_000);
+    String[] fragments = {"up", "{", "}", "(", ")", "[5m]", "[1d:1ms]", "=~", "\"(a{1000}){1000}\"", "\"\\uzz\"",
+        "rate(", "sum by (job) (", "+", "-", "/", "^", "and", "offset 1m", "@ 1", "1e309", "NaN", ",", "vector(1)",
+        "count_over_time(", "label_replace(", "\"x\"", "histogram_quantile(", "[", "]", ":", " "};
+    SplittableRandom random = new SplittableRandom(seed);
+    for (int i = 0; i < iterations; i++) {
+      StringBuilder query = new StringBuilder();
+      int n = 1 + random.nextInt(10);
+      for (int f = 0; f < n; f++) {
+        query.append(fragments[random.nextInt(fragments.length)]);
+      }
+      HttpResponse<String> response = random.nextBoolean()
+          ? post(PROMETHEUS, "query", "query", query.toString(), "time", "100")
+          : post(PROMETHEUS, "query_range", "query", query.toString(), "start", "0", "end", "3600", "step", "60");
+      assertThat(response.statusCode()).as("seed %d iteration %d query %s: %s", seed, i, query, response.body())
+          .isIn(200, 400, 422);
+    }
   }
 }

@@ -752,6 +752,15 @@ public final class Parser {
 
   /** Go strconv.Unquote semantics for "...", '...' and `...`. */
   private String unquote(Token t) {
+    try {
+      return unquoteEscapes(t);
+    } catch (IllegalArgumentException e) { // NumberFormatException included
+      // A unicode, hex or octal escape whose digits are not hex or octal, or that names no code point.
+      throw error(t.pos(), "invalid syntax");
+    }
+  }
+
+  private String unquoteEscapes(Token t) {
     String s = t.text();
     char q = s.charAt(0);
     String body = s.substring(1, s.length() - 1);

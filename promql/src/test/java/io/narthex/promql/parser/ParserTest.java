@@ -43,6 +43,17 @@ class ParserTest {
   }
 
   @Test
+  void rejectsMalformedStringEscapesAsParseErrors() {
+    // Found by PromqlFuzzTest (seed 1): these threw NumberFormatException, a 500.
+    for (String query : new String[] {"{a=\"\\uoffs\"}", "{a=\"\\xzz\"}", "\"\\19x\"", "\"\\U00110000\"",
+        "\"\\UFFFFFFFF\""}) {
+      assertThatThrownBy(() -> Parser.parse(query)).as(query)
+          .isInstanceOfSatisfying(PromQLException.class, e -> assertThat(e.type()).isEqualTo(ErrorType.BAD_DATA))
+          .hasMessageContaining("invalid syntax");
+    }
+  }
+
+  @Test
   void parsesQueriesUpToTheDepthLimit() {
     int levels = Parser.MAX_DEPTH - 1; // the leaf is a level of its own
     assertThat(Parser.parse("(".repeat(levels) + "1" + ")".repeat(levels))).isInstanceOf(Expr.Paren.class);
