@@ -190,7 +190,9 @@ public final class PrometheusApi {
     }
     boolean admitted = false;
     try {
-      ApiRequest request = new ApiRequest(tenant, params, ctx, new ArrayList<>(), receivedNanos + timeoutNanos(params));
+      // Only the endpoints that read storage take a timeout parameter, as in Prometheus.
+      long deadlineNanos = receivedNanos + (gated ? timeoutNanos(params) : engine.options().timeout().toNanos());
+      ApiRequest request = new ApiRequest(tenant, params, ctx, new ArrayList<>(), deadlineNanos);
       admitted = gated && admit(request);
       byte[] body = endpoint.handle(request);
       return body == null ? HttpResponse.of(HttpStatus.NO_CONTENT) : HttpResponse.of(HttpStatus.OK, MediaType.JSON, body);

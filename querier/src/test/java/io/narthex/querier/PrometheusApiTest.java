@@ -174,6 +174,7 @@ class PrometheusApiTest {
     assertThat(series.statusCode()).isEqualTo(503);
     assertThat(get(PROMETHEUS, "query", "query", "1", "timeout", "soon").body())
         .contains("invalid parameter \\\"timeout\\\"");
+    assertThat(get(PROMETHEUS, "status/buildinfo", "timeout", "soon").statusCode()).isEqualTo(200);
   }
 
   @Test
