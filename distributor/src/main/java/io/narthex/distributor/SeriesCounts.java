@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -27,6 +30,8 @@ final class SeriesCounts {
   private static final Logger log = LoggerFactory.getLogger(SeriesCounts.class);
   /** How old a shard's count may be before a push waits for a fresh one. */
   static final long REFRESH_NANOS = 10_000_000_000L;
+  /** How long a push waits for the shards' counts; a shard slower than that keeps its last count. */
+  private static final long PROBE_WAIT_NANOS = 2_000_000_000L;
   /** A tenant unseen this long is forgotten (its counts are asked for again if it comes back). */
   private static final long FORGET_NANOS = 600_000_000_000L;
   /** Upper bound on the encoded size of a SeriesLimits field without metrics. */
@@ -50,7 +55,8 @@ final class SeriesCounts {
 
   /**
    * The tenant's counts, first asking every shard whose count of the tenant (or of one of {@code metrics}) is unknown
-   * or older than {@link #REFRESH_NANOS}. A shard that does not answer keeps its last count (0 when never known).
+   * or older than {@link #REFRESH_NANOS}. A shard that does not answer within 2s keeps its last count (0 when never
+   * known) and is not asked again for {@link #REFRESH_NANOS}, so that a shard down does not hold every push back.
    */
   Tenant refreshed(String tenant, Collection<String> metrics) {
     long now = nanoTime.getAsLong();
@@ -60,17 +66,25 @@ final class SeriesCounts {
     List<CompletableFuture<PushResponse>> probes = new ArrayList<>();
     List<Integer> probed = new ArrayList<>();
     for (int shard = 0; shard < shards.size(); shard++) {
-      if (!counts.isFresh(shard, metrics, now)) {
+      if (!counts.isFresh(shard, metrics, now) && counts.mayProbe(shard, now)) {
         probes.add(probe(tenant, shard, metrics));
         probed.add(shard);
       }
     }
+    long deadline = now + PROBE_WAIT_NANOS;
     for (int i = 0; i < probes.size(); i++) {
+      int shard = probed.get(i);
       try {
-        counts.update(probed.get(i), probes.get(i).join(), nanoTime.getAsLong());
-      } catch (RuntimeException e) {
-        log.warn("series count not refreshed tenant={} shard={} err=\"{}\"", tenant, shards.get(probed.get(i)).name(),
-            e.getMessage());
+        PushResponse response = probes.get(i).get(Math.max(0, deadline - nanoTime.getAsLong()), TimeUnit.NANOSECONDS);
+        counts.update(shard, response, nanoTime.getAsLong());
+      } catch (ExecutionException | TimeoutException | RuntimeException e) {
+        counts.probeFailed(shard, nanoTime.getAsLong());
+        // A late answer still updates the counts for the next push.
+        probes.get(i).thenAccept(response -> counts.update(shard, response, nanoTime.getAsLong()));
+        log.warn("series count not refreshed tenant={} shard={} err=\"{}\"", tenant, shards.get(shard).name(), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
       }
     }
     return counts;
@@ -112,6 +126,7 @@ final class SeriesCounts {
     final ReentrantLock nearLimit = new ReentrantLock();
     private final long[] series;
     private final long[] seriesAtNanos;
+    private final long[] failedProbeAtNanos;
     private final Map<String, long[]> metricSeries = new HashMap<>();
     private final Map<String, long[]> metricAtNanos = new HashMap<>();
     private volatile long lastUsedNanos;
@@ -119,6 +134,16 @@ final class SeriesCounts {
     Tenant(int shardCount) {
       series = new long[shardCount];
       seriesAtNanos = new long[shardCount];
+      failedProbeAtNanos = new long[shardCount];
+    }
+
+    /** Whether to ask the shard now: not within {@link #REFRESH_NANOS} of a probe it failed to answer. */
+    synchronized boolean mayProbe(int shard, long now) {
+      return failedProbeAtNanos[shard] == 0 || now - failedProbeAtNanos[shard] >= REFRESH_NANOS;
+    }
+
+    synchronized void probeFailed(int shard, long now) {
+      failedProbeAtNanos[shard] = now;
     }
 
     synchronized void update(int shard, PushResponse response, long now) {

@@ -129,4 +129,36 @@ class GlobalSeriesLimitsTest {
         .contains("err-narthex-max-series-per-metric").contains("limit of 3 series").contains("busy{")
         .contains("-ingester.max-global-series-per-metric"));
   }
+
+  /** A shard that takes entries and never answers. */
+  private static final class SilentShard implements ShardWriter {
+    final java.util.concurrent.atomic.AtomicInteger entries = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public String name() {
+      return "silent shard";
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<io.narthex.proto.ingester.PushResponse> pushEntry(byte[] entry) {
+      entries.incrementAndGet();
+      return new java.util.concurrent.CompletableFuture<>();
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  @Test
+  void aShardThatDoesNotAnswerItsCountIsNotAskedAgainOnEveryPush() {
+    SilentShard silent = new SilentShard();
+    Distributor distributor = new Distributor(List.of(shard0, silent), ValidationLimits.defaults(),
+        tenant -> new TenantLimits(Double.POSITIVE_INFINITY, Integer.MAX_VALUE, 10, 0));
+
+    assertThat(distributor.push("t", request(onShard(0, "a", 2, NOW_MS))).errors()).isEmpty();
+    assertThat(distributor.push("t", request(onShard(0, "b", 2, NOW_MS))).errors()).isEmpty();
+
+    assertThat(silent.entries).as("one count request, not one per push").hasValue(1);
+    assertThat(seriesOf(shard0)).isEqualTo(4);
+  }
 }
