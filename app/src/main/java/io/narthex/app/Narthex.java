@@ -47,6 +47,7 @@ import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import io.narthex.ingester.client.ShardWriter;
 import io.narthex.ingester.raft.IngesterNode;
+import io.narthex.ingester.raft.ApplyOptions;
 import io.narthex.ingester.raft.HeapWatermark;
 import io.narthex.ingester.raft.RaftOptions;
 import io.narthex.ingester.raft.RaftShardWriter;
@@ -150,7 +151,7 @@ public final class Narthex implements AutoCloseable {
     Map<String, String> storeGateways = RingConfig.storeGateways(options, shardMap);
     if (components.contains(Target.INGESTER)) {
       node = IngesterNode.start(shardMap, options.nodeId, Path.of(options.tsdbDir), raftOptions,
-          HeapWatermark.ofPercent(options.maxHeapUsedPercent));
+          new ApplyOptions(HeapWatermark.ofPercent(options.maxHeapUsedPercent), options.outOfOrderTimeWindow));
       Bucket blocks = bucket;
       shipper = new Shipper(node, shardMap, raftOptions, (tenant, blockDir) -> {
         BlockShipper.upload(blocks, tenant, blockDir);

@@ -127,6 +127,14 @@ public final class NarthexOptions {
       description = "Snapshot a shard after this many log entries, then purge the log. Default: ${DEFAULT-VALUE}.")
   public long snapshotEntries = 20_000;
 
+  @Option(names = {"--ingester.out-of-order-time-window", "-ingester.out-of-order-time-window"},
+      descriptionKey = "limits.out_of_order_time_window", defaultValue = "0s", converter = DurationConverter.class,
+      description = "How far behind a tenant's newest sample a sample older than its series' newest is still stored"
+          + " (Mimir's out-of-order ingestion); 0s refuses them as out of order. Must be the same on every ingester,"
+          + " and not over -blocks-storage.tsdb.block-cut-grace-period, past which a range is already cut."
+          + " Default: ${DEFAULT-VALUE}.")
+  public Duration outOfOrderTimeWindow = Duration.ZERO;
+
   @Option(names = {"--ingester.instance-limits.max-heap-used-percent",
       "-ingester.instance-limits.max-heap-used-percent"},
       descriptionKey = "ingester.instance_limits.max_heap_used_percent", defaultValue = "90",

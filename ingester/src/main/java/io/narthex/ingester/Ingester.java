@@ -38,9 +38,25 @@ public final class Ingester {
    * Tenants' heads take samples up to 1h behind their newest one, half the 2h block range, as Prometheus's and
    * Mimir's heads do. Older samples would be cut into no block or stall the shipper; they are {@code TOO_OLD}.
    */
-  public static final HeadOptions HEAD_OPTIONS = new HeadOptions(HeadOptions.DEFAULT.samplesPerChunk(), 3_600_000L);
+  static final long APPENDABLE_WINDOW_MS = 3_600_000L;
 
   private final Map<String, Head> heads = new ConcurrentHashMap<>();
+  private final HeadOptions headOptions;
+
+  /** Heads without out-of-order samples. */
+  public Ingester() {
+    this(0);
+  }
+
+  /**
+   * @param outOfOrderWindowMs how far behind a tenant's newest sample a sample older than its series' newest is
+   *     still stored ({@code -ingester.out-of-order-time-window}); 0 for none. Every replica of a shard must use the
+   *     same value, as it decides what the log's entries store.
+   */
+  public Ingester(long outOfOrderWindowMs) {
+    this.headOptions = new HeadOptions(HeadOptions.DEFAULT.samplesPerChunk(), APPENDABLE_WINDOW_MS,
+        outOfOrderWindowMs);
+  }
 
   /** Reused by the thread applying a shard's log, so that a push allocates nothing per series. */
   private record Cursors(WireFields request, WireTimeSeries series) {}
@@ -74,6 +90,15 @@ public final class Ingester {
    * @throws IOException when the snapshot is truncated or corrupt
    */
   public static Ingester readSnapshot(InputStream in) throws IOException {
+    return readSnapshot(in, 0);
+  }
+
+  /**
+   * Reads what {@link #writeSnapshot} wrote into an ingester with the given out-of-order window.
+   *
+   * @throws IOException when the snapshot is truncated or corrupt
+   */
+  public static Ingester readSnapshot(InputStream in, long outOfOrderWindowMs) throws IOException {
     DataInputStream data = new DataInputStream(in);
     if (data.readInt() != SNAPSHOT_MAGIC) {
       throw new IOException("not an ingester snapshot: bad magic");
@@ -82,7 +107,8 @@ public final class Ingester {
     if (version < 1 || version > SNAPSHOT_VERSION) {
       throw new IOException("unsupported ingester snapshot version " + version);
     }
-    Ingester ingester = new Ingester();
+    Ingester ingester = new Ingester(outOfOrderWindowMs);
+    HeadOptions headOptions = ingester.headOptions;
     int tenants = data.readInt();
     for (int i = 0; i < tenants; i++) {
       String tenant = data.readUTF();
@@ -90,12 +116,12 @@ public final class Ingester {
       long shippedBeforeMs = version >= 2 ? data.readLong() : Long.MIN_VALUE;
       Head head;
       if (version >= 3) {
-        head = HeadSnapshot.read(data, HEAD_OPTIONS);
+        head = HeadSnapshot.read(data, headOptions);
       } else {
         // Versions 1 and 2 prefixed each head with an int length, which capped a tenant's head at 2 GiB.
         byte[] bytes = new byte[data.readInt()];
         data.readFully(bytes);
-        head = HeadSnapshot.read(new ByteArrayInputStream(bytes), HEAD_OPTIONS);
+        head = HeadSnapshot.read(new ByteArrayInputStream(bytes), headOptions);
       }
       head.setShippedBeforeMs(shippedBeforeMs);
       head.setMinValidTimeMs(minValidTimeMs);
@@ -116,7 +142,7 @@ public final class Ingester {
 
   /** From now on, the tenant's samples before {@code beforeMs} are out of bounds: a block is being cut. */
   public void closeRange(String tenant, long beforeMs) {
-    heads.computeIfAbsent(tenant, t -> new Head(HEAD_OPTIONS)).setMinValidTimeMs(beforeMs);
+    heads.computeIfAbsent(tenant, t -> new Head(headOptions)).setMinValidTimeMs(beforeMs);
   }
 
   /**
@@ -124,7 +150,7 @@ public final class Ingester {
    * appends), so that a later {@link #truncate} may drop it.
    */
   public void markShipped(String tenant, long maxTimeMs) {
-    heads.computeIfAbsent(tenant, t -> new Head(HEAD_OPTIONS)).setShippedBeforeMs(maxTimeMs);
+    heads.computeIfAbsent(tenant, t -> new Head(headOptions)).setShippedBeforeMs(maxTimeMs);
   }
 
   /**
@@ -178,7 +204,7 @@ public final class Ingester {
     }
     WireTimeSeries wire = cursors.series;
     int seriesCount = request.count(2);
-    Head head = heads.computeIfAbsent(tenant, t -> new Head(HEAD_OPTIONS));
+    Head head = heads.computeIfAbsent(tenant, t -> new Head(headOptions));
     SeriesLimits limits = seriesLimits(request, buf);
     PushResponse.Builder response = null;
     long accepted = 0;

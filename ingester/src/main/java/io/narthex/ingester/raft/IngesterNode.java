@@ -54,7 +54,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   private final ScheduledExecutorService gauges = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("raft-gauges").factory());
 
-  private IngesterNode(ShardMap shardMap, String nodeId, Path dataDir, RaftOptions options, HeapWatermark watermark)
+  private IngesterNode(ShardMap shardMap, String nodeId, Path dataDir, RaftOptions options, ApplyOptions apply)
       throws IOException {
     this.shardMap = shardMap;
     this.nodeId = nodeId;
@@ -93,7 +93,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
             throw new IllegalStateException("node " + nodeId + " found Raft group " + groupId
                 + " on disk that the shard map does not give it");
           }
-          return new ShardStateMachine(shard, watermark);
+          return new ShardStateMachine(shard, apply);
         })
         .build();
   }
@@ -105,17 +105,17 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
    */
   public static IngesterNode start(ShardMap shardMap, String nodeId, Path dataDir, RaftOptions options)
       throws IOException {
-    return start(shardMap, nodeId, dataDir, options, HeapWatermark.NONE);
+    return start(shardMap, nodeId, dataDir, options, ApplyOptions.DEFAULT);
   }
 
   /**
-   * Starts the node; its shards' leaders refuse pushes while {@code watermark} is exceeded.
+   * Starts the node, its shards applying entries with {@code apply}.
    *
    * @throws IOException when the Raft port or data directory cannot be used
    */
   public static IngesterNode start(ShardMap shardMap, String nodeId, Path dataDir, RaftOptions options,
-      HeapWatermark watermark) throws IOException {
-    IngesterNode node = new IngesterNode(shardMap, nodeId, dataDir, options, watermark);
+      ApplyOptions apply) throws IOException {
+    IngesterNode node = new IngesterNode(shardMap, nodeId, dataDir, options, apply);
     try {
       node.server.start();
       node.joinGroups();

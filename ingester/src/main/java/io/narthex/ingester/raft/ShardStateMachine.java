@@ -53,15 +53,18 @@ final class ShardStateMachine extends BaseStateMachine {
   private final int shard;
   private final HeapWatermark watermark;
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
-  private volatile Ingester ingester = new Ingester();
+  private final long outOfOrderWindowMs;
+  private volatile Ingester ingester;
   // Reused by the apply thread, the only one reading entries, so that applying a push allocates per entry at most.
   private final WireFields entryFields = new WireFields(6);
   private byte[] entryBuffer = new byte[1 << 16];
   private byte[] pushBuffer = new byte[1 << 18];
 
-  ShardStateMachine(int shard, HeapWatermark watermark) {
+  ShardStateMachine(int shard, ApplyOptions options) {
     this.shard = shard;
-    this.watermark = watermark;
+    this.watermark = options.heapWatermark();
+    this.outOfOrderWindowMs = options.outOfOrderTimeWindow().toMillis();
+    this.ingester = new Ingester(outOfOrderWindowMs);
   }
 
   int shard() {
@@ -233,7 +236,7 @@ final class ShardStateMachine extends BaseStateMachine {
     }
     long startNanos = System.nanoTime();
     try (InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
-      ingester = Ingester.readSnapshot(in);
+      ingester = Ingester.readSnapshot(in, outOfOrderWindowMs);
     }
     updateLastAppliedTermIndex(snapshot.getTermIndex());
     long series = ingester.seriesPerTenant().values().stream().mapToLong(Long::longValue).sum();

@@ -9,6 +9,7 @@ import io.narthex.ingester.client.ShardWriter.ShardUnavailableException;
 import io.narthex.ingester.ring.ShardMap;
 import io.narthex.proto.ingester.PushRequest;
 import io.narthex.proto.ingester.PushResponse;
+import io.narthex.proto.ingester.SampleError;
 import io.narthex.proto.ingester.ShardLogEntry;
 import io.narthex.proto.ingester.TruncateHead;
 import io.narthex.proto.prompb.Label;
@@ -57,11 +58,11 @@ class ShardStateMachineTest {
   }
 
   private void start() throws Exception {
-    start(HeapWatermark.NONE);
+    start(ApplyOptions.DEFAULT);
   }
 
-  private void start(HeapWatermark watermark) throws Exception {
-    node = IngesterNode.start(shardMap, "n0", dataDir.resolve("n0"), raftOptions, watermark);
+  private void start(ApplyOptions apply) throws Exception {
+    node = IngesterNode.start(shardMap, "n0", dataDir.resolve("n0"), raftOptions, apply);
     writer = new RaftShardWriter(shardMap, 0, raftOptions);
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(node::ready);
   }
@@ -197,7 +198,7 @@ class ShardStateMachineTest {
     AtomicLong usedBytes = new AtomicLong(95);
     writer.close();
     node.close();
-    start(new HeapWatermark(90, 100, usedBytes::get));
+    start(new ApplyOptions(new HeapWatermark(90, 100, usedBytes::get), Duration.ZERO));
 
     assertThatThrownBy(() -> writer.pushEntry(snappyPush(series(T0_MS, "__name__", "up"))).get())
         .hasCauseInstanceOf(ShardUnavailableException.class)
@@ -218,5 +219,38 @@ class ShardStateMachineTest {
     assertThat(new HeapWatermark(90, 1000, () -> 901).exceeded()).isTrue();
     assertThat(new HeapWatermark(0, 1000, () -> 1000).exceeded()).isFalse();
     assertThat(HeapWatermark.ofPercent(100).exceeded()).isFalse();
+  }
+
+  @Test
+  void outOfOrderSamplesWithinTheWindowAreStoredOnReplayAndReadInOrder() throws Exception {
+    writer.close();
+    node.close();
+    ApplyOptions window = new ApplyOptions(HeapWatermark.NONE, Duration.ofMinutes(30));
+    start(window);
+    for (int i = 0; i < 10; i++) {
+      assertThat(writer.pushEntry(snappyPush(series(T0_MS + i * 60_000L, "__name__", "late"))).get()
+          .getAcceptedSamples()).isEqualTo(1);
+    }
+    // Behind the series' newest sample, within 30 minutes of it: stored.
+    assertThat(writer.pushEntry(snappyPush(series(T0_MS + 30_000, "__name__", "late"))).get().getAcceptedSamples())
+        .isEqualTo(1);
+    PushResponse tooLate = writer.pushEntry(snappyPush(series(T0_MS + 9 * 60_000L - 31 * 60_000L, "__name__",
+        "late"))).get();
+    assertThat(tooLate.getErrorsList()).extracting(SampleError::getReason)
+        .containsExactly(SampleError.Reason.OUT_OF_ORDER);
+
+    writer.close();
+    node.close();
+    start(window); // replays the log with the same window
+
+    List<ChunkSeries> stored = node.ingester(0).select(TENANT, T0_MS, T0_MS + 10 * 60_000L, List.of());
+    List<Long> timestamps = new ArrayList<>();
+    for (var chunk : stored.getFirst().chunks()) {
+      var iterator = new io.narthex.tsdb.chunk.XorIterator(chunk.data());
+      while (iterator.next()) {
+        timestamps.add(iterator.timestampMs());
+      }
+    }
+    assertThat(timestamps).hasSize(11).isSorted().contains(T0_MS + 30_000);
   }
 }

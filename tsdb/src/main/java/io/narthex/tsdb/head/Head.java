@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToLongFunction;
 
 /**
- * The in-memory head of one tenant, as Prometheus's {@code tsdb.Head} without WAL or out-of-order support: series
+ * The in-memory head of one tenant, as Prometheus's {@code tsdb.Head} without WAL (samples behind their series'
+ * newest are kept apart within {@link HeadOptions#outOfOrderWindowMs} and merged on read): series
  * keyed by label hash (collisions kept apart by comparing labels), XOR chunks of float samples, and an inverted
  * index of label pairs to series ids.
  *
@@ -171,7 +172,7 @@ public final class Head implements Queryable {
     synchronized (series) {
       if (series.hasSamples) {
         if (timestampMs < series.lastTimestampMs) {
-          return AppendResult.OUT_OF_ORDER;
+          return appendOutOfOrder(series, timestampMs, bits);
         }
         if (timestampMs == series.lastTimestampMs) {
           return bits == series.lastValueBits ? AppendResult.DUPLICATE_NOOP : AppendResult.DUPLICATE_DIFFERENT_VALUE;
@@ -195,6 +196,61 @@ public final class Head implements Queryable {
     return AppendResult.OK;
   }
 
+  /** A sample behind its series' newest: kept apart if within the out-of-order window, else refused. */
+  private AppendResult appendOutOfOrder(MemSeries series, long timestampMs, long bits) {
+    long windowMs = options.outOfOrderWindowMs();
+    if (windowMs == 0 || timestampMs < maxTimeMs.get() - windowMs) {
+      return AppendResult.OUT_OF_ORDER;
+    }
+    AppendResult stored = storedAt(series, timestampMs, bits);
+    if (stored != null) {
+      return stored;
+    }
+    if (series.outOfOrder == null) {
+      series.outOfOrder = new OutOfOrderSamples();
+    }
+    AppendResult result = series.outOfOrder.insert(timestampMs, bits);
+    if (result == AppendResult.OK) {
+      updateMin(timestampMs);
+    }
+    return result;
+  }
+
+  /**
+   * For a sample the series already has at {@code timestampMs} in a chunk: {@code DUPLICATE_NOOP} with the same value
+   * bits, else {@code DUPLICATE_DIFFERENT_VALUE}; null when it has none there. Decodes only the chunks covering it.
+   */
+  private static AppendResult storedAt(MemSeries series, long timestampMs, long bits) {
+    XorIterator iterator = null;
+    List<EncodedChunk> candidates = new ArrayList<>(2);
+    for (EncodedChunk chunk : series.closedChunks) {
+      if (chunk.minTimeMs() <= timestampMs && timestampMs <= chunk.maxTimeMs()) {
+        candidates.add(chunk);
+      }
+    }
+    XorAppender open = series.headChunk;
+    if (open != null && open.numSamples() > 0 && open.minTimeMs() <= timestampMs) {
+      candidates.add(new EncodedChunk(open.minTimeMs(), open.maxTimeMs(), open.bytes()));
+    }
+    if (series.outOfOrder != null) {
+      for (EncodedChunk chunk : series.outOfOrder.chunks) {
+        if (chunk.minTimeMs() <= timestampMs && timestampMs <= chunk.maxTimeMs()) {
+          candidates.add(chunk);
+        }
+      }
+    }
+    for (EncodedChunk chunk : candidates) {
+      if (iterator == null) {
+        iterator = new XorIterator();
+      }
+      iterator.reset(chunk.data());
+      if (iterator.seek(timestampMs) && iterator.timestampMs() == timestampMs) {
+        return iterator.valueBits() == bits ? AppendResult.DUPLICATE_NOOP : AppendResult.DUPLICATE_DIFFERENT_VALUE;
+      }
+    }
+    return null;
+  }
+
   /**
    * Whether the head would take a sample at {@code timestampMs} as far as time bounds go: {@code OUT_OF_BOUNDS} before
    * the minimum valid time, {@code TOO_OLD} further behind the newest sample than the appendable window, else
@@ -204,7 +260,8 @@ public final class Head implements Queryable {
     if (timestampMs < minValidTimeMs) {
       return AppendResult.OUT_OF_BOUNDS;
     }
-    long windowMs = options.appendableWindowMs();
+    long windowMs = options.appendableWindowMs() == 0 ? 0
+        : Math.max(options.appendableWindowMs(), options.outOfOrderWindowMs());
     if (windowMs > 0) {
       long newestMs = maxTimeMs.get();
       if (newestMs != Long.MIN_VALUE && timestampMs < newestMs - windowMs && newestMs - windowMs < newestMs) {
@@ -255,6 +312,15 @@ public final class Head implements Queryable {
         XorAppender open = series.headChunk;
         if (open != null && open.numSamples() > 0 && open.maxTimeMs() < beforeMs) {
           series.headChunk = null;
+        }
+        OutOfOrderSamples late = series.outOfOrder;
+        if (late != null) {
+          late.truncateBefore(beforeMs);
+          if (late.isEmpty()) {
+            series.outOfOrder = null;
+          } else {
+            newMinTimeMs = Math.min(newMinTimeMs, late.minTimeMs()); // older than every in-order sample left
+          }
         }
         if (!series.closedChunks.isEmpty()) {
           newMinTimeMs = Math.min(newMinTimeMs, series.closedChunks.getFirst().minTimeMs());
@@ -362,6 +428,12 @@ public final class Head implements Queryable {
         if (open != null && open.numSamples() > 0 && open.maxTimeMs() >= minTimeMs && open.minTimeMs() <= maxTimeMs) {
           chunks.add(new EncodedChunk(open.minTimeMs(), open.maxTimeMs(), open.bytes()));
         }
+        OutOfOrderSamples late = series.outOfOrder;
+        if (late != null && late.overlaps(minTimeMs, maxTimeMs)) {
+          List<EncodedChunk> merged = late.merge(chunks, minTimeMs, maxTimeMs, options.samplesPerChunk());
+          chunks.clear();
+          chunks.addAll(merged);
+        }
       }
       if (!chunks.isEmpty()) {
         out.add(new ChunkSeries(series.labels(), chunks));
@@ -403,6 +475,9 @@ public final class Head implements Queryable {
         XorAppender open = series.headChunk;
         if (open != null && open.numSamples() > 0 && open.maxTimeMs() >= fromMs && open.minTimeMs() < first) {
           first = Math.min(first, firstAtOrAfter(iterator, open.minTimeMs(), open.bytes(), fromMs));
+        }
+        if (series.outOfOrder != null) {
+          first = Math.min(first, series.outOfOrder.firstAtOrAfterMs(fromMs, iterator));
         }
       }
     }

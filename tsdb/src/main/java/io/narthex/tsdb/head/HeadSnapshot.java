@@ -23,8 +23,10 @@ import java.util.zip.CRC32C;
  */
 public final class HeadSnapshot {
   private static final byte[] MAGIC = {'N', 'X', 'H', 'S'};
-  private static final int VERSION = 1;
+  private static final int VERSION = 2;
   private static final int FLAG_HAS_SAMPLES = 1;
+  /** Version 2: the record ends with the series' out-of-order samples. */
+  private static final int FLAG_HAS_OUT_OF_ORDER = 2;
   /** Records are buffered and handed to the stream in pieces of about this size. */
   private static final int FLUSH_BYTES = 64 * 1024;
 
@@ -79,7 +81,8 @@ public final class HeadSnapshot {
         record.u8(0);
         return;
       }
-      record.u8(FLAG_HAS_SAMPLES);
+      OutOfOrderSamples late = series.outOfOrder;
+      record.u8(late == null ? FLAG_HAS_SAMPLES : FLAG_HAS_SAMPLES | FLAG_HAS_OUT_OF_ORDER);
       record.varint(series.lastTimestampMs);
       record.u64(series.lastValueBits);
       List<EncodedChunk> closed = series.closedChunks;
@@ -96,6 +99,20 @@ public final class HeadSnapshot {
       record.uvarint(open.numSamples());
       record.uvarint(data.length);
       record.bytes(data, 0, data.length);
+      if (late != null) {
+        record.uvarint(late.chunks.size());
+        for (EncodedChunk chunk : late.chunks) {
+          record.varint(chunk.minTimeMs());
+          record.varint(chunk.maxTimeMs());
+          record.uvarint(chunk.data().length);
+          record.bytes(chunk.data(), 0, chunk.data().length);
+        }
+        record.uvarint(late.count);
+        for (int i = 0; i < late.count; i++) {
+          record.varint(late.timestampsMs[i]);
+          record.u64(late.valueBits[i]);
+        }
+      }
     }
   }
 
@@ -115,8 +132,9 @@ public final class HeadSnapshot {
       throw new IOException("not a head snapshot: magic is " + hex(magic) + ", expected " + hex(MAGIC) + " (NXHS)");
     }
     int version = src.u8("version");
-    if (version != VERSION) {
-      throw new IOException("unsupported head snapshot version " + version + "; this build reads version " + VERSION);
+    if (version != 1 && version != VERSION) {
+      throw new IOException("unsupported head snapshot version " + version + "; this build reads versions 1 and "
+          + VERSION);
     }
     long samplesPerChunk = src.uvarint("samplesPerChunk");
     if (samplesPerChunk != options.samplesPerChunk()) {
@@ -179,7 +197,7 @@ public final class HeadSnapshot {
       rec.expectEnd();
       return;
     }
-    if (flags != FLAG_HAS_SAMPLES) {
+    if ((flags & ~(FLAG_HAS_SAMPLES | FLAG_HAS_OUT_OF_ORDER)) != 0 || (flags & FLAG_HAS_SAMPLES) == 0) {
       throw new IOException("unknown series flags " + flags);
     }
     long lastTimestampMs = rec.varint();
@@ -205,6 +223,7 @@ public final class HeadSnapshot {
     if (openSamples > head.options().samplesPerChunk()) {
       throw new IOException("open chunk holds " + openSamples + " samples, more than samplesPerChunk");
     }
+    OutOfOrderSamples late = (flags & FLAG_HAS_OUT_OF_ORDER) != 0 ? decodeOutOfOrder(rec) : null;
     rec.expectEnd();
     XorAppender appender = XorAppender.resumeExact(open);
     if (appender.maxTimeMs() != lastTimestampMs || appender.lastValueBits() != lastValueBits) {
@@ -223,8 +242,40 @@ public final class HeadSnapshot {
       series.hasSamples = true;
       series.lastTimestampMs = lastTimestampMs;
       series.lastValueBits = lastValueBits;
+      series.outOfOrder = late;
     }
-    head.observeTimeRange(closedCount > 0 ? closed[0].minTimeMs() : appender.minTimeMs(), lastTimestampMs);
+    long minTimeMs = closedCount > 0 ? closed[0].minTimeMs() : appender.minTimeMs();
+    head.observeTimeRange(late == null ? minTimeMs : Math.min(minTimeMs, late.minTimeMs()), lastTimestampMs);
+  }
+
+  private static OutOfOrderSamples decodeOutOfOrder(Rec rec) throws IOException {
+    OutOfOrderSamples late = new OutOfOrderSamples();
+    int chunkCount = rec.count("out-of-order chunk count", 4);
+    for (int c = 0; c < chunkCount; c++) {
+      long minTimeMs = rec.varint();
+      long maxTimeMs = rec.varint();
+      byte[] data = rec.chunkBytes();
+      if (minTimeMs > maxTimeMs) {
+        throw new IOException("out-of-order chunk " + c + " has time range [" + minTimeMs + ", " + maxTimeMs + "]");
+      }
+      late.chunks.add(new EncodedChunk(minTimeMs, maxTimeMs, data));
+    }
+    int count = rec.count("out-of-order buffer count", 9);
+    if (count > OutOfOrderSamples.BUFFER_SAMPLES) {
+      throw new IOException("out-of-order buffer of " + count + " samples, over " + OutOfOrderSamples.BUFFER_SAMPLES);
+    }
+    for (int i = 0; i < count; i++) {
+      late.timestampsMs[i] = rec.varint();
+      late.valueBits[i] = rec.u64();
+      if (i > 0 && late.timestampsMs[i] <= late.timestampsMs[i - 1]) {
+        throw new IOException("out-of-order buffer not sorted at sample " + i);
+      }
+    }
+    late.count = count;
+    if (late.isEmpty()) {
+      throw new IOException("out-of-order flag set without out-of-order samples");
+    }
+    return late;
   }
 
   private static String hex(byte[] bytes) {

@@ -26,6 +26,8 @@ public final class MemSeries {
   boolean hasSamples;
   long lastTimestampMs;
   long lastValueBits;
+  /** Samples that arrived behind {@link #lastTimestampMs} within the out-of-order window; null when none. */
+  OutOfOrderSamples outOfOrder;
 
   MemSeries(Labels labels, int id, long hash, long identityHigh) {
     this.labels = labels;

@@ -193,6 +193,35 @@ class HeadSnapshotTest {
   }
 
   @Test
+  void outOfOrderSamplesRoundTripBufferedAndInChunks() throws IOException {
+    HeadOptions options = new HeadOptions(120, 3_600_000, 1_800_000);
+    Head original = new Head(options);
+    long t0 = 1_700_000_000_000L;
+    for (int i = 0; i < 3; i++) {
+      MemSeries s = original.getOrCreate(Labels.of("__name__", "late", "i", Integer.toString(i)));
+      for (int j = 0; j < 100; j++) {
+        original.append(s, t0 + j * 15_000L, j);
+      }
+      // i = 0: none; 1: a few buffered; 2: enough to close out-of-order chunks too
+      for (int j = 0; j < (i == 0 ? 0 : i == 1 ? 5 : 75); j++) {
+        assertThat(original.append(s, t0 + j * 15_000L + 7_000, -j)).isEqualTo(AppendResult.OK);
+      }
+    }
+    byte[] bytes = snapshot(original);
+
+    Head restored = HeadSnapshot.read(new ByteArrayInputStream(bytes), options);
+
+    assertSameChunks(restored, original);
+    assertThat(restored.minTimeMs()).isEqualTo(original.minTimeMs());
+    assertThat(snapshot(restored)).isEqualTo(bytes);
+    for (int cut = 0; cut < bytes.length; cut += 7) {
+      byte[] truncated = Arrays.copyOf(bytes, cut);
+      assertThatThrownBy(() -> HeadSnapshot.read(new ByteArrayInputStream(truncated), options))
+          .isInstanceOf(IOException.class);
+    }
+  }
+
+  @Test
   void emptyHeadRoundTrips() throws IOException {
     byte[] bytes = snapshot(new Head(OPTIONS));
     Head restored = restore(bytes);
@@ -244,8 +273,8 @@ class HeadSnapshotTest {
     magic[0] = 'X';
     assertThatThrownBy(() -> restore(magic)).isInstanceOf(IOException.class).hasMessageContaining("magic");
     byte[] version = bytes.clone();
-    version[4] = 2;
-    assertThatThrownBy(() -> restore(version)).isInstanceOf(IOException.class).hasMessageContaining("version 2");
+    version[4] = 3;
+    assertThatThrownBy(() -> restore(version)).isInstanceOf(IOException.class).hasMessageContaining("version 3");
     assertThatThrownBy(() -> HeadSnapshot.read(new ByteArrayInputStream(bytes), new HeadOptions(60)))
         .isInstanceOf(IOException.class).hasMessageContaining("samplesPerChunk");
   }

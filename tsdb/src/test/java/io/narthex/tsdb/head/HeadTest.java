@@ -90,6 +90,63 @@ class HeadTest {
   }
 
   @Test
+  void outOfOrderSamplesWithinTheWindowAreStoredAndReadMergedInOrder() {
+    Head head = new Head(new HeadOptions(120, 3_600_000, 2_400_000));
+    MemSeries s = head.getOrCreate(Labels.of("__name__", "late"));
+    long t0 = 1_700_000_000_000L;
+    for (int i = 0; i < 200; i++) {
+      assertThat(head.append(s, t0 + i * 10_000L, i)).isEqualTo(AppendResult.OK);
+    }
+    long newestMs = t0 + 199 * 10_000L;
+    // 100 samples between the in-order ones, in reverse order: buffered, then closed into chunks of 32.
+    for (int i = 99; i >= 0; i--) {
+      assertThat(head.append(s, t0 + i * 10_000L + 5_000, -i)).isEqualTo(AppendResult.OK);
+    }
+    assertThat(head.append(s, t0 + 99 * 10_000L + 5_000, -99)).isEqualTo(AppendResult.DUPLICATE_NOOP);
+    assertThat(head.append(s, t0 + 99 * 10_000L + 5_000, 1)).isEqualTo(AppendResult.DUPLICATE_DIFFERENT_VALUE);
+    assertThat(head.append(s, t0 + 50 * 10_000L, 50)).as("an in-order sample again").isEqualTo(
+        AppendResult.DUPLICATE_NOOP);
+    assertThat(head.append(s, t0 + 50 * 10_000L, 12345)).as("another value at an in-order sample's time").isEqualTo(
+        AppendResult.DUPLICATE_DIFFERENT_VALUE);
+    assertThat(head.append(s, t0 + 5_000, 7)).as("another value at a chunked late sample's time").isEqualTo(
+        AppendResult.DUPLICATE_DIFFERENT_VALUE);
+    MemSeries other = head.getOrCreate(Labels.of("__name__", "other"));
+    head.append(other, newestMs, 1);
+    assertThat(head.append(other, newestMs - 2_400_001, 1)).as("behind the window").isEqualTo(
+        AppendResult.OUT_OF_ORDER);
+
+    List<long[]> read = samples(head.selectChunks(Long.MIN_VALUE, Long.MAX_VALUE, ALL).getFirst());
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      expected.add((t0 + i * 10_000L) + "=" + (double) i);
+      if (i < 100) {
+        expected.add((t0 + i * 10_000L + 5_000) + "=" + (double) -i);
+      }
+    }
+    assertThat(read).extracting(sample -> sample[0] + "=" + Double.longBitsToDouble(sample[1]))
+        .containsExactlyElementsOf(expected);
+    // A range inside: only its samples, as non-overlapping chunks.
+    List<EncodedChunk> chunks = head.selectChunks(t0 + 1_000_000, t0 + 1_100_000, ALL).getFirst().chunks();
+    for (int c = 1; c < chunks.size(); c++) {
+      assertThat(chunks.get(c).minTimeMs()).isGreaterThan(chunks.get(c - 1).maxTimeMs());
+    }
+    assertThat(head.firstTimeAtOrAfterMs(t0 + 1)).isEqualTo(t0 + 5_000);
+
+    // Every late sample is before t0 + 1,000,000: truncation drops them all, and the in-order chunks it keeps.
+    head.truncateBefore(t0 + 1_000_000);
+    List<long[]> left = samples(head.selectChunks(Long.MIN_VALUE, Long.MAX_VALUE, ALL).getFirst());
+    assertThat(left).allMatch(sample -> (sample[0] - t0) % 10_000 == 0).hasSize(200);
+  }
+
+  @Test
+  void withoutAnOutOfOrderWindowOlderSamplesAreOutOfOrder() {
+    Head head = new Head(new HeadOptions(120, 3_600_000));
+    MemSeries s = head.getOrCreate(Labels.of("__name__", "m"));
+    head.append(s, 10_000, 1);
+    assertThat(head.append(s, 9_000, 1)).isEqualTo(AppendResult.OUT_OF_ORDER);
+  }
+
+  @Test
   void firstTimeAtOrAfterIsTheNextSampleEvenInsideAChunk() {
     Head head = new Head(new HeadOptions(2));
     MemSeries s = head.getOrCreate(Labels.of("a", "1"));

@@ -1,0 +1,21 @@
+package io.narthex.ingester.raft;
+
+import java.time.Duration;
+
+/**
+ * How a node's shards take entries.
+ *
+ * @param heapWatermark leaders refuse pushes while it is exceeded
+ * @param outOfOrderTimeWindow how far behind a tenant's newest sample a sample older than its series' newest is
+ *     still stored ({@code -ingester.out-of-order-time-window}); zero for none. It decides what entries store, so
+ *     every replica of a shard must have the same
+ */
+public record ApplyOptions(HeapWatermark heapWatermark, Duration outOfOrderTimeWindow) {
+  public static final ApplyOptions DEFAULT = new ApplyOptions(HeapWatermark.NONE, Duration.ZERO);
+
+  public ApplyOptions {
+    if (outOfOrderTimeWindow.isNegative()) {
+      throw new IllegalArgumentException("out-of-order time window must not be negative: " + outOfOrderTimeWindow);
+    }
+  }
+}
