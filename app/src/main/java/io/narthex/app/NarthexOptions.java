@@ -267,9 +267,10 @@ public final class NarthexOptions {
   public long maxFetchedSeriesPerQuery = 0;
 
   @Option(names = {"--querier.max-fetched-chunks-per-query", "-querier.max-fetched-chunks-per-query"},
-      descriptionKey = "limits.max_fetched_chunks_per_query", defaultValue = "0",
-      description = "Most chunks one query may fetch; more is a 422. 0 = unlimited. Default: ${DEFAULT-VALUE}.")
-  public long maxFetchedChunksPerQuery = 0;
+      descriptionKey = "limits.max_fetched_chunks_per_query", defaultValue = "2000000",
+      description = "Most chunks one query may fetch; more is a 422. 0 = unlimited. Default: ${DEFAULT-VALUE}"
+          + " (Mimir's).")
+  public long maxFetchedChunksPerQuery = 2_000_000;
 
   @Option(names = {"--querier.max-fetched-chunk-bytes-per-query", "-querier.max-fetched-chunk-bytes-per-query"},
       descriptionKey = "limits.max_fetched_chunk_bytes_per_query", defaultValue = "0",
@@ -476,7 +477,7 @@ public final class NarthexOptions {
       descriptionKey = "compactor.partial_block_deletion_delay", defaultValue = "1d",
       converter = DurationConverter.class,
       description = "Partial blocks (no meta.json: abandoned block writes and block uploads never finished) are"
-          + " deleted once nothing was written to them for this long. Default: ${DEFAULT-VALUE}.")
+          + " deleted once nothing was written to them for this long; 0 never deletes them. Default: ${DEFAULT-VALUE}.")
   public Duration partialBlockDeletionDelay = Duration.ofDays(1);
 
   @Option(names = {"--compactor.block-upload-enabled", "-compactor.block-upload-enabled"},

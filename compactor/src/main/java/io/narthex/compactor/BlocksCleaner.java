@@ -117,7 +117,7 @@ final class BlocksCleaner {
         continue; // completed since the index was built
       }
       boolean expired = marked.contains(blockId);
-      if (!expired) {
+      if (!expired && !partialBlockDeletionDelay.isZero()) { // 0 turns the deletion off, as in Mimir
         Instant newest = Instant.EPOCH;
         for (String name : bucket.list(prefix, true)) {
           try {

@@ -22,7 +22,8 @@ import java.util.function.Function;
  *       yet, waiting for the other shards' blocks of their range
  *       ({@code -compactor.first-level-compaction-wait-period}, default 25m).
  *   <li>{@code partialBlockDeletionDelay}: a block directory without meta.json whose newest object is older than
- *       this is an abandoned upload and is deleted ({@code -compactor.partial-block-deletion-delay}, default 1d).
+ *       this is an abandoned upload and is deleted ({@code -compactor.partial-block-deletion-delay}, default 1d; 0
+ *       never deletes one, as in Mimir).
  *   <li>{@code blocksRetentionPeriod}: blocks whose whole range is older than this are deleted; zero keeps them
  *       forever ({@code -compactor.blocks-retention-period}, default 0).
  *   <li>{@code retentionByTenant}: per-tenant override of the retention (Mimir's runtime-config

@@ -466,6 +466,16 @@ class CompactorTest {
     assertThat(bucket.list("t/" + uploading + "/", true)).isEmpty();
   }
 
+  @Test
+  void aPartialBlockDeletionDelayOfZeroNeverDeletesAnUpload() throws Exception {
+    String uploading = uploadWithoutMeta("t", T0, "uploading-meta.json");
+    Compactor compactor = compactor(config(H2).withDeletionDelays(Duration.ofHours(12), Duration.ZERO));
+
+    clock.advance(Duration.ofDays(30));
+    assertThat(compactor.runOnce().blocksDeleted()).isZero();
+    assertThat(bucket.list("t/" + uploading + "/", true)).hasSize(3);
+  }
+
   /** Uploads a block's files without meta.json, plus {@code extraFile} when not null; returns its ULID. */
   private String uploadWithoutMeta(String tenant, long minTimeMs, String extraFile) throws IOException {
     BlockMeta meta = BlockWriter.write(scratch, manySeries("p", 2, minTimeMs, minTimeMs + 2 * HOUR_MS), minTimeMs,

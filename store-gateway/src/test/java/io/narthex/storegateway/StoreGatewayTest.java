@@ -286,13 +286,15 @@ class StoreGatewayTest {
   @Test
   void holdsOnlyTheBlocksTheRingGivesIt() throws IOException {
     List<String> ids = List.of("gw-0", "gw-1", "gw-2");
+    StoreGatewayRing ring = new StoreGatewayRing(ids, 1);
     List<String> ulids = new ArrayList<>();
-    for (int i = 0; i < 9; i++) {
+    // ULIDs are random: ship until gw-1 owns some blocks and not others, so the test can tell them apart.
+    for (int i = 0; i < 9 || ulids.stream().allMatch(u -> ring.owns("gw-1", u))
+        || ulids.stream().noneMatch(u -> ring.owns("gw-1", u)); i++) {
       ulids.add(shipBlock(bucket, TENANT, workDir, i, 1, "up").ulid());
     }
     StoreGateway gateway = start(TestBlocks.config(dataDir, "gw-1", ids, 1));
 
-    StoreGatewayRing ring = new StoreGatewayRing(ids, 1);
     List<String> expected = ulids.stream().filter(ulid -> ring.owns("gw-1", ulid)).sorted().toList();
     assertThat(gateway.ownedBlockIds(TENANT)).isEqualTo(expected);
     try (var tenantDir = Files.list(dataDir.resolve(TENANT))) {
