@@ -11,6 +11,7 @@ import io.narthex.proto.prompb.Label;
 import io.narthex.proto.prompb.Sample;
 import io.narthex.proto.prompb.TimeSeries;
 import io.narthex.proto.prompb.WriteRequest;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -31,6 +32,8 @@ public final class Distributor {
   private final ValidationLimits limits;
   private final TenantLimits.Source tenantLimits;
   private final IngestionRateLimiter rateLimiter = new IngestionRateLimiter(System::nanoTime);
+  private final InactiveTenants inactiveTenants =
+      new InactiveTenants(System::nanoTime, Duration.ofHours(1), DistributorMetrics::forgetTenant);
   private final SeriesCounts seriesCounts;
 
   /** A distributor without per-tenant limits. */
@@ -149,6 +152,7 @@ public final class Distributor {
       }
       validSamples += wire.sampleCount();
     }
+    inactiveTenants.seen(tenant);
     DistributorMetrics.RECEIVED_SAMPLES.labelValues(tenant).inc(receivedSamples);
     DistributorMetrics.RECEIVED_METADATA.labelValues(tenant).inc(request.count(3));
     String rateLimited = rateLimiter.tryAcquire(tenant, validSamples, tenantLimits);

@@ -26,4 +26,11 @@ final class DistributorMetrics {
       .register();
 
   private DistributorMetrics() {}
+
+  /** Removes a tenant's label series from every per-tenant metric. */
+  static void forgetTenant(String tenant) {
+    RECEIVED_SAMPLES.remove(tenant);
+    RECEIVED_METADATA.remove(tenant);
+    DISCARDED_EXEMPLARS.remove(tenant);
+  }
 }
