@@ -371,7 +371,7 @@ public final class Narthex implements AutoCloseable {
     return new ChunkSource() {
       @Override
       public List<ChunkSeries> select(long startMs, long endMs, SelectHints hints, List<Matcher> matchers) {
-        return blocksReader.select(tenant, startMs, endMs, matchers);
+        return blocksReader.select(tenant, startMs, endMs, matchers, hints == null ? "" : hints.function());
       }
 
       @Override

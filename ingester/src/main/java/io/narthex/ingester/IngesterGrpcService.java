@@ -59,6 +59,9 @@ public final class IngesterGrpcService extends IngesterGrpc.IngesterImplBase {
     void run(Ingester ingester, ReplicaState state, StreamObserver<T> observer);
   }
 
+  /** Prometheus's select hint of the series API: labels only. */
+  static final String SERIES_FUNCTION = "series";
+
   @Override
   public void select(SelectRequest request, StreamObserver<SelectResponse> responseObserver) {
     answer(request.getShard(), responseObserver, (ingester, state, observer) -> {
@@ -66,9 +69,11 @@ public final class IngesterGrpcService extends IngesterGrpc.IngesterImplBase {
       List<ChunkSeries> series = ingester.select(
           request.getTenant(), request.getStartTimestampMs(), request.getEndTimestampMs(), matchers);
       SelectResponse.Builder batch = SelectResponse.newBuilder().setReplica(state);
+      // The series API wants labels only: the series were picked by their chunks' time range, which is enough.
+      boolean labelsOnly = SERIES_FUNCTION.equals(request.getFunction());
       for (ChunkSeries s : series) {
         ChunkedSeries.Builder wire = ChunkedSeries.newBuilder().addAllLabels(ProtoConversions.toProto(s.labels()));
-        for (EncodedChunk chunk : s.chunks()) {
+        for (EncodedChunk chunk : labelsOnly ? List.<EncodedChunk>of() : s.chunks()) {
           wire.addChunks(Chunk.newBuilder()
               .setMinTimeMs(chunk.minTimeMs())
               .setMaxTimeMs(chunk.maxTimeMs())

@@ -132,11 +132,15 @@ public final class MergingQueryable implements Queryable {
         long startMs = hints == null ? minTimeMs : hints.startMs();
         long endMs = hints == null ? maxTimeMs : hints.endMs();
         Split split = split(startMs, endMs);
+        // With the series hint, sources send labels without chunks; a tenant with deletions needs the chunks to
+        // tell a series whose samples are all deleted, so the hint is not passed on then.
+        SelectHints sourceHints = hints != null && SERIES_FUNCTION.equals(hints.function()) && !tombstones.isEmpty()
+            ? new SelectHints(hints.startMs(), hints.endMs(), hints.stepMs(), "", hints.rangeMs()) : hints;
         List<List<ChunkSeries>> parts = both(
             split.ingesterRange() == null ? null
-                : () -> ingesters.select(split.ingesterRange()[0], split.ingesterRange()[1], hints, matchers),
+                : () -> ingesters.select(split.ingesterRange()[0], split.ingesterRange()[1], sourceHints, matchers),
             split.storeRange() == null ? null
-                : () -> store.select(split.storeRange()[0], split.storeRange()[1], hints, matchers),
+                : () -> store.select(split.storeRange()[0], split.storeRange()[1], sourceHints, matchers),
             MergingQueryable.this::count);
         Map<Labels, List<EncodedChunk>> merged = new TreeMap<>();
         for (List<ChunkSeries> part : parts) {

@@ -13,6 +13,8 @@ import io.narthex.tsdb.storage.EncodedChunk;
 import io.narthex.tsdb.storage.Querier;
 import io.narthex.tsdb.storage.SampleIterator;
 import io.narthex.tsdb.storage.SelectHints;
+import io.narthex.tsdb.storage.Tombstone;
+import io.narthex.tsdb.storage.Tombstones;
 import io.narthex.tsdb.storage.Series;
 import io.narthex.tsdb.storage.StorageException;
 import java.time.Clock;
@@ -41,6 +43,7 @@ class MergingQueryableTest {
   /** A source holding one series with a sample every minute over [fromMs, toMs], recording the ranges asked. */
   private static final class FixedSource implements ChunkSource {
     final List<long[]> asked = new ArrayList<>();
+    final List<String> functions = new ArrayList<>();
     final List<ChunkSeries> series;
     RuntimeException failure;
 
@@ -56,6 +59,7 @@ class MergingQueryableTest {
     @Override
     public List<ChunkSeries> select(long startMs, long endMs, SelectHints hints, List<Matcher> matchers) {
       asked.add(new long[] {startMs, endMs});
+      functions.add(hints == null ? null : hints.function());
       if (failure != null) {
         throw failure;
       }
@@ -232,5 +236,26 @@ class MergingQueryableTest {
           Labels.of("__name__", "up", "instance", "i0"), Labels.of("__name__", "up", "instance", "i1"));
       assertThatThrownBy(() -> querier.select(false, null, List.of())).isInstanceOf(RuntimeException.class);
     }
+  }
+
+  @Test
+  void passesTheSeriesHintToTheSourcesOnlyForATenantWithoutDeletions() {
+    SelectHints seriesOnly = new SelectHints(NOW_MS - HOUR_MS, NOW_MS, 0, MergingQueryable.SERIES_FUNCTION, 0);
+    Clock clock = Clock.fixed(Instant.ofEpochMilli(NOW_MS), ZoneOffset.UTC);
+    FixedSource plain = new FixedSource(NOW_MS - HOUR_MS, NOW_MS, 1);
+    try (Querier querier = new MergingQueryable(plain, null, Duration.ZERO, Duration.ZERO, clock, executor)
+        .querier(NOW_MS - HOUR_MS, NOW_MS)) {
+      assertThat(querier.select(false, seriesOnly, List.of())).hasSize(1);
+    }
+    assertThat(plain.functions).containsExactly(MergingQueryable.SERIES_FUNCTION);
+
+    // With deletions, a series whose samples are all deleted must not be listed: its chunks are needed.
+    FixedSource deleted = new FixedSource(NOW_MS - HOUR_MS, NOW_MS, 1);
+    Tombstones all = new Tombstones(List.of(new Tombstone(List.of(Matcher.equal("__name__", "up")), 0, NOW_MS)));
+    try (Querier querier = new MergingQueryable(deleted, null, Duration.ZERO, Duration.ZERO, clock, executor, all)
+        .querier(NOW_MS - HOUR_MS, NOW_MS)) {
+      assertThat(querier.select(false, seriesOnly, List.of())).isEmpty();
+    }
+    assertThat(deleted.functions).containsExactly("");
   }
 }

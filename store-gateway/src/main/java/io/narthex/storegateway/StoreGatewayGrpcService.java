@@ -83,8 +83,10 @@ public final class StoreGatewayGrpcService extends StoreGatewayGrpc.StoreGateway
           request.getStartTimestampMs(), request.getEndTimestampMs(), matchers);
       SelectResponse.Builder batch = SelectResponse.newBuilder().addAllQueriedBlocks(result.queriedBlocks());
       boolean first = true;
+      // The series API wants labels only: the series were picked by their chunks' time range, which is enough.
+      boolean labelsOnly = "series".equals(request.getFunction());
       for (ChunkSeries series : result.value()) {
-        batch.addSeries(toProto(series));
+        batch.addSeries(labelsOnly ? toProto(new ChunkSeries(series.labels(), List.of())) : toProto(series));
         if (batch.getSeriesCount() == SERIES_PER_BATCH) {
           observer.onNext(batch.build());
           batch = SelectResponse.newBuilder();

@@ -76,6 +76,17 @@ class StoreGatewayGrpcServiceTest {
   }
 
   @Test
+  void answersTheSeriesHintWithLabelsAndNoChunks() {
+    List<SelectResponse> responses = call(select().setFunction("series").build());
+
+    assertThat(responses.stream().mapToInt(SelectResponse::getSeriesCount).sum()).isEqualTo(150);
+    assertThat(responses).allSatisfy(r -> assertThat(r.getSeriesList())
+        .allSatisfy(series -> assertThat(series.getChunksCount()).isZero()));
+    assertThat(responses.getFirst().getQueriedBlocksList()).containsExactly(block.ulid());
+    assertThat(call(select().build()).getFirst().getSeries(0).getChunksCount()).isPositive();
+  }
+
+  @Test
   void answersWithNoQueriedBlocksWhenItHoldsNoneOfThoseRequested() {
     List<SelectResponse> responses =
         call(select().clearBlockIds().addBlockIds("01J00000000000000000000000").build());

@@ -165,8 +165,18 @@ public final class BlocksStoreReader {
    * @throws StorageException when the bucket index cannot be read
    */
   public List<ChunkSeries> select(String tenant, long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
+    return select(tenant, minTimeMs, maxTimeMs, matchers, "");
+  }
+
+  /**
+   * As {@link #select(String, long, long, List)}, with Prometheus's select hint {@code function}: for
+   * {@code "series"} the store-gateways answer labels without chunks.
+   */
+  public List<ChunkSeries> select(String tenant, long minTimeMs, long maxTimeMs, List<Matcher> matchers,
+      String function) {
     SelectRequest template = SelectRequest.newBuilder()
         .setTenant(tenant)
+        .setFunction(function)
         .setStartTimestampMs(minTimeMs)
         .setEndTimestampMs(maxTimeMs)
         .addAllMatchers(ProtoConversions.toProtoMatchers(matchers))
