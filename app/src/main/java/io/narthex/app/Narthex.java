@@ -325,13 +325,15 @@ public final class Narthex implements AutoCloseable {
     if (components.contains(Target.QUERIER)) {
       Engine engine = new Engine(new EngineOptions(options.lookbackDelta, options.maxSamples, options.queryTimeout));
       Bucket blocks = bucket;
+      FetchLimits defaultFetchLimits = new FetchLimits(options.maxFetchedSeriesPerQuery,
+          options.maxFetchedChunksPerQuery, options.maxFetchedChunkBytesPerQuery);
+      RuntimeConfig fetchOverrides = runtimeConfig;
       new PrometheusApi(
           engine,
           (tenant, warnings) -> new MergingQueryable(
               new IngesterChunkSource(shardReaders, tenant, queryExecutor, warnings), blockSource(tenant),
               options.queryIngestersWithin, options.queryStoreAfter, Clock.systemUTC(), queryExecutor,
-              tombstonesOf(tenant)).withLimits(new FetchLimits(options.maxFetchedSeriesPerQuery,
-                  options.maxFetchedChunksPerQuery, options.maxFetchedChunkBytesPerQuery)),
+              tombstonesOf(tenant)).withLimits(fetchOverrides.fetchLimits(tenant, defaultFetchLimits)),
           options.multitenancyEnabled,
           Version.VERSION)
           .withMaxConcurrent(options.maxConcurrentQueries)

@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
  *     ingestion_burst_size: 500000
  *     max_global_series_per_user: 1000000
  *     max_global_series_per_metric: 100000
+ *     max_fetched_series_per_query: 100000
+ *     max_fetched_chunks_per_query: 2000000
+ *     max_fetched_chunk_bytes_per_query: 0
  * </pre>
  *
  * A file that does not parse is logged and the last good one kept, so a typo never drops a tenant's limits.
@@ -41,6 +44,7 @@ final class RuntimeConfig implements AutoCloseable {
   private volatile Map<String, Duration> retentionByTenant = Map.of();
   private volatile Map<String, BlockUploadOverride> blockUploadByTenant = Map.of();
   private volatile Map<String, TenantLimitsOverride> tenantLimitsByTenant = Map.of();
+  private volatile Map<String, FetchLimitsOverride> fetchLimitsByTenant = Map.of();
   private final ScheduledExecutorService reloader = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("runtime-config").factory());
 
@@ -82,7 +86,9 @@ final class RuntimeConfig implements AutoCloseable {
     }
     Map<String, BlockUploadOverride> blockUploads = blockUploadOverrides(overrides);
     Map<String, TenantLimitsOverride> tenantLimits = tenantLimitsOverrides(overrides);
+    Map<String, FetchLimitsOverride> fetchLimits = fetchLimitsOverrides(overrides);
     retentionByTenant = Map.copyOf(retention);
+    fetchLimitsByTenant = fetchLimits;
     blockUploadByTenant = blockUploads;
     tenantLimitsByTenant = tenantLimits;
   }
@@ -140,6 +146,50 @@ final class RuntimeConfig implements AutoCloseable {
             : override.maxGlobalSeriesPerUser().intValue(),
         override.maxGlobalSeriesPerMetric() == null ? defaults.maxGlobalSeriesPerMetric()
             : override.maxGlobalSeriesPerMetric().intValue());
+  }
+
+  /** A tenant's query fetch limit overrides, Mimir's keys; a null field keeps the flag's value. */
+  private record FetchLimitsOverride(Long maxSeries, Long maxChunks, Long maxChunkBytes) {}
+
+  /** Reads {@code max_fetched_series_per_query}, {@code max_fetched_chunks_per_query} and the chunk bytes one. */
+  private static Map<String, FetchLimitsOverride> fetchLimitsOverrides(JsonNode overrides) {
+    if (overrides == null) {
+      return Map.of();
+    }
+    Map<String, FetchLimitsOverride> byTenant = new HashMap<>();
+    for (var tenant : (Iterable<Map.Entry<String, JsonNode>>) overrides::fields) {
+      Long series = longOverride(tenant.getKey(), tenant.getValue(), "max_fetched_series_per_query");
+      Long chunks = longOverride(tenant.getKey(), tenant.getValue(), "max_fetched_chunks_per_query");
+      Long bytes = longOverride(tenant.getKey(), tenant.getValue(), "max_fetched_chunk_bytes_per_query");
+      if (series != null || chunks != null || bytes != null) {
+        byTenant.put(tenant.getKey(), new FetchLimitsOverride(series, chunks, bytes));
+      }
+    }
+    return Map.copyOf(byTenant);
+  }
+
+  private static Long longOverride(String tenant, JsonNode limits, String key) {
+    JsonNode value = limits.get(key);
+    if (value == null) {
+      return null;
+    }
+    if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < 0) {
+      throw new IllegalArgumentException(
+          "overrides." + tenant + "." + key + " must be a whole number >= 0 (0 = unlimited), got " + value);
+    }
+    return value.asLong();
+  }
+
+  /** The tenant's query fetch limits: {@code defaults} (the flags) with its runtime overrides applied. */
+  io.narthex.querier.FetchLimits fetchLimits(String tenant, io.narthex.querier.FetchLimits defaults) {
+    FetchLimitsOverride override = fetchLimitsByTenant.get(tenant);
+    if (override == null) {
+      return defaults;
+    }
+    return new io.narthex.querier.FetchLimits(
+        override.maxSeries() == null ? defaults.maxSeries() : override.maxSeries(),
+        override.maxChunks() == null ? defaults.maxChunks() : override.maxChunks(),
+        override.maxChunkBytes() == null ? defaults.maxChunkBytes() : override.maxChunkBytes());
   }
 
   /** A tenant's block upload overrides; a null field keeps the flag's value. */

@@ -115,4 +115,29 @@ class TenantLimitsTest {
     assertThatThrownBy(() -> new RuntimeConfig(file, Duration.ofHours(1)))
         .hasMessageContaining("overrides.t.ingestion_burst_size must be a whole number");
   }
+
+  @Test
+  void queryFetchLimitsAreOverriddenPerTenantAndBadValuesAreRefused() throws Exception {
+    Path file = dir.resolve("runtime.yaml");
+    Files.writeString(file, """
+        overrides:
+          big:
+            max_fetched_series_per_query: 0
+            max_fetched_chunk_bytes_per_query: 5000000000
+          small:
+            max_fetched_series_per_query: 10
+        """);
+    io.narthex.querier.FetchLimits defaults = new io.narthex.querier.FetchLimits(100, 2_000_000, 0);
+    try (RuntimeConfig config = new RuntimeConfig(file, Duration.ofHours(1))) {
+      assertThat(config.fetchLimits("other", defaults)).isEqualTo(defaults);
+      assertThat(config.fetchLimits("big", defaults))
+          .isEqualTo(new io.narthex.querier.FetchLimits(0, 2_000_000, 5_000_000_000L));
+      assertThat(config.fetchLimits("small", defaults))
+          .isEqualTo(new io.narthex.querier.FetchLimits(10, 2_000_000, 0));
+    }
+
+    Files.writeString(file, "overrides:\n  t:\n    max_fetched_chunks_per_query: lots\n");
+    assertThatThrownBy(() -> new RuntimeConfig(file, Duration.ofHours(1)))
+        .hasMessageContaining("overrides.t.max_fetched_chunks_per_query must be a whole number");
+  }
 }
