@@ -121,16 +121,22 @@ final class RuntimeConfig implements AutoCloseable {
   }
 
   private static Long intOverride(String tenant, JsonNode limits, String key) {
+    return wholeNumber(tenant, limits, key, Integer.MAX_VALUE, "from 0 to 2^31-1");
+  }
+
+  /** The override {@code key} as a whole number from 0 to {@code max}, or null when absent. */
+  private static Long wholeNumber(String tenant, JsonNode limits, String key, long max, String range) {
     JsonNode value = limits.get(key);
     if (value == null) {
       return null;
     }
-    if (!value.canConvertToInt() || !value.isIntegralNumber() || value.asInt() < 0) {
+    if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < 0 || value.asLong() > max) {
       throw new IllegalArgumentException(
-          "overrides." + tenant + "." + key + " must be a whole number from 0 to 2^31-1, got " + value);
+          "overrides." + tenant + "." + key + " must be a whole number " + range + ", got " + value);
     }
     return value.asLong();
   }
+
 
   /** The tenant's write limits: {@code defaults} (the flags) with its runtime overrides applied. */
   io.narthex.distributor.TenantLimits tenantLimits(String tenant, io.narthex.distributor.TenantLimits defaults) {
@@ -169,16 +175,9 @@ final class RuntimeConfig implements AutoCloseable {
   }
 
   private static Long longOverride(String tenant, JsonNode limits, String key) {
-    JsonNode value = limits.get(key);
-    if (value == null) {
-      return null;
-    }
-    if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < 0) {
-      throw new IllegalArgumentException(
-          "overrides." + tenant + "." + key + " must be a whole number >= 0 (0 = unlimited), got " + value);
-    }
-    return value.asLong();
+    return wholeNumber(tenant, limits, key, Long.MAX_VALUE, ">= 0 (0 = unlimited)");
   }
+
 
   /** The tenant's query fetch limits: {@code defaults} (the flags) with its runtime overrides applied. */
   io.narthex.querier.FetchLimits fetchLimits(String tenant, io.narthex.querier.FetchLimits defaults) {
