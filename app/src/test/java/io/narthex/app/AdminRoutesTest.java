@@ -9,7 +9,6 @@ import io.narthex.proto.prompb.Label;
 import io.narthex.proto.prompb.Sample;
 import io.narthex.proto.prompb.TimeSeries;
 import io.narthex.proto.prompb.WriteRequest;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,7 +38,7 @@ class AdminRoutesTest {
 
   private void start(String... extraFlags) throws Exception {
     List<String> flags = new ArrayList<>(List.of("--server.http-listen-port=0", "--server.grpc-listen-port=0",
-        "--ingester.raft-listen-port=" + freePort(),
+        "--ingester.raft-listen-port=" + FreePorts.next(),
         "--blocks-storage.tsdb.dir=" + dir.resolve("tsdb"),
         "--blocks-storage.filesystem.dir=" + dir.resolve("bucket"),
         "--blocks-storage.bucket-store.sync-dir=" + dir.resolve("sync"),
@@ -121,9 +120,4 @@ class AdminRoutesTest {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 }

@@ -2,7 +2,6 @@ package io.narthex.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,11 +25,6 @@ class HttpBodyLimitsTest {
     }
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 
   private HttpResponse<String> post(String path, byte[] body) throws Exception {
     return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + narthex.httpPort() + path))
@@ -42,7 +36,7 @@ class HttpBodyLimitsTest {
   @Test
   void routesOtherThanPushRefuseBodiesOverTheMaxBodySizeAndPushesPastTheInflightBytesGet503() throws Exception {
     narthex = Narthex.start(NarthexOptions.parse("--server.http-listen-port=0", "--server.grpc-listen-port=0",
-        "--ingester.raft-listen-port=" + freePort(), "--blocks-storage.tsdb.dir=" + dir.resolve("tsdb"),
+        "--ingester.raft-listen-port=" + FreePorts.next(), "--blocks-storage.tsdb.dir=" + dir.resolve("tsdb"),
         "--blocks-storage.filesystem.dir=" + dir.resolve("bucket"),
         "--blocks-storage.bucket-store.sync-dir=" + dir.resolve("sync"),
         "--compactor.data-dir=" + dir.resolve("compactor"), "--query-frontend.max-body-size=65536",

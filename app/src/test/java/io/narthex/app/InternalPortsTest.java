@@ -63,15 +63,10 @@ class InternalPortsTest {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 
   private NarthexOptions start(String... extraFlags) throws IOException {
     List<String> flags = new ArrayList<>(List.of("--server.http-listen-port=0", "--server.grpc-listen-port=0",
-        "--ingester.raft-listen-port=" + freePort(), "--blocks-storage.tsdb.dir=" + dir.resolve("tsdb"),
+        "--ingester.raft-listen-port=" + FreePorts.next(), "--blocks-storage.tsdb.dir=" + dir.resolve("tsdb"),
         "--blocks-storage.filesystem.dir=" + dir.resolve("bucket"),
         "--blocks-storage.bucket-store.sync-dir=" + dir.resolve("sync"),
         "--compactor.data-dir=" + dir.resolve("compactor")));

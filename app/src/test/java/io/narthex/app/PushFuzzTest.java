@@ -12,7 +12,6 @@ import io.narthex.proto.prompb.MetricMetadata;
 import io.narthex.proto.prompb.Sample;
 import io.narthex.proto.prompb.TimeSeries;
 import io.narthex.proto.prompb.WriteRequest;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -52,16 +51,11 @@ class PushFuzzTest {
 
   private static Narthex narthex;
 
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 
   @BeforeAll
   static void start() throws Exception {
-    int grpcPort = freePort();
-    int raftPort = freePort();
+    int grpcPort = FreePorts.next();
+    int raftPort = FreePorts.next();
     Path config = dir.resolve("narthex.yaml");
     Files.writeString(config, """
         ingester:

@@ -9,7 +9,6 @@ import io.narthex.proto.prompb.Label;
 import io.narthex.proto.prompb.Sample;
 import io.narthex.proto.prompb.TimeSeries;
 import io.narthex.proto.prompb.WriteRequest;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,11 +35,6 @@ class TenantLimitsTest {
     }
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 
   private HttpResponse<String> push(String tenant, String metric, int series) throws Exception {
     WriteRequest.Builder request = WriteRequest.newBuilder();
@@ -65,7 +59,7 @@ class TenantLimitsTest {
     Path runtime = dir.resolve("runtime.yaml");
     Files.writeString(runtime, "overrides:\n  slow:\n    ingestion_rate: 0.001\n    ingestion_burst_size: 4\n");
     narthex = Narthex.start(NarthexOptions.parse("--server.http-listen-port=0", "--server.grpc-listen-port=0",
-        "--ingester.raft-listen-port=" + freePort(), "--blocks-storage.tsdb.dir=" + dir.resolve("tsdb"),
+        "--ingester.raft-listen-port=" + FreePorts.next(), "--blocks-storage.tsdb.dir=" + dir.resolve("tsdb"),
         "--blocks-storage.filesystem.dir=" + dir.resolve("bucket"),
         "--blocks-storage.bucket-store.sync-dir=" + dir.resolve("sync"),
         "--compactor.data-dir=" + dir.resolve("compactor"), "--runtime-config.file=" + runtime,
