@@ -1,0 +1,58 @@
+package io.narthex.promql.parser;
+
+import io.narthex.promql.PromQLException;
+import java.util.IdentityHashMap;
+
+/**
+ * Enforces {@link Parser#MAX_DEPTH} on the tree as it is built: the height of every subtree is remembered, so checking
+ * a new node looks one level down.
+ */
+final class NestingDepth {
+  private final TokenCursor cursor;
+  /** Height of every subtree built so far, by identity (records' hashCode would itself recurse). */
+  private final IdentityHashMap<Expr, Integer> heights = new IdentityHashMap<>();
+
+  NestingDepth(TokenCursor cursor) {
+    this.cursor = cursor;
+  }
+
+  /** Returns {@code e}, or throws BAD_DATA when it is more than {@link Parser#MAX_DEPTH} deep. */
+  Expr check(Expr e) {
+    if (height(e) > Parser.MAX_DEPTH) {
+      throw tooDeep(e.pos());
+    }
+    return e;
+  }
+
+  PromQLException tooDeep(int pos) {
+    return cursor.error(pos, "expression nests too deeply: more than " + Parser.MAX_DEPTH
+        + " levels of operators, calls, aggregations, parentheses and subqueries (Narthex's parser limit)");
+  }
+
+  private int height(Expr e) {
+    Integer known = heights.get(e);
+    if (known != null) {
+      return known;
+    }
+    int below = switch (e) {
+      case Expr.NumberLiteral n -> 0;
+      case Expr.StringLiteral s -> 0;
+      case Expr.VectorSelector v -> 0;
+      case Expr.MatrixSelector m -> 1;
+      case Expr.Subquery sq -> height(sq.expr());
+      case Expr.Paren p -> height(p.expr());
+      case Expr.Unary u -> height(u.expr());
+      case Expr.Binary b -> Math.max(height(b.lhs()), height(b.rhs()));
+      case Expr.Aggregate a -> Math.max(a.param() == null ? 0 : height(a.param()), height(a.expr()));
+      case Expr.Call c -> {
+        int max = 0;
+        for (Expr arg : c.args()) {
+          max = Math.max(max, height(arg));
+        }
+        yield max;
+      }
+    };
+    heights.put(e, below + 1);
+    return below + 1;
+  }
+}
