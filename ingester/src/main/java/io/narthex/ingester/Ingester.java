@@ -14,16 +14,29 @@ import io.narthex.tsdb.storage.ChunkSeries;
 import io.narthex.tsdb.storage.Querier;
 import io.narthex.tsdb.head.HeadOptions;
 import io.narthex.tsdb.head.HeadSnapshot;
+import io.narthex.tsdb.block.BlockMeta;
+import io.narthex.tsdb.block.BlockReader;
+import io.narthex.tsdb.block.BlockWriter;
+import io.narthex.tsdb.storage.ChunkMerger;
+import io.narthex.tsdb.storage.EncodedChunk;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One ingester: an in-memory {@link Head} per tenant. Appends follow Prometheus's rules (see {@link Head}); a
@@ -33,17 +46,21 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Ingester {
   private static final int SNAPSHOT_MAGIC = 0x4e584953; // "NXIS"
-  private static final int SNAPSHOT_VERSION = 3;
+  private static final int SNAPSHOT_VERSION = 4;
   /**
    * Tenants' heads take samples up to 1h behind their newest one, half the 2h block range, as Prometheus's and
    * Mimir's heads do. Older samples would be cut into no block or stall the shipper; they are {@code TOO_OLD}.
    */
   static final long APPENDABLE_WINDOW_MS = 3_600_000L;
 
+  private static final Logger log = LoggerFactory.getLogger(Ingester.class);
+
   private final Map<String, Head> heads = new ConcurrentHashMap<>();
   private final HeadOptions headOptions;
+  /** Null when this shard keeps no blocks on disk: {@link #cutBlock} is then refused. */
+  private final LocalBlocks blocks;
 
-  /** Heads without out-of-order samples. */
+  /** Heads without out-of-order samples, and no local blocks. */
   public Ingester() {
     this(0);
   }
@@ -54,8 +71,17 @@ public final class Ingester {
    *     same value, as it decides what the log's entries store.
    */
   public Ingester(long outOfOrderWindowMs) {
+    this(outOfOrderWindowMs, null);
+  }
+
+  /**
+   * @param outOfOrderWindowMs as {@link #Ingester(long)}
+   * @param blocksDir where blocks cut from the heads are kept ({@link LocalBlocks}); null for none
+   */
+  public Ingester(long outOfOrderWindowMs, Path blocksDir) {
     this.headOptions = new HeadOptions(HeadOptions.DEFAULT.samplesPerChunk(), APPENDABLE_WINDOW_MS,
         outOfOrderWindowMs);
+    this.blocks = blocksDir == null ? null : new LocalBlocks(blocksDir);
   }
 
   /** Reused by the thread applying a shard's log, so that a push allocates nothing per series. */
@@ -65,9 +91,11 @@ public final class Ingester {
       ThreadLocal.withInitial(() -> new Cursors(new WireFields(5), new WireTimeSeries()));
 
   /**
-   * Writes every tenant's head: magic {@code NXIS}, version 3, tenant count, then per tenant its name, its minimum
-   * valid time and shipped mark (ms) and its head snapshot (tsdb/docs/format/head-snapshot.md), streamed: a head
-   * snapshot knows its own end, so no length prefix caps its size. Appends must not run meanwhile.
+   * Writes every tenant's head: magic {@code NXIS}, version 4, tenant count, then per tenant its name, its minimum
+   * valid time and block mark (ms) and its head snapshot (tsdb/docs/format/head-snapshot.md), streamed: a head
+   * snapshot knows its own end, so no length prefix caps its size. Then the local blocks: their count, and per
+   * block its tenant, ULID, min and max time (ms) and whether it was shipped; their files travel beside the
+   * snapshot ({@link #localBlocks}). Appends must not run meanwhile.
    */
   public void writeSnapshot(OutputStream out) throws IOException {
     DataOutputStream data = new DataOutputStream(out);
@@ -77,9 +105,18 @@ public final class Ingester {
     for (Map.Entry<String, Head> entry : new TreeMap<>(heads).entrySet()) {
       data.writeUTF(entry.getKey());
       data.writeLong(entry.getValue().minValidTimeMs());
-      data.writeLong(entry.getValue().shippedBeforeMs());
+      data.writeLong(entry.getValue().inBlocksBeforeMs());
       data.flush();
       HeadSnapshot.write(entry.getValue(), out);
+    }
+    List<LocalBlocks.Block> cut = blocks == null ? List.of() : blocks.all();
+    data.writeInt(cut.size());
+    for (LocalBlocks.Block block : cut) {
+      data.writeUTF(block.tenant());
+      data.writeUTF(block.ulid());
+      data.writeLong(block.minTimeMs());
+      data.writeLong(block.maxTimeMs());
+      data.writeBoolean(block.shipped());
     }
     data.flush();
   }
@@ -99,6 +136,16 @@ public final class Ingester {
    * @throws IOException when the snapshot is truncated or corrupt
    */
   public static Ingester readSnapshot(InputStream in, long outOfOrderWindowMs) throws IOException {
+    return readSnapshot(in, outOfOrderWindowMs, null);
+  }
+
+  /**
+   * Reads what {@link #writeSnapshot} wrote into an ingester with the given out-of-order window, whose local
+   * blocks are read from {@code blocksDir}.
+   *
+   * @throws IOException when the snapshot is truncated or corrupt, or lists a local block that cannot be read
+   */
+  public static Ingester readSnapshot(InputStream in, long outOfOrderWindowMs, Path blocksDir) throws IOException {
     DataInputStream data = new DataInputStream(in);
     if (data.readInt() != SNAPSHOT_MAGIC) {
       throw new IOException("not an ingester snapshot: bad magic");
@@ -107,13 +154,13 @@ public final class Ingester {
     if (version < 1 || version > SNAPSHOT_VERSION) {
       throw new IOException("unsupported ingester snapshot version " + version);
     }
-    Ingester ingester = new Ingester(outOfOrderWindowMs);
+    Ingester ingester = new Ingester(outOfOrderWindowMs, blocksDir);
     HeadOptions headOptions = ingester.headOptions;
     int tenants = data.readInt();
     for (int i = 0; i < tenants; i++) {
       String tenant = data.readUTF();
       long minValidTimeMs = version >= 2 ? data.readLong() : Long.MIN_VALUE;
-      long shippedBeforeMs = version >= 2 ? data.readLong() : Long.MIN_VALUE;
+      long inBlocksBeforeMs = version >= 2 ? data.readLong() : Long.MIN_VALUE;
       Head head;
       if (version >= 3) {
         head = HeadSnapshot.read(data, headOptions);
@@ -123,16 +170,38 @@ public final class Ingester {
         data.readFully(bytes);
         head = HeadSnapshot.read(new ByteArrayInputStream(bytes), headOptions);
       }
-      head.setShippedBeforeMs(shippedBeforeMs);
+      head.setInBlocksBeforeMs(inBlocksBeforeMs);
       head.setMinValidTimeMs(minValidTimeMs);
       ingester.heads.put(tenant, head);
+    }
+    int blockCount = version >= 4 ? data.readInt() : 0;
+    for (int i = 0; i < blockCount; i++) {
+      String tenant = data.readUTF();
+      String ulid = data.readUTF();
+      long minTimeMs = data.readLong();
+      long maxTimeMs = data.readLong();
+      boolean shipped = data.readBoolean();
+      if (ingester.blocks == null) {
+        throw new IOException("the snapshot lists local block " + tenant + "/" + ulid + " but no block directory"
+            + " was given");
+      }
+      ingester.blocks.add(tenant, ulid, minTimeMs, maxTimeMs, shipped);
     }
     return ingester;
   }
 
-  /** Tenants with a head, sorted. */
+  /** Tenants with a head or a local block, sorted. */
   public List<String> tenants() {
-    return heads.keySet().stream().sorted().toList();
+    TreeSet<String> tenants = new TreeSet<>(heads.keySet());
+    if (blocks != null) {
+      tenants.addAll(blocks.tenants());
+    }
+    return List.copyOf(tenants);
+  }
+
+  /** The blocks this shard cut and keeps on disk; null when it keeps none. */
+  public LocalBlocks localBlocks() {
+    return blocks;
   }
 
   /** The tenant's head, or null when it has none. */
@@ -146,11 +215,75 @@ public final class Ingester {
   }
 
   /**
-   * Records that the tenant's data before {@code maxTimeMs} is in blocks in object storage (and out of bounds for
-   * appends), so that a later {@link #truncate} may drop it.
+   * Records the upload of the tenant's local block {@code ulid}, so that a later {@link #truncate} may remove it.
+   * With an empty ULID (an empty range) or one no replica cut (the leader cut it alone, in logs written before
+   * local blocks), the tenant's data before {@code maxTimeMs} is marked as in blocks (and out of bounds for
+   * appends), so that a later {@link #truncate} may drop it from the head.
    */
-  public void markShipped(String tenant, long maxTimeMs) {
-    heads.computeIfAbsent(tenant, t -> new Head(headOptions)).setShippedBeforeMs(maxTimeMs);
+  public void markShipped(String tenant, String ulid, long maxTimeMs) {
+    if (ulid.isEmpty() || blocks == null || !blocks.markShipped(tenant, ulid)) {
+      heads.computeIfAbsent(tenant, t -> new Head(headOptions)).setInBlocksBeforeMs(maxTimeMs);
+    }
+  }
+
+  /** What {@link #cutBlock} did. */
+  public record Cut(boolean written, long series, long samples, int seriesRemoved) {}
+
+  /**
+   * Writes the tenant's head range {@code [minTimeMs, maxTimeMs)} as block {@code ulid} in the local blocks, then
+   * drops it from the head (Prometheus's head compaction): an object-storage outage then costs disk, not memory.
+   * The range must have been closed first (see {@link #closeRange}); the block mark moves to {@code maxTimeMs}.
+   * A block of that ULID already on disk (the entry replayed after a restart) is taken as it is. An empty range
+   * writes no block. When the block cannot be written (disk full), the data stays in the head, which a later
+   * {@link #truncate} drops once the leader's copy was shipped: logged, never a refusal that would make replicas
+   * disagree.
+   *
+   * @param externalLabels meta.json's {@code thanos.labels}
+   * @throws IllegalArgumentException when this ingester keeps no local blocks, or the tenant or ULID cannot name a
+   *     directory
+   */
+  public Cut cutBlock(String tenant, String ulid, long minTimeMs, long maxTimeMs,
+      Map<String, String> externalLabels) {
+    if (blocks == null) {
+      throw new IllegalArgumentException("this shard keeps no local blocks");
+    }
+    Path blockDir = blocks.blockDir(tenant, ulid);
+    if (minTimeMs >= maxTimeMs) {
+      throw new IllegalArgumentException("empty block range [" + minTimeMs + ", " + maxTimeMs + ")");
+    }
+    Head head = heads.computeIfAbsent(tenant, t -> new Head(headOptions));
+    head.setMinValidTimeMs(maxTimeMs);
+    long series = 0;
+    long samples = 0;
+    boolean written = false;
+    try {
+      if (!Files.isDirectory(blockDir)) {
+        List<ChunkSeries> chunks = head.selectChunks(minTimeMs, maxTimeMs - 1, List.of());
+        if (!chunks.isEmpty()) {
+          BlockMeta meta = BlockWriter.write(blockDir.getParent(), ulid, chunks, minTimeMs, maxTimeMs,
+              externalLabels);
+          series = meta.numSeries();
+          samples = meta.numSamples();
+          if (series == 0) {
+            LocalBlocks.deleteRecursively(blockDir);
+          }
+        }
+      }
+      if (Files.isDirectory(blockDir)) {
+        blocks.add(tenant, ulid, minTimeMs, maxTimeMs, false);
+        written = true;
+      }
+    } catch (IOException | RuntimeException e) {
+      IngesterMetrics.LOCAL_BLOCK_FAILURES.inc();
+      log.error("writing local block failed, its data stays in the head tenant={} ulid={} dir={}", tenant, ulid,
+          blockDir, e);
+      head.setInBlocksBeforeMs(maxTimeMs);
+      return new Cut(false, 0, 0, 0);
+    }
+    head.setInBlocksBeforeMs(maxTimeMs);
+    int removed = head.truncateBefore(maxTimeMs);
+    IngesterMetrics.MEMORY_SERIES.labelValues(tenant).set(head.numSeries());
+    return new Cut(written, series, samples, removed);
   }
 
   /**
@@ -160,11 +293,14 @@ public final class Ingester {
    * a later sample for a shipped range makes a block that overlaps, which queries and the compactor merge.
    */
   public int truncate(String tenant, long beforeMs) {
+    if (blocks != null) {
+      blocks.removeShipped(tenant, beforeMs);
+    }
     Head head = heads.get(tenant);
     if (head == null) {
       return 0;
     }
-    beforeMs = Math.min(beforeMs, head.shippedBeforeMs());
+    beforeMs = Math.min(beforeMs, head.inBlocksBeforeMs());
     if (beforeMs == Long.MIN_VALUE) {
       return 0;
     }
@@ -340,30 +476,81 @@ public final class Ingester {
         .build();
   }
 
-  /** Series of {@code tenant} matching every matcher, sorted by labels, with chunks overlapping the range. */
+  /**
+   * Series of {@code tenant} matching every matcher, sorted by labels, with chunks overlapping
+   * {@code [minTimeMs, maxTimeMs]} (inclusive), from the head and the local blocks: a series in both gets the
+   * chunks of both, merged where they overlap (a head chunk straddling a cut block's end).
+   *
+   * @throws java.io.UncheckedIOException when a local block cannot be read
+   */
   public List<ChunkSeries> select(String tenant, long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
     Head head = heads.get(tenant);
-    return head == null ? List.of() : head.selectChunks(minTimeMs, maxTimeMs, matchers);
+    List<ChunkSeries> fromHead = head == null ? List.of() : head.selectChunks(minTimeMs, maxTimeMs, matchers);
+    List<List<ChunkSeries>> fromBlocks = blocks == null ? List.of()
+        : blocks.select(tenant, minTimeMs, maxTimeMs, matchers);
+    if (fromBlocks.isEmpty()) {
+      return fromHead;
+    }
+    TreeMap<Labels, List<EncodedChunk>> merged = new TreeMap<>();
+    for (List<ChunkSeries> source : fromBlocks) {
+      for (ChunkSeries series : source) {
+        merged.computeIfAbsent(series.labels(), l -> new ArrayList<>()).addAll(series.chunks());
+      }
+    }
+    for (ChunkSeries series : fromHead) {
+      merged.computeIfAbsent(series.labels(), l -> new ArrayList<>()).addAll(series.chunks());
+    }
+    List<ChunkSeries> out = new ArrayList<>(merged.size());
+    merged.forEach((labels, chunks) -> {
+      chunks.sort(Comparator.comparingLong(EncodedChunk::minTimeMs));
+      out.add(new ChunkSeries(labels, ChunkMerger.mergeOverlapping(chunks)));
+    });
+    return out;
   }
 
+  /**
+   * Label names of the tenant's series matching every matcher with samples in the range, from the head and the
+   * local blocks, sorted.
+   */
   public List<String> labelNames(String tenant, long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
+    TreeSet<String> names = new TreeSet<>();
     Head head = heads.get(tenant);
-    if (head == null) {
-      return List.of();
+    if (head != null) {
+      try (Querier querier = head.querier(minTimeMs, maxTimeMs)) {
+        names.addAll(querier.labelNames(matchers));
+      }
     }
-    try (Querier querier = head.querier(minTimeMs, maxTimeMs)) {
-      return querier.labelNames(matchers);
+    for (BlockReader reader : blockReaders(tenant, minTimeMs, maxTimeMs)) {
+      try {
+        names.addAll(reader.labelNames(matchers));
+      } catch (IOException e) {
+        throw new UncheckedIOException("reading local block " + reader.ulid(), e);
+      }
     }
+    return List.copyOf(names);
   }
 
+  /** Values of label {@code name}, as {@link #labelNames}. */
   public List<String> labelValues(
       String tenant, String name, long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
+    TreeSet<String> values = new TreeSet<>();
     Head head = heads.get(tenant);
-    if (head == null) {
-      return List.of();
+    if (head != null) {
+      try (Querier querier = head.querier(minTimeMs, maxTimeMs)) {
+        values.addAll(querier.labelValues(name, matchers));
+      }
     }
-    try (Querier querier = head.querier(minTimeMs, maxTimeMs)) {
-      return querier.labelValues(name, matchers);
+    for (BlockReader reader : blockReaders(tenant, minTimeMs, maxTimeMs)) {
+      try {
+        values.addAll(reader.labelValues(name, matchers));
+      } catch (IOException e) {
+        throw new UncheckedIOException("reading local block " + reader.ulid(), e);
+      }
     }
+    return List.copyOf(values);
+  }
+
+  private List<BlockReader> blockReaders(String tenant, long minTimeMs, long maxTimeMs) {
+    return blocks == null ? List.of() : blocks.readers(tenant, minTimeMs, maxTimeMs);
   }
 }

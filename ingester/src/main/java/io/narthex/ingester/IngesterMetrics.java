@@ -15,6 +15,10 @@ final class IngesterMetrics {
       .help("Series in the head, per tenant.")
       .labelNames("user")
       .register();
+  static final Counter LOCAL_BLOCK_FAILURES = Counter.builder()
+      .name("narthex_ingester_local_block_failures_total")
+      .help("Blocks that could not be written to local disk when cut; their data stayed in the head.")
+      .register();
 
   private IngesterMetrics() {}
 }

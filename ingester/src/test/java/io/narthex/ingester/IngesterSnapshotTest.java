@@ -76,7 +76,7 @@ class IngesterSnapshotTest {
       HeadSnapshot.write(original.head(tenant), head);
       out.writeUTF(tenant);
       out.writeLong(original.head(tenant).minValidTimeMs());
-      out.writeLong(original.head(tenant).shippedBeforeMs());
+      out.writeLong(original.head(tenant).inBlocksBeforeMs());
       out.writeInt(head.size());
       head.writeTo(out);
     }

@@ -70,7 +70,9 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, options.snapshotEveryEntries());
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
-    RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf("32MB"));
+    // Purge at every snapshot (Ratis waits for 1,024 entries by default): the snapshot has all they held.
+    RaftServerConfigKeys.Log.setPurgeGap(properties, (int) Math.clamp(options.snapshotEveryEntries(), 1, 1024));
+    RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf(options.logSegmentBytes()));
     // Ratis keeps up to 6 closed segments (200 MB) of entries in the heap per group by default; they are applied
     // already, and a lagging follower is served from disk. Two per group keep the heap to what the series need.
     RaftServerConfigKeys.Log.setSegmentCacheNumMax(properties, 2);

@@ -15,9 +15,25 @@ import java.time.Duration;
  *     plaintext
  * @param clientTls mutual TLS of the Raft clients (distributor writes, shipper entries, leadership transfer);
  *     null for plaintext
+ * @param logSegmentBytes size at which a log segment is closed; only closed segments are purged after a snapshot
  */
 public record RaftOptions(Duration electionTimeout, long snapshotEveryEntries, Duration writeTimeout,
-    String listenAddress, TlsFiles serverTls, TlsFiles clientTls) {
+    String listenAddress, TlsFiles serverTls, TlsFiles clientTls, long logSegmentBytes) {
+  /** Log segments of 32 MiB: few files, and a purge frees the log in 32 MiB steps. */
+  public static final long DEFAULT_LOG_SEGMENT_BYTES = 32L << 20;
+
+  /** With log segments of {@link #DEFAULT_LOG_SEGMENT_BYTES}. */
+  public RaftOptions(Duration electionTimeout, long snapshotEveryEntries, Duration writeTimeout,
+      String listenAddress, TlsFiles serverTls, TlsFiles clientTls) {
+    this(electionTimeout, snapshotEveryEntries, writeTimeout, listenAddress, serverTls, clientTls,
+        DEFAULT_LOG_SEGMENT_BYTES);
+  }
+
+  /** These options with log segments closed at {@code bytes}. */
+  public RaftOptions withLogSegmentBytes(long bytes) {
+    return new RaftOptions(electionTimeout, snapshotEveryEntries, writeTimeout, listenAddress, serverTls, clientTls,
+        bytes);
+  }
 
   /** Plaintext on all interfaces. */
   public RaftOptions(Duration electionTimeout, long snapshotEveryEntries, Duration writeTimeout) {

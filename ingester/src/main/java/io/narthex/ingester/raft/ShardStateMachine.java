@@ -3,6 +3,7 @@ package io.narthex.ingester.raft;
 import io.narthex.ingester.Ingester;
 import io.narthex.ingester.client.PushEntryBuilder;
 import io.narthex.ingester.client.WireFields;
+import io.narthex.proto.ingester.BlockCut;
 import io.narthex.proto.ingester.BlockShipped;
 import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.ingester.ShardLogEntry;
@@ -20,7 +21,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -31,21 +36,27 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.FileListSnapshotInfo;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The replicated state of one shard: each committed Raft log entry is a {@link ShardLogEntry} (a push, a block
- * shipped, a head truncation), applied to the shard's per-tenant heads in log order, so every replica holds the same samples and takes the same append
- * decisions. The Raft log is the write-ahead log; a snapshot of the heads lets Ratis purge the log before it.
+ * The replicated state of one shard: each committed Raft log entry is a {@link ShardLogEntry} (a push, a block cut
+ * or shipped, a head truncation), applied to the shard's per-tenant heads and local blocks in log order, so every
+ * replica holds the same samples and takes the same append decisions. The Raft log is the write-ahead log; a
+ * snapshot of the heads lets Ratis purge the log before it. Local blocks live under the state machine directory
+ * ({@code sm/blocks/<tenant>/<ULID>}) and their files are part of the snapshot, so a replica that installs it from
+ * the leader gets them too.
  */
 final class ShardStateMachine extends BaseStateMachine {
   private static final Logger log = LoggerFactory.getLogger(ShardStateMachine.class);
@@ -55,6 +66,9 @@ final class ShardStateMachine extends BaseStateMachine {
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private final long outOfOrderWindowMs;
   private volatile Ingester ingester;
+  private Path blocksDir;
+  /** The latest snapshot with the local blocks it lists; null before the first. */
+  private volatile FileListSnapshotInfo latestSnapshot;
   // Reused by the apply thread, the only one reading entries, so that applying a push allocates per entry at most.
   private final WireFields entryFields = new WireFields(6);
   private byte[] entryBuffer = new byte[1 << 16];
@@ -80,17 +94,41 @@ final class ShardStateMachine extends BaseStateMachine {
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
     super.initialize(server, groupId, raftStorage);
     storage.init(raftStorage);
+    blocksDir = raftStorage.getStorageDir().getStateMachineDir().toPath().resolve("blocks");
+    ingester = new Ingester(outOfOrderWindowMs, blocksDir);
     loadLatestSnapshot();
+    getLifeCycle().transition(LifeCycle.State.STARTING);
+    getLifeCycle().transition(LifeCycle.State.RUNNING);
   }
 
+  /**
+   * Before a snapshot from the leader is installed. Ratis reloads only a state machine it finds PAUSED, and shuts
+   * the group down on this replica otherwise (BaseStateMachine's pause does nothing).
+   */
+  @Override
+  public void pause() {
+    getLifeCycle().transition(LifeCycle.State.PAUSING);
+    getLifeCycle().transition(LifeCycle.State.PAUSED);
+  }
+
+  /** After a snapshot from the leader was installed: reads it, then applies entries again. */
   @Override
   public void reinitialize() throws IOException {
     loadLatestSnapshot();
+    getLifeCycle().transition(LifeCycle.State.STARTING);
+    getLifeCycle().transition(LifeCycle.State.RUNNING);
   }
 
   @Override
   public StateMachineStorage getStateMachineStorage() {
     return storage;
+  }
+
+  /** The heads file and every file of the local blocks it lists, which a replica installing it needs too. */
+  @Override
+  public SnapshotInfo getLatestSnapshot() {
+    FileListSnapshotInfo snapshot = latestSnapshot;
+    return snapshot != null ? snapshot : storage.getLatestSnapshot();
   }
 
   /**
@@ -151,9 +189,18 @@ final class ShardStateMachine extends BaseStateMachine {
             fields.length(1, fields.count(1) - 1));
       } else {
         response = switch (logEntry.getEntryCase()) {
+          case BLOCK_CUT -> {
+            BlockCut cut = logEntry.getBlockCut();
+            Ingester.Cut result = ingester.cutBlock(cut.getTenant(), cut.getUlid(), cut.getMinTimeMs(),
+                cut.getMaxTimeMs(), Map.of("__org_id__", cut.getTenant(), "__narthex_shard__", Integer.toString(shard)));
+            log.info("block cut shard={} tenant={} ulid={} min_time_ms={} max_time_ms={} written={} series={}"
+                + " samples={} head_series_removed={}", shard, cut.getTenant(), cut.getUlid(), cut.getMinTimeMs(),
+                cut.getMaxTimeMs(), result.written(), result.series(), result.samples(), result.seriesRemoved());
+            yield PushResponse.getDefaultInstance();
+          }
           case BLOCK_SHIPPED -> {
             BlockShipped shipped = logEntry.getBlockShipped();
-            ingester.markShipped(shipped.getTenant(), shipped.getMaxTimeMs());
+            ingester.markShipped(shipped.getTenant(), shipped.getUlid(), shipped.getMaxTimeMs());
             log.info("block shipped shard={} tenant={} ulid={} min_time_ms={} max_time_ms={}", shard,
                 shipped.getTenant(), shipped.getUlid(), shipped.getMinTimeMs(), shipped.getMaxTimeMs());
             yield PushResponse.getDefaultInstance();
@@ -214,7 +261,11 @@ final class ShardStateMachine extends BaseStateMachine {
     Files.move(temporary, file.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     FileSync.directory(file.toPath().getParent());
     var md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
-    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
+    SingleFileSnapshotInfo heads = new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last);
+    storage.updateLatestSnapshot(heads);
+    latestSnapshot = withLocalBlocks(heads);
+    // Blocks removed since the previous snapshot are listed by none now; their files can go.
+    ingester.localBlocks().deleteUnlisted();
     double seconds = (System.nanoTime() - startNanos) / 1e9;
     RaftMetrics.SNAPSHOT_DURATION.labelValues(Integer.toString(shard)).observe(seconds);
     log.info("snapshot taken shard={} index={} bytes={} seconds={}", shard, last.getIndex(), Files.size(file.toPath()),
@@ -222,11 +273,36 @@ final class ShardStateMachine extends BaseStateMachine {
     return last.getIndex();
   }
 
+  /**
+   * The snapshot's heads file and the files of the local blocks the ingester lists, which are the snapshot's
+   * blocks as long as no entry after it was applied. Digests of block files are computed while Ratis sends them.
+   */
+  private FileListSnapshotInfo withLocalBlocks(SingleFileSnapshotInfo heads) throws IOException {
+    List<FileInfo> files = new ArrayList<>(heads.getFiles());
+    for (Path blockFile : ingester.localBlocks().files()) {
+      files.add(new FileInfo(blockFile, null));
+    }
+    return new FileListSnapshotInfo(files, heads.getTermIndex());
+  }
+
+  /** Ratis writes an MD5 file beside every file of an installed snapshot; blocks must hold only their own files. */
+  private void deleteInstalledDigests() throws IOException {
+    if (!Files.isDirectory(blocksDir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(blocksDir)) {
+      for (Path path : paths.filter(p -> p.getFileName().toString().endsWith(".md5")).toList()) {
+        Files.delete(path);
+      }
+    }
+  }
+
   private void loadLatestSnapshot() throws IOException {
-    SingleFileSnapshotInfo snapshot = storage.getLatestSnapshot();
+    SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
     if (snapshot == null) {
       return;
     }
+    deleteInstalledDigests();
     Path path = snapshot.getFile().getPath();
     if (!Files.exists(path)) {
       throw new IOException("snapshot file " + path + " of shard " + shard + " is missing");
@@ -236,8 +312,9 @@ final class ShardStateMachine extends BaseStateMachine {
     }
     long startNanos = System.nanoTime();
     try (InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
-      ingester = Ingester.readSnapshot(in, outOfOrderWindowMs);
+      ingester = Ingester.readSnapshot(in, outOfOrderWindowMs, blocksDir);
     }
+    latestSnapshot = withLocalBlocks(snapshot);
     updateLastAppliedTermIndex(snapshot.getTermIndex());
     long series = ingester.seriesPerTenant().values().stream().mapToLong(Long::longValue).sum();
     double seconds = (System.nanoTime() - startNanos) / 1e9;

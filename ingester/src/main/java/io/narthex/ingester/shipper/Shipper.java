@@ -1,34 +1,27 @@
 package io.narthex.ingester.shipper;
 
 import io.narthex.ingester.Ingester;
+import io.narthex.ingester.LocalBlocks;
 import io.narthex.ingester.raft.IngesterNode;
 import io.narthex.ingester.raft.RaftOptions;
 import io.narthex.ingester.raft.RaftShardWriter;
 import io.narthex.ingester.ring.ShardMap;
+import io.narthex.proto.ingester.BlockCut;
 import io.narthex.proto.ingester.BlockShipped;
 import io.narthex.proto.ingester.CloseHeadRange;
 import io.narthex.proto.ingester.ShardLogEntry;
 import io.narthex.proto.ingester.TruncateHead;
-import io.narthex.tsdb.block.BlockMeta;
-import io.narthex.tsdb.block.BlockWriter;
-import io.narthex.tsdb.block.FileSync;
+import io.narthex.tsdb.block.Ulid;
 import io.narthex.tsdb.head.Head;
-import io.narthex.tsdb.storage.ChunkSeries;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
@@ -42,14 +35,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Cuts blocks from the heads of the shards this ingester leads and ships them to object storage.
  *
- * <p>For each tenant, the next range starts at the head's shipped mark (everything before is in blocks) and ends
- * at the next multiple of the block range; it is cut once it ended more than the grace period ago. A
+ * <p>For each tenant, the next range starts at the head's block mark (everything before is in blocks) and ends at
+ * the next multiple of the block range; it is cut once it ended more than the grace period ago. A
  * {@link CloseHeadRange} entry first makes every replica reject appends before the range's end, so the block holds
- * every acknowledged sample of its range. The block is written under {@code <shipDir>/shard-<n>/<ULID>} with a {@code .properties} file beside it, uploaded through
- * the {@link BlockSink}, and only then is a {@link BlockShipped} entry committed through the shard's Raft log, so
- * every replica raises its shipped mark alike. Until that commit the data stays in every head and the local
- * block is retried with the same ULID, so an object-storage outage loses nothing and uploads each block once.
- * Shipped data is dropped from the heads (a {@link TruncateHead} entry) once it was shipped the retention ago.
+ * every acknowledged sample of its range. A {@link BlockCut} entry then makes every replica write the range from its
+ * own head as the same block (same ULID) on its local disk and drop it from the head, as Mimir's ingesters compact
+ * their heads whether or not object storage is up. The leader uploads its copy through the {@link BlockSink} and
+ * commits a {@link BlockShipped} entry; until then the block is retried, oldest first, with the same ULID, so an
+ * object-storage outage costs local disk, not memory, loses nothing and uploads each block once. A shipped block
+ * leaves the replicas (a {@link TruncateHead} entry) once it was shipped the retention ago, so that
+ * store-gateways have found it first.
  */
 public final class Shipper implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Shipper.class);
@@ -79,8 +74,20 @@ public final class Shipper implements AutoCloseable {
     this.clock = clock;
   }
 
+  /**
+   * Deletes what older versions left in {@code shipDir}: blocks the leader alone cut. Their data is still in the
+   * heads (it left them only once shipped), so the next pass cuts it again, on every replica.
+   */
+  private void deleteLeaderOnlyBlocks() {
+    if (Files.isDirectory(shipDir)) {
+      log.info("deleting blocks cut by an older version, to be cut again on every replica dir={}", shipDir);
+      deleteRecursively(shipDir);
+    }
+  }
+
   /** Runs {@link #ship} every {@link ShipperOptions#interval()}. */
   public void start() {
+    deleteLeaderOnlyBlocks();
     long intervalMs = options.interval().toMillis();
     ticker.scheduleWithFixedDelay(() -> {
       try {
@@ -108,97 +115,74 @@ public final class Shipper implements AutoCloseable {
       if (state == null || !state.getLeader() || ingester == null) {
         continue;
       }
-      Set<String> blocked = new HashSet<>();
-      for (Pending block : pendingBlocks(shard)) {
-        if (shipPending(shard, ingester, block)) {
-          shipped++;
-        } else {
-          pending++;
-          blocked.add(block.tenant());
-        }
-      }
-      forgetTenantsWithoutHead(shard, ingester);
+      forgetTenantsWithoutData(shard, ingester);
       for (String tenant : ingester.tenants()) {
         try {
-          // A tenant with a pending block is not cut again (that would ship its range twice), but what it
-          // shipped before that block still leaves the head on time: truncation never passes the shipped mark.
-          if (!blocked.contains(tenant)) {
-            CutResult cut = cutDue(shard, ingester, tenant, nowMs, flush);
-            shipped += cut.shipped;
-            pending += cut.pending;
-          }
-          truncateDue(shard, ingester, tenant, nowMs);
-        } catch (IOException | RuntimeException e) {
+          cutDue(shard, ingester, tenant, nowMs, flush);
+        } catch (RuntimeException e) {
           ShipperMetrics.UPLOAD_FAILURES.inc();
           log.warn("cutting a block failed shard={} tenant={} err=\"{}\"", shard, tenant, e.toString());
-          pending++;
+        }
+      }
+      ShipResult result = shipLocalBlocks(shard, ingester);
+      shipped += result.shipped;
+      pending += result.pending;
+      for (String tenant : ingester.tenants()) {
+        try {
+          truncateDue(shard, ingester, tenant, nowMs);
+        } catch (RuntimeException e) {
+          log.warn("truncating failed shard={} tenant={} err=\"{}\"", shard, tenant, e.toString());
         }
       }
     }
-    ShipperMetrics.PENDING_BLOCKS.set(countPending());
+    ShipperMetrics.PENDING_BLOCKS.set(pending);
     return new Result(shipped, pending);
   }
 
-  private record CutResult(int shipped, int pending) {}
+  private record ShipResult(int shipped, int pending) {}
 
-  /** Ship and truncation times of tenants whose head the shard dropped are not needed any more. */
-  private void forgetTenantsWithoutHead(int shard, Ingester ingester) {
+  /** Ship and truncation times of tenants without head or local block are not needed any more. */
+  private void forgetTenantsWithoutData(int shard, Ingester ingester) {
     String prefix = shard + "/";
+    Set<String> tenants = new HashSet<>(ingester.tenants());
     java.util.function.Predicate<String> gone =
-        key -> key.startsWith(prefix) && ingester.head(key.substring(prefix.length())) == null;
+        key -> key.startsWith(prefix) && !tenants.contains(key.substring(prefix.length()));
     shippedAtMs.keySet().removeIf(gone);
     lastTruncateBeforeMs.keySet().removeIf(gone);
   }
 
-  private CutResult cutDue(int shard, Ingester ingester, String tenant, long nowMs, boolean flush)
-      throws IOException {
-    int shipped = 0;
+  /** Cuts every range of the tenant's head that is due, each into a local block on every replica. */
+  private void cutDue(int shard, Ingester ingester, String tenant, long nowMs, boolean flush) {
     long rangeMs = options.blockRange().toMillis();
     while (true) {
       Head head = ingester.head(tenant);
       if (head == null || head.numSeries() == 0 || head.maxTimeMs() == Long.MIN_VALUE) {
-        return new CutResult(shipped, 0);
+        return;
       }
-      long startMs = head.shippedBeforeMs() == Long.MIN_VALUE ? head.minTimeMs() : head.shippedBeforeMs();
+      long startMs = head.inBlocksBeforeMs() == Long.MIN_VALUE ? head.minTimeMs() : head.inBlocksBeforeMs();
       long endMs = Math.floorDiv(startMs, rangeMs) * rangeMs + rangeMs;
       if (flush) {
         if (startMs > head.maxTimeMs()) {
-          return new CutResult(shipped, 0);
+          return;
         }
         endMs = Math.min(endMs, head.maxTimeMs() + 1);
       } else if (nowMs < endMs + options.gracePeriod().toMillis()) {
-        return new CutResult(shipped, 0);
+        return;
       }
       if (head.minValidTimeMs() < endMs) {
         // Freeze the range on every replica first: a sample acknowledged after the cut's read would be in no block.
         commit(shard, ShardLogEntry.newBuilder().setCloseHeadRange(CloseHeadRange.newBuilder()
             .setTenant(tenant).setBeforeMs(endMs)).build());
       }
-      List<ChunkSeries> series = ingester.select(tenant, startMs, endMs - 1, List.of());
-      Pending block = null;
-      if (!series.isEmpty()) {
-        Path shardDir = Files.createDirectories(shipDir.resolve("shard-" + shard));
-        BlockMeta meta = BlockWriter.write(shardDir, series, startMs, endMs,
-            Map.of("__org_id__", tenant, "__narthex_shard__", Integer.toString(shard)));
-        if (meta.numSeries() == 0) {
-          deleteRecursively(meta.dir());
-        } else {
-          block = new Pending(tenant, meta.ulid(), startMs, endMs, false, meta.dir());
-          block.save();
-          log.info("block cut shard={} tenant={} ulid={} min_time_ms={} max_time_ms={} series={} samples={}",
-              shard, tenant, meta.ulid(), startMs, endMs, meta.numSeries(), meta.numSamples());
-        }
-      }
-      if (block == null) {
-        // Nothing in this range: move the shipped mark past every empty range at once, so that one old sample
-        // costs one block and two commits, not two commits per 2h since it.
+      if (head.firstTimeAtOrAfterMs(startMs) < endMs) {
+        commit(shard, ShardLogEntry.newBuilder().setBlockCut(BlockCut.newBuilder().setTenant(tenant)
+            .setUlid(Ulid.generate()).setMinTimeMs(startMs).setMaxTimeMs(endMs)).build());
+      } else {
+        // Nothing in this range: move the block mark past every empty range at once, so that one old sample
+        // costs one block and a few commits, not two commits per 2h since it.
         long markMs = skipEmptyRanges(shard, head, tenant, endMs, nowMs, flush);
         commit(shard, ShardLogEntry.newBuilder().setBlockShipped(BlockShipped.newBuilder()
             .setTenant(tenant).setMinTimeMs(startMs).setMaxTimeMs(markMs)).build());
-      } else if (shipPending(shard, ingester, block)) {
-        shipped++;
-      } else {
-        return new CutResult(shipped, 1);
       }
     }
   }
@@ -227,62 +211,84 @@ public final class Shipper implements AutoCloseable {
     return again == Long.MAX_VALUE ? jumpMs : Math.clamp(Math.floorDiv(again, rangeMs) * rangeMs, fromMs, jumpMs);
   }
 
-  /** Uploads (unless already uploaded) and commits one cut block; false when it must be retried later. */
-  // A block another leader shipped meanwhile counts as done.
-  private boolean shipPending(int shard, Ingester ingester, Pending block) {
-    Head head = ingester.head(block.tenant());
-    if (head != null && head.shippedBeforeMs() >= block.maxTimeMs()) {
-      // Shipped already, e.g. by another leader after this one lost leadership mid-way: nothing left to do.
-      block.delete();
-      return true;
-    }
-    try {
-      if (!block.uploaded()) {
-        sink.upload(block.tenant(), block.dir());
-        block = block.markUploaded();
-        ShipperMetrics.UPLOADS.inc();
+  /**
+   * Uploads the shard's local blocks not shipped yet, oldest first, and commits each. The first failure ends the
+   * pass for the shard (object storage is likely down); the rest count as pending and are retried next pass.
+   */
+  private ShipResult shipLocalBlocks(int shard, Ingester ingester) {
+    int shipped = 0;
+    int pending = 0;
+    boolean failed = false;
+    for (LocalBlocks.Block block : ingester.localBlocks().all()) {
+      if (block.shipped()) {
+        continue;
       }
-      commit(shard, ShardLogEntry.newBuilder().setBlockShipped(BlockShipped.newBuilder()
-          .setTenant(block.tenant()).setUlid(block.ulid())
-          .setMinTimeMs(block.minTimeMs()).setMaxTimeMs(block.maxTimeMs())).build());
-      block.delete();
-      shippedAtMs.computeIfAbsent(shard + "/" + block.tenant(), k -> new TreeMap<>())
-          .putIfAbsent(block.maxTimeMs(), clock.millis());
-      ShipperMetrics.LAST_SHIPPED.set(clock.millis() / 1000.0);
-      return true;
-    } catch (IOException | RuntimeException e) {
-      ShipperMetrics.UPLOAD_FAILURES.inc();
-      log.warn("shipping block failed, will retry shard={} tenant={} ulid={} err=\"{}\"", shard, block.tenant(),
-          block.ulid(), e.toString());
-      return false;
+      if (failed) {
+        pending++;
+        continue;
+      }
+      try {
+        sink.upload(block.tenant(), block.dir());
+        ShipperMetrics.UPLOADS.inc();
+        commit(shard, ShardLogEntry.newBuilder().setBlockShipped(BlockShipped.newBuilder()
+            .setTenant(block.tenant()).setUlid(block.ulid())
+            .setMinTimeMs(block.minTimeMs()).setMaxTimeMs(block.maxTimeMs())).build());
+        shippedAtMs.computeIfAbsent(shard + "/" + block.tenant(), k -> new TreeMap<>())
+            .putIfAbsent(block.maxTimeMs(), clock.millis());
+        ShipperMetrics.LAST_SHIPPED.set(clock.millis() / 1000.0);
+        shipped++;
+      } catch (IOException | RuntimeException e) {
+        ShipperMetrics.UPLOAD_FAILURES.inc();
+        log.warn("shipping block failed, will retry shard={} tenant={} ulid={} err=\"{}\"", shard, block.tenant(),
+            block.ulid(), e.toString());
+        failed = true;
+        pending++;
+      }
     }
+    return new ShipResult(shipped, pending);
   }
 
   /**
-   * Drops from the heads the data shipped at least the retention ago (Mimir's rule: relative to the upload, so
-   * store-gateways and queriers have found the block before the ingesters forget it). Ship times are known to the
-   * leader that shipped; a new leader counts data shipped before it took over as shipped when it first saw it.
+   * Removes from every replica the local blocks shipped at least the retention ago (Mimir's rule: relative to the
+   * upload, so store-gateways and queriers have found the block before the ingesters forget it), and head data
+   * before the block mark (data of a replica that could not write its block, or logs from before local blocks)
+   * once the blocks holding it were shipped as long ago. Never past the oldest block not shipped yet. Ship times
+   * are known to the leader that shipped; a new leader counts what was shipped before it took over as shipped
+   * when it first saw it.
    */
   private void truncateDue(int shard, Ingester ingester, String tenant, long nowMs) {
-    Head head = ingester.head(tenant);
-    if (head == null || head.shippedBeforeMs() == Long.MIN_VALUE) {
-      return;
-    }
     String key = shard + "/" + tenant;
     TreeMap<Long, Long> shipTimes = shippedAtMs.computeIfAbsent(key, k -> new TreeMap<>());
-    shipTimes.putIfAbsent(head.shippedBeforeMs(), nowMs);
+    long notShippedFromMs = Long.MAX_VALUE;
+    List<LocalBlocks.Block> blocks = ingester.localBlocks().blocks(tenant);
+    for (LocalBlocks.Block block : blocks) {
+      if (block.shipped()) {
+        shipTimes.putIfAbsent(block.maxTimeMs(), nowMs);
+      } else {
+        notShippedFromMs = Math.min(notShippedFromMs, block.minTimeMs());
+      }
+    }
+    Head head = ingester.head(tenant);
+    if (head != null && head.inBlocksBeforeMs() != Long.MIN_VALUE && head.minTimeMs() < head.inBlocksBeforeMs()) {
+      shipTimes.putIfAbsent(head.inBlocksBeforeMs(), nowMs);
+    }
     long beforeMs = Long.MIN_VALUE;
     for (var shipped : shipTimes.entrySet()) {
       if (shipped.getValue() <= nowMs - options.retention().toMillis()) {
         beforeMs = shipped.getKey();
       }
     }
+    beforeMs = Math.min(beforeMs, notShippedFromMs);
     long lastMs = lastTruncateBeforeMs.getOrDefault(key, Long.MIN_VALUE);
-    if (beforeMs == Long.MIN_VALUE || beforeMs <= lastMs || beforeMs <= head.minTimeMs()) {
+    if (beforeMs == Long.MIN_VALUE || beforeMs <= lastMs) {
       return;
     }
-    commit(shard, ShardLogEntry.newBuilder()
-        .setTruncateHead(TruncateHead.newBuilder().setTenant(tenant).setBeforeMs(beforeMs)).build());
+    long cutoffMs = beforeMs;
+    boolean headData = head != null && head.minTimeMs() < Math.min(cutoffMs, head.inBlocksBeforeMs());
+    if (headData || blocks.stream().anyMatch(b -> b.shipped() && b.maxTimeMs() <= cutoffMs)) {
+      commit(shard, ShardLogEntry.newBuilder()
+          .setTruncateHead(TruncateHead.newBuilder().setTenant(tenant).setBeforeMs(beforeMs)).build());
+    }
     lastTruncateBeforeMs.put(key, beforeMs);
     shipTimes.headMap(beforeMs, true).clear();
   }
@@ -300,80 +306,6 @@ public final class Shipper implements AutoCloseable {
     } catch (ExecutionException e) {
       throw new IllegalStateException("committing to shard " + shard + " failed: " + e.getCause(), e.getCause());
     }
-  }
-
-  /** A block cut on local disk and not yet committed, described by {@code <ULID>.properties} beside it. */
-  private record Pending(String tenant, String ulid, long minTimeMs, long maxTimeMs, boolean uploaded, Path dir) {
-    Path file() {
-      return dir.resolveSibling(ulid + ".properties");
-    }
-
-    void save() throws IOException {
-      Properties properties = new Properties();
-      properties.setProperty("tenant", tenant);
-      properties.setProperty("ulid", ulid);
-      properties.setProperty("min_time_ms", Long.toString(minTimeMs));
-      properties.setProperty("max_time_ms", Long.toString(maxTimeMs));
-      properties.setProperty("uploaded", Boolean.toString(uploaded));
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      properties.store(out, "block cut by the shipper, not yet committed");
-      // Forced with its directory: a block forgotten after a power loss would be cut again under another ULID.
-      FileSync.writeAtomically(file(), out.toByteArray());
-    }
-
-    Pending markUploaded() throws IOException {
-      Pending uploadedBlock = new Pending(tenant, ulid, minTimeMs, maxTimeMs, true, dir);
-      uploadedBlock.save();
-      return uploadedBlock;
-    }
-
-    void delete() {
-      deleteRecursively(dir);
-      try {
-        Files.deleteIfExists(file());
-      } catch (IOException e) {
-        log.warn("could not delete {}: {}", file(), e.toString());
-      }
-    }
-
-    static Pending load(Path file) throws IOException {
-      Properties properties = new Properties();
-      try (InputStream in = Files.newInputStream(file)) {
-        properties.load(in);
-      }
-      String ulid = properties.getProperty("ulid");
-      return new Pending(properties.getProperty("tenant"), ulid,
-          Long.parseLong(properties.getProperty("min_time_ms")), Long.parseLong(properties.getProperty("max_time_ms")),
-          Boolean.parseBoolean(properties.getProperty("uploaded")), file.resolveSibling(ulid));
-    }
-  }
-
-  private List<Pending> pendingBlocks(int shard) {
-    Path shardDir = shipDir.resolve("shard-" + shard);
-    if (!Files.isDirectory(shardDir)) {
-      return List.of();
-    }
-    List<Pending> out = new ArrayList<>();
-    try (Stream<Path> files = Files.list(shardDir)) {
-      for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".properties")).sorted().toList()) {
-        try {
-          out.add(Pending.load(file));
-        } catch (IOException | RuntimeException e) {
-          log.warn("unreadable pending block file {}: {}", file, e.toString());
-        }
-      }
-    } catch (IOException e) {
-      log.warn("cannot list {}: {}", shardDir, e.toString());
-    }
-    return out;
-  }
-
-  private int countPending() {
-    int count = 0;
-    for (int shard : node.shards()) {
-      count += pendingBlocks(shard).size();
-    }
-    return count;
   }
 
   private static void deleteRecursively(Path dir) {

@@ -3,20 +3,13 @@ package io.narthex.ingester.shipper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.narthex.ingester.Ingester;
+import io.narthex.ingester.LocalBlocks;
 import io.narthex.ingester.raft.IngesterNode;
 import io.narthex.ingester.raft.RaftOptions;
 import io.narthex.ingester.raft.RaftShardWriter;
 import io.narthex.ingester.ring.ShardMap;
-import io.narthex.proto.ingester.PushRequest;
-import io.narthex.proto.ingester.ShardLogEntry;
 import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.ingester.SampleError;
-import io.narthex.proto.prompb.Label;
-import io.narthex.proto.prompb.Sample;
-import io.narthex.proto.prompb.TimeSeries;
-import io.narthex.tsdb.storage.ChunkSeries;
-import io.narthex.tsdb.storage.ChunkedSeries;
-import io.narthex.tsdb.storage.SampleIterator;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -131,40 +124,12 @@ class ShipperTest {
     }
   }
 
-  /**
-   * One sample every 15 s for each of {@code seriesCount} series over [fromMs, toMs), in pushes of 30 minutes as a
-   * sender writes them (a head takes samples up to 1h behind its newest). The responses summed.
-   */
   private PushResponse push(long fromMs, long toMs, int seriesCount) throws Exception {
-    PushResponse.Builder total = PushResponse.newBuilder();
-    for (long sliceMs = fromMs; sliceMs < toMs; sliceMs += 30 * 60_000) {
-      PushRequest.Builder request = PushRequest.newBuilder().setTenant(TENANT);
-      for (int s = 0; s < seriesCount; s++) {
-        TimeSeries.Builder series = TimeSeries.newBuilder()
-            .addLabels(Label.newBuilder().setName("__name__").setValue("node_cpu_seconds_total"))
-            .addLabels(Label.newBuilder().setName("cpu").setValue(Integer.toString(s)));
-        for (long t = sliceMs; t < Math.min(toMs, sliceMs + 30 * 60_000); t += 15_000) {
-          series.addSamples(Sample.newBuilder().setTimestamp(t).setValue(t / 1000.0 + s));
-        }
-        request.addTimeseries(series);
-      }
-      // An uncompressed push entry, as logs written before snappy_push hold: still applied.
-      PushResponse response = writer.submit(ShardLogEntry.newBuilder().setPush(request).build()).get();
-      total.setAcceptedSamples(total.getAcceptedSamples() + response.getAcceptedSamples())
-          .addAllErrors(response.getErrorsList());
-    }
-    return total.build();
+    return TestPushes.push(writer, TENANT, fromMs, toMs, seriesCount);
   }
 
   private long samplesInHead(long fromMs, long toMs) {
-    long count = 0;
-    for (ChunkSeries series : node.ingester(0).select(TENANT, fromMs, toMs, List.of())) {
-      SampleIterator it = new ChunkedSeries(series, fromMs, toMs).iterator();
-      while (it.next()) {
-        count++;
-      }
-    }
-    return count;
+    return TestPushes.samples(node.ingester(0), TENANT, fromMs, toMs);
   }
 
   @Test
@@ -228,37 +193,61 @@ class ShipperTest {
   }
 
   @Test
-  void anObjectStorageOutageLosesNothingAndUploadsTheBlockOnce() throws Exception {
+  void anObjectStorageOutageKeepsCutBlocksOnLocalDiskEmptiesTheHeadAndUploadsEachBlockOnce() throws Exception {
     long startMs = 100 * HOUR_MS;
-    push(startMs, startMs + 2 * HOUR_MS, 4);
-    long nowMs = startMs + 4 * HOUR_MS;
+    push(startMs, startMs + 4 * HOUR_MS, 4);
+    long nowMs = startMs + 6 * HOUR_MS;
     storageDown.set(true);
     try (Shipper shipper = shipper(nowMs, Duration.ZERO)) {
-      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 1));
-      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 1));
-      // Data still in the head and appends still accepted meanwhile.
-      assertThat(samplesInHead(startMs, startMs + 2 * HOUR_MS)).isEqualTo(4 * 480);
-      assertThat(node.ingester(0).head(TENANT).shippedBeforeMs()).isEqualTo(Long.MIN_VALUE);
-      // The range is closed before it is read: a late sample for it is refused, not acknowledged and then lost.
-      assertThat(node.ingester(0).head(TENANT).minValidTimeMs()).isEqualTo(startMs + 2 * HOUR_MS);
-      PushResponse late = push(startMs + 2 * HOUR_MS - 15_000, startMs + 2 * HOUR_MS - 14_999, 9);
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 2));
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 2));
+      Ingester ingester = node.ingester(0);
+      // Both ranges left the head's memory for blocks on local disk, and are still served from there.
+      assertThat(ingester.head(TENANT).numSeries()).isZero();
+      List<LocalBlocks.Block> cut = ingester.localBlocks().blocks(TENANT);
+      assertThat(cut).hasSize(2).noneMatch(LocalBlocks.Block::shipped);
+      assertThat(cut).allMatch(block -> Files.isRegularFile(block.dir().resolve("meta.json")));
+      assertThat(samplesInHead(startMs, startMs + 4 * HOUR_MS)).isEqualTo(4 * 960);
+      // The ranges were closed before they were cut: a late sample is refused, not acknowledged and then lost.
+      PushResponse late = push(startMs + 4 * HOUR_MS - 15_000, startMs + 4 * HOUR_MS - 14_999, 9);
       assertThat(late.getErrorsList()).extracting(SampleError::getReason)
           .containsOnly(SampleError.Reason.OUT_OF_BOUNDS);
-      List<Path> pending;
-      try (Stream<Path> files = Files.list(dataDir.resolve("n0/shipper/shard-0"))) {
-        pending = files.filter(Files::isDirectory).toList();
-      }
-      assertThat(pending).hasSize(1);
+      assertThat(uploads).isEmpty();
 
       storageDown.set(false);
-      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(1, 0));
-      assertThat(uploads).containsExactly(TENANT + "/" + pending.getFirst().getFileName());
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(2, 0));
+      assertThat(uploads).containsExactly(TENANT + "/" + cut.get(0).ulid(), TENANT + "/" + cut.get(1).ulid());
       assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 0));
     }
-    assertThat(uploads).hasSize(1);
-    // Retention zero: everything shipped left the head, and the emptied head was dropped.
-    assertThat(samplesInHead(startMs, startMs + 2 * HOUR_MS)).isZero();
-    assertThat(node.ingester(0).head(TENANT)).isNull();
+    assertThat(uploads).hasSize(2);
+    // Retention zero: the shipped blocks left every replica, and the emptied head was dropped.
+    assertThat(samplesInHead(startMs, startMs + 4 * HOUR_MS)).isZero();
+    assertThat(node.ingester(0).tenants()).isEmpty();
+  }
+
+  @Test
+  void blocksCutDuringAnOutageSurviveARestartAndAreShippedAfterIt() throws Exception {
+    long startMs = 100 * HOUR_MS;
+    push(startMs, startMs + 4 * HOUR_MS, 3);
+    storageDown.set(true);
+    try (Shipper shipper = shipper(startMs + 6 * HOUR_MS, Duration.ofHours(13))) {
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 2));
+    }
+    writer.close();
+    node.close();
+    node = IngesterNode.start(shardMap, "n0", dataDir.resolve("n0"), raftOptions);
+    writer = new RaftShardWriter(shardMap, 0, raftOptions);
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(node::ready);
+
+    // Replaying the log found the blocks on disk: served again, and the head holds none of their samples.
+    assertThat(node.ingester(0).localBlocks().blocks(TENANT)).hasSize(2);
+    assertThat(node.ingester(0).head(TENANT).numSeries()).isZero();
+    assertThat(samplesInHead(startMs, startMs + 4 * HOUR_MS)).isEqualTo(3 * 960);
+    storageDown.set(false);
+    try (Shipper shipper = shipper(startMs + 6 * HOUR_MS, Duration.ofHours(13))) {
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(2, 0));
+    }
+    assertThat(uploads).hasSize(2);
   }
 
   /** Raft log entries applied so far; Ratis adds a metadata entry (the commit index) after each of ours. */
@@ -278,11 +267,11 @@ class ShipperTest {
       assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 0));
     }
 
-    // Each block: close + shipped; the 359 empty ranges between them: two closes and one shipped mark. Twice that
-    // with Ratis's metadata entries; walking every empty range took 1,444.
-    assertThat(appliedIndex() - before).isLessThanOrEqualTo(2 * 7 + 2);
+    // Each block: close, cut and shipped; the 359 empty ranges between them: two closes and one block mark. Twice
+    // that with Ratis's metadata entries; walking every empty range took 1,444.
+    assertThat(appliedIndex() - before).isLessThanOrEqualTo(2 * 9 + 2);
     assertThat(uploads).hasSize(2);
-    assertThat(node.ingester(0).head(TENANT).shippedBeforeMs()).isEqualTo(startMs + 2 * HOUR_MS);
+    assertThat(node.ingester(0).head(TENANT).inBlocksBeforeMs()).isEqualTo(startMs + 2 * HOUR_MS);
     assertThat(samplesInHead(startMs, startMs + 3 * HOUR_MS)).isEqualTo(2 * 720);
   }
 
@@ -296,11 +285,20 @@ class ShipperTest {
       assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(1, 0));
     }
 
-    // Five entries and their metadata entries, give or take one applied after `before` was read; was 2 * 45.
-    assertThat(appliedIndex() - before).isLessThanOrEqualTo(2 * 5 + 2);
-    // The last range due at now - 1h grace ends at 46h.
-    assertThat(node.ingester(0).head(TENANT).shippedBeforeMs()).isEqualTo(startMs + 46 * HOUR_MS);
-    assertThat(node.ingester(0).head(TENANT).minValidTimeMs()).isEqualTo(startMs + 46 * HOUR_MS);
+    // The cut [100h, 102h) emptied the head, so none of the 22 empty ranges due since costs a commit: close, cut
+    // and shipped, and their metadata entries, give or take one applied after `before` was read; was 2 * 45.
+    assertThat(appliedIndex() - before).isLessThanOrEqualTo(2 * 3 + 2);
+    assertThat(node.ingester(0).head(TENANT).inBlocksBeforeMs()).isEqualTo(startMs + 2 * HOUR_MS);
+    assertThat(node.ingester(0).head(TENANT).numSeries()).isZero();
+
+    // A sample long after: the empty ranges before it are skipped at once, up to the range that holds it.
+    push(startMs + 47 * HOUR_MS, startMs + 47 * HOUR_MS + 1, 1);
+    long beforeSecond = appliedIndex();
+    try (Shipper shipper = shipper(startMs + 50 * HOUR_MS, Duration.ofHours(13))) {
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(1, 0));
+    }
+    assertThat(appliedIndex() - beforeSecond).isLessThanOrEqualTo(2 * 6 + 2);
+    assertThat(node.ingester(0).head(TENANT).inBlocksBeforeMs()).isEqualTo(startMs + 48 * HOUR_MS);
   }
 
   @Test

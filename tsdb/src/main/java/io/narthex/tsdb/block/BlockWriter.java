@@ -78,6 +78,20 @@ public final class BlockWriter {
   }
 
   /**
+   * As {@link #write(Path, List, long, long, Map)}, under the given ULID instead of a new one: several replicas
+   * cutting the same range write the same block name.
+   *
+   * @param ulid a valid ULID (26 Crockford base-32 characters); the block is written to {@code <parentDir>/<ulid>}
+   * @throws java.nio.file.FileAlreadyExistsException when a block or a partial one of that ULID is there
+   */
+  public static BlockMeta write(Path parentDir, String ulid, List<ChunkSeries> series, long minTimeMs,
+      long maxTimeMs, Map<String, String> externalLabels) throws IOException {
+    Ulid.timestampMs(ulid);
+    return write(parentDir, ulid, series, minTimeMs, maxTimeMs, externalLabels, null,
+        ChunkSegmentWriter.DEFAULT_SEGMENT_SIZE);
+  }
+
+  /**
    * Writes a block made by compaction: as {@link #write(Path, List, long, long, Map)}, with meta.json's
    * {@code compaction} section from {@code compaction} and {@code thanos.source} "compactor". The new block's ULID
    * is generated as for any block.
@@ -96,9 +110,15 @@ public final class BlockWriter {
     return write(parentDir, series, minTimeMs, maxTimeMs, externalLabels, null, segmentSize);
   }
 
-  /** @param compaction null for a level-1 block cut from a head (thanos.source "receive") */
   private static BlockMeta write(Path parentDir, List<ChunkSeries> series, long minTimeMs, long maxTimeMs,
       Map<String, String> externalLabels, Compaction compaction, long segmentSize) throws IOException {
+    return write(parentDir, Ulid.generate(), series, minTimeMs, maxTimeMs, externalLabels, compaction, segmentSize);
+  }
+
+  /** @param compaction null for a level-1 block cut from a head (thanos.source "receive") */
+  private static BlockMeta write(Path parentDir, String ulid, List<ChunkSeries> series, long minTimeMs,
+      long maxTimeMs, Map<String, String> externalLabels, Compaction compaction, long segmentSize)
+      throws IOException {
     if (minTimeMs >= maxTimeMs) {
       throw new IllegalArgumentException("empty block range [" + minTimeMs + ", " + maxTimeMs + ")");
     }
@@ -111,8 +131,8 @@ public final class BlockWriter {
         symbols.add(value);
       });
     }
-    try (Streaming writer = new Streaming(parentDir, symbols, minTimeMs, maxTimeMs, externalLabels, compaction,
-        segmentSize)) {
+    try (Streaming writer = new Streaming(parentDir, ulid, symbols, minTimeMs, maxTimeMs, externalLabels,
+        compaction, segmentSize)) {
       for (ChunkSeries s : sorted) {
         writer.add(s);
       }
@@ -140,7 +160,7 @@ public final class BlockWriter {
     }
     TreeSet<String> sorted = new TreeSet<>(GoStrings.ORDER);
     sorted.addAll(symbols);
-    return new Streaming(parentDir, sorted, minTimeMs, maxTimeMs, externalLabels,
+    return new Streaming(parentDir, Ulid.generate(), sorted, minTimeMs, maxTimeMs, externalLabels,
         java.util.Objects.requireNonNull(compaction, "compaction"), ChunkSegmentWriter.DEFAULT_SEGMENT_SIZE);
   }
 
@@ -170,10 +190,10 @@ public final class BlockWriter {
     private boolean closed;
 
     /** @param compaction null for a level-1 block cut from a head (thanos.source "receive") */
-    private Streaming(Path parentDir, TreeSet<String> symbols, long minTimeMs, long maxTimeMs,
+    private Streaming(Path parentDir, String ulid, TreeSet<String> symbols, long minTimeMs, long maxTimeMs,
         Map<String, String> externalLabels, Compaction compaction, long segmentSize) throws IOException {
       this.parentDir = parentDir;
-      this.ulid = Ulid.generate();
+      this.ulid = ulid;
       this.tmpDir = parentDir.resolve(ulid + TMP_SUFFIX);
       this.minTimeMs = minTimeMs;
       this.maxTimeMs = maxTimeMs;

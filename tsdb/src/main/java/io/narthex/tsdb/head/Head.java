@@ -43,8 +43,11 @@ public final class Head implements Queryable {
   private final AtomicLong maxTimeMs = new AtomicLong(Long.MIN_VALUE);
   /** Samples older than this are out of bounds: their range is already in a block. */
   private volatile long minValidTimeMs = Long.MIN_VALUE;
-  /** Data before this is in blocks in object storage; {@link Long#MIN_VALUE} when nothing is. */
-  private volatile long shippedBeforeMs = Long.MIN_VALUE;
+  /**
+   * Data before this is in blocks (cut to local disk or shipped to object storage); {@link Long#MIN_VALUE} when
+   * nothing is. Truncation never passes it.
+   */
+  private volatile long inBlocksBeforeMs = Long.MIN_VALUE;
 
   public Head() {
     this(HeadOptions.DEFAULT);
@@ -283,16 +286,19 @@ public final class Head implements Queryable {
     }
   }
 
-  /** Data before this is in blocks in object storage; {@link Long#MIN_VALUE} when nothing is. */
-  public long shippedBeforeMs() {
-    return shippedBeforeMs;
+  /**
+   * Data before this is in blocks (cut to local disk or shipped to object storage); {@link Long#MIN_VALUE} when
+   * nothing is. Truncation never passes it.
+   */
+  public long inBlocksBeforeMs() {
+    return inBlocksBeforeMs;
   }
 
-  /** Raises the shipped mark (never lowers it) and the minimum valid time with it. */
-  public synchronized void setShippedBeforeMs(long timestampMs) {
+  /** Raises the block mark (never lowers it) and the minimum valid time with it. */
+  public synchronized void setInBlocksBeforeMs(long timestampMs) {
     setMinValidTimeMs(timestampMs);
-    if (timestampMs > shippedBeforeMs) {
-      shippedBeforeMs = timestampMs;
+    if (timestampMs > inBlocksBeforeMs) {
+      inBlocksBeforeMs = timestampMs;
     }
   }
 
