@@ -23,6 +23,16 @@ public final class Parser {
    */
   public static final int MAX_DEPTH = 500;
 
+  /**
+   * The longest regex a matcher may hold, in characters (UTF-16 code units). re2j, unlike Go's regexp, compiles a
+   * long run of literal characters in quadratic time: 64 KiB of {@code a} takes about half a second once re2j is
+   * JIT-compiled (seconds before), and 1 MiB of opening braces over three minutes. Longer regexes are refused with
+   * BAD_DATA ({@code err-narthex-regex-too-long}) before they are compiled. Prometheus and Mimir need no such limit,
+   * as Go's regexp parses in linear time; literal alternations up to this length, such as a Grafana variable of
+   * a thousand or more pod names, still fit.
+   */
+  public static final int MAX_REGEX_LENGTH = 64 << 10;
+
   private final TokenCursor cursor;
   private final NestingDepth depth;
   private final SelectorParser selectors;

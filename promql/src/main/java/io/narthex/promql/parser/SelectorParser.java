@@ -57,7 +57,7 @@ final class SelectorParser {
 
   /**
    * The selector after an optional metric name already consumed ({@code name} null when there is none); regex
-   * matchers are compiled here, after a deadline check each.
+   * matchers are compiled here, after a deadline check each, and refused above {@link Parser#MAX_REGEX_LENGTH}.
    */
   Expr parseSelector(String name, int pos) {
     List<Matcher> matchers = new ArrayList<>();
@@ -99,6 +99,11 @@ final class SelectorParser {
         }
         String value = Literals.unquote(cursor, valueTok);
         if (type == Matcher.Type.REGEX || type == Matcher.Type.NOT_REGEX) {
+          if (value.length() > Parser.MAX_REGEX_LENGTH) {
+            throw cursor.error(labelTok.pos(), "error parsing regexp: expression too large: " + value.length()
+                + " characters, more than Narthex's limit of " + Parser.MAX_REGEX_LENGTH
+                + " (err-narthex-regex-too-long)");
+          }
           cursor.checkDeadline();
         }
         try {

@@ -28,6 +28,35 @@ class ParserTest {
   }
 
   @Test
+  void refusesRegexOneCharacterOverTheLengthLimitBeforeCompilingIt() {
+    // Literal alternations compile in linear time, so the old code accepted this one in well under a second.
+    String overLimit = alternation(Parser.MAX_REGEX_LENGTH + 1);
+    for (String op : new String[] {"=~", "!~"}) {
+      assertThatThrownBy(() -> Parser.parse("{job" + op + "\"" + overLimit + "\"}")).as(op)
+          .isInstanceOfSatisfying(PromQLException.class, e -> assertThat(e.type()).isEqualTo(ErrorType.BAD_DATA))
+          .hasMessage("1:2: parse error: error parsing regexp: expression too large: " + (Parser.MAX_REGEX_LENGTH + 1)
+              + " characters, more than Narthex's limit of " + Parser.MAX_REGEX_LENGTH + " (err-narthex-regex-too-long)");
+    }
+  }
+
+  @Test
+  void acceptsRegexExactlyAtTheLengthLimit() {
+    String atLimit = alternation(Parser.MAX_REGEX_LENGTH);
+    Expr e = Parser.parse("{job=~\"" + atLimit + "\"}");
+    assertThat(((Expr.VectorSelector) e).matchers().getFirst().matches("pod-00000")).isTrue();
+  }
+
+  /** {@code pod-00000|pod-00001|...} of exactly {@code length} characters, as a Grafana variable expands. */
+  private static String alternation(int length) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; sb.length() < length; i++) {
+      sb.append(i == 0 ? "" : "|").append(String.format("pod-%05d", i));
+    }
+    sb.setLength(length);
+    return sb.toString();
+  }
+
+  @Test
   void rejectsTooDeepQueriesAsBadDataInsteadOfOverflowingTheStack() {
     // Each of these overflowed the stack (a bare 500) before the depth limit.
     String parens = "(".repeat(2000) + "1" + ")".repeat(2000);
