@@ -8,7 +8,13 @@ import io.narthex.ingester.raft.IngesterNode;
 import io.narthex.ingester.raft.RaftOptions;
 import io.narthex.ingester.raft.RaftShardWriter;
 import io.narthex.ingester.ring.ShardMap;
+import io.narthex.proto.ingester.PushRequest;
 import io.narthex.proto.ingester.PushResponse;
+import io.narthex.proto.ingester.SeriesLimits;
+import io.narthex.proto.ingester.ShardLogEntry;
+import io.narthex.proto.prompb.Label;
+import io.narthex.proto.prompb.Sample;
+import io.narthex.proto.prompb.TimeSeries;
 import io.narthex.proto.ingester.SampleError;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -299,6 +305,34 @@ class ShipperTest {
     }
     assertThat(appliedIndex() - beforeSecond).isLessThanOrEqualTo(2 * 6 + 2);
     assertThat(node.ingester(0).head(TENANT).inBlocksBeforeMs()).isEqualTo(startMs + 48 * HOUR_MS);
+  }
+
+  @Test
+  void seriesThatStoppedLeaveTheSeriesCountAtTheNextCut() throws Exception {
+    long startMs = 100 * HOUR_MS;
+    push(startMs, startMs + HOUR_MS, 3); // cpu 0, 1 and 2, then they stop
+    SeriesLimits three = SeriesLimits.newBuilder().setLimitSeries(true).setMaxSeries(3).build();
+    PushRequest newSeries = PushRequest.newBuilder().setTenant(TENANT).setSeriesLimits(three)
+        .addTimeseries(TimeSeries.newBuilder()
+            .addLabels(Label.newBuilder().setName("__name__").setValue("up"))
+            .addSamples(Sample.newBuilder().setTimestamp(startMs + HOUR_MS).setValue(1)))
+        .build();
+    PushResponse refused = writer.submit(ShardLogEntry.newBuilder().setPush(newSeries).build()).get();
+    assertThat(refused.getErrorsList()).extracting(SampleError::getReason)
+        .containsExactly(SampleError.Reason.MAX_SERIES_PER_USER);
+
+    try (Shipper shipper = shipper(startMs + 3 * HOUR_MS + 60_000, Duration.ofHours(13))) {
+      assertThat(shipper.ship(false).blocksShipped()).isEqualTo(1);
+    }
+
+    // Their data is in a block now, and they no longer count against the tenant's limit.
+    assertThat(node.ingester(0).head(TENANT).numSeries()).isZero();
+    PushRequest later = newSeries.toBuilder().setTimeseries(0, newSeries.getTimeseries(0).toBuilder()
+        .setSamples(0, Sample.newBuilder().setTimestamp(startMs + 3 * HOUR_MS).setValue(1))).build();
+    PushResponse accepted = writer.submit(ShardLogEntry.newBuilder().setPush(later).build()).get();
+    assertThat(accepted.getErrorsList()).isEmpty();
+    assertThat(accepted.getAcceptedSamples()).isEqualTo(1);
+    assertThat(samplesInHead(startMs, startMs + HOUR_MS)).isEqualTo(3 * 240);
   }
 
   @Test
