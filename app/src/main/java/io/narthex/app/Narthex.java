@@ -328,6 +328,11 @@ public final class Narthex implements AutoCloseable {
       FetchLimits defaultFetchLimits = new FetchLimits(options.maxFetchedSeriesPerQuery,
           options.maxFetchedChunksPerQuery, options.maxFetchedChunkBytesPerQuery);
       RuntimeConfig fetchOverrides = runtimeConfig;
+      int defaultMaxQueryExpressionSizeBytes = options.maxQueryExpressionSizeBytes;
+      if (defaultMaxQueryExpressionSizeBytes < 0) {
+        throw new IllegalArgumentException("-query-frontend.max-query-expression-size-bytes must be >= 0 (0 ="
+            + " unlimited), got " + defaultMaxQueryExpressionSizeBytes);
+      }
       new PrometheusApi(
           engine,
           (tenant, warnings) -> new MergingQueryable(
@@ -337,6 +342,8 @@ public final class Narthex implements AutoCloseable {
           options.multitenancyEnabled,
           Version.VERSION)
           .withMaxConcurrent(options.maxConcurrentQueries)
+          .withMaxQueryExpressionSizeBytes(
+              tenant -> fetchOverrides.maxQueryExpressionSizeBytes(tenant, defaultMaxQueryExpressionSizeBytes))
           .withSeriesDeleter(!options.adminRoutesEnabled ? null : (tenant, matchers, startMs, endMs) -> {
             try {
               TombstoneStore.write(blocks, tenant, new Tombstone(matchers, startMs, endMs), Clock.systemUTC());

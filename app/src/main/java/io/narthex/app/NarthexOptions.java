@@ -278,6 +278,13 @@ public final class NarthexOptions {
           + " Default: ${DEFAULT-VALUE}.")
   public long maxFetchedChunkBytesPerQuery = 0;
 
+  @Option(names = {"--query-frontend.max-query-expression-size-bytes",
+      "-query-frontend.max-query-expression-size-bytes"},
+      descriptionKey = "limits.max_query_expression_size_bytes", defaultValue = "131072",
+      description = "Longest query parameter of query and query_range, in bytes; longer is a 400 before it is parsed."
+          + " 0 = unlimited (Mimir's default). Per-tenant overrides: --runtime-config.file. Default: ${DEFAULT-VALUE}.")
+  public int maxQueryExpressionSizeBytes = 128 << 10;
+
   @Option(names = {"--querier.lookback-delta", "-querier.lookback-delta"},
       descriptionKey = "querier.lookback_delta", defaultValue = "5m", converter = DurationConverter.class,
       description = "How far back an instant selector looks for a sample. Default: ${DEFAULT-VALUE}.")

@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
  *     max_fetched_series_per_query: 100000
  *     max_fetched_chunks_per_query: 2000000
  *     max_fetched_chunk_bytes_per_query: 0
+ *     max_query_expression_size_bytes: 262144
  * </pre>
  *
  * A file that does not parse is logged and the last good one kept, so a typo never drops a tenant's limits.
@@ -45,6 +46,7 @@ final class RuntimeConfig implements AutoCloseable {
   private volatile Map<String, BlockUploadOverride> blockUploadByTenant = Map.of();
   private volatile Map<String, TenantLimitsOverride> tenantLimitsByTenant = Map.of();
   private volatile Map<String, FetchLimitsOverride> fetchLimitsByTenant = Map.of();
+  private volatile Map<String, Integer> maxQueryExpressionSizeBytesByTenant = Map.of();
   private final ScheduledExecutorService reloader = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("runtime-config").factory());
 
@@ -87,8 +89,10 @@ final class RuntimeConfig implements AutoCloseable {
     Map<String, BlockUploadOverride> blockUploads = blockUploadOverrides(overrides);
     Map<String, TenantLimitsOverride> tenantLimits = tenantLimitsOverrides(overrides);
     Map<String, FetchLimitsOverride> fetchLimits = fetchLimitsOverrides(overrides);
+    Map<String, Integer> maxQueryExpressionSizeBytes = maxQueryExpressionSizeBytesOverrides(overrides);
     retentionByTenant = Map.copyOf(retention);
     fetchLimitsByTenant = fetchLimits;
+    maxQueryExpressionSizeBytesByTenant = maxQueryExpressionSizeBytes;
     blockUploadByTenant = blockUploads;
     tenantLimitsByTenant = tenantLimits;
   }
@@ -189,6 +193,26 @@ final class RuntimeConfig implements AutoCloseable {
         override.maxSeries() == null ? defaults.maxSeries() : override.maxSeries(),
         override.maxChunks() == null ? defaults.maxChunks() : override.maxChunks(),
         override.maxChunkBytes() == null ? defaults.maxChunkBytes() : override.maxChunkBytes());
+  }
+
+  /** Reads {@code max_query_expression_size_bytes}, Mimir's key. */
+  private static Map<String, Integer> maxQueryExpressionSizeBytesOverrides(JsonNode overrides) {
+    if (overrides == null) {
+      return Map.of();
+    }
+    Map<String, Integer> byTenant = new HashMap<>();
+    for (var tenant : (Iterable<Map.Entry<String, JsonNode>>) overrides::fields) {
+      Long maxBytes = intOverride(tenant.getKey(), tenant.getValue(), "max_query_expression_size_bytes");
+      if (maxBytes != null) {
+        byTenant.put(tenant.getKey(), maxBytes.intValue());
+      }
+    }
+    return Map.copyOf(byTenant);
+  }
+
+  /** The tenant's longest query expression in bytes, 0 = unlimited: its override, else {@code defaultBytes}. */
+  int maxQueryExpressionSizeBytes(String tenant, int defaultBytes) {
+    return maxQueryExpressionSizeBytesByTenant.getOrDefault(tenant, defaultBytes);
   }
 
   /** A tenant's block upload overrides; a null field keeps the flag's value. */

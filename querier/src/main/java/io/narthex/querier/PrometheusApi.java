@@ -28,6 +28,7 @@ import java.util.TreeSet;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
+import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +50,8 @@ public final class PrometheusApi {
   /** Slots for queries running at once; null when unlimited. */
   private Semaphore slots;
   private int maxConcurrent;
+  /** Per tenant, the longest {@code query} parameter in UTF-8 bytes; 0 means unlimited. */
+  private ToIntFunction<String> maxQueryExpressionSizeBytes = tenant -> 0;
 
   /** Stores a tenant's deletion request: the samples in [startMs, endMs] of the series matching the matchers. */
   @FunctionalInterface
@@ -80,6 +83,20 @@ public final class PrometheusApi {
     }
     this.maxConcurrent = maxConcurrent;
     this.slots = maxConcurrent == 0 ? null : new Semaphore(maxConcurrent, true);
+    return this;
+  }
+
+  /**
+   * Refuses a query or query_range whose {@code query} parameter is longer than the tenant's limit, in UTF-8 bytes,
+   * before it is parsed: 400 (errorType bad_data) with {@code err-narthex-max-query-expression-size-bytes}, as Mimir's
+   * per-tenant {@code max_query_expression_size_bytes}. Mimir's query-frontend applies it to instant, range and
+   * remote read queries only, so the {@code match[]} selectors of series, labels and label values are not counted
+   * (their regexes are bounded by {@link Parser#MAX_REGEX_LENGTH}). A limit of 0 means unlimited.
+   *
+   * @param maxBytesForTenant the limit of a tenant, read on every query so that runtime overrides apply at once
+   */
+  public PrometheusApi withMaxQueryExpressionSizeBytes(ToIntFunction<String> maxBytesForTenant) {
+    this.maxQueryExpressionSizeBytes = maxBytesForTenant;
     return this;
   }
 
@@ -275,6 +292,7 @@ public final class PrometheusApi {
     String time = request.get("time");
     long timeMs = time == null || time.isEmpty() ? System.currentTimeMillis() : ApiParams.parseTime("time", time);
     String query = requireQuery(request);
+    checkExpressionSize(request.tenant(), query);
     Queryable storage = storage(request);
     return ApiJson.success(
         withQueryParameter(() -> engine.instantQuery(storage, query, timeMs, request.deadlineNanos())),
@@ -305,6 +323,7 @@ public final class PrometheusApi {
               + " (?step=XX)");
     }
     String query = requireQuery(request);
+    checkExpressionSize(request.tenant(), query);
     Queryable storage = storage(request);
     return ApiJson.success(
         withQueryParameter(() -> engine.rangeQuery(storage, query, startMs, endMs, stepMs, request.deadlineNanos())),
@@ -417,6 +436,40 @@ public final class PrometheusApi {
       }
       throw e;
     }
+  }
+
+  /**
+   * @throws PromQLException BAD_DATA (400) in the shape of Mimir's {@code err-mimir-max-query-expression-size-bytes}
+   *     when {@code query} is longer than the tenant's {@code max_query_expression_size_bytes}
+   */
+  private void checkExpressionSize(String tenant, String query) {
+    int limitBytes = maxQueryExpressionSizeBytes.applyAsInt(tenant);
+    if (limitBytes <= 0 || query.length() <= limitBytes / 3) { // at most 3 UTF-8 bytes per UTF-16 unit
+      return;
+    }
+    long sizeBytes = utf8Length(query);
+    if (sizeBytes > limitBytes) {
+      throw new PromQLException(ErrorType.BAD_DATA, "the raw query size in bytes exceeds the limit (query size: "
+          + sizeBytes + ", limit: " + limitBytes + ") (err-narthex-max-query-expression-size-bytes). To adjust the"
+          + " related per-tenant limit, configure -query-frontend.max-query-expression-size-bytes, or contact your"
+          + " service administrator.");
+    }
+  }
+
+  /** The length of {@code s} encoded as UTF-8, as Go's {@code len} of the query string that Mimir compares. */
+  static long utf8Length(String s) {
+    long bytes = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        bytes += 1;
+      } else if (c < 0x800 || Character.isSurrogate(c)) {
+        bytes += 2; // a surrogate pair is 4 bytes, 2 per unit
+      } else {
+        bytes += 3;
+      }
+    }
+    return bytes;
   }
 
   private static String requireQuery(ApiRequest request) {

@@ -34,6 +34,9 @@ class PrometheusApiTest {
   private static final String PROMETHEUS = "/prometheus";
   /** An API that runs one query at a time. */
   private static final String ONE_AT_A_TIME = "/one-at-a-time";
+  /** An API whose queries may be at most {@link #MAX_EXPRESSION_BYTES} long. */
+  private static final String CAPPED = "/capped";
+  private static final int MAX_EXPRESSION_BYTES = 64;
   private static final HttpClient client = HttpClient.newHttpClient();
   private static Server server;
   /** What the server's storage does on select; each test sets its own. */
@@ -49,6 +52,9 @@ class PrometheusApiTest {
     new PrometheusApi(new Engine(EngineOptions.defaults()), (tenant, warnings) -> storage, false, "test")
         .withMaxConcurrent(1)
         .bind(builder, ONE_AT_A_TIME);
+    new PrometheusApi(new Engine(EngineOptions.defaults()), (tenant, warnings) -> storage, false, "test")
+        .withMaxQueryExpressionSizeBytes(tenant -> MAX_EXPRESSION_BYTES)
+        .bind(builder, CAPPED);
     server = builder.build();
     server.start().join();
   }
@@ -133,6 +139,49 @@ class PrometheusApiTest {
     HttpResponse<String> response = get(PROMETHEUS, "query", "query", "{__name__=~\"(((a{1000}){1000}){100})\"}", "time", "1");
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(response.body()).contains("\"errorType\":\"bad_data\"").contains("invalid repeat count");
+  }
+
+  @Test
+  void refusesQueryOneByteOverTheExpressionSizeLimitAndRunsOneExactlyAtIt() throws Exception {
+    String atLimit = "up" + " ".repeat(MAX_EXPRESSION_BYTES - 2);
+    assertThat(get(CAPPED, "query", "query", atLimit, "time", "1").statusCode()).isEqualTo(200);
+    assertThat(get(CAPPED, "query_range", "query", atLimit, "start", "0", "end", "10", "step", "1").statusCode())
+        .isEqualTo(200);
+
+    String overLimit = atLimit + " ";
+    for (HttpResponse<String> refused : List.of(get(CAPPED, "query", "query", overLimit, "time", "1"),
+        post(CAPPED, "query_range", "query", overLimit, "start", "0", "end", "10", "step", "1"))) {
+      assertThat(refused.statusCode()).isEqualTo(400);
+      assertThat(refused.body()).isEqualTo("{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"the raw query"
+          + " size in bytes exceeds the limit (query size: 65, limit: 64) (err-narthex-max-query-expression-size-bytes)."
+          + " To adjust the related per-tenant limit, configure -query-frontend.max-query-expression-size-bytes, or"
+          + " contact your service administrator.\"}");
+    }
+    assertThat(get(PROMETHEUS, "query", "query", overLimit, "time", "1").statusCode())
+        .as("no limit by default in the API").isEqualTo(200);
+  }
+
+  @Test
+  void countsTheExpressionSizeInUtf8BytesAsMimirDoes() throws Exception {
+    // 64 characters, but the two-byte é makes it 65 bytes.
+    String query = "up{job=\"é" + "x".repeat(MAX_EXPRESSION_BYTES - 11) + "\"}";
+    assertThat(query).hasSize(MAX_EXPRESSION_BYTES);
+    HttpResponse<String> refused = get(CAPPED, "query", "query", query, "time", "1");
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(refused.body()).contains("(query size: 65, limit: 64)");
+  }
+
+  @Test
+  void refusesOneMebibyteRegexMatcherWithA400WithoutCompilingIt() throws Exception {
+    // re2j compiles a literal run in quadratic time: this regex took minutes to accept before the length limit.
+    String selector = "{__name__=~\"" + "a".repeat(1 << 20) + "\"}";
+    HttpResponse<String> query = post(PROMETHEUS, "query", "query", selector, "time", "1");
+    HttpResponse<String> series = post(PROMETHEUS, "series", "match[]", selector);
+    for (HttpResponse<String> refused : List.of(query, series)) {
+      assertThat(refused.statusCode()).isEqualTo(400);
+      assertThat(refused.body()).contains("\"errorType\":\"bad_data\"")
+          .contains("expression too large: 1048576 characters").contains("err-narthex-regex-too-long");
+    }
   }
 
   @Test
