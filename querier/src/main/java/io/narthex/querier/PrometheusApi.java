@@ -138,7 +138,7 @@ public final class PrometheusApi {
       throw new PromQLException(ErrorType.BAD_DATA, "no match[] parameter provided");
     }
     long[] range = timeRange(request);
-    for (List<Matcher> matchers : matcherSets(matchParams)) {
+    for (List<Matcher> matchers : matcherSets(matchParams, request)) {
       seriesDeleter.delete(request.tenant(), matchers, range[0], range[1]);
     }
     return null;
@@ -339,7 +339,7 @@ public final class PrometheusApi {
     long[] range = timeRange(request);
     TreeSet<Labels> series = new TreeSet<>();
     try (Querier querier = storage(request).querier(range[0], range[1])) {
-      for (List<Matcher> matchers : matcherSets(matchParams)) {
+      for (List<Matcher> matchers : matcherSets(matchParams, request)) {
         SelectHints labelsOnly = new SelectHints(range[0], range[1], 0, MergingQueryable.SERIES_FUNCTION, 0);
         for (Series s : querier.select(false, labelsOnly, matchers)) {
           series.add(s.labels());
@@ -358,7 +358,7 @@ public final class PrometheusApi {
       if (matchParams.isEmpty()) {
         names.addAll(querier.labelNames(List.of()));
       } else {
-        for (List<Matcher> matchers : matcherSets(matchParams)) {
+        for (List<Matcher> matchers : matcherSets(matchParams, request)) {
           names.addAll(querier.labelNames(matchers));
           request.checkDeadline("label names selection");
         }
@@ -379,7 +379,7 @@ public final class PrometheusApi {
       if (matchParams.isEmpty()) {
         values.addAll(querier.labelValues(name, List.of()));
       } else {
-        for (List<Matcher> matchers : matcherSets(matchParams)) {
+        for (List<Matcher> matchers : matcherSets(matchParams, request)) {
           values.addAll(querier.labelValues(name, matchers));
           request.checkDeadline("label values selection");
         }
@@ -403,13 +403,20 @@ public final class PrometheusApi {
     });
   }
 
-  private static List<List<Matcher>> matcherSets(List<String> matchParams) {
+  /**
+   * Parses every {@code match[]} selector, failing with TIMEOUT once the request's deadline passes (checked before
+   * each regex is compiled, so that many selectors cannot hold a query slot past it).
+   */
+  private static List<List<Matcher>> matcherSets(List<String> matchParams, ApiRequest request) {
     List<List<Matcher>> sets = new ArrayList<>(matchParams.size());
     for (String match : matchParams) {
       try {
-        sets.add(Parser.parseMetricSelector(match));
+        sets.add(Parser.parseMetricSelector(match, request.deadlineNanos()));
       } catch (PromQLException e) {
-        throw ApiParams.badParameter("match[]", e.getMessage());
+        if (e.type() == ErrorType.BAD_DATA) {
+          throw ApiParams.badParameter("match[]", e.getMessage());
+        }
+        throw e;
       }
     }
     return sets;

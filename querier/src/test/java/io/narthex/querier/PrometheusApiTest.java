@@ -185,6 +185,17 @@ class PrometheusApiTest {
   }
 
   @Test
+  void matchSelectorsHonourTheDeadlineWhileTheyAreParsed() throws Exception {
+    // Each selector's regex may take a while to compile: a past deadline stops before the next one.
+    for (String endpoint : new String[] {"series", "labels", "label/job/values"}) {
+      HttpResponse<String> response = get(PROMETHEUS, endpoint, "match[]", "{a=~\"x.*\"}", "timeout", "-1");
+      assertThat(response.statusCode()).as(endpoint).isEqualTo(503);
+      assertThat(response.body()).as(endpoint).contains("\"errorType\":\"timeout\"")
+          .contains("query timed out in query parsing");
+    }
+  }
+
+  @Test
   void answersTooDeepQueryWithA400NamingTheLimit() throws Exception {
     HttpResponse<String> response = post(PROMETHEUS, "query", "query", "(".repeat(2000) + "1" + ")".repeat(2000), "time", "1");
     assertThat(response.statusCode()).isEqualTo(400);

@@ -80,7 +80,15 @@ public final class Parser {
    * @throws io.narthex.promql.PromQLException BAD_DATA with the position when the input is not a plain selector
    */
   public static List<Matcher> parseMetricSelector(String selector) {
-    Expr expr = parse(selector);
+    return parseMetricSelector(selector, Long.MAX_VALUE);
+  }
+
+  /**
+   * {@link #parseMetricSelector(String)} with a deadline, as {@link #parse(String, long)}: TIMEOUT once
+   * {@link System#nanoTime()} passes {@code deadlineNanos}, checked before each regex is compiled.
+   */
+  public static List<Matcher> parseMetricSelector(String selector, long deadlineNanos) {
+    Expr expr = parse(selector, deadlineNanos);
     if (!(expr instanceof Expr.VectorSelector vs) || vs.offsetMs() != 0 || vs.at().isSet()) {
       throw Lexer.error(selector, 0, "expected a series selector such as up{job=\"x\"}, got \"" + selector + "\"");
     }
