@@ -73,7 +73,7 @@ up() {
     if [ -f "$dir/$name.pid" ] && kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null; then
       continue
     fi
-    start "$name" --target=ingester,store-gateway,compactor --ingester.node-id="$name" --server.http-listen-port=$((base + 10 + i)) \
+    start "$name" --target=ingester,store-gateway,compactor --ingester.ring.instance-id="$name" --server.http-listen-port=$((base + 10 + i)) \
       --server.grpc-listen-port=$((base + 20 + i)) --ingester.raft-listen-port=$((base + 30 + i))
   done
   for name in distributor querier; do

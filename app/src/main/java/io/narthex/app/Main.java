@@ -27,6 +27,7 @@ public final class Main {
       return;
     }
     LogLevel.apply(options.logLevel);
+    NarthexOptions.deprecationWarnings(args).forEach(log::warn);
     Narthex narthex;
     try {
       narthex = Narthex.start(options);

@@ -36,6 +36,9 @@ public final class NarthexOptions {
       description = "YAML configuration file; its keys mirror Mimir's. Flags override it.")
   String configFile;
 
+  /** {@link #configFile} as read and checked; null without one. */
+  ConfigFile config;
+
   @Option(names = {"--target", "-target"}, descriptionKey = "target", split = ",", defaultValue = "all",
       converter = TargetConverter.class,
       description = "Comma-separated components to run: all, distributor, ingester, querier, store-gateway,"
@@ -94,9 +97,10 @@ public final class NarthexOptions {
           + " Default: ${DEFAULT-VALUE}.")
   public boolean multitenancyEnabled = true;
 
-  @Option(names = {"--ingester.node-id", "-ingester.node-id"}, descriptionKey = "ingester.node_id",
-      defaultValue = "ingester-1",
-      description = "This ingester's id in the ring (ingester.ring.nodes). Default: ${DEFAULT-VALUE}.")
+  @Option(names = {"--ingester.ring.instance-id", "-ingester.ring.instance-id", "--ingester.node-id",
+      "-ingester.node-id"}, descriptionKey = "ingester.ring.instance_id", defaultValue = "ingester-1",
+      description = "This ingester's id in the ring (ingester.ring.nodes); -ingester.node-id is a deprecated alias."
+          + " Default: ${DEFAULT-VALUE}.")
   public String nodeId = "ingester-1";
 
   @Option(names = {"--ingester.raft-listen-port", "-ingester.raft-listen-port"},
@@ -110,7 +114,8 @@ public final class NarthexOptions {
           + " (as in single-process mode), else -server.http-listen-address, else all interfaces.")
   public String raftListenAddress = "";
 
-  @Option(names = {"--ingester.replication-factor", "-ingester.ring.replication-factor"},
+  @Option(names = {"--ingester.ring.replication-factor", "-ingester.ring.replication-factor",
+      "--ingester.replication-factor", "-ingester.replication-factor"},
       descriptionKey = "ingester.ring.replication_factor", defaultValue = "1",
       description = "Replicas per shard when shards are placed round-robin over ingester.ring.nodes."
           + " Default: ${DEFAULT-VALUE} (3 in a cluster).")
@@ -451,9 +456,11 @@ public final class NarthexOptions {
           + " Default: ${DEFAULT-VALUE} (3 in a cluster).")
   public int storeGatewayReplicationFactor = 1;
 
-  @Option(names = {"--store-gateway.instance-id", "-store-gateway.instance-id"},
+  @Option(names = {"--store-gateway.sharding-ring.instance-id", "-store-gateway.sharding-ring.instance-id",
+      "--store-gateway.instance-id", "-store-gateway.instance-id"},
       descriptionKey = "store_gateway.sharding_ring.instance_id", defaultValue = "",
-      description = "This store-gateway's id in the ring; empty means -ingester.node-id.")
+      description = "This store-gateway's id in the ring; empty means -ingester.ring.instance-id."
+          + " -store-gateway.instance-id is a deprecated alias.")
   public String storeGatewayId = "";
 
   @Option(names = {"--compactor.block-ranges", "-compactor.block-ranges"}, split = ",",
@@ -512,9 +519,10 @@ public final class NarthexOptions {
       description = "Local scratch directory of the compactor. Default: ${DEFAULT-VALUE}.")
   public String compactorDataDir = "./data/compactor";
 
-  @Option(names = {"--compactor.instance-id", "-compactor.instance-id"},
-      descriptionKey = "compactor.sharding_ring.instance_id", defaultValue = "",
-      description = "This compactor's id among compactor.sharding_ring.nodes; empty means -ingester.node-id.")
+  @Option(names = {"--compactor.ring.instance-id", "-compactor.ring.instance-id", "--compactor.instance-id",
+      "-compactor.instance-id"}, descriptionKey = "compactor.sharding_ring.instance_id", defaultValue = "",
+      description = "This compactor's id among compactor.sharding_ring.nodes; empty means"
+          + " -ingester.ring.instance-id. -compactor.instance-id is a deprecated alias.")
   public String compactorId = "";
 
   @Option(names = {"--compactor.testing.pause-after-upload", "-compactor.testing.pause-after-upload"},
@@ -551,9 +559,36 @@ public final class NarthexOptions {
 
   static CommandLine commandLine(NarthexOptions options, String[] args) {
     CommandLine commandLine = new CommandLine(options);
-    commandLine.setDefaultValueProvider(new YamlDefaults(YamlDefaults.configFileOf(args)));
+    YamlDefaults defaults = new YamlDefaults(YamlDefaults.configFileOf(args), commandLine);
+    options.config = defaults.config();
+    commandLine.setDefaultValueProvider(defaults);
     commandLine.setCaseInsensitiveEnumValuesAllowed(true);
     return commandLine;
+  }
+
+  /** The YAML paths of every option. */
+  static Set<String> yamlKeys() {
+    return YamlDefaults.yamlKeys(new CommandLine(new NarthexOptions()));
+  }
+
+  /** Flags renamed to Mimir's names, still accepted, with the name that replaced them. */
+  static final java.util.Map<String, String> DEPRECATED_FLAGS = java.util.Map.of(
+      "ingester.node-id", "-ingester.ring.instance-id",
+      "ingester.replication-factor", "-ingester.ring.replication-factor",
+      "store-gateway.instance-id", "-store-gateway.sharding-ring.instance-id",
+      "compactor.instance-id", "-compactor.ring.instance-id");
+
+  /** A warning for each deprecated flag name in {@code args}. */
+  static List<String> deprecationWarnings(String... args) {
+    List<String> out = new ArrayList<>();
+    for (String arg : args) {
+      String name = arg.replaceFirst("^--?", "").replaceFirst("=.*$", "");
+      String replacement = arg.startsWith("-") ? DEPRECATED_FLAGS.get(name) : null;
+      if (replacement != null) {
+        out.add("flag -" + name + " is deprecated and will be removed, use " + replacement);
+      }
+    }
+    return out;
   }
 
   /** The targets, with {@code all} expanded. */

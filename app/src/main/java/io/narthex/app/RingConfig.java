@@ -1,11 +1,8 @@
 package io.narthex.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.narthex.ingester.ring.ShardMap;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,11 +29,7 @@ final class RingConfig {
    * @throws IllegalArgumentException when the ring section is malformed
    */
   static ShardMap shardMap(NarthexOptions options) throws IOException {
-    JsonNode ring = null;
-    if (options.configFile != null) {
-      JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(Path.of(options.configFile)));
-      ring = root == null ? null : root.path("ingester").path("ring");
-    }
+    JsonNode ring = section(options, "ingester.ring");
     if (ring == null || !ring.has("nodes")) {
       ShardMap.Node self = new ShardMap.Node(options.nodeId, "127.0.0.1:" + options.grpcListenPort,
           "127.0.0.1:" + options.raftListenPort);
@@ -68,15 +61,12 @@ final class RingConfig {
   static java.util.LinkedHashMap<String, String> storeGateways(NarthexOptions options, ShardMap shardMap)
       throws IOException {
     java.util.LinkedHashMap<String, String> out = new java.util.LinkedHashMap<>();
-    if (options.configFile != null) {
-      JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(Path.of(options.configFile)));
-      JsonNode nodes = root == null ? null : root.path("store_gateway").path("sharding_ring").get("nodes");
-      if (nodes != null) {
-        for (JsonNode node : nodes) {
-          out.put(required(node, "id"), required(node, "grpc_address"));
-        }
-        return out;
+    JsonNode nodes = section(options, "store_gateway.sharding_ring.nodes");
+    if (nodes != null) {
+      for (JsonNode node : nodes) {
+        out.put(required(node, "id"), required(node, "grpc_address"));
       }
+      return out;
     }
     for (ShardMap.Node node : shardMap.nodes()) {
       out.put(node.id(), node.grpcAddress());
@@ -90,20 +80,26 @@ final class RingConfig {
    */
   static List<String> compactors(NarthexOptions options, ShardMap shardMap) throws IOException {
     List<String> out = new ArrayList<>();
-    if (options.configFile != null) {
-      JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(Path.of(options.configFile)));
-      JsonNode nodes = root == null ? null : root.path("compactor").path("sharding_ring").get("nodes");
-      if (nodes != null) {
-        for (JsonNode node : nodes) {
-          out.add(required(node, "id"));
-        }
-        return out;
+    JsonNode nodes = section(options, "compactor.sharding_ring.nodes");
+    if (nodes != null) {
+      for (JsonNode node : nodes) {
+        out.add(required(node, "id"));
       }
+      return out;
     }
     for (ShardMap.Node node : shardMap.nodes()) {
       out.add(node.id());
     }
     return out;
+  }
+
+  /** The config file's node at the dotted path, or null without a file or without that key. */
+  private static JsonNode section(NarthexOptions options, String dottedPath) throws IOException {
+    ConfigFile config = options.config;
+    if (config == null && options.configFile != null) {
+      config = ConfigFile.read(Path.of(options.configFile), NarthexOptions.yamlKeys());
+    }
+    return config == null ? null : config.at(dottedPath);
   }
 
   private static String required(JsonNode node, String field) {

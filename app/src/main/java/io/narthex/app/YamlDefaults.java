@@ -1,31 +1,53 @@
 package io.narthex.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 import picocli.CommandLine;
 
 /**
- * Supplies option defaults from the YAML config file: an option's {@code descriptionKey} is its dotted YAML path.
- * Explicit flags still win, since picocli only asks for defaults of options not given.
+ * Supplies option defaults from the YAML config file ({@link ConfigFile}, checked for unknown keys): an option's
+ * {@code descriptionKey} is its dotted YAML path. Explicit flags still win, since picocli only asks for defaults of
+ * options not given.
  */
 final class YamlDefaults implements CommandLine.IDefaultValueProvider {
-  private final JsonNode root;
+  private final ConfigFile config;
 
-  YamlDefaults(Path configFile) {
+  /**
+   * @param commandLine whose options' YAML keys the file may use
+   * @throws CommandLine.ParameterException when the file cannot be read, is not YAML or has an unknown key
+   */
+  YamlDefaults(Path configFile, CommandLine commandLine) {
     if (configFile == null) {
-      root = null;
+      config = null;
       return;
     }
     try {
-      root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(configFile));
+      config = ConfigFile.read(configFile, yamlKeys(commandLine));
     } catch (IOException e) {
-      throw new CommandLine.ParameterException(
-          new CommandLine(new NarthexOptions()), "cannot read --config.file " + configFile + ": " + e.getMessage());
+      throw new CommandLine.ParameterException(commandLine,
+          "cannot read --config.file " + configFile + ": " + e.getMessage());
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(commandLine, e.getMessage());
     }
+  }
+
+  /** The YAML paths ({@code descriptionKey}) of the command line's options. */
+  static Set<String> yamlKeys(CommandLine commandLine) {
+    Set<String> keys = new HashSet<>();
+    for (CommandLine.Model.OptionSpec option : commandLine.getCommandSpec().options()) {
+      if (option.descriptionKey() != null && !option.descriptionKey().isEmpty()) {
+        keys.add(option.descriptionKey());
+      }
+    }
+    return keys;
+  }
+
+  /** The config file read, or null without one. */
+  ConfigFile config() {
+    return config;
   }
 
   /** The value of {@code --config.file} or {@code -config.file} in {@code args}, or null. */
@@ -46,15 +68,12 @@ final class YamlDefaults implements CommandLine.IDefaultValueProvider {
 
   @Override
   public String defaultValue(CommandLine.Model.ArgSpec argSpec) {
-    if (root == null || !(argSpec instanceof CommandLine.Model.OptionSpec option) || option.descriptionKey() == null
-        || option.descriptionKey().isEmpty()) {
+    if (config == null || !(argSpec instanceof CommandLine.Model.OptionSpec option)
+        || option.descriptionKey() == null || option.descriptionKey().isEmpty()) {
       return null;
     }
-    JsonNode node = root;
-    for (String part : option.descriptionKey().split("\\.")) {
-      node = node == null ? null : node.get(part);
-    }
-    if (node == null || node.isNull()) {
+    JsonNode node = config.at(option.descriptionKey());
+    if (node == null) {
       return null;
     }
     if (node.isArray()) {

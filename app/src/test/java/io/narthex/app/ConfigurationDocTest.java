@@ -1,6 +1,7 @@
 package io.narthex.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,8 +37,8 @@ class ConfigurationDocTest {
           http_listen_port: 1234
           grpc_listen_port: 4321
         ingester:
-          node_id: ingester-7
           ring:
+            instance_id: ingester-7
             replication_factor: 3
         querier:
           lookback_delta: 2m
@@ -69,6 +70,68 @@ class ConfigurationDocTest {
     assertThat(options.tsdbDir).isEqualTo("./data/tsdb");
     assertThat(options.blocksBackend).isEqualTo("filesystem");
     assertThat(options.blocksFilesystemDir).isEqualTo("./data/blocks");
+  }
+
+  @Test
+  void anUnknownYamlKeyStopsStartUpNamingTheKeyItsLineAndTheFile(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("narthex.yaml");
+    Files.writeString(config, """
+        server:
+          http_listen_port: 1234
+        querier:
+          lookback_delat: 2m
+        """);
+
+    assertThatThrownBy(() -> NarthexOptions.parse("--config.file=" + config))
+        .isInstanceOf(CommandLine.ParameterException.class)
+        .hasMessageContaining("querier.lookback_delat")
+        .hasMessageContaining("line 4")
+        .hasMessageContaining(config.toString());
+  }
+
+  @Test
+  void ringSectionsAndTheirEntriesAreKnownKeysButTheirTyposAreNot(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("ring.yaml");
+    Files.writeString(config, """
+        ingester:
+          ring:
+            replication_factor: 3
+            nodes:
+              - {id: a, grpc_address: 127.0.0.1:1, raft_address: 127.0.0.1:2}
+            shards:
+              - [a]
+        store_gateway:
+          sharding_ring:
+            nodes:
+              - {id: a, grpc_address: 127.0.0.1:1}
+        """);
+    assertThat(NarthexOptions.parse("--config.file=" + config).replicationFactor).isEqualTo(3);
+
+    Files.writeString(config, """
+        ingester:
+          ring:
+            nodes:
+              - {id: a, grpc_adress: 127.0.0.1:1, raft_address: 127.0.0.1:2}
+        """);
+    assertThatThrownBy(() -> NarthexOptions.parse("--config.file=" + config))
+        .hasMessageContaining("ingester.ring.nodes[].grpc_adress");
+  }
+
+  @Test
+  void renamedFlagsAndKeysStillWorkAndWarn(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("old.yaml");
+    Files.writeString(config, """
+        ingester:
+          node_id: ingester-9
+        """);
+    assertThat(NarthexOptions.parse("--config.file=" + config).nodeId).isEqualTo("ingester-9");
+    assertThat(NarthexOptions.parse("-ingester.node-id=ingester-8").nodeId).isEqualTo("ingester-8");
+    assertThat(NarthexOptions.parse("-ingester.ring.instance-id=ingester-7").nodeId).isEqualTo("ingester-7");
+    assertThat(NarthexOptions.parse("--compactor.instance-id", "c1").compactorId).isEqualTo("c1");
+    assertThat(NarthexOptions.deprecationWarnings("-ingester.node-id=x", "--compactor.instance-id", "c1",
+        "-ingester.ring.instance-id=y"))
+        .containsExactly("flag -ingester.node-id is deprecated and will be removed, use -ingester.ring.instance-id",
+            "flag -compactor.instance-id is deprecated and will be removed, use -compactor.ring.instance-id");
   }
 
   @Test

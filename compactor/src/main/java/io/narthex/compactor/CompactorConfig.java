@@ -29,8 +29,7 @@ import java.util.function.Function;
  *   <li>{@code retentionByTenant}: per-tenant override of the retention (Mimir's runtime-config
  *       {@code compactor_blocks_retention_period}); returns null for tenants without one. Called every pass.
  *   <li>{@code dataDir}: local scratch space for the blocks being compacted ({@code -compactor.data-dir}).
- *   <li>{@code instanceId}: this compactor's id in the ring ({@code -compactor.instance-id}; Mimir's is
- *       {@code -compactor.ring.instance-id}).
+ *   <li>{@code instanceId}: this compactor's id in the ring ({@code -compactor.ring.instance-id}, Mimir's name).
  *   <li>{@code compactorIds}: every compactor of the static ring, this one included; each tenant is compacted by
  *       the one compactor the ring gives it.
  *   <li>{@code pauseAfterUpload}: testing only; sleeps this long between the upload of a compacted block and the
@@ -57,7 +56,7 @@ public record CompactorConfig(
   public static final String FLAG_PARTIAL_BLOCK_DELETION_DELAY = "compactor.partial-block-deletion-delay";
   public static final String FLAG_BLOCKS_RETENTION_PERIOD = "compactor.blocks-retention-period";
   public static final String FLAG_DATA_DIR = "compactor.data-dir";
-  public static final String FLAG_INSTANCE_ID = "compactor.instance-id";
+  public static final String FLAG_INSTANCE_ID = "compactor.ring.instance-id";
 
   public static final List<Duration> DEFAULT_BLOCK_RANGES =
       List.of(Duration.ofHours(2), Duration.ofHours(12), Duration.ofHours(24));
