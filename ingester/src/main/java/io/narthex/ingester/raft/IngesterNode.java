@@ -69,6 +69,8 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     }
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, options.snapshotEveryEntries());
+    // Ratis keeps every old snapshot file by default (retention -1), each a full copy of the heads: keep two.
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, 2);
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
     // Purge at every snapshot (Ratis waits for 1,024 entries by default): the snapshot has all they held.
     RaftServerConfigKeys.Log.setPurgeGap(properties, (int) Math.clamp(options.snapshotEveryEntries(), 1, 1024));

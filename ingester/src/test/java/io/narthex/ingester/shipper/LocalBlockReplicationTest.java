@@ -92,11 +92,16 @@ class LocalBlockReplicationTest {
     List<LocalBlocks.Block> cut = leader.ingester(0).localBlocks().blocks(TENANT);
     assertThat(cut).hasSize(2);
     // Enough pushes for snapshots and closed segments: the log the stopped replica would need is purged.
-    TestPushes.push(writer, TENANT, startMs + 4 * HOUR_MS, startMs + 10 * HOUR_MS, 40);
+    TestPushes.push(writer, TENANT, startMs + 4 * HOUR_MS, startMs + 16 * HOUR_MS, 40);
     Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !hasFirstLogSegment(dataDir.resolve(leaderId)));
+    // Three snapshots or more were taken; only the newest two stay (Ratis keeps all by default).
+    try (Stream<Path> files = Files.walk(dataDir.resolve(leaderId).resolve("raft"))) {
+      assertThat(files.filter(f -> f.getFileName().toString().matches("snapshot\\.\\d+_\\d+"))).hasSize(2);
+    }
 
     IngesterNode restarted = start(shardMap, "n2");
-    Awaitility.await().atMost(Duration.ofSeconds(30)).until(
+    // Ratis's first attempts often reach the replica before it runs; a failed installation is retried ~25 s later.
+    Awaitility.await().atMost(Duration.ofSeconds(90)).until(
         () -> restarted.ingester(0) != null && restarted.ingester(0).localBlocks().blocks(TENANT).size() == 2);
 
     List<LocalBlocks.Block> installed = restarted.ingester(0).localBlocks().blocks(TENANT);
