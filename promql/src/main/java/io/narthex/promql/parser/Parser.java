@@ -66,7 +66,12 @@ public final class Parser {
     if (cursor.peek().type() == TokenType.EOF) {
       throw cursor.error(0, "no expression found in input");
     }
-    Expr e = p.parseExpr(0);
+    Expr e;
+    try {
+      e = p.parseExpr(0);
+    } catch (NestingDepth.Exceeded tooDeep) {
+      throw p.depth.tooDeep();
+    }
     if (cursor.peek().type() != TokenType.EOF) {
       throw cursor.unexpected(cursor.peek(), "");
     }
@@ -98,7 +103,7 @@ public final class Parser {
   /** An expression whose binary operators bind at least as tightly as {@code minPrec}. */
   Expr parseExpr(int minPrec) {
     if (++parseDepth > MAX_DEPTH) {
-      throw depth.tooDeep(cursor.peek().pos());
+      throw depth.exceeded(cursor.peek().pos());
     }
     if ((++sinceDeadlineCheck & 0xff) == 0) {
       cursor.checkDeadline();
@@ -119,35 +124,45 @@ public final class Parser {
         return lhs;
       }
       cursor.next();
-      boolean returnBool = false;
-      if (cursor.peek().type() == TokenType.BOOL) {
-        cursor.next();
-        returnBool = true;
-      }
-      Expr.Card card = Expr.Card.ONE_TO_ONE;
-      List<String> matching = List.of();
-      boolean on = false;
-      List<String> include = List.of();
-      boolean hasMatching = false;
-      if (cursor.peek().type() == TokenType.ON || cursor.peek().type() == TokenType.IGNORING) {
-        on = cursor.next().type() == TokenType.ON;
-        matching = selectors.parseLabelList("grouping opts");
-        hasMatching = true;
-        if (cursor.peek().type() == TokenType.GROUP_LEFT || cursor.peek().type() == TokenType.GROUP_RIGHT) {
-          card = cursor.next().type() == TokenType.GROUP_LEFT ? Expr.Card.MANY_TO_ONE : Expr.Card.ONE_TO_MANY;
-          if (cursor.peek().type() == TokenType.LEFT_PAREN) {
-            include = selectors.parseLabelList("grouping opts");
-          }
-        }
-      }
+      // Parsed in a method of its own so that this frame, one per nesting level, stays small.
+      BinaryModifiers modifiers = parseBinaryModifiers();
       Expr rhs = parseExpr(op.type() == TokenType.POW ? prec : prec + 1);
-      lhs = depth.check(
-          makeBinary(op, lhs, rhs, returnBool, new Expr.VectorMatching(card, matching, on, include), hasMatching));
+      lhs = depth.check(makeBinary(op, lhs, rhs, modifiers));
     }
   }
 
-  private Expr makeBinary(Token op, Expr lhs, Expr rhs, boolean returnBool, Expr.VectorMatching vm,
-      boolean hasMatching) {
+  /** What may follow a binary operator: {@code bool}, then {@code on}/{@code ignoring} and a group modifier. */
+  private record BinaryModifiers(boolean returnBool, Expr.VectorMatching matching, boolean hasMatching) {}
+
+  private BinaryModifiers parseBinaryModifiers() {
+    boolean returnBool = false;
+    if (cursor.peek().type() == TokenType.BOOL) {
+      cursor.next();
+      returnBool = true;
+    }
+    Expr.Card card = Expr.Card.ONE_TO_ONE;
+    List<String> matching = List.of();
+    boolean on = false;
+    List<String> include = List.of();
+    boolean hasMatching = false;
+    if (cursor.peek().type() == TokenType.ON || cursor.peek().type() == TokenType.IGNORING) {
+      on = cursor.next().type() == TokenType.ON;
+      matching = selectors.parseLabelList("grouping opts");
+      hasMatching = true;
+      if (cursor.peek().type() == TokenType.GROUP_LEFT || cursor.peek().type() == TokenType.GROUP_RIGHT) {
+        card = cursor.next().type() == TokenType.GROUP_LEFT ? Expr.Card.MANY_TO_ONE : Expr.Card.ONE_TO_MANY;
+        if (cursor.peek().type() == TokenType.LEFT_PAREN) {
+          include = selectors.parseLabelList("grouping opts");
+        }
+      }
+    }
+    return new BinaryModifiers(returnBool, new Expr.VectorMatching(card, matching, on, include), hasMatching);
+  }
+
+  private Expr makeBinary(Token op, Expr lhs, Expr rhs, BinaryModifiers modifiers) {
+    boolean returnBool = modifiers.returnBool();
+    Expr.VectorMatching vm = modifiers.matching();
+    boolean hasMatching = modifiers.hasMatching();
     String opText = op.text();
     boolean comparison = BinaryOps.isComparison(opText);
     boolean setOp = BinaryOps.isSetOperator(opText);
