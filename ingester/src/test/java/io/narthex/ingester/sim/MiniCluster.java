@@ -12,17 +12,12 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -258,39 +253,5 @@ public final class MiniCluster implements AutoCloseable {
       kill(nodeId);
     }
     writers.forEach(RaftShardWriter::close);
-  }
-
-  /** A wall clock that moves only when told: the shipper's notion of now. */
-  public static final class SimClock extends Clock {
-    private final AtomicLong nowMs;
-
-    SimClock(long startMs) {
-      this.nowMs = new AtomicLong(startMs);
-    }
-
-    /** Moves the clock forward. */
-    public void advance(Duration duration) {
-      nowMs.addAndGet(duration.toMillis());
-    }
-
-    @Override
-    public long millis() {
-      return nowMs.get();
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(millis());
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException("the simulated clock is UTC only");
-    }
   }
 }
