@@ -13,16 +13,19 @@ import picocli.CommandLine;
 
 class ConfigurationDocTest {
   @Test
-  void docsListEveryFlagWithItsYamlKey() throws Exception {
-    String doc = Files.readString(Path.of("..", "docs", "configuration.md"));
+  void theFlagTableIsTheOneGeneratedFromTheOptionsDeclarations() throws Exception {
+    Path page = Path.of("..", "docs", "configuration.md");
+    String doc = Files.readString(page);
+    String generated = ConfigurationDoc.withTable(doc);
+    if (Boolean.getBoolean("narthex.regenerate-docs")) {
+      Files.writeString(page, generated);
+    }
+    assertThat(doc).as("docs/configuration.md's flag table differs from NarthexOptions; regenerate it with"
+        + " ./mvnw -o -pl app test -Dtest=ConfigurationDocTest -Dnarthex.regenerate-docs=true").isEqualTo(generated);
     CommandLine commandLine = new CommandLine(new NarthexOptions());
     for (CommandLine.Model.OptionSpec option : commandLine.getCommandSpec().options()) {
-      if (option.usageHelp() || option.versionHelp()) {
-        continue;
-      }
-      assertThat(doc).as("docs/configuration.md lists " + option.longestName()).contains("`" + option.longestName() + "`");
-      if (option.descriptionKey() != null && !option.descriptionKey().isEmpty()) {
-        assertThat(doc).contains("`" + option.descriptionKey() + "`");
+      if (!option.usageHelp() && !option.versionHelp()) {
+        assertThat(doc).contains("`" + option.longestName() + "`");
       }
     }
   }
