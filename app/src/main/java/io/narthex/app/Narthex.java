@@ -24,7 +24,7 @@ import io.narthex.blocks.TenantDeletionMark;
 import io.narthex.blocks.TombstoneStore;
 import io.narthex.compactor.Compactor;
 import io.narthex.compactor.CompactorConfig;
-import io.narthex.ingester.client.Tenant;
+import io.narthex.common.Tenant;
 import io.narthex.tsdb.storage.StorageException;
 import io.narthex.tsdb.storage.Tombstone;
 import io.narthex.tsdb.storage.Tombstones;
@@ -38,7 +38,7 @@ import io.narthex.querier.ChunkSource;
 import io.narthex.storegateway.StoreGateway;
 import io.narthex.storegateway.StoreGatewayConfig;
 import io.narthex.storegateway.StoreGatewayGrpcService;
-import io.narthex.storegateway.StoreGatewayRing;
+import io.narthex.common.HashRing;
 import io.narthex.storegateway.client.BlocksStoreReader;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkSeries;
@@ -233,7 +233,7 @@ public final class Narthex implements AutoCloseable {
         channels.put(id, channel);
       });
       blocksReader = new BlocksStoreReader(bucket,
-          new StoreGatewayRing(List.copyOf(storeGateways.keySet()), options.storeGatewayReplicationFactor),
+          new HashRing(List.copyOf(storeGateways.keySet()), options.storeGatewayReplicationFactor),
           channels, options.ingesterClientTimeout, options.bucketStoreSyncInterval, options.ignoreDeletionMarksDelay,
           BlocksStoreReader.MIN_UPLOAD_GRACE);
     }

@@ -1,5 +1,6 @@
 package io.narthex.blocks;
 
+import io.narthex.common.Ulid;
 import io.narthex.objstore.Bucket;
 import io.narthex.objstore.NoSuchObjectException;
 import java.io.IOException;
@@ -27,7 +28,7 @@ public final class BlockShipper {
    */
   public static void upload(Bucket bucket, String tenant, Path blockDir) throws IOException {
     String ulid = blockDir.getFileName().toString();
-    if (!Ulids.isCanonical(ulid)) {
+    if (!Ulid.isCanonical(ulid)) {
       throw new IllegalArgumentException("not a block directory (name is not a ULID): " + blockDir);
     }
     Path meta = blockDir.resolve(BlockMetaFile.FILENAME);

@@ -9,6 +9,7 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.narthex.common.Tenant;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -126,7 +127,7 @@ public final class BlockUploadHttp {
     String tenant;
     try {
       tenant = tenant(req);
-    } catch (IllegalArgumentException e) {
+    } catch (Tenant.InvalidTenantException e) {
       return unauthorized(e, true);
     }
     String block = ctx.pathParam("block");
@@ -144,7 +145,7 @@ public final class BlockUploadHttp {
     String tenant;
     try {
       tenant = tenant(req);
-    } catch (IllegalArgumentException e) {
+    } catch (Tenant.InvalidTenantException e) {
       return unauthorized(e, countTenantFailure);
     }
     String block = ctx.pathParam("block");
@@ -152,9 +153,9 @@ public final class BlockUploadHttp {
         () -> answer(ctx, () -> handler.handle(tenant, block)), ctx.blockingTaskExecutor()));
   }
 
-  /** The {@code X-Scope-OrgID} tenant, or "anonymous" without multitenancy; IllegalArgumentException when invalid. */
+  /** The {@code X-Scope-OrgID} tenant, or "anonymous" without multitenancy; InvalidTenantException when invalid. */
   private String tenant(HttpRequest req) {
-    return TenantIds.resolve(req.headers().get(TenantIds.HEADER), multitenancyEnabled);
+    return Tenant.resolve(req.headers().get(Tenant.HEADER), multitenancyEnabled);
   }
 
   private static HttpResponse answer(ServiceRequestContext ctx, Handler handler) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.narthex.blocks.BlockUploadException.Reason;
+import io.narthex.common.Directories;
+import io.narthex.common.Ulid;
 import io.narthex.objstore.Bucket;
 import io.narthex.objstore.NoSuchObjectException;
 import io.narthex.tsdb.block.BlockFiles;
@@ -447,7 +449,7 @@ public final class BlockUploadService {
     if (!limits.enabled()) {
       throw BlockUploadException.of(Reason.DISABLED, "block upload is disabled");
     }
-    if (!Ulids.isValid(blockId)) {
+    if (!Ulid.isValid(blockId)) {
       throw BlockUploadException.of(Reason.INVALID_BLOCK_ID, "invalid block ID %s: not a ULID", quote(blockId));
     }
     return blockId.toUpperCase(Locale.ROOT);
@@ -605,14 +607,8 @@ public final class BlockUploadService {
   }
 
   private static void deleteRecursively(Path dir) {
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          log.warn("cannot delete scratch file {} err=\"{}\"", p, e.getMessage());
-        }
-      });
+    try {
+      Directories.deleteRecursively(dir);
     } catch (IOException e) {
       log.warn("cannot delete scratch directory {} err=\"{}\"", dir, e.getMessage());
     }

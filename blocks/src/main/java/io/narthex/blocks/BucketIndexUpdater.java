@@ -1,5 +1,6 @@
 package io.narthex.blocks;
 
+import io.narthex.common.Ulid;
 import io.narthex.objstore.Bucket;
 import io.narthex.objstore.NoSuchObjectException;
 import java.io.IOException;
@@ -87,7 +88,7 @@ public final class BucketIndexUpdater {
     for (String name : bucket.list(prefix)) {
       if (name.endsWith("/")) {
         String child = name.substring(prefix.length(), name.length() - 1);
-        if (Ulids.isCanonical(child)) {
+        if (Ulid.isCanonical(child)) {
           blockDirs.add(child);
         }
       }
@@ -152,7 +153,7 @@ public final class BucketIndexUpdater {
         continue;
       }
       String blockId = name.substring(dir.length(), name.length() - DeletionMark.GLOBAL_SUFFIX.length());
-      if (!Ulids.isCanonical(blockId)) {
+      if (!Ulid.isCanonical(blockId)) {
         continue;
       }
       Long known = knownMarks.get(blockId);

@@ -3,6 +3,7 @@ package io.narthex.blocks;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.narthex.common.Ulid;
 import io.narthex.objstore.Bucket;
 import io.narthex.objstore.NoSuchObjectException;
 import java.io.IOException;
@@ -47,7 +48,7 @@ public record DeletionMark(
    */
   public static DeletionMark write(Bucket bucket, String tenant, String blockId, Instant deletionTime)
       throws IOException {
-    if (!Ulids.isValid(blockId)) {
+    if (!Ulid.isValid(blockId)) {
       throw new IllegalArgumentException("not a block id: " + blockId);
     }
     DeletionMark mark = new DeletionMark(blockId, deletionTime.getEpochSecond(), VERSION_1);
@@ -84,7 +85,7 @@ public record DeletionMark(
   public static DeletionMark parse(byte[] json) {
     try {
       DeletionMark mark = Json.MAPPER.readValue(json, DeletionMark.class);
-      if (mark == null || !Ulids.isValid(mark.id())) {
+      if (mark == null || !Ulid.isValid(mark.id())) {
         throw new IllegalArgumentException("deletion mark without a valid id");
       }
       return mark;

@@ -3,6 +3,7 @@ package io.narthex.blocks;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.narthex.common.Ulid;
 import io.narthex.objstore.Bucket;
 import io.narthex.objstore.NoSuchObjectException;
 import java.io.IOException;
@@ -62,7 +63,7 @@ public record NoCompactMark(
    */
   public static NoCompactMark write(Bucket bucket, String tenant, String blockId, String reason, String details,
       Instant time) throws IOException {
-    if (!Ulids.isValid(blockId)) {
+    if (!Ulid.isValid(blockId)) {
       throw new IllegalArgumentException("not a block id: " + blockId);
     }
     NoCompactMark mark = new NoCompactMark(blockId, VERSION_1, details, time.getEpochSecond(), reason);
@@ -96,7 +97,7 @@ public record NoCompactMark(
     for (String name : bucket.list(dir)) {
       if (name.endsWith(GLOBAL_SUFFIX)) {
         String blockId = name.substring(dir.length(), name.length() - GLOBAL_SUFFIX.length());
-        if (Ulids.isCanonical(blockId)) {
+        if (Ulid.isCanonical(blockId)) {
           ids.add(blockId);
         }
       }
@@ -114,7 +115,7 @@ public record NoCompactMark(
   public static NoCompactMark parse(byte[] json) {
     try {
       NoCompactMark mark = Json.MAPPER.readValue(json, NoCompactMark.class);
-      if (mark == null || !Ulids.isValid(mark.id())) {
+      if (mark == null || !Ulid.isValid(mark.id())) {
         throw new IllegalArgumentException("no-compact mark without a valid id");
       }
       return mark;

@@ -3,7 +3,7 @@ package io.narthex.blocks;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.narthex.objstore.Bucket;
 import io.narthex.objstore.NoSuchObjectException;
-import io.narthex.tsdb.block.Ulid;
+import io.narthex.common.Ulid;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.Tombstone;
 import java.io.IOException;

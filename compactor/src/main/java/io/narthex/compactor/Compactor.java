@@ -5,9 +5,10 @@ import io.narthex.blocks.BucketIndexUpdater;
 import io.narthex.blocks.DeletionMark;
 import io.narthex.blocks.NoCompactMark;
 import io.narthex.blocks.TenantDeletionMark;
+import io.narthex.common.Directories;
 import io.narthex.objstore.Bucket;
 import io.narthex.objstore.NoSuchObjectException;
-import io.narthex.storegateway.StoreGatewayRing;
+import io.narthex.common.HashRing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
@@ -63,7 +64,7 @@ public final class Compactor implements AutoCloseable {
   private final Bucket bucket;
   private final Clock clock;
   private final Function<String, SeriesDeletions> deletions;
-  private final StoreGatewayRing ring;
+  private final HashRing ring;
   private final CompactionPlanner planner;
   private final GroupCompactor groupCompactor;
   private final BlocksCleaner cleaner;
@@ -103,7 +104,7 @@ public final class Compactor implements AutoCloseable {
     this.bucket = Objects.requireNonNull(bucket, "bucket");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.deletions = Objects.requireNonNull(deletions, "deletions");
-    this.ring = new StoreGatewayRing(config.compactorIds(), 1);
+    this.ring = new HashRing(config.compactorIds(), 1);
     this.planner = new CompactionPlanner(config.firstLevelCompactionWaitPeriod());
     this.groupCompactor = new GroupCompactor(bucket, config.dataDir().resolve("compact"), config.pauseAfterUpload(),
         clock);
@@ -232,7 +233,7 @@ public final class Compactor implements AutoCloseable {
     Counts counts = new Counts();
     List<String> owned = new ArrayList<>();
     try {
-      GroupCompactor.deleteRecursively(config.dataDir().resolve("compact"));
+      Directories.deleteRecursively(config.dataDir().resolve("compact"));
       for (String tenant : BucketIndexUpdater.tenants(bucket)) {
         if (owns(tenant)) {
           owned.add(tenant);

@@ -4,6 +4,7 @@ import io.narthex.blocks.BlockMetaFile;
 import io.narthex.blocks.BlockShipper;
 import io.narthex.blocks.DeletionMark;
 import io.narthex.blocks.NoCompactMark;
+import io.narthex.common.Directories;
 import io.narthex.objstore.Bucket;
 import io.narthex.tsdb.block.BlockFiles;
 import io.narthex.tsdb.block.BlockMeta;
@@ -91,7 +92,7 @@ final class GroupCompactor {
       SeriesDeletions deletions) throws IOException {
     long startNanos = System.nanoTime();
     Path work = scratchDir.resolve(safeName(tenant)).resolve(group.key());
-    deleteRecursively(work);
+    Directories.deleteRecursively(work);
     Files.createDirectories(work);
     try {
       List<BlockReader> readers = new ArrayList<>();
@@ -153,7 +154,7 @@ final class GroupCompactor {
       return new Result(written == null ? null : written.ulid(), List.of(), group.blocks().size(), samples, stats,
           took);
     } finally {
-      deleteRecursively(work);
+      Directories.deleteRecursively(work);
     }
   }
 
@@ -308,16 +309,5 @@ final class GroupCompactor {
       sb.append(Character.isLetterOrDigit(c) || c == '-' || c == '_' ? c : '_');
     }
     return sb.append('-').append(Integer.toHexString(tenant.hashCode())).toString();
-  }
-
-  static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (var walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

@@ -10,7 +10,7 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.airlift.compress.MalformedInputException;
 import io.airlift.compress.snappy.SnappyDecompressor;
-import io.narthex.ingester.client.Tenant;
+import io.narthex.common.Tenant;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

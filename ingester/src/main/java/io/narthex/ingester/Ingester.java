@@ -1,5 +1,6 @@
 package io.narthex.ingester;
 
+import io.narthex.common.Directories;
 import io.narthex.ingester.client.WireFields;
 import io.narthex.ingester.client.WireTimeSeries;
 import io.narthex.proto.ingester.PushResponse;
@@ -265,7 +266,7 @@ public final class Ingester {
           series = meta.numSeries();
           samples = meta.numSamples();
           if (series == 0) {
-            LocalBlocks.deleteRecursively(blockDir);
+            Directories.deleteRecursively(blockDir);
           }
         }
       }

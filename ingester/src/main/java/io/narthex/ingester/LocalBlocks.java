@@ -1,5 +1,6 @@
 package io.narthex.ingester;
 
+import io.narthex.common.Directories;
 import io.narthex.tsdb.block.BlockFiles;
 import io.narthex.tsdb.block.BlockReader;
 import io.narthex.tsdb.labels.Matcher;
@@ -9,7 +10,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -177,7 +177,7 @@ public final class LocalBlocks {
         try (Stream<Path> blockDirs = Files.list(tenantDir)) {
           for (Path blockDir : blockDirs.toList()) {
             if (tenantBlocks == null || !tenantBlocks.containsKey(blockDir.getFileName().toString())) {
-              deleteRecursively(blockDir);
+              Directories.deleteRecursively(blockDir);
             }
           }
         }
@@ -201,16 +201,5 @@ public final class LocalBlocks {
       }
     }
     return out;
-  }
-
-  static void deleteRecursively(Path path) throws IOException {
-    if (!Files.exists(path)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(path)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

@@ -9,7 +9,7 @@ import com.linecorp.armeria.common.QueryParams;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServiceRequestContext;
-import io.narthex.ingester.client.Tenant;
+import io.narthex.common.Tenant;
 import io.narthex.promql.Engine;
 import io.narthex.promql.ErrorType;
 import io.narthex.promql.PromQLException;

@@ -3,6 +3,9 @@ package io.narthex.storegateway;
 import io.narthex.blocks.BucketBlockFiles;
 import io.narthex.blocks.BucketIndex;
 import io.narthex.blocks.BucketIndexUpdater;
+import io.narthex.common.Directories;
+import io.narthex.common.HashRing;
+import io.narthex.common.Tenant;
 import io.narthex.objstore.Bucket;
 import io.narthex.tsdb.block.BlockReader;
 import io.narthex.tsdb.block.IndexHeader;
@@ -47,7 +50,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Sync: at start (synchronously) and then every {@link StoreGatewayConfig#syncInterval()}, for every tenant of
  * the bucket, the gateway reads the tenant's bucket index (building it when missing), keeps the blocks it owns by
- * {@link StoreGatewayRing} that are not marked for deletion, and writes each new block's index-header to
+ * {@link HashRing} that are not marked for deletion, and writes each new block's index-header to
  * {@code <sync dir>/<tenant>/<ulid>/index-header}. Blocks no longer owned or gone are dropped along with
  * their local directory.
  *
@@ -67,7 +70,7 @@ public final class StoreGateway implements AutoCloseable {
 
   private final StoreGatewayConfig config;
   private final Bucket bucket;
-  private final StoreGatewayRing ring;
+  private final HashRing ring;
   private final IndexCaches caches;
   private final Map<String, Map<String, GatewayBlock>> blocksByTenant = new ConcurrentHashMap<>();
   private final ReentrantLock syncLock = new ReentrantLock();
@@ -123,7 +126,7 @@ public final class StoreGateway implements AutoCloseable {
       scheduler.scheduleWithFixedDelay(this::unloadIdleIndexHeaders, checkMs, checkMs, TimeUnit.MILLISECONDS);
     }
     log.info("store-gateway {} started: {} blocks owned of {} gateways with replication factor {}",
-        config.instanceId(), ownedBlocks(), ring.gatewayIds().size(), ring.replicationFactor());
+        config.instanceId(), ownedBlocks(), ring.instanceIds().size(), ring.replicationFactor());
   }
 
   public String instanceId() {
@@ -154,8 +157,8 @@ public final class StoreGateway implements AutoCloseable {
       StoreGatewayMetrics.SYNCS.inc();
       Set<String> tenants = new HashSet<>();
       for (String tenant : BucketIndexUpdater.tenants(bucket)) {
-        if (!isSafeTenantId(tenant)) {
-          log.warn("store-gateway {}: skipping tenant {}: not usable as a directory name", config.instanceId(), tenant);
+        if (!Tenant.isValid(tenant)) {
+          log.warn("store-gateway {}: skipping tenant {}: not a valid tenant id", config.instanceId(), tenant);
           continue;
         }
         tenants.add(tenant);
@@ -258,23 +261,18 @@ public final class StoreGateway implements AutoCloseable {
       for (Path tenantDir : tenantDirs) {
         Map<String, GatewayBlock> held = blocksByTenant.getOrDefault(tenantDir.getFileName().toString(), Map.of());
         if (held.isEmpty()) {
-          deleteRecursively(tenantDir);
+          Directories.deleteRecursively(tenantDir);
           continue;
         }
         try (DirectoryStream<Path> blockDirs = Files.newDirectoryStream(tenantDir)) {
           for (Path blockDir : blockDirs) {
             if (!held.containsKey(blockDir.getFileName().toString())) {
-              deleteRecursively(blockDir);
+              Directories.deleteRecursively(blockDir);
             }
           }
         }
       }
     }
-  }
-
-  private static boolean isSafeTenantId(String tenant) {
-    return !tenant.isEmpty() && !tenant.equals(".") && !tenant.equals("..") && tenant.indexOf('/') < 0
-        && tenant.indexOf('\\') < 0;
   }
 
   /** Unloads the index-headers idle for longer than the configured timeout. */
@@ -532,27 +530,5 @@ public final class StoreGateway implements AutoCloseable {
       syncLock.unlock();
     }
     caches.close();
-  }
-
-  private static void deleteRecursively(Path path) throws IOException {
-    if (!Files.exists(path)) {
-      return;
-    }
-    Files.walkFileTree(path, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.deleteIfExists(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-        if (e != null) {
-          throw e;
-        }
-        Files.deleteIfExists(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
   }
 }

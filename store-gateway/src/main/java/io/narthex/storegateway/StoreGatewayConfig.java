@@ -1,5 +1,6 @@
 package io.narthex.storegateway;
 
+import io.narthex.common.HashRing;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -130,8 +131,8 @@ public record StoreGatewayConfig(
   }
 
   /** The ring of all gateways this config names. */
-  public StoreGatewayRing ring() {
-    return new StoreGatewayRing(gatewayIds, replicationFactor);
+  public HashRing ring() {
+    return new HashRing(gatewayIds, replicationFactor);
   }
 
   private static void requirePositive(Duration duration, String flag) {

@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.narthex.common.HashRing;
 import io.narthex.objstore.Bucket;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,7 +20,7 @@ import java.util.function.UnaryOperator;
  */
 public final class StoreGatewayCluster implements AutoCloseable {
   private final List<String> ids;
-  private final StoreGatewayRing ring;
+  private final HashRing ring;
   private final Map<String, StoreGateway> gateways = new LinkedHashMap<>();
   private final Map<String, Server> servers = new LinkedHashMap<>();
   private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
@@ -32,7 +33,7 @@ public final class StoreGatewayCluster implements AutoCloseable {
   public StoreGatewayCluster(Bucket bucket, Path dataRoot, int count, int replicationFactor,
       UnaryOperator<StoreGatewayConfig> configure) throws IOException {
     this.ids = java.util.stream.IntStream.range(0, count).mapToObj(i -> "gw-" + i).toList();
-    this.ring = new StoreGatewayRing(ids, replicationFactor);
+    this.ring = new HashRing(ids, replicationFactor);
     try {
       for (String id : ids) {
         StoreGatewayConfig config = configure.apply(TestBlocks.config(dataRoot.resolve(id), id, ids,
@@ -62,7 +63,7 @@ public final class StoreGatewayCluster implements AutoCloseable {
     return ids;
   }
 
-  public StoreGatewayRing ring() {
+  public HashRing ring() {
     return ring;
   }
 

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.narthex.blocks.BucketIndex;
+import io.narthex.common.HashRing;
 import io.narthex.objstore.Bucket;
 import io.narthex.objstore.Buckets;
 import io.narthex.tsdb.block.BlockMeta;
@@ -286,7 +287,7 @@ class StoreGatewayTest {
   @Test
   void holdsOnlyTheBlocksTheRingGivesIt() throws IOException {
     List<String> ids = List.of("gw-0", "gw-1", "gw-2");
-    StoreGatewayRing ring = new StoreGatewayRing(ids, 1);
+    HashRing ring = new HashRing(ids, 1);
     List<String> ulids = new ArrayList<>();
     // ULIDs are random: ship until gw-1 owns some blocks and not others, so the test can tell them apart.
     for (int i = 0; i < 9 || ulids.stream().allMatch(u -> ring.owns("gw-1", u))

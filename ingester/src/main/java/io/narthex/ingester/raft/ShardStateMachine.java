@@ -8,7 +8,7 @@ import io.narthex.proto.ingester.BlockShipped;
 import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.ingester.ShardLogEntry;
 import io.narthex.proto.ingester.TruncateHead;
-import io.narthex.tsdb.block.FileSync;
+import io.narthex.common.FileSync;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.File;

@@ -1,5 +1,7 @@
 package io.narthex.ingester.shipper;
 
+import io.narthex.common.Directories;
+import io.narthex.common.Ulid;
 import io.narthex.ingester.Ingester;
 import io.narthex.ingester.LocalBlocks;
 import io.narthex.ingester.raft.IngesterNode;
@@ -11,7 +13,6 @@ import io.narthex.proto.ingester.BlockShipped;
 import io.narthex.proto.ingester.CloseHeadRange;
 import io.narthex.proto.ingester.ShardLogEntry;
 import io.narthex.proto.ingester.TruncateHead;
-import io.narthex.tsdb.block.Ulid;
 import io.narthex.tsdb.head.Head;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -309,13 +310,8 @@ public final class Shipper implements AutoCloseable {
   }
 
   private static void deleteRecursively(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
+    try {
+      Directories.deleteRecursively(dir);
     } catch (IOException e) {
       log.warn("could not delete {}: {}", dir, e.toString());
     }

@@ -20,7 +20,7 @@ import io.narthex.proto.ingester.StoreGatewayGrpc;
 import io.narthex.proto.prompb.LabelMatcher;
 import io.narthex.storegateway.SeriesMerger;
 import io.narthex.storegateway.StoreGatewayConfig;
-import io.narthex.storegateway.StoreGatewayRing;
+import io.narthex.common.HashRing;
 import io.narthex.storegateway.Uninterruptibles;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkSeries;
@@ -63,7 +63,7 @@ public final class BlocksStoreReader {
   /** The least upload grace a process uses, whatever its refresh interval. */
   public static final Duration MIN_UPLOAD_GRACE = Duration.ofSeconds(10);
 
-  private final StoreGatewayRing ring;
+  private final HashRing ring;
   private final Duration ignoreDeletionMarksDelay;
   /**
    * Blocks uploaded this recently may be missing from the gateways (not synced yet) without failing the query, as
@@ -84,7 +84,7 @@ public final class BlocksStoreReader {
    * @param channelsByGatewayId a channel to each gateway of the ring; not closed here
    * @param timeout deadline of each call to a gateway
    */
-  public BlocksStoreReader(Bucket bucket, StoreGatewayRing ring, Map<String, ManagedChannel> channelsByGatewayId,
+  public BlocksStoreReader(Bucket bucket, HashRing ring, Map<String, ManagedChannel> channelsByGatewayId,
       Duration timeout) {
     this(bucket, ring, channelsByGatewayId, timeout, BUCKET_INDEX_REFRESH);
   }
@@ -93,7 +93,7 @@ public final class BlocksStoreReader {
    * @param bucketIndexRefresh how long a tenant's bucket index is used before it is read again, in the background
    *     (Mimir's queriers follow {@code -blocks-storage.bucket-store.sync-interval})
    */
-  public BlocksStoreReader(Bucket bucket, StoreGatewayRing ring, Map<String, ManagedChannel> channelsByGatewayId,
+  public BlocksStoreReader(Bucket bucket, HashRing ring, Map<String, ManagedChannel> channelsByGatewayId,
       Duration timeout, Duration bucketIndexRefresh) {
     this(bucket, ring, channelsByGatewayId, timeout, bucketIndexRefresh,
         StoreGatewayConfig.DEFAULT_IGNORE_DELETION_MARKS_DELAY);
@@ -103,7 +103,7 @@ public final class BlocksStoreReader {
    * @param ignoreDeletionMarksDelay blocks marked for deletion are still read this long after their mark, as the
    *     store-gateways keep them (Mimir's {@code -blocks-storage.bucket-store.ignore-deletion-marks-delay})
    */
-  public BlocksStoreReader(Bucket bucket, StoreGatewayRing ring, Map<String, ManagedChannel> channelsByGatewayId,
+  public BlocksStoreReader(Bucket bucket, HashRing ring, Map<String, ManagedChannel> channelsByGatewayId,
       Duration timeout, Duration bucketIndexRefresh, Duration ignoreDeletionMarksDelay) {
     this(bucket, ring, channelsByGatewayId, timeout, bucketIndexRefresh, ignoreDeletionMarksDelay, Duration.ZERO);
   }
@@ -112,7 +112,7 @@ public final class BlocksStoreReader {
    * @param minUploadGrace the least upload grace (otherwise twice {@code bucketIndexRefresh}): gateways under load
    *     may sync later than their interval; {@link #MIN_UPLOAD_GRACE} in production, zero in strict tests
    */
-  public BlocksStoreReader(Bucket bucket, StoreGatewayRing ring, Map<String, ManagedChannel> channelsByGatewayId,
+  public BlocksStoreReader(Bucket bucket, HashRing ring, Map<String, ManagedChannel> channelsByGatewayId,
       Duration timeout, Duration bucketIndexRefresh, Duration ignoreDeletionMarksDelay, Duration minUploadGrace) {
     this.ignoreDeletionMarksDelay = ignoreDeletionMarksDelay;
     Duration grace = bucketIndexRefresh.multipliedBy(2);

@@ -10,7 +10,7 @@ import io.narthex.objstore.Bucket;
 import io.narthex.objstore.Buckets;
 import io.narthex.objstore.LocalS3Server;
 import io.narthex.storegateway.StoreGatewayCluster;
-import io.narthex.storegateway.StoreGatewayRing;
+import io.narthex.common.HashRing;
 import io.narthex.storegateway.TestBlocks;
 import io.narthex.tsdb.block.BlockMeta;
 import io.narthex.tsdb.labels.Labels;
@@ -63,10 +63,10 @@ class BlocksStoreReaderTest {
    * Ships blocks 0, 1, ... of two "up" series until there are at least {@code minBlocks} and every gateway of the
    * ring is the first owner of one.
    */
-  private List<BlockMeta> shipBlocksOwnedByEveryGateway(StoreGatewayRing ring, int minBlocks) throws IOException {
+  private List<BlockMeta> shipBlocksOwnedByEveryGateway(HashRing ring, int minBlocks) throws IOException {
     List<BlockMeta> blocks = new ArrayList<>();
     Set<String> firstOwners = new HashSet<>();
-    while (blocks.size() < minBlocks || !firstOwners.containsAll(ring.gatewayIds())) {
+    while (blocks.size() < minBlocks || !firstOwners.containsAll(ring.instanceIds())) {
       BlockMeta block = shipBlock(bucket, TENANT, workDir, blocks.size(), 2, "up");
       blocks.add(block);
       firstOwners.add(ring.owners(block.ulid()).getFirst());
@@ -86,7 +86,7 @@ class BlocksStoreReaderTest {
 
   @Test
   void twoGatewaysWithReplicationFactorOneReadEachBlockExactlyOnce() throws IOException {
-    StoreGatewayRing ring = new StoreGatewayRing(List.of("gw-0", "gw-1"), 1);
+    HashRing ring = new HashRing(List.of("gw-0", "gw-1"), 1);
     List<BlockMeta> blocks = shipBlocksOwnedByEveryGateway(ring, 6);
     cluster = new StoreGatewayCluster(bucket, tmp.resolve("data"), 2, 1);
     assertThat(cluster.gateway("gw-0").ownedBlocks() + cluster.gateway("gw-1").ownedBlocks())
@@ -102,7 +102,7 @@ class BlocksStoreReaderTest {
 
   @Test
   void asksOnlyForTheBlocksOverlappingTheTimeRange() throws IOException {
-    StoreGatewayRing ring = new StoreGatewayRing(List.of("gw-0", "gw-1"), 1);
+    HashRing ring = new HashRing(List.of("gw-0", "gw-1"), 1);
     List<BlockMeta> blocks = shipBlocksOwnedByEveryGateway(ring, 4);
     cluster = new StoreGatewayCluster(bucket, tmp.resolve("data"), 2, 1);
 
@@ -117,7 +117,7 @@ class BlocksStoreReaderTest {
 
   @Test
   void answersEverythingWithOneOfThreeGatewaysDownAndReplicationFactorTwo() throws IOException {
-    StoreGatewayRing ring = new StoreGatewayRing(List.of("gw-0", "gw-1", "gw-2"), 2);
+    HashRing ring = new HashRing(List.of("gw-0", "gw-1", "gw-2"), 2);
     List<BlockMeta> blocks = shipBlocksOwnedByEveryGateway(ring, 6);
     cluster = new StoreGatewayCluster(bucket, tmp.resolve("data"), 3, 2);
     BlocksStoreReader reader = reader();
@@ -131,7 +131,7 @@ class BlocksStoreReaderTest {
 
   @Test
   void failsNamingTheBlocksThatNoGatewayCouldRead() throws IOException {
-    StoreGatewayRing ring = new StoreGatewayRing(List.of("gw-0", "gw-1"), 1);
+    HashRing ring = new HashRing(List.of("gw-0", "gw-1"), 1);
     List<BlockMeta> blocks = shipBlocksOwnedByEveryGateway(ring, 4);
     cluster = new StoreGatewayCluster(bucket, tmp.resolve("data"), 2, 1);
     List<String> blocksOfGw0 = blocks.stream().map(BlockMeta::ulid).filter(ulid -> ring.owns("gw-0", ulid)).toList();

@@ -1,5 +1,8 @@
 package io.narthex.tsdb.block;
 
+import io.narthex.common.Directories;
+import io.narthex.common.FileSync;
+import io.narthex.common.Ulid;
 import io.narthex.tsdb.chunk.XorAppender;
 import io.narthex.tsdb.chunk.XorChunk;
 import io.narthex.tsdb.chunk.XorIterator;
@@ -451,18 +454,9 @@ public final class BlockWriter {
   }
 
   private static void deleteRecursively(Path dir, Exception cause) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.delete(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    } catch (IOException | UncheckedIOException e) {
+    try {
+      Directories.deleteRecursively(dir);
+    } catch (IOException e) {
       cause.addSuppressed(e);
     }
   }

@@ -192,21 +192,6 @@ class BlockWriterTest {
   }
 
   @Test
-  void ulidIsCrockfordBase32SortedByTime() {
-    Random random = new Random(1);
-    String previous = "";
-    for (long t : new long[] {0, 1, 31, 32, 1_000_000, T0, T0 + 1, (1L << 48) - 1}) {
-      String ulid = Ulid.generate(t, random);
-      assertThat(ulid).hasSize(26).matches("[0-7][0-9A-HJKMNP-TV-Z]{25}");
-      assertThat(Ulid.timestampMs(ulid)).isEqualTo(t);
-      assertThat(ulid).isGreaterThan(previous);
-      previous = ulid;
-    }
-    assertThat(Ulid.generate(0, new Random(1))).startsWith("0000000000");
-    assertThat(Ulid.generate()).isNotEqualTo(Ulid.generate());
-  }
-
-  @Test
   void jsonEscapesStrings() {
     StringBuilder sb = new StringBuilder();
     BlockWriter.jsonString("a\"b\\c\n\u0001é", sb);

@@ -1,4 +1,4 @@
-package io.narthex.tsdb.block;
+package io.narthex.common;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;

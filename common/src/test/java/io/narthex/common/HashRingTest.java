@@ -1,16 +1,15 @@
-package io.narthex.storegateway;
+package io.narthex.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.narthex.tsdb.block.Ulid;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class StoreGatewayRingTest {
+class HashRingTest {
   private static final List<String> FOUR = List.of("gw-0", "gw-1", "gw-2", "gw-3");
 
   private static List<String> ulids(int count) {
@@ -23,7 +22,7 @@ class StoreGatewayRingTest {
 
   @Test
   void givesEachBlockReplicationFactorDistinctOwners() {
-    StoreGatewayRing ring = new StoreGatewayRing(FOUR, 3);
+    HashRing ring = new HashRing(FOUR, 3);
     for (String ulid : ulids(500)) {
       List<String> owners = ring.owners(ulid);
       assertThat(owners).hasSize(3).doesNotHaveDuplicates().isSubsetOf(FOUR);
@@ -33,7 +32,7 @@ class StoreGatewayRingTest {
 
   @Test
   void spreadsBlocksEvenlyAcrossGateways() {
-    StoreGatewayRing ring = new StoreGatewayRing(FOUR, 1);
+    HashRing ring = new HashRing(FOUR, 1);
     Map<String, Integer> blocksPerGateway = new HashMap<>();
     for (String ulid : ulids(4000)) {
       blocksPerGateway.merge(ring.owners(ulid).getFirst(), 1, Integer::sum);
@@ -44,10 +43,10 @@ class StoreGatewayRingTest {
 
   @Test
   void addingAGatewayMovesOnlyTheBlocksItNowOwns() {
-    StoreGatewayRing before = new StoreGatewayRing(FOUR, 2);
+    HashRing before = new HashRing(FOUR, 2);
     List<String> five = new ArrayList<>(FOUR);
     five.add("gw-4");
-    StoreGatewayRing after = new StoreGatewayRing(five, 2);
+    HashRing after = new HashRing(five, 2);
     int moved = 0;
     List<String> ulids = ulids(2000);
     for (String ulid : ulids) {
@@ -66,8 +65,8 @@ class StoreGatewayRingTest {
 
   @Test
   void removingAGatewayMovesOnlyItsOwnBlocks() {
-    StoreGatewayRing before = new StoreGatewayRing(FOUR, 1);
-    StoreGatewayRing after = new StoreGatewayRing(List.of("gw-0", "gw-1", "gw-3"), 1);
+    HashRing before = new HashRing(FOUR, 1);
+    HashRing after = new HashRing(List.of("gw-0", "gw-1", "gw-3"), 1);
     for (String ulid : ulids(1000)) {
       String old = before.owners(ulid).getFirst();
       if (!old.equals("gw-2")) {
@@ -78,8 +77,8 @@ class StoreGatewayRingTest {
 
   @Test
   void ownersDoNotDependOnTheOrderOfTheGatewayIds() {
-    StoreGatewayRing ring = new StoreGatewayRing(FOUR, 2);
-    StoreGatewayRing reversed = new StoreGatewayRing(FOUR.reversed(), 2);
+    HashRing ring = new HashRing(FOUR, 2);
+    HashRing reversed = new HashRing(FOUR.reversed(), 2);
     for (String ulid : ulids(200)) {
       assertThat(reversed.owners(ulid)).isEqualTo(ring.owners(ulid));
     }
@@ -87,10 +86,10 @@ class StoreGatewayRingTest {
 
   @Test
   void rejectsAReplicationFactorAboveTheNumberOfGateways() {
-    assertThatThrownBy(() -> new StoreGatewayRing(List.of("a", "b"), 3))
+    assertThatThrownBy(() -> new HashRing(List.of("a", "b"), 3))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("replication factor");
-    assertThatThrownBy(() -> new StoreGatewayRing(List.of("a", "a"), 1))
+    assertThatThrownBy(() -> new HashRing(List.of("a", "a"), 1))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

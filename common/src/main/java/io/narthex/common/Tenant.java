@@ -1,13 +1,15 @@
-package io.narthex.ingester.client;
+package io.narthex.common;
 
 /**
  * Tenant ids from the {@code X-Scope-OrgID} header, checked as Mimir checks them: at most 150 characters of
  * letters, digits and {@code !-_.*'()}, and neither {@code .} nor {@code ..}.
  */
 public final class Tenant {
+  /** The request header naming the tenant. */
   public static final String HEADER = "X-Scope-OrgID";
   /** The tenant of every request when multitenancy is disabled. */
   public static final String ANONYMOUS = "anonymous";
+  /** Longest tenant id, in characters. */
   public static final int MAX_LENGTH = 150;
 
   private Tenant() {}
@@ -28,25 +30,42 @@ public final class Tenant {
     if (headerValue.indexOf('|') >= 0) {
       throw new InvalidTenantException("multiple org ids are not supported here: " + headerValue);
     }
-    if (headerValue.length() > MAX_LENGTH) {
-      throw new InvalidTenantException("tenant ID is too long: max " + MAX_LENGTH + " characters");
-    }
-    if (headerValue.equals(".") || headerValue.equals("..")) {
-      throw new InvalidTenantException("tenant ID is '.' or '..'");
-    }
-    for (int i = 0; i < headerValue.length(); i++) {
-      char c = headerValue.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || "!-_.*'()".indexOf(c) >= 0;
-      if (!ok) {
-        throw new InvalidTenantException("tenant ID '" + headerValue + "' contains unsupported character '" + c + "'");
-      }
+    String invalid = whyInvalid(headerValue);
+    if (invalid != null) {
+      throw new InvalidTenantException(invalid);
     }
     return headerValue;
   }
 
+  /**
+   * Whether {@code tenant} is a valid single tenant id, as {@link #resolve} accepts it: then it is also safe as a
+   * directory name (no separator, neither {@code .} nor {@code ..}).
+   */
+  public static boolean isValid(String tenant) {
+    return tenant != null && !tenant.isEmpty() && whyInvalid(tenant) == null;
+  }
+
+  /** What is wrong with a non-empty single tenant id, as Mimir's {@code tenant.ValidTenantID} says, or null. */
+  private static String whyInvalid(String tenant) {
+    if (tenant.length() > MAX_LENGTH) {
+      return "tenant ID is too long: max " + MAX_LENGTH + " characters";
+    }
+    if (tenant.equals(".") || tenant.equals("..")) {
+      return "tenant ID is '.' or '..'";
+    }
+    for (int i = 0; i < tenant.length(); i++) {
+      char c = tenant.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || "!-_.*'()".indexOf(c) >= 0;
+      if (!ok) {
+        return "tenant ID '" + tenant + "' contains unsupported character '" + c + "'";
+      }
+    }
+    return null;
+  }
+
   /** The request names no valid tenant: HTTP 401. */
-  public static final class InvalidTenantException extends RuntimeException {
+  public static final class InvalidTenantException extends IllegalArgumentException {
     public InvalidTenantException(String message) {
       super(message);
     }
