@@ -13,7 +13,7 @@ import io.narthex.proto.ingester.LabelValuesRequest;
 import io.narthex.proto.ingester.LabelValuesResponse;
 import io.narthex.proto.ingester.SelectRequest;
 import io.narthex.proto.ingester.SelectResponse;
-import io.narthex.proto.ingester.StoreGatewayGrpc;
+import io.narthex.proto.storegateway.StoreGatewayGrpc;
 import io.narthex.tsdb.chunk.XorChunk;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkSeries;

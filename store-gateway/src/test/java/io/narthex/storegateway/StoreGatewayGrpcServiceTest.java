@@ -11,8 +11,8 @@ import io.narthex.objstore.Buckets;
 import io.narthex.proto.ingester.LabelValuesRequest;
 import io.narthex.proto.ingester.SelectRequest;
 import io.narthex.proto.ingester.SelectResponse;
-import io.narthex.proto.ingester.StoreGatewayGrpc;
-import io.narthex.proto.ingester.StoreGatewayGrpc.StoreGatewayBlockingStub;
+import io.narthex.proto.storegateway.StoreGatewayGrpc;
+import io.narthex.proto.storegateway.StoreGatewayGrpc.StoreGatewayBlockingStub;
 import io.narthex.proto.prompb.LabelMatcher;
 import io.narthex.tsdb.block.BlockMeta;
 import java.io.IOException;
@@ -63,6 +63,16 @@ class StoreGatewayGrpcServiceTest {
     List<SelectResponse> responses = new ArrayList<>();
     stub.select(request).forEachRemaining(responses::add);
     return responses;
+  }
+
+  @Test
+  void keepsTheGrpcMethodNamesOfTheFirstReleaseOnTheWire() {
+    // The service moved to storegateway.proto; queriers and gateways of both versions must still talk.
+    assertThat(StoreGatewayGrpc.getSelectMethod().getFullMethodName()).isEqualTo("narthex.ingester.StoreGateway/Select");
+    assertThat(StoreGatewayGrpc.getLabelNamesMethod().getFullMethodName())
+        .isEqualTo("narthex.ingester.StoreGateway/LabelNames");
+    assertThat(StoreGatewayGrpc.getLabelValuesMethod().getFullMethodName())
+        .isEqualTo("narthex.ingester.StoreGateway/LabelValues");
   }
 
   @Test

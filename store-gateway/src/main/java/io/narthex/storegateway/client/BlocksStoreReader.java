@@ -16,7 +16,7 @@ import io.narthex.proto.ingester.LabelValuesRequest;
 import io.narthex.proto.ingester.LabelValuesResponse;
 import io.narthex.proto.ingester.SelectRequest;
 import io.narthex.proto.ingester.SelectResponse;
-import io.narthex.proto.ingester.StoreGatewayGrpc;
+import io.narthex.proto.storegateway.StoreGatewayGrpc;
 import io.narthex.proto.prompb.LabelMatcher;
 import io.narthex.storegateway.SeriesMerger;
 import io.narthex.storegateway.StoreGatewayConfig;
