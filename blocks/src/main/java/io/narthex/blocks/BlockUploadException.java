@@ -1,5 +1,6 @@
 package io.narthex.blocks;
 
+import io.narthex.common.ErrorId;
 import java.util.Locale;
 
 /**
@@ -7,42 +8,43 @@ import java.util.Locale;
  * id in parentheses, as our write-path errors do; {@link #httpStatus()} is the answer's status.
  */
 public final class BlockUploadException extends Exception {
-  /** Why a request was rejected: the stable error id, the HTTP status, and the metrics' reason label. */
+  /** Why a request was rejected: its registered error id (which gives the HTTP status), and the metrics' label. */
   public enum Reason {
-    DISABLED("err-narthex-block-upload-disabled", 400, "disabled"),
-    INVALID_BLOCK_ID("err-narthex-block-upload-invalid-block-id", 400, "invalid_block_id"),
-    BLOCK_EXISTS("err-narthex-block-upload-block-exists", 409, "block_exists"),
-    NOT_STARTED("err-narthex-block-upload-not-started", 404, "not_started"),
-    VALIDATION_IN_PROGRESS("err-narthex-block-upload-validation-in-progress", 400, "validation_in_progress"),
-    TOO_MANY_VALIDATIONS("err-narthex-block-upload-too-many-validations", 429, "too_many_validations"),
-    INVALID_META("err-narthex-block-upload-invalid-meta", 400, "invalid_meta"),
-    META_TOO_LARGE("err-narthex-block-upload-meta-too-large", 413, "meta_too_large"),
-    TOO_FAR_IN_FUTURE("err-narthex-block-upload-too-far-in-future", 400, "too_far_in_future"),
-    INVALID_FILE_PATH("err-narthex-block-upload-invalid-file-path", 400, "invalid_file_path"),
-    EMPTY_FILE("err-narthex-block-upload-empty-file", 400, "empty_file"),
-    LENGTH_REQUIRED("err-narthex-block-upload-length-required", 411, "length_required"),
-    UNEXPECTED_FILE("err-narthex-block-upload-unexpected-file", 400, "unexpected_file"),
-    BLOCK_TOO_LARGE("err-narthex-block-upload-block-too-large", 413, "block_too_large"),
-    INVALID_BLOCK("err-narthex-block-upload-invalid-block", 400, "invalid_block"),
-    MAX_LABEL_NAMES_PER_SERIES("err-narthex-block-upload-max-label-names-per-series", 400,
-        "max_label_names_per_series");
+    DISABLED(ErrorId.BLOCK_UPLOAD_DISABLED, "disabled"),
+    INVALID_BLOCK_ID(ErrorId.BLOCK_UPLOAD_INVALID_BLOCK_ID, "invalid_block_id"),
+    BLOCK_EXISTS(ErrorId.BLOCK_UPLOAD_BLOCK_EXISTS, "block_exists"),
+    NOT_STARTED(ErrorId.BLOCK_UPLOAD_NOT_STARTED, "not_started"),
+    VALIDATION_IN_PROGRESS(ErrorId.BLOCK_UPLOAD_VALIDATION_IN_PROGRESS, "validation_in_progress"),
+    TOO_MANY_VALIDATIONS(ErrorId.BLOCK_UPLOAD_TOO_MANY_VALIDATIONS, "too_many_validations"),
+    INVALID_META(ErrorId.BLOCK_UPLOAD_INVALID_META, "invalid_meta"),
+    META_TOO_LARGE(ErrorId.BLOCK_UPLOAD_META_TOO_LARGE, "meta_too_large"),
+    TOO_FAR_IN_FUTURE(ErrorId.BLOCK_UPLOAD_TOO_FAR_IN_FUTURE, "too_far_in_future"),
+    INVALID_FILE_PATH(ErrorId.BLOCK_UPLOAD_INVALID_FILE_PATH, "invalid_file_path"),
+    EMPTY_FILE(ErrorId.BLOCK_UPLOAD_EMPTY_FILE, "empty_file"),
+    LENGTH_REQUIRED(ErrorId.BLOCK_UPLOAD_LENGTH_REQUIRED, "length_required"),
+    UNEXPECTED_FILE(ErrorId.BLOCK_UPLOAD_UNEXPECTED_FILE, "unexpected_file"),
+    BLOCK_TOO_LARGE(ErrorId.BLOCK_UPLOAD_BLOCK_TOO_LARGE, "block_too_large"),
+    INVALID_BLOCK(ErrorId.BLOCK_UPLOAD_INVALID_BLOCK, "invalid_block"),
+    MAX_LABEL_NAMES_PER_SERIES(ErrorId.BLOCK_UPLOAD_MAX_LABEL_NAMES_PER_SERIES, "max_label_names_per_series");
 
-    private final String id;
-    private final int httpStatus;
+    private final ErrorId errorId;
     private final String metricLabel;
 
-    Reason(String id, int httpStatus, String metricLabel) {
-      this.id = id;
-      this.httpStatus = httpStatus;
+    Reason(ErrorId errorId, String metricLabel) {
+      this.errorId = errorId;
       this.metricLabel = metricLabel;
     }
 
+    public ErrorId errorId() {
+      return errorId;
+    }
+
     public String id() {
-      return id;
+      return errorId.id();
     }
 
     public int httpStatus() {
-      return httpStatus;
+      return errorId.httpStatus();
     }
 
     public String metricLabel() {
@@ -54,7 +56,7 @@ public final class BlockUploadException extends Exception {
   private final String detail;
 
   BlockUploadException(Reason reason, String detail) {
-    super(detail + " (" + reason.id() + ")");
+    super(reason.errorId().withId(detail));
     this.reason = reason;
     this.detail = detail;
   }

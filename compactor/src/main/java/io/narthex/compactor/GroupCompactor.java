@@ -5,6 +5,7 @@ import io.narthex.blocks.BlockShipper;
 import io.narthex.blocks.DeletionMark;
 import io.narthex.blocks.NoCompactMark;
 import io.narthex.common.Directories;
+import io.narthex.common.ErrorId;
 import io.narthex.objstore.Bucket;
 import io.narthex.tsdb.block.BlockFiles;
 import io.narthex.tsdb.block.BlockMeta;
@@ -130,7 +131,7 @@ final class GroupCompactor {
           BlockReader.open(written.ulid(), BlockFiles.directory(written.dir()))
               .validate(written.minTimeMs(), written.maxTimeMs());
         } catch (BlockValidationException e) {
-          throw new IOException("err-narthex-compacted-block-invalid: compacted block " + written.ulid()
+          throw new IOException(ErrorId.COMPACTED_BLOCK_INVALID.id() + ": compacted block " + written.ulid()
               + " of tenant " + tenant + " group " + group.key() + " fails validation: " + e.getMessage(), e);
         }
         BlockShipper.upload(bucket, tenant, written.dir());
@@ -272,8 +273,8 @@ final class GroupCompactor {
         : NoCompactMark.REASON_CRITICAL;
     NoCompactMark.write(bucket, tenant, blockId, reason, message, clock.instant());
     CompactorMetrics.BLOCKS_MARKED_FOR_NO_COMPACTION.inc();
-    log.error("err-narthex-compactor-block-unusable: block cannot be compacted, marked no-compact; its group is "
-        + "skipped and the compactor goes on tenant={} block={} reason={} err=\"{}\"", tenant, blockId, reason,
+    log.error("{}: block cannot be compacted, marked no-compact; its group is skipped and the compactor goes on"
+        + " tenant={} block={} reason={} err=\"{}\"", ErrorId.COMPACTOR_BLOCK_UNUSABLE.id(), tenant, blockId, reason,
         message);
   }
 

@@ -1,6 +1,7 @@
 package io.narthex.distributor;
 
 import com.dynatrace.hash4j.hashing.Hashing;
+import io.narthex.common.ErrorId;
 import io.narthex.ingester.client.PushEntryBuilder;
 import io.narthex.ingester.client.ShardWriter;
 import io.narthex.ingester.client.WireFields;
@@ -123,7 +124,7 @@ public final class Distributor {
         continue;
       }
       if (length > ShardWriter.MAX_ENTRY_BYTES - 1024) {
-        errors.add(ValidationError.SERIES_TOO_LARGE.format(
+        errors.add(ErrorId.SERIES_TOO_LARGE.format(
             "received a series of %d bytes with %d samples, over the %d bytes one log entry holds, series: '%s'",
             length, wire.sampleCount(), ShardWriter.MAX_ENTRY_BYTES - 1024, SeriesValidator.describe(labelsOf(wire))));
         continue;
@@ -253,7 +254,7 @@ public final class Distributor {
     TimeSeries series = SeriesValidator.dropEmptyLabelValues(decoded.build());
     error = validator.validate(series);
     if (error == null && wire.histogramCount() > 0) {
-      error = ValidationError.NATIVE_HISTOGRAM_UNSUPPORTED.format(
+      error = ErrorId.NATIVE_HISTOGRAM_UNSUPPORTED.format(
           "received %d native histogram samples, which are not supported yet, series: '%s'",
           wire.histogramCount(), SeriesValidator.describe(series.getLabelsList()));
     }
@@ -320,7 +321,7 @@ public final class Distributor {
         first = sample.getTimestamp();
       }
     }
-    errors.add(ValidationError.TOO_FAR_IN_FUTURE.format(
+    errors.add(ErrorId.TOO_FAR_IN_FUTURE.format(
         "received a sample whose timestamp is too far in the future, timestamp: %d series: '%s'",
         first, SeriesValidator.describe(series.getLabelsList()))
         + (tooNew > 1 ? " (and " + (tooNew - 1) + " more samples of this series)" : ""));
@@ -360,25 +361,25 @@ public final class Distributor {
     return switch (error.getReason()) {
       case OUT_OF_ORDER -> "the sample has been rejected because another sample with a more recent timestamp has"
           + " already been ingested and out-of-order samples are not allowed ("
-          + ValidationError.SAMPLE_OUT_OF_ORDER.id() + "). The affected sample has timestamp " + timestamp
+          + ErrorId.SAMPLE_OUT_OF_ORDER.id() + "). The affected sample has timestamp " + timestamp
           + " and is from series " + seriesText + more;
       case DUPLICATE_TIMESTAMP -> "the sample has been rejected because another sample with the same timestamp, but a"
-          + " different value, has already been ingested (" + ValidationError.SAMPLE_DUPLICATE_TIMESTAMP.id()
+          + " different value, has already been ingested (" + ErrorId.SAMPLE_DUPLICATE_TIMESTAMP.id()
           + "). The affected sample has timestamp " + timestamp + " and is from series " + seriesText + more;
       case OUT_OF_BOUNDS -> "the sample has been rejected because its timestamp is too old: that time range has"
-          + " already been written to a block in object storage (" + ValidationError.SAMPLE_OUT_OF_BOUNDS.id()
+          + " already been written to a block in object storage (" + ErrorId.SAMPLE_OUT_OF_BOUNDS.id()
           + "). The affected sample has timestamp " + timestamp + " and is from series " + seriesText + more;
       case TOO_OLD -> "the sample has been rejected because its timestamp is too old: it is more than 1h older than"
           + " the newest sample of the tenant in its shard, and out-of-order samples are not allowed ("
-          + ValidationError.SAMPLE_TIMESTAMP_TOO_OLD.id() + "). The affected sample has timestamp " + timestamp
+          + ErrorId.SAMPLE_TIMESTAMP_TOO_OLD.id() + "). The affected sample has timestamp " + timestamp
           + " and is from series " + seriesText + more;
-      case MAX_SERIES_PER_USER -> ValidationError.MAX_SERIES_PER_USER.format(
+      case MAX_SERIES_PER_USER -> ErrorId.MAX_SERIES_PER_USER.format(
           "the series has been rejected because the tenant already has its limit of %d series, counted over every"
               + " shard, and this one would be new; series %s, %d samples not stored",
           limits.maxGlobalSeriesPerUser(), seriesText, error.getRejectedSamples())
           + ". To adjust the related per-tenant limit, configure " + TenantLimits.MAX_SERIES_PER_USER_FLAG
           + ", or the tenant's max_global_series_per_user in the runtime config.";
-      case MAX_SERIES_PER_METRIC -> ValidationError.MAX_SERIES_PER_METRIC.format(
+      case MAX_SERIES_PER_METRIC -> ErrorId.MAX_SERIES_PER_METRIC.format(
           "the series has been rejected because its metric already has the per-metric limit of %d series of the"
               + " tenant, counted over every shard, and this one would be new; series %s, %d samples not stored",
           limits.maxGlobalSeriesPerMetric(), seriesText, error.getRejectedSamples())

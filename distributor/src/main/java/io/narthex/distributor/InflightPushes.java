@@ -1,5 +1,6 @@
 package io.narthex.distributor;
 
+import io.narthex.common.ErrorId;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -51,13 +52,13 @@ public final class InflightPushes {
   }
 
   String requestsRefusal() {
-    return ValidationError.MAX_INFLIGHT_PUSH_REQUESTS.format(
+    return ErrorId.MAX_INFLIGHT_PUSH_REQUESTS.format(
         "the write request has been rejected because the distributor already has %d push requests in flight",
         maxRequests) + ". To adjust the related limit, configure " + MAX_REQUESTS_FLAG + ".";
   }
 
   String bytesRefusal() {
-    return ValidationError.MAX_INFLIGHT_PUSH_REQUESTS_BYTES.format(
+    return ErrorId.MAX_INFLIGHT_PUSH_REQUESTS_BYTES.format(
         "the write request has been rejected because the push requests in flight would take more than %d bytes",
         maxBytes) + ". To adjust the related limit, configure " + MAX_BYTES_FLAG + ".";
   }

@@ -1,5 +1,6 @@
 package io.narthex.distributor;
 
+import io.narthex.common.ErrorId;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
@@ -44,7 +45,7 @@ final class IngestionRateLimiter {
         : String.format(Locale.ROOT, "the request has been rejected because the tenant exceeded the ingestion rate"
             + " limit, set to %s samples/s with a maximum allowed burst of %d. This limit is applied per distributor,"
             + " to the valid samples of each request", rate, limits.ingestionBurstSize());
-    return ValidationError.TENANT_MAX_INGESTION_RATE.format("%s", why) + ". To adjust the related per-tenant limits,"
+    return ErrorId.TENANT_MAX_INGESTION_RATE.format("%s", why) + ". To adjust the related per-tenant limits,"
         + " configure " + TenantLimits.INGESTION_RATE_FLAG + " and " + TenantLimits.INGESTION_BURST_SIZE_FLAG
         + ", or the tenant's ingestion_rate and ingestion_burst_size in the runtime config.";
   }

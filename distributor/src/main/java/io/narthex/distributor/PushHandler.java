@@ -10,6 +10,7 @@ import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.airlift.compress.MalformedInputException;
 import io.airlift.compress.snappy.SnappyDecompressor;
+import io.narthex.common.ErrorId;
 import io.narthex.common.Tenant;
 import java.util.List;
 import org.slf4j.Logger;
@@ -55,12 +56,12 @@ public final class PushHandler implements HttpService {
   public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
     InflightPushes.Permit permit = inflight.tryStart();
     if (permit == null) {
-      return reject(HttpStatus.SERVICE_UNAVAILABLE, "max_inflight_push_requests", inflight.requestsRefusal());
+      return reject(status(ErrorId.MAX_INFLIGHT_PUSH_REQUESTS), "max_inflight_push_requests", inflight.requestsRefusal());
     }
     // A declared length is held while the body arrives; a chunked body counts once it has arrived.
     if (!permit.reserveUpTo(Math.max(0, req.headers().contentLength()))) {
       permit.close();
-      return reject(HttpStatus.SERVICE_UNAVAILABLE, "max_inflight_push_requests_bytes", inflight.bytesRefusal());
+      return reject(status(ErrorId.MAX_INFLIGHT_PUSH_REQUESTS_BYTES), "max_inflight_push_requests_bytes", inflight.bytesRefusal());
     }
     return HttpResponse.of(req.aggregate()
         .thenApplyAsync(agg -> handle(agg, permit), ctx.blockingTaskExecutor())
@@ -71,7 +72,7 @@ public final class PushHandler implements HttpService {
   HttpResponse handle(AggregatedHttpRequest req) {
     InflightPushes.Permit permit = inflight.tryStart();
     if (permit == null) {
-      return reject(HttpStatus.SERVICE_UNAVAILABLE, "max_inflight_push_requests", inflight.requestsRefusal());
+      return reject(status(ErrorId.MAX_INFLIGHT_PUSH_REQUESTS), "max_inflight_push_requests", inflight.requestsRefusal());
     }
     try (permit) {
       return handle(req, permit);
@@ -97,7 +98,7 @@ public final class PushHandler implements HttpService {
       return tooLarge(compressed.length);
     }
     if (!permit.reserveUpTo(compressed.length)) {
-      return reject(HttpStatus.SERVICE_UNAVAILABLE, "max_inflight_push_requests_bytes", inflight.bytesRefusal());
+      return reject(status(ErrorId.MAX_INFLIGHT_PUSH_REQUESTS_BYTES), "max_inflight_push_requests_bytes", inflight.bytesRefusal());
     }
     byte[] body;
     try {
@@ -111,7 +112,7 @@ public final class PushHandler implements HttpService {
             + " times)");
       }
       if (!permit.reserveUpTo((long) compressed.length + length)) {
-        return reject(HttpStatus.SERVICE_UNAVAILABLE, "max_inflight_push_requests_bytes", inflight.bytesRefusal());
+        return reject(status(ErrorId.MAX_INFLIGHT_PUSH_REQUESTS_BYTES), "max_inflight_push_requests_bytes", inflight.bytesRefusal());
       }
       body = new byte[length];
       int written = new SnappyDecompressor().decompress(compressed, 0, compressed.length, body, 0, length);
@@ -129,7 +130,7 @@ public final class PushHandler implements HttpService {
       return reject(HttpStatus.BAD_REQUEST, "protobuf",
           "the request body is not a valid protobuf WriteRequest: " + e.getMessage());
     } catch (Distributor.LimitExceededException e) {
-      return reject(HttpStatus.TOO_MANY_REQUESTS, "rate_limited", e.getMessage());
+      return reject(status(ErrorId.TENANT_MAX_INGESTION_RATE), "rate_limited", e.getMessage());
     } catch (Distributor.IngesterUnavailableException e) {
       log.warn("push failed tenant={} err=\"{}\"", tenant, e.getMessage());
       return HttpResponse.of(HttpStatus.INTERNAL_SERVER_ERROR, MediaType.PLAIN_TEXT_UTF_8, e.getMessage());
@@ -152,10 +153,15 @@ public final class PushHandler implements HttpService {
   }
 
   private HttpResponse tooLarge(int sizeBytes) {
-    return reject(HttpStatus.REQUEST_ENTITY_TOO_LARGE, "size", ValidationError.MAX_WRITE_MESSAGE_SIZE.format(
+    return reject(status(ErrorId.MAX_WRITE_MESSAGE_SIZE), "size", ErrorId.MAX_WRITE_MESSAGE_SIZE.format(
         "the incoming push request has been rejected because its message size of %d bytes is larger than the allowed"
             + " limit of %d bytes", sizeBytes, maxRecvMsgSizeBytes)
         + ". To adjust the related limit, configure -distributor.max-recv-msg-size.");
+  }
+
+  /** The status the error registry gives the id, so that the answer and docs/errors.md agree. */
+  private static HttpStatus status(ErrorId id) {
+    return HttpStatus.valueOf(id.httpStatus());
   }
 
   private static HttpResponse reject(HttpStatus status, String reason, String message) {

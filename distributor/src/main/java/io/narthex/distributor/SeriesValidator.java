@@ -1,5 +1,6 @@
 package io.narthex.distributor;
 
+import io.narthex.common.ErrorId;
 import io.narthex.ingester.client.WireTimeSeries;
 import io.narthex.proto.prompb.Label;
 import io.narthex.proto.prompb.TimeSeries;
@@ -134,10 +135,10 @@ final class SeriesValidator {
         }
       }
       return nameValid
-          ? ValidationError.INVALID_LABEL_VALUE.format(
+          ? ErrorId.INVALID_LABEL_VALUE.format(
               "received a series with an invalid UTF-8 value in label '%s': '%s' metric: '%s'",
               truncate(series.name(i)), truncate(series.value(i)), truncate(metricName))
-          : ValidationError.INVALID_LABEL.format(
+          : ErrorId.INVALID_LABEL.format(
               "received a series with an invalid label: '%s' series: '%s'", truncate(series.name(i)),
               describe(labels));
     }
@@ -155,15 +156,15 @@ final class SeriesValidator {
       }
     }
     if (metricName == null || metricName.isEmpty()) {
-      return ValidationError.MISSING_METRIC_NAME.format(
+      return ErrorId.MISSING_METRIC_NAME.format(
           "received a series without metric name, series: '%s'", describe(labels));
     }
     if (!Labels.isValidMetricName(metricName)) {
-      return ValidationError.INVALID_METRIC_NAME.format(
+      return ErrorId.INVALID_METRIC_NAME.format(
           "received a series with invalid metric name: '%s'", truncate(metricName));
     }
     if (labels.size() > limits.maxLabelNamesPerSeries()) {
-      return ValidationError.MAX_LABEL_NAMES_PER_SERIES.format(
+      return ErrorId.MAX_LABEL_NAMES_PER_SERIES.format(
           "received a series whose number of labels exceeds the limit (actual: %d, limit: %d) series: '%s'",
           labels.size(), limits.maxLabelNamesPerSeries(), describe(labels));
     }
@@ -171,16 +172,16 @@ final class SeriesValidator {
     for (Label label : labels) {
       String name = label.getName();
       if (!name.equals(Labels.METRIC_NAME) && !Labels.isValidLabelName(name)) {
-        return ValidationError.INVALID_LABEL.format(
+        return ErrorId.INVALID_LABEL.format(
             "received a series with an invalid label: '%s' series: '%s'", truncate(name), describe(labels));
       }
       if (name.length() > limits.maxLabelNameLength()) {
-        return ValidationError.LABEL_NAME_TOO_LONG.format(
+        return ErrorId.LABEL_NAME_TOO_LONG.format(
             "received a series whose label name length exceeds the limit, label: '%s' series: '%s'",
             truncate(name), describe(labels));
       }
       if (label.getValue().length() > limits.maxLabelValueLength()) {
-        return ValidationError.LABEL_VALUE_TOO_LONG.format(
+        return ErrorId.LABEL_VALUE_TOO_LONG.format(
             "received a series whose label value length exceeds the limit, value: '%s' (truncated) label name: '%s'"
                 + " series: '%s'",
             truncate(label.getValue()), name, describe(labels));
@@ -188,11 +189,11 @@ final class SeriesValidator {
       if (previousName != null) {
         int cmp = previousName.compareTo(name);
         if (cmp == 0) {
-          return ValidationError.DUPLICATE_LABEL_NAMES.format(
+          return ErrorId.DUPLICATE_LABEL_NAMES.format(
               "received a series with duplicate label name, label: '%s' series: '%s'", name, describe(labels));
         }
         if (cmp > 0) {
-          return ValidationError.LABELS_NOT_SORTED.format(
+          return ErrorId.LABELS_NOT_SORTED.format(
               "received a series where the label names are not sorted, label: '%s' comes after '%s' series: '%s'",
               name, previousName, describe(labels));
         }

@@ -1,5 +1,6 @@
 package io.narthex.querier;
 
+import io.narthex.common.ErrorId;
 import io.narthex.promql.ErrorType;
 import io.narthex.promql.PromQLException;
 
@@ -26,21 +27,21 @@ public record FetchLimits(long maxSeries, long maxChunks, long maxChunkBytes) {
 
   static PromQLException seriesExceeded(long limit) {
     return exceeded("the query exceeded the maximum number of series (limit: " + limit + " series)",
-        "err-narthex-max-series-per-query", "-querier.max-fetched-series-per-query");
+        ErrorId.MAX_SERIES_PER_QUERY, "-querier.max-fetched-series-per-query");
   }
 
   static PromQLException chunksExceeded(long limit) {
     return exceeded("the query exceeded the maximum number of chunks (limit: " + limit + " chunks)",
-        "err-narthex-max-chunks-per-query", "-querier.max-fetched-chunks-per-query");
+        ErrorId.MAX_CHUNKS_PER_QUERY, "-querier.max-fetched-chunks-per-query");
   }
 
   static PromQLException chunkBytesExceeded(long limit) {
     return exceeded("the query exceeded the aggregated chunks size limit (limit: " + limit + " bytes)",
-        "err-narthex-max-chunks-bytes-per-query", "-querier.max-fetched-chunk-bytes-per-query");
+        ErrorId.MAX_CHUNKS_BYTES_PER_QUERY, "-querier.max-fetched-chunk-bytes-per-query");
   }
 
-  private static PromQLException exceeded(String what, String id, String flag) {
-    return new PromQLException(ErrorType.EXECUTION, what + " (" + id + "). Select less: a shorter time range, or"
+  private static PromQLException exceeded(String what, ErrorId id, String flag) {
+    return new PromQLException(ErrorType.EXECUTION, id.withId(what) + ". Select less: a shorter time range, or"
         + " more label matchers so that fewer series match. To raise the per-tenant limit, set " + flag
         + " (or its override in the runtime configuration), or ask your service administrator.");
   }

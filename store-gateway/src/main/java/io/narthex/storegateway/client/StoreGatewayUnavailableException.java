@@ -1,15 +1,16 @@
 package io.narthex.storegateway.client;
 
+import io.narthex.common.ErrorId;
 import io.narthex.tsdb.storage.StorageException;
 import java.util.List;
 
 /**
  * Some blocks a query needs could not be read from any store-gateway owning them: the gateways failed, were
  * unreachable or did not hold the blocks (yet). The query fails rather than answer without those blocks' data.
- * Stable id {@value #ERROR_ID}.
+ * Stable id {@link ErrorId#STORE_GATEWAY_UNAVAILABLE}.
  */
 public class StoreGatewayUnavailableException extends StorageException {
-  public static final String ERROR_ID = "err-narthex-store-gateway-unavailable";
+  public static final String ERROR_ID = ErrorId.STORE_GATEWAY_UNAVAILABLE.id();
 
   private final String tenant;
   private final List<String> blockIds;
