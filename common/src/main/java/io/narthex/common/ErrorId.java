@@ -38,6 +38,9 @@ public enum ErrorId {
   MAX_SERIES_PER_QUERY("max-series-per-query", 422, Kind.READ),
   MAX_CHUNKS_PER_QUERY("max-chunks-per-query", 422, Kind.READ),
   MAX_CHUNKS_BYTES_PER_QUERY("max-chunks-bytes-per-query", 422, Kind.READ),
+  MAX_QUERY_EXPRESSION_SIZE_BYTES("max-query-expression-size-bytes", 400, Kind.READ),
+  /** Produced by promql's parser (SelectorParser), which does not depend on common yet. */
+  REGEX_TOO_LONG("regex-too-long", 400, Kind.READ),
 
   // Block upload: the plain-text answer of /api/v1/upload/block/..., as Mimir's.
   BLOCK_UPLOAD_DISABLED("block-upload-disabled", 400, Kind.BLOCK_UPLOAD),

@@ -9,6 +9,7 @@ import com.linecorp.armeria.common.QueryParams;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.narthex.common.ErrorId;
 import io.narthex.common.Tenant;
 import io.narthex.promql.Engine;
 import io.narthex.promql.ErrorType;
@@ -456,10 +457,10 @@ public final class PrometheusApi {
     }
     long sizeBytes = utf8Length(query);
     if (sizeBytes > limitBytes) {
-      throw new PromQLException(ErrorType.BAD_DATA, "the raw query size in bytes exceeds the limit (query size: "
-          + sizeBytes + ", limit: " + limitBytes + ") (err-narthex-max-query-expression-size-bytes). To adjust the"
-          + " related per-tenant limit, configure -query-frontend.max-query-expression-size-bytes, or contact your"
-          + " service administrator.");
+      throw new PromQLException(ErrorType.BAD_DATA, ErrorId.MAX_QUERY_EXPRESSION_SIZE_BYTES.withId(
+          "the raw query size in bytes exceeds the limit (query size: " + sizeBytes + ", limit: " + limitBytes + ")")
+          + ". To adjust the related per-tenant limit, configure -query-frontend.max-query-expression-size-bytes, or"
+          + " contact your service administrator.");
     }
   }
 
