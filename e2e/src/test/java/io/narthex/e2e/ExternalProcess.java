@@ -1,5 +1,7 @@
 package io.narthex.e2e;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -12,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** A child process for end-to-end tests, logging to {@code target/e2e-logs/<name>.log}, stopped with SIGTERM. */
 final class ExternalProcess implements AutoCloseable {
@@ -64,26 +67,26 @@ final class ExternalProcess implements AutoCloseable {
     }
   }
 
-  /** Waits until {@code url} answers 200, failing with the process's log when it exits or times out. */
-  void awaitHttpOk(String url, Duration timeout) throws Exception {
+  /**
+   * Waits until {@code url} answers 200, polling every 200 ms; fails at once with the process's log when it exits,
+   * and with the log when {@code timeout} passes first.
+   */
+  void awaitHttpOk(String url, Duration timeout) {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new AssertionError(name + " exited with " + process.exitValue() + ":\n" + logTail());
-      }
-      try {
-        HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
-            HttpResponse.BodyHandlers.discarding());
-        if (response.statusCode() == 200) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // Not listening yet.
-      }
-      Thread.sleep(200);
+    try {
+      await(name + " answering 200 at " + url).atMost(timeout)
+          .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200))
+          .ignoreExceptionsInstanceOf(IOException.class) // not listening yet
+          .until(() -> {
+            if (!process.isAlive()) {
+              throw new AssertionError(name + " exited with " + process.exitValue() + ":\n" + logTail());
+            }
+            return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
+                .statusCode() == 200;
+          });
+    } catch (ConditionTimeoutException notReady) {
+      throw new AssertionError(name + " did not answer " + url + " within " + timeout + ":\n" + logTail(), notReady);
     }
-    throw new AssertionError(name + " did not answer " + url + " within " + timeout + ":\n" + logTail());
   }
 
   String logTail() {

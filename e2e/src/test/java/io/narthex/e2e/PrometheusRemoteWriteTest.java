@@ -2,6 +2,7 @@ package io.narthex.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -162,7 +164,8 @@ class PrometheusRemoteWriteTest {
 
     long scrapingSinceMs = System.currentTimeMillis();
     long earliestWindowMs = RANGE_MS + 25_000;
-    // The evaluation time is picked ~10s in the past (see pickEvalTime).
+    // The evaluation time is picked ~10s in the past (see pickEvalTime). Not a condition: the queries' windows
+    // need this much wall-clock scraping behind them.
     Thread.sleep(WARM_UP.toMillis() + earliestWindowMs + 10_000 + 1_000);
     evalTimeMs = pickEvalTime();
     assertThat(evalTimeMs - earliestWindowMs).isGreaterThan(scrapingSinceMs + WARM_UP.toMillis());
@@ -202,17 +205,19 @@ class PrometheusRemoteWriteTest {
   }
 
   private static void awaitNarthexHasDataPast(long timeMs) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 60_000;
-    while (System.currentTimeMillis() < deadline) {
-      JsonNode result = narthex.data("/api/v1/query", "query", "min(timestamp(up))",
-          "time", seconds(System.currentTimeMillis())).get("result");
-      if (result.size() == 1 && result.get(0).get("value").get(1).asDouble() * 1000 >= timeMs) {
-        Thread.sleep(2_000);
-        return;
-      }
-      Thread.sleep(500);
+    try {
+      await("Narthex holding every target's up past " + timeMs).atMost(Duration.ofSeconds(60))
+          .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(500))
+          .until(() -> {
+            JsonNode result = narthex.data("/api/v1/query", "query", "min(timestamp(up))",
+                "time", seconds(System.currentTimeMillis())).get("result");
+            return result.size() == 1 && result.get(0).get("value").get(1).asDouble() * 1000 >= timeMs;
+          });
+    } catch (ConditionTimeoutException e) {
+      fail("Narthex never received samples past " + timeMs + "; prometheus log:\n" + prometheus.logTail(), e);
     }
-    fail("Narthex never received samples past " + timeMs + "; prometheus log:\n" + prometheus.logTail());
+    // Not a condition: the other series of the same scrapes travel in remote-write batches sent a moment later.
+    Thread.sleep(2_000);
   }
 
   @Test
@@ -260,17 +265,14 @@ class PrometheusRemoteWriteTest {
       String path = request[0];
       String[] params = java.util.Arrays.copyOfRange(request, 1, request.length);
       // Prometheus keeps scraping, and its new series reach Narthex a moment later: retry until both agree.
-      JsonNode expected = null;
-      JsonNode actual = null;
-      for (int attempt = 0; attempt < 30; attempt++) {
-        actual = narthex.data(path, params);
-        expected = prom.data(path, params);
-        if (sortedStrings(expected).equals(sortedStrings(actual))) {
-          break;
-        }
-        Thread.sleep(1_000);
-      }
-      assertThat(sortedStrings(actual)).as(path + " " + String.join(" ", params)).isEqualTo(sortedStrings(expected));
+      await(path + " agreeing").atMost(Duration.ofSeconds(30))
+          .pollDelay(Duration.ZERO).pollInterval(Duration.ofSeconds(1))
+          .untilAsserted(() -> {
+            JsonNode actual = narthex.data(path, params);
+            JsonNode expected = prom.data(path, params);
+            assertThat(sortedStrings(actual)).as(path + " " + String.join(" ", params))
+                .isEqualTo(sortedStrings(expected));
+          });
     }
   }
 
