@@ -282,7 +282,10 @@ class BlocksStorageTest {
         assertThat(seriesBefore).isPositive();
         assertThat(headSeries(narthex, TENANT)).isZero();
         assertSameAnswers(before, answers(api, startMs, endMs, evalMs));
-        Thread.sleep(3_000); // several shipper intervals fail meanwhile
+        // Several shipper intervals fail meanwhile, and none puts the blocks back in the heads.
+        await("heads still empty while uploads fail").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4))
+            .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(500))
+            .until(() -> headSeries(narthex, TENANT) == 0);
       } finally {
         s3.restart();
       }

@@ -365,7 +365,11 @@ class CompactorTest {
 
     try (ExternalProcess compactor = ExternalProcess.start("compactor-restart", command)) {
       await().atMost(Duration.ofSeconds(120)).until(() -> liveBlocks("crash").size() == 2);
-      Thread.sleep(2_000); // a pass that compacted again would show a second level-2 block by now
+      // A pass that compacted again would show a second level-2 block within 2s.
+      await("no second level-2 block").during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3))
+          .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200))
+          .until(() -> liveBlocks("crash").values().stream()
+              .filter(meta -> meta.get("compaction").get("level").asInt() == 2).count() == 1);
     }
     Map<String, JsonNode> live = liveBlocks("crash");
     assertThat(live.values()).filteredOn(meta -> meta.get("compaction").get("level").asInt() == 2).hasSize(1);
