@@ -1,6 +1,7 @@
 package io.narthex.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.narthex.proto.prompb.WriteRequest;
@@ -17,7 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -73,13 +76,18 @@ class RaftClusterFailureTest {
     LoadGenerator load = new LoadGenerator(results);
     load.start();
     try {
-      Thread.sleep(5_000);
+      Thread.sleep(5_000); // not a condition: the load runs steadily for a while before the kill
       assertThat(successes(results, Long.MIN_VALUE)).as("writes acknowledged before the kill").isNotEmpty();
       long killNanos = System.nanoTime();
       cluster.kill9(victim);
       log("kill -9 %s (it led the most shards)", victim);
-      if (awaitUntil(Duration.ofSeconds(45), () -> !successes(results, killNanos).isEmpty())) {
-        Thread.sleep(5_000);
+      try {
+        await("a write started after the kill acknowledged").atMost(Duration.ofSeconds(45))
+            .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+            .until(() -> !successes(results, killNanos).isEmpty());
+        Thread.sleep(5_000); // not a condition: the load runs on after the failover, so later gaps count too
+      } catch (ConditionTimeoutException noFailover) {
+        // The failover assertions below report the outage.
       }
       load.stop();
 
@@ -124,12 +132,12 @@ class RaftClusterFailureTest {
     load.start();
     long stopNanos;
     try {
-      Thread.sleep(4_000);
+      Thread.sleep(4_000); // not a condition: the load runs steadily for a while before the stop
       stopNanos = System.nanoTime();
       cluster.terminate(leader);
       log("SIGTERM %s (it led the most shards) stopped it in %s", leader,
           seconds(Duration.ofNanos(System.nanoTime() - stopNanos)));
-      Thread.sleep(4_000);
+      Thread.sleep(4_000); // not a condition: the load runs on across the handover, so a refused write would show
     } finally {
       load.stop();
     }
@@ -157,7 +165,9 @@ class RaftClusterFailureTest {
     long nowMs = System.currentTimeMillis();
     long badPushesDoneNanos;
     try {
-      Thread.sleep(2_000); // every shard holds the tenant's current samples
+      await("every shard holding the tenant's current samples").atMost(Duration.ofSeconds(30))
+          .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200))
+          .until(() -> everyReplicaHoldsSeriesOf(TENANT));
       // A label set over 512 bytes used to stop every replica's apply thread for good.
       String longValue = "v".repeat(600);
       HttpResponse<String> longLabel = writer.push(TENANT, WriteRequest.newBuilder()
@@ -178,7 +188,7 @@ class RaftClusterFailureTest {
             .doesNotContain("e2e_fresh");
       }
       badPushesDoneNanos = System.nanoTime();
-      Thread.sleep(2_000);
+      Thread.sleep(2_000); // not a condition: the load runs on after the bad pushes, so a refusal they caused shows
     } finally {
       load.stop();
     }
@@ -235,25 +245,25 @@ class RaftClusterFailureTest {
     assertThat(known.statusCode()).as("new samples of the tenant's series: %s", known.body()).isEqualTo(200);
 
     java.nio.file.Files.writeString(runtimeConfig, limits(200, 1_000_000));
-    HttpResponse<String> raised = null;
-    for (long until = System.nanoTime() + 30_000_000_000L; System.nanoTime() < until; Thread.sleep(500)) {
-      raised = pushLimited(writer, 100, 20, t + 30_000);
-      if (raised.statusCode() == 200) {
-        break;
-      }
-    }
-    assertThat(raised.statusCode()).as("series limit raised without a restart: %s", raised.body()).isEqualTo(200);
+    await("the raised series limit applied").atMost(Duration.ofSeconds(30))
+        .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(500))
+        .untilAsserted(() -> {
+          HttpResponse<String> raised = pushLimited(writer, 100, 20, t + 30_000);
+          assertThat(raised.statusCode()).as("series limit raised without a restart: %s", raised.body())
+              .isEqualTo(200);
+        });
 
     java.nio.file.Files.writeString(runtimeConfig, limits(200, 50));
-    HttpResponse<String> limited = null;
-    for (long until = System.nanoTime() + 30_000_000_000L; System.nanoTime() < until; Thread.sleep(500)) {
-      limited = pushLimited(writer, 0, 120, t + 45_000);
-      if (limited.statusCode() == 429) {
-        break;
-      }
-    }
-    assertThat(limited.statusCode()).as("ingestion rate lowered without a restart: %s", limited.body()).isEqualTo(429);
-    assertThat(limited.body()).contains("err-narthex-tenant-max-ingestion-rate", "-distributor.ingestion-rate-limit");
+    AtomicReference<HttpResponse<String>> limited = new AtomicReference<>();
+    await("the lowered ingestion rate applied").atMost(Duration.ofSeconds(30))
+        .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(500))
+        .untilAsserted(() -> {
+          limited.set(pushLimited(writer, 0, 120, t + 45_000));
+          assertThat(limited.get().statusCode())
+              .as("ingestion rate lowered without a restart: %s", limited.get().body()).isEqualTo(429);
+        });
+    assertThat(limited.get().body())
+        .contains("err-narthex-tenant-max-ingestion-rate", "-distributor.ingestion-rate-limit");
   }
 
   @Test
@@ -378,18 +388,21 @@ class RaftClusterFailureTest {
     }
   }
 
-  private Duration awaitWritesAcknowledged(Duration timeout) throws InterruptedException {
+  private Duration awaitWritesAcknowledged(Duration timeout) {
     long start = System.nanoTime();
-    WriteResult last = null;
-    while (System.nanoTime() - start < timeout.toNanos()) {
-      last = write(0, nextTimestamp(0));
-      if (last.ok()) {
-        return Duration.ofNanos(System.nanoTime() - start);
-      }
-      Thread.sleep(500);
+    AtomicReference<WriteResult> last = new AtomicReference<>();
+    try {
+      await("a write acknowledged").atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(500))
+          .until(() -> {
+            last.set(write(0, nextTimestamp(0)));
+            return last.get().ok();
+          });
+    } catch (ConditionTimeoutException e) {
+      WriteResult answer = last.get();
+      throw new AssertionError("no write acknowledged within " + timeout + "; last answer "
+          + (answer == null ? "none" : answer.status() + " " + answer.body()) + "\n" + cluster.diagnostics(), e);
     }
-    throw new AssertionError("no write acknowledged within " + timeout + "; last answer " + last.status() + " "
-        + last.body() + "\n" + cluster.diagnostics());
+    return Duration.ofNanos(System.nanoTime() - start);
   }
 
   /** A few virtual threads, each writing one round of its series after another, ~10 rounds a second. */
@@ -409,7 +422,7 @@ class RaftClusterFailureTest {
           while (running) {
             results.add(write(w, nextTimestamp(w)));
             try {
-              Thread.sleep(100);
+              Thread.sleep(100); // paces the load; not a wait for a condition
             } catch (InterruptedException e) {
               return;
             }
@@ -537,92 +550,104 @@ class RaftClusterFailureTest {
   }
 
   /** Waits until the querier returns every acknowledged sample; fails with what is missing. */
-  private Duration awaitAllAcknowledgedQueryable(Duration timeout) throws InterruptedException {
+  private Duration awaitAllAcknowledgedQueryable(Duration timeout) {
     int total = acked.values().stream().mapToInt(List::size).sum() * SERIES_PER_WRITER;
     assertThat(total).as("acknowledged samples").isPositive();
     long start = System.nanoTime();
-    int attempts = 0;
-    while (true) {
-      List<String> problems;
-      List<String> warnings = List.of();
-      try {
-        QueryAnswer answer = queryAll();
-        warnings = answer.warnings();
-        problems = missing(answer.samples());
-      } catch (AssertionError | RuntimeException e) {
-        problems = List.of(e.getMessage());
-      }
-      if (problems.isEmpty()) {
-        log("%d acknowledged samples of %d series all read back after %d attempt(s)%s", total,
-            WRITERS * SERIES_PER_WRITER, attempts + 1, warnings.isEmpty() ? "" : " (warnings: " + warnings + ")");
-        return Duration.ofNanos(System.nanoTime() - start);
-      }
-      if (attempts++ == 0) {
-        log("not yet all acknowledged samples read back (%d series incomplete, e.g. %s; warnings %s)",
-            problems.size(), problems.getFirst(), warnings);
-      }
-      if (System.nanoTime() - start > timeout.toNanos()) {
-        assertThat(problems).as("acknowledged samples not queryable after %s (%d series; warnings %s)",
-            timeout, problems.size(), warnings).isEmpty();
-      }
-      Thread.sleep(1_000);
-    }
+    AtomicInteger attempts = new AtomicInteger();
+    await("every acknowledged sample queryable").atMost(timeout)
+        .pollDelay(Duration.ZERO).pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(() -> {
+          List<String> problems;
+          List<String> warnings = List.of();
+          try {
+            QueryAnswer answer = queryAll();
+            warnings = answer.warnings();
+            problems = missing(answer.samples());
+          } catch (AssertionError | RuntimeException e) {
+            problems = List.of(String.valueOf(e.getMessage()));
+          }
+          if (problems.isEmpty()) {
+            log("%d acknowledged samples of %d series all read back after %d attempt(s)%s", total,
+                WRITERS * SERIES_PER_WRITER, attempts.get() + 1,
+                warnings.isEmpty() ? "" : " (warnings: " + warnings + ")");
+          } else if (attempts.getAndIncrement() == 0) {
+            log("not yet all acknowledged samples read back (%d series incomplete, e.g. %s; warnings %s)",
+                problems.size(), problems.getFirst(), warnings);
+          }
+          assertThat(problems).as("acknowledged samples not queryable after %s (%d series; warnings %s)",
+              timeout, problems.size(), warnings).isEmpty();
+        });
+    return Duration.ofNanos(System.nanoTime() - start);
   }
 
   /**
    * Waits until every running ingester reports, for every shard, the same commit and applied index and the same
    * series, and holds all of the test's series.
    */
-  private Duration awaitReplicasEqual(Duration timeout) throws InterruptedException {
+  private Duration awaitReplicasEqual(Duration timeout) {
     long start = System.nanoTime();
-    String last = "";
-    while (System.nanoTime() - start < timeout.toNanos()) {
-      Map<Integer, Map<String, String>> perShard = new TreeMap<>();
-      boolean complete = true;
-      for (String ingester : LocalCluster.INGESTERS) {
-        JsonNode status = cluster.shards(ingester, TENANT);
-        if (status == null) {
-          complete = false;
-          continue;
-        }
-        for (JsonNode replica : status.get("replicas")) {
-          perShard.computeIfAbsent(replica.get("shard").asInt(), s -> new TreeMap<>()).put(ingester,
-              "commit=" + replica.path("commitIndex").asLong() + " applied=" + replica.path("appliedIndex").asLong()
-                  + " series=" + replica.path("seriesPerTenant").path(TENANT).asLong());
-        }
-      }
-      long seriesSum = 0;
-      boolean equal = complete && !perShard.isEmpty();
-      for (Map<String, String> replicas : perShard.values()) {
-        equal &= replicas.size() == LocalCluster.INGESTERS.size() && replicas.values().stream().distinct().count() == 1;
-        String any = replicas.values().iterator().next();
-        seriesSum += Long.parseLong(any.substring(any.indexOf("series=") + 7));
-      }
-      if (!perShard.toString().equals(last)) {
-        log("  +%s replicas: %s", seconds(Duration.ofNanos(System.nanoTime() - start)), perShard);
-      }
-      last = perShard.toString();
-      if (equal && seriesSum == (long) WRITERS * SERIES_PER_WRITER) {
-        return Duration.ofNanos(System.nanoTime() - start);
-      }
-      Thread.sleep(500);
+    AtomicReference<String> last = new AtomicReference<>("");
+    try {
+      await("replicas converged").atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(500))
+          .until(() -> replicasEqual(start, last));
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError("replicas did not converge within " + timeout + ": " + last.get() + "\n"
+          + cluster.diagnostics(), e);
     }
-    throw new AssertionError("replicas did not converge within " + timeout + ": " + last + "\n" + cluster.diagnostics());
+    return Duration.ofNanos(System.nanoTime() - start);
   }
 
-  // ---- small things
+  /**
+   * One look at every ingester's shards: whether they all agree and hold all of the test's series. Logs the
+   * replicas' state when it differs from the one in {@code last}, then stores it there.
+   */
+  private boolean replicasEqual(long startNanos, AtomicReference<String> last) {
+    Map<Integer, Map<String, String>> perShard = new TreeMap<>();
+    boolean complete = true;
+    for (String ingester : LocalCluster.INGESTERS) {
+      JsonNode status = cluster.shards(ingester, TENANT);
+      if (status == null) {
+        complete = false;
+        continue;
+      }
+      for (JsonNode replica : status.get("replicas")) {
+        perShard.computeIfAbsent(replica.get("shard").asInt(), s -> new TreeMap<>()).put(ingester,
+            "commit=" + replica.path("commitIndex").asLong() + " applied=" + replica.path("appliedIndex").asLong()
+                + " series=" + replica.path("seriesPerTenant").path(TENANT).asLong());
+      }
+    }
+    long seriesSum = 0;
+    boolean equal = complete && !perShard.isEmpty();
+    for (Map<String, String> replicas : perShard.values()) {
+      equal &= replicas.size() == LocalCluster.INGESTERS.size() && replicas.values().stream().distinct().count() == 1;
+      String any = replicas.values().iterator().next();
+      seriesSum += Long.parseLong(any.substring(any.indexOf("series=") + 7));
+    }
+    if (!perShard.toString().equals(last.get())) {
+      log("  +%s replicas: %s", seconds(Duration.ofNanos(System.nanoTime() - startNanos)), perShard);
+    }
+    last.set(perShard.toString());
+    return equal && seriesSum == (long) WRITERS * SERIES_PER_WRITER;
+  }
 
-  /** Whether {@code condition} held within {@code timeout}. */
-  private static boolean awaitUntil(Duration timeout, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
+  /** Whether every ingester answers and every replica it holds has series of {@code tenant}. */
+  private boolean everyReplicaHoldsSeriesOf(String tenant) {
+    for (String ingester : LocalCluster.INGESTERS) {
+      JsonNode status = cluster.shards(ingester, tenant);
+      if (status == null || status.path("replicas").isEmpty()) {
         return false;
       }
-      Thread.sleep(100);
+      for (JsonNode replica : status.get("replicas")) {
+        if (replica.path("seriesPerTenant").path(tenant).asLong() == 0) {
+          return false;
+        }
+      }
     }
     return true;
   }
+
+  // ---- small things
 
   private static String seconds(Duration duration) {
     return duration.toNanos() == Long.MAX_VALUE ? "never" : String.format("%.2fs", duration.toMillis() / 1000.0);
