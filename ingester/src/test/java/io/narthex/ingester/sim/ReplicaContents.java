@@ -41,26 +41,79 @@ record ReplicaContents(Map<String, List<Double>> samples, List<String> blocks) {
 
   /**
    * These samples plus those of the uploaded blocks this replica no longer lists (they left it once shipped the
-   * retention ago): all the cluster holds of the shard, as this replica and object storage together serve it.
+   * retention ago): all the cluster serves of the shard through this replica and the store-gateways. A head chunk
+   * that straddled a cut block's end keeps the block's last samples after the block left, so object storage may
+   * repeat samples the replica holds; queriers merge those to one sample per timestamp, so a repeat with the same
+   * value is served once and counted once here. A repeat with another value, or a sample in two uploaded blocks
+   * (a range cut twice), stays in the list as a second value.
    */
   Map<String, List<Double>> withShipped(LocalBlocks uploaded, Ingester ingester) {
-    Map<String, List<Double>> all = new TreeMap<>();
-    samples.forEach((key, values) -> all.put(key, new ArrayList<>(values)));
     Set<String> local = new TreeSet<>();
     for (LocalBlocks.Block block : ingester.localBlocks().all()) {
       local.add(block.tenant() + "/" + block.ulid());
     }
+    Map<String, List<Double>> shipped = new TreeMap<>();
     for (LocalBlocks.Block block : uploaded.all()) {
       if (local.contains(block.tenant() + "/" + block.ulid())) {
         continue;
       }
       try {
-        addSamples(all, block.tenant(), block.reader().select(MIN_TIME_MS, MAX_TIME_MS, List.of()));
+        addSamples(shipped, block.tenant(), block.reader().select(MIN_TIME_MS, MAX_TIME_MS, List.of()));
       } catch (IOException e) {
         throw new UncheckedIOException("reading uploaded block " + block.dir(), e);
       }
     }
+    Map<String, List<Double>> all = new TreeMap<>();
+    samples.forEach((key, values) -> all.put(key, new ArrayList<>(values)));
+    shipped.forEach((key, values) -> {
+      List<Double> held = all.get(key);
+      if (held == null) {
+        all.put(key, new ArrayList<>(values));
+      } else if (values.size() > 1 || !values.equals(held)) {
+        held.addAll(values);
+      }
+    });
     return all;
+  }
+
+  /**
+   * Where a replica and object storage hold the sample under {@code key}, for a failure message: {@code head},
+   * {@code local <ULID>} and {@code uploaded <ULID> [minTime, maxTime)} (from its meta.json), once per copy.
+   */
+  static List<String> sourcesOf(String key, LocalBlocks uploaded, Ingester ingester) {
+    String tenant = key.substring(0, key.indexOf('|'));
+    List<String> out = new ArrayList<>();
+    var head = ingester.head(tenant);
+    if (head != null) {
+      addSource(out, key, "head", tenant, head.selectChunks(MIN_TIME_MS, MAX_TIME_MS, List.of()));
+    }
+    try {
+      for (LocalBlocks.Block block : ingester.localBlocks().blocks(tenant)) {
+        addSource(out, key, "local " + block.ulid(), tenant, block.reader().select(MIN_TIME_MS, MAX_TIME_MS,
+            List.of()));
+      }
+      for (LocalBlocks.Block block : uploaded.blocks(tenant)) {
+        String meta = java.nio.file.Files.readString(block.dir().resolve("meta.json"));
+        addSource(out, key, "uploaded " + block.ulid() + " " + meta.replaceAll("\\s+", "").replaceAll(
+            ".*\"minTime\":(-?\\d+),\"maxTime\":(-?\\d+).*", "[$1, $2)"), tenant,
+            block.reader().select(MIN_TIME_MS, MAX_TIME_MS, List.of()));
+      }
+    } catch (IOException e) {
+      out.add("unreadable: " + e);
+    }
+    return out;
+  }
+
+  private static void addSource(List<String> out, String key, String source, String tenant,
+      List<ChunkSeries> series) {
+    Map<String, List<Double>> samples = new TreeMap<>();
+    addSamples(samples, tenant, series);
+    List<Double> values = samples.get(key);
+    if (values != null) {
+      for (int i = 0; i < values.size(); i++) {
+        out.add(source);
+      }
+    }
   }
 
   private static void addSamples(Map<String, List<Double>> out, String tenant, List<ChunkSeries> series) {

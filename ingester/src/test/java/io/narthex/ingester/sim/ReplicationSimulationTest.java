@@ -36,19 +36,23 @@ import org.junit.jupiter.params.provider.MethodSource;
  * snapshot, the log it needs having been purged), run a shipper pass with object storage up or down (CloseHeadRange,
  * BlockCut, BlockShipped and TruncateHead entries), or move the clock. After every step, once the live replicas
  * have applied the same index, it checks that every acknowledged sample is served exactly once with its value by
- * every live replica (with object storage for what left the replicas), that live replicas hold the same samples and
- * local blocks, and that every response's accepted and rejected counts add up.
+ * every live replica (with object storage for what left the replicas, merged as queriers merge: one sample per
+ * timestamp where both hold the same; see {@link ReplicaContents#withShipped}), that live replicas hold the same
+ * samples and local blocks, and that every response's accepted and rejected counts add up (to fewer on a resend,
+ * whose samples an earlier failed attempt may have stored).
  *
  * <p>The seed fixes the steps, the data and the points where faults hit the writes; thread timing and Ratis's
  * elections are real, so a replayed seed retraces the same walk over possibly different interleavings. Faults are
  * crashes (a node closed and restarted from its disk): Ratis's gRPC transport has no hook to drop or delay messages
  * between chosen peers. At most one node is down at a time, so every shard keeps a quorum.
  *
- * <p>Properties: {@code -Dsim.seed=N} replays one seed; {@code -Dsim.seeds=N} runs seeds {@code sim.firstSeed}
- * (default 1) onwards; {@code -Dsim.steps=N} sets the steps per seed. See docs/testing.md.
+ * <p>Properties: {@code -Dsim.seed=N} replays one seed; {@code -Dsim.seeds=N} runs N seeds from
+ * {@code -Dsim.firstSeed} (default 1) instead of {@link #DEFAULT_SEEDS}; {@code -Dsim.steps=N} sets the steps per
+ * seed. See docs/testing.md.
  */
 class ReplicationSimulationTest {
-  private static final int DEFAULT_SEEDS = 3;
+  /** Seeds whose first 12 steps cut, ship and drop blocks (6, 7) and install snapshots (1, 6, 7). */
+  private static final long[] DEFAULT_SEEDS = {1, 6, 7};
   private static final int DEFAULT_STEPS = 12;
   private static final int NODES = 3;
   private static final int SHARDS = 2;
@@ -61,7 +65,8 @@ class ReplicationSimulationTest {
   private static final int REPORTED_VIOLATIONS = 10;
 
   // Snapshots every 20 entries and 16 KiB log segments: a node down for a step or two comes back to a purged log.
-  private static final RaftOptions RAFT = new RaftOptions(Duration.ofMillis(300), 20, Duration.ofSeconds(10))
+  // Writes give up after 1.5 s, so some straddling an election fail and are sent again, as a sender retries.
+  private static final RaftOptions RAFT = new RaftOptions(Duration.ofMillis(300), 20, Duration.ofMillis(1_500))
       .withLogSegmentBytes(16 << 10);
   // One-hour blocks cut 5 minutes after their end and dropped 10 minutes after upload, so that a few clock steps
   // cut, ship and truncate.
@@ -78,14 +83,18 @@ class ReplicationSimulationTest {
       Fault.RESTART, Fault.RESTART, Fault.SHIP, Fault.SHIP, Fault.SHIP_DURING_OUTAGE, Fault.TIME_PASSES,
       Fault.TIME_PASSES};
 
-  /** {@code -Dsim.seed} alone, or {@code -Dsim.seeds} seeds from {@code -Dsim.firstSeed}. */
+  /** {@code -Dsim.seed} alone, {@code -Dsim.seeds} seeds from {@code -Dsim.firstSeed} (default 1), or the defaults. */
   static LongStream seeds() {
     String seed = System.getProperty("sim.seed");
     if (seed != null && !seed.isBlank()) {
       return LongStream.of(Long.parseLong(seed.trim()));
     }
+    Integer count = Integer.getInteger("sim.seeds");
+    if (count == null) {
+      return LongStream.of(DEFAULT_SEEDS);
+    }
     long first = Long.getLong("sim.firstSeed", 1);
-    return LongStream.range(first, first + Integer.getInteger("sim.seeds", DEFAULT_SEEDS));
+    return LongStream.range(first, first + count);
   }
 
   @ParameterizedTest(name = "seed={0}")
@@ -116,9 +125,9 @@ class ReplicationSimulationTest {
       cluster.awaitQuiescent(QUIESCE_TIMEOUT);
       checkInvariants(cluster, ledger, "seed=" + seed + " after restarting every node, replay with -Dsim.seed="
           + seed);
-      System.out.printf("  seed %d: %d pushes, %d samples sent, %d acknowledged; %d local blocks on n0, %d uploaded%n",
-          seed, ledger.pushes(), ledger.sent(), ledger.acknowledged(), localBlocks(cluster, "n0"),
-          uploadedBlocks(cluster));
+      System.out.printf("  seed %d: %d pushes (%d failed attempts), %d samples sent, %d acknowledged; %d local blocks"
+          + " on n0, %d uploaded%n", seed, ledger.pushes(), ledger.failedAttempts(), ledger.sent(),
+          ledger.acknowledged(), localBlocks(cluster, "n0"), uploadedBlocks(cluster));
       assertThat(ledger.acknowledged()).as("seed=%d acknowledged samples", seed).isPositive();
     } finally {
       writerThreads.shutdownNow();
@@ -213,7 +222,8 @@ class ReplicationSimulationTest {
   }
 
   /**
-   * One push of {@link #SERIES_PER_PUSH} series of one sample each to the shard, recorded with its answer. Each
+   * One push of {@link #SERIES_PER_PUSH} series of one sample each to the shard, sent again once if it fails, and
+   * recorded with its last answer (none when both attempts failed). Each
    * writer's timestamps rise by at least a second per push and trail the clock by up to 10 minutes, so some land
    * in a range a shipper pass is closing.
    */
@@ -233,17 +243,29 @@ class ReplicationSimulationTest {
           .addSamples(Sample.newBuilder().setTimestamp(timestampMs).setValue(values.nextDouble())));
     }
     PushRequest built = request.build();
-    PushResponse response;
-    try {
-      response = cluster.writer(shard).submit(ShardLogEntry.newBuilder().setPush(built).build()).get();
-    } catch (Exception e) {
-      response = null; // not acknowledged: it may or may not have been committed
+    PushResponse response = null;
+    // A failed write may have been committed all the same: the second attempt sends the same samples again, as
+    // Prometheus retries a failed remote write, and must not store them twice.
+    int attempt = 0;
+    for (; attempt < 2 && response == null; attempt++) {
+      try {
+        response = cluster.writer(shard).submit(ShardLogEntry.newBuilder().setPush(built).build()).get();
+      } catch (Exception e) {
+        ledger.recordFailedAttempt();
+      }
     }
-    ledger.record(shard, built, response);
+    ledger.record(shard, built, response, attempt > 1);
   }
 
   private static Label.Builder label(String name, String value) {
     return Label.newBuilder().setName(name).setValue(value);
+  }
+
+  /** Where the first finding's sample is held, and the replica's local blocks. */
+  private static String diagnose(String finding, LocalBlocks uploaded, Ingester ingester, ReplicaContents contents) {
+    String key = finding.replaceAll("^[^:]*: ", "").replaceAll("=.*$", "");
+    return "; " + key + " held by " + ReplicaContents.sourcesOf(key, uploaded, ingester) + "; local blocks "
+        + contents.blocks();
   }
 
   private static int localBlocks(MiniCluster cluster, String nodeId) {
@@ -272,8 +294,10 @@ class ReplicationSimulationTest {
         Ingester ingester = node.ingester(shard);
         ReplicaContents contents = ReplicaContents.read(ingester);
         Map<String, List<Double>> served = contents.withShipped(uploaded, ingester);
-        assertThat(ledger.violations(shard, served, REPORTED_VIOLATIONS))
-            .as("%s: shard %d on %s, with object storage", where, shard, node.nodeId())
+        List<String> violations = ledger.violations(shard, served, REPORTED_VIOLATIONS);
+        String diagnosis = violations.isEmpty() ? "" : diagnose(violations.getFirst(), uploaded, ingester, contents);
+        assertThat(violations)
+            .as("%s: shard %d on %s, with object storage%s", where, shard, node.nodeId(), diagnosis)
             .isEmpty();
         if (first == null) {
           firstNodeId = node.nodeId();

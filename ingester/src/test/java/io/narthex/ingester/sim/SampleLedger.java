@@ -29,6 +29,7 @@ public final class SampleLedger {
   private final Map<String, Sent> sent = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<String> countMismatches = new ConcurrentLinkedQueue<>();
   private final AtomicLong pushes = new AtomicLong();
+  private final AtomicLong failedAttempts = new AtomicLong();
 
   /** The part of a sample's key that names its series. */
   static String seriesKey(String tenant, String shard, String writer, String series) {
@@ -39,8 +40,11 @@ public final class SampleLedger {
    * Records a push's samples and the shard's answer.
    *
    * @param response the reply, or null when the write failed
+   * @param resent whether this reply answers a second attempt, after one that failed: samples the failed attempt
+   *     committed are identical resends then, which the heads drop unreported, as Prometheus's do, so accepted
+   *     and rejected may add up to fewer than were sent, never more
    */
-  void record(int shard, PushRequest request, PushResponse response) {
+  void record(int shard, PushRequest request, PushResponse response, boolean resent) {
     BitSet rejected = new BitSet();
     boolean acknowledged = response != null && response.getInvalidRequest().isEmpty();
     if (response != null) {
@@ -50,9 +54,11 @@ public final class SampleLedger {
         rejectedSamples += error.getRejectedSamples();
       }
       long samples = request.getTimeseriesList().stream().mapToLong(TimeSeries::getSamplesCount).sum();
-      if (response.getAcceptedSamples() + rejectedSamples != samples) {
+      long answered = response.getAcceptedSamples() + rejectedSamples;
+      if (resent ? answered > samples : answered != samples) {
         countMismatches.add("shard " + shard + ": " + samples + " samples sent, " + response.getAcceptedSamples()
-            + " accepted and " + rejectedSamples + " rejected: " + response.getErrorsList());
+            + " accepted and " + rejectedSamples + " rejected" + (resent ? " on a resend: " : ": ")
+            + response.getErrorsList());
       }
       if (!response.getInvalidRequest().isEmpty()) {
         countMismatches.add("shard " + shard + " refused a valid push: " + response.getInvalidRequest());
@@ -80,6 +86,15 @@ public final class SampleLedger {
     throw new IllegalArgumentException("series without label " + name);
   }
 
+  /** Counts a write attempt that failed (no quorum in time, or an error); the writer may send it again. */
+  void recordFailedAttempt() {
+    failedAttempts.incrementAndGet();
+  }
+
+  long failedAttempts() {
+    return failedAttempts.get();
+  }
+
   /** Pushes recorded so far, answered or failed. */
   long pushes() {
     return pushes.get();
@@ -93,7 +108,7 @@ public final class SampleLedger {
     return sent.size();
   }
 
-  /** Responses whose accepted and rejected counts do not add up to what was sent. */
+  /** Responses whose accepted and rejected counts do not add up to what was sent (see {@link #record}). */
   List<String> countMismatches() {
     return List.copyOf(countMismatches);
   }
