@@ -4,6 +4,7 @@ import io.narthex.promql.parser.Expr;
 import io.narthex.promql.parser.Parser;
 import io.narthex.promql.parser.ValueType;
 import io.narthex.tsdb.storage.Queryable;
+import io.narthex.tsdb.storage.QueryDeadline;
 import io.narthex.tsdb.storage.StorageException;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,10 +59,16 @@ public final class Engine {
         case NONE -> throw new PromQLException(ErrorType.BAD_DATA, "invalid expression type");
       };
     } catch (StorageException e) {
-      throw new PromQLException(ErrorType.INTERNAL, e.getMessage());
+      throw storageFailure(e);
     }
     QueryStats stats = stats(ev, execStart, evalStart, 0, new long[] {timeMs});
     return new QueryResult(value, ev.annos.warnings(), ev.annos.infos(), stats);
+  }
+
+  /** A storage fault as the API answers it: 503 timeout when the query's deadline passed, else 500. */
+  private static PromQLException storageFailure(StorageException e) {
+    return new PromQLException(e instanceof QueryDeadline.QueryTimeoutException ? ErrorType.TIMEOUT
+        : ErrorType.INTERNAL, e.getMessage());
   }
 
   /** Evaluates {@code query} at every step from start to end inclusive; always a Matrix sorted by labels. */
@@ -123,7 +130,7 @@ public final class Engine {
         out.add(new RangeSeries(s.labels, ts, vals));
       }
     } catch (StorageException e) {
-      throw new PromQLException(ErrorType.INTERNAL, e.getMessage());
+      throw storageFailure(e);
     }
     long sortStart = System.nanoTime();
     out.sort((a, b) -> a.labels().compareTo(b.labels()));

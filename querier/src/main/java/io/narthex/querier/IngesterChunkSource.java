@@ -15,14 +15,16 @@ import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import io.narthex.tsdb.storage.SelectHints;
+import io.narthex.tsdb.storage.QueryDeadline;
 import io.narthex.tsdb.storage.StorageException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Future;
+import java.util.function.Supplier;
 import java.util.concurrent.ExecutorService;
 import java.util.function.IntFunction;
 
@@ -105,18 +107,24 @@ public final class IngesterChunkSource implements ChunkSource {
     if (shardCount == 1) {
       return List.of(readShard.apply(0));
     }
-    List<CompletableFuture<T>> futures = new ArrayList<>(shardCount);
+    // Futures of the executor, not CompletableFutures: cancelling them interrupts reads the query gave up on.
+    List<Future<T>> futures = new ArrayList<>(shardCount);
     for (int shard = 0; shard < shardCount; shard++) {
       int s = shard;
-      futures.add(CompletableFuture.supplyAsync(() -> readShard.apply(s), executor));
+      Supplier<T> read = QueryDeadline.carried(() -> readShard.apply(s));
+      futures.add(executor.submit(read::get));
     }
     List<T> out = new ArrayList<>(futures.size());
-    for (CompletableFuture<T> future : futures) {
-      try {
-        out.add(future.join());
-      } catch (CompletionException e) {
-        throw e.getCause() instanceof StorageException se ? se : new StorageException(e.getMessage(), e);
+    try {
+      for (Future<T> future : futures) {
+        out.add(QueryDeadline.await(future, "expanding series"));
       }
+    } catch (CompletionException e) {
+      futures.forEach(f -> f.cancel(true));
+      throw e.getCause() instanceof StorageException se ? se : new StorageException(e.getMessage(), e);
+    } catch (RuntimeException e) {
+      futures.forEach(f -> f.cancel(true));
+      throw e;
     }
     return out;
   }

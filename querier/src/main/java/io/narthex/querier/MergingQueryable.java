@@ -1,5 +1,6 @@
 package io.narthex.querier;
 
+import io.narthex.tsdb.storage.QueryDeadline;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkMerger;
@@ -202,7 +203,9 @@ public final class MergingQueryable implements Queryable {
    */
   private <T> List<T> both(Supplier<T> fromIngesters, Supplier<T> fromStore, java.util.function.Consumer<T> arrived) {
     List<T> out = new ArrayList<>(2);
-    CompletableFuture<T> storeFuture = fromStore == null ? null : CompletableFuture.supplyAsync(fromStore, executor);
+    // An executor's Future, not a CompletableFuture: cancelling it interrupts a store read the query gave up on.
+    Supplier<T> storeRead = fromStore == null ? null : QueryDeadline.carried(fromStore);
+    java.util.concurrent.Future<T> storeFuture = storeRead == null ? null : executor.submit(storeRead::get);
     try {
       if (fromIngesters != null) {
         T answer = fromIngesters.get();
@@ -210,7 +213,7 @@ public final class MergingQueryable implements Queryable {
         out.add(answer);
       }
       if (storeFuture != null) {
-        T answer = storeFuture.join();
+        T answer = QueryDeadline.await(storeFuture, "expanding series");
         arrived.accept(answer);
         out.add(answer);
       }

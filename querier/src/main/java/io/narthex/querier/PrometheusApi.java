@@ -22,6 +22,7 @@ import io.narthex.tsdb.storage.Querier;
 import io.narthex.tsdb.storage.Queryable;
 import io.narthex.tsdb.storage.SelectHints;
 import io.narthex.tsdb.storage.Series;
+import io.narthex.tsdb.storage.QueryDeadline;
 import io.narthex.tsdb.storage.StorageException;
 import java.util.ArrayList;
 import java.util.List;
@@ -212,10 +213,13 @@ public final class PrometheusApi {
       long deadlineNanos = receivedNanos + (gated ? timeoutNanos(params) : engine.options().timeout().toNanos());
       ApiRequest request = new ApiRequest(tenant, params, ctx, new ArrayList<>(), deadlineNanos);
       admitted = gated && admit(request);
-      byte[] body = endpoint.handle(request);
+      // Storage reads below wait for ingesters and store-gateways no longer than this deadline.
+      byte[] body = QueryDeadline.call(deadlineNanos, () -> endpoint.handle(request));
       return body == null ? HttpResponse.of(HttpStatus.NO_CONTENT) : HttpResponse.of(HttpStatus.OK, MediaType.JSON, body);
     } catch (PromQLException e) {
       return error(e.type(), e.getMessage());
+    } catch (QueryDeadline.QueryTimeoutException e) {
+      return error(ErrorType.TIMEOUT, e.getMessage());
     } catch (StorageException e) {
       log.warn("query failed tenant={} err=\"{}\"", tenant, e.getMessage());
       return error(ErrorType.INTERNAL, e.getMessage());

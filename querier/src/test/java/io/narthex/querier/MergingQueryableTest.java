@@ -9,6 +9,7 @@ import io.narthex.tsdb.chunk.XorAppender;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.QueryDeadline;
 import io.narthex.tsdb.storage.EncodedChunk;
 import io.narthex.tsdb.storage.Querier;
 import io.narthex.tsdb.storage.SampleIterator;
@@ -41,7 +42,7 @@ class MergingQueryableTest {
   }
 
   /** A source holding one series with a sample every minute over [fromMs, toMs], recording the ranges asked. */
-  private static final class FixedSource implements ChunkSource {
+  private static class FixedSource implements ChunkSource {
     final List<long[]> asked = new ArrayList<>();
     final List<String> functions = new ArrayList<>();
     final List<ChunkSeries> series;
@@ -127,6 +128,35 @@ class MergingQueryableTest {
     }
     assertThat(ingesters.asked).hasSize(1);
     assertThat(store.asked).hasSize(1);
+  }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(30)
+  void aStalledStoreGatewayEndsTheQueryAtItsDeadlineAndIsCancelled() throws Exception {
+    FixedSource ingesters = new FixedSource(NOW_MS - HOUR_MS, NOW_MS, 1);
+    java.util.concurrent.CountDownLatch interrupted = new java.util.concurrent.CountDownLatch(1);
+    ChunkSource stalled = new FixedSource(NOW_MS - 48 * HOUR_MS, NOW_MS - 30 * HOUR_MS, 2) {
+      @Override
+      public List<ChunkSeries> select(long startMs, long endMs, SelectHints hints, List<Matcher> matchers) {
+        try {
+          Thread.sleep(Duration.ofMinutes(10)); // a store-gateway that never answers
+        } catch (InterruptedException e) {
+          interrupted.countDown();
+        }
+        return List.of();
+      }
+    };
+    MergingQueryable queryable = new MergingQueryable(ingesters, stalled, Duration.ofHours(13), Duration.ofHours(12),
+        Clock.fixed(Instant.ofEpochMilli(NOW_MS), ZoneOffset.UTC), executor);
+
+    assertThatThrownBy(() -> QueryDeadline.call(System.nanoTime() + 300_000_000L, () -> {
+      try (Querier querier = queryable.querier(NOW_MS - 40 * HOUR_MS, NOW_MS)) {
+        return querier.select(true, null, List.of(Matcher.equal("__name__", "up")));
+      }
+    })).isInstanceOf(QueryDeadline.QueryTimeoutException.class)
+        .hasMessage("query timed out in expanding series");
+    // The waiting store call is cancelled, so it does not hold a thread after the query answered.
+    assertThat(interrupted.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
   }
 
   @Test

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import io.narthex.tsdb.storage.QueryDeadline;
 import java.util.concurrent.TimeUnit;
 
 /** {@link IngesterClient} over a gRPC channel, remote or in-process, with a deadline on every call. */
@@ -33,8 +34,7 @@ public final class GrpcIngesterClient implements IngesterClient {
 
   @Override
   public List<SelectResponse> select(SelectRequest request) {
-    Iterator<SelectResponse> it =
-        IngesterGrpc.newBlockingStub(channel).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS).select(request);
+    Iterator<SelectResponse> it = stub().select(request);
     List<SelectResponse> out = new ArrayList<>();
     it.forEachRemaining(out::add);
     return out;
@@ -42,16 +42,18 @@ public final class GrpcIngesterClient implements IngesterClient {
 
   @Override
   public LabelNamesResponse labelNames(LabelNamesRequest request) {
-    return IngesterGrpc.newBlockingStub(channel)
-        .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .labelNames(request);
+    return stub().labelNames(request);
   }
 
   @Override
   public LabelValuesResponse labelValues(LabelValuesRequest request) {
+    return stub().labelValues(request);
+  }
+
+  /** A stub whose deadline is the client's timeout or the current query's deadline, whichever comes first. */
+  private IngesterGrpc.IngesterBlockingStub stub() {
     return IngesterGrpc.newBlockingStub(channel)
-        .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .labelValues(request);
+        .withDeadlineAfter(QueryDeadline.remainingMs(timeout.toMillis(), "expanding series"), TimeUnit.MILLISECONDS);
   }
 
   @Override

@@ -44,6 +44,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import io.narthex.tsdb.storage.QueryDeadline;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -331,7 +332,8 @@ public final class BlocksStoreReader {
         for (Map.Entry<String, List<String>> entry : round) {
           StoreGatewayGrpc.StoreGatewayBlockingStub stub =
               StoreGatewayGrpc.newBlockingStub(channelsByGatewayId.get(entry.getKey()))
-                  .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                  .withDeadlineAfter(QueryDeadline.remainingMs(timeout.toMillis(), "expanding series"),
+                      TimeUnit.MILLISECONDS);
           futures.add(calls.submit(() -> call.call(stub, entry.getValue())));
         }
         for (int i = 0; i < round.size(); i++) {
