@@ -5,15 +5,23 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The length-delimited fields of one encoded protobuf message, read in place (protobuf wire format): for each
- * field number asked for, the offsets and lengths of its occurrences, in order. Used to pass series between the
+ * field number asked for, the offsets and lengths of its occurrences, in order, and the last value of each varint
+ * field. Used to pass series between the
  * distributor and the shard state machines as the bytes the sender encoded, without decoding and re-encoding them.
  */
 public final class WireFields extends WireReader {
   private final IntArrayList[] byField;
+  private final long[] varints;
+  /** Bit n set: varint field n occurred in the last message. */
+  private long presentVarints;
 
-  /** A reusable scanner keeping length-delimited fields numbered below {@code fieldLimit}; see {@link #reset}. */
+  /**
+   * A reusable scanner keeping fields numbered below {@code fieldLimit} (varints below {@code min(fieldLimit, 64)});
+   * see {@link #reset}.
+   */
   public WireFields(int fieldLimit) {
     this.byField = new IntArrayList[fieldLimit];
+    this.varints = new long[Math.min(fieldLimit, 64)];
   }
 
   /** Scans {@code buf[offset, offset + length)}; see {@link #reset}. */
@@ -34,13 +42,17 @@ public final class WireFields extends WireReader {
         occurrences.clear();
       }
     }
+    presentVarints = 0;
     int end = offset + length;
     start = offset;
     pos = offset;
     while (pos < end) {
       int tag = readTag(end);
       int field = tag >>> 3;
-      if ((tag & 7) == WIRE_LEN && field < byField.length) {
+      if ((tag & 7) == WIRE_VARINT && field < varints.length) {
+        varints[field] = readVarint(end);
+        presentVarints |= 1L << field;
+      } else if ((tag & 7) == WIRE_LEN && field < byField.length) {
         int len = readLength(end);
         if (byField[field] == null) {
           byField[field] = new IntArrayList();
@@ -58,6 +70,14 @@ public final class WireFields extends WireReader {
   @Override
   String messageName() {
     return "message";
+  }
+
+  /**
+   * The last value of varint field {@code field} (below 64 and below the field limit), or {@code absent} when the
+   * message does not have it.
+   */
+  public long varint(int field, long absent) {
+    return (presentVarints & (1L << field)) != 0 ? varints[field] : absent;
   }
 
   /** How many times the length-delimited field occurs. */

@@ -1,6 +1,7 @@
 package io.narthex.ingester.raft;
 
 import io.narthex.ingester.Ingester;
+import io.narthex.ingester.client.LogFormat;
 import io.narthex.ingester.client.PushEntryBuilder;
 import io.narthex.ingester.client.WireFields;
 import io.narthex.proto.ingester.BlockCut;
@@ -70,7 +71,7 @@ final class ShardStateMachine extends BaseStateMachine {
   /** The latest snapshot with the local blocks it lists; null before the first. */
   private volatile FileListSnapshotInfo latestSnapshot;
   // Reused by the apply thread, the only one reading entries, so that applying a push allocates per entry at most.
-  private final WireFields entryFields = new WireFields(6);
+  private final WireFields entryFields = new WireFields(LogFormat.FIELD + 1);
   private byte[] entryBuffer = new byte[1 << 16];
   private byte[] pushBuffer = new byte[1 << 18];
 
@@ -170,6 +171,15 @@ final class ShardStateMachine extends BaseStateMachine {
       logData.copyTo(entryBuffer, 0);
       byte[] data = entryBuffer;
       WireFields fields = entryFields.reset(data, 0, size);
+      long version = fields.varint(LogFormat.FIELD, LogFormat.VERSION);
+      if (version > LogFormat.VERSION) {
+        // Newer than this build reads: stop here (the group shuts down on this replica; log replay after an
+        // upgrade resumes from this entry) rather than refuse what the upgraded replicas apply.
+        log.error("log entry index={} of shard {} has format version {}; this build reads up to {}: stopping the"
+            + " shard on this replica until it is upgraded", entry.getIndex(), shard, version, LogFormat.VERSION);
+        return CompletableFuture.failedFuture(new IllegalStateException("shard " + shard + " log entry "
+            + entry.getIndex() + " has format version " + version + ", newer than " + LogFormat.VERSION));
+      }
       // Pushes, nearly every entry, are read in place; the rare control entries are parsed. Uncompressed pushes
       // (field 1) are what logs written before snappy_push hold.
       ShardLogEntry logEntry = fields.count(1) > 0 || fields.count(5) > 0 ? null

@@ -4,6 +4,7 @@ import io.narthex.common.Directories;
 import io.narthex.common.Ulid;
 import io.narthex.ingester.Ingester;
 import io.narthex.ingester.LocalBlocks;
+import io.narthex.ingester.client.LogFormat;
 import io.narthex.ingester.raft.IngesterNode;
 import io.narthex.ingester.raft.RaftOptions;
 import io.narthex.ingester.raft.RaftShardWriter;
@@ -297,7 +298,7 @@ public final class Shipper implements AutoCloseable {
   private void commit(int shard, ShardLogEntry entry) {
     RaftShardWriter writer = writers.computeIfAbsent(shard, s -> new RaftShardWriter(shardMap, s, raftOptions));
     try {
-      var response = writer.submit(entry).get();
+      var response = writer.submit(entry.toBuilder().setFormatVersion(LogFormat.VERSION).build()).get();
       if (!response.getInvalidRequest().isEmpty()) {
         throw new IllegalStateException(response.getInvalidRequest());
       }

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import io.narthex.ingester.client.LogFormat;
 import io.narthex.ingester.client.PushEntryBuilder;
+import io.narthex.ingester.client.WireFields;
 import io.narthex.ingester.client.ShardWriter.ShardUnavailableException;
 import io.narthex.ingester.ring.ShardMap;
 import io.narthex.proto.ingester.PushRequest;
@@ -161,6 +163,28 @@ class ShardStateMachineTest {
     assertThat(stored.getFirst().chunks().stream().mapToLong(c -> c.numSamples()).sum()).isEqualTo(expectedSamples);
     PushResponse afterRestart = writer.pushEntry(snappyPush(series(timestampMs, "__name__", "after_restart"))).get();
     assertThat(afterRestart.getAcceptedSamples()).isEqualTo(1);
+  }
+
+  @Test
+  void entriesCarryTheFormatVersionAndAReplicaStopsAtANewerOneInsteadOfRefusingIt() throws Exception {
+    byte[] current = snappyPush(series(T0_MS, "__name__", "current_format"));
+    WireFields fields = new WireFields(current, 0, current.length, LogFormat.FIELD + 1);
+    assertThat(fields.varint(LogFormat.FIELD, 0)).isEqualTo(LogFormat.VERSION);
+    assertThat(writer.pushEntry(current).get().getAcceptedSamples()).isEqualTo(1);
+    // Entries written before the field existed read as version 1.
+    byte[] unversioned = ShardLogEntry.newBuilder().setPush(PushRequest.newBuilder().setTenant(TENANT)
+        .addTimeseries(series(T0_MS, "__name__", "unversioned"))).build().toByteArray();
+    assertThat(writer.pushEntry(unversioned).get().getAcceptedSamples()).isEqualTo(1);
+
+    byte[] newer = ShardLogEntry.newBuilder().setPush(PushRequest.newBuilder().setTenant(TENANT)
+        .addTimeseries(series(T0_MS, "__name__", "from_the_future"))).setFormatVersion(LogFormat.VERSION + 1)
+        .build().toByteArray();
+    java.util.concurrent.CompletableFuture<PushResponse> answer = writer.pushEntry(newer);
+
+    // Not refused (a refusal would make this replica disagree with upgraded ones): the shard stops applying here.
+    assertThatThrownBy(() -> answer.get(30, java.util.concurrent.TimeUnit.SECONDS)).isNotNull();
+    assertThat(names(node.ingester(0).select(TENANT, T0_MS, T0_MS, List.of())))
+        .containsExactly("current_format", "unversioned");
   }
 
   @Test
