@@ -51,8 +51,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * seed. See docs/testing.md.
  */
 class ReplicationSimulationTest {
-  /** Seeds whose first 12 steps cut, ship and drop blocks (6, 7) and install snapshots (1, 6, 7). */
-  private static final long[] DEFAULT_SEEDS = {1, 6, 7};
+  /** Seeds whose first 12 steps install snapshots and cut, ship and drop blocks. */
+  private static final long[] DEFAULT_SEEDS = {6, 7};
   private static final int DEFAULT_STEPS = 12;
   private static final int NODES = 3;
   private static final int SHARDS = 2;
