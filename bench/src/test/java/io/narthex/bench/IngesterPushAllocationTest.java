@@ -3,7 +3,7 @@ package io.narthex.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.management.ThreadMXBean;
-import io.narthex.ingester.Ingester;
+import io.narthex.ingester.ShardHeads;
 import io.narthex.proto.ingester.PushRequest;
 import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.prompb.Label;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * What a shard's state machine does per push, {@link Ingester#pushEncoded} over encoded series it already holds,
+ * What a shard's state machine does per push, {@link ShardHeads#pushEncoded} over encoded series it already holds,
  * allocates nothing per sample between chunk cuts: labels stay bytes, series are found by their identity.
  */
 class IngesterPushAllocationTest {
@@ -28,7 +28,7 @@ class IngesterPushAllocationTest {
   private static final long START_MS = 1_700_000_000_000L;
 
   private final ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
-  private final Ingester ingester = new Ingester();
+  private final ShardHeads ingester = new ShardHeads();
   private byte[] request;
   /** Per series, where its one sample's value (8 bytes) and timestamp (6-byte varint) are, to rewrite in place. */
   private final int[] valueOffsets = new int[SERIES];

@@ -3,7 +3,7 @@ package io.narthex.distributor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.narthex.ingester.Ingester;
+import io.narthex.ingester.ShardHeads;
 import io.narthex.ingester.client.ShardWriter;
 import io.narthex.ingester.raft.IngesterNode;
 import io.narthex.ingester.raft.RaftOptions;
@@ -73,7 +73,7 @@ class DistributorTest {
 
   private List<String> idsOn(int shard, String tenant) {
     List<String> ids = new ArrayList<>();
-    Ingester ingester = nodes.get(shard).ingester(shard);
+    ShardHeads ingester = nodes.get(shard).ingester(shard);
     for (ChunkSeries s : ingester.select(tenant, 0, Long.MAX_VALUE, List.of(Matcher.equal("__name__", "m")))) {
       ids.add(s.labels().get("id"));
     }

@@ -1,6 +1,6 @@
 package io.narthex.distributor;
 
-import io.narthex.ingester.Ingester;
+import io.narthex.ingester.ShardHeads;
 import io.narthex.ingester.client.PushEntryBuilder;
 import io.narthex.ingester.client.ShardWriter;
 import io.narthex.ingester.client.WireFields;
@@ -8,11 +8,11 @@ import io.narthex.proto.ingester.PushResponse;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A shard without Raft: each {@code ShardLogEntry{snappy_push}} is applied to a real {@link Ingester} at once, as
+ * A shard without Raft: each {@code ShardLogEntry{snappy_push}} is applied to a real {@link ShardHeads} at once, as
  * the shard state machine applies it, so that handler tests run in milliseconds.
  */
 final class IngesterShardWriter implements ShardWriter {
-  final Ingester ingester = new Ingester();
+  final ShardHeads ingester = new ShardHeads();
 
   @Override
   public String name() {

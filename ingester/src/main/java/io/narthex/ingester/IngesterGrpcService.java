@@ -37,7 +37,7 @@ public final class IngesterGrpcService extends IngesterGrpc.IngesterImplBase {
 
   /** Runs a read against a local shard and maps failures to gRPC statuses. */
   private <T> void answer(int shard, StreamObserver<T> observer, ShardRead<T> read) {
-    Ingester ingester = replicas.ingester(shard);
+    ShardHeads ingester = replicas.ingester(shard);
     if (ingester == null) {
       observer.onError(Status.NOT_FOUND.withDescription("this ingester holds no replica of shard " + shard)
           .asRuntimeException());
@@ -56,7 +56,7 @@ public final class IngesterGrpcService extends IngesterGrpc.IngesterImplBase {
 
   @FunctionalInterface
   private interface ShardRead<T> {
-    void run(Ingester ingester, ReplicaState state, StreamObserver<T> observer);
+    void run(ShardHeads ingester, ReplicaState state, StreamObserver<T> observer);
   }
 
   /** Prometheus's select hint of the series API: labels only. */

@@ -1,6 +1,6 @@
 package io.narthex.ingester.raft;
 
-import io.narthex.ingester.Ingester;
+import io.narthex.ingester.ShardHeads;
 import io.narthex.ingester.ShardReplicas;
 import io.narthex.ingester.ring.ShardMap;
 import io.narthex.proto.ingester.ReplicaState;
@@ -159,7 +159,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
 
   /** The heads of a local shard as applied so far, or null when this node holds no replica of it. */
   @Override
-  public Ingester ingester(int shard) {
+  public ShardHeads ingester(int shard) {
     ShardStateMachine stateMachine = stateMachine(shard);
     return stateMachine == null ? null : stateMachine.ingester();
   }
@@ -222,7 +222,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
         RaftServer.Division division = server.getDivision(entry.getValue());
         DivisionInfo info = division.getInfo();
         RaftPeerId leader = info.getLeaderId();
-        Ingester ingester = ingester(shard);
+        ShardHeads ingester = ingester(shard);
         out.add(new ReplicaStatus(shard, info.getCurrentRole().name(), leader == null ? "" : leader.toString(),
             shardMap.shards().get(shard), info.getCurrentTerm(), division.getRaftLog().getLastCommittedIndex(),
             info.getLastAppliedIndex(), directorySize(raftDir.resolve(entry.getValue().getUuid().toString())),

@@ -1,6 +1,6 @@
 package io.narthex.ingester.raft;
 
-import io.narthex.ingester.Ingester;
+import io.narthex.ingester.ShardHeads;
 import io.narthex.ingester.client.LogFormat;
 import io.narthex.ingester.client.PushEntryBuilder;
 import io.narthex.ingester.client.WireFields;
@@ -66,7 +66,7 @@ final class ShardStateMachine extends BaseStateMachine {
   private final HeapWatermark watermark;
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private final long outOfOrderWindowMs;
-  private volatile Ingester ingester;
+  private volatile ShardHeads ingester;
   private Path blocksDir;
   /** The latest snapshot with the local blocks it lists; null before the first. */
   private volatile FileListSnapshotInfo latestSnapshot;
@@ -79,7 +79,7 @@ final class ShardStateMachine extends BaseStateMachine {
     this.shard = shard;
     this.watermark = options.heapWatermark();
     this.outOfOrderWindowMs = options.outOfOrderTimeWindow().toMillis();
-    this.ingester = new Ingester(outOfOrderWindowMs);
+    this.ingester = new ShardHeads(outOfOrderWindowMs);
   }
 
   int shard() {
@@ -87,7 +87,7 @@ final class ShardStateMachine extends BaseStateMachine {
   }
 
   /** The shard's heads as applied so far; replaced wholesale when a snapshot is installed. */
-  Ingester ingester() {
+  ShardHeads ingester() {
     return ingester;
   }
 
@@ -96,7 +96,7 @@ final class ShardStateMachine extends BaseStateMachine {
     super.initialize(server, groupId, raftStorage);
     storage.init(raftStorage);
     blocksDir = raftStorage.getStorageDir().getStateMachineDir().toPath().resolve("blocks");
-    ingester = new Ingester(outOfOrderWindowMs, blocksDir);
+    ingester = new ShardHeads(outOfOrderWindowMs, blocksDir);
     loadLatestSnapshot();
     getLifeCycle().transition(LifeCycle.State.STARTING);
     getLifeCycle().transition(LifeCycle.State.RUNNING);
@@ -201,7 +201,7 @@ final class ShardStateMachine extends BaseStateMachine {
         response = switch (logEntry.getEntryCase()) {
           case BLOCK_CUT -> {
             BlockCut cut = logEntry.getBlockCut();
-            Ingester.Cut result = ingester.cutBlock(cut.getTenant(), cut.getUlid(), cut.getMinTimeMs(),
+            ShardHeads.Cut result = ingester.cutBlock(cut.getTenant(), cut.getUlid(), cut.getMinTimeMs(),
                 cut.getMaxTimeMs(), Map.of("__org_id__", cut.getTenant(), "__narthex_shard__", Integer.toString(shard)));
             log.info("block cut shard={} tenant={} ulid={} min_time_ms={} max_time_ms={} written={} series={}"
                 + " samples={} head_series_removed={}", shard, cut.getTenant(), cut.getUlid(), cut.getMinTimeMs(),
@@ -322,7 +322,7 @@ final class ShardStateMachine extends BaseStateMachine {
     }
     long startNanos = System.nanoTime();
     try (InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
-      ingester = Ingester.readSnapshot(in, outOfOrderWindowMs, blocksDir);
+      ingester = ShardHeads.readSnapshot(in, outOfOrderWindowMs, blocksDir);
     }
     latestSnapshot = withLocalBlocks(snapshot);
     updateLastAppliedTermIndex(snapshot.getTermIndex());

@@ -2,7 +2,7 @@ package io.narthex.ingester.shipper;
 
 import io.narthex.common.Directories;
 import io.narthex.common.Ulid;
-import io.narthex.ingester.Ingester;
+import io.narthex.ingester.ShardHeads;
 import io.narthex.ingester.LocalBlocks;
 import io.narthex.ingester.client.LogFormat;
 import io.narthex.ingester.raft.IngesterNode;
@@ -113,7 +113,7 @@ public final class Shipper implements AutoCloseable {
     long nowMs = clock.millis();
     for (int shard : node.shards()) {
       var state = node.replicaState(shard);
-      Ingester ingester = node.ingester(shard);
+      ShardHeads ingester = node.ingester(shard);
       if (state == null || !state.getLeader() || ingester == null) {
         continue;
       }
@@ -144,7 +144,7 @@ public final class Shipper implements AutoCloseable {
   private record ShipResult(int shipped, int pending) {}
 
   /** Ship and truncation times of tenants without head or local block are not needed any more. */
-  private void forgetTenantsWithoutData(int shard, Ingester ingester) {
+  private void forgetTenantsWithoutData(int shard, ShardHeads ingester) {
     String prefix = shard + "/";
     Set<String> tenants = new HashSet<>(ingester.tenants());
     java.util.function.Predicate<String> gone =
@@ -154,7 +154,7 @@ public final class Shipper implements AutoCloseable {
   }
 
   /** Cuts every range of the tenant's head that is due, each into a local block on every replica. */
-  private void cutDue(int shard, Ingester ingester, String tenant, long nowMs, boolean flush) {
+  private void cutDue(int shard, ShardHeads ingester, String tenant, long nowMs, boolean flush) {
     long rangeMs = options.blockRange().toMillis();
     while (true) {
       Head head = ingester.head(tenant);
@@ -217,7 +217,7 @@ public final class Shipper implements AutoCloseable {
    * Uploads the shard's local blocks not shipped yet, oldest first, and commits each. The first failure ends the
    * pass for the shard (object storage is likely down); the rest count as pending and are retried next pass.
    */
-  private ShipResult shipLocalBlocks(int shard, Ingester ingester) {
+  private ShipResult shipLocalBlocks(int shard, ShardHeads ingester) {
     int shipped = 0;
     int pending = 0;
     boolean failed = false;
@@ -258,7 +258,7 @@ public final class Shipper implements AutoCloseable {
    * are known to the leader that shipped; a new leader counts what was shipped before it took over as shipped
    * when it first saw it.
    */
-  private void truncateDue(int shard, Ingester ingester, String tenant, long nowMs) {
+  private void truncateDue(int shard, ShardHeads ingester, String tenant, long nowMs) {
     String key = shard + "/" + tenant;
     TreeMap<Long, Long> shipTimes = shippedAtMs.computeIfAbsent(key, k -> new TreeMap<>());
     long notShippedFromMs = Long.MAX_VALUE;

@@ -2,7 +2,7 @@ package io.narthex.ingester.shipper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.narthex.ingester.Ingester;
+import io.narthex.ingester.ShardHeads;
 import io.narthex.ingester.LocalBlocks;
 import io.narthex.ingester.raft.IngesterNode;
 import io.narthex.ingester.raft.RaftOptions;
@@ -152,7 +152,7 @@ class ShipperTest {
       assertThat(result).isEqualTo(new Shipper.Result(1, 0));
     }
     assertThat(uploads).hasSize(1);
-    Ingester ingester = node.ingester(0);
+    ShardHeads ingester = node.ingester(0);
     assertThat(ingester.head(TENANT).minValidTimeMs()).isEqualTo(startMs + 2 * HOUR_MS);
     // Retention 13h: the shipped range stays queryable in the head.
     assertThat(samplesInHead(startMs, startMs + 3 * HOUR_MS)).isEqualTo(3 * 3 * 240);
@@ -207,7 +207,7 @@ class ShipperTest {
     try (Shipper shipper = shipper(nowMs, Duration.ZERO)) {
       assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 2));
       assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 2));
-      Ingester ingester = node.ingester(0);
+      ShardHeads ingester = node.ingester(0);
       // Both ranges left the head's memory for blocks on local disk, and are still served from there.
       assertThat(ingester.head(TENANT).numSeries()).isZero();
       List<LocalBlocks.Block> cut = ingester.localBlocks().blocks(TENANT);

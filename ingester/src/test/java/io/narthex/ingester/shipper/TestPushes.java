@@ -1,6 +1,6 @@
 package io.narthex.ingester.shipper;
 
-import io.narthex.ingester.Ingester;
+import io.narthex.ingester.ShardHeads;
 import io.narthex.ingester.raft.RaftShardWriter;
 import io.narthex.proto.ingester.PushRequest;
 import io.narthex.proto.ingester.PushResponse;
@@ -44,7 +44,7 @@ final class TestPushes {
   }
 
   /** Samples of the tenant in [fromMs, toMs] that the shard serves, from its head and its local blocks. */
-  static long samples(Ingester ingester, String tenant, long fromMs, long toMs) {
+  static long samples(ShardHeads ingester, String tenant, long fromMs, long toMs) {
     long count = 0;
     for (ChunkSeries series : ingester.select(tenant, fromMs, toMs, List.of())) {
       SampleIterator it = new ChunkedSeries(series, fromMs, toMs).iterator();

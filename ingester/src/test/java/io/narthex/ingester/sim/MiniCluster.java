@@ -24,7 +24,7 @@ import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 
 /**
- * Ingester nodes of one cluster in this JVM, in the spirit of Ratis's {@code MiniRaftCluster}: each node is a real
+ * ShardHeads nodes of one cluster in this JVM, in the spirit of Ratis's {@code MiniRaftCluster}: each node is a real
  * {@link IngesterNode} (Ratis over gRPC on a free loopback port) with its own data directory, so a node can be
  * killed and restarted from what it wrote to disk. Each live node has a {@link Shipper} that cuts blocks to the
  * {@link ObjectStore} on the cluster's {@link SimClock}; passes run only when a test calls {@link #ship}.

@@ -1,6 +1,6 @@
 package io.narthex.ingester.sim;
 
-import io.narthex.ingester.Ingester;
+import io.narthex.ingester.ShardHeads;
 import io.narthex.ingester.LocalBlocks;
 import io.narthex.tsdb.storage.ChunkSeries;
 import io.narthex.tsdb.storage.ChunkedSeries;
@@ -25,8 +25,8 @@ record ReplicaContents(Map<String, List<Double>> samples, List<String> blocks) {
   private static final long MIN_TIME_MS = 0;
   private static final long MAX_TIME_MS = Long.MAX_VALUE / 4;
 
-  /** Reads a replica through {@link Ingester#select}, as queries do. */
-  static ReplicaContents read(Ingester ingester) {
+  /** Reads a replica through {@link ShardHeads#select}, as queries do. */
+  static ReplicaContents read(ShardHeads ingester) {
     Map<String, List<Double>> samples = new TreeMap<>();
     List<String> blocks = new ArrayList<>();
     for (String tenant : ingester.tenants()) {
@@ -47,7 +47,7 @@ record ReplicaContents(Map<String, List<Double>> samples, List<String> blocks) {
    * value is served once and counted once here. A repeat with another value, or a sample in two uploaded blocks
    * (a range cut twice), stays in the list as a second value.
    */
-  Map<String, List<Double>> withShipped(LocalBlocks uploaded, Ingester ingester) {
+  Map<String, List<Double>> withShipped(LocalBlocks uploaded, ShardHeads ingester) {
     Set<String> local = new TreeSet<>();
     for (LocalBlocks.Block block : ingester.localBlocks().all()) {
       local.add(block.tenant() + "/" + block.ulid());
@@ -80,7 +80,7 @@ record ReplicaContents(Map<String, List<Double>> samples, List<String> blocks) {
    * Where a replica and object storage hold the sample under {@code key}, for a failure message: {@code head},
    * {@code local <ULID>} and {@code uploaded <ULID> [minTime, maxTime)} (from its meta.json), once per copy.
    */
-  static List<String> sourcesOf(String key, LocalBlocks uploaded, Ingester ingester) {
+  static List<String> sourcesOf(String key, LocalBlocks uploaded, ShardHeads ingester) {
     String tenant = key.substring(0, key.indexOf('|'));
     List<String> out = new ArrayList<>();
     var head = ingester.head(tenant);

@@ -2,7 +2,7 @@ package io.narthex.ingester.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.narthex.ingester.Ingester;
+import io.narthex.ingester.ShardHeads;
 import io.narthex.ingester.LocalBlocks;
 import io.narthex.ingester.raft.IngesterNode;
 import io.narthex.ingester.raft.RaftOptions;
@@ -262,7 +262,7 @@ class ReplicationSimulationTest {
   }
 
   /** Where the first finding's sample is held, and the replica's local blocks. */
-  private static String diagnose(String finding, LocalBlocks uploaded, Ingester ingester, ReplicaContents contents) {
+  private static String diagnose(String finding, LocalBlocks uploaded, ShardHeads ingester, ReplicaContents contents) {
     String key = finding.replaceAll("^[^:]*: ", "").replaceAll("=.*$", "");
     return "; " + key + " held by " + ReplicaContents.sourcesOf(key, uploaded, ingester) + "; local blocks "
         + contents.blocks();
@@ -291,7 +291,7 @@ class ReplicationSimulationTest {
       String firstNodeId = null;
       ReplicaContents first = null;
       for (IngesterNode node : cluster.liveReplicas(shard)) {
-        Ingester ingester = node.ingester(shard);
+        ShardHeads ingester = node.ingester(shard);
         ReplicaContents contents = ReplicaContents.read(ingester);
         Map<String, List<Double>> served = contents.withShipped(uploaded, ingester);
         List<String> violations = ledger.violations(shard, served, REPORTED_VIOLATIONS);

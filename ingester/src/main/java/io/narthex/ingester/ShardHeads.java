@@ -40,12 +40,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One ingester: an in-memory {@link Head} per tenant. Appends follow Prometheus's rules (see {@link Head}); a
+ * One shard's state on one replica (Mimir's per-ingester map of tenant TSDBs): an in-memory {@link Head} per tenant
+ * and the blocks cut from them ({@link LocalBlocks}). Appends follow Prometheus's rules (see {@link Head}); a
  * rejected sample is reported per series and never stops the rest of the request.
  *
  * <p>Tenants never share a head, so one tenant's reads cannot see another's series.
  */
-public final class Ingester {
+public final class ShardHeads {
   private static final int SNAPSHOT_MAGIC = 0x4e584953; // "NXIS"
   private static final int SNAPSHOT_VERSION = 4;
   /**
@@ -54,7 +55,7 @@ public final class Ingester {
    */
   static final long APPENDABLE_WINDOW_MS = 3_600_000L;
 
-  private static final Logger log = LoggerFactory.getLogger(Ingester.class);
+  private static final Logger log = LoggerFactory.getLogger(ShardHeads.class);
 
   private final Map<String, Head> heads = new ConcurrentHashMap<>();
   private final HeadOptions headOptions;
@@ -62,7 +63,7 @@ public final class Ingester {
   private final LocalBlocks blocks;
 
   /** Heads without out-of-order samples, and no local blocks. */
-  public Ingester() {
+  public ShardHeads() {
     this(0);
   }
 
@@ -71,15 +72,15 @@ public final class Ingester {
    *     still stored ({@code -ingester.out-of-order-time-window}); 0 for none. Every replica of a shard must use the
    *     same value, as it decides what the log's entries store.
    */
-  public Ingester(long outOfOrderWindowMs) {
+  public ShardHeads(long outOfOrderWindowMs) {
     this(outOfOrderWindowMs, null);
   }
 
   /**
-   * @param outOfOrderWindowMs as {@link #Ingester(long)}
+   * @param outOfOrderWindowMs as {@link #ShardHeads(long)}
    * @param blocksDir where blocks cut from the heads are kept ({@link LocalBlocks}); null for none
    */
-  public Ingester(long outOfOrderWindowMs, Path blocksDir) {
+  public ShardHeads(long outOfOrderWindowMs, Path blocksDir) {
     this.headOptions = new HeadOptions(HeadOptions.DEFAULT.samplesPerChunk(), APPENDABLE_WINDOW_MS,
         outOfOrderWindowMs);
     this.blocks = blocksDir == null ? null : new LocalBlocks(blocksDir);
@@ -127,7 +128,7 @@ public final class Ingester {
    *
    * @throws IOException when the snapshot is truncated or corrupt
    */
-  public static Ingester readSnapshot(InputStream in) throws IOException {
+  public static ShardHeads readSnapshot(InputStream in) throws IOException {
     return readSnapshot(in, 0);
   }
 
@@ -136,7 +137,7 @@ public final class Ingester {
    *
    * @throws IOException when the snapshot is truncated or corrupt
    */
-  public static Ingester readSnapshot(InputStream in, long outOfOrderWindowMs) throws IOException {
+  public static ShardHeads readSnapshot(InputStream in, long outOfOrderWindowMs) throws IOException {
     return readSnapshot(in, outOfOrderWindowMs, null);
   }
 
@@ -146,7 +147,7 @@ public final class Ingester {
    *
    * @throws IOException when the snapshot is truncated or corrupt, or lists a local block that cannot be read
    */
-  public static Ingester readSnapshot(InputStream in, long outOfOrderWindowMs, Path blocksDir) throws IOException {
+  public static ShardHeads readSnapshot(InputStream in, long outOfOrderWindowMs, Path blocksDir) throws IOException {
     DataInputStream data = new DataInputStream(in);
     if (data.readInt() != SNAPSHOT_MAGIC) {
       throw new IOException("not an ingester snapshot: bad magic");
@@ -155,7 +156,7 @@ public final class Ingester {
     if (version < 1 || version > SNAPSHOT_VERSION) {
       throw new IOException("unsupported ingester snapshot version " + version);
     }
-    Ingester ingester = new Ingester(outOfOrderWindowMs, blocksDir);
+    ShardHeads ingester = new ShardHeads(outOfOrderWindowMs, blocksDir);
     HeadOptions headOptions = ingester.headOptions;
     int tenants = data.readInt();
     for (int i = 0; i < tenants; i++) {

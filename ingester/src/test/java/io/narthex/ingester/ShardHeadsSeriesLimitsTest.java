@@ -13,7 +13,7 @@ import io.narthex.proto.prompb.TimeSeries;
 import org.junit.jupiter.api.Test;
 
 /** The caps an entry carries: new series only, decided from the entry and the head alone. */
-class IngesterSeriesLimitsTest {
+class ShardHeadsSeriesLimitsTest {
   private static final long NOW_MS = System.currentTimeMillis();
 
   private static byte[] series(String metric, String id, long timestampMs) {
@@ -24,7 +24,7 @@ class IngesterSeriesLimitsTest {
         .build().toByteArray();
   }
 
-  private static PushResponse push(Ingester ingester, SeriesLimits limits, byte[]... series) {
+  private static PushResponse push(ShardHeads ingester, SeriesLimits limits, byte[]... series) {
     PushEntryBuilder entry = new PushEntryBuilder("t");
     entry.reserve(1024);
     for (byte[] s : series) {
@@ -38,7 +38,7 @@ class IngesterSeriesLimitsTest {
 
   @Test
   void refusesOnlyNewSeriesPastTheCapAndReportsTheCounts() {
-    Ingester ingester = new Ingester();
+    ShardHeads ingester = new ShardHeads();
     SeriesLimits two = SeriesLimits.newBuilder().setLimitSeries(true).setMaxSeries(2).build();
 
     PushResponse first = push(ingester, two, series("m", "a", NOW_MS), series("m", "b", NOW_MS),
@@ -57,7 +57,7 @@ class IngesterSeriesLimitsTest {
 
   @Test
   void capsEachMetricNamedAndCountsItForTheDistributor() {
-    Ingester ingester = new Ingester();
+    ShardHeads ingester = new ShardHeads();
     SeriesLimits oneBusy = SeriesLimits.newBuilder().putMaxSeriesPerMetric("busy", 1).build();
 
     PushResponse response = push(ingester, oneBusy, series("busy", "a", NOW_MS), series("busy", "b", NOW_MS),
@@ -74,8 +74,8 @@ class IngesterSeriesLimitsTest {
   void everyReplicaApplyingTheSameEntriesAnswersTheSame() {
     SeriesLimits caps = SeriesLimits.newBuilder().setLimitSeries(true).setMaxSeries(3)
         .putMaxSeriesPerMetric("m", 2).build();
-    Ingester replica1 = new Ingester();
-    Ingester replica2 = new Ingester();
+    ShardHeads replica1 = new ShardHeads();
+    ShardHeads replica2 = new ShardHeads();
     for (int round = 0; round < 3; round++) {
       byte[][] batch = {series("m", "x" + round, NOW_MS + round), series("n", "y" + round, NOW_MS + round),
           series("m", "x0", NOW_MS + round)};

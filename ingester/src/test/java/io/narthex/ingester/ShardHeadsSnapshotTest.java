@@ -14,11 +14,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** An ingester's snapshot streams every tenant's head, and the length-prefixed version 2 still reads. */
-class IngesterSnapshotTest {
+class ShardHeadsSnapshotTest {
   private static final long T0_MS = 1_700_000_000_000L;
 
-  private static Ingester ingesterWithTwoTenants() {
-    Ingester ingester = new Ingester();
+  private static ShardHeads ingesterWithTwoTenants() {
+    ShardHeads ingester = new ShardHeads();
     for (String tenant : List.of("team-a", "team-b")) {
       PushRequest.Builder request = PushRequest.newBuilder().setTenant(tenant);
       for (int s = 0; s < 50; s++) {
@@ -37,7 +37,7 @@ class IngesterSnapshotTest {
     return ingester;
   }
 
-  private static void assertSameContent(Ingester restored, Ingester original) {
+  private static void assertSameContent(ShardHeads restored, ShardHeads original) {
     assertThat(restored.tenants()).containsExactlyElementsOf(original.tenants());
     for (String tenant : original.tenants()) {
       assertThat(restored.head(tenant).minValidTimeMs()).isEqualTo(original.head(tenant).minValidTimeMs());
@@ -48,11 +48,11 @@ class IngesterSnapshotTest {
 
   @Test
   void snapshotStreamsEveryTenantsHeadAndReadsBack() throws Exception {
-    Ingester original = ingesterWithTwoTenants();
+    ShardHeads original = ingesterWithTwoTenants();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     original.writeSnapshot(out);
 
-    Ingester restored = Ingester.readSnapshot(new ByteArrayInputStream(out.toByteArray()));
+    ShardHeads restored = ShardHeads.readSnapshot(new ByteArrayInputStream(out.toByteArray()));
 
     assertSameContent(restored, original);
     // The restored heads keep the appendable window: a sample 2h behind the newest is refused.
@@ -65,7 +65,7 @@ class IngesterSnapshotTest {
 
   @Test
   void readsTheLengthPrefixedVersionTwo() throws Exception {
-    Ingester original = ingesterWithTwoTenants();
+    ShardHeads original = ingesterWithTwoTenants();
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     DataOutputStream out = new DataOutputStream(bytes);
     out.writeInt(0x4e584953);
@@ -81,6 +81,6 @@ class IngesterSnapshotTest {
       head.writeTo(out);
     }
 
-    assertSameContent(Ingester.readSnapshot(new ByteArrayInputStream(bytes.toByteArray())), original);
+    assertSameContent(ShardHeads.readSnapshot(new ByteArrayInputStream(bytes.toByteArray())), original);
   }
 }
