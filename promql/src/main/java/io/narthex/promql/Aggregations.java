@@ -297,7 +297,7 @@ final class Aggregations {
 
   private static List<StepSeries> countValues(String label, List<StepSeries> in, int[] groupOf,
       List<Labels> groupLabels, int steps) {
-    if (!FunctionCalls.validLabelName(label)) {
+    if (!LabelFunctions.validLabelName(label)) {
       throw Evaluator.execError("invalid label name \"" + label + "\"");
     }
     Map<Labels, StepSeries> out = new LinkedHashMap<>();

@@ -1,8 +1,8 @@
 package io.narthex.promql;
 
-import com.google.re2j.Pattern;
-import com.google.re2j.PatternSyntaxException;
+import io.narthex.promql.RangeFunctions.RangeFunction;
 import io.narthex.promql.parser.Expr;
+import io.narthex.promql.parser.Functions;
 import io.narthex.promql.parser.ValueType;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
@@ -11,288 +11,435 @@ import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.DoubleBinaryOperator;
 import java.util.function.DoubleUnaryOperator;
+import java.util.function.ToDoubleFunction;
 
-/** Evaluation of function calls, per Prometheus promql/functions.go semantics. */
+/**
+ * The PromQL function registry, after the {@code FunctionCalls} map of Prometheus's promql/functions.go: one
+ * {@link Entry} per function, holding the signature the parser checks ({@link Functions.Def}) and the
+ * {@link FunctionCall} the evaluator runs. The signatures stay in the parser's {@link Functions}, as Prometheus keeps
+ * them in promql/parser/functions.go, so that the parser does not depend on the evaluator; loading this class fails
+ * unless every signature has exactly one call.
+ */
 final class FunctionCalls {
+  /**
+   * Evaluates one call over a step grid. The call evaluates its own arguments, because some read the unevaluated
+   * expression ({@code timestamp}, {@code absent}) or a range argument's raw samples.
+   */
+  @FunctionalInterface
+  interface FunctionCall {
+    Result eval(Evaluator ev, Expr.Call call, Ctx ctx);
+  }
+
+  /** A function's signature, as the parser checks it, and its evaluation. */
+  record Entry(Functions.Def definition, FunctionCall call) {}
+
+  private static final Map<String, Entry> REGISTRY = new HashMap<>();
+
+  static {
+    register("time", FunctionCalls::time);
+    register("step", constant(ev -> ev.queryStepMs / 1000.0));
+    register("range", constant(ev -> (ev.queryEndMs - ev.queryStartMs) / 1000.0));
+    register("start", constant(ev -> ev.queryStartMs / 1000.0));
+    register("end", constant(ev -> ev.queryEndMs / 1000.0));
+    register("pi", constant(ev -> Math.PI));
+    register("min_of", scalarPair(FunctionCalls::goMin));
+    register("max_of", scalarPair(FunctionCalls::goMax));
+    register("vector", FunctionCalls::vector);
+    register("scalar", FunctionCalls::scalar);
+    register("timestamp", FunctionCalls::timestamp);
+    register("absent", FunctionCalls::absent);
+    register("absent_over_time", FunctionCalls::absentOverTime);
+    register("sort", (ev, call, ctx) -> sortByValue(ev, call, ctx, false));
+    register("sort_desc", (ev, call, ctx) -> sortByValue(ev, call, ctx, true));
+    register("sort_by_label", (ev, call, ctx) -> LabelFunctions.sortByLabel(ev, call, ctx, false));
+    register("sort_by_label_desc", (ev, call, ctx) -> LabelFunctions.sortByLabel(ev, call, ctx, true));
+    register("label_replace", LabelFunctions::labelReplace);
+    register("label_join", LabelFunctions::labelJoin);
+    register("round", FunctionCalls::round);
+    register("clamp", (ev, call, ctx) -> clamp(ev, call, ctx, 1, 2));
+    register("clamp_min", (ev, call, ctx) -> clamp(ev, call, ctx, 1, -1));
+    register("clamp_max", (ev, call, ctx) -> clamp(ev, call, ctx, -1, 1));
+    register("histogram_quantile", FunctionCalls::histogramQuantile);
+    register("histogram_fraction", FunctionCalls::histogramFraction);
+    for (String name : List.of("histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev",
+        "histogram_stdvar")) {
+      register(name, FunctionCalls::nativeHistogramsOnly);
+    }
+
+    register("day_of_month", date(ZonedDateTime::getDayOfMonth));
+    register("day_of_week", date(t -> t.getDayOfWeek().getValue() % 7));
+    register("day_of_year", date(ZonedDateTime::getDayOfYear));
+    register("days_in_month", date(t -> YearMonth.of(t.getYear(), t.getMonthValue()).lengthOfMonth()));
+    register("hour", date(ZonedDateTime::getHour));
+    register("minute", date(ZonedDateTime::getMinute));
+    register("month", date(ZonedDateTime::getMonthValue));
+    register("year", date(ZonedDateTime::getYear));
+
+    register("abs", math(Math::abs));
+    register("ceil", math(Math::ceil));
+    register("floor", math(Math::floor));
+    register("exp", math(Math::exp));
+    register("ln", math(Math::log));
+    register("log2", math(x -> Math.log(x) / Math.log(2)));
+    register("log10", math(Math::log10));
+    register("sqrt", math(Math::sqrt));
+    register("sgn", math(x -> Double.isNaN(x) ? x : Math.signum(x)));
+    register("acos", math(Math::acos));
+    register("asin", math(Math::asin));
+    register("atan", math(Math::atan));
+    register("cos", math(Math::cos));
+    register("sin", math(Math::sin));
+    register("tan", math(Math::tan));
+    register("cosh", math(Math::cosh));
+    register("sinh", math(Math::sinh));
+    register("tanh", math(Math::tanh));
+    register("acosh", math(x -> Math.log(x + Math.sqrt(x * x - 1))));
+    register("asinh", math(x -> Double.isInfinite(x) ? x : Math.log(x + Math.sqrt(x * x + 1))));
+    register("atanh", math(x -> 0.5 * Math.log((1 + x) / (1 - x))));
+    register("deg", math(x -> x * 180 / Math.PI));
+    register("rad", math(x -> x * Math.PI / 180));
+
+    // Prometheus (engine.go) checks the metric name of rate() and increase() inputs only; irate() is not checked.
+    register("rate", rangeOfCounter(RangeFunctions::rate));
+    register("increase", rangeOfCounter(RangeFunctions::increase));
+    register("delta", range(RangeFunctions::delta));
+    register("irate", range(RangeFunctions::irate));
+    register("idelta", range(RangeFunctions::idelta));
+    register("deriv", range(RangeFunctions::deriv));
+    register("predict_linear", range(RangeFunctions::predictLinear));
+    register("changes", range(RangeFunctions::changes));
+    register("resets", range(RangeFunctions::resets));
+    register("avg_over_time", range(RangeFunctions::avgOverTime));
+    register("sum_over_time", range(RangeFunctions::sumOverTime));
+    register("count_over_time", range(RangeFunctions::countOverTime));
+    register("present_over_time", range(RangeFunctions::presentOverTime));
+    register("last_over_time", rangeKeepingName(RangeFunctions::lastOverTime));
+    register("first_over_time", rangeKeepingName(RangeFunctions::firstOverTime));
+    register("ts_of_last_over_time", range(RangeFunctions::tsOfLastOverTime));
+    register("ts_of_first_over_time", range(RangeFunctions::tsOfFirstOverTime));
+    register("min_over_time", range(RangeFunctions::minOverTime));
+    register("max_over_time", range(RangeFunctions::maxOverTime));
+    register("ts_of_max_over_time", range(RangeFunctions::tsOfMaxOverTime));
+    register("ts_of_min_over_time", range(RangeFunctions::tsOfMinOverTime));
+    register("stddev_over_time", range(RangeFunctions::stddevOverTime));
+    register("stdvar_over_time", range(RangeFunctions::stdvarOverTime));
+    register("quantile_over_time", FunctionCalls::quantileOverTime);
+    register("mad_over_time", range(RangeFunctions::madOverTime));
+    register("double_exponential_smoothing", range(RangeFunctions::doubleExponentialSmoothing));
+
+    for (Functions.Def def : Functions.all()) {
+      if (!REGISTRY.containsKey(def.name())) {
+        throw new IllegalStateException("function \"" + def.name() + "\" has a signature but no call");
+      }
+    }
+  }
+
   private FunctionCalls() {}
 
-  private static void warnSortInRange(Evaluator ev, Expr.Call call) {
+  private static void register(String name, FunctionCall call) {
+    Functions.Def def = Functions.get(name);
+    if (def == null) {
+      throw new IllegalStateException("function \"" + name + "\" has a call but no signature");
+    }
+    if (REGISTRY.putIfAbsent(name, new Entry(def, call)) != null) {
+      throw new IllegalStateException("function \"" + name + "\" registered twice");
+    }
+  }
+
+  /** The entry of {@code name}, or null when there is no such function. */
+  static Entry get(String name) {
+    return REGISTRY.get(name);
+  }
+
+  /** Names of every registered function. */
+  static Set<String> names() {
+    return Set.copyOf(REGISTRY.keySet());
+  }
+
+  /**
+   * Evaluates {@code call} over {@code ctx} through its registry entry.
+   *
+   * @throws PromQLException BAD_DATA when the call names a function without an entry, which the parser never builds
+   */
+  static Result eval(Evaluator ev, Expr.Call call, Ctx ctx) {
+    String name = call.function().name();
+    Entry entry = REGISTRY.get(name);
+    if (entry == null) {
+      throw new PromQLException(ErrorType.BAD_DATA, "function \"" + name + "\" is not supported");
+    }
+    return entry.call().eval(ev, call, ctx);
+  }
+
+  // ---------------------------------------------------------------- scalar functions
+
+  private static Result time(Evaluator ev, Expr.Call call, Ctx ctx) {
+    int steps = ctx.steps();
+    double[] out = new double[steps];
+    for (int i = 0; i < steps; i++) {
+      out[i] = ctx.time(i) / 1000.0;
+    }
+    return new Result.Scal(out);
+  }
+
+  /** A scalar the same at every step: {@code step()}, {@code range()}, {@code start()}, {@code end()}, {@code pi()}. */
+  private static FunctionCall constant(ToDoubleFunction<Evaluator> value) {
+    return (ev, call, ctx) -> {
+      double[] out = new double[ctx.steps()];
+      Arrays.fill(out, value.applyAsDouble(ev));
+      return new Result.Scal(out);
+    };
+  }
+
+  /** {@code min_of(a, b)} and {@code max_of(a, b)}: {@code op} of two scalars at each step. */
+  private static FunctionCall scalarPair(DoubleBinaryOperator op) {
+    return (ev, call, ctx) -> {
+      double[] a = ev.evalScalar(call.args().get(0), ctx);
+      double[] b = ev.evalScalar(call.args().get(1), ctx);
+      int steps = ctx.steps();
+      double[] out = new double[steps];
+      for (int i = 0; i < steps; i++) {
+        out[i] = op.applyAsDouble(a[i], b[i]);
+      }
+      return new Result.Scal(out);
+    };
+  }
+
+  private static Result vector(Evaluator ev, Expr.Call call, Ctx ctx) {
+    double[] v = ev.evalScalar(call.args().get(0), ctx);
+    int steps = ctx.steps();
+    StepSeries s = new StepSeries(Labels.EMPTY, steps);
+    for (int i = 0; i < steps; i++) {
+      s.set(i, v[i]);
+    }
+    return vec(List.of(s));
+  }
+
+  /** The value of the only series present at a step, NaN when none or several are. */
+  private static Result scalar(Evaluator ev, Expr.Call call, Ctx ctx) {
+    List<StepSeries> in = ev.evalVector(call.args().get(0), ctx);
+    int steps = ctx.steps();
+    double[] out = new double[steps];
+    for (int i = 0; i < steps; i++) {
+      int count = 0;
+      double value = Double.NaN;
+      for (StepSeries s : in) {
+        if (s.present[i]) {
+          count++;
+          value = s.values[i];
+        }
+      }
+      out[i] = count == 1 ? value : Double.NaN;
+    }
+    return new Result.Scal(out);
+  }
+
+  // ---------------------------------------------------------------- instant-vector functions
+
+  private static Result timestamp(Evaluator ev, Expr.Call call, Ctx ctx) {
+    Expr arg = Expr.unwrap(call.args().get(0));
+    List<StepSeries> in;
+    if (arg instanceof Expr.VectorSelector vs) {
+      in = ev.selectVector(vs, ctx, true);
+    } else {
+      in = ev.evalVector(arg, ctx);
+      int steps = ctx.steps();
+      for (StepSeries s : in) {
+        for (int i = 0; i < steps; i++) {
+          s.values[i] = ctx.time(i) / 1000.0;
+        }
+      }
+    }
+    return vec(dropNames(in));
+  }
+
+  private static Result absent(Evaluator ev, Expr.Call call, Ctx ctx) {
+    Expr arg = call.args().get(0);
+    List<StepSeries> in = ev.evalVector(arg, ctx);
+    return vec(absentAt(absentLabels(arg), in, ctx.steps()));
+  }
+
+  private static Result absentOverTime(Evaluator ev, Expr.Call call, Ctx ctx) {
+    Expr arg = call.args().get(0);
+    RangeArg range = ev.rangeArg(arg, ctx, call.function().name());
+    List<StepSeries> present = applyRange(ev, range, ctx, RangeFunctions::presentOverTime, null, false, -1);
+    return vec(absentAt(absentLabels(arg), present, ctx.steps()));
+  }
+
+  static void warnSortInRange(Evaluator ev, Expr.Call call) {
     if (ev.isRangeQuery()) {
       ev.annos.warn("sort is ineffective for range queries since results are always ordered by labels", call.pos());
     }
   }
 
-  static Result eval(Evaluator ev, Expr.Call call, Ctx ctx) {
-    String name = call.function().name();
+  /** {@code sort} and {@code sort_desc}: order by value in an instant query, NaN last; no effect over a range. */
+  private static Result sortByValue(Evaluator ev, Expr.Call call, Ctx ctx, boolean descending) {
+    List<StepSeries> in = ev.evalVector(call.args().get(0), ctx);
+    warnSortInRange(ev, call);
+    if (ctx.steps() != 1) {
+      return vec(in);
+    }
+    List<StepSeries> sorted = new ArrayList<>(in);
+    sorted.sort((a, b) -> {
+      double x = a.values[0];
+      double y = b.values[0];
+      if (Double.isNaN(x) || Double.isNaN(y)) {
+        return Boolean.compare(Double.isNaN(x), Double.isNaN(y));
+      }
+      return descending ? Double.compare(y, x) : Double.compare(x, y);
+    });
+    return vec(sorted);
+  }
+
+  private static Result round(Evaluator ev, Expr.Call call, Ctx ctx) {
     List<Expr> args = call.args();
+    List<StepSeries> in = ev.evalVector(args.get(0), ctx);
+    double[] toNearest = args.size() > 1 ? ev.evalScalar(args.get(1), ctx) : null;
     int steps = ctx.steps();
-    switch (name) {
-      case "time" -> {
-        double[] out = new double[steps];
-        for (int i = 0; i < steps; i++) {
-          out[i] = ctx.time(i) / 1000.0;
+    for (StepSeries s : in) {
+      for (int i = 0; i < steps; i++) {
+        double inverse = 1.0 / (toNearest == null ? 1.0 : toNearest[i]);
+        s.values[i] = Math.floor(s.values[i] * inverse + 0.5) / inverse;
+      }
+    }
+    return vec(dropNames(in));
+  }
+
+  /**
+   * {@code clamp}, {@code clamp_min} and {@code clamp_max}: the bounds are the scalar arguments at {@code minArg} and
+   * {@code maxArg}, -1 where the function has no such bound; a step whose max is below its min has no output.
+   */
+  private static Result clamp(Evaluator ev, Expr.Call call, Ctx ctx, int minArg, int maxArg) {
+    List<Expr> args = call.args();
+    List<StepSeries> in = ev.evalVector(args.get(0), ctx);
+    double[] min = minArg < 0 ? null : ev.evalScalar(args.get(minArg), ctx);
+    double[] max = maxArg < 0 ? null : ev.evalScalar(args.get(maxArg), ctx);
+    int steps = ctx.steps();
+    for (StepSeries s : in) {
+      for (int i = 0; i < steps; i++) {
+        double v = s.values[i];
+        if (min != null && max != null && max[i] < min[i]) {
+          s.present[i] = false;
+          continue;
         }
-        return new Result.Scal(out);
-      }
-      case "step", "range", "start", "end" -> {
-        double v = switch (name) {
-          case "step" -> ev.queryStepMs / 1000.0;
-          case "range" -> (ev.queryEndMs - ev.queryStartMs) / 1000.0;
-          case "start" -> ev.queryStartMs / 1000.0;
-          default -> ev.queryEndMs / 1000.0;
-        };
-        double[] out = new double[steps];
-        java.util.Arrays.fill(out, v);
-        return new Result.Scal(out);
-      }
-      case "min_of", "max_of" -> {
-        double[] a = ev.evalScalar(args.get(0), ctx);
-        double[] b = ev.evalScalar(args.get(1), ctx);
-        double[] out = new double[steps];
-        for (int i = 0; i < steps; i++) {
-          out[i] = name.equals("min_of") ? goMin(a[i], b[i]) : goMax(a[i], b[i]);
+        if (max != null) {
+          v = goMin(max[i], v);
         }
-        return new Result.Scal(out);
+        if (min != null) {
+          v = goMax(min[i], v);
+        }
+        s.values[i] = v;
       }
-      case "pi" -> {
-        double[] out = new double[steps];
-        java.util.Arrays.fill(out, Math.PI);
-        return new Result.Scal(out);
+    }
+    return vec(dropNames(removeEmpty(in)));
+  }
+
+  private static Result histogramQuantile(Evaluator ev, Expr.Call call, Ctx ctx) {
+    List<Expr> args = call.args();
+    double[] q = ev.evalScalar(args.get(0), ctx);
+    return vec(Histograms.quantile(ev, q, args.get(0).pos(), ev.evalVector(args.get(1), ctx), args.get(1).pos(),
+        ctx.steps()));
+  }
+
+  private static Result histogramFraction(Evaluator ev, Expr.Call call, Ctx ctx) {
+    List<Expr> args = call.args();
+    double[] lower = ev.evalScalar(args.get(0), ctx);
+    double[] upper = ev.evalScalar(args.get(1), ctx);
+    return vec(Histograms.fraction(ev, lower, upper, ev.evalVector(args.get(2), ctx), args.get(2).pos(),
+        ctx.steps()));
+  }
+
+  /** {@code histogram_count} and its kin read native histograms, not supported here: float series yield nothing. */
+  private static Result nativeHistogramsOnly(Evaluator ev, Expr.Call call, Ctx ctx) {
+    for (Expr a : call.args()) {
+      if (a.type() == ValueType.VECTOR) {
+        ev.evalVector(a, ctx);
       }
-      case "vector" -> {
-        double[] v = ev.evalScalar(args.get(0), ctx);
+    }
+    return vec(List.of());
+  }
+
+  /**
+   * A date function such as {@code hour(v=vector(time()))}: {@code field} of each sample's value read as Unix seconds
+   * in UTC; NaN and infinite values give NaN.
+   */
+  private static FunctionCall date(ToDoubleFunction<ZonedDateTime> field) {
+    return (ev, call, ctx) -> {
+      int steps = ctx.steps();
+      List<StepSeries> in;
+      if (call.args().isEmpty()) {
         StepSeries s = new StepSeries(Labels.EMPTY, steps);
         for (int i = 0; i < steps; i++) {
-          s.set(i, v[i]);
+          s.set(i, ctx.time(i) / 1000.0);
         }
-        return vec(List.of(s));
+        in = List.of(s);
+      } else {
+        in = ev.evalVector(call.args().get(0), ctx);
       }
-      case "scalar" -> {
-        List<StepSeries> in = ev.evalVector(args.get(0), ctx);
-        double[] out = new double[steps];
-        for (int i = 0; i < steps; i++) {
-          int count = 0;
-          double value = Double.NaN;
-          for (StepSeries s : in) {
-            if (s.present[i]) {
-              count++;
-              value = s.values[i];
-            }
-          }
-          out[i] = count == 1 ? value : Double.NaN;
-        }
-        return new Result.Scal(out);
-      }
-      case "timestamp" -> {
-        Expr arg = Expr.unwrap(args.get(0));
-        List<StepSeries> in;
-        if (arg instanceof Expr.VectorSelector vs) {
-          in = ev.selectVector(vs, ctx, true);
-        } else {
-          in = ev.evalVector(arg, ctx);
-          for (StepSeries s : in) {
-            for (int i = 0; i < steps; i++) {
-              s.values[i] = ctx.time(i) / 1000.0;
-            }
-          }
-        }
-        return vec(dropNames(in));
-      }
-      case "absent" -> {
-        List<StepSeries> in = ev.evalVector(args.get(0), ctx);
-        return vec(absentAt(absentLabels(args.get(0)), in, steps));
-      }
-      case "absent_over_time" -> {
-        RangeArg arg = ev.rangeArg(args.get(0), ctx, name);
-        List<StepSeries> present = applyRange(ev, arg, ctx, RangeFunctions.get("present_over_time"), null, null,
-            false, -1);
-        return vec(absentAt(absentLabels(args.get(0)), present, steps));
-      }
-      case "sort", "sort_desc" -> {
-        List<StepSeries> in = ev.evalVector(args.get(0), ctx);
-        boolean desc = name.equals("sort_desc");
-        warnSortInRange(ev, call);
-        if (steps == 1) {
-          List<StepSeries> sorted = new ArrayList<>(in);
-          sorted.sort((a, b) -> {
-            double x = a.values[0];
-            double y = b.values[0];
-            if (Double.isNaN(x) || Double.isNaN(y)) {
-              return Boolean.compare(Double.isNaN(x), Double.isNaN(y));
-            }
-            return desc ? Double.compare(y, x) : Double.compare(x, y);
-          });
-          return vec(sorted);
-        }
-        return vec(in);
-      }
-      case "sort_by_label", "sort_by_label_desc" -> {
-        warnSortInRange(ev, call);
-        List<StepSeries> in = new ArrayList<>(ev.evalVector(args.get(0), ctx));
-        List<String> names = new ArrayList<>();
-        for (int i = 1; i < args.size(); i++) {
-          names.add(((Result.Str) ev.eval(args.get(i), ctx)).value());
-        }
-        Comparator<StepSeries> cmp = (a, b) -> {
-          for (String l : names) {
-            int c = naturalCompare(a.labels.get(l), b.labels.get(l));
-            if (c != 0) {
-              return c;
-            }
-          }
-          return a.labels.compareTo(b.labels);
-        };
-        in.sort(name.endsWith("_desc") ? cmp.reversed() : cmp);
-        return vec(in);
-      }
-      case "label_replace" -> {
-        return vec(labelReplace(ev, args, ctx));
-      }
-      case "label_join" -> {
-        return vec(labelJoin(ev, args, ctx));
-      }
-      case "round" -> {
-        List<StepSeries> in = ev.evalVector(args.get(0), ctx);
-        double[] toNearest = args.size() > 1 ? ev.evalScalar(args.get(1), ctx) : null;
-        for (StepSeries s : in) {
-          for (int i = 0; i < steps; i++) {
-            double inverse = 1.0 / (toNearest == null ? 1.0 : toNearest[i]);
-            s.values[i] = Math.floor(s.values[i] * inverse + 0.5) / inverse;
-          }
-        }
-        return vec(dropNames(in));
-      }
-      case "clamp", "clamp_min", "clamp_max" -> {
-        List<StepSeries> in = ev.evalVector(args.get(0), ctx);
-        double[] min = null;
-        double[] max = null;
-        if (name.equals("clamp")) {
-          min = ev.evalScalar(args.get(1), ctx);
-          max = ev.evalScalar(args.get(2), ctx);
-        } else if (name.equals("clamp_min")) {
-          min = ev.evalScalar(args.get(1), ctx);
-        } else {
-          max = ev.evalScalar(args.get(1), ctx);
-        }
-        for (StepSeries s : in) {
-          for (int i = 0; i < steps; i++) {
-            double v = s.values[i];
-            if (min != null && max != null && max[i] < min[i]) {
-              s.present[i] = false;
-              continue;
-            }
-            if (max != null) {
-              v = goMin(max[i], v);
-            }
-            if (min != null) {
-              v = goMax(min[i], v);
-            }
-            s.values[i] = v;
-          }
-        }
-        return vec(dropNames(removeEmpty(in)));
-      }
-      case "histogram_quantile" -> {
-        double[] q = ev.evalScalar(args.get(0), ctx);
-        return vec(Histograms.quantile(ev, q, args.get(0).pos(), ev.evalVector(args.get(1), ctx),
-            args.get(1).pos(), steps));
-      }
-      case "histogram_fraction" -> {
-        double[] lower = ev.evalScalar(args.get(0), ctx);
-        double[] upper = ev.evalScalar(args.get(1), ctx);
-        return vec(Histograms.fraction(ev, lower, upper, ev.evalVector(args.get(2), ctx), args.get(2).pos(), steps));
-      }
-      case "histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev",
-          "histogram_stdvar" -> {
-        // Native histograms are not supported: float series yield nothing.
-        for (Expr a : args) {
-          if (a.type() == ValueType.VECTOR) {
-            ev.evalVector(a, ctx);
-          }
-        }
-        return vec(List.of());
-      }
-      case "day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour", "minute", "month", "year" -> {
-        List<StepSeries> in;
-        if (args.isEmpty()) {
-          StepSeries s = new StepSeries(Labels.EMPTY, steps);
-          for (int i = 0; i < steps; i++) {
-            s.set(i, ctx.time(i) / 1000.0);
-          }
-          in = List.of(s);
-        } else {
-          in = ev.evalVector(args.get(0), ctx);
-        }
-        for (StepSeries s : in) {
-          for (int i = 0; i < steps; i++) {
-            if (s.present[i]) {
-              s.values[i] = dateFunction(name, s.values[i]);
-            }
-          }
-        }
-        return vec(dropNames(in));
-      }
-      default -> {}
-    }
-    DoubleUnaryOperator math = mathFunction(name);
-    if (math != null) {
-      List<StepSeries> in = ev.evalVector(args.get(0), ctx);
       for (StepSeries s : in) {
         for (int i = 0; i < steps; i++) {
-          s.values[i] = math.applyAsDouble(s.values[i]);
+          if (s.present[i]) {
+            double seconds = s.values[i];
+            s.values[i] = Double.isNaN(seconds) || Double.isInfinite(seconds) ? Double.NaN
+                : field.applyAsDouble(Instant.ofEpochSecond((long) seconds).atZone(ZoneOffset.UTC));
+          }
         }
       }
       return vec(dropNames(in));
-    }
-    RangeFunctions.RangeFn fn = RangeFunctions.get(name);
-    if (fn == null) {
-      throw new PromQLException(ErrorType.BAD_DATA, "function \"" + name + "\" is not supported");
-    }
-    double[] p0 = null;
-    double[] p1 = null;
-    Expr rangeExpr;
-    switch (name) {
-      case "quantile_over_time" -> {
-        p0 = ev.evalScalar(args.get(0), ctx);
-        rangeExpr = args.get(1);
+    };
+  }
+
+  /** A function of each sample's value, such as {@code abs} or {@code ln}. */
+  private static FunctionCall math(DoubleUnaryOperator function) {
+    return (ev, call, ctx) -> {
+      List<StepSeries> in = ev.evalVector(call.args().get(0), ctx);
+      int steps = ctx.steps();
+      for (StepSeries s : in) {
+        for (int i = 0; i < steps; i++) {
+          s.values[i] = function.applyAsDouble(s.values[i]);
+        }
       }
-      case "predict_linear" -> {
-        p0 = ev.evalScalar(args.get(1), ctx);
-        rangeExpr = args.get(0);
-      }
-      case "double_exponential_smoothing" -> {
-        p0 = ev.evalScalar(args.get(1), ctx);
-        p1 = ev.evalScalar(args.get(2), ctx);
-        rangeExpr = args.get(0);
-      }
-      default -> rangeExpr = args.get(0);
-    }
-    RangeArg arg = ev.rangeArg(rangeExpr, ctx, name);
-    boolean keepName = name.equals("last_over_time") || name.equals("first_over_time");
-    // Prometheus (engine.go) checks the metric name of rate() and increase() inputs only; irate() is not checked.
-    int counterInfoPos = -1;
-    if (name.equals("rate") || name.equals("increase")) {
-      // Prometheus reports the argument's position with parentheses removed; a subquery argument is replaced by a
-      // synthetic matrix selector without a position there, so its position is the start of the query.
-      Expr unwrapped = Expr.unwrap(rangeExpr);
-      counterInfoPos = unwrapped instanceof Expr.MatrixSelector ? unwrapped.pos() : 0;
-    }
-    List<StepSeries> out = Evaluator.dedupe(applyRange(ev, arg, ctx, fn, p0, p1, !keepName, counterInfoPos));
-    if (name.equals("quantile_over_time")) {
-      for (int i = 0; i < steps; i++) {
-        double q = p0[i];
-        if (Double.isNaN(q) || q < 0 || q > 1) {
-          for (StepSeries s : out) {
-            if (s.present[i]) {
-              ev.annos.warn("quantile value should be between 0 and 1, got " + Annotations.formatG(q),
-                  args.get(0).pos());
-              break;
-            }
+      return vec(dropNames(in));
+    };
+  }
+
+  // ---------------------------------------------------------------- range-vector functions
+
+  /** A range function whose output drops the metric name. */
+  private static FunctionCall range(RangeFunction function) {
+    return (ev, call, ctx) -> vec(evalRange(ev, call, ctx, function, scalarArgs(ev, call, ctx), false, false));
+  }
+
+  /** A range function whose output keeps the metric name ({@code last_over_time}, {@code first_over_time}). */
+  private static FunctionCall rangeKeepingName(RangeFunction function) {
+    return (ev, call, ctx) -> vec(evalRange(ev, call, ctx, function, scalarArgs(ev, call, ctx), true, false));
+  }
+
+  /** A range function over counters: it drops the name and infos when the name is not a counter's. */
+  private static FunctionCall rangeOfCounter(RangeFunction function) {
+    return (ev, call, ctx) -> vec(evalRange(ev, call, ctx, function, scalarArgs(ev, call, ctx), false, true));
+  }
+
+  /** {@code quantile_over_time(φ, v)}: warns at the steps where φ is outside [0, 1] and a series has a value. */
+  private static Result quantileOverTime(Evaluator ev, Expr.Call call, Ctx ctx) {
+    double[][] scalars = scalarArgs(ev, call, ctx);
+    List<StepSeries> out = evalRange(ev, call, ctx, RangeFunctions::quantileOverTime, scalars, false, false);
+    double[] phi = scalars[0];
+    for (int i = 0; i < phi.length; i++) {
+      double q = phi[i];
+      if (Double.isNaN(q) || q < 0 || q > 1) {
+        for (StepSeries s : out) {
+          if (s.present[i]) {
+            ev.annos.warn("quantile value should be between 0 and 1, got " + Annotations.formatG(q),
+                call.args().get(0).pos());
+            break;
           }
         }
       }
@@ -301,20 +448,59 @@ final class FunctionCalls {
   }
 
   /**
+   * The call's scalar arguments evaluated in argument order, by position; null at the positions of other arguments.
+   * A range function's scalars are evaluated before its range argument, so this runs first.
+   */
+  private static double[][] scalarArgs(Evaluator ev, Expr.Call call, Ctx ctx) {
+    List<Expr> args = call.args();
+    double[][] out = new double[args.size()][];
+    for (int i = 0; i < args.size(); i++) {
+      if (args.get(i).type() == ValueType.SCALAR) {
+        out[i] = ev.evalScalar(args.get(i), ctx);
+      }
+    }
+    return out;
+  }
+
+  /** Evaluates a range function's call once its scalar arguments are: the range argument, then every window. */
+  private static List<StepSeries> evalRange(Evaluator ev, Expr.Call call, Ctx ctx, RangeFunction function,
+      double[][] scalarArgs, boolean keepName, boolean checkCounterName) {
+    Expr rangeExpr = null;
+    for (Expr a : call.args()) {
+      if (a.type() == ValueType.MATRIX) {
+        rangeExpr = a;
+        break;
+      }
+    }
+    RangeArg arg = ev.rangeArg(rangeExpr, ctx, call.function().name());
+    int counterInfoPos = -1;
+    if (checkCounterName) {
+      // Prometheus reports the argument's position with parentheses removed; a subquery argument is replaced by a
+      // synthetic matrix selector without a position there, so its position is the start of the query.
+      Expr unwrapped = Expr.unwrap(rangeExpr);
+      counterInfoPos = unwrapped instanceof Expr.MatrixSelector ? unwrapped.pos() : 0;
+    }
+    return Evaluator.dedupe(applyRange(ev, arg, ctx, function, scalarArgs, !keepName, counterInfoPos));
+  }
+
+  /**
    * Applies {@code fn} to every step's window of every series of {@code arg}, counting the window's samples as
-   * queryable samples of that step. With {@code counterInfoPos >= 0} (rate, increase) a series that yields a value
+   * queryable samples of that step; {@code scalarArgs} are the call's, by argument position (see {@link #scalarArgs}),
+   * or null for a function without any. With {@code counterInfoPos >= 0} (rate, increase) a series that yields a value
    * and whose metric name lacks a counter suffix gets Prometheus's "might not be a counter" info at that position.
    */
-  static List<StepSeries> applyRange(Evaluator ev, RangeArg arg, Ctx ctx, RangeFunctions.RangeFn fn, double[] p0,
-      double[] p1, boolean dropName, int counterInfoPos) {
+  static List<StepSeries> applyRange(Evaluator ev, RangeArg arg, Ctx ctx, RangeFunction fn, double[][] scalarArgs,
+      boolean dropName, int counterInfoPos) {
     int steps = ctx.steps();
     String lastCheckedName = null;
     List<StepSeries> out = new ArrayList<>(arg.series().size());
+    RangeWindow window = new RangeWindow(arg.rangeMs(), scalarArgs);
     for (SeriesData d : arg.series()) {
       ev.checkTimeout();
       long[] ts = d.timestampsMs();
-      double[] v = d.values();
       int n = d.size();
+      window.timestampsMs = ts;
+      window.values = d.values();
       StepSeries s = new StepSeries(dropName ? Evaluator.dropName(d.labels()) : d.labels(), steps);
       int lo = 0;
       int hi = 0;
@@ -335,8 +521,12 @@ final class FunctionCalls {
           continue;
         }
         ev.countQueryable(i, hi - lo);
-        double r = fn.apply(ts, v, lo, hi, end, arg.rangeMs(), p0 == null ? 0 : p0[i], p1 == null ? 0 : p1[i],
-            ctx.time(i));
+        window.lo = lo;
+        window.hi = hi;
+        window.endMs = end;
+        window.stepTimeMs = ctx.time(i);
+        window.step = i;
+        double r = fn.apply(window);
         if (!Evaluator.isAbsent(r)) {
           s.set(i, r);
         }
@@ -362,39 +552,6 @@ final class FunctionCalls {
   static boolean hasCounterSuffix(String metric) {
     return metric.endsWith("_total") || metric.endsWith("_sum") || metric.endsWith("_count")
         || metric.endsWith("_bucket");
-  }
-
-  /** Natural ordering: runs of digits compare numerically, as Prometheus's sort_by_label. */
-  static int naturalCompare(String a, String b) {
-    int i = 0;
-    int j = 0;
-    while (i < a.length() && j < b.length()) {
-      char ca = a.charAt(i);
-      char cb = b.charAt(j);
-      if (Character.isDigit(ca) && Character.isDigit(cb)) {
-        int si = i;
-        int sj = j;
-        while (i < a.length() && Character.isDigit(a.charAt(i))) {
-          i++;
-        }
-        while (j < b.length() && Character.isDigit(b.charAt(j))) {
-          j++;
-        }
-        String na = a.substring(si, i).replaceFirst("^0+(?=.)", "");
-        String nb = b.substring(sj, j).replaceFirst("^0+(?=.)", "");
-        int c = na.length() != nb.length() ? Integer.compare(na.length(), nb.length()) : na.compareTo(nb);
-        if (c != 0) {
-          return c;
-        }
-        continue;
-      }
-      if (ca != cb) {
-        return Character.compare(ca, cb);
-      }
-      i++;
-      j++;
-    }
-    return Integer.compare(a.length() - i, b.length() - j);
   }
 
   private static Result vec(List<StepSeries> series) {
@@ -470,168 +627,4 @@ final class FunctionCalls {
     return b.build();
   }
 
-  static DoubleUnaryOperator mathFunction(String name) {
-    return switch (name) {
-      case "abs" -> Math::abs;
-      case "ceil" -> Math::ceil;
-      case "floor" -> Math::floor;
-      case "exp" -> Math::exp;
-      case "ln" -> Math::log;
-      case "log2" -> x -> Math.log(x) / Math.log(2);
-      case "log10" -> Math::log10;
-      case "sqrt" -> Math::sqrt;
-      case "sgn" -> x -> Double.isNaN(x) ? x : Math.signum(x);
-      case "acos" -> Math::acos;
-      case "asin" -> Math::asin;
-      case "atan" -> Math::atan;
-      case "cos" -> Math::cos;
-      case "sin" -> Math::sin;
-      case "tan" -> Math::tan;
-      case "cosh" -> Math::cosh;
-      case "sinh" -> Math::sinh;
-      case "tanh" -> Math::tanh;
-      case "acosh" -> x -> Math.log(x + Math.sqrt(x * x - 1));
-      case "asinh" -> x -> Double.isInfinite(x) ? x : Math.log(x + Math.sqrt(x * x + 1));
-      case "atanh" -> x -> 0.5 * Math.log((1 + x) / (1 - x));
-      case "deg" -> x -> x * 180 / Math.PI;
-      case "rad" -> x -> x * Math.PI / 180;
-      default -> null;
-    };
-  }
-
-  private static double dateFunction(String name, double seconds) {
-    if (Double.isNaN(seconds) || Double.isInfinite(seconds)) {
-      return Double.NaN;
-    }
-    ZonedDateTime t = Instant.ofEpochSecond((long) seconds).atZone(ZoneOffset.UTC);
-    return switch (name) {
-      case "day_of_month" -> t.getDayOfMonth();
-      case "day_of_week" -> t.getDayOfWeek().getValue() % 7;
-      case "day_of_year" -> t.getDayOfYear();
-      case "days_in_month" -> YearMonth.of(t.getYear(), t.getMonthValue()).lengthOfMonth();
-      case "hour" -> t.getHour();
-      case "minute" -> t.getMinute();
-      case "month" -> t.getMonthValue();
-      default -> t.getYear();
-    };
-  }
-
-  private static String str(Evaluator ev, Expr e, Ctx ctx) {
-    return ((Result.Str) ev.eval(e, ctx)).value();
-  }
-
-  static boolean validLabelName(String name) {
-    return !name.isEmpty() && name.codePoints().allMatch(c -> c != 0xFFFD);
-  }
-
-  private static List<StepSeries> labelReplace(Evaluator ev, List<Expr> args, Ctx ctx) {
-    String dst = str(ev, args.get(1), ctx);
-    String repl = str(ev, args.get(2), ctx);
-    String src = str(ev, args.get(3), ctx);
-    String regex = str(ev, args.get(4), ctx);
-    Pattern pattern;
-    try {
-      pattern = Pattern.compile("^(?s:" + regex + ")$");
-    } catch (PatternSyntaxException e) {
-      throw Evaluator.execError("invalid regular expression in label_replace(): " + regex);
-    }
-    if (!validLabelName(dst)) {
-      throw Evaluator.execError("invalid destination label name in label_replace(): " + dst);
-    }
-    List<StepSeries> in = ev.evalVector(args.get(0), ctx);
-    for (StepSeries s : in) {
-      com.google.re2j.Matcher m = pattern.matcher(s.labels.get(src));
-      if (m.matches()) {
-        String value = expand(m, repl);
-        s.labels = s.labels.toBuilder().set(dst, value).build();
-      }
-    }
-    return Evaluator.dedupe(in);
-  }
-
-  /** Go regexp.Expand template semantics: $1, ${1}, $name, ${name}, $$. */
-  static String expand(com.google.re2j.Matcher m, String template) {
-    StringBuilder sb = new StringBuilder();
-    int i = 0;
-    while (i < template.length()) {
-      char c = template.charAt(i);
-      if (c != '$' || i + 1 >= template.length()) {
-        sb.append(c);
-        i++;
-        continue;
-      }
-      char next = template.charAt(i + 1);
-      if (next == '$') {
-        sb.append('$');
-        i += 2;
-        continue;
-      }
-      String name;
-      int endIdx;
-      if (next == '{') {
-        int close = template.indexOf('}', i + 2);
-        if (close < 0) {
-          sb.append(c);
-          i++;
-          continue;
-        }
-        name = template.substring(i + 2, close);
-        endIdx = close + 1;
-      } else {
-        int j = i + 1;
-        while (j < template.length() && (Character.isLetterOrDigit(template.charAt(j)) || template.charAt(j) == '_')) {
-          j++;
-        }
-        name = template.substring(i + 1, j);
-        endIdx = j;
-      }
-      if (name.isEmpty()) {
-        sb.append(c);
-        i++;
-        continue;
-      }
-      String value = null;
-      if (name.chars().allMatch(Character::isDigit)) {
-        int g = Integer.parseInt(name);
-        if (g <= m.groupCount()) {
-          value = m.group(g);
-        }
-      } else {
-        try {
-          value = m.group(name);
-        } catch (IllegalArgumentException e) {
-          value = null;
-        }
-      }
-      if (value != null) {
-        sb.append(value);
-      }
-      i = endIdx;
-    }
-    return sb.toString();
-  }
-
-  private static List<StepSeries> labelJoin(Evaluator ev, List<Expr> args, Ctx ctx) {
-    String dst = str(ev, args.get(1), ctx);
-    String sep = str(ev, args.get(2), ctx);
-    List<String> srcs = new ArrayList<>();
-    for (int i = 3; i < args.size(); i++) {
-      srcs.add(str(ev, args.get(i), ctx));
-    }
-    if (!validLabelName(dst)) {
-      throw Evaluator.execError("invalid destination label name in label_join(): " + dst);
-    }
-    List<StepSeries> in = ev.evalVector(args.get(0), ctx);
-    for (StepSeries s : in) {
-      StringBuilder sb = new StringBuilder();
-      for (int i = 0; i < srcs.size(); i++) {
-        if (i > 0) {
-          sb.append(sep);
-        }
-        sb.append(s.labels.get(srcs.get(i)));
-      }
-      s.labels = s.labels.toBuilder().set(dst, sb.toString()).build();
-    }
-    return Evaluator.dedupe(in);
-  }
 }

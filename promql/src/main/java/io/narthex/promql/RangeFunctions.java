@@ -3,135 +3,188 @@ package io.narthex.promql;
 import java.util.Arrays;
 
 /**
- * Functions over range-vector windows, per Prometheus promql/functions.go semantics. Each gets the window as
- * indexes [lo, hi) into a series' sample arrays and returns a value or {@link Evaluator#ABSENT}.
+ * Functions over range-vector windows, per Prometheus promql/functions.go semantics. Each reads one step's window of
+ * one series from a {@link RangeWindow} and returns a value or {@link Evaluator#ABSENT}; {@link FunctionCalls}
+ * registers them under their PromQL names.
  */
 final class RangeFunctions {
   private RangeFunctions() {}
 
+  /** A function of one step's window of one series: a value, or {@link Evaluator#ABSENT} for no output there. */
   @FunctionalInterface
-  interface RangeFn {
-    double apply(long[] ts, double[] v, int lo, int hi, long windowEndMs, long rangeMs, double p0, double p1,
-        long stepTimeMs);
+  interface RangeFunction {
+    double apply(RangeWindow w);
   }
 
-  static RangeFn get(String name) {
-    return switch (name) {
-      case "rate" -> (ts, v, lo, hi, end, range, p0, p1, now) -> extrapolatedRate(ts, v, lo, hi, end, range, true, true);
-      case "increase" -> (ts, v, lo, hi, end, range, p0, p1, now) -> extrapolatedRate(ts, v, lo, hi, end, range, true, false);
-      case "delta" -> (ts, v, lo, hi, end, range, p0, p1, now) -> extrapolatedRate(ts, v, lo, hi, end, range, false, false);
-      case "irate" -> (ts, v, lo, hi, end, range, p0, p1, now) -> instantValue(ts, v, lo, hi, true);
-      case "idelta" -> (ts, v, lo, hi, end, range, p0, p1, now) -> instantValue(ts, v, lo, hi, false);
-      case "deriv" -> (ts, v, lo, hi, end, range, p0, p1, now) -> {
-        if (hi - lo < 2) {
-          return Evaluator.ABSENT;
-        }
-        return linearRegression(ts, v, lo, hi, ts[lo])[0];
-      };
-      case "predict_linear" -> (ts, v, lo, hi, end, range, p0, p1, now) -> {
-        if (hi - lo < 2) {
-          return Evaluator.ABSENT;
-        }
-        double[] r = linearRegression(ts, v, lo, hi, now);
-        return r[1] + r[0] * p0;
-      };
-      case "changes" -> (ts, v, lo, hi, end, range, p0, p1, now) -> {
-        int changes = 0;
-        for (int i = lo + 1; i < hi; i++) {
-          if (v[i] != v[i - 1] && !(Double.isNaN(v[i]) && Double.isNaN(v[i - 1]))) {
-            changes++;
-          }
-        }
-        return changes;
-      };
-      case "resets" -> (ts, v, lo, hi, end, range, p0, p1, now) -> {
-        int resets = 0;
-        for (int i = lo + 1; i < hi; i++) {
-          if (v[i] < v[i - 1]) {
-            resets++;
-          }
-        }
-        return resets;
-      };
-      case "avg_over_time" -> RangeFunctions::avg;
-      case "sum_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> {
-        double sum = 0;
-        double c = 0;
-        for (int i = lo; i < hi; i++) {
-          double t = sum + v[i];
-          if (Double.isInfinite(t)) {
-            c = 0;
-          } else if (Math.abs(sum) >= Math.abs(v[i])) {
-            c += (sum - t) + v[i];
-          } else {
-            c += (v[i] - t) + sum;
-          }
-          sum = t;
-        }
-        return sum + c;
-      };
-      case "count_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> hi - lo;
-      case "present_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> 1;
-      case "last_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> v[hi - 1];
-      case "first_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> v[lo];
-      case "ts_of_last_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> ts[hi - 1] / 1000.0;
-      case "ts_of_first_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> ts[lo] / 1000.0;
-      case "min_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> {
-        double min = v[lo];
-        for (int i = lo; i < hi; i++) {
-          if (v[i] < min || Double.isNaN(min)) {
-            min = v[i];
-          }
-        }
-        return min;
-      };
-      case "max_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> {
-        double max = v[lo];
-        for (int i = lo; i < hi; i++) {
-          if (v[i] > max || Double.isNaN(max)) {
-            max = v[i];
-          }
-        }
-        return max;
-      };
-      case "ts_of_max_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> {
-        int best = lo;
-        for (int i = lo; i < hi; i++) {
-          if (v[i] >= v[best] || Double.isNaN(v[best])) {
-            best = i;
-          }
-        }
-        return ts[best] / 1000.0;
-      };
-      case "ts_of_min_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> {
-        int best = lo;
-        for (int i = lo; i < hi; i++) {
-          if (v[i] <= v[best] || Double.isNaN(v[best])) {
-            best = i;
-          }
-        }
-        return ts[best] / 1000.0;
-      };
-      case "stddev_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> Math.sqrt(variance(v, lo, hi));
-      case "stdvar_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> variance(v, lo, hi);
-      case "quantile_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) ->
-          quantile(p0, Arrays.copyOfRange(v, lo, hi));
-      case "mad_over_time" -> (ts, v, lo, hi, end, range, p0, p1, now) -> {
-        for (int i = lo; i < hi; i++) {
-          if (Double.isNaN(v[i])) {
-            return Double.NaN;
-          }
-        }
-        double[] vals = Arrays.copyOfRange(v, lo, hi);
-        double median = quantile(0.5, vals.clone());
-        for (int i = 0; i < vals.length; i++) {
-          vals[i] = Math.abs(vals[i] - median);
-        }
-        return quantile(0.5, vals);
-      };
-      case "double_exponential_smoothing" -> RangeFunctions::doubleExponentialSmoothing;
-      default -> null;
-    };
+  static double rate(RangeWindow w) {
+    return extrapolatedRate(w, true, true);
+  }
+
+  static double increase(RangeWindow w) {
+    return extrapolatedRate(w, true, false);
+  }
+
+  static double delta(RangeWindow w) {
+    return extrapolatedRate(w, false, false);
+  }
+
+  static double irate(RangeWindow w) {
+    return instantValue(w, true);
+  }
+
+  static double idelta(RangeWindow w) {
+    return instantValue(w, false);
+  }
+
+  static double deriv(RangeWindow w) {
+    if (w.count() < 2) {
+      return Evaluator.ABSENT;
+    }
+    return linearRegression(w, w.timestampsMs[w.lo])[0];
+  }
+
+  /** {@code predict_linear(v, t)}: t (argument 1) seconds after the step's time. */
+  static double predictLinear(RangeWindow w) {
+    if (w.count() < 2) {
+      return Evaluator.ABSENT;
+    }
+    double[] r = linearRegression(w, w.stepTimeMs);
+    return r[1] + r[0] * w.scalarArg(1);
+  }
+
+  static double changes(RangeWindow w) {
+    double[] v = w.values;
+    int changes = 0;
+    for (int i = w.lo + 1; i < w.hi; i++) {
+      if (v[i] != v[i - 1] && !(Double.isNaN(v[i]) && Double.isNaN(v[i - 1]))) {
+        changes++;
+      }
+    }
+    return changes;
+  }
+
+  static double resets(RangeWindow w) {
+    double[] v = w.values;
+    int resets = 0;
+    for (int i = w.lo + 1; i < w.hi; i++) {
+      if (v[i] < v[i - 1]) {
+        resets++;
+      }
+    }
+    return resets;
+  }
+
+  static double sumOverTime(RangeWindow w) {
+    double[] v = w.values;
+    double sum = 0;
+    double c = 0;
+    for (int i = w.lo; i < w.hi; i++) {
+      double t = sum + v[i];
+      if (Double.isInfinite(t)) {
+        c = 0;
+      } else if (Math.abs(sum) >= Math.abs(v[i])) {
+        c += (sum - t) + v[i];
+      } else {
+        c += (v[i] - t) + sum;
+      }
+      sum = t;
+    }
+    return sum + c;
+  }
+
+  static double countOverTime(RangeWindow w) {
+    return w.count();
+  }
+
+  static double presentOverTime(RangeWindow w) {
+    return 1;
+  }
+
+  static double lastOverTime(RangeWindow w) {
+    return w.values[w.hi - 1];
+  }
+
+  static double firstOverTime(RangeWindow w) {
+    return w.values[w.lo];
+  }
+
+  static double tsOfLastOverTime(RangeWindow w) {
+    return w.timestampsMs[w.hi - 1] / 1000.0;
+  }
+
+  static double tsOfFirstOverTime(RangeWindow w) {
+    return w.timestampsMs[w.lo] / 1000.0;
+  }
+
+  static double minOverTime(RangeWindow w) {
+    double[] v = w.values;
+    double min = v[w.lo];
+    for (int i = w.lo; i < w.hi; i++) {
+      if (v[i] < min || Double.isNaN(min)) {
+        min = v[i];
+      }
+    }
+    return min;
+  }
+
+  static double maxOverTime(RangeWindow w) {
+    double[] v = w.values;
+    double max = v[w.lo];
+    for (int i = w.lo; i < w.hi; i++) {
+      if (v[i] > max || Double.isNaN(max)) {
+        max = v[i];
+      }
+    }
+    return max;
+  }
+
+  static double tsOfMaxOverTime(RangeWindow w) {
+    double[] v = w.values;
+    int best = w.lo;
+    for (int i = w.lo; i < w.hi; i++) {
+      if (v[i] >= v[best] || Double.isNaN(v[best])) {
+        best = i;
+      }
+    }
+    return w.timestampsMs[best] / 1000.0;
+  }
+
+  static double tsOfMinOverTime(RangeWindow w) {
+    double[] v = w.values;
+    int best = w.lo;
+    for (int i = w.lo; i < w.hi; i++) {
+      if (v[i] <= v[best] || Double.isNaN(v[best])) {
+        best = i;
+      }
+    }
+    return w.timestampsMs[best] / 1000.0;
+  }
+
+  static double stddevOverTime(RangeWindow w) {
+    return Math.sqrt(variance(w.values, w.lo, w.hi));
+  }
+
+  static double stdvarOverTime(RangeWindow w) {
+    return variance(w.values, w.lo, w.hi);
+  }
+
+  /** {@code quantile_over_time(φ, v)}: φ is argument 0. */
+  static double quantileOverTime(RangeWindow w) {
+    return quantile(w.scalarArg(0), Arrays.copyOfRange(w.values, w.lo, w.hi));
+  }
+
+  static double madOverTime(RangeWindow w) {
+    for (int i = w.lo; i < w.hi; i++) {
+      if (Double.isNaN(w.values[i])) {
+        return Double.NaN;
+      }
+    }
+    double[] vals = Arrays.copyOfRange(w.values, w.lo, w.hi);
+    double median = quantile(0.5, vals.clone());
+    for (int i = 0; i < vals.length; i++) {
+      vals[i] = Math.abs(vals[i] - median);
+    }
+    return quantile(0.5, vals);
   }
 
   /** Neumaier-compensated sum increment: returns {sum, c}. */
@@ -148,13 +201,13 @@ final class RangeFunctions {
     state[0] = t;
   }
 
-  static double avg(long[] ts, double[] v, int lo, int hi, long end, long range, double p0, double p1,
-      long now) {
+  static double avgOverTime(RangeWindow w) {
+    double[] v = w.values;
     double[] sumC = new double[2];
     double[] meanC = new double[2];
     double count = 0;
     boolean incremental = false;
-    for (int i = lo; i < hi; i++) {
+    for (int i = w.lo; i < w.hi; i++) {
       double f = v[i];
       count++;
       if (!incremental) {
@@ -232,12 +285,17 @@ final class RangeFunctions {
   }
 
   /** Prometheus's extrapolatedRate for rate/increase/delta. */
-  static double extrapolatedRate(long[] ts, double[] v, int lo, int hi, long rangeEndMs, long rangeMs,
-      boolean isCounter, boolean isRate) {
-    int n = hi - lo;
+  private static double extrapolatedRate(RangeWindow w, boolean isCounter, boolean isRate) {
+    int n = w.count();
     if (n < 2) {
       return Evaluator.ABSENT;
     }
+    long[] ts = w.timestampsMs;
+    double[] v = w.values;
+    int lo = w.lo;
+    int hi = w.hi;
+    long rangeEndMs = w.endMs;
+    long rangeMs = w.rangeMs;
     long rangeStartMs = rangeEndMs - rangeMs;
     long firstT = ts[lo];
     long lastT = ts[hi - 1];
@@ -278,10 +336,13 @@ final class RangeFunctions {
     return result * factor;
   }
 
-  static double instantValue(long[] ts, double[] v, int lo, int hi, boolean isRate) {
-    if (hi - lo < 2) {
+  private static double instantValue(RangeWindow w, boolean isRate) {
+    if (w.count() < 2) {
       return Evaluator.ABSENT;
     }
+    long[] ts = w.timestampsMs;
+    double[] v = w.values;
+    int hi = w.hi;
     double last = v[hi - 1];
     double prev = v[hi - 2];
     double result = last - prev;
@@ -299,7 +360,11 @@ final class RangeFunctions {
   }
 
   /** Returns {slope, intercept} with x in seconds relative to {@code interceptMs}. */
-  static double[] linearRegression(long[] ts, double[] v, int lo, int hi, long interceptMs) {
+  private static double[] linearRegression(RangeWindow w, long interceptMs) {
+    long[] ts = w.timestampsMs;
+    double[] v = w.values;
+    int lo = w.lo;
+    int hi = w.hi;
     double n = 0;
     double[] sumX = new double[2];
     double[] sumY = new double[2];
@@ -335,12 +400,16 @@ final class RangeFunctions {
     return new double[] {slope, intercept};
   }
 
-  static double doubleExponentialSmoothing(long[] ts, double[] v, int lo, int hi, long end, long range, double sf,
-      double tf, long now) {
-    int l = hi - lo;
+  /** {@code double_exponential_smoothing(v, sf, tf)}: the smoothing factor is argument 1, the trend factor 2. */
+  static double doubleExponentialSmoothing(RangeWindow w) {
+    int l = w.count();
     if (l < 2) {
       return Evaluator.ABSENT;
     }
+    double[] v = w.values;
+    int lo = w.lo;
+    double sf = w.scalarArg(1);
+    double tf = w.scalarArg(2);
     double s0 = 0;
     double s1 = v[lo];
     double b = v[lo + 1] - v[lo];

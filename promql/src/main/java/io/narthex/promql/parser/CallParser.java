@@ -79,6 +79,7 @@ final class CallParser {
       throw cursor.unexpected(open, "aggregation", "\"(\"");
     }
     cursor.next();
+    // Inline on purpose, like parseCall's loop: a shared helper costs a stack frame per nesting level.
     List<Expr> args = new ArrayList<>();
     while (cursor.peek().type() != TokenType.RIGHT_PAREN) {
       args.add(parser.parseExpr(0));

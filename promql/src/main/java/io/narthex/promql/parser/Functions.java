@@ -5,11 +5,16 @@ import static io.narthex.promql.parser.ValueType.SCALAR;
 import static io.narthex.promql.parser.ValueType.STRING;
 import static io.narthex.promql.parser.ValueType.VECTOR;
 
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Signatures of PromQL functions, as Prometheus's promql/parser/functions.go. */
+/**
+ * Signatures of PromQL functions, as Prometheus's promql/parser/functions.go. The evaluator's registry
+ * ({@code io.narthex.promql.FunctionCalls}) pairs each with its implementation and fails to load if one is missing.
+ */
 public final class Functions {
   /**
    * A function signature. {@code variadic} 0: exactly the listed arguments; positive: the last may be omitted and
@@ -67,6 +72,11 @@ public final class Functions {
   }
 
   private Functions() {}
+
+  /** Every signature, in no particular order. */
+  public static Collection<Def> all() {
+    return Collections.unmodifiableCollection(DEFS.values());
+  }
 
   /** The signature of {@code name}, or null when there is no such function. */
   public static Def get(String name) {
