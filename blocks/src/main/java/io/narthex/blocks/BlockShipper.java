@@ -15,7 +15,25 @@ import java.util.stream.Stream;
  * last, so a reader that finds meta.json finds the whole block (readers treat a block without meta.json as partial).
  */
 public final class BlockShipper {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BlockShipper.class);
+
   private BlockShipper() {}
+
+  /**
+   * {@link #upload}s the block, then updates the tenant's bucket index so that queriers find it before their next
+   * bucket scan. An index update that fails is logged only: the block is in the bucket, and the next update (the
+   * store-gateway's sync, the next block) lists it.
+   *
+   * @throws IOException when the upload failed (see {@link #upload})
+   */
+  public static void uploadAndIndex(Bucket bucket, String tenant, Path blockDir) throws IOException {
+    upload(bucket, tenant, blockDir);
+    try {
+      BucketIndexUpdater.update(bucket, tenant);
+    } catch (IOException e) {
+      log.warn("updating the bucket index failed tenant={} err=\"{}\"", tenant, e.toString());
+    }
+  }
 
   /**
    * Uploads every regular file under {@code blockDir} to {@code <tenant>/<ULID>/<relative path>} ({@code /}

@@ -21,6 +21,27 @@ public interface Service {
     return true;
   }
 
+  /** Starting that may fail; see {@link #start}. */
+  @FunctionalInterface
+  interface Starter {
+    void start() throws Exception;
+  }
+
+  /** A service made of two calls, for components that already have their own start and close methods. */
+  static Service of(Starter start, Runnable stop) {
+    return new Service() {
+      @Override
+      public void start() throws Exception {
+        start.start();
+      }
+
+      @Override
+      public void stop() {
+        stop.run();
+      }
+    };
+  }
+
   /** A service that holds {@code resource} only: nothing to start, and stopping closes it. */
   static Service closing(AutoCloseable resource) {
     return new Service() {

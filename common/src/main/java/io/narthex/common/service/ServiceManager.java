@@ -129,15 +129,22 @@ public final class ServiceManager implements AutoCloseable {
     return all;
   }
 
-  /** Whether every started module runs and its service is {@linkplain Service#ready() ready}. */
-  public boolean ready() {
+  /**
+   * The started modules that do not run, or whose service is not {@linkplain Service#ready() ready}, in start
+   * order; all of them before anything started.
+   */
+  public List<String> notReady() {
+    if (started.isEmpty()) {
+      return List.copyOf(modules.keySet());
+    }
+    List<String> notReady = new ArrayList<>();
     for (String name : List.copyOf(started)) {
       Service service = services.get(name);
       if (state(name) != State.RUNNING || service != null && !service.ready()) {
-        return false;
+        notReady.add(name);
       }
     }
-    return !started.isEmpty();
+    return notReady;
   }
 
   /** Stops every started service in reverse start order; a failing stop is logged and the others still stop. */

@@ -40,7 +40,7 @@ class ServiceManagerTest {
     assertThat(events).containsExactly("start bucket", "start ingester", "start querier", "start server");
     assertThat(manager.state("querier")).isEqualTo(State.RUNNING);
     assertThat(manager.state("unused")).isEqualTo(State.NEW);
-    assertThat(manager.ready()).isTrue();
+    assertThat(manager.notReady()).isEmpty();
 
     events.clear();
     manager.close();
@@ -101,10 +101,11 @@ class ServiceManagerTest {
         return caughtUp[0];
       }
     });
+    assertThat(manager.notReady()).containsExactly("ingester");
     manager.start(Set.of("ingester"));
-    assertThat(manager.ready()).isFalse();
+    assertThat(manager.notReady()).containsExactly("ingester");
     caughtUp[0] = true;
-    assertThat(manager.ready()).isTrue();
+    assertThat(manager.notReady()).isEmpty();
   }
 
   @Test

@@ -1,4 +1,4 @@
-package io.narthex.app;
+package io.narthex.compactor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,10 +1,9 @@
-package io.narthex.app;
+package io.narthex.compactor;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.narthex.blocks.TombstoneStore;
-import io.narthex.compactor.SeriesDeletions;
 import io.narthex.objstore.Bucket;
 import io.narthex.tsdb.storage.ChunkSeries;
 import io.narthex.tsdb.storage.Tombstone;
@@ -22,11 +21,11 @@ import java.util.concurrent.Executor;
  * asked for within {@link #EXPIRE_AFTER_ACCESS} is dropped, and at most {@link #MAX_TENANTS} are kept, so that
  * querying ever new tenant ids cannot grow it without bound.
  */
-final class TenantDeletions {
+public final class TenantDeletions {
   /** Longer than any refresh (the bucket sync interval, 15m by default), so a tenant in use is never dropped. */
-  static final Duration EXPIRE_AFTER_ACCESS = Duration.ofHours(1);
+  public static final Duration EXPIRE_AFTER_ACCESS = Duration.ofHours(1);
   /** Tenants cached at most; one more evicts the least recently used, which is read again when asked for. */
-  static final long MAX_TENANTS = 10_000;
+  public static final long MAX_TENANTS = 10_000;
 
   private TenantDeletions() {}
 
@@ -36,7 +35,7 @@ final class TenantDeletions {
    * @param ticker the cache's clock (tests pass a fake one)
    * @param executor where loads and evictions run
    */
-  static LoadingCache<String, Deletions> cache(Bucket bucket, Duration refreshAfterWrite, Ticker ticker,
+  public static LoadingCache<String, Deletions> cache(Bucket bucket, Duration refreshAfterWrite, Ticker ticker,
       Executor executor) {
     return Caffeine.newBuilder()
         .refreshAfterWrite(refreshAfterWrite)
@@ -48,8 +47,8 @@ final class TenantDeletions {
   }
 
   /** A tenant's stored deletion requests, and the tombstones they make, built once per load. */
-  record Deletions(List<TombstoneStore.Entry> entries, Tombstones tombstones) implements SeriesDeletions {
-    static Deletions of(List<TombstoneStore.Entry> entries) {
+  public record Deletions(List<TombstoneStore.Entry> entries, Tombstones tombstones) implements SeriesDeletions {
+    public static Deletions of(List<TombstoneStore.Entry> entries) {
       List<Tombstone> list = new ArrayList<>(entries.size());
       for (TombstoneStore.Entry entry : entries) {
         list.add(entry.tombstone());

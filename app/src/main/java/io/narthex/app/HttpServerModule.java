@@ -1,0 +1,113 @@
+package io.narthex.app;
+
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
+import io.narthex.common.service.Service;
+import io.narthex.common.service.ServiceManager;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP server module, started after every other module bound its routes: it adds the process's own routes,
+ * {@code /ready} (200 once every module runs and is ready, else 503 naming those that are not), {@code /services}
+ * (each module's state, as Mimir's) and {@code /metrics}.
+ */
+final class HttpServerModule implements Service, ServiceManager.Factory {
+  private static final Logger log = LoggerFactory.getLogger(HttpServerModule.class);
+
+  private final ServerBuilder http;
+  private final ServiceManager manager;
+  private final PrometheusRegistry registry;
+  private Server server;
+
+  HttpServerModule(ServerBuilder http, ServiceManager manager, PrometheusRegistry registry) {
+    this.http = http;
+    this.manager = manager;
+    this.registry = registry;
+  }
+
+  /** The HTTP server's builder with the process-wide settings; the modules add their routes to it. */
+  static ServerBuilder builder(NarthexOptions options) {
+    ServerBuilder http = Server.builder()
+        .requestTimeout(options.queryTimeout.plus(Duration.ofSeconds(30)))
+        // Small bodies by default; push and block upload files raise it on their own routes.
+        .maxRequestLength(options.maxBodySizeBytes)
+        .gracefulShutdownTimeout(Duration.ofSeconds(1), Duration.ofSeconds(10));
+    if (options.httpListenAddress.isEmpty()) {
+      http.http(options.httpListenPort);
+    } else {
+      http.http(new InetSocketAddress(options.httpListenAddress, options.httpListenPort));
+    }
+    return http;
+  }
+
+  @Override
+  public Service create() {
+    return this;
+  }
+
+  @Override
+  public void start() {
+    http.service("/ready", (ctx, req) -> {
+      List<String> notReady = new java.util.ArrayList<>(manager.notReady());
+      notReady.remove(Modules.SERVER);
+      return notReady.isEmpty()
+          ? HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, "ready\n")
+          : HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.PLAIN_TEXT_UTF_8, "not ready: " + notReady
+              + (notReady.contains(Modules.INGESTER)
+                  ? " (a shard of this ingester has no leader yet or is still replaying its log)\n" : "\n"));
+    });
+    http.service("/services", (ctx, req) -> {
+      StringBuilder text = new StringBuilder();
+      for (Map.Entry<String, ServiceManager.State> module : manager.states().entrySet()) {
+        if (module.getValue() != ServiceManager.State.NEW) {
+          text.append(module.getKey()).append(' ').append(module.getValue()).append('\n');
+        }
+      }
+      return HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, text.toString());
+    });
+    http.service("/metrics", (ctx, req) -> {
+      try {
+        return HttpResponse.of(HttpStatus.OK, MediaType.parse("text/plain; version=0.0.4; charset=utf-8"), scrape());
+      } catch (RuntimeException | LinkageError e) {
+        log.error("collecting metrics failed", e);
+        return HttpResponse.of(HttpStatus.INTERNAL_SERVER_ERROR, MediaType.PLAIN_TEXT_UTF_8,
+            "collecting metrics failed: " + e + "\n");
+      }
+    });
+    server = http.build();
+    server.start().join();
+  }
+
+  private byte[] scrape() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(16 << 10);
+    try {
+      ExpositionFormats.init().getPrometheusTextFormatWriter().write(out, registry.scrape());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /** The port bound (differs from the option when that was 0). */
+  int port() {
+    return server.activeLocalPort();
+  }
+
+  @Override
+  public void stop() {
+    server.stop().join();
+  }
+}

@@ -1,0 +1,328 @@
+package io.narthex.app;
+
+import com.github.benmanes.caffeine.cache.LoadingCache;
+import com.github.benmanes.caffeine.cache.Ticker;
+import com.linecorp.armeria.server.ServerBuilder;
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.narthex.app.NarthexOptions.Target;
+import io.narthex.blocks.BlockShipper;
+import io.narthex.blocks.BlockUploadHttp;
+import io.narthex.blocks.BlockUploadLimits;
+import io.narthex.blocks.BlockUploadService;
+import io.narthex.blocks.BucketIndexUpdater;
+import io.narthex.common.service.Service;
+import io.narthex.common.service.ServiceManager;
+import io.narthex.compactor.Compactor;
+import io.narthex.compactor.CompactorConfig;
+import io.narthex.compactor.CompactorHttp;
+import io.narthex.compactor.TenantDeletions;
+import io.narthex.distributor.Distributor;
+import io.narthex.distributor.InflightPushes;
+import io.narthex.distributor.PushHandler;
+import io.narthex.distributor.TenantLimits;
+import io.narthex.distributor.ValidationLimits;
+import io.narthex.ingester.IngesterGrpcService;
+import io.narthex.ingester.IngesterService;
+import io.narthex.ingester.client.ShardWriter;
+import io.narthex.ingester.raft.ApplyOptions;
+import io.narthex.ingester.raft.HeapWatermark;
+import io.narthex.ingester.raft.RaftOptions;
+import io.narthex.ingester.raft.RaftShardWriter;
+import io.narthex.ingester.raft.TlsFiles;
+import io.narthex.ingester.ring.ShardMap;
+import io.narthex.ingester.shipper.ShipperOptions;
+import io.narthex.objstore.Bucket;
+import io.narthex.objstore.Buckets;
+import io.narthex.objstore.S3Config;
+import io.narthex.storegateway.StoreGateway;
+import io.narthex.storegateway.StoreGatewayConfig;
+import io.narthex.storegateway.StoreGatewayGrpcService;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The composition root: which modules a process runs, what each depends on, and how each is built from the
+ * options, as Mimir's {@code pkg/mimir/modules.go}. Each module's factory builds its component from the modules it
+ * depends on, which already run, and binds its own HTTP routes; {@link ServiceManager} starts them in dependency
+ * order and stops them in reverse. The querier's wiring is in {@link QuerierModule}; the HTTP server in
+ * {@link HttpServerModule}.
+ */
+final class Modules {
+  static final String RUNTIME_CONFIG = "runtime-config";
+  static final String BUCKET = "bucket";
+  static final String DELETIONS = "deletions";
+  static final String INGESTER = "ingester";
+  static final String STORE_GATEWAY = "store-gateway";
+  static final String GRPC_SERVER = "grpc-server";
+  static final String COMPACTOR = "compactor";
+  static final String DISTRIBUTOR = "distributor";
+  static final String QUERIER = "querier";
+  static final String SERVER = "server";
+
+  static final int MAX_GRPC_MESSAGE_BYTES = 256 << 20;
+
+  final NarthexOptions options;
+  final Set<Target> targets;
+  /** Routes are bound here by the modules; the {@link #SERVER} module builds and starts it last. */
+  final ServerBuilder http;
+  /** Off-event-loop work of the HTTP routes and the querier's fan-out. */
+  final ExecutorService executor;
+  final ShardMap shardMap;
+  /** This process's entry in the shard map; null when it runs no ingester that the map names. */
+  final ShardMap.Node self;
+  final RaftOptions raftOptions;
+  final TlsFiles clientTls;
+  final TlsFiles serverTls;
+  final String storeGatewayId;
+  final Map<String, String> storeGateways;
+  /** In-process gRPC: the querier reaches a local ingester or store-gateway without a socket. */
+  final String inProcessName = "narthex-ingester-" + UUID.randomUUID();
+
+  // Built by the modules, in start order.
+  RuntimeConfig runtimeConfig;
+  Bucket bucket;
+  /** Each tenant's deletion requests, for queries and the compactor alike. */
+  LoadingCache<String, TenantDeletions.Deletions> deletions;
+  IngesterService ingester;
+  StoreGateway storeGateway;
+  io.grpc.Server grpcServer;
+  QuerierModule querier;
+
+  Modules(NarthexOptions options, ServerBuilder http, ExecutorService executor) throws java.io.IOException {
+    this.options = options;
+    this.targets = options.components();
+    this.http = http;
+    this.executor = executor;
+    this.shardMap = RingConfig.shardMap(options);
+    this.serverTls = InternalTransport.serverTls(options);
+    this.clientTls = InternalTransport.clientTls(options);
+    if (targets.contains(Target.INGESTER) || targets.contains(Target.STORE_GATEWAY)) {
+      InternalTransport.checkBothSides(serverTls, clientTls);
+    }
+    this.self = shardMap.nodes().stream().filter(n -> n.id().equals(options.nodeId)).findFirst().orElse(null);
+    this.raftOptions = new RaftOptions(options.electionTimeout, options.snapshotEntries, options.raftWriteTimeout,
+        InternalTransport.listenAddress(options.raftListenAddress, self == null ? null : self.raftAddress(),
+            options.httpListenAddress),
+        serverTls, clientTls);
+    this.storeGatewayId = options.storeGatewayId.isEmpty() ? options.nodeId : options.storeGatewayId;
+    this.storeGateways = RingConfig.storeGateways(options, shardMap);
+  }
+
+  /** The modules of this process's targets: each target's own, and the HTTP server. */
+  Set<String> targetModules() {
+    Set<String> modules = new LinkedHashSet<>();
+    for (Target target : targets) {
+      modules.add(switch (target) {
+        case INGESTER -> INGESTER;
+        case STORE_GATEWAY -> STORE_GATEWAY;
+        case COMPACTOR -> COMPACTOR;
+        case DISTRIBUTOR -> DISTRIBUTOR;
+        case QUERIER -> QUERIER;
+        case ALL -> throw new IllegalStateException("components() expands all");
+      });
+    }
+    modules.add(SERVER);
+    return modules;
+  }
+
+  /** Registers every module with its dependencies; a module that serves gRPC needs the gRPC server after it. */
+  ServiceManager register(ServiceManager manager, HttpServerModule server) {
+    List<String> grpcServed = new ArrayList<>();
+    if (targets.contains(Target.INGESTER)) {
+      grpcServed.add(INGESTER);
+    }
+    if (targets.contains(Target.STORE_GATEWAY)) {
+      grpcServed.add(STORE_GATEWAY);
+    }
+    List<String> querierNeeds = new ArrayList<>(List.of(RUNTIME_CONFIG, BUCKET, DELETIONS));
+    if (!grpcServed.isEmpty()) {
+      querierNeeds.add(GRPC_SERVER);
+    }
+    Set<String> served = new LinkedHashSet<>(targetModules());
+    served.remove(SERVER);
+    return manager
+        .register(RUNTIME_CONFIG, this::runtimeConfig)
+        .register(BUCKET, this::bucket)
+        .register(DELETIONS, this::deletions, BUCKET)
+        .register(INGESTER, this::ingester, BUCKET)
+        .register(STORE_GATEWAY, this::storeGateway, BUCKET)
+        .register(GRPC_SERVER, this::grpcServer, grpcServed.toArray(String[]::new))
+        .register(COMPACTOR, this::compactor, RUNTIME_CONFIG, BUCKET, DELETIONS)
+        .register(DISTRIBUTOR, this::distributor, RUNTIME_CONFIG)
+        .register(QUERIER, () -> querier = new QuerierModule(this), querierNeeds.toArray(String[]::new))
+        .register(SERVER, server, served.toArray(String[]::new));
+  }
+
+  private Service runtimeConfig() {
+    runtimeConfig = new RuntimeConfig(options.runtimeConfigFile.isEmpty() ? null : Path.of(options.runtimeConfigFile),
+        options.runtimeConfigReloadPeriod);
+    return Service.closing(runtimeConfig);
+  }
+
+  private Service bucket() throws java.io.IOException {
+    bucket = switch (options.blocksBackend) {
+      case "filesystem" -> Buckets.filesystem("blocks", Path.of(options.blocksFilesystemDir));
+      case "s3" -> Buckets.s3("blocks", new S3Config(options.s3Endpoint, options.s3Region, options.s3BucketName,
+          options.s3AccessKeyId, options.s3SecretAccessKey, switch (options.s3BucketLookupType) {
+            case "path" -> true;
+            case "auto", "virtual-hosted" -> false;
+            default -> throw new IllegalArgumentException("-blocks-storage.s3.bucket-lookup-type must be auto,"
+                + " virtual-hosted or path, got " + options.s3BucketLookupType);
+          }, options.s3Insecure, options.s3InsecureSkipVerify, S3Config.DEFAULT_TIMEOUT, options.s3MaxRetries));
+      default -> throw new IllegalArgumentException(
+          "-blocks-storage.backend must be filesystem or s3, got " + options.blocksBackend);
+    };
+    return Service.closing(bucket);
+  }
+
+  private Service deletions() {
+    deletions = TenantDeletions.cache(bucket, options.bucketStoreSyncInterval, Ticker.systemTicker(),
+        ForkJoinPool.commonPool());
+    return null;
+  }
+
+  private Service ingester() {
+    Bucket blocks = bucket;
+    ingester = new IngesterService(shardMap, options.nodeId, Path.of(options.tsdbDir), raftOptions,
+        new ApplyOptions(HeapWatermark.ofPercent(options.maxHeapUsedPercent), options.outOfOrderTimeWindow),
+        new ShipperOptions(options.blockRangesPeriod, options.blockCutGracePeriod, options.tsdbRetentionPeriod,
+            options.shipInterval),
+        (tenant, blockDir) -> BlockShipper.uploadAndIndex(blocks, tenant, blockDir));
+    if (options.adminRoutesEnabled) {
+      ingester.bindAdminRoutes(http, options.multitenancyEnabled, this::refreshBlockViews, executor);
+    }
+    return ingester;
+  }
+
+  private Service storeGateway() {
+    if (!storeGateways.containsKey(storeGatewayId)) {
+      throw new IllegalArgumentException("store-gateway id " + storeGatewayId
+          + " is not in the store-gateway ring " + storeGateways.keySet());
+    }
+    storeGateway = new StoreGateway(new StoreGatewayConfig(Path.of(options.bucketStoreSyncDir),
+        options.bucketStoreSyncInterval, options.indexHeaderIdleTimeout, options.indexCacheBytes / 2,
+        options.indexCacheBytes / 2, options.chunksCacheBytes, storeGatewayId, List.copyOf(storeGateways.keySet()),
+        options.storeGatewayReplicationFactor, options.ignoreDeletionMarksDelay), bucket)
+        .withMaxConcurrent(options.bucketStoreMaxConcurrent);
+    return Service.of(storeGateway::start, storeGateway::close);
+  }
+
+  /** The gRPC server of a local ingester and store-gateway, on its port and in-process. */
+  private Service grpcServer() throws java.io.IOException {
+    String advertised = self != null ? self.grpcAddress() : storeGateways.get(storeGatewayId);
+    NettyServerBuilder grpc = InternalTransport.grpcServer(
+        InternalTransport.listenAddress(options.grpcListenAddress, advertised, options.httpListenAddress),
+        options.grpcListenPort, serverTls).maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES);
+    InProcessServerBuilder inProcess = InProcessServerBuilder.forName(inProcessName);
+    if (ingester != null) {
+      grpc.addService(new IngesterGrpcService(ingester.node()));
+      inProcess.addService(new IngesterGrpcService(ingester.node()));
+    }
+    if (storeGateway != null) {
+      grpc.addService(new StoreGatewayGrpcService(storeGateway));
+      inProcess.addService(new StoreGatewayGrpcService(storeGateway));
+    }
+    return new Service() {
+      private io.grpc.Server inProcessServer;
+
+      @Override
+      public void start() throws java.io.IOException {
+        grpcServer = grpc.build().start();
+        inProcessServer = inProcess.build().start();
+      }
+
+      @Override
+      public void stop() {
+        for (io.grpc.Server server : new io.grpc.Server[] {grpcServer, inProcessServer}) {
+          if (server != null) {
+            server.shutdown();
+            try {
+              server.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            server.shutdownNow();
+          }
+        }
+      }
+    };
+  }
+
+  /** A channel to a local component in-process, or to a remote one over the network. */
+  ManagedChannel channel(boolean local, String address) {
+    return local
+        ? InProcessChannelBuilder.forName(inProcessName).maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES).build()
+        : InternalTransport.channel(address, clientTls).maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES).build();
+  }
+
+  /** The compactor, its tenant-deletion routes, and block upload (served by the compactor, as in Mimir). */
+  private Service compactor() throws java.io.IOException {
+    List<String> compactorIds = RingConfig.compactors(options, shardMap);
+    String id = options.compactorId.isEmpty() ? options.nodeId : options.compactorId;
+    if (!compactorIds.contains(id)) {
+      throw new IllegalArgumentException("compactor id " + id + " is not in the compactor ring " + compactorIds);
+    }
+    Compactor compactor = new Compactor(new CompactorConfig(options.compactorBlockRanges, options.compactionInterval,
+        options.deletionDelay, options.firstLevelCompactionWaitPeriod, options.partialBlockDeletionDelay,
+        options.blocksRetentionPeriod, runtimeConfig::retentionOverride, Path.of(options.compactorDataDir), id,
+        compactorIds, options.compactorPauseAfterUpload), bucket, Clock.systemUTC(),
+        // Read again once per tenant and pass: other processes' requests are not in this process's cache yet.
+        tenant -> deletions.refresh(tenant).join());
+    if (options.adminRoutesEnabled) {
+      new CompactorHttp(bucket, options.multitenancyEnabled, executor).bind(http);
+    }
+    BlockUploadLimits uploadDefaults = new BlockUploadLimits(options.blockUploadEnabled,
+        options.blockUploadMaxBlockSizeBytes, options.maxLabelNamesPerSeries, options.createGracePeriod);
+    RuntimeConfig overrides = runtimeConfig;
+    new BlockUploadHttp(new BlockUploadService(bucket, tenant -> overrides.blockUploadLimits(tenant, uploadDefaults),
+        Path.of(options.tsdbDir).resolve("block-uploads"), 1, Clock.systemUTC()), options.multitenancyEnabled)
+        .bind(http);
+    return Service.of(compactor::start, compactor::close);
+  }
+
+  private Service distributor() {
+    List<ShardWriter> shardWriters = new ArrayList<>();
+    for (int shard = 0; shard < shardMap.shardCount(); shard++) {
+      shardWriters.add(new RaftShardWriter(shardMap, shard, raftOptions));
+    }
+    TenantLimits defaultLimits = new TenantLimits(options.ingestionRate, options.ingestionBurstSize,
+        options.maxGlobalSeriesPerUser, options.maxGlobalSeriesPerMetric);
+    RuntimeConfig overrides = runtimeConfig;
+    Distributor distributor = new Distributor(shardWriters, new ValidationLimits(
+        options.maxLabelNameLength, options.maxLabelValueLength, options.maxLabelNamesPerSeries,
+        options.createGracePeriod.toMillis()), tenant -> overrides.tenantLimits(tenant, defaultLimits));
+    http.route().path("/api/v1/push").maxRequestLength(2L * options.maxRecvMsgSizeBytes + (1 << 20)).build(
+        new PushHandler(distributor, options.multitenancyEnabled, options.maxRecvMsgSizeBytes,
+            new InflightPushes(options.maxInflightPushRequests, options.maxInflightPushRequestsBytes())));
+    return Service.of(() -> {}, () -> shardWriters.forEach(ShardWriter::close));
+  }
+
+  /** After a flush in this process: the local store-gateway and querier see the new blocks at once. */
+  private void refreshBlockViews() {
+    try {
+      if (storeGateway != null) {
+        storeGateway.syncBlocks();
+      }
+      if (querier != null) {
+        for (String tenant : BucketIndexUpdater.tenants(bucket)) {
+          querier.invalidateBlocks(tenant);
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(Modules.class)
+          .warn("refreshing the block views after a flush failed err=\"{}\"", e.toString());
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package io.narthex.app;
+
+import io.grpc.ManagedChannel;
+import io.narthex.blocks.TombstoneStore;
+import io.narthex.common.HashRing;
+import io.narthex.common.service.Service;
+import io.narthex.ingester.client.GrpcIngesterClient;
+import io.narthex.ingester.client.IngesterClient;
+import io.narthex.ingester.ring.ShardMap;
+import io.narthex.objstore.Bucket;
+import io.narthex.promql.Engine;
+import io.narthex.promql.EngineOptions;
+import io.narthex.querier.ChunkSource;
+import io.narthex.querier.FetchLimits;
+import io.narthex.querier.IngesterChunkSource;
+import io.narthex.querier.MergingQueryable;
+import io.narthex.querier.PrometheusApi;
+import io.narthex.querier.ShardReaders;
+import io.narthex.storegateway.client.BlocksStoreReader;
+import io.narthex.tsdb.labels.Matcher;
+import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.SelectHints;
+import io.narthex.tsdb.storage.StorageException;
+import io.narthex.tsdb.storage.Tombstone;
+import io.narthex.tsdb.storage.Tombstones;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The querier module: clients to every shard's replicas and to the store-gateways, and the Prometheus HTTP API over
+ * them (Mimir's querier with its {@code /prometheus} routes). A local ingester or store-gateway is reached
+ * in-process.
+ */
+final class QuerierModule implements Service {
+  private final Modules modules;
+  private final NarthexOptions options;
+  private final ShardReaders shardReaders;
+  private final List<ManagedChannel> storeGatewayChannels = new ArrayList<>();
+  private final BlocksStoreReader blocksReader;
+
+  QuerierModule(Modules modules) {
+    this.modules = modules;
+    this.options = modules.options;
+    List<List<IngesterClient>> replicasPerShard = new ArrayList<>();
+    for (int shard = 0; shard < modules.shardMap.shardCount(); shard++) {
+      List<IngesterClient> replicas = new ArrayList<>();
+      for (ShardMap.Node replica : modules.shardMap.replicas(shard)) {
+        boolean local = modules.ingester != null && replica.id().equals(options.nodeId);
+        replicas.add(new GrpcIngesterClient(replica.id() + "@" + replica.grpcAddress(),
+            modules.channel(local, replica.grpcAddress()), options.ingesterClientTimeout));
+      }
+      replicasPerShard.add(replicas);
+    }
+    shardReaders = new ShardReaders(replicasPerShard);
+    Map<String, ManagedChannel> channels = new LinkedHashMap<>();
+    modules.storeGateways.forEach((id, address) -> {
+      ManagedChannel channel = modules.channel(modules.storeGateway != null && id.equals(modules.storeGatewayId),
+          address);
+      storeGatewayChannels.add(channel);
+      channels.put(id, channel);
+    });
+    blocksReader = new BlocksStoreReader(modules.bucket,
+        new HashRing(List.copyOf(modules.storeGateways.keySet()), options.storeGatewayReplicationFactor),
+        channels, options.ingesterClientTimeout, options.bucketStoreSyncInterval, options.ignoreDeletionMarksDelay,
+        BlocksStoreReader.MIN_UPLOAD_GRACE);
+    bindApi();
+  }
+
+  private void bindApi() {
+    if (options.maxQueryExpressionSizeBytes < 0) {
+      throw new IllegalArgumentException("-query-frontend.max-query-expression-size-bytes must be >= 0 (0 ="
+          + " unlimited), got " + options.maxQueryExpressionSizeBytes);
+    }
+    Engine engine = new Engine(new EngineOptions(options.lookbackDelta, options.maxSamples, options.queryTimeout));
+    FetchLimits defaultFetchLimits = new FetchLimits(options.maxFetchedSeriesPerQuery,
+        options.maxFetchedChunksPerQuery, options.maxFetchedChunkBytesPerQuery);
+    RuntimeConfig overrides = modules.runtimeConfig;
+    Bucket bucket = modules.bucket;
+    new PrometheusApi(
+        engine,
+        (tenant, warnings) -> new MergingQueryable(
+            new IngesterChunkSource(shardReaders, tenant, modules.executor, warnings), blockSource(tenant),
+            options.queryIngestersWithin, options.queryStoreAfter, Clock.systemUTC(), modules.executor,
+            tombstonesOf(tenant)).withLimits(overrides.fetchLimits(tenant, defaultFetchLimits)),
+        options.multitenancyEnabled,
+        Version.VERSION)
+        .withMaxConcurrent(options.maxConcurrentQueries)
+        .withMaxQueryExpressionSizeBytes(
+            tenant -> overrides.maxQueryExpressionSizeBytes(tenant, options.maxQueryExpressionSizeBytes))
+        .withSeriesDeleter(!options.adminRoutesEnabled ? null : (tenant, matchers, startMs, endMs) -> {
+          try {
+            TombstoneStore.write(bucket, tenant, new Tombstone(matchers, startMs, endMs), Clock.systemUTC());
+          } catch (IOException e) {
+            throw new StorageException("storing the deletion request failed: " + e.getMessage(), e);
+          }
+          modules.deletions.invalidate(tenant);
+        })
+        .bind(modules.http, options.prometheusHttpPrefix);
+  }
+
+  /** The tenant's blocks behind the store-gateways, as the querier reads them. */
+  private ChunkSource blockSource(String tenant) {
+    return new ChunkSource() {
+      @Override
+      public List<ChunkSeries> select(long startMs, long endMs, SelectHints hints, List<Matcher> matchers) {
+        return blocksReader.select(tenant, startMs, endMs, matchers, hints == null ? "" : hints.function());
+      }
+
+      @Override
+      public List<String> labelNames(long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
+        return blocksReader.labelNames(tenant, minTimeMs, maxTimeMs, matchers);
+      }
+
+      @Override
+      public List<String> labelValues(String name, long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
+        return blocksReader.labelValues(tenant, name, minTimeMs, maxTimeMs, matchers);
+      }
+    };
+  }
+
+  /** The tenant's deletion requests, cached; a bucket fault fails the query rather than showing deleted data. */
+  private Tombstones tombstonesOf(String tenant) {
+    try {
+      return modules.deletions.get(tenant).tombstones();
+    } catch (RuntimeException e) {
+      throw new StorageException("reading the deletion requests of tenant " + tenant + " failed: " + e, e);
+    }
+  }
+
+  /** Forgets the cached block list of {@code tenant}, so the next query reads the bucket index again. */
+  void invalidateBlocks(String tenant) {
+    blocksReader.invalidate(tenant);
+  }
+
+  @Override
+  public void start() {}
+
+  @Override
+  public void stop() {
+    shardReaders.close();
+    storeGatewayChannels.forEach(ManagedChannel::shutdownNow);
+  }
+}

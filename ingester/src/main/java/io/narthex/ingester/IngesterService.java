@@ -1,0 +1,136 @@
+package io.narthex.ingester;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.server.ServerBuilder;
+import io.narthex.common.Tenant;
+import io.narthex.common.service.Service;
+import io.narthex.ingester.raft.ApplyOptions;
+import io.narthex.ingester.raft.IngesterNode;
+import io.narthex.ingester.raft.RaftOptions;
+import io.narthex.ingester.ring.ShardMap;
+import io.narthex.ingester.shipper.BlockSink;
+import io.narthex.ingester.shipper.Shipper;
+import io.narthex.ingester.shipper.ShipperOptions;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * The ingester of one process: this node's replicas of its shards ({@link IngesterNode}) and the {@link Shipper}
+ * that cuts and uploads their blocks, started and stopped together, and the ingester's operator routes
+ * ({@code /ingester/flush}, {@code /ingester/shards}).
+ */
+public final class IngesterService implements Service {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ShardMap shardMap;
+  private final String nodeId;
+  private final Path dataDir;
+  private final RaftOptions raftOptions;
+  private final ApplyOptions applyOptions;
+  private final ShipperOptions shipperOptions;
+  private final BlockSink sink;
+  private IngesterNode node;
+  private Shipper shipper;
+
+  /**
+   * @param dataDir the replicas' Raft and state-machine directories live under it
+   * @param sink where cut blocks go (the bucket, then its index)
+   */
+  public IngesterService(ShardMap shardMap, String nodeId, Path dataDir, RaftOptions raftOptions,
+      ApplyOptions applyOptions, ShipperOptions shipperOptions, BlockSink sink) {
+    this.shardMap = shardMap;
+    this.nodeId = nodeId;
+    this.dataDir = dataDir;
+    this.raftOptions = raftOptions;
+    this.applyOptions = applyOptions;
+    this.shipperOptions = shipperOptions;
+    this.sink = sink;
+  }
+
+  @Override
+  public void start() throws java.io.IOException {
+    node = IngesterNode.start(shardMap, nodeId, dataDir, raftOptions, applyOptions);
+    shipper = new Shipper(node, shardMap, raftOptions, sink, shipperOptions, dataDir.resolve("shipper"),
+        Clock.systemUTC());
+    shipper.start();
+  }
+
+  /** Every local shard has a leader and has replayed its log. */
+  @Override
+  public boolean ready() {
+    return node != null && node.ready();
+  }
+
+  /** The running replicas; null before {@link #start}. */
+  public IngesterNode node() {
+    return node;
+  }
+
+  /**
+   * Binds the operator routes. {@code POST /ingester/flush} cuts and ships everything in the heads (Mimir's): 204
+   * when all is in object storage, 503 naming how many blocks wait for it. {@code /ingester/shards} shows this
+   * node's replicas, with the series count of the caller's tenant only.
+   *
+   * @param afterFlush run after a flush, so that readers in this process see the new blocks at once
+   * @param executor where a flush runs, off the event loop
+   */
+  public void bindAdminRoutes(ServerBuilder http, boolean multitenancyEnabled, Runnable afterFlush,
+      Executor executor) {
+    // POST only: a link or a crawler cannot trigger a flush.
+    http.route().post("/ingester/flush").build((ctx, req) -> HttpResponse.of(CompletableFuture.supplyAsync(() -> {
+      Shipper.Result result = shipper.ship(true);
+      afterFlush.run();
+      return result.blocksPending() == 0
+          ? HttpResponse.of(HttpStatus.NO_CONTENT)
+          : HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.PLAIN_TEXT_UTF_8,
+              result.blocksShipped() + " blocks shipped, " + result.blocksPending()
+                  + " not yet: object storage failed; they stay on local disk and in memory and are retried every "
+                  + shipperOptions.interval().toSeconds() + "s\n");
+    }, executor)));
+    http.service("/ingester/shards", (ctx, req) -> {
+      String header = req.headers().get(Tenant.HEADER);
+      String tenant;
+      try {
+        tenant = header == null && multitenancyEnabled ? null : Tenant.resolve(header, multitenancyEnabled);
+      } catch (Tenant.InvalidTenantException e) {
+        return HttpResponse.of(HttpStatus.UNAUTHORIZED, MediaType.PLAIN_TEXT_UTF_8, e.getMessage() + "\n");
+      }
+      return HttpResponse.of(HttpStatus.OK, MediaType.JSON, JSON.writerWithDefaultPrettyPrinter()
+          .writeValueAsBytes(Map.of("node", node.nodeId(), "replicas", shardsAsSeenBy(tenant))));
+    });
+  }
+
+  /**
+   * This node's replicas with the series counts of {@code tenant} only (none when null): the shard facts are the
+   * operator's, but which other tenants exist and how large they are is not a caller's business.
+   */
+  private List<IngesterNode.ReplicaStatus> shardsAsSeenBy(String tenant) {
+    List<IngesterNode.ReplicaStatus> replicas = new ArrayList<>();
+    for (IngesterNode.ReplicaStatus r : node.status()) {
+      Long series = tenant == null ? null : r.seriesPerTenant().get(tenant);
+      replicas.add(new IngesterNode.ReplicaStatus(r.shard(), r.role(), r.leaderId(), r.replicas(), r.term(),
+          r.commitIndex(), r.appliedIndex(), r.logBytes(), series == null ? Map.of() : Map.of(tenant, series)));
+    }
+    return replicas;
+  }
+
+  /** Stops shipping, hands this node's leaderships to other replicas, then stops the replicas. */
+  @Override
+  public void stop() {
+    if (shipper != null) {
+      shipper.close();
+    }
+    if (node != null) {
+      node.transferLeadership();
+      node.close();
+    }
+  }
+}
