@@ -16,19 +16,19 @@ import java.util.Set;
 final class Aggregations {
   private Aggregations() {}
 
-  static Result eval(Evaluator ev, Expr.Aggregate agg, Ctx ctx) {
-    int steps = ctx.steps();
+  static Result eval(Evaluator ev, Expr.Aggregate agg, StepGrid grid) {
+    int steps = grid.steps();
     double[] param = null;
     String labelParam = null;
     if (agg.param() != null) {
-      Result p = ev.eval(agg.param(), ctx);
-      if (p instanceof Result.Str s) {
+      Result p = ev.eval(agg.param(), grid);
+      if (p instanceof Result.StepString s) {
         labelParam = s.value();
       } else {
-        param = ((Result.Scal) p).values();
+        param = ((Result.StepScalar) p).values();
       }
     }
-    List<StepSeries> in = ev.evalVector(agg.expr(), ctx);
+    List<StepSeries> in = ev.evalVector(agg.expr(), grid);
     // Group once per series.
     Set<String> grouping = new HashSet<>(agg.grouping());
     if (agg.without()) {
@@ -53,10 +53,10 @@ final class Aggregations {
     String op = agg.op();
     switch (op) {
       case "topk", "bottomk", "limitk", "limit_ratio" -> {
-        return new Result.Vec(selectK(ev, op, param, agg.param().pos(), in, groupOf, groups, steps));
+        return new Result.StepVector(selectK(ev, op, param, agg.param().pos(), in, groupOf, groups, steps));
       }
       case "count_values" -> {
-        return new Result.Vec(countValues(labelParam, in, groupOf, groupLabels, steps));
+        return new Result.StepVector(countValues(labelParam, in, groupOf, groupLabels, steps));
       }
       case "quantile" -> {
         List<StepSeries> out = newOutputs(groupLabels, steps);
@@ -79,7 +79,8 @@ final class Aggregations {
           }
           double q = param[step];
           if ((Double.isNaN(q) || q < 0 || q > 1) && !in.isEmpty()) {
-            ev.annos.warn("quantile value should be between 0 and 1, got " + Annotations.formatG(q), agg.param().pos());
+            ev.annotations.warn("quantile value should be between 0 and 1, got " + Annotations.formatG(q),
+                agg.param().pos());
           }
           for (int g = 0; g < groups; g++) {
             if (n[g] > 0) {
@@ -87,7 +88,7 @@ final class Aggregations {
             }
           }
         }
-        return new Result.Vec(FunctionCalls.removeEmpty(out));
+        return new Result.StepVector(FunctionCalls.removeEmpty(out));
       }
       default -> {}
     }
@@ -198,7 +199,7 @@ final class Aggregations {
         out.get(g).set(step, r);
       }
     }
-    return new Result.Vec(FunctionCalls.removeEmpty(out));
+    return new Result.StepVector(FunctionCalls.removeEmpty(out));
   }
 
   private static List<StepSeries> newOutputs(List<Labels> groupLabels, int steps) {
@@ -234,7 +235,7 @@ final class Aggregations {
       if (op.equals("limit_ratio")) {
         double ratio = Math.max(-1, Math.min(1, p));
         if (p < -1 || p > 1) {
-          ev.annos.warn("ratio value should be between -1 and 1, got " + Annotations.formatG(p) + ", capping to "
+          ev.annotations.warn("ratio value should be between -1 and 1, got " + Annotations.formatG(p) + ", capping to "
               + Annotations.formatG(ratio), paramPos);
         }
         for (int i = 0; i < in.size(); i++) {

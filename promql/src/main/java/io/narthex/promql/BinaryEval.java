@@ -19,35 +19,37 @@ import java.util.Set;
 final class BinaryEval {
   private BinaryEval() {}
 
-  static Result eval(Evaluator ev, Expr.Binary b, Ctx ctx) {
-    Result l = ev.eval(b.lhs(), ctx);
-    Result r = ev.eval(b.rhs(), ctx);
+  static Result eval(Evaluator ev, Expr.Binary b, StepGrid grid) {
+    Result l = ev.eval(b.lhs(), grid);
+    Result r = ev.eval(b.rhs(), grid);
     String op = b.op();
     boolean cmp = b.isComparison();
-    int steps = ctx.steps();
-    if (l instanceof Result.Scal ls && r instanceof Result.Scal rs) {
+    int steps = grid.steps();
+    if (l instanceof Result.StepScalar ls && r instanceof Result.StepScalar rs) {
       double[] out = new double[steps];
       for (int i = 0; i < steps; i++) {
         double lv = ls.values()[i];
         double rv = rs.values()[i];
         out[i] = cmp ? (compare(op, lv, rv) ? 1 : 0) : arith(op, lv, rv);
       }
-      return new Result.Scal(out);
+      return new Result.StepScalar(out);
     }
-    if (l instanceof Result.Scal ls) {
-      return new Result.Vec(vectorScalar(((Result.Vec) r).series(), ls.values(), op, true, b.returnBool()));
+    if (l instanceof Result.StepScalar ls) {
+      List<StepSeries> vector = ((Result.StepVector) r).series();
+      return new Result.StepVector(vectorScalar(vector, ls.values(), op, true, b.returnBool()));
     }
-    if (r instanceof Result.Scal rs) {
-      return new Result.Vec(vectorScalar(((Result.Vec) l).series(), rs.values(), op, false, b.returnBool()));
+    if (r instanceof Result.StepScalar rs) {
+      List<StepSeries> vector = ((Result.StepVector) l).series();
+      return new Result.StepVector(vectorScalar(vector, rs.values(), op, false, b.returnBool()));
     }
-    List<StepSeries> lhs = ((Result.Vec) l).series();
-    List<StepSeries> rhs = ((Result.Vec) r).series();
+    List<StepSeries> lhs = ((Result.StepVector) l).series();
+    List<StepSeries> rhs = ((Result.StepVector) r).series();
     Expr.VectorMatching vm = b.matching();
     return switch (op) {
-      case "and" -> new Result.Vec(andUnless(lhs, rhs, vm, steps, true));
-      case "unless" -> new Result.Vec(andUnless(lhs, rhs, vm, steps, false));
-      case "or" -> new Result.Vec(or(lhs, rhs, vm, steps));
-      default -> new Result.Vec(vectorVector(ev, lhs, rhs, vm, op, b.returnBool(), steps));
+      case "and" -> new Result.StepVector(andUnless(lhs, rhs, vm, steps, true));
+      case "unless" -> new Result.StepVector(andUnless(lhs, rhs, vm, steps, false));
+      case "or" -> new Result.StepVector(or(lhs, rhs, vm, steps));
+      default -> new Result.StepVector(vectorVector(ev, lhs, rhs, vm, op, b.returnBool(), steps));
     };
   }
 

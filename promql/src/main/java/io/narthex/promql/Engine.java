@@ -44,10 +44,11 @@ public final class Engine {
     try {
       value = switch (expr.type()) {
         case MATRIX -> ev.evalMatrixAt(expr, timeMs);
-        case STRING -> new StringValue(timeMs, ((Result.Str) ev.eval(expr, new Ctx(timeMs, timeMs, 0))).value());
-        case SCALAR -> new Scalar(timeMs, ev.evalScalar(expr, new Ctx(timeMs, timeMs, 0))[0]);
+        case STRING ->
+            new StringValue(timeMs, ((Result.StepString) ev.eval(expr, new StepGrid(timeMs, timeMs, 0))).value());
+        case SCALAR -> new Scalar(timeMs, ev.evalScalar(expr, new StepGrid(timeMs, timeMs, 0))[0]);
         case VECTOR -> {
-          List<StepSeries> series = ev.evalVector(expr, new Ctx(timeMs, timeMs, 0));
+          List<StepSeries> series = ev.evalVector(expr, new StepGrid(timeMs, timeMs, 0));
           List<Sample> samples = new ArrayList<>(series.size());
           for (StepSeries s : series) {
             if (s.present[0]) {
@@ -62,7 +63,7 @@ public final class Engine {
       throw storageFailure(e);
     }
     QueryStats stats = stats(ev, execStart, evalStart, 0, new long[] {timeMs});
-    return new QueryResult(value, ev.annos.warnings(), ev.annos.infos(), stats);
+    return new QueryResult(value, ev.annotations.warnings(), ev.annotations.infos(), stats);
   }
 
   /** A storage fault as the API answers it: 503 timeout when the query's deadline passed, else 500. */
@@ -93,20 +94,20 @@ public final class Engine {
     }
     long evalStart = System.nanoTime();
     Evaluator ev = new Evaluator(storage, options, query, startMs, endMs, stepMs, deadlineNanos);
-    Ctx ctx = ev.grid(startMs, endMs, stepMs);
-    int steps = ctx.steps();
+    StepGrid grid = ev.grid(startMs, endMs, stepMs);
+    int steps = grid.steps();
     List<RangeSeries> out = new ArrayList<>();
     try {
       List<StepSeries> series;
       if (expr.type() == ValueType.SCALAR) {
-        double[] v = ev.evalScalar(expr, ctx);
+        double[] v = ev.evalScalar(expr, grid);
         StepSeries s = new StepSeries(io.narthex.tsdb.labels.Labels.EMPTY, steps);
         for (int i = 0; i < steps; i++) {
           s.set(i, v[i]);
         }
         series = List.of(s);
       } else {
-        series = ev.evalVector(expr, ctx);
+        series = ev.evalVector(expr, grid);
       }
       for (StepSeries s : series) {
         int n = 0;
@@ -123,7 +124,7 @@ public final class Engine {
         int j = 0;
         for (int i = 0; i < steps; i++) {
           if (s.present[i]) {
-            ts[j] = ctx.time(i);
+            ts[j] = grid.time(i);
             vals[j++] = s.values[i];
           }
         }
@@ -137,10 +138,10 @@ public final class Engine {
     long sortNanos = System.nanoTime() - sortStart;
     long[] stepTimes = new long[steps];
     for (int i = 0; i < steps; i++) {
-      stepTimes[i] = ctx.time(i);
+      stepTimes[i] = grid.time(i);
     }
     QueryStats stats = stats(ev, execStart, evalStart, sortNanos, stepTimes);
-    return new QueryResult(new Matrix(out), ev.annos.warnings(), ev.annos.infos(), stats);
+    return new QueryResult(new Matrix(out), ev.annotations.warnings(), ev.annotations.infos(), stats);
   }
 
   private static QueryStats stats(Evaluator ev, long execStart, long evalStart, long sortNanos, long[] stepTimes) {

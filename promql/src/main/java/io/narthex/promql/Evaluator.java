@@ -33,7 +33,7 @@ final class Evaluator {
   final long queryEndMs;
   final long queryStepMs;
   long loadedSamples;
-  final Annotations annos;
+  final Annotations annotations;
   /** Nanoseconds spent opening queriers and selecting series ({@link QueryStats#queryPreparationTimeSeconds()}). */
   long preparationNanos;
   /**
@@ -46,7 +46,7 @@ final class Evaluator {
 
   Evaluator(Queryable storage, EngineOptions options, String query, long queryStartMs, long queryEndMs,
       long queryStepMs, long deadlineNanos) {
-    this.annos = new Annotations(query);
+    this.annotations = new Annotations(query);
     this.queryStepMs = queryStepMs;
     this.storage = storage;
     this.lookbackMs = options.lookbackDelta().toMillis();
@@ -63,11 +63,11 @@ final class Evaluator {
    *
    * @throws PromQLException EXECUTION "too many samples" otherwise, as Prometheus answers (422)
    */
-  Ctx grid(long startMs, long endMs, long stepMs) {
-    if (Ctx.pointCount(startMs, endMs, stepMs) > maxSamples) {
+  StepGrid grid(long startMs, long endMs, long stepMs) {
+    if (StepGrid.pointCount(startMs, endMs, stepMs) > maxSamples) {
       throw tooManySamples();
     }
-    return new Ctx(startMs, endMs, stepMs);
+    return new StepGrid(startMs, endMs, stepMs);
   }
 
   /** Counts {@code n} queryable samples used at step {@code step} of the current evaluation grid. */
@@ -132,54 +132,54 @@ final class Evaluator {
     };
   }
 
-  Result eval(Expr e, Ctx ctx) {
+  Result eval(Expr e, StepGrid grid) {
     checkTimeout();
     return switch (e) {
       case Expr.NumberLiteral n -> {
-        double[] v = new double[ctx.steps()];
+        double[] v = new double[grid.steps()];
         Arrays.fill(v, n.value());
-        yield new Result.Scal(v);
+        yield new Result.StepScalar(v);
       }
-      case Expr.StringLiteral s -> new Result.Str(s.value());
-      case Expr.Paren p -> eval(p.expr(), ctx);
-      case Expr.Unary u -> evalUnary(u, ctx);
-      case Expr.VectorSelector vs -> new Result.Vec(selectVector(vs, ctx, false));
-      case Expr.Call c -> FunctionCalls.eval(this, c, ctx);
-      case Expr.Aggregate a -> Aggregations.eval(this, a, ctx);
-      case Expr.Binary b -> BinaryEval.eval(this, b, ctx);
+      case Expr.StringLiteral s -> new Result.StepString(s.value());
+      case Expr.Paren p -> eval(p.expr(), grid);
+      case Expr.Unary u -> evalUnary(u, grid);
+      case Expr.VectorSelector vs -> new Result.StepVector(selectVector(vs, grid, false));
+      case Expr.Call c -> FunctionCalls.eval(this, c, grid);
+      case Expr.Aggregate a -> Aggregations.eval(this, a, grid);
+      case Expr.Binary b -> BinaryEval.eval(this, b, grid);
       case Expr.MatrixSelector m -> throw new PromQLException(ErrorType.INTERNAL, "unexpected range vector");
       case Expr.Subquery s -> throw new PromQLException(ErrorType.INTERNAL, "unexpected subquery");
     };
   }
 
-  List<StepSeries> evalVector(Expr e, Ctx ctx) {
-    return ((Result.Vec) eval(e, ctx)).series();
+  List<StepSeries> evalVector(Expr e, StepGrid grid) {
+    return ((Result.StepVector) eval(e, grid)).series();
   }
 
-  double[] evalScalar(Expr e, Ctx ctx) {
-    return ((Result.Scal) eval(e, ctx)).values();
+  double[] evalScalar(Expr e, StepGrid grid) {
+    return ((Result.StepScalar) eval(e, grid)).values();
   }
 
-  private Result evalUnary(Expr.Unary u, Ctx ctx) {
-    Result r = eval(u.expr(), ctx);
+  private Result evalUnary(Expr.Unary u, StepGrid grid) {
+    Result r = eval(u.expr(), grid);
     if (u.op().equals("+")) {
       return r;
     }
-    if (r instanceof Result.Scal s) {
+    if (r instanceof Result.StepScalar s) {
       double[] out = new double[s.values().length];
       for (int i = 0; i < out.length; i++) {
         out[i] = -s.values()[i];
       }
-      return new Result.Scal(out);
+      return new Result.StepScalar(out);
     }
-    List<StepSeries> in = ((Result.Vec) r).series();
+    List<StepSeries> in = ((Result.StepVector) r).series();
     for (StepSeries s : in) {
       s.labels = Evaluator.dropName(s.labels);
       for (int i = 0; i < s.values.length; i++) {
         s.values[i] = -s.values[i];
       }
     }
-    return new Result.Vec(dedupe(in));
+    return new Result.StepVector(dedupe(in));
   }
 
   // ---------------------------------------------------------------- selectors
@@ -232,12 +232,12 @@ final class Evaluator {
    * Instant vector selector: per step the latest sample in (t - lookback, t], dropped when it is a staleness marker.
    * With {@code sampleTimestamps} the value is the sample's timestamp in seconds (for {@code timestamp()}).
    */
-  List<StepSeries> selectVector(Expr.VectorSelector vs, Ctx ctx, boolean sampleTimestamps) {
+  List<StepSeries> selectVector(Expr.VectorSelector vs, StepGrid grid, boolean sampleTimestamps) {
     Long at = resolveAt(vs.at());
-    long first = (at != null ? at : ctx.startMs()) - vs.offsetMs();
-    long last = (at != null ? at : ctx.endMs()) - vs.offsetMs();
-    List<SeriesData> data = load(vs, first - lookbackMs + 1, last, true, ctx.stepMs(), "", 0);
-    int steps = ctx.steps();
+    long first = (at != null ? at : grid.startMs()) - vs.offsetMs();
+    long last = (at != null ? at : grid.endMs()) - vs.offsetMs();
+    List<SeriesData> data = load(vs, first - lookbackMs + 1, last, true, grid.stepMs(), "", 0);
+    int steps = grid.steps();
     List<StepSeries> out = new ArrayList<>(data.size());
     for (SeriesData d : data) {
       checkTimeout();
@@ -246,7 +246,7 @@ final class Evaluator {
       long[] ts = d.timestampsMs();
       double[] vals = d.values();
       for (int i = 0; i < steps; i++) {
-        long t = (at != null ? at : ctx.time(i)) - vs.offsetMs();
+        long t = (at != null ? at : grid.time(i)) - vs.offsetMs();
         while (idx + 1 < d.size() && ts[idx + 1] <= t) {
           idx++;
         }
@@ -263,20 +263,20 @@ final class Evaluator {
   }
 
   /** Range-vector argument of a function, from a range selector or a subquery (possibly in parentheses). */
-  RangeArg rangeArg(Expr e, Ctx ctx, String function) {
+  RangeArg rangeArg(Expr e, StepGrid grid, String function) {
     e = Expr.unwrap(e);
     if (e instanceof Expr.MatrixSelector ms) {
       Expr.VectorSelector vs = ms.selector();
       Long at = resolveAt(vs.at());
-      long first = (at != null ? at : ctx.startMs()) - vs.offsetMs();
-      long last = (at != null ? at : ctx.endMs()) - vs.offsetMs();
-      List<SeriesData> data = load(vs, first - ms.rangeMs() + 1, last, false, ctx.stepMs(), function, ms.rangeMs());
+      long first = (at != null ? at : grid.startMs()) - vs.offsetMs();
+      long last = (at != null ? at : grid.endMs()) - vs.offsetMs();
+      List<SeriesData> data = load(vs, first - ms.rangeMs() + 1, last, false, grid.stepMs(), function, ms.rangeMs());
       return new RangeArg(data, ms.rangeMs(), vs.offsetMs(), at, -1);
     }
     if (e instanceof Expr.Subquery sq) {
       Long at = resolveAt(sq.at());
-      long first = (at != null ? at : ctx.startMs());
-      long last = (at != null ? at : ctx.endMs());
+      long first = (at != null ? at : grid.startMs());
+      long last = (at != null ? at : grid.endMs());
       long step = sq.stepMs() > 0 ? sq.stepMs() : DEFAULT_SUBQUERY_STEP_MS;
       long lowerExclusive = first - sq.offsetMs() - sq.rangeMs();
       long start = step * (lowerExclusive / step);
@@ -307,7 +307,7 @@ final class Evaluator {
   }
 
   /** Evaluates a subquery's inner expression over {@code inner} and adds its series as raw samples to {@code data}. */
-  private void evalSubquery(Expr.Subquery sq, Ctx inner, List<SeriesData> data) {
+  private void evalSubquery(Expr.Subquery sq, StepGrid inner, List<SeriesData> data) {
     for (StepSeries s : evalVector(sq.expr(), inner)) {
       int n = 0;
       for (boolean p : s.present) {
@@ -331,9 +331,9 @@ final class Evaluator {
 
   /** Evaluates a range-vector expression at a single instant, for instant queries returning a matrix. */
   Matrix evalMatrixAt(Expr e, long timeMs) {
-    Ctx ctx = new Ctx(timeMs, timeMs, 0);
-    RangeArg arg = rangeArg(e, ctx, "");
-    long end = arg.windowEnd(ctx, 0);
+    StepGrid grid = new StepGrid(timeMs, timeMs, 0);
+    RangeArg arg = rangeArg(e, grid, "");
+    long end = arg.windowEnd(grid, 0);
     long startExclusive = end - arg.rangeMs();
     List<RangeSeries> out = new ArrayList<>();
     for (SeriesData d : arg.series()) {

@@ -35,7 +35,7 @@ final class FunctionCalls {
    */
   @FunctionalInterface
   interface FunctionCall {
-    Result eval(Evaluator ev, Expr.Call call, Ctx ctx);
+    Result eval(Evaluator ev, Expr.Call call, StepGrid grid);
   }
 
   /** A function's signature, as the parser checks it, and its evaluation. */
@@ -57,16 +57,16 @@ final class FunctionCalls {
     register("timestamp", FunctionCalls::timestamp);
     register("absent", FunctionCalls::absent);
     register("absent_over_time", FunctionCalls::absentOverTime);
-    register("sort", (ev, call, ctx) -> sortByValue(ev, call, ctx, false));
-    register("sort_desc", (ev, call, ctx) -> sortByValue(ev, call, ctx, true));
-    register("sort_by_label", (ev, call, ctx) -> LabelFunctions.sortByLabel(ev, call, ctx, false));
-    register("sort_by_label_desc", (ev, call, ctx) -> LabelFunctions.sortByLabel(ev, call, ctx, true));
+    register("sort", (ev, call, grid) -> sortByValue(ev, call, grid, false));
+    register("sort_desc", (ev, call, grid) -> sortByValue(ev, call, grid, true));
+    register("sort_by_label", (ev, call, grid) -> LabelFunctions.sortByLabel(ev, call, grid, false));
+    register("sort_by_label_desc", (ev, call, grid) -> LabelFunctions.sortByLabel(ev, call, grid, true));
     register("label_replace", LabelFunctions::labelReplace);
     register("label_join", LabelFunctions::labelJoin);
     register("round", FunctionCalls::round);
-    register("clamp", (ev, call, ctx) -> clamp(ev, call, ctx, 1, 2));
-    register("clamp_min", (ev, call, ctx) -> clamp(ev, call, ctx, 1, -1));
-    register("clamp_max", (ev, call, ctx) -> clamp(ev, call, ctx, -1, 1));
+    register("clamp", (ev, call, grid) -> clamp(ev, call, grid, 1, 2));
+    register("clamp_min", (ev, call, grid) -> clamp(ev, call, grid, 1, -1));
+    register("clamp_max", (ev, call, grid) -> clamp(ev, call, grid, -1, 1));
     register("histogram_quantile", FunctionCalls::histogramQuantile);
     register("histogram_fraction", FunctionCalls::histogramFraction);
     for (String name : List.of("histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev",
@@ -165,56 +165,56 @@ final class FunctionCalls {
   }
 
   /**
-   * Evaluates {@code call} over {@code ctx} through its registry entry.
+   * Evaluates {@code call} over {@code grid} through its registry entry.
    *
    * @throws PromQLException BAD_DATA when the call names a function without an entry, which the parser never builds
    */
-  static Result eval(Evaluator ev, Expr.Call call, Ctx ctx) {
+  static Result eval(Evaluator ev, Expr.Call call, StepGrid grid) {
     String name = call.function().name();
     Entry entry = REGISTRY.get(name);
     if (entry == null) {
       throw new PromQLException(ErrorType.BAD_DATA, "function \"" + name + "\" is not supported");
     }
-    return entry.call().eval(ev, call, ctx);
+    return entry.call().eval(ev, call, grid);
   }
 
   // ---------------------------------------------------------------- scalar functions
 
-  private static Result time(Evaluator ev, Expr.Call call, Ctx ctx) {
-    int steps = ctx.steps();
+  private static Result time(Evaluator ev, Expr.Call call, StepGrid grid) {
+    int steps = grid.steps();
     double[] out = new double[steps];
     for (int i = 0; i < steps; i++) {
-      out[i] = ctx.time(i) / 1000.0;
+      out[i] = grid.time(i) / 1000.0;
     }
-    return new Result.Scal(out);
+    return new Result.StepScalar(out);
   }
 
   /** A scalar the same at every step: {@code step()}, {@code range()}, {@code start()}, {@code end()}, {@code pi()}. */
   private static FunctionCall constant(ToDoubleFunction<Evaluator> value) {
-    return (ev, call, ctx) -> {
-      double[] out = new double[ctx.steps()];
+    return (ev, call, grid) -> {
+      double[] out = new double[grid.steps()];
       Arrays.fill(out, value.applyAsDouble(ev));
-      return new Result.Scal(out);
+      return new Result.StepScalar(out);
     };
   }
 
   /** {@code min_of(a, b)} and {@code max_of(a, b)}: {@code op} of two scalars at each step. */
   private static FunctionCall scalarPair(DoubleBinaryOperator op) {
-    return (ev, call, ctx) -> {
-      double[] a = ev.evalScalar(call.args().get(0), ctx);
-      double[] b = ev.evalScalar(call.args().get(1), ctx);
-      int steps = ctx.steps();
+    return (ev, call, grid) -> {
+      double[] a = ev.evalScalar(call.args().get(0), grid);
+      double[] b = ev.evalScalar(call.args().get(1), grid);
+      int steps = grid.steps();
       double[] out = new double[steps];
       for (int i = 0; i < steps; i++) {
         out[i] = op.applyAsDouble(a[i], b[i]);
       }
-      return new Result.Scal(out);
+      return new Result.StepScalar(out);
     };
   }
 
-  private static Result vector(Evaluator ev, Expr.Call call, Ctx ctx) {
-    double[] v = ev.evalScalar(call.args().get(0), ctx);
-    int steps = ctx.steps();
+  private static Result vector(Evaluator ev, Expr.Call call, StepGrid grid) {
+    double[] v = ev.evalScalar(call.args().get(0), grid);
+    int steps = grid.steps();
     StepSeries s = new StepSeries(Labels.EMPTY, steps);
     for (int i = 0; i < steps; i++) {
       s.set(i, v[i]);
@@ -223,9 +223,9 @@ final class FunctionCalls {
   }
 
   /** The value of the only series present at a step, NaN when none or several are. */
-  private static Result scalar(Evaluator ev, Expr.Call call, Ctx ctx) {
-    List<StepSeries> in = ev.evalVector(call.args().get(0), ctx);
-    int steps = ctx.steps();
+  private static Result scalar(Evaluator ev, Expr.Call call, StepGrid grid) {
+    List<StepSeries> in = ev.evalVector(call.args().get(0), grid);
+    int steps = grid.steps();
     double[] out = new double[steps];
     for (int i = 0; i < steps; i++) {
       int count = 0;
@@ -238,52 +238,53 @@ final class FunctionCalls {
       }
       out[i] = count == 1 ? value : Double.NaN;
     }
-    return new Result.Scal(out);
+    return new Result.StepScalar(out);
   }
 
   // ---------------------------------------------------------------- instant-vector functions
 
-  private static Result timestamp(Evaluator ev, Expr.Call call, Ctx ctx) {
+  private static Result timestamp(Evaluator ev, Expr.Call call, StepGrid grid) {
     Expr arg = Expr.unwrap(call.args().get(0));
     List<StepSeries> in;
     if (arg instanceof Expr.VectorSelector vs) {
-      in = ev.selectVector(vs, ctx, true);
+      in = ev.selectVector(vs, grid, true);
     } else {
-      in = ev.evalVector(arg, ctx);
-      int steps = ctx.steps();
+      in = ev.evalVector(arg, grid);
+      int steps = grid.steps();
       for (StepSeries s : in) {
         for (int i = 0; i < steps; i++) {
-          s.values[i] = ctx.time(i) / 1000.0;
+          s.values[i] = grid.time(i) / 1000.0;
         }
       }
     }
     return vec(dropNames(in));
   }
 
-  private static Result absent(Evaluator ev, Expr.Call call, Ctx ctx) {
+  private static Result absent(Evaluator ev, Expr.Call call, StepGrid grid) {
     Expr arg = call.args().get(0);
-    List<StepSeries> in = ev.evalVector(arg, ctx);
-    return vec(absentAt(absentLabels(arg), in, ctx.steps()));
+    List<StepSeries> in = ev.evalVector(arg, grid);
+    return vec(absentAt(absentLabels(arg), in, grid.steps()));
   }
 
-  private static Result absentOverTime(Evaluator ev, Expr.Call call, Ctx ctx) {
+  private static Result absentOverTime(Evaluator ev, Expr.Call call, StepGrid grid) {
     Expr arg = call.args().get(0);
-    RangeArg range = ev.rangeArg(arg, ctx, call.function().name());
-    List<StepSeries> present = applyRange(ev, range, ctx, RangeFunctions::presentOverTime, null, false, -1);
-    return vec(absentAt(absentLabels(arg), present, ctx.steps()));
+    RangeArg range = ev.rangeArg(arg, grid, call.function().name());
+    List<StepSeries> present = applyRange(ev, range, grid, RangeFunctions::presentOverTime, null, false, -1);
+    return vec(absentAt(absentLabels(arg), present, grid.steps()));
   }
 
   static void warnSortInRange(Evaluator ev, Expr.Call call) {
     if (ev.isRangeQuery()) {
-      ev.annos.warn("sort is ineffective for range queries since results are always ordered by labels", call.pos());
+      ev.annotations.warn("sort is ineffective for range queries since results are always ordered by labels",
+          call.pos());
     }
   }
 
   /** {@code sort} and {@code sort_desc}: order by value in an instant query, NaN last; no effect over a range. */
-  private static Result sortByValue(Evaluator ev, Expr.Call call, Ctx ctx, boolean descending) {
-    List<StepSeries> in = ev.evalVector(call.args().get(0), ctx);
+  private static Result sortByValue(Evaluator ev, Expr.Call call, StepGrid grid, boolean descending) {
+    List<StepSeries> in = ev.evalVector(call.args().get(0), grid);
     warnSortInRange(ev, call);
-    if (ctx.steps() != 1) {
+    if (grid.steps() != 1) {
       return vec(in);
     }
     List<StepSeries> sorted = new ArrayList<>(in);
@@ -298,11 +299,11 @@ final class FunctionCalls {
     return vec(sorted);
   }
 
-  private static Result round(Evaluator ev, Expr.Call call, Ctx ctx) {
+  private static Result round(Evaluator ev, Expr.Call call, StepGrid grid) {
     List<Expr> args = call.args();
-    List<StepSeries> in = ev.evalVector(args.get(0), ctx);
-    double[] toNearest = args.size() > 1 ? ev.evalScalar(args.get(1), ctx) : null;
-    int steps = ctx.steps();
+    List<StepSeries> in = ev.evalVector(args.get(0), grid);
+    double[] toNearest = args.size() > 1 ? ev.evalScalar(args.get(1), grid) : null;
+    int steps = grid.steps();
     for (StepSeries s : in) {
       for (int i = 0; i < steps; i++) {
         double inverse = 1.0 / (toNearest == null ? 1.0 : toNearest[i]);
@@ -316,12 +317,12 @@ final class FunctionCalls {
    * {@code clamp}, {@code clamp_min} and {@code clamp_max}: the bounds are the scalar arguments at {@code minArg} and
    * {@code maxArg}, -1 where the function has no such bound; a step whose max is below its min has no output.
    */
-  private static Result clamp(Evaluator ev, Expr.Call call, Ctx ctx, int minArg, int maxArg) {
+  private static Result clamp(Evaluator ev, Expr.Call call, StepGrid grid, int minArg, int maxArg) {
     List<Expr> args = call.args();
-    List<StepSeries> in = ev.evalVector(args.get(0), ctx);
-    double[] min = minArg < 0 ? null : ev.evalScalar(args.get(minArg), ctx);
-    double[] max = maxArg < 0 ? null : ev.evalScalar(args.get(maxArg), ctx);
-    int steps = ctx.steps();
+    List<StepSeries> in = ev.evalVector(args.get(0), grid);
+    double[] min = minArg < 0 ? null : ev.evalScalar(args.get(minArg), grid);
+    double[] max = maxArg < 0 ? null : ev.evalScalar(args.get(maxArg), grid);
+    int steps = grid.steps();
     for (StepSeries s : in) {
       for (int i = 0; i < steps; i++) {
         double v = s.values[i];
@@ -341,26 +342,26 @@ final class FunctionCalls {
     return vec(dropNames(removeEmpty(in)));
   }
 
-  private static Result histogramQuantile(Evaluator ev, Expr.Call call, Ctx ctx) {
+  private static Result histogramQuantile(Evaluator ev, Expr.Call call, StepGrid grid) {
     List<Expr> args = call.args();
-    double[] q = ev.evalScalar(args.get(0), ctx);
-    return vec(Histograms.quantile(ev, q, args.get(0).pos(), ev.evalVector(args.get(1), ctx), args.get(1).pos(),
-        ctx.steps()));
+    double[] q = ev.evalScalar(args.get(0), grid);
+    return vec(Histograms.quantile(ev, q, args.get(0).pos(), ev.evalVector(args.get(1), grid), args.get(1).pos(),
+        grid.steps()));
   }
 
-  private static Result histogramFraction(Evaluator ev, Expr.Call call, Ctx ctx) {
+  private static Result histogramFraction(Evaluator ev, Expr.Call call, StepGrid grid) {
     List<Expr> args = call.args();
-    double[] lower = ev.evalScalar(args.get(0), ctx);
-    double[] upper = ev.evalScalar(args.get(1), ctx);
-    return vec(Histograms.fraction(ev, lower, upper, ev.evalVector(args.get(2), ctx), args.get(2).pos(),
-        ctx.steps()));
+    double[] lower = ev.evalScalar(args.get(0), grid);
+    double[] upper = ev.evalScalar(args.get(1), grid);
+    return vec(Histograms.fraction(ev, lower, upper, ev.evalVector(args.get(2), grid), args.get(2).pos(),
+        grid.steps()));
   }
 
   /** {@code histogram_count} and its kin read native histograms, not supported here: float series yield nothing. */
-  private static Result nativeHistogramsOnly(Evaluator ev, Expr.Call call, Ctx ctx) {
+  private static Result nativeHistogramsOnly(Evaluator ev, Expr.Call call, StepGrid grid) {
     for (Expr a : call.args()) {
       if (a.type() == ValueType.VECTOR) {
-        ev.evalVector(a, ctx);
+        ev.evalVector(a, grid);
       }
     }
     return vec(List.of());
@@ -371,17 +372,17 @@ final class FunctionCalls {
    * in UTC; NaN and infinite values give NaN.
    */
   private static FunctionCall date(ToDoubleFunction<ZonedDateTime> field) {
-    return (ev, call, ctx) -> {
-      int steps = ctx.steps();
+    return (ev, call, grid) -> {
+      int steps = grid.steps();
       List<StepSeries> in;
       if (call.args().isEmpty()) {
         StepSeries s = new StepSeries(Labels.EMPTY, steps);
         for (int i = 0; i < steps; i++) {
-          s.set(i, ctx.time(i) / 1000.0);
+          s.set(i, grid.time(i) / 1000.0);
         }
         in = List.of(s);
       } else {
-        in = ev.evalVector(call.args().get(0), ctx);
+        in = ev.evalVector(call.args().get(0), grid);
       }
       for (StepSeries s : in) {
         for (int i = 0; i < steps; i++) {
@@ -398,9 +399,9 @@ final class FunctionCalls {
 
   /** A function of each sample's value, such as {@code abs} or {@code ln}. */
   private static FunctionCall math(DoubleUnaryOperator function) {
-    return (ev, call, ctx) -> {
-      List<StepSeries> in = ev.evalVector(call.args().get(0), ctx);
-      int steps = ctx.steps();
+    return (ev, call, grid) -> {
+      List<StepSeries> in = ev.evalVector(call.args().get(0), grid);
+      int steps = grid.steps();
       for (StepSeries s : in) {
         for (int i = 0; i < steps; i++) {
           s.values[i] = function.applyAsDouble(s.values[i]);
@@ -414,30 +415,30 @@ final class FunctionCalls {
 
   /** A range function whose output drops the metric name. */
   private static FunctionCall range(RangeFunction function) {
-    return (ev, call, ctx) -> vec(evalRange(ev, call, ctx, function, scalarArgs(ev, call, ctx), false, false));
+    return (ev, call, grid) -> vec(evalRange(ev, call, grid, function, scalarArgs(ev, call, grid), false, false));
   }
 
   /** A range function whose output keeps the metric name ({@code last_over_time}, {@code first_over_time}). */
   private static FunctionCall rangeKeepingName(RangeFunction function) {
-    return (ev, call, ctx) -> vec(evalRange(ev, call, ctx, function, scalarArgs(ev, call, ctx), true, false));
+    return (ev, call, grid) -> vec(evalRange(ev, call, grid, function, scalarArgs(ev, call, grid), true, false));
   }
 
   /** A range function over counters: it drops the name and infos when the name is not a counter's. */
   private static FunctionCall rangeOfCounter(RangeFunction function) {
-    return (ev, call, ctx) -> vec(evalRange(ev, call, ctx, function, scalarArgs(ev, call, ctx), false, true));
+    return (ev, call, grid) -> vec(evalRange(ev, call, grid, function, scalarArgs(ev, call, grid), false, true));
   }
 
   /** {@code quantile_over_time(φ, v)}: warns at the steps where φ is outside [0, 1] and a series has a value. */
-  private static Result quantileOverTime(Evaluator ev, Expr.Call call, Ctx ctx) {
-    double[][] scalars = scalarArgs(ev, call, ctx);
-    List<StepSeries> out = evalRange(ev, call, ctx, RangeFunctions::quantileOverTime, scalars, false, false);
+  private static Result quantileOverTime(Evaluator ev, Expr.Call call, StepGrid grid) {
+    double[][] scalars = scalarArgs(ev, call, grid);
+    List<StepSeries> out = evalRange(ev, call, grid, RangeFunctions::quantileOverTime, scalars, false, false);
     double[] phi = scalars[0];
     for (int i = 0; i < phi.length; i++) {
       double q = phi[i];
       if (Double.isNaN(q) || q < 0 || q > 1) {
         for (StepSeries s : out) {
           if (s.present[i]) {
-            ev.annos.warn("quantile value should be between 0 and 1, got " + Annotations.formatG(q),
+            ev.annotations.warn("quantile value should be between 0 and 1, got " + Annotations.formatG(q),
                 call.args().get(0).pos());
             break;
           }
@@ -451,19 +452,19 @@ final class FunctionCalls {
    * The call's scalar arguments evaluated in argument order, by position; null at the positions of other arguments.
    * A range function's scalars are evaluated before its range argument, so this runs first.
    */
-  private static double[][] scalarArgs(Evaluator ev, Expr.Call call, Ctx ctx) {
+  private static double[][] scalarArgs(Evaluator ev, Expr.Call call, StepGrid grid) {
     List<Expr> args = call.args();
     double[][] out = new double[args.size()][];
     for (int i = 0; i < args.size(); i++) {
       if (args.get(i).type() == ValueType.SCALAR) {
-        out[i] = ev.evalScalar(args.get(i), ctx);
+        out[i] = ev.evalScalar(args.get(i), grid);
       }
     }
     return out;
   }
 
   /** Evaluates a range function's call once its scalar arguments are: the range argument, then every window. */
-  private static List<StepSeries> evalRange(Evaluator ev, Expr.Call call, Ctx ctx, RangeFunction function,
+  private static List<StepSeries> evalRange(Evaluator ev, Expr.Call call, StepGrid grid, RangeFunction function,
       double[][] scalarArgs, boolean keepName, boolean checkCounterName) {
     Expr rangeExpr = null;
     for (Expr a : call.args()) {
@@ -472,7 +473,7 @@ final class FunctionCalls {
         break;
       }
     }
-    RangeArg arg = ev.rangeArg(rangeExpr, ctx, call.function().name());
+    RangeArg arg = ev.rangeArg(rangeExpr, grid, call.function().name());
     int counterInfoPos = -1;
     if (checkCounterName) {
       // Prometheus reports the argument's position with parentheses removed; a subquery argument is replaced by a
@@ -480,7 +481,7 @@ final class FunctionCalls {
       Expr unwrapped = Expr.unwrap(rangeExpr);
       counterInfoPos = unwrapped instanceof Expr.MatrixSelector ? unwrapped.pos() : 0;
     }
-    return Evaluator.dedupe(applyRange(ev, arg, ctx, function, scalarArgs, !keepName, counterInfoPos));
+    return Evaluator.dedupe(applyRange(ev, arg, grid, function, scalarArgs, !keepName, counterInfoPos));
   }
 
   /**
@@ -489,9 +490,9 @@ final class FunctionCalls {
    * or null for a function without any. With {@code counterInfoPos >= 0} (rate, increase) a series that yields a value
    * and whose metric name lacks a counter suffix gets Prometheus's "might not be a counter" info at that position.
    */
-  static List<StepSeries> applyRange(Evaluator ev, RangeArg arg, Ctx ctx, RangeFunction fn, double[][] scalarArgs,
+  static List<StepSeries> applyRange(Evaluator ev, RangeArg arg, StepGrid grid, RangeFunction fn, double[][] scalarArgs,
       boolean dropName, int counterInfoPos) {
-    int steps = ctx.steps();
+    int steps = grid.steps();
     String lastCheckedName = null;
     List<StepSeries> out = new ArrayList<>(arg.series().size());
     RangeWindow window = new RangeWindow(arg.rangeMs(), scalarArgs);
@@ -505,7 +506,7 @@ final class FunctionCalls {
       int lo = 0;
       int hi = 0;
       for (int i = 0; i < steps; i++) {
-        long end = arg.windowEnd(ctx, i);
+        long end = arg.windowEnd(grid, i);
         long startExclusive = end - arg.rangeMs();
         if (hi > 0 && ts[hi - 1] > end) {
           lo = 0;
@@ -524,7 +525,7 @@ final class FunctionCalls {
         window.lo = lo;
         window.hi = hi;
         window.endMs = end;
-        window.stepTimeMs = ctx.time(i);
+        window.stepTimeMs = grid.time(i);
         window.step = i;
         double r = fn.apply(window);
         if (!Evaluator.isAbsent(r)) {
@@ -538,7 +539,7 @@ final class FunctionCalls {
           if (metric != null && !metric.isEmpty() && !metric.equals(lastCheckedName)) {
             lastCheckedName = metric;
             if (!hasCounterSuffix(metric)) {
-              ev.annos.info("metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "
+              ev.annotations.info("metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "
                   + Annotations.quote(metric), counterInfoPos);
             }
           }
@@ -555,7 +556,7 @@ final class FunctionCalls {
   }
 
   private static Result vec(List<StepSeries> series) {
-    return new Result.Vec(series);
+    return new Result.StepVector(series);
   }
 
   static List<StepSeries> dropNames(List<StepSeries> in) {

@@ -69,7 +69,7 @@ final class Histograms {
         upper = parseLe(le);
       } catch (NumberFormatException e) {
         String name = s.labels.get(Labels.METRIC_NAME);
-        ev.annos.warn("bucket label \"le\" is missing or has a malformed value of \"" + le + "\""
+        ev.annotations.warn("bucket label \"le\" is missing or has a malformed value of \"" + le + "\""
             + (name.isEmpty() ? "" : " for metric name \"" + name + "\""), pos);
         continue;
       }
@@ -88,7 +88,7 @@ final class Histograms {
   static List<StepSeries> quantile(Evaluator ev, double[] q, int qPos, List<StepSeries> in, int vecPos, int steps) {
     for (int step = 0; step < steps; step++) {
       if (Double.isNaN(q[step]) || q[step] < 0 || q[step] > 1) {
-        ev.annos.warn("quantile value should be between 0 and 1, got " + Annotations.formatG(q[step]), qPos);
+        ev.annotations.warn("quantile value should be between 0 and 1, got " + Annotations.formatG(q[step]), qPos);
       }
     }
     List<Group> groups = group(ev, in, vecPos);
@@ -111,7 +111,7 @@ final class Histograms {
         forced[0] = false;
         res.set(step, bucketQuantile(qs, bounds, counts, n, forced));
         if (forced[0]) {
-          ev.annos.info(MONOTONICITY_INFO
+          ev.annotations.info(MONOTONICITY_INFO
               + (g.metricName.isEmpty() ? "" : " for metric name \"" + g.metricName + "\""), vecPos);
         }
       }

@@ -15,13 +15,13 @@ final class LabelFunctions {
   private LabelFunctions() {}
 
   /** {@code sort_by_label(v, label...)} or, with {@code descending}, {@code sort_by_label_desc}. */
-  static Result sortByLabel(Evaluator ev, Expr.Call call, Ctx ctx, boolean descending) {
+  static Result sortByLabel(Evaluator ev, Expr.Call call, StepGrid grid, boolean descending) {
     List<Expr> args = call.args();
     FunctionCalls.warnSortInRange(ev, call);
-    List<StepSeries> in = new ArrayList<>(ev.evalVector(args.get(0), ctx));
+    List<StepSeries> in = new ArrayList<>(ev.evalVector(args.get(0), grid));
     List<String> names = new ArrayList<>();
     for (int i = 1; i < args.size(); i++) {
-      names.add(str(ev, args.get(i), ctx));
+      names.add(str(ev, args.get(i), grid));
     }
     Comparator<StepSeries> cmp = (a, b) -> {
       for (String l : names) {
@@ -33,7 +33,7 @@ final class LabelFunctions {
       return a.labels.compareTo(b.labels);
     };
     in.sort(descending ? cmp.reversed() : cmp);
-    return new Result.Vec(in);
+    return new Result.StepVector(in);
   }
 
   /** Natural ordering: runs of digits compare numerically, as Prometheus's sort_by_label. */
@@ -69,20 +69,20 @@ final class LabelFunctions {
     return Integer.compare(a.length() - i, b.length() - j);
   }
 
-  private static String str(Evaluator ev, Expr e, Ctx ctx) {
-    return ((Result.Str) ev.eval(e, ctx)).value();
+  private static String str(Evaluator ev, Expr e, StepGrid grid) {
+    return ((Result.StepString) ev.eval(e, grid)).value();
   }
 
   static boolean validLabelName(String name) {
     return !name.isEmpty() && name.codePoints().allMatch(c -> c != 0xFFFD);
   }
 
-  static Result labelReplace(Evaluator ev, Expr.Call call, Ctx ctx) {
+  static Result labelReplace(Evaluator ev, Expr.Call call, StepGrid grid) {
     List<Expr> args = call.args();
-    String dst = str(ev, args.get(1), ctx);
-    String repl = str(ev, args.get(2), ctx);
-    String src = str(ev, args.get(3), ctx);
-    String regex = str(ev, args.get(4), ctx);
+    String dst = str(ev, args.get(1), grid);
+    String repl = str(ev, args.get(2), grid);
+    String src = str(ev, args.get(3), grid);
+    String regex = str(ev, args.get(4), grid);
     Pattern pattern;
     try {
       pattern = Pattern.compile("^(?s:" + regex + ")$");
@@ -92,7 +92,7 @@ final class LabelFunctions {
     if (!validLabelName(dst)) {
       throw Evaluator.execError("invalid destination label name in label_replace(): " + dst);
     }
-    List<StepSeries> in = ev.evalVector(args.get(0), ctx);
+    List<StepSeries> in = ev.evalVector(args.get(0), grid);
     for (StepSeries s : in) {
       com.google.re2j.Matcher m = pattern.matcher(s.labels.get(src));
       if (m.matches()) {
@@ -100,7 +100,7 @@ final class LabelFunctions {
         s.labels = s.labels.toBuilder().set(dst, value).build();
       }
     }
-    return new Result.Vec(Evaluator.dedupe(in));
+    return new Result.StepVector(Evaluator.dedupe(in));
   }
 
   /** Go regexp.Expand template semantics: $1, ${1}, $name, ${name}, $$. */
@@ -165,18 +165,18 @@ final class LabelFunctions {
     return sb.toString();
   }
 
-  static Result labelJoin(Evaluator ev, Expr.Call call, Ctx ctx) {
+  static Result labelJoin(Evaluator ev, Expr.Call call, StepGrid grid) {
     List<Expr> args = call.args();
-    String dst = str(ev, args.get(1), ctx);
-    String sep = str(ev, args.get(2), ctx);
+    String dst = str(ev, args.get(1), grid);
+    String sep = str(ev, args.get(2), grid);
     List<String> srcs = new ArrayList<>();
     for (int i = 3; i < args.size(); i++) {
-      srcs.add(str(ev, args.get(i), ctx));
+      srcs.add(str(ev, args.get(i), grid));
     }
     if (!validLabelName(dst)) {
       throw Evaluator.execError("invalid destination label name in label_join(): " + dst);
     }
-    List<StepSeries> in = ev.evalVector(args.get(0), ctx);
+    List<StepSeries> in = ev.evalVector(args.get(0), grid);
     for (StepSeries s : in) {
       StringBuilder sb = new StringBuilder();
       for (int i = 0; i < srcs.size(); i++) {
@@ -187,6 +187,6 @@ final class LabelFunctions {
       }
       s.labels = s.labels.toBuilder().set(dst, sb.toString()).build();
     }
-    return new Result.Vec(Evaluator.dedupe(in));
+    return new Result.StepVector(Evaluator.dedupe(in));
   }
 }

@@ -8,7 +8,7 @@ import java.util.List;
  * is what a subquery's inner evaluation counted as queryable samples, or -1 for a range selector.
  */
 record RangeArg(List<SeriesData> series, long rangeMs, long offsetMs, Long atMs, long subquerySamples) {
-  long windowEnd(Ctx ctx, int step) {
-    return (atMs != null ? atMs : ctx.time(step)) - offsetMs;
+  long windowEnd(StepGrid grid, int step) {
+    return (atMs != null ? atMs : grid.time(step)) - offsetMs;
   }
 }

@@ -51,7 +51,7 @@ class FunctionCallsTest {
     long endMs = (STEPS - 1) * STEP_MS + RANGE_MS;
     Evaluator ev = new Evaluator(new FakeStorage(), EngineOptions.defaults(), name, RANGE_MS, endMs, STEP_MS,
         System.nanoTime() + 60_000_000_000L);
-    Ctx grid = ev.grid(RANGE_MS, endMs, STEP_MS);
+    StepGrid grid = ev.grid(RANGE_MS, endMs, STEP_MS);
     int samples = (int) (endMs / STEP_MS) + 1;
     long[] timestampsMs = new long[samples];
     double[] values = new double[samples];

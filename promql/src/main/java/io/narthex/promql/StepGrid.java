@@ -4,7 +4,7 @@ package io.narthex.promql;
  * The step grid an expression is evaluated over: start and end inclusive, in milliseconds. Grids are made through
  * {@link Evaluator#grid}, which bounds the number of points by max-samples before anything is allocated.
  */
-record Ctx(long startMs, long endMs, long stepMs) {
+record StepGrid(long startMs, long endMs, long stepMs) {
   /**
    * Points of the grid [startMs, endMs] by stepMs (1 when stepMs is 0), computed in {@code long} because a subquery
    * such as {@code [30d:1ms]} has more than {@link Integer#MAX_VALUE}; saturates at {@link Long#MAX_VALUE}.
