@@ -39,4 +39,16 @@ public final class Directories {
       }
     });
   }
+
+  /**
+   * Cleanup after {@code failure}: deletes as {@link #deleteRecursively(Path)}, and a failure to delete is added to
+   * {@code failure} as suppressed rather than thrown over it.
+   */
+  public static void deleteAfterFailure(Path path, Throwable failure) {
+    try {
+      deleteRecursively(path);
+    } catch (IOException e) {
+      failure.addSuppressed(e);
+    }
+  }
 }

@@ -83,7 +83,11 @@ public final class Shipper implements AutoCloseable {
   private void deleteLeaderOnlyBlocks() {
     if (Files.isDirectory(shipDir)) {
       log.info("deleting blocks cut by an older version, to be cut again on every replica dir={}", shipDir);
-      deleteRecursively(shipDir);
+      try {
+        Directories.deleteRecursively(shipDir);
+      } catch (IOException e) {
+        log.warn("could not delete {}: {}", shipDir, e.toString());
+      }
     }
   }
 
@@ -307,14 +311,6 @@ public final class Shipper implements AutoCloseable {
       throw new IllegalStateException("interrupted while committing", e);
     } catch (ExecutionException e) {
       throw new IllegalStateException("committing to shard " + shard + " failed: " + e.getCause(), e.getCause());
-    }
-  }
-
-  private static void deleteRecursively(Path dir) {
-    try {
-      Directories.deleteRecursively(dir);
-    } catch (IOException e) {
-      log.warn("could not delete {}: {}", dir, e.toString());
     }
   }
 

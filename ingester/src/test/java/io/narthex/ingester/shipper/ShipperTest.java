@@ -8,6 +8,7 @@ import io.narthex.ingester.raft.IngesterNode;
 import io.narthex.ingester.raft.RaftOptions;
 import io.narthex.ingester.raft.RaftShardWriter;
 import io.narthex.ingester.ring.ShardMap;
+import io.narthex.ingester.sim.SimClock;
 import io.narthex.proto.ingester.PushRequest;
 import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.ingester.SeriesLimits;
@@ -97,39 +98,6 @@ class ShipperTest {
     return new Shipper(node, shardMap, raftOptions, sink(), options, dataDir.resolve("n0/shipper"), clock);
   }
 
-  /** A clock tests move by hand. */
-  private static final class ManualClock extends Clock {
-    private final java.util.concurrent.atomic.AtomicLong nowMs;
-
-    ManualClock(long nowMs) {
-      this.nowMs = new java.util.concurrent.atomic.AtomicLong(nowMs);
-    }
-
-    void advance(Duration duration) {
-      nowMs.addAndGet(duration.toMillis());
-    }
-
-    @Override
-    public long millis() {
-      return nowMs.get();
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(millis());
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-  }
-
   private PushResponse push(long fromMs, long toMs, int seriesCount) throws Exception {
     return TestPushes.push(writer, TENANT, fromMs, toMs, seriesCount);
   }
@@ -166,7 +134,7 @@ class ShipperTest {
   void shippedDataLeavesTheHeadsTheRetentionAfterItsUploadNotBefore() throws Exception {
     long startMs = 100 * HOUR_MS;
     push(startMs, startMs + 2 * HOUR_MS, 2);
-    ManualClock clock = new ManualClock(startMs + 50 * HOUR_MS); // data far older than the retention
+    SimClock clock = new SimClock(startMs + 50 * HOUR_MS); // data far older than the retention
     try (Shipper shipper = shipper(clock, Duration.ofHours(1))) {
       assertThat(shipper.ship(false).blocksShipped()).isEqualTo(1);
       assertThat(samplesInHead(startMs, startMs + 2 * HOUR_MS)).isEqualTo(2 * 480);
@@ -352,7 +320,7 @@ class ShipperTest {
   void aBlockThatCannotBeUploadedDoesNotHoldBackTruncationOfWhatWasShippedBeforeIt() throws Exception {
     long startMs = 100 * HOUR_MS;
     push(startMs, startMs + 4 * HOUR_MS, 2);
-    ManualClock clock = new ManualClock(startMs + 3 * HOUR_MS);
+    SimClock clock = new SimClock(startMs + 3 * HOUR_MS);
     try (Shipper shipper = shipper(clock, Duration.ofHours(1))) {
       assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(1, 0)); // [0h, 2h)
       storageDown.set(true);
