@@ -9,6 +9,7 @@ import io.narthex.common.Ulid;
 import io.narthex.objstore.Bucket;
 import io.narthex.objstore.NoSuchObjectException;
 import io.narthex.tsdb.block.BlockFiles;
+import io.narthex.tsdb.block.BlockMetaFile;
 import io.narthex.tsdb.block.BlockReader;
 import io.narthex.tsdb.block.BlockValidationException;
 import io.narthex.tsdb.labels.Matcher;
@@ -302,7 +303,11 @@ public final class BlockUploadService {
       throw e;
     } finally {
       if (work != null) {
-        deleteRecursively(work);
+        try {
+          Directories.deleteRecursively(work);
+        } catch (IOException e) {
+          log.warn("cannot delete scratch directory {} err=\"{}\"", work, e.getMessage());
+        }
       }
     }
   }
@@ -603,14 +608,6 @@ public final class BlockUploadService {
     } catch (IOException | RuntimeException e) {
       BlockUploadMetrics.FAILED.labelValues(BlockUploadMetrics.REASON_SERVER_ERROR).inc();
       throw e;
-    }
-  }
-
-  private static void deleteRecursively(Path dir) {
-    try {
-      Directories.deleteRecursively(dir);
-    } catch (IOException e) {
-      log.warn("cannot delete scratch directory {} err=\"{}\"", dir, e.getMessage());
     }
   }
 

@@ -3,6 +3,7 @@ package io.narthex.blocks;
 import io.narthex.common.Ulid;
 import io.narthex.objstore.Bucket;
 import io.narthex.objstore.NoSuchObjectException;
+import io.narthex.tsdb.block.BlockMetaFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;

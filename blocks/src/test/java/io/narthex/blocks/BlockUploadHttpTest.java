@@ -9,6 +9,7 @@ import io.narthex.objstore.Bucket;
 import io.narthex.objstore.Buckets;
 import io.narthex.tsdb.block.BlockFiles;
 import io.narthex.tsdb.block.BlockMeta;
+import io.narthex.tsdb.block.BlockMetaFile;
 import io.narthex.tsdb.block.BlockReader;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
@@ -26,6 +27,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -335,6 +337,24 @@ class BlockUploadHttpTest {
               "-compactor.block-upload-max-block-size-bytes", "err-narthex-block-upload-block-too-large");
         });
     assertThat(bucket.exists(TENANT + "/" + block.ulid() + "/index")).isFalse();
+  }
+
+  @Test
+  void storedMetaJsonDropsTheNarthexSectionAndOtherKeysTheClientSent() throws Exception {
+    BlockMeta block = TestBlocks.write(local, TestBlocks.series(1));
+    BlockMetaFile sent = BlockMetaFile.parse(metaJson(block));
+    BlockMetaFile.Narthex narthex = new BlockMetaFile.Narthex(Set.of("01JC0000000000000000000001"));
+    byte[] withExtras = new BlockMetaFile(sent.ulid(), sent.minTimeMs(), sent.maxTimeMs(), sent.stats(),
+        sent.compaction(), sent.version(), sent.thanos(), narthex, Map.of("futureField", true)).toJson();
+
+    assertThat(post(block.ulid(), "start", withExtras)).satisfies(ok());
+    assertThat(post(block.ulid(), "files?path=index", file(block, "index"))).satisfies(ok());
+    assertThat(post(block.ulid(), "files?path=chunks/000001", file(block, "chunks/000001"))).satisfies(ok());
+    assertThat(post(block.ulid(), "finish", new byte[0])).satisfies(ok());
+
+    BlockMetaFile stored = BlockMetaFile.parse(bucket.get(TENANT + "/" + block.ulid() + "/meta.json").readAllBytes());
+    assertThat(stored.narthex()).isNull();
+    assertThat(stored.otherFields()).isEmpty();
   }
 
   private void upload(BlockMeta block) throws Exception {

@@ -1,12 +1,12 @@
 package io.narthex.compactor;
 
-import io.narthex.blocks.BlockMetaFile;
 import io.narthex.blocks.BucketIndex;
 import io.narthex.blocks.DeletionMark;
 import io.narthex.blocks.NoCompactMark;
 import io.narthex.blocks.TenantDeletionMark;
 import io.narthex.objstore.Bucket;
 import io.narthex.objstore.NoSuchObjectException;
+import io.narthex.tsdb.block.BlockMetaFile;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,6 +1,5 @@
 package io.narthex.compactor;
 
-import io.narthex.blocks.BlockMetaFile;
 import io.narthex.blocks.BlockShipper;
 import io.narthex.blocks.DeletionMark;
 import io.narthex.blocks.NoCompactMark;
@@ -9,6 +8,7 @@ import io.narthex.common.ErrorId;
 import io.narthex.objstore.Bucket;
 import io.narthex.tsdb.block.BlockFiles;
 import io.narthex.tsdb.block.BlockMeta;
+import io.narthex.tsdb.block.BlockMetaFile;
 import io.narthex.tsdb.block.BlockReader;
 import io.narthex.tsdb.block.BlockValidationException;
 import io.narthex.tsdb.block.BlockWriter;
@@ -159,18 +159,18 @@ final class GroupCompactor {
     }
   }
 
-  private static BlockWriter.Compaction compaction(CompactionPlanner.Group group, Map<String, BlockInfo> infos,
+  private static BlockMetaFile.Compaction compaction(CompactionPlanner.Group group, Map<String, BlockInfo> infos,
       boolean rewrite) {
     int level = 0;
     TreeSet<String> sources = new TreeSet<>();
-    List<BlockWriter.Parent> parents = new ArrayList<>();
+    List<BlockMetaFile.Parent> parents = new ArrayList<>();
     for (var block : group.blocks()) {
       BlockInfo info = infos.get(block.blockId());
       level = Math.max(level, info == null ? Math.max(block.compactionLevel(), 1) : info.level());
       sources.addAll(info == null ? List.of(block.blockId()) : info.sources());
-      parents.add(new BlockWriter.Parent(block.blockId(), block.minTimeMs(), block.maxTimeMs()));
+      parents.add(new BlockMetaFile.Parent(block.blockId(), block.minTimeMs(), block.maxTimeMs()));
     }
-    return new BlockWriter.Compaction(rewrite ? level : level + 1, List.copyOf(sources), parents);
+    return new BlockMetaFile.Compaction(rewrite ? level : level + 1, List.copyOf(sources), parents);
   }
 
   /** Series read from each source at a time: bounds the heap a compaction takes, whatever the block sizes. */

@@ -9,7 +9,6 @@ import static io.narthex.compactor.TestBlocks.upload;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.narthex.blocks.BlockMetaFile;
 import io.narthex.blocks.BucketIndex;
 import io.narthex.blocks.BucketIndexUpdater;
 import io.narthex.blocks.DeletionMark;
@@ -18,6 +17,7 @@ import io.narthex.blocks.TenantDeletionMark;
 import io.narthex.objstore.Bucket;
 import io.narthex.objstore.Buckets;
 import io.narthex.tsdb.block.BlockMeta;
+import io.narthex.tsdb.block.BlockMetaFile;
 import io.narthex.tsdb.block.BlockWriter;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.storage.ChunkSeries;

@@ -18,11 +18,11 @@ public record BlockMeta(
     long numSeries,
     long numChunks,
     Map<String, String> externalLabels,
-    BlockWriter.Compaction compaction) {
+    BlockMetaFile.Compaction compaction) {
   public BlockMeta {
     externalLabels = Map.copyOf(externalLabels);
     if (compaction == null) {
-      compaction = new BlockWriter.Compaction(1, List.of(ulid), List.of());
+      compaction = new BlockMetaFile.Compaction(1, List.of(ulid));
     }
   }
 

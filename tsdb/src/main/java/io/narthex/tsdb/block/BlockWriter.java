@@ -12,7 +12,6 @@ import io.narthex.tsdb.storage.EncodedChunk;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +22,6 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
@@ -44,27 +42,6 @@ public final class BlockWriter {
   static final String SOURCE_COMPACTOR = "compactor";
 
   private BlockWriter() {}
-
-  /**
-   * meta.json's {@code compaction} section of a block made by compaction, as Prometheus writes it (tsdb/block.go
-   * {@code BlockMetaCompaction}).
-   *
-   * @param level 1 for a block cut from a head; a compacted block is one more than its highest parent
-   * @param sources the ULIDs of the level-1 blocks whose data it holds, sorted and unique here
-   * @param parents the blocks it was compacted from, written in this order; empty for a level-1 block
-   */
-  public record Compaction(int level, List<String> sources, List<Parent> parents) {
-    public Compaction {
-      if (level < 1) {
-        throw new IllegalArgumentException("compaction level must be >= 1, got " + level);
-      }
-      sources = List.copyOf(new TreeSet<>(sources));
-      parents = List.copyOf(parents);
-    }
-  }
-
-  /** One of meta.json's {@code compaction.parents}: {@code {"ulid", "minTime", "maxTime"}}. */
-  public record Parent(String ulid, long minTimeMs, long maxTimeMs) {}
 
   /**
    * Writes a level-1 block of {@code series} over {@code [minTimeMs, maxTimeMs)}.
@@ -99,10 +76,12 @@ public final class BlockWriter {
    * {@code compaction} section from {@code compaction} and {@code thanos.source} "compactor". The new block's ULID
    * is generated as for any block.
    *
-   * @param compaction the level, sources and parents; an empty source list means the new block's own ULID
+   * @param compaction the level (1 or more), sources (sorted and made unique here; none means the new block's own
+   *     ULID) and parents (written in this order); its other keys are written too
+   * @throws IllegalArgumentException as the level-1 write, or on a compaction level below 1
    */
   public static BlockMeta write(Path parentDir, List<ChunkSeries> series, long minTimeMs, long maxTimeMs,
-      Map<String, String> externalLabels, Compaction compaction) throws IOException {
+      Map<String, String> externalLabels, BlockMetaFile.Compaction compaction) throws IOException {
     return write(parentDir, series, minTimeMs, maxTimeMs, externalLabels,
         java.util.Objects.requireNonNull(compaction, "compaction"), ChunkSegmentWriter.DEFAULT_SEGMENT_SIZE);
   }
@@ -114,13 +93,13 @@ public final class BlockWriter {
   }
 
   private static BlockMeta write(Path parentDir, List<ChunkSeries> series, long minTimeMs, long maxTimeMs,
-      Map<String, String> externalLabels, Compaction compaction, long segmentSize) throws IOException {
+      Map<String, String> externalLabels, BlockMetaFile.Compaction compaction, long segmentSize) throws IOException {
     return write(parentDir, Ulid.generate(), series, minTimeMs, maxTimeMs, externalLabels, compaction, segmentSize);
   }
 
   /** @param compaction null for a level-1 block cut from a head (thanos.source "receive") */
   private static BlockMeta write(Path parentDir, String ulid, List<ChunkSeries> series, long minTimeMs,
-      long maxTimeMs, Map<String, String> externalLabels, Compaction compaction, long segmentSize)
+      long maxTimeMs, Map<String, String> externalLabels, BlockMetaFile.Compaction compaction, long segmentSize)
       throws IOException {
     if (minTimeMs >= maxTimeMs) {
       throw new IllegalArgumentException("empty block range [" + minTimeMs + ", " + maxTimeMs + ")");
@@ -150,14 +129,14 @@ public final class BlockWriter {
   /**
    * Opens a block made by compaction to be written one series at a time, so that no more than one series is held
    * (the index's postings excepted, as Prometheus's writer holds them): as
-   * {@link #write(Path, List, long, long, Map, Compaction)}, but series come through {@link Streaming#add} in
-   * {@link #LABELS_ORDER}.
+   * {@link #write(Path, List, long, long, Map, BlockMetaFile.Compaction)}, but series come through
+   * {@link Streaming#add} in {@link #LABELS_ORDER}.
    *
    * @param symbols every label name and value the series may use, in any order; a superset is fine (the index's
    *     symbol table is written first, before any series)
    */
   public static Streaming stream(Path parentDir, Collection<String> symbols, long minTimeMs, long maxTimeMs,
-      Map<String, String> externalLabels, Compaction compaction) throws IOException {
+      Map<String, String> externalLabels, BlockMetaFile.Compaction compaction) throws IOException {
     if (minTimeMs >= maxTimeMs) {
       throw new IllegalArgumentException("empty block range [" + minTimeMs + ", " + maxTimeMs + ")");
     }
@@ -179,7 +158,7 @@ public final class BlockWriter {
     private final long minTimeMs;
     private final long maxTimeMs;
     private final Map<String, String> externalLabels;
-    private final Compaction compaction;
+    private final BlockMetaFile.Compaction compaction;
     private final ChunkSegmentWriter chunkWriter;
     private final IndexWriter index;
     private final XorIterator it = new XorIterator();
@@ -194,7 +173,10 @@ public final class BlockWriter {
 
     /** @param compaction null for a level-1 block cut from a head (thanos.source "receive") */
     private Streaming(Path parentDir, String ulid, TreeSet<String> symbols, long minTimeMs, long maxTimeMs,
-        Map<String, String> externalLabels, Compaction compaction, long segmentSize) throws IOException {
+        Map<String, String> externalLabels, BlockMetaFile.Compaction compaction, long segmentSize) throws IOException {
+      if (compaction != null && compaction.level() < 1) {
+        throw new IllegalArgumentException("compaction level must be >= 1, got " + compaction.level());
+      }
       this.parentDir = parentDir;
       this.ulid = ulid;
       this.tmpDir = parentDir.resolve(ulid + TMP_SUFFIX);
@@ -212,7 +194,7 @@ public final class BlockWriter {
         chunkWriter = chunks;
       } catch (IOException | RuntimeException e) {
         closeQuietly(chunks, e);
-        deleteRecursively(tmpDir, e);
+        Directories.deleteAfterFailure(tmpDir, e);
         throw e;
       }
     }
@@ -274,14 +256,15 @@ public final class BlockWriter {
         }
         fsyncDir(chunksDir);
         writeFile(tmpDir.resolve("tombstones"), emptyTombstones());
-        Compaction written = compaction == null || compaction.sources().isEmpty()
-            ? new Compaction(compaction == null ? 1 : compaction.level(), List.of(ulid),
-                compaction == null ? List.of() : compaction.parents())
-            : compaction;
+        BlockMetaFile.Compaction written = compaction == null
+            ? new BlockMetaFile.Compaction(1, List.of(ulid))
+            : new BlockMetaFile.Compaction(compaction.level(),
+                compaction.sources().isEmpty() ? List.of(ulid) : List.copyOf(new TreeSet<>(compaction.sources())),
+                compaction.parents(), compaction.otherFields());
         BlockMeta meta = new BlockMeta(ulid, finalDir, minTimeMs, maxTimeMs, numSamples, numSeries, numChunks,
             externalLabels, written);
-        writeFile(tmpDir.resolve("meta.json"),
-            metaJson(meta, compaction == null ? SOURCE_RECEIVE : SOURCE_COMPACTOR).getBytes(StandardCharsets.UTF_8));
+        writeFile(tmpDir.resolve(BlockMetaFile.FILENAME),
+            metaFile(meta, compaction == null ? SOURCE_RECEIVE : SOURCE_COMPACTOR).toJson());
         fsyncDir(tmpDir);
         try {
           Files.move(tmpDir, finalDir, StandardCopyOption.ATOMIC_MOVE);
@@ -291,7 +274,7 @@ public final class BlockWriter {
         fsyncDir(parentDir);
         return meta;
       } catch (IOException | RuntimeException e) {
-        deleteRecursively(tmpDir, e);
+        Directories.deleteAfterFailure(tmpDir, e);
         throw e;
       }
     }
@@ -306,7 +289,7 @@ public final class BlockWriter {
       IOException failure = new IOException("abandoning block " + ulid);
       closeQuietly(chunkWriter, failure);
       closeQuietly(index, failure);
-      deleteRecursively(tmpDir, failure);
+      Directories.deleteAfterFailure(tmpDir, failure);
       if (failure.getSuppressed().length > 0) {
         throw failure;
       }
@@ -364,79 +347,17 @@ public final class BlockWriter {
     return java.util.Arrays.copyOf(buf.array(), buf.len());
   }
 
-  static String metaJson(BlockMeta meta) {
-    return metaJson(meta, SOURCE_RECEIVE);
-  }
-
-  /** @param source meta.json's {@code thanos.source} */
-  static String metaJson(BlockMeta meta, String source) {
-    StringBuilder sb = new StringBuilder(512);
-    sb.append("{\n\t\"ulid\": ");
-    jsonString(meta.ulid(), sb);
-    sb.append(",\n\t\"minTime\": ").append(meta.minTimeMs());
-    sb.append(",\n\t\"maxTime\": ").append(meta.maxTimeMs());
-    sb.append(",\n\t\"stats\": {\n\t\t\"numSamples\": ").append(meta.numSamples());
-    sb.append(",\n\t\t\"numSeries\": ").append(meta.numSeries());
-    sb.append(",\n\t\t\"numChunks\": ").append(meta.numChunks());
-    Compaction compaction = meta.compaction();
-    sb.append("\n\t},\n\t\"compaction\": {\n\t\t\"level\": ").append(compaction.level());
-    sb.append(",\n\t\t\"sources\": [");
-    String sourceSep = "\n\t\t\t";
-    for (String s : compaction.sources()) {
-      sb.append(sourceSep);
-      jsonString(s, sb);
-      sourceSep = ",\n\t\t\t";
-    }
-    sb.append("\n\t\t]");
-    if (!compaction.parents().isEmpty()) {
-      // Prometheus omits an empty parents list (omitempty).
-      sb.append(",\n\t\t\"parents\": [");
-      String parentSep = "\n\t\t\t";
-      for (Parent p : compaction.parents()) {
-        sb.append(parentSep).append("{\n\t\t\t\t\"ulid\": ");
-        jsonString(p.ulid(), sb);
-        sb.append(",\n\t\t\t\t\"minTime\": ").append(p.minTimeMs());
-        sb.append(",\n\t\t\t\t\"maxTime\": ").append(p.maxTimeMs()).append("\n\t\t\t}");
-        parentSep = ",\n\t\t\t";
-      }
-      sb.append("\n\t\t]");
-    }
-    sb.append("\n\t},\n\t\"version\": 1,\n\t\"thanos\": {\n\t\t\"labels\": {");
-    String sep = "\n\t\t\t";
-    for (Map.Entry<String, String> e : new TreeMap<>(meta.externalLabels()).entrySet()) {
-      sb.append(sep);
-      jsonString(e.getKey(), sb);
-      sb.append(": ");
-      jsonString(e.getValue(), sb);
-      sep = ",\n\t\t\t";
-    }
-    sb.append(meta.externalLabels().isEmpty() ? "}" : "\n\t\t}");
-    sb.append(",\n\t\t\"downsample\": {\n\t\t\t\"resolution\": 0\n\t\t},\n\t\t\"source\": ");
-    jsonString(source, sb);
-    sb.append("\n\t}\n}\n");
-    return sb.toString();
-  }
-
-  static void jsonString(String s, StringBuilder sb) {
-    sb.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            sb.append(String.format("\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
-    sb.append('"');
+  /**
+   * meta.json of a block written here: its own ULID as the source of a level-1 block, no parents there, and
+   * {@code thanos.downsample.resolution} 0.
+   *
+   * @param source meta.json's {@code thanos.source}
+   */
+  static BlockMetaFile metaFile(BlockMeta meta, String source) {
+    return new BlockMetaFile(meta.ulid(), meta.minTimeMs(), meta.maxTimeMs(),
+        new BlockMetaFile.Stats(meta.numSamples(), meta.numSeries(), meta.numChunks()), meta.compaction(),
+        BlockMetaFile.VERSION_1,
+        new BlockMetaFile.Thanos(meta.externalLabels(), new BlockMetaFile.Downsample(0), source, null));
   }
 
   private static void writeFile(Path path, byte[] content) throws IOException {
@@ -453,11 +374,4 @@ public final class BlockWriter {
     FileSync.directory(dir);
   }
 
-  private static void deleteRecursively(Path dir, Exception cause) {
-    try {
-      Directories.deleteRecursively(dir);
-    } catch (IOException e) {
-      cause.addSuppressed(e);
-    }
-  }
 }

@@ -115,7 +115,7 @@ class BlockReaderTest {
       symbols.add(name);
       symbols.add(value);
     }));
-    BlockWriter.Compaction compaction = new BlockWriter.Compaction(2, List.of(), List.of());
+    BlockMetaFile.Compaction compaction = new BlockMetaFile.Compaction(2, List.of(), List.of());
 
     BlockMeta meta;
     try (BlockWriter.Streaming writer = BlockWriter.stream(tmp, symbols, T0, MAX_T, Map.of(), compaction)) {
@@ -137,7 +137,7 @@ class BlockReaderTest {
   @Test
   void streamedBlockClosedUnfinishedLeavesNothing() throws Exception {
     try (BlockWriter.Streaming writer = BlockWriter.stream(tmp, List.of("__name__", "up"), T0, MAX_T, Map.of(),
-        new BlockWriter.Compaction(2, List.of(), List.of()))) {
+        new BlockMetaFile.Compaction(2, List.of(), List.of()))) {
       writer.add(series(0, "__name__", "up"));
     }
 

@@ -115,10 +115,10 @@ class BlockWriterTest {
   @Test
   void compactedBlockWritesLevelSourcesAndParentsAsPrometheus() throws Exception {
     long maxT = T0 + SAMPLES * STEP;
-    BlockWriter.Compaction compaction = new BlockWriter.Compaction(3,
+    BlockMetaFile.Compaction compaction = new BlockMetaFile.Compaction(3,
         List.of("01JC0000000000000000000003", "01JC0000000000000000000001", "01JC0000000000000000000001"),
-        List.of(new BlockWriter.Parent("01JC0000000000000000000009", T0, T0 + 1000),
-            new BlockWriter.Parent("01JC0000000000000000000008", T0 + 1000, maxT)));
+        List.of(new BlockMetaFile.Parent("01JC0000000000000000000009", T0, T0 + 1000),
+            new BlockMetaFile.Parent("01JC0000000000000000000008", T0 + 1000, maxT)));
     BlockMeta meta = BlockWriter.write(tmp, all(), T0, maxT, Map.of("__org_id__", "t-1"), compaction);
 
     assertThat(meta.compaction().level()).isEqualTo(3);
@@ -150,7 +150,7 @@ class BlockWriterTest {
   @Test
   void levelOneBlockListsItselfAsItsOnlySource() throws Exception {
     BlockMeta meta = BlockWriter.write(tmp, all(), T0, T0 + SAMPLES * STEP, EXTERNAL);
-    assertThat(meta.compaction()).isEqualTo(new BlockWriter.Compaction(1, List.of(meta.ulid()), List.of()));
+    assertThat(meta.compaction()).isEqualTo(new BlockMetaFile.Compaction(1, List.of(meta.ulid()), List.of()));
     assertThat(Files.readString(meta.dir().resolve("meta.json"))).doesNotContain("parents");
   }
 
@@ -192,10 +192,22 @@ class BlockWriterTest {
   }
 
   @Test
-  void jsonEscapesStrings() {
-    StringBuilder sb = new StringBuilder();
-    BlockWriter.jsonString("a\"b\\c\n\u0001é", sb);
-    assertThat(sb.toString()).isEqualTo("\"a\\\"b\\\\c\\n\\u0001é\"");
+  void rejectsACompactionLevelBelowOne() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> BlockWriter.write(tmp, all(), T0, T0 + 1000, Map.of(),
+        new BlockMetaFile.Compaction(0, List.of())))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("compaction level must be >= 1, got 0");
+    assertThat(tmp.toFile().list()).isEmpty();
+  }
+
+  @Test
+  void writesExternalLabelsThatNeedEscapingAsValidJson() throws Exception {
+    String value = "a\"b\\c\n\u0001é";
+    BlockMeta meta = BlockWriter.write(tmp, all(), T0, T0 + 1000, Map.of("tenant", value));
+
+    BlockMetaFile read = BlockMetaFile.parse(Files.readAllBytes(meta.dir().resolve(BlockMetaFile.FILENAME)));
+
+    assertThat(read.externalLabels()).containsExactly(Map.entry("tenant", value));
   }
 
   // --- promtool ---------------------------------------------------------------------------------------------
