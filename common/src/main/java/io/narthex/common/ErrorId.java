@@ -41,6 +41,8 @@ public enum ErrorId {
   MAX_QUERY_EXPRESSION_SIZE_BYTES("max-query-expression-size-bytes", 400, Kind.READ),
   /** Produced by promql's parser (SelectorParser), which does not depend on common yet. */
   REGEX_TOO_LONG("regex-too-long", 400, Kind.READ),
+  TENANT_FEDERATION_MAX_TENANTS("tenant-federation-max-tenants", 400, Kind.READ),
+  MAX_FEDERATE_SERIES("max-federate-series", 400, Kind.READ),
 
   // Block upload: the plain-text answer of /api/v1/upload/block/..., as Mimir's.
   BLOCK_UPLOAD_DISABLED("block-upload-disabled", 400, Kind.BLOCK_UPLOAD),

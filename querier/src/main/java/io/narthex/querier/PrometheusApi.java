@@ -1,6 +1,7 @@
 package io.narthex.querier;
 
 import com.linecorp.armeria.common.AggregatedHttpRequest;
+import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
@@ -35,14 +36,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Prometheus HTTP API v1 (query, query_range, series, labels, label values, buildinfo), with Prometheus's JSON
- * shapes, status codes and {@code errorType}s, so that Grafana and promtool work against {@code <host>/prometheus}.
- * Every request is answered from the tenant of its {@code X-Scope-OrgID} header only.
+ * The Prometheus HTTP API v1 (query, query_range, series, labels, label values, buildinfo) and {@code /federate},
+ * with Prometheus's JSON shapes, status codes and {@code errorType}s, so that Grafana and promtool work against
+ * {@code <host>/prometheus}. Every request is answered from the tenant of its {@code X-Scope-OrgID} header only; with
+ * {@link #withTenantFederation tenant federation} on, a read request may name several ({@code a|b}), answered from
+ * each as Mimir does.
  */
 public final class PrometheusApi {
   private static final Logger log = LoggerFactory.getLogger(PrometheusApi.class);
   /** Prometheus's cap on points per series in a range query. */
   private static final long MAX_POINTS_PER_SERIES = 11_000;
+  /** VictoriaMetrics' default {@code -search.maxFederateSeries}; Prometheus has no limit. */
+  public static final int DEFAULT_MAX_FEDERATE_SERIES = 1_000_000;
 
   private final Engine engine;
   private final BiFunction<String, List<String>, Queryable> queryableForTenant;
@@ -54,6 +59,8 @@ public final class PrometheusApi {
   private int maxConcurrent;
   /** Per tenant, the longest {@code query} parameter in UTF-8 bytes; 0 means unlimited. */
   private ToIntFunction<String> maxQueryExpressionSizeBytes = tenant -> 0;
+  private TenantFederation federation = TenantFederation.DISABLED;
+  private int maxFederateSeries = DEFAULT_MAX_FEDERATE_SERIES;
 
   /** Stores a tenant's deletion request: the samples in [startMs, endMs] of the series matching the matchers. */
   @FunctionalInterface
@@ -102,14 +109,41 @@ public final class PrometheusApi {
     return this;
   }
 
+  /**
+   * Mimir's tenant federation: when enabled, the read endpoints (query, query_range, series, labels, label values,
+   * metadata, query_exemplars, federate) accept {@code X-Scope-OrgID: a|b|c}. The ids are sorted and de-duplicated,
+   * each validated as a single tenant id (401 otherwise, as any invalid tenant); more than {@code maxTenants} is a
+   * 400 {@code too many tenants, max: N, actual: M} ({@code err-narthex-tenant-federation-max-tenants}). Each tenant
+   * is read through its own Queryable from the factory, so under its own limits; see {@link FederatedQueryable}. A
+   * header naming one tenant is answered exactly as without federation. delete_series stays single-tenant.
+   */
+  public PrometheusApi withTenantFederation(TenantFederation federation) {
+    this.federation = federation;
+    return this;
+  }
+
+  /**
+   * The most series one {@code /federate} request may match, over all its {@code match[]} selectors; more is a 400
+   * naming the limit ({@code err-narthex-max-federate-series}). 0 means unlimited.
+   */
+  public PrometheusApi withMaxFederateSeries(int maxSeries) {
+    if (maxSeries < 0) {
+      throw new IllegalArgumentException("-querier.max-federate-series must be >= 0 (0 = unlimited), got "
+          + maxSeries);
+    }
+    this.maxFederateSeries = maxSeries;
+    return this;
+  }
+
   /** Enables Prometheus's {@code POST /api/v1/admin/tsdb/delete_series}. */
   public PrometheusApi withSeriesDeleter(SeriesDeleter deleter) {
     this.seriesDeleter = deleter;
     return this;
   }
 
-  /** Registers the endpoints under {@code prefix}, e.g. {@code /prometheus}. */
+  /** Registers the endpoints under {@code prefix}, e.g. {@code /prometheus}: the API and {@code <prefix>/federate}. */
   public void bind(ServerBuilder server, String prefix) {
+    server.service(prefix + "/federate", handler(this::federate, true, true));
     String api = prefix + "/api/v1";
     server.service(api + "/query", gatedHandler(this::query));
     server.service(api + "/query_range", gatedHandler(this::queryRange));
@@ -123,7 +157,8 @@ public final class PrometheusApi {
     })));
     server.service(api + "/query_exemplars", handler((request) -> ApiJson.stringList(List.of())));
     if (seriesDeleter != null) {
-      server.service(api + "/admin/tsdb/delete_series", handler(this::deleteSeries));
+      // Writes: one tenant only, so a|b is refused as an invalid tenant (401), as on the push path.
+      server.service(api + "/admin/tsdb/delete_series", handler(json(this::deleteSeries), false, false));
     }
   }
 
@@ -147,11 +182,13 @@ public final class PrometheusApi {
   }
 
   /**
+   * @param tenant the tenant, or the federated tenants joined with {@code |}
+   * @param tenants the sorted distinct tenants read: one unless federated
    * @param deadlineNanos {@link System#nanoTime()} by which the answer is due: from the request's arrival, the
    *     smaller of the {@code timeout} parameter and the engine's timeout ({@code -querier.timeout})
    */
-  private record ApiRequest(String tenant, QueryParams params, ServiceRequestContext ctx, List<String> warnings,
-      long deadlineNanos) {
+  private record ApiRequest(String tenant, List<String> tenants, QueryParams params, ServiceRequestContext ctx,
+      List<String> warnings, long deadlineNanos) {
     String get(String name) {
       return params.get(name);
     }
@@ -164,43 +201,72 @@ public final class PrometheusApi {
     }
   }
 
+  /** The request's storage: its tenant's, or the federated tenants' merged (with their __tenant_id__). */
   private Queryable storage(ApiRequest request) {
-    return queryableForTenant.apply(request.tenant(), request.warnings());
+    if (request.tenants().size() == 1) {
+      return queryableForTenant.apply(request.tenant(), request.warnings());
+    }
+    return new FederatedQueryable(request.tenants(), queryableForTenant, request.warnings(),
+        federation.maxConcurrent());
   }
 
+  /** An endpoint answering Prometheus JSON, or null for 204. */
   @FunctionalInterface
   private interface Endpoint {
     byte[] handle(ApiRequest request);
   }
 
+  /** An answer of an endpoint: its content type and body; null for 204. */
+  private record Answer(MediaType type, byte[] body) {}
+
+  @FunctionalInterface
+  private interface AnyEndpoint {
+    Answer handle(ApiRequest request);
+  }
+
+  private static AnyEndpoint json(Endpoint endpoint) {
+    return request -> {
+      byte[] body = endpoint.handle(request);
+      return body == null ? null : new Answer(MediaType.JSON, body);
+    };
+  }
+
+  /** A handler for an endpoint that reads no storage; tenants may be federated. */
   private HttpService handler(Endpoint endpoint) {
-    return handler(endpoint, false);
+    return handler(json(endpoint), false, true);
   }
 
   /** A handler for an endpoint that reads storage: it waits for one of the max-concurrent slots. */
   private HttpService gatedHandler(Endpoint endpoint) {
-    return handler(endpoint, true);
+    return handler(json(endpoint), true, true);
   }
 
-  private HttpService handler(Endpoint endpoint, boolean gated) {
+  /**
+   * @param gated whether the endpoint reads storage, so waits for a max-concurrent slot and takes a timeout
+   * @param federable whether the endpoint reads, so may answer several tenants when federation is on
+   */
+  private HttpService handler(AnyEndpoint endpoint, boolean gated, boolean federable) {
     return (ctx, req) -> {
       if (req.method() != HttpMethod.GET && req.method() != HttpMethod.POST && req.method() != HttpMethod.PUT) {
         return HttpResponse.of(HttpStatus.METHOD_NOT_ALLOWED);
       }
       long receivedNanos = System.nanoTime(); // the deadline counts from here: queueing and parsing are inside it
       return HttpResponse.of(req.aggregate().thenApplyAsync(
-          agg -> serve(endpoint, gated, ctx, agg, receivedNanos), ctx.blockingTaskExecutor()));
+          agg -> serve(endpoint, gated, federable, ctx, agg, receivedNanos), ctx.blockingTaskExecutor()));
     };
   }
 
-  private HttpResponse serve(Endpoint endpoint, boolean gated, ServiceRequestContext ctx, AggregatedHttpRequest req,
-      long receivedNanos) {
-    String tenant;
+  private HttpResponse serve(AnyEndpoint endpoint, boolean gated, boolean federable, ServiceRequestContext ctx,
+      AggregatedHttpRequest req, long receivedNanos) {
+    List<String> tenants;
     try {
-      tenant = Tenant.resolve(req.headers().get(Tenant.HEADER), multitenancyEnabled);
+      tenants = tenants(req.headers().get(Tenant.HEADER), federable);
     } catch (Tenant.InvalidTenantException e) {
       return HttpResponse.of(HttpStatus.UNAUTHORIZED, MediaType.PLAIN_TEXT_UTF_8, e.getMessage() + "\n");
+    } catch (PromQLException e) {
+      return error(e.type(), e.getMessage());
     }
+    String tenant = String.join("|", tenants);
     QueryParams params = ctx.queryParams();
     MediaType contentType = req.contentType();
     if ((req.method() == HttpMethod.POST || req.method() == HttpMethod.PUT) && contentType != null
@@ -211,11 +277,12 @@ public final class PrometheusApi {
     try {
       // Only the endpoints that read storage take a timeout parameter, as in Prometheus.
       long deadlineNanos = receivedNanos + (gated ? timeoutNanos(params) : engine.options().timeout().toNanos());
-      ApiRequest request = new ApiRequest(tenant, params, ctx, new ArrayList<>(), deadlineNanos);
+      ApiRequest request = new ApiRequest(tenant, tenants, params, ctx, new ArrayList<>(), deadlineNanos);
       admitted = gated && admit(request);
       // Storage reads below wait for ingesters and store-gateways no longer than this deadline.
-      byte[] body = QueryDeadline.call(deadlineNanos, () -> endpoint.handle(request));
-      return body == null ? HttpResponse.of(HttpStatus.NO_CONTENT) : HttpResponse.of(HttpStatus.OK, MediaType.JSON, body);
+      Answer answer = QueryDeadline.call(deadlineNanos, () -> endpoint.handle(request));
+      return answer == null ? HttpResponse.of(HttpStatus.NO_CONTENT)
+          : HttpResponse.of(HttpStatus.OK, answer.type(), answer.body());
     } catch (PromQLException e) {
       return error(e.type(), e.getMessage());
     } catch (QueryDeadline.QueryTimeoutException e) {
@@ -238,6 +305,28 @@ public final class PrometheusApi {
         slots.release();
       }
     }
+  }
+
+  /**
+   * The tenants a request reads: the one of its header, or with federation on (and a reading endpoint) every one of
+   * {@code a|b|c}, sorted and de-duplicated, as dskit's {@code tenant.TenantIDs}.
+   *
+   * @throws Tenant.InvalidTenantException (401) when the header is missing, or an id is invalid
+   * @throws PromQLException BAD_DATA (400) when it names more than {@code -tenant-federation.max-tenants}
+   */
+  private List<String> tenants(String header, boolean federable) {
+    if (!federation.enabled() || !federable || !multitenancyEnabled || header == null || header.indexOf('|') < 0) {
+      return List.of(Tenant.resolve(header, multitenancyEnabled));
+    }
+    TreeSet<String> ids = new TreeSet<>();
+    for (String id : header.split("\\|", -1)) {
+      ids.add(Tenant.resolve(id, true));
+    }
+    if (federation.maxTenants() > 0 && ids.size() > federation.maxTenants()) {
+      throw new PromQLException(ErrorType.BAD_DATA, ErrorId.TENANT_FEDERATION_MAX_TENANTS.withId(
+          "too many tenants, max: " + federation.maxTenants() + ", actual: " + ids.size()));
+    }
+    return List.copyOf(ids);
   }
 
   /**
@@ -297,7 +386,7 @@ public final class PrometheusApi {
     String time = request.get("time");
     long timeMs = time == null || time.isEmpty() ? System.currentTimeMillis() : ApiParams.parseTime("time", time);
     String query = requireQuery(request);
-    checkExpressionSize(request.tenant(), query);
+    checkExpressionSize(request.tenants(), query);
     Queryable storage = storage(request);
     return ApiJson.success(
         withQueryParameter(() -> engine.instantQuery(storage, query, timeMs, request.deadlineNanos())),
@@ -328,7 +417,7 @@ public final class PrometheusApi {
               + " (?step=XX)");
     }
     String query = requireQuery(request);
-    checkExpressionSize(request.tenant(), query);
+    checkExpressionSize(request.tenants(), query);
     Queryable storage = storage(request);
     return ApiJson.success(
         withQueryParameter(() -> engine.rangeQuery(storage, query, startMs, endMs, stepMs, request.deadlineNanos())),
@@ -409,6 +498,28 @@ public final class PrometheusApi {
   }
 
   /**
+   * Prometheus's {@code /federate}: the latest sample of each series matching a {@code match[]} selector, within the
+   * engine's lookback delta before now; text format 0.0.4, or delimited protobuf when {@code Accept} asks for it (see
+   * {@link Federate}). No selector answers nothing, as in Prometheus; a bad one is a 400.
+   */
+  private Answer federate(ApiRequest request) {
+    List<List<Matcher>> matcherSets = matcherSets(request.params().getAll("match[]"), request);
+    long nowMs = System.currentTimeMillis();
+    long minTimeMs = nowMs - engine.options().lookbackDelta().toMillis();
+    List<Federate.Sample> samples = List.of();
+    if (!matcherSets.isEmpty()) {
+      try (Querier querier = storage(request).querier(minTimeMs, nowMs)) {
+        samples = Federate.latest(querier, matcherSets, minTimeMs, nowMs, maxFederateSeries,
+            () -> request.checkDeadline("series selection"));
+      }
+    }
+    if (Federate.wantsProtobuf(request.ctx().request().headers().get(HttpHeaderNames.ACCEPT))) {
+      return new Answer(MediaType.parse(Federate.PROTOBUF_CONTENT_TYPE), Federate.protobuf(samples));
+    }
+    return new Answer(MediaType.parse(Federate.TEXT_CONTENT_TYPE), Federate.text(samples));
+  }
+
+  /**
    * Parses every {@code match[]} selector, failing with TIMEOUT once the request's deadline passes (checked before
    * each regex is compiled, so that many selectors cannot hold a query slot past it).
    */
@@ -452,10 +563,17 @@ public final class PrometheusApi {
 
   /**
    * @throws PromQLException BAD_DATA (400) in the shape of Mimir's {@code err-mimir-max-query-expression-size-bytes}
-   *     when {@code query} is longer than the tenant's {@code max_query_expression_size_bytes}
+   *     when {@code query} is longer than the tenant's {@code max_query_expression_size_bytes}; for federated
+   *     tenants the smallest non-zero limit among them, as Mimir's query-frontend takes it
    */
-  private void checkExpressionSize(String tenant, String query) {
-    int limitBytes = maxQueryExpressionSizeBytes.applyAsInt(tenant);
+  private void checkExpressionSize(List<String> tenants, String query) {
+    int limitBytes = 0;
+    for (String tenant : tenants) {
+      int tenantLimit = maxQueryExpressionSizeBytes.applyAsInt(tenant);
+      if (tenantLimit > 0 && (limitBytes == 0 || tenantLimit < limitBytes)) {
+        limitBytes = tenantLimit;
+      }
+    }
     if (limitBytes <= 0 || query.length() <= limitBytes / 3) { // at most 3 UTF-8 bytes per UTF-16 unit
       return;
     }

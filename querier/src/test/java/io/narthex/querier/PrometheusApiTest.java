@@ -89,15 +89,21 @@ class PrometheusApiTest {
     };
   }
 
-  HttpResponse<String> get(String prefix, String endpoint, String... params)
-      throws IOException, InterruptedException {
-    StringBuilder uri = new StringBuilder("http://127.0.0.1:").append(server.activeLocalPort())
+  /** {@code http://127.0.0.1:<port><prefix>/api/v1/<endpoint>?<params>}, params as alternating names and values. */
+  static URI apiUri(int port, String prefix, String endpoint, String... params) {
+    StringBuilder uri = new StringBuilder("http://127.0.0.1:").append(port)
         .append(prefix).append("/api/v1/").append(endpoint);
     for (int i = 0; i < params.length; i += 2) {
       uri.append(i == 0 ? '?' : '&').append(params[i]).append('=')
           .append(URLEncoder.encode(params[i + 1], StandardCharsets.UTF_8));
     }
-    return client.send(HttpRequest.newBuilder(URI.create(uri.toString())).timeout(Duration.ofMinutes(1)).build(),
+    return URI.create(uri.toString());
+  }
+
+  HttpResponse<String> get(String prefix, String endpoint, String... params)
+      throws IOException, InterruptedException {
+    URI uri = apiUri(server.activeLocalPort(), prefix, endpoint, params);
+    return client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(1)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
