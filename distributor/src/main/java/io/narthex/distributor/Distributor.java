@@ -9,6 +9,7 @@ import io.narthex.ingester.client.WireTimeSeries;
 import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.ingester.SampleError;
 import io.narthex.proto.prompb.Label;
+import io.narthex.proto.prompb.MetricMetadata;
 import io.narthex.proto.prompb.Sample;
 import io.narthex.proto.prompb.TimeSeries;
 import io.narthex.proto.prompb.WriteRequest;
@@ -153,6 +154,7 @@ public final class Distributor {
       }
       validSamples += wire.sampleCount();
     }
+    addMetadata(tenant, body, request, perShard, metricsPerEntry, seriesLimited, errors);
     inactiveTenants.seen(tenant);
     DistributorMetrics.RECEIVED_SAMPLES.labelValues(tenant).inc(receivedSamples);
     DistributorMetrics.RECEIVED_METADATA.labelValues(tenant).inc(request.count(3));
@@ -229,6 +231,73 @@ public final class Distributor {
       throw unavailable;
     }
     return new PushResult(accepted, errors);
+  }
+
+  /**
+   * Routes the request's metric metadata to the shard of its family (tenant and {@code metric_family_name}, as
+   * {@link #shardOfFamily}), so that each family lives on one shard, appended to that shard's last entry when it
+   * fits. Help longer than {@link PushEntryBuilder#MAX_HELP_CHARS} is cut, as Mimir cuts it; an entry without a
+   * family name, or with a name or unit longer than 1024 characters, is refused with Mimir's errors. Metadata is
+   * decoded here, never the series.
+   */
+  private static void addMetadata(String tenant, byte[] body, WireFields request,
+      List<List<PushEntryBuilder>> perShard, List<List<Map<String, Integer>>> metricsPerEntry, boolean seriesLimited,
+      List<String> errors) {
+    int count = request.count(3);
+    long receivedMs = System.currentTimeMillis();
+    for (int i = 0; i < count; i++) {
+      MetricMetadata metadata;
+      try {
+        metadata = MetricMetadata.parseFrom(java.nio.ByteBuffer.wrap(body, request.offset(3, i), request.length(3, i)));
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new MalformedRequestException("metadata " + i + ": " + e.getMessage(), e);
+      }
+      String name = metadata.getMetricFamilyName();
+      if (name.isEmpty()) {
+        errors.add(ErrorId.METADATA_MISSING_METRIC_NAME.format("received a metric metadata with no metric name"));
+        continue;
+      }
+      if (name.length() > MAX_METADATA_CHARS) {
+        errors.add(ErrorId.METADATA_METRIC_NAME_TOO_LONG.format(
+            "received a metric metadata whose metric name is longer than %d characters, metric name: '%.200s'",
+            MAX_METADATA_CHARS, name));
+        continue;
+      }
+      if (metadata.getUnit().length() > MAX_METADATA_CHARS) {
+        errors.add(ErrorId.METADATA_UNIT_TOO_LONG.format(
+            "received a metric metadata whose unit is longer than %d characters, unit: '%.200s' metric name: '%s'",
+            MAX_METADATA_CHARS, metadata.getUnit(), name));
+        continue;
+      }
+      if (metadata.getHelp().length() > PushEntryBuilder.MAX_HELP_CHARS) {
+        metadata = metadata.toBuilder().setHelp(PushEntryBuilder.truncateHelp(metadata.getHelp())).build();
+      }
+      byte[] encoded = metadata.toByteArray();
+      int shard = shardOfFamily(tenant, name, perShard.size());
+      List<PushEntryBuilder> entries = perShard.get(shard);
+      if (entries.isEmpty() || entries.getLast().sizeWithMetadata(encoded.length) > ShardWriter.MAX_ENTRY_BYTES) {
+        entries.add(new PushEntryBuilder(tenant));
+        if (seriesLimited) {
+          entries.getLast().reserve(SeriesCounts.LIMITS_BASE_BYTES);
+        }
+        metricsPerEntry.get(shard).add(new HashMap<>());
+      }
+      entries.getLast().addMetadata(encoded, receivedMs);
+    }
+  }
+
+  /** Longest metric family name or unit of a metadata entry: Mimir's {@code -validation.max-metadata-length}. */
+  static final int MAX_METADATA_CHARS = 1024;
+
+  /**
+   * The shard of a metric family's metadata: XXH3 of the family name mixed with XXH3 of the tenant, modulo the
+   * shard count, so every entry of a family goes to one shard whichever request carries it.
+   */
+  static int shardOfFamily(String tenant, String family, int shardCount) {
+    if (shardCount == 1) {
+      return 0;
+    }
+    return mix(Hashing.xxh3_64().hashCharsToLong(family) ^ Hashing.xxh3_64().hashCharsToLong(tenant), shardCount);
   }
 
   /**
@@ -344,7 +413,10 @@ public final class Distributor {
     if (shardCount == 1) {
       return 0;
     }
-    long h = series.identityLow() ^ Hashing.xxh3_64().hashCharsToLong(tenant);
+    return mix(series.identityLow() ^ Hashing.xxh3_64().hashCharsToLong(tenant), shardCount);
+  }
+
+  private static int mix(long h, int shardCount) {
     // Murmur3's 64-bit finalizer: every bit of both hashes reaches the low bits the modulo keeps.
     h = (h ^ (h >>> 33)) * 0xff51afd7ed558ccdL;
     h = (h ^ (h >>> 33)) * 0xc4ceb9fe1a85ec53L;

@@ -11,7 +11,11 @@ import io.narthex.proto.ingester.LabelNamesRequest;
 import io.narthex.proto.ingester.LabelNamesResponse;
 import io.narthex.proto.ingester.LabelValuesRequest;
 import io.narthex.proto.ingester.LabelValuesResponse;
+import io.narthex.proto.ingester.FamilyMetadata;
+import io.narthex.proto.ingester.MetricsMetadataRequest;
+import io.narthex.proto.ingester.MetricsMetadataResponse;
 import io.narthex.proto.ingester.ReplicaState;
+import io.narthex.proto.prompb.MetricMetadata;
 import io.narthex.proto.ingester.SelectRequest;
 import io.narthex.proto.ingester.SelectResponse;
 import io.narthex.tsdb.chunk.XorChunk;
@@ -111,5 +115,22 @@ public final class IngesterGrpcService extends IngesterGrpc.IngesterImplBase {
                 ProtoConversions.fromProtoMatchers(request.getMatchersList())))
             .setReplica(state)
             .build()));
+  }
+
+  @Override
+  public void metricsMetadata(MetricsMetadataRequest request,
+      StreamObserver<MetricsMetadataResponse> responseObserver) {
+    answer(request.getShard(), responseObserver, (ingester, state, observer) -> {
+      MetricsMetadataResponse.Builder response = MetricsMetadataResponse.newBuilder().setReplica(state);
+      for (ShardMetadata.Family family : ingester.metadata(request.getTenant(), request.getMetric())) {
+        FamilyMetadata.Builder wire = FamilyMetadata.newBuilder().setMetricFamilyName(family.name());
+        for (ShardMetadata.Entry entry : family.entries()) {
+          wire.addMetadata(MetricMetadata.newBuilder().setTypeValue(entry.type()).setHelp(entry.help())
+              .setUnit(entry.unit()).setMetricFamilyName(family.name()));
+        }
+        response.addFamilies(wire);
+      }
+      observer.onNext(response.build());
+    });
   }
 }

@@ -20,5 +20,12 @@ final class IngesterMetrics {
       .help("Blocks that could not be written to local disk when cut; their data stayed in the head.")
       .register();
 
+  static final Counter DISCARDED_METADATA = Counter.builder()
+      .name("narthex_ingester_discarded_metadata_total")
+      .help("Metric metadata entries not stored, per tenant and reason (Mimir's per_user_metadata_limit and"
+          + " per_metric_metadata_limit, or an invalid entry).")
+      .labelNames("user", "reason")
+      .register();
+
   private IngesterMetrics() {}
 }

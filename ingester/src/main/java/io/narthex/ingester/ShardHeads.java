@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ShardHeads {
   private static final int SNAPSHOT_MAGIC = 0x4e584953; // "NXIS"
-  private static final int SNAPSHOT_VERSION = 4;
+  private static final int SNAPSHOT_VERSION = 5;
   /**
    * Tenants' heads take samples up to 1h behind their newest one, half the 2h block range, as Prometheus's and
    * Mimir's heads do. Older samples would be cut into no block or stall the shipper; they are {@code TOO_OLD}.
@@ -61,6 +61,7 @@ public final class ShardHeads {
   private final HeadOptions headOptions;
   /** Null when this shard keeps no blocks on disk: {@link #cutBlock} is then refused. */
   private final LocalBlocks blocks;
+  private final ShardMetadata metadata;
 
   /** Heads without out-of-order samples, and no local blocks. */
   public ShardHeads() {
@@ -81,23 +82,34 @@ public final class ShardHeads {
    * @param blocksDir where blocks cut from the heads are kept ({@link LocalBlocks}); null for none
    */
   public ShardHeads(long outOfOrderWindowMs, Path blocksDir) {
+    this(outOfOrderWindowMs, blocksDir, MetadataLimits.DEFAULT);
+  }
+
+  /**
+   * @param outOfOrderWindowMs as {@link #ShardHeads(long)}
+   * @param blocksDir as {@link #ShardHeads(long, Path)}
+   * @param metadataLimits this shard's bounds on the metric metadata it keeps; the same on every replica
+   */
+  public ShardHeads(long outOfOrderWindowMs, Path blocksDir, MetadataLimits metadataLimits) {
     this.headOptions = new HeadOptions(HeadOptions.DEFAULT.samplesPerChunk(), APPENDABLE_WINDOW_MS,
         outOfOrderWindowMs);
     this.blocks = blocksDir == null ? null : new LocalBlocks(blocksDir);
+    this.metadata = new ShardMetadata(metadataLimits);
   }
 
   /** Reused by the thread applying a shard's log, so that a push allocates nothing per series. */
   private record Cursors(WireFields request, WireTimeSeries series) {}
 
   private static final ThreadLocal<Cursors> CURSORS =
-      ThreadLocal.withInitial(() -> new Cursors(new WireFields(5), new WireTimeSeries()));
+      ThreadLocal.withInitial(() -> new Cursors(new WireFields(6), new WireTimeSeries()));
 
   /**
-   * Writes every tenant's head: magic {@code NXIS}, version 4, tenant count, then per tenant its name, its minimum
+   * Writes every tenant's head: magic {@code NXIS}, version 5, tenant count, then per tenant its name, its minimum
    * valid time and block mark (ms) and its head snapshot (tsdb/docs/format/head-snapshot.md), streamed: a head
    * snapshot knows its own end, so no length prefix caps its size. Then the local blocks: their count, and per
    * block its tenant, ULID, min and max time (ms) and whether it was shipped; their files travel beside the
-   * snapshot ({@link #localBlocks}). Appends must not run meanwhile.
+   * snapshot ({@link #localBlocks}). Then the metric metadata ({@link ShardMetadata#write}). Appends must not run
+   * meanwhile.
    */
   public void writeSnapshot(OutputStream out) throws IOException {
     DataOutputStream data = new DataOutputStream(out);
@@ -120,6 +132,7 @@ public final class ShardHeads {
       data.writeLong(block.maxTimeMs());
       data.writeBoolean(block.shipped());
     }
+    metadata.write(data);
     data.flush();
   }
 
@@ -148,6 +161,17 @@ public final class ShardHeads {
    * @throws IOException when the snapshot is truncated or corrupt, or lists a local block that cannot be read
    */
   public static ShardHeads readSnapshot(InputStream in, long outOfOrderWindowMs, Path blocksDir) throws IOException {
+    return readSnapshot(in, outOfOrderWindowMs, blocksDir, MetadataLimits.DEFAULT);
+  }
+
+  /**
+   * As {@link #readSnapshot(InputStream, long, Path)}, into a shard with the given metadata limits. A snapshot
+   * before version 5 holds no metadata.
+   *
+   * @throws IOException when the snapshot is truncated or corrupt, or lists a local block that cannot be read
+   */
+  public static ShardHeads readSnapshot(InputStream in, long outOfOrderWindowMs, Path blocksDir,
+      MetadataLimits metadataLimits) throws IOException {
     DataInputStream data = new DataInputStream(in);
     if (data.readInt() != SNAPSHOT_MAGIC) {
       throw new IOException("not an ingester snapshot: bad magic");
@@ -156,7 +180,7 @@ public final class ShardHeads {
     if (version < 1 || version > SNAPSHOT_VERSION) {
       throw new IOException("unsupported ingester snapshot version " + version);
     }
-    ShardHeads ingester = new ShardHeads(outOfOrderWindowMs, blocksDir);
+    ShardHeads ingester = new ShardHeads(outOfOrderWindowMs, blocksDir, metadataLimits);
     HeadOptions headOptions = ingester.headOptions;
     int tenants = data.readInt();
     for (int i = 0; i < tenants; i++) {
@@ -188,6 +212,9 @@ public final class ShardHeads {
             + " was given");
       }
       ingester.blocks.add(tenant, ulid, minTimeMs, maxTimeMs, shipped);
+    }
+    if (version >= 5) {
+      ingester.metadata.read(data);
     }
     return ingester;
   }
@@ -295,6 +322,7 @@ public final class ShardHeads {
    * a later sample for a shipped range makes a block that overlaps, which queries and the compactor merge.
    */
   public int truncate(String tenant, long beforeMs) {
+    metadata.forgetBefore(tenant, beforeMs);
     if (blocks != null) {
       blocks.removeShipped(tenant, beforeMs);
     }
@@ -422,6 +450,9 @@ public final class ShardHeads {
         }
       }
     }
+    if (request.count(3) > 0) {
+      applyMetadata(tenant, request, buf);
+    }
     IngesterMetrics.INGESTED_SAMPLES.labelValues(tenant).inc(accepted);
     IngesterMetrics.MEMORY_SERIES.labelValues(tenant).set(head.numSeries());
     response = (response == null ? PushResponse.newBuilder() : response).setAcceptedSamples(accepted)
@@ -432,6 +463,33 @@ public final class ShardHeads {
       }
     }
     return response.build();
+  }
+
+  /**
+   * Stores the request's metric metadata (after its series, so a refused series never skips it). Entries refused
+   * for a limit or as invalid are counted and logged, never a refusal of the log entry.
+   */
+  private void applyMetadata(String tenant, WireFields request, byte[] buf) {
+    int count = request.count(3);
+    List<java.nio.ByteBuffer> encoded = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      encoded.add(java.nio.ByteBuffer.wrap(buf, request.offset(3, i), request.length(3, i)));
+    }
+    ShardMetadata.Applied applied = metadata.apply(tenant, encoded, request.varint(5, 0));
+    if (!applied.refused().isEmpty()) {
+      applied.refused().forEach((reason, n) ->
+          IngesterMetrics.DISCARDED_METADATA.labelValues(tenant, reason.label).inc(n));
+      log.warn("metric metadata refused tenant={} stored={} refused={} first_refused_family={} limits={}", tenant,
+          applied.stored(), applied.refused(), applied.firstRefusedFamily(), metadata.limits());
+    }
+  }
+
+  /**
+   * The tenant's metric metadata on this shard: families sorted by name (only {@code metric} when not empty), each
+   * with its distinct entries oldest first.
+   */
+  public List<ShardMetadata.Family> metadata(String tenant, String metric) {
+    return metadata.families(tenant, metric);
   }
 
   /** The request's {@code series_limits}, or null when it has none. */

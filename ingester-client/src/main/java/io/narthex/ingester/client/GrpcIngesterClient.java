@@ -50,6 +50,12 @@ public final class GrpcIngesterClient implements IngesterClient {
     return stub().labelValues(request);
   }
 
+  @Override
+  public io.narthex.proto.ingester.MetricsMetadataResponse metricsMetadata(
+      io.narthex.proto.ingester.MetricsMetadataRequest request) {
+    return stub().metricsMetadata(request);
+  }
+
   /** A stub whose deadline is the client's timeout or the current query's deadline, whichever comes first. */
   private IngesterGrpc.IngesterBlockingStub stub() {
     return IngesterGrpc.newBlockingStub(channel)

@@ -25,6 +25,10 @@ public interface IngesterClient extends AutoCloseable {
 
   LabelValuesResponse labelValues(LabelValuesRequest request);
 
+  /** The tenant's metric metadata the replica's shard holds. */
+  io.narthex.proto.ingester.MetricsMetadataResponse metricsMetadata(
+      io.narthex.proto.ingester.MetricsMetadataRequest request);
+
   @Override
   void close();
 }

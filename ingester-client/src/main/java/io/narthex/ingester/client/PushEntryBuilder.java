@@ -11,9 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Builds the encoded {@code ShardLogEntry{snappy_push: snappy(PushRequest{tenant, timeseries...})}} of
- * ingester.proto from series that are already encoded {@code prometheus.TimeSeries} messages, copying their bytes as
- * they are.
+ * Builds the encoded {@code ShardLogEntry{snappy_push: snappy(PushRequest{tenant, timeseries..., metadata...,
+ * series_limits, metadata_received_ms})}} of ingester.proto from series that are already encoded
+ * {@code prometheus.TimeSeries} messages, copying their bytes as they are, and encoded
+ * {@code prometheus.MetricMetadata} messages (docs/format/raft-log-entry.md).
  */
 public final class PushEntryBuilder {
   /** Largest PushRequest a {@code snappy_push} may hold. */
@@ -22,7 +23,25 @@ public final class PushEntryBuilder {
   private static final int SHARD_LOG_ENTRY_SNAPPY_PUSH = 5;
   private static final int PUSH_TENANT = 1;
   private static final int PUSH_TIMESERIES = 2;
+  private static final int PUSH_METADATA = 3;
   private static final int PUSH_SERIES_LIMITS = 4;
+  private static final int PUSH_METADATA_RECEIVED_MS = 5;
+  /** Most bytes {@code metadata_received_ms} takes: a tag and a 10-byte varint. */
+  private static final int RECEIVED_MS_MAX_BYTES = 11;
+  /**
+   * Longest {@code help} a {@code metadata} carries, in UTF-16 chars: longer help is cut there, as Mimir cuts help at
+   * {@code -validation.max-metadata-length} (1024 by default).
+   */
+  public static final int MAX_HELP_CHARS = 1024;
+
+  /** {@code help} cut at {@link #MAX_HELP_CHARS}, never inside a surrogate pair. */
+  public static String truncateHelp(String help) {
+    if (help.length() <= MAX_HELP_CHARS) {
+      return help;
+    }
+    int end = Character.isHighSurrogate(help.charAt(MAX_HELP_CHARS - 1)) ? MAX_HELP_CHARS - 1 : MAX_HELP_CHARS;
+    return help.substring(0, end);
+  }
 
   private final byte[] tenant;
   private final List<byte[]> buffers = new ArrayList<>();
@@ -30,6 +49,8 @@ public final class PushEntryBuilder {
   private int count;
   private int pushBytes;
   private int reserved;
+  private final List<byte[]> metadata = new ArrayList<>();
+  private long metadataReceivedMs;
 
   public PushEntryBuilder(String tenant) {
     this.tenant = tenant.getBytes(StandardCharsets.UTF_8);
@@ -44,6 +65,36 @@ public final class PushEntryBuilder {
 
   public int seriesCount() {
     return count;
+  }
+
+  /** Metric metadata entries added. */
+  public int metadataCount() {
+    return metadata.size();
+  }
+
+  /**
+   * Bytes the entry would take uncompressed with one more metadata entry of {@code metadataBytes}, its receive time
+   * counted.
+   */
+  public int sizeWithMetadata(int metadataBytes) {
+    return entrySize(pushBytes + (metadata.isEmpty() ? RECEIVED_MS_MAX_BYTES : 0)
+        + CodedOutputStream.computeTagSize(PUSH_METADATA) + CodedOutputStream.computeUInt32SizeNoTag(metadataBytes)
+        + metadataBytes);
+  }
+
+  /**
+   * Adds an encoded {@code prometheus.MetricMetadata}, written after the series, with the time the distributor
+   * received it (Unix ms; the largest given is kept), by which replicas forget it.
+   */
+  public void addMetadata(byte[] encoded, long receivedMs) {
+    if (metadata.isEmpty()) {
+      pushBytes += RECEIVED_MS_MAX_BYTES;
+      metadataReceivedMs = receivedMs;
+    }
+    metadataReceivedMs = Math.max(metadataReceivedMs, receivedMs);
+    metadata.add(encoded);
+    pushBytes += CodedOutputStream.computeTagSize(PUSH_METADATA)
+        + CodedOutputStream.computeUInt32SizeNoTag(encoded.length) + encoded.length;
   }
 
   /** The buffer holding series {@code i}, in the order added (a push response's series index). */
@@ -102,7 +153,10 @@ public final class PushEntryBuilder {
     if (limitsBytes > reserved) {
       throw new IllegalStateException("series limits of " + limitsBytes + " bytes, " + reserved + " reserved");
     }
-    byte[] push = new byte[pushBytes - reserved + limitsBytes];
+    int receivedBytes = metadata.isEmpty() ? 0
+        : CodedOutputStream.computeInt64Size(PUSH_METADATA_RECEIVED_MS, metadataReceivedMs);
+    int timeSlack = metadata.isEmpty() ? 0 : RECEIVED_MS_MAX_BYTES - receivedBytes;
+    byte[] push = new byte[pushBytes - reserved - timeSlack + limitsBytes];
     CodedOutputStream stream = CodedOutputStream.newInstance(push);
     try {
       stream.writeByteArray(PUSH_TENANT, tenant);
@@ -111,8 +165,14 @@ public final class PushEntryBuilder {
         stream.writeUInt32NoTag(slices[2 * i + 1]);
         stream.writeRawBytes(buffers.get(i), slices[2 * i], slices[2 * i + 1]);
       }
+      for (byte[] encoded : metadata) {
+        stream.writeByteArray(PUSH_METADATA, encoded);
+      }
       if (limits != null) {
         stream.writeMessage(PUSH_SERIES_LIMITS, limits);
+      }
+      if (!metadata.isEmpty()) {
+        stream.writeInt64(PUSH_METADATA_RECEIVED_MS, metadataReceivedMs);
       }
       stream.checkNoSpaceLeft();
     } catch (IOException e) {

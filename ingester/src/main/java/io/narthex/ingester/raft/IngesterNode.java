@@ -97,7 +97,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
             throw new IllegalStateException("node " + nodeId + " found Raft group " + groupId
                 + " on disk that the shard map does not give it");
           }
-          return new ShardStateMachine(shard, apply);
+          return new ShardStateMachine(shard, apply, shardMap.shardCount());
         })
         .build();
   }

@@ -1,5 +1,6 @@
 package io.narthex.ingester.raft;
 
+import io.narthex.ingester.MetadataLimits;
 import io.narthex.ingester.ShardHeads;
 import io.narthex.ingester.client.LogFormat;
 import io.narthex.ingester.client.PushEntryBuilder;
@@ -66,6 +67,8 @@ final class ShardStateMachine extends BaseStateMachine {
   private final HeapWatermark watermark;
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private final long outOfOrderWindowMs;
+  /** This shard's share of the metadata limits. */
+  private final MetadataLimits metadataLimits;
   private volatile ShardHeads ingester;
   private Path blocksDir;
   /** The latest snapshot with the local blocks it lists; null before the first. */
@@ -76,10 +79,16 @@ final class ShardStateMachine extends BaseStateMachine {
   private byte[] pushBuffer = new byte[1 << 18];
 
   ShardStateMachine(int shard, ApplyOptions options) {
+    this(shard, options, 1);
+  }
+
+  /** @param shardCount shards of the cluster, which share the tenant's metadata limit */
+  ShardStateMachine(int shard, ApplyOptions options, int shardCount) {
     this.shard = shard;
     this.watermark = options.heapWatermark();
     this.outOfOrderWindowMs = options.outOfOrderTimeWindow().toMillis();
-    this.ingester = new ShardHeads(outOfOrderWindowMs);
+    this.metadataLimits = options.metadataLimits().forShards(shardCount);
+    this.ingester = new ShardHeads(outOfOrderWindowMs, null, metadataLimits);
   }
 
   int shard() {
@@ -96,7 +105,7 @@ final class ShardStateMachine extends BaseStateMachine {
     super.initialize(server, groupId, raftStorage);
     storage.init(raftStorage);
     blocksDir = raftStorage.getStorageDir().getStateMachineDir().toPath().resolve("blocks");
-    ingester = new ShardHeads(outOfOrderWindowMs, blocksDir);
+    ingester = new ShardHeads(outOfOrderWindowMs, blocksDir, metadataLimits);
     loadLatestSnapshot();
     getLifeCycle().transition(LifeCycle.State.STARTING);
     getLifeCycle().transition(LifeCycle.State.RUNNING);
@@ -322,7 +331,7 @@ final class ShardStateMachine extends BaseStateMachine {
     }
     long startNanos = System.nanoTime();
     try (InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
-      ingester = ShardHeads.readSnapshot(in, outOfOrderWindowMs, blocksDir);
+      ingester = ShardHeads.readSnapshot(in, outOfOrderWindowMs, blocksDir, metadataLimits);
     }
     latestSnapshot = withLocalBlocks(snapshot);
     updateLastAppliedTermIndex(snapshot.getTermIndex());
