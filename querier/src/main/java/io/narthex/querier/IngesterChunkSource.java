@@ -7,6 +7,10 @@ import io.narthex.proto.ingester.LabelNamesRequest;
 import io.narthex.proto.ingester.LabelNamesResponse;
 import io.narthex.proto.ingester.LabelValuesRequest;
 import io.narthex.proto.ingester.LabelValuesResponse;
+import io.narthex.proto.ingester.FamilyMetadata;
+import io.narthex.proto.ingester.MetricsMetadataRequest;
+import io.narthex.proto.ingester.MetricsMetadataResponse;
+import io.narthex.proto.prompb.MetricMetadata;
 import io.narthex.proto.ingester.SelectRequest;
 import io.narthex.proto.ingester.SelectResponse;
 import io.narthex.proto.prompb.LabelMatcher;
@@ -19,6 +23,8 @@ import io.narthex.tsdb.storage.QueryDeadline;
 import io.narthex.tsdb.storage.StorageException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.SortedMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -33,7 +39,7 @@ import java.util.function.IntFunction;
  * replica ({@link ShardReaders}), and merges the answers, sorted by label set. A shard that no replica answers
  * fails the call with a {@link StorageException}, never a partial answer.
  */
-public final class IngesterChunkSource implements ChunkSource {
+public final class IngesterChunkSource implements ChunkSource, MetadataSource {
   private final ShardReaders shards;
   private final String tenant;
   private final ExecutorService executor;
@@ -100,6 +106,35 @@ public final class IngesterChunkSource implements ChunkSource {
     fanOut(shard -> shards.read(shard, client -> client.labelValues(request.toBuilder().setShard(shard).build()),
         LabelValuesResponse::getReplica, warnings)).forEach(r -> values.addAll(r.getValuesList()));
     return new ArrayList<>(values);
+  }
+
+  /**
+   * The tenant's metric metadata from every shard (a family lives on one shard, but a resharded cluster may hold it
+   * on two): merged by {@link MetadataSource#merge}. Types are Prometheus's lower-case names.
+   */
+  @Override
+  public SortedMap<String, List<Metadata>> metadata(String metric) {
+    MetricsMetadataRequest request = MetricsMetadataRequest.newBuilder().setTenant(tenant).setMetric(metric).build();
+    List<SortedMap<String, List<Metadata>>> answers = new ArrayList<>();
+    for (MetricsMetadataResponse response : fanOut(shard -> shards.read(shard,
+        client -> client.metricsMetadata(request.toBuilder().setShard(shard).build()),
+        MetricsMetadataResponse::getReplica, warnings))) {
+      TreeMap<String, List<Metadata>> answer = new TreeMap<>();
+      for (FamilyMetadata family : response.getFamiliesList()) {
+        List<Metadata> entries = new ArrayList<>(family.getMetadataCount());
+        for (MetricMetadata entry : family.getMetadataList()) {
+          entries.add(new Metadata(typeName(entry.getType()), entry.getHelp(), entry.getUnit()));
+        }
+        answer.put(family.getMetricFamilyName(), entries);
+      }
+      answers.add(answer);
+    }
+    return MetadataSource.merge(answers);
+  }
+
+  /** Prometheus's name of a remote-write metric type: the enum's name in lower case, "unknown" for others. */
+  static String typeName(MetricMetadata.MetricType type) {
+    return type == MetricMetadata.MetricType.UNRECOGNIZED ? "unknown" : type.name().toLowerCase(Locale.ROOT);
   }
 
   private <T> List<T> fanOut(IntFunction<T> readShard) {

@@ -54,6 +54,8 @@ public final class PrometheusApi {
   private final boolean multitenancyEnabled;
   private final String version;
   private SeriesDeleter seriesDeleter;
+  /** One tenant's metric metadata; null: none is served. */
+  private BiFunction<String, List<String>, MetadataSource> metadataForTenant;
   /** Slots for queries running at once; null when unlimited. */
   private Semaphore slots;
   private int maxConcurrent;
@@ -135,6 +137,65 @@ public final class PrometheusApi {
     return this;
   }
 
+  /**
+   * Serves {@code /api/v1/metadata} from each tenant's {@link MetadataSource}; without one it answers no metadata.
+   *
+   * @param metadataForTenant one tenant's metadata; warnings about the read go to the given list
+   */
+  public PrometheusApi withMetadataSource(BiFunction<String, List<String>, MetadataSource> metadataForTenant) {
+    this.metadataForTenant = metadataForTenant;
+    return this;
+  }
+
+  /**
+   * Prometheus's metric metadata endpoint: {@code metric} (one family, or all when empty), {@code limit} (most
+   * families; negative for all, 0 for none) and {@code limit_per_metric} (most entries per family when positive).
+   * Answers {@code {"metric": [{"type", "help", "unit"}, ...]}}, families in name order; a limit that is not an
+   * integer is 400 bad_data "limit must be a number" (Prometheus's web/api/v1 metricMetadata).
+   */
+  private byte[] metadata(ApiRequest request) {
+    int limit = intParam(request, "limit");
+    int limitPerMetric = intParam(request, "limit_per_metric");
+    String metric = request.get("metric") == null ? "" : request.get("metric");
+    java.util.SortedMap<String, List<MetadataSource.Metadata>> families = metadataForTenant == null
+        ? new java.util.TreeMap<>() : metadataForTenant.apply(request.tenant(), request.warnings()).metadata(metric);
+    return ApiJson.data(json -> {
+      json.writeStartObject();
+      int written = 0;
+      for (var family : families.entrySet()) {
+        if (limit >= 0 && written >= limit) {
+          break;
+        }
+        written++;
+        json.writeArrayFieldStart(family.getKey());
+        List<MetadataSource.Metadata> entries = family.getValue();
+        int count = limitPerMetric > 0 ? Math.min(limitPerMetric, entries.size()) : entries.size();
+        for (MetadataSource.Metadata entry : entries.subList(0, count)) {
+          json.writeStartObject();
+          json.writeStringField("type", entry.type());
+          json.writeStringField("help", entry.help());
+          json.writeStringField("unit", entry.unit());
+          json.writeEndObject();
+        }
+        json.writeEndArray();
+      }
+      json.writeEndObject();
+    });
+  }
+
+  /** An integer parameter, -1 when absent or empty; otherwise 400 "{@code name} must be a number". */
+  private static int intParam(ApiRequest request, String name) {
+    String value = request.get(name);
+    if (value == null || value.isEmpty()) {
+      return -1;
+    }
+    try {
+      return Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw new PromQLException(ErrorType.BAD_DATA, name + " must be a number");
+    }
+  }
+
   /** Enables Prometheus's {@code POST /api/v1/admin/tsdb/delete_series}. */
   public PrometheusApi withSeriesDeleter(SeriesDeleter deleter) {
     this.seriesDeleter = deleter;
@@ -151,10 +212,7 @@ public final class PrometheusApi {
     server.service(api + "/labels", gatedHandler(this::labels));
     server.service(api + "/label/{name}/values", gatedHandler(this::labelValues));
     server.service(api + "/status/buildinfo", handler(this::buildInfo));
-    server.service(api + "/metadata", handler((request) -> ApiJson.data(json -> {
-      json.writeStartObject();
-      json.writeEndObject();
-    })));
+    server.service(api + "/metadata", gatedHandler(this::metadata));
     server.service(api + "/query_exemplars", handler((request) -> ApiJson.stringList(List.of())));
     if (seriesDeleter != null) {
       // Writes: one tenant only, so a|b is refused as an invalid tenant (401), as on the push path.
