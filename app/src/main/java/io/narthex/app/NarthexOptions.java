@@ -316,6 +316,32 @@ public final class NarthexOptions {
       description = "how far back an instant selector looks")
   public Duration lookbackDelta = Duration.ofMinutes(5);
 
+  @Option(names = {"--tenant-federation.enabled", "-tenant-federation.enabled"},
+      descriptionKey = "tenant_federation.enabled", defaultValue = "false", arity = "0..1", fallbackValue = "true",
+      description = "read requests (query, query_range, series, labels, label values, metadata, query_exemplars, "
+          + "federate) may name several tenants separated by `|` in `X-Scope-OrgID`, answered from all of them "
+          + "with a `__tenant_id__` label on every series (an existing one is kept as `original___tenant_id__`). "
+          + "Writes, delete_series and block upload stay single-tenant. Mimir's flag")
+  public boolean tenantFederationEnabled = false;
+
+  @Option(names = {"--tenant-federation.max-tenants", "-tenant-federation.max-tenants"},
+      descriptionKey = "tenant_federation.max_tenants", defaultValue = "0",
+      description = "most distinct tenants one federated request may name; more gets 400 "
+          + "`err-narthex-tenant-federation-max-tenants`; `0` = unlimited (Mimir's default)")
+  public int tenantFederationMaxTenants = 0;
+
+  @Option(names = {"--tenant-federation.max-concurrent", "-tenant-federation.max-concurrent"},
+      descriptionKey = "tenant_federation.max_concurrent", defaultValue = "16",
+      description = "most per-tenant sub-queries of one federated request running at once (Mimir's default)")
+  public int tenantFederationMaxConcurrent = 16;
+
+  @Option(names = {"--querier.max-federate-series", "-querier.max-federate-series"},
+      descriptionKey = "querier.max_federate_series", defaultValue = "1000000",
+      description = "most series one `/federate` request may match over its `match[]` selectors; more gets 400 "
+          + "`err-narthex-max-federate-series`; `0` = unlimited. Mimir has no /federate: the default is "
+          + "VictoriaMetrics' `-search.maxFederateSeries`")
+  public int maxFederateSeries = 1_000_000;
+
   @Option(names = {"--http.prometheus-http-prefix", "-http.prometheus-http-prefix"},
       descriptionKey = "api.prometheus_http_prefix", defaultValue = "/prometheus",
       description = "path prefix of the Prometheus HTTP API")
