@@ -45,7 +45,10 @@ final class FederatedQueryable implements Queryable {
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tenant-federation-", 0).factory());
 
   private final List<String> tenants;
-  private final Map<String, Queryable> storage;
+  private final BiFunction<String, List<String>, Queryable> storageOf;
+  private final List<String> warnings;
+  /** Each tenant's storage, made when the tenant is first read: a tenant left out by a matcher is never opened. */
+  private final Map<String, Queryable> storage = new ConcurrentHashMap<>();
   private final int maxConcurrent;
 
   /**
@@ -57,18 +60,20 @@ final class FederatedQueryable implements Queryable {
   FederatedQueryable(List<String> tenants, BiFunction<String, List<String>, Queryable> storageOf,
       List<String> warnings, int maxConcurrent) {
     this.tenants = List.copyOf(tenants);
+    this.storageOf = storageOf;
+    this.warnings = warnings;
     this.maxConcurrent = maxConcurrent;
-    this.storage = new ConcurrentHashMap<>();
-    for (String tenant : tenants) {
-      storage.put(tenant, storageOf.apply(tenant, new TenantWarnings(tenant, warnings)));
-    }
+  }
+
+  private Queryable storage(String tenant) {
+    return storage.computeIfAbsent(tenant, t -> storageOf.apply(t, new TenantWarnings(t, warnings)));
   }
 
   @Override
   public Querier querier(long minTimeMs, long maxTimeMs) {
     Map<String, Querier> opened = new ConcurrentHashMap<>();
     Function<String, Querier> querierOf =
-        tenant -> opened.computeIfAbsent(tenant, t -> storage.get(t).querier(minTimeMs, maxTimeMs));
+        tenant -> opened.computeIfAbsent(tenant, t -> storage(t).querier(minTimeMs, maxTimeMs));
     return new Querier() {
       @Override
       public List<Series> select(boolean sorted, SelectHints hints, List<Matcher> matchers) {

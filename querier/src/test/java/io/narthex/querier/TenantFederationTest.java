@@ -50,6 +50,8 @@ class TenantFederationTest {
   private static final ObjectMapper mapper = new ObjectMapper();
   private static final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private static final Map<String, HeadChunkSource> heads = new TreeMap<>();
+  /** Every tenant whose storage the API asked for. */
+  private static final java.util.Set<String> opened = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private static Server server;
 
   @BeforeAll
@@ -64,6 +66,7 @@ class TenantFederationTest {
         .add(Labels.of("__name__", "up", "job", "s1"), 1_000_000, 3)
         .add(Labels.of("__name__", "up", "job", "s2"), 1_000_000, 3));
     BiFunction<String, List<String>, Queryable> perTenant = (tenant, warnings) -> {
+      opened.add(tenant);
       ChunkSource source = tenant.equals("broken") ? failingSource()
           : heads.getOrDefault(tenant, new HeadChunkSource());
       FetchLimits limits = tenant.equals("small") ? new FetchLimits(1, 0, 0) : FetchLimits.UNLIMITED;
@@ -156,9 +159,12 @@ class TenantFederationTest {
   void aTenantIdMatcherReadsOnlyTheChosenTenants() throws Exception {
     assertThat(series(get(FEDERATED, "a|b", "query", "query", "up{__tenant_id__=\"b\"}", "time", TIME)))
         .containsExactly("{__name__=up, __tenant_id__=b, job=api}=2");
-    // The broken tenant is not read at all when the matcher leaves it out.
+    // The broken tenant is not read at all when the matcher leaves it out, nor is its storage opened.
     assertThat(series(get(FEDERATED, "a|broken", "query", "query", "up{__tenant_id__!=\"broken\",job=\"db\"}",
         "time", TIME))).containsExactly("{__name__=up, __tenant_id__=a, job=db}=1");
+    assertThat(series(get(FEDERATED, "a|unread", "query", "query", "up{__tenant_id__=\"a\",job=\"db\"}",
+        "time", TIME))).hasSize(1);
+    assertThat(opened).contains("a").doesNotContain("unread");
   }
 
   @Test
