@@ -262,6 +262,28 @@ public final class NarthexOptions {
           + "tenant: `max_global_series_per_metric` in the runtime config")
   public int maxGlobalSeriesPerMetric = 0;
 
+  @Option(names = {"--ingester.max-global-metadata-per-user", "-ingester.max-global-metadata-per-user"},
+      descriptionKey = "limits.max_global_metadata_per_user", defaultValue = "0",
+      description = "most metric families with metadata (remote write's type, help and unit) per tenant, over "
+          + "every shard; each shard keeps its share (the limit divided by the shard count, rounded up) and refuses "
+          + "new families past it, counted in `narthex_ingester_discarded_metadata_total`. `0` = unlimited "
+          + "(Mimir's default). One value for the whole cluster (not per tenant): every replica must decide alike")
+  public int maxGlobalMetadataPerUser = 0;
+
+  @Option(names = {"--ingester.max-global-metadata-per-metric", "-ingester.max-global-metadata-per-metric"},
+      descriptionKey = "limits.max_global_metadata_per_metric", defaultValue = "0",
+      description = "most distinct metadata (type, help, unit) kept per metric family of a tenant; more are "
+          + "refused and counted in `narthex_ingester_discarded_metadata_total`. `0` = unlimited (Mimir's "
+          + "default). One value for the whole cluster")
+  public int maxGlobalMetadataPerMetric = 0;
+
+  @Option(names = {"--ingester.metadata-retain-period", "-ingester.metadata-retain-period"},
+      descriptionKey = "ingester.metadata_retain_period", defaultValue = "10m", converter = DurationConverter.class,
+      description = "metric metadata not sent again for this long is forgotten, measured on the distributors' "
+          + "clock carried in the log so that every replica forgets alike (a head truncation also forgets what was "
+          + "last sent before its time); `0s` never forgets it. One value for the whole cluster")
+  public Duration metadataRetainPeriod = Duration.ofMinutes(10);
+
   @Option(names = {"--querier.timeout", "-querier.timeout"}, descriptionKey = "querier.timeout",
       defaultValue = "2m", converter = DurationConverter.class,
       description = "longest a query may run, counted from its arrival (queueing and parsing included); a request's "

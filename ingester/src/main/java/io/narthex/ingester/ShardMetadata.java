@@ -23,7 +23,8 @@ import java.util.TreeMap;
  * <p>An entry is forgotten once it was not sent again for the retain period, measured on the distributors' clock
  * that travels in the entries ({@code metadata_received_ms}), never the replica's own, so replicas forget the same
  * entries at the same log position. A {@code TruncateHead} also forgets the tenant's entries last sent before its
- * time, so that a tenant that stopped sending loses its metadata with its head data.
+ * time, so that a tenant that stopped sending loses its metadata with its head data. A retain period of zero
+ * forgets nothing.
  */
 public final class ShardMetadata {
   /** Longest family name or unit kept, in chars: Mimir's {@code -validation.max-metadata-length} default. */
