@@ -111,7 +111,8 @@ class DistributorMetadataTest {
         "received a metric metadata with no metric name (err-narthex-metadata-missing-metric-name)");
     assertThat(result.errors().get(1)).startsWith("received a metric metadata whose metric name is longer than 1024"
         + " characters, metric name: 'nnn").endsWith("(err-narthex-metric-name-too-long)");
-    assertThat(result.errors().get(2)).contains("metric name: 'with_long_unit'").endsWith("(err-narthex-unit-too-long)");
+    assertThat(result.errors().get(2)).contains("metric name: 'with_long_unit'")
+        .endsWith("(err-narthex-unit-too-long)");
     List<ShardMetadata.Family> stored = shards.getFirst().shard.ingester.metadata(TENANT, "");
     assertThat(stored).extracting(ShardMetadata.Family::name).containsExactly("with_long_help");
     assertThat(stored.getFirst().entries().getFirst()).isEqualTo(

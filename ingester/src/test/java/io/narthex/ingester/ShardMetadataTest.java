@@ -1,9 +1,16 @@
 package io.narthex.ingester;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.narthex.ingester.client.GrpcIngesterClient;
+import io.narthex.proto.ingester.FamilyMetadata;
+import io.narthex.proto.ingester.MetricsMetadataRequest;
 import io.narthex.proto.ingester.PushRequest;
 import io.narthex.proto.ingester.PushResponse;
+import io.narthex.proto.ingester.ReplicaState;
 import io.narthex.proto.prompb.Label;
 import io.narthex.proto.prompb.MetricMetadata;
 import io.narthex.proto.prompb.MetricMetadata.MetricType;
@@ -90,6 +97,55 @@ class ShardMetadataTest {
     // An entry it holds is refreshed at its limits, not refused.
     push(shard, tenant, T0_MS + 1, List.of(metadata("a", MetricType.GAUGE, "2")));
     assertThat(discarded(tenant, "per_metric_metadata_limit")).isEqualTo(1);
+  }
+
+  @Test
+  void eachShardKeepsItsShareOfThePerUserLimitRoundedUpAndThePerMetricLimitWhole() {
+    MetadataLimits global = new MetadataLimits(10, 3, Duration.ofMinutes(10));
+
+    assertThat(global.forShards(4)).isEqualTo(new MetadataLimits(3, 3, Duration.ofMinutes(10)));
+    assertThat(global.forShards(1)).isEqualTo(global);
+    assertThat(MetadataLimits.DEFAULT.forShards(4)).isEqualTo(MetadataLimits.DEFAULT);
+  }
+
+  @Test
+  void servesATenantsMetadataOverTheIngesterGrpcCallWithPrometheusTypes() throws Exception {
+    ShardHeads shard = new ShardHeads();
+    push(shard, TENANT, T0_MS, List.of(metadata("up", MetricType.GAUGE, "Target up."),
+        MetricMetadata.newBuilder().setMetricFamilyName("bytes_total").setType(MetricType.COUNTER).setUnit("bytes")
+            .build()));
+    ShardReplicas replicas = new ShardReplicas() {
+      @Override
+      public ShardHeads ingester(int s) {
+        return s == 3 ? shard : null;
+      }
+
+      @Override
+      public ReplicaState replicaState(int s) {
+        return ReplicaState.newBuilder().setNodeId("n0").setLeader(true).build();
+      }
+    };
+    String name = InProcessServerBuilder.generateName();
+    io.grpc.Server server = InProcessServerBuilder.forName(name)
+        .addService(new IngesterGrpcService(replicas)).build().start();
+    try (var client = new GrpcIngesterClient("in-process",
+        InProcessChannelBuilder.forName(name).build(), Duration.ofSeconds(10))) {
+      var response = client.metricsMetadata(MetricsMetadataRequest.newBuilder()
+          .setTenant(TENANT).setShard(3).build());
+
+      assertThat(response.getReplica().getLeader()).isTrue();
+      assertThat(response.getFamiliesList()).extracting(FamilyMetadata::getMetricFamilyName)
+          .containsExactly("bytes_total", "up");
+      assertThat(response.getFamilies(0).getMetadata(0)).isEqualTo(MetricMetadata.newBuilder()
+          .setMetricFamilyName("bytes_total").setType(MetricType.COUNTER).setUnit("bytes").build());
+      assertThat(client.metricsMetadata(MetricsMetadataRequest.newBuilder()
+          .setTenant(TENANT).setShard(3).setMetric("up").build()).getFamiliesCount()).isEqualTo(1);
+      assertThat(catchThrowable(() -> client.metricsMetadata(
+          MetricsMetadataRequest.newBuilder().setTenant(TENANT).setShard(0).build())))
+          .hasMessageContaining("NOT_FOUND");
+    } finally {
+      server.shutdownNow();
+    }
   }
 
   @Test
