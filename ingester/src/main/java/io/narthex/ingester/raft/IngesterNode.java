@@ -136,15 +136,45 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     Set<RaftGroupId> existing = new HashSet<>();
     server.getGroupIds().forEach(existing::add);
     for (Map.Entry<Integer, RaftGroupId> entry : localShards.entrySet()) {
-      if (existing.contains(entry.getValue())) {
-        continue;
+      int shard = entry.getKey();
+      if (!existing.contains(entry.getValue())) {
+        groupManagement("join shard " + shard, GroupManagementRequest.newAdd(ClientId.randomId(), server.getId(),
+            callId.incrementAndGet(), RaftGroups.group(shardMap, shard)));
+      } else if (server.getDivision(entry.getValue()).getRaftConf().getAllPeers().isEmpty()) {
+        addReplicasToUnconfiguredGroup(shard, entry.getValue());
       }
-      RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(),
-          server.getId(), callId.incrementAndGet(), RaftGroups.group(shardMap, entry.getKey())));
-      if (!reply.isSuccess()) {
-        throw new IOException("node " + nodeId + " could not join shard " + entry.getKey() + ": "
-            + reply.getException());
-      }
+    }
+  }
+
+  /**
+   * Gives a group recovered from disk without a configuration the shard map's replicas.
+   *
+   * <p>Ratis 3.3 loads a group directory with no peers, then takes its configuration from the directory's
+   * {@code current/raft-meta.conf}, written only when a committed configuration entry is applied (the first entry of
+   * the group's first leader), or from such entries in its log. A replica stopped before that has neither: Ratis
+   * starts it "initializing", and it never stands for election nor learns of a leader, for good.
+   *
+   * <p>Ratis 3.3 cannot set the peers of a loaded group, so the group is removed, its directory kept, and added
+   * again with its peers and without formatting: Ratis then recovers the directory as at a restart (the term and
+   * vote in {@code raft-meta}, the log, the snapshots) and starts from the given peers, as a new group does. No vote
+   * is lost, so the replica cannot vote twice in a term: every vote Ratis casts is in {@code raft-meta} before it
+   * answers, recovery reads it back, and a formatting add would refuse the existing directory rather than clear it.
+   */
+  private void addReplicasToUnconfiguredGroup(int shard, RaftGroupId groupId) throws IOException {
+    Path dir = raftDir.resolve(groupId.getUuid().toString());
+    String what = "give shard " + shard + "'s Raft group in " + dir + " the replicas of the shard map";
+    groupManagement(what, GroupManagementRequest.newRemove(ClientId.randomId(), server.getId(),
+        callId.incrementAndGet(), groupId, false, false));
+    groupManagement(what, GroupManagementRequest.newAdd(ClientId.randomId(), server.getId(),
+        callId.incrementAndGet(), RaftGroups.group(shardMap, shard), false));
+    log.warn("shard {} was stopped before its first election and had no stored Raft configuration: recovered {}"
+        + " with the shard map's replicas {}", shard, dir, shardMap.shards().get(shard));
+  }
+
+  private void groupManagement(String what, GroupManagementRequest request) throws IOException {
+    RaftClientReply reply = server.groupManagement(request);
+    if (!reply.isSuccess()) {
+      throw new IOException("node " + nodeId + " could not " + what + ": " + reply.getException());
     }
   }
 
