@@ -70,8 +70,17 @@ class TenantFederationTest {
       ChunkSource source = tenant.equals("broken") ? failingSource()
           : heads.getOrDefault(tenant, new HeadChunkSource());
       FetchLimits limits = tenant.equals("small") ? new FetchLimits(1, 0, 0) : FetchLimits.UNLIMITED;
-      return new MergingQueryable(source, null, Duration.ZERO, Duration.ZERO, Clock.systemUTC(), executor)
-          .withLimits(limits);
+      Queryable storage = new MergingQueryable(source, null, Duration.ZERO, Duration.ZERO, Clock.systemUTC(),
+          executor).withLimits(limits);
+      if (!tenant.equals("follower")) {
+        return storage;
+      }
+      return (minTimeMs, maxTimeMs) -> {
+        synchronized (warnings) { // as ShardReaders adds its warnings
+          warnings.add("shard 0 has no reachable leader: read from follower n2");
+        }
+        return storage.querier(minTimeMs, maxTimeMs);
+      };
     };
     ServerBuilder builder = Server.builder().http(0);
     new PrometheusApi(new Engine(EngineOptions.defaults()), perTenant, true, "test")
@@ -244,6 +253,14 @@ class TenantFederationTest {
       assertThat(response.body()).as(endpoint)
           .contains("error querying tenant_id broken: no replica of shard 3 answered");
     }
+  }
+
+  @Test
+  void aTenantsWarningsNameTheTenant() throws Exception {
+    HttpResponse<String> response = get(FEDERATED, "a|follower", "query", "query", "up", "time", TIME);
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(mapper.readTree(response.body()).get("warnings").toString()).isEqualTo(
+        "[\"warning querying tenant_id follower: shard 0 has no reachable leader: read from follower n2\"]");
   }
 
   @Test
