@@ -120,7 +120,7 @@ final class Modules {
     this.storeGateways = RingConfig.storeGateways(options, shardMap);
   }
 
-  /** The modules of this process's targets: each target's own, and the HTTP server. */
+  /** The modules of this process's targets: each target's own, the gRPC server they need, and the HTTP server. */
   Set<String> targetModules() {
     Set<String> modules = new LinkedHashSet<>();
     for (Target target : targets) {
@@ -132,6 +132,9 @@ final class Modules {
         case QUERIER -> QUERIER;
         case ALL -> throw new IllegalStateException("components() expands all");
       });
+    }
+    if (modules.contains(INGESTER) || modules.contains(STORE_GATEWAY)) {
+      modules.add(GRPC_SERVER);
     }
     modules.add(SERVER);
     return modules;

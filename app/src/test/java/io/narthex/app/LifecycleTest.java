@@ -63,8 +63,8 @@ class LifecycleTest {
         java.util.stream.Stream.of("--compactor.ring.instance-id=not-in-the-ring")).toArray(String[]::new);
     assertThatThrownBy(() -> SingleProcess.start(dir.resolve("failed"), failing))
         .hasMessageContaining("compactor id not-in-the-ring is not in the compactor ring");
-    // Nothing of the failed start is left: the same ports serve a new process.
-    try (Narthex narthex = SingleProcess.start(dir.resolve("next"), ports)) {
+    // Nothing of the failed start is left: the same ports and directories serve a new process.
+    try (Narthex narthex = SingleProcess.start(dir.resolve("failed"), ports)) {
       assertThat(get(narthex, "/ready").body()).isEqualTo("ready\n");
       assertThat(get(narthex, "/services").body()).contains("ingester RUNNING\n", "grpc-server RUNNING\n");
     }
