@@ -370,7 +370,9 @@ public final class ShardHeads {
     }
     WireTimeSeries wire = cursors.series;
     int seriesCount = request.count(2);
-    Head head = heads.computeIfAbsent(tenant, t -> new Head(headOptions));
+    // A push without series (metadata only, or a count request) creates no head: its tenant may have no series
+    // on this shard, and an empty head would never be truncated away.
+    Head head = seriesCount == 0 ? heads.get(tenant) : heads.computeIfAbsent(tenant, t -> new Head(headOptions));
     SeriesLimits limits = seriesLimits(request, buf);
     PushResponse.Builder response = null;
     long accepted = 0;
@@ -452,6 +454,13 @@ public final class ShardHeads {
     }
     if (request.count(3) > 0) {
       applyMetadata(tenant, request, buf);
+    }
+    if (head == null) {
+      PushResponse.Builder empty = PushResponse.newBuilder();
+      if (limits != null) {
+        limits.getMaxSeriesPerMetricMap().keySet().forEach(metric -> empty.putMetricSeries(metric, 0));
+      }
+      return empty.build();
     }
     IngesterMetrics.INGESTED_SAMPLES.labelValues(tenant).inc(accepted);
     IngesterMetrics.MEMORY_SERIES.labelValues(tenant).set(head.numSeries());

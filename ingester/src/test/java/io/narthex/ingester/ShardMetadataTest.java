@@ -74,6 +74,17 @@ class ShardMetadataTest {
   }
 
   @Test
+  void aPushOfMetadataOnlyCreatesNoHeadForItsTenant() {
+    ShardHeads shard = new ShardHeads();
+
+    PushResponse response = push(shard, TENANT, T0_MS, List.of(metadata("up", MetricType.GAUGE, "Target up.")));
+
+    assertThat(response.getInvalidRequest()).isEmpty();
+    assertThat(shard.tenants()).isEmpty();
+    assertThat(shard.metadata(TENANT, "")).extracting(ShardMetadata.Family::name).containsExactly("up");
+  }
+
+  @Test
   void refusesMetadataOverTheLimitsAndInvalidEntriesWithoutRefusingTheEntrysSamples() {
     ShardHeads shard = new ShardHeads(0, null, new MetadataLimits(2, 2, Duration.ofMinutes(10)));
     String tenant = "limits-tenant";
