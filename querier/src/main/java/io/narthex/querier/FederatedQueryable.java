@@ -66,7 +66,12 @@ final class FederatedQueryable implements Queryable {
   }
 
   private Queryable storage(String tenant) {
-    return storage.computeIfAbsent(tenant, t -> storageOf.apply(t, new TenantWarnings(t, warnings)));
+    return storage.computeIfAbsent(tenant, t -> storageOf.apply(t, tenantWarnings(t, warnings)));
+  }
+
+  /** A tenant's view of a request's warnings: each one it adds is prefixed with the tenant, as in Mimir. */
+  static List<String> tenantWarnings(String tenant, List<String> warnings) {
+    return new TenantWarnings(tenant, warnings);
   }
 
   @Override
@@ -78,7 +83,7 @@ final class FederatedQueryable implements Queryable {
       @Override
       public List<Series> select(boolean sorted, SelectHints hints, List<Matcher> matchers) {
         Selection selection = selection(matchers);
-        List<List<Series>> parts = forEachTenant(selection.tenants(), tenant -> {
+        List<List<Series>> parts = forEachTenant(selection.tenants(), maxConcurrent, tenant -> {
           List<Series> selected = querierOf.apply(tenant).select(sorted, hints, selection.passedOn());
           List<Series> labelled = new ArrayList<>(selected.size());
           for (Series series : selected) {
@@ -98,7 +103,8 @@ final class FederatedQueryable implements Queryable {
       public List<String> labelNames(List<Matcher> matchers) {
         Selection selection = selection(matchers);
         TreeSet<String> names = new TreeSet<>();
-        forEachTenant(selection.tenants(), tenant -> querierOf.apply(tenant).labelNames(selection.passedOn()))
+        forEachTenant(selection.tenants(), maxConcurrent,
+            tenant -> querierOf.apply(tenant).labelNames(selection.passedOn()))
             .forEach(names::addAll);
         if (!selection.tenants().isEmpty()) {
           // A tenant's own __tenant_id__ is answered as original___tenant_id__ (Mimir's LabelNames).
@@ -118,7 +124,7 @@ final class FederatedQueryable implements Queryable {
         }
         String upstreamName = name.equals(ORIGINAL_TENANT_LABEL) ? TENANT_LABEL : name;
         TreeSet<String> values = new TreeSet<>();
-        forEachTenant(selection.tenants(),
+        forEachTenant(selection.tenants(), maxConcurrent,
             tenant -> querierOf.apply(tenant).labelValues(upstreamName, selection.passedOn()))
             .forEach(values::addAll);
         return new ArrayList<>(values);
@@ -168,12 +174,12 @@ final class FederatedQueryable implements Queryable {
   }
 
   /**
-   * Runs {@code call} for every tenant, at most {@link #maxConcurrent} at once, as dskit's
+   * Runs {@code call} for every tenant, at most {@code maxConcurrent} at once, as dskit's
    * {@code concurrency.ForEachJob}: a few workers each take the next tenant until none is left. Answers in the
    * tenants' order. The first failure cancels the rest and is thrown naming its tenant; waits end with the query's
    * deadline.
    */
-  private <T> List<T> forEachTenant(List<String> picked, Function<String, T> call) {
+  static <T> List<T> forEachTenant(List<String> picked, int maxConcurrent, Function<String, T> call) {
     int count = picked.size();
     Object[] results = new Object[count];
     AtomicInteger next = new AtomicInteger();

@@ -158,7 +158,7 @@ public final class PrometheusApi {
     int limitPerMetric = intParam(request, "limit_per_metric");
     String metric = request.get("metric") == null ? "" : request.get("metric");
     java.util.SortedMap<String, List<MetadataSource.Metadata>> families = metadataForTenant == null
-        ? new java.util.TreeMap<>() : metadataForTenant.apply(request.tenant(), request.warnings()).metadata(metric);
+        ? new java.util.TreeMap<>() : metadataSource(request).metadata(metric);
     return ApiJson.data(json -> {
       json.writeStartObject();
       int written = 0;
@@ -181,6 +181,20 @@ public final class PrometheusApi {
       }
       json.writeEndObject();
     });
+  }
+
+  /**
+   * The request's metric metadata: its tenant's, or for federated tenants the union of theirs (Mimir's
+   * {@code tenantfederation/merge_metadata.go}), read as federated series are: each tenant under its own name, at
+   * most {@code -tenant-federation.max-concurrent} at once, a failing tenant failing the request naming it.
+   */
+  private MetadataSource metadataSource(ApiRequest request) {
+    if (request.tenants().size() == 1) {
+      return metadataForTenant.apply(request.tenant(), request.warnings());
+    }
+    return metric -> MetadataSource.merge(FederatedQueryable.forEachTenant(request.tenants(),
+        federation.maxConcurrent(), tenant -> metadataForTenant.apply(tenant,
+            FederatedQueryable.tenantWarnings(tenant, request.warnings())).metadata(metric)));
   }
 
   /** An integer parameter, -1 when absent or empty; otherwise 400 "{@code name} must be a number". */

@@ -86,6 +86,7 @@ class TenantFederationTest {
     new PrometheusApi(new Engine(EngineOptions.defaults()), perTenant, true, "test")
         .withTenantFederation(new TenantFederation(true, 3, 2))
         .withSeriesDeleter((tenant, matchers, startMs, endMs) -> { })
+        .withMetadataSource((tenant, warnings) -> metric -> metadataOf(tenant))
         .bind(builder, FEDERATED);
     new PrometheusApi(new Engine(EngineOptions.defaults()), perTenant, true, "test").bind(builder, UNFEDERATED);
     server = builder.build();
@@ -96,6 +97,19 @@ class TenantFederationTest {
   static void stop() {
     server.stop().join();
     executor.close();
+  }
+
+  /** Each tenant's metric metadata: requests_total alike in a and b, up with a different help text in each. */
+  private static java.util.SortedMap<String, List<MetadataSource.Metadata>> metadataOf(String tenant) {
+    MetadataSource.Metadata requests = new MetadataSource.Metadata("counter", "Requests served.", "");
+    return switch (tenant) {
+      case "a" -> new TreeMap<>(Map.of("requests_total", List.of(requests),
+          "up", List.of(new MetadataSource.Metadata("gauge", "Up.", ""))));
+      case "b" -> new TreeMap<>(Map.of("requests_total", List.of(requests),
+          "up", List.of(new MetadataSource.Metadata("gauge", "Whether the target is up.", ""))));
+      case "broken" -> throw new StorageException("no replica of shard 3 answered");
+      default -> new TreeMap<>();
+    };
   }
 
   private static ChunkSource failingSource() {
@@ -264,8 +278,20 @@ class TenantFederationTest {
   }
 
   @Test
-  void metadataAndExemplarsAcceptSeveralTenantsButDeleteSeriesDoesNot() throws Exception {
-    assertThat(get(FEDERATED, "a|b", "metadata").statusCode()).isEqualTo(200);
+  void metadataOfSeveralTenantsIsTheirUnion() throws Exception {
+    HttpResponse<String> response = get(FEDERATED, "a|b", "metadata");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(mapper.readTree(response.body()).get("data").toString()).isEqualTo("{"
+        + "\"requests_total\":[{\"type\":\"counter\",\"help\":\"Requests served.\",\"unit\":\"\"}],"
+        + "\"up\":[{\"type\":\"gauge\",\"help\":\"Up.\",\"unit\":\"\"},"
+        + "{\"type\":\"gauge\",\"help\":\"Whether the target is up.\",\"unit\":\"\"}]}");
+    HttpResponse<String> failed = get(FEDERATED, "a|broken", "metadata");
+    assertThat(failed.statusCode()).isEqualTo(500);
+    assertThat(failed.body()).contains("error querying tenant_id broken: no replica of shard 3 answered");
+  }
+
+  @Test
+  void exemplarsAcceptSeveralTenantsButDeleteSeriesDoesNot() throws Exception {
     assertThat(get(FEDERATED, "a|b", "query_exemplars", "query", "up").statusCode()).isEqualTo(200);
     URI delete = URI.create("http://127.0.0.1:" + server.activeLocalPort() + FEDERATED
         + "/api/v1/admin/tsdb/delete_series?match[]=up");
