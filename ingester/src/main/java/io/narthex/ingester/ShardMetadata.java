@@ -211,21 +211,26 @@ public final class ShardMetadata {
     }
   }
 
+  private static int count(DataInputStream in) throws IOException {
+    int count = in.readInt();
+    if (count < 0) {
+      throw new IOException("corrupt metadata in snapshot: count " + count);
+    }
+    return count;
+  }
+
   /** Reads what {@link #write} wrote, replacing nothing: the store must be empty. */
   synchronized void read(DataInputStream in) throws IOException {
-    int tenantCount = in.readInt();
+    int tenantCount = count(in);
     for (int t = 0; t < tenantCount; t++) {
       Tenant state = new Tenant();
       tenants.put(in.readUTF(), state);
       state.clockMs = in.readLong();
       state.lastSweepMs = in.readLong();
-      int familyCount = in.readInt();
+      int familyCount = count(in);
       for (int f = 0; f < familyCount; f++) {
         String name = in.readUTF();
-        int entryCount = in.readInt();
-        if (entryCount < 0 || familyCount < 0) {
-          throw new IOException("corrupt metadata in snapshot: negative count");
-        }
+        int entryCount = count(in);
         LinkedHashMap<Entry, long[]> family = new LinkedHashMap<>(Math.min(entryCount, 16));
         for (int e = 0; e < entryCount; e++) {
           family.put(new Entry(in.readInt(), in.readUTF(), in.readUTF()), new long[] {in.readLong()});
