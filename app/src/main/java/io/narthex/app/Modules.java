@@ -26,6 +26,7 @@ import io.narthex.distributor.TenantLimits;
 import io.narthex.distributor.ValidationLimits;
 import io.narthex.ingester.IngesterGrpcService;
 import io.narthex.ingester.IngesterService;
+import io.narthex.ingester.MetadataLimits;
 import io.narthex.ingester.client.ShardWriter;
 import io.narthex.ingester.raft.ApplyOptions;
 import io.narthex.ingester.raft.HeapWatermark;
@@ -199,7 +200,9 @@ final class Modules {
   private Service ingester() {
     Bucket blocks = bucket;
     ingester = new IngesterService(shardMap, options.nodeId, Path.of(options.tsdbDir), raftOptions,
-        new ApplyOptions(HeapWatermark.ofPercent(options.maxHeapUsedPercent), options.outOfOrderTimeWindow),
+        new ApplyOptions(HeapWatermark.ofPercent(options.maxHeapUsedPercent), options.outOfOrderTimeWindow,
+            new MetadataLimits(options.maxGlobalMetadataPerUser, options.maxGlobalMetadataPerMetric,
+                options.metadataRetainPeriod)),
         new ShipperOptions(options.blockRangesPeriod, options.blockCutGracePeriod, options.tsdbRetentionPeriod,
             options.shipInterval),
         (tenant, blockDir) -> BlockShipper.uploadAndIndex(blocks, tenant, blockDir));

@@ -16,6 +16,7 @@ import io.narthex.querier.IngesterChunkSource;
 import io.narthex.querier.MergingQueryable;
 import io.narthex.querier.PrometheusApi;
 import io.narthex.querier.ShardReaders;
+import io.narthex.querier.TenantFederation;
 import io.narthex.storegateway.client.BlocksStoreReader;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkSeries;
@@ -89,6 +90,11 @@ final class QuerierModule implements Service {
         options.multitenancyEnabled,
         Version.VERSION)
         .withMaxConcurrent(options.maxConcurrentQueries)
+        .withTenantFederation(new TenantFederation(options.tenantFederationEnabled,
+            options.tenantFederationMaxTenants, options.tenantFederationMaxConcurrent))
+        .withMaxFederateSeries(options.maxFederateSeries)
+        .withMetadataSource((tenant, warnings) -> new IngesterChunkSource(shardReaders, tenant, modules.executor,
+            warnings))
         .withMaxQueryExpressionSizeBytes(
             tenant -> overrides.maxQueryExpressionSizeBytes(tenant, options.maxQueryExpressionSizeBytes))
         .withSeriesDeleter(!options.adminRoutesEnabled ? null : (tenant, matchers, startMs, endMs) -> {
