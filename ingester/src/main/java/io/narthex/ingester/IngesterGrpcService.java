@@ -41,7 +41,7 @@ public final class IngesterGrpcService extends IngesterGrpc.IngesterImplBase {
 
   /** Runs a read against a local shard and maps failures to gRPC statuses. */
   private <T> void answer(int shard, StreamObserver<T> observer, ShardRead<T> read) {
-    ShardHeads ingester = replicas.ingester(shard);
+    ShardHeads ingester = replicas.heads(shard);
     if (ingester == null) {
       observer.onError(Status.NOT_FOUND.withDescription("this ingester holds no replica of shard " + shard)
           .asRuntimeException());

@@ -127,7 +127,7 @@ class ShardMetadataTest {
             .build()));
     ShardReplicas replicas = new ShardReplicas() {
       @Override
-      public ShardHeads ingester(int s) {
+      public ShardHeads heads(int s) {
         return s == 3 ? shard : null;
       }
 

@@ -189,9 +189,9 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
 
   /** The heads of a local shard as applied so far, or null when this node holds no replica of it. */
   @Override
-  public ShardHeads ingester(int shard) {
+  public ShardHeads heads(int shard) {
     ShardStateMachine stateMachine = stateMachine(shard);
-    return stateMachine == null ? null : stateMachine.ingester();
+    return stateMachine == null ? null : stateMachine.heads();
   }
 
   /** This replica's view of a shard, or null when it holds none. */
@@ -252,7 +252,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
         RaftServer.Division division = server.getDivision(entry.getValue());
         DivisionInfo info = division.getInfo();
         RaftPeerId leader = info.getLeaderId();
-        ShardHeads ingester = ingester(shard);
+        ShardHeads ingester = heads(shard);
         out.add(new ReplicaStatus(shard, info.getCurrentRole().name(), leader == null ? "" : leader.toString(),
             shardMap.shards().get(shard), info.getCurrentTerm(), division.getRaftLog().getLastCommittedIndex(),
             info.getLastAppliedIndex(), directorySize(raftDir.resolve(entry.getValue().getUuid().toString())),

@@ -96,7 +96,7 @@ final class ShardStateMachine extends BaseStateMachine {
   }
 
   /** The shard's heads as applied so far; replaced wholesale when a snapshot is installed. */
-  ShardHeads ingester() {
+  ShardHeads heads() {
     return ingester;
   }
 

@@ -117,7 +117,7 @@ public final class Shipper implements AutoCloseable {
     long nowMs = clock.millis();
     for (int shard : node.shards()) {
       var state = node.replicaState(shard);
-      ShardHeads ingester = node.ingester(shard);
+      ShardHeads ingester = node.heads(shard);
       if (state == null || !state.getLeader() || ingester == null) {
         continue;
       }

@@ -113,7 +113,7 @@ class RaftTransportSecurityTest {
 
     IngesterNode replica = (IngesterNode) started.getFirst();
     Awaitility.await().atMost(Duration.ofSeconds(10))
-        .until(() -> replica.ingester(0).seriesPerTenant().equals(Map.of(TENANT, 1L)));
+        .until(() -> replica.heads(0).seriesPerTenant().equals(Map.of(TENANT, 1L)));
   }
 
   @Test

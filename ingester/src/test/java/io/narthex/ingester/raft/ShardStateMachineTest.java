@@ -158,7 +158,7 @@ class ShardStateMachineTest {
     node.close();
     start(); // replays the whole log, bad entries included
 
-    List<ChunkSeries> stored = node.ingester(0).select(TENANT, T0_MS, timestampMs, List.of());
+    List<ChunkSeries> stored = node.heads(0).select(TENANT, T0_MS, timestampMs, List.of());
     assertThat(names(stored)).containsExactly("after_bad_entry");
     assertThat(stored.getFirst().chunks().stream().mapToLong(c -> c.numSamples()).sum()).isEqualTo(expectedSamples);
     PushResponse afterRestart = writer.pushEntry(snappyPush(series(timestampMs, "__name__", "after_restart"))).get();
@@ -183,7 +183,7 @@ class ShardStateMachineTest {
 
     // Not refused (a refusal would make this replica disagree with upgraded ones): the shard stops applying here.
     assertThatThrownBy(() -> answer.get(30, java.util.concurrent.TimeUnit.SECONDS)).isNotNull();
-    assertThat(names(node.ingester(0).select(TENANT, T0_MS, T0_MS, List.of())))
+    assertThat(names(node.heads(0).select(TENANT, T0_MS, T0_MS, List.of())))
         .containsExactly("current_format", "unversioned");
   }
 
@@ -204,7 +204,7 @@ class ShardStateMachineTest {
     node.close();
     start();
 
-    List<ChunkSeries> stored = node.ingester(0).select(TENANT, T0_MS, T0_MS + 15_000, List.of());
+    List<ChunkSeries> stored = node.heads(0).select(TENANT, T0_MS, T0_MS + 15_000, List.of());
     assertThat(names(stored)).containsExactly("at_the_limits", "long_value");
     ChunkSeries limits = stored.stream().filter(s -> s.labels().get("__name__").equals("at_the_limits")).findFirst()
         .orElseThrow();
@@ -267,7 +267,7 @@ class ShardStateMachineTest {
     node.close();
     start(window); // replays the log with the same window
 
-    List<ChunkSeries> stored = node.ingester(0).select(TENANT, T0_MS, T0_MS + 10 * 60_000L, List.of());
+    List<ChunkSeries> stored = node.heads(0).select(TENANT, T0_MS, T0_MS + 10 * 60_000L, List.of());
     List<Long> timestamps = new ArrayList<>();
     for (var chunk : stored.getFirst().chunks()) {
       var iterator = new io.narthex.tsdb.chunk.XorIterator(chunk.data());

@@ -89,7 +89,7 @@ class LocalBlockReplicationTest {
     }
     String leaderId = n0.replicaState(0).getLeader() ? "n0" : "n1";
     IngesterNode leader = leaderId.equals("n0") ? n0 : n1;
-    List<LocalBlocks.Block> cut = leader.ingester(0).localBlocks().blocks(TENANT);
+    List<LocalBlocks.Block> cut = leader.heads(0).localBlocks().blocks(TENANT);
     assertThat(cut).hasSize(2);
     // Enough pushes for snapshots and closed segments: the log the stopped replica would need is purged.
     TestPushes.push(writer, TENANT, startMs + 4 * HOUR_MS, startMs + 16 * HOUR_MS, 40);
@@ -102,12 +102,12 @@ class LocalBlockReplicationTest {
     IngesterNode restarted = start(shardMap, "n2");
     // Ratis's first attempts often reach the replica before it runs; a failed installation is retried ~25 s later.
     Awaitility.await().atMost(Duration.ofSeconds(90)).until(
-        () -> restarted.ingester(0) != null && restarted.ingester(0).localBlocks().blocks(TENANT).size() == 2);
+        () -> restarted.heads(0) != null && restarted.heads(0).localBlocks().blocks(TENANT).size() == 2);
 
-    List<LocalBlocks.Block> installed = restarted.ingester(0).localBlocks().blocks(TENANT);
+    List<LocalBlocks.Block> installed = restarted.heads(0).localBlocks().blocks(TENANT);
     assertThat(installed).extracting(LocalBlocks.Block::ulid)
         .containsExactlyElementsOf(cut.stream().map(LocalBlocks.Block::ulid).toList());
-    assertThat(TestPushes.samples(restarted.ingester(0), TENANT, startMs, startMs + 4 * HOUR_MS - 1))
+    assertThat(TestPushes.samples(restarted.heads(0), TENANT, startMs, startMs + 4 * HOUR_MS - 1))
         .isEqualTo(2 * 960);
     for (LocalBlocks.Block block : installed) {
       try (Stream<Path> files = Files.walk(block.dir())) {

@@ -103,7 +103,7 @@ class ShipperTest {
   }
 
   private long samplesInHead(long fromMs, long toMs) {
-    return TestPushes.samples(node.ingester(0), TENANT, fromMs, toMs);
+    return TestPushes.samples(node.heads(0), TENANT, fromMs, toMs);
   }
 
   @Test
@@ -120,7 +120,7 @@ class ShipperTest {
       assertThat(result).isEqualTo(new Shipper.Result(1, 0));
     }
     assertThat(uploads).hasSize(1);
-    ShardHeads ingester = node.ingester(0);
+    ShardHeads ingester = node.heads(0);
     assertThat(ingester.head(TENANT).minValidTimeMs()).isEqualTo(startMs + 2 * HOUR_MS);
     // Retention 13h: the shipped range stays queryable in the head.
     assertThat(samplesInHead(startMs, startMs + 3 * HOUR_MS)).isEqualTo(3 * 3 * 240);
@@ -162,8 +162,8 @@ class ShipperTest {
     }
     assertThat(uploads).hasSize(3);
     // Emptied, the tenant's head is dropped on every replica: tenants that stopped writing cost nothing.
-    assertThat(node.ingester(0).head(TENANT)).isNull();
-    assertThat(node.ingester(0).tenants()).isEmpty();
+    assertThat(node.heads(0).head(TENANT)).isNull();
+    assertThat(node.heads(0).tenants()).isEmpty();
   }
 
   @Test
@@ -175,7 +175,7 @@ class ShipperTest {
     try (Shipper shipper = shipper(nowMs, Duration.ZERO)) {
       assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 2));
       assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 2));
-      ShardHeads ingester = node.ingester(0);
+      ShardHeads ingester = node.heads(0);
       // Both ranges left the head's memory for blocks on local disk, and are still served from there.
       assertThat(ingester.head(TENANT).numSeries()).isZero();
       List<LocalBlocks.Block> cut = ingester.localBlocks().blocks(TENANT);
@@ -196,7 +196,7 @@ class ShipperTest {
     assertThat(uploads).hasSize(2);
     // Retention zero: the shipped blocks left every replica, and the emptied head was dropped.
     assertThat(samplesInHead(startMs, startMs + 4 * HOUR_MS)).isZero();
-    assertThat(node.ingester(0).tenants()).isEmpty();
+    assertThat(node.heads(0).tenants()).isEmpty();
   }
 
   @Test
@@ -214,8 +214,8 @@ class ShipperTest {
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(node::ready);
 
     // Replaying the log found the blocks on disk: served again, and the head holds none of their samples.
-    assertThat(node.ingester(0).localBlocks().blocks(TENANT)).hasSize(2);
-    assertThat(node.ingester(0).head(TENANT).numSeries()).isZero();
+    assertThat(node.heads(0).localBlocks().blocks(TENANT)).hasSize(2);
+    assertThat(node.heads(0).head(TENANT).numSeries()).isZero();
     assertThat(samplesInHead(startMs, startMs + 4 * HOUR_MS)).isEqualTo(3 * 960);
     storageDown.set(false);
     try (Shipper shipper = shipper(startMs + 6 * HOUR_MS, Duration.ofHours(13))) {
@@ -245,7 +245,7 @@ class ShipperTest {
     // that with Ratis's metadata entries; walking every empty range took 1,444.
     assertThat(appliedIndex() - before).isLessThanOrEqualTo(2 * 9 + 2);
     assertThat(uploads).hasSize(2);
-    assertThat(node.ingester(0).head(TENANT).inBlocksBeforeMs()).isEqualTo(startMs + 2 * HOUR_MS);
+    assertThat(node.heads(0).head(TENANT).inBlocksBeforeMs()).isEqualTo(startMs + 2 * HOUR_MS);
     assertThat(samplesInHead(startMs, startMs + 3 * HOUR_MS)).isEqualTo(2 * 720);
   }
 
@@ -262,8 +262,8 @@ class ShipperTest {
     // The cut [100h, 102h) emptied the head, so none of the 22 empty ranges due since costs a commit: close, cut
     // and shipped, and their metadata entries, give or take one applied after `before` was read; was 2 * 45.
     assertThat(appliedIndex() - before).isLessThanOrEqualTo(2 * 3 + 2);
-    assertThat(node.ingester(0).head(TENANT).inBlocksBeforeMs()).isEqualTo(startMs + 2 * HOUR_MS);
-    assertThat(node.ingester(0).head(TENANT).numSeries()).isZero();
+    assertThat(node.heads(0).head(TENANT).inBlocksBeforeMs()).isEqualTo(startMs + 2 * HOUR_MS);
+    assertThat(node.heads(0).head(TENANT).numSeries()).isZero();
 
     // A sample long after: the empty ranges before it are skipped at once, up to the range that holds it.
     push(startMs + 47 * HOUR_MS, startMs + 47 * HOUR_MS + 1, 1);
@@ -272,7 +272,7 @@ class ShipperTest {
       assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(1, 0));
     }
     assertThat(appliedIndex() - beforeSecond).isLessThanOrEqualTo(2 * 6 + 2);
-    assertThat(node.ingester(0).head(TENANT).inBlocksBeforeMs()).isEqualTo(startMs + 48 * HOUR_MS);
+    assertThat(node.heads(0).head(TENANT).inBlocksBeforeMs()).isEqualTo(startMs + 48 * HOUR_MS);
   }
 
   @Test
@@ -294,7 +294,7 @@ class ShipperTest {
     }
 
     // Their data is in a block now, and they no longer count against the tenant's limit.
-    assertThat(node.ingester(0).head(TENANT).numSeries()).isZero();
+    assertThat(node.heads(0).head(TENANT).numSeries()).isZero();
     PushRequest later = newSeries.toBuilder().setTimeseries(0, newSeries.getTimeseries(0).toBuilder()
         .setSamples(0, Sample.newBuilder().setTimestamp(startMs + 3 * HOUR_MS).setValue(1))).build();
     PushResponse accepted = writer.submit(ShardLogEntry.newBuilder().setPush(later).build()).get();
@@ -313,7 +313,7 @@ class ShipperTest {
     assertThat(old.getErrorsList()).extracting(SampleError::getReason).containsOnly(SampleError.Reason.TOO_OLD);
     assertThat(old.getAcceptedSamples()).isEqualTo(0);
     // The refused series was not created.
-    assertThat(node.ingester(0).head(TENANT).numSeries()).isEqualTo(1);
+    assertThat(node.heads(0).head(TENANT).numSeries()).isEqualTo(1);
   }
 
   @Test

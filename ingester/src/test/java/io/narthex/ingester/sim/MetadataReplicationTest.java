@@ -48,8 +48,8 @@ class MetadataReplicationTest {
     Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
       assertThat(cluster.liveNodeIds()).hasSize(3);
       for (String nodeId : cluster.liveNodeIds()) {
-        assertThat(cluster.node(nodeId).ingester(0)).as(nodeId).isNotNull();
-        assertThat(cluster.node(nodeId).ingester(0).metadata(TENANT, "")).as(nodeId).isEqualTo(expected);
+        assertThat(cluster.node(nodeId).heads(0)).as(nodeId).isNotNull();
+        assertThat(cluster.node(nodeId).heads(0).metadata(TENANT, "")).as(nodeId).isEqualTo(expected);
       }
     });
   }

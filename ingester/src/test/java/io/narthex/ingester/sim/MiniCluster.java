@@ -225,7 +225,7 @@ public final class MiniCluster implements AutoCloseable {
           continue;
         }
         ReplicaState state = node.replicaState(shard);
-        if (!node.ready() || node.ingester(shard) == null || state == null
+        if (!node.ready() || node.heads(shard) == null || state == null
             || (applied >= 0 && state.getAppliedIndex() != applied)) {
           return false;
         }

@@ -271,7 +271,7 @@ class ReplicationSimulationTest {
   private static int localBlocks(MiniCluster cluster, String nodeId) {
     int blocks = 0;
     for (int shard : cluster.node(nodeId).shards()) {
-      blocks += cluster.node(nodeId).ingester(shard).localBlocks().all().size();
+      blocks += cluster.node(nodeId).heads(shard).localBlocks().all().size();
     }
     return blocks;
   }
@@ -291,7 +291,7 @@ class ReplicationSimulationTest {
       String firstNodeId = null;
       ReplicaContents first = null;
       for (IngesterNode node : cluster.liveReplicas(shard)) {
-        ShardHeads ingester = node.ingester(shard);
+        ShardHeads ingester = node.heads(shard);
         ReplicaContents contents = ReplicaContents.read(ingester);
         Map<String, List<Double>> served = contents.withShipped(uploaded, ingester);
         List<String> violations = ledger.violations(shard, served, REPORTED_VIOLATIONS);
