@@ -13,7 +13,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -115,6 +117,90 @@ class GlobalViewTest {
     assertThat(single.path(0).path("metric").has("__tenant_id__")).isFalse();
   }
 
+  /**
+   * A vector or matrix result as a set of "labels=values" strings, labels sorted; with {@code tenant}, each series
+   * as tenant federation shows it: {@code __tenant_id__} moved to {@code original___tenant_id__}, the tenant added.
+   */
+  private static Set<String> canonical(JsonNode result, String tenant) {
+    Set<String> out = new TreeSet<>();
+    for (JsonNode series : result) {
+      Map<String, String> labels = new TreeMap<>();
+      series.path("metric").fields().forEachRemaining(label -> labels.put(label.getKey(), label.getValue().asText()));
+      if (tenant != null) {
+        String original = labels.remove("__tenant_id__");
+        if (original != null) {
+          labels.put("original___tenant_id__", original);
+        }
+        labels.put("__tenant_id__", tenant);
+      }
+      out.add(labels + "=" + (series.has("values") ? series.path("values") : series.path("value")));
+    }
+    return out;
+  }
+
+  /** The union of two single-tenant answers, as tenant federation must answer them. */
+  private static Set<String> union(String path, java.util.function.BiFunction<JsonNode, String, Set<String>> form,
+      String... params) {
+    Set<String> out = new TreeSet<>();
+    for (String tenant : List.of(TEAM_A, TEAM_B)) {
+      out.addAll(form.apply(api(tenant).data(path, params), tenant));
+    }
+    return out;
+  }
+
+  private static Set<String> labelSets(JsonNode series, String tenant) {
+    Set<String> out = new TreeSet<>();
+    for (JsonNode labels : series) {
+      out.addAll(canonical(asVector(labels), tenant));
+    }
+    return out;
+  }
+
+  /** A /series entry as a one-series vector without values, so {@link #canonical} applies to it. */
+  private static JsonNode asVector(JsonNode labels) {
+    com.fasterxml.jackson.databind.node.ArrayNode array = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+    array.addObject().set("metric", labels);
+    return array;
+  }
+
+  @Test
+  void aFederatedAnswerIsTheUnionOfTheTenantsAnswersWithTheirTenantAdded() {
+    PromApi federated = api(TEAM_A + "|" + TEAM_B);
+    String time = String.valueOf(latestMs / 1000.0);
+    String start = String.valueOf((latestMs - 30_000) / 1000.0);
+    for (String query : List.of("demo_requests_total", "demo_requests_total{instance=~\"a-1|b-2\"}",
+        "rate(demo_requests_total[30s])", "demo_requests_total offset 10s")) {
+      assertThat(canonical(federated.data("/api/v1/query", "query", query, "time", time).path("result"), null))
+          .as("instant " + query)
+          .isEqualTo(union("/api/v1/query", (data, tenant) -> canonical(data.path("result"), tenant),
+              "query", query, "time", time));
+      String[] range = {"query", query, "start", start, "end", time, "step", "5"};
+      assertThat(canonical(federated.data("/api/v1/query_range", range).path("result"), null))
+          .as("range " + query)
+          .isEqualTo(union("/api/v1/query_range", (data, tenant) -> canonical(data.path("result"), tenant), range));
+    }
+    String[] series = {"match[]", "{job=\"api\"}", "start", start, "end", time};
+    assertThat(labelSets(federated.data("/api/v1/series", series), null))
+        .isEqualTo(union("/api/v1/series", GlobalViewTest::labelSets, series));
+    Set<String> names = new TreeSet<>(List.of("__tenant_id__", "original___tenant_id__"));
+    Set<String> instances = new TreeSet<>();
+    for (String tenant : List.of(TEAM_A, TEAM_B)) {
+      api(tenant).data("/api/v1/labels").forEach(name -> names.add(name.asText()));
+      api(tenant).data("/api/v1/label/instance/values").forEach(value -> instances.add(value.asText()));
+    }
+    Set<String> federatedNames = new TreeSet<>();
+    federated.data("/api/v1/labels").forEach(name -> federatedNames.add(name.asText()));
+    assertThat(federatedNames).isEqualTo(names);
+    Set<String> federatedInstances = new TreeSet<>();
+    federated.data("/api/v1/label/instance/values").forEach(value -> federatedInstances.add(value.asText()));
+    assertThat(federatedInstances).isEqualTo(instances);
+    // A matcher on __tenant_id__ reads the chosen tenant only.
+    assertThat(canonical(federated.data("/api/v1/query", "query", "demo_requests_total{__tenant_id__=\"team-a\"}",
+        "time", time).path("result"), null))
+        .isEqualTo(canonical(api(TEAM_A).data("/api/v1/query", "query", "demo_requests_total", "time", time)
+            .path("result"), TEAM_A));
+  }
+
   @Test
   void metricMetadataFromRemoteWriteIsServedPerTenantAndAcrossTenants() {
     assertThat(api(TEAM_A).data("/api/v1/metadata", "metric", "demo_requests_total").toString()).isEqualTo(
@@ -159,6 +245,14 @@ class GlobalViewTest {
             "b-1", List.of(TEAM_B, "", "30"),
             "b-2", List.of(TEAM_B, "upstream", "300")));
         assertThat(result.findValuesAsText("job")).containsOnly("api");
+        // PromQL over what Prometheus stored equals PromQL over Narthex's federated view at the same instant.
+        PromApi federated = api(TEAM_A + "|" + TEAM_B);
+        for (String query : List.of("demo_requests_total", "sum by (__tenant_id__) (demo_requests_total)",
+            "count(demo_requests_total{__tenant_id__=\"team-b\"})", "max(demo_requests_total) by (job)")) {
+          String[] params = {"query", query, "time", String.valueOf(latestMs / 1000.0)};
+          assertThat(canonical(prom.data("/api/v1/query", params).path("result"), null))
+              .as(query).isEqualTo(canonical(federated.data("/api/v1/query", params).path("result"), null));
+        }
       } finally {
         prometheus.close();
       }

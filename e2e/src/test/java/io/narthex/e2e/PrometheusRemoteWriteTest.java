@@ -148,6 +148,8 @@ class PrometheusRemoteWriteTest {
           - url: http://127.0.0.1:%d/api/v1/push
             headers:
               X-Scope-OrgID: %s
+            metadata_config:
+              send_interval: 1s
             queue_config:
               batch_send_deadline: 1s
               min_backoff: 100ms
@@ -276,8 +278,45 @@ class PrometheusRemoteWriteTest {
     }
   }
 
+  /**
+   * Prometheus remote-writes the metadata of every family it scrapes (type, help, unit); Narthex's
+   * {@code /api/v1/metadata} must equal Prometheus's own for them, compared as sets of entries per family.
+   */
   @Test
   @Order(4)
+  void metricMetadataAgreesWithPrometheus() {
+    java.util.Map<String, Set<String>> expected = metadataByFamily(prom.data("/api/v1/metadata"));
+    assertThat(expected).as("Prometheus's own metadata").containsKeys("go_goroutines", "node_cpu_seconds_total",
+        "prometheus_http_requests_total");
+    // Metadata travels on its own interval (1s here), so the last families may arrive a moment after the samples.
+    await("Narthex holding the metadata Prometheus has").atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> {
+          java.util.Map<String, Set<String>> actual = metadataByFamily(narthex.data("/api/v1/metadata"));
+          java.util.Map<String, Set<String>> differing = new java.util.TreeMap<>();
+          expected.forEach((family, entries) -> {
+            if (!entries.equals(actual.get(family))) {
+              differing.put(family, entries);
+            }
+          });
+          assertThat(differing).as("families whose metadata differs (Prometheus's shown); Narthex has "
+              + actual.size() + " families").isEmpty();
+        });
+    JsonNode one = narthex.data("/api/v1/metadata", "metric", "node_cpu_seconds_total");
+    assertThat(one.path("node_cpu_seconds_total").path(0).path("type").asText()).isEqualTo("counter");
+  }
+
+  private static java.util.Map<String, Set<String>> metadataByFamily(JsonNode data) {
+    java.util.Map<String, Set<String>> out = new java.util.TreeMap<>();
+    data.fields().forEachRemaining(family -> {
+      Set<String> entries = new java.util.TreeSet<>();
+      family.getValue().forEach(entry -> entries.add(entry.toString()));
+      out.put(family.getKey(), entries);
+    });
+    return out;
+  }
+
+  @Test
+  @Order(5)
   void narthexStopsCleanlyOnSigterm() throws Exception {
     narthexProcess.stop();
     assertThat(narthexProcess.logTail()).contains("Narthex stopped");
