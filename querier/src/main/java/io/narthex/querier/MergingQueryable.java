@@ -5,7 +5,7 @@ import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkMerger;
 import io.narthex.tsdb.storage.ChunkSeries;
-import io.narthex.tsdb.storage.ChunkedSeries;
+import io.narthex.tsdb.storage.WindowedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import io.narthex.tsdb.storage.Querier;
 import io.narthex.tsdb.storage.Queryable;
@@ -155,12 +155,12 @@ public final class MergingQueryable implements Queryable {
           if (labelsOnly && tombstones.intervals(entry.getKey()).isEmpty()) {
             // The series API wants labels only: the sources selected it by its chunks' time range, as Prometheus's
             // index does, so nothing is merged or decoded (only a series with deletions is checked for samples).
-            out.add(new ChunkedSeries(new ChunkSeries(entry.getKey(), List.of()), startMs, endMs));
+            out.add(new WindowedSeries(new ChunkSeries(entry.getKey(), List.of()), startMs, endMs));
             continue;
           }
           List<EncodedChunk> chunks = entry.getValue();
           chunks.sort(Comparator.comparingLong(EncodedChunk::minTimeMs));
-          Series series = tombstones.filter(new ChunkedSeries(
+          Series series = tombstones.filter(new WindowedSeries(
               new ChunkSeries(entry.getKey(), ChunkMerger.mergeOverlapping(chunks)), startMs, endMs));
           // Chunks may overlap the range with no sample inside it (or only deleted ones): not selected then.
           if (series.iterator().next()) {

@@ -9,7 +9,7 @@ import io.narthex.proto.prompb.Label;
 import io.narthex.proto.prompb.Sample;
 import io.narthex.proto.prompb.TimeSeries;
 import io.narthex.tsdb.storage.ChunkSeries;
-import io.narthex.tsdb.storage.ChunkedSeries;
+import io.narthex.tsdb.storage.WindowedSeries;
 import io.narthex.tsdb.storage.SampleIterator;
 import java.util.List;
 
@@ -47,7 +47,7 @@ final class TestPushes {
   static long samples(ShardHeads ingester, String tenant, long fromMs, long toMs) {
     long count = 0;
     for (ChunkSeries series : ingester.select(tenant, fromMs, toMs, List.of())) {
-      SampleIterator it = new ChunkedSeries(series, fromMs, toMs).iterator();
+      SampleIterator it = new WindowedSeries(series, fromMs, toMs).iterator();
       while (it.next()) {
         count++;
       }

@@ -3,7 +3,7 @@ package io.narthex.ingester.sim;
 import io.narthex.ingester.ShardHeads;
 import io.narthex.ingester.LocalBlocks;
 import io.narthex.tsdb.storage.ChunkSeries;
-import io.narthex.tsdb.storage.ChunkedSeries;
+import io.narthex.tsdb.storage.WindowedSeries;
 import io.narthex.tsdb.storage.SampleIterator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -118,7 +118,7 @@ record ReplicaContents(Map<String, List<Double>> samples, List<String> blocks) {
 
   private static void addSamples(Map<String, List<Double>> out, String tenant, List<ChunkSeries> series) {
     for (ChunkSeries s : series) {
-      SampleIterator it = new ChunkedSeries(s, MIN_TIME_MS, MAX_TIME_MS).iterator();
+      SampleIterator it = new WindowedSeries(s, MIN_TIME_MS, MAX_TIME_MS).iterator();
       String prefix = SampleLedger.seriesKey(tenant, s.labels().get("shard"), s.labels().get("writer"),
           s.labels().get("series"));
       while (it.next()) {

@@ -5,7 +5,7 @@ import io.narthex.tsdb.chunk.XorIterator;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkSeries;
-import io.narthex.tsdb.storage.ChunkedSeries;
+import io.narthex.tsdb.storage.WindowedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import io.narthex.tsdb.storage.Querier;
 import io.narthex.tsdb.storage.Queryable;
@@ -409,7 +409,7 @@ public final class Head implements Queryable {
   /**
    * Series matching every matcher, sorted by labels, each with only its chunks overlapping
    * {@code [minTimeMs, maxTimeMs]}; the open chunk is copied. Series with no such chunk are left out. Chunks may hold
-   * samples outside the range: readers filter, e.g. with {@link ChunkedSeries}.
+   * samples outside the range: readers filter, e.g. with {@link WindowedSeries}.
    */
   public List<ChunkSeries> selectChunks(long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
     List<MemSeries> matched = postings.select(matchers);
@@ -523,7 +523,7 @@ public final class Head implements Queryable {
       List<ChunkSeries> selected = selectChunks(minTimeMs, maxTimeMs, matchers);
       List<Series> out = new ArrayList<>(selected.size());
       for (int i = 0; i < selected.size(); i++) {
-        ChunkedSeries series = new ChunkedSeries(selected.get(i), minTimeMs, maxTimeMs);
+        WindowedSeries series = new WindowedSeries(selected.get(i), minTimeMs, maxTimeMs);
         // A chunk can overlap the range without a sample inside it.
         if (series.hasSamples()) {
           out.add(series);

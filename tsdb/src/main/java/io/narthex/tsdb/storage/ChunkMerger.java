@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * Makes one series' chunks from several sources (ingester replicas' heads, blocks, overlapping blocks) readable by
- * {@link ChunkedSeries}: chunks that overlap in time are decoded and merged into new XOR chunks, keeping one sample
+ * {@link WindowedSeries}: chunks that overlap in time are decoded and merged into new XOR chunks, keeping one sample
  * per timestamp (the first source's), as Prometheus's vertical merge of overlapping series. Chunks that overlap
  * nothing are passed through untouched, so the common case copies no sample.
  */

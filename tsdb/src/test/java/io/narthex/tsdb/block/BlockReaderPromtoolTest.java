@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkSeries;
-import io.narthex.tsdb.storage.ChunkedSeries;
+import io.narthex.tsdb.storage.WindowedSeries;
 import io.narthex.tsdb.storage.SampleIterator;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,7 +78,7 @@ class BlockReaderPromtoolTest {
           .containsExactly(Labels.of("__name__", "http_requests_total", "code", "500", "method", "get"));
 
       for (ChunkSeries series : reader.select(Long.MIN_VALUE, Long.MAX_VALUE, List.of())) {
-        SampleIterator it = new ChunkedSeries(series, Long.MIN_VALUE, Long.MAX_VALUE).iterator();
+        SampleIterator it = new WindowedSeries(series, Long.MIN_VALUE, Long.MAX_VALUE).iterator();
         List<double[]> samples = read.computeIfAbsent(series.labels(), k -> new ArrayList<>());
         while (it.next()) {
           samples.add(new double[] {it.timestampMs(), it.value()});

@@ -44,13 +44,13 @@ class TombstonesTest {
   void matchingTombstonesMergeIntoIntervalsAndOthersSeriesAreUntouched() {
     assertThat(CPU_100_TO_200_AND_150_TO_250.intervals(CPU)).containsExactly(new long[] {100, 250});
     assertThat(CPU_100_TO_200_AND_150_TO_250.intervals(MEM)).isEmpty();
-    Series mem = new ChunkedSeries(series(MEM), 0, 1000);
+    Series mem = new WindowedSeries(series(MEM), 0, 1000);
     assertThat(CPU_100_TO_200_AND_150_TO_250.filter(mem)).isSameAs(mem);
   }
 
   @Test
   void queriesSkipDeletedSamplesIncludingAfterASeek() {
-    Series cpu = CPU_100_TO_200_AND_150_TO_250.filter(new ChunkedSeries(series(CPU), 0, 1000));
+    Series cpu = CPU_100_TO_200_AND_150_TO_250.filter(new WindowedSeries(series(CPU), 0, 1000));
     List<Long> left = timestamps(cpu);
     assertThat(left).hasSize(100 - 16).doesNotContain(100L, 180L, 250L).contains(90L, 260L);
     SampleIterator it = cpu.iterator();
@@ -65,8 +65,8 @@ class TombstonesTest {
 
     assertThat(rewritten.chunks()).hasSize(4);
     assertThat(rewritten.chunks().get(1)).isSameAs(original.chunks().get(1));
-    assertThat(timestamps(new ChunkedSeries(rewritten, 0, 1000)))
-        .isEqualTo(timestamps(CPU_100_TO_200_AND_150_TO_250.filter(new ChunkedSeries(original, 0, 1000))));
+    assertThat(timestamps(new WindowedSeries(rewritten, 0, 1000)))
+        .isEqualTo(timestamps(CPU_100_TO_200_AND_150_TO_250.filter(new WindowedSeries(original, 0, 1000))));
     Tombstones everything = new Tombstones(List.of(new Tombstone(List.of(Matcher.equal("job", "node")),
         Long.MIN_VALUE, Long.MAX_VALUE)));
     assertThat(everything.apply(original)).isNull();

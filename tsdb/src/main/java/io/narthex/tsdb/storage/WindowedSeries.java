@@ -5,15 +5,16 @@ import io.narthex.tsdb.labels.Labels;
 import java.util.List;
 
 /**
- * A {@link Series} over encoded chunks that yields only samples in {@code [minTimeMs, maxTimeMs]}, both inclusive.
+ * A read view of one stored series: decodes its chunks lazily and yields only samples in a time window
+ * {@code [minTimeMs, maxTimeMs]}, both inclusive. Holds the stored series and the window, no samples.
  * Chunks must be sorted by time and not overlap.
  */
-public final class ChunkedSeries implements Series {
+public final class WindowedSeries implements Series {
   private final ChunkSeries series;
   private final long minTimeMs;
   private final long maxTimeMs;
 
-  public ChunkedSeries(ChunkSeries series, long minTimeMs, long maxTimeMs) {
+  public WindowedSeries(ChunkSeries series, long minTimeMs, long maxTimeMs) {
     this.series = series;
     this.minTimeMs = minTimeMs;
     this.maxTimeMs = maxTimeMs;

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class ChunkedSeriesTest {
+class WindowedSeriesTest {
   /** Three chunks of timestamps 0..9, 10..19, 20..29 (ms), value = timestamp. */
   private static ChunkSeries threeChunks() {
     List<EncodedChunk> chunks = new ArrayList<>();
@@ -34,16 +34,16 @@ class ChunkedSeriesTest {
 
   @Test
   void yieldsOnlySamplesInsideTheInclusiveWindowAcrossChunks() {
-    assertThat(drain(new ChunkedSeries(threeChunks(), 8, 21).iterator()))
+    assertThat(drain(new WindowedSeries(threeChunks(), 8, 21).iterator()))
         .containsExactly(8L, 9L, 10L, 11L, 12L, 13L, 14L, 15L, 16L, 17L, 18L, 19L, 20L, 21L);
-    assertThat(drain(new ChunkedSeries(threeChunks(), -100, 100).iterator())).hasSize(30);
-    assertThat(drain(new ChunkedSeries(threeChunks(), 30, 100).iterator())).isEmpty();
-    assertThat(drain(new ChunkedSeries(threeChunks(), 5, 4).iterator())).isEmpty();
+    assertThat(drain(new WindowedSeries(threeChunks(), -100, 100).iterator())).hasSize(30);
+    assertThat(drain(new WindowedSeries(threeChunks(), 30, 100).iterator())).isEmpty();
+    assertThat(drain(new WindowedSeries(threeChunks(), 5, 4).iterator())).isEmpty();
   }
 
   @Test
   void seekSkipsChunksAndStaysPutWhenTheCurrentSampleQualifies() {
-    SampleIterator it = new ChunkedSeries(threeChunks(), 3, 25).iterator();
+    SampleIterator it = new WindowedSeries(threeChunks(), 3, 25).iterator();
     assertThat(it.seek(0)).isTrue();
     assertThat(it.timestampMs()).isEqualTo(3);
     assertThat(it.seek(17)).isTrue();
@@ -60,7 +60,7 @@ class ChunkedSeriesTest {
 
   @Test
   void seekPastTheWindowEndFindsNothing() {
-    SampleIterator it = new ChunkedSeries(threeChunks(), 0, 15).iterator();
+    SampleIterator it = new WindowedSeries(threeChunks(), 0, 15).iterator();
     assertThat(it.seek(16)).isFalse();
   }
 
@@ -71,7 +71,7 @@ class ChunkedSeriesTest {
     appender.append(100, 2);
     ChunkSeries series =
         new ChunkSeries(Labels.of("a", "1"), List.of(new EncodedChunk(0, 100, appender.bytes())));
-    assertThat(new ChunkedSeries(series, 10, 90).hasSamples()).isFalse();
-    assertThat(new ChunkedSeries(series, 10, 100).hasSamples()).isTrue();
+    assertThat(new WindowedSeries(series, 10, 90).hasSamples()).isFalse();
+    assertThat(new WindowedSeries(series, 10, 100).hasSamples()).isTrue();
   }
 }
