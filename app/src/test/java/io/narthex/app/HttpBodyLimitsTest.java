@@ -35,12 +35,8 @@ class HttpBodyLimitsTest {
 
   @Test
   void routesOtherThanPushRefuseBodiesOverTheMaxBodySizeAndPushesPastTheInflightBytesGet503() throws Exception {
-    narthex = Narthex.start(NarthexOptions.parse("--server.http-listen-port=0", "--server.grpc-listen-port=0",
-        "--ingester.raft-listen-port=" + FreePorts.next(), "--blocks-storage.tsdb.dir=" + dir.resolve("tsdb"),
-        "--blocks-storage.filesystem.dir=" + dir.resolve("bucket"),
-        "--blocks-storage.bucket-store.sync-dir=" + dir.resolve("sync"),
-        "--compactor.data-dir=" + dir.resolve("compactor"), "--query-frontend.max-body-size=65536",
-        "--distributor.instance-limits.max-inflight-push-requests-bytes=150000"));
+    narthex = SingleProcess.start(dir, "--query-frontend.max-body-size=65536",
+        "--distributor.instance-limits.max-inflight-push-requests-bytes=150000");
     byte[] large = new byte[100_000];
 
     assertThat(post("/prometheus/api/v1/query", large).statusCode()).isEqualTo(413);

@@ -58,16 +58,7 @@ class TenantLimitsTest {
   void runtimeConfigChangeOfTheIngestionRateAppliesWithoutARestart() throws Exception {
     Path runtime = dir.resolve("runtime.yaml");
     Files.writeString(runtime, "overrides:\n  slow:\n    ingestion_rate: 0.001\n    ingestion_burst_size: 4\n");
-    narthex = Narthex.start(NarthexOptions.parse("--server.http-listen-port=0", "--server.grpc-listen-port=0",
-        "--ingester.raft-listen-port=" + FreePorts.next(), "--blocks-storage.tsdb.dir=" + dir.resolve("tsdb"),
-        "--blocks-storage.filesystem.dir=" + dir.resolve("bucket"),
-        "--blocks-storage.bucket-store.sync-dir=" + dir.resolve("sync"),
-        "--compactor.data-dir=" + dir.resolve("compactor"), "--runtime-config.file=" + runtime,
-        "--runtime-config.reload-period=100ms"));
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (!narthex.ready() && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    narthex = SingleProcess.start(dir, "--runtime-config.file=" + runtime, "--runtime-config.reload-period=100ms");
 
     assertThat(push("slow", "m", 3).statusCode()).isEqualTo(200);
     HttpResponse<String> refused = push("slow", "m", 3);
