@@ -1,8 +1,8 @@
 package io.narthex.promql;
 
+import io.narthex.common.GoFloat;
 import io.narthex.promql.parser.Expr;
 import io.narthex.tsdb.labels.Labels;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -147,18 +147,11 @@ final class Aggregations {
               mean[g] = value[g] / (c - 1);
               meanC[g] = comp[g] / (c - 1);
             }
-            if (Double.isInfinite(mean[g])) {
-              if (Double.isInfinite(f) && (mean[g] > 0) == (f > 0)) {
-                continue;
-              }
-              if (!Double.isInfinite(f) && !Double.isNaN(f)) {
-                continue;
-              }
-            }
-            double corrected = mean[g] + meanC[g];
-            state[0] = mean[g];
-            state[1] = meanC[g];
-            RangeFunctions.kahanInc(f / c - corrected / c, state);
+            // Prometheus 3.x (engine.go): the mean so far scaled by (c-1)/c, plus f/c, compensated.
+            double q = (c - 1) / c;
+            state[0] = q * mean[g];
+            state[1] = q * meanC[g];
+            RangeFunctions.kahanInc(f / c, state);
             mean[g] = state[0];
             meanC[g] = state[1];
           }
@@ -193,9 +186,6 @@ final class Aggregations {
           case "stddev" -> Math.sqrt(value[g] / count[g]);
           default -> value[g];
         };
-        if (op.equals("avg") && count[g] == 1) {
-          r = value[g];
-        }
         out.get(g).set(step, r);
       }
     }
@@ -309,7 +299,7 @@ final class Aggregations {
         if (!s.present[step]) {
           continue;
         }
-        String value = formatted.computeIfAbsent(s.values[step], Aggregations::formatFloat);
+        String value = formatted.computeIfAbsent(s.values[step], GoFloat::formatF);
         Labels l = groupLabels.get(groupOf[i]).toBuilder().set(label, value).build();
         StepSeries o = out.computeIfAbsent(l, k -> new StepSeries(k, steps));
         o.set(step, o.present[step] ? o.values[step] + 1 : 1);
@@ -318,17 +308,4 @@ final class Aggregations {
     return new ArrayList<>(out.values());
   }
 
-  /** Go's strconv.FormatFloat(f, 'f', -1, 64). */
-  static String formatFloat(double f) {
-    if (Double.isNaN(f)) {
-      return "NaN";
-    }
-    if (Double.isInfinite(f)) {
-      return f > 0 ? "+Inf" : "-Inf";
-    }
-    if (f == 0) {
-      return (1 / f < 0) ? "-0" : "0";
-    }
-    return new BigDecimal(Double.toString(f)).stripTrailingZeros().toPlainString();
-  }
 }

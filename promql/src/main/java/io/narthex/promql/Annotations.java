@@ -1,6 +1,6 @@
 package io.narthex.promql;
 
-import java.math.BigDecimal;
+import io.narthex.common.GoFloat;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -74,26 +74,8 @@ final class Annotations {
     return sb.append('"').toString();
   }
 
-  /** Go's {@code %g} formatting of a float64 (shortest representation). */
+  /** Go's {@code %g} formatting of a float64 (shortest representation), as Prometheus's warnings use. */
   static String formatG(double v) {
-    if (Double.isNaN(v)) {
-      return "NaN";
-    }
-    if (Double.isInfinite(v)) {
-      return v > 0 ? "+Inf" : "-Inf";
-    }
-    if (v == 0) {
-      return 1 / v < 0 ? "-0" : "0";
-    }
-    BigDecimal bd = new BigDecimal(Double.toString(v)).stripTrailingZeros();
-    String digits = bd.unscaledValue().abs().toString();
-    int exp = digits.length() - 1 - bd.scale();
-    String sign = v < 0 ? "-" : "";
-    if (exp < -4 || exp >= 6) {
-      String mant = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
-      String e = Math.abs(exp) < 10 ? "0" + Math.abs(exp) : Integer.toString(Math.abs(exp));
-      return sign + mant + "e" + (exp < 0 ? "-" : "+") + e;
-    }
-    return sign + bd.abs().toPlainString();
+    return GoFloat.formatG(v);
   }
 }

@@ -221,17 +221,11 @@ final class RangeFunctions {
         meanC[0] = oldSum / (count - 1);
         meanC[1] = oldC / (count - 1);
       }
-      double mean = meanC[0];
-      if (Double.isInfinite(mean)) {
-        if (Double.isInfinite(f) && (mean > 0) == (f > 0)) {
-          continue;
-        }
-        if (!Double.isInfinite(f) && !Double.isNaN(f)) {
-          continue;
-        }
-      }
-      double corrected = mean + meanC[1];
-      kahanInc(f / count - corrected / count, meanC);
+      // Prometheus 3.x (functions.go): the mean so far scaled by (count-1)/count, plus f/count, compensated.
+      double q = (count - 1) / count;
+      meanC[0] *= q;
+      meanC[1] *= q;
+      kahanInc(f / count, meanC);
     }
     if (incremental) {
       return meanC[0] + meanC[1];
