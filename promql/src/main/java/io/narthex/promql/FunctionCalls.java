@@ -50,8 +50,8 @@ final class FunctionCalls {
     register("start", constant(ev -> ev.queryStartMs / 1000.0));
     register("end", constant(ev -> ev.queryEndMs / 1000.0));
     register("pi", constant(ev -> Math.PI));
-    register("min_of", scalarPair(FunctionCalls::goMin));
-    register("max_of", scalarPair(FunctionCalls::goMax));
+    register("min_of", scalarPair(GoMath::min));
+    register("max_of", scalarPair(GoMath::max));
     register("vector", FunctionCalls::vector);
     register("scalar", FunctionCalls::scalar);
     register("timestamp", FunctionCalls::timestamp);
@@ -88,8 +88,8 @@ final class FunctionCalls {
     register("floor", math(Math::floor));
     register("exp", math(Math::exp));
     register("ln", math(Math::log));
-    register("log2", math(x -> Math.log(x) / Math.log(2)));
-    register("log10", math(Math::log10));
+    register("log2", math(GoMath::log2));
+    register("log10", math(GoMath::log10));
     register("sqrt", math(Math::sqrt));
     register("sgn", math(x -> Double.isNaN(x) ? x : Math.signum(x)));
     register("acos", math(Math::acos));
@@ -98,12 +98,12 @@ final class FunctionCalls {
     register("cos", math(Math::cos));
     register("sin", math(Math::sin));
     register("tan", math(Math::tan));
-    register("cosh", math(Math::cosh));
-    register("sinh", math(Math::sinh));
+    register("cosh", math(GoMath::cosh));
+    register("sinh", math(GoMath::sinh));
     register("tanh", math(Math::tanh));
-    register("acosh", math(x -> Math.log(x + Math.sqrt(x * x - 1))));
-    register("asinh", math(x -> Double.isInfinite(x) ? x : Math.log(x + Math.sqrt(x * x + 1))));
-    register("atanh", math(x -> 0.5 * Math.log((1 + x) / (1 - x))));
+    register("acosh", math(GoMath::acosh));
+    register("asinh", math(GoMath::asinh));
+    register("atanh", math(GoMath::atanh));
     register("deg", math(x -> x * 180 / Math.PI));
     register("rad", math(x -> x * Math.PI / 180));
 
@@ -331,10 +331,10 @@ final class FunctionCalls {
           continue;
         }
         if (max != null) {
-          v = goMin(max[i], v);
+          v = GoMath.min(max[i], v);
         }
         if (min != null) {
-          v = goMax(min[i], v);
+          v = GoMath.max(min[i], v);
         }
         s.values[i] = v;
       }
@@ -574,15 +574,6 @@ final class FunctionCalls {
       }
     }
     return out;
-  }
-
-  /** Go's math.Min/Max: NaN wins. */
-  static double goMin(double a, double b) {
-    return Double.isNaN(a) || Double.isNaN(b) ? Double.NaN : Math.min(a, b);
-  }
-
-  static double goMax(double a, double b) {
-    return Double.isNaN(a) || Double.isNaN(b) ? Double.NaN : Math.max(a, b);
   }
 
   /** 1 at every step where no input series has a value, with the given labels; empty when none is absent. */
