@@ -20,13 +20,14 @@ import java.util.Map;
  * every selector is selected once and its samples walked per step.
  */
 final class Evaluator {
-  static final long DEFAULT_SUBQUERY_STEP_MS = 60_000;
   /** Marks "no output at this step" in range-function results (a NaN payload arithmetic never produces). */
   static final long ABSENT_BITS = 0x7ff8dead0000beefL;
   static final double ABSENT = Double.longBitsToDouble(ABSENT_BITS);
 
   final Queryable storage;
   final long lookbackMs;
+  /** Step of a subquery written without one, ms ({@link EngineOptions#defaultEvaluationInterval()}). */
+  final long defaultSubqueryStepMs;
   final long maxSamples;
   final long deadlineNanos;
   final long queryStartMs;
@@ -50,6 +51,7 @@ final class Evaluator {
     this.queryStepMs = queryStepMs;
     this.storage = storage;
     this.lookbackMs = options.lookbackDelta().toMillis();
+    this.defaultSubqueryStepMs = options.defaultEvaluationInterval().toMillis();
     this.maxSamples = options.maxSamples();
     this.deadlineNanos = deadlineNanos;
     this.queryStartMs = queryStartMs;
@@ -277,7 +279,7 @@ final class Evaluator {
       Long at = resolveAt(sq.at());
       long first = (at != null ? at : grid.startMs());
       long last = (at != null ? at : grid.endMs());
-      long step = sq.stepMs() > 0 ? sq.stepMs() : DEFAULT_SUBQUERY_STEP_MS;
+      long step = sq.stepMs() > 0 ? sq.stepMs() : defaultSubqueryStepMs;
       long lowerExclusive = first - sq.offsetMs() - sq.rangeMs();
       long start = step * (lowerExclusive / step);
       if (start <= lowerExclusive) {

@@ -211,6 +211,31 @@ class EngineTest {
   }
 
   @Test
+  void subqueryWithoutStepUsesTheDefaultEvaluationInterval() {
+    series(Labels.of("__name__", "m"), 10_000, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
+    // Prometheus and Mimir default to 1m: at 125s, [1m:] evaluates m at 120s only.
+    assertThat(vector("count_over_time(m[1m:])", 125_000).samples().get(0).value()).isEqualTo(1);
+    // -querier.default-evaluation-interval=20s: at 80s, 100s and 120s, as [1m:20s] does.
+    Engine every20s = new Engine(new EngineOptions(Duration.ofMinutes(5), 1000, Duration.ofMinutes(1),
+        Duration.ofSeconds(20)));
+    assertThat(((Vector) every20s.instantQuery(storage, "count_over_time(m[1m:])", 125_000).value()).samples().get(0)
+        .value()).isEqualTo(3);
+    assertThatThrownBy(() -> new EngineOptions(Duration.ofMinutes(5), 1000, Duration.ofMinutes(1), Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  /**
+   * Four samples 15s apart rising by 0.1 from 1e12: the least-squares slope is 0.1/15 per second. Prometheus's
+   * linearRegression (functions.go) sums with Kahan compensation and reaches it; plain sums give 0.00668.
+   */
+  @Test
+  void derivAndPredictLinearUseCompensatedSumsOnLargeValues() {
+    series(Labels.of("__name__", "big"), 15_000, 1e12, 1e12 + 0.1, 1e12 + 0.2, 1e12 + 0.3);
+    assertThat(vector("deriv(big[1m])", 45_000).samples().get(0).value()).isEqualTo(0.1 / 15);
+    assertThat(vector("predict_linear(big[1m], 0)", 45_000).samples().get(0).value()).isEqualTo(1e12 + 0.3);
+  }
+
+  @Test
   void subqueryStepsAreAlignedToEpoch() {
     series(Labels.of("__name__", "m"), 10_000, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
     // At 125s, [1m:20s] evaluates m at 80s, 100s, 120s (aligned), not 65s, 85s, ...
