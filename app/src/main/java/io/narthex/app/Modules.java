@@ -32,6 +32,7 @@ import io.narthex.ingester.raft.ApplyOptions;
 import io.narthex.ingester.raft.HeapWatermark;
 import io.narthex.ingester.raft.RaftOptions;
 import io.narthex.ingester.raft.RaftShardWriter;
+import io.narthex.ingester.raft.RaftWriterMetrics;
 import io.narthex.ingester.raft.TlsFiles;
 import io.narthex.ingester.ring.ShardMap;
 import io.narthex.ingester.shipper.ShipperOptions;
@@ -41,6 +42,7 @@ import io.narthex.objstore.S3Config;
 import io.narthex.storegateway.StoreGateway;
 import io.narthex.storegateway.StoreGatewayConfig;
 import io.narthex.storegateway.StoreGatewayGrpcService;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -88,6 +90,10 @@ final class Modules {
   final TlsFiles serverTls;
   final String storeGatewayId;
   final Map<String, String> storeGateways;
+  /** This process's metrics: every module registers its own here, and {@code /metrics} serves them. */
+  final PrometheusRegistry registry;
+  /** Shared by the distributor's and the block shipper's writers, which register the same metric. */
+  final RaftWriterMetrics raftWriterMetrics;
   /** In-process gRPC: the querier reaches a local ingester or store-gateway without a socket. */
   final String inProcessName = "narthex-ingester-" + UUID.randomUUID();
 
@@ -101,8 +107,11 @@ final class Modules {
   io.grpc.Server grpcServer;
   QuerierModule querier;
 
-  Modules(NarthexOptions options, ServerBuilder http, ExecutorService executor) throws java.io.IOException {
+  Modules(NarthexOptions options, ServerBuilder http, ExecutorService executor, PrometheusRegistry registry)
+      throws java.io.IOException {
     this.options = options;
+    this.registry = registry;
+    this.raftWriterMetrics = new RaftWriterMetrics(registry);
     this.targets = options.components();
     this.http = http;
     this.executor = executor;
@@ -205,7 +214,7 @@ final class Modules {
                 options.metadataRetainPeriod)),
         new ShipperOptions(options.blockRangesPeriod, options.blockCutGracePeriod, options.tsdbRetentionPeriod,
             options.shipInterval),
-        (tenant, blockDir) -> BlockShipper.uploadAndIndex(blocks, tenant, blockDir));
+        (tenant, blockDir) -> BlockShipper.uploadAndIndex(blocks, tenant, blockDir), registry, raftWriterMetrics);
     if (options.adminRoutesEnabled) {
       ingester.bindAdminRoutes(http, options.multitenancyEnabled, this::refreshBlockViews, executor);
     }
@@ -301,7 +310,7 @@ final class Modules {
   private Service distributor() {
     List<ShardWriter> shardWriters = new ArrayList<>();
     for (int shard = 0; shard < shardMap.shardCount(); shard++) {
-      shardWriters.add(new RaftShardWriter(shardMap, shard, raftOptions));
+      shardWriters.add(new RaftShardWriter(shardMap, shard, raftOptions, raftWriterMetrics));
     }
     TenantLimits defaultLimits = new TenantLimits(options.ingestionRate, options.ingestionBurstSize,
         options.maxGlobalSeriesPerUser, options.maxGlobalSeriesPerMetric);

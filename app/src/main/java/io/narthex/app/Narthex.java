@@ -2,6 +2,7 @@ package io.narthex.app;
 
 import io.narthex.common.service.ServiceManager;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,13 +24,14 @@ public final class Narthex implements AutoCloseable {
     // ratis-thirdparty-misc shades Netty 4.1 but ships META-INF/io.netty.versions.properties under unshaded names,
     // which makes Armeria warn about a Netty mismatch that does not exist on the classpath.
     System.setProperty("com.linecorp.armeria.warnNettyVersions", "false");
-    JvmMetrics.builder().register();
   }
 
   private final ServiceManager manager = new ServiceManager();
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final Modules modules;
   private final HttpServerModule server;
+  /** This process's metrics, apart from any other process in the same JVM; JVM metrics are per JVM. */
+  private final PrometheusRegistry registry = new PrometheusRegistry();
 
   private Narthex(NarthexOptions options) throws IOException {
     try {
@@ -37,8 +39,11 @@ public final class Narthex implements AutoCloseable {
       if (options.raftListenPort == 0) {
         options.raftListenPort = freePort();
       }
-      modules = new Modules(options, HttpServerModule.builder(options), executor);
-      server = new HttpServerModule(modules.http, manager, PrometheusRegistry.defaultRegistry);
+      JvmMetrics.builder().register(registry);
+      // Metrics not yet passed a registry still register statically in the default one.
+      registry.register((MultiCollector) PrometheusRegistry.defaultRegistry::scrape);
+      modules = new Modules(options, HttpServerModule.builder(options), executor, registry);
+      server = new HttpServerModule(modules.http, manager, registry);
       modules.register(manager, server).start(modules.targetModules());
     } catch (IOException | RuntimeException e) {
       executor.close();

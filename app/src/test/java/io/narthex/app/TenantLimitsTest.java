@@ -3,27 +3,21 @@ package io.narthex.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.airlift.compress.snappy.SnappyCompressor;
 import io.narthex.distributor.TenantLimits;
 import io.narthex.proto.prompb.Label;
 import io.narthex.proto.prompb.Sample;
 import io.narthex.proto.prompb.TimeSeries;
 import io.narthex.proto.prompb.WriteRequest;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Per-tenant write limits from the flags and the runtime config file, which applies while running. */
 class TenantLimitsTest {
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @TempDir Path dir;
   private Narthex narthex;
@@ -44,14 +38,7 @@ class TenantLimitsTest {
           .addLabels(Label.newBuilder().setName("id").setValue(Integer.toString(i)))
           .addSamples(Sample.newBuilder().setTimestamp(System.currentTimeMillis()).setValue(i)));
     }
-    byte[] raw = request.build().toByteArray();
-    SnappyCompressor compressor = new SnappyCompressor();
-    byte[] compressed = new byte[compressor.maxCompressedLength(raw.length)];
-    int n = compressor.compress(raw, 0, raw.length, compressed, 0, compressed.length);
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + narthex.httpPort() + "/api/v1/push"))
-        .header("X-Scope-OrgID", tenant).header("Content-Type", "application/x-protobuf")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(Arrays.copyOf(compressed, n))).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return RemoteWrite.push(narthex, tenant, request.build());
   }
 
   @Test

@@ -10,10 +10,12 @@ import io.narthex.common.service.Service;
 import io.narthex.ingester.raft.ApplyOptions;
 import io.narthex.ingester.raft.IngesterNode;
 import io.narthex.ingester.raft.RaftOptions;
+import io.narthex.ingester.raft.RaftWriterMetrics;
 import io.narthex.ingester.ring.ShardMap;
 import io.narthex.ingester.shipper.BlockSink;
 import io.narthex.ingester.shipper.Shipper;
 import io.narthex.ingester.shipper.ShipperOptions;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -37,6 +39,8 @@ public final class IngesterService implements Service {
   private final ApplyOptions applyOptions;
   private final ShipperOptions shipperOptions;
   private final BlockSink sink;
+  private final PrometheusRegistry registry;
+  private final RaftWriterMetrics writerMetrics;
   private IngesterNode node;
   private Shipper shipper;
 
@@ -46,6 +50,19 @@ public final class IngesterService implements Service {
    */
   public IngesterService(ShardMap shardMap, String nodeId, Path dataDir, RaftOptions raftOptions,
       ApplyOptions applyOptions, ShipperOptions shipperOptions, BlockSink sink) {
+    this(shardMap, nodeId, dataDir, raftOptions, applyOptions, shipperOptions, sink, new PrometheusRegistry(),
+        new RaftWriterMetrics(new PrometheusRegistry()));
+  }
+
+  /**
+   * @param registry the process's, where the replicas and the shipper register their metrics
+   * @param writerMetrics the process's, shared with its distributor's writers
+   */
+  public IngesterService(ShardMap shardMap, String nodeId, Path dataDir, RaftOptions raftOptions,
+      ApplyOptions applyOptions, ShipperOptions shipperOptions, BlockSink sink, PrometheusRegistry registry,
+      RaftWriterMetrics writerMetrics) {
+    this.registry = registry;
+    this.writerMetrics = writerMetrics;
     this.shardMap = shardMap;
     this.nodeId = nodeId;
     this.dataDir = dataDir;
@@ -57,9 +74,9 @@ public final class IngesterService implements Service {
 
   @Override
   public void start() throws java.io.IOException {
-    node = IngesterNode.start(shardMap, nodeId, dataDir, raftOptions, applyOptions);
+    node = IngesterNode.start(shardMap, nodeId, dataDir, raftOptions, applyOptions, registry);
     shipper = new Shipper(node, shardMap, raftOptions, sink, shipperOptions, dataDir.resolve("shipper"),
-        Clock.systemUTC());
+        Clock.systemUTC(), registry, writerMetrics);
     shipper.start();
   }
 

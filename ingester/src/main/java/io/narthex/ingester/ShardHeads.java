@@ -62,6 +62,7 @@ public final class ShardHeads {
   /** Null when this shard keeps no blocks on disk: {@link #cutBlock} is then refused. */
   private final LocalBlocks blocks;
   private final ShardMetadata metadata;
+  private final IngesterMetrics metrics;
 
   /** Heads without out-of-order samples, and no local blocks. */
   public ShardHeads() {
@@ -91,6 +92,18 @@ public final class ShardHeads {
    * @param metadataLimits this shard's bounds on the metric metadata it keeps; the same on every replica
    */
   public ShardHeads(long outOfOrderWindowMs, Path blocksDir, MetadataLimits metadataLimits) {
+    this(outOfOrderWindowMs, blocksDir, metadataLimits, IngesterMetrics.unscraped());
+  }
+
+  /**
+   * @param outOfOrderWindowMs as {@link #ShardHeads(long)}
+   * @param blocksDir as {@link #ShardHeads(long, Path)}
+   * @param metadataLimits as {@link #ShardHeads(long, Path, MetadataLimits)}
+   * @param metrics where this shard counts samples and series: the process's, shared by all its shards
+   */
+  public ShardHeads(long outOfOrderWindowMs, Path blocksDir, MetadataLimits metadataLimits,
+      IngesterMetrics metrics) {
+    this.metrics = metrics;
     this.headOptions = new HeadOptions(HeadOptions.DEFAULT.samplesPerChunk(), APPENDABLE_WINDOW_MS,
         outOfOrderWindowMs);
     this.blocks = blocksDir == null ? null : new LocalBlocks(blocksDir);
@@ -172,6 +185,16 @@ public final class ShardHeads {
    */
   public static ShardHeads readSnapshot(InputStream in, long outOfOrderWindowMs, Path blocksDir,
       MetadataLimits metadataLimits) throws IOException {
+    return readSnapshot(in, outOfOrderWindowMs, blocksDir, metadataLimits, IngesterMetrics.unscraped());
+  }
+
+  /**
+   * As {@link #readSnapshot(InputStream, long, Path, MetadataLimits)}, counting into {@code metrics}.
+   *
+   * @throws IOException when the snapshot is truncated or corrupt, or lists a local block that cannot be read
+   */
+  public static ShardHeads readSnapshot(InputStream in, long outOfOrderWindowMs, Path blocksDir,
+      MetadataLimits metadataLimits, IngesterMetrics metrics) throws IOException {
     DataInputStream data = new DataInputStream(in);
     if (data.readInt() != SNAPSHOT_MAGIC) {
       throw new IOException("not an ingester snapshot: bad magic");
@@ -180,7 +203,7 @@ public final class ShardHeads {
     if (version < 1 || version > SNAPSHOT_VERSION) {
       throw new IOException("unsupported ingester snapshot version " + version);
     }
-    ShardHeads ingester = new ShardHeads(outOfOrderWindowMs, blocksDir, metadataLimits);
+    ShardHeads ingester = new ShardHeads(outOfOrderWindowMs, blocksDir, metadataLimits, metrics);
     HeadOptions headOptions = ingester.headOptions;
     int tenants = data.readInt();
     for (int i = 0; i < tenants; i++) {
@@ -303,7 +326,7 @@ public final class ShardHeads {
         written = true;
       }
     } catch (IOException | RuntimeException e) {
-      IngesterMetrics.LOCAL_BLOCK_FAILURES.inc();
+      metrics.localBlockFailures.inc();
       log.error("writing local block failed, its data stays in the head tenant={} ulid={} dir={}", tenant, ulid,
           blockDir, e);
       head.setInBlocksBeforeMs(maxTimeMs);
@@ -311,7 +334,7 @@ public final class ShardHeads {
     }
     head.setInBlocksBeforeMs(maxTimeMs);
     int removed = head.truncateBefore(maxTimeMs);
-    IngesterMetrics.MEMORY_SERIES.labelValues(tenant).set(head.numSeries());
+    metrics.memorySeries.labelValues(tenant).set(head.numSeries());
     return new Cut(written, series, samples, removed);
   }
 
@@ -337,10 +360,10 @@ public final class ShardHeads {
     int removed = head.truncateBefore(beforeMs);
     if (head.numSeries() == 0) {
       heads.remove(tenant);
-      IngesterMetrics.MEMORY_SERIES.remove(tenant);
-      IngesterMetrics.INGESTED_SAMPLES.remove(tenant);
+      metrics.memorySeries.remove(tenant);
+      metrics.ingestedSamples.remove(tenant);
     } else {
-      IngesterMetrics.MEMORY_SERIES.labelValues(tenant).set(head.numSeries());
+      metrics.memorySeries.labelValues(tenant).set(head.numSeries());
     }
     return removed;
   }
@@ -462,8 +485,8 @@ public final class ShardHeads {
       }
       return empty.build();
     }
-    IngesterMetrics.INGESTED_SAMPLES.labelValues(tenant).inc(accepted);
-    IngesterMetrics.MEMORY_SERIES.labelValues(tenant).set(head.numSeries());
+    metrics.ingestedSamples.labelValues(tenant).inc(accepted);
+    metrics.memorySeries.labelValues(tenant).set(head.numSeries());
     response = (response == null ? PushResponse.newBuilder() : response).setAcceptedSamples(accepted)
         .setTenantSeries(head.numSeries());
     if (limits != null) {
@@ -487,7 +510,7 @@ public final class ShardHeads {
     ShardMetadata.Applied applied = metadata.apply(tenant, encoded, request.varint(5, 0));
     if (!applied.refused().isEmpty()) {
       applied.refused().forEach((reason, n) ->
-          IngesterMetrics.DISCARDED_METADATA.labelValues(tenant, reason.label).inc(n));
+          metrics.discardedMetadata.labelValues(tenant, reason.label).inc(n));
       log.warn("metric metadata refused tenant={} stored={} refused={} first_refused_family={} limits={}", tenant,
           applied.stored(), applied.refused(), applied.firstRefusedFamily(), metadata.limits());
     }

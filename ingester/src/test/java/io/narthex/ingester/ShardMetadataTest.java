@@ -51,8 +51,10 @@ class ShardMetadataTest {
     return new ShardMetadata.Entry(type.getNumber(), help, "");
   }
 
-  private static double discarded(String tenant, String reason) {
-    return IngesterMetrics.DISCARDED_METADATA.labelValues(tenant, reason).get();
+  private final IngesterMetrics metrics = IngesterMetrics.unscraped();
+
+  private double discarded(String tenant, String reason) {
+    return metrics.discardedMetadata.labelValues(tenant, reason).get();
   }
 
   @Test
@@ -86,7 +88,7 @@ class ShardMetadataTest {
 
   @Test
   void refusesMetadataOverTheLimitsAndInvalidEntriesWithoutRefusingTheEntrysSamples() {
-    ShardHeads shard = new ShardHeads(0, null, new MetadataLimits(2, 2, Duration.ofMinutes(10)));
+    ShardHeads shard = new ShardHeads(0, null, new MetadataLimits(2, 2, Duration.ofMinutes(10)), metrics);
     String tenant = "limits-tenant";
     PushResponse response = push(shard, tenant, T0_MS, List.of(
         metadata("a", MetricType.GAUGE, "1"), metadata("a", MetricType.GAUGE, "2"),

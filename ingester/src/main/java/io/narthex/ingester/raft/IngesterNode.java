@@ -1,9 +1,11 @@
 package io.narthex.ingester.raft;
 
+import io.narthex.ingester.IngesterMetrics;
 import io.narthex.ingester.ShardHeads;
 import io.narthex.ingester.ShardReplicas;
 import io.narthex.ingester.ring.ShardMap;
 import io.narthex.proto.ingester.ReplicaState;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,15 +50,18 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   private final String nodeId;
   private final RaftServer server;
   private final Path raftDir;
+  private final RaftMetrics raftMetrics;
   private final TlsFiles clientTls;
   private final Map<Integer, RaftGroupId> localShards = new LinkedHashMap<>();
   private final AtomicLong callId = new AtomicLong();
   private final ScheduledExecutorService gauges = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("raft-gauges").factory());
 
-  private IngesterNode(ShardMap shardMap, String nodeId, Path dataDir, RaftOptions options, ApplyOptions apply)
-      throws IOException {
+  private IngesterNode(ShardMap shardMap, String nodeId, Path dataDir, RaftOptions options, ApplyOptions apply,
+      PrometheusRegistry registry) throws IOException {
     this.shardMap = shardMap;
+    this.raftMetrics = new RaftMetrics(registry);
+    IngesterMetrics ingesterMetrics = new IngesterMetrics(registry);
     this.nodeId = nodeId;
     this.raftDir = dataDir.resolve("raft");
     Files.createDirectories(raftDir);
@@ -97,7 +102,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
             throw new IllegalStateException("node " + nodeId + " found Raft group " + groupId
                 + " on disk that the shard map does not give it");
           }
-          return new ShardStateMachine(shard, apply, shardMap.shardCount());
+          return new ShardStateMachine(shard, apply, shardMap.shardCount(), raftMetrics, ingesterMetrics);
         })
         .build();
   }
@@ -119,7 +124,19 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
    */
   public static IngesterNode start(ShardMap shardMap, String nodeId, Path dataDir, RaftOptions options,
       ApplyOptions apply) throws IOException {
-    IngesterNode node = new IngesterNode(shardMap, nodeId, dataDir, options, apply);
+    return start(shardMap, nodeId, dataDir, options, apply, new PrometheusRegistry());
+  }
+
+  /**
+   * Starts the node, its shards applying entries with {@code apply} and counting into {@code registry}, the
+   * process's.
+   *
+   * @throws IOException when the Raft port or data directory cannot be used
+   * @throws IllegalStateException when {@code registry} holds the ingester's metrics already
+   */
+  public static IngesterNode start(ShardMap shardMap, String nodeId, Path dataDir, RaftOptions options,
+      ApplyOptions apply, PrometheusRegistry registry) throws IOException {
+    IngesterNode node = new IngesterNode(shardMap, nodeId, dataDir, options, apply, registry);
     try {
       node.server.start();
       node.joinGroups();
@@ -326,8 +343,8 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   private void updateGauges() {
     for (ReplicaStatus status : status()) {
       String shard = Integer.toString(status.shard());
-      RaftMetrics.APPLY_LAG.labelValues(shard).set(Math.max(0, status.commitIndex() - status.appliedIndex()));
-      RaftMetrics.LOG_SIZE.labelValues(shard).set(status.logBytes());
+      raftMetrics.applyLag.labelValues(shard).set(Math.max(0, status.commitIndex() - status.appliedIndex()));
+      raftMetrics.logSize.labelValues(shard).set(status.logBytes());
     }
   }
 }

@@ -3,49 +3,58 @@ package io.narthex.ingester.raft;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
-/** Metrics of the shards' Raft groups, registered once per process. */
+/**
+ * Metrics of a node's shard replicas (Raft groups), registered in the registry of the process that owns the node;
+ * one instance is shared by every replica of the node. Label {@code shard} is the shard number.
+ */
 final class RaftMetrics {
-  static final Counter LEADER_CHANGES = Counter.builder()
-      .name("narthex_ingester_raft_leader_changes_total")
-      .help("Leader changes seen by this replica, per shard.")
-      .labelNames("shard")
-      .register();
-  static final Gauge APPLIED_INDEX = Gauge.builder()
-      .name("narthex_ingester_raft_applied_index")
-      .help("Index of the last Raft log entry applied to the heads, per shard.")
-      .labelNames("shard")
-      .register();
-  static final Gauge APPLY_LAG = Gauge.builder()
-      .name("narthex_ingester_raft_apply_lag_entries")
-      .help("Committed Raft log entries not yet applied, per shard.")
-      .labelNames("shard")
-      .register();
-  static final Gauge LOG_SIZE = Gauge.builder()
-      .name("narthex_ingester_raft_log_size_bytes")
-      .help("Bytes of Raft log and snapshots on disk, per shard.")
-      .labelNames("shard")
-      .register();
-  static final Counter REJECTED_ENTRIES = Counter.builder()
-      .name("narthex_ingester_raft_rejected_entries_total")
-      .help("Committed log entries the state machine refused as invalid, the same on every replica, per shard.")
-      .labelNames("shard")
-      .register();
-  static final Counter REFUSED_PUSHES_HEAP = Counter.builder()
-      .name("narthex_ingester_heap_watermark_refused_pushes_total")
-      .help("Pushes a shard leader refused because the heap was over -ingester.instance-limits.max-heap-used-percent.")
-      .labelNames("shard")
-      .register();
-  static final Histogram SNAPSHOT_DURATION = Histogram.builder()
-      .name("narthex_ingester_raft_snapshot_duration_seconds")
-      .help("Time to write a snapshot of a shard's heads.")
-      .labelNames("shard")
-      .register();
-  static final Histogram COMMIT_LATENCY = Histogram.builder()
-      .name("narthex_distributor_raft_commit_latency_seconds")
-      .help("Time from sending a shard's batch to its commit by a quorum and apply on the leader.")
-      .labelNames("shard")
-      .register();
+  final Counter leaderChanges;
+  final Gauge appliedIndex;
+  final Gauge applyLag;
+  final Gauge logSize;
+  final Counter rejectedEntries;
+  final Counter refusedPushesHeap;
+  final Histogram snapshotDuration;
 
-  private RaftMetrics() {}
+  /** @throws IllegalStateException when {@code registry} holds these metrics already */
+  RaftMetrics(PrometheusRegistry registry) {
+    leaderChanges = Counter.builder()
+        .name("narthex_ingester_raft_leader_changes_total")
+        .help("Leader changes seen by this replica, per shard.")
+        .labelNames("shard")
+        .register(registry);
+    appliedIndex = Gauge.builder()
+        .name("narthex_ingester_raft_applied_index")
+        .help("Index of the last Raft log entry applied to the heads, per shard.")
+        .labelNames("shard")
+        .register(registry);
+    applyLag = Gauge.builder()
+        .name("narthex_ingester_raft_apply_lag_entries")
+        .help("Committed Raft log entries not yet applied, per shard.")
+        .labelNames("shard")
+        .register(registry);
+    logSize = Gauge.builder()
+        .name("narthex_ingester_raft_log_size_bytes")
+        .help("Bytes of Raft log and snapshots on disk, per shard.")
+        .labelNames("shard")
+        .register(registry);
+    rejectedEntries = Counter.builder()
+        .name("narthex_ingester_raft_rejected_entries_total")
+        .help("Committed log entries the state machine refused as invalid, the same on every replica, per shard.")
+        .labelNames("shard")
+        .register(registry);
+    refusedPushesHeap = Counter.builder()
+        .name("narthex_ingester_heap_watermark_refused_pushes_total")
+        .help("Pushes a shard leader refused because the heap was over "
+            + "-ingester.instance-limits.max-heap-used-percent.")
+        .labelNames("shard")
+        .register(registry);
+    snapshotDuration = Histogram.builder()
+        .name("narthex_ingester_raft_snapshot_duration_seconds")
+        .help("Time to write a snapshot of a shard's heads.")
+        .labelNames("shard")
+        .register(registry);
+  }
 }

@@ -4,6 +4,8 @@ import io.narthex.ingester.client.ShardWriter;
 import io.narthex.ingester.ring.ShardMap;
 import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.ingester.ShardLogEntry;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -37,11 +39,18 @@ public final class RaftShardWriter implements ShardWriter {
   private final int shard;
   private final RaftClient client;
   private final RaftOptions options;
+  private final DistributionDataPoint commitLatency;
   private static final long LEADERSHIP_RETRY_SLEEP_MS = 100;
   private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
 
   public RaftShardWriter(ShardMap shardMap, int shard, RaftOptions options) {
+    this(shardMap, shard, options, new RaftWriterMetrics(new PrometheusRegistry()));
+  }
+
+  /** @param metrics where the commit latency is observed: the process's, shared by its writers */
+  public RaftShardWriter(ShardMap shardMap, int shard, RaftOptions options, RaftWriterMetrics metrics) {
     this.shard = shard;
+    this.commitLatency = metrics.commitLatency.labelValues(Integer.toString(shard));
     this.options = options;
     RaftProperties properties = RaftGroups.properties(options.electionTimeout());
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(3, TimeUnit.SECONDS));
@@ -133,7 +142,7 @@ public final class RaftShardWriter implements ShardWriter {
       throw new ShardUnavailableException(name() + " rejected the write: " + reply.getException(),
           reply.getException());
     }
-    RaftMetrics.COMMIT_LATENCY.labelValues(Integer.toString(shard)).observe((System.nanoTime() - startNanos) / 1e9);
+    commitLatency.observe((System.nanoTime() - startNanos) / 1e9);
     try {
       return PushResponse.parseFrom(reply.getMessage().getContent().newInput());
     } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.narthex.ingester.raft;
 
+import io.narthex.ingester.IngesterMetrics;
 import io.narthex.ingester.MetadataLimits;
 import io.narthex.ingester.ShardHeads;
 import io.narthex.ingester.client.LogFormat;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -74,21 +76,29 @@ final class ShardStateMachine extends BaseStateMachine {
   /** The latest snapshot with the local blocks it lists; null before the first. */
   private volatile FileListSnapshotInfo latestSnapshot;
   // Reused by the apply thread, the only one reading entries, so that applying a push allocates per entry at most.
+  private final RaftMetrics raftMetrics;
+  private final IngesterMetrics ingesterMetrics;
   private final WireFields entryFields = new WireFields(LogFormat.FIELD + 1);
   private byte[] entryBuffer = new byte[1 << 16];
   private byte[] pushBuffer = new byte[1 << 18];
 
   ShardStateMachine(int shard, ApplyOptions options) {
-    this(shard, options, 1);
+    this(shard, options, 1, new RaftMetrics(new PrometheusRegistry()), IngesterMetrics.unscraped());
   }
 
-  /** @param shardCount shards of the cluster, which share the tenant's metadata limit */
-  ShardStateMachine(int shard, ApplyOptions options, int shardCount) {
+  /**
+   * @param shardCount shards of the cluster, which share the tenant's metadata limit
+   * @param raftMetrics and {@code ingesterMetrics}: the node's, shared by its replicas
+   */
+  ShardStateMachine(int shard, ApplyOptions options, int shardCount, RaftMetrics raftMetrics,
+      IngesterMetrics ingesterMetrics) {
     this.shard = shard;
+    this.raftMetrics = raftMetrics;
+    this.ingesterMetrics = ingesterMetrics;
     this.watermark = options.heapWatermark();
     this.outOfOrderWindowMs = options.outOfOrderTimeWindow().toMillis();
     this.metadataLimits = options.metadataLimits().forShards(shardCount);
-    this.ingester = new ShardHeads(outOfOrderWindowMs, null, metadataLimits);
+    this.ingester = new ShardHeads(outOfOrderWindowMs, null, metadataLimits, ingesterMetrics);
   }
 
   int shard() {
@@ -105,7 +115,7 @@ final class ShardStateMachine extends BaseStateMachine {
     super.initialize(server, groupId, raftStorage);
     storage.init(raftStorage);
     blocksDir = raftStorage.getStorageDir().getStateMachineDir().toPath().resolve("blocks");
-    ingester = new ShardHeads(outOfOrderWindowMs, blocksDir, metadataLimits);
+    ingester = new ShardHeads(outOfOrderWindowMs, blocksDir, metadataLimits, ingesterMetrics);
     loadLatestSnapshot();
     getLifeCycle().transition(LifeCycle.State.STARTING);
     getLifeCycle().transition(LifeCycle.State.RUNNING);
@@ -148,7 +158,7 @@ final class ShardStateMachine extends BaseStateMachine {
   @Override
   public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
     if (watermark.exceeded() && isPush(request.getMessage().getContent())) {
-      RaftMetrics.REFUSED_PUSHES_HEAP.labelValues(Integer.toString(shard)).inc();
+      raftMetrics.refusedPushesHeap.labelValues(Integer.toString(shard)).inc();
       // A context holding the exception is Ratis's way to refuse: the client gets it, nothing is appended.
       TransactionContext refused = TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request)
           .build();
@@ -243,7 +253,7 @@ final class ShardStateMachine extends BaseStateMachine {
       // Applying is deterministic, so every replica fails the same entry the same way: it is refused everywhere
       // and the writer learns why. Never a failed future, which would stop the group's apply loop for good (and
       // again at every log replay). A bug's exception is refused like bad input, and logged with its trace.
-      RaftMetrics.REJECTED_ENTRIES.labelValues(Integer.toString(shard)).inc();
+      raftMetrics.rejectedEntries.labelValues(Integer.toString(shard)).inc();
       if (e instanceof IOException || e instanceof IllegalArgumentException) {
         log.warn("log entry refused shard={} index={}: {}", shard, entry.getIndex(), e.toString());
       } else {
@@ -254,7 +264,7 @@ final class ShardStateMachine extends BaseStateMachine {
           .build();
     }
     updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
-    RaftMetrics.APPLIED_INDEX.labelValues(Integer.toString(shard)).set(entry.getIndex());
+    raftMetrics.appliedIndex.labelValues(Integer.toString(shard)).set(entry.getIndex());
     return CompletableFuture.completedFuture(
         Message.valueOf(UnsafeByteOperations.unsafeWrap(response.toByteArray())));
   }
@@ -286,7 +296,7 @@ final class ShardStateMachine extends BaseStateMachine {
     // Blocks removed since the previous snapshot are listed by none now; their files can go.
     ingester.localBlocks().deleteUnlisted();
     double seconds = (System.nanoTime() - startNanos) / 1e9;
-    RaftMetrics.SNAPSHOT_DURATION.labelValues(Integer.toString(shard)).observe(seconds);
+    raftMetrics.snapshotDuration.labelValues(Integer.toString(shard)).observe(seconds);
     log.info("snapshot taken shard={} index={} bytes={} seconds={}", shard, last.getIndex(), Files.size(file.toPath()),
         String.format("%.3f", seconds));
     return last.getIndex();
@@ -331,7 +341,7 @@ final class ShardStateMachine extends BaseStateMachine {
     }
     long startNanos = System.nanoTime();
     try (InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
-      ingester = ShardHeads.readSnapshot(in, outOfOrderWindowMs, blocksDir, metadataLimits);
+      ingester = ShardHeads.readSnapshot(in, outOfOrderWindowMs, blocksDir, metadataLimits, ingesterMetrics);
     }
     latestSnapshot = withLocalBlocks(snapshot);
     updateLastAppliedTermIndex(snapshot.getTermIndex());
@@ -343,7 +353,7 @@ final class ShardStateMachine extends BaseStateMachine {
 
   @Override
   public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
-    RaftMetrics.LEADER_CHANGES.labelValues(Integer.toString(shard)).inc();
+    raftMetrics.leaderChanges.labelValues(Integer.toString(shard)).inc();
     log.info("leader changed shard={} member={} leader={}", shard, groupMemberId.getPeerId(), newLeaderId);
   }
 }

@@ -8,6 +8,7 @@ import io.narthex.ingester.client.LogFormat;
 import io.narthex.ingester.raft.IngesterNode;
 import io.narthex.ingester.raft.RaftOptions;
 import io.narthex.ingester.raft.RaftShardWriter;
+import io.narthex.ingester.raft.RaftWriterMetrics;
 import io.narthex.ingester.ring.ShardMap;
 import io.narthex.proto.ingester.BlockCut;
 import io.narthex.proto.ingester.BlockShipped;
@@ -15,6 +16,7 @@ import io.narthex.proto.ingester.CloseHeadRange;
 import io.narthex.proto.ingester.ShardLogEntry;
 import io.narthex.proto.ingester.TruncateHead;
 import io.narthex.tsdb.head.Head;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,6 +60,8 @@ public final class Shipper implements AutoCloseable {
   private final ShipperOptions options;
   private final Path shipDir;
   private final Clock clock;
+  private final ShipperMetrics metrics;
+  private final RaftWriterMetrics writerMetrics;
   private final Map<Integer, RaftShardWriter> writers = new HashMap<>();
   private final Map<String, Long> lastTruncateBeforeMs = new HashMap<>();
   /** Per shard/tenant: shipped mark to the time this leader saw it shipped. */
@@ -67,6 +71,20 @@ public final class Shipper implements AutoCloseable {
 
   public Shipper(IngesterNode node, ShardMap shardMap, RaftOptions raftOptions, BlockSink sink,
       ShipperOptions options, Path shipDir, Clock clock) {
+    this(node, shardMap, raftOptions, sink, options, shipDir, clock, new PrometheusRegistry(),
+        new RaftWriterMetrics(new PrometheusRegistry()));
+  }
+
+  /**
+   * @param registry the process's, where the shipper's own metrics are registered
+   * @param writerMetrics the process's, shared with its distributor's writers
+   * @throws IllegalStateException when {@code registry} holds the shipper's metrics already
+   */
+  public Shipper(IngesterNode node, ShardMap shardMap, RaftOptions raftOptions, BlockSink sink,
+      ShipperOptions options, Path shipDir, Clock clock, PrometheusRegistry registry,
+      RaftWriterMetrics writerMetrics) {
+    this.metrics = new ShipperMetrics(registry);
+    this.writerMetrics = writerMetrics;
     this.node = node;
     this.shardMap = shardMap;
     this.raftOptions = raftOptions;
@@ -126,7 +144,7 @@ public final class Shipper implements AutoCloseable {
         try {
           cutDue(shard, ingester, tenant, nowMs, flush);
         } catch (RuntimeException e) {
-          ShipperMetrics.UPLOAD_FAILURES.inc();
+          metrics.uploadFailures.inc();
           log.warn("cutting a block failed shard={} tenant={} err=\"{}\"", shard, tenant, e.toString());
         }
       }
@@ -141,7 +159,7 @@ public final class Shipper implements AutoCloseable {
         }
       }
     }
-    ShipperMetrics.PENDING_BLOCKS.set(pending);
+    metrics.pendingBlocks.set(pending);
     return new Result(shipped, pending);
   }
 
@@ -235,16 +253,16 @@ public final class Shipper implements AutoCloseable {
       }
       try {
         sink.upload(block.tenant(), block.dir());
-        ShipperMetrics.UPLOADS.inc();
+        metrics.uploads.inc();
         commit(shard, ShardLogEntry.newBuilder().setBlockShipped(BlockShipped.newBuilder()
             .setTenant(block.tenant()).setUlid(block.ulid())
             .setMinTimeMs(block.minTimeMs()).setMaxTimeMs(block.maxTimeMs())).build());
         shippedAtMs.computeIfAbsent(shard + "/" + block.tenant(), k -> new TreeMap<>())
             .putIfAbsent(block.maxTimeMs(), clock.millis());
-        ShipperMetrics.LAST_SHIPPED.set(clock.millis() / 1000.0);
+        metrics.lastShipped.set(clock.millis() / 1000.0);
         shipped++;
       } catch (IOException | RuntimeException e) {
-        ShipperMetrics.UPLOAD_FAILURES.inc();
+        metrics.uploadFailures.inc();
         log.warn("shipping block failed, will retry shard={} tenant={} ulid={} err=\"{}\"", shard, block.tenant(),
             block.ulid(), e.toString());
         failed = true;
@@ -300,7 +318,7 @@ public final class Shipper implements AutoCloseable {
   }
 
   private void commit(int shard, ShardLogEntry entry) {
-    RaftShardWriter writer = writers.computeIfAbsent(shard, s -> new RaftShardWriter(shardMap, s, raftOptions));
+    RaftShardWriter writer = writers.computeIfAbsent(shard, s -> new RaftShardWriter(shardMap, s, raftOptions, writerMetrics));
     try {
       var response = writer.submit(entry.toBuilder().setFormatVersion(LogFormat.VERSION).build()).get();
       if (!response.getInvalidRequest().isEmpty()) {
