@@ -216,7 +216,7 @@ final class Modules {
             options.shipInterval),
         (tenant, blockDir) -> BlockShipper.uploadAndIndex(blocks, tenant, blockDir), registry, raftWriterMetrics);
     if (options.adminRoutesEnabled) {
-      ingester.bindAdminRoutes(http, options.multitenancyEnabled, this::refreshBlockViews, executor);
+      ingester.bindAdminRoutes(http, options.tenantResolver(), this::refreshBlockViews, executor);
     }
     return ingester;
   }
@@ -296,13 +296,13 @@ final class Modules {
         // Read again once per tenant and pass: other processes' requests are not in this process's cache yet.
         tenant -> deletions.refresh(tenant).join());
     if (options.adminRoutesEnabled) {
-      new CompactorHttp(bucket, options.multitenancyEnabled, executor).bind(http);
+      new CompactorHttp(bucket, options.tenantResolver(), executor).bind(http);
     }
     BlockUploadLimits uploadDefaults = new BlockUploadLimits(options.blockUploadEnabled,
         options.blockUploadMaxBlockSizeBytes, options.maxLabelNamesPerSeries, options.createGracePeriod);
     RuntimeConfig overrides = runtimeConfig;
     new BlockUploadHttp(new BlockUploadService(bucket, tenant -> overrides.blockUploadLimits(tenant, uploadDefaults),
-        Path.of(options.tsdbDir).resolve("block-uploads"), 1, Clock.systemUTC()), options.multitenancyEnabled)
+        Path.of(options.tsdbDir).resolve("block-uploads"), 1, Clock.systemUTC()), options.tenantResolver())
         .bind(http);
     return Service.of(compactor::start, compactor::close);
   }
@@ -319,7 +319,7 @@ final class Modules {
         options.maxLabelNameLength, options.maxLabelValueLength, options.maxLabelNamesPerSeries,
         options.createGracePeriod.toMillis()), tenant -> overrides.tenantLimits(tenant, defaultLimits));
     http.route().path("/api/v1/push").maxRequestLength(2L * options.maxRecvMsgSizeBytes + (1 << 20)).build(
-        new PushHandler(distributor, options.multitenancyEnabled, options.maxRecvMsgSizeBytes,
+        new PushHandler(distributor, options.tenantResolver(), options.maxRecvMsgSizeBytes,
             new InflightPushes(options.maxInflightPushRequests, options.maxInflightPushRequestsBytes())));
     return Service.of(() -> {}, () -> shardWriters.forEach(ShardWriter::close));
   }

@@ -1,5 +1,6 @@
 package io.narthex.app;
 
+import io.narthex.common.TenantResolver;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -98,6 +99,19 @@ public final class NarthexOptions {
       descriptionKey = "multitenancy_enabled", defaultValue = "true", arity = "0..1", fallbackValue = "true",
       description = "require `X-Scope-OrgID`; when false every request is tenant `anonymous`")
   public boolean multitenancyEnabled = true;
+
+  @Option(names = {"--auth.tenant-from-basic-auth", "-auth.tenant-from-basic-auth"},
+      descriptionKey = "auth.tenant_from_basic_auth", defaultValue = "false", arity = "0..1", fallbackValue = "true",
+      description = "a request without `X-Scope-OrgID` takes its tenant from its HTTP basic-auth user name, checked "
+          + "as the header is; the password is ignored (authentication is the proxy's job). A header and a "
+          + "different user name get 400 `err-narthex-tenant-header-and-basic-auth-differ`. As hosted Mimir "
+          + "gateways; Mimir itself has no such flag")
+  public boolean tenantFromBasicAuth = false;
+
+  /** How every HTTP endpoint tells a request's tenant, from {@code -auth.*}. */
+  public TenantResolver tenantResolver() {
+    return new TenantResolver(multitenancyEnabled, tenantFromBasicAuth);
+  }
 
   @Option(names = {"--ingester.ring.instance-id", "-ingester.ring.instance-id", "--ingester.node-id",
       "-ingester.node-id"}, descriptionKey = "ingester.ring.instance_id", defaultValue = "ingester-1",

@@ -87,7 +87,7 @@ final class QuerierModule implements Service {
             new IngesterChunkSource(shardReaders, tenant, modules.executor, warnings), blockSource(tenant),
             options.queryIngestersWithin, options.queryStoreAfter, Clock.systemUTC(), modules.executor,
             tombstonesOf(tenant)).withLimits(overrides.fetchLimits(tenant, defaultFetchLimits)),
-        options.multitenancyEnabled,
+        options.tenantResolver(),
         Version.VERSION)
         .withMaxConcurrent(options.maxConcurrentQueries)
         .withTenantFederation(new TenantFederation(options.tenantFederationEnabled,

@@ -10,6 +10,7 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.narthex.common.Tenant;
+import io.narthex.common.TenantResolver;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
  *       "error": "..."}}
  * </ul>
  *
- * <p>The tenant is the {@code X-Scope-OrgID} header, required when multitenancy is enabled, else "anonymous".
+ * <p>The tenant is told by the {@link TenantResolver} ({@code X-Scope-OrgID}, or the basic-auth user name), required
+ * when multitenancy is enabled, else "anonymous".
  * Success is 200 with an empty body (check: JSON). Client faults are 4xx with a plain-text message ending in its
  * error id, as Mimir answers them ({@code http.Error}): 400 invalid request or block, 401 no valid tenant, 404
  * upload not started, 409 block exists, 411 no Content-Length, 413 too large, 429 too many validations. Server
@@ -44,11 +46,11 @@ public final class BlockUploadHttp {
   static final Duration SLOW_REQUEST_TIMEOUT = Duration.ofHours(1);
 
   private final BlockUploadService service;
-  private final boolean multitenancyEnabled;
+  private final TenantResolver tenantResolver;
 
-  public BlockUploadHttp(BlockUploadService service, boolean multitenancyEnabled) {
+  public BlockUploadHttp(BlockUploadService service, TenantResolver tenantResolver) {
     this.service = service;
-    this.multitenancyEnabled = multitenancyEnabled;
+    this.tenantResolver = tenantResolver;
   }
 
   /**
@@ -153,9 +155,9 @@ public final class BlockUploadHttp {
         () -> answer(ctx, () -> handler.handle(tenant, block)), ctx.blockingTaskExecutor()));
   }
 
-  /** The {@code X-Scope-OrgID} tenant, or "anonymous" without multitenancy; InvalidTenantException when invalid. */
+  /** The request's tenant, or "anonymous" without multitenancy; InvalidTenantException when invalid. */
   private String tenant(HttpRequest req) {
-    return Tenant.resolve(req.headers().get(Tenant.HEADER), multitenancyEnabled);
+    return tenantResolver.resolve(req.headers().get(Tenant.HEADER), req.headers().get(HttpHeaderNames.AUTHORIZATION));
   }
 
   private static HttpResponse answer(ServiceRequestContext ctx, Handler handler) {
@@ -169,11 +171,11 @@ public final class BlockUploadHttp {
     }
   }
 
-  private static HttpResponse unauthorized(IllegalArgumentException e, boolean countFailure) {
+  private static HttpResponse unauthorized(Tenant.InvalidTenantException e, boolean countFailure) {
     if (countFailure) {
       BlockUploadMetrics.FAILED.labelValues(BlockUploadMetrics.REASON_TENANT).inc();
     }
-    return text(HttpStatus.UNAUTHORIZED, e.getMessage());
+    return text(HttpStatus.valueOf(e.httpStatus()), e.getMessage());
   }
 
   private static HttpResponse text(HttpStatus status, String message) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
+import io.narthex.common.TenantResolver;
 import io.narthex.objstore.Bucket;
 import io.narthex.objstore.Buckets;
 import io.narthex.tsdb.block.BlockFiles;
@@ -62,7 +63,8 @@ class BlockUploadHttpTest {
       server.stop(); // Armeria takes 2 s to stop whatever the grace period: not waited for, ports are random.
     }
     ServerBuilder sb = Server.builder().http(0);
-    new BlockUploadHttp(new BlockUploadService(bucket, limitsByTenant, scratch, 1, Clock.systemUTC()), true)
+    new BlockUploadHttp(new BlockUploadService(bucket, limitsByTenant, scratch, 1, Clock.systemUTC()),
+        TenantResolver.DEFAULT)
         .bind(sb);
     server = sb.build();
     server.start().join();

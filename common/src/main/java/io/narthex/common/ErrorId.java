@@ -47,6 +47,10 @@ public enum ErrorId {
   TENANT_FEDERATION_MAX_TENANTS("tenant-federation-max-tenants", 400, Kind.READ),
   MAX_FEDERATE_SERIES("max-federate-series", 400, Kind.READ),
 
+  // Tenant resolution, on every endpoint: plain text, or Prometheus's JSON (bad_data) on query paths.
+  TENANT_HEADER_AND_BASIC_AUTH_DIFFER("tenant-header-and-basic-auth-differ", 400, Kind.TENANT),
+  MALFORMED_BASIC_AUTH("malformed-basic-auth", 400, Kind.TENANT),
+
   // Block upload: the plain-text answer of /api/v1/upload/block/..., as Mimir's.
   BLOCK_UPLOAD_DISABLED("block-upload-disabled", 400, Kind.BLOCK_UPLOAD),
   BLOCK_UPLOAD_INVALID_BLOCK_ID("block-upload-invalid-block-id", 400, Kind.BLOCK_UPLOAD),
@@ -75,6 +79,11 @@ public enum ErrorId {
     WRITE,
     /** A query-path answer in Prometheus's JSON error shape, the id inside {@code error}. */
     READ,
+    /**
+     * The answer of any endpoint to a request whose tenant cannot be told: plain text ending in the id, or
+     * Prometheus's JSON error shape on query paths.
+     */
+    TENANT,
     /** A block upload answer in plain text: the message, then the id in parentheses. */
     BLOCK_UPLOAD,
     /** A log line at ERROR, starting with the id; no request sees it. */

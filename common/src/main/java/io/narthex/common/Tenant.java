@@ -64,10 +64,28 @@ public final class Tenant {
     return null;
   }
 
-  /** The request names no valid tenant: HTTP 401. */
+  /**
+   * The request names no valid tenant: HTTP 401 with Mimir's message, or the status of an {@link ErrorId} when the
+   * request names its tenant in two ways that disagree, or in a malformed way (see {@link TenantResolver}).
+   */
   public static final class InvalidTenantException extends IllegalArgumentException {
+    private final int httpStatus;
+
+    /** A 401: no tenant, or an invalid one. */
     public InvalidTenantException(String message) {
       super(message);
+      this.httpStatus = 401;
+    }
+
+    /** {@code detail} with the id appended, answered with the id's status. */
+    public InvalidTenantException(ErrorId id, String detail) {
+      super(id.withId(detail));
+      this.httpStatus = id.httpStatus();
+    }
+
+    /** The HTTP status of the answer: 401, or 400 for a conflicting or malformed tenant. */
+    public int httpStatus() {
+      return httpStatus;
     }
   }
 }

@@ -21,6 +21,7 @@ class ErrorIdDocTest {
   private static final Map<ErrorId.Kind, String> SECTION = Map.of(
       ErrorId.Kind.WRITE, "# Error ids",
       ErrorId.Kind.READ, "## Read path",
+      ErrorId.Kind.TENANT, "## Tenant",
       ErrorId.Kind.BLOCK_UPLOAD, "## Block upload",
       ErrorId.Kind.LOG, "## Compactor");
 

@@ -1,6 +1,7 @@
 package io.narthex.compactor;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
@@ -10,6 +11,7 @@ import com.linecorp.armeria.server.ServerBuilder;
 import io.narthex.blocks.BucketIndexUpdater;
 import io.narthex.blocks.TenantDeletionMark;
 import io.narthex.common.Tenant;
+import io.narthex.common.TenantResolver;
 import io.narthex.objstore.Bucket;
 import java.io.IOException;
 import java.time.Clock;
@@ -31,13 +33,13 @@ public final class CompactorHttp {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Bucket bucket;
-  private final boolean multitenancyEnabled;
+  private final TenantResolver tenantResolver;
   private final Executor executor;
 
   /** @param executor where the bucket calls run, off the event loop */
-  public CompactorHttp(Bucket bucket, boolean multitenancyEnabled, Executor executor) {
+  public CompactorHttp(Bucket bucket, TenantResolver tenantResolver, Executor executor) {
     this.bucket = bucket;
-    this.multitenancyEnabled = multitenancyEnabled;
+    this.tenantResolver = tenantResolver;
     this.executor = executor;
   }
 
@@ -64,9 +66,10 @@ public final class CompactorHttp {
   private HttpResponse forTenant(HttpRequest req, TenantCall call) {
     String tenant;
     try {
-      tenant = Tenant.resolve(req.headers().get(Tenant.HEADER), multitenancyEnabled);
+      tenant = tenantResolver.resolve(req.headers().get(Tenant.HEADER),
+          req.headers().get(HttpHeaderNames.AUTHORIZATION));
     } catch (Tenant.InvalidTenantException e) {
-      return HttpResponse.of(HttpStatus.UNAUTHORIZED, MediaType.PLAIN_TEXT_UTF_8, e.getMessage() + "\n");
+      return HttpResponse.of(HttpStatus.valueOf(e.httpStatus()), MediaType.PLAIN_TEXT_UTF_8, e.getMessage() + "\n");
     }
     return HttpResponse.of(CompletableFuture.supplyAsync(() -> {
       try {

@@ -12,6 +12,7 @@ import io.airlift.compress.MalformedInputException;
 import io.airlift.compress.snappy.SnappyDecompressor;
 import io.narthex.common.ErrorId;
 import io.narthex.common.Tenant;
+import io.narthex.common.TenantResolver;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +37,7 @@ public final class PushHandler implements HttpService {
   static final int MAX_SNAPPY_EXPANSION = 22;
 
   private final Distributor distributor;
-  private final boolean multitenancyEnabled;
+  private final TenantResolver tenantResolver;
   private final int maxRecvMsgSizeBytes;
   private final InflightPushes inflight;
 
@@ -44,10 +45,10 @@ public final class PushHandler implements HttpService {
    * @param maxRecvMsgSizeBytes largest body accepted, compressed or uncompressed
    * @param inflight this instance's bounds on pushes in flight; past them the answer is 503, as Mimir's
    */
-  public PushHandler(Distributor distributor, boolean multitenancyEnabled, int maxRecvMsgSizeBytes,
+  public PushHandler(Distributor distributor, TenantResolver tenantResolver, int maxRecvMsgSizeBytes,
       InflightPushes inflight) {
     this.distributor = distributor;
-    this.multitenancyEnabled = multitenancyEnabled;
+    this.tenantResolver = tenantResolver;
     this.maxRecvMsgSizeBytes = maxRecvMsgSizeBytes;
     this.inflight = inflight;
   }
@@ -82,9 +83,10 @@ public final class PushHandler implements HttpService {
   private HttpResponse handle(AggregatedHttpRequest req, InflightPushes.Permit permit) {
     String tenant;
     try {
-      tenant = Tenant.resolve(req.headers().get(Tenant.HEADER), multitenancyEnabled);
+      tenant = tenantResolver.resolve(req.headers().get(Tenant.HEADER),
+          req.headers().get(HttpHeaderNames.AUTHORIZATION));
     } catch (Tenant.InvalidTenantException e) {
-      return reject(HttpStatus.UNAUTHORIZED, "tenant", e.getMessage());
+      return reject(HttpStatus.valueOf(e.httpStatus()), "tenant", e.getMessage());
     }
     MediaType contentType = req.contentType();
     if (contentType != null && contentType.parameters().containsKey("proto")

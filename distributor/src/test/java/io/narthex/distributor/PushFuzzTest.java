@@ -3,6 +3,7 @@ package io.narthex.distributor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linecorp.armeria.common.AggregatedHttpResponse;
+import io.narthex.common.TenantResolver;
 import io.narthex.proto.prompb.Exemplar;
 import io.narthex.proto.prompb.Label;
 import io.narthex.proto.prompb.Sample;
@@ -29,7 +30,7 @@ class PushFuzzTest {
   private final IngesterShardWriter shard1 = new IngesterShardWriter();
   private final PushHandler handler = new PushHandler(new Distributor(List.of(shard0, shard1),
       ValidationLimits.defaults(), tenant -> new TenantLimits(Double.POSITIVE_INFINITY, Integer.MAX_VALUE, 50, 10)),
-      true, 1 << 20, new InflightPushes(0, 16 << 20));
+      TenantResolver.DEFAULT, 1 << 20, new InflightPushes(0, 16 << 20));
 
   private String pick(String[] values) {
     return values[random.nextInt(values.length)];

@@ -9,6 +9,7 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 import io.airlift.compress.snappy.SnappyCompressor;
+import io.narthex.common.TenantResolver;
 import io.narthex.proto.prompb.Label;
 import io.narthex.proto.prompb.Sample;
 import io.narthex.proto.prompb.TimeSeries;
@@ -22,7 +23,7 @@ class PushHandlerTest {
   private static final int MAX_RECV_MSG_SIZE_BYTES = 100 << 20;
   private final IngesterShardWriter shard = new IngesterShardWriter();
   private final PushHandler handler = new PushHandler(
-      new Distributor(List.of(shard), ValidationLimits.defaults()), true, MAX_RECV_MSG_SIZE_BYTES,
+      new Distributor(List.of(shard), ValidationLimits.defaults()), TenantResolver.DEFAULT, MAX_RECV_MSG_SIZE_BYTES,
       InflightPushes.unlimited());
 
   static AggregatedHttpRequest push(String tenant, byte[] body) {
@@ -65,6 +66,28 @@ class PushHandlerTest {
   }
 
   @Test
+  void storesUnderTheBasicAuthUserAndRefusesAHeaderNamingAnotherTenant() {
+    PushHandler fromBasicAuth = new PushHandler(new Distributor(List.of(shard), ValidationLimits.defaults()),
+        new TenantResolver(true, true), MAX_RECV_MSG_SIZE_BYTES, InflightPushes.unlimited());
+    String teamX = "Basic " + java.util.Base64.getEncoder().encodeToString("team-x:anything".getBytes());
+    byte[] body = request("m", 2, System.currentTimeMillis());
+
+    AggregatedHttpResponse stored = fromBasicAuth.handle(AggregatedHttpRequest.of(
+        RequestHeaders.builder(HttpMethod.POST, "/api/v1/push").add("Authorization", teamX).build(),
+        com.linecorp.armeria.common.HttpData.wrap(body))).aggregate().join();
+    AggregatedHttpResponse differ = fromBasicAuth.handle(AggregatedHttpRequest.of(
+        RequestHeaders.builder(HttpMethod.POST, "/api/v1/push").add("Authorization", teamX)
+            .add("X-Scope-OrgID", "team-y").build(),
+        com.linecorp.armeria.common.HttpData.wrap(body))).aggregate().join();
+
+    assertThat(stored.status()).isEqualTo(HttpStatus.OK);
+    assertThat(differ.status()).isEqualTo(HttpStatus.BAD_REQUEST);
+    assertThat(differ.contentUtf8())
+        .contains("'team-y'", "'team-x'", "err-narthex-tenant-header-and-basic-auth-differ");
+    assertThat(shard.ingester.seriesPerTenant()).containsOnlyKeys("team-x").containsEntry("team-x", 2L);
+  }
+
+  @Test
   void refusesASnappyLengthClaimBeyondSnappysExpansionWithoutAllocatingIt() {
     // A 4-byte varint header claiming 100 MiB, then a 1-byte literal: 6 bytes.
     int claimed = MAX_RECV_MSG_SIZE_BYTES;
@@ -86,7 +109,8 @@ class PushHandlerTest {
   void refusesAPushPastTheInflightRequestLimitWith503NamingTheFlag() {
     InflightPushes inflight = new InflightPushes(2, 0);
     PushHandler limited = new PushHandler(
-        new Distributor(List.of(shard), ValidationLimits.defaults()), true, MAX_RECV_MSG_SIZE_BYTES, inflight);
+        new Distributor(List.of(shard), ValidationLimits.defaults()), TenantResolver.DEFAULT, MAX_RECV_MSG_SIZE_BYTES,
+        inflight);
     InflightPushes.Permit first = inflight.tryStart();
     InflightPushes.Permit second = inflight.tryStart();
     byte[] body = request("m", 1, System.currentTimeMillis());
@@ -106,7 +130,8 @@ class PushHandlerTest {
   void refusesAPushPastTheInflightBytesLimitWith503NamingTheFlag() {
     InflightPushes inflight = new InflightPushes(0, 4096);
     PushHandler limited = new PushHandler(
-        new Distributor(List.of(shard), ValidationLimits.defaults()), true, MAX_RECV_MSG_SIZE_BYTES, inflight);
+        new Distributor(List.of(shard), ValidationLimits.defaults()), TenantResolver.DEFAULT, MAX_RECV_MSG_SIZE_BYTES,
+        inflight);
     byte[] small = request("m", 1, System.currentTimeMillis());
     InflightPushes.Permit other = inflight.tryStart();
     assertThat(other.reserveUpTo(4096 - small.length)).isTrue();
@@ -130,7 +155,7 @@ class PushHandlerTest {
   void refusesAPushOverTheTenantsIngestionRateWith429NamingTheFlags() {
     PushHandler limited = new PushHandler(new Distributor(List.of(shard), ValidationLimits.defaults(),
         tenant -> tenant.equals("slow") ? new TenantLimits(0.001, 5, 0, 0) : TenantLimits.defaults()),
-        true, MAX_RECV_MSG_SIZE_BYTES, InflightPushes.unlimited());
+        TenantResolver.DEFAULT, MAX_RECV_MSG_SIZE_BYTES, InflightPushes.unlimited());
     long nowMs = System.currentTimeMillis();
     assertThat(limited.handle(push("slow", request("first", 3, nowMs))).aggregate().join().status())
         .isEqualTo(HttpStatus.OK);

@@ -1,11 +1,13 @@
 package io.narthex.ingester;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.ServerBuilder;
 import io.narthex.common.Tenant;
+import io.narthex.common.TenantResolver;
 import io.narthex.common.service.Service;
 import io.narthex.ingester.raft.ApplyOptions;
 import io.narthex.ingester.raft.IngesterNode;
@@ -99,7 +101,7 @@ public final class IngesterService implements Service {
    * @param afterFlush run after a flush, so that readers in this process see the new blocks at once
    * @param executor where a flush runs, off the event loop
    */
-  public void bindAdminRoutes(ServerBuilder http, boolean multitenancyEnabled, Runnable afterFlush,
+  public void bindAdminRoutes(ServerBuilder http, TenantResolver tenantResolver, Runnable afterFlush,
       Executor executor) {
     // POST only: a link or a crawler cannot trigger a flush.
     http.route().post("/ingester/flush").build((ctx, req) -> HttpResponse.of(CompletableFuture.supplyAsync(() -> {
@@ -113,12 +115,12 @@ public final class IngesterService implements Service {
                   + shipperOptions.interval().toSeconds() + "s\n");
     }, executor)));
     http.service("/ingester/shards", (ctx, req) -> {
-      String header = req.headers().get(Tenant.HEADER);
       String tenant;
       try {
-        tenant = header == null && multitenancyEnabled ? null : Tenant.resolve(header, multitenancyEnabled);
+        tenant = tenantResolver.resolveIfNamed(req.headers().get(Tenant.HEADER),
+            req.headers().get(HttpHeaderNames.AUTHORIZATION));
       } catch (Tenant.InvalidTenantException e) {
-        return HttpResponse.of(HttpStatus.UNAUTHORIZED, MediaType.PLAIN_TEXT_UTF_8, e.getMessage() + "\n");
+        return HttpResponse.of(HttpStatus.valueOf(e.httpStatus()), MediaType.PLAIN_TEXT_UTF_8, e.getMessage() + "\n");
       }
       return HttpResponse.of(HttpStatus.OK, MediaType.JSON, JSON.writerWithDefaultPrettyPrinter()
           .writeValueAsBytes(Map.of("node", node.nodeId(), "replicas", shardsAsSeenBy(tenant))));

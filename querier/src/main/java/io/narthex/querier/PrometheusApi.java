@@ -12,6 +12,7 @@ import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.narthex.common.ErrorId;
 import io.narthex.common.Tenant;
+import io.narthex.common.TenantResolver;
 import io.narthex.promql.Engine;
 import io.narthex.promql.ErrorType;
 import io.narthex.promql.PromQLException;
@@ -38,7 +39,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The Prometheus HTTP API v1 (query, query_range, series, labels, label values, buildinfo) and {@code /federate},
  * with Prometheus's JSON shapes, status codes and {@code errorType}s, so that Grafana and promtool work against
- * {@code <host>/prometheus}. Every request is answered from the tenant of its {@code X-Scope-OrgID} header only; with
+ * {@code <host>/prometheus}. Every request is answered from the tenant it names only ({@code X-Scope-OrgID}, or the
+ * basic-auth user name: {@link TenantResolver}); with
  * {@link #withTenantFederation tenant federation} on, a read request may name several ({@code a|b}), answered from
  * each as Mimir does.
  */
@@ -51,7 +53,7 @@ public final class PrometheusApi {
 
   private final Engine engine;
   private final BiFunction<String, List<String>, Queryable> queryableForTenant;
-  private final boolean multitenancyEnabled;
+  private final TenantResolver tenantResolver;
   private final String version;
   private SeriesDeleter seriesDeleter;
   /** One tenant's metric metadata; null: none is served. */
@@ -74,12 +76,13 @@ public final class PrometheusApi {
   /**
    * @param queryableForTenant storage holding one tenant's series, and only that tenant's; it adds warnings about
    *     the read (such as a shard answered by a follower) to the given list, which the answer carries
+   * @param tenantResolver how a request names its tenant ({@code X-Scope-OrgID}, or the basic-auth user name)
    */
   public PrometheusApi(Engine engine, BiFunction<String, List<String>, Queryable> queryableForTenant,
-      boolean multitenancyEnabled, String version) {
+      TenantResolver tenantResolver, String version) {
     this.engine = engine;
     this.queryableForTenant = queryableForTenant;
-    this.multitenancyEnabled = multitenancyEnabled;
+    this.tenantResolver = tenantResolver;
     this.version = version;
   }
 
@@ -332,9 +335,13 @@ public final class PrometheusApi {
       AggregatedHttpRequest req, long receivedNanos) {
     List<String> tenants;
     try {
-      tenants = tenants(req.headers().get(Tenant.HEADER), federable);
+      tenants = tenants(req.headers().get(Tenant.HEADER), req.headers().get(HttpHeaderNames.AUTHORIZATION),
+          federable);
     } catch (Tenant.InvalidTenantException e) {
-      return HttpResponse.of(HttpStatus.UNAUTHORIZED, MediaType.PLAIN_TEXT_UTF_8, e.getMessage() + "\n");
+      // Mimir's auth middleware answers 401 in plain text; our own 400s take the API's JSON shape.
+      return e.httpStatus() == HttpStatus.UNAUTHORIZED.code()
+          ? HttpResponse.of(HttpStatus.UNAUTHORIZED, MediaType.PLAIN_TEXT_UTF_8, e.getMessage() + "\n")
+          : error(ErrorType.BAD_DATA, e.getMessage());
     } catch (PromQLException e) {
       return error(e.type(), e.getMessage());
     }
@@ -380,25 +387,23 @@ public final class PrometheusApi {
   }
 
   /**
-   * The tenants a request reads: the one of its header, or with federation on (and a reading endpoint) every one of
+   * The tenants a request reads: the one it names, or with federation on (and a reading endpoint) every one of
    * {@code a|b|c}, sorted and de-duplicated, as dskit's {@code tenant.TenantIDs}.
    *
-   * @throws Tenant.InvalidTenantException (401) when the header is missing, or an id is invalid
+   * @throws Tenant.InvalidTenantException (401) when no tenant is named, or an id is invalid; 400 when the header
+   *     and basic auth disagree
    * @throws PromQLException BAD_DATA (400) when it names more than {@code -tenant-federation.max-tenants}
    */
-  private List<String> tenants(String header, boolean federable) {
-    if (!federation.enabled() || !federable || !multitenancyEnabled || header == null || header.indexOf('|') < 0) {
-      return List.of(Tenant.resolve(header, multitenancyEnabled));
+  private List<String> tenants(String orgIdHeader, String authorizationHeader, boolean federable) {
+    if (!federation.enabled() || !federable) {
+      return List.of(tenantResolver.resolve(orgIdHeader, authorizationHeader));
     }
-    TreeSet<String> ids = new TreeSet<>();
-    for (String id : header.split("\\|", -1)) {
-      ids.add(Tenant.resolve(id, true));
-    }
+    List<String> ids = tenantResolver.resolveFederated(orgIdHeader, authorizationHeader);
     if (federation.maxTenants() > 0 && ids.size() > federation.maxTenants()) {
       throw new PromQLException(ErrorType.BAD_DATA, ErrorId.TENANT_FEDERATION_MAX_TENANTS.withId(
           "too many tenants, max: " + federation.maxTenants() + ", actual: " + ids.size()));
     }
-    return List.copyOf(ids);
+    return ids;
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import io.narthex.common.Tenant;
+import io.narthex.common.TenantResolver;
 import io.narthex.promql.Engine;
 import io.narthex.promql.EngineOptions;
 import io.narthex.tsdb.head.Head;
@@ -54,10 +55,11 @@ class FederateTest {
     append(tenantB, Labels.of("__name__", "up", "job", "api"), nowMs - 20_000, 0.25);
     ServerBuilder builder = Server.builder().http(0);
     new PrometheusApi(new Engine(EngineOptions.defaults()),
-        (tenant, warnings) -> tenant.equals("b") ? tenantB : tenantA, true, "test")
+        (tenant, warnings) -> tenant.equals("b") ? tenantB : tenantA, TenantResolver.DEFAULT, "test")
         .withTenantFederation(new TenantFederation(true, 0, 16))
         .bind(builder, "/prometheus");
-    new PrometheusApi(new Engine(EngineOptions.defaults()), (tenant, warnings) -> tenantA, true, "test")
+    new PrometheusApi(new Engine(EngineOptions.defaults()), (tenant, warnings) -> tenantA, TenantResolver.DEFAULT,
+        "test")
         .withMaxFederateSeries(2)
         .bind(builder, "/capped");
     server = builder.build();

@@ -9,6 +9,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.narthex.common.Tenant;
+import io.narthex.common.TenantResolver;
 import io.narthex.ingester.client.GrpcIngesterClient;
 import io.narthex.ingester.client.IngesterClient;
 import io.narthex.promql.Engine;
@@ -93,7 +94,7 @@ class MetadataApiTest {
     ShardReaders readers = new ShardReaders(replicas);
     ServerBuilder builder = Server.builder().http(0);
     new PrometheusApi(new Engine(EngineOptions.defaults()), (tenant, warnings) -> PrometheusApiTest.storage(
-        matchers -> List.of()), true, "test")
+        matchers -> List.of()), TenantResolver.DEFAULT, "test")
         .withMetadataSource((tenant, warnings) -> new IngesterChunkSource(readers, tenant, executor, warnings))
         .bind(builder, "/prometheus");
     server = builder.build();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
+import io.narthex.common.TenantResolver;
 import io.narthex.promql.Engine;
 import io.narthex.promql.EngineOptions;
 import io.narthex.tsdb.labels.Matcher;
@@ -47,12 +48,15 @@ class PrometheusApiTest {
   static void start() {
     ServerBuilder builder = Server.builder().http(0);
     Queryable storage = storage(matchers -> select.apply(matchers));
-    new PrometheusApi(new Engine(EngineOptions.defaults()), (tenant, warnings) -> storage, false, "test")
+    new PrometheusApi(new Engine(EngineOptions.defaults()), (tenant, warnings) -> storage, TenantResolver.ANONYMOUS,
+        "test")
         .bind(builder, PROMETHEUS);
-    new PrometheusApi(new Engine(EngineOptions.defaults()), (tenant, warnings) -> storage, false, "test")
+    new PrometheusApi(new Engine(EngineOptions.defaults()), (tenant, warnings) -> storage, TenantResolver.ANONYMOUS,
+        "test")
         .withMaxConcurrent(1)
         .bind(builder, ONE_AT_A_TIME);
-    new PrometheusApi(new Engine(EngineOptions.defaults()), (tenant, warnings) -> storage, false, "test")
+    new PrometheusApi(new Engine(EngineOptions.defaults()), (tenant, warnings) -> storage, TenantResolver.ANONYMOUS,
+        "test")
         .withMaxQueryExpressionSizeBytes(tenant -> MAX_EXPRESSION_BYTES)
         .bind(builder, CAPPED);
     server = builder.build();

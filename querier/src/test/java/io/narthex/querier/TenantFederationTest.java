@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import io.narthex.common.Tenant;
+import io.narthex.common.TenantResolver;
 import io.narthex.promql.Engine;
 import io.narthex.promql.EngineOptions;
 import io.narthex.tsdb.labels.Labels;
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.Test;
 class TenantFederationTest {
   private static final String FEDERATED = "/federated";
   private static final String UNFEDERATED = "/unfederated";
+  private static final String FROM_BASIC_AUTH = "/basic-auth";
   private static final String TIME = "1000";
   private static final HttpClient client = HttpClient.newHttpClient();
   private static final ObjectMapper mapper = new ObjectMapper();
@@ -83,12 +85,16 @@ class TenantFederationTest {
       };
     };
     ServerBuilder builder = Server.builder().http(0);
-    new PrometheusApi(new Engine(EngineOptions.defaults()), perTenant, true, "test")
+    new PrometheusApi(new Engine(EngineOptions.defaults()), perTenant, TenantResolver.DEFAULT, "test")
         .withTenantFederation(new TenantFederation(true, 3, 2))
         .withSeriesDeleter((tenant, matchers, startMs, endMs) -> { })
         .withMetadataSource((tenant, warnings) -> metric -> metadataOf(tenant))
         .bind(builder, FEDERATED);
-    new PrometheusApi(new Engine(EngineOptions.defaults()), perTenant, true, "test").bind(builder, UNFEDERATED);
+    new PrometheusApi(new Engine(EngineOptions.defaults()), perTenant, TenantResolver.DEFAULT, "test")
+        .bind(builder, UNFEDERATED);
+    new PrometheusApi(new Engine(EngineOptions.defaults()), perTenant, new TenantResolver(true, true), "test")
+        .withTenantFederation(new TenantFederation(true, 3, 2))
+        .bind(builder, FROM_BASIC_AUTH);
     server = builder.build();
     server.start().join();
   }
@@ -137,6 +143,39 @@ class TenantFederationTest {
     URI uri = PrometheusApiTest.apiUri(server.activeLocalPort(), prefix, endpoint, params);
     return client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(1))
         .header(Tenant.HEADER, orgId).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** An instant query of {@code up} with {@code Authorization: Basic <user:pw>}, and the header when not null. */
+  private static HttpResponse<String> queryUpAs(String basicAuthUser, String orgId)
+      throws IOException, InterruptedException {
+    URI uri = PrometheusApiTest.apiUri(server.activeLocalPort(), FROM_BASIC_AUTH, "query", "query", "up", "time",
+        TIME);
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(1)).header("Authorization",
+        "Basic " + java.util.Base64.getEncoder().encodeToString((basicAuthUser + ":pw").getBytes()));
+    if (orgId != null) {
+      request.header(Tenant.HEADER, orgId);
+    }
+    return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void readsTheBasicAuthUsersTenantFederatedAsTheHeaderAndRefusesAHeaderThatDiffers() throws Exception {
+    assertThat(series(queryUpAs("a", null))).containsExactlyInAnyOrder("{__name__=up, job=api}=1",
+        "{__name__=up, job=db}=1");
+    assertThat(series(queryUpAs("b|a", null))).containsExactlyInAnyOrder(
+        "{__name__=up, __tenant_id__=a, job=api}=1",
+        "{__name__=up, __tenant_id__=a, job=db}=1",
+        "{__name__=up, __tenant_id__=b, job=api}=2");
+    assertThat(series(queryUpAs("b", "b"))).containsExactly("{__name__=up, job=api}=2");
+
+    HttpResponse<String> differ = queryUpAs("a", "b");
+    assertThat(differ.statusCode()).isEqualTo(400);
+    JsonNode error = mapper.readTree(differ.body());
+    assertThat(error.get("errorType").asText()).isEqualTo("bad_data");
+    assertThat(error.get("error").asText()).isEqualTo("the X-Scope-OrgID header names tenant 'b' but the basic-auth"
+        + " user name is 'a'; send one of them, or the same tenant in both"
+        + " (err-narthex-tenant-header-and-basic-auth-differ)");
+    assertThat(queryUpAs("a/b", null).statusCode()).isEqualTo(401);
   }
 
   /** The label sets of a query answer's series, each as a sorted map printed, with their values. */
