@@ -352,6 +352,12 @@ public final class NarthexOptions {
       description = "how far back an instant selector looks")
   public Duration lookbackDelta = Duration.ofMinutes(5);
 
+  @Option(names = {"--querier.default-evaluation-interval", "-querier.default-evaluation-interval"},
+      descriptionKey = "querier.default_evaluation_interval", defaultValue = "1m", converter = DurationConverter.class,
+      description = "step of a subquery written without one (`rate(x[5m:])`), as Prometheus's global "
+          + "`evaluation_interval`; at least 1ms. Mimir's flag")
+  public Duration defaultEvaluationInterval = Duration.ofMinutes(1);
+
   @Option(names = {"--tenant-federation.enabled", "-tenant-federation.enabled"},
       descriptionKey = "tenant_federation.enabled", defaultValue = "false", arity = "0..1", fallbackValue = "true",
       description = "read requests (query, query_range, series, labels, label values, metadata, query_exemplars, "

@@ -76,7 +76,12 @@ final class QuerierModule implements Service {
       throw new IllegalArgumentException("-query-frontend.max-query-expression-size-bytes must be >= 0 (0 ="
           + " unlimited), got " + options.maxQueryExpressionSizeBytes);
     }
-    Engine engine = new Engine(new EngineOptions(options.lookbackDelta, options.maxSamples, options.queryTimeout));
+    if (options.defaultEvaluationInterval.toMillis() < 1) {
+      throw new IllegalArgumentException("-querier.default-evaluation-interval must be at least 1ms, got "
+          + options.defaultEvaluationInterval);
+    }
+    Engine engine = new Engine(new EngineOptions(options.lookbackDelta, options.maxSamples, options.queryTimeout,
+        options.defaultEvaluationInterval));
     FetchLimits defaultFetchLimits = new FetchLimits(options.maxFetchedSeriesPerQuery,
         options.maxFetchedChunksPerQuery, options.maxFetchedChunkBytesPerQuery);
     RuntimeConfig overrides = modules.runtimeConfig;
