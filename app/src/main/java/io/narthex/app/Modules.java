@@ -10,6 +10,7 @@ import io.grpc.netty.NettyServerBuilder;
 import io.narthex.app.NarthexOptions.Target;
 import io.narthex.blocks.BlockShipper;
 import io.narthex.blocks.BlockUploadHttp;
+import io.narthex.blocks.BlockUploadMetrics;
 import io.narthex.blocks.BlockUploadLimits;
 import io.narthex.blocks.BlockUploadService;
 import io.narthex.blocks.BucketIndexUpdater;
@@ -20,6 +21,7 @@ import io.narthex.compactor.CompactorConfig;
 import io.narthex.compactor.CompactorHttp;
 import io.narthex.compactor.TenantDeletions;
 import io.narthex.distributor.Distributor;
+import io.narthex.distributor.DistributorMetrics;
 import io.narthex.distributor.InflightPushes;
 import io.narthex.distributor.PushHandler;
 import io.narthex.distributor.TenantLimits;
@@ -38,7 +40,13 @@ import io.narthex.ingester.ring.ShardMap;
 import io.narthex.ingester.shipper.ShipperOptions;
 import io.narthex.objstore.Bucket;
 import io.narthex.objstore.Buckets;
+import io.narthex.objstore.ObjstoreMetrics;
 import io.narthex.objstore.S3Config;
+import io.narthex.ruler.BucketRuleStore;
+import io.narthex.ruler.LocalRuleStore;
+import io.narthex.ruler.RuleStore;
+import io.narthex.ruler.RulerLimits;
+import io.narthex.ruler.RulesConfigApi;
 import io.narthex.storegateway.StoreGateway;
 import io.narthex.storegateway.StoreGatewayConfig;
 import io.narthex.storegateway.StoreGatewayGrpcService;
@@ -72,6 +80,7 @@ final class Modules {
   static final String COMPACTOR = "compactor";
   static final String DISTRIBUTOR = "distributor";
   static final String QUERIER = "querier";
+  static final String RULER = "ruler";
   static final String SERVER = "server";
 
   static final int MAX_GRPC_MESSAGE_BYTES = 256 << 20;
@@ -138,6 +147,7 @@ final class Modules {
         case INGESTER -> INGESTER;
         case STORE_GATEWAY -> STORE_GATEWAY;
         case COMPACTOR -> COMPACTOR;
+        case RULER -> RULER;
         case DISTRIBUTOR -> DISTRIBUTOR;
         case QUERIER -> QUERIER;
         case ALL -> throw new IllegalStateException("components() expands all");
@@ -174,6 +184,7 @@ final class Modules {
         .register(GRPC_SERVER, this::grpcServer, grpcServed.toArray(String[]::new))
         .register(COMPACTOR, this::compactor, RUNTIME_CONFIG, BUCKET, DELETIONS)
         .register(DISTRIBUTOR, this::distributor, RUNTIME_CONFIG)
+        .register(RULER, this::ruler, BUCKET)
         .register(QUERIER, () -> querier = new QuerierModule(this), querierNeeds.toArray(String[]::new))
         .register(SERVER, server, served.toArray(String[]::new));
   }
@@ -185,15 +196,17 @@ final class Modules {
   }
 
   private Service bucket() throws java.io.IOException {
+    ObjstoreMetrics objstoreMetrics = new ObjstoreMetrics(registry);
     bucket = switch (options.blocksBackend) {
-      case "filesystem" -> Buckets.filesystem("blocks", Path.of(options.blocksFilesystemDir));
+      case "filesystem" -> Buckets.filesystem("blocks", Path.of(options.blocksFilesystemDir), objstoreMetrics);
       case "s3" -> Buckets.s3("blocks", new S3Config(options.s3Endpoint, options.s3Region, options.s3BucketName,
           options.s3AccessKeyId, options.s3SecretAccessKey, switch (options.s3BucketLookupType) {
             case "path" -> true;
             case "auto", "virtual-hosted" -> false;
             default -> throw new IllegalArgumentException("-blocks-storage.s3.bucket-lookup-type must be auto,"
                 + " virtual-hosted or path, got " + options.s3BucketLookupType);
-          }, options.s3Insecure, options.s3InsecureSkipVerify, S3Config.DEFAULT_TIMEOUT, options.s3MaxRetries));
+          }, options.s3Insecure, options.s3InsecureSkipVerify, S3Config.DEFAULT_TIMEOUT, options.s3MaxRetries),
+          objstoreMetrics);
       default -> throw new IllegalArgumentException(
           "-blocks-storage.backend must be filesystem or s3, got " + options.blocksBackend);
     };
@@ -294,7 +307,7 @@ final class Modules {
         options.blocksRetentionPeriod, runtimeConfig::retentionOverride, Path.of(options.compactorDataDir), id,
         compactorIds, options.compactorPauseAfterUpload), bucket, Clock.systemUTC(),
         // Read again once per tenant and pass: other processes' requests are not in this process's cache yet.
-        tenant -> deletions.refresh(tenant).join());
+        tenant -> deletions.refresh(tenant).join(), registry);
     if (options.adminRoutesEnabled) {
       new CompactorHttp(bucket, options.tenantResolver(), executor).bind(http);
     }
@@ -302,9 +315,34 @@ final class Modules {
         options.blockUploadMaxBlockSizeBytes, options.maxLabelNamesPerSeries, options.createGracePeriod);
     RuntimeConfig overrides = runtimeConfig;
     new BlockUploadHttp(new BlockUploadService(bucket, tenant -> overrides.blockUploadLimits(tenant, uploadDefaults),
-        Path.of(options.tsdbDir).resolve("block-uploads"), 1, Clock.systemUTC()), options.tenantResolver())
+        Path.of(options.tsdbDir).resolve("block-uploads"), 1, Clock.systemUTC(), new BlockUploadMetrics(registry)),
+        options.tenantResolver())
         .bind(http);
     return Service.of(compactor::start, compactor::close);
+  }
+
+  /**
+   * The ruler's rule store and its config API. Rule evaluation (issue 15 items 2 and later) is not built yet, so the
+   * module only stores and serves rule groups.
+   */
+  private Service ruler() {
+    RuleStore store = switch (options.rulerStorageBackend) {
+      // Narthex has one bucket: Mimir's backend names mean that bucket here.
+      case "bucket", "filesystem", "s3" -> new BucketRuleStore(bucket, BucketRuleStore.BLOCKS_BUCKET_ROOT);
+      case "local" -> {
+        if (options.rulerStorageLocalDirectory.isEmpty()) {
+          throw new IllegalArgumentException("-ruler-storage.backend=local needs -ruler-storage.local.directory");
+        }
+        yield new LocalRuleStore(Path.of(options.rulerStorageLocalDirectory));
+      }
+      default -> throw new IllegalArgumentException(
+          "-ruler-storage.backend must be bucket, filesystem, s3 or local, got " + options.rulerStorageBackend);
+    };
+    if (options.rulerEnableApi) {
+      new RulesConfigApi(store, new RulerLimits(options.rulerMaxRulesPerRuleGroup, options.rulerMaxRuleGroupsPerTenant),
+          options.tenantResolver()).bind(http, options.prometheusHttpPrefix);
+    }
+    return Service.of(() -> {}, () -> {});
   }
 
   private Service distributor() {
@@ -317,7 +355,8 @@ final class Modules {
     RuntimeConfig overrides = runtimeConfig;
     Distributor distributor = new Distributor(shardWriters, new ValidationLimits(
         options.maxLabelNameLength, options.maxLabelValueLength, options.maxLabelNamesPerSeries,
-        options.createGracePeriod.toMillis()), tenant -> overrides.tenantLimits(tenant, defaultLimits));
+        options.createGracePeriod.toMillis()), tenant -> overrides.tenantLimits(tenant, defaultLimits),
+        new DistributorMetrics(registry));
     http.route().path("/api/v1/push").maxRequestLength(2L * options.maxRecvMsgSizeBytes + (1 << 20)).build(
         new PushHandler(distributor, options.tenantResolver(), options.maxRecvMsgSizeBytes,
             new InflightPushes(options.maxInflightPushRequests, options.maxInflightPushRequestsBytes())));

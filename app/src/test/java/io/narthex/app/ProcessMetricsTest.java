@@ -28,18 +28,17 @@ class ProcessMetricsTest {
       assertThat(push(first, "alpha", 3).statusCode()).isEqualTo(200);
       assertThat(push(second, "beta", 5).statusCode()).isEqualTo(200);
 
-      List<String> firstSamples = ingestedSamples(first);
-      List<String> secondSamples = ingestedSamples(second);
-
-      assertThat(firstSamples).containsExactly("narthex_ingester_ingested_samples_total{user=\"alpha\"} 3.0");
-      assertThat(secondSamples).containsExactly("narthex_ingester_ingested_samples_total{user=\"beta\"} 5.0");
+      for (String counter : List.of("narthex_distributor_received_samples_total",
+          "narthex_ingester_ingested_samples_total")) {
+        assertThat(samples(first, counter)).containsExactly(counter + "{user=\"alpha\"} 3.0");
+        assertThat(samples(second, counter)).containsExactly(counter + "{user=\"beta\"} 5.0");
+      }
       assertThat(scrape(first)).as("JVM metrics in every process's registry").contains("jvm_threads_current");
     }
   }
 
-  private static List<String> ingestedSamples(Narthex narthex) throws Exception {
-    return scrape(narthex).lines().filter(line -> line.startsWith("narthex_ingester_ingested_samples_total{"))
-        .toList();
+  private static List<String> samples(Narthex narthex, String counter) throws Exception {
+    return scrape(narthex).lines().filter(line -> line.startsWith(counter + "{")).toList();
   }
 
   private static String scrape(Narthex narthex) throws Exception {

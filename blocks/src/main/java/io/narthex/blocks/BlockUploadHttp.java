@@ -171,9 +171,9 @@ public final class BlockUploadHttp {
     }
   }
 
-  private static HttpResponse unauthorized(Tenant.InvalidTenantException e, boolean countFailure) {
+  private HttpResponse unauthorized(Tenant.InvalidTenantException e, boolean countFailure) {
     if (countFailure) {
-      BlockUploadMetrics.FAILED.labelValues(BlockUploadMetrics.REASON_TENANT).inc();
+      service.metrics().failed.labelValues(BlockUploadMetrics.REASON_TENANT).inc();
     }
     return text(HttpStatus.valueOf(e.httpStatus()), e.getMessage());
   }

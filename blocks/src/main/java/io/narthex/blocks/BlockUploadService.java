@@ -14,6 +14,7 @@ import io.narthex.tsdb.block.BlockReader;
 import io.narthex.tsdb.block.BlockValidationException;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkSeries;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -79,6 +80,7 @@ public final class BlockUploadService {
   private final Semaphore validations;
   private final int maxConcurrentValidations;
   private final Clock clock;
+  private final BlockUploadMetrics metrics;
   private final Set<String> validating = ConcurrentHashMap.newKeySet();
 
   /**
@@ -97,6 +99,16 @@ public final class BlockUploadService {
    */
   public BlockUploadService(Bucket bucket, Function<String, BlockUploadLimits> limitsByTenant, Path scratchDir,
       int maxConcurrentValidations, Clock clock) {
+    this(bucket, limitsByTenant, scratchDir, maxConcurrentValidations, clock,
+        new BlockUploadMetrics(new PrometheusRegistry()));
+  }
+
+  /**
+   * As {@link #BlockUploadService(Bucket, Function, Path, int, Clock)}, counting into {@code metrics}, the
+   * process's.
+   */
+  public BlockUploadService(Bucket bucket, Function<String, BlockUploadLimits> limitsByTenant, Path scratchDir,
+      int maxConcurrentValidations, Clock clock, BlockUploadMetrics metrics) {
     if (maxConcurrentValidations < 1) {
       throw new IllegalArgumentException("maxConcurrentValidations must be >= 1, got " + maxConcurrentValidations);
     }
@@ -106,6 +118,11 @@ public final class BlockUploadService {
     this.maxConcurrentValidations = maxConcurrentValidations;
     this.validations = new Semaphore(maxConcurrentValidations);
     this.clock = clock;
+    this.metrics = metrics;
+  }
+
+  BlockUploadMetrics metrics() {
+    return metrics;
   }
 
   /** The tenant's limits now. */
@@ -157,7 +174,7 @@ public final class BlockUploadService {
       BlockMetaFile meta = sanitize(limits, tenant, id, metaJson);
       bucket.upload(path(tenant, id, UPLOADING_META), meta.toJson());
       bucket.delete(path(tenant, id, VALIDATION));
-      BlockUploadMetrics.STARTED.labelValues(tenant).inc();
+      metrics.started.labelValues(tenant).inc();
       log.info("block upload started tenant={} block={} minTime={} maxTime={}", tenant, id, meta.minTimeMs(),
           meta.maxTimeMs());
       return null;
@@ -210,7 +227,7 @@ public final class BlockUploadService {
         }
       }
       bucket.upload(path(tenant, id, path), content, contentLengthBytes);
-      BlockUploadMetrics.RECEIVED_BYTES.labelValues(tenant).inc(contentLengthBytes);
+      metrics.receivedBytes.labelValues(tenant).inc(contentLengthBytes);
       log.debug("block file stored tenant={} block={} path={} size={}", tenant, id, path, contentLengthBytes);
       return null;
     });
@@ -279,7 +296,7 @@ public final class BlockUploadService {
       bucket.upload(path(tenant, id, BlockMetaFile.FILENAME), meta.toJson());
       bucket.delete(path(tenant, id, UPLOADING_META));
       bucket.delete(path(tenant, id, VALIDATION));
-      BlockUploadMetrics.FINISHED.labelValues(tenant).inc();
+      metrics.finished.labelValues(tenant).inc();
       log.info("block upload finished tenant={} block={} series={} chunks={} samples={}", tenant, id,
           meta.stats().numSeries(), meta.stats().numChunks(), meta.stats().numSamples());
       try {
@@ -599,14 +616,14 @@ public final class BlockUploadService {
   }
 
   /** Runs an operation, counting its failure by reason. */
-  private static <T> T counted(Operation<T> operation) throws BlockUploadException, IOException {
+  private <T> T counted(Operation<T> operation) throws BlockUploadException, IOException {
     try {
       return operation.run();
     } catch (BlockUploadException e) {
-      BlockUploadMetrics.FAILED.labelValues(e.reason().metricLabel()).inc();
+      metrics.failed.labelValues(e.reason().metricLabel()).inc();
       throw e;
     } catch (IOException | RuntimeException e) {
-      BlockUploadMetrics.FAILED.labelValues(BlockUploadMetrics.REASON_SERVER_ERROR).inc();
+      metrics.failed.labelValues(BlockUploadMetrics.REASON_SERVER_ERROR).inc();
       throw e;
     }
   }

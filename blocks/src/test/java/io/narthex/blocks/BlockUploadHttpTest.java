@@ -15,6 +15,7 @@ import io.narthex.tsdb.block.BlockReader;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkSeries;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -54,6 +55,8 @@ class BlockUploadHttpTest {
     startServer(BlockUploadLimits.DEFAULTS.withEnabled(true));
   }
 
+  private final BlockUploadMetrics metrics = new BlockUploadMetrics(new PrometheusRegistry());
+
   private void startServer(BlockUploadLimits limits) {
     startServer(tenant -> limits);
   }
@@ -63,7 +66,7 @@ class BlockUploadHttpTest {
       server.stop(); // Armeria takes 2 s to stop whatever the grace period: not waited for, ports are random.
     }
     ServerBuilder sb = Server.builder().http(0);
-    new BlockUploadHttp(new BlockUploadService(bucket, limitsByTenant, scratch, 1, Clock.systemUTC()),
+    new BlockUploadHttp(new BlockUploadService(bucket, limitsByTenant, scratch, 1, Clock.systemUTC(), metrics),
         TenantResolver.DEFAULT)
         .bind(sb);
     server = sb.build();
@@ -79,7 +82,7 @@ class BlockUploadHttpTest {
   @Test
   void uploadedBlockIsListedByTheBucketIndexAndReadsBackTheSameSeries() throws Exception {
     BlockMeta block = TestBlocks.write(local, TestBlocks.series(5));
-    double finishedBefore = BlockUploadMetrics.FINISHED.labelValues(TENANT).get();
+    double finishedBefore = metrics.finished.labelValues(TENANT).get();
 
     assertThat(post(block.ulid(), "start", metaJson(block))).satisfies(ok());
     assertThat(post(block.ulid(), "files?path=index", file(block, "index"))).satisfies(ok());
@@ -109,7 +112,7 @@ class BlockUploadHttpTest {
         .select(Long.MIN_VALUE, Long.MAX_VALUE, ALL);
     assertThat(actual).extracting(ChunkSeries::labels)
         .isEqualTo(expected.stream().map(ChunkSeries::labels).toList()).hasSize(5);
-    assertThat(BlockUploadMetrics.FINISHED.labelValues(TENANT).get()).isEqualTo(finishedBefore + 1);
+    assertThat(metrics.finished.labelValues(TENANT).get()).isEqualTo(finishedBefore + 1);
   }
 
   @Test
@@ -157,13 +160,13 @@ class BlockUploadHttpTest {
     BlockMeta block = TestBlocks.write(local, TestBlocks.series(2));
     assertThat(post(block.ulid(), "start", metaJson(block))).satisfies(ok());
     assertThat(post(block.ulid(), "files?path=chunks/000001", file(block, "chunks/000001"))).satisfies(ok());
-    double invalidBefore = BlockUploadMetrics.FAILED.labelValues("invalid_block").get();
+    double invalidBefore = metrics.failed.labelValues("invalid_block").get();
 
     HttpResponse<String> response = post(block.ulid(), "finish", new byte[0]);
 
     assertThat(response.statusCode()).isEqualTo(400);
     assertThat(response.body()).contains("missing index file", "err-narthex-block-upload-invalid-block");
-    assertThat(BlockUploadMetrics.FAILED.labelValues("invalid_block").get()).isEqualTo(invalidBefore + 1);
+    assertThat(metrics.failed.labelValues("invalid_block").get()).isEqualTo(invalidBefore + 1);
     assertThat(get(block.ulid(), "check").body())
         .isEqualTo("{\"result\":\"failed\",\"error\":\"missing index file (err-narthex-block-upload-invalid-block)\"}");
     assertNotVisible(block);

@@ -29,8 +29,10 @@ final class BlocksCleaner {
   private static final Pattern ULID = Pattern.compile("[0-7][0-9A-HJKMNP-TV-Z]{25}");
 
   private final Bucket bucket;
+  private final CompactorMetrics metrics;
 
-  BlocksCleaner(Bucket bucket) {
+  BlocksCleaner(Bucket bucket, CompactorMetrics metrics) {
+    this.metrics = metrics;
     this.bucket = bucket;
   }
 
@@ -153,7 +155,7 @@ final class BlocksCleaner {
     }
     NoCompactMark.delete(bucket, tenant, blockId);
     DeletionMark.delete(bucket, tenant, blockId);
-    CompactorMetrics.BLOCKS_DELETED.inc();
+    metrics.blocksDeleted.inc();
   }
 
   /** The ULID-named directories under {@code <tenant>/}. */

@@ -9,6 +9,7 @@ import io.narthex.common.Directories;
 import io.narthex.objstore.Bucket;
 import io.narthex.objstore.NoSuchObjectException;
 import io.narthex.common.HashRing;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
@@ -60,6 +61,7 @@ import org.slf4j.LoggerFactory;
 public final class Compactor implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Compactor.class);
 
+  private final CompactorMetrics metrics;
   private final CompactorConfig config;
   private final Bucket bucket;
   private final Clock clock;
@@ -82,6 +84,10 @@ public final class Compactor implements AutoCloseable {
   private volatile int backlogGroups;
   private volatile double oldestUncompactedBlockAgeSeconds;
 
+  CompactorMetrics metrics() {
+    return metrics;
+  }
+
   /** A compactor with the system clock and no deletion requests. */
   public Compactor(CompactorConfig config, Bucket bucket) {
     this(config, bucket, Clock.systemUTC(), tenant -> SeriesDeletions.NONE);
@@ -94,12 +100,29 @@ public final class Compactor implements AutoCloseable {
    *     and with their own sources; the rewritten block replaces the original
    */
   public Compactor(CompactorConfig config, Bucket bucket, Clock clock, Function<String, SeriesDeletions> deletions) {
-    this(config, bucket, clock, deletions, TenantLease.DEFAULT_DURATION, TenantLease.DEFAULT_SETTLE_DELAY);
+    this(config, bucket, clock, deletions, new PrometheusRegistry());
+  }
+
+  /**
+   * As {@link #Compactor(CompactorConfig, Bucket, Clock, Function)}, registering its metrics in {@code registry},
+   * the process's.
+   *
+   * @throws IllegalStateException when {@code registry} holds a compactor's metrics already
+   */
+  public Compactor(CompactorConfig config, Bucket bucket, Clock clock, Function<String, SeriesDeletions> deletions,
+      PrometheusRegistry registry) {
+    this(config, bucket, clock, deletions, TenantLease.DEFAULT_DURATION, TenantLease.DEFAULT_SETTLE_DELAY, registry);
   }
 
   /** With other lease timings (tests): see {@link TenantLease}. */
   Compactor(CompactorConfig config, Bucket bucket, Clock clock, Function<String, SeriesDeletions> deletions,
       Duration leaseDuration, Duration leaseSettleDelay) {
+    this(config, bucket, clock, deletions, leaseDuration, leaseSettleDelay, new PrometheusRegistry());
+  }
+
+  private Compactor(CompactorConfig config, Bucket bucket, Clock clock, Function<String, SeriesDeletions> deletions,
+      Duration leaseDuration, Duration leaseSettleDelay, PrometheusRegistry registry) {
+    this.metrics = new CompactorMetrics(registry, this);
     this.config = Objects.requireNonNull(config, "config");
     this.bucket = Objects.requireNonNull(bucket, "bucket");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -107,11 +130,10 @@ public final class Compactor implements AutoCloseable {
     this.ring = new HashRing(config.compactorIds(), 1);
     this.planner = new CompactionPlanner(config.firstLevelCompactionWaitPeriod());
     this.groupCompactor = new GroupCompactor(bucket, config.dataDir().resolve("compact"), config.pauseAfterUpload(),
-        clock);
-    this.cleaner = new BlocksCleaner(bucket);
+        clock, metrics);
+    this.cleaner = new BlocksCleaner(bucket, metrics);
     this.lease = new TenantLease(bucket, config.instanceId(), clock, leaseDuration, leaseSettleDelay);
     this.leaseDuration = leaseDuration;
-    CompactorMetrics.LIVE_COMPACTORS.add(this);
   }
 
   /**
@@ -188,7 +210,6 @@ public final class Compactor implements AutoCloseable {
       closed.countDown();
       thread = loop;
     }
-    CompactorMetrics.LIVE_COMPACTORS.remove(this);
     lease.close();
     if (thread != null) {
       thread.interrupt();
@@ -228,7 +249,7 @@ public final class Compactor implements AutoCloseable {
   }
 
   private PassResult pass() {
-    CompactorMetrics.RUNS.inc();
+    metrics.runs.inc();
     long startNanos = System.nanoTime();
     Counts counts = new Counts();
     List<String> owned = new ArrayList<>();
@@ -268,9 +289,9 @@ public final class Compactor implements AutoCloseable {
         counts.marked, counts.noCompact, counts.deleted, counts.backlog, counts.failures, counts.samples,
         counts.conflicts, Duration.ofNanos(counts.compactionNanos));
     if (result.succeeded()) {
-      CompactorMetrics.LAST_SUCCESSFUL_RUN.set(clock.millis() / 1000.0);
+      metrics.lastSuccessfulRun.set(clock.millis() / 1000.0);
     } else {
-      CompactorMetrics.RUNS_FAILED.inc();
+      metrics.runsFailed.inc();
     }
     log.info("compaction pass done instance={} tenants={} groups={} blocks_compacted={} marked_for_deletion={} "
         + "marked_no_compact={} deleted={} backlog_groups={} failures={} samples={} samples_per_second={} "
@@ -427,13 +448,13 @@ public final class Compactor implements AutoCloseable {
     counts.samples += result.samples();
     counts.conflicts += result.mergeStats().conflictingSamples();
     counts.compactionNanos += result.duration().toNanos();
-    CompactorMetrics.GROUPS_COMPACTED.inc();
-    CompactorMetrics.BLOCKS_COMPACTED.inc(group.blocks().size());
-    CompactorMetrics.BLOCKS_MARKED_FOR_DELETION.labelValues(CompactorMetrics.REASON_COMPACTION)
+    metrics.groupsCompacted.inc();
+    metrics.blocksCompacted.inc(group.blocks().size());
+    metrics.blocksMarkedForDeletion.labelValues(CompactorMetrics.REASON_COMPACTION)
         .inc(result.sourcesMarked());
-    CompactorMetrics.SAMPLES_COMPACTED.inc(result.samples());
-    CompactorMetrics.SAMPLES_CONFLICTING.inc(result.mergeStats().conflictingSamples());
-    CompactorMetrics.COMPACTION_DURATION.observe(result.duration().toNanos() / 1e9);
+    metrics.samplesCompacted.inc(result.samples());
+    metrics.samplesConflicting.inc(result.mergeStats().conflictingSamples());
+    metrics.compactionDuration.observe(result.duration().toNanos() / 1e9);
     return BucketIndexUpdater.update(bucket, tenant, clock);
   }
 
@@ -441,7 +462,7 @@ public final class Compactor implements AutoCloseable {
     beforeWrite.check();
     DeletionMark.write(bucket, tenant, blockId, clock.instant());
     counts.marked++;
-    CompactorMetrics.BLOCKS_MARKED_FOR_DELETION.labelValues(reason).inc();
+    metrics.blocksMarkedForDeletion.labelValues(reason).inc();
   }
 
   private static List<BucketIndex.Block> live(BucketIndex index, Set<String> marked) {

@@ -61,8 +61,10 @@ final class GroupCompactor {
   private final Path scratchDir;
   private final Duration pauseAfterUpload;
   private final Clock clock;
+  private final CompactorMetrics metrics;
 
-  GroupCompactor(Bucket bucket, Path scratchDir, Duration pauseAfterUpload, Clock clock) {
+  GroupCompactor(Bucket bucket, Path scratchDir, Duration pauseAfterUpload, Clock clock, CompactorMetrics metrics) {
+    this.metrics = metrics;
     this.bucket = bucket;
     this.scratchDir = scratchDir;
     this.pauseAfterUpload = pauseAfterUpload;
@@ -272,7 +274,7 @@ final class GroupCompactor {
         ? NoCompactMark.REASON_OUT_OF_ORDER_CHUNKS
         : NoCompactMark.REASON_CRITICAL;
     NoCompactMark.write(bucket, tenant, blockId, reason, message, clock.instant());
-    CompactorMetrics.BLOCKS_MARKED_FOR_NO_COMPACTION.inc();
+    metrics.blocksMarkedForNoCompaction.inc();
     log.error("{}: block cannot be compacted, marked no-compact; its group is skipped and the compactor goes on"
         + " tenant={} block={} reason={} err=\"{}\"", ErrorId.COMPACTOR_BLOCK_UNUSABLE.id(), tenant, blockId, reason,
         message);

@@ -13,6 +13,7 @@ import io.narthex.proto.prompb.MetricMetadata;
 import io.narthex.proto.prompb.Sample;
 import io.narthex.proto.prompb.TimeSeries;
 import io.narthex.proto.prompb.WriteRequest;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -34,8 +35,8 @@ public final class Distributor {
   private final ValidationLimits limits;
   private final TenantLimits.Source tenantLimits;
   private final IngestionRateLimiter rateLimiter = new IngestionRateLimiter(System::nanoTime);
-  private final InactiveTenants inactiveTenants =
-      new InactiveTenants(System::nanoTime, Duration.ofHours(1), DistributorMetrics::forgetTenant);
+  private final DistributorMetrics metrics;
+  private final InactiveTenants inactiveTenants;
   private final SeriesCounts seriesCounts;
 
   /** A distributor without per-tenant limits. */
@@ -48,6 +49,15 @@ public final class Distributor {
    * @param tenantLimits each tenant's limits, read on every push so that runtime-config changes apply at once
    */
   public Distributor(List<ShardWriter> shards, ValidationLimits limits, TenantLimits.Source tenantLimits) {
+    this(shards, limits, tenantLimits, new DistributorMetrics(new PrometheusRegistry()));
+  }
+
+  /**
+   * As {@link #Distributor(List, ValidationLimits, TenantLimits.Source)}, counting into {@code metrics}, the
+   * process's.
+   */
+  public Distributor(List<ShardWriter> shards, ValidationLimits limits, TenantLimits.Source tenantLimits,
+      DistributorMetrics metrics) {
     if (shards.isEmpty()) {
       throw new IllegalArgumentException("the distributor needs at least one ingester");
     }
@@ -56,6 +66,12 @@ public final class Distributor {
     this.limits = limits;
     this.tenantLimits = tenantLimits;
     this.seriesCounts = new SeriesCounts(this.shards, System::nanoTime);
+    this.metrics = metrics;
+    this.inactiveTenants = new InactiveTenants(System::nanoTime, Duration.ofHours(1), metrics::forgetTenant);
+  }
+
+  DistributorMetrics metrics() {
+    return metrics;
   }
 
   /** As {@link #push(String, byte[])} for a decoded request. */
@@ -156,8 +172,8 @@ public final class Distributor {
     }
     addMetadata(tenant, body, request, perShard, metricsPerEntry, seriesLimited, errors);
     inactiveTenants.seen(tenant);
-    DistributorMetrics.RECEIVED_SAMPLES.labelValues(tenant).inc(receivedSamples);
-    DistributorMetrics.RECEIVED_METADATA.labelValues(tenant).inc(request.count(3));
+    metrics.receivedSamples.labelValues(tenant).inc(receivedSamples);
+    metrics.receivedMetadata.labelValues(tenant).inc(request.count(3));
     String rateLimited = rateLimiter.tryAcquire(tenant, validSamples, tenantLimits);
     if (rateLimited != null) {
       throw new LimitExceededException(rateLimited);
@@ -332,7 +348,7 @@ public final class Distributor {
       return null;
     }
     if (wire.exemplarCount() > 0) {
-      DistributorMetrics.DISCARDED_EXEMPLARS.labelValues(tenant).inc(wire.exemplarCount());
+      metrics.discardedExemplars.labelValues(tenant).inc(wire.exemplarCount());
     }
     series = dropFutureSamples(series, maxTimestampMs, errors);
     return series.getSamplesCount() == 0 ? null : series;

@@ -166,8 +166,8 @@ public final class PushHandler implements HttpService {
     return HttpStatus.valueOf(id.httpStatus());
   }
 
-  private static HttpResponse reject(HttpStatus status, String reason, String message) {
-    DistributorMetrics.REJECTED_REQUESTS.labelValues(reason).inc();
+  private HttpResponse reject(HttpStatus status, String reason, String message) {
+    distributor.metrics().rejectedRequests.labelValues(reason).inc();
     return HttpResponse.builder()
         .status(status)
         .content(MediaType.PLAIN_TEXT_UTF_8, message.endsWith("\n") ? message : message + "\n")

@@ -36,17 +36,19 @@ class InactiveTenantsTest {
 
   @Test
   void forgettingATenantRemovesItsMetricSeries() {
-    DistributorMetrics.RECEIVED_SAMPLES.labelValues("gone-tenant").inc(5);
-    assertThat(exposition()).contains("gone-tenant");
+    PrometheusRegistry registry = new PrometheusRegistry();
+    DistributorMetrics metrics = new DistributorMetrics(registry);
+    metrics.receivedSamples.labelValues("gone-tenant").inc(5);
+    assertThat(exposition(registry)).contains("gone-tenant");
 
-    DistributorMetrics.forgetTenant("gone-tenant");
+    metrics.forgetTenant("gone-tenant");
 
-    assertThat(exposition()).doesNotContain("gone-tenant");
+    assertThat(exposition(registry)).doesNotContain("gone-tenant");
   }
 
-  private static String exposition() {
+  private static String exposition(PrometheusRegistry registry) {
     StringBuilder out = new StringBuilder();
-    PrometheusRegistry.defaultRegistry.scrape().forEach(snapshot -> snapshot.getDataPoints()
+    registry.scrape().forEach(snapshot -> snapshot.getDataPoints()
         .forEach(point -> out.append(point.getLabels()).append('\n')));
     return out.toString();
   }

@@ -1,5 +1,6 @@
 package io.narthex.objstore;
 
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -14,7 +15,12 @@ public final class Buckets {
    * @param bucketLabel the metrics' {@code bucket} label, such as "blocks"
    */
   public static Bucket filesystem(String bucketLabel, Path root) throws IOException {
-    return new RetryingBucket(bucketLabel, new FilesystemBucket(root), RetryPolicy.DEFAULT);
+    return filesystem(bucketLabel, root, new ObjstoreMetrics(new PrometheusRegistry()));
+  }
+
+  /** As {@link #filesystem(String, Path)}, counting into {@code metrics}, the process's. */
+  public static Bucket filesystem(String bucketLabel, Path root, ObjstoreMetrics metrics) throws IOException {
+    return new RetryingBucket(bucketLabel, new FilesystemBucket(root), RetryPolicy.DEFAULT, metrics);
   }
 
   /**
@@ -23,6 +29,12 @@ public final class Buckets {
    * @param bucketLabel the metrics' {@code bucket} label, such as "blocks"
    */
   public static Bucket s3(String bucketLabel, S3Config config) {
-    return new RetryingBucket(bucketLabel, new S3Bucket(config), RetryPolicy.withMaxRetries(config.maxRetries()));
+    return s3(bucketLabel, config, new ObjstoreMetrics(new PrometheusRegistry()));
+  }
+
+  /** As {@link #s3(String, S3Config)}, counting into {@code metrics}, the process's. */
+  public static Bucket s3(String bucketLabel, S3Config config, ObjstoreMetrics metrics) {
+    return new RetryingBucket(bucketLabel, new S3Bucket(config), RetryPolicy.withMaxRetries(config.maxRetries()),
+        metrics);
   }
 }

@@ -1,5 +1,6 @@
 package io.narthex.objstore;
 
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -36,20 +37,35 @@ public final class RetryingBucket implements Bucket {
   private final Bucket delegate;
   private final RetryPolicy policy;
   private final Sleeper sleeper;
+  private final ObjstoreMetrics metrics;
 
   /**
    * @param bucketLabel the {@code bucket} label of the metrics, such as "blocks"
    * @param delegate the backend; closed with this bucket
    */
   public RetryingBucket(String bucketLabel, Bucket delegate, RetryPolicy policy) {
-    this(bucketLabel, delegate, policy, d -> Thread.sleep(d));
+    this(bucketLabel, delegate, policy, new ObjstoreMetrics(new PrometheusRegistry()));
   }
 
-  RetryingBucket(String bucketLabel, Bucket delegate, RetryPolicy policy, Sleeper sleeper) {
+  /**
+   * @param bucketLabel the {@code bucket} label of the metrics, such as "blocks"
+   * @param delegate the backend; closed with this bucket
+   * @param metrics where operations are counted: the process's, shared by its buckets
+   */
+  public RetryingBucket(String bucketLabel, Bucket delegate, RetryPolicy policy, ObjstoreMetrics metrics) {
+    this(bucketLabel, delegate, policy, d -> Thread.sleep(d), metrics);
+  }
+
+  RetryingBucket(String bucketLabel, Bucket delegate, RetryPolicy policy, Sleeper sleeper, ObjstoreMetrics metrics) {
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.bucketLabel = Objects.requireNonNull(bucketLabel, "bucketLabel");
     this.delegate = Objects.requireNonNull(delegate, "delegate");
     this.policy = Objects.requireNonNull(policy, "policy");
     this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+  }
+
+  ObjstoreMetrics metrics() {
+    return metrics;
   }
 
   /** The wrapped backend. */
@@ -173,7 +189,7 @@ public final class RetryingBucket implements Bucket {
 
   private <T> T call(String operation, String name, int maxAttempts, Rewind rewind, IoCall<T> call)
       throws IOException {
-    ObjstoreMetrics.OPERATIONS.labelValues(operation, bucketLabel).inc();
+    metrics.operations.labelValues(operation, bucketLabel).inc();
     long startNanos = System.nanoTime();
     try {
       for (int attempt = 1; ; attempt++) {
@@ -203,7 +219,7 @@ public final class RetryingBucket implements Bucket {
               + ": " + failure.getMessage();
           throw new ObjectStoreException(message, failure, false);
         }
-        ObjstoreMetrics.RETRIES.labelValues(operation, bucketLabel).inc();
+        metrics.retries.labelValues(operation, bucketLabel).inc();
         try {
           sleeper.sleep(policy.backoff(attempt));
         } catch (InterruptedException e) {
@@ -226,13 +242,13 @@ public final class RetryingBucket implements Bucket {
         }
       }
     } finally {
-      ObjstoreMetrics.DURATION.labelValues(operation, bucketLabel)
+      metrics.duration.labelValues(operation, bucketLabel)
           .observe((System.nanoTime() - startNanos) / 1e9);
     }
   }
 
   private void fail(String operation) {
-    ObjstoreMetrics.FAILURES.labelValues(operation, bucketLabel).inc();
+    metrics.failures.labelValues(operation, bucketLabel).inc();
   }
 
   private static boolean isRetryable(Exception e) {

@@ -5,6 +5,7 @@ import static io.narthex.objstore.BucketContractTest.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -34,19 +35,20 @@ class RetryingBucketTest {
   void setUp(TestInfo test) throws IOException {
     flaky = new FlakyBucket(new FilesystemBucket(root));
     label = "test-" + test.getTestMethod().orElseThrow().getName(); // own metric series per test
-    bucket = new RetryingBucket(label, flaky, THREE_ATTEMPTS, sleeps::add);
+    bucket = new RetryingBucket(label, flaky, THREE_ATTEMPTS, sleeps::add,
+        new ObjstoreMetrics(new PrometheusRegistry()));
   }
 
   private double failures(String op) {
-    return ObjstoreMetrics.FAILURES.labelValues(op, label).get();
+    return bucket.metrics().failures.labelValues(op, label).get();
   }
 
   private double operations(String op) {
-    return ObjstoreMetrics.OPERATIONS.labelValues(op, label).get();
+    return bucket.metrics().operations.labelValues(op, label).get();
   }
 
   private double retries(String op) {
-    return ObjstoreMetrics.RETRIES.labelValues(op, label).get();
+    return bucket.metrics().retries.labelValues(op, label).get();
   }
 
   @Test
@@ -63,7 +65,7 @@ class RetryingBucketTest {
     assertThat(operations("get")).isEqualTo(1);
     assertThat(retries("get")).isEqualTo(2);
     assertThat(failures("get")).isZero();
-    assertThat(ObjstoreMetrics.DURATION.collect().getDataPoints().stream()
+    assertThat(bucket.metrics().duration.collect().getDataPoints().stream()
             .filter(p -> label.equals(p.getLabels().get("bucket")) && "get".equals(p.getLabels().get("operation")))
             .mapToLong(p -> p.getCount()))
         .containsExactly(1L);

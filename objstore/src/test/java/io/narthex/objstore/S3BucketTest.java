@@ -30,7 +30,7 @@ class S3BucketTest extends BucketContractTest {
 
       assertThat(http.list("http/")).containsExactly("http/0", "http/1", "http/2", "http/3", "http/4");
       assertThat(read(http.get("http/3"))).isEqualTo("object 3");
-      assertThat(ObjstoreMetrics.FAILURES.labelValues("upload", "contract-http").get()).isZero();
+      assertThat(((RetryingBucket) http).metrics().failures.labelValues("upload", "contract-http").get()).isZero();
     }
   }
 

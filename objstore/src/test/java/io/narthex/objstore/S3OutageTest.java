@@ -46,8 +46,8 @@ class S3OutageTest {
       restart.get(10, TimeUnit.SECONDS);
       assertThat(read(bucket.get("during"))).isEqualTo("written during the outage");
       assertThat(read(bucket.get("before"))).isEqualTo("stored before the outage");
-      assertThat(ObjstoreMetrics.RETRIES.labelValues("upload", "outage-short").get()).isPositive();
-      assertThat(ObjstoreMetrics.FAILURES.labelValues("upload", "outage-short").get()).isZero();
+      assertThat(((RetryingBucket) bucket).metrics().retries.labelValues("upload", "outage-short").get()).isPositive();
+      assertThat(((RetryingBucket) bucket).metrics().failures.labelValues("upload", "outage-short").get()).isZero();
     }
   }
 
@@ -61,8 +61,8 @@ class S3OutageTest {
           .hasMessageStartingWith("exists of \"obj\" in bucket outage-long failed after 3 attempts: ")
           .hasMessageContaining("127.0.0.1:" + server.httpPort())
           .cause().isInstanceOfSatisfying(ObjectStoreException.class, e -> assertThat(e.retryable()).isTrue());
-      assertThat(ObjstoreMetrics.FAILURES.labelValues("exists", "outage-long").get()).isEqualTo(1);
-      assertThat(ObjstoreMetrics.RETRIES.labelValues("exists", "outage-long").get()).isEqualTo(2);
+      assertThat(((RetryingBucket) bucket).metrics().failures.labelValues("exists", "outage-long").get()).isEqualTo(1);
+      assertThat(((RetryingBucket) bucket).metrics().retries.labelValues("exists", "outage-long").get()).isEqualTo(2);
       server.restart(); // so that stop() in tearDown has something to stop
     }
   }
