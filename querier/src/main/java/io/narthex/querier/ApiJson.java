@@ -2,6 +2,7 @@ package io.narthex.querier;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.narthex.common.GoFloat;
 import io.narthex.promql.Matrix;
 import io.narthex.promql.QueryResult;
 import io.narthex.promql.QueryStats;
@@ -24,7 +25,10 @@ final class ApiJson {
 
   private ApiJson() {}
 
-  /** A sample value as Prometheus writes it: Go's {@code strconv.FormatFloat(v, 'f', -1, 64)}, or NaN/+Inf/-Inf. */
+  /**
+   * A sample value as Prometheus writes it (util/jsonutil MarshalValue): Go's {@code strconv.FormatFloat} with the
+   * shortest digits, {@code 'e'} below 1e-6 and from 1e21 in magnitude, else {@code 'f'}; NaN, +Inf, -Inf.
+   */
   static String formatValue(double v) {
     if (Double.isNaN(v)) {
       return "NaN";
@@ -35,10 +39,15 @@ final class ApiJson {
     if (v == 0) {
       return Double.doubleToRawLongBits(v) == 0 ? "0" : "-0";
     }
-    if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+    double abs = Math.abs(v);
+    // Prometheus's jsonutil.MarshalValue: exponent form below 1e-6 and from 1e21, shortest digits either way.
+    if (abs < 1e-6 || abs >= 1e21) {
+      return GoFloat.formatE(v);
+    }
+    if (v == Math.rint(v) && abs < 1e15) {
       return Long.toString((long) v);
     }
-    return new BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString();
+    return GoFloat.formatF(v);
   }
 
   /** Writes a timestamp as Prometheus does: Unix seconds, with up to three decimals. */

@@ -1,6 +1,7 @@
 package io.narthex.querier;
 
 import io.narthex.common.ErrorId;
+import io.narthex.common.GoFloat;
 import io.narthex.promql.ErrorType;
 import io.narthex.promql.PromQLException;
 import io.narthex.tsdb.labels.Labels;
@@ -14,7 +15,6 @@ import io.prometheus.metrics.expositionformats.generated.com_google_protobuf_4_3
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -215,63 +215,8 @@ final class Federate {
     return out.toByteArray();
   }
 
-  /**
-   * {@code v} as Go's {@code strconv.FormatFloat(v, 'g', -1, 64)}, which the text format writes (expfmt's
-   * {@code writeFloat}), with {@code NaN}, {@code +Inf} and {@code -Inf}: the shortest digits that read back as
-   * {@code v}, in exponent form ({@code 1e+06}, {@code 1.5e-05}) when the decimal exponent is below -4 or at least 6
-   * (Go's rule for the shortest precision), plain otherwise ({@code 123456}, {@code 0.0001}).
-   */
+  /** {@code v} as the text format writes it: Go's {@code strconv.FormatFloat(v, 'g', -1, 64)} (expfmt's writeFloat). */
   static String goFloat(double v) {
-    if (Double.isNaN(v)) {
-      return "NaN";
-    }
-    if (Double.isInfinite(v)) {
-      return v > 0 ? "+Inf" : "-Inf";
-    }
-    if (v == 0) {
-      return Double.doubleToRawLongBits(v) < 0 ? "-0" : "0";
-    }
-    // Double.toString gives the shortest digits that round-trip (JDK 19+), as Go's shortest formatting does.
-    BigDecimal decimal = new BigDecimal(Double.toString(Math.abs(v))).stripTrailingZeros();
-    String digits = decimal.unscaledValue().toString();
-    int pointAt = digits.length() - decimal.scale(); // v = 0.digits × 10^pointAt
-    if (digits.length() == 2) {
-      // Java writes at least two digits (4.9E-324) where one may round-trip, and Go writes one (5e-324).
-      int rounded = digits.charAt(0) - '0' + (digits.charAt(1) >= '5' ? 1 : 0);
-      String one = rounded == 10 ? "1" : Integer.toString(rounded);
-      int onePointAt = rounded == 10 ? pointAt + 1 : pointAt;
-      if (Double.parseDouble(one + "E" + (onePointAt - 1)) == Math.abs(v)) {
-        digits = one;
-        pointAt = onePointAt;
-      }
-    }
-    int exponent = pointAt - 1;
-    StringBuilder out = new StringBuilder(24);
-    if (v < 0) {
-      out.append('-');
-    }
-    if (exponent < -4 || exponent >= 6) {
-      out.append(digits.charAt(0));
-      if (digits.length() > 1) {
-        out.append('.').append(digits, 1, digits.length());
-      }
-      out.append('e').append(exponent < 0 ? '-' : '+');
-      int magnitude = Math.abs(exponent);
-      if (magnitude < 10) {
-        out.append('0');
-      }
-      return out.append(magnitude).toString();
-    }
-    if (pointAt <= 0) {
-      out.append("0.");
-      out.repeat('0', -pointAt);
-      return out.append(digits).toString();
-    }
-    if (pointAt >= digits.length()) {
-      out.append(digits);
-      out.repeat('0', pointAt - digits.length());
-      return out.toString();
-    }
-    return out.append(digits, 0, pointAt).append('.').append(digits, pointAt, digits.length()).toString();
+    return GoFloat.formatG(v);
   }
 }

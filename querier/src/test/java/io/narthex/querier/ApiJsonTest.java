@@ -9,12 +9,16 @@ import org.junit.jupiter.api.Test;
 
 class ApiJsonTest {
   @Test
-  void formatsValuesLikeGoFormatFloatWithShortestDigitsAndNoExponent() {
+  void formatsValuesAsPrometheusJsonutilMarshalValueDoes() {
     assertThat(ApiJson.formatValue(1.0)).isEqualTo("1");
     assertThat(ApiJson.formatValue(0.1)).isEqualTo("0.1");
     assertThat(ApiJson.formatValue(-2.5)).isEqualTo("-2.5");
-    assertThat(ApiJson.formatValue(1e-7)).isEqualTo("0.0000001");
-    assertThat(ApiJson.formatValue(1e21)).isEqualTo("1000000000000000000000");
+    assertThat(ApiJson.formatValue(1e-7)).isEqualTo("1e-07");
+    assertThat(ApiJson.formatValue(1e-6)).isEqualTo("0.000001");
+    assertThat(ApiJson.formatValue(Double.MIN_VALUE)).isEqualTo("5e-324");
+    assertThat(ApiJson.formatValue(1e21)).isEqualTo("1e+21");
+    assertThat(ApiJson.formatValue(-1.5e300)).isEqualTo("-1.5e+300");
+    assertThat(ApiJson.formatValue(1e20)).isEqualTo("100000000000000000000");
     assertThat(ApiJson.formatValue(123456.789)).isEqualTo("123456.789");
     assertThat(ApiJson.formatValue(1.0 / 3)).isEqualTo("0.3333333333333333");
     assertThat(ApiJson.formatValue(Double.NaN)).isEqualTo("NaN");
