@@ -31,7 +31,8 @@ public final class NarthexOptions {
     INGESTER,
     QUERIER,
     STORE_GATEWAY,
-    COMPACTOR
+    COMPACTOR,
+    RULER
   }
 
   @Option(names = {"--config.file", "-config.file"}, paramLabel = "<file>",
@@ -44,7 +45,7 @@ public final class NarthexOptions {
   @Option(names = {"--target", "-target"}, descriptionKey = "target", split = ",", defaultValue = "all",
       converter = TargetConverter.class,
       description = "comma-separated components to run: `all`, `distributor`, `ingester`, `querier`, "
-          + "`store-gateway`, `compactor`")
+          + "`store-gateway`, `compactor`, `ruler`")
   List<Target> targets = new ArrayList<>(List.of(Target.ALL));
 
   @Option(names = {"--server.http-listen-address", "-server.http-listen-address"},
@@ -418,6 +419,37 @@ public final class NarthexOptions {
       description = "object storage of blocks: `filesystem` or `s3`")
   public String blocksBackend = "filesystem";
 
+  @Option(names = {"--ruler-storage.backend", "-ruler-storage.backend"},
+      descriptionKey = "ruler_storage.backend", defaultValue = "bucket",
+      description = "where rule groups are kept: `bucket` (Mimir's `filesystem` and `s3` are accepted as synonyms) "
+          + "stores one object per group under `rules/` in the blocks bucket, so the rules config API can write; "
+          + "`local` reads Prometheus rule files from `-ruler-storage.local.directory` and refuses writes. Narthex has "
+          + "one bucket, so `bucket` is the default of a single process as of a cluster")
+  public String rulerStorageBackend = "bucket";
+
+  @Option(names = {"--ruler-storage.local.directory", "-ruler-storage.local.directory"},
+      descriptionKey = "ruler_storage.local.directory", defaultValue = "",
+      description = "with `-ruler-storage.backend=local`: the directory of rule files, `<directory>/<tenant>/*.yaml` "
+          + "(and `*.yml`), each file a namespace named after it")
+  public String rulerStorageLocalDirectory = "";
+
+  @Option(names = {"--ruler.enable-api", "-ruler.enable-api"},
+      descriptionKey = "ruler.enable_api", defaultValue = "true", arity = "0..1", fallbackValue = "true",
+      description = "serve the rules config API under `-http.prometheus-http-prefix` (`/config/v1/rules`)")
+  public boolean rulerEnableApi = true;
+
+  @Option(names = {"--ruler.max-rules-per-rule-group", "-ruler.max-rules-per-rule-group"},
+      descriptionKey = "limits.ruler_max_rules_per_rule_group", defaultValue = "20",
+      description = "most rules in one rule group; a group with more gets 400 "
+          + "`err-narthex-ruler-max-rules-per-rule-group`; `0` = unlimited")
+  public int rulerMaxRulesPerRuleGroup = 20;
+
+  @Option(names = {"--ruler.max-rule-groups-per-tenant", "-ruler.max-rule-groups-per-tenant"},
+      descriptionKey = "limits.ruler_max_rule_groups_per_tenant", defaultValue = "70",
+      description = "most rule groups of a tenant over all namespaces; a new group past it gets 400 "
+          + "`err-narthex-ruler-max-rule-groups-per-tenant`; `0` = unlimited")
+  public int rulerMaxRuleGroupsPerTenant = 70;
+
   @Option(names = {"--blocks-storage.filesystem.dir", "-blocks-storage.filesystem.dir"},
       descriptionKey = "blocks_storage.filesystem.dir", defaultValue = "./data/blocks",
       description = "root directory of the filesystem backend")
@@ -686,7 +718,7 @@ public final class NarthexOptions {
     for (Target target : targets) {
       if (target == Target.ALL) {
         out.addAll(EnumSet.of(Target.DISTRIBUTOR, Target.INGESTER, Target.QUERIER, Target.STORE_GATEWAY,
-            Target.COMPACTOR));
+            Target.COMPACTOR, Target.RULER));
       } else {
         out.add(target);
       }
@@ -702,7 +734,8 @@ public final class NarthexOptions {
         return Target.valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
       } catch (IllegalArgumentException e) {
         throw new CommandLine.TypeConversionException(
-            "unknown target '" + value + "': expected all, distributor, ingester, querier, store-gateway or compactor");
+            "unknown target '" + value + "': expected all, distributor, ingester, querier, store-gateway, compactor "
+                + "or ruler");
       }
     }
   }

@@ -69,7 +69,7 @@ class ConfigurationDocTest {
     assertThat(options.multitenancyEnabled).isTrue();
     assertThat(options.components()).containsExactlyInAnyOrder(NarthexOptions.Target.DISTRIBUTOR,
         NarthexOptions.Target.INGESTER, NarthexOptions.Target.QUERIER, NarthexOptions.Target.STORE_GATEWAY,
-        NarthexOptions.Target.COMPACTOR);
+        NarthexOptions.Target.COMPACTOR, NarthexOptions.Target.RULER);
     assertThat(options.tsdbDir).isEqualTo("./data/tsdb");
     assertThat(options.blocksBackend).isEqualTo("filesystem");
     assertThat(options.blocksFilesystemDir).isEqualTo("./data/blocks");

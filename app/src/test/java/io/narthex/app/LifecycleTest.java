@@ -44,6 +44,30 @@ class LifecycleTest {
   }
 
   @Test
+  void aRulerStoresRuleGroupsInTheBucketThroughMimirsRulesConfigApi() throws Exception {
+    try (Narthex narthex = SingleProcess.start(dir, "--target=ruler", "--ruler.max-rules-per-rule-group=1")) {
+      assertThat(get(narthex, "/services").body()).isEqualTo("""
+          bucket RUNNING
+          ruler RUNNING
+          server RUNNING
+          """);
+      String rules = "http://127.0.0.1:" + narthex.httpPort() + "/prometheus/config/v1/rules/";
+      HttpResponse<String> set = client.send(HttpRequest.newBuilder(URI.create(rules + "ns"))
+          .header("X-Scope-OrgID", "tenant-a")
+          .POST(HttpRequest.BodyPublishers.ofString("name: g\nrules:\n  - record: a\n    expr: up\n")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(set.statusCode()).isEqualTo(202);
+      assertThat(get(narthex, "/prometheus/config/v1/rules/ns/g").body()).contains("record: a");
+      HttpResponse<String> tooMany = client.send(HttpRequest.newBuilder(URI.create(rules + "ns"))
+          .header("X-Scope-OrgID", "tenant-a").POST(HttpRequest.BodyPublishers.ofString(
+              "name: g2\nrules:\n  - record: a\n    expr: up\n  - record: b\n    expr: up\n")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(tooMany.statusCode()).isEqualTo(400);
+      assertThat(dir.resolve("bucket/__ruler__/rules/tenant-a")).isDirectory();
+    }
+  }
+
+  @Test
   void aQuerierHasNeitherBlockUploadNorTheIngestersRoutes() throws Exception {
     try (Narthex narthex = SingleProcess.start(dir, "--target=querier")) {
       assertThat(get(narthex, "/services").body()).startsWith("runtime-config RUNNING\nbucket RUNNING\n")

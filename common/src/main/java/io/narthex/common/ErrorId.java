@@ -35,6 +35,11 @@ public enum ErrorId {
   TENANT_MAX_INGESTION_RATE("tenant-max-ingestion-rate", 429, Kind.WRITE),
   MAX_INFLIGHT_PUSH_REQUESTS("distributor-max-inflight-push-requests", 503, Kind.WRITE),
   MAX_INFLIGHT_PUSH_REQUESTS_BYTES("distributor-max-inflight-push-requests-bytes", 503, Kind.WRITE),
+  // The ruler's rules config API (a write of configuration): plain text, the id in parentheses.
+  RULER_INVALID_RULE_GROUP("ruler-invalid-rule-group", 400, Kind.WRITE),
+  RULER_MAX_RULES_PER_RULE_GROUP("ruler-max-rules-per-rule-group", 400, Kind.WRITE),
+  RULER_MAX_RULE_GROUPS_PER_TENANT("ruler-max-rule-groups-per-tenant", 400, Kind.WRITE),
+  RULER_RULE_GROUP_NOT_FOUND("ruler-rule-group-not-found", 404, Kind.WRITE),
 
   // Read path: Prometheus's JSON error shape.
   STORE_GATEWAY_UNAVAILABLE("store-gateway-unavailable", 500, Kind.READ),
