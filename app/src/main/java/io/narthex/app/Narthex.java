@@ -2,7 +2,6 @@ package io.narthex.app;
 
 import io.narthex.common.service.ServiceManager;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
-import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,8 +39,6 @@ public final class Narthex implements AutoCloseable {
         options.raftListenPort = freePort();
       }
       JvmMetrics.builder().register(registry);
-      // Metrics not yet passed a registry still register statically in the default one.
-      registry.register((MultiCollector) PrometheusRegistry.defaultRegistry::scrape);
       modules = new Modules(options, HttpServerModule.builder(options), executor, registry);
       server = new HttpServerModule(modules.http, manager, registry);
       modules.register(manager, server).start(modules.targetModules());

@@ -6,6 +6,7 @@ import io.narthex.proto.prompb.Label;
 import io.narthex.proto.prompb.Sample;
 import io.narthex.proto.prompb.TimeSeries;
 import io.narthex.proto.prompb.WriteRequest;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,6 +35,8 @@ class ProcessMetricsTest {
         assertThat(samples(second, counter)).containsExactly(counter + "{user=\"beta\"} 5.0");
       }
       assertThat(scrape(first)).as("JVM metrics in every process's registry").contains("jvm_threads_current");
+      assertThat(PrometheusRegistry.defaultRegistry.scrape().stream().map(m -> m.getMetadata().getName()))
+          .as("nothing of Narthex's in the JVM-wide default registry").noneMatch(name -> name.startsWith("narthex_"));
     }
   }
 

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 final class GatewayBlock {
   static final String INDEX_HEADER_FILE = "index-header";
 
+  private final StoreGatewayMetrics metrics;
   private final String tenant;
   private final String ulid;
   private final long minTimeMs;
@@ -33,7 +34,8 @@ final class GatewayBlock {
    * @param dir the block's local directory, holding {@value #INDEX_HEADER_FILE}
    */
   GatewayBlock(String tenant, String ulid, long minTimeMs, long maxTimeMs, Path dir, BlockFiles files,
-      IndexCache cache) {
+      IndexCache cache, StoreGatewayMetrics metrics) {
+    this.metrics = metrics;
     this.tenant = tenant;
     this.ulid = ulid;
     this.minTimeMs = minTimeMs;
@@ -72,7 +74,7 @@ final class GatewayBlock {
     if (reader == null) {
       header = IndexHeader.load(dir.resolve(INDEX_HEADER_FILE));
       reader = new BlockReader(ulid, header, files, cache);
-      StoreGatewayMetrics.INDEX_HEADER_LOADS.inc();
+      metrics.indexHeaderLoads.inc();
     }
     lastUsedNanos = nowNanos;
     return reader;
@@ -103,7 +105,7 @@ final class GatewayBlock {
   private void unload() {
     reader = null;
     header = null;
-    StoreGatewayMetrics.INDEX_HEADER_UNLOADS.inc();
+    metrics.indexHeaderUnloads.inc();
   }
 
   synchronized boolean loaded() {

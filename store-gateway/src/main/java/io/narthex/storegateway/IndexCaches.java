@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.narthex.tsdb.block.IndexCache;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -42,29 +43,40 @@ public final class IndexCaches implements IndexCache {
     }
   }
 
+  private final StoreGatewayMetrics metrics;
   private final Map<CacheKind, Cache<String, byte[]>> caches = new EnumMap<>(CacheKind.class);
   private final Map<CacheKind, CounterDataPoint> requests = new EnumMap<>(CacheKind.class);
   private final Map<CacheKind, CounterDataPoint> hits = new EnumMap<>(CacheKind.class);
 
   public IndexCaches(long postingsMaxSizeBytes, long seriesMaxSizeBytes, long chunksMaxSizeBytes) {
-    caches.put(CacheKind.POSTINGS, build(CacheKind.POSTINGS, postingsMaxSizeBytes));
-    caches.put(CacheKind.SERIES, build(CacheKind.SERIES, seriesMaxSizeBytes));
-    caches.put(CacheKind.CHUNKS, build(CacheKind.CHUNKS, chunksMaxSizeBytes));
+    this(postingsMaxSizeBytes, seriesMaxSizeBytes, chunksMaxSizeBytes, new StoreGatewayMetrics(new PrometheusRegistry()));
+  }
+
+  IndexCaches(long postingsMaxSizeBytes, long seriesMaxSizeBytes, long chunksMaxSizeBytes,
+      StoreGatewayMetrics metrics) {
+    this.metrics = metrics;
+    caches.put(CacheKind.POSTINGS, build(CacheKind.POSTINGS, postingsMaxSizeBytes, metrics));
+    caches.put(CacheKind.SERIES, build(CacheKind.SERIES, seriesMaxSizeBytes, metrics));
+    caches.put(CacheKind.CHUNKS, build(CacheKind.CHUNKS, chunksMaxSizeBytes, metrics));
     for (CacheKind kind : CacheKind.values()) {
-      requests.put(kind, StoreGatewayMetrics.CACHE_REQUESTS.labelValues(kind.label()));
-      hits.put(kind, StoreGatewayMetrics.CACHE_HITS.labelValues(kind.label()));
+      requests.put(kind, metrics.cacheRequests.labelValues(kind.label()));
+      hits.put(kind, metrics.cacheHits.labelValues(kind.label()));
     }
-    StoreGatewayMetrics.LIVE_CACHES.add(this);
+    metrics.observe(this);
   }
 
-  /** Caches sized as {@code config} says. */
-  public static IndexCaches of(StoreGatewayConfig config) {
+  /** Caches sized as {@code config} says, counting into {@code metrics}. */
+  static IndexCaches of(StoreGatewayConfig config, StoreGatewayMetrics metrics) {
     return new IndexCaches(config.postingsCacheMaxSizeBytes(), config.seriesCacheMaxSizeBytes(),
-        config.chunksCacheMaxSizeBytes());
+        config.chunksCacheMaxSizeBytes(), metrics);
   }
 
-  private static Cache<String, byte[]> build(CacheKind kind, long maxSizeBytes) {
-    CounterDataPoint evictions = StoreGatewayMetrics.CACHE_EVICTIONS.labelValues(kind.label());
+  StoreGatewayMetrics metrics() {
+    return metrics;
+  }
+
+  private static Cache<String, byte[]> build(CacheKind kind, long maxSizeBytes, StoreGatewayMetrics metrics) {
+    CounterDataPoint evictions = metrics.cacheEvictions.labelValues(kind.label());
     return Caffeine.newBuilder()
         .maximumWeight(maxSizeBytes)
         .<String, byte[]>weigher((key, value) -> weightOf(key, value))
@@ -131,6 +143,5 @@ public final class IndexCaches implements IndexCache {
     for (Cache<String, byte[]> cache : caches.values()) {
       cache.invalidateAll();
     }
-    StoreGatewayMetrics.LIVE_CACHES.remove(this);
   }
 }

@@ -11,6 +11,7 @@ import io.narthex.tsdb.block.BlockReader;
 import io.narthex.tsdb.block.IndexHeader;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkSeries;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
@@ -72,6 +73,7 @@ public final class StoreGateway implements AutoCloseable {
   private final Map<String, Map<String, GatewayBlock>> blocksByTenant = new ConcurrentHashMap<>();
   private final ReentrantLock syncLock = new ReentrantLock();
   private ScheduledExecutorService scheduler;
+  private final StoreGatewayMetrics metrics;
   private volatile boolean closed;
   /** Block reads running at once, over all queries and tenants ({@link #withMaxConcurrent}). */
   private Semaphore blockReads = new Semaphore(DEFAULT_MAX_CONCURRENT, true);
@@ -80,10 +82,21 @@ public final class StoreGateway implements AutoCloseable {
    * @param bucket the blocks bucket, shared by all tenants; not closed by {@link #close()}
    */
   public StoreGateway(StoreGatewayConfig config, Bucket bucket) {
+    this(config, bucket, new PrometheusRegistry());
+  }
+
+  /**
+   * @param bucket the blocks bucket, shared by all tenants; not closed by {@link #close()}
+   * @param registry the process's, where the gateway registers its metrics
+   * @throws IllegalStateException when {@code registry} holds a store-gateway's metrics already
+   */
+  public StoreGateway(StoreGatewayConfig config, Bucket bucket, PrometheusRegistry registry) {
     this.config = config;
     this.bucket = bucket;
     this.ring = config.ring();
-    this.caches = IndexCaches.of(config);
+    this.metrics = new StoreGatewayMetrics(registry);
+    this.caches = IndexCaches.of(config, metrics);
+    metrics.observe(this);
   }
 
   /**
@@ -112,7 +125,6 @@ public final class StoreGateway implements AutoCloseable {
     }
     Files.createDirectories(config.syncDir());
     syncBlocks();
-    StoreGatewayMetrics.LIVE_GATEWAYS.add(this);
     scheduler = Executors.newScheduledThreadPool(2, Thread.ofPlatform().daemon()
         .name("store-gateway-" + config.instanceId() + "-", 0).factory());
     long syncMs = config.syncInterval().toMillis();
@@ -151,7 +163,7 @@ public final class StoreGateway implements AutoCloseable {
       if (closed) {
         return;
       }
-      StoreGatewayMetrics.SYNCS.inc();
+      metrics.syncs.inc();
       Set<String> tenants = new HashSet<>();
       for (String tenant : BucketIndexUpdater.tenants(bucket)) {
         if (!Tenant.isValid(tenant)) {
@@ -162,7 +174,7 @@ public final class StoreGateway implements AutoCloseable {
         try {
           syncTenant(tenant);
         } catch (IOException | RuntimeException e) {
-          StoreGatewayMetrics.SYNC_FAILURES.inc();
+          metrics.syncFailures.inc();
           log.warn("store-gateway {}: sync of tenant {} failed; its blocks already held stay served",
               config.instanceId(), tenant, e);
         }
@@ -220,7 +232,7 @@ public final class StoreGateway implements AutoCloseable {
           try {
             held.put(block.blockId(), prepareBlock(tenant, block));
           } catch (IOException | RuntimeException e) {
-            StoreGatewayMetrics.SYNC_FAILURES.inc();
+            metrics.syncFailures.inc();
             log.warn("store-gateway {}: cannot build the index-header of block {}/{}; retrying on the next sync",
                 config.instanceId(), tenant, block.blockId(), e);
           } finally {
@@ -245,7 +257,8 @@ public final class StoreGateway implements AutoCloseable {
       Files.move(tmp, headerFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       log.info("store-gateway {}: wrote the index-header of block {}/{}", config.instanceId(), tenant, ulid);
     }
-    return new GatewayBlock(tenant, ulid, block.minTimeMs(), block.maxTimeMs(), dir, files, caches.forTenant(tenant));
+    return new GatewayBlock(tenant, ulid, block.minTimeMs(), block.maxTimeMs(), dir, files, caches.forTenant(tenant),
+        metrics);
   }
 
   /** Deletes local directories of tenants and blocks not held (anymore), and leftovers of interrupted writes. */
@@ -394,7 +407,7 @@ public final class StoreGateway implements AutoCloseable {
         }
       }
     }
-    StoreGatewayMetrics.BLOCKS_QUERIED.inc(queried.size());
+    metrics.blocksQueried.inc(queried.size());
     return new BlockQueryResult<>(values, queried);
   }
 
@@ -516,7 +529,6 @@ public final class StoreGateway implements AutoCloseable {
         }
       }
     }
-    StoreGatewayMetrics.LIVE_GATEWAYS.remove(this);
     syncLock.lock();
     try {
       for (Map<String, GatewayBlock> tenantBlocks : blocksByTenant.values()) {

@@ -17,12 +17,12 @@ class IndexCachesTest {
     }
   }
 
-  private static double requests(String cache) {
-    return StoreGatewayMetrics.CACHE_REQUESTS.labelValues(cache).get();
+  private double requests(String cache) {
+    return caches.metrics().cacheRequests.labelValues(cache).get();
   }
 
-  private static double hits(String cache) {
-    return StoreGatewayMetrics.CACHE_HITS.labelValues(cache).get();
+  private double hits(String cache) {
+    return caches.metrics().cacheHits.labelValues(cache).get();
   }
 
   @Test
@@ -44,14 +44,14 @@ class IndexCachesTest {
   @Test
   void staysWithinItsSizeInBytesByEvicting() {
     caches = new IndexCaches(10_000, 1 << 20, 1 << 20);
-    double evictions = StoreGatewayMetrics.CACHE_EVICTIONS.labelValues("postings").get();
+    double evictions = caches.metrics().cacheEvictions.labelValues("postings").get();
 
     for (int i = 0; i < 100; i++) {
       caches.put(Kind.POSTINGS, "postings-" + i, new byte[1000]);
     }
 
     assertThat(caches.weightedSizeBytes(Kind.POSTINGS)).isPositive().isLessThanOrEqualTo(10_000);
-    assertThat(StoreGatewayMetrics.CACHE_EVICTIONS.labelValues("postings").get() - evictions).isGreaterThan(80);
+    assertThat(caches.metrics().cacheEvictions.labelValues("postings").get() - evictions).isGreaterThan(80);
     assertThat(caches.weightedSizeBytes(Kind.SERIES)).isZero();
   }
 

@@ -42,6 +42,7 @@ class StoreGatewayTest {
   private Path workDir;
   private Path dataDir;
   private final List<StoreGateway> gateways = new ArrayList<>();
+  private PrometheusRegistry registry;
 
   @BeforeEach
   void setUp() throws IOException {
@@ -57,7 +58,8 @@ class StoreGatewayTest {
   }
 
   private StoreGateway start(StoreGatewayConfig config) throws IOException {
-    StoreGateway gateway = new StoreGateway(config, bucket);
+    registry = new PrometheusRegistry();
+    StoreGateway gateway = new StoreGateway(config, bucket, registry);
     gateways.add(gateway);
     gateway.start();
     return gateway;
@@ -71,8 +73,9 @@ class StoreGatewayTest {
     return List.of(Matcher.equal(Labels.METRIC_NAME, name));
   }
 
-  private static double gaugeValue(String name) {
-    for (MetricSnapshot snapshot : PrometheusRegistry.defaultRegistry.scrape()) {
+  /** The registry of the gateway started last: each gets its own, as a process does. */
+  private double gaugeValue(String name) {
+    for (MetricSnapshot snapshot : registry.scrape()) {
       if (snapshot.getMetadata().getName().equals(name)) {
         return ((GaugeSnapshot) snapshot).getDataPoints().getFirst().getValue();
       }
