@@ -42,6 +42,11 @@ import io.narthex.objstore.Bucket;
 import io.narthex.objstore.Buckets;
 import io.narthex.objstore.ObjstoreMetrics;
 import io.narthex.objstore.S3Config;
+import io.narthex.ruler.BucketRuleStore;
+import io.narthex.ruler.LocalRuleStore;
+import io.narthex.ruler.RuleStore;
+import io.narthex.ruler.RulerLimits;
+import io.narthex.ruler.RulesConfigApi;
 import io.narthex.storegateway.StoreGateway;
 import io.narthex.storegateway.StoreGatewayConfig;
 import io.narthex.storegateway.StoreGatewayGrpcService;
@@ -75,6 +80,7 @@ final class Modules {
   static final String COMPACTOR = "compactor";
   static final String DISTRIBUTOR = "distributor";
   static final String QUERIER = "querier";
+  static final String RULER = "ruler";
   static final String SERVER = "server";
 
   static final int MAX_GRPC_MESSAGE_BYTES = 256 << 20;
@@ -141,6 +147,7 @@ final class Modules {
         case INGESTER -> INGESTER;
         case STORE_GATEWAY -> STORE_GATEWAY;
         case COMPACTOR -> COMPACTOR;
+        case RULER -> RULER;
         case DISTRIBUTOR -> DISTRIBUTOR;
         case QUERIER -> QUERIER;
         case ALL -> throw new IllegalStateException("components() expands all");
@@ -177,6 +184,7 @@ final class Modules {
         .register(GRPC_SERVER, this::grpcServer, grpcServed.toArray(String[]::new))
         .register(COMPACTOR, this::compactor, RUNTIME_CONFIG, BUCKET, DELETIONS)
         .register(DISTRIBUTOR, this::distributor, RUNTIME_CONFIG)
+        .register(RULER, this::ruler, BUCKET)
         .register(QUERIER, () -> querier = new QuerierModule(this), querierNeeds.toArray(String[]::new))
         .register(SERVER, server, served.toArray(String[]::new));
   }
@@ -311,6 +319,30 @@ final class Modules {
         options.tenantResolver())
         .bind(http);
     return Service.of(compactor::start, compactor::close);
+  }
+
+  /**
+   * The ruler's rule store and its config API. Rule evaluation (issue 15 items 2 and later) is not built yet, so the
+   * module only stores and serves rule groups.
+   */
+  private Service ruler() {
+    RuleStore store = switch (options.rulerStorageBackend) {
+      // Narthex has one bucket: Mimir's backend names mean that bucket here.
+      case "bucket", "filesystem", "s3" -> new BucketRuleStore(bucket, BucketRuleStore.BLOCKS_BUCKET_ROOT);
+      case "local" -> {
+        if (options.rulerStorageLocalDirectory.isEmpty()) {
+          throw new IllegalArgumentException("-ruler-storage.backend=local needs -ruler-storage.local.directory");
+        }
+        yield new LocalRuleStore(Path.of(options.rulerStorageLocalDirectory));
+      }
+      default -> throw new IllegalArgumentException(
+          "-ruler-storage.backend must be bucket, filesystem, s3 or local, got " + options.rulerStorageBackend);
+    };
+    if (options.rulerEnableApi) {
+      new RulesConfigApi(store, new RulerLimits(options.rulerMaxRulesPerRuleGroup, options.rulerMaxRuleGroupsPerTenant),
+          options.tenantResolver()).bind(http, options.prometheusHttpPrefix);
+    }
+    return Service.of(() -> {}, () -> {});
   }
 
   private Service distributor() {
