@@ -19,7 +19,7 @@ import io.narthex.querier.ShardReaders;
 import io.narthex.querier.TenantFederation;
 import io.narthex.storegateway.client.BlocksStoreReader;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.SelectHints;
 import io.narthex.tsdb.storage.StorageException;
 import io.narthex.tsdb.storage.Tombstone;
@@ -117,7 +117,7 @@ final class QuerierModule implements Service {
   private ChunkSource blockSource(String tenant) {
     return new ChunkSource() {
       @Override
-      public List<ChunkSeries> select(long startMs, long endMs, SelectHints hints, List<Matcher> matchers) {
+      public List<EncodedSeries> select(long startMs, long endMs, SelectHints hints, List<Matcher> matchers) {
         return blocksReader.select(tenant, startMs, endMs, matchers, hints == null ? "" : hints.function());
       }
 

@@ -3,7 +3,7 @@ package io.narthex.bench;
 import io.narthex.tsdb.head.Head;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -87,7 +87,7 @@ public class PostingsBenchmark {
         select(equalityIntersection).size(), select(regexInstance).size(), select(notEqual).size());
   }
 
-  private List<ChunkSeries> select(List<Matcher> matchers) {
+  private List<EncodedSeries> select(List<Matcher> matchers) {
     return head.selectChunks(TIMESTAMP_MS, TIMESTAMP_MS, matchers);
   }
 

@@ -6,7 +6,7 @@ import com.sun.management.ThreadMXBean;
 import io.narthex.tsdb.head.Head;
 import io.narthex.tsdb.head.HeadOptions;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import java.lang.management.ManagementFactory;
 import java.util.List;
@@ -86,11 +86,11 @@ class HeadAppendAllocationTest {
   }
 
   private long averageClosedChunkBytes() {
-    List<ChunkSeries> all = head.selectChunks(Long.MIN_VALUE, Long.MAX_VALUE,
+    List<EncodedSeries> all = head.selectChunks(Long.MIN_VALUE, Long.MAX_VALUE,
         List.of(Matcher.equal("__name__", "node_cpu_seconds_total")));
     long bytes = 0;
     long chunks = 0;
-    for (ChunkSeries series : all) {
+    for (EncodedSeries series : all) {
       List<EncodedChunk> closed = series.chunks().subList(0, series.chunks().size() - 1);
       for (EncodedChunk chunk : closed) {
         bytes += chunk.data().length;

@@ -13,7 +13,7 @@ import io.narthex.tsdb.block.BlockMetaFile;
 import io.narthex.tsdb.block.BlockReader;
 import io.narthex.tsdb.block.BlockValidationException;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -395,8 +395,8 @@ public final class BlockUploadService {
             files));
   }
 
-  private static void checkLabelNames(int max, List<ChunkSeries> series) throws BlockUploadException {
-    for (ChunkSeries s : series) {
+  private static void checkLabelNames(int max, List<EncodedSeries> series) throws BlockUploadException {
+    for (EncodedSeries s : series) {
       if (s.labels().size() > max) {
         throw BlockUploadException.of(Reason.MAX_LABEL_NAMES_PER_SERIES,
             "series %s has %d label names, more than the limit of %d", s.labels(), s.labels().size(), max);

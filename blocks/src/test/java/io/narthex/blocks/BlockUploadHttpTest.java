@@ -14,7 +14,7 @@ import io.narthex.tsdb.block.BlockMetaFile;
 import io.narthex.tsdb.block.BlockReader;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.InputStream;
 import java.net.URI;
@@ -106,12 +106,12 @@ class BlockUploadHttpTest {
     assertThat(bucket.list(TENANT + "/" + block.ulid() + "/", true)).containsExactly(
         TENANT + "/" + block.ulid() + "/chunks/000001", TENANT + "/" + block.ulid() + "/index",
         TENANT + "/" + block.ulid() + "/meta.json");
-    List<ChunkSeries> expected = BlockReader.open(block.ulid(), BlockFiles.directory(block.dir()))
+    List<EncodedSeries> expected = BlockReader.open(block.ulid(), BlockFiles.directory(block.dir()))
         .select(Long.MIN_VALUE, Long.MAX_VALUE, ALL);
-    List<ChunkSeries> actual = BlockReader.open(block.ulid(), new BucketBlockFiles(bucket, TENANT, block.ulid()))
+    List<EncodedSeries> actual = BlockReader.open(block.ulid(), new BucketBlockFiles(bucket, TENANT, block.ulid()))
         .select(Long.MIN_VALUE, Long.MAX_VALUE, ALL);
-    assertThat(actual).extracting(ChunkSeries::labels)
-        .isEqualTo(expected.stream().map(ChunkSeries::labels).toList()).hasSize(5);
+    assertThat(actual).extracting(EncodedSeries::labels)
+        .isEqualTo(expected.stream().map(EncodedSeries::labels).toList()).hasSize(5);
     assertThat(metrics.finished.labelValues(TENANT).get()).isEqualTo(finishedBefore + 1);
   }
 

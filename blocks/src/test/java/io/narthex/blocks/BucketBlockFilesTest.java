@@ -10,7 +10,7 @@ import io.narthex.tsdb.block.BlockFiles;
 import io.narthex.tsdb.block.BlockMeta;
 import io.narthex.tsdb.block.BlockReader;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,10 +34,10 @@ class BucketBlockFilesTest {
       BlockReader fromBucket = BlockReader.open(block.ulid(), new BucketBlockFiles(bucket, "t1", block.ulid()));
       BlockReader fromDir = BlockReader.open(block.ulid(), BlockFiles.directory(block.dir()));
 
-      List<ChunkSeries> expected = fromDir.select(Long.MIN_VALUE, Long.MAX_VALUE, matchers);
-      List<ChunkSeries> actual = fromBucket.select(Long.MIN_VALUE, Long.MAX_VALUE, matchers);
+      List<EncodedSeries> expected = fromDir.select(Long.MIN_VALUE, Long.MAX_VALUE, matchers);
+      List<EncodedSeries> actual = fromBucket.select(Long.MIN_VALUE, Long.MAX_VALUE, matchers);
       assertThat(actual).hasSize(20);
-      assertThat(actual).extracting(ChunkSeries::labels).isEqualTo(expected.stream().map(ChunkSeries::labels).toList());
+      assertThat(actual).extracting(EncodedSeries::labels).isEqualTo(expected.stream().map(EncodedSeries::labels).toList());
       for (int i = 0; i < expected.size(); i++) {
         assertThat(actual.get(i).chunks().getFirst().data()).isEqualTo(expected.get(i).chunks().getFirst().data());
       }

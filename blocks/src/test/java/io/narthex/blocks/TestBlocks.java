@@ -4,7 +4,7 @@ import io.narthex.tsdb.block.BlockMeta;
 import io.narthex.tsdb.block.BlockWriter;
 import io.narthex.tsdb.chunk.XorAppender;
 import io.narthex.tsdb.labels.Labels;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,25 +21,25 @@ final class TestBlocks {
   private TestBlocks() {}
 
   /** {@code n} series {@code up{instance="i-<k>", job="node"}}, 120 samples each, one chunk each. */
-  static List<ChunkSeries> series(int n) {
-    List<ChunkSeries> out = new ArrayList<>(n);
+  static List<EncodedSeries> series(int n) {
+    List<EncodedSeries> out = new ArrayList<>(n);
     for (int k = 0; k < n; k++) {
       out.add(series(Labels.of("__name__", "up", "job", "node", "instance", "i-" + k), k));
     }
     return out;
   }
 
-  static ChunkSeries series(Labels labels, double base) {
+  static EncodedSeries series(Labels labels, double base) {
     XorAppender appender = new XorAppender();
     for (int i = 0; i < 120; i++) {
       appender.append(T0 + i * STEP_MS, base + i);
     }
-    return new ChunkSeries(labels,
+    return new EncodedSeries(labels,
         List.of(new EncodedChunk(appender.minTimeMs(), appender.maxTimeMs(), appender.bytes())));
   }
 
   /** Writes a block of {@code series} over {@code [T0, T0 + 2h)} under {@code parentDir}. */
-  static BlockMeta write(Path parentDir, List<ChunkSeries> series) throws IOException {
+  static BlockMeta write(Path parentDir, List<EncodedSeries> series) throws IOException {
     return BlockWriter.write(parentDir, series, T0, T0 + BLOCK_RANGE_MS, Map.of());
   }
 }

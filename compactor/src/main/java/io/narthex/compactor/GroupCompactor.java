@@ -14,7 +14,7 @@ import io.narthex.tsdb.block.BlockValidationException;
 import io.narthex.tsdb.block.BlockWriter;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.storage.ChunkMerger;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import java.io.IOException;
 import java.io.InputStream;
@@ -203,7 +203,7 @@ final class GroupCompactor {
     try (out) {
       int n = readers.size();
       BlockReader.SeriesCursor[] cursors = new BlockReader.SeriesCursor[n];
-      ChunkSeries[] heads = new ChunkSeries[n];
+      EncodedSeries[] heads = new EncodedSeries[n];
       // Smallest label set first; equal ones in source (ULID) order.
       PriorityQueue<Integer> queue = new PriorityQueue<>((a, b) -> {
         int cmp = BlockWriter.LABELS_ORDER.compare(heads[a].labels(), heads[b].labels());
@@ -232,7 +232,7 @@ final class GroupCompactor {
           chunks.sort(Comparator.comparingLong(EncodedChunk::minTimeMs)); // stable: ties keep source order
           chunks = ChunkMerger.mergeOverlapping(chunks, stats);
         }
-        ChunkSeries series = deletions.apply(new ChunkSeries(labels, chunks));
+        EncodedSeries series = deletions.apply(new EncodedSeries(labels, chunks));
         if (series != null && !series.chunks().isEmpty()) {
           out.add(series);
         }
@@ -242,7 +242,7 @@ final class GroupCompactor {
   }
 
   /** Moves source {@code i} to its next series, back into the queue unless it has no more. */
-  private static void advance(int i, BlockReader.SeriesCursor[] cursors, ChunkSeries[] heads,
+  private static void advance(int i, BlockReader.SeriesCursor[] cursors, EncodedSeries[] heads,
       PriorityQueue<Integer> queue) throws IOException {
     heads[i] = cursors[i].next();
     if (heads[i] != null) {

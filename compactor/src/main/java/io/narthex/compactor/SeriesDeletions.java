@@ -1,6 +1,6 @@
 package io.narthex.compactor;
 
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import java.util.Set;
 
 /**
@@ -16,7 +16,7 @@ public interface SeriesDeletions {
     }
 
     @Override
-    public ChunkSeries apply(ChunkSeries series) {
+    public EncodedSeries apply(EncodedSeries series) {
       return series;
     }
   };
@@ -25,5 +25,5 @@ public interface SeriesDeletions {
   Set<String> overlapping(long minTimeMs, long maxTimeMs);
 
   /** The series without its deleted samples (the same object when none is deleted), or null when none is left. */
-  ChunkSeries apply(ChunkSeries series);
+  EncodedSeries apply(EncodedSeries series);
 }

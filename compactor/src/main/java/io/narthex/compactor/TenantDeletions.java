@@ -5,7 +5,7 @@ import com.github.benmanes.caffeine.cache.LoadingCache;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.narthex.blocks.TombstoneStore;
 import io.narthex.objstore.Bucket;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.Tombstone;
 import io.narthex.tsdb.storage.Tombstones;
 import java.time.Duration;
@@ -68,7 +68,7 @@ public final class TenantDeletions {
     }
 
     @Override
-    public ChunkSeries apply(ChunkSeries series) {
+    public EncodedSeries apply(EncodedSeries series) {
       return tombstones.apply(series);
     }
   }

@@ -20,7 +20,7 @@ import io.narthex.tsdb.block.BlockMeta;
 import io.narthex.tsdb.block.BlockMetaFile;
 import io.narthex.tsdb.block.BlockWriter;
 import io.narthex.tsdb.labels.Labels;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -92,7 +92,7 @@ class CompactorTest {
       }
 
       @Override
-      public ChunkSeries apply(ChunkSeries series) {
+      public EncodedSeries apply(EncodedSeries series) {
         return metricById.containsValue(series.labels().metricName()) ? null : series;
       }
     };
@@ -103,7 +103,7 @@ class CompactorTest {
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       long min = fromMs + i * 2 * HOUR_MS;
-      List<ChunkSeries> series = new ArrayList<>(manySeries("node_cpu_seconds_total", 100, min, min + 2 * HOUR_MS));
+      List<EncodedSeries> series = new ArrayList<>(manySeries("node_cpu_seconds_total", 100, min, min + 2 * HOUR_MS));
       if (i == 0) {
         series.addAll(manySeries("only_in_first_block", 10, min, min + 2 * HOUR_MS));
       }
@@ -171,7 +171,7 @@ class CompactorTest {
     // Two shard blocks of one window, more series than one read batch: 1,500 in both, 700 only in the second.
     int shared = GroupCompactor.SERIES_BATCH + 476;
     long samplesEndMs = T0 + 10 * 60_000; // a few samples per series keep the test quick
-    List<ChunkSeries> second = new ArrayList<>(manySeries("m", shared, T0, samplesEndMs));
+    List<EncodedSeries> second = new ArrayList<>(manySeries("m", shared, T0, samplesEndMs));
     second.addAll(manySeries("n", 700, T0, samplesEndMs));
     List<String> sources = List.of(upload(bucket, "t", scratch, manySeries("m", shared, T0, samplesEndMs), T0,
         T0 + 2 * HOUR_MS), upload(bucket, "t", scratch, second, T0, T0 + 2 * HOUR_MS));
@@ -186,7 +186,7 @@ class CompactorTest {
       }
 
       @Override
-      public ChunkSeries apply(ChunkSeries series) {
+      public EncodedSeries apply(EncodedSeries series) {
         if (merged.incrementAndGet() == shared + 700) { // the last merged series
           outputBytesBeforeLast.set(chunkBytesBeingWritten(work));
         }
@@ -222,11 +222,11 @@ class CompactorTest {
     long min = T0;
     long max = T0 + 2 * HOUR_MS;
     long half = T0 + HOUR_MS;
-    List<ChunkSeries> shard0 = List.of(
+    List<EncodedSeries> shard0 = List.of(
         series(Labels.of("__name__", "only_shard_0"), min, max, STEP_MS, t -> 1),
         series(Labels.of("__name__", "same"), min, max, STEP_MS, t -> t % 1000),
         series(Labels.of("__name__", "conflict"), min, max, STEP_MS, t -> 10));
-    List<ChunkSeries> shard1 = List.of(
+    List<EncodedSeries> shard1 = List.of(
         series(Labels.of("__name__", "only_shard_1"), min, max, STEP_MS, t -> 2),
         series(Labels.of("__name__", "same"), min, max, STEP_MS, t -> t % 1000),
         series(Labels.of("__name__", "conflict"), min, max, STEP_MS, t -> t < half ? 10 : 20));
@@ -580,7 +580,7 @@ class CompactorTest {
 
   @Test
   void rewritesABlockOverlappingADeletionRequestOnceAndRecordsTheRequestAsApplied() throws Exception {
-    List<ChunkSeries> series = List.of(
+    List<EncodedSeries> series = List.of(
         series(Labels.of("__name__", "keep"), T0, T0 + 2 * HOUR_MS, STEP_MS, t -> 1),
         series(Labels.of("__name__", "drop"), T0, T0 + 2 * HOUR_MS, STEP_MS, t -> 2));
     String original = upload(bucket, "t", scratch, series, T0, T0 + 2 * HOUR_MS);
@@ -608,7 +608,7 @@ class CompactorTest {
 
   @Test
   void rewritesAgainOnlyForANewRequestAndCompactedBlocksInheritTheAppliedRequests() throws Exception {
-    List<ChunkSeries> series = List.of(
+    List<EncodedSeries> series = List.of(
         series(Labels.of("__name__", "keep"), T0, T0 + 2 * HOUR_MS, STEP_MS, t -> 1),
         series(Labels.of("__name__", "first"), T0, T0 + 2 * HOUR_MS, STEP_MS, t -> 2),
         series(Labels.of("__name__", "second"), T0, T0 + 2 * HOUR_MS, STEP_MS, t -> 3));

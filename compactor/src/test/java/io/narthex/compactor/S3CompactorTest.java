@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.narthex.blocks.BucketIndex;
 import io.narthex.objstore.Bucket;
 import io.narthex.objstore.LocalS3ServerExtension;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,7 +36,7 @@ class S3CompactorTest {
       for (int i = 0; i < 3; i++) {
         long min = t0 + i * 2 * HOUR_MS;
         for (int shard = 0; shard < 2; shard++) {
-          List<ChunkSeries> series = manySeries("shard_" + shard, 50, min, min + 2 * HOUR_MS);
+          List<EncodedSeries> series = manySeries("shard_" + shard, 50, min, min + 2 * HOUR_MS);
           sources.add(upload(bucket, "t", tmp.resolve("scratch"), series, min, min + 2 * HOUR_MS,
               Map.of("__org_id__", "t", "__narthex_shard__", Integer.toString(shard))));
         }

@@ -9,7 +9,7 @@ import io.narthex.tsdb.block.BlockWriter;
 import io.narthex.tsdb.chunk.XorAppender;
 import io.narthex.tsdb.chunk.XorIterator;
 import io.narthex.tsdb.labels.Labels;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -32,7 +32,7 @@ final class TestBlocks {
   private TestBlocks() {}
 
   /** A series with a sample every {@code stepMs} in {@code [fromMs, toMs)}, 120 samples per chunk. */
-  static ChunkSeries series(Labels labels, long fromMs, long toMs, long stepMs, LongToDoubleFunction value) {
+  static EncodedSeries series(Labels labels, long fromMs, long toMs, long stepMs, LongToDoubleFunction value) {
     List<EncodedChunk> chunks = new ArrayList<>();
     XorAppender appender = null;
     for (long t = fromMs; t < toMs; t += stepMs) {
@@ -47,12 +47,12 @@ final class TestBlocks {
     if (appender != null && appender.numSamples() > 0) {
       chunks.add(new EncodedChunk(appender.minTimeMs(), appender.maxTimeMs(), appender.bytes()));
     }
-    return new ChunkSeries(labels, chunks);
+    return new EncodedSeries(labels, chunks);
   }
 
   /** {@code n} series {@code metric{instance="i-<k>"}} over {@code [fromMs, toMs)}, each value a function of (k, t). */
-  static List<ChunkSeries> manySeries(String metric, int n, long fromMs, long toMs) {
-    List<ChunkSeries> out = new ArrayList<>(n);
+  static List<EncodedSeries> manySeries(String metric, int n, long fromMs, long toMs) {
+    List<EncodedSeries> out = new ArrayList<>(n);
     for (int k = 0; k < n; k++) {
       int series = k;
       out.add(series(Labels.of("__name__", metric, "instance", "i-" + k), fromMs, toMs, STEP_MS,
@@ -62,14 +62,14 @@ final class TestBlocks {
   }
 
   /** Writes a block (level 1) in {@code scratch} and uploads it as the tenant's; returns its ULID. */
-  static String upload(Bucket bucket, String tenant, Path scratch, List<ChunkSeries> series, long minTimeMs,
+  static String upload(Bucket bucket, String tenant, Path scratch, List<EncodedSeries> series, long minTimeMs,
       long maxTimeMs, Map<String, String> externalLabels) throws IOException {
     BlockMeta meta = BlockWriter.write(scratch, series, minTimeMs, maxTimeMs, externalLabels);
     BlockShipper.upload(bucket, tenant, meta.dir());
     return meta.ulid();
   }
 
-  static String upload(Bucket bucket, String tenant, Path scratch, List<ChunkSeries> series, long minTimeMs,
+  static String upload(Bucket bucket, String tenant, Path scratch, List<EncodedSeries> series, long minTimeMs,
       long maxTimeMs) throws IOException {
     return upload(bucket, tenant, scratch, series, minTimeMs, maxTimeMs,
         Map.of("__org_id__", tenant, "__narthex_shard__", "0"));
@@ -80,7 +80,7 @@ final class TestBlocks {
     Map<String, TreeMap<Long, Double>> out = new TreeMap<>();
     BlockReader reader = BlockReader.open(blockId, new BucketBlockFiles(bucket, tenant, blockId));
     XorIterator it = new XorIterator();
-    for (ChunkSeries s : reader.select(Long.MIN_VALUE, Long.MAX_VALUE, List.of())) {
+    for (EncodedSeries s : reader.select(Long.MIN_VALUE, Long.MAX_VALUE, List.of())) {
       TreeMap<Long, Double> samples = out.computeIfAbsent(s.labels().toString(), l -> new TreeMap<>());
       for (EncodedChunk chunk : s.chunks()) {
         it.reset(chunk.data());

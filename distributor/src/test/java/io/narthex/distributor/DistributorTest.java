@@ -14,7 +14,7 @@ import io.narthex.proto.prompb.Sample;
 import io.narthex.proto.prompb.TimeSeries;
 import io.narthex.proto.prompb.WriteRequest;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -74,7 +74,7 @@ class DistributorTest {
   private List<String> idsOn(int shard, String tenant) {
     List<String> ids = new ArrayList<>();
     ShardHeads ingester = nodes.get(shard).heads(shard);
-    for (ChunkSeries s : ingester.select(tenant, 0, Long.MAX_VALUE, List.of(Matcher.equal("__name__", "m")))) {
+    for (EncodedSeries s : ingester.select(tenant, 0, Long.MAX_VALUE, List.of(Matcher.equal("__name__", "m")))) {
       ids.add(s.labels().get("id"));
     }
     return ids;
@@ -155,7 +155,7 @@ class DistributorTest {
     all.addAll(idsOn(1, "t"));
     assertThat(all).containsExactlyInAnyOrder("x", "clean");
     for (int shard = 0; shard < 2; shard++) {
-      for (ChunkSeries s : nodes.get(shard).heads(shard)
+      for (EncodedSeries s : nodes.get(shard).heads(shard)
           .select("t", 0, Long.MAX_VALUE, List.of(Matcher.equal("__name__", "m")))) {
         assertThat(s.labels().names()).containsExactly("__name__", "id");
       }

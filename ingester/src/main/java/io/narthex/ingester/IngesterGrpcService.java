@@ -20,7 +20,7 @@ import io.narthex.proto.ingester.SelectRequest;
 import io.narthex.proto.ingester.SelectResponse;
 import io.narthex.tsdb.chunk.XorChunk;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import java.util.List;
 
@@ -70,12 +70,12 @@ public final class IngesterGrpcService extends IngesterGrpc.IngesterImplBase {
   public void select(SelectRequest request, StreamObserver<SelectResponse> responseObserver) {
     answer(request.getShard(), responseObserver, (ingester, state, observer) -> {
       List<Matcher> matchers = ProtoConversions.fromProtoMatchers(request.getMatchersList());
-      List<ChunkSeries> series = ingester.select(
+      List<EncodedSeries> series = ingester.select(
           request.getTenant(), request.getStartTimestampMs(), request.getEndTimestampMs(), matchers);
       SelectResponse.Builder batch = SelectResponse.newBuilder().setReplica(state);
       // The series API wants labels only: the series were picked by their chunks' time range, which is enough.
       boolean labelsOnly = SERIES_FUNCTION.equals(request.getFunction());
-      for (ChunkSeries s : series) {
+      for (EncodedSeries s : series) {
         ChunkedSeries.Builder wire = ChunkedSeries.newBuilder().addAllLabels(ProtoConversions.toProto(s.labels()));
         for (EncodedChunk chunk : labelsOnly ? List.<EncodedChunk>of() : s.chunks()) {
           wire.addChunks(Chunk.newBuilder()

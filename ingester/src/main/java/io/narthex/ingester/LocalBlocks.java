@@ -4,7 +4,7 @@ import io.narthex.common.Directories;
 import io.narthex.tsdb.block.BlockFiles;
 import io.narthex.tsdb.block.BlockReader;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -139,8 +139,8 @@ public final class LocalBlocks {
    *
    * @throws UncheckedIOException when a block cannot be read
    */
-  public List<List<ChunkSeries>> select(String tenant, long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
-    List<List<ChunkSeries>> out = new ArrayList<>();
+  public List<List<EncodedSeries>> select(String tenant, long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
+    List<List<EncodedSeries>> out = new ArrayList<>();
     for (Block block : blocks(tenant)) {
       if (block.maxTimeMs() > minTimeMs && block.minTimeMs() <= maxTimeMs) {
         try {

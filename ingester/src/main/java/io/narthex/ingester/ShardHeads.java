@@ -11,7 +11,7 @@ import io.narthex.tsdb.head.Head;
 import io.narthex.tsdb.head.MemSeries;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.Querier;
 import io.narthex.tsdb.head.HeadOptions;
 import io.narthex.tsdb.head.HeadSnapshot;
@@ -310,7 +310,7 @@ public final class ShardHeads {
     boolean written = false;
     try {
       if (!Files.isDirectory(blockDir)) {
-        List<ChunkSeries> chunks = head.selectChunks(minTimeMs, maxTimeMs - 1, List.of());
+        List<EncodedSeries> chunks = head.selectChunks(minTimeMs, maxTimeMs - 1, List.of());
         if (!chunks.isEmpty()) {
           BlockMeta meta = BlockWriter.write(blockDir.getParent(), ulid, chunks, minTimeMs, maxTimeMs,
               externalLabels);
@@ -575,27 +575,27 @@ public final class ShardHeads {
    *
    * @throws java.io.UncheckedIOException when a local block cannot be read
    */
-  public List<ChunkSeries> select(String tenant, long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
+  public List<EncodedSeries> select(String tenant, long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
     Head head = heads.get(tenant);
-    List<ChunkSeries> fromHead = head == null ? List.of() : head.selectChunks(minTimeMs, maxTimeMs, matchers);
-    List<List<ChunkSeries>> fromBlocks = blocks == null ? List.of()
+    List<EncodedSeries> fromHead = head == null ? List.of() : head.selectChunks(minTimeMs, maxTimeMs, matchers);
+    List<List<EncodedSeries>> fromBlocks = blocks == null ? List.of()
         : blocks.select(tenant, minTimeMs, maxTimeMs, matchers);
     if (fromBlocks.isEmpty()) {
       return fromHead;
     }
     TreeMap<Labels, List<EncodedChunk>> merged = new TreeMap<>();
-    for (List<ChunkSeries> source : fromBlocks) {
-      for (ChunkSeries series : source) {
+    for (List<EncodedSeries> source : fromBlocks) {
+      for (EncodedSeries series : source) {
         merged.computeIfAbsent(series.labels(), l -> new ArrayList<>()).addAll(series.chunks());
       }
     }
-    for (ChunkSeries series : fromHead) {
+    for (EncodedSeries series : fromHead) {
       merged.computeIfAbsent(series.labels(), l -> new ArrayList<>()).addAll(series.chunks());
     }
-    List<ChunkSeries> out = new ArrayList<>(merged.size());
+    List<EncodedSeries> out = new ArrayList<>(merged.size());
     merged.forEach((labels, chunks) -> {
       chunks.sort(Comparator.comparingLong(EncodedChunk::minTimeMs));
-      out.add(new ChunkSeries(labels, ChunkMerger.mergeOverlapping(chunks)));
+      out.add(new EncodedSeries(labels, ChunkMerger.mergeOverlapping(chunks)));
     });
     return out;
   }

@@ -1,7 +1,7 @@
 package io.narthex.querier;
 
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.SelectHints;
 import java.util.List;
 
@@ -14,7 +14,7 @@ public interface ChunkSource {
    * Series matching every matcher with chunks overlapping {@code [startMs, endMs]}, sorted by labels. Chunks are
    * whole (they may hold samples outside the range) and may overlap each other.
    */
-  List<ChunkSeries> select(long startMs, long endMs, SelectHints hints, List<Matcher> matchers);
+  List<EncodedSeries> select(long startMs, long endMs, SelectHints hints, List<Matcher> matchers);
 
   List<String> labelNames(long minTimeMs, long maxTimeMs, List<Matcher> matchers);
 

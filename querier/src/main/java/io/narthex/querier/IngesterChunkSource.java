@@ -16,7 +16,7 @@ import io.narthex.proto.ingester.SelectResponse;
 import io.narthex.proto.prompb.LabelMatcher;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import io.narthex.tsdb.storage.SelectHints;
 import io.narthex.tsdb.storage.QueryDeadline;
@@ -56,7 +56,7 @@ public final class IngesterChunkSource implements ChunkSource, MetadataSource {
   }
 
   @Override
-  public List<ChunkSeries> select(long startMs, long endMs, SelectHints hints, List<Matcher> matchers) {
+  public List<EncodedSeries> select(long startMs, long endMs, SelectHints hints, List<Matcher> matchers) {
     SelectRequest.Builder request = SelectRequest.newBuilder()
         .setTenant(tenant)
         .setStartTimestampMs(startMs)
@@ -80,8 +80,8 @@ public final class IngesterChunkSource implements ChunkSource, MetadataSource {
         }
       }
     }
-    List<ChunkSeries> out = new ArrayList<>(merged.size());
-    merged.forEach((labels, chunks) -> out.add(new ChunkSeries(labels, chunks)));
+    List<EncodedSeries> out = new ArrayList<>(merged.size());
+    merged.forEach((labels, chunks) -> out.add(new EncodedSeries(labels, chunks)));
     return out;
   }
 

@@ -4,7 +4,7 @@ import io.narthex.tsdb.storage.QueryDeadline;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkMerger;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.WindowedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import io.narthex.tsdb.storage.Querier;
@@ -83,11 +83,11 @@ public final class MergingQueryable implements Queryable {
   }
 
   /** Counts one source's answer against the limits; synchronized since a query's selects may run in parallel. */
-  private synchronized void count(List<ChunkSeries> part) {
+  private synchronized void count(List<EncodedSeries> part) {
     if (limits.equals(FetchLimits.UNLIMITED)) {
       return;
     }
-    for (ChunkSeries series : part) {
+    for (EncodedSeries series : part) {
       if (limits.maxSeries() > 0 && fetchedSeries.add(series.labels())
           && fetchedSeries.size() > limits.maxSeries()) {
         throw FetchLimits.seriesExceeded(limits.maxSeries());
@@ -137,15 +137,15 @@ public final class MergingQueryable implements Queryable {
         // tell a series whose samples are all deleted, so the hint is not passed on then.
         SelectHints sourceHints = hints != null && SERIES_FUNCTION.equals(hints.function()) && !tombstones.isEmpty()
             ? new SelectHints(hints.startMs(), hints.endMs(), hints.stepMs(), "", hints.rangeMs()) : hints;
-        List<List<ChunkSeries>> parts = both(
+        List<List<EncodedSeries>> parts = both(
             split.ingesterRange() == null ? null
                 : () -> ingesters.select(split.ingesterRange()[0], split.ingesterRange()[1], sourceHints, matchers),
             split.storeRange() == null ? null
                 : () -> store.select(split.storeRange()[0], split.storeRange()[1], sourceHints, matchers),
             MergingQueryable.this::count);
         Map<Labels, List<EncodedChunk>> merged = new TreeMap<>();
-        for (List<ChunkSeries> part : parts) {
-          for (ChunkSeries series : part) {
+        for (List<EncodedSeries> part : parts) {
+          for (EncodedSeries series : part) {
             merged.computeIfAbsent(series.labels(), l -> new ArrayList<>()).addAll(series.chunks());
           }
         }
@@ -155,13 +155,13 @@ public final class MergingQueryable implements Queryable {
           if (labelsOnly && tombstones.intervals(entry.getKey()).isEmpty()) {
             // The series API wants labels only: the sources selected it by its chunks' time range, as Prometheus's
             // index does, so nothing is merged or decoded (only a series with deletions is checked for samples).
-            out.add(new WindowedSeries(new ChunkSeries(entry.getKey(), List.of()), startMs, endMs));
+            out.add(new WindowedSeries(new EncodedSeries(entry.getKey(), List.of()), startMs, endMs));
             continue;
           }
           List<EncodedChunk> chunks = entry.getValue();
           chunks.sort(Comparator.comparingLong(EncodedChunk::minTimeMs));
           Series series = tombstones.filter(new WindowedSeries(
-              new ChunkSeries(entry.getKey(), ChunkMerger.mergeOverlapping(chunks)), startMs, endMs));
+              new EncodedSeries(entry.getKey(), ChunkMerger.mergeOverlapping(chunks)), startMs, endMs));
           // Chunks may overlap the range with no sample inside it (or only deleted ones): not selected then.
           if (series.iterator().next()) {
             out.add(series);

@@ -3,7 +3,7 @@ package io.narthex.querier;
 import io.narthex.tsdb.head.Head;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.Querier;
 import io.narthex.tsdb.storage.SelectHints;
 import java.util.List;
@@ -22,7 +22,7 @@ final class HeadChunkSource implements ChunkSource {
   }
 
   @Override
-  public List<ChunkSeries> select(long startMs, long endMs, SelectHints hints, List<Matcher> matchers) {
+  public List<EncodedSeries> select(long startMs, long endMs, SelectHints hints, List<Matcher> matchers) {
     return head.selectChunks(startMs, endMs, matchers);
   }
 

@@ -8,7 +8,7 @@ import io.narthex.promql.PromQLException;
 import io.narthex.tsdb.chunk.XorAppender;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.QueryDeadline;
 import io.narthex.tsdb.storage.EncodedChunk;
 import io.narthex.tsdb.storage.Querier;
@@ -45,7 +45,7 @@ class MergingQueryableTest {
   private static class FixedSource implements ChunkSource {
     final List<long[]> asked = new ArrayList<>();
     final List<String> functions = new ArrayList<>();
-    final List<ChunkSeries> series;
+    final List<EncodedSeries> series;
     RuntimeException failure;
 
     FixedSource(long fromMs, long toMs, double value) {
@@ -53,12 +53,12 @@ class MergingQueryableTest {
       for (long t = fromMs; t <= toMs; t += 60_000) {
         appender.append(t, value);
       }
-      series = List.of(new ChunkSeries(UP,
+      series = List.of(new EncodedSeries(UP,
           List.of(new EncodedChunk(appender.minTimeMs(), appender.maxTimeMs(), appender.bytes()))));
     }
 
     @Override
-    public List<ChunkSeries> select(long startMs, long endMs, SelectHints hints, List<Matcher> matchers) {
+    public List<EncodedSeries> select(long startMs, long endMs, SelectHints hints, List<Matcher> matchers) {
       asked.add(new long[] {startMs, endMs});
       functions.add(hints == null ? null : hints.function());
       if (failure != null) {
@@ -137,7 +137,7 @@ class MergingQueryableTest {
     java.util.concurrent.CountDownLatch interrupted = new java.util.concurrent.CountDownLatch(1);
     ChunkSource stalled = new FixedSource(NOW_MS - 48 * HOUR_MS, NOW_MS - 30 * HOUR_MS, 2) {
       @Override
-      public List<ChunkSeries> select(long startMs, long endMs, SelectHints hints, List<Matcher> matchers) {
+      public List<EncodedSeries> select(long startMs, long endMs, SelectHints hints, List<Matcher> matchers) {
         try {
           Thread.sleep(Duration.ofMinutes(10)); // a store-gateway that never answers
         } catch (InterruptedException e) {
@@ -176,7 +176,7 @@ class MergingQueryableTest {
 
   /** A source answering {@code seriesCount} series of {@code chunksEach} chunks of 10 bytes each. */
   private static final class ManySource implements ChunkSource {
-    final List<ChunkSeries> series = new ArrayList<>();
+    final List<EncodedSeries> series = new ArrayList<>();
 
     ManySource(int seriesCount, int chunksEach, byte[] chunkData) {
       for (int i = 0; i < seriesCount; i++) {
@@ -184,12 +184,12 @@ class MergingQueryableTest {
         for (int c = 0; c < chunksEach; c++) {
           chunks.add(new EncodedChunk(NOW_MS - HOUR_MS + c, NOW_MS - HOUR_MS + c, chunkData));
         }
-        series.add(new ChunkSeries(Labels.of("__name__", "up", "instance", "i" + i), chunks));
+        series.add(new EncodedSeries(Labels.of("__name__", "up", "instance", "i" + i), chunks));
       }
     }
 
     @Override
-    public List<ChunkSeries> select(long startMs, long endMs, SelectHints hints, List<Matcher> matchers) {
+    public List<EncodedSeries> select(long startMs, long endMs, SelectHints hints, List<Matcher> matchers) {
       return series;
     }
 

@@ -121,7 +121,7 @@ class TenantFederationTest {
   private static ChunkSource failingSource() {
     return new ChunkSource() {
       @Override
-      public List<io.narthex.tsdb.storage.ChunkSeries> select(long startMs, long endMs, SelectHints hints,
+      public List<io.narthex.tsdb.storage.EncodedSeries> select(long startMs, long endMs, SelectHints hints,
           List<Matcher> matchers) {
         throw new StorageException("no replica of shard 3 answered");
       }

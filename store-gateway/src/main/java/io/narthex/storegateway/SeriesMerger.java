@@ -1,7 +1,7 @@
 package io.narthex.storegateway;
 
 import io.narthex.tsdb.labels.Labels;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -18,18 +18,18 @@ public final class SeriesMerger {
   private SeriesMerger() {}
 
   /** The series of every source, merged by label set and sorted by labels. */
-  public static List<ChunkSeries> merge(List<List<ChunkSeries>> sources) {
+  public static List<EncodedSeries> merge(List<List<EncodedSeries>> sources) {
     Map<Labels, List<EncodedChunk>> merged = new TreeMap<>();
-    for (List<ChunkSeries> series : sources) {
-      for (ChunkSeries s : series) {
+    for (List<EncodedSeries> series : sources) {
+      for (EncodedSeries s : series) {
         merged.computeIfAbsent(s.labels(), l -> new ArrayList<>()).addAll(s.chunks());
       }
     }
-    List<ChunkSeries> out = new ArrayList<>(merged.size());
+    List<EncodedSeries> out = new ArrayList<>(merged.size());
     for (Map.Entry<Labels, List<EncodedChunk>> entry : merged.entrySet()) {
       List<EncodedChunk> chunks = entry.getValue();
       chunks.sort(Comparator.comparingLong(EncodedChunk::minTimeMs));
-      out.add(new ChunkSeries(entry.getKey(), chunks));
+      out.add(new EncodedSeries(entry.getKey(), chunks));
     }
     return out;
   }

@@ -10,7 +10,7 @@ import io.narthex.objstore.Bucket;
 import io.narthex.tsdb.block.BlockReader;
 import io.narthex.tsdb.block.IndexHeader;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -307,9 +307,9 @@ public final class StoreGateway implements AutoCloseable {
    * @throws IllegalArgumentException on an empty tenant
    * @throws IOException when the bucket or local disk fails
    */
-  public BlockQueryResult<List<ChunkSeries>> select(String tenant, Collection<String> blockIds, long minTimeMs,
+  public BlockQueryResult<List<EncodedSeries>> select(String tenant, Collection<String> blockIds, long minTimeMs,
       long maxTimeMs, List<Matcher> matchers) throws IOException {
-    BlockQueryResult<List<List<ChunkSeries>>> perBlock =
+    BlockQueryResult<List<List<EncodedSeries>>> perBlock =
         query(tenant, blockIds, minTimeMs, maxTimeMs, reader -> reader.select(minTimeMs, maxTimeMs, matchers));
     return new BlockQueryResult<>(mergeSeries(perBlock.value()), perBlock.queriedBlocks());
   }
@@ -451,7 +451,7 @@ public final class StoreGateway implements AutoCloseable {
   }
 
   /** Merges per-block series lists, each sorted by labels, into one sorted list with one entry per label set. */
-  static List<ChunkSeries> mergeSeries(List<List<ChunkSeries>> perBlock) {
+  static List<EncodedSeries> mergeSeries(List<List<EncodedSeries>> perBlock) {
     if (perBlock.isEmpty()) {
       return List.of();
     }

@@ -16,7 +16,7 @@ import io.narthex.proto.ingester.SelectResponse;
 import io.narthex.proto.storegateway.StoreGatewayGrpc;
 import io.narthex.tsdb.chunk.XorChunk;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -79,14 +79,14 @@ public final class StoreGatewayGrpcService extends StoreGatewayGrpc.StoreGateway
   public void select(SelectRequest request, StreamObserver<SelectResponse> responseObserver) {
     answer("select", request.getTenant(), responseObserver, observer -> {
       List<Matcher> matchers = ProtoConversions.fromProtoMatchers(request.getMatchersList());
-      BlockQueryResult<List<ChunkSeries>> result = gateway.select(request.getTenant(), request.getBlockIdsList(),
+      BlockQueryResult<List<EncodedSeries>> result = gateway.select(request.getTenant(), request.getBlockIdsList(),
           request.getStartTimestampMs(), request.getEndTimestampMs(), matchers);
       SelectResponse.Builder batch = SelectResponse.newBuilder().addAllQueriedBlocks(result.queriedBlocks());
       boolean first = true;
       // The series API wants labels only: the series were picked by their chunks' time range, which is enough.
       boolean labelsOnly = "series".equals(request.getFunction());
-      for (ChunkSeries series : result.value()) {
-        batch.addSeries(labelsOnly ? toProto(new ChunkSeries(series.labels(), List.of())) : toProto(series));
+      for (EncodedSeries series : result.value()) {
+        batch.addSeries(labelsOnly ? toProto(new EncodedSeries(series.labels(), List.of())) : toProto(series));
         if (batch.getSeriesCount() == SERIES_PER_BATCH) {
           observer.onNext(batch.build());
           batch = SelectResponse.newBuilder();
@@ -99,7 +99,7 @@ public final class StoreGatewayGrpcService extends StoreGatewayGrpc.StoreGateway
     });
   }
 
-  static ChunkedSeries toProto(ChunkSeries series) {
+  static ChunkedSeries toProto(EncodedSeries series) {
     ChunkedSeries.Builder wire = ChunkedSeries.newBuilder().addAllLabels(ProtoConversions.toProto(series.labels()));
     for (EncodedChunk chunk : series.chunks()) {
       wire.addChunks(Chunk.newBuilder()

@@ -13,7 +13,7 @@ import io.narthex.objstore.Buckets;
 import io.narthex.tsdb.block.BlockMeta;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
@@ -88,15 +88,15 @@ class StoreGatewayTest {
     BlockMeta block = shipBlock(bucket, TENANT, workDir, 0, 3, "up", "http_requests_total");
     StoreGateway gateway = start();
 
-    BlockQueryResult<List<ChunkSeries>> result =
+    BlockQueryResult<List<EncodedSeries>> result =
         gateway.select(TENANT, List.of(block.ulid()), T0, T0 + BLOCK_RANGE_MS, metric("up"));
 
     assertThat(result.queriedBlocks()).containsExactly(block.ulid());
-    assertThat(result.value()).extracting(ChunkSeries::labels).containsExactly(
+    assertThat(result.value()).extracting(EncodedSeries::labels).containsExactly(
         Labels.of("__name__", "up", "instance", "host-0", "tenant", TENANT),
         Labels.of("__name__", "up", "instance", "host-1", "tenant", TENANT),
         Labels.of("__name__", "up", "instance", "host-2", "tenant", TENANT));
-    ChunkSeries first = result.value().getFirst();
+    EncodedSeries first = result.value().getFirst();
     assertThat(TestBlocks.samples(first)).hasSize(120).startsWith(T0 + "=" + (double) (T0 / TestBlocks.STEP_MS));
   }
 
@@ -136,12 +136,12 @@ class StoreGatewayTest {
     BlockMeta first = shipBlock(bucket, TENANT, workDir, 0, 2, "up");
     StoreGateway gateway = start();
 
-    BlockQueryResult<List<ChunkSeries>> result =
+    BlockQueryResult<List<EncodedSeries>> result =
         gateway.select(TENANT, List.of(second.ulid(), first.ulid()), T0, END_OF_TIME, metric("up"));
 
     assertThat(result.queriedBlocks()).containsExactlyInAnyOrder(first.ulid(), second.ulid());
     assertThat(result.value()).hasSize(2);
-    for (ChunkSeries series : result.value()) {
+    for (EncodedSeries series : result.value()) {
       assertThat(series.chunks()).extracting(EncodedChunk::minTimeMs).containsExactly(T0, T0 + BLOCK_RANGE_MS);
       assertThat(TestBlocks.samples(series)).hasSize(240).doesNotHaveDuplicates();
     }
@@ -171,7 +171,7 @@ class StoreGatewayTest {
     StoreGateway gateway = start();
     String unknown = "01J00000000000000000000000";
 
-    BlockQueryResult<List<ChunkSeries>> result =
+    BlockQueryResult<List<EncodedSeries>> result =
         gateway.select(TENANT, List.of(first.ulid(), unknown), T0, END_OF_TIME, metric("up"));
 
     assertThat(result.queriedBlocks()).containsExactly(first.ulid());
@@ -268,7 +268,7 @@ class StoreGatewayTest {
     assertThat(gateway.ownedBlockIds(TENANT)).containsExactly(kept.ulid());
     assertThat(gateway.loadedBlocks()).isZero();
     assertThat(dataDir.resolve(TENANT).resolve(marked.ulid())).doesNotExist();
-    BlockQueryResult<List<ChunkSeries>> result =
+    BlockQueryResult<List<EncodedSeries>> result =
         gateway.select(TENANT, List.of(marked.ulid(), kept.ulid()), T0, END_OF_TIME, metric("up"));
     assertThat(result.queriedBlocks()).containsExactly(kept.ulid());
   }
@@ -312,12 +312,12 @@ class StoreGatewayTest {
     BlockMeta blockOfB = shipBlock(bucket, "tenant-b", workDir, 0, 1, "up");
     StoreGateway gateway = start();
 
-    BlockQueryResult<List<ChunkSeries>> askingForA =
+    BlockQueryResult<List<EncodedSeries>> askingForA =
         gateway.select("tenant-b", List.of(blockOfA.ulid()), T0, END_OF_TIME, List.of());
     assertThat(askingForA.queriedBlocks()).isEmpty();
     assertThat(askingForA.value()).isEmpty();
 
-    BlockQueryResult<List<ChunkSeries>> everything =
+    BlockQueryResult<List<EncodedSeries>> everything =
         gateway.select("tenant-b", List.of(), T0, END_OF_TIME, List.of(Matcher.of(Matcher.Type.REGEX, "__name__", ".+")));
     assertThat(everything.queriedBlocks()).containsExactly(blockOfB.ulid());
     assertThat(everything.value()).extracting(series -> series.labels().get("tenant")).containsOnly("tenant-b");

@@ -8,7 +8,7 @@ import io.narthex.tsdb.block.BlockWriter;
 import io.narthex.tsdb.chunk.XorAppender;
 import io.narthex.tsdb.chunk.XorIterator;
 import io.narthex.tsdb.labels.Labels;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -27,12 +27,12 @@ public final class TestBlocks {
   private TestBlocks() {}
 
   /** A series with one sample every minute in {@code [fromMs, toMs)}, each value the sample's minute. */
-  public static ChunkSeries series(long fromMs, long toMs, String... labels) {
+  public static EncodedSeries series(long fromMs, long toMs, String... labels) {
     XorAppender appender = new XorAppender();
     for (long t = fromMs; t < toMs; t += STEP_MS) {
       appender.append(t, (double) (t / STEP_MS));
     }
-    return new ChunkSeries(Labels.of(labels),
+    return new EncodedSeries(Labels.of(labels),
         List.of(new EncodedChunk(appender.minTimeMs(), appender.maxTimeMs(), appender.bytes())));
   }
 
@@ -44,7 +44,7 @@ public final class TestBlocks {
       String... metricNames) throws IOException {
     long minTimeMs = T0 + index * BLOCK_RANGE_MS;
     long maxTimeMs = minTimeMs + BLOCK_RANGE_MS;
-    List<ChunkSeries> series = new ArrayList<>();
+    List<EncodedSeries> series = new ArrayList<>();
     for (String metric : metricNames) {
       for (int i = 0; i < instances; i++) {
         series.add(series(minTimeMs, maxTimeMs, "__name__", metric, "instance", "host-" + i, "tenant", tenant));
@@ -54,7 +54,7 @@ public final class TestBlocks {
   }
 
   /** Writes a block of the series, ships it under the tenant and updates the tenant's bucket index. */
-  public static BlockMeta shipBlock(Bucket bucket, String tenant, Path workDir, List<ChunkSeries> series,
+  public static BlockMeta shipBlock(Bucket bucket, String tenant, Path workDir, List<EncodedSeries> series,
       long minTimeMs, long maxTimeMs) throws IOException {
     BlockMeta meta = BlockWriter.write(workDir.resolve(tenant), series, minTimeMs, maxTimeMs, Map.of());
     BlockShipper.upload(bucket, tenant, meta.dir());
@@ -63,7 +63,7 @@ public final class TestBlocks {
   }
 
   /** The samples of a series' chunks, as "timestamp=value" strings. */
-  public static List<String> samples(ChunkSeries series) {
+  public static List<String> samples(EncodedSeries series) {
     List<String> out = new ArrayList<>();
     for (EncodedChunk chunk : series.chunks()) {
       XorIterator it = new XorIterator(chunk.data());

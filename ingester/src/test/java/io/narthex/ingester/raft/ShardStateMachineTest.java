@@ -18,7 +18,7 @@ import io.narthex.proto.prompb.Label;
 import io.narthex.proto.prompb.Sample;
 import io.narthex.proto.prompb.TimeSeries;
 import io.narthex.tsdb.labels.Labels;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -133,7 +133,7 @@ class ShardStateMachineTest {
     return entries;
   }
 
-  private List<String> names(List<ChunkSeries> series) {
+  private List<String> names(List<EncodedSeries> series) {
     return series.stream().map(s -> s.labels().get(Labels.METRIC_NAME)).sorted().toList();
   }
 
@@ -158,7 +158,7 @@ class ShardStateMachineTest {
     node.close();
     start(); // replays the whole log, bad entries included
 
-    List<ChunkSeries> stored = node.heads(0).select(TENANT, T0_MS, timestampMs, List.of());
+    List<EncodedSeries> stored = node.heads(0).select(TENANT, T0_MS, timestampMs, List.of());
     assertThat(names(stored)).containsExactly("after_bad_entry");
     assertThat(stored.getFirst().chunks().stream().mapToLong(c -> c.numSamples()).sum()).isEqualTo(expectedSamples);
     PushResponse afterRestart = writer.pushEntry(snappyPush(series(timestampMs, "__name__", "after_restart"))).get();
@@ -204,15 +204,15 @@ class ShardStateMachineTest {
     node.close();
     start();
 
-    List<ChunkSeries> stored = node.heads(0).select(TENANT, T0_MS, T0_MS + 15_000, List.of());
+    List<EncodedSeries> stored = node.heads(0).select(TENANT, T0_MS, T0_MS + 15_000, List.of());
     assertThat(names(stored)).containsExactly("at_the_limits", "long_value");
-    ChunkSeries limits = stored.stream().filter(s -> s.labels().get("__name__").equals("at_the_limits")).findFirst()
+    EncodedSeries limits = stored.stream().filter(s -> s.labels().get("__name__").equals("at_the_limits")).findFirst()
         .orElseThrow();
     assertThat(limits.labels().size()).isEqualTo(30);
     for (Label label : atLimits.getLabelsList()) {
       assertThat(limits.labels().get(label.getName())).isEqualTo(label.getValue());
     }
-    for (ChunkSeries series : stored) {
+    for (EncodedSeries series : stored) {
       assertThat(series.chunks().stream().mapToLong(c -> c.numSamples()).sum()).isEqualTo(2);
     }
   }
@@ -267,7 +267,7 @@ class ShardStateMachineTest {
     node.close();
     start(window); // replays the log with the same window
 
-    List<ChunkSeries> stored = node.heads(0).select(TENANT, T0_MS, T0_MS + 10 * 60_000L, List.of());
+    List<EncodedSeries> stored = node.heads(0).select(TENANT, T0_MS, T0_MS + 10 * 60_000L, List.of());
     List<Long> timestamps = new ArrayList<>();
     for (var chunk : stored.getFirst().chunks()) {
       var iterator = new io.narthex.tsdb.chunk.XorIterator(chunk.data());

@@ -8,7 +8,7 @@ import io.narthex.proto.ingester.ShardLogEntry;
 import io.narthex.proto.prompb.Label;
 import io.narthex.proto.prompb.Sample;
 import io.narthex.proto.prompb.TimeSeries;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.WindowedSeries;
 import io.narthex.tsdb.storage.SampleIterator;
 import java.util.List;
@@ -46,7 +46,7 @@ final class TestPushes {
   /** Samples of the tenant in [fromMs, toMs] that the shard serves, from its head and its local blocks. */
   static long samples(ShardHeads ingester, String tenant, long fromMs, long toMs) {
     long count = 0;
-    for (ChunkSeries series : ingester.select(tenant, fromMs, toMs, List.of())) {
+    for (EncodedSeries series : ingester.select(tenant, fromMs, toMs, List.of())) {
       SampleIterator it = new WindowedSeries(series, fromMs, toMs).iterator();
       while (it.next()) {
         count++;

@@ -2,7 +2,7 @@ package io.narthex.ingester.sim;
 
 import io.narthex.ingester.ShardHeads;
 import io.narthex.ingester.LocalBlocks;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.WindowedSeries;
 import io.narthex.tsdb.storage.SampleIterator;
 import java.io.IOException;
@@ -105,7 +105,7 @@ record ReplicaContents(Map<String, List<Double>> samples, List<String> blocks) {
   }
 
   private static void addSource(List<String> out, String key, String source, String tenant,
-      List<ChunkSeries> series) {
+      List<EncodedSeries> series) {
     Map<String, List<Double>> samples = new TreeMap<>();
     addSamples(samples, tenant, series);
     List<Double> values = samples.get(key);
@@ -116,8 +116,8 @@ record ReplicaContents(Map<String, List<Double>> samples, List<String> blocks) {
     }
   }
 
-  private static void addSamples(Map<String, List<Double>> out, String tenant, List<ChunkSeries> series) {
-    for (ChunkSeries s : series) {
+  private static void addSamples(Map<String, List<Double>> out, String tenant, List<EncodedSeries> series) {
+    for (EncodedSeries s : series) {
       SampleIterator it = new WindowedSeries(s, MIN_TIME_MS, MAX_TIME_MS).iterator();
       String prefix = SampleLedger.seriesKey(tenant, s.labels().get("shard"), s.labels().get("writer"),
           s.labels().get("series"));

@@ -23,7 +23,7 @@ import io.narthex.storegateway.StoreGatewayConfig;
 import io.narthex.common.HashRing;
 import io.narthex.storegateway.Uninterruptibles;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import io.narthex.tsdb.storage.StorageException;
 import java.io.IOException;
@@ -165,7 +165,7 @@ public final class BlocksStoreReader {
    * @throws StoreGatewayUnavailableException when some block could not be read
    * @throws StorageException when the bucket index cannot be read
    */
-  public List<ChunkSeries> select(String tenant, long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
+  public List<EncodedSeries> select(String tenant, long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
     return select(tenant, minTimeMs, maxTimeMs, matchers, "");
   }
 
@@ -173,7 +173,7 @@ public final class BlocksStoreReader {
    * As {@link #select(String, long, long, List)}, with Prometheus's select hint {@code function}: for
    * {@code "series"} the store-gateways answer labels without chunks.
    */
-  public List<ChunkSeries> select(String tenant, long minTimeMs, long maxTimeMs, List<Matcher> matchers,
+  public List<EncodedSeries> select(String tenant, long minTimeMs, long maxTimeMs, List<Matcher> matchers,
       String function) {
     SelectRequest template = SelectRequest.newBuilder()
         .setTenant(tenant)
@@ -188,16 +188,16 @@ public final class BlocksStoreReader {
       List<String> queried = responses.isEmpty() ? List.of() : responses.getFirst().getQueriedBlocksList();
       return new Answer<>(responses, queried);
     });
-    List<List<ChunkSeries>> perResponse = new ArrayList<>();
+    List<List<EncodedSeries>> perResponse = new ArrayList<>();
     for (List<SelectResponse> responses : answers) {
       for (SelectResponse response : responses) {
-        List<ChunkSeries> series = new ArrayList<>(response.getSeriesCount());
+        List<EncodedSeries> series = new ArrayList<>(response.getSeriesCount());
         for (ChunkedSeries wire : response.getSeriesList()) {
           List<EncodedChunk> chunks = new ArrayList<>(wire.getChunksCount());
           for (Chunk chunk : wire.getChunksList()) {
             chunks.add(new EncodedChunk(chunk.getMinTimeMs(), chunk.getMaxTimeMs(), chunk.getData().toByteArray()));
           }
-          series.add(new ChunkSeries(ProtoConversions.labelsOfValidated(wire.getLabelsList()), chunks));
+          series.add(new EncodedSeries(ProtoConversions.labelsOfValidated(wire.getLabelsList()), chunks));
         }
         perResponse.add(series);
       }

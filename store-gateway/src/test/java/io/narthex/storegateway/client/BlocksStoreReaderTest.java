@@ -15,7 +15,7 @@ import io.narthex.storegateway.TestBlocks;
 import io.narthex.tsdb.block.BlockMeta;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -74,12 +74,12 @@ class BlocksStoreReaderTest {
     return blocks;
   }
 
-  private static void assertEveryBlockReadOnce(List<ChunkSeries> series, List<BlockMeta> blocks) {
+  private static void assertEveryBlockReadOnce(List<EncodedSeries> series, List<BlockMeta> blocks) {
     List<Long> blockStarts = blocks.stream().map(BlockMeta::minTimeMs).sorted().toList();
-    assertThat(series).extracting(ChunkSeries::labels).containsExactly(
+    assertThat(series).extracting(EncodedSeries::labels).containsExactly(
         Labels.of("__name__", "up", "instance", "host-0", "tenant", TENANT),
         Labels.of("__name__", "up", "instance", "host-1", "tenant", TENANT));
-    for (ChunkSeries s : series) {
+    for (EncodedSeries s : series) {
       assertThat(s.chunks()).extracting(EncodedChunk::minTimeMs).isEqualTo(blockStarts);
     }
   }
@@ -163,7 +163,7 @@ class BlocksStoreReaderTest {
         .hasMessageContaining("did not hold");
     cluster.gateway(cluster.ring().owners(fresh.ulid()).get(1)).syncBlocks();
 
-    List<ChunkSeries> series = reader.select(TENANT, T0, Long.MAX_VALUE, UP);
+    List<EncodedSeries> series = reader.select(TENANT, T0, Long.MAX_VALUE, UP);
 
     assertThat(series).hasSize(2).allSatisfy(s -> assertThat(s.chunks()).hasSize(2));
   }
@@ -178,7 +178,7 @@ class BlocksStoreReaderTest {
     shipBlock(bucket, TENANT, workDir, 1, 2, "up");
     reader.invalidate(TENANT);
 
-    List<ChunkSeries> series = reader.select(TENANT, T0, Long.MAX_VALUE, UP);
+    List<EncodedSeries> series = reader.select(TENANT, T0, Long.MAX_VALUE, UP);
 
     // The old block answers; the new one's data is still in the ingesters or in the blocks it replaces.
     assertThat(series).hasSize(2).allSatisfy(s -> assertThat(s.chunks()).hasSize(1));
@@ -200,10 +200,10 @@ class BlocksStoreReaderTest {
     cluster = new StoreGatewayCluster(bucket, tmp.resolve("data"), 2, 1);
     BlocksStoreReader reader = reader();
 
-    List<ChunkSeries> series =
+    List<EncodedSeries> series =
         reader.select("tenant-b", T0, Long.MAX_VALUE, List.of(Matcher.of(Matcher.Type.REGEX, "__name__", ".+")));
 
-    assertThat(series).extracting(ChunkSeries::labels)
+    assertThat(series).extracting(EncodedSeries::labels)
         .containsExactly(Labels.of("__name__", "up", "instance", "host-0", "tenant", "tenant-b"));
     assertThat(reader.labelValues("tenant-b", "__name__", T0, Long.MAX_VALUE, List.of())).containsExactly("up");
   }
@@ -219,7 +219,7 @@ class BlocksStoreReaderTest {
       cluster = new StoreGatewayCluster(s3Bucket, tmp.resolve("data"), 2, 1);
       BlocksStoreReader reader = new BlocksStoreReader(s3Bucket, cluster.ring(), cluster.channels(), TIMEOUT);
 
-      List<ChunkSeries> series = reader.select(TENANT, T0, Long.MAX_VALUE, UP);
+      List<EncodedSeries> series = reader.select(TENANT, T0, Long.MAX_VALUE, UP);
 
       assertEveryBlockReadOnce(series, blocks);
       assertThat(TestBlocks.samples(series.getFirst())).hasSize(3 * 120);

@@ -2,7 +2,7 @@ package io.narthex.tsdb.block;
 
 import io.narthex.tsdb.index.PostingsForMatchers;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -61,7 +61,7 @@ public final class BlockReader {
    *
    * @throws IOException on a read error, corrupt data, or a chunk that is not XOR (native histograms)
    */
-  public List<ChunkSeries> select(long minTimeMs, long maxTimeMs, List<Matcher> matchers) throws IOException {
+  public List<EncodedSeries> select(long minTimeMs, long maxTimeMs, List<Matcher> matchers) throws IOException {
     if (minTimeMs > maxTimeMs) {
       return List.of();
     }
@@ -69,7 +69,7 @@ public final class BlockReader {
   }
 
   /** The series of {@code ids} with their chunks overlapping the range, as {@link #select(long, long, List)}. */
-  private List<ChunkSeries> select(long minTimeMs, long maxTimeMs, RoaringBitmap ids) throws IOException {
+  private List<EncodedSeries> select(long minTimeMs, long maxTimeMs, RoaringBitmap ids) throws IOException {
     List<SeriesEntry> entries = series(ids);
     int numRefs = 0;
     for (SeriesEntry entry : entries) {
@@ -89,7 +89,7 @@ public final class BlockReader {
       }
     }
     byte[][] data = chunks(refs);
-    List<ChunkSeries> out = new ArrayList<>();
+    List<EncodedSeries> out = new ArrayList<>();
     k = 0;
     for (SeriesEntry entry : entries) {
       List<EncodedChunk> chunks = new ArrayList<>();
@@ -100,7 +100,7 @@ public final class BlockReader {
       }
       if (!chunks.isEmpty()) {
         chunks.sort((a, b) -> Long.compare(a.minTimeMs(), b.minTimeMs()));
-        out.add(new ChunkSeries(entry.labels(), chunks));
+        out.add(new EncodedSeries(entry.labels(), chunks));
       }
     }
     return out;
@@ -123,7 +123,7 @@ public final class BlockReader {
     private final int[] ids;
     private final int batchSize;
     private int nextId;
-    private List<ChunkSeries> batch = List.of();
+    private List<EncodedSeries> batch = List.of();
     private int inBatch;
 
     private SeriesCursor(int[] ids, int batchSize) {
@@ -132,7 +132,7 @@ public final class BlockReader {
     }
 
     /** The next series, or null after the last. */
-    public ChunkSeries next() throws IOException {
+    public EncodedSeries next() throws IOException {
       while (inBatch == batch.size()) {
         if (nextId == ids.length) {
           return null;

@@ -7,7 +7,7 @@ import io.narthex.tsdb.chunk.XorAppender;
 import io.narthex.tsdb.chunk.XorChunk;
 import io.narthex.tsdb.chunk.XorIterator;
 import io.narthex.tsdb.labels.Labels;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,7 +51,7 @@ public final class BlockWriter {
    * @param externalLabels written as meta.json's {@code thanos.labels}
    * @throws IllegalArgumentException on an empty range, duplicate or empty label sets, or overlapping chunks
    */
-  public static BlockMeta write(Path parentDir, List<ChunkSeries> series, long minTimeMs, long maxTimeMs,
+  public static BlockMeta write(Path parentDir, List<EncodedSeries> series, long minTimeMs, long maxTimeMs,
       Map<String, String> externalLabels) throws IOException {
     return write(parentDir, series, minTimeMs, maxTimeMs, externalLabels, null,
         ChunkSegmentWriter.DEFAULT_SEGMENT_SIZE);
@@ -64,7 +64,7 @@ public final class BlockWriter {
    * @param ulid a valid ULID (26 Crockford base-32 characters); the block is written to {@code <parentDir>/<ulid>}
    * @throws java.nio.file.FileAlreadyExistsException when a block or a partial one of that ULID is there
    */
-  public static BlockMeta write(Path parentDir, String ulid, List<ChunkSeries> series, long minTimeMs,
+  public static BlockMeta write(Path parentDir, String ulid, List<EncodedSeries> series, long minTimeMs,
       long maxTimeMs, Map<String, String> externalLabels) throws IOException {
     Ulid.timestampMs(ulid);
     return write(parentDir, ulid, series, minTimeMs, maxTimeMs, externalLabels, null,
@@ -80,34 +80,34 @@ public final class BlockWriter {
    *     ULID) and parents (written in this order); its other keys are written too
    * @throws IllegalArgumentException as the level-1 write, or on a compaction level below 1
    */
-  public static BlockMeta write(Path parentDir, List<ChunkSeries> series, long minTimeMs, long maxTimeMs,
+  public static BlockMeta write(Path parentDir, List<EncodedSeries> series, long minTimeMs, long maxTimeMs,
       Map<String, String> externalLabels, BlockMetaFile.Compaction compaction) throws IOException {
     return write(parentDir, series, minTimeMs, maxTimeMs, externalLabels,
         java.util.Objects.requireNonNull(compaction, "compaction"), ChunkSegmentWriter.DEFAULT_SEGMENT_SIZE);
   }
 
   /** As {@link #write(Path, List, long, long, Map)} with segment files cut at {@code segmentSize} bytes. */
-  static BlockMeta write(Path parentDir, List<ChunkSeries> series, long minTimeMs, long maxTimeMs,
+  static BlockMeta write(Path parentDir, List<EncodedSeries> series, long minTimeMs, long maxTimeMs,
       Map<String, String> externalLabels, long segmentSize) throws IOException {
     return write(parentDir, series, minTimeMs, maxTimeMs, externalLabels, null, segmentSize);
   }
 
-  private static BlockMeta write(Path parentDir, List<ChunkSeries> series, long minTimeMs, long maxTimeMs,
+  private static BlockMeta write(Path parentDir, List<EncodedSeries> series, long minTimeMs, long maxTimeMs,
       Map<String, String> externalLabels, BlockMetaFile.Compaction compaction, long segmentSize) throws IOException {
     return write(parentDir, Ulid.generate(), series, minTimeMs, maxTimeMs, externalLabels, compaction, segmentSize);
   }
 
   /** @param compaction null for a level-1 block cut from a head (thanos.source "receive") */
-  private static BlockMeta write(Path parentDir, String ulid, List<ChunkSeries> series, long minTimeMs,
+  private static BlockMeta write(Path parentDir, String ulid, List<EncodedSeries> series, long minTimeMs,
       long maxTimeMs, Map<String, String> externalLabels, BlockMetaFile.Compaction compaction, long segmentSize)
       throws IOException {
     if (minTimeMs >= maxTimeMs) {
       throw new IllegalArgumentException("empty block range [" + minTimeMs + ", " + maxTimeMs + ")");
     }
-    List<ChunkSeries> sorted = new ArrayList<>(series);
+    List<EncodedSeries> sorted = new ArrayList<>(series);
     sorted.sort(SERIES_ORDER);
     TreeSet<String> symbols = new TreeSet<>(GoStrings.ORDER);
-    for (ChunkSeries s : sorted) {
+    for (EncodedSeries s : sorted) {
       s.labels().forEach((name, value) -> {
         symbols.add(name);
         symbols.add(value);
@@ -115,7 +115,7 @@ public final class BlockWriter {
     }
     try (Streaming writer = new Streaming(parentDir, ulid, symbols, minTimeMs, maxTimeMs, externalLabels,
         compaction, segmentSize)) {
-      for (ChunkSeries s : sorted) {
+      for (EncodedSeries s : sorted) {
         writer.add(s);
       }
       return writer.finish();
@@ -124,7 +124,7 @@ public final class BlockWriter {
 
   /** The order series must be written in: Prometheus's {@code labels.Compare} over Go (UTF-8 byte) strings. */
   public static final Comparator<Labels> LABELS_ORDER = GoStrings::compare;
-  private static final Comparator<ChunkSeries> SERIES_ORDER = Comparator.comparing(ChunkSeries::labels, LABELS_ORDER);
+  private static final Comparator<EncodedSeries> SERIES_ORDER = Comparator.comparing(EncodedSeries::labels, LABELS_ORDER);
 
   /**
    * Opens a block made by compaction to be written one series at a time, so that no more than one series is held
@@ -206,7 +206,7 @@ public final class BlockWriter {
      * @throws IllegalArgumentException on an empty label set, a series not after the previous one in
      *     {@link #LABELS_ORDER}, or chunks unsorted or overlapping
      */
-    public void add(ChunkSeries series) throws IOException {
+    public void add(EncodedSeries series) throws IOException {
       if (series.labels().isEmpty()) {
         throw new IllegalArgumentException("series with an empty label set");
       }
@@ -297,7 +297,7 @@ public final class BlockWriter {
   }
 
   /** The series' samples in {@code [minTimeMs, maxTimeMs)}: chunks inside copied, chunks crossing re-encoded. */
-  private static List<EncodedChunk> inRange(ChunkSeries s, long minTimeMs, long maxTimeMs, XorIterator it) {
+  private static List<EncodedChunk> inRange(EncodedSeries s, long minTimeMs, long maxTimeMs, XorIterator it) {
     List<EncodedChunk> kept = new ArrayList<>(s.chunks().size());
     long lastMax = Long.MIN_VALUE;
     for (EncodedChunk chunk : s.chunks()) {

@@ -4,7 +4,7 @@ import io.narthex.tsdb.chunk.XorAppender;
 import io.narthex.tsdb.chunk.XorIterator;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.WindowedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import io.narthex.tsdb.storage.Querier;
@@ -411,10 +411,10 @@ public final class Head implements Queryable {
    * {@code [minTimeMs, maxTimeMs]}; the open chunk is copied. Series with no such chunk are left out. Chunks may hold
    * samples outside the range: readers filter, e.g. with {@link WindowedSeries}.
    */
-  public List<ChunkSeries> selectChunks(long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
+  public List<EncodedSeries> selectChunks(long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
     List<MemSeries> matched = postings.select(matchers);
     matched.sort((a, b) -> a.labels().compareTo(b.labels()));
-    List<ChunkSeries> out = new ArrayList<>(matched.size());
+    List<EncodedSeries> out = new ArrayList<>(matched.size());
     List<EncodedChunk> chunks = new ArrayList<>();
     for (int i = 0; i < matched.size(); i++) {
       MemSeries series = matched.get(i);
@@ -442,7 +442,7 @@ public final class Head implements Queryable {
         }
       }
       if (!chunks.isEmpty()) {
-        out.add(new ChunkSeries(series.labels(), chunks));
+        out.add(new EncodedSeries(series.labels(), chunks));
       }
     }
     return out;
@@ -520,7 +520,7 @@ public final class Head implements Queryable {
 
     @Override
     public List<Series> select(boolean sorted, SelectHints hints, List<Matcher> matchers) {
-      List<ChunkSeries> selected = selectChunks(minTimeMs, maxTimeMs, matchers);
+      List<EncodedSeries> selected = selectChunks(minTimeMs, maxTimeMs, matchers);
       List<Series> out = new ArrayList<>(selected.size());
       for (int i = 0; i < selected.size(); i++) {
         WindowedSeries series = new WindowedSeries(selected.get(i), minTimeMs, maxTimeMs);

@@ -120,7 +120,7 @@ public final class Tombstones {
    * The series with its deleted samples removed from the chunks, for rewriting blocks: chunks that overlap no
    * deleted interval are kept byte for byte, the others are re-encoded. Null when no sample is left.
    */
-  public ChunkSeries apply(ChunkSeries series) {
+  public EncodedSeries apply(EncodedSeries series) {
     List<long[]> intervals = intervals(series.labels());
     if (intervals.isEmpty()) {
       return series;
@@ -154,6 +154,6 @@ public final class Tombstones {
         kept.add(new EncodedChunk(appender.minTimeMs(), appender.maxTimeMs(), appender.bytes()));
       }
     }
-    return kept.isEmpty() ? null : new ChunkSeries(series.labels(), kept);
+    return kept.isEmpty() ? null : new EncodedSeries(series.labels(), kept);
   }
 }

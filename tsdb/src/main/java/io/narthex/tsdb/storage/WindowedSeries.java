@@ -10,11 +10,11 @@ import java.util.List;
  * Chunks must be sorted by time and not overlap.
  */
 public final class WindowedSeries implements Series {
-  private final ChunkSeries series;
+  private final EncodedSeries series;
   private final long minTimeMs;
   private final long maxTimeMs;
 
-  public WindowedSeries(ChunkSeries series, long minTimeMs, long maxTimeMs) {
+  public WindowedSeries(EncodedSeries series, long minTimeMs, long maxTimeMs) {
     this.series = series;
     this.minTimeMs = minTimeMs;
     this.maxTimeMs = maxTimeMs;

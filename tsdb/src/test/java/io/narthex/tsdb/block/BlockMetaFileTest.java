@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.narthex.tsdb.chunk.XorAppender;
 import io.narthex.tsdb.labels.Labels;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import java.io.IOException;
 import java.io.InputStream;
@@ -64,7 +64,7 @@ class BlockMetaFileTest {
     XorAppender chunk = new XorAppender(64);
     chunk.append(T0, 1.0);
     chunk.append(T0 + 1000, 2.0);
-    ChunkSeries series = new ChunkSeries(new Labels.Builder().set(Labels.METRIC_NAME, "up").build(),
+    EncodedSeries series = new EncodedSeries(new Labels.Builder().set(Labels.METRIC_NAME, "up").build(),
         List.of(new EncodedChunk(chunk.minTimeMs(), chunk.maxTimeMs(), chunk.bytes())));
     BlockMeta written = BlockWriter.write(tmp, List.of(series), T0, T0 + 7_200_000, Map.of("__org_id__", "t1"));
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.WindowedSeries;
 import io.narthex.tsdb.storage.SampleIterator;
 import java.nio.file.Files;
@@ -74,10 +74,10 @@ class BlockReaderPromtoolTest {
       assertThat(reader.labelNames(List.of())).containsExactly("__name__", "code", "method", "room");
       assertThat(reader.labelValues("room", List.of())).containsExactly("cellar", "kitchen");
       assertThat(reader.select(minTime, maxTime, List.of(Matcher.equal("code", "500"))))
-          .extracting(ChunkSeries::labels)
+          .extracting(EncodedSeries::labels)
           .containsExactly(Labels.of("__name__", "http_requests_total", "code", "500", "method", "get"));
 
-      for (ChunkSeries series : reader.select(Long.MIN_VALUE, Long.MAX_VALUE, List.of())) {
+      for (EncodedSeries series : reader.select(Long.MIN_VALUE, Long.MAX_VALUE, List.of())) {
         SampleIterator it = new WindowedSeries(series, Long.MIN_VALUE, Long.MAX_VALUE).iterator();
         List<double[]> samples = read.computeIfAbsent(series.labels(), k -> new ArrayList<>());
         while (it.next()) {

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.narthex.tsdb.chunk.XorAppender;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -32,7 +32,7 @@ class BlockReaderTest {
 
   @TempDir Path tmp;
 
-  private static final List<ChunkSeries> INPUT = List.of(
+  private static final List<EncodedSeries> INPUT = List.of(
       series(0, "__name__", "up", "job", "api", "instance", "a"),
       series(1, "__name__", "up", "job", "api", "instance", "b"),
       series(2, "__name__", "up", "job", "node", "instance", "a", "zone", "eu"),
@@ -43,7 +43,7 @@ class BlockReaderTest {
       series(7, "__name__", "a:rate5m", "job", "apple", "zone", "us"));
 
   /** A series of {@link #CHUNKS} chunks of {@link #SAMPLES_PER_CHUNK} samples every {@link #STEP} from T0. */
-  private static ChunkSeries series(int id, String... labels) {
+  private static EncodedSeries series(int id, String... labels) {
     List<EncodedChunk> chunks = new ArrayList<>();
     for (int c = 0; c < CHUNKS; c++) {
       XorAppender appender = new XorAppender();
@@ -53,7 +53,7 @@ class BlockReaderTest {
       }
       chunks.add(new EncodedChunk(appender.minTimeMs(), appender.maxTimeMs(), appender.bytes()));
     }
-    return new ChunkSeries(Labels.of(labels), chunks);
+    return new EncodedSeries(Labels.of(labels), chunks);
   }
 
   private BlockMeta writeBlock() throws IOException {
@@ -61,13 +61,13 @@ class BlockReaderTest {
   }
 
   /** What {@code select} must return: input series matching every matcher, in Go label order. */
-  private static List<ChunkSeries> expected(List<Matcher> matchers, long minT, long maxT) {
-    List<ChunkSeries> out = new ArrayList<>();
-    for (ChunkSeries s : INPUT) {
+  private static List<EncodedSeries> expected(List<Matcher> matchers, long minT, long maxT) {
+    List<EncodedSeries> out = new ArrayList<>();
+    for (EncodedSeries s : INPUT) {
       if (matchers.stream().allMatch(m -> m.matches(s.labels().get(m.name())))) {
         List<EncodedChunk> chunks = s.chunks().stream().filter(c -> c.overlaps(minT, maxT)).toList();
         if (!chunks.isEmpty()) {
-          out.add(new ChunkSeries(s.labels(), chunks));
+          out.add(new EncodedSeries(s.labels(), chunks));
         }
       }
     }
@@ -75,9 +75,9 @@ class BlockReaderTest {
     return out;
   }
 
-  private static void assertSameSeries(List<ChunkSeries> actual, List<ChunkSeries> expected, String what) {
-    assertThat(actual).as(what).extracting(ChunkSeries::labels)
-        .containsExactlyElementsOf(expected.stream().map(ChunkSeries::labels).toList());
+  private static void assertSameSeries(List<EncodedSeries> actual, List<EncodedSeries> expected, String what) {
+    assertThat(actual).as(what).extracting(EncodedSeries::labels)
+        .containsExactlyElementsOf(expected.stream().map(EncodedSeries::labels).toList());
     for (int i = 0; i < expected.size(); i++) {
       List<EncodedChunk> got = actual.get(i).chunks();
       List<EncodedChunk> want = expected.get(i).chunks();
@@ -97,8 +97,8 @@ class BlockReaderTest {
 
     for (int batchSize : new int[] {1, 3, INPUT.size(), 100}) {
       BlockReader.SeriesCursor cursor = reader.allSeries(batchSize);
-      List<ChunkSeries> read = new ArrayList<>();
-      for (ChunkSeries s = cursor.next(); s != null; s = cursor.next()) {
+      List<EncodedSeries> read = new ArrayList<>();
+      for (EncodedSeries s = cursor.next(); s != null; s = cursor.next()) {
         read.add(s);
       }
       assertThat(cursor.next()).isNull();
@@ -108,7 +108,7 @@ class BlockReaderTest {
 
   @Test
   void streamedBlockReadsBackLikeOneWrittenWhole() throws Exception {
-    List<ChunkSeries> sorted = new ArrayList<>(INPUT);
+    List<EncodedSeries> sorted = new ArrayList<>(INPUT);
     sorted.sort((a, b) -> GoStrings.compare(a.labels(), b.labels()));
     TreeSet<String> symbols = new TreeSet<>(List.of("unused_name", "unused value"));
     sorted.forEach(s -> s.labels().forEach((name, value) -> {
@@ -119,7 +119,7 @@ class BlockReaderTest {
 
     BlockMeta meta;
     try (BlockWriter.Streaming writer = BlockWriter.stream(tmp, symbols, T0, MAX_T, Map.of(), compaction)) {
-      for (ChunkSeries s : sorted) {
+      for (EncodedSeries s : sorted) {
         writer.add(s);
       }
       assertThatThrownBy(() -> writer.add(sorted.getFirst())).isInstanceOf(IllegalArgumentException.class)
@@ -240,7 +240,7 @@ class BlockReaderTest {
     assertThat(reader.labelValues("nonexistent", List.of(eq("job", "api")))).isEmpty();
 
     for (List<Matcher> matchers : matcherSets()) {
-      List<ChunkSeries> matched = expected(matchers, Long.MIN_VALUE, Long.MAX_VALUE);
+      List<EncodedSeries> matched = expected(matchers, Long.MIN_VALUE, Long.MAX_VALUE);
       TreeSet<String> names = new TreeSet<>(GoStrings.ORDER);
       matched.forEach(s -> names.addAll(s.labels().names()));
       assertThat(reader.labelNames(matchers)).as("names %s", matchers).containsExactlyElementsOf(names);
@@ -296,7 +296,7 @@ class BlockReaderTest {
     MapCache cache = new MapCache();
     BlockReader reader = new BlockReader(meta.ulid(), header, files, cache);
     List<Matcher> matchers = List.of(re("job", "api|node"), nre("zone", "us"));
-    List<ChunkSeries> first = reader.select(T0, MAX_T, matchers);
+    List<EncodedSeries> first = reader.select(T0, MAX_T, matchers);
     assertThat(cache.puts.keySet()).containsOnly(IndexCache.Kind.POSTINGS, IndexCache.Kind.SERIES,
         IndexCache.Kind.CHUNKS);
     assertThat(cache.puts.get(IndexCache.Kind.SERIES)).isEqualTo(first.size());
@@ -304,7 +304,7 @@ class BlockReaderTest {
     assertThat(cache.entries.keySet()).allMatch(key -> key.contains(meta.ulid()));
 
     files.reads = 0;
-    List<ChunkSeries> second = reader.select(T0, MAX_T, matchers);
+    List<EncodedSeries> second = reader.select(T0, MAX_T, matchers);
     assertThat(files.reads).isZero();
     assertSameSeries(second, first, "cached");
   }
@@ -335,16 +335,16 @@ class BlockReaderTest {
       small.append(T0 + (c * 2 + 1) * STEP, c + 0.5);
       many.add(new EncodedChunk(small.minTimeMs(), small.maxTimeMs(), small.bytes()));
     }
-    List<ChunkSeries> input = List.of(
-        new ChunkSeries(Labels.of("__name__", "big_chunk"), List.of(
+    List<EncodedSeries> input = List.of(
+        new EncodedSeries(Labels.of("__name__", "big_chunk"), List.of(
             new EncodedChunk(big.minTimeMs(), big.maxTimeMs(), big.bytes()))),
-        new ChunkSeries(Labels.of("__name__", "many_chunks"), many));
+        new EncodedSeries(Labels.of("__name__", "many_chunks"), many));
     assertThat(big.bytes().length).isGreaterThan(BlockReader.CHUNK_WINDOW_BYTES);
     long maxT = T0 + 3000 * STEP;
     BlockMeta meta = BlockWriter.write(tmp, input, T0, maxT, Map.of());
 
     BlockReader reader = BlockReader.open(meta.ulid(), BlockFiles.directory(meta.dir()));
-    List<ChunkSeries> got = reader.select(T0, maxT, List.of(re("__name__", ".+")));
+    List<EncodedSeries> got = reader.select(T0, maxT, List.of(re("__name__", ".+")));
     assertSameSeries(got, input, "long entries");
     assertThat(reader.validate(T0, maxT)).isEqualTo(new BlockReader.BlockStats(2, 1501, 3000 + 3000));
   }

@@ -6,7 +6,7 @@ import io.narthex.tsdb.chunk.XorIterator;
 import io.narthex.tsdb.head.Head;
 import io.narthex.tsdb.head.MemSeries;
 import io.narthex.tsdb.labels.Labels;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import io.narthex.tsdb.storage.StaleMarker;
 import java.io.IOException;
@@ -68,7 +68,7 @@ class BlockWriterTest {
     }
   }
 
-  private static List<ChunkSeries> all() {
+  private static List<EncodedSeries> all() {
     return head.selectChunks(Long.MIN_VALUE, Long.MAX_VALUE, List.of());
   }
 
@@ -76,7 +76,7 @@ class BlockWriterTest {
   private static List<String[]> expected(long minT, long maxT) {
     List<String[]> out = new ArrayList<>();
     XorIterator it = new XorIterator();
-    for (ChunkSeries s : all()) {
+    for (EncodedSeries s : all()) {
       for (EncodedChunk c : s.chunks()) {
         it.reset(c.data());
         while (it.next()) {
@@ -183,7 +183,7 @@ class BlockWriterTest {
 
   @Test
   void rejectsUnsortableInput() {
-    List<ChunkSeries> dup = List.of(all().get(0), all().get(0));
+    List<EncodedSeries> dup = List.of(all().get(0), all().get(0));
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> BlockWriter.write(tmp, dup, T0, T0 + 1000, Map.of()))
         .isInstanceOf(IllegalArgumentException.class);
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> BlockWriter.write(tmp, all(), T0, T0, Map.of()))
@@ -265,9 +265,9 @@ class BlockWriterTest {
   // --- chunk files ------------------------------------------------------------------------------------------
 
   /** Reads every segment: header, then chunks with valid CRCs whose bytes equal the input chunks, in order. */
-  private static void assertChunksVerbatim(BlockMeta meta, List<ChunkSeries> input) throws IOException {
+  private static void assertChunksVerbatim(BlockMeta meta, List<EncodedSeries> input) throws IOException {
     List<byte[]> want = new ArrayList<>();
-    for (ChunkSeries s : input) {
+    for (EncodedSeries s : input) {
       for (EncodedChunk c : s.chunks()) {
         want.add(c.data());
       }

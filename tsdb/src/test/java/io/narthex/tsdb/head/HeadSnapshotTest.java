@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import io.narthex.tsdb.storage.Querier;
 import io.narthex.tsdb.storage.StaleMarker;
@@ -70,8 +70,8 @@ class HeadSnapshotTest {
   }
 
   private static void assertSameChunks(Head restored, Head original) {
-    List<ChunkSeries> expected = original.selectChunks(Long.MIN_VALUE, Long.MAX_VALUE, ALL);
-    List<ChunkSeries> actual = restored.selectChunks(Long.MIN_VALUE, Long.MAX_VALUE, ALL);
+    List<EncodedSeries> expected = original.selectChunks(Long.MIN_VALUE, Long.MAX_VALUE, ALL);
+    List<EncodedSeries> actual = restored.selectChunks(Long.MIN_VALUE, Long.MAX_VALUE, ALL);
     assertThat(actual).hasSameSizeAs(expected);
     for (int i = 0; i < expected.size(); i++) {
       assertThat(actual.get(i).labels()).isEqualTo(expected.get(i).labels());
@@ -319,8 +319,8 @@ class HeadSnapshotTest {
       appender.join();
     }
     Head restored = restore(bytes);
-    List<ChunkSeries> now = head.selectChunks(Long.MIN_VALUE, Long.MAX_VALUE, ALL);
-    List<ChunkSeries> then = restored.selectChunks(Long.MIN_VALUE, Long.MAX_VALUE, ALL);
+    List<EncodedSeries> now = head.selectChunks(Long.MIN_VALUE, Long.MAX_VALUE, ALL);
+    List<EncodedSeries> then = restored.selectChunks(Long.MIN_VALUE, Long.MAX_VALUE, ALL);
     assertThat(then).hasSameSizeAs(now);
     for (int i = 0; i < now.size(); i++) {
       List<EncodedChunk> thenChunks = then.get(i).chunks();

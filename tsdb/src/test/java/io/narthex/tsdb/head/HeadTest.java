@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.narthex.tsdb.chunk.XorIterator;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import io.narthex.tsdb.storage.Querier;
 import io.narthex.tsdb.storage.SampleIterator;
@@ -31,7 +31,7 @@ class HeadTest {
     return Matcher.of(type, name, value);
   }
 
-  private static List<long[]> samples(ChunkSeries series) {
+  private static List<long[]> samples(EncodedSeries series) {
     List<long[]> out = new ArrayList<>();
     XorIterator it = new XorIterator();
     for (EncodedChunk chunk : series.chunks()) {
@@ -50,7 +50,7 @@ class HeadTest {
     for (int i = 0; i < 10; i++) {
       assertThat(head.append(s, i * 1000L, i)).isEqualTo(AppendResult.OK);
     }
-    List<ChunkSeries> selected = head.selectChunks(0, 100_000, List.of(eq("__name__", "up")));
+    List<EncodedSeries> selected = head.selectChunks(0, 100_000, List.of(eq("__name__", "up")));
     assertThat(selected).hasSize(1);
     assertThat(selected.get(0).labels()).isEqualTo(s.labels());
     assertThat(samples(selected.get(0))).hasSize(10);
@@ -218,10 +218,10 @@ class HeadTest {
       head.append(a, i, i);
     }
     head.append(b, 100, 1);
-    List<ChunkSeries> selected = head.selectChunks(12, 15, ALL);
+    List<EncodedSeries> selected = head.selectChunks(12, 15, ALL);
     assertThat(selected).hasSize(1);
     assertThat(selected.get(0).chunks()).extracting(EncodedChunk::minTimeMs).containsExactly(10L);
-    assertThat(head.selectChunks(9, 100, ALL)).extracting(ChunkSeries::labels)
+    assertThat(head.selectChunks(9, 100, ALL)).extracting(EncodedSeries::labels)
         .containsExactly(Labels.of("n", "a"), Labels.of("n", "b"));
   }
 
@@ -230,7 +230,7 @@ class HeadTest {
     Head head = new Head();
     MemSeries s = head.getOrCreate(Labels.of("a", "1"));
     head.append(s, 1, 1);
-    ChunkSeries before = head.selectChunks(0, 100, ALL).get(0);
+    EncodedSeries before = head.selectChunks(0, 100, ALL).get(0);
     head.append(s, 2, 2);
     assertThat(samples(before)).hasSize(1);
     assertThat(before.chunks().get(0).maxTimeMs()).isEqualTo(1);
@@ -247,7 +247,7 @@ class HeadTest {
     head.append(a, 1, 1);
     head.append(b, 1, 2);
     assertThat(head.numSeries()).isEqualTo(2);
-    List<ChunkSeries> selected = head.selectChunks(0, 10, List.of(eq("n", "b")));
+    List<EncodedSeries> selected = head.selectChunks(0, 10, List.of(eq("n", "b")));
     assertThat(selected).hasSize(1);
     assertThat(samples(selected.get(0)).get(0)[1]).isEqualTo(Double.doubleToRawLongBits(2));
   }
@@ -275,7 +275,7 @@ class HeadTest {
 
   private static List<Labels> select(Head head, Matcher... matchers) {
     List<Labels> out = new ArrayList<>();
-    for (ChunkSeries series : head.selectChunks(0, 10_000, List.of(matchers))) {
+    for (EncodedSeries series : head.selectChunks(0, 10_000, List.of(matchers))) {
       out.add(series.labels());
     }
     return out;
@@ -457,7 +457,7 @@ class HeadTest {
       try {
         start.await();
         for (int i = 0; i < 200; i++) {
-          for (ChunkSeries series : head.selectChunks(0, Long.MAX_VALUE, ALL)) {
+          for (EncodedSeries series : head.selectChunks(0, Long.MAX_VALUE, ALL)) {
             long previous = -1;
             for (long[] sample : samples(series)) {
               if (sample[0] <= previous || sample[1] != Double.doubleToRawLongBits(sample[0] / 1000.0)) {
@@ -478,10 +478,10 @@ class HeadTest {
     reader.join();
     assertThat(failure.get()).isNull();
     assertThat(head.numSeries()).isEqualTo(seriesCount + 1);
-    for (ChunkSeries series : head.selectChunks(0, Long.MAX_VALUE, List.of(eq("__name__", "m")))) {
+    for (EncodedSeries series : head.selectChunks(0, Long.MAX_VALUE, List.of(eq("__name__", "m")))) {
       assertThat(samples(series)).hasSize(samplesPerSeries);
     }
-    List<ChunkSeries> shared = head.selectChunks(0, Long.MAX_VALUE, List.of(eq("__name__", "shared")));
+    List<EncodedSeries> shared = head.selectChunks(0, Long.MAX_VALUE, List.of(eq("__name__", "shared")));
     assertThat(samples(shared.get(0))).hasSize((int) sharedAccepted.get());
   }
 }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
-import io.narthex.tsdb.storage.ChunkSeries;
+import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.Querier;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -37,8 +37,8 @@ class HeadTruncationTest {
 
     assertThat(removed).isEqualTo(1);
     assertThat(head.numSeries()).isEqualTo(1);
-    List<ChunkSeries> left = head.selectChunks(Long.MIN_VALUE, Long.MAX_VALUE, List.of());
-    assertThat(left).extracting(ChunkSeries::labels).containsExactly(BOTH);
+    List<EncodedSeries> left = head.selectChunks(Long.MIN_VALUE, Long.MAX_VALUE, List.of());
+    assertThat(left).extracting(EncodedSeries::labels).containsExactly(BOTH);
     // Chunks [0,119] [120,239] go; [240,359] straddles 300 s and stays whole.
     assertThat(left.getFirst().chunks().getFirst().minTimeMs()).isEqualTo(240_000);
     assertThat(head.minTimeMs()).isEqualTo(240_000);

@@ -19,7 +19,7 @@ class ChunkMergerTest {
 
   private static List<double[]> samples(List<EncodedChunk> chunks) {
     List<double[]> out = new ArrayList<>();
-    SampleIterator it = new WindowedSeries(new ChunkSeries(Labels.of("a", "b"), chunks), Long.MIN_VALUE,
+    SampleIterator it = new WindowedSeries(new EncodedSeries(Labels.of("a", "b"), chunks), Long.MIN_VALUE,
         Long.MAX_VALUE).iterator();
     while (it.next()) {
       out.add(new double[] {it.timestampMs(), it.value()});

@@ -14,7 +14,7 @@ class TombstonesTest {
   private static final Labels MEM = Labels.of("__name__", "mem", "job", "node");
 
   /** One sample every 10 ms over [0, 990], in chunks of 30 samples. */
-  private static ChunkSeries series(Labels labels) {
+  private static EncodedSeries series(Labels labels) {
     List<EncodedChunk> chunks = new ArrayList<>();
     for (int c = 0; c < 100; c += 30) {
       XorAppender appender = new XorAppender();
@@ -23,7 +23,7 @@ class TombstonesTest {
       }
       chunks.add(new EncodedChunk(appender.minTimeMs(), appender.maxTimeMs(), appender.bytes()));
     }
-    return new ChunkSeries(labels, chunks);
+    return new EncodedSeries(labels, chunks);
   }
 
   private static List<Long> timestamps(Series series) {
@@ -60,8 +60,8 @@ class TombstonesTest {
 
   @Test
   void rewritingKeepsUntouchedChunksAndReencodesTheRest() {
-    ChunkSeries original = series(CPU);
-    ChunkSeries rewritten = CPU_100_TO_200_AND_150_TO_250.apply(original);
+    EncodedSeries original = series(CPU);
+    EncodedSeries rewritten = CPU_100_TO_200_AND_150_TO_250.apply(original);
 
     assertThat(rewritten.chunks()).hasSize(4);
     assertThat(rewritten.chunks().get(1)).isSameAs(original.chunks().get(1));

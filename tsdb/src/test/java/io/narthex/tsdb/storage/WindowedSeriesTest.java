@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class WindowedSeriesTest {
   /** Three chunks of timestamps 0..9, 10..19, 20..29 (ms), value = timestamp. */
-  private static ChunkSeries threeChunks() {
+  private static EncodedSeries threeChunks() {
     List<EncodedChunk> chunks = new ArrayList<>();
     for (int c = 0; c < 3; c++) {
       XorAppender appender = new XorAppender();
@@ -20,7 +20,7 @@ class WindowedSeriesTest {
       }
       chunks.add(new EncodedChunk(appender.minTimeMs(), appender.maxTimeMs(), appender.bytes()));
     }
-    return new ChunkSeries(Labels.of("a", "1"), chunks);
+    return new EncodedSeries(Labels.of("a", "1"), chunks);
   }
 
   private static List<Long> drain(SampleIterator it) {
@@ -69,8 +69,8 @@ class WindowedSeriesTest {
     XorAppender appender = new XorAppender();
     appender.append(0, 1);
     appender.append(100, 2);
-    ChunkSeries series =
-        new ChunkSeries(Labels.of("a", "1"), List.of(new EncodedChunk(0, 100, appender.bytes())));
+    EncodedSeries series =
+        new EncodedSeries(Labels.of("a", "1"), List.of(new EncodedChunk(0, 100, appender.bytes())));
     assertThat(new WindowedSeries(series, 10, 90).hasSamples()).isFalse();
     assertThat(new WindowedSeries(series, 10, 100).hasSamples()).isTrue();
   }
