@@ -114,11 +114,6 @@ final class RuleGroupFixtures {
               for: 5 minutes
           """, "group \"bad-duration\", rule 1, \"A\": for: not a valid duration string: \"5 minutes\""),
       new Invalid("""
-          name: null-rule
-          rules:
-            -
-          """, "group \"null-rule\", rule 1, \"\": one of 'record' or 'alert' must be set"),
-      new Invalid("""
           name: unknown-field
           rulez:
             - record: a
