@@ -40,8 +40,10 @@ public final class RuleValidator {
     });
     List<Rule> rules = group.rulesOrEmpty();
     for (int i = 0; i < rules.size(); i++) {
-      String prefix = "group \"" + groupName + "\", rule " + (i + 1) + ", \"" + rules.get(i).name() + "\": ";
-      for (String error : validate(rules.get(i))) {
+      // A null entry ("- " alone) is an empty rule, as Go's YAML decoder makes it.
+      Rule rule = rules.get(i) == null ? new Rule(null, null, null, null, null, null, null) : rules.get(i);
+      String prefix = "group \"" + groupName + "\", rule " + (i + 1) + ", \"" + rule.name() + "\": ";
+      for (String error : validate(rule)) {
         errors.add(prefix + error);
       }
     }
@@ -53,6 +55,10 @@ public final class RuleValidator {
     List<String> errors = new ArrayList<>();
     Set<String> names = new HashSet<>();
     for (RuleGroup group : groups) {
+      if (group == null) {
+        errors.add("Groupname must not be empty");
+        continue;
+      }
       if (group.name() != null && !group.name().isEmpty() && !names.add(group.name())) {
         errors.add("groupname: \"" + group.name() + "\" is repeated in the same file");
       }

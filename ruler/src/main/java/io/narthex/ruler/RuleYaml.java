@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
@@ -26,6 +28,11 @@ public final class RuleYaml {
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+  static {
+    // An entry left empty ("- " alone) is a null rule, which RuleValidator names, rather than a decoding error.
+    YAML.coercionConfigFor(Rule.class).setCoercion(CoercionInputShape.EmptyString, CoercionAction.AsNull);
+  }
 
   /** A Prometheus rule file: {@code groups:} and nothing else. */
   public record RuleFile(List<RuleGroup> groups) {}
