@@ -68,6 +68,26 @@ class LifecycleTest {
   }
 
   @Test
+  void aLocalRulerServesTheTenantsRuleFilesAndRefusesWrites() throws Exception {
+    Path rules = dir.resolve("rules");
+    java.nio.file.Files.createDirectories(rules.resolve("tenant-a"));
+    java.nio.file.Files.writeString(rules.resolve("tenant-a/node.yml"),
+        "groups:\n- name: g\n  rules:\n  - record: a\n    expr: up\n");
+    try (Narthex narthex = SingleProcess.start(dir, "--target=ruler", "--ruler-storage.backend=local",
+        "--ruler-storage.local.directory=" + rules)) {
+      assertThat(get(narthex, "/prometheus/config/v1/rules/node.yml/g").body()).contains("record: a");
+      HttpResponse<String> set = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+          + narthex.httpPort() + "/prometheus/config/v1/rules/node.yml")).header("X-Scope-OrgID", "tenant-a")
+          .POST(HttpRequest.BodyPublishers.ofString("name: h\nrules: []\n")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(set.statusCode()).isEqualTo(500);
+      assertThat(set.body()).contains("read-only");
+    }
+    assertThatThrownBy(() -> SingleProcess.start(dir, "--target=ruler", "--ruler-storage.backend=local"))
+        .hasStackTraceContaining("-ruler-storage.backend=local needs -ruler-storage.local.directory");
+  }
+
+  @Test
   void aQuerierHasNeitherBlockUploadNorTheIngestersRoutes() throws Exception {
     try (Narthex narthex = SingleProcess.start(dir, "--target=querier")) {
       assertThat(get(narthex, "/services").body()).startsWith("runtime-config RUNNING\nbucket RUNNING\n")
