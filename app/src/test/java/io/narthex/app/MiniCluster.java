@@ -1,6 +1,5 @@
 package io.narthex.app;
 
-import io.airlift.compress.snappy.SnappyCompressor;
 import io.narthex.proto.prompb.WriteRequest;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -132,16 +131,8 @@ final class MiniCluster implements AutoCloseable {
   }
 
   /** Remote-writes {@code request} to the distributor for {@code tenant}. */
-  HttpResponse<String> push(String tenant, WriteRequest request) throws IOException, InterruptedException {
-    byte[] raw = request.toByteArray();
-    SnappyCompressor compressor = new SnappyCompressor();
-    byte[] compressed = new byte[compressor.maxCompressedLength(raw.length)];
-    int length = compressor.compress(raw, 0, raw.length, compressed, 0, compressed.length);
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + distributor.httpPort() + "/api/v1/push"))
-        .header("X-Scope-OrgID", tenant).header("Content-Type", "application/x-protobuf")
-        .header("Content-Encoding", "snappy")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(Arrays.copyOf(compressed, length))).build(),
-        HttpResponse.BodyHandlers.ofString());
+  HttpResponse<String> push(String tenant, WriteRequest request) throws Exception {
+    return RemoteWrite.push(distributor, tenant, request);
   }
 
   /** GETs {@code path} (with its query string) from {@code narthex} for {@code tenant}. */

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.narthex.app.Narthex;
-import io.narthex.app.NarthexOptions;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -43,15 +42,7 @@ class BasicAuthTenantTest {
     String prometheusBinary = ExternalProcess.which("prometheus");
     ExternalProcess.assumeInstalled(prometheusBinary != null,
         "prometheus is not installed (apt-get install prometheus; .ci/run does this): skipping the basic-auth test");
-    narthex = Narthex.start(NarthexOptions.parse(
-        "--server.http-listen-port=0", "--server.grpc-listen-port=0",
-        "--ingester.raft-listen-port=" + ExternalProcess.freePort(),
-        "--blocks-storage.tsdb.dir=" + work.resolve("tsdb"),
-        "--blocks-storage.filesystem.dir=" + work.resolve("bucket"),
-        "--blocks-storage.bucket-store.sync-dir=" + work.resolve("sync"),
-        "--compactor.data-dir=" + work.resolve("compactor"),
-        "--auth.tenant-from-basic-auth"));
-    await().atMost(Duration.ofSeconds(30)).until(narthex::ready);
+    narthex = InJvmNarthex.start(work, "--auth.tenant-from-basic-auth");
 
     int prometheusPort = ExternalProcess.freePort();
     Path config = work.resolve("prometheus.yml");

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.narthex.app.Narthex;
-import io.narthex.app.NarthexOptions;
 import io.narthex.proto.prompb.MetricMetadata;
 import io.narthex.proto.prompb.WriteRequest;
 import java.nio.file.Files;
@@ -39,15 +38,7 @@ class GlobalViewTest {
 
   @BeforeAll
   static void startNarthexAndWrite() throws Exception {
-    narthex = Narthex.start(NarthexOptions.parse(
-        "--server.http-listen-port=0", "--server.grpc-listen-port=0",
-        "--ingester.raft-listen-port=" + ExternalProcess.freePort(),
-        "--blocks-storage.tsdb.dir=" + work.resolve("tsdb"),
-        "--blocks-storage.filesystem.dir=" + work.resolve("bucket"),
-        "--blocks-storage.bucket-store.sync-dir=" + work.resolve("sync"),
-        "--compactor.data-dir=" + work.resolve("compactor"),
-        "--tenant-federation.enabled=true"));
-    await().atMost(Duration.ofSeconds(30)).until(narthex::ready);
+    narthex = InJvmNarthex.start(work, "--tenant-federation.enabled=true");
     RemoteWriteClient writer = new RemoteWriteClient(narthex.httpPort());
     latestMs = System.currentTimeMillis() - 1_000;
     long[] times = {latestMs - 20_000, latestMs - 10_000, latestMs};
