@@ -41,14 +41,14 @@ final class HttpServerModule implements Service, ServiceManager.Factory {
   /** The HTTP server's builder with the process-wide settings; the modules add their routes to it. */
   static ServerBuilder builder(NarthexOptions options) {
     ServerBuilder http = Server.builder()
-        .requestTimeout(options.queryTimeout.plus(Duration.ofSeconds(30)))
+        .requestTimeout(options.querier.queryTimeout.plus(Duration.ofSeconds(30)))
         // Small bodies by default; push and block upload files raise it on their own routes.
-        .maxRequestLength(options.maxBodySizeBytes)
+        .maxRequestLength(options.server.maxBodySizeBytes)
         .gracefulShutdownTimeout(Duration.ofSeconds(1), Duration.ofSeconds(10));
-    if (options.httpListenAddress.isEmpty()) {
-      http.http(options.httpListenPort);
+    if (options.server.httpListenAddress.isEmpty()) {
+      http.http(options.server.httpListenPort);
     } else {
-      http.http(new InetSocketAddress(options.httpListenAddress, options.httpListenPort));
+      http.http(new InetSocketAddress(options.server.httpListenAddress, options.server.httpListenPort));
     }
     return http;
   }

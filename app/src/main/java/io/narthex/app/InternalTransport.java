@@ -54,8 +54,10 @@ final class InternalTransport {
    * @throws IllegalArgumentException when only some of the three flags are set or a file cannot be read
    */
   static TlsFiles serverTls(NarthexOptions options) {
-    return tlsFiles("-server.grpc-tls", options.grpcTlsCertPath, options.grpcTlsKeyPath, options.grpcTlsCaPath,
-        !options.grpcTlsCertPath.isEmpty() || !options.grpcTlsKeyPath.isEmpty() || !options.grpcTlsCaPath.isEmpty());
+    return tlsFiles("-server.grpc-tls", options.server.grpcTlsCertPath, options.server.grpcTlsKeyPath,
+        options.server.grpcTlsCaPath,
+        !options.server.grpcTlsCertPath.isEmpty() || !options.server.grpcTlsKeyPath.isEmpty()
+            || !options.server.grpcTlsCaPath.isEmpty());
   }
 
   /**
@@ -64,8 +66,9 @@ final class InternalTransport {
    * @throws IllegalArgumentException when TLS is enabled without all three files, or a file cannot be read
    */
   static TlsFiles clientTls(NarthexOptions options) {
-    return tlsFiles("-ingester.client.tls", options.ingesterClientTlsCertPath, options.ingesterClientTlsKeyPath,
-        options.ingesterClientTlsCaPath, options.ingesterClientTlsEnabled);
+    return tlsFiles("-ingester.client.tls", options.ingesterClient.tlsCertPath,
+        options.ingesterClient.tlsKeyPath,
+        options.ingesterClient.tlsCaPath, options.ingesterClient.tlsEnabled);
   }
 
   private static TlsFiles tlsFiles(String prefix, String cert, String key, String ca, boolean enabled) {

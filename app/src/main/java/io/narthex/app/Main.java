@@ -26,7 +26,7 @@ public final class Main {
       System.exit(2);
       return;
     }
-    LogLevel.apply(options.logLevel);
+    LogLevel.apply(options.server.logLevel);
     NarthexOptions.deprecationWarnings(args).forEach(log::warn);
     Narthex narthex;
     try {

@@ -130,12 +130,15 @@ final class Modules {
     if (targets.contains(Target.INGESTER) || targets.contains(Target.STORE_GATEWAY)) {
       InternalTransport.checkBothSides(serverTls, clientTls);
     }
-    this.self = shardMap.nodes().stream().filter(n -> n.id().equals(options.nodeId)).findFirst().orElse(null);
-    this.raftOptions = new RaftOptions(options.electionTimeout, options.snapshotEntries, options.raftWriteTimeout,
-        InternalTransport.listenAddress(options.raftListenAddress, self == null ? null : self.raftAddress(),
-            options.httpListenAddress),
+    this.self = shardMap.nodes().stream().filter(n -> n.id().equals(options.ingester.instanceId)).findFirst()
+        .orElse(null);
+    this.raftOptions = new RaftOptions(options.ingester.electionTimeout, options.ingester.snapshotEntries,
+        options.ingester.raftWriteTimeout,
+        InternalTransport.listenAddress(options.ingester.raftListenAddress, self == null ? null : self.raftAddress(),
+            options.server.httpListenAddress),
         serverTls, clientTls);
-    this.storeGatewayId = options.storeGatewayId.isEmpty() ? options.nodeId : options.storeGatewayId;
+    this.storeGatewayId = options.storeGateway.instanceId.isEmpty() ? options.ingester.instanceId
+        : options.storeGateway.instanceId;
     this.storeGateways = RingConfig.storeGateways(options, shardMap);
   }
 
@@ -190,45 +193,50 @@ final class Modules {
   }
 
   private Service runtimeConfig() {
-    runtimeConfig = new RuntimeConfig(options.runtimeConfigFile.isEmpty() ? null : Path.of(options.runtimeConfigFile),
-        options.runtimeConfigReloadPeriod);
+    runtimeConfig = new RuntimeConfig(options.runtimeConfig.file.isEmpty() ? null : Path.of(options.runtimeConfig.file),
+        options.runtimeConfig.reloadPeriod);
     return Service.closing(runtimeConfig);
   }
 
   private Service bucket() throws java.io.IOException {
     ObjstoreMetrics objstoreMetrics = new ObjstoreMetrics(registry);
-    bucket = switch (options.blocksBackend) {
-      case "filesystem" -> Buckets.filesystem("blocks", Path.of(options.blocksFilesystemDir), objstoreMetrics);
-      case "s3" -> Buckets.s3("blocks", new S3Config(options.s3Endpoint, options.s3Region, options.s3BucketName,
-          options.s3AccessKeyId, options.s3SecretAccessKey, switch (options.s3BucketLookupType) {
+    bucket = switch (options.bucket.backend) {
+      case "filesystem" -> Buckets.filesystem("blocks", Path.of(options.bucket.filesystemDir), objstoreMetrics);
+      case "s3" -> Buckets.s3("blocks", new S3Config(options.bucket.s3Endpoint, options.bucket.s3Region,
+          options.bucket.s3BucketName,
+          options.bucket.s3AccessKeyId, options.bucket.s3SecretAccessKey, switch (options.bucket.s3BucketLookupType) {
             case "path" -> true;
             case "auto", "virtual-hosted" -> false;
             default -> throw new IllegalArgumentException("-blocks-storage.s3.bucket-lookup-type must be auto,"
-                + " virtual-hosted or path, got " + options.s3BucketLookupType);
-          }, options.s3Insecure, options.s3InsecureSkipVerify, S3Config.DEFAULT_TIMEOUT, options.s3MaxRetries),
+                + " virtual-hosted or path, got " + options.bucket.s3BucketLookupType);
+          }, options.bucket.s3Insecure, options.bucket.s3InsecureSkipVerify, S3Config.DEFAULT_TIMEOUT,
+              options.bucket.s3MaxRetries),
           objstoreMetrics);
       default -> throw new IllegalArgumentException(
-          "-blocks-storage.backend must be filesystem or s3, got " + options.blocksBackend);
+          "-blocks-storage.backend must be filesystem or s3, got " + options.bucket.backend);
     };
     return Service.closing(bucket);
   }
 
   private Service deletions() {
-    deletions = TenantDeletions.cache(bucket, options.bucketStoreSyncInterval, Ticker.systemTicker(),
+    deletions = TenantDeletions.cache(bucket, options.storeGateway.bucketStoreSyncInterval, Ticker.systemTicker(),
         ForkJoinPool.commonPool());
     return null;
   }
 
   private Service ingester() {
     Bucket blocks = bucket;
-    ingester = new IngesterService(shardMap, options.nodeId, Path.of(options.tsdbDir), raftOptions,
-        new ApplyOptions(HeapWatermark.ofPercent(options.maxHeapUsedPercent), options.outOfOrderTimeWindow,
-            new MetadataLimits(options.maxGlobalMetadataPerUser, options.maxGlobalMetadataPerMetric,
-                options.metadataRetainPeriod)),
-        new ShipperOptions(options.blockRangesPeriod, options.blockCutGracePeriod, options.tsdbRetentionPeriod,
-            options.shipInterval),
+    ingester = new IngesterService(shardMap, options.ingester.instanceId, Path.of(options.ingester.tsdbDir),
+        raftOptions,
+        new ApplyOptions(HeapWatermark.ofPercent(options.ingester.maxHeapUsedPercent),
+            options.limits.outOfOrderTimeWindow,
+            new MetadataLimits(options.limits.maxGlobalMetadataPerUser, options.limits.maxGlobalMetadataPerMetric,
+                options.ingester.metadataRetainPeriod)),
+        new ShipperOptions(options.ingester.blockRangesPeriod, options.ingester.blockCutGracePeriod,
+            options.ingester.tsdbRetentionPeriod,
+            options.ingester.shipInterval),
         (tenant, blockDir) -> BlockShipper.uploadAndIndex(blocks, tenant, blockDir), registry, raftWriterMetrics);
-    if (options.adminRoutesEnabled) {
+    if (options.server.adminRoutesEnabled) {
       ingester.bindAdminRoutes(http, options.tenantResolver(), this::refreshBlockViews, executor);
     }
     return ingester;
@@ -239,11 +247,14 @@ final class Modules {
       throw new IllegalArgumentException("store-gateway id " + storeGatewayId
           + " is not in the store-gateway ring " + storeGateways.keySet());
     }
-    storeGateway = new StoreGateway(new StoreGatewayConfig(Path.of(options.bucketStoreSyncDir),
-        options.bucketStoreSyncInterval, options.indexHeaderIdleTimeout, options.indexCacheBytes / 2,
-        options.indexCacheBytes / 2, options.chunksCacheBytes, storeGatewayId, List.copyOf(storeGateways.keySet()),
-        options.storeGatewayReplicationFactor, options.ignoreDeletionMarksDelay), bucket, registry)
-        .withMaxConcurrent(options.bucketStoreMaxConcurrent);
+    storeGateway = new StoreGateway(new StoreGatewayConfig(Path.of(options.storeGateway.bucketStoreSyncDir),
+        options.storeGateway.bucketStoreSyncInterval, options.storeGateway.indexHeaderIdleTimeout,
+            options.storeGateway.indexCacheBytes / 2,
+        options.storeGateway.indexCacheBytes / 2, options.storeGateway.chunksCacheBytes, storeGatewayId,
+            List.copyOf(storeGateways.keySet()),
+        options.storeGateway.replicationFactor, options.storeGateway.ignoreDeletionMarksDelay), bucket,
+            registry)
+        .withMaxConcurrent(options.storeGateway.bucketStoreMaxConcurrent);
     return Service.of(storeGateway::start, storeGateway::close);
   }
 
@@ -251,8 +262,8 @@ final class Modules {
   private Service grpcServer() throws java.io.IOException {
     String advertised = self != null ? self.grpcAddress() : storeGateways.get(storeGatewayId);
     NettyServerBuilder grpc = InternalTransport.grpcServer(
-        InternalTransport.listenAddress(options.grpcListenAddress, advertised, options.httpListenAddress),
-        options.grpcListenPort, serverTls).maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES);
+        InternalTransport.listenAddress(options.server.grpcListenAddress, advertised, options.server.httpListenAddress),
+        options.server.grpcListenPort, serverTls).maxInboundMessageSize(MAX_GRPC_MESSAGE_BYTES);
     InProcessServerBuilder inProcess = InProcessServerBuilder.forName(inProcessName);
     if (ingester != null) {
       grpc.addService(new IngesterGrpcService(ingester.node()));
@@ -298,24 +309,29 @@ final class Modules {
   /** The compactor, its tenant-deletion routes, and block upload (served by the compactor, as in Mimir). */
   private Service compactor() throws java.io.IOException {
     List<String> compactorIds = RingConfig.compactors(options, shardMap);
-    String id = options.compactorId.isEmpty() ? options.nodeId : options.compactorId;
+    String id = options.compactor.instanceId.isEmpty() ? options.ingester.instanceId : options.compactor.instanceId;
     if (!compactorIds.contains(id)) {
       throw new IllegalArgumentException("compactor id " + id + " is not in the compactor ring " + compactorIds);
     }
-    Compactor compactor = new Compactor(new CompactorConfig(options.compactorBlockRanges, options.compactionInterval,
-        options.deletionDelay, options.firstLevelCompactionWaitPeriod, options.partialBlockDeletionDelay,
-        options.blocksRetentionPeriod, runtimeConfig::retentionOverride, Path.of(options.compactorDataDir), id,
-        compactorIds, options.compactorPauseAfterUpload), bucket, Clock.systemUTC(),
+    Compactor compactor = new Compactor(new CompactorConfig(options.compactor.blockRanges,
+        options.compactor.compactionInterval,
+        options.compactor.deletionDelay, options.compactor.firstLevelCompactionWaitPeriod,
+            options.compactor.partialBlockDeletionDelay,
+        options.limits.blocksRetentionPeriod, runtimeConfig::retentionOverride,
+            Path.of(options.compactor.dataDir), id,
+        compactorIds, options.compactor.pauseAfterUpload), bucket, Clock.systemUTC(),
         // Read again once per tenant and pass: other processes' requests are not in this process's cache yet.
         tenant -> deletions.refresh(tenant).join(), registry);
-    if (options.adminRoutesEnabled) {
+    if (options.server.adminRoutesEnabled) {
       new CompactorHttp(bucket, options.tenantResolver(), executor).bind(http);
     }
-    BlockUploadLimits uploadDefaults = new BlockUploadLimits(options.blockUploadEnabled,
-        options.blockUploadMaxBlockSizeBytes, options.maxLabelNamesPerSeries, options.createGracePeriod);
+    BlockUploadLimits uploadDefaults = new BlockUploadLimits(options.limits.blockUploadEnabled,
+        options.limits.blockUploadMaxBlockSizeBytes, options.limits.maxLabelNamesPerSeries,
+            options.limits.createGracePeriod);
     RuntimeConfig overrides = runtimeConfig;
     new BlockUploadHttp(new BlockUploadService(bucket, tenant -> overrides.blockUploadLimits(tenant, uploadDefaults),
-        Path.of(options.tsdbDir).resolve("block-uploads"), 1, Clock.systemUTC(), new BlockUploadMetrics(registry)),
+        Path.of(options.ingester.tsdbDir).resolve("block-uploads"), 1, Clock.systemUTC(),
+            new BlockUploadMetrics(registry)),
         options.tenantResolver())
         .bind(http);
     return Service.of(compactor::start, compactor::close);
@@ -326,20 +342,21 @@ final class Modules {
    * module only stores and serves rule groups.
    */
   private Service ruler() {
-    RuleStore store = switch (options.rulerStorageBackend) {
+    RuleStore store = switch (options.ruler.storageBackend) {
       // Narthex has one bucket: Mimir's backend names mean that bucket here.
       case "bucket", "filesystem", "s3" -> new BucketRuleStore(bucket, BucketRuleStore.BLOCKS_BUCKET_ROOT);
       case "local" -> {
-        if (options.rulerStorageLocalDirectory.isEmpty()) {
+        if (options.ruler.storageLocalDirectory.isEmpty()) {
           throw new IllegalArgumentException("-ruler-storage.backend=local needs -ruler-storage.local.directory");
         }
-        yield new LocalRuleStore(Path.of(options.rulerStorageLocalDirectory));
+        yield new LocalRuleStore(Path.of(options.ruler.storageLocalDirectory));
       }
       default -> throw new IllegalArgumentException(
-          "-ruler-storage.backend must be bucket, filesystem, s3 or local, got " + options.rulerStorageBackend);
+          "-ruler-storage.backend must be bucket, filesystem, s3 or local, got " + options.ruler.storageBackend);
     };
-    if (options.rulerEnableApi) {
-      new RulesConfigApi(store, new RulerLimits(options.rulerMaxRulesPerRuleGroup, options.rulerMaxRuleGroupsPerTenant),
+    if (options.ruler.enableApi) {
+      new RulesConfigApi(store, new RulerLimits(options.limits.rulerMaxRulesPerRuleGroup,
+          options.limits.rulerMaxRuleGroupsPerTenant),
           options.tenantResolver()).bind(http, options.prometheusHttpPrefix);
     }
     return Service.of(() -> {}, () -> {});
@@ -350,16 +367,17 @@ final class Modules {
     for (int shard = 0; shard < shardMap.shardCount(); shard++) {
       shardWriters.add(new RaftShardWriter(shardMap, shard, raftOptions, raftWriterMetrics));
     }
-    TenantLimits defaultLimits = new TenantLimits(options.ingestionRate, options.ingestionBurstSize,
-        options.maxGlobalSeriesPerUser, options.maxGlobalSeriesPerMetric);
+    TenantLimits defaultLimits = new TenantLimits(options.limits.ingestionRate, options.limits.ingestionBurstSize,
+        options.limits.maxGlobalSeriesPerUser, options.limits.maxGlobalSeriesPerMetric);
     RuntimeConfig overrides = runtimeConfig;
     Distributor distributor = new Distributor(shardWriters, new ValidationLimits(
-        options.maxLabelNameLength, options.maxLabelValueLength, options.maxLabelNamesPerSeries,
-        options.createGracePeriod.toMillis()), tenant -> overrides.tenantLimits(tenant, defaultLimits),
+        options.limits.maxLabelNameLength, options.limits.maxLabelValueLength, options.limits.maxLabelNamesPerSeries,
+        options.limits.createGracePeriod.toMillis()), tenant -> overrides.tenantLimits(tenant, defaultLimits),
         new DistributorMetrics(registry));
-    http.route().path("/api/v1/push").maxRequestLength(2L * options.maxRecvMsgSizeBytes + (1 << 20)).build(
-        new PushHandler(distributor, options.tenantResolver(), options.maxRecvMsgSizeBytes,
-            new InflightPushes(options.maxInflightPushRequests, options.maxInflightPushRequestsBytes())));
+    http.route().path("/api/v1/push").maxRequestLength(2L * options.distributor.maxRecvMsgSizeBytes + (1 << 20)).build(
+        new PushHandler(distributor, options.tenantResolver(), options.distributor.maxRecvMsgSizeBytes,
+            new InflightPushes(options.distributor.maxInflightPushRequests,
+                options.distributor.maxInflightPushRequestsBytes())));
     return Service.of(() -> {}, () -> shardWriters.forEach(ShardWriter::close));
   }
 

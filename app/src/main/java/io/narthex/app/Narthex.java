@@ -34,9 +34,9 @@ public final class Narthex implements AutoCloseable {
 
   private Narthex(NarthexOptions options) throws IOException {
     try {
-      Files.createDirectories(Path.of(options.tsdbDir));
-      if (options.raftListenPort == 0) {
-        options.raftListenPort = freePort();
+      Files.createDirectories(Path.of(options.ingester.tsdbDir));
+      if (options.ingester.raftListenPort == 0) {
+        options.ingester.raftListenPort = freePort();
       }
       JvmMetrics.builder().register(registry);
       modules = new Modules(options, HttpServerModule.builder(options), executor, registry);

@@ -50,9 +50,9 @@ final class QuerierModule implements Service {
     for (int shard = 0; shard < modules.shardMap.shardCount(); shard++) {
       List<IngesterClient> replicas = new ArrayList<>();
       for (ShardMap.Node replica : modules.shardMap.replicas(shard)) {
-        boolean local = modules.ingester != null && replica.id().equals(options.nodeId);
+        boolean local = modules.ingester != null && replica.id().equals(options.ingester.instanceId);
         replicas.add(new GrpcIngesterClient(replica.id() + "@" + replica.grpcAddress(),
-            modules.channel(local, replica.grpcAddress()), options.ingesterClientTimeout));
+            modules.channel(local, replica.grpcAddress()), options.ingesterClient.timeout));
       }
       replicasPerShard.add(replicas);
     }
@@ -65,44 +65,47 @@ final class QuerierModule implements Service {
       channels.put(id, channel);
     });
     blocksReader = new BlocksStoreReader(modules.bucket,
-        new HashRing(List.copyOf(modules.storeGateways.keySet()), options.storeGatewayReplicationFactor),
-        channels, options.ingesterClientTimeout, options.bucketStoreSyncInterval, options.ignoreDeletionMarksDelay,
+        new HashRing(List.copyOf(modules.storeGateways.keySet()), options.storeGateway.replicationFactor),
+        channels, options.ingesterClient.timeout, options.storeGateway.bucketStoreSyncInterval,
+            options.storeGateway.ignoreDeletionMarksDelay,
         BlocksStoreReader.MIN_UPLOAD_GRACE);
     bindApi();
   }
 
   private void bindApi() {
-    if (options.maxQueryExpressionSizeBytes < 0) {
+    if (options.limits.maxQueryExpressionSizeBytes < 0) {
       throw new IllegalArgumentException("-query-frontend.max-query-expression-size-bytes must be >= 0 (0 ="
-          + " unlimited), got " + options.maxQueryExpressionSizeBytes);
+          + " unlimited), got " + options.limits.maxQueryExpressionSizeBytes);
     }
-    if (options.defaultEvaluationInterval.toMillis() < 1) {
+    if (options.querier.defaultEvaluationInterval.toMillis() < 1) {
       throw new IllegalArgumentException("-querier.default-evaluation-interval must be at least 1ms, got "
-          + options.defaultEvaluationInterval);
+          + options.querier.defaultEvaluationInterval);
     }
-    Engine engine = new Engine(new EngineOptions(options.lookbackDelta, options.maxSamples, options.queryTimeout,
-        options.defaultEvaluationInterval));
-    FetchLimits defaultFetchLimits = new FetchLimits(options.maxFetchedSeriesPerQuery,
-        options.maxFetchedChunksPerQuery, options.maxFetchedChunkBytesPerQuery);
+    Engine engine = new Engine(new EngineOptions(options.querier.lookbackDelta, options.querier.maxSamples,
+        options.querier.queryTimeout,
+        options.querier.defaultEvaluationInterval));
+    FetchLimits defaultFetchLimits = new FetchLimits(options.limits.maxFetchedSeriesPerQuery,
+        options.limits.maxFetchedChunksPerQuery, options.limits.maxFetchedChunkBytesPerQuery);
     RuntimeConfig overrides = modules.runtimeConfig;
     Bucket bucket = modules.bucket;
     new PrometheusApi(
         engine,
         (tenant, warnings) -> new MergingQueryable(
             new IngesterChunkSource(shardReaders, tenant, modules.executor, warnings), blockSource(tenant),
-            options.queryIngestersWithin, options.queryStoreAfter, Clock.systemUTC(), modules.executor,
+            options.querier.queryIngestersWithin, options.querier.queryStoreAfter, Clock.systemUTC(), modules.executor,
             tombstonesOf(tenant)).withLimits(overrides.fetchLimits(tenant, defaultFetchLimits)),
         options.tenantResolver(),
         Version.VERSION)
-        .withMaxConcurrent(options.maxConcurrentQueries)
-        .withTenantFederation(new TenantFederation(options.tenantFederationEnabled,
-            options.tenantFederationMaxTenants, options.tenantFederationMaxConcurrent))
-        .withMaxFederateSeries(options.maxFederateSeries)
+        .withMaxConcurrent(options.querier.maxConcurrentQueries)
+        .withTenantFederation(new TenantFederation(options.tenantFederation.enabled,
+            options.tenantFederation.maxTenants,
+                options.tenantFederation.maxConcurrent))
+        .withMaxFederateSeries(options.querier.maxFederateSeries)
         .withMetadataSource((tenant, warnings) -> new IngesterChunkSource(shardReaders, tenant, modules.executor,
             warnings))
         .withMaxQueryExpressionSizeBytes(
-            tenant -> overrides.maxQueryExpressionSizeBytes(tenant, options.maxQueryExpressionSizeBytes))
-        .withSeriesDeleter(!options.adminRoutesEnabled ? null : (tenant, matchers, startMs, endMs) -> {
+            tenant -> overrides.maxQueryExpressionSizeBytes(tenant, options.limits.maxQueryExpressionSizeBytes))
+        .withSeriesDeleter(!options.server.adminRoutesEnabled ? null : (tenant, matchers, startMs, endMs) -> {
           try {
             TombstoneStore.write(bucket, tenant, new Tombstone(matchers, startMs, endMs), Clock.systemUTC());
           } catch (IOException e) {

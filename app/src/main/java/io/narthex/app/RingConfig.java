@@ -31,8 +31,8 @@ final class RingConfig {
   static ShardMap shardMap(NarthexOptions options) throws IOException {
     JsonNode ring = section(options, "ingester.ring");
     if (ring == null || !ring.has("nodes")) {
-      ShardMap.Node self = new ShardMap.Node(options.nodeId, "127.0.0.1:" + options.grpcListenPort,
-          "127.0.0.1:" + options.raftListenPort);
+      ShardMap.Node self = new ShardMap.Node(options.ingester.instanceId, "127.0.0.1:" + options.server.grpcListenPort,
+          "127.0.0.1:" + options.ingester.raftListenPort);
       return ShardMap.roundRobin(List.of(self), 1, 1);
     }
     List<ShardMap.Node> nodes = new ArrayList<>();
@@ -50,7 +50,7 @@ final class RingConfig {
       return new ShardMap(nodes, shards);
     }
     int shardCount = ring.path("shard_count").asInt(nodes.size());
-    return ShardMap.roundRobin(nodes, shardCount, options.replicationFactor);
+    return ShardMap.roundRobin(nodes, shardCount, options.ingester.replicationFactor);
   }
 
   /**

@@ -82,7 +82,7 @@ final class RuntimeConfig implements AutoCloseable {
         JsonNode value = tenant.getValue().get("compactor_blocks_retention_period");
         if (value != null) {
           retention.put(tenant.getKey(),
-              new NarthexOptions.DurationConverter().convert(value.asText()));
+              new DurationConverter().convert(value.asText()));
         }
       }
     }

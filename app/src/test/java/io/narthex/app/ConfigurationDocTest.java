@@ -50,13 +50,13 @@ class ConfigurationDocTest {
         """);
     NarthexOptions options = NarthexOptions.parse("--config.file=" + config, "-server.http-listen-port=5555");
 
-    assertThat(options.httpListenPort).isEqualTo(5555);
-    assertThat(options.grpcListenPort).isEqualTo(4321);
+    assertThat(options.server.httpListenPort).isEqualTo(5555);
+    assertThat(options.server.grpcListenPort).isEqualTo(4321);
     assertThat(options.multitenancyEnabled).isFalse();
-    assertThat(options.nodeId).isEqualTo("ingester-7");
-    assertThat(options.replicationFactor).isEqualTo(3);
-    assertThat(options.lookbackDelta).isEqualTo(Duration.ofMinutes(2));
-    assertThat(options.maxLabelNamesPerSeries).isEqualTo(40);
+    assertThat(options.ingester.instanceId).isEqualTo("ingester-7");
+    assertThat(options.ingester.replicationFactor).isEqualTo(3);
+    assertThat(options.querier.lookbackDelta).isEqualTo(Duration.ofMinutes(2));
+    assertThat(options.limits.maxLabelNamesPerSeries).isEqualTo(40);
     assertThat(options.components()).containsExactlyInAnyOrder(
         NarthexOptions.Target.DISTRIBUTOR, NarthexOptions.Target.QUERIER);
   }
@@ -64,15 +64,15 @@ class ConfigurationDocTest {
   @Test
   void defaultsRunEverythingInOneProcess() {
     NarthexOptions options = NarthexOptions.parse();
-    assertThat(options.httpListenPort).isEqualTo(9009);
-    assertThat(options.grpcListenPort).isEqualTo(9095);
+    assertThat(options.server.httpListenPort).isEqualTo(9009);
+    assertThat(options.server.grpcListenPort).isEqualTo(9095);
     assertThat(options.multitenancyEnabled).isTrue();
     assertThat(options.components()).containsExactlyInAnyOrder(NarthexOptions.Target.DISTRIBUTOR,
         NarthexOptions.Target.INGESTER, NarthexOptions.Target.QUERIER, NarthexOptions.Target.STORE_GATEWAY,
         NarthexOptions.Target.COMPACTOR, NarthexOptions.Target.RULER);
-    assertThat(options.tsdbDir).isEqualTo("./data/tsdb");
-    assertThat(options.blocksBackend).isEqualTo("filesystem");
-    assertThat(options.blocksFilesystemDir).isEqualTo("./data/blocks");
+    assertThat(options.ingester.tsdbDir).isEqualTo("./data/tsdb");
+    assertThat(options.bucket.backend).isEqualTo("filesystem");
+    assertThat(options.bucket.filesystemDir).isEqualTo("./data/blocks");
   }
 
   @Test
@@ -108,7 +108,7 @@ class ConfigurationDocTest {
             nodes:
               - {id: a, grpc_address: 127.0.0.1:1}
         """);
-    assertThat(NarthexOptions.parse("--config.file=" + config).replicationFactor).isEqualTo(3);
+    assertThat(NarthexOptions.parse("--config.file=" + config).ingester.replicationFactor).isEqualTo(3);
 
     Files.writeString(config, """
         ingester:
@@ -127,10 +127,11 @@ class ConfigurationDocTest {
         ingester:
           node_id: ingester-9
         """);
-    assertThat(NarthexOptions.parse("--config.file=" + config).nodeId).isEqualTo("ingester-9");
-    assertThat(NarthexOptions.parse("-ingester.node-id=ingester-8").nodeId).isEqualTo("ingester-8");
-    assertThat(NarthexOptions.parse("-ingester.ring.instance-id=ingester-7").nodeId).isEqualTo("ingester-7");
-    assertThat(NarthexOptions.parse("--compactor.instance-id", "c1").compactorId).isEqualTo("c1");
+    assertThat(NarthexOptions.parse("--config.file=" + config).ingester.instanceId).isEqualTo("ingester-9");
+    assertThat(NarthexOptions.parse("-ingester.node-id=ingester-8").ingester.instanceId).isEqualTo("ingester-8");
+    assertThat(NarthexOptions.parse("-ingester.ring.instance-id=ingester-7").ingester.instanceId)
+        .isEqualTo("ingester-7");
+    assertThat(NarthexOptions.parse("--compactor.instance-id", "c1").compactor.instanceId).isEqualTo("c1");
     assertThat(NarthexOptions.deprecationWarnings("-ingester.node-id=x", "--compactor.instance-id", "c1",
         "-ingester.ring.instance-id=y"))
         .containsExactly("flag -ingester.node-id is deprecated and will be removed, use -ingester.ring.instance-id",

@@ -91,7 +91,8 @@ class InternalPortsTest {
     NarthexOptions options = start();
 
     assertThat(freeOnAnotherLoopbackAddress(narthex.grpcPort())).as("gRPC bound to 127.0.0.1 only").isTrue();
-    assertThat(freeOnAnotherLoopbackAddress(options.raftListenPort)).as("Raft bound to 127.0.0.1 only").isTrue();
+    assertThat(freeOnAnotherLoopbackAddress(options.ingester.raftListenPort))
+        .as("Raft bound to 127.0.0.1 only").isTrue();
   }
 
   @Test
@@ -99,7 +100,7 @@ class InternalPortsTest {
     NarthexOptions options = start("--server.grpc-listen-address=0.0.0.0", "--ingester.raft-listen-address=0.0.0.0");
 
     assertThat(freeOnAnotherLoopbackAddress(narthex.grpcPort())).isFalse();
-    assertThat(freeOnAnotherLoopbackAddress(options.raftListenPort)).isFalse();
+    assertThat(freeOnAnotherLoopbackAddress(options.ingester.raftListenPort)).isFalse();
   }
 
   @Test
@@ -112,8 +113,8 @@ class InternalPortsTest {
         "--server.grpc-tls-ca-path=" + node.caPath(), "--ingester.client.tls-enabled",
         "--ingester.client.tls-cert-path=" + node.certPath(), "--ingester.client.tls-key-path=" + node.keyPath(),
         "--ingester.client.tls-ca-path=" + node.caPath());
-    ShardMap shardMap = ShardMap.roundRobin(List.of(new ShardMap.Node(options.nodeId,
-        "127.0.0.1:" + narthex.grpcPort(), "127.0.0.1:" + options.raftListenPort)), 1, 1);
+    ShardMap shardMap = ShardMap.roundRobin(List.of(new ShardMap.Node(options.ingester.instanceId,
+        "127.0.0.1:" + narthex.grpcPort(), "127.0.0.1:" + options.ingester.raftListenPort)), 1, 1);
     Awaitility.await().atMost(Duration.ofSeconds(20)).until(this::ready);
 
     assertThat(raftWriter(shardMap, node).pushEntry(push("written_by_a_node")).join().getAcceptedSamples())

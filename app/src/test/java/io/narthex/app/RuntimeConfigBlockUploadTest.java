@@ -17,8 +17,9 @@ class RuntimeConfigBlockUploadTest {
   @Test
   void blockUploadIsDisabledByDefaultAndEnabledPerTenantInTheRuntimeConfig() throws Exception {
     NarthexOptions options = NarthexOptions.parse();
-    BlockUploadLimits defaults = new BlockUploadLimits(options.blockUploadEnabled,
-        options.blockUploadMaxBlockSizeBytes, options.maxLabelNamesPerSeries, options.createGracePeriod);
+    BlockUploadLimits defaults = new BlockUploadLimits(options.limits.blockUploadEnabled,
+        options.limits.blockUploadMaxBlockSizeBytes, options.limits.maxLabelNamesPerSeries,
+            options.limits.createGracePeriod);
     Path file = dir.resolve("runtime.yaml");
     Files.writeString(file, """
         overrides:

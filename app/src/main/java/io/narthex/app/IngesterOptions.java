@@ -1,0 +1,95 @@
+package io.narthex.app;
+
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/**
+ * The ingester: its identity and ports in the shard ring, Raft replication, and its local TSDB ({@code ingester} and
+ * {@code blocks_storage.tsdb} blocks). A mixin of {@link NarthexOptions}, reached as {@code options.ingester}: each
+ * option's flag,
+ * YAML path ({@code descriptionKey}), default and help are declared here once, and the CLI, {@code --config.file}
+ * and docs/configuration.md are all generated from it.
+ */
+public final class IngesterOptions {
+  @Option(names = {"--ingester.ring.instance-id", "-ingester.ring.instance-id", "--ingester.node-id",
+      "-ingester.node-id"}, descriptionKey = "ingester.ring.instance_id", defaultValue = "ingester-1",
+      description = "this ingester's id among `ingester.ring.nodes`; `--ingester.node-id` (YAML `ingester.node_id`) "
+          + "is a deprecated alias that logs a warning")
+  public String instanceId = "ingester-1";
+
+  @Option(names = {"--ingester.raft-listen-port", "-ingester.raft-listen-port"},
+      descriptionKey = "ingester.raft_listen_port", defaultValue = "9096",
+      description = "Raft port of the ingester; `0` picks a free one")
+  public int raftListenPort = 9096;
+
+  @Option(names = {"--ingester.raft-listen-address", "-ingester.raft-listen-address"},
+      descriptionKey = "ingester.raft_listen_address", defaultValue = "",
+      description = "Raft listen address; empty: as for `--server.grpc-listen-address`, from this node's "
+          + "`raft_address`")
+  public String raftListenAddress = "";
+
+  @Option(names = {"--ingester.ring.replication-factor", "-ingester.ring.replication-factor",
+      "--ingester.replication-factor", "-ingester.replication-factor"},
+      descriptionKey = "ingester.ring.replication_factor", defaultValue = "1",
+      description = "replicas per shard when shards are placed round-robin (3 in a cluster)")
+  public int replicationFactor = 1;
+
+  @Option(names = {"--ingester.raft.election-timeout", "-ingester.raft.election-timeout"},
+      descriptionKey = "ingester.raft.election_timeout", defaultValue = "1s", converter = DurationConverter.class,
+      description = "shortest time without a leader before a replica stands for election (the longest is twice it)")
+  public Duration electionTimeout = Duration.ofSeconds(1);
+
+  @Option(names = {"--ingester.raft.snapshot-entries", "-ingester.raft.snapshot-entries"},
+      descriptionKey = "ingester.raft.snapshot_entries", defaultValue = "20000",
+      description = "snapshot a shard's heads after this many log entries, then purge the log")
+  public long snapshotEntries = 20_000;
+
+  @Option(names = {"--ingester.instance-limits.max-heap-used-percent",
+      "-ingester.instance-limits.max-heap-used-percent"},
+      descriptionKey = "ingester.instance_limits.max_heap_used_percent", defaultValue = "90",
+      description = "shard leaders refuse pushes (5xx) while the heap in use after collection is over this percent "
+          + "of the maximum heap, so heads that cannot ship or truncate (an object-storage outage) never "
+          + "run the process out of memory; 0 turns it off")
+  public int maxHeapUsedPercent = 90;
+
+  @Option(names = {"--ingester.raft.write-timeout", "-ingester.raft.write-timeout"},
+      descriptionKey = "ingester.raft.write_timeout", defaultValue = "15s", converter = DurationConverter.class,
+      description = "how long a write waits for a shard's quorum before it fails with a 5xx")
+  public Duration raftWriteTimeout = Duration.ofSeconds(15);
+
+  @Option(names = {"--ingester.metadata-retain-period", "-ingester.metadata-retain-period"},
+      descriptionKey = "ingester.metadata_retain_period", defaultValue = "10m", converter = DurationConverter.class,
+      description = "metric metadata not sent again for this long is forgotten, measured on the distributors' "
+          + "clock carried in the log so that every replica forgets alike (a head truncation also forgets what was "
+          + "last sent before its time); `0s` never forgets it. One value for the whole cluster")
+  public Duration metadataRetainPeriod = Duration.ofMinutes(10);
+
+  @Option(names = {"--blocks-storage.tsdb.dir", "-blocks-storage.tsdb.dir"},
+      descriptionKey = "blocks_storage.tsdb.dir", defaultValue = "./data/tsdb",
+      description = "the ingester's local data directory")
+  public String tsdbDir = "./data/tsdb";
+
+  @Option(names = {"--blocks-storage.tsdb.block-ranges-period", "-blocks-storage.tsdb.block-ranges-period"},
+      descriptionKey = "blocks_storage.tsdb.block_ranges_period", defaultValue = "2h",
+      converter = DurationConverter.class,
+      description = "time range of the blocks ingesters cut (aligned to multiples of it)")
+  public Duration blockRangesPeriod = Duration.ofHours(2);
+
+  @Option(names = {"--blocks-storage.tsdb.block-cut-grace-period", "-blocks-storage.tsdb.block-cut-grace-period"},
+      descriptionKey = "blocks_storage.tsdb.block_cut_grace_period", defaultValue = "1h",
+      converter = DurationConverter.class,
+      description = "a range is cut once it ended this long ago, so late in-order samples still make it (Narthex)")
+  public Duration blockCutGracePeriod = Duration.ofHours(1);
+
+  @Option(names = {"--blocks-storage.tsdb.retention-period", "-blocks-storage.tsdb.retention-period"},
+      descriptionKey = "blocks_storage.tsdb.retention_period", defaultValue = "13h",
+      converter = DurationConverter.class,
+      description = "how long shipped blocks stay on the ingesters' local disk, served by them, after their upload "
+          + "(as Mimir's), so store-gateways and queriers find the block first")
+  public Duration tsdbRetentionPeriod = Duration.ofHours(13);
+
+  @Option(names = {"--blocks-storage.tsdb.ship-interval", "-blocks-storage.tsdb.ship-interval"},
+      descriptionKey = "blocks_storage.tsdb.ship_interval", defaultValue = "1m", converter = DurationConverter.class,
+      description = "how often a shard leader looks for blocks to cut, ship or retry")
+  public Duration shipInterval = Duration.ofMinutes(1);
+}
