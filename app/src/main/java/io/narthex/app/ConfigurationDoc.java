@@ -1,7 +1,10 @@
 package io.narthex.app;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 
 /**
@@ -16,13 +19,39 @@ final class ConfigurationDoc {
 
   private ConfigurationDoc() {}
 
-  /** The markdown table: one row per option, in declaration order. */
+  /** Headings of the per-component tables, by the mixin's field name in {@link NarthexOptions}. */
+  private static final Map<String, String> SECTIONS = Map.ofEntries(
+      Map.entry("", "Process"),
+      Map.entry("server", "Server (`server`)"),
+      Map.entry("ingester", "Ingester (`ingester`, `blocks_storage.tsdb`)"),
+      Map.entry("ingesterClient", "Ingester and store-gateway clients (`ingester_client`)"),
+      Map.entry("distributor", "Distributor (`distributor`)"),
+      Map.entry("limits", "Limits (`limits`; most can be overridden per tenant in the runtime config)"),
+      Map.entry("querier", "Querier (`querier`)"),
+      Map.entry("tenantFederation", "Tenant federation (`tenant_federation`)"),
+      Map.entry("bucket", "Object storage (`blocks_storage`)"),
+      Map.entry("storeGateway", "Store-gateway (`store_gateway`, `blocks_storage.bucket_store`)"),
+      Map.entry("compactor", "Compactor (`compactor`)"),
+      Map.entry("ruler", "Ruler (`ruler`, `ruler_storage`)"),
+      Map.entry("runtimeConfig", "Runtime config (`runtime_config`)"));
+
+  /**
+   * The markdown tables: one per component (the options of {@link NarthexOptions} itself, then one per mixin, under
+   * a heading), one row per option, in declaration order.
+   *
+   * @throws IllegalStateException when a mixin has no heading in {@link #SECTIONS}
+   */
   static String flagsTable() {
-    StringBuilder out = new StringBuilder("| flag | YAML key | default | meaning |\n|---|---|---|---|\n");
-    for (CommandLine.Model.OptionSpec option : new CommandLine(new NarthexOptions()).getCommandSpec().options()) {
+    CommandLine.Model.CommandSpec spec = new CommandLine(new NarthexOptions()).getCommandSpec();
+    Map<CommandLine.Model.OptionSpec, String> sectionOf = new HashMap<>();
+    spec.mixins().forEach((name, mixin) -> mixin.options().forEach(option -> sectionOf.put(option, name)));
+    Map<String, StringBuilder> tables = new LinkedHashMap<>();
+    tables.put("", new StringBuilder());
+    for (CommandLine.Model.OptionSpec option : spec.options()) {
       if (option.usageHelp() || option.versionHelp()) {
         continue;
       }
+      StringBuilder out = tables.computeIfAbsent(sectionOf.getOrDefault(option, ""), name -> new StringBuilder());
       List<String> longNames = new ArrayList<>();
       for (String name : option.names()) {
         if (name.startsWith("--")) {
@@ -42,6 +71,15 @@ final class ConfigurationDoc {
       out.append("| ").append(flag).append(" | ").append(key).append(" | ").append(defaultValue).append(" | ")
           .append(meaning).append(" |\n");
     }
+    StringBuilder out = new StringBuilder();
+    tables.forEach((name, rows) -> {
+      String heading = SECTIONS.get(name);
+      if (heading == null) {
+        throw new IllegalStateException("ConfigurationDoc.SECTIONS lacks a heading for the options mixin " + name);
+      }
+      out.append(out.isEmpty() ? "" : "\n").append("#### ").append(heading).append("\n\n")
+          .append("| flag | YAML key | default | meaning |\n|---|---|---|---|\n").append(rows);
+    });
     return out.toString();
   }
 
