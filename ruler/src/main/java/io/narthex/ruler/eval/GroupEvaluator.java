@@ -1,0 +1,289 @@
+package io.narthex.ruler.eval;
+
+import io.narthex.promql.Sample;
+import io.narthex.promql.parser.Durations;
+import io.narthex.ruler.Rule;
+import io.narthex.ruler.RuleGroup;
+import io.narthex.tsdb.labels.Labels;
+import io.narthex.tsdb.storage.StaleMarker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One rule group of one tenant, evaluated as Prometheus's {@code Group.Eval}: its rules in order at one instant,
+ * each query at {@code instant - query_offset}; then staleness markers for the series a rule produced at its
+ * previous evaluation and not at this one (and for the series of rules that a reload removed), and one push of all
+ * of it ({@link RulePusher}, as Mimir's ruler writes through the distributor). A failed rule writes nothing and
+ * keeps its previous series, so they are not marked stale; a failed push marks the rules that had output as failed.
+ *
+ * <p>Not thread-safe: one evaluation at a time, which {@link RuleManager} ensures; the statuses are read from other
+ * threads.
+ */
+public final class GroupEvaluator {
+  private static final Logger log = LoggerFactory.getLogger(GroupEvaluator.class);
+
+  /** The group's settings that are not per rule. */
+  public record Settings(Duration defaultInterval, Duration defaultQueryOffset, boolean writeEnabled) {}
+
+  private final String tenant;
+  private final String namespace;
+  private final RuleGroup group;
+  private final long intervalNanos;
+  private final long queryOffsetMs;
+  private final int limit;
+  private final boolean writeEnabled;
+  private final List<RuleEvaluator> rules;
+  private final RuleQuerier querier;
+  private final RulePusher pusher;
+  private final RulerClock clock;
+  private final RulerMetrics metrics;
+  private final String metricsGroup;
+  /** Per rule, the series it wrote at its last evaluation whose write succeeded. */
+  private final List<Set<Labels>> seriesInPreviousEval;
+  /** Series of rules that are gone (a reload), to be marked stale at the next evaluation. */
+  private List<Labels> staleSeries = new ArrayList<>();
+  private volatile long lastEvaluationNanos;
+  private volatile long evaluationTimeNanos;
+
+  public GroupEvaluator(String tenant, String namespace, RuleGroup group, Settings settings, RuleEvaluators evaluators,
+      RuleQuerier querier, RulePusher pusher, RulerClock clock, RulerMetrics metrics) {
+    this.tenant = tenant;
+    this.namespace = namespace;
+    this.group = group;
+    this.intervalNanos = interval(group, settings.defaultInterval()).toNanos();
+    this.queryOffsetMs = queryOffset(group, settings.defaultQueryOffset()).toMillis();
+    this.limit = group.limit() == null ? 0 : group.limit();
+    this.writeEnabled = settings.writeEnabled();
+    this.querier = querier;
+    this.pusher = pusher;
+    this.clock = clock;
+    this.metrics = metrics;
+    this.metricsGroup = namespace + ";" + group.name();
+    List<RuleEvaluator> built = new ArrayList<>();
+    seriesInPreviousEval = new ArrayList<>();
+    for (Rule rule : group.rulesOrEmpty()) {
+      built.add(evaluators.create(tenant, namespace, group, rule));
+      seriesInPreviousEval.add(Set.of());
+    }
+    this.rules = List.copyOf(built);
+    metrics.intervalSeconds.labelValues(tenant, metricsGroup).set(intervalNanos / 1e9);
+    metrics.rules.labelValues(tenant, metricsGroup).set(rules.size());
+  }
+
+  /** The group's {@code interval}, else the default ({@code -ruler.evaluation-interval}). */
+  static Duration interval(RuleGroup group, Duration defaultInterval) {
+    return group.interval() == null || group.interval().isEmpty() ? defaultInterval
+        : Duration.ofMillis(Durations.parseMs(group.interval()));
+  }
+
+  /**
+   * The group's {@code query_offset}, else Mimir's deprecated {@code evaluation_delay}, else the default
+   * ({@code -ruler.evaluation-delay-duration}).
+   */
+  static Duration queryOffset(RuleGroup group, Duration defaultQueryOffset) {
+    String offset = group.queryOffset() != null && !group.queryOffset().isEmpty() ? group.queryOffset()
+        : group.evaluationDelay();
+    return offset == null || offset.isEmpty() ? defaultQueryOffset : Duration.ofMillis(Durations.parseMs(offset));
+  }
+
+  public String tenant() {
+    return tenant;
+  }
+
+  public String namespace() {
+    return namespace;
+  }
+
+  public RuleGroup group() {
+    return group;
+  }
+
+  public long intervalNanos() {
+    return intervalNanos;
+  }
+
+  public long queryOffsetMs() {
+    return queryOffsetMs;
+  }
+
+  public int limit() {
+    return limit;
+  }
+
+  public List<RuleEvaluator> rules() {
+    return rules;
+  }
+
+  /** Wall-clock start of the last evaluation, nanoseconds since the epoch; 0 before the first. */
+  public long lastEvaluationNanos() {
+    return lastEvaluationNanos;
+  }
+
+  /** How long the last evaluation took, in nanoseconds. */
+  public long evaluationTimeNanos() {
+    return evaluationTimeNanos;
+  }
+
+  String metricsGroup() {
+    return metricsGroup;
+  }
+
+  /** Evaluates every rule at {@code evalTimestampMs} (milliseconds since the epoch) and pushes the output once. */
+  public void evaluate(long evalTimestampMs) {
+    long startNanos = clock.epochNanos();
+    long queryTimestampMs = evalTimestampMs - queryOffsetMs;
+    EvaluationInstant at = new EvaluationInstant(tenant, evalTimestampMs, queryTimestampMs, limit);
+    List<Sample> out = new ArrayList<>();
+    // Per rule, the series it returned now; null when it failed or is not evaluated.
+    List<Set<Labels>> returned = new ArrayList<>(rules.size());
+    List<RuleEvaluator> wrote = new ArrayList<>();
+    long samples = 0;
+    for (int i = 0; i < rules.size(); i++) {
+      RuleEvaluator rule = rules.get(i);
+      if (!rule.evaluates()) {
+        returned.add(null);
+        continue;
+      }
+      metrics.evaluations.labelValues(tenant, metricsGroup).inc();
+      long ruleStartNanos = clock.epochNanos();
+      List<Sample> vector;
+      try {
+        vector = rule.evaluate(at, querier);
+      } catch (RuleEvaluationException | RuntimeException e) {
+        rule.status().recordFailure(e.getMessage() == null ? e.toString() : e.getMessage(), ruleStartNanos,
+            clock.epochNanos() - ruleStartNanos);
+        metrics.evaluationFailures.labelValues(tenant, metricsGroup).inc();
+        log.debug("evaluating rule failed user={} group={} rule={} err=\"{}\"", tenant, metricsGroup,
+            rule.rule().name(), e.toString());
+        returned.add(null);
+        continue;
+      }
+      rule.status().recordSuccess(ruleStartNanos, clock.epochNanos() - ruleStartNanos);
+      samples += vector.size();
+      Set<Labels> now = new HashSet<>(vector.size() * 2);
+      int before = out.size();
+      for (Sample sample : vector) {
+        now.add(sample.labels());
+        out.add(sample);
+      }
+      for (Labels previous : seriesInPreviousEval.get(i)) {
+        if (!now.contains(previous)) {
+          out.add(new Sample(previous, queryTimestampMs, StaleMarker.STALE_NAN));
+        }
+      }
+      if (out.size() > before) {
+        wrote.add(rule);
+      }
+      returned.add(now);
+    }
+    for (Labels gone : staleSeries) {
+      out.add(new Sample(gone, queryTimestampMs, StaleMarker.STALE_NAN));
+    }
+    String writeError = out.isEmpty() ? null : write(out);
+    for (int i = 0; i < rules.size(); i++) {
+      if (returned.get(i) == null) {
+        continue;
+      }
+      if (writeError == null) {
+        seriesInPreviousEval.set(i, returned.get(i));
+      } else if (wrote.contains(rules.get(i))) {
+        rules.get(i).status().recordWriteFailure(writeError);
+        metrics.evaluationFailures.labelValues(tenant, metricsGroup).inc();
+      }
+    }
+    if (writeError == null) {
+      staleSeries = new ArrayList<>();
+    }
+    long endNanos = clock.epochNanos();
+    lastEvaluationNanos = startNanos;
+    evaluationTimeNanos = endNanos - startNanos;
+    metrics.lastDurationSeconds.labelValues(tenant, metricsGroup).set(evaluationTimeNanos / 1e9);
+    metrics.lastEvaluationTimestampSeconds.labelValues(tenant, metricsGroup).set(startNanos / 1e9);
+    metrics.lastEvaluationSamples.labelValues(tenant, metricsGroup).set(samples);
+  }
+
+  /** Pushes {@code samples}; the error when not all were stored, else null. */
+  private String write(List<Sample> samples) {
+    if (!writeEnabled) {
+      return null;
+    }
+    metrics.writeRequests.labelValues(tenant).inc();
+    try {
+      List<String> errors = pusher.push(tenant, samples);
+      if (errors.isEmpty()) {
+        return null;
+      }
+      metrics.writeRequestsFailed.labelValues(tenant).inc();
+      return errors.size() == 1 ? errors.getFirst()
+          : errors.getFirst() + " (and " + (errors.size() - 1) + " more series rejected)";
+    } catch (RuntimeException e) {
+      metrics.writeRequestsFailed.labelValues(tenant).inc();
+      log.warn("writing rule output failed user={} group={} err=\"{}\"", tenant, metricsGroup, e.toString());
+      return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+  }
+
+  /**
+   * Takes over the state of the group's previous version, as Prometheus's {@code CopyState}: rules are matched by
+   * name and labels (duplicates first with first), and keep their previous series, status and alert state; the
+   * series of previous rules that match none are marked stale at this version's first evaluation.
+   */
+  public void copyStateFrom(GroupEvaluator previous) {
+    lastEvaluationNanos = previous.lastEvaluationNanos;
+    evaluationTimeNanos = previous.evaluationTimeNanos;
+    Map<String, List<Integer>> previousByKey = new HashMap<>();
+    for (int i = 0; i < previous.rules.size(); i++) {
+      previousByKey.computeIfAbsent(key(previous.rules.get(i)), k -> new ArrayList<>()).add(i);
+    }
+    for (int i = 0; i < rules.size(); i++) {
+      List<Integer> candidates = previousByKey.get(key(rules.get(i)));
+      if (candidates == null || candidates.isEmpty()) {
+        continue;
+      }
+      int from = candidates.removeFirst();
+      seriesInPreviousEval.set(i, previous.seriesInPreviousEval.get(from));
+      rules.get(i).copyStateFrom(previous.rules.get(from));
+    }
+    staleSeries = new ArrayList<>(previous.staleSeries);
+    for (List<Integer> unmatched : previousByKey.values()) {
+      for (int from : unmatched) {
+        staleSeries.addAll(previous.seriesInPreviousEval.get(from));
+      }
+    }
+  }
+
+  private static String key(RuleEvaluator rule) {
+    return rule.rule().name() + rule.labels();
+  }
+
+  /**
+   * Marks stale every series the group wrote at its last evaluation, and those still pending from a reload, stamped
+   * {@code nowMs - query_offset}: the group was removed (Prometheus does this when a group is gone from the
+   * configuration). Pushes once; returns whether the push succeeded (or there was nothing to write).
+   */
+  public boolean markAllStale(long nowMs) {
+    Set<Labels> series = new LinkedHashSet<>(staleSeries);
+    seriesInPreviousEval.forEach(series::addAll);
+    if (series.isEmpty()) {
+      return true;
+    }
+    List<Sample> out = new ArrayList<>(series.size());
+    for (Labels labels : series) {
+      out.add(new Sample(labels, nowMs - queryOffsetMs, StaleMarker.STALE_NAN));
+    }
+    return write(out) == null;
+  }
+
+  /** Removes the group's metric series. */
+  void forgetMetrics() {
+    metrics.forgetGroup(tenant, metricsGroup);
+  }
+}

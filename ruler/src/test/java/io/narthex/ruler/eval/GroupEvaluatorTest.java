@@ -1,0 +1,187 @@
+package io.narthex.ruler.eval;
+
+import static io.narthex.ruler.eval.TestRuler.alert;
+import static io.narthex.ruler.eval.TestRuler.group;
+import static io.narthex.ruler.eval.TestRuler.record;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.narthex.promql.Sample;
+import io.narthex.ruler.RuleGroup;
+import io.narthex.tsdb.labels.Labels;
+import io.narthex.tsdb.storage.StaleMarker;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class GroupEvaluatorTest {
+  private static final long T = 1_700_000_000_000L;
+  private final TestRuler ruler = new TestRuler();
+
+  @Test
+  void recordsTheResultRenamedWithRuleLabelsOverridingGroupLabels() {
+    ruler.append(Labels.of("__name__", "up", "job", "a", "env", "dev"), T - 1000, 1);
+    GroupEvaluator group = ruler.group(group("g", null, Map.of("env", "prod", "team", "x"),
+        record("job:up", "up", Map.of("team", "y"))));
+
+    group.evaluate(T);
+
+    assertThat(ruler.pushes).hasSize(1);
+    assertThat(ruler.pushes.getFirst()).containsExactly(
+        new Sample(Labels.of("__name__", "job:up", "env", "prod", "job", "a", "team", "y"), T, 1));
+    RuleStatus.Snapshot status = group.rules().getFirst().status().snapshot();
+    assertThat(status.health()).isEqualTo(RuleHealth.OK);
+    assertThat(status.lastEvaluationNanos()).isEqualTo(ruler.clock.epochNanos());
+  }
+
+  @Test
+  void emptyRuleLabelRemovesThatLabelFromTheOutput() {
+    ruler.append(Labels.of("__name__", "up", "job", "a", "instance", "i"), T - 1000, 1);
+    GroupEvaluator group = ruler.group(group("g", null, null, record("job:up", "up", Map.of("instance", ""))));
+
+    group.evaluate(T);
+
+    assertThat(ruler.pushes.getFirst()).extracting(Sample::labels)
+        .containsExactly(Labels.of("__name__", "job:up", "job", "a"));
+  }
+
+  @Test
+  void queriesAtTheInstantMinusTheQueryOffsetAndStampsOutputThere() {
+    ruler.append(Labels.of("__name__", "up", "job", "a"), T - 60_000, 1);
+    RuleGroup delayed = new RuleGroup("g", null, null, null, "30s", null, null, null,
+        List.of(record("job:up", "timestamp(up)")));
+    GroupEvaluator group = ruler.group(delayed);
+
+    group.evaluate(T + 30_000);
+
+    assertThat(group.queryOffsetMs()).isEqualTo(30_000);
+    assertThat(ruler.pushes.getFirst()).containsExactly(
+        new Sample(Labels.of("__name__", "job:up", "job", "a"), T, (T - 60_000) / 1000.0));
+  }
+
+  @Test
+  void ruleOverTheGroupLimitWritesNothingAndRecordsTheErrorWhileOtherRulesWrite() {
+    for (String job : List.of("a", "b", "c")) {
+      ruler.append(Labels.of("__name__", "up", "job", job), T - 1000, 1);
+    }
+    GroupEvaluator group = ruler.group(group("g", 2, null, record("job:up", "up"), record("total:up", "sum(up)")));
+
+    group.evaluate(T);
+
+    RuleStatus.Snapshot failed = group.rules().get(0).status().snapshot();
+    assertThat(failed.health()).isEqualTo(RuleHealth.ERR);
+    assertThat(failed.lastError()).isEqualTo("exceeded limit of 2 with 3 series");
+    assertThat(group.rules().get(1).status().snapshot().health()).isEqualTo(RuleHealth.OK);
+    assertThat(ruler.pushes).singleElement().satisfies(push -> assertThat(push).extracting(Sample::labels)
+        .containsExactly(Labels.of("__name__", "total:up")));
+    assertThat(ruler.registry.scrape().stream().filter(m -> m.getMetadata().getPrometheusName()
+        .equals("cortex_prometheus_rule_evaluation_failures")).findFirst().orElseThrow()
+        .getDataPoints().getFirst().getLabels().toString()).contains("ns;g");
+  }
+
+  @Test
+  void seriesTheRuleStopsProducingIsMarkedStaleAndDisappears() {
+    Labels a = Labels.of("__name__", "up", "job", "a");
+    Labels b = Labels.of("__name__", "up", "job", "b");
+    ruler.append(a, T - 1000, 1);
+    ruler.append(b, T - 1000, 1);
+    GroupEvaluator group = ruler.group(group("g", null, null, record("job:up", "up")));
+    group.evaluate(T);
+    // Only a goes on.
+    ruler.append(a, T + 59_000, 1);
+    ruler.append(b, T + 59_000, StaleMarker.STALE_NAN);
+
+    group.evaluate(T + 60_000);
+
+    assertThat(ruler.pushes.get(1)).hasSize(2).anySatisfy(s -> {
+      assertThat(s.labels()).isEqualTo(Labels.of("__name__", "job:up", "job", "b"));
+      assertThat(s.timestampMs()).isEqualTo(T + 60_000);
+      assertThat(StaleMarker.isStale(s.value())).isTrue();
+    });
+    // Within the lookback delta of its last real sample, the recorded series of b is gone all the same.
+    assertThat(ruler.query("job:up", T + 61_000)).extracting(Sample::labels)
+        .containsExactly(Labels.of("__name__", "job:up", "job", "a"));
+    // And no stale marker again at the next evaluation.
+    group.evaluate(T + 120_000);
+    assertThat(ruler.pushes.get(2)).hasSize(1);
+  }
+
+  @Test
+  void failedRuleKeepsItsSeriesWithoutStaleMarkers() {
+    ruler.append(Labels.of("__name__", "up", "job", "a"), T - 1000, 1);
+    GroupEvaluator group = ruler.group(group("g", null, null, record("job:up", "up", Map.of("x", ""))));
+    group.evaluate(T);
+    assertThat(ruler.pushes).hasSize(1);
+    ruler.append(Labels.of("__name__", "up", "job", "a", "x", "1"), T + 10_000, 1);
+
+    // Two series of the same labels once the rule drops x: the rule fails.
+    group.evaluate(T + 60_000);
+
+    assertThat(group.rules().getFirst().status().snapshot().lastError())
+        .isEqualTo("vector contains metrics with the same labelset after applying rule labels");
+    assertThat(ruler.pushes).hasSize(1);
+  }
+
+  @Test
+  void failedPushMarksTheRulesWithOutputFailedAndKeepsTheirSeries() {
+    ruler.append(Labels.of("__name__", "up", "job", "a"), T - 1000, 1);
+    GroupEvaluator group = ruler.group(group("g", null, null, record("job:up", "up"), record("none", "absent(up)")));
+    ruler.pushFailure = new IllegalStateException("ingesters unavailable");
+
+    group.evaluate(T);
+
+    assertThat(group.rules().get(0).status().snapshot().lastError()).isEqualTo("ingesters unavailable");
+    assertThat(group.rules().get(1).status().snapshot().health()).isEqualTo(RuleHealth.OK);
+  }
+
+  @Test
+  void reloadKeepsMatchingRulesSeriesAndMarksThoseOfRemovedRulesStale() {
+    ruler.append(Labels.of("__name__", "up", "job", "a"), T - 1000, 1);
+    GroupEvaluator before = ruler.group(group("g", null, null, record("kept", "up"), record("removed", "up")));
+    before.evaluate(T);
+    GroupEvaluator after = ruler.group(group("g", null, null, record("kept", "up"), record("added", "up")));
+
+    after.copyStateFrom(before);
+    ruler.append(Labels.of("__name__", "up", "job", "a"), T + 59_000, 1);
+    after.evaluate(T + 60_000);
+
+    assertThat(ruler.pushes.get(1)).extracting(s -> s.labels().metricName() + (StaleMarker.isStale(s.value())
+        ? " stale" : "")).containsExactlyInAnyOrder("kept", "added", "removed stale");
+    assertThat(after.lastEvaluationNanos()).isEqualTo(ruler.clock.epochNanos());
+  }
+
+  @Test
+  void removedGroupMarksAllItsSeriesStale() {
+    ruler.append(Labels.of("__name__", "up", "job", "a"), T - 1000, 1);
+    GroupEvaluator group = ruler.group(group("g", null, null, record("job:up", "up")));
+    group.evaluate(T);
+
+    assertThat(group.markAllStale(T + 5_000)).isTrue();
+
+    assertThat(ruler.pushes.get(1)).singleElement().satisfies(s -> {
+      assertThat(s.timestampMs()).isEqualTo(T + 5_000);
+      assertThat(StaleMarker.isStale(s.value())).isTrue();
+    });
+    assertThat(ruler.query("job:up", T + 6_000)).isEmpty();
+  }
+
+  @Test
+  void alertingRulesAreNotEvaluatedWithoutTheirEvaluatorAndStayUnknown() {
+    ruler.append(Labels.of("__name__", "up", "job", "a"), T - 1000, 1);
+    GroupEvaluator group = ruler.group(group("g", null, null, alert("Down", "up == 1")));
+
+    group.evaluate(T);
+
+    assertThat(ruler.pushes).isEmpty();
+    assertThat(group.rules().getFirst().status().snapshot().health()).isEqualTo(RuleHealth.UNKNOWN);
+    assertThat(group.rules().getFirst().evaluates()).isFalse();
+  }
+
+  @Test
+  void groupIntervalDefaultsAndOverrides() {
+    assertThat(ruler.group(group("g", null, null, record("r", "up"))).intervalNanos())
+        .isEqualTo(Duration.ofMinutes(1).toNanos());
+    assertThat(ruler.group(new RuleGroup("g", "15s", null, "1m", "2m", null, null, null,
+        List.of(record("r", "up")))).queryOffsetMs()).as("query_offset wins over evaluation_delay").isEqualTo(60_000);
+  }
+}
