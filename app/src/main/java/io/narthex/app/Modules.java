@@ -187,7 +187,7 @@ final class Modules {
         .register(GRPC_SERVER, this::grpcServer, grpcServed.toArray(String[]::new))
         .register(COMPACTOR, this::compactor, RUNTIME_CONFIG, BUCKET, DELETIONS)
         .register(DISTRIBUTOR, this::distributor, RUNTIME_CONFIG)
-        .register(RULER, this::ruler, BUCKET)
+        .register(RULER, this::ruler, RUNTIME_CONFIG, BUCKET)
         .register(QUERIER, () -> querier = new QuerierModule(this), querierNeeds.toArray(String[]::new))
         .register(SERVER, server, served.toArray(String[]::new));
   }
@@ -355,9 +355,9 @@ final class Modules {
           "-ruler-storage.backend must be bucket, filesystem, s3 or local, got " + options.ruler.storageBackend);
     };
     if (options.ruler.enableApi) {
-      new RulesConfigApi(store, new RulerLimits(options.limits.rulerMaxRulesPerRuleGroup,
-          options.limits.rulerMaxRuleGroupsPerTenant),
-          options.tenantResolver()).bind(http, options.prometheusHttpPrefix);
+      RulerLimits defaults = new RulerLimits(options.limits.rulerMaxRulesPerRuleGroup,
+          options.limits.rulerMaxRuleGroupsPerTenant);
+      new RulesConfigApi(store, tenant -> runtimeConfig.rulerLimits(tenant, defaults), options.tenantResolver()).bind(http, options.prometheusHttpPrefix);
     }
     return Service.of(() -> {}, () -> {});
   }

@@ -45,6 +45,7 @@ final class RuntimeConfig implements AutoCloseable {
   private volatile Map<String, Duration> retentionByTenant = Map.of();
   private volatile Map<String, BlockUploadOverride> blockUploadByTenant = Map.of();
   private volatile Map<String, TenantLimitsOverride> tenantLimitsByTenant = Map.of();
+  private volatile Map<String, RulerLimitsOverride> rulerLimitsByTenant = Map.of();
   private volatile Map<String, FetchLimitsOverride> fetchLimitsByTenant = Map.of();
   private volatile Map<String, Integer> maxQueryExpressionSizeBytesByTenant = Map.of();
   private final ScheduledExecutorService reloader = Executors.newSingleThreadScheduledExecutor(
@@ -88,6 +89,7 @@ final class RuntimeConfig implements AutoCloseable {
     }
     Map<String, BlockUploadOverride> blockUploads = blockUploadOverrides(overrides);
     Map<String, TenantLimitsOverride> tenantLimits = tenantLimitsOverrides(overrides);
+    Map<String, RulerLimitsOverride> rulerLimits = rulerLimitsOverrides(overrides);
     Map<String, FetchLimitsOverride> fetchLimits = fetchLimitsOverrides(overrides);
     Map<String, Integer> maxQueryExpressionSizeBytes = maxQueryExpressionSizeBytesOverrides(overrides);
     retentionByTenant = Map.copyOf(retention);
@@ -95,6 +97,39 @@ final class RuntimeConfig implements AutoCloseable {
     maxQueryExpressionSizeBytesByTenant = maxQueryExpressionSizeBytes;
     blockUploadByTenant = blockUploads;
     tenantLimitsByTenant = tenantLimits;
+    rulerLimitsByTenant = rulerLimits;
+  }
+
+  /** A tenant's ruler limit overrides, Mimir's keys; a null field keeps the flag's value. */
+  private record RulerLimitsOverride(Long maxRulesPerRuleGroup, Long maxRuleGroupsPerTenant) {}
+
+  /** Reads {@code ruler_max_rules_per_rule_group} and {@code ruler_max_rule_groups_per_tenant}. */
+  private static Map<String, RulerLimitsOverride> rulerLimitsOverrides(JsonNode overrides) {
+    if (overrides == null) {
+      return Map.of();
+    }
+    Map<String, RulerLimitsOverride> byTenant = new HashMap<>();
+    for (var tenant : (Iterable<Map.Entry<String, JsonNode>>) overrides::fields) {
+      Long rules = intOverride(tenant.getKey(), tenant.getValue(), "ruler_max_rules_per_rule_group");
+      Long groups = intOverride(tenant.getKey(), tenant.getValue(), "ruler_max_rule_groups_per_tenant");
+      if (rules != null || groups != null) {
+        byTenant.put(tenant.getKey(), new RulerLimitsOverride(rules, groups));
+      }
+    }
+    return Map.copyOf(byTenant);
+  }
+
+  /** The tenant's ruler limits: {@code defaults} (the flags) with its runtime overrides applied. */
+  io.narthex.ruler.RulerLimits rulerLimits(String tenant, io.narthex.ruler.RulerLimits defaults) {
+    RulerLimitsOverride override = rulerLimitsByTenant.get(tenant);
+    if (override == null) {
+      return defaults;
+    }
+    return new io.narthex.ruler.RulerLimits(
+        override.maxRulesPerRuleGroup() == null ? defaults.maxRulesPerRuleGroup()
+            : override.maxRulesPerRuleGroup().intValue(),
+        override.maxRuleGroupsPerTenant() == null ? defaults.maxRuleGroupsPerTenant()
+            : override.maxRuleGroupsPerTenant().intValue());
   }
 
   /** A tenant's write limit overrides, Mimir's keys; a null field keeps the flag's value. */

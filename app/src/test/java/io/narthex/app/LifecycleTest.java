@@ -47,6 +47,7 @@ class LifecycleTest {
   void aRulerStoresRuleGroupsInTheBucketThroughMimirsRulesConfigApi() throws Exception {
     try (Narthex narthex = SingleProcess.start(dir, "--target=ruler", "--ruler.max-rules-per-rule-group=1")) {
       assertThat(get(narthex, "/services").body()).isEqualTo("""
+          runtime-config RUNNING
           bucket RUNNING
           ruler RUNNING
           server RUNNING

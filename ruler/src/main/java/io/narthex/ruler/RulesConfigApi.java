@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,12 +44,20 @@ public final class RulesConfigApi {
   private static final String ACCEPTED = "{\"status\":\"success\",\"data\":null,\"errorType\":\"\",\"error\":\"\"}";
 
   private final RuleStore store;
-  private final RulerLimits limits;
+  private final Function<String, RulerLimits> limitsOfTenant;
   private final TenantResolver tenantResolver;
 
+  /** The API with the same {@code limits} for every tenant. */
   public RulesConfigApi(RuleStore store, RulerLimits limits, TenantResolver tenantResolver) {
+    this(store, tenant -> limits, tenantResolver);
+  }
+
+  /**
+   * @param limitsOfTenant a tenant's limits, read at each write so that runtime overrides apply without a restart
+   */
+  public RulesConfigApi(RuleStore store, Function<String, RulerLimits> limitsOfTenant, TenantResolver tenantResolver) {
     this.store = store;
-    this.limits = limits;
+    this.limitsOfTenant = limitsOfTenant;
     this.tenantResolver = tenantResolver;
   }
 
@@ -134,6 +143,7 @@ public final class RulesConfigApi {
     if (!errors.isEmpty()) {
       return plain(HttpStatus.BAD_REQUEST, ErrorId.RULER_INVALID_RULE_GROUP.withId(String.join(", ", errors)));
     }
+    RulerLimits limits = limitsOfTenant.apply(tenant);
     int rules = group.rulesOrEmpty().size();
     if (limits.maxRulesPerRuleGroup() > 0 && rules > limits.maxRulesPerRuleGroup()) {
       return plain(HttpStatus.BAD_REQUEST, ErrorId.RULER_MAX_RULES_PER_RULE_GROUP.format(

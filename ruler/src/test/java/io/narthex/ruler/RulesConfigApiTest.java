@@ -33,6 +33,9 @@ class RulesConfigApiTest {
   private static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
 
+  /** The one tenant with its own limits: 1 rule per group, 2 groups. */
+  private static final String OVERRIDDEN_TENANT = "overridden";
+
   /** A tenant of its own for each test, so that tests share the server but not their groups. */
   private final String tenant = "tenant-" + TENANTS.incrementAndGet();
 
@@ -40,8 +43,9 @@ class RulesConfigApiTest {
   static void start() throws Exception {
     bucket = Buckets.filesystem("ruler-test", root);
     ServerBuilder sb = Server.builder().http(0);
-    new RulesConfigApi(new BucketRuleStore(bucket, BucketRuleStore.BLOCKS_BUCKET_ROOT), new RulerLimits(3, 5), TenantResolver.DEFAULT)
-        .bind(sb, "/prometheus");
+    new RulesConfigApi(new BucketRuleStore(bucket, BucketRuleStore.BLOCKS_BUCKET_ROOT),
+        tenant -> tenant.equals(OVERRIDDEN_TENANT) ? new RulerLimits(1, 2) : new RulerLimits(3, 5),
+        TenantResolver.DEFAULT).bind(sb, "/prometheus");
     server = sb.build();
     server.start().join();
   }
@@ -190,6 +194,20 @@ class RulesConfigApiTest {
   }
 
   @Test
+  void appliesTheTenantsOwnLimitsReadAtEachWrite() throws Exception {
+    HttpResponse<String> two = sendAs(OVERRIDDEN_TENANT, "POST", RULES + "/ns", RuleGroupFixtures.recordingGroup("g", 2));
+    assertThat(two.statusCode()).isEqualTo(400);
+    assertThat(two.body()).startsWith("per-user rules per rule group limit (limit: 1 actual: 2) exceeded");
+    assertThat(sendAs(OVERRIDDEN_TENANT, "POST", RULES + "/ns", RuleGroupFixtures.recordingGroup("a", 1)).statusCode())
+        .isEqualTo(202);
+    assertThat(sendAs(OVERRIDDEN_TENANT, "POST", RULES + "/ns", RuleGroupFixtures.recordingGroup("b", 1)).statusCode())
+        .isEqualTo(202);
+    assertThat(sendAs(OVERRIDDEN_TENANT, "POST", RULES + "/ns", RuleGroupFixtures.recordingGroup("c", 1)).body())
+        .startsWith("per-user rule groups limit (limit: 2 actual: 3) exceeded");
+    assertThat(post("ns", RuleGroupFixtures.recordingGroup("g", 2)).statusCode()).isEqualTo(202);
+  }
+
+  @Test
   void requiresATenant() throws Exception {
     HttpResponse<String> list = client.send(HttpRequest.newBuilder(uri(RULES)).GET().build(),
         HttpResponse.BodyHandlers.ofString());
@@ -211,6 +229,10 @@ class RulesConfigApiTest {
 
   /** Sends with the tenant header and, for a body, no {@code Content-Type}, as mimirtool does. */
   private HttpResponse<String> send(String method, String path, String body) throws Exception {
+    return sendAs(tenant, method, path, body);
+  }
+
+  private HttpResponse<String> sendAs(String tenant, String method, String path, String body) throws Exception {
     HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).header("X-Scope-OrgID", tenant)
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofString(body));

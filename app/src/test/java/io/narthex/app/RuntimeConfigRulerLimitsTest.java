@@ -1,0 +1,48 @@
+package io.narthex.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.narthex.ruler.RulerLimits;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The ruler's limits default to the flags and are overridden per tenant with Mimir's runtime-config keys. */
+class RuntimeConfigRulerLimitsTest {
+  @TempDir Path dir;
+
+  @Test
+  void overridesEitherRulerLimitPerTenantAndKeepsTheFlagForTheOther() throws Exception {
+    NarthexOptions options = NarthexOptions.parse("-ruler.max-rules-per-rule-group=7");
+    RulerLimits defaults = new RulerLimits(options.limits.rulerMaxRulesPerRuleGroup,
+        options.limits.rulerMaxRuleGroupsPerTenant);
+    Path file = dir.resolve("runtime.yaml");
+    Files.writeString(file, """
+        overrides:
+          big:
+            ruler_max_rules_per_rule_group: 100
+          few:
+            ruler_max_rule_groups_per_tenant: 0
+        """);
+
+    try (RuntimeConfig config = new RuntimeConfig(file, Duration.ofHours(1))) {
+      assertThat(defaults).isEqualTo(new RulerLimits(7, 70));
+      assertThat(config.rulerLimits("other", defaults)).isEqualTo(defaults);
+      assertThat(config.rulerLimits("big", defaults)).isEqualTo(new RulerLimits(100, 70));
+      assertThat(config.rulerLimits("few", defaults)).isEqualTo(new RulerLimits(7, 0));
+    }
+  }
+
+  @Test
+  void rejectsANegativeRulerLimitNamingTheTenantAndKey() throws Exception {
+    Path file = dir.resolve("runtime.yaml");
+    Files.writeString(file, "overrides:\n  t:\n    ruler_max_rules_per_rule_group: -1\n");
+
+    assertThatThrownBy(() -> new RuntimeConfig(file, Duration.ofHours(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("overrides.t.ruler_max_rules_per_rule_group must be a whole number");
+  }
+}
