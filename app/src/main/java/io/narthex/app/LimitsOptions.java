@@ -119,15 +119,15 @@ public final class LimitsOptions {
   @Option(names = {"--ruler.max-rules-per-rule-group", "-ruler.max-rules-per-rule-group"},
       descriptionKey = "limits.ruler_max_rules_per_rule_group", defaultValue = "20",
       description = "most rules in one rule group; a group with more gets 400 "
-          + "`err-narthex-ruler-max-rules-per-rule-group`; `0` = unlimited; per tenant: `ruler_max_rules_per_rule_group` in the "
-          + "runtime config")
+          + "`err-narthex-ruler-max-rules-per-rule-group`; `0` = unlimited; per tenant: "
+          + "`ruler_max_rules_per_rule_group` in the runtime config")
   public int rulerMaxRulesPerRuleGroup = 20;
 
   @Option(names = {"--ruler.max-rule-groups-per-tenant", "-ruler.max-rule-groups-per-tenant"},
       descriptionKey = "limits.ruler_max_rule_groups_per_tenant", defaultValue = "70",
       description = "most rule groups of a tenant over all namespaces; a new group past it gets 400 "
-          + "`err-narthex-ruler-max-rule-groups-per-tenant`; `0` = unlimited; per tenant: `ruler_max_rule_groups_per_tenant` "
-          + "in the runtime config")
+          + "`err-narthex-ruler-max-rule-groups-per-tenant`; `0` = unlimited; per tenant: "
+          + "`ruler_max_rule_groups_per_tenant` in the runtime config")
   public int rulerMaxRuleGroupsPerTenant = 70;
 
   @Option(names = {"--compactor.block-upload-enabled", "-compactor.block-upload-enabled"},
