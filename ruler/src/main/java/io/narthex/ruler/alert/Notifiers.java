@@ -1,0 +1,98 @@
+package io.narthex.ruler.alert;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The ruler's notifiers, one per tenant made on first use (Mimir's {@code getOrCreateNotifier}), and the conversion
+ * of a rule's alerts into what Alertmanager takes, as Prometheus's {@code rules.SendAlerts}.
+ */
+public final class Notifiers implements AutoCloseable {
+  /**
+   * @param alertmanagers {@code -ruler.alertmanager-url}, parsed; none means alerts are evaluated but not sent
+   * @param queueCapacity {@code -ruler.notification-queue-capacity}
+   * @param timeout {@code -ruler.notification-timeout}
+   * @param externalUrl {@code -ruler.external.url}, the base of each alert's {@code generatorURL}
+   * @param externalLabels added to each alert that lacks the label
+   */
+  public record Settings(List<AlertmanagerUrls.Target> alertmanagers, int queueCapacity, Duration timeout,
+      String externalUrl, Map<String, String> externalLabels) {}
+
+  private final Settings settings;
+  private final NotifierMetrics metrics;
+  private final Map<String, Notifier> byTenant = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  public Notifiers(Settings settings, NotifierMetrics metrics) {
+    this.settings = settings;
+    this.metrics = metrics;
+  }
+
+  /** Whether any Alertmanager is configured. */
+  public boolean enabled() {
+    return !settings.alertmanagers().isEmpty();
+  }
+
+  /**
+   * Hands the alerts of one rule of {@code tenant} to its notifier: {@code startsAt} is when the alert fired,
+   * {@code endsAt} when it was resolved or else its {@code validUntil}, and {@code generatorURL} links the rule's
+   * expression under {@code -ruler.external.url}.
+   */
+  public void send(String tenant, String expr, List<Alert> alerts) {
+    if (alerts.isEmpty() || !enabled() || closed) {
+      return;
+    }
+    String generatorUrl = generatorUrl(settings.externalUrl(), expr);
+    List<Notifier.PostableAlert> postable = new ArrayList<>(alerts.size());
+    for (Alert alert : alerts) {
+      long endsAtMs = alert.resolvedAtMs() != 0 ? alert.resolvedAtMs() : alert.validUntilMs();
+      postable.add(new Notifier.PostableAlert(alert.labels(), alert.annotations(), alert.firedAtMs(), endsAtMs,
+          generatorUrl));
+    }
+    byTenant.computeIfAbsent(tenant, t -> new Notifier(t, settings.alertmanagers(), settings.queueCapacity(),
+        settings.timeout(), settings.externalLabels(), metrics)).send(postable);
+  }
+
+  /** Stops the notifier of a tenant that no longer has rule groups here. */
+  public void removeTenant(String tenant) {
+    Notifier notifier = byTenant.remove(tenant);
+    if (notifier != null) {
+      notifier.close();
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    for (String tenant : List.copyOf(byTenant.keySet())) {
+      removeTenant(tenant);
+    }
+  }
+
+  /** Prometheus's {@code externalURL + strutil.TableLinkForExpression(expr)}. */
+  static String generatorUrl(String externalUrl, String expr) {
+    return externalUrl + "/graph?g0.expr=" + queryEscape(expr) + "&g0.tab=1";
+  }
+
+  /** Go's {@code url.QueryEscape}: unreserved bytes kept, space as {@code +}, the rest {@code %XX}. */
+  static String queryEscape(String text) {
+    StringBuilder out = new StringBuilder(text.length() * 2);
+    for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+      int c = b & 0xff;
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '-' || c == '_' || c == '.' || c == '~') {
+        out.append((char) c);
+      } else if (c == ' ') {
+        out.append('+');
+      } else {
+        out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+      }
+    }
+    return out.toString();
+  }
+}
