@@ -82,6 +82,17 @@ public final class BucketRuleStore implements RuleStore {
   }
 
   @Override
+  public List<String> tenants() throws IOException {
+    List<String> tenants = new ArrayList<>();
+    bucket.iter(prefix, false, name -> {
+      if (name.endsWith("/")) {
+        tenants.add(name.substring(prefix.length(), name.length() - 1));
+      }
+    });
+    return tenants;
+  }
+
+  @Override
   public SortedMap<String, List<RuleGroup>> groups(String tenant, String namespace) throws IOException {
     SortedMap<String, List<RuleGroup>> out = new TreeMap<>();
     for (String[] key : keys(tenant, namespace)) {

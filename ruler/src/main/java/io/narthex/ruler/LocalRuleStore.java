@@ -28,6 +28,15 @@ public final class LocalRuleStore implements RuleStore {
   }
 
   @Override
+  public List<String> tenants() throws IOException {
+    try (Stream<Path> entries = Files.list(directory)) {
+      return entries.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+    } catch (NoSuchFileException e) {
+      return List.of();
+    }
+  }
+
+  @Override
   public SortedMap<String, List<RuleGroup>> groups(String tenant, String namespace) throws IOException {
     SortedMap<String, List<RuleGroup>> out = new TreeMap<>();
     for (Path file : files(tenant)) {

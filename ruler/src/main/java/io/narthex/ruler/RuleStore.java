@@ -10,6 +10,13 @@ import java.util.SortedMap;
  */
 public interface RuleStore {
   /**
+   * The tenants that may have groups, in order (a tenant listed may turn out to have none).
+   *
+   * @throws IOException when storage fails
+   */
+  List<String> tenants() throws IOException;
+
+  /**
    * The tenant's groups by namespace, namespaces in order and each namespace's groups in name order; only
    * {@code namespace}'s when it is not null. Empty when there are none.
    *

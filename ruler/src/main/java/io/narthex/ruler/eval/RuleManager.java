@@ -1,0 +1,340 @@
+package io.narthex.ruler.eval;
+
+import io.narthex.ruler.RuleGroup;
+import io.narthex.ruler.RuleStore;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs every tenant's rule groups, as Prometheus's {@code rules.Manager} under Mimir's ruler: reads them from the
+ * {@link RuleStore} every {@code -ruler.poll-interval} and at once after {@link #requestSync()} (a change through
+ * the config API on this process); starts a group when it appears, replaces it when it changes (keeping its series'
+ * staleness state and its rules' status, as {@code CopyState}) and stops it when it is gone, marking its series stale
+ * two intervals later (Prometheus waits that long so that a renamed rule writes its new series first).
+ *
+ * <p>Each group runs on its own virtual thread at the instants of {@link GroupSchedule}. An evaluation that overruns
+ * skips the instants it missed and counts them ({@code cortex_prometheus_rule_group_iterations_missed_total}, and
+ * per rule {@code narthex_ruler_rule_evaluations_missed_total}). At most {@code maxConcurrentEvaluations} group
+ * evaluations run at once, and at most half of them (rounded up) for one tenant, so that a tenant with slow rules
+ * cannot take every slot.
+ */
+public final class RuleManager implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RuleManager.class);
+
+  /**
+   * @param evaluationInterval {@code -ruler.evaluation-interval}: a group's interval when it sets none
+   * @param pollInterval {@code -ruler.poll-interval}: how often the rule store is read again
+   * @param evaluationDelay {@code -ruler.evaluation-delay-duration}: a group's query offset when it sets none
+   * @param writeEnabled {@code -ruler.rule-evaluation-write-enabled}: false evaluates without writing the output
+   * @param maxConcurrentEvaluations {@code -ruler.max-concurrent-group-evaluations}: group evaluations at once, at
+   *     least 1
+   */
+  public record Config(Duration evaluationInterval, Duration pollInterval, Duration evaluationDelay,
+      boolean writeEnabled, int maxConcurrentEvaluations) {
+    public Config {
+      if (evaluationInterval.toMillis() < 1) {
+        throw new IllegalArgumentException("-ruler.evaluation-interval must be at least 1ms, got " + evaluationInterval);
+      }
+      if (pollInterval.toMillis() < 1) {
+        throw new IllegalArgumentException("-ruler.poll-interval must be at least 1ms, got " + pollInterval);
+      }
+      if (evaluationDelay.isNegative()) {
+        throw new IllegalArgumentException("-ruler.evaluation-delay-duration must not be negative, got "
+            + evaluationDelay);
+      }
+      if (maxConcurrentEvaluations < 1) {
+        throw new IllegalArgumentException("-ruler.max-concurrent-group-evaluations must be at least 1, got "
+            + maxConcurrentEvaluations);
+      }
+    }
+  }
+
+  /** A group's identity: a tenant's namespace and group name. */
+  record GroupKey(String tenant, String namespace, String group) {}
+
+  private final RuleStore store;
+  private final Config config;
+  private final RuleEvaluators evaluators;
+  private final RuleQuerier querier;
+  private final RulePusher pusher;
+  private final RulerClock clock;
+  private final RulerMetrics metrics;
+  private final Semaphore globalSlots;
+  private final int tenantSlots;
+  private final Map<String, Semaphore> tenantSlotsByTenant = new ConcurrentHashMap<>();
+  private final Map<GroupKey, GroupRunner> running = new ConcurrentHashMap<>();
+  private final Object syncSignal = new Object();
+  private boolean syncRequested;
+  private volatile boolean closed;
+  private Thread poller;
+
+  public RuleManager(RuleStore store, Config config, RuleEvaluators evaluators, RuleQuerier querier,
+      RulePusher pusher, RulerClock clock, RulerMetrics metrics) {
+    this.store = store;
+    this.config = config;
+    this.evaluators = evaluators;
+    this.querier = querier;
+    this.pusher = pusher;
+    this.clock = clock;
+    this.metrics = metrics;
+    this.globalSlots = new Semaphore(config.maxConcurrentEvaluations(), true);
+    this.tenantSlots = (config.maxConcurrentEvaluations() + 1) / 2;
+  }
+
+  /** Loads the groups now and from then on every poll interval or when asked, on a virtual thread. */
+  public void start() {
+    poller = Thread.ofVirtual().name("ruler-poller").start(() -> {
+      while (!closed) {
+        try {
+          sync();
+        } catch (IOException | RuntimeException e) {
+          log.warn("loading the rule groups failed err=\"{}\"", e.toString());
+        }
+        synchronized (syncSignal) {
+          try {
+            if (!syncRequested && !closed) {
+              syncSignal.wait(config.pollInterval().toMillis());
+            }
+          } catch (InterruptedException e) {
+            return;
+          }
+          syncRequested = false;
+        }
+      }
+    });
+  }
+
+  /** Reads the rule store again soon, without waiting for the poll interval (a change through the API). */
+  public void requestSync() {
+    synchronized (syncSignal) {
+      syncRequested = true;
+      syncSignal.notifyAll();
+    }
+  }
+
+  /**
+   * Reads every tenant's groups from the store and applies them. A tenant whose groups cannot be read keeps the
+   * groups it runs.
+   *
+   * @throws IOException when the tenants cannot be listed; nothing changes then
+   */
+  public synchronized void sync() throws IOException {
+    Map<GroupKey, RuleGroup> desired = new HashMap<>();
+    for (String tenant : store.tenants()) {
+      try {
+        store.groups(tenant, null).forEach((namespace, groups) -> {
+          for (RuleGroup group : groups) {
+            desired.put(new GroupKey(tenant, namespace, group.name()), group);
+          }
+        });
+      } catch (IOException e) {
+        log.warn("loading the rule groups of a tenant failed, keeping those it runs user={} err=\"{}\"", tenant,
+            e.toString());
+        running.forEach((key, runner) -> {
+          if (key.tenant().equals(tenant)) {
+            desired.put(key, runner.group.group());
+          }
+        });
+      }
+    }
+    apply(desired);
+  }
+
+  /** Starts, replaces and stops groups so that exactly {@code desired} run. */
+  synchronized void apply(Map<GroupKey, RuleGroup> desired) {
+    if (closed) {
+      return;
+    }
+    for (GroupKey key : List.copyOf(running.keySet())) {
+      if (!desired.containsKey(key)) {
+        remove(key);
+      }
+    }
+    desired.forEach((key, group) -> {
+      GroupRunner previous = running.get(key);
+      if (previous != null && previous.group.group().equals(group)) {
+        return;
+      }
+      GroupEvaluator evaluator = new GroupEvaluator(key.tenant(), key.namespace(), group,
+          new GroupEvaluator.Settings(config.evaluationInterval(), config.evaluationDelay(), config.writeEnabled()),
+          evaluators, querier, pusher, clock, metrics);
+      if (previous != null) {
+        previous.stopAndWait();
+        evaluator.copyStateFrom(previous.group);
+      }
+      GroupRunner runner = new GroupRunner(evaluator, clock, metrics, this::evaluateInSlot);
+      running.put(key, runner);
+      runner.start();
+    });
+  }
+
+  private void remove(GroupKey key) {
+    GroupRunner runner = running.remove(key);
+    runner.stopAndWait();
+    long removedAtNanos = clock.epochNanos();
+    Thread.ofVirtual().name("ruler-stale-" + key.group()).start(() -> {
+      try {
+        clock.sleepUntil(removedAtNanos + 2 * runner.group.intervalNanos());
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (!closed) {
+        runner.group.markAllStale(Math.floorDiv(removedAtNanos, 1_000_000L));
+        runner.group.forgetMetrics();
+      }
+    });
+  }
+
+  /** Evaluates in one of the tenant's slots and one of the process's, waiting for both. */
+  private void evaluateInSlot(GroupEvaluator group, long instantNanos) throws InterruptedException {
+    Semaphore tenant = tenantSlotsByTenant.computeIfAbsent(group.tenant(), t -> new Semaphore(tenantSlots, true));
+    tenant.acquire();
+    try {
+      globalSlots.acquire();
+      try {
+        group.evaluate(Math.floorDiv(instantNanos, 1_000_000L));
+      } finally {
+        globalSlots.release();
+      }
+    } finally {
+      tenant.release();
+    }
+  }
+
+  /** The tenant's running groups, by namespace and then name. */
+  public List<GroupEvaluator> groups(String tenant) {
+    List<GroupEvaluator> groups = new ArrayList<>();
+    running.forEach((key, runner) -> {
+      if (key.tenant().equals(tenant)) {
+        groups.add(runner.group);
+      }
+    });
+    groups.sort(Comparator.comparing(GroupEvaluator::namespace).thenComparing(g -> g.group().name()));
+    return groups;
+  }
+
+  /** Stops every group (without staleness markers, as Prometheus on shutdown) and the poller. */
+  @Override
+  public void close() {
+    closed = true;
+    synchronized (syncSignal) {
+      syncSignal.notifyAll();
+    }
+    if (poller != null) {
+      poller.interrupt();
+    }
+    synchronized (this) {
+      running.values().forEach(GroupRunner::stopAndWait);
+      running.clear();
+    }
+  }
+
+  /** Evaluates a group at an instant, nanoseconds since the epoch. */
+  @FunctionalInterface
+  interface Evaluation {
+    void evaluate(GroupEvaluator group, long instantNanos) throws InterruptedException;
+  }
+
+  /** One group's loop: Prometheus's {@code Group.run}. */
+  static final class GroupRunner implements Runnable {
+    final GroupEvaluator group;
+    private final RulerClock clock;
+    private final RulerMetrics metrics;
+    private final Evaluation evaluation;
+    private final long offsetNanos;
+    private final AtomicBoolean sleeping = new AtomicBoolean();
+    private volatile boolean stopped;
+    private Thread thread;
+
+    GroupRunner(GroupEvaluator group, RulerClock clock, RulerMetrics metrics, Evaluation evaluation) {
+      this.group = group;
+      this.clock = clock;
+      this.metrics = metrics;
+      this.evaluation = evaluation;
+      this.offsetNanos = GroupSchedule.offsetNanos(group.group().name(),
+          GroupSchedule.file(group.tenant(), group.namespace()), group.intervalNanos());
+    }
+
+    void start() {
+      thread = Thread.ofVirtual().name("ruler-group-" + group.group().name()).start(this);
+    }
+
+    @Override
+    public void run() {
+      long interval = group.intervalNanos();
+      // The first instant after now, as Prometheus waits for EvalTimestamp(now) + interval.
+      long instant = GroupSchedule.previousInstantNanos(clock.epochNanos(), interval, offsetNanos) + interval;
+      try {
+        if (!sleepUntil(instant)) {
+          return;
+        }
+        while (true) {
+          evaluation.evaluate(group, instant);
+          metrics.iterations.labelValues(group.tenant(), group.metricsGroup()).inc();
+          if (!sleepUntil(instant + interval)) {
+            return;
+          }
+          long missed = GroupSchedule.missed(instant, clock.epochNanos(), interval);
+          if (missed > 0) {
+            metrics.iterationsMissed.labelValues(group.tenant(), group.metricsGroup()).inc(missed);
+            metrics.iterations.labelValues(group.tenant(), group.metricsGroup()).inc(missed);
+            long evaluatedRules = group.rules().stream().filter(RuleEvaluator::evaluates).count();
+            metrics.ruleEvaluationsMissed.labelValues(group.tenant(), group.metricsGroup())
+                .inc(missed * evaluatedRules);
+            log.warn("rule group evaluation overran its interval, skipping missed iterations user={} group={}"
+                + " missed={}", group.tenant(), group.metricsGroup(), missed);
+          }
+          instant += (missed + 1) * interval;
+        }
+      } catch (InterruptedException e) {
+        // Stopped while waiting.
+      }
+    }
+
+    /** Sleeps until the instant; false when stopped. */
+    private boolean sleepUntil(long epochNanos) throws InterruptedException {
+      if (stopped) {
+        return false;
+      }
+      sleeping.set(true);
+      try {
+        if (stopped) {
+          return false;
+        }
+        clock.sleepUntil(epochNanos);
+      } finally {
+        sleeping.set(false);
+      }
+      return !stopped;
+    }
+
+    /** Asks the loop to end: at once when it waits, else after the evaluation under way. */
+    void requestStop() {
+      stopped = true;
+      if (sleeping.get() && thread != null) {
+        thread.interrupt();
+      }
+    }
+
+    void stopAndWait() {
+      requestStop();
+      if (thread != null && thread != Thread.currentThread()) {
+        try {
+          thread.join();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package io.narthex.ruler.eval;
+
+import static io.narthex.ruler.eval.TestRuler.group;
+import static io.narthex.ruler.eval.TestRuler.record;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.narthex.promql.Sample;
+import io.narthex.ruler.RuleGroup;
+import io.narthex.tsdb.labels.Labels;
+import io.narthex.tsdb.storage.StaleMarker;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RuleManagerTest {
+  private static final long INTERVAL = Duration.ofMinutes(1).toNanos();
+  private final TestRuler ruler = new TestRuler();
+
+  @Test
+  void overrunningEvaluationSkipsTheMissedInstantsAndCountsThemPerGroupAndPerRule() throws Exception {
+    GroupEvaluator group = ruler.group(group("slow", null, null, record("a", "vector(1)"), record("b", "vector(2)")));
+    List<Long> instants = new ArrayList<>();
+    RuleManager.GroupRunner[] runner = new RuleManager.GroupRunner[1];
+    runner[0] = new RuleManager.GroupRunner(group, ruler.clock, ruler.metrics, (g, instantNanos) -> {
+      instants.add(instantNanos);
+      // The second evaluation takes 2.5 intervals.
+      if (instants.size() == 2) {
+        ruler.clock.advance(Duration.ofSeconds(150));
+      }
+      if (instants.size() == 3) {
+        runner[0].requestStop();
+      }
+    });
+    long start = ruler.clock.epochNanos();
+
+    runner[0].run();
+
+    long offset = GroupSchedule.offsetNanos("slow", GroupSchedule.file(TestRuler.TENANT, "ns"), INTERVAL);
+    long first = GroupSchedule.previousInstantNanos(start, INTERVAL, offset) + INTERVAL;
+    // Evaluated at first, first + 1 (which ran until first + 3.5), then first + 3: first + 2 was missed.
+    assertThat(instants).containsExactly(first, first + INTERVAL, first + 3 * INTERVAL);
+    assertThat(counter("cortex_prometheus_rule_group_iterations_missed")).isEqualTo(1);
+    assertThat(counter("narthex_ruler_rule_evaluations_missed")).isEqualTo(2);
+    assertThat(counter("cortex_prometheus_rule_group_iterations")).isEqualTo(4);
+  }
+
+  @Test
+  void syncStartsChangesAndRemovesGroupsKeepingStalenessStateAcrossAChange() throws Exception {
+    long t = 1_700_000_000_000L;
+    ruler.append(Labels.of("__name__", "up", "job", "a"), t - 1000, 1);
+    RuleManager manager = new RuleManager(null, new RuleManager.Config(Duration.ofMinutes(1), Duration.ofMinutes(10),
+        Duration.ZERO, true, 4), RuleEvaluators.recordingOnly(), ruler.querier, ruler.pusher, new HeldClock(),
+        ruler.metrics);
+    RuleManager.GroupKey key = new RuleManager.GroupKey(TestRuler.TENANT, "ns", "g");
+    manager.apply(Map.of(key, group("g", null, null, record("old", "up"))));
+    GroupEvaluator first = manager.groups(TestRuler.TENANT).getFirst();
+    first.evaluate(t);
+
+    RuleGroup changed = group("g", null, null, record("new", "up"));
+    manager.apply(Map.of(key, changed));
+    GroupEvaluator second = manager.groups(TestRuler.TENANT).getFirst();
+    assertThat(second).isNotSameAs(first);
+    second.evaluate(t + 60_000);
+    assertThat(ruler.pushes.get(1)).extracting(s -> s.labels().metricName() + " " + StaleMarker.isStale(s.value()))
+        .containsExactlyInAnyOrder("new false", "old true");
+
+    manager.apply(Map.of(key, changed));
+    assertThat(manager.groups(TestRuler.TENANT).getFirst()).as("unchanged: kept").isSameAs(second);
+
+    manager.apply(Map.of());
+    assertThat(manager.groups(TestRuler.TENANT)).isEmpty();
+    manager.close();
+    assertThat(second.markAllStale(t + 90_000)).isTrue();
+    assertThat(ruler.pushes.getLast()).extracting(Sample::labels)
+        .containsExactly(Labels.of("__name__", "new", "job", "a"));
+  }
+
+  private long counter(String name) {
+    for (MetricSnapshot snapshot : ruler.registry.scrape()) {
+      if (snapshot.getMetadata().getPrometheusName().equals(name)) {
+        return (long) ((CounterSnapshot) snapshot).getDataPoints().getFirst().getValue();
+      }
+    }
+    throw new AssertionError("no metric " + name);
+  }
+
+  /** A clock whose sleeps never end on their own, so groups started by the manager never evaluate by themselves. */
+  private static final class HeldClock implements RulerClock {
+    @Override
+    public long epochNanos() {
+      return 1_700_000_000_000_000_000L;
+    }
+
+    @Override
+    public void sleepUntil(long epochNanos) throws InterruptedException {
+      Thread.sleep(Long.MAX_VALUE);
+    }
+  }
+}
