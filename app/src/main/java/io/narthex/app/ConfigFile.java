@@ -42,7 +42,8 @@ final class ConfigFile {
       "ingester.ring.shards", "ingester.ring.shards[]", "ingester.ring.shards[][]",
       "store_gateway.sharding_ring.nodes", "store_gateway.sharding_ring.nodes[].id",
       "store_gateway.sharding_ring.nodes[].grpc_address",
-      "compactor.sharding_ring.nodes", "compactor.sharding_ring.nodes[].id");
+      "compactor.sharding_ring.nodes", "compactor.sharding_ring.nodes[].id",
+      "ruler.ring.nodes", "ruler.ring.nodes[].id", "ruler.ring.nodes[].http_address");
 
   private final Path file;
   private final JsonNode root;

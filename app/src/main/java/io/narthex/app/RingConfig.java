@@ -37,8 +37,9 @@ final class RingConfig {
     }
     List<ShardMap.Node> nodes = new ArrayList<>();
     for (JsonNode node : ring.get("nodes")) {
-      nodes.add(new ShardMap.Node(required(node, "id"), required(node, "grpc_address"),
-          required(node, "raft_address")));
+      String section = "ingester.ring.nodes";
+      nodes.add(new ShardMap.Node(required(section, node, "id"), required(section, node, "grpc_address"),
+          required(section, node, "raft_address")));
     }
     if (ring.has("shards")) {
       List<List<String>> shards = new ArrayList<>();
@@ -64,7 +65,8 @@ final class RingConfig {
     JsonNode nodes = section(options, "store_gateway.sharding_ring.nodes");
     if (nodes != null) {
       for (JsonNode node : nodes) {
-        out.put(required(node, "id"), required(node, "grpc_address"));
+        String section = "store_gateway.sharding_ring.nodes";
+        out.put(required(section, node, "id"), required(section, node, "grpc_address"));
       }
       return out;
     }
@@ -83,7 +85,7 @@ final class RingConfig {
     JsonNode nodes = section(options, "compactor.sharding_ring.nodes");
     if (nodes != null) {
       for (JsonNode node : nodes) {
-        out.add(required(node, "id"));
+        out.add(required("compactor.sharding_ring.nodes", node, "id"));
       }
       return out;
     }
@@ -91,6 +93,26 @@ final class RingConfig {
       out.add(node.id());
     }
     return out;
+  }
+
+  /**
+   * The ruler ring: {@code ruler.ring.nodes} ({@code {id, http_address}} entries) when the config file lists them,
+   * else this process alone, owning every rule group. This ruler's id is {@code -ruler.ring.instance-id}, else
+   * {@code -ingester.ring.instance-id}.
+   *
+   * @throws IllegalArgumentException when an entry lacks a field or this ruler's id is not listed
+   */
+  static io.narthex.ruler.RulerRing rulers(NarthexOptions options) throws IOException {
+    String selfId = options.ruler.instanceId.isEmpty() ? options.ingester.instanceId : options.ruler.instanceId;
+    JsonNode nodes = section(options, "ruler.ring.nodes");
+    if (nodes == null) {
+      return io.narthex.ruler.RulerRing.single(selfId, "127.0.0.1:" + options.server.httpListenPort);
+    }
+    java.util.LinkedHashMap<String, String> rulers = new java.util.LinkedHashMap<>();
+    for (JsonNode node : nodes) {
+      rulers.put(required("ruler.ring.nodes", node, "id"), required("ruler.ring.nodes", node, "http_address"));
+    }
+    return new io.narthex.ruler.RulerRing(rulers, selfId);
   }
 
   /** The config file's node at the dotted path, or null without a file or without that key. */
@@ -102,10 +124,10 @@ final class RingConfig {
     return config == null ? null : config.at(dottedPath);
   }
 
-  private static String required(JsonNode node, String field) {
+  private static String required(String section, JsonNode node, String field) {
     JsonNode value = node.get(field);
     if (value == null || value.asText().isEmpty()) {
-      throw new IllegalArgumentException("ingester.ring.nodes entry " + node + " lacks " + field);
+      throw new IllegalArgumentException(section + " entry " + node + " lacks " + field);
     }
     return value.asText();
   }

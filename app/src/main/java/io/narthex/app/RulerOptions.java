@@ -27,4 +27,12 @@ public final class RulerOptions {
       descriptionKey = "ruler.enable_api", defaultValue = "true", arity = "0..1", fallbackValue = "true",
       description = "serve the rules config API under `-http.prometheus-http-prefix` (`/config/v1/rules`)")
   public boolean enableApi = true;
+
+  @Option(names = {"--ruler.ring.instance-id", "-ruler.ring.instance-id"},
+      descriptionKey = "ruler.ring.instance_id", defaultValue = "",
+      description = "this ruler's id among `ruler.ring.nodes` (`{id, http_address}` entries in the config file; "
+          + "without them every ruler owns every rule group, so run one); empty: `--ingester.ring.instance-id`. "
+          + "Each group is evaluated by the one ruler that wins its `<tenant>/<namespace>/<group>` key by "
+          + "rendezvous hashing")
+  public String instanceId = "";
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -118,6 +119,31 @@ class ConfigurationDocTest {
         """);
     assertThatThrownBy(() -> NarthexOptions.parse("--config.file=" + config))
         .hasMessageContaining("ingester.ring.nodes[].grpc_adress");
+  }
+
+  @Test
+  void theRulerRingComesFromTheConfigFileElseThisProcessOwnsEveryGroup(@TempDir Path dir) throws Exception {
+    assertThat(RingConfig.rulers(NarthexOptions.parse("-server.http-listen-port=7000")))
+        .isEqualTo(io.narthex.ruler.RulerRing.single("ingester-1", "127.0.0.1:7000"));
+    Path config = dir.resolve("rulers.yaml");
+    Files.writeString(config, """
+        ruler:
+          ring:
+            nodes:
+              - {id: r1, http_address: 127.0.0.1:7001}
+              - {id: r2, http_address: 127.0.0.1:7002}
+        """);
+    io.narthex.ruler.RulerRing ring = RingConfig.rulers(
+        NarthexOptions.parse("--config.file=" + config, "-ruler.ring.instance-id=r2"));
+    assertThat(ring.rulers()).containsExactly(Map.entry("r1", "127.0.0.1:7001"), Map.entry("r2", "127.0.0.1:7002"));
+    assertThat(ring.otherAddresses()).containsExactly("127.0.0.1:7001");
+    assertThatThrownBy(() -> RingConfig.rulers(NarthexOptions.parse("--config.file=" + config)))
+        .hasMessage("ruler id ingester-1 is not in the ruler ring [r1, r2]");
+
+    Files.writeString(config, "ruler:\n  ring:\n    nodes:\n      - {id: r1}\n");
+    assertThatThrownBy(() -> RingConfig.rulers(
+        NarthexOptions.parse("--config.file=" + config, "-ruler.ring.instance-id=r1")))
+        .hasMessage("ruler.ring.nodes entry {\"id\":\"r1\"} lacks http_address");
   }
 
   @Test
