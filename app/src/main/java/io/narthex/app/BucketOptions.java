@@ -4,9 +4,9 @@ import picocli.CommandLine.Option;
 
 /**
  * The object storage holding blocks, rules and markers ({@code blocks_storage} backend, filesystem and s3). A mixin of
- * {@link NarthexOptions}, reached as {@code options.bucket}: each option's flag,
- * YAML path ({@code descriptionKey}), default and help are declared here once, and the CLI, {@code --config.file}
- * and docs/configuration.md are all generated from it.
+ * {@link NarthexOptions}, reached as {@code options.bucket}: each option's flag, YAML path ({@code descriptionKey}),
+ * default and help are declared here once, and the CLI, {@code --config.file} and docs/configuration.md are all
+ * generated from it.
  */
 public final class BucketOptions {
   @Option(names = {"--blocks-storage.backend", "-blocks-storage.backend"},

@@ -7,9 +7,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The compactor (Mimir's {@code compactor} block). A mixin of {@link NarthexOptions}, reached as {@code
- * options.compactor}: each option's flag,
- * YAML path ({@code descriptionKey}), default and help are declared here once, and the CLI, {@code --config.file}
- * and docs/configuration.md are all generated from it.
+ * options.compactor}: each option's flag, YAML path ({@code descriptionKey}), default and help are declared here once,
+ * and the CLI, {@code --config.file} and docs/configuration.md are all generated from it.
  */
 public final class CompactorOptions {
   @Option(names = {"--compactor.block-ranges", "-compactor.block-ranges"}, split = ",",

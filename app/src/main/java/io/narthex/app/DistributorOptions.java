@@ -4,9 +4,9 @@ import picocli.CommandLine.Option;
 
 /**
  * The distributor's own bounds (Mimir's {@code distributor} block); per-tenant limits are in {@link LimitsOptions}. A
- * mixin of {@link NarthexOptions}, reached as {@code options.distributor}: each option's flag,
- * YAML path ({@code descriptionKey}), default and help are declared here once, and the CLI, {@code --config.file}
- * and docs/configuration.md are all generated from it.
+ * mixin of {@link NarthexOptions}, reached as {@code options.distributor}: each option's flag, YAML path ({@code
+ * descriptionKey}), default and help are declared here once, and the CLI, {@code --config.file} and
+ * docs/configuration.md are all generated from it.
  */
 public final class DistributorOptions {
   @Option(names = {"--distributor.max-recv-msg-size", "-distributor.max-recv-msg-size"},

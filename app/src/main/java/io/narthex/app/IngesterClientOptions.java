@@ -5,9 +5,9 @@ import picocli.CommandLine.Option;
 
 /**
  * Calls to ingesters and store-gateways from every other component (Mimir's {@code ingester_client} block). A mixin of
- * {@link NarthexOptions}, reached as {@code options.ingesterClient}: each option's flag,
- * YAML path ({@code descriptionKey}), default and help are declared here once, and the CLI, {@code --config.file}
- * and docs/configuration.md are all generated from it.
+ * {@link NarthexOptions}, reached as {@code options.ingesterClient}: each option's flag, YAML path ({@code
+ * descriptionKey}), default and help are declared here once, and the CLI, {@code --config.file} and
+ * docs/configuration.md are all generated from it.
  */
 public final class IngesterClientOptions {
   @Option(names = {"--ingester.client.timeout", "-ingester.client.timeout"},

@@ -6,9 +6,8 @@ import picocli.CommandLine.Option;
 /**
  * The ingester: its identity and ports in the shard ring, Raft replication, and its local TSDB ({@code ingester} and
  * {@code blocks_storage.tsdb} blocks). A mixin of {@link NarthexOptions}, reached as {@code options.ingester}: each
- * option's flag,
- * YAML path ({@code descriptionKey}), default and help are declared here once, and the CLI, {@code --config.file}
- * and docs/configuration.md are all generated from it.
+ * option's flag, YAML path ({@code descriptionKey}), default and help are declared here once, and the CLI, {@code
+ * --config.file} and docs/configuration.md are all generated from it.
  */
 public final class IngesterOptions {
   @Option(names = {"--ingester.ring.instance-id", "-ingester.ring.instance-id", "--ingester.node-id",

@@ -4,10 +4,10 @@ import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /**
- * Per-tenant limits, Mimir's {@code limits} block: the defaults that the runtime config's {@code overrides} replace per
- * tenant. A mixin of {@link NarthexOptions}, reached as {@code options.limits}: each option's flag,
- * YAML path ({@code descriptionKey}), default and help are declared here once, and the CLI, {@code --config.file}
- * and docs/configuration.md are all generated from it.
+ * Per-tenant limits, Mimir's {@code limits} block: the defaults that the runtime config's {@code overrides} replace
+ * per tenant. A mixin of {@link NarthexOptions}, reached as {@code options.limits}: each option's flag, YAML path
+ * ({@code descriptionKey}), default and help are declared here once, and the CLI, {@code --config.file} and
+ * docs/configuration.md are all generated from it.
  */
 public final class LimitsOptions {
   @Option(names = {"--ingester.out-of-order-time-window", "-ingester.out-of-order-time-window"},

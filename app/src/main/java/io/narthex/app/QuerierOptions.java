@@ -5,9 +5,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The querier and its PromQL engine (Mimir's {@code querier} block). A mixin of {@link NarthexOptions}, reached as
- * {@code options.querier}: each option's flag,
- * YAML path ({@code descriptionKey}), default and help are declared here once, and the CLI, {@code --config.file}
- * and docs/configuration.md are all generated from it.
+ * {@code options.querier}: each option's flag, YAML path ({@code descriptionKey}), default and help are declared here
+ * once, and the CLI, {@code --config.file} and docs/configuration.md are all generated from it.
  */
 public final class QuerierOptions {
   @Option(names = {"--querier.timeout", "-querier.timeout"}, descriptionKey = "querier.timeout",

@@ -4,9 +4,9 @@ import picocli.CommandLine.Option;
 
 /**
  * The ruler and its rule storage (Mimir's {@code ruler} and {@code ruler_storage} blocks). A mixin of {@link
- * NarthexOptions}, reached as {@code options.ruler}: each option's flag,
- * YAML path ({@code descriptionKey}), default and help are declared here once, and the CLI, {@code --config.file}
- * and docs/configuration.md are all generated from it.
+ * NarthexOptions}, reached as {@code options.ruler}: each option's flag, YAML path ({@code descriptionKey}), default
+ * and help are declared here once, and the CLI, {@code --config.file} and docs/configuration.md are all generated from
+ * it.
  */
 public final class RulerOptions {
   @Option(names = {"--ruler-storage.backend", "-ruler-storage.backend"},

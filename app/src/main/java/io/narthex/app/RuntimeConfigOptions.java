@@ -5,9 +5,9 @@ import picocli.CommandLine.Option;
 
 /**
  * The runtime config file of per-tenant overrides (Mimir's {@code runtime_config} block). A mixin of {@link
- * NarthexOptions}, reached as {@code options.runtimeConfig}: each option's flag,
- * YAML path ({@code descriptionKey}), default and help are declared here once, and the CLI, {@code --config.file}
- * and docs/configuration.md are all generated from it.
+ * NarthexOptions}, reached as {@code options.runtimeConfig}: each option's flag, YAML path ({@code descriptionKey}),
+ * default and help are declared here once, and the CLI, {@code --config.file} and docs/configuration.md are all
+ * generated from it.
  */
 public final class RuntimeConfigOptions {
   @Option(names = {"--runtime-config.file", "-runtime-config.file"}, descriptionKey = "runtime_config.file",

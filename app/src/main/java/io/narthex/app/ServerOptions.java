@@ -5,9 +5,8 @@ import picocli.CommandLine.Option;
 /**
  * The HTTP and gRPC servers of every process (Mimir's {@code server} block), plus the request-body bound of every HTTP
  * route ({@code frontend.max_body_size}). A mixin of {@link NarthexOptions}, reached as {@code options.server}: each
- * option's flag,
- * YAML path ({@code descriptionKey}), default and help are declared here once, and the CLI, {@code --config.file}
- * and docs/configuration.md are all generated from it.
+ * option's flag, YAML path ({@code descriptionKey}), default and help are declared here once, and the CLI, {@code
+ * --config.file} and docs/configuration.md are all generated from it.
  */
 public final class ServerOptions {
   @Option(names = {"--server.http-listen-address", "-server.http-listen-address"},

@@ -6,9 +6,8 @@ import picocli.CommandLine.Option;
 /**
  * The store-gateway: its ring and the bucket store that serves blocks ({@code store_gateway} and {@code
  * blocks_storage.bucket_store} blocks). A mixin of {@link NarthexOptions}, reached as {@code options.storeGateway}:
- * each option's flag,
- * YAML path ({@code descriptionKey}), default and help are declared here once, and the CLI, {@code --config.file}
- * and docs/configuration.md are all generated from it.
+ * each option's flag, YAML path ({@code descriptionKey}), default and help are declared here once, and the CLI, {@code
+ * --config.file} and docs/configuration.md are all generated from it.
  */
 public final class StoreGatewayOptions {
   @Option(names = {"--blocks-storage.bucket-store.sync-dir", "-blocks-storage.bucket-store.sync-dir"},

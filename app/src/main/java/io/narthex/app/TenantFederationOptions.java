@@ -3,10 +3,9 @@ package io.narthex.app;
 import picocli.CommandLine.Option;
 
 /**
- * Queries over several tenants (Mimir's {@code tenant_federation} block). A mixin of {@link NarthexOptions}, reached as
- * {@code options.tenantFederation}: each option's flag,
- * YAML path ({@code descriptionKey}), default and help are declared here once, and the CLI, {@code --config.file}
- * and docs/configuration.md are all generated from it.
+ * Queries over several tenants (Mimir's {@code tenant_federation} block). A mixin of {@link NarthexOptions}, reached
+ * as {@code options.tenantFederation}: each option's flag, YAML path ({@code descriptionKey}), default and help are
+ * declared here once, and the CLI, {@code --config.file} and docs/configuration.md are all generated from it.
  */
 public final class TenantFederationOptions {
   @Option(names = {"--tenant-federation.enabled", "-tenant-federation.enabled"},
