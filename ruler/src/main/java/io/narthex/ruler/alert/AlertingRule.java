@@ -303,6 +303,29 @@ public final class AlertingRule {
   }
 
   /**
+   * Takes over the alerts and restore state of the same rule in its group's previous version, as Prometheus's
+   * {@code Group.CopyState} when a group is reloaded.
+   */
+  public void copyStateFrom(AlertingRule previous) {
+    if (previous == this) {
+      return;
+    }
+    Map<Labels, ActiveAlert> alerts;
+    boolean previousRestored;
+    boolean previousEvaluated;
+    synchronized (previous) {
+      alerts = new LinkedHashMap<>(previous.active);
+      previousRestored = previous.restored;
+      previousEvaluated = previous.evaluated;
+    }
+    synchronized (this) {
+      active.putAll(alerts);
+      restored = previousRestored;
+      evaluated = previousEvaluated;
+    }
+  }
+
+  /**
    * The last {@code ALERTS_FOR_STATE} sample of one alert found by the restore.
    *
    * @param timestampMs the sample's timestamp, when the previous ruler last wrote it
