@@ -2,23 +2,12 @@ package io.narthex.ruler.alert;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.narthex.promql.Engine;
-import io.narthex.promql.EngineOptions;
 import io.narthex.promql.Sample;
 import io.narthex.ruler.Rule;
 import io.narthex.ruler.RuleGroup;
 import io.narthex.ruler.eval.GroupEvaluator;
-import io.narthex.ruler.eval.RuleEvaluators;
-import io.narthex.ruler.eval.RuleQuerier;
-import io.narthex.ruler.eval.RulePusher;
-import io.narthex.ruler.eval.RulerClock;
-import io.narthex.ruler.eval.RulerMetrics;
-import io.narthex.tsdb.head.Head;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.storage.StaleMarker;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -32,40 +21,23 @@ class AlertingRuleEvaluatorTest {
   private static final long T0 = 1_700_000_000_000L;
   private static final Labels ERRORS = Labels.of("__name__", "errors", "job", "api");
 
-  private final Head head = new Head();
-  private final Engine engine = new Engine(EngineOptions.defaults());
-  private final List<List<Sample>> pushes = new ArrayList<>();
-  private final RuleQuerier querier = (tenant, expr, timestampMs) ->
-      engine.instantQuery(head, expr, timestampMs).value();
-  private final RulePusher pusher = (tenant, samples) -> {
-    pushes.add(List.copyOf(samples));
-    for (Sample sample : samples) {
-      head.append(head.getOrCreate(sample.labels()), sample.timestampMs(), sample.value());
-    }
-    return List.of();
-  };
+  private final RulerFixture fixture = new RulerFixture();
   private final RuleGroup group = new RuleGroup("alerts", "1m", null, null, null, null, null, null,
       List.of(new Rule(null, "HighErrors", "errors > 5", "10m", null, Map.of("severity", "page"), null)));
 
   /** The errors series above the threshold at each minute in [fromMinute, toMinute], 0 at the others up to 20. */
   private void errorsHighDuring(int fromMinute, int toMinute) {
     for (int minute = 0; minute <= 20; minute++) {
-      head.append(head.getOrCreate(ERRORS), T0 + minute * MINUTE, minute >= fromMinute && minute <= toMinute ? 9 : 0);
+      fixture.append(ERRORS, T0 + minute * MINUTE, minute >= fromMinute && minute <= toMinute ? 9 : 0);
     }
   }
 
   private GroupEvaluator startRuler() {
-    AlertingRules alerting = new AlertingRules(new AlertingRules.Settings(Duration.ofHours(1), Duration.ofMinutes(2),
-        Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofMinutes(5)),
-        tenant -> AlertTemplateExpander.VERBATIM, new Notifiers(new Notifiers.Settings(List.of(), 10,
-        Duration.ofSeconds(1), "", Map.of()), new NotifierMetrics(new PrometheusRegistry())));
-    return new GroupEvaluator("tenant-1", "ns", group, new GroupEvaluator.Settings(Duration.ofMinutes(1),
-        Duration.ZERO, true), RuleEvaluators.recordingOnly().withAlerting(alerting), querier, pusher,
-        RulerClock.SYSTEM, new RulerMetrics(new PrometheusRegistry()));
+    return fixture.startRuler(group);
   }
 
   private static AlertingRule alertingRule(GroupEvaluator ruler) {
-    return ((AlertingRuleEvaluator) ruler.rules().getFirst()).alertingRule();
+    return RulerFixture.alertingRule(ruler, 0);
   }
 
   private static Alert only(GroupEvaluator ruler) {
@@ -92,14 +64,14 @@ class AlertingRuleEvaluatorTest {
     assertThat(only(restarted).state()).isEqualTo(AlertState.PENDING);
     restarted.evaluate(T0 + 10 * MINUTE);
     assertThat(only(restarted).state()).isEqualTo(AlertState.FIRING);
-    assertThat(pushes.getLast()).contains(new Sample(Labels.of("__name__", "ALERTS", "alertname", "HighErrors",
+    assertThat(fixture.pushes.getLast()).contains(new Sample(Labels.of("__name__", "ALERTS", "alertname", "HighErrors",
         "alertstate", "firing", "job", "api", "severity", "page"), T0 + 10 * MINUTE, 1));
   }
 
   @Test
   void alertThatEndedBeforeTheRestartIsNotRestored() {
     errorsHighDuring(0, 2);
-    head.append(head.getOrCreate(ERRORS), T0 + 21 * MINUTE, 9);
+    fixture.append(ERRORS, T0 + 21 * MINUTE, 9);
     GroupEvaluator first = startRuler();
     for (int minute = 0; minute <= 3; minute++) {
       first.evaluate(T0 + minute * MINUTE);
@@ -127,7 +99,7 @@ class AlertingRuleEvaluatorTest {
   }
 
   private List<Labels> staleAt(long timestampMs) {
-    return pushes.stream().flatMap(List::stream)
+    return fixture.pushes.stream().flatMap(List::stream)
         .filter(s -> s.timestampMs() == timestampMs && StaleMarker.isStale(s.value())).map(Sample::labels).toList();
   }
 }
