@@ -42,11 +42,18 @@ import io.narthex.objstore.Bucket;
 import io.narthex.objstore.Buckets;
 import io.narthex.objstore.ObjstoreMetrics;
 import io.narthex.objstore.S3Config;
+import io.narthex.proto.prompb.TimeSeries;
+import io.narthex.proto.prompb.WriteRequest;
 import io.narthex.ruler.BucketRuleStore;
 import io.narthex.ruler.LocalRuleStore;
 import io.narthex.ruler.RuleStore;
 import io.narthex.ruler.RulerLimits;
+import io.narthex.ruler.RulesApi;
 import io.narthex.ruler.RulesConfigApi;
+import io.narthex.ruler.eval.RuleEvaluators;
+import io.narthex.ruler.eval.RuleManager;
+import io.narthex.ruler.eval.RulerClock;
+import io.narthex.ruler.eval.RulerMetrics;
 import io.narthex.storegateway.StoreGateway;
 import io.narthex.storegateway.StoreGatewayConfig;
 import io.narthex.storegateway.StoreGatewayGrpcService;
@@ -115,6 +122,10 @@ final class Modules {
   StoreGateway storeGateway;
   io.grpc.Server grpcServer;
   QuerierModule querier;
+  /** The ruler's evaluation; null until the ruler module is built. */
+  RuleManager rules;
+  /** The distributor module's; null when the process runs none. */
+  Distributor distributor;
 
   Modules(NarthexOptions options, ServerBuilder http, ExecutorService executor, PrometheusRegistry registry)
       throws java.io.IOException {
@@ -187,9 +198,24 @@ final class Modules {
         .register(GRPC_SERVER, this::grpcServer, grpcServed.toArray(String[]::new))
         .register(COMPACTOR, this::compactor, RUNTIME_CONFIG, BUCKET, DELETIONS)
         .register(DISTRIBUTOR, this::distributor, RUNTIME_CONFIG)
-        .register(RULER, this::ruler, RUNTIME_CONFIG, BUCKET)
+        .register(RULER, this::ruler, rulerNeeds(querierNeeds))
         .register(QUERIER, () -> querier = new QuerierModule(this), querierNeeds.toArray(String[]::new))
         .register(SERVER, server, served.toArray(String[]::new));
+  }
+
+  /**
+   * The ruler reads through the querier and writes through the distributor of this process when it runs them, else
+   * it builds its own read path (which needs what the querier needs).
+   */
+  private String[] rulerNeeds(List<String> querierNeeds) {
+    Set<String> needs = new LinkedHashSet<>(querierNeeds);
+    if (targets.contains(Target.QUERIER)) {
+      needs.add(QUERIER);
+    }
+    if (targets.contains(Target.DISTRIBUTOR)) {
+      needs.add(DISTRIBUTOR);
+    }
+    return needs.toArray(String[]::new);
   }
 
   private Service runtimeConfig() {
@@ -338,8 +364,10 @@ final class Modules {
   }
 
   /**
-   * The ruler's rule store and its config API. Rule evaluation (issue 15 items 2 and later) is not built yet, so the
-   * module only stores and serves rule groups.
+   * The ruler: the rule store and its config API, the evaluation of every tenant's rule groups ({@link RuleManager}),
+   * reading through this process's querier and writing through its distributor, or through its own when the process
+   * runs neither (Mimir's ruler in "internal" mode: {@code -target=ruler} alone works in a cluster), and
+   * Prometheus's {@code /api/v1/rules}.
    */
   private Service ruler() {
     RuleStore store = switch (options.ruler.storageBackend) {
@@ -357,28 +385,68 @@ final class Modules {
     if (options.ruler.enableApi) {
       RulerLimits defaults = new RulerLimits(options.limits.rulerMaxRulesPerRuleGroup,
           options.limits.rulerMaxRuleGroupsPerTenant);
-      new RulesConfigApi(store, tenant -> runtimeConfig.rulerLimits(tenant, defaults), options.tenantResolver()).bind(http, options.prometheusHttpPrefix);
+      new RulesConfigApi(store, tenant -> runtimeConfig.rulerLimits(tenant, defaults), options.tenantResolver())
+          .onChange(() -> {
+            if (rules != null) {
+              rules.requestSync();
+            }
+          })
+          .bind(http, options.prometheusHttpPrefix);
     }
-    return Service.of(() -> {}, () -> {});
+    QuerierModule reads = querier != null ? querier : new QuerierModule(this, false);
+    List<ShardWriter> ownWriters = new ArrayList<>();
+    Distributor writes = distributor != null ? distributor : newDistributor(ownWriters);
+    rules = new RuleManager(store, new RuleManager.Config(options.ruler.evaluationInterval, options.ruler.pollInterval,
+        options.ruler.evaluationDelay, options.ruler.ruleEvaluationWriteEnabled,
+        options.ruler.maxConcurrentGroupEvaluations),
+        // Alerting rules: RuleEvaluators.withAlerting(io.narthex.ruler.alert's factory) once it is wired here.
+        RuleEvaluators.recordingOnly(),
+        reads::instantQuery, (tenant, samples) -> writes.push(tenant, writeRequest(samples)).errors(),
+        RulerClock.SYSTEM, new RulerMetrics(registry));
+    new RulesApi(rules, options.tenantResolver()).bind(http, options.prometheusHttpPrefix);
+    RuleManager manager = rules;
+    return Service.of(manager::start, () -> {
+      manager.close();
+      ownWriters.forEach(ShardWriter::close);
+      if (reads != querier) {
+        reads.stop();
+      }
+    });
+  }
+
+  /** A rule group evaluation's output as one remote-write request, as Mimir's ruler pushes it. */
+  private static WriteRequest writeRequest(List<io.narthex.promql.Sample> samples) {
+    WriteRequest.Builder request = WriteRequest.newBuilder();
+    for (io.narthex.promql.Sample sample : samples) {
+      TimeSeries.Builder series = request.addTimeseriesBuilder();
+      sample.labels().forEach((name, value) -> series.addLabelsBuilder().setName(name).setValue(value));
+      series.addSamplesBuilder().setValue(sample.value()).setTimestamp(sample.timestampMs());
+    }
+    return request.build();
   }
 
   private Service distributor() {
     List<ShardWriter> shardWriters = new ArrayList<>();
+    distributor = newDistributor(shardWriters);
+    http.route().path("/api/v1/push").maxRequestLength(2L * options.distributor.maxRecvMsgSizeBytes + (1 << 20)).build(
+        new PushHandler(distributor, options.tenantResolver(), options.distributor.maxRecvMsgSizeBytes,
+            new InflightPushes(options.distributor.maxInflightPushRequests,
+                options.distributor.maxInflightPushRequestsBytes())));
+    return Service.of(() -> {}, () -> shardWriters.forEach(ShardWriter::close));
+  }
+
+  /** A distributor over a writer per shard, which it adds to {@code shardWriters} for the caller to close. */
+  private Distributor newDistributor(List<ShardWriter> shardWriters) {
     for (int shard = 0; shard < shardMap.shardCount(); shard++) {
       shardWriters.add(new RaftShardWriter(shardMap, shard, raftOptions, raftWriterMetrics));
     }
     TenantLimits defaultLimits = new TenantLimits(options.limits.ingestionRate, options.limits.ingestionBurstSize,
         options.limits.maxGlobalSeriesPerUser, options.limits.maxGlobalSeriesPerMetric);
     RuntimeConfig overrides = runtimeConfig;
-    Distributor distributor = new Distributor(shardWriters, new ValidationLimits(
+    return new Distributor(shardWriters, new ValidationLimits(
         options.limits.maxLabelNameLength, options.limits.maxLabelValueLength, options.limits.maxLabelNamesPerSeries,
         options.limits.createGracePeriod.toMillis()), tenant -> overrides.tenantLimits(tenant, defaultLimits),
         new DistributorMetrics(registry));
-    http.route().path("/api/v1/push").maxRequestLength(2L * options.distributor.maxRecvMsgSizeBytes + (1 << 20)).build(
-        new PushHandler(distributor, options.tenantResolver(), options.distributor.maxRecvMsgSizeBytes,
-            new InflightPushes(options.distributor.maxInflightPushRequests,
-                options.distributor.maxInflightPushRequestsBytes())));
-    return Service.of(() -> {}, () -> shardWriters.forEach(ShardWriter::close));
   }
 
   /** After a flush in this process: the local store-gateway and querier see the new blocks at once. */

@@ -10,6 +10,7 @@ import io.narthex.ingester.ring.ShardMap;
 import io.narthex.objstore.Bucket;
 import io.narthex.promql.Engine;
 import io.narthex.promql.EngineOptions;
+import io.narthex.promql.Value;
 import io.narthex.querier.ChunkSource;
 import io.narthex.querier.FetchLimits;
 import io.narthex.querier.IngesterChunkSource;
@@ -20,6 +21,7 @@ import io.narthex.querier.TenantFederation;
 import io.narthex.storegateway.client.BlocksStoreReader;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.EncodedSeries;
+import io.narthex.tsdb.storage.Queryable;
 import io.narthex.tsdb.storage.SelectHints;
 import io.narthex.tsdb.storage.StorageException;
 import io.narthex.tsdb.storage.Tombstone;
@@ -42,8 +44,18 @@ final class QuerierModule implements Service {
   private final ShardReaders shardReaders;
   private final List<ManagedChannel> storeGatewayChannels = new ArrayList<>();
   private final BlocksStoreReader blocksReader;
+  private Engine engine;
+  private FetchLimits defaultFetchLimits;
 
   QuerierModule(Modules modules) {
+    this(modules, true);
+  }
+
+  /**
+   * @param serveApi whether to bind the Prometheus API; false for the ruler's own read path in a process without the
+   *     querier target (Mimir's ruler in "internal" mode)
+   */
+  QuerierModule(Modules modules, boolean serveApi) {
     this.modules = modules;
     this.options = modules.options;
     List<List<IngesterClient>> replicasPerShard = new ArrayList<>();
@@ -69,10 +81,13 @@ final class QuerierModule implements Service {
         channels, options.ingesterClient.timeout, options.storeGateway.bucketStoreSyncInterval,
             options.storeGateway.ignoreDeletionMarksDelay,
         BlocksStoreReader.MIN_UPLOAD_GRACE);
-    bindApi();
+    buildEngine();
+    if (serveApi) {
+      bindApi();
+    }
   }
 
-  private void bindApi() {
+  private void buildEngine() {
     if (options.limits.maxQueryExpressionSizeBytes < 0) {
       throw new IllegalArgumentException("-query-frontend.max-query-expression-size-bytes must be >= 0 (0 ="
           + " unlimited), got " + options.limits.maxQueryExpressionSizeBytes);
@@ -81,19 +96,36 @@ final class QuerierModule implements Service {
       throw new IllegalArgumentException("-querier.default-evaluation-interval must be at least 1ms, got "
           + options.querier.defaultEvaluationInterval);
     }
-    Engine engine = new Engine(new EngineOptions(options.querier.lookbackDelta, options.querier.maxSamples,
+    engine = new Engine(new EngineOptions(options.querier.lookbackDelta, options.querier.maxSamples,
         options.querier.queryTimeout,
         options.querier.defaultEvaluationInterval));
-    FetchLimits defaultFetchLimits = new FetchLimits(options.limits.maxFetchedSeriesPerQuery,
+    defaultFetchLimits = new FetchLimits(options.limits.maxFetchedSeriesPerQuery,
         options.limits.maxFetchedChunksPerQuery, options.limits.maxFetchedChunkBytesPerQuery);
+  }
+
+  /** The tenant's data as queries read it: ingesters and store-gateways merged, deletions applied, limits on. */
+  private Queryable queryable(String tenant, List<String> warnings) {
+    return new MergingQueryable(
+        new IngesterChunkSource(shardReaders, tenant, modules.executor, warnings), blockSource(tenant),
+        options.querier.queryIngestersWithin, options.querier.queryStoreAfter, Clock.systemUTC(), modules.executor,
+        tombstonesOf(tenant)).withLimits(modules.runtimeConfig.fetchLimits(tenant, defaultFetchLimits));
+  }
+
+  /**
+   * An instant query of one tenant over the same read path as the API's, for the ruler.
+   *
+   * @throws io.narthex.promql.PromQLException when the query fails
+   */
+  Value instantQuery(String tenant, String expr, long timeMs) {
+    return engine.instantQuery(queryable(tenant, new ArrayList<>()), expr, timeMs).value();
+  }
+
+  private void bindApi() {
     RuntimeConfig overrides = modules.runtimeConfig;
     Bucket bucket = modules.bucket;
     new PrometheusApi(
         engine,
-        (tenant, warnings) -> new MergingQueryable(
-            new IngesterChunkSource(shardReaders, tenant, modules.executor, warnings), blockSource(tenant),
-            options.querier.queryIngestersWithin, options.querier.queryStoreAfter, Clock.systemUTC(), modules.executor,
-            tombstonesOf(tenant)).withLimits(overrides.fetchLimits(tenant, defaultFetchLimits)),
+        this::queryable,
         options.tenantResolver(),
         Version.VERSION)
         .withMaxConcurrent(options.querier.maxConcurrentQueries)

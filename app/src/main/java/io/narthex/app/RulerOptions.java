@@ -1,5 +1,6 @@
 package io.narthex.app;
 
+import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /**
@@ -27,6 +28,40 @@ public final class RulerOptions {
       descriptionKey = "ruler.enable_api", defaultValue = "true", arity = "0..1", fallbackValue = "true",
       description = "serve the rules config API under `-http.prometheus-http-prefix` (`/config/v1/rules`)")
   public boolean enableApi = true;
+
+  @Option(names = {"--ruler.evaluation-interval", "-ruler.evaluation-interval"},
+      descriptionKey = "ruler.evaluation_interval", defaultValue = "1m", converter = DurationConverter.class,
+      description = "how often a rule group is evaluated when it sets no `interval`; at least 1ms. Each group runs at "
+          + "Prometheus's instants: a multiple of its interval plus an offset hashed from its name and namespace")
+  public Duration evaluationInterval = Duration.ofMinutes(1);
+
+  @Option(names = {"--ruler.poll-interval", "-ruler.poll-interval"},
+      descriptionKey = "ruler.poll_interval", defaultValue = "10m", converter = DurationConverter.class,
+      description = "how often the ruler reads every tenant's rule groups from the rule store again; a change made "
+          + "through this process's rules config API is applied at once")
+  public Duration pollInterval = Duration.ofMinutes(10);
+
+  @Option(names = {"--ruler.evaluation-delay-duration", "-ruler.evaluation-delay-duration"},
+      descriptionKey = "limits.ruler_evaluation_delay_duration", defaultValue = "1m",
+      converter = DurationConverter.class,
+      description = "query offset of a rule group that sets neither `query_offset` nor `evaluation_delay`: its "
+          + "queries run that long before the evaluation instant, and its output samples carry that time, so that "
+          + "late samples are in")
+  public Duration evaluationDelay = Duration.ofMinutes(1);
+
+  @Option(names = {"--ruler.rule-evaluation-write-enabled", "-ruler.rule-evaluation-write-enabled"},
+      descriptionKey = "ruler.rule_evaluation_write_enabled", defaultValue = "true", arity = "0..1",
+      fallbackValue = "true",
+      description = "write what recording and alerting rules produce through the distributor; `false` evaluates "
+          + "them without writing (for testing)")
+  public boolean ruleEvaluationWriteEnabled = true;
+
+  @Option(names = {"--ruler.max-concurrent-group-evaluations", "-ruler.max-concurrent-group-evaluations"},
+      descriptionKey = "ruler.max_concurrent_group_evaluations", defaultValue = "16",
+      description = "most rule group evaluations running at once in this ruler, at least 1; one tenant gets at most "
+          + "half of them (rounded up), so slow rules of one tenant cannot delay the others'. Narthex's own: Mimir "
+          + "has no such bound")
+  public int maxConcurrentGroupEvaluations = 16;
 
   @Option(names = {"--ruler.ring.instance-id", "-ruler.ring.instance-id"},
       descriptionKey = "ruler.ring.instance_id", defaultValue = "",

@@ -3,12 +3,20 @@ package io.narthex.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.narthex.proto.prompb.Label;
+import io.narthex.proto.prompb.Sample;
+import io.narthex.proto.prompb.TimeSeries;
+import io.narthex.proto.prompb.WriteRequest;
+import io.narthex.tsdb.labels.Labels;
+import io.narthex.tsdb.storage.StaleMarker;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,11 +52,53 @@ class LifecycleTest {
   }
 
   @Test
+  void aRecordingRuleSetThroughTheConfigApiIsEvaluatedAndGoesStaleWhenItsSourceStops() throws Exception {
+    try (Narthex narthex = SingleProcess.start(dir, "--ruler.evaluation-delay-duration=0s")) {
+      Labels source = Labels.of("__name__", "rule_source", "job", "a");
+      assertThat(RemoteWrite.push(narthex, "tenant-a", write(source, System.currentTimeMillis(), 21))
+          .statusCode()).isEqualTo(200);
+      HttpResponse<String> set = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+              + narthex.httpPort() + "/prometheus/config/v1/rules/ns"))
+          .header("X-Scope-OrgID", "tenant-a").POST(HttpRequest.BodyPublishers.ofString("""
+              name: g
+              interval: 1s
+              rules:
+                - record: job:rule_source:doubled
+                  expr: rule_source * 2
+              """)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(set.statusCode()).isEqualTo(202);
+
+      String recorded = "/prometheus/api/v1/query?query=job:rule_source:doubled";
+      Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+          assertThat(get(narthex, recorded).body()).contains("\"job:rule_source:doubled\"").contains("\"42\""));
+      assertThat(get(narthex, "/prometheus/api/v1/rules").body())
+          .contains("\"name\":\"g\",\"file\":\"ns\"").contains("\"health\":\"ok\"");
+
+      // The source goes stale: at the next evaluation the rule returns nothing, and its output is marked stale
+      // instead of lingering for the 5m lookback.
+      assertThat(RemoteWrite.push(narthex, "tenant-a", write(source, System.currentTimeMillis(),
+          StaleMarker.STALE_NAN)).statusCode()).isEqualTo(200);
+      Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+          assertThat(get(narthex, recorded).body()).contains("\"result\":[]"));
+    }
+  }
+
+  private static WriteRequest write(Labels labels, long timestampMs, double value) {
+    TimeSeries.Builder series = TimeSeries.newBuilder();
+    labels.forEach((name, v) -> series.addLabels(Label.newBuilder().setName(name).setValue(v)));
+    series.addSamples(Sample.newBuilder().setTimestamp(timestampMs).setValue(value));
+    return WriteRequest.newBuilder().addTimeseries(series).build();
+  }
+
+  @Test
   void aRulerStoresRuleGroupsInTheBucketThroughMimirsRulesConfigApi() throws Exception {
     try (Narthex narthex = SingleProcess.start(dir, "--target=ruler", "--ruler.max-rules-per-rule-group=1")) {
+      // The ruler alone reads through its own querier (which needs the deletions) and writes through its own
+      // distributor.
       assertThat(get(narthex, "/services").body()).isEqualTo("""
           runtime-config RUNNING
           bucket RUNNING
+          deletions RUNNING
           ruler RUNNING
           server RUNNING
           """);
