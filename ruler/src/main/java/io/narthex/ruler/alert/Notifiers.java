@@ -20,7 +20,18 @@ public final class Notifiers implements AutoCloseable {
    * @param externalLabels added to each alert that lacks the label
    */
   public record Settings(List<AlertmanagerUrls.Target> alertmanagers, int queueCapacity, Duration timeout,
-      String externalUrl, Map<String, String> externalLabels) {}
+      String externalUrl, Map<String, String> externalLabels) {
+    /** @throws IllegalArgumentException naming the flag when the capacity is below 1 or the timeout not positive */
+    public Settings {
+      if (queueCapacity < 1) {
+        throw new IllegalArgumentException("-ruler.notification-queue-capacity must be at least 1, got "
+            + queueCapacity);
+      }
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("-ruler.notification-timeout must be positive, got " + timeout);
+      }
+    }
+  }
 
   private final Settings settings;
   private final NotifierMetrics metrics;

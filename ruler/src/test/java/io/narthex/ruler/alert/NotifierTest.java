@@ -168,4 +168,11 @@ class NotifierTest {
         .hasMessageNotContaining("u:p");
     assertThat(AlertmanagerUrls.parse(" , ")).isEmpty();
   }
+
+  @Test
+  void rejectsAQueueWithoutCapacityNamingTheFlag() {
+    assertThatThrownBy(() -> new Notifiers.Settings(List.of(), 0, Duration.ofSeconds(1), "", Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("-ruler.notification-queue-capacity must be at least 1, got 0");
+  }
 }
