@@ -96,9 +96,6 @@ final class Executor {
     }
     int column = Values.utf8Length(text.substring(lineStart, pos));
     String context = node.toString();
-    if (context.codePointCount(0, context.length()) > 20) {
-      context = context.substring(0, context.offsetByCodePoints(0, 20)) + "...";
-    }
     return new ExecError("template: " + name + ":" + line + ":" + column + ": executing "
         + GoStrings.quote(executing) + " at <" + context + ">: " + message);
   }

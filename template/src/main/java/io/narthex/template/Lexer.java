@@ -219,12 +219,13 @@ final class Lexer {
         parenDepth++;
       }
       case ')' -> {
+        // Emitted before the check, so the parser reports an unbalanced one in its context first, as Go's does.
         advanceTo(pos + 1);
+        emit(Kind.RIGHT_PAREN);
         parenDepth--;
         if (parenDepth < 0) {
-          return error("unexpected right paren");
+          return error("unexpected right paren " + GoStrings.unicodeLiteral(')'));
         }
-        emit(Kind.RIGHT_PAREN);
       }
       default -> {
         if (c == '+' || c == '-' || isDigit(c)) {

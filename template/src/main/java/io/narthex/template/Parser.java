@@ -35,8 +35,12 @@ import java.util.Map;
  * function exists, and fails with Go's message {@code template: <name>:<line>: <what>}.
  */
 final class Parser {
-  /** Go's limit on nested expressions (text/template/parse maxStackDepth), which keeps the recursion bounded. */
-  static final int MAX_EXPRESSION_DEPTH = 1000;
+  /**
+   * The deepest nesting of parenthesised pipelines and of if/range/with blocks, so parsing (and executing) stays far
+   * from a Java thread's stack limit. Go allows 10,000 (text/template/parse maxStackDepth) on growable stacks; real
+   * templates nest a few levels.
+   */
+  static final int MAX_EXPRESSION_DEPTH = 100;
 
   /** A parse failure; the message is Go's whole message. */
   static final class ParseError extends RuntimeException {
@@ -234,6 +238,9 @@ final class Parser {
   private BranchNode branchControl(BranchKind kind) {
     String context = kind.keyword();
     int varsMark = vars.size();
+    if (++depth > MAX_EXPRESSION_DEPTH) {
+      throw error("max expression depth exceeded");
+    }
     try {
       PipeNode pipe = pipeline(context, Kind.RIGHT_DELIM);
       if (kind == BranchKind.RANGE) {
@@ -261,6 +268,7 @@ final class Parser {
       }
       return new BranchNode(kind, pipe.pos(), pipe.line(), pipe, list, elseList);
     } finally {
+      depth--;
       vars.subList(varsMark, vars.size()).clear();
     }
   }

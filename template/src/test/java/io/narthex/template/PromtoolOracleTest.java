@@ -1,0 +1,256 @@
+package io.narthex.template;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real promtool (Prometheus 2.42) as the oracle: it expands the same alert templates over the same series and
+ * accepts its unit test only if every annotation equals what this engine wrote; and {@code promtool check rules}
+ * rejects exactly the templates {@link PrometheusTemplates#checkSyntax} rejects, with the same message.
+ */
+class PromtoolOracleTest {
+  private static final Path PROMTOOL = Path.of("/usr/bin/promtool");
+  private static final String ALERT = "Oracle";
+  private static final long EVAL_TIME_MS = 5 * 60_000L;
+  private static final double VALUE = 1234567.891;
+  private static final Map<String, String> LABELS = Map.of("__name__", "node_value", "job", "api", "instance",
+      "host-1.example.com:9090");
+  private static final Map<String, String> EXTERNAL_LABELS = Map.of("cluster", "eu");
+  private static final String EXTERNAL_URL = "http://prom.example.com/prefix";
+
+  /**
+   * Alert label and annotation templates, one a line, as Prometheus 2.42 and its Go know them. Not here: the
+   * functions {@code externalURL} and {@code pathPrefix}, which promtool test rules runs without a URL (a nil
+   * pointer error; PrometheusTemplatesTest covers them), and Prometheus 3's {@code now} and {@code toDuration}.
+   */
+  private static final String EXPANDED = """
+      {{ $labels.instance }} of {{ $labels.job }} is {{ $value }}; missing [{{ $labels.nope }}]
+      {{ humanize $value }} {{ humanize1024 $value }} {{ humanize 0.000123 }} {{ humanize 0 }} {{ humanize1024 0.5 }} {{ humanize -2500 }}
+      {{ humanizeDuration 90061 }} {{ humanizeDuration 0.12345 }} {{ humanizeDuration 59.99 }} {{ humanizeDuration -3725 }} {{ humanizeDuration 0 }} {{ humanizeDuration 1.5e-7 }}
+      {{ humanizePercentage 0.1234567 }} {{ humanizeTimestamp 1435065584.128 }} {{ humanize "12345.6" }} {{ humanizeTimestamp $value }}
+      {{ printf "%.2f|%5.1f|%-8s|%q|%d|%x|%e|%g|%v|%08.3f|%+d|%X|%o|%c" $value 3.14159 "ab" "a\\"b\\n" 42 255 1234.5678 0.000012346 1e6 -3.14159 5 255 8 65 }}
+      {{ printf "%v %v %v %.1f %5.2f%% %.0f %.0f %.2f %T %T %T" 1e21 1e-7 123456789.0 0.05 99.5 0.5 1.5 2.675 1 1.5 "s" }}
+      {{ printf "%d %s" 1 }} {{ printf "%d" 1 "x" }} {{ printf "%d|%s" 1.5 2.5 }} {{ printf "%5.3s|%-5d|%05d|%x" "abcdef" 3 -42 "hi" }}
+      {{ range $k, $v := $labels }}{{ $k }}={{ $v }};{{ end }}
+      {{ if gt $value 1e6 }}big{{ else if gt $value 1000.0 }}medium{{ else }}small{{ end }} {{ with $labels.job }}job={{ . }}{{ end }}{{ with $labels.nope }}x{{ else }} no-nope{{ end }}
+      {{ reReplaceAll "([^:]+):(\\\\d+)" "$2 on $1" $labels.instance }} {{ reReplaceAll "a(x*)b" "${1}W" "-ab-axxb-" }} {{ reReplaceAll "x*" "-" "abc" }} {{ reReplaceAll "(a)" "$1x$$" "ba" }} {{ match "^host" $labels.instance }}
+      {{ title "hello wORLD-foo bar_baz" }} {{ toUpper "abc" }} {{ toLower "ÀBC" }}
+      {{ with query `q{job="a"}` }}{{ . | first | value }} {{ (first .).Labels.zone }} {{ label "job" (first .) }}{{ end }}
+      {{ range query "q" | sortByLabel "job" }}{{ .Labels.job }}:{{ .Value }} {{ end }}
+      {{ with query "sum(q)" }}{{ . | first | value | humanize }}{{ end }} {{ with query `q{job="none"}` }}x{{ else }}empty{{ end }}
+      {{ $externalLabels.cluster }} {{ $externalURL }} {{ graphLink "rate(x[5m]) > 0" }} {{ tableLink "up" }}
+      {{ stripPort $labels.instance }} {{ stripPort "[::1]:80" }} {{ stripPort "nohost" }} {{ stripDomain $labels.instance }} {{ stripDomain "10.0.0.1:80" }} {{ stripDomain "a.b.c" }}
+      {{ define "x" }}<{{ . }}>{{ end }}{{ template "x" $labels.job }}{{ block "y" 3 }}[{{ . }}]{{ end }}
+      {{- /* comment */ -}} a {{- " b " -}} c {{ "d" }}   {{- 'x' }}
+      {{ len $labels }} {{ index $labels "job" }} {{ slice "abcdef" 1 3 }} {{ and 1 0 }} {{ or 0 "" "x" }} {{ not true }} {{ eq $labels.job "web" "api" }} {{ ne 1 2 }} {{ le 2.5 2.5 }}
+      {{ html "<b>'&'</b>" }} {{ js "it's <x>" }} {{ urlquery "a b&c" }} {{ print 1 2 "a" "b" 3 }} {{ println "x" 1 }}
+      {{ $x := 1 }}{{ if true }}{{ $x = 2 }}{{ end }}{{ $x }} {{ range $i, $e := args "a" 2 }}{{ $i }}={{ $e }} {{ end }}{{ (args 1 "x").arg1 }}
+      {{ range $labels }}{{ if eq . "node_value" }}{{ continue }}{{ end }}{{ if eq . "api" }}{{ break }}{{ end }}{{ . }}|{{ end }}
+      {{ toTime 1600000000 }} {{ toTime 1600000000.25 }} {{ parseDuration "1h30m" }} {{ parseDuration "1d2h3m4s5ms" }} {{ strvalue (first (query `q{job="a"}`)) }}|{{ safeHtml "<x>" }}
+      {{ humanize "abc" }}
+      {{ first (query `q{job="none"}`) }}
+      {{ lt 1 2.5 }}
+      {{ index $labels.job 10 }}
+      {{ .Labels.job.x }}
+      {{ template "nope" }}
+      {{ humanize 1 2 }}
+      {{ parseDuration "5x" }}
+      {{ reReplaceAll "(" "x" "y" }}
+      """;
+
+  /** Templates for check rules: the broken ones must fail with promtool's message, the others pass. */
+  private static final String CHECKED = """
+      {{ foo }}
+      {{ $labels.x }
+      {{ if }}{{ end }}
+      {{ end }}
+      {{ if true }}x
+      {{ $nope }}
+      {{ "abc }}
+      x {{ .a
+      {{ break }}
+      {{ continue }}
+      {{ 3k }}
+      {{ . | 3 }}
+      {{ (1 }}
+      {{ template . }}
+      {{ else }}
+      {{ range $i, $v, $w := . }}{{ end }}
+      {{ with }}{{ end }}
+      {{ define "x" }}
+      {{/* unclosed
+      {{ 'ab' }}
+      {{ $x := }}
+      {{ printf "%d" 1 | }}
+      {{ 1.2.3 }}
+      {{ "a".b }}
+      {{ range }}{{ end }}
+      {{ $x = 1 }}
+      {{- -}}
+      {{ é }}
+      {{ 1 | }}
+      {{ ) }}
+      {{ .a | .b }}
+      {{ printf }}
+      {{ humanize }}
+      {{ nil }}
+      {{ template "x" }}
+      {{ $labels.job | humanize | printf "%s" }}
+      {{ range $i, $v := $labels }}{{ $i }}{{ end }}
+      {{ `unterminated }}
+      {{ "\\q" }}
+      {{ 0x }}
+      {{ a:b }}
+      {{ .a }}{{ end }}
+      {{ if true }}{{ else }}{{ else }}{{ end }}
+      """;
+
+  @BeforeAll
+  static void needsPromtool() {
+    Assumptions.assumeTrue(Files.isExecutable(PROMTOOL), "skipped: " + PROMTOOL + " (Prometheus's promtool) is absent");
+  }
+
+  private static final Map<String, List<Sample>> QUERIES = Map.of(
+      "q{job=\"a\"}", List.of(new Sample(Map.of("__name__", "q", "job", "a", "zone", "z1"), 1.5)),
+      "q", List.of(new Sample(Map.of("__name__", "q", "job", "b", "zone", "z2"), 0.5),
+          new Sample(Map.of("__name__", "q", "job", "a", "zone", "z1"), 1.5)),
+      "sum(q)", List.of(new Sample(Map.of(), 2.0)),
+      "q{job=\"none\"}", List.of());
+
+  /** What the rule's queries return at the evaluation time, as promtool computes them from the input series. */
+  private static List<Sample> query(String expr, long evalTimestampMs) throws Exception {
+    assertThat(evalTimestampMs).isEqualTo(EVAL_TIME_MS);
+    List<Sample> result = QUERIES.get(expr);
+    if (result == null) {
+      throw new Exception("no canned result for " + expr);
+    }
+    return result;
+  }
+
+  private static String expandLikePrometheus(String text) {
+    try {
+      return PrometheusTemplates.expand("__alert_" + ALERT, text, LABELS, VALUE, EXTERNAL_LABELS, EXTERNAL_URL,
+          EVAL_TIME_MS, PromtoolOracleTest::query);
+    } catch (TemplateException e) {
+      return "<error expanding template: " + e.getMessage() + ">";
+    }
+  }
+
+  @Test
+  void expandsLabelsAndAnnotationsExactlyAsPromtoolTestRules(@TempDir Path dir) throws Exception {
+    List<String> templates = EXPANDED.lines().toList();
+    Map<String, String> annotations = new TreeMap<>();
+    Map<String, String> expected = new TreeMap<>();
+    for (int i = 0; i < templates.size(); i++) {
+      String key = String.format("a%02d", i);
+      annotations.put(key, templates.get(i));
+      expected.put(key, expandLikePrometheus(templates.get(i)));
+    }
+    String severityTemplate = "{{ if gt $value 1000.0 }}page{{ else }}ticket{{ end }}";
+    StringBuilder rules = new StringBuilder("groups:\n- name: oracle\n  rules:\n  - alert: " + ALERT
+        + "\n    expr: node_value\n    labels:\n      severity: " + yaml(severityTemplate) + "\n    annotations:\n");
+    annotations.forEach((k, v) -> rules.append("      ").append(k).append(": ").append(yaml(v)).append('\n'));
+    Files.writeString(dir.resolve("rules.yml"), rules);
+
+    Map<String, String> expectedLabels = new TreeMap<>(LABELS);
+    expectedLabels.remove("__name__");
+    expectedLabels.put("severity", expandLikePrometheus(severityTemplate));
+    StringBuilder test = new StringBuilder("rule_files: [rules.yml]\nevaluation_interval: 1m\ntests:\n"
+        + "- interval: 1m\n  external_labels:\n    cluster: eu\n  external_url: " + EXTERNAL_URL + "\n"
+        + "  input_series:\n"
+        + "  - series: 'node_value{job=\"api\",instance=\"host-1.example.com:9090\"}'\n    values: '" + VALUE + "+0x10'\n"
+        + "  - series: 'q{job=\"b\",zone=\"z2\"}'\n    values: '0.5+0x10'\n"
+        + "  - series: 'q{job=\"a\",zone=\"z1\"}'\n    values: '1.5+0x10'\n"
+        + "  alert_rule_test:\n  - eval_time: 5m\n    alertname: " + ALERT + "\n    exp_alerts:\n    - exp_labels:\n");
+    expectedLabels.forEach((k, v) -> test.append("        ").append(k).append(": ").append(yaml(v)).append('\n'));
+    test.append("      exp_annotations:\n");
+    expected.forEach((k, v) -> test.append("        ").append(k).append(": ").append(yaml(v)).append('\n'));
+    Files.writeString(dir.resolve("test.yml"), test);
+
+    Result result = promtool(dir, "test", "rules", "test.yml");
+    assertThat(result.exitCode()).as("promtool test rules says:\n%s\nour expansions:\n%s", result.output(),
+        String.join("\n", expected.values())).isZero();
+    // The error cases must have been expanded as errors, not skipped.
+    assertThat(expected.values()).filteredOn(v -> v.startsWith("<error expanding template")).hasSize(9);
+  }
+
+  @Test
+  void rejectsTheTemplatesPromtoolCheckRulesRejectsWithTheSameMessage(@TempDir Path dir) throws Exception {
+    List<String> templates = CHECKED.lines().toList();
+    StringBuilder rules = new StringBuilder("groups:\n- name: g\n  rules:\n");
+    for (int i = 0; i < templates.size(); i++) {
+      rules.append("  - alert: T").append(i).append("\n    expr: vector(1)\n    annotations:\n      a: ")
+          .append(yaml(templates.get(i))).append('\n');
+    }
+    Files.writeString(dir.resolve("rules.yml"), rules);
+    Result result = promtool(dir, "check", "rules", "rules.yml");
+
+    Map<String, String> promtoolErrors = new LinkedHashMap<>();
+    Matcher m = Pattern.compile("group \"g\", rule \\d+, \"(T\\d+)\": annotation \"a\": (.*)").matcher(result.output());
+    while (m.find()) {
+      promtoolErrors.put(m.group(1), m.group(2));
+    }
+    Map<String, String> ours = new LinkedHashMap<>();
+    List<String> accepted = new ArrayList<>();
+    for (int i = 0; i < templates.size(); i++) {
+      try {
+        PrometheusTemplates.checkSyntax("__alert_T" + i, templates.get(i));
+        accepted.add("T" + i);
+      } catch (TemplateException e) {
+        ours.put("T" + i, e.getMessage());
+      }
+    }
+    assertThat(ours).as("promtool check rules says:\n%s", result.output()).isEqualTo(promtoolErrors);
+    assertThat(accepted).as("templates both accept").isNotEmpty();
+  }
+
+  private record Result(int exitCode, String output) {}
+
+  private static Result promtool(Path dir, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(PROMTOOL.toString());
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("promtool finished").isTrue();
+    return new Result(process.exitValue(), output);
+  }
+
+  /** A YAML double-quoted scalar (JSON's escapes, which YAML shares). */
+  private static String yaml(String s) {
+    StringBuilder out = new StringBuilder("\"");
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        case '\n' -> out.append("\\n");
+        case '\t' -> out.append("\\t");
+        default -> {
+          if (c < 0x20 || c == 0x7f) {
+            out.append(String.format("\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    return out.append('"').toString();
+  }
+}
