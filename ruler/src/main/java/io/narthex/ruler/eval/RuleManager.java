@@ -10,7 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,9 +68,7 @@ public final class RuleManager implements AutoCloseable {
   private final RulePusher pusher;
   private final RulerClock clock;
   private final RulerMetrics metrics;
-  private final Semaphore globalSlots;
-  private final int tenantSlots;
-  private final Map<String, Semaphore> tenantSlotsByTenant = new ConcurrentHashMap<>();
+  private final EvaluationSlots slots;
   private final Map<GroupKey, GroupRunner> running = new ConcurrentHashMap<>();
   private final Object syncSignal = new Object();
   private boolean syncRequested;
@@ -87,8 +84,7 @@ public final class RuleManager implements AutoCloseable {
     this.pusher = pusher;
     this.clock = clock;
     this.metrics = metrics;
-    this.globalSlots = new Semaphore(config.maxConcurrentEvaluations(), true);
-    this.tenantSlots = (config.maxConcurrentEvaluations() + 1) / 2;
+    this.slots = new EvaluationSlots(config.maxConcurrentEvaluations());
   }
 
   /** Loads the groups now and from then on every poll interval or when asked, on a virtual thread. */
@@ -197,17 +193,11 @@ public final class RuleManager implements AutoCloseable {
 
   /** Evaluates in one of the tenant's slots and one of the process's, waiting for both. */
   private void evaluateInSlot(GroupEvaluator group, long instantNanos) throws InterruptedException {
-    Semaphore tenant = tenantSlotsByTenant.computeIfAbsent(group.tenant(), t -> new Semaphore(tenantSlots, true));
-    tenant.acquire();
+    slots.acquire(group.tenant());
     try {
-      globalSlots.acquire();
-      try {
-        group.evaluate(Math.floorDiv(instantNanos, 1_000_000L));
-      } finally {
-        globalSlots.release();
-      }
+      group.evaluate(Math.floorDiv(instantNanos, 1_000_000L));
     } finally {
-      tenant.release();
+      slots.release(group.tenant());
     }
   }
 

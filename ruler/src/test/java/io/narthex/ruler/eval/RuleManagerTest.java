@@ -79,6 +79,19 @@ class RuleManagerTest {
         .containsExactly(Labels.of("__name__", "new", "job", "a"));
   }
 
+  @Test
+  void aTenantTakesAtMostHalfTheEvaluationSlotsSoOthersStillEvaluate() {
+    EvaluationSlots slots = new EvaluationSlots(3);
+
+    assertThat(slots.tryAcquire("slow")).isTrue();
+    assertThat(slots.tryAcquire("slow")).isTrue();
+    assertThat(slots.tryAcquire("slow")).as("over the tenant's share of 2").isFalse();
+    assertThat(slots.tryAcquire("fast")).isTrue();
+    assertThat(slots.tryAcquire("other")).as("the process's 3 are taken").isFalse();
+    slots.release("slow");
+    assertThat(slots.tryAcquire("other")).isTrue();
+  }
+
   private long counter(String name) {
     for (MetricSnapshot snapshot : ruler.registry.scrape()) {
       if (snapshot.getMetadata().getPrometheusName().equals(name)) {
