@@ -39,6 +39,17 @@ public final class GroupSchedule {
     return Long.remainderUnsigned(hash(groupName, file), intervalNanos);
   }
 
+  /**
+   * A running group's offset: 0 with Mimir's experimental {@code align_evaluation_time_on_interval} (instants on
+   * multiples of the interval), else {@link #offsetNanos(String, String, long)} of its name and Mimir's file.
+   */
+  public static long offsetNanos(GroupEvaluator group) {
+    if (Boolean.TRUE.equals(group.group().alignEvaluationTimeOnInterval())) {
+      return 0;
+    }
+    return offsetNanos(group.group().name(), file(group.tenant(), group.namespace()), group.intervalNanos());
+  }
+
   /** The group's latest evaluation instant at or before {@code nowNanos} (nanoseconds since the epoch). */
   public static long previousInstantNanos(long nowNanos, long intervalNanos, long offsetNanos) {
     long adjusted = nowNanos - offsetNanos;

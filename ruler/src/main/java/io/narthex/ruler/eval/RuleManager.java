@@ -251,8 +251,7 @@ public final class RuleManager implements AutoCloseable {
       this.clock = clock;
       this.metrics = metrics;
       this.evaluation = evaluation;
-      this.offsetNanos = GroupSchedule.offsetNanos(group.group().name(),
-          GroupSchedule.file(group.tenant(), group.namespace()), group.intervalNanos());
+      this.offsetNanos = GroupSchedule.offsetNanos(group);
     }
 
     void start() {

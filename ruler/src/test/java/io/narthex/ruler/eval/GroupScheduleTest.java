@@ -2,8 +2,10 @@ package io.narthex.ruler.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.narthex.ruler.RuleGroup;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class GroupScheduleTest {
@@ -45,6 +47,19 @@ class GroupScheduleTest {
     assertThat(GroupSchedule.missed(0, MINUTE + MINUTE / 2, MINUTE)).isZero();
     assertThat(GroupSchedule.missed(0, 2 * MINUTE + 1, MINUTE)).isEqualTo(1);
     assertThat(GroupSchedule.missed(0, 5 * MINUTE, MINUTE)).isEqualTo(4);
+  }
+
+  @Test
+  void groupAlignedOnItsIntervalHasNoOffset() {
+    TestRuler ruler = new TestRuler();
+    RuleGroup aligned = new RuleGroup("g", "1m", null, null, null, null, true, null,
+        List.of(TestRuler.record("r", "up")));
+    RuleGroup spread = new RuleGroup("g", "1m", null, null, null, null, null, null,
+        List.of(TestRuler.record("r", "up")));
+
+    assertThat(GroupSchedule.offsetNanos(ruler.group(aligned))).isZero();
+    assertThat(GroupSchedule.offsetNanos(ruler.group(spread)))
+        .isEqualTo(GroupSchedule.offsetNanos("g", GroupSchedule.file(TestRuler.TENANT, "ns"), MINUTE)).isNotZero();
   }
 
   @Test
