@@ -50,6 +50,12 @@ import io.narthex.ruler.RuleStore;
 import io.narthex.ruler.RulerLimits;
 import io.narthex.ruler.RulesApi;
 import io.narthex.ruler.RulesConfigApi;
+import io.narthex.ruler.alert.AlertingRules;
+import io.narthex.ruler.alert.AlertmanagerUrls;
+import io.narthex.ruler.alert.AlertsApi;
+import io.narthex.ruler.alert.NotifierMetrics;
+import io.narthex.ruler.alert.Notifiers;
+import io.narthex.ruler.alert.PrometheusAlertTemplates;
 import io.narthex.ruler.eval.RuleEvaluators;
 import io.narthex.ruler.eval.RuleManager;
 import io.narthex.ruler.eval.RulerClock;
@@ -396,17 +402,26 @@ final class Modules {
     QuerierModule reads = querier != null ? querier : new QuerierModule(this, false);
     List<ShardWriter> ownWriters = new ArrayList<>();
     Distributor writes = distributor != null ? distributor : newDistributor(ownWriters);
+    Notifiers notifiers = new Notifiers(new Notifiers.Settings(AlertmanagerUrls.parse(options.ruler.alertmanagerUrl),
+        options.ruler.notificationQueueCapacity, options.ruler.notificationTimeout, options.ruler.externalUrl,
+        Map.of()), new NotifierMetrics(registry));
+    AlertingRules alerting = new AlertingRules(new AlertingRules.Settings(options.ruler.forOutageTolerance,
+        options.ruler.forGracePeriod, options.ruler.resendDelay, options.ruler.evaluationInterval,
+        options.querier.lookbackDelta),
+        tenant -> new PrometheusAlertTemplates(tenant, reads::instantQuery, options.ruler.externalUrl, Map.of()),
+        notifiers);
     rules = new RuleManager(store, new RuleManager.Config(options.ruler.evaluationInterval, options.ruler.pollInterval,
         options.ruler.evaluationDelay, options.ruler.ruleEvaluationWriteEnabled,
         options.ruler.maxConcurrentGroupEvaluations),
-        // Alerting rules: RuleEvaluators.withAlerting(io.narthex.ruler.alert's factory) once it is wired here.
-        RuleEvaluators.recordingOnly(),
+        RuleEvaluators.recordingOnly().withAlerting(alerting),
         reads::instantQuery, (tenant, samples) -> writes.push(tenant, writeRequest(samples)).errors(),
         RulerClock.SYSTEM, new RulerMetrics(registry));
     new RulesApi(rules, options.tenantResolver()).bind(http, options.prometheusHttpPrefix);
     RuleManager manager = rules;
+    new AlertsApi(manager::groups, options.tenantResolver()).bind(http, options.prometheusHttpPrefix);
     return Service.of(manager::start, () -> {
       manager.close();
+      notifiers.close();
       ownWriters.forEach(ShardWriter::close);
       if (reads != querier) {
         reads.stop();

@@ -70,4 +70,46 @@ public final class RulerOptions {
           + "Each group is evaluated by the one ruler that wins its `<tenant>/<namespace>/<group>` key by "
           + "rendezvous hashing")
   public String instanceId = "";
+
+  @Option(names = {"--ruler.alertmanager-url", "-ruler.alertmanager-url"},
+      descriptionKey = "ruler.alertmanager_url", defaultValue = "",
+      description = "comma-separated Alertmanager URLs (`http(s)://[user:password@]host[:port][/path]`; the user and "
+          + "password become basic auth) to send firing and resolved alerts to, at `<url>/api/v2/alerts` with "
+          + "`X-Scope-OrgID: <tenant>`; for Narthex's own Alertmanager, `http://host/alertmanager`. Empty: alerts are "
+          + "evaluated and written as `ALERTS` series but not sent. DNS service discovery (`dns+`) is not supported")
+  public String alertmanagerUrl = "";
+
+  @Option(names = {"--ruler.notification-queue-capacity", "-ruler.notification-queue-capacity"},
+      descriptionKey = "ruler.notification_queue_capacity", defaultValue = "10000",
+      description = "alerts each tenant's notifier holds before sending; when full the oldest are dropped and counted "
+          + "in `cortex_prometheus_notifications_dropped_total`")
+  public int notificationQueueCapacity = 10000;
+
+  @Option(names = {"--ruler.notification-timeout", "-ruler.notification-timeout"},
+      descriptionKey = "ruler.notification_timeout", defaultValue = "10s", converter = DurationConverter.class,
+      description = "HTTP timeout of one send of a batch of alerts to one Alertmanager")
+  public Duration notificationTimeout = Duration.ofSeconds(10);
+
+  @Option(names = {"--ruler.resend-delay", "-ruler.resend-delay"},
+      descriptionKey = "ruler.resend_delay", defaultValue = "1m", converter = DurationConverter.class,
+      description = "minimum time before a firing alert is sent to Alertmanager again")
+  public Duration resendDelay = Duration.ofMinutes(1);
+
+  @Option(names = {"--ruler.for-outage-tolerance", "-ruler.for-outage-tolerance"},
+      descriptionKey = "ruler.for_outage_tolerance", defaultValue = "1h", converter = DurationConverter.class,
+      description = "how far back a rule group newly run by this ruler (after a restart or a move) looks for its "
+          + "alerts' `ALERTS_FOR_STATE` series to restore their `for` state")
+  public Duration forOutageTolerance = Duration.ofHours(1);
+
+  @Option(names = {"--ruler.for-grace-period", "-ruler.for-grace-period"},
+      descriptionKey = "ruler.for_grace_period", defaultValue = "2m", converter = DurationConverter.class,
+      description = "alerts whose `for` is shorter are not restored; a restored pending alert fires at its original "
+          + "time, but no sooner than this after the restore; a restored firing alert fires again at once")
+  public Duration forGracePeriod = Duration.ofMinutes(2);
+
+  @Option(names = {"--ruler.external.url", "-ruler.external.url"},
+      descriptionKey = "ruler.external_url", defaultValue = "",
+      description = "URL of the alerts' return path: the base of each alert's `generatorURL` and the templates' "
+          + "`$externalURL`")
+  public String externalUrl = "";
 }

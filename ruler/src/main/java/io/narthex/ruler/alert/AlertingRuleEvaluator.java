@@ -3,11 +3,16 @@ package io.narthex.ruler.alert;
 import io.narthex.promql.PromQLException;
 import io.narthex.promql.Sample;
 import io.narthex.ruler.Rule;
+import io.narthex.ruler.eval.AlertingRuleState;
 import io.narthex.ruler.eval.EvaluationInstant;
 import io.narthex.ruler.eval.RuleEvaluationException;
 import io.narthex.ruler.eval.RuleEvaluator;
 import io.narthex.ruler.eval.RuleQuerier;
 import io.narthex.ruler.eval.RuleStatus;
+import io.narthex.tsdb.labels.Labels;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,7 +27,7 @@ import java.util.Map;
  * {@code ALERTS}. Prometheus waits for a second evaluation, so that freshly scraped data and recording rules catch up
  * after its own restart; a ruler reads a store that kept receiving data, so Narthex restores at the first.
  */
-public final class AlertingRuleEvaluator implements RuleEvaluator {
+public final class AlertingRuleEvaluator implements RuleEvaluator, AlertingRuleState {
   private final Rule rule;
   private final Map<String, String> labels;
   private final AlertingRule alertingRule;
@@ -61,6 +66,35 @@ public final class AlertingRuleEvaluator implements RuleEvaluator {
   /** The rule's alerts and state, for the rules and alerts APIs. */
   public AlertingRule alertingRule() {
     return alertingRule;
+  }
+
+  /**
+   * The greatest state of the rule's alerts; {@code inactive} also before the first evaluation, as Prometheus 2.x
+   * shows it (3.x says {@code unknown}).
+   */
+  @Override
+  public String state() {
+    AlertState state = alertingRule.state();
+    return (state == AlertState.UNKNOWN ? AlertState.INACTIVE : state).text();
+  }
+
+  /** The pending and firing alerts, by labels. */
+  @Override
+  public List<ApiAlert> alerts() {
+    List<Alert> active = new ArrayList<>(alertingRule.activeAlerts());
+    active.sort(Comparator.comparing(Alert::labels));
+    List<ApiAlert> alerts = new ArrayList<>(active.size());
+    for (Alert alert : active) {
+      alerts.add(new ApiAlert(map(alert.labels()), map(alert.annotations()), alert.state().text(),
+          alert.activeAtMs(), alert.keepFiringSinceMs(), alert.value()));
+    }
+    return alerts;
+  }
+
+  private static Map<String, String> map(Labels labels) {
+    Map<String, String> map = new LinkedHashMap<>();
+    labels.forEach(map::put);
+    return map;
   }
 
   @Override

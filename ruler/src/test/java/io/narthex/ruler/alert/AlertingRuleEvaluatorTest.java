@@ -98,6 +98,18 @@ class AlertingRuleEvaluatorTest {
     assertThat(staleAt(T0 + 12 * MINUTE)).containsExactlyInAnyOrder(firing, forState);
   }
 
+  @Test
+  void rulesApiSeesTheRulesStateAndItsActiveAlerts() {
+    errorsHighDuring(0, 20);
+    GroupEvaluator ruler = startRuler();
+    AlertingRuleEvaluator rule = (AlertingRuleEvaluator) ruler.rules().getFirst();
+    assertThat(rule.state()).as("before the first evaluation, as Prometheus 2.x").isEqualTo("inactive");
+    ruler.evaluate(T0);
+    assertThat(rule.state()).isEqualTo("pending");
+    assertThat(rule.alerts()).containsExactly(new io.narthex.ruler.eval.AlertingRuleState.ApiAlert(
+        Map.of("alertname", "HighErrors", "job", "api", "severity", "page"), Map.of(), "pending", T0, 0, 9));
+  }
+
   private List<Labels> staleAt(long timestampMs) {
     return fixture.pushes.stream().flatMap(List::stream)
         .filter(s -> s.timestampMs() == timestampMs && StaleMarker.isStale(s.value())).map(Sample::labels).toList();

@@ -1,0 +1,104 @@
+package io.narthex.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An alert's {@code for} clock survives a ruler restart (issue 15, mimir#2888): the restarted process restores the
+ * alert's {@code activeAt} from the {@code ALERTS_FOR_STATE} series the first one wrote, so the alert fires at the
+ * original {@code activeAt + for}, not {@code for} after the restart.
+ */
+class RulerAlertRestoreTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final long FOR_SECONDS = 15;
+  private final HttpClient client = HttpClient.newHttpClient();
+
+  @TempDir Path dir;
+
+  @Test
+  void restartedRulerFiresAtTheOriginalActiveAtPlusFor() throws Exception {
+    String[] flags = {"--ruler.evaluation-delay-duration=0s", "--ruler.for-grace-period=1s"};
+    Instant activeAt;
+    try (Narthex narthex = SingleProcess.start(dir, flags)) {
+      HttpResponse<String> set = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+              + narthex.httpPort() + "/prometheus/config/v1/rules/ns"))
+          .header("X-Scope-OrgID", "tenant-a").POST(HttpRequest.BodyPublishers.ofString("""
+              name: g
+              interval: 1s
+              rules:
+                - alert: AlwaysOn
+                  expr: vector(1)
+                  for: %ds
+                  labels:
+                    severity: page
+              """.formatted(FOR_SECONDS))).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(set.statusCode()).as(set.body()).isEqualTo(202);
+      AtomicReference<Instant> pendingSince = new AtomicReference<>();
+      // Pending, and its ALERTS_FOR_STATE written: what a restarted ruler reads back.
+      Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+        JsonNode alert = onlyAlert(narthex);
+        assertThat(alert.get("state").asText()).isEqualTo("pending");
+        assertThat(query(narthex, "ALERTS_FOR_STATE{alertname=\"AlwaysOn\"}")).hasSize(1);
+        pendingSince.set(Instant.parse(alert.get("activeAt").asText()));
+      });
+      activeAt = pendingSince.get();
+    }
+
+    try (Narthex restarted = SingleProcess.start(dir, flags)) {
+      AtomicReference<JsonNode> firing = new AtomicReference<>();
+      Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+        JsonNode alert = onlyAlert(restarted);
+        assertThat(alert.get("state").asText()).isEqualTo("firing");
+        firing.set(alert);
+      });
+      // ALERTS_FOR_STATE keeps whole seconds, so the restored activeAt is the original one rounded down.
+      long activeAtSeconds = activeAt.getEpochSecond();
+      assertThat(Instant.parse(firing.get().get("activeAt").asText()).getEpochSecond()).isEqualTo(activeAtSeconds);
+      // The first evaluation at which it fired (the first ALERTS{alertstate="firing"} sample) is within one
+      // interval of activeAt + for; from a reset clock it would be for after the restart's first evaluation.
+      // (The evaluation's write may land just after the API shows the alert firing.)
+      AtomicReference<JsonNode> firstFiring = new AtomicReference<>();
+      Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+        firstFiring.set(query(restarted, "min_over_time(timestamp(ALERTS{alertstate=\"firing\"})[1m:1s])"));
+        assertThat(firstFiring.get()).hasSize(1);
+      });
+      double firedAtSeconds = Double.parseDouble(firstFiring.get().get(0).get("value").get(1).asText());
+      assertThat(firedAtSeconds).isBetween((double) activeAtSeconds + FOR_SECONDS,
+          (double) activeAtSeconds + FOR_SECONDS + 2);
+    }
+  }
+
+  private JsonNode onlyAlert(Narthex narthex) throws Exception {
+    JsonNode alerts = get(narthex, "/prometheus/api/v1/alerts").at("/data/alerts");
+    assertThat(alerts).hasSize(1);
+    return alerts.get(0);
+  }
+
+  private JsonNode query(Narthex narthex, String expr) throws Exception {
+    return get(narthex, "/prometheus/api/v1/query?query=" + URLEncoder.encode(expr, StandardCharsets.UTF_8))
+        .at("/data/result");
+  }
+
+  private JsonNode get(Narthex narthex, String path) throws Exception {
+    HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+        + narthex.httpPort() + path)).header("X-Scope-OrgID", "tenant-a").build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return JSON.readTree(response.body());
+  }
+}
