@@ -35,7 +35,7 @@ class PromtoolOracleTest {
   private static final String EXTERNAL_URL = "http://prom.example.com/prefix";
 
   /**
-   * Alert label and annotation templates, one a line, as Prometheus 2.42 and its Go know them. Not here: the
+   * Alert label and annotation templates, one a line ({@code ⏎} stands for a newline), as Prometheus 2.42 and its Go know them. Not here: the
    * functions {@code externalURL} and {@code pathPrefix}, which promtool test rules runs without a URL (a nil
    * pointer error; PrometheusTemplatesTest covers them), and Prometheus 3's {@code now} and {@code toDuration}.
    */
@@ -63,7 +63,17 @@ class PromtoolOracleTest {
       {{ $x := 1 }}{{ if true }}{{ $x = 2 }}{{ end }}{{ $x }} {{ range $i, $e := args "a" 2 }}{{ $i }}={{ $e }} {{ end }}{{ (args 1 "x").arg1 }}
       {{ range $labels }}{{ if eq . "node_value" }}{{ continue }}{{ end }}{{ if eq . "api" }}{{ break }}{{ end }}{{ . }}|{{ end }}
       {{ toTime 1600000000 }} {{ toTime 1600000000.25 }} {{ parseDuration "1h30m" }} {{ parseDuration "1d2h3m4s5ms" }} {{ strvalue (first (query `q{job="a"}`)) }}|{{ safeHtml "<x>" }}
+      {{ $nan := (first (query "special_nan")).Value }}{{ $inf := (first (query "special_inf")).Value }}{{ $ninf := (first (query "special_ninf")).Value }}{{ $nz := (first (query "special_nzero")).Value }}{{ printf "%v %v %v %v|%f|%.2f|%e|%g|[%5.1f][%05.1f][%+f][% f][%-6v]" $nan $inf $ninf $nz $nan $inf $ninf $nz $nan $ninf $nan $nan $inf }} {{ $nan }} {{ humanize $nan }} {{ humanizeDuration $ninf }}
+      {{ printf "%v %v %v %v %v|%v %v %v %v" 100000.0 1e6 123456789.0 0.0001 0.00001 1e21 1e-7 5e-324 1.7976931348623157e308 }}
+      {{ printf "%5.1f|%.2f|%.2f|%.0f|%.0f|%.1f|%f|%e|%E|%.3e|%.0e|%e" 3.14159 2.675 1.005 0.5 1.5 0.25 1.0 1234.5678 1234.5678 0.0 15.0 1e-300 }}
+      {{ printf "%08.3f|%+.1f|%-8.2f|%.4g|%.4g|%.4g|%.4g|%.3g|%g|%G|%.4g|%.4g|%.4g|%.2g" -3.14159 2.0 1.5 1234.5 12345.0 1.0 0.5 1234567.0 1e100 1e-10 100.0 0.000012346 123456.0 0.0 }}
+      {{ printf "%d|%5d|%-5d|%05d|%+d|% d|%x|%X|%#x|%o|%#o|%b|%c|%U|%#U|%.3d|%*d|%-*d|" 42 42 42 -42 5 5 -255 255 255 8 8 5 65 0x1F600 0x41 7 5 42 4 1 }}
+      {{ printf "%-8s|%8s|%.3s|%5.2s|%x|% x|%X|%q|%+q|%#q|%#q|%q|%q" "ab" "ab" "abcdef" "abc" "hi" "hi" "hi" "a\\"b\\\\c\\n\\t\\x01é😀\\x7f" "é" "ab" "a`b" 120 "\\u00ad\\u2028" }}
+      {{ printf "%d|%s|%d|%t" 1.5 3.5 "x" 1 }} {{ printf "%d %d" 1 }} {{ printf "%d" 1 "x" 2.5 }} {{ printf "%s|%v|%d" nil nil nil }} {{ printf "100%%|%" }} {{ printf "%[2]d %[1]d|%[3]d" 1 2 }}
+      {{ printf "%v|%s|%d" $labels $labels (args 1 2) }} {{ printf "%v|%+v" (first (query `q{job="a"}`)) (first (query `q{job="a"}`)) }} {{ first (query `q{job="a"}`) }} {{ print 1 2 "a" "b" 3 1.5 nil }} {{ println "a" "b" 1 }}
+      {{ printf "%6.2f%%|%x|%X|%o|%c|%q|%U" 99.5 -1 3054 -8 0x1F600 0x1F600 -1 }} {{ printf "%t|%v|%5t|%s" true false true true }} {{ printf "%.1f|%.1f|%.1f|%.1f" 0.05 0.15 0.25 0.35 }}
       {{ humanize "abc" }}
+      éé⏎line {{ "two" }}⏎  ü {{⏎ humanize⏎ "x" }}
       {{ first (query `q{job="none"}`) }}
       {{ lt 1 2.5 }}
       {{ index $labels.job 10 }}
@@ -74,7 +84,10 @@ class PromtoolOracleTest {
       {{ reReplaceAll "(" "x" "y" }}
       """;
 
-  /** Templates for check rules: the broken ones must fail with promtool's message, the others pass. */
+  /**
+   * Templates for check rules, one a line ({@code ⏎} stands for a newline): the broken ones must fail with promtool's
+   * message, the others pass.
+   */
   private static final String CHECKED = """
       {{ foo }}
       {{ $labels.x }
@@ -119,6 +132,13 @@ class PromtoolOracleTest {
       {{ a:b }}
       {{ .a }}{{ end }}
       {{ if true }}{{ else }}{{ else }}{{ end }}
+      a⏎b⏎{{ if⏎ }}
+      {{ if true }}⏎x⏎{{ range⏎ . }}⏎{{ end }}
+      {{⏎ "a" ⏎ | nosuch }}
+      {{ "a⏎b" }}
+      {{ .a⏎⏎ }
+      éé {{ 3x }}
+      {{ range $x, $y := . }}{{ $y }}{{ end }}{{ $x }}
       """;
 
   @BeforeAll
@@ -131,7 +151,11 @@ class PromtoolOracleTest {
       "q", List.of(new Sample(Map.of("__name__", "q", "job", "b", "zone", "z2"), 0.5),
           new Sample(Map.of("__name__", "q", "job", "a", "zone", "z1"), 1.5)),
       "sum(q)", List.of(new Sample(Map.of(), 2.0)),
-      "q{job=\"none\"}", List.of());
+      "q{job=\"none\"}", List.of(),
+      "special_nan", List.of(new Sample(Map.of("__name__", "special_nan"), Double.NaN)),
+      "special_inf", List.of(new Sample(Map.of("__name__", "special_inf"), Double.POSITIVE_INFINITY)),
+      "special_ninf", List.of(new Sample(Map.of("__name__", "special_ninf"), Double.NEGATIVE_INFINITY)),
+      "special_nzero", List.of(new Sample(Map.of("__name__", "special_nzero"), -0.0)));
 
   /** What the rule's queries return at the evaluation time, as promtool computes them from the input series. */
   private static List<Sample> query(String expr, long evalTimestampMs) throws Exception {
@@ -154,7 +178,7 @@ class PromtoolOracleTest {
 
   @Test
   void expandsLabelsAndAnnotationsExactlyAsPromtoolTestRules(@TempDir Path dir) throws Exception {
-    List<String> templates = EXPANDED.lines().toList();
+    List<String> templates = EXPANDED.lines().map(line -> line.replace("⏎", "\n")).toList();
     Map<String, String> annotations = new TreeMap<>();
     Map<String, String> expected = new TreeMap<>();
     for (int i = 0; i < templates.size(); i++) {
@@ -177,6 +201,10 @@ class PromtoolOracleTest {
         + "  - series: 'node_value{job=\"api\",instance=\"host-1.example.com:9090\"}'\n    values: '" + VALUE + "+0x10'\n"
         + "  - series: 'q{job=\"b\",zone=\"z2\"}'\n    values: '0.5+0x10'\n"
         + "  - series: 'q{job=\"a\",zone=\"z1\"}'\n    values: '1.5+0x10'\n"
+        + "  - series: 'special_nan'\n    values: 'NaN+0x10'\n"
+        + "  - series: 'special_inf'\n    values: '+Inf+0x10'\n"
+        + "  - series: 'special_ninf'\n    values: '-Inf+0x10'\n"
+        + "  - series: 'special_nzero'\n    values: '-0 -0 -0 -0 -0 -0 -0 -0'\n"
         + "  alert_rule_test:\n  - eval_time: 5m\n    alertname: " + ALERT + "\n    exp_alerts:\n    - exp_labels:\n");
     expectedLabels.forEach((k, v) -> test.append("        ").append(k).append(": ").append(yaml(v)).append('\n'));
     test.append("      exp_annotations:\n");
@@ -187,12 +215,12 @@ class PromtoolOracleTest {
     assertThat(result.exitCode()).as("promtool test rules says:\n%s\nour expansions:\n%s", result.output(),
         String.join("\n", expected.values())).isZero();
     // The error cases must have been expanded as errors, not skipped.
-    assertThat(expected.values()).filteredOn(v -> v.startsWith("<error expanding template")).hasSize(9);
+    assertThat(expected.values()).filteredOn(v -> v.startsWith("<error expanding template")).hasSize(10);
   }
 
   @Test
   void rejectsTheTemplatesPromtoolCheckRulesRejectsWithTheSameMessage(@TempDir Path dir) throws Exception {
-    List<String> templates = CHECKED.lines().toList();
+    List<String> templates = CHECKED.lines().map(line -> line.replace("⏎", "\n")).toList();
     StringBuilder rules = new StringBuilder("groups:\n- name: g\n  rules:\n");
     for (int i = 0; i < templates.size(); i++) {
       rules.append("  - alert: T").append(i).append("\n    expr: vector(1)\n    annotations:\n      a: ")
