@@ -3,6 +3,8 @@ package io.narthex.ruler;
 import io.narthex.promql.PromQLException;
 import io.narthex.promql.parser.Durations;
 import io.narthex.promql.parser.Parser;
+import io.narthex.template.PrometheusTemplates;
+import io.narthex.template.TemplateException;
 import io.narthex.tsdb.labels.Labels;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -15,7 +17,8 @@ import java.util.function.BiConsumer;
  * Checks rule groups as Prometheus's {@code rulefmt} does ({@code RuleGroups.Validate} and {@code Rule.Validate},
  * with the messages of Prometheus 2.42), parsing each {@code expr} with Narthex's PromQL parser. A rule's errors are
  * named {@code group "<g>", rule <n>, "<alert or record>": <what>}, {@code n} counting from 1 as Prometheus does.
- * Go template syntax in labels and annotations is not checked yet: Narthex has no Go template parser.
+ * The labels and annotations of alerting rules must parse as Go templates, checked with the shared template engine
+ * as Prometheus's {@code testTemplateParsing} does ({@code label "<name>": template: __alert_<alert>:1: ...}).
  */
 public final class RuleValidator {
   private RuleValidator() {}
@@ -111,7 +114,25 @@ public final class RuleValidator {
         errors.add("invalid annotation name: " + name);
       }
     });
+    if (!isEmpty(rule.alert())) {
+      checkTemplates("label", rule.alert(), rule.labels(), errors);
+      checkTemplates("annotation", rule.alert(), rule.annotations(), errors);
+    }
     return errors;
+  }
+
+  /** Each value of {@code texts} must parse as a template; sorted by name, where Prometheus's map order is random. */
+  private static void checkTemplates(String kind, String alert, Map<String, String> texts, List<String> errors) {
+    if (texts == null) {
+      return;
+    }
+    new java.util.TreeMap<>(texts).forEach((name, text) -> {
+      try {
+        PrometheusTemplates.checkSyntax("__alert_" + alert, text == null ? "" : text);
+      } catch (TemplateException e) {
+        errors.add(kind + " \"" + name + "\": " + e.getMessage());
+      }
+    });
   }
 
   /** The duration in milliseconds, 0 when absent; a bad one is reported and counts as 0. */

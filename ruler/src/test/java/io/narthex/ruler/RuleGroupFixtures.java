@@ -114,6 +114,23 @@ final class RuleGroupFixtures {
               for: 5 minutes
           """, "group \"bad-duration\", rule 1, \"A\": for: not a valid duration string: \"5 minutes\""),
       new Invalid("""
+          name: bad-annotation-template
+          rules:
+            - alert: A
+              expr: up
+              annotations:
+                summary: "{{ $labels.job | nosuch }}"
+          """, "group \"bad-annotation-template\", rule 1, \"A\": annotation \"summary\": template: __alert_A:1: "
+          + "function \"nosuch\" not defined"),
+      new Invalid("""
+          name: bad-label-template
+          rules:
+            - alert: A
+              expr: up
+              labels:
+                severity: "{{ if }}"
+          """, "group \"bad-label-template\", rule 1, \"A\": label \"severity\": template: __alert_A:1: "),
+      new Invalid("""
           name: unknown-field
           rulez:
             - record: a
