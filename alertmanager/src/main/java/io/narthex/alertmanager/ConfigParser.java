@@ -161,6 +161,18 @@ final class ConfigParser {
 
   /** The first field Mimir refuses, raised after Alertmanager's own checks. */
   private InvalidConfigException forbidden;
+  /** Whether Mimir's refusals apply: they do to tenants' configurations, not to the operator's fallback file. */
+  private final boolean operatorFile;
+
+  /** A parser of tenants' configurations. */
+  ConfigParser() {
+    this(false);
+  }
+
+  /** @param operatorFile true to allow the fields Mimir refuses to tenants */
+  ConfigParser(boolean operatorFile) {
+    this.operatorFile = operatorFile;
+  }
 
   AlertmanagerConfig parse(String yaml) {
     JsonNode root;
@@ -242,7 +254,7 @@ final class ConfigParser {
       throw new InvalidConfigException("root route must not have any active time intervals");
     }
     checkReferences(route, "route", receiverNames, timeIntervals.keySet());
-    if (forbidden != null) {
+    if (forbidden != null && !operatorFile) {
       throw forbidden;
     }
     return new AlertmanagerConfig(yaml, global.node,

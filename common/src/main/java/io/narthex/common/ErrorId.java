@@ -40,6 +40,14 @@ public enum ErrorId {
   RULER_MAX_RULES_PER_RULE_GROUP("ruler-max-rules-per-rule-group", 400, Kind.WRITE),
   RULER_MAX_RULE_GROUPS_PER_TENANT("ruler-max-rule-groups-per-tenant", 400, Kind.WRITE),
   RULER_RULE_GROUP_NOT_FOUND("ruler-rule-group-not-found", 404, Kind.WRITE),
+  // The Alertmanager configuration API (a write of configuration): plain text, the id in parentheses.
+  ALERTMANAGER_INVALID_CONFIG("alertmanager-invalid-config", 400, Kind.WRITE),
+  ALERTMANAGER_FORBIDDEN_FIELD("alertmanager-forbidden-field", 400, Kind.WRITE),
+  ALERTMANAGER_INVALID_TEMPLATE_NAME("alertmanager-invalid-template-name", 400, Kind.WRITE),
+  ALERTMANAGER_MAX_CONFIG_SIZE_BYTES("alertmanager-max-config-size-bytes", 400, Kind.WRITE),
+  ALERTMANAGER_MAX_TEMPLATES_COUNT("alertmanager-max-templates-count", 400, Kind.WRITE),
+  ALERTMANAGER_MAX_TEMPLATE_SIZE_BYTES("alertmanager-max-template-size-bytes", 400, Kind.WRITE),
+  ALERTMANAGER_CONFIG_NOT_FOUND("alertmanager-config-not-found", 404, Kind.WRITE),
 
   // Read path: Prometheus's JSON error shape.
   STORE_GATEWAY_UNAVAILABLE("store-gateway-unavailable", 500, Kind.READ),
