@@ -20,7 +20,6 @@ import io.narthex.template.Node.TemplateNode;
 import io.narthex.template.Node.TextNode;
 import io.narthex.template.Node.VariableNode;
 import io.narthex.template.TemplateOptions.MissingKey;
-import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -424,7 +423,7 @@ final class Executor {
         };
       }
       case Record record -> {
-        RecordComponent component = Values.field(record, fieldName);
+        Values.Component component = Values.field(record, fieldName);
         if (component != null) {
           if (hasArgs) {
             throw error(fieldName + " has arguments but cannot be invoked as function");

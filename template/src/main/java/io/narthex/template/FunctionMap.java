@@ -14,9 +14,21 @@ public final class FunctionMap {
   record Function(String name, List<ArgType> params, ArgType variadic, TemplateFunction body) {}
 
   private final Map<String, Function> functions;
+  /** Looked up after {@code functions}; null for none. */
+  private final FunctionMap parent;
 
   private FunctionMap(Map<String, Function> functions) {
+    this(functions, null);
+  }
+
+  private FunctionMap(Map<String, Function> functions, FunctionMap parent) {
     this.functions = functions;
+    this.parent = parent;
+  }
+
+  /** {@code top}'s functions over this map's, without copying this one (for per-execution functions). */
+  FunctionMap overlaidBy(FunctionMap top) {
+    return new FunctionMap(top.functions, this);
   }
 
   /** Go's builtins only. */
@@ -45,23 +57,30 @@ public final class FunctionMap {
 
   /** A copy of this map with every function of {@code other} added (replacing those of the same name). */
   public FunctionMap withAll(FunctionMap other) {
-    Map<String, Function> copy = new HashMap<>(functions);
-    copy.putAll(other.functions);
+    Map<String, Function> copy = flatten();
+    copy.putAll(other.flatten());
     return new FunctionMap(copy);
   }
 
   private FunctionMap plus(Function function) {
-    Map<String, Function> copy = new HashMap<>(functions);
+    Map<String, Function> copy = flatten();
     copy.put(function.name(), function);
     return new FunctionMap(copy);
   }
 
+  private Map<String, Function> flatten() {
+    Map<String, Function> all = parent == null ? new HashMap<>() : parent.flatten();
+    all.putAll(functions);
+    return all;
+  }
+
   boolean has(String name) {
-    return functions.containsKey(name) || Builtins.isBuiltin(name);
+    return lookup(name) != null || Builtins.isBuiltin(name);
   }
 
   /** The added function of that name, or null (then it may be a builtin). */
   Function lookup(String name) {
-    return functions.get(name);
+    Function f = functions.get(name);
+    return f != null || parent == null ? f : parent.lookup(name);
   }
 }

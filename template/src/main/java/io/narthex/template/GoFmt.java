@@ -352,16 +352,15 @@ final class GoFmt {
           out.append('&');
         }
         out.append('{');
-        var components = r.getClass().getRecordComponents();
-        for (int i = 0; i < components.length; i++) {
+        List<Values.Component> components = Values.components(r);
+        for (int i = 0; i < components.size(); i++) {
           if (i > 0) {
             out.append(' ');
           }
           if (spec.plusV) {
-            String name = components[i].getName();
-            out.append(Character.toUpperCase(name.charAt(0))).append(name.substring(1)).append(':');
+            out.append(components.get(i).goName()).append(':');
           }
-          printArg(out, Values.read(r, components[i]), verb, spec, depth + 1);
+          printArg(out, Values.read(r, components.get(i)), verb, spec, depth + 1);
         }
         out.append('}');
       }

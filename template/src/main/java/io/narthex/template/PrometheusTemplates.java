@@ -10,6 +10,8 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -31,8 +33,11 @@ public final class PrometheusTemplates {
   private static final TemplateOptions OPTIONS =
       TemplateOptions.DEFAULTS.withMissingKey(TemplateOptions.MissingKey.ZERO);
 
-  /** The functions with bodies that need no evaluation context, to check names while parsing. */
-  private static final FunctionMap PARSE_FUNCTIONS = functions(0, (expr, ts) -> List.of(), "");
+  /** The functions that need no evaluation context; {@link #evaluationFunctions} adds the others. */
+  private static final FunctionMap STATIC_FUNCTIONS = staticFunctions();
+  /** Every function name, to check names while parsing. */
+  private static final FunctionMap PARSE_FUNCTIONS =
+      STATIC_FUNCTIONS.overlaidBy(evaluationFunctions(0, (expr, ts) -> List.of(), ""));
 
   /** The data of an alert template, Prometheus's AlertTemplateData (an anonymous struct). */
   record AlertData(Map<String, String> labels, Map<String, String> externalLabels, String externalURL,
@@ -78,30 +83,61 @@ public final class PrometheusTemplates {
       Map<String, String> externalLabels, String externalUrl, long evalTimestampMs, QueryFunction query)
       throws TemplateException {
     String url = externalUrl == null ? "" : externalUrl;
-    FunctionMap functions = functions(evalTimestampMs, query, url);
     Template template;
     try {
-      template = Template.parse(name, DEFINITIONS + text, functions, OPTIONS);
+      template = parsed(name, text);
     } catch (TemplateException e) {
       throw new TemplateException(e.kind(), "error parsing template " + name + ": " + e.getMessage());
     }
     AlertData data = new AlertData(labels, externalLabels, url, value);
     try {
-      return template.execute(data);
+      return template.executeTemplate(name, data,
+          STATIC_FUNCTIONS.overlaidBy(evaluationFunctions(evalTimestampMs, query, url)));
     } catch (TemplateException e) {
       throw new TemplateException(e.kind(), "error executing template " + name + ": " + e.getMessage());
     }
   }
 
-  /** Prometheus's function map, its query function and clock bound to one evaluation. */
-  static FunctionMap functions(long evalTimestampMs, QueryFunction query, String externalUrl) {
+  private record CacheKey(String name, String text) {}
+
+  /** Parsed templates by name and text: a ruler expands the same few texts at every evaluation of every alert. */
+  private static final ConcurrentHashMap<CacheKey, Template> PARSED = new ConcurrentHashMap<>();
+  private static final AtomicLong PARSED_CHARS = new AtomicLong();
+  /** Bounds the cache's text; past it the cache starts over (a ruler's templates fit many times over). */
+  private static final long MAX_PARSED_CHARS = 8L << 20;
+
+  private static Template parsed(String name, String text) throws TemplateException {
+    CacheKey key = new CacheKey(name, text);
+    Template template = PARSED.get(key);
+    if (template == null) {
+      template = Template.parse(name, DEFINITIONS + text, PARSE_FUNCTIONS, OPTIONS);
+      long chars = name.length() + (long) text.length();
+      if (PARSED_CHARS.addAndGet(chars) > MAX_PARSED_CHARS) {
+        PARSED.clear();
+        PARSED_CHARS.set(chars);
+      }
+      PARSED.put(key, template);
+    }
+    return template;
+  }
+
+  /** Prometheus's functions bound to one evaluation: its query function, clock and external URL. */
+  private static FunctionMap evaluationFunctions(long evalTimestampMs, QueryFunction query, String externalUrl) {
+    return FunctionMap.of(List.of(
+        new Function("query", List.of(ArgType.STRING), null,
+            args -> new QueryResult(new ArrayList<>(query.query((String) args.get(0), evalTimestampMs)))),
+        new Function("now", List.of(), null, args -> evalTimestampMs / 1000.0),
+        new Function("pathPrefix", List.of(), null, args -> urlPath(externalUrl)),
+        new Function("externalURL", List.of(), null, args -> externalUrl)));
+  }
+
+  /** The rest of Prometheus's functions, which depend on their arguments only. */
+  private static FunctionMap staticFunctions() {
     ArgType sampleType = new ArgType("*template.sample", Sample.class);
     ArgType resultType = new ArgType("template.queryResult", QueryResult.class);
     List<ArgType> oneString = List.of(ArgType.STRING);
     List<ArgType> oneAny = List.of(ArgType.ANY);
     List<Function> all = new ArrayList<>();
-    all.add(new Function("query", oneString, null,
-        args -> new QueryResult(new ArrayList<>(query.query((String) args.get(0), evalTimestampMs)))));
     all.add(new Function("first", List.of(resultType), null, args -> {
       QueryResult result = (QueryResult) args.get(0);
       if (result == null || result.isEmpty()) {
@@ -164,9 +200,6 @@ public final class PrometheusTemplates {
     }));
     all.add(new Function("toDuration", oneAny, null, args -> new GoDuration(goInt64(toFloat(args.get(0)) * 1e9))));
     all.add(new Function("parseDuration", oneString, null, args -> parseDuration((String) args.get(0))));
-    all.add(new Function("now", List.of(), null, args -> evalTimestampMs / 1000.0));
-    all.add(new Function("pathPrefix", List.of(), null, args -> urlPath(externalUrl)));
-    all.add(new Function("externalURL", List.of(), null, args -> externalUrl));
     return FunctionMap.of(all);
   }
 

@@ -1,6 +1,8 @@
 package io.narthex.template;
 
+import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -110,27 +112,45 @@ final class Values {
     return "";
   }
 
-  /** The record component that the Go field name stands for, or null. */
-  static RecordComponent field(Record record, String goName) {
+  /** A record class's components in order, with accessors made callable once (reflection is slow to set up). */
+  record Component(String name, String goName, Method accessor) {}
+
+  private static final ClassValue<List<Component>> COMPONENTS = new ClassValue<>() {
+    @Override
+    protected List<Component> computeValue(Class<?> type) {
+      List<Component> components = new ArrayList<>();
+      for (RecordComponent c : type.getRecordComponents()) {
+        Method accessor = c.getAccessor();
+        accessor.setAccessible(true);
+        String name = c.getName();
+        components.add(new Component(name, Character.toUpperCase(name.charAt(0)) + name.substring(1), accessor));
+      }
+      return List.copyOf(components);
+    }
+  };
+
+  static List<Component> components(Record record) {
+    return COMPONENTS.get(record.getClass());
+  }
+
+  /** The record component that the Go field name stands for ({@code Labels} for {@code labels}), or null. */
+  static Component field(Record record, String goName) {
     if (goName.isEmpty() || !Character.isUpperCase(goName.charAt(0))) {
       return null;
     }
-    String javaName = Character.toLowerCase(goName.charAt(0)) + goName.substring(1);
-    for (RecordComponent component : record.getClass().getRecordComponents()) {
-      if (component.getName().equals(javaName) || component.getName().equals(goName)) {
+    for (Component component : components(record)) {
+      if (component.goName().equals(goName) || component.name().equals(goName)) {
         return component;
       }
     }
     return null;
   }
 
-  static Object read(Record record, RecordComponent component) {
+  static Object read(Record record, Component component) {
     try {
-      var accessor = component.getAccessor();
-      accessor.setAccessible(true);
-      return accessor.invoke(record);
+      return component.accessor().invoke(record);
     } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("cannot read " + component.getName() + " of " + record.getClass(), e);
+      throw new IllegalStateException("cannot read " + component.name() + " of " + record.getClass(), e);
     }
   }
 

@@ -35,6 +35,17 @@ class PrometheusTemplatesTest {
   }
 
   @Test
+  void eachExpansionOfTheSameTextUsesItsOwnTimeQueryAndUrl() throws TemplateException {
+    String text = "{{ now }} {{ externalURL }} {{ with query \"x\" }}{{ . | first | value }}{{ end }}";
+    String first = PrometheusTemplates.expand("__alert_A", text, Map.of(), 0, Map.of(), "http://a", 1000,
+        (expr, ts) -> List.of(new Sample(Map.of(), 1)));
+    String second = PrometheusTemplates.expand("__alert_A", text, Map.of(), 0, Map.of(), "http://b", 2000,
+        (expr, ts) -> List.of(new Sample(Map.of(), 2)));
+    assertThat(first).isEqualTo("1 http://a 1");
+    assertThat(second).isEqualTo("2 http://b 2");
+  }
+
+  @Test
   void toDurationPrintsGoDurations() throws TemplateException {
     assertThat(expand("{{ toDuration 3723.5 }} {{ toDuration 0.0015 }} {{ toDuration 0 }} {{ toDuration -90 }} "
         + "{{ toDuration \"0.000002\" }} {{ parseDuration \"1m\" | toDuration }}"))
