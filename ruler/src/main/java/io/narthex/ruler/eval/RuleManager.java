@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -165,10 +166,10 @@ public final class RuleManager implements AutoCloseable {
           new GroupEvaluator.Settings(config.evaluationInterval(), config.evaluationDelay(), config.writeEnabled()),
           evaluators, querier, pusher, clock, metrics);
       if (previous != null) {
-        previous.stopAndWait();
-        evaluator.copyStateFrom(previous.group);
+        // Not waiting here for an evaluation under way: the new version waits for it on its own thread.
+        previous.requestStop();
       }
-      GroupRunner runner = new GroupRunner(evaluator, clock, metrics, this::evaluateInSlot);
+      GroupRunner runner = new GroupRunner(evaluator, previous, clock, metrics, this::evaluateInSlot);
       running.put(key, runner);
       runner.start();
     });
@@ -176,9 +177,10 @@ public final class RuleManager implements AutoCloseable {
 
   private void remove(GroupKey key) {
     GroupRunner runner = running.remove(key);
-    runner.stopAndWait();
+    runner.requestStop();
     long removedAtNanos = clock.epochNanos();
     Thread.ofVirtual().name("ruler-stale-" + key.group()).start(() -> {
+      runner.stopAndWait();
       try {
         clock.sleepUntil(removedAtNanos + 2 * runner.group.intervalNanos());
       } catch (InterruptedException e) {
@@ -198,6 +200,13 @@ public final class RuleManager implements AutoCloseable {
       group.evaluate(Math.floorDiv(instantNanos, 1_000_000L));
     } finally {
       slots.release(group.tenant());
+    }
+  }
+
+  /** Waits until every group runs with the state of its previous version (for tests). */
+  void awaitReady() throws InterruptedException {
+    for (GroupRunner runner : running.values()) {
+      runner.awaitReady();
     }
   }
 
@@ -235,9 +244,16 @@ public final class RuleManager implements AutoCloseable {
     void evaluate(GroupEvaluator group, long instantNanos) throws InterruptedException;
   }
 
-  /** One group's loop: Prometheus's {@code Group.run}. */
+  /**
+   * One group's loop: Prometheus's {@code Group.run}. A replaced group's new version first waits on its own thread
+   * for the previous version to finish the evaluation under way, then takes over its state ({@code CopyState}), so a
+   * reload never waits on a slow evaluation (mimir#15290).
+   */
   static final class GroupRunner implements Runnable {
     final GroupEvaluator group;
+    /** The version this one replaces, until its state is taken over; null for a new group. */
+    private GroupRunner previous;
+    private final CountDownLatch ready = new CountDownLatch(1);
     private final RulerClock clock;
     private final RulerMetrics metrics;
     private final Evaluation evaluation;
@@ -247,7 +263,13 @@ public final class RuleManager implements AutoCloseable {
     private Thread thread;
 
     GroupRunner(GroupEvaluator group, RulerClock clock, RulerMetrics metrics, Evaluation evaluation) {
+      this(group, null, clock, metrics, evaluation);
+    }
+
+    GroupRunner(GroupEvaluator group, GroupRunner previous, RulerClock clock, RulerMetrics metrics,
+        Evaluation evaluation) {
       this.group = group;
+      this.previous = previous;
       this.clock = clock;
       this.metrics = metrics;
       this.evaluation = evaluation;
@@ -260,6 +282,12 @@ public final class RuleManager implements AutoCloseable {
 
     @Override
     public void run() {
+      if (previous != null) {
+        previous.stopAndWait();
+        group.copyStateFrom(previous.group);
+        previous = null;
+      }
+      ready.countDown();
       long interval = group.intervalNanos();
       // The first instant after now, as Prometheus waits for EvalTimestamp(now) + interval.
       long instant = GroupSchedule.previousInstantNanos(clock.epochNanos(), interval, offsetNanos) + interval;
@@ -313,6 +341,11 @@ public final class RuleManager implements AutoCloseable {
       if (sleeping.get() && thread != null) {
         thread.interrupt();
       }
+    }
+
+    /** Waits until the group took over its previous version's state and its loop began. */
+    void awaitReady() throws InterruptedException {
+      ready.await();
     }
 
     void stopAndWait() {

@@ -14,6 +14,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class RuleManagerTest {
@@ -62,6 +65,7 @@ class RuleManagerTest {
 
     RuleGroup changed = group("g", null, null, record("new", "up"));
     manager.apply(Map.of(key, changed));
+    manager.awaitReady();
     GroupEvaluator second = manager.groups(TestRuler.TENANT).getFirst();
     assertThat(second).isNotSameAs(first);
     second.evaluate(t + 60_000);
@@ -77,6 +81,44 @@ class RuleManagerTest {
     assertThat(second.markAllStale(t + 90_000)).isTrue();
     assertThat(ruler.pushes.getLast()).extracting(Sample::labels)
         .containsExactly(Labels.of("__name__", "new", "job", "a"));
+  }
+
+  @Test
+  void reloadDoesNotWaitForAnEvaluationUnderWay() throws Exception {
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    RuleQuerier querier = (tenant, expr, timestampMs) -> {
+      if (expr.equals("vector(1)")) {
+        entered.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return new io.narthex.promql.Vector(List.of(new Sample(Labels.EMPTY, timestampMs, 1)));
+    };
+    RuleManager manager = new RuleManager(null, new RuleManager.Config(Duration.ofMinutes(1), Duration.ofMinutes(10),
+        Duration.ZERO, true, 4), RuleEvaluators.recordingOnly(), querier, ruler.pusher, new FirstSleepOnlyClock(),
+        ruler.metrics);
+    RuleManager.GroupKey key = new RuleManager.GroupKey(TestRuler.TENANT, "ns", "g");
+    try {
+      manager.apply(Map.of(key, group("g", null, null, record("kept", "vector(1)"))));
+      assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+
+      // The old version's evaluation hangs; applying a change returns all the same.
+      CompletableFuture<Void> reload = CompletableFuture.runAsync(() -> manager.apply(
+          Map.of(key, group("g", null, null, record("kept", "vector(2)")))));
+      reload.get(30, TimeUnit.SECONDS);
+
+      release.countDown();
+      manager.awaitReady();
+      GroupEvaluator replaced = manager.groups(TestRuler.TENANT).getFirst();
+      assertThat(replaced.rules().getFirst().rule().expr()).isEqualTo("vector(2)");
+    } finally {
+      release.countDown();
+      manager.close();
+    }
   }
 
   @Test
@@ -99,6 +141,24 @@ class RuleManagerTest {
       }
     }
     throw new AssertionError("no metric " + name);
+  }
+
+  /** A clock whose first sleep on each thread returns at once and whose later ones never end on their own. */
+  private static final class FirstSleepOnlyClock implements RulerClock {
+    private final ThreadLocal<Boolean> slept = ThreadLocal.withInitial(() -> false);
+
+    @Override
+    public long epochNanos() {
+      return 1_700_000_000_000_000_000L;
+    }
+
+    @Override
+    public void sleepUntil(long epochNanos) throws InterruptedException {
+      if (slept.get()) {
+        Thread.sleep(Long.MAX_VALUE);
+      }
+      slept.set(true);
+    }
   }
 
   /** A clock whose sleeps never end on their own, so groups started by the manager never evaluate by themselves. */
