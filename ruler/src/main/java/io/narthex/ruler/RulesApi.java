@@ -32,8 +32,9 @@ import java.util.Set;
  * it runs for the tenant, with the JSON shape of Prometheus's {@code web/api/v1/api.go} ({@code RuleGroup},
  * {@code AlertingRule}, {@code RecordingRule}, {@code Alert}) and Mimir's meaning of {@code file}: the namespace.
  * Filters, as Prometheus's: {@code type=alert|record}, {@code rule_name[]}, {@code rule_group[]}, {@code file[]};
- * a group left without rules by them is not listed. Errors take Prometheus's JSON error shape: 400
- * {@code bad_data} for another {@code type} ({@code err-narthex-ruler-invalid-rules-filter}); 401 in plain text
+ * a group left without rules by them is not listed; {@code exclude_alerts=true} leaves alerting rules' alerts out
+ * ({@code null}). Errors take Prometheus's JSON error shape: 400 {@code bad_data} for another {@code type} or an
+ * {@code exclude_alerts} that is not a boolean ({@code err-narthex-ruler-invalid-rules-filter}); 401 in plain text
  * without a tenant, as the query API answers.
  */
 public final class RulesApi {
@@ -72,6 +73,13 @@ public final class RulesApi {
       return error(HttpStatus.BAD_REQUEST, ErrorId.RULER_INVALID_RULES_FILTER.withId(
           "not supported value \"" + type + "\" of parameter type: use alert or record"));
     }
+    String excludeAlertsParam = params.get("exclude_alerts", "");
+    if (!excludeAlertsParam.isEmpty() && !excludeAlertsParam.equalsIgnoreCase("true")
+        && !excludeAlertsParam.equalsIgnoreCase("false")) {
+      return error(HttpStatus.BAD_REQUEST, ErrorId.RULER_INVALID_RULES_FILTER.withId(
+          "error converting exclude_alerts: \"" + excludeAlertsParam + "\" is not true or false"));
+    }
+    boolean excludeAlerts = excludeAlertsParam.equalsIgnoreCase("true");
     Set<String> ruleNames = filter(params, "rule_name[]");
     Set<String> ruleGroups = filter(params, "rule_group[]");
     Set<String> files = filter(params, "file[]");
@@ -88,7 +96,7 @@ public final class RulesApi {
             || (type.equals("alert") && !alerting) || (type.equals("record") && alerting)) {
           continue;
         }
-        rules.add(alerting ? alertingRule(rule) : recordingRule(rule));
+        rules.add(alerting ? alertingRule(rule, excludeAlerts) : recordingRule(rule));
       }
       if (rules.isEmpty()) {
         continue;
@@ -126,7 +134,7 @@ public final class RulesApi {
     return json;
   }
 
-  private static Map<String, Object> alertingRule(RuleEvaluator rule) {
+  private static Map<String, Object> alertingRule(RuleEvaluator rule, boolean excludeAlerts) {
     Map<String, Object> json = new LinkedHashMap<>();
     AlertingRuleState state = rule instanceof AlertingRuleState s ? s : null;
     json.put("state", state == null ? "inactive" : state.state());
@@ -151,7 +159,8 @@ public final class RulesApi {
         alerts.add(a);
       }
     }
-    json.put("alerts", alerts);
+    // Excluded, Prometheus leaves its slice nil, which Go writes as null.
+    json.put("alerts", excludeAlerts ? null : alerts);
     status(json, rule.status().snapshot());
     json.put("type", "alerting");
     return json;

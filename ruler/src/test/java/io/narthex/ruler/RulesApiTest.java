@@ -124,6 +124,17 @@ class RulesApiTest {
         .satisfies(g -> assertThat(g.get("name").asText()).isEqualTo("g2"));
     assertThat(get("file[]=elsewhere.yaml").path("data").path("groups")).isEmpty();
     assertThat(get("rule_group[]=g2&type=alert").path("data").path("groups")).isEmpty();
+    JsonNode alerting = get("type=alert&exclude_alerts=true").path("data").path("groups").get(0).get("rules").get(0);
+    assertThat(alerting.get("alerts").isNull()).isTrue();
+  }
+
+  @Test
+  void rejectsAnExcludeAlertsThatIsNotABoolean() throws Exception {
+    AggregatedHttpResponse response = api.rules("tenant-1", QueryParams.of("exclude_alerts", "yes")).aggregate()
+        .join();
+
+    assertThat(response.status().code()).isEqualTo(400);
+    assertThat(response.contentUtf8()).contains("exclude_alerts").contains("err-narthex-ruler-invalid-rules-filter");
   }
 
   @Test
