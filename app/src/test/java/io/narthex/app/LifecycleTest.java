@@ -73,6 +73,8 @@ class LifecycleTest {
           assertThat(get(narthex, recorded).body()).contains("\"job:rule_source:doubled\"").contains("\"42\""));
       assertThat(get(narthex, "/prometheus/api/v1/rules").body())
           .contains("\"name\":\"g\",\"file\":\"ns\"").contains("\"health\":\"ok\"");
+      assertThat(get(narthex, "/metrics").body())
+          .contains("cortex_prometheus_rule_evaluations_total{rule_group=\"ns;g\",user=\"tenant-a\"}");
 
       // The source goes stale: at the next evaluation the rule returns nothing, and its output is marked stale
       // instead of lingering for the 5m lookback.
