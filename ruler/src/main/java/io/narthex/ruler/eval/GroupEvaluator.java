@@ -78,10 +78,13 @@ public final class GroupEvaluator {
     metrics.rules.labelValues(tenant, metricsGroup).set(rules.size());
   }
 
-  /** The group's {@code interval}, else the default ({@code -ruler.evaluation-interval}). */
+  /**
+   * The group's {@code interval}, else the default ({@code -ruler.evaluation-interval}); {@code 0s} means the default
+   * too, as Prometheus's {@code LoadGroups} reads it.
+   */
   static Duration interval(RuleGroup group, Duration defaultInterval) {
-    return group.interval() == null || group.interval().isEmpty() ? defaultInterval
-        : Duration.ofMillis(Durations.parseMs(group.interval()));
+    long intervalMs = group.interval() == null || group.interval().isEmpty() ? 0 : Durations.parseMs(group.interval());
+    return intervalMs <= 0 ? defaultInterval : Duration.ofMillis(intervalMs);
   }
 
   /**

@@ -181,6 +181,9 @@ class GroupEvaluatorTest {
   void groupIntervalDefaultsAndOverrides() {
     assertThat(ruler.group(group("g", null, null, record("r", "up"))).intervalNanos())
         .isEqualTo(Duration.ofMinutes(1).toNanos());
+    assertThat(ruler.group(new RuleGroup("g", "0s", null, null, null, null, null, null,
+        List.of(record("r", "up")))).intervalNanos()).as("0s is the default, as in Prometheus")
+        .isEqualTo(Duration.ofMinutes(1).toNanos());
     assertThat(ruler.group(new RuleGroup("g", "15s", null, "1m", "2m", null, null, null,
         List.of(record("r", "up")))).queryOffsetMs()).as("query_offset wins over evaluation_delay").isEqualTo(60_000);
   }
