@@ -33,6 +33,7 @@ final class ConfigurationDoc {
       Map.entry("storeGateway", "Store-gateway (`store_gateway`, `blocks_storage.bucket_store`)"),
       Map.entry("compactor", "Compactor (`compactor`)"),
       Map.entry("ruler", "Ruler (`ruler`, `ruler_storage`)"),
+      Map.entry("alertmanager", "Alertmanager (`alertmanager`)"),
       Map.entry("runtimeConfig", "Runtime config (`runtime_config`)"));
 
   /**

@@ -130,6 +130,24 @@ public final class LimitsOptions {
           + "`ruler_max_rule_groups_per_tenant` in the runtime config")
   public int rulerMaxRuleGroupsPerTenant = 70;
 
+  @Option(names = {"--alertmanager.max-config-size-bytes", "-alertmanager.max-config-size-bytes"},
+      descriptionKey = "limits.alertmanager_max_config_size_bytes", defaultValue = "0",
+      description = "largest body of `POST /api/v1/alerts` (config and templates), in bytes; larger gets 400 "
+          + "`err-narthex-alertmanager-max-config-size-bytes`; `0` = unlimited, Mimir's default")
+  public int alertmanagerMaxConfigSizeBytes = 0;
+
+  @Option(names = {"--alertmanager.max-templates-count", "-alertmanager.max-templates-count"},
+      descriptionKey = "limits.alertmanager_max_templates_count", defaultValue = "0",
+      description = "most template files in a tenant's Alertmanager config; more gets 400 "
+          + "`err-narthex-alertmanager-max-templates-count`; `0` = unlimited")
+  public int alertmanagerMaxTemplatesCount = 0;
+
+  @Option(names = {"--alertmanager.max-template-size-bytes", "-alertmanager.max-template-size-bytes"},
+      descriptionKey = "limits.alertmanager_max_template_size_bytes", defaultValue = "0",
+      description = "largest template file of a tenant's Alertmanager config, in UTF-8 bytes; larger gets 400 "
+          + "`err-narthex-alertmanager-max-template-size-bytes`; `0` = unlimited")
+  public int alertmanagerMaxTemplateSizeBytes = 0;
+
   @Option(names = {"--compactor.block-upload-enabled", "-compactor.block-upload-enabled"},
       descriptionKey = "limits.compactor_block_upload_enabled", defaultValue = "false", arity = "0..1",
       fallbackValue = "true",

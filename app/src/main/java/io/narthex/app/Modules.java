@@ -7,6 +7,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.NettyServerBuilder;
+import io.narthex.alertmanager.AlertmanagerConfigApi;
+import io.narthex.alertmanager.AlertmanagerLimits;
+import io.narthex.alertmanager.BucketAlertStore;
+import io.narthex.alertmanager.FallbackConfig;
 import io.narthex.app.NarthexOptions.Target;
 import io.narthex.blocks.BlockShipper;
 import io.narthex.blocks.BlockUploadHttp;
@@ -94,6 +98,7 @@ final class Modules {
   static final String DISTRIBUTOR = "distributor";
   static final String QUERIER = "querier";
   static final String RULER = "ruler";
+  static final String ALERTMANAGER = "alertmanager";
   static final String SERVER = "server";
 
   static final int MAX_GRPC_MESSAGE_BYTES = 256 << 20;
@@ -168,6 +173,7 @@ final class Modules {
         case STORE_GATEWAY -> STORE_GATEWAY;
         case COMPACTOR -> COMPACTOR;
         case RULER -> RULER;
+        case ALERTMANAGER -> ALERTMANAGER;
         case DISTRIBUTOR -> DISTRIBUTOR;
         case QUERIER -> QUERIER;
         case ALL -> throw new IllegalStateException("components() expands all");
@@ -205,6 +211,7 @@ final class Modules {
         .register(COMPACTOR, this::compactor, RUNTIME_CONFIG, BUCKET, DELETIONS)
         .register(DISTRIBUTOR, this::distributor, RUNTIME_CONFIG)
         .register(RULER, this::ruler, rulerNeeds(querierNeeds))
+        .register(ALERTMANAGER, this::alertmanager, BUCKET)
         .register(QUERIER, () -> querier = new QuerierModule(this), querierNeeds.toArray(String[]::new))
         .register(SERVER, server, served.toArray(String[]::new));
   }
@@ -438,6 +445,19 @@ final class Modules {
       series.addSamplesBuilder().setValue(sample.value()).setTimestamp(sample.timestampMs());
     }
     return request.build();
+  }
+
+  /**
+   * The Alertmanager's configurations (issue 16 item 1): the fallback config, read and checked at start, and Mimir's
+   * configuration API over the bucket store. Dispatch and notifications are not built yet.
+   */
+  private Service alertmanager() {
+    FallbackConfig.load(options.alertmanager.fallbackConfigFile);
+    AlertmanagerLimits limits = new AlertmanagerLimits(options.limits.alertmanagerMaxConfigSizeBytes,
+        options.limits.alertmanagerMaxTemplatesCount, options.limits.alertmanagerMaxTemplateSizeBytes);
+    new AlertmanagerConfigApi(new BucketAlertStore(bucket, BucketAlertStore.BLOCKS_BUCKET_ROOT), tenant -> limits,
+        options.tenantResolver()).bind(http, options.alertmanager.enableApi);
+    return Service.of(() -> {}, () -> {});
   }
 
   private Service distributor() {

@@ -33,7 +33,8 @@ public final class NarthexOptions {
     QUERIER,
     STORE_GATEWAY,
     COMPACTOR,
-    RULER
+    RULER,
+    ALERTMANAGER
   }
 
   @Option(names = {"--config.file", "-config.file"}, paramLabel = "<file>",
@@ -46,7 +47,7 @@ public final class NarthexOptions {
   @Option(names = {"--target", "-target"}, descriptionKey = "target", split = ",", defaultValue = "all",
       converter = TargetConverter.class,
       description = "comma-separated components to run: `all`, `distributor`, `ingester`, `querier`, "
-          + "`store-gateway`, `compactor`, `ruler`")
+          + "`store-gateway`, `compactor`, `ruler`, `alertmanager`")
   List<Target> targets = new ArrayList<>(List.of(Target.ALL));
 
   @Mixin public ServerOptions server = new ServerOptions();
@@ -60,6 +61,7 @@ public final class NarthexOptions {
   @Mixin public StoreGatewayOptions storeGateway = new StoreGatewayOptions();
   @Mixin public CompactorOptions compactor = new CompactorOptions();
   @Mixin public RulerOptions ruler = new RulerOptions();
+  @Mixin public AlertmanagerOptions alertmanager = new AlertmanagerOptions();
   @Mixin public RuntimeConfigOptions runtimeConfig = new RuntimeConfigOptions();
 
   @Option(names = {"--auth.multitenancy-enabled", "-auth.multitenancy-enabled"},
@@ -138,7 +140,7 @@ public final class NarthexOptions {
     for (Target target : targets) {
       if (target == Target.ALL) {
         out.addAll(EnumSet.of(Target.DISTRIBUTOR, Target.INGESTER, Target.QUERIER, Target.STORE_GATEWAY,
-            Target.COMPACTOR, Target.RULER));
+            Target.COMPACTOR, Target.RULER, Target.ALERTMANAGER));
       } else {
         out.add(target);
       }
@@ -154,8 +156,8 @@ public final class NarthexOptions {
         return Target.valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
       } catch (IllegalArgumentException e) {
         throw new CommandLine.TypeConversionException(
-            "unknown target '" + value + "': expected all, distributor, ingester, querier, store-gateway, compactor "
-                + "or ruler");
+            "unknown target '" + value + "': expected all, distributor, ingester, querier, store-gateway, compactor, "
+                + "ruler or alertmanager");
       }
     }
   }

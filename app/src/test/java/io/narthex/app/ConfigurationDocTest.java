@@ -70,7 +70,8 @@ class ConfigurationDocTest {
     assertThat(options.multitenancyEnabled).isTrue();
     assertThat(options.components()).containsExactlyInAnyOrder(NarthexOptions.Target.DISTRIBUTOR,
         NarthexOptions.Target.INGESTER, NarthexOptions.Target.QUERIER, NarthexOptions.Target.STORE_GATEWAY,
-        NarthexOptions.Target.COMPACTOR, NarthexOptions.Target.RULER);
+        NarthexOptions.Target.COMPACTOR, NarthexOptions.Target.RULER,
+        NarthexOptions.Target.ALERTMANAGER);
     assertThat(options.ingester.tsdbDir).isEqualTo("./data/tsdb");
     assertThat(options.bucket.backend).isEqualTo("filesystem");
     assertThat(options.bucket.filesystemDir).isEqualTo("./data/blocks");

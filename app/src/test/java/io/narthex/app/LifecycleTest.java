@@ -121,6 +121,23 @@ class LifecycleTest {
   }
 
   @Test
+  void anAlertmanagerServesMimirsConfigApiAtTheRootAndStoresInTheBucket() throws Exception {
+    try (Narthex narthex = SingleProcess.start(dir, "--target=alertmanager")) {
+      assertThat(get(narthex, "/services").body()).isEqualTo("bucket RUNNING\nalertmanager RUNNING\nserver RUNNING\n");
+      HttpResponse<String> set = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+          + narthex.httpPort() + "/api/v1/alerts")).header("X-Scope-OrgID", "tenant-a")
+          .POST(HttpRequest.BodyPublishers.ofString("alertmanager_config: |\n  route: {receiver: r}\n"
+              + "  receivers: [{name: r}]\n")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(set.statusCode()).as(set.body()).isEqualTo(201);
+      assertThat(get(narthex, "/api/v1/alerts").body()).contains("receivers: [{name: r}]");
+      assertThat(dir.resolve("bucket/__alertmanager__/alerts/tenant-a")).isRegularFile();
+    }
+    assertThatThrownBy(() -> SingleProcess.start(dir, "--target=alertmanager",
+        "--alertmanager.configs.fallback=" + dir.resolve("missing.yaml")))
+        .hasStackTraceContaining("unable to read fallback config");
+  }
+
+  @Test
   void aLocalRulerServesTheTenantsRuleFilesAndRefusesWrites() throws Exception {
     Path rules = dir.resolve("rules");
     java.nio.file.Files.createDirectories(rules.resolve("tenant-a"));
