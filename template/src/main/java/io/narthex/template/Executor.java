@@ -369,7 +369,7 @@ final class Executor {
 
   private Object evalFieldNode(Object dot, FieldNode field, List<Node> args, Object last) {
     at(field);
-    return evalFieldChain(dot, field, field.ident(), args, last);
+    return evalFieldChain(dot, dot, field, field.ident(), args, last);
   }
 
   private Object evalChainNode(Object dot, ChainNode chain, List<Node> args, Object last) {
@@ -378,7 +378,7 @@ final class Executor {
       throw error("indirection through explicit nil in " + chain);
     }
     Object receiver = evalArg(dot, ArgType.ANY, chain.node(), true);
-    return evalFieldChain(receiver, chain, chain.field(), args, last);
+    return evalFieldChain(dot, receiver, chain, chain.field(), args, last);
   }
 
   private Object evalVariableNode(Object dot, VariableNode variable, List<Node> args, Object last) {
@@ -388,23 +388,32 @@ final class Executor {
       notAFunction(args == null ? List.of(variable) : args, last);
       return value;
     }
-    return evalFieldChain(value, variable, variable.ident().subList(1, variable.ident().size()), args, last);
+    return evalFieldChain(dot, value, variable, variable.ident().subList(1, variable.ident().size()), args, last);
   }
 
-  private Object evalFieldChain(Object receiver, Node n, List<String> ident, List<Node> args, Object last) {
+  private Object evalFieldChain(Object dot, Object receiver, Node n, List<String> ident, List<Node> args,
+      Object last) {
     int count = ident.size();
     for (int i = 0; i < count - 1; i++) {
-      receiver = evalField(ident.get(i), n, null, MISSING, receiver);
+      receiver = evalField(dot, ident.get(i), n, null, MISSING, receiver);
     }
-    return evalField(ident.get(count - 1), n, args, last, receiver);
+    return evalField(dot, ident.get(count - 1), n, args, last, receiver);
   }
 
-  private Object evalField(String fieldName, Node n, List<Node> args, Object last, Object receiver) {
+  private Object evalField(Object dot, String fieldName, Node n, List<Node> args, Object last, Object receiver) {
     if (receiver == Values.NO_VALUE) {
       if (template.options().missingKey() == MissingKey.ERROR) {
         throw error("nil data; no entry for key " + GoStrings.quote(fieldName));
       }
       return Values.NO_VALUE;
+    }
+    if (receiver instanceof GoMethods methods) {
+      GoMethod method = methods.goMethod(fieldName);
+      if (method != null) {
+        FunctionMap.Function function =
+            new FunctionMap.Function(fieldName, method.params(), method.variadic(), method.body());
+        return evalCall(dot, function, n, fieldName, args, last);
+      }
     }
     boolean hasArgs = (args != null && args.size() > 1) || last != MISSING;
     switch (receiver) {

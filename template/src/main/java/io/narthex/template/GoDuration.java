@@ -4,10 +4,15 @@ package io.narthex.template;
  * A Go {@code time.Duration} (nanoseconds), which {@code toDuration} returns: printed as Go's
  * {@code Duration.String} writes it ({@code 1h2m3.5s}, {@code 1.5ms}, {@code 0s}).
  */
-record GoDuration(long nanos) implements GoTyped {
+record GoDuration(long nanos) implements GoTyped, GoStringer {
   @Override
   public String goTypeName() {
     return "time.Duration";
+  }
+
+  @Override
+  public String goString() {
+    return toString();
   }
 
   @Override

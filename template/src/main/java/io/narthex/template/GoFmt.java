@@ -307,11 +307,9 @@ final class GoFmt {
           badVerb(out, arg, verb, spec, depth);
         }
       }
-      case GoDuration d when verb == 'v' || verb == 's' || verb == 'q' || verb == 'x' || verb == 'X' ->
-          formatString(out, d.toString(), verb, spec, arg, depth);
+      case GoStringer s when !spec.sharpV && (verb == 'v' || verb == 's' || verb == 'q' || verb == 'x'
+          || verb == 'X') -> formatString(out, s.goString(), verb, spec, arg, depth);
       case GoDuration d -> formatInteger(out, d.nanos(), verb, spec, arg, depth);
-      case GoTime t when verb == 'v' || verb == 's' || verb == 'q' || verb == 'x' || verb == 'X' ->
-          formatString(out, t.toString(), verb, spec, arg, depth);
       case Long l -> formatInteger(out, l, verb, spec, arg, depth);
       case Integer n -> formatInteger(out, n, verb, spec, arg, depth);
       case Short n -> formatInteger(out, n, verb, spec, arg, depth);

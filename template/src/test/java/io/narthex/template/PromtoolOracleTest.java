@@ -72,6 +72,7 @@ class PromtoolOracleTest {
       {{ printf "%d|%s|%d|%t" 1.5 3.5 "x" 1 }} {{ printf "%d %d" 1 }} {{ printf "%d" 1 "x" 2.5 }} {{ printf "%s|%v|%d" nil nil nil }} {{ printf "100%%|%" }} {{ printf "%[2]d %[1]d|%[3]d" 1 2 }}
       {{ printf "%v|%s|%d" $labels $labels (args 1 2) }} {{ printf "%v|%+v" (first (query `q{job="a"}`)) (first (query `q{job="a"}`)) }} {{ first (query `q{job="a"}`) }} {{ print 1 2 "a" "b" 3 1.5 nil }} {{ println "a" "b" 1 }}
       {{ printf "%6.2f%%|%x|%X|%o|%c|%q|%U" 99.5 -1 3054 -8 0x1F600 0x1F600 -1 }} {{ printf "%t|%v|%5t|%s" true false true true }} {{ printf "%.1f|%.1f|%.1f|%.1f" 0.05 0.15 0.25 0.35 }}
+      {{ (toTime 1435065584.128).Format "2006-01-02T15:04:05.000Z07:00 Mon Monday Jan January _2 3:04:05PM pm .999 ,000 __2 002 06 1/2 -0700 -07:00 MST _2006" }} {{ (toTime 1600000000).Unix }} {{ (toTime 0).UTC }} {{ (toTime 1).Format "15:04:05.999999999" }} {{ printf "%v|%s" (toTime 1e9) (toTime 1e9) }}
       {{ humanize "abc" }}
       éé⏎line {{ "two" }}⏎  ü {{⏎ humanize⏎ "x" }}
       {{ first (query `q{job="none"}`) }}

@@ -218,6 +218,40 @@ class TemplateTest {
     assertThatThrownBy(() -> render(blocks, null)).hasMessage("template: t:1: max expression depth exceeded");
   }
 
+  /** A Go map type with methods, as the Alertmanager's KV. */
+  private static final class Kv extends java.util.TreeMap<String, String> implements GoMethods, GoStringer {
+    Kv(Map<String, String> entries) {
+      super(entries);
+    }
+
+    @Override
+    public GoMethod goMethod(String name) {
+      return switch (name) {
+        case "Names" -> GoMethod.of(args -> List.copyOf(keySet()));
+        case "Without" -> new GoMethod(List.of(ArgType.STRING), null, args -> {
+          Kv copy = new Kv(this);
+          copy.remove((String) args.get(0));
+          return copy;
+        });
+        default -> null;
+      };
+    }
+
+    @Override
+    public String goString() {
+      return String.join(", ", entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+    }
+  }
+
+  @Test
+  void methodsComeBeforeMapKeysTakeArgumentsFromDotAndStringersPrintThemselves() throws TemplateException {
+    Map<String, Object> data = Map.of("kv", new Kv(Map.of("Names", "key", "a", "1", "b", "2")), "drop", "a");
+    assertThat(render("{{ .kv.Names }}|{{ (.kv.Without .drop).Names }}|{{ .kv.a }}|{{ .kv }}|{{ printf \"%s\" .kv }}",
+        data)).isEqualTo("[Names a b]|[Names b]|1|Names=key, a=1, b=2|Names=key, a=1, b=2");
+    assertThat(failure("{{ .kv.Without }}", data))
+        .isEqualTo("template: t:1:6: executing \"t\" at <.kv.Without>: wrong number of args for Without: want 1 got 0");
+  }
+
   @Test
   void runtimeFunctionsReplaceTheParsedOnesBody() throws TemplateException {
     FunctionMap parseTime = FunctionMap.builtins().with("ts", List.of(), args -> 0L);
