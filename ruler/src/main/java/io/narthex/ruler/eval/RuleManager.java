@@ -188,7 +188,10 @@ public final class RuleManager implements AutoCloseable {
       }
       if (!closed) {
         runner.group.markAllStale(Math.floorDiv(removedAtNanos, 1_000_000L));
-        runner.group.forgetMetrics();
+        // A group of the same name added back meanwhile has the same metric series.
+        if (!running.containsKey(key)) {
+          runner.group.forgetMetrics();
+        }
       }
     });
   }
