@@ -263,6 +263,45 @@ final class GoStrings {
     return out.toString();
   }
 
+  /**
+   * {@code cases.Title(language.AmericanEnglish)} of golang.org/x/text, which the Alertmanager's {@code title} uses:
+   * in each word the first letter in title case and the other letters in lower case. Words are split as Unicode
+   * word segmentation splits them, simplified: letters, digits, marks and {@code _} continue a word, and
+   * {@code ' . :} continue it between letters ({@code O'neil}); anything else ends it.
+   */
+  static String casesTitle(String s) {
+    StringBuilder out = new StringBuilder(s.length());
+    boolean seenLetter = false;
+    int prev = -1;
+    for (int i = 0; i < s.length(); ) {
+      int r = s.codePointAt(i);
+      i += Character.charCount(r);
+      int next = i < s.length() ? s.codePointAt(i) : -1;
+      boolean midWord = (r == '\'' || r == '\u2019' || r == '.' || r == ':') && prev >= 0
+          && Character.isLetter(prev) && next >= 0 && Character.isLetter(next);
+      boolean continuesWord = Character.isLetterOrDigit(r) || r == '_'
+          || Character.getType(r) == Character.NON_SPACING_MARK || midWord;
+      if (!continuesWord) {
+        seenLetter = false;
+        out.appendCodePoint(r);
+      } else if (Character.isLetter(r)) {
+        out.appendCodePoint(seenLetter ? Character.toLowerCase(r) : Character.toTitleCase(r));
+        seenLetter = true;
+      } else {
+        out.appendCodePoint(r);
+      }
+      prev = r;
+    }
+    return out.toString();
+  }
+
+  /** Go's strings.ToUpper/ToLower: rune by rune, without the locale or one-to-many mappings of Java's. */
+  static String mapRunes(String s, boolean upper) {
+    StringBuilder out = new StringBuilder(s.length());
+    s.codePoints().forEach(r -> out.appendCodePoint(upper ? Character.toUpperCase(r) : Character.toLowerCase(r)));
+    return out.toString();
+  }
+
   private static boolean isSeparator(int r) {
     if (r <= 0x7F) {
       return !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '_');

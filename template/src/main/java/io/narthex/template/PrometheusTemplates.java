@@ -4,7 +4,6 @@ import io.narthex.template.FunctionMap.Function;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Instant;
-import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -163,17 +162,15 @@ public final class PrometheusTemplates {
         args -> GoRegexp.matchString((String) args.get(0), (String) args.get(1))));
     all.add(new Function("safeHtml", oneString, null, args -> args.get(0)));
     all.add(new Function("title", oneString, null, args -> GoStrings.title((String) args.get(0))));
-    all.add(new Function("toUpper", oneString, null, args -> mapRunes((String) args.get(0), true)));
-    all.add(new Function("toLower", oneString, null, args -> mapRunes((String) args.get(0), false)));
+    all.add(new Function("toUpper", oneString, null, args -> GoStrings.mapRunes((String) args.get(0), true)));
+    all.add(new Function("toLower", oneString, null, args -> GoStrings.mapRunes((String) args.get(0), false)));
     all.add(new Function("graphLink", oneString, null,
         args -> "/graph?g0.expr=" + GoStrings.queryEscape((String) args.get(0)) + "&g0.tab=0"));
     all.add(new Function("tableLink", oneString, null,
         args -> "/graph?g0.expr=" + GoStrings.queryEscape((String) args.get(0)) + "&g0.tab=1"));
     all.add(new Function("sortByLabel", List.of(ArgType.STRING, resultType), null, args -> {
       QueryResult result = (QueryResult) args.get(1);
-      String label = (String) args.get(0);
-      // List.sort is stable, as Go's sort.Stable.
-      result.samples.sort(Comparator.comparing((Sample s) -> s.labels().getOrDefault(label, "")));
+      result.sortByLabel((String) args.get(0));
       return result;
     }));
     all.add(new Function("stripPort", oneString, null, args -> stripPort((String) args.get(0))));
@@ -204,26 +201,14 @@ public final class PrometheusTemplates {
   }
 
   /** Prometheus's queryResult: samples that templates range over, index and pass to first and sortByLabel. */
-  static final class QueryResult extends AbstractList<Sample> implements GoTyped {
-    final List<Sample> samples;
-
+  static final class QueryResult extends GoSlice<Sample> {
     QueryResult(List<Sample> samples) {
-      this.samples = samples;
+      super("template.queryResult", samples);
     }
 
-    @Override
-    public Sample get(int index) {
-      return samples.get(index);
-    }
-
-    @Override
-    public int size() {
-      return samples.size();
-    }
-
-    @Override
-    public String goTypeName() {
-      return "template.queryResult";
+    /** Go's sort.Stable by the label's value (List.sort is stable). */
+    void sortByLabel(String label) {
+      items().sort(Comparator.comparing((Sample s) -> s.labels().getOrDefault(label, "")));
     }
   }
 
@@ -232,13 +217,6 @@ public final class PrometheusTemplates {
       throw new Exception("runtime error: invalid memory address or nil pointer dereference");
     }
     return (Sample) s;
-  }
-
-  /** Go's strings.ToUpper/ToLower: rune by rune, without the locale or one-to-many mappings of Java's. */
-  private static String mapRunes(String s, boolean upper) {
-    StringBuilder out = new StringBuilder(s.length());
-    s.codePoints().forEach(r -> out.appendCodePoint(upper ? Character.toUpperCase(r) : Character.toLowerCase(r)));
-    return out.toString();
   }
 
   /** Prometheus's convertToFloat: float64, the integer types, a string that strconv.ParseFloat reads, durations. */
