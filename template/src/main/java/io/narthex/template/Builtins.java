@@ -70,16 +70,17 @@ final class Builtins {
     if (args.size() == 1 && args.get(0) instanceof String s) {
       return s;
     }
-    return GoFmt.sprint(args.stream().map(a -> a == null ? Values.NO_VALUE.toString() : a).toList());
+    return GoFmt.sprintPrintable(args);
   }
 
   private static long len(Object item) throws Exception {
     if (!valid(item)) {
-      throw new Exception("len of nil pointer");
+      // What Go's len panics with on the invalid value (nil), as promtool shows it.
+      throw new Exception("reflect: call of reflect.Value.Type on zero Value");
     }
     int length = Values.length(item);
     if (length < 0) {
-      throw new Exception("len of type " + Values.typeName(item));
+      throw new Exception("len of type " + Values.indirectTypeName(item));
     }
     return length;
   }
@@ -117,7 +118,7 @@ final class Builtins {
           }
           item = map.containsKey(key) ? map.get(key) : Values.zeroElement(map);
         }
-        default -> throw new Exception("can't index item of type " + Values.typeName(item));
+        default -> throw new Exception("can't index item of type " + Values.indirectTypeName(item));
       }
     }
     return item;
@@ -193,10 +194,15 @@ final class Builtins {
           case FLOAT -> ((Number) a).doubleValue() == ((Number) b).doubleValue();
           case INVALID -> true;
           case OTHER -> {
-            if (a instanceof List || a instanceof Map || b instanceof List || b instanceof Map) {
-              throw new Exception("non-comparable type " + GoFmt.formatValue(a) + ": " + Values.typeName(a));
+            if (!Values.typeName(a).equals(Values.typeName(b))) {
+              throw new Exception("non-comparable types " + GoFmt.sprintf("%s", List.of(a)) + ": "
+                  + Values.typeName(a) + ", " + Values.typeName(b) + ": " + GoFmt.formatValue(b));
             }
-            yield Objects.equals(a, b);
+            if (b instanceof List || b instanceof Map) {
+              throw new Exception("non-comparable type " + GoFmt.sprintf("%s", List.of(b)) + ": " + Values.typeName(b));
+            }
+            // Go compares pointers by address and structs by value.
+            yield b instanceof GoTyped t && t.goPointer() ? a == b : Objects.equals(a, b);
           }
         };
       }

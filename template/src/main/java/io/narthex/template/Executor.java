@@ -234,7 +234,7 @@ final class Executor {
         }
         default -> {
           if (value != Values.NO_VALUE) {
-            at(range);
+            // Go names the node evaluated last, not the range.
             throw error("range can't iterate over " + GoFmt.formatValue(value));
           }
         }
@@ -481,7 +481,6 @@ final class Executor {
     if (last != MISSING) {
       argv.add(validateType(last, paramType(function, numIn - 1)));
     }
-    at(cmd);
     try {
       return function.body().call(argv);
     } catch (ExecError | LoopControl e) {
@@ -522,7 +521,11 @@ final class Executor {
     switch (n) {
       case DotNode d -> value = dot;
       case NilNode nil -> {
-        if (type.nilable() && type != Builtins.VALUE) {
+        if (type == Builtins.VALUE) {
+          // Go passes the builtins nil as the invalid value (promtool: {{ and nil 1 }} prints <no value>).
+          return Values.NO_VALUE;
+        }
+        if (type.nilable()) {
           return null;
         }
         throw error("cannot assign nil to " + type.goName());
@@ -578,9 +581,6 @@ final class Executor {
   /** Go's validateType: nil and the invalid value fit nilable types only; other values must have the type. */
   private Object validateType(Object value, ArgType type) {
     if (type == Builtins.VALUE) {
-      if (value == Values.NO_VALUE) {
-        throw error("invalid value; expected reflect.Value");
-      }
       return value;
     }
     if (value == null || value == Values.NO_VALUE) {

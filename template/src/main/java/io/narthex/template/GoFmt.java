@@ -19,6 +19,25 @@ import java.util.TreeMap;
 final class GoFmt {
   private GoFmt() {}
 
+  /**
+   * What the {@code html}, {@code js} and {@code urlquery} builtins print: {@link #sprint} of the operands as a
+   * template prints them (pointers to structs dereferenced, nil as {@code <no value>}).
+   */
+  static String sprintPrintable(List<?> args) {
+    StringBuilder out = new StringBuilder();
+    boolean previousString = false;
+    for (int i = 0; i < args.size(); i++) {
+      Object arg = args.get(i);
+      boolean isString = arg instanceof String || arg == null;
+      if (i > 0 && !isString && !previousString) {
+        out.append(' ');
+      }
+      out.append(arg == null ? "<no value>" : formatDereferenced(arg));
+      previousString = isString;
+    }
+    return out.toString();
+  }
+
   /** {@code fmt.Sprint}: operands in their default format, a space between two that are not strings. */
   static String sprint(List<?> args) {
     StringBuilder out = new StringBuilder();
@@ -410,7 +429,11 @@ final class GoFmt {
         }
       }
       case 'x', 'X' -> {
-        byte[] bytes = truncate(s, spec).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        // For %x the precision counts input bytes, not runes.
+        if (spec.precisionPresent && spec.precision < bytes.length) {
+          bytes = java.util.Arrays.copyOf(bytes, spec.precision);
+        }
         String digits = verb == 'x' ? "0123456789abcdef" : "0123456789ABCDEF";
         StringBuilder hex = new StringBuilder(bytes.length * 2);
         for (int i = 0; i < bytes.length; i++) {
@@ -523,6 +546,7 @@ final class GoFmt {
       case 'v' -> floatVerb(out, v, 'g', -1, spec);
       case 'e', 'E', 'f', 'F' -> floatVerb(out, v, verb == 'F' ? 'f' : verb, precision < 0 ? 6 : precision, spec);
       case 'g', 'G' -> floatVerb(out, v, verb, precision, spec);
+      case 'x', 'X' -> floatVerb(out, v, verb, precision, spec);
       default -> badVerb(out, arg, verb, spec, depth);
     }
   }
@@ -612,6 +636,9 @@ final class GoFmt {
     }
     boolean negative = Double.doubleToRawLongBits(v) < 0;
     double abs = Math.abs(v);
+    if (fmt == 'x' || fmt == 'X') {
+      return (negative ? "-" : "") + hexFloat(abs, precision, fmt == 'X');
+    }
     boolean shortest = precision < 0;
     Digits d;
     if (shortest) {
@@ -661,6 +688,64 @@ final class GoFmt {
       }
     }
     return out.toString();
+  }
+
+  /**
+   * strconv's {@code 'x'} format of a non-negative finite double: {@code 0x1.4p+01}, the mantissa normalized to one
+   * leading 1, its hex digits (all needed, or {@code precision} of them rounded half to even), and a signed decimal
+   * exponent of at least two digits.
+   */
+  private static String hexFloat(double abs, int precision, boolean upper) {
+    long bits = Double.doubleToRawLongBits(abs);
+    int exponent = (int) ((bits >>> 52) & 0x7ff);
+    long mantissa = bits & ((1L << 52) - 1);
+    if (abs == 0) {
+      exponent = 0;
+    } else if (exponent == 0) {
+      // Subnormal: shift until the implicit bit is set, as Go normalizes.
+      exponent = -1022;
+      while ((mantissa & (1L << 52)) == 0) {
+        mantissa <<= 1;
+        exponent--;
+      }
+      mantissa &= (1L << 52) - 1;
+    } else {
+      exponent -= 1023;
+    }
+    long lead = abs == 0 ? 0 : 1;
+    if (precision >= 0 && precision < 13) {
+      int dropBits = 52 - 4 * precision;
+      long kept = mantissa >>> dropBits;
+      long rest = mantissa & ((1L << dropBits) - 1);
+      long half = 1L << (dropBits - 1);
+      if (rest > half || (rest == half && (kept & 1) == 1)) {
+        kept++;
+        if (kept >>> (4 * precision) != 0) {
+          kept = 0;
+          lead++;
+          if (lead == 2) {
+            lead = 1;
+            exponent++;
+          }
+        }
+      }
+      mantissa = kept << dropBits;
+    }
+    String digits = String.format("%013x", mantissa);
+    if (precision < 0) {
+      digits = digits.replaceAll("0+$", "");
+    } else {
+      digits = precision <= 13 ? digits.substring(0, precision) : digits + "0".repeat(precision - 13);
+    }
+    StringBuilder out = new StringBuilder("0x").append(lead);
+    if (!digits.isEmpty()) {
+      out.append('.').append(digits);
+    }
+    out.append('p').append(exponent < 0 ? '-' : '+');
+    int magnitude = Math.abs(exponent);
+    out.append(magnitude < 10 ? "0" : "").append(magnitude);
+    String result = out.toString();
+    return upper ? result.toUpperCase(java.util.Locale.ROOT) : result;
   }
 
   private static Digits shortestDigits(double abs) {

@@ -299,6 +299,9 @@ final class Lexer {
     int i = pos + 1;
     if (i >= input.length() || !isAlphaNumeric(input.charAt(i))) {
       advanceTo(i);
+      if (!atTerminator()) {
+        return error("bad character " + GoStrings.unicodeLiteral(input.codePointAt(pos)));
+      }
       emit(kind == Kind.VARIABLE ? Kind.VARIABLE : Kind.DOT);
       return true;
     }
@@ -342,10 +345,36 @@ final class Lexer {
     return true;
   }
 
-  /** Go's scanNumber, then a check that no letter follows ({@code 3k} is bad number syntax). */
+  /**
+   * Go's lexNumber: a number, where a letter right after it is bad syntax ({@code 3k}); a sign right after it must
+   * start the imaginary part of a complex constant ({@code 1+2i}), else that is bad syntax too ({@code 1.5-2}).
+   */
   private boolean lexNumber() {
-    int i = pos;
-    if (input.charAt(i) == '+' || input.charAt(i) == '-') {
+    int end = scanNumber(pos);
+    if (end < 0) {
+      return error("bad number syntax: " + GoStrings.quote(input.substring(start, pos)));
+    }
+    if (end < input.length() && (input.charAt(end) == '+' || input.charAt(end) == '-')) {
+      int imaginaryEnd = scanNumber(end);
+      if (imaginaryEnd < 0 || input.charAt(imaginaryEnd - 1) != 'i') {
+        if (imaginaryEnd >= 0) {
+          advanceTo(imaginaryEnd);
+        }
+        return error("bad number syntax: " + GoStrings.quote(input.substring(start, pos)));
+      }
+      end = imaginaryEnd;
+    }
+    advanceTo(end);
+    emit(Kind.NUMBER);
+    return true;
+  }
+
+  /**
+   * Go's scanNumber from {@code i}: the offset after the number, or -1 (with the position moved past the letter that
+   * follows it) when a letter or digit follows.
+   */
+  private int scanNumber(int i) {
+    if (i < input.length() && (input.charAt(i) == '+' || input.charAt(i) == '-')) {
       i++;
     }
     String digits = "0123456789_";
@@ -380,13 +409,11 @@ final class Lexer {
     if (i < input.length() && input.charAt(i) == 'i') {
       i++;
     }
-    advanceTo(i);
     if (i < input.length() && isAlphaNumeric(input.charAt(i))) {
       advanceTo(i + 1);
-      return error("bad number syntax: " + GoStrings.quote(input.substring(start, pos)));
+      return -1;
     }
-    emit(Kind.NUMBER);
-    return true;
+    return i;
   }
 
   private int skip(int i, String valid) {

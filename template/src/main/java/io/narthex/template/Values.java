@@ -86,6 +86,12 @@ final class Values {
     };
   }
 
+  /** The type name after Go's indirect: a pointer's element type ({@code template.sample} for a sample). */
+  static String indirectTypeName(Object v) {
+    String name = typeName(v);
+    return name.startsWith("*") ? name.substring(1) : name;
+  }
+
   private static String elementTypeName(Collection<?> elements) {
     String common = null;
     for (Object e : elements) {

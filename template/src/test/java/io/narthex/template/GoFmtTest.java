@@ -67,6 +67,22 @@ class GoFmtTest {
   }
 
   @Test
+  void hexOfFloatsIsNormalizedMantissaAndBinaryExponent() {
+    assertThat(printf("%x|%X|%x|%x|%.1x|%x|%x", 2.5, 2.5, 1.0, 0.0, 1.96875, 5e-324, -0.1))
+        .isEqualTo("0x1.4p+01|0X1.4P+01|0x1p+00|0x0p+00|0x1.0p+01|0x1p-1074|-0x1.999999999999ap-04");
+  }
+
+  @Test
+  void hexOfStringsCountsPrecisionInBytes() {
+    assertThat(printf("%.3x|%.1x", "'\uFFFD'", "é")).isEqualTo("27efbf|c3");
+  }
+
+  @Test
+  void templatesPrintPointersToStructsWithoutTheAmpersandInHtmlJsAndUrlquery() {
+    assertThat(GoFmt.sprintPrintable(List.of(new Sample(Map.of("a", "b"), 1), "x"))).isEqualTo("{map[a:b] 1}x");
+  }
+
+  @Test
   void wrongVerbsAndArgumentCountsAreWrittenInline() {
     assertThat(printf("%d|%s|%d|%t", 1.5, 3.5, "x", 1L))
         .isEqualTo("%!d(float64=1.5)|%!s(float64=3.5)|%!d(string=x)|%!t(int=1)");

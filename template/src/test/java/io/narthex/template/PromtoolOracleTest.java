@@ -2,8 +2,6 @@ package io.narthex.template;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,10 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
  * rejects exactly the templates {@link PrometheusTemplates#checkSyntax} rejects, with the same message.
  */
 class PromtoolOracleTest {
-  private static final Path PROMTOOL = Path.of("/usr/bin/promtool");
   private static final String ALERT = "Oracle";
   private static final long EVAL_TIME_MS = 5 * 60_000L;
   private static final double VALUE = 1234567.891;
@@ -144,7 +139,7 @@ class PromtoolOracleTest {
 
   @BeforeAll
   static void needsPromtool() {
-    Assumptions.assumeTrue(Files.isExecutable(PROMTOOL), "skipped: " + PROMTOOL + " (Prometheus's promtool) is absent");
+    Promtool.assumeInstalled();
   }
 
   private static final Map<String, List<Sample>> QUERIES = Map.of(
@@ -189,8 +184,8 @@ class PromtoolOracleTest {
     }
     String severityTemplate = "{{ if gt $value 1000.0 }}page{{ else }}ticket{{ end }}";
     StringBuilder rules = new StringBuilder("groups:\n- name: oracle\n  rules:\n  - alert: " + ALERT
-        + "\n    expr: node_value\n    labels:\n      severity: " + yaml(severityTemplate) + "\n    annotations:\n");
-    annotations.forEach((k, v) -> rules.append("      ").append(k).append(": ").append(yaml(v)).append('\n'));
+        + "\n    expr: node_value\n    labels:\n      severity: " + Promtool.yaml(severityTemplate) + "\n    annotations:\n");
+    annotations.forEach((k, v) -> rules.append("      ").append(k).append(": ").append(Promtool.yaml(v)).append('\n'));
     Files.writeString(dir.resolve("rules.yml"), rules);
 
     Map<String, String> expectedLabels = new TreeMap<>(LABELS);
@@ -207,12 +202,12 @@ class PromtoolOracleTest {
         + "  - series: 'special_ninf'\n    values: '-Inf+0x10'\n"
         + "  - series: 'special_nzero'\n    values: '-0 -0 -0 -0 -0 -0 -0 -0'\n"
         + "  alert_rule_test:\n  - eval_time: 5m\n    alertname: " + ALERT + "\n    exp_alerts:\n    - exp_labels:\n");
-    expectedLabels.forEach((k, v) -> test.append("        ").append(k).append(": ").append(yaml(v)).append('\n'));
+    expectedLabels.forEach((k, v) -> test.append("        ").append(k).append(": ").append(Promtool.yaml(v)).append('\n'));
     test.append("      exp_annotations:\n");
-    expected.forEach((k, v) -> test.append("        ").append(k).append(": ").append(yaml(v)).append('\n'));
+    expected.forEach((k, v) -> test.append("        ").append(k).append(": ").append(Promtool.yaml(v)).append('\n'));
     Files.writeString(dir.resolve("test.yml"), test);
 
-    Result result = promtool(dir, "test", "rules", "test.yml");
+    Promtool.Result result = Promtool.run(dir, "test", "rules", "test.yml");
     assertThat(result.exitCode()).as("promtool test rules says:\n%s\nour expansions:\n%s", result.output(),
         String.join("\n", expected.values())).isZero();
     // The error cases must have been expanded as errors, not skipped.
@@ -225,10 +220,10 @@ class PromtoolOracleTest {
     StringBuilder rules = new StringBuilder("groups:\n- name: g\n  rules:\n");
     for (int i = 0; i < templates.size(); i++) {
       rules.append("  - alert: T").append(i).append("\n    expr: vector(1)\n    annotations:\n      a: ")
-          .append(yaml(templates.get(i))).append('\n');
+          .append(Promtool.yaml(templates.get(i))).append('\n');
     }
     Files.writeString(dir.resolve("rules.yml"), rules);
-    Result result = promtool(dir, "check", "rules", "rules.yml");
+    Promtool.Result result = Promtool.run(dir, "check", "rules", "rules.yml");
 
     Map<String, String> promtoolErrors = new LinkedHashMap<>();
     Matcher m = Pattern.compile("group \"g\", rule \\d+, \"(T\\d+)\": annotation \"a\": (.*)").matcher(result.output());
@@ -247,39 +242,5 @@ class PromtoolOracleTest {
     }
     assertThat(ours).as("promtool check rules says:\n%s", result.output()).isEqualTo(promtoolErrors);
     assertThat(accepted).as("templates both accept").isNotEmpty();
-  }
-
-  private record Result(int exitCode, String output) {}
-
-  private static Result promtool(Path dir, String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>();
-    command.add(PROMTOOL.toString());
-    command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("promtool finished").isTrue();
-    return new Result(process.exitValue(), output);
-  }
-
-  /** A YAML double-quoted scalar (JSON's escapes, which YAML shares). */
-  private static String yaml(String s) {
-    StringBuilder out = new StringBuilder("\"");
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\t' -> out.append("\\t");
-        default -> {
-          if (c < 0x20 || c == 0x7f) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    return out.append('"').toString();
   }
 }

@@ -162,6 +162,41 @@ class TemplateTest {
   }
 
   @Test
+  void lexerRejectsWhatGosRejects() {
+    assertThat(failure("{{ $$x }}", null)).isEqualTo("template: t:1: bad character U+0024 '$'");
+    assertThat(failure("{{ 1.5-2 }}", null)).isEqualTo("template: t:1: bad number syntax: \"1.5-2\"");
+    assertThat(failure("{{ ) }}", null)).isEqualTo("template: t:1: unexpected \")\" in command");
+  }
+
+  @Test
+  void nilReachesBuiltinsAsTheInvalidValue() throws TemplateException {
+    assertThat(render("{{ and nil 1 }}|{{ or nil }}|{{ not nil }}|{{ eq nil 1 }}|{{ print nil }}|{{ html nil }}", null))
+        .isEqualTo("<no value>|<no value>|true|false|<nil>|&lt;no value&gt;");
+    assertThat(failure("{{ len nil }}", null)).endsWith("error calling len: reflect: call of reflect.Value.Type on zero Value");
+    assertThat(failure("{{ index 1.5 nil }}", null)).endsWith("error calling index: can't index item of type float64");
+  }
+
+  @Test
+  void errorsNameTheNodeEvaluatedLast() {
+    // As Go's: the range's value came from "%d" and 3, the wrong-typed value from the argument "x".
+    assertThat(failure("{{ range printf \"%d\" 3 }}{{ end }}", null))
+        .isEqualTo("template: t:1:21: executing \"t\" at <3>: range can't iterate over 3");
+    FunctionMap upper = FunctionMap.builtins().with("up", List.of(ArgType.STRING), args -> "")
+        .with("id", List.of(ArgType.ANY), args -> List.of());
+    assertThatThrownBy(() -> Template.parse("t", "{{ up (id \"x\") }}", upper).execute(null))
+        .hasMessage("template: t:1:10: executing \"t\" at <\"x\">: wrong type for value; expected string; got []interface {}");
+  }
+
+  @Test
+  void comparingUncomparableValuesFailsAsGos() {
+    Map<String, Object> data = Map.of("m", Map.of("a", "b"), "s", new Sample(Map.of(), 1));
+    assertThat(failure("{{ eq .m .s }}", data)).endsWith("error calling eq: non-comparable types map[a:b]: "
+        + "map[string]string, *template.sample: &{map[] 1}");
+    assertThat(failure("{{ eq .m .m }}", data)).endsWith("error calling eq: non-comparable type map[a:b]: map[string]string");
+    assertThat(failure("{{ index .s 1 }}", data)).endsWith("error calling index: can't index item of type template.sample");
+  }
+
+  @Test
   void executionErrorsNameTheLineByteColumnAndNode() {
     assertThat(failure("line one\n  {{ index . 5 }}", List.of("a")))
         .isEqualTo("template: t:2:5: executing \"t\" at <index . 5>: error calling index: index out of range: 5");
