@@ -57,6 +57,7 @@ final class Executor {
   private long outputBytes;
   private long iterations;
   private String executing;
+  private Parser.Tree current;
   private Node node;
   private List<Variable> vars = new ArrayList<>();
   private int depth;
@@ -66,11 +67,12 @@ final class Executor {
     this.functions = functions;
   }
 
-  String run(String name, ListNode root, Object data) throws TemplateException {
+  String run(String name, Parser.Tree tree, Object data) throws TemplateException {
     executing = name;
+    current = tree;
     vars.add(new Variable("$", data));
     try {
-      walk(data, root);
+      walk(data, tree.root());
       return out.toString();
     } catch (ExecError e) {
       throw new TemplateException(TemplateException.Kind.EXECUTION, e.getMessage());
@@ -80,11 +82,11 @@ final class Executor {
   }
 
   private ExecError error(String message) {
-    String name = template.name();
+    String name = current.parseName();
     if (node == null) {
       return new ExecError("template: " + name + ": " + message);
     }
-    String text = template.text();
+    String text = current.text();
     int pos = Math.min(node.pos(), text.length());
     int lineStart = text.lastIndexOf('\n', pos - 1) + 1;
     int line = 1;
@@ -282,8 +284,8 @@ final class Executor {
 
   private void walkTemplate(Object dot, TemplateNode call) {
     at(call);
-    ListNode root = template.tree(call.name());
-    if (root == null) {
+    Parser.Tree tree = template.tree(call.name());
+    if (tree == null) {
       throw error("template " + GoStrings.quote(call.name()) + " not defined");
     }
     if (depth >= template.options().maxTemplateCallDepth()) {
@@ -295,15 +297,18 @@ final class Executor {
     }
     List<Variable> outerVars = vars;
     String outerName = executing;
+    Parser.Tree outerTree = current;
     vars = new ArrayList<>();
     vars.add(new Variable("$", newDot));
     executing = call.name();
+    current = tree;
     depth++;
     try {
-      walk(newDot, root);
+      walk(newDot, tree.root());
     } finally {
       depth--;
       executing = outerName;
+      current = outerTree;
       vars = outerVars;
     }
   }

@@ -49,10 +49,14 @@ final class Parser {
     }
   }
 
+  /** One parsed template: where it came from (for messages) and its nodes. */
+  record Tree(String parseName, String text, ListNode root) {}
+
   private final String name;
+  private final String text;
   private final List<Token> tokens;
   private final FunctionMap functions;
-  private final Map<String, ListNode> trees;
+  private final Map<String, Tree> trees;
   private int index;
   private int lastLine = 1;
   private List<String> vars = new ArrayList<>(List.of("$"));
@@ -60,8 +64,9 @@ final class Parser {
   private int actionLine;
   private int depth;
 
-  private Parser(String name, String text, FunctionMap functions, Map<String, ListNode> trees) {
+  private Parser(String name, String text, FunctionMap functions, Map<String, Tree> trees) {
     this.name = name;
+    this.text = text;
     this.tokens = Lexer.lex(text);
     this.functions = functions;
     this.trees = trees;
@@ -72,15 +77,23 @@ final class Parser {
    *
    * @throws ParseError with Go's message
    */
-  static Map<String, ListNode> parse(String name, String text, FunctionMap functions) {
-    Map<String, ListNode> trees = new LinkedHashMap<>();
+  static Map<String, Tree> parse(String name, String text, FunctionMap functions) {
+    Map<String, Tree> trees = new LinkedHashMap<>();
     Parser parser = new Parser(name, text, functions, trees);
-    ListNode root = parser.parseRoot();
-    // As Go's (*Tree).add: an empty main template does not replace a defined one of the same name.
-    if (!trees.containsKey(name) || !isEmpty(root)) {
-      trees.put(name, root);
-    }
+    parser.addTree(name, parser.parseRoot());
     return trees;
+  }
+
+  /**
+   * Adds {@code added} to {@code trees} as Go's AddParseTree: an empty template (only blank text) does not replace
+   * one of the same name, any other does.
+   */
+  static void merge(Map<String, Tree> trees, Map<String, Tree> added) {
+    added.forEach((treeName, tree) -> {
+      if (!trees.containsKey(treeName) || !isEmpty(tree.root())) {
+        trees.put(treeName, tree);
+      }
+    });
   }
 
   private ListNode parseRoot() {
@@ -132,9 +145,7 @@ final class Parser {
   }
 
   private void addTree(String treeName, ListNode list) {
-    if (!trees.containsKey(treeName) || !isEmpty(list)) {
-      trees.put(treeName, list);
-    }
+    merge(trees, Map.of(treeName, new Tree(name, text, list)));
   }
 
   private static boolean isEmpty(ListNode list) {

@@ -1,6 +1,6 @@
 package io.narthex.template;
 
-import io.narthex.template.Node.ListNode;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -14,15 +14,12 @@ import java.util.Set;
  */
 public final class Template {
   private final String name;
-  private final String text;
-  private final Map<String, ListNode> trees;
+  private final Map<String, Parser.Tree> trees;
   private final FunctionMap functions;
   private final TemplateOptions options;
 
-  private Template(String name, String text, Map<String, ListNode> trees, FunctionMap functions,
-      TemplateOptions options) {
+  private Template(String name, Map<String, Parser.Tree> trees, FunctionMap functions, TemplateOptions options) {
     this.name = name;
-    this.text = text;
     this.trees = trees;
     this.functions = functions;
     this.options = options;
@@ -41,17 +38,36 @@ public final class Template {
    */
   public static Template parse(String name, String text, FunctionMap functions, TemplateOptions options)
       throws TemplateException {
+    return new Template(name, parseTrees(name, text, functions, options), functions, options);
+  }
+
+  private static Map<String, Parser.Tree> parseTrees(String name, String text, FunctionMap functions,
+      TemplateOptions options) throws TemplateException {
     if (text.length() > options.maxTemplateBytes()) {
       throw new TemplateException(TemplateException.Kind.PARSE, "template: " + name + ": template is "
           + text.length() + " bytes, above the limit of " + options.maxTemplateBytes() + " bytes");
     }
     try {
-      return new Template(name, text, Parser.parse(name, text, functions), functions, options);
+      return Parser.parse(name, text, functions);
     } catch (Parser.ParseError e) {
       throw new TemplateException(TemplateException.Kind.PARSE, e.getMessage());
     } catch (StackOverflowError e) {
       throw new TemplateException(TemplateException.Kind.PARSE, "template: " + name + ": nested too deeply");
     }
+  }
+
+  /**
+   * This template set with {@code text} parsed into it as template {@code name}, which becomes the main one: as
+   * Go's {@code t.New(name).Parse(text)}, its definitions replace those of the same name unless they are empty, and
+   * each template can call the others. The Alertmanager parses its template files into one set this way, then each
+   * notification text (ExecuteTextString). This template is left as it is.
+   *
+   * @throws TemplateException of kind PARSE, naming {@code name}
+   */
+  public Template withText(String name, String text) throws TemplateException {
+    Map<String, Parser.Tree> merged = new LinkedHashMap<>(trees);
+    Parser.merge(merged, parseTrees(name, text, functions, options));
+    return new Template(name, merged, functions, options);
   }
 
   public String name() {
@@ -80,19 +96,15 @@ public final class Template {
    */
   public String executeTemplate(String templateName, Object data, FunctionMap runtimeFunctions)
       throws TemplateException {
-    ListNode root = trees.get(templateName);
-    if (root == null) {
+    Parser.Tree tree = trees.get(templateName);
+    if (tree == null) {
       throw new TemplateException(TemplateException.Kind.EXECUTION, "template: no template "
           + GoStrings.quote(templateName) + " associated with template " + GoStrings.quote(name));
     }
-    return new Executor(this, runtimeFunctions).run(templateName, root, data);
+    return new Executor(this, runtimeFunctions).run(templateName, tree, data);
   }
 
-  String text() {
-    return text;
-  }
-
-  ListNode tree(String templateName) {
+  Parser.Tree tree(String templateName) {
     return trees.get(templateName);
   }
 

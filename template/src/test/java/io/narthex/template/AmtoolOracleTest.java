@@ -75,6 +75,31 @@ class AmtoolOracleTest {
   }
 
   @Test
+  void templateFilesShareTheirDefinitionsAndErrorsNameTheFile(@TempDir Path dir) throws Exception {
+    Map<String, String> files = new java.util.TreeMap<>(Map.of(
+        "a.tmpl", "{{ define \"x\" }}X[{{ .Receiver }}]\n{{ .Receiver.y }}{{ end }}\n{{ define \"z\" }}Z{{ end }}",
+        "b.tmpl", "{{ define \"y\" }}Y{{ template \"z\" . }}{{ end }}{{ define \"z\" }}Z2{{ end }}"
+            + "{{ define \"w\" }}{{ template \"x\" . }}{{ end }}"));
+    Template set = null;
+    for (Map.Entry<String, String> file : files.entrySet()) {
+      Files.writeString(dir.resolve(file.getKey()), file.getValue());
+      set = set == null
+          ? Template.parse(file.getKey(), file.getValue(), AlertmanagerTemplates.functions(), AlertmanagerTemplates.OPTIONS)
+          : set.withText(file.getKey(), file.getValue());
+    }
+    String glob = dir.resolve("*.tmpl").toString();
+    String text = "{{ template \"y\" . }}|{{ template \"z\" . }}";
+    assertThat(set.withText("", text).execute(EXAMPLE)).isEqualTo(amtool(glob, text));
+    String failing = "a\n{{ template \"w\" . }}";
+    try {
+      set.withText("", failing).execute(EXAMPLE);
+      throw new AssertionError("expected an execution error");
+    } catch (TemplateException e) {
+      assertThat("amtool: error: " + e.getMessage()).isEqualTo(amtool(glob, failing).strip());
+    }
+  }
+
+  @Test
   void rejectsUnknownFunctionsAsAmtoolDoes(@TempDir Path dir) throws Exception {
     Path glob = dir.resolve("narthex.tmpl");
     Files.writeString(glob, "{{ define \"narthex\" }}{{ end }}");
@@ -89,6 +114,10 @@ class AmtoolOracleTest {
   }
 
   private static String amtool(Path glob, String text) throws Exception {
+    return amtool(glob.toString(), text);
+  }
+
+  private static String amtool(String glob, String text) throws Exception {
     Process process = new ProcessBuilder(AMTOOL.toString(), "template", "render", "--template.glob=" + glob,
         "--template.text=" + text).redirectErrorStream(true).start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
