@@ -49,14 +49,15 @@ import io.narthex.objstore.S3Config;
 import io.narthex.proto.prompb.TimeSeries;
 import io.narthex.proto.prompb.WriteRequest;
 import io.narthex.ruler.BucketRuleStore;
+import io.narthex.ruler.HttpPeerRules;
 import io.narthex.ruler.LocalRuleStore;
 import io.narthex.ruler.RuleStore;
 import io.narthex.ruler.RulerLimits;
+import io.narthex.ruler.RulerRing;
 import io.narthex.ruler.RulesApi;
 import io.narthex.ruler.RulesConfigApi;
 import io.narthex.ruler.alert.AlertingRules;
 import io.narthex.ruler.alert.AlertmanagerUrls;
-import io.narthex.ruler.alert.AlertsApi;
 import io.narthex.ruler.alert.NotifierMetrics;
 import io.narthex.ruler.alert.Notifiers;
 import io.narthex.ruler.alert.PrometheusAlertTemplates;
@@ -98,6 +99,8 @@ final class Modules {
   static final String DISTRIBUTOR = "distributor";
   static final String QUERIER = "querier";
   static final String RULER = "ruler";
+  /** How long another ruler has to answer with its rule groups for a listing of a tenant's rules. */
+  private static final java.time.Duration RULER_PEER_TIMEOUT = java.time.Duration.ofSeconds(30);
   static final String ALERTMANAGER = "alertmanager";
   static final String SERVER = "server";
 
@@ -380,9 +383,11 @@ final class Modules {
    * The ruler: the rule store and its config API, the evaluation of every tenant's rule groups ({@link RuleManager}),
    * reading through this process's querier and writing through its distributor, or through its own when the process
    * runs neither (Mimir's ruler in "internal" mode: {@code -target=ruler} alone works in a cluster), and
-   * Prometheus's {@code /api/v1/rules}.
+   * Prometheus's {@code /api/v1/rules} and {@code /api/v1/alerts}. With {@code ruler.ring.nodes}, it runs only the
+   * groups it owns and those APIs ask the other rulers for theirs.
    */
-  private Service ruler() {
+  private Service ruler() throws java.io.IOException {
+    RulerRing ring = RingConfig.rulers(options);
     RuleStore store = switch (options.ruler.storageBackend) {
       // Narthex has one bucket: Mimir's backend names mean that bucket here.
       case "bucket", "filesystem", "s3" -> new BucketRuleStore(bucket, BucketRuleStore.BLOCKS_BUCKET_ROOT);
@@ -422,12 +427,14 @@ final class Modules {
         options.ruler.maxConcurrentGroupEvaluations),
         RuleEvaluators.recordingOnly().withAlerting(alerting),
         reads::instantQuery, (tenant, samples) -> writes.push(tenant, writeRequest(samples)).errors(),
-        RulerClock.SYSTEM, new RulerMetrics(registry));
-    new RulesApi(rules, options.tenantResolver()).bind(http, options.prometheusHttpPrefix);
+        RulerClock.SYSTEM, new RulerMetrics(registry), ring, notifiers::removeTenant);
     RuleManager manager = rules;
-    new AlertsApi(manager::groups, options.tenantResolver()).bind(http, options.prometheusHttpPrefix);
+    HttpPeerRules peers = new HttpPeerRules(RULER_PEER_TIMEOUT);
+    new RulesApi(manager::groups, ring.otherAddresses(), peers, options.tenantResolver())
+        .bind(http, options.prometheusHttpPrefix);
     return Service.of(manager::start, () -> {
       manager.close();
+      peers.close();
       notifiers.close();
       ownWriters.forEach(ShardWriter::close);
       if (reads != querier) {

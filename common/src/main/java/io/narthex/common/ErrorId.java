@@ -60,6 +60,7 @@ public enum ErrorId {
   TENANT_FEDERATION_MAX_TENANTS("tenant-federation-max-tenants", 400, Kind.READ),
   MAX_FEDERATE_SERIES("max-federate-series", 400, Kind.READ),
   RULER_INVALID_RULES_FILTER("ruler-invalid-rules-filter", 400, Kind.READ),
+  RULER_UNAVAILABLE("ruler-unavailable", 500, Kind.READ),
 
   // Tenant resolution, on every endpoint: plain text, or Prometheus's JSON (bad_data) on query paths.
   TENANT_HEADER_AND_BASIC_AUTH_DIFFER("tenant-header-and-basic-auth-differ", 400, Kind.TENANT),

@@ -2,6 +2,7 @@ package io.narthex.ruler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
@@ -18,7 +19,10 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -146,5 +150,107 @@ class RulesApiTest {
     assertThat(body.get("status").asText()).isEqualTo("error");
     assertThat(body.get("errorType").asText()).isEqualTo("bad_data");
     assertThat(body.get("error").asText()).contains("\"alerting\"").contains("err-narthex-ruler-invalid-rules-filter");
+  }
+
+  @Test
+  void writesGoTimesWithoutTrailingZeros() {
+    long t0 = 1_700_000_000_000L * 1_000_000L;
+    assertThat(RulesApi.time(t0)).isEqualTo("2023-11-14T22:13:20Z");
+    assertThat(RulesApi.time(t0 + 120_000_000L)).isEqualTo("2023-11-14T22:13:20.12Z");
+    assertThat(RulesApi.time(t0 + 5_000_000L)).isEqualTo("2023-11-14T22:13:20.005Z");
+  }
+
+  private AggregatedHttpResponse answer(RulesApi rulesApi, String query) {
+    return rulesApi.rules("tenant-1", QueryParams.fromQueryString(query)).aggregate().join();
+  }
+
+  @Test
+  void mergesTheOtherRulersGroupsByNamespaceThenNameAndPassesThemTheFiltersButNotThePage() throws Exception {
+    List<QueryParams> asked = new ArrayList<>();
+    PeerRules peers = (addresses, tenant, params) -> {
+      assertThat(addresses).containsExactly("ruler-2:8080");
+      assertThat(tenant).isEqualTo("tenant-1");
+      asked.add(params);
+      return new ObjectMapper().readValue("""
+          [{"name":"g0","file":"team.yaml","rules":[{"name":"Up","type":"alerting","alerts":[{"state":"firing"}]}]},
+           {"name":"z","file":"alpha.yaml","rules":[{"name":"r","type":"recording"}]}]
+          """, new TypeReference<List<Map<String, Object>>>() {});
+    };
+    RulesApi sharded = new RulesApi(manager::groups, List.of("ruler-2:8080"), peers, TenantResolver.DEFAULT);
+
+    answer(sharded, "rule_name[]=x&group_limit=10");
+    assertThat(asked.getFirst().toQueryString()).isEqualTo("rule_name%5B%5D=x");
+    JsonNode groups = new ObjectMapper().readTree(answer(sharded, "").contentUtf8()).path("data").path("groups");
+    assertThat(groups).extracting(g -> g.get("file").asText() + "/" + g.get("name").asText())
+        .containsExactly("alpha.yaml/z", "team.yaml/g0", "team.yaml/g1", "team.yaml/g2");
+    JsonNode alerts = new ObjectMapper().readTree(sharded.alerts("tenant-1").aggregate().join().contentUtf8())
+        .path("data").path("alerts");
+    assertThat(alerts).singleElement().satisfies(a -> assertThat(a.get("state").asText()).isEqualTo("firing"));
+    assertThat(asked.getLast().get("type")).isEqualTo("alert");
+  }
+
+  @Test
+  void aRulerThatDoesNotAnswerFailsTheListingWithA500NamingIt() throws Exception {
+    try (HttpPeerRules peers = new HttpPeerRules(Duration.ofSeconds(10))) {
+      RulesApi sharded = new RulesApi(manager::groups, List.of("127.0.0.1:1"), peers, TenantResolver.DEFAULT);
+
+      for (AggregatedHttpResponse response : List.of(answer(sharded, ""),
+          sharded.alerts("tenant-1").aggregate().join())) {
+        assertThat(response.status().code()).isEqualTo(500);
+        JsonNode body = new ObjectMapper().readTree(response.contentUtf8());
+        assertThat(body.get("errorType").asText()).isEqualTo("server_error");
+        assertThat(body.get("error").asText()).contains("ruler 127.0.0.1:1 did not answer")
+            .contains("err-narthex-ruler-unavailable");
+      }
+    }
+  }
+
+  @Test
+  void paginatesWithGroupLimitAndTheNextGroupsToken() throws Exception {
+    JsonNode first = get("group_limit=1").path("data");
+    assertThat(first.path("groups")).singleElement()
+        .satisfies(g -> assertThat(g.get("name").asText()).isEqualTo("g1"));
+    // Prometheus's getRuleGroupNextToken: the hex SHA-1 of "team.yaml;g2", as sha1sum prints it.
+    assertThat(first.get("groupNextToken").asText()).isEqualTo("87e89c766c47f9df4c81c3c29fea2f3aeef1bdd5");
+
+    JsonNode last = get("group_limit=1&group_next_token=" + first.get("groupNextToken").asText()).path("data");
+    assertThat(last.path("groups")).singleElement()
+        .satisfies(g -> assertThat(g.get("name").asText()).isEqualTo("g2"));
+    assertThat(last.has("groupNextToken")).isFalse();
+    assertThat(get("group_limit=2").path("data").has("groupNextToken")).isFalse();
+  }
+
+  @Test
+  void matchSelectsRulesByTheirOwnLabels() throws Exception {
+    assertThat(get("match[]=%7Bsource%3D%22rule%22%7D").path("data").path("groups")).singleElement()
+        .satisfies(g -> assertThat(g.get("rules")).singleElement()
+            .satisfies(r -> assertThat(r.get("name").asText()).isEqualTo("job:up:sum")));
+    assertThat(get("match[]=%7Bsource%3D%22other%22%7D&match[]=%7Bsource%3D~%22r.*%22%7D").path("data")
+        .path("groups")).hasSize(1);
+    assertThat(get("match[]=%7Bsource%3D%22other%22%7D").path("data").path("groups")).isEmpty();
+  }
+
+  @Test
+  void rejectsBadPaginationAndMatchParametersWithPrometheusMessages() throws Exception {
+    Map<String, String> cases = new LinkedHashMap<>();
+    cases.put("group_limit=0", "invalid parameter \"group_limit\": group_limit needs to be greater than 0");
+    cases.put("group_limit=x", "invalid parameter \"group_limit\": group_limit needs to be a valid number:"
+        + " strconv.ParseInt: parsing \"x\": invalid syntax");
+    cases.put("group_next_token=abc", "invalid parameter \"group_next_token\": group_limit needs to be present in"
+        + " order to paginate over the groups");
+    cases.put("group_limit=1&group_next_token=abc",
+        "invalid parameter \"group_next_token\": invalid group_next_token 'abc'. were rule groups changed?");
+    cases.put("match[]=%7Bsource%3D%22%22%7D",
+        "invalid parameter \"match[]\": 1:1: parse error: vector selector must contain at least one non-empty"
+            + " matcher");
+    cases.put("match[]=up%7B", "invalid parameter \"match[]\": ");
+    for (Map.Entry<String, String> c : cases.entrySet()) {
+      AggregatedHttpResponse response = answer(api, c.getKey());
+      assertThat(response.status().code()).as(c.getKey()).isEqualTo(400);
+      JsonNode body = new ObjectMapper().readTree(response.contentUtf8());
+      assertThat(body.get("errorType").asText()).isEqualTo("bad_data");
+      assertThat(body.get("error").asText()).as(c.getKey()).startsWith(c.getValue())
+          .endsWith("(err-narthex-ruler-invalid-rules-filter)");
+    }
   }
 }

@@ -2,16 +2,20 @@ package io.narthex.ruler.eval;
 
 import io.narthex.ruler.RuleGroup;
 import io.narthex.ruler.RuleStore;
+import io.narthex.ruler.RulerRing;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +31,13 @@ import org.slf4j.LoggerFactory;
  * per rule {@code narthex_ruler_rule_evaluations_missed_total}). At most {@code maxConcurrentEvaluations} group
  * evaluations run at once, and at most half of them (rounded up) for one tenant, so that a tenant with slow rules
  * cannot take every slot.
+ *
+ * <p>With several rulers, this one runs only the groups it owns in the {@link RulerRing}. A group that another ruler
+ * now owns is stopped without staleness markers: its series go on from the new owner, and markers written here would
+ * cut them (Prometheus writes them only for a group gone from the configuration; on shutdown, as here, it writes
+ * none). The new owner restores the group's alerts from {@code ALERTS_FOR_STATE} as after a restart. A tenant left
+ * without groups here has its notifier stopped ({@code tenantRemoved}), as Mimir stops a tenant's manager and
+ * notifier when it has no rule groups left on the ruler.
  */
 public final class RuleManager implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RuleManager.class);
@@ -70,14 +81,30 @@ public final class RuleManager implements AutoCloseable {
   private final RulerClock clock;
   private final RulerMetrics metrics;
   private final EvaluationSlots slots;
+  /** Null: this ruler owns every group. */
+  private final RulerRing ring;
+  private final Consumer<String> tenantRemoved;
   private final Map<GroupKey, GroupRunner> running = new ConcurrentHashMap<>();
   private final Object syncSignal = new Object();
   private boolean syncRequested;
   private volatile boolean closed;
   private Thread poller;
 
+  /** A manager that runs every group of the store (a single ruler). */
   public RuleManager(RuleStore store, Config config, RuleEvaluators evaluators, RuleQuerier querier,
       RulePusher pusher, RulerClock clock, RulerMetrics metrics) {
+    this(store, config, evaluators, querier, pusher, clock, metrics, null, tenant -> {});
+  }
+
+  /**
+   * @param ring which groups this ruler runs; null for all of them
+   * @param tenantRemoved called with a tenant that has no group left here, once its stopped groups have finished
+   *     (the tenant's notifier is stopped then)
+   */
+  public RuleManager(RuleStore store, Config config, RuleEvaluators evaluators, RuleQuerier querier,
+      RulePusher pusher, RulerClock clock, RulerMetrics metrics, RulerRing ring, Consumer<String> tenantRemoved) {
+    this.ring = ring;
+    this.tenantRemoved = tenantRemoved;
     this.store = store;
     this.config = config;
     this.evaluators = evaluators;
@@ -127,11 +154,17 @@ public final class RuleManager implements AutoCloseable {
    */
   public synchronized void sync() throws IOException {
     Map<GroupKey, RuleGroup> desired = new HashMap<>();
+    Set<GroupKey> elsewhere = new HashSet<>();
     for (String tenant : store.tenants()) {
       try {
         store.groups(tenant, null).forEach((namespace, groups) -> {
           for (RuleGroup group : groups) {
-            desired.put(new GroupKey(tenant, namespace, group.name()), group);
+            GroupKey key = new GroupKey(tenant, namespace, group.name());
+            if (ring == null || ring.owns(tenant, namespace, group.name())) {
+              desired.put(key, group);
+            } else {
+              elsewhere.add(key);
+            }
           }
         });
       } catch (IOException e) {
@@ -144,17 +177,27 @@ public final class RuleManager implements AutoCloseable {
         });
       }
     }
-    apply(desired);
+    apply(desired, elsewhere);
   }
 
-  /** Starts, replaces and stops groups so that exactly {@code desired} run. */
+  /** Starts, replaces and stops groups so that exactly {@code desired} run; a removed group is marked stale. */
   synchronized void apply(Map<GroupKey, RuleGroup> desired) {
+    apply(desired, Set.of());
+  }
+
+  /**
+   * Starts, replaces and stops groups so that exactly {@code desired} run. A stopped group in {@code elsewhere} (run
+   * by another ruler) is stopped without staleness markers; any other stopped group is marked stale.
+   */
+  synchronized void apply(Map<GroupKey, RuleGroup> desired, Set<GroupKey> elsewhere) {
     if (closed) {
       return;
     }
+    Map<String, List<GroupRunner>> stoppedByTenant = new HashMap<>();
     for (GroupKey key : List.copyOf(running.keySet())) {
       if (!desired.containsKey(key)) {
-        remove(key);
+        GroupRunner runner = elsewhere.contains(key) ? moveAway(key) : remove(key);
+        stoppedByTenant.computeIfAbsent(key.tenant(), t -> new ArrayList<>()).add(runner);
       }
     }
     desired.forEach((key, group) -> {
@@ -173,9 +216,44 @@ public final class RuleManager implements AutoCloseable {
       running.put(key, runner);
       runner.start();
     });
+    stoppedByTenant.forEach((tenant, stopped) -> {
+      if (!runsTenant(tenant)) {
+        Thread.ofVirtual().name("ruler-tenant-removed").start(() -> {
+          stopped.forEach(GroupRunner::stopAndWait);
+          synchronized (this) {
+            // A group of the tenant may have come back meanwhile; then its notifier stays.
+            if (!closed && !runsTenant(tenant)) {
+              tenantRemoved.accept(tenant);
+            }
+          }
+        });
+      }
+    });
   }
 
-  private void remove(GroupKey key) {
+  private boolean runsTenant(String tenant) {
+    for (GroupKey key : running.keySet()) {
+      if (key.tenant().equals(tenant)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Stops a group that another ruler now runs, without staleness markers: the new owner continues its series. */
+  private GroupRunner moveAway(GroupKey key) {
+    GroupRunner runner = running.remove(key);
+    runner.requestStop();
+    Thread.ofVirtual().name("ruler-moved-" + key.group()).start(() -> {
+      runner.stopAndWait();
+      if (!running.containsKey(key)) {
+        runner.group.forgetMetrics();
+      }
+    });
+    return runner;
+  }
+
+  private GroupRunner remove(GroupKey key) {
     GroupRunner runner = running.remove(key);
     runner.requestStop();
     long removedAtNanos = clock.epochNanos();
@@ -194,6 +272,7 @@ public final class RuleManager implements AutoCloseable {
         }
       }
     });
+    return runner;
   }
 
   /** Evaluates in one of the tenant's slots and one of the process's, waiting for both. */

@@ -4,15 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.narthex.common.TenantResolver;
+import io.narthex.ruler.PeerRules;
 import io.narthex.ruler.Rule;
 import io.narthex.ruler.RuleGroup;
+import io.narthex.ruler.RulesApi;
 import io.narthex.ruler.eval.GroupEvaluator;
 import io.narthex.tsdb.labels.Labels;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** {@code /api/v1/alerts} in Prometheus's JSON, from the alerting rules a ruler runs. */
+/** {@code /api/v1/alerts} ({@link RulesApi#alerts}) in Prometheus's JSON, from the alerting rules a ruler runs. */
 class AlertsApiTest {
   private static final long MINUTE = 60_000L;
   private static final long T0 = 1_700_000_000_000L;
@@ -44,8 +46,8 @@ class AlertsApiTest {
     for (long t : new long[] {T0, t1, t2}) {
       ruler.evaluate(t);
     }
-    AlertsApi alertsApi = new AlertsApi(tenant -> tenant.equals(RulerFixture.TENANT) ? List.of(ruler) : List.of(),
-        TenantResolver.DEFAULT);
+    RulesApi alertsApi = new RulesApi(tenant -> tenant.equals(RulerFixture.TENANT) ? List.of(ruler) : List.of(),
+        List.of(), PeerRules.NONE, TenantResolver.DEFAULT);
 
     String body = alertsApi.alerts(RulerFixture.TENANT).aggregate().join().contentUtf8();
     // job="api" fires again, job="cache" is held by keep_firing_for, job="db" held 2m and then resolved.
@@ -62,12 +64,5 @@ class AlertsApiTest {
     assertThat(RulerFixture.alertingRule(ruler, 1).currentAlerts()).as("the resolved one is still kept").hasSize(3);
     assertThat(new ObjectMapper().readTree(alertsApi.alerts("other").aggregate().join().contentUtf8())
         .at("/data/alerts")).isEmpty();
-  }
-
-  @Test
-  void writesGoTimesWithoutTrailingZeros() {
-    assertThat(AlertsApi.goTime(T0)).isEqualTo("2023-11-14T22:13:20Z");
-    assertThat(AlertsApi.goTime(T0 + 120)).isEqualTo("2023-11-14T22:13:20.12Z");
-    assertThat(AlertsApi.goTime(T0 + 5)).isEqualTo("2023-11-14T22:13:20.005Z");
   }
 }

@@ -5,19 +5,27 @@ import static io.narthex.ruler.eval.TestRuler.record;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.narthex.promql.Sample;
+import io.narthex.ruler.LocalRuleStore;
 import io.narthex.ruler.RuleGroup;
+import io.narthex.ruler.RulerRing;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.storage.StaleMarker;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RuleManagerTest {
   private static final long INTERVAL = Duration.ofMinutes(1).toNanos();
@@ -81,6 +89,100 @@ class RuleManagerTest {
     assertThat(second.markAllStale(t + 90_000)).isTrue();
     assertThat(ruler.pushes.getLast()).extracting(Sample::labels)
         .containsExactly(Labels.of("__name__", "new", "job", "a"));
+  }
+
+  @Test
+  void eachRulerRunsOnlyTheGroupsItOwnsAndTogetherTheyRunEveryGroupOnce(@TempDir Path directory) throws Exception {
+    Files.createDirectories(directory.resolve(TestRuler.TENANT));
+    StringBuilder yaml = new StringBuilder("groups:\n");
+    for (int i = 0; i < 12; i++) {
+      yaml.append("- name: g").append(i).append("\n  rules:\n  - record: r").append(i).append("\n    expr: up\n");
+    }
+    Files.writeString(directory.resolve(TestRuler.TENANT + "/ns.yaml"), yaml);
+    Map<String, String> rulers = Map.of("ruler-a", "127.0.0.1:1", "ruler-b", "127.0.0.1:2");
+    List<String> seen = new ArrayList<>();
+    for (String self : rulers.keySet()) {
+      RulerRing ring = new RulerRing(rulers, self);
+      RuleManager manager = new RuleManager(new LocalRuleStore(directory), new RuleManager.Config(
+          Duration.ofMinutes(1), Duration.ofMinutes(10), Duration.ZERO, true, 4), RuleEvaluators.recordingOnly(),
+          ruler.querier, ruler.pusher, new HeldClock(), ruler.metrics, ring, tenant -> {});
+      try {
+        manager.sync();
+        List<GroupEvaluator> groups = manager.groups(TestRuler.TENANT);
+        assertThat(groups).as(self + " runs a share").isNotEmpty().hasSizeLessThan(12)
+            .allMatch(g -> ring.owns(TestRuler.TENANT, g.namespace(), g.group().name()));
+        List<String> names = groups.stream().map(g -> g.group().name()).toList();
+        seen.addAll(names);
+      } finally {
+        manager.close();
+      }
+    }
+    assertThat(seen).hasSize(12).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void aGroupMovedToAnotherRulerStopsWithoutStalenessMarkersWhileARemovedOneIsMarkedStale() throws Exception {
+    long t = 1_700_000_000_000L;
+    ruler.append(Labels.of("__name__", "up", "job", "a"), t - 1000, 1);
+    List<String> removedTenants = new CopyOnWriteArrayList<>();
+    RuleManager manager = new RuleManager(null, new RuleManager.Config(Duration.ofMinutes(1), Duration.ofMinutes(10),
+        Duration.ZERO, true, 4), RuleEvaluators.recordingOnly(), ruler.querier, ruler.pusher,
+        new HeldClock("ruler-stale-"), ruler.metrics, null, removedTenants::add);
+    RuleManager.GroupKey moved = new RuleManager.GroupKey(TestRuler.TENANT, "ns", "moved");
+    RuleManager.GroupKey removed = new RuleManager.GroupKey(TestRuler.TENANT, "ns", "removed");
+    try {
+      manager.apply(Map.of(moved, group("moved", null, null, record("moved_series", "up")),
+          removed, group("removed", null, null, record("removed_series", "up"))));
+      for (GroupEvaluator group : manager.groups(TestRuler.TENANT)) {
+        group.evaluate(t);
+      }
+      int pushesBefore = ruler.pushes.size();
+
+      manager.apply(Map.of(), Set.of(moved));
+
+      assertThat(manager.groups(TestRuler.TENANT)).isEmpty();
+      Set<String> staleSeries = new HashSet<>();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!staleSeries.contains("removed_series") && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+        for (List<Sample> push : List.copyOf(ruler.pushes.subList(pushesBefore, ruler.pushes.size()))) {
+          push.stream().filter(s -> StaleMarker.isStale(s.value()))
+              .forEach(s -> staleSeries.add(s.labels().metricName()));
+        }
+      }
+      assertThat(staleSeries).containsExactly("removed_series");
+      while (removedTenants.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(removedTenants).as("the tenant's notifier is stopped").containsExactly(TestRuler.TENANT);
+    } finally {
+      manager.close();
+    }
+  }
+
+  @Test
+  void aTenantThatKeepsAGroupIsNotRemoved() throws Exception {
+    List<String> removedTenants = new CopyOnWriteArrayList<>();
+    RuleManager manager = new RuleManager(null, new RuleManager.Config(Duration.ofMinutes(1), Duration.ofMinutes(10),
+        Duration.ZERO, true, 4), RuleEvaluators.recordingOnly(), ruler.querier, ruler.pusher, new HeldClock(),
+        ruler.metrics, null, removedTenants::add);
+    RuleManager.GroupKey kept = new RuleManager.GroupKey(TestRuler.TENANT, "ns", "kept");
+    RuleManager.GroupKey other = new RuleManager.GroupKey("tenant-2", "ns", "gone");
+    try {
+      manager.apply(Map.of(kept, group("kept", null, null, record("a", "up")),
+          other, group("gone", null, null, record("b", "up"))));
+      RuleManager.GroupKey second = new RuleManager.GroupKey(TestRuler.TENANT, "ns", "second");
+      manager.apply(Map.of(kept, group("kept", null, null, record("a", "up")),
+          second, group("second", null, null, record("c", "up"))));
+      manager.apply(Map.of(second, group("second", null, null, record("c", "up"))));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (removedTenants.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(removedTenants).containsExactly("tenant-2");
+    } finally {
+      manager.close();
+    }
   }
 
   @Test
@@ -161,8 +263,21 @@ class RuleManagerTest {
     }
   }
 
-  /** A clock whose sleeps never end on their own, so groups started by the manager never evaluate by themselves. */
+  /**
+   * A clock whose sleeps never end on their own, so groups started by the manager never evaluate by themselves;
+   * sleeps on threads named with {@code freeThreadPrefix} (the staleness marking of a removed group) end at once.
+   */
   private static final class HeldClock implements RulerClock {
+    private final String freeThreadPrefix;
+
+    HeldClock() {
+      this(null);
+    }
+
+    HeldClock(String freeThreadPrefix) {
+      this.freeThreadPrefix = freeThreadPrefix;
+    }
+
     @Override
     public long epochNanos() {
       return 1_700_000_000_000_000_000L;
@@ -170,7 +285,9 @@ class RuleManagerTest {
 
     @Override
     public void sleepUntil(long epochNanos) throws InterruptedException {
-      Thread.sleep(Long.MAX_VALUE);
+      if (freeThreadPrefix == null || !Thread.currentThread().getName().startsWith(freeThreadPrefix)) {
+        Thread.sleep(Long.MAX_VALUE);
+      }
     }
   }
 }

@@ -29,7 +29,7 @@ final class TestRuler {
   final PrometheusRegistry registry = new PrometheusRegistry();
   final RulerMetrics metrics = new RulerMetrics(registry);
   /** Every push, in order. */
-  final List<List<Sample>> pushes = new ArrayList<>();
+  final List<List<Sample>> pushes = new java.util.concurrent.CopyOnWriteArrayList<>();
   /** When set, the next pushes fail with it. */
   RuntimeException pushFailure;
   /** Called at each query, e.g. to let time pass during an evaluation. */
