@@ -63,6 +63,7 @@ public final class AlertmanagerConfigApi {
   private final BucketAlertStore store;
   private final Function<String, AlertmanagerLimits> limitsOfTenant;
   private final TenantResolver tenantResolver;
+  private Runnable onChange = () -> {};
 
   /** @param limitsOfTenant a tenant's limits, read at each write */
   public AlertmanagerConfigApi(BucketAlertStore store, Function<String, AlertmanagerLimits> limitsOfTenant,
@@ -70,6 +71,15 @@ public final class AlertmanagerConfigApi {
     this.store = store;
     this.limitsOfTenant = limitsOfTenant;
     this.tenantResolver = tenantResolver;
+  }
+
+  /**
+   * Runs {@code listener} after each stored or deleted configuration, off the event loop, so that the running
+   * configurations reload at once rather than at the next poll.
+   */
+  public AlertmanagerConfigApi onChange(Runnable listener) {
+    this.onChange = listener;
+    return this;
   }
 
   /** Binds the internal routes, and {@code /api/v1/alerts} when {@code enableApi}. */
@@ -136,6 +146,7 @@ public final class AlertmanagerConfigApi {
       log.warn("deleting the Alertmanager config failed tenant={} err=\"{}\"", tenant, e.toString());
       return plain(HttpStatus.INTERNAL_SERVER_ERROR, "unable to delete the Alertmanager config: " + e.getMessage());
     }
+    onChange.run();
     return HttpResponse.of(HttpStatus.OK);
   }
 
@@ -163,6 +174,7 @@ public final class AlertmanagerConfigApi {
       log.warn("storing the Alertmanager config failed tenant={} err=\"{}\"", tenant, e.toString());
       return plain(HttpStatus.INTERNAL_SERVER_ERROR, "unable to store the Alertmanager config: " + e.getMessage());
     }
+    onChange.run();
     return HttpResponse.of(HttpStatus.CREATED);
   }
 

@@ -1,11 +1,7 @@
 package io.narthex.alertmanager;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.narthex.alertmanager.AlertmanagerConfig.InhibitRule;
 import io.narthex.alertmanager.AlertmanagerConfig.Integration;
 import io.narthex.alertmanager.AlertmanagerConfig.Range;
@@ -35,15 +31,9 @@ import java.util.regex.Pattern;
  * their required fields, their {@code http_config} and Mimir's forbidden {@code *_file} fields.
  */
 final class ConfigParser {
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
   private static final Pattern URL_SCHEME = Pattern.compile("^([a-zA-Z][a-zA-Z0-9+.\\-]*):");
   private static final Pattern CLOCK = Pattern.compile("^((([01][0-9])|(2[0-3])):[0-5][0-9])$|(^24:00$)");
-  private static final Set<String> YAML_TRUE = Set.of("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on",
-      "On", "ON");
-  private static final Set<String> YAML_FALSE = Set.of("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off",
-      "Off", "OFF");
   private static final List<String> WEEKDAYS = List.of("sunday", "monday", "tuesday", "wednesday", "thursday",
       "friday", "saturday");
   private static final List<String> MONTHS = List.of("january", "february", "march", "april", "may", "june", "july",
@@ -175,14 +165,8 @@ final class ConfigParser {
   }
 
   AlertmanagerConfig parse(String yaml) {
-    JsonNode root;
-    try {
-      root = YAML.readTree(yaml);
-    } catch (JsonProcessingException e) {
-      String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")";
-      throw new InvalidConfigException("yaml: " + e.getOriginalMessage() + where);
-    }
-    if (root == null || root.isMissingNode() || root.isNull()) {
+    JsonNode root = YamlTree.read(yaml);
+    if (root.isNull()) {
       root = JsonNodeFactory.instance.objectNode();
     }
     Obj top = new Obj(root, "", TOP);
@@ -234,7 +218,9 @@ final class ConfigParser {
     List<InhibitRule> inhibitRules = new ArrayList<>();
     List<JsonNode> ruleNodes = top.list("inhibit_rules");
     for (int i = 0; i < ruleNodes.size(); i++) {
-      inhibitRules.add(inhibitRule(ruleNodes.get(i), "inhibit_rules[" + i + "]"));
+      // Go reads a null entry as a rule with every field unset.
+      JsonNode rule = ruleNodes.get(i).isNull() ? JsonNodeFactory.instance.objectNode() : ruleNodes.get(i);
+      inhibitRules.add(inhibitRule(rule, "inhibit_rules[" + i + "]"));
     }
 
     if (top.get("route") == null) {
@@ -246,6 +232,9 @@ final class ConfigParser {
     }
     if (!route.matchers().isEmpty()) {
       throw new InvalidConfigException("root route must not have any matchers");
+    }
+    if (route.continueMatching()) {
+      throw new InvalidConfigException("cannot have continue in root route");
     }
     if (!route.muteTimeIntervals().isEmpty()) {
       throw new InvalidConfigException("root route must not have any mute time intervals");
@@ -504,7 +493,10 @@ final class ConfigParser {
           ? "must provide either a Target ARN, Topic ARN, or Phone Number for SNS config" : null;
       case "telegram" -> !c.has("bot_token") && !c.has("bot_token_file")
           ? "missing bot_token or bot_token_file on telegram_config" : null;
-      case "webex" -> !c.has("room_id") ? "missing room_id on webex_config" : null;
+      case "webex" -> !c.has("room_id") ? "missing room_id on webex_config"
+          : c.get("http_config") == null || c.get("http_config").get("authorization") == null
+              || c.get("http_config").get("authorization").isNull()
+              ? "missing webex_configs.http_config.authorization" : null;
       case "discord" -> !c.has("webhook_url") && !c.has("webhook_url_file")
           ? "one of webhook_url or webhook_url_file must be configured" : null;
       default -> null;
@@ -744,6 +736,20 @@ final class ConfigParser {
     return new Range(value, value);
   }
 
+  /** Whether a plain number is a non-negative integer, written as one or as a float without a fraction. */
+  private static boolean unsignedInteger(String text) {
+    String digits = text.replace("_", "");
+    if (digits.matches("\\+?([0-9]+|0x[0-9a-fA-F]+|0o?[0-7]+|0b[01]+)")) {
+      return true;
+    }
+    try {
+      double value = Double.parseDouble(digits);
+      return value >= 0 && value == Math.rint(value) && !Double.isInfinite(value);
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
   /** Go's {@code strconv.Atoi}: an optional sign and decimal digits. */
   private static int integer(String text, String error) {
     if (!text.matches("[+-]?[0-9]+")) {
@@ -807,7 +813,9 @@ final class ConfigParser {
         case URL -> url(key, scalar(key, value));
         case HOSTPORT -> hostPort(key, scalar(key, value));
         case UINT -> {
-          if (!value.isIntegralNumber() || value.asLong() < 0) {
+          // Go's YAML decoder takes a plain number, and a float without a fraction (5.0), for an integer.
+          if (!(value instanceof YamlTree.PlainScalar plain) || plain.bool != null
+              || !unsignedInteger(value.asText())) {
             throw new InvalidConfigException("cannot unmarshal " + value.asText() + " into an unsigned integer ("
                 + at(key) + ")");
           }
@@ -832,7 +840,7 @@ final class ConfigParser {
     boolean has(String key) {
       JsonNode value = get(key);
       return value != null && !(value.isTextual() && value.asText().isEmpty())
-          && !(value.isBoolean() && !value.asBoolean());
+          && !(value instanceof YamlTree.PlainScalar plain && Boolean.FALSE.equals(plain.bool));
     }
 
     String string(String key) {
@@ -852,14 +860,8 @@ final class ConfigParser {
       if (value == null) {
         return false;
       }
-      if (value.isBoolean()) {
-        return value.asBoolean();
-      }
-      if (value.isTextual() && YAML_TRUE.contains(value.asText())) {
-        return true;
-      }
-      if (value.isTextual() && YAML_FALSE.contains(value.asText())) {
-        return false;
+      if (value instanceof YamlTree.PlainScalar plain && plain.bool != null) {
+        return plain.bool;
       }
       throw new InvalidConfigException("cannot unmarshal " + value.asText() + " into bool (" + at(key) + ")");
     }

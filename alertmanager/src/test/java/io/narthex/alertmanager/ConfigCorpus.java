@@ -139,10 +139,51 @@ final class ConfigCorpus {
           webex_configs: [{room_id: x, http_config: {authorization: {credentials: y}}}]
           discord_configs: [{webhook_url: 'http://x/'}]
           """)),
+      valid("yaml merge keys and anchors", withReceiver(
+          "webhook_configs:\n- &hook {url: 'http://x/', max_alerts: 1}\n- <<: *hook\n  send_resolved: false")),
+      valid("yaml 1.1 booleans, integral floats, a null inhibition rule", withReceiver(
+          "webhook_configs: [{url: 'http://x/', send_resolved: no, max_alerts: 5.0}]", "inhibit_rules: [null]\n")),
+      valid("RE2 escapes and flags, unquoted and escaped matcher values",
+          withChildRoute("matchers: ['a=~\"(?i)\\\\d+\"', 'b = c', 'c=\"x\\\"y\"', 'd=\"b\",']")),
+      valid("yaml as Go reads it: plain yes and 1e3 as names, aliases, unquoted clock times, hex, explicit tags, "
+          + "a second document ignored", """
+          route:
+            receiver: 'yes'
+            routes:
+            - &child {receiver: '1e3', group_wait: 1m}
+            - *child
+          receivers:
+          - name: yes
+          - name: 1e3
+            webhook_configs: [{url: 'http://x/', max_alerts: 0x10, send_resolved: !!bool 'true'}]
+          time_intervals:
+          - name: x
+            time_intervals:
+            - times: [{start_time: 10:00, end_time: 11:00}]
+          ---
+          bogus: 1
+          """),
+      invalid("plain integer for a boolean", withReceiver("email_configs: [{to: a, smarthost: 'h:25', from: b, "
+          + "require_tls: 1}]")),
+      invalid("regex lookahead, which RE2 has not", withChildRoute("matchers: ['a=~\"(?=x)\"']")),
+      invalid("matcher list with a bare word", withChildRoute("matchers: ['a=b,c']")),
+      invalid("two braced lists in one matcher string", withChildRoute("matchers: ['{a=b}, {c=d}']")),
+      invalid("quoted true for a boolean", withReceiver("webhook_configs: [{url: 'http://x/', send_resolved: 'true'}]")),
+      invalid("url without host", withReceiver("webhook_configs: [{url: 'http:///x'}]")),
+      invalid("smarthost with too many colons", withReceiver("email_configs: [{to: a, smarthost: 'a:b:25', from: b}]")),
+      invalid("days of month reversed", withReceiver("",
+          "time_intervals:\n- name: x\n  time_intervals:\n  - days_of_month: ['5:1']\n")),
+      invalid("webex without authorization", withReceiver("webex_configs: [{room_id: x}]")),
+      invalid("slack field without value", withReceiver("slack_configs: [{api_url: 'http://x/', fields: [{title: t}]}]")),
+      invalid("authorization type basic", withReceiver(
+          "webhook_configs: [{url: 'http://x/', http_config: {authorization: {type: Basic, credentials: x}}}]")),
+      invalid("oauth2 without token_url", withReceiver(
+          "webhook_configs: [{url: 'http://x/', http_config: {oauth2: {client_id: x, client_secret: y}}}]")),
       invalid("no route", "receivers:\n- name: r\n"),
       invalid("empty file", ""),
       invalid("root route without receiver", "route:\n  group_by: [a]\nreceivers:\n- name: r\n"),
       invalid("root route with matchers", "route:\n  receiver: r\n  matchers: [a=b]\nreceivers:\n- name: r\n"),
+      invalid("root route with continue", "route:\n  receiver: r\n  continue: true\nreceivers:\n- name: r\n"),
       invalid("root route with match", "route:\n  receiver: r\n  match: {a: b}\nreceivers:\n- name: r\n"),
       invalid("root route with mute time intervals", withReceiver("", "time_intervals:\n- name: x\n  time_intervals: []\n")
           .replace("  receiver: r\n", "  receiver: r\n  mute_time_intervals: [x]\n")),

@@ -1,5 +1,6 @@
 package io.narthex.app;
 
+import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /**
@@ -20,4 +21,11 @@ public final class AlertmanagerOptions {
           + "(the process does not start with a bad one), and it may use the fields refused to tenants. Empty: "
           + "Mimir's built-in fallback, one receiver `empty-receiver` that notifies nobody")
   public String fallbackConfigFile = "";
+
+  @Option(names = {"--alertmanager.configs.poll-interval", "-alertmanager.configs.poll-interval"},
+      descriptionKey = "alertmanager.poll_interval", defaultValue = "15s", converter = DurationConverter.class,
+      description = "how often each tenant's configuration is read again from the bucket (a change through this "
+          + "process's API applies at once); an unchanged one keeps running as it is, and one that no longer "
+          + "validates leaves the previous one running (`cortex_alertmanager_config_last_reload_successful` 0)")
+  public Duration pollInterval = Duration.ofSeconds(15);
 }

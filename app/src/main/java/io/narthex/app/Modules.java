@@ -8,6 +8,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.narthex.alertmanager.AlertmanagerConfigApi;
+import io.narthex.alertmanager.AlertmanagerConfigs;
 import io.narthex.alertmanager.AlertmanagerLimits;
 import io.narthex.alertmanager.BucketAlertStore;
 import io.narthex.alertmanager.FallbackConfig;
@@ -455,16 +456,20 @@ final class Modules {
   }
 
   /**
-   * The Alertmanager's configurations (issue 16 item 1): the fallback config, read and checked at start, and Mimir's
-   * configuration API over the bucket store. Dispatch and notifications are not built yet.
+   * The Alertmanager's configurations (issue 16 item 1): the fallback config, read and checked at start, each
+   * tenant's configuration polled from the bucket store, and Mimir's configuration API, which reloads them at once
+   * after a change. Dispatch and notifications are not built yet.
    */
   private Service alertmanager() {
-    FallbackConfig.load(options.alertmanager.fallbackConfigFile);
+    BucketAlertStore store = new BucketAlertStore(bucket, BucketAlertStore.BLOCKS_BUCKET_ROOT);
+    AlertmanagerConfigs configs = new AlertmanagerConfigs(store,
+        FallbackConfig.load(options.alertmanager.fallbackConfigFile), registry);
     AlertmanagerLimits limits = new AlertmanagerLimits(options.limits.alertmanagerMaxConfigSizeBytes,
         options.limits.alertmanagerMaxTemplatesCount, options.limits.alertmanagerMaxTemplateSizeBytes);
-    new AlertmanagerConfigApi(new BucketAlertStore(bucket, BucketAlertStore.BLOCKS_BUCKET_ROOT), tenant -> limits,
-        options.tenantResolver()).bind(http, options.alertmanager.enableApi);
-    return Service.of(() -> {}, () -> {});
+    new AlertmanagerConfigApi(store, tenant -> limits, options.tenantResolver())
+        .onChange(() -> configs.syncQuietly("api"))
+        .bind(http, options.alertmanager.enableApi);
+    return Service.of(() -> configs.start(options.alertmanager.pollInterval), configs::close);
   }
 
   private Service distributor() {

@@ -131,6 +131,9 @@ class LifecycleTest {
       assertThat(set.statusCode()).as(set.body()).isEqualTo(201);
       assertThat(get(narthex, "/api/v1/alerts").body()).contains("receivers: [{name: r}]");
       assertThat(dir.resolve("bucket/__alertmanager__/alerts/tenant-a")).isRegularFile();
+      // The API's change reloaded the tenant's running config at once.
+      assertThat(get(narthex, "/metrics").body())
+          .containsPattern("cortex_alertmanager_config_last_reload_successful\\{user=\"tenant-a\"} 1");
     }
     assertThatThrownBy(() -> SingleProcess.start(dir, "--target=alertmanager",
         "--alertmanager.configs.fallback=" + dir.resolve("missing.yaml")))
