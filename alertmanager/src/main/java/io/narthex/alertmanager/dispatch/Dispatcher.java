@@ -1,0 +1,212 @@
+package io.narthex.alertmanager.dispatch;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+
+/**
+ * One tenant's dispatcher, as Alertmanager's {@code dispatch.Dispatcher}, driven by the caller's clock instead of
+ * goroutines and timers: {@link #receive} routes an alert into the aggregation group of each matching route, and
+ * {@link #advanceTo} fires every timer due by then, in time order, each flush seeing its own scheduled time as now.
+ *
+ * <p>Timers as {@code aggrGroup.run}: a new group flushes after {@code group_wait}, or at once when an alert's start is
+ * already older than {@code group_wait} before the group's first flush; after each flush the next one is
+ * {@code group_interval} later. A flush hands the group's alerts to the {@link Notifier}; if it succeeds, resolved
+ * alerts not re-posted since leave the group. Empty groups are dropped by the maintenance that runs every 30s from
+ * the dispatcher's start. Groups beyond {@code alertmanager_max_dispatcher_aggregation_groups} are not created and
+ * their alerts not dispatched. Not thread-safe: one caller drives a tenant's dispatcher.
+ */
+public final class Dispatcher {
+  /** Alertmanager's dispatcher maintenance period. */
+  public static final Duration MAINTENANCE_INTERVAL = Duration.ofSeconds(30);
+
+  /** Receives each flush; returns whether the notification pipeline succeeded. */
+  @FunctionalInterface
+  public interface Notifier {
+    boolean notify(NotificationRequest request);
+  }
+
+  /** A group as {@code GET /api/v2/alerts/groups} lists it. */
+  public record GroupSnapshot(DispatchRoute route, String groupKey, SortedMap<String, String> labels,
+      List<Alert> alerts) {}
+
+  private final DispatchRoute root;
+  private final Notifier notifier;
+  private final int maxAggregationGroups;
+  private final Map<DispatchRoute, Map<SortedMap<String, String>, AggregationGroup>> groups = new LinkedHashMap<>();
+  private int groupCount;
+  private long sequence;
+  private Instant nextMaintenance;
+  private long groupLimitReached;
+
+  /**
+   * @param maxAggregationGroups {@code alertmanager_max_dispatcher_aggregation_groups}; 0 for no limit
+   * @param start when the dispatcher starts (its maintenance ticks count from here)
+   */
+  public Dispatcher(DispatchRoute root, Notifier notifier, int maxAggregationGroups, Instant start) {
+    this.root = root;
+    this.notifier = notifier;
+    this.maxAggregationGroups = maxAggregationGroups;
+    this.nextMaintenance = start.plus(MAINTENANCE_INTERVAL);
+  }
+
+  public DispatchRoute root() {
+    return root;
+  }
+
+  /**
+   * Routes an alert (as stored, after merging) to every matching route's group at {@code now}; first fires the
+   * timers due before {@code now}.
+   */
+  public void receive(Alert alert, Instant now) {
+    advanceTo(now);
+    for (DispatchRoute route : root.match(alert.labels())) {
+      SortedMap<String, String> groupLabels = route.groupLabels(alert.labels());
+      Map<SortedMap<String, String>, AggregationGroup> routeGroups =
+          groups.computeIfAbsent(route, r -> new HashMap<>());
+      AggregationGroup group = routeGroups.get(groupLabels);
+      if (group == null) {
+        if (maxAggregationGroups > 0 && groupCount >= maxAggregationGroups) {
+          groupLimitReached++;
+          continue;
+        }
+        group = new AggregationGroup(route, groupLabels, now, sequence++);
+        routeGroups.put(groupLabels, group);
+        groupCount++;
+      }
+      group.insert(alert, now);
+    }
+  }
+
+  /** Fires every flush and maintenance due at or before {@code now}, earliest first. */
+  public void advanceTo(Instant now) {
+    while (true) {
+      AggregationGroup next = null;
+      for (Map<SortedMap<String, String>, AggregationGroup> routeGroups : groups.values()) {
+        for (AggregationGroup g : routeGroups.values()) {
+          if (next == null || g.next.isBefore(next.next)
+              || (g.next.equals(next.next) && g.sequence < next.sequence)) {
+            next = g;
+          }
+        }
+      }
+      boolean flushDue = next != null && !next.next.isAfter(now);
+      boolean maintenanceDue = !nextMaintenance.isAfter(now);
+      if (!flushDue && !maintenanceDue) {
+        return;
+      }
+      if (maintenanceDue && (!flushDue || !next.next.isBefore(nextMaintenance))) {
+        maintain();
+        nextMaintenance = nextMaintenance.plus(MAINTENANCE_INTERVAL);
+      } else {
+        next.fire(notifier);
+      }
+    }
+  }
+
+  /** The earliest pending flush, or null without groups. */
+  public Instant nextFlush() {
+    Instant min = null;
+    for (Map<SortedMap<String, String>, AggregationGroup> routeGroups : groups.values()) {
+      for (AggregationGroup g : routeGroups.values()) {
+        if (min == null || g.next.isBefore(min)) {
+          min = g.next;
+        }
+      }
+    }
+    return min;
+  }
+
+  private void maintain() {
+    for (Map<SortedMap<String, String>, AggregationGroup> routeGroups : groups.values()) {
+      int before = routeGroups.size();
+      routeGroups.values().removeIf(g -> g.alerts.isEmpty());
+      groupCount -= before - routeGroups.size();
+    }
+  }
+
+  /** The groups and their alerts, in creation order. */
+  public List<GroupSnapshot> groups() {
+    List<AggregationGroup> all = new ArrayList<>();
+    groups.values().forEach(m -> all.addAll(m.values()));
+    all.sort((a, b) -> Long.compare(a.sequence, b.sequence));
+    List<GroupSnapshot> out = new ArrayList<>();
+    for (AggregationGroup g : all) {
+      List<Alert> alerts = new ArrayList<>(g.alerts.values());
+      alerts.sort(Alert.NOTIFICATION_ORDER);
+      out.add(new GroupSnapshot(g.route, g.groupKey(), g.labels, alerts));
+    }
+    return out;
+  }
+
+  /** How many groups exist (the limit counts them). */
+  public int groupCount() {
+    return groupCount;
+  }
+
+  /** How many times an alert found no group because of the limit. */
+  public long groupLimitReached() {
+    return groupLimitReached;
+  }
+
+  /** {@code aggrGroup}: the alerts of one route with the same group labels, and the group's flush timer. */
+  private static final class AggregationGroup {
+    final DispatchRoute route;
+    final SortedMap<String, String> labels;
+    final long sequence;
+    final Map<Long, Alert> alerts = new LinkedHashMap<>();
+    Instant next;
+    boolean hasFlushed;
+
+    AggregationGroup(DispatchRoute route, SortedMap<String, String> labels, Instant now, long sequence) {
+      this.route = route;
+      this.labels = labels;
+      this.sequence = sequence;
+      this.next = now.plus(route.groupWait());
+    }
+
+    String groupKey() {
+      return route.key() + ":" + LabelSets.toGoString(labels);
+    }
+
+    void insert(Alert alert, Instant now) {
+      alerts.put(alert.fingerprint(), alert);
+      // An alert already older than group_wait need not wait for the first flush.
+      if (!hasFlushed && alert.startsAt().plus(route.groupWait()).isBefore(now)) {
+        next = now;
+      }
+    }
+
+    void fire(Notifier notifier) {
+      Instant now = next;
+      next = now.plus(route.groupInterval());
+      hasFlushed = true;
+      if (alerts.isEmpty()) {
+        return;
+      }
+      List<Alert> snapshot = new ArrayList<>(alerts.size());
+      for (Alert a : alerts.values()) {
+        // Alerts do not resolve as time moves on: a firing alert is sent without its (timeout) end.
+        snapshot.add(a.resolvedAt(now) ? a : a.withEndsAt(null));
+      }
+      snapshot.sort(Alert.NOTIFICATION_ORDER);
+      NotificationRequest request = new NotificationRequest(route.receiver(), groupKey(), labels, now,
+          route.groupInterval(), route.repeatInterval(), route.muteTimeIntervals(), route.activeTimeIntervals(),
+          route.id(), List.copyOf(snapshot));
+      if (notifier.notify(request)) {
+        for (Alert sent : snapshot) {
+          Alert current = alerts.get(sent.fingerprint());
+          // Only delete if the alert was not received again since.
+          if (sent.resolvedAt(now) && current != null && current.updatedAt().equals(sent.updatedAt())) {
+            alerts.remove(sent.fingerprint());
+          }
+        }
+      }
+    }
+  }
+}
