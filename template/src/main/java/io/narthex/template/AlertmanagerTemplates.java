@@ -42,7 +42,8 @@ public final class AlertmanagerTemplates {
             args -> String.join((String) args.get(0), strings(args.get(1)))),
         new Function("match", List.of(ArgType.STRING, ArgType.STRING), null,
             args -> GoRegexp.matchString((String) args.get(0), (String) args.get(1))),
-        new Function("safeHtml", oneString, null, args -> args.get(0)),
+        new Function("safeHtml", oneString, null,
+            args -> new GoNamedString(GoNamedString.HTML, (String) args.get(0))),
         new Function("reReplaceAll", List.of(ArgType.STRING, ArgType.STRING, ArgType.STRING), null,
             args -> GoRegexp.replaceAll((String) args.get(0), (String) args.get(1), (String) args.get(2))),
         new Function("stringSlice", List.of(), ArgType.STRING, args -> List.copyOf(args))));

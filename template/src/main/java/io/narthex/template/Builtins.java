@@ -101,14 +101,8 @@ final class Builtins {
           }
           item = list.get(x);
         }
-        case String s -> {
-          byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-          int x = indexArg(index, bytes.length);
-          if (x == bytes.length) {
-            throw new Exception("reflect: string index out of range");
-          }
-          item = bytes[x];
-        }
+        case GoNamedString named -> item = indexString(named.value(), index);
+        case String s -> item = indexString(s, index);
         case Map<?, ?> map -> {
           if (!valid(index)) {
             throw new Exception("value is nil; should be of type string");
@@ -122,6 +116,15 @@ final class Builtins {
       }
     }
     return item;
+  }
+
+  private static Object indexString(String s, Object index) throws Exception {
+    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    int x = indexArg(index, bytes.length);
+    if (x == bytes.length) {
+      throw new Exception("reflect: string index out of range");
+    }
+    return bytes[x];
   }
 
   private static int indexArg(Object index, int cap) throws Exception {
@@ -147,16 +150,19 @@ final class Builtins {
     }
     byte[] bytes = null;
     int length;
+    String string = Values.stringOf(item);
     switch (item) {
-      case String s -> {
-        if (indexes.size() == 3) {
-          throw new Exception("cannot 3-index slice a string");
-        }
-        bytes = s.getBytes(StandardCharsets.UTF_8);
-        length = bytes.length;
-      }
+      case String s -> length = -1;
+      case GoNamedString s -> length = -1;
       case List<?> list -> length = list.size();
       default -> throw new Exception("can't slice item of type " + Values.typeName(item));
+    }
+    if (string != null) {
+      if (indexes.size() == 3) {
+        throw new Exception("cannot 3-index slice a string");
+      }
+      bytes = string.getBytes(StandardCharsets.UTF_8);
+      length = bytes.length;
     }
     int[] idx = {0, length, length};
     for (int i = 0; i < indexes.size(); i++) {
@@ -169,7 +175,8 @@ final class Builtins {
       throw new Exception("invalid slice index: " + idx[1] + " > " + idx[2]);
     }
     if (bytes != null) {
-      return new String(bytes, idx[0], idx[1] - idx[0], StandardCharsets.UTF_8);
+      String sliced = new String(bytes, idx[0], idx[1] - idx[0], StandardCharsets.UTF_8);
+      return item instanceof GoNamedString named ? new GoNamedString(named.goTypeName(), sliced) : sliced;
     }
     return List.copyOf(((List<?>) item).subList(idx[0], idx[1]));
   }
@@ -189,7 +196,8 @@ final class Builtins {
         truth = false;
       } else {
         truth = switch (k1) {
-          case BOOL, STRING -> a.equals(b);
+          case BOOL -> a.equals(b);
+          case STRING -> Values.stringOf(a).equals(Values.stringOf(b));
           case INT -> Values.longValue(a) == Values.longValue(b);
           case FLOAT -> ((Number) a).doubleValue() == ((Number) b).doubleValue();
           case INVALID -> true;
@@ -225,7 +233,7 @@ final class Builtins {
     return switch (k1) {
       case FLOAT -> ((Number) a).doubleValue() < ((Number) b).doubleValue();
       case INT -> Values.longValue(a) < Values.longValue(b);
-      case STRING -> ((String) a).compareTo((String) b) < 0;
+      case STRING -> Values.stringOf(a).compareTo(Values.stringOf(b)) < 0;
       default -> throw new Exception("invalid type for comparison");
     };
   }

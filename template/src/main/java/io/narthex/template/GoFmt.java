@@ -336,6 +336,7 @@ final class GoFmt {
       case Double d -> formatFloat(out, d, verb, spec, arg, depth);
       case Float f -> formatFloat(out, f.doubleValue(), verb, spec, arg, depth);
       case String s -> formatString(out, s, verb, spec, arg, depth);
+      case GoNamedString s -> formatString(out, s.value(), verb, spec, arg, depth);
       case Map<?, ?> m -> {
         if (spec.sharpV) {
           out.append(Values.typeName(m)).append('{');

@@ -144,7 +144,12 @@ final class Parser {
     return list;
   }
 
+  /** Go's (*Tree).add: within one text, a second non-empty definition of a name is an error. */
   private void addTree(String treeName, ListNode list) {
+    Tree existing = trees.get(treeName);
+    if (existing != null && !isEmpty(existing.root()) && !isEmpty(list)) {
+      throw error("template: multiple definition of template " + GoStrings.quote(treeName));
+    }
     merge(trees, Map.of(treeName, new Tree(name, text, list)));
   }
 

@@ -6,7 +6,6 @@ import java.net.URISyntaxException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -150,7 +149,7 @@ public final class PrometheusTemplates {
     all.add(new Function("strvalue", List.of(sampleType), null,
         args -> sample(args.get(0)).labels().getOrDefault("__value__", "")));
     all.add(new Function("args", List.of(), ArgType.ANY, args -> {
-      Map<String, Object> result = new HashMap<>();
+      GoInterfaceMap result = new GoInterfaceMap();
       for (int i = 0; i < args.size(); i++) {
         result.put("arg" + i, args.get(i));
       }
@@ -160,7 +159,8 @@ public final class PrometheusTemplates {
         args -> GoRegexp.replaceAll((String) args.get(0), (String) args.get(1), (String) args.get(2))));
     all.add(new Function("match", List.of(ArgType.STRING, ArgType.STRING), null,
         args -> GoRegexp.matchString((String) args.get(0), (String) args.get(1))));
-    all.add(new Function("safeHtml", oneString, null, args -> args.get(0)));
+    all.add(new Function("safeHtml", oneString, null,
+        args -> new GoNamedString(GoNamedString.HTML, (String) args.get(0))));
     all.add(new Function("title", oneString, null, args -> GoStrings.title((String) args.get(0))));
     all.add(new Function("toUpper", oneString, null, args -> GoStrings.mapRunes((String) args.get(0), true)));
     all.add(new Function("toLower", oneString, null, args -> GoStrings.mapRunes((String) args.get(0), false)));

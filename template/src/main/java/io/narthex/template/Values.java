@@ -37,6 +37,7 @@ final class Values {
       case Double d -> BasicKind.FLOAT;
       case Float f -> BasicKind.FLOAT;
       case String s -> BasicKind.STRING;
+      case GoNamedString s -> BasicKind.STRING;
       case GoDuration d -> BasicKind.INT;
       default -> v == NO_VALUE ? BasicKind.INVALID : BasicKind.OTHER;
     };
@@ -56,6 +57,7 @@ final class Values {
       case null -> false;
       case Boolean b -> b;
       case String s -> !s.isEmpty();
+      case GoNamedString s -> !s.value().isEmpty();
       case Double d -> d != 0;
       case Float f -> f != 0;
       case Number n -> n.longValue() != 0;
@@ -80,7 +82,8 @@ final class Values {
       case Float f -> "float32";
       case Boolean b -> "bool";
       case GoTyped t -> t.goTypeName();
-      case Map<?, ?> m -> "map[string]" + elementTypeName(m.values());
+      // An empty map is taken for a string map, as Prometheus's label maps (see zeroElement).
+      case Map<?, ?> m -> "map[string]" + (m.isEmpty() ? "string" : elementTypeName(m.values()));
       case List<?> l -> "[]" + elementTypeName(l);
       default -> v == NO_VALUE ? "<invalid reflect.Value>" : v.getClass().getSimpleName();
     };
@@ -110,6 +113,9 @@ final class Values {
    * {@code map[string]string} and yields {@code ""}; any other yields nil.
    */
   static Object zeroElement(Map<?, ?> map) {
+    if (map instanceof GoInterfaceMap) {
+      return null;
+    }
     for (Object value : map.values()) {
       if (!(value instanceof String)) {
         return null;
@@ -160,10 +166,16 @@ final class Values {
     }
   }
 
+  /** The string of a Go string kind (string or a named string type), else null. */
+  static String stringOf(Object v) {
+    return v instanceof String s ? s : v instanceof GoNamedString n ? n.value() : null;
+  }
+
   /** Length in Go's sense: bytes of a string (UTF-8), elements of a list, entries of a map; -1 if none. */
   static int length(Object v) {
     return switch (v) {
       case String s -> utf8Length(s);
+      case GoNamedString s -> utf8Length(s.value());
       case Collection<?> c -> c.size();
       case Map<?, ?> m -> m.size();
       case Object[] a -> a.length;

@@ -76,6 +76,14 @@ class PrometheusTemplatesTest {
   }
 
   @Test
+  void safeHtmlAndArgsReturnGosNamedTypes() throws TemplateException {
+    assertThat(expand("{{ safeHtml \"<b>\" }} {{ printf \"%d|%T\" (safeHtml \"x\") (args 1) }} {{ eq (safeHtml \"x\") \"x\" }}"))
+        .isEqualTo("<b> %!d(template.HTML=x)|map[string]interface {} true");
+    assertThatThrownBy(() -> expand("{{ safeHtml \"x\" | toUpper }}"))
+        .hasMessageEndingWith("wrong type for value; expected string; got template.HTML");
+  }
+
+  @Test
   void checkSyntaxReportsPositionsCountingPrometheusDefinitions() {
     assertThatThrownBy(() -> PrometheusTemplates.checkSyntax("__alert_A", "ok\n{{ nosuch }}"))
         .isInstanceOf(TemplateException.class)

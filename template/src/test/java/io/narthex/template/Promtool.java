@@ -44,7 +44,9 @@ final class Promtool {
         case '\\' -> out.append("\\\\");
         case '\n' -> out.append("\\n");
         case '\t' -> out.append("\\t");
-        default -> out.append(c < 0x20 || c == 0x7f ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+        // YAML allows no C0 or C1 control characters unescaped.
+        default -> out.append(c < 0x20 || (c >= 0x7f && c < 0xa0) ? String.format("\\u%04x", (int) c)
+            : String.valueOf(c));
       }
     }
     return out.append('"').toString();

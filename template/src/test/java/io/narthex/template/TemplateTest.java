@@ -162,6 +162,15 @@ class TemplateTest {
   }
 
   @Test
+  void aNameDefinedTwiceInOneTextIsAnErrorButAnotherTextMayRedefineIt() throws TemplateException {
+    assertThat(failure("{{ define \"a\" }}1{{ end }}{{ block \"a\" . }}2{{ end }}", null))
+        .isEqualTo("template: t:1: template: multiple definition of template \"a\"");
+    Template set = Template.parse("one", "{{ define \"a\" }}1{{ end }}", FunctionMap.builtins());
+    assertThat(set.withText("two", "{{ define \"a\" }}2{{ end }}{{ template \"a\" }}").execute(null)).isEqualTo("2");
+    assertThat(set.withText("two", "{{ define \"a\" }} {{ end }}{{ template \"a\" }}").execute(null)).isEqualTo("1");
+  }
+
+  @Test
   void lexerRejectsWhatGosRejects() {
     assertThat(failure("{{ $$x }}", null)).isEqualTo("template: t:1: bad character U+0024 '$'");
     assertThat(failure("{{ 1.5-2 }}", null)).isEqualTo("template: t:1: bad number syntax: \"1.5-2\"");
