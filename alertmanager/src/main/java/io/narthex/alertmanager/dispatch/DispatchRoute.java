@@ -12,8 +12,8 @@ import java.util.TreeMap;
 
 /**
  * A node of the routing tree with every inherited field resolved, as Alertmanager's {@code dispatch.NewRoute}: unset
- * receiver, {@code group_by}, timings and time intervals come from the parent (the root's defaults are 30s, 5m and
- * 4h); matchers are sorted by name, value, then operator.
+ * receiver, {@code group_by} and timings come from the parent (the root's defaults are 30s, 5m and 4h), while mute and
+ * active time intervals are the route's own; matchers are sorted by name, value, then operator.
  */
 public final class DispatchRoute {
   public static final Duration DEFAULT_GROUP_WAIT = Duration.ofSeconds(30);
@@ -50,11 +50,10 @@ public final class DispatchRoute {
     groupWait = pick(cr.groupWait(), parent == null ? DEFAULT_GROUP_WAIT : parent.groupWait);
     groupInterval = pick(cr.groupInterval(), parent == null ? DEFAULT_GROUP_INTERVAL : parent.groupInterval);
     repeatInterval = pick(cr.repeatInterval(), parent == null ? DEFAULT_REPEAT_INTERVAL : parent.repeatInterval);
-    // Alertmanager's route options are copied from the parent, so the intervals inherit too.
-    muteTimeIntervals = cr.muteTimeIntervals() != null && !cr.muteTimeIntervals().isEmpty()
-        ? List.copyOf(cr.muteTimeIntervals()) : parent == null ? List.of() : parent.muteTimeIntervals;
-    activeTimeIntervals = cr.activeTimeIntervals() != null && !cr.activeTimeIntervals().isEmpty()
-        ? List.copyOf(cr.activeTimeIntervals()) : parent == null ? List.of() : parent.activeTimeIntervals;
+    // Unlike the other options, NewRoute overwrites these with the route's own: children do not inherit them
+    // (checked against Alertmanager 0.25).
+    muteTimeIntervals = cr.muteTimeIntervals() == null ? List.of() : List.copyOf(cr.muteTimeIntervals());
+    activeTimeIntervals = cr.activeTimeIntervals() == null ? List.of() : List.copyOf(cr.activeTimeIntervals());
     List<Matcher> sorted = new ArrayList<>(cr.matchers() == null ? List.of() : cr.matchers());
     sorted.sort(Comparator.comparing(Matcher::name).thenComparing(Matcher::value)
         .thenComparing(m -> m.type().ordinal()));
