@@ -1,6 +1,5 @@
 package io.narthex.ruler.alert;
 
-import io.narthex.promql.PromQLException;
 import io.narthex.promql.Sample;
 import io.narthex.ruler.Rule;
 import io.narthex.ruler.eval.AlertingRuleState;
@@ -99,12 +98,7 @@ public final class AlertingRuleEvaluator implements RuleEvaluator, AlertingRuleS
 
   @Override
   public List<Sample> evaluate(EvaluationInstant at, RuleQuerier querier) throws RuleEvaluationException {
-    List<Sample> result;
-    try {
-      result = RuleQuerier.asVector(querier.query(at.tenant(), rule.expr(), at.queryTimestampMs()));
-    } catch (PromQLException e) {
-      throw new RuleEvaluationException(e.getMessage(), e);
-    }
+    List<Sample> result = querier.queryRule(at, rule.expr());
     List<Sample> output;
     try {
       output = alertingRule.eval(result, at.evalTimestampMs(), at.evalTimestampMs() - at.queryTimestampMs(),

@@ -1,6 +1,5 @@
 package io.narthex.ruler.eval;
 
-import io.narthex.promql.PromQLException;
 import io.narthex.promql.Sample;
 import io.narthex.ruler.Rule;
 import io.narthex.tsdb.labels.Labels;
@@ -47,12 +46,7 @@ public final class RecordingRuleEvaluator implements RuleEvaluator {
 
   @Override
   public List<Sample> evaluate(EvaluationInstant at, RuleQuerier querier) throws RuleEvaluationException {
-    List<Sample> result;
-    try {
-      result = RuleQuerier.asVector(querier.query(at.tenant(), rule.expr(), at.queryTimestampMs()));
-    } catch (PromQLException e) {
-      throw new RuleEvaluationException(e.getMessage(), e);
-    }
+    List<Sample> result = querier.queryRule(at, rule.expr());
     List<Sample> out = new ArrayList<>(result.size());
     Set<Labels> seen = new HashSet<>(result.size() * 2);
     for (Sample sample : result) {

@@ -1,5 +1,6 @@
 package io.narthex.ruler.eval;
 
+import io.narthex.promql.PromQLException;
 import io.narthex.promql.Sample;
 import io.narthex.promql.Scalar;
 import io.narthex.promql.Value;
@@ -21,6 +22,22 @@ public interface RuleQuerier {
    * @throws RuntimeException on a storage fault
    */
   Value query(String tenant, String expr, long timestampMs);
+
+  /**
+   * A rule's expression at the evaluation's query time ({@code ts - query_offset}) for its tenant, as a vector
+   * ({@link #asVector}): what both recording and alerting rules start from.
+   *
+   * @throws RuleEvaluationException with the engine's message when the query fails, or when the result is not a
+   *     vector or scalar
+   * @throws RuntimeException on a storage fault
+   */
+  default List<Sample> queryRule(EvaluationInstant at, String expr) throws RuleEvaluationException {
+    try {
+      return asVector(query(at.tenant(), expr, at.queryTimestampMs()));
+    } catch (PromQLException e) {
+      throw new RuleEvaluationException(e.getMessage(), e);
+    }
+  }
 
   /**
    * A query's result as a rule takes it, as Prometheus's {@code EngineQueryFunc}: a vector as it is, a scalar as one
