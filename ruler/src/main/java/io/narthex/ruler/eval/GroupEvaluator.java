@@ -20,9 +20,11 @@ import org.slf4j.LoggerFactory;
 /**
  * One rule group of one tenant, evaluated as Prometheus's {@code Group.Eval}: its rules in order at one instant,
  * each query at {@code instant - query_offset}; then staleness markers for the series a rule produced at its
- * previous evaluation and not at this one (and for the series of rules that a reload removed), and one push of all
- * of it ({@link RulePusher}, as Mimir's ruler writes through the distributor). A failed rule writes nothing and
- * keeps its previous series, so they are not marked stale; a failed push marks the rules that had output as failed.
+ * previous evaluation and not at this one (and for the series of rules that a reload removed). The output goes in one
+ * push ({@link RulePusher}, as Mimir's ruler writes through the distributor), the markers in a second one. A failed
+ * rule writes nothing and keeps its previous series, so they are not marked stale; a failed or partly rejected push
+ * of output marks the rules that had output as failed. A rejected marker fails no rule, as in Prometheus; markers of
+ * a push that failed as a whole are written at the next evaluation.
  *
  * <p>Not thread-safe: one evaluation at a time, which {@link RuleManager} ensures; the statuses are read from other
  * threads.
@@ -139,12 +141,16 @@ public final class GroupEvaluator {
     return metricsGroup;
   }
 
-  /** Evaluates every rule at {@code evalTimestampMs} (milliseconds since the epoch) and pushes the output once. */
+  /**
+   * Evaluates every rule at {@code evalTimestampMs} (milliseconds since the epoch) and pushes the output, then the
+   * staleness markers.
+   */
   public void evaluate(long evalTimestampMs) {
     long startNanos = clock.epochNanos();
     long queryTimestampMs = evalTimestampMs - queryOffsetMs;
     EvaluationInstant at = new EvaluationInstant(tenant, evalTimestampMs, queryTimestampMs, limit);
     List<Sample> out = new ArrayList<>();
+    List<Sample> staleMarkers = new ArrayList<>();
     // Per rule, the series it returned now; null when it failed or is not evaluated.
     List<Set<Labels>> returned = new ArrayList<>(rules.size());
     List<RuleEvaluator> wrote = new ArrayList<>();
@@ -179,7 +185,7 @@ public final class GroupEvaluator {
       }
       for (Labels previous : seriesInPreviousEval.get(i)) {
         if (!now.contains(previous)) {
-          out.add(new Sample(previous, queryTimestampMs, StaleMarker.STALE_NAN));
+          staleMarkers.add(new Sample(previous, queryTimestampMs, StaleMarker.STALE_NAN));
         }
       }
       if (out.size() > before) {
@@ -188,21 +194,28 @@ public final class GroupEvaluator {
       returned.add(now);
     }
     for (Labels gone : staleSeries) {
-      out.add(new Sample(gone, queryTimestampMs, StaleMarker.STALE_NAN));
+      staleMarkers.add(new Sample(gone, queryTimestampMs, StaleMarker.STALE_NAN));
     }
     String writeError = out.isEmpty() ? null : write(out);
+    boolean markersWritten = staleMarkers.isEmpty() || writeStaleMarkers(staleMarkers);
     for (int i = 0; i < rules.size(); i++) {
-      if (returned.get(i) == null) {
+      Set<Labels> now = returned.get(i);
+      if (now == null) {
         continue;
       }
       if (writeError == null) {
-        seriesInPreviousEval.set(i, returned.get(i));
+        if (!markersWritten) {
+          // The markers not written are computed again at the next evaluation.
+          now = new HashSet<>(now);
+          now.addAll(seriesInPreviousEval.get(i));
+        }
+        seriesInPreviousEval.set(i, now);
       } else if (wrote.contains(rules.get(i))) {
         rules.get(i).status().recordWriteFailure(writeError);
         metrics.evaluationFailures.labelValues(tenant, metricsGroup).inc();
       }
     }
-    if (writeError == null) {
+    if (markersWritten) {
       staleSeries = new ArrayList<>();
     }
     long endNanos = clock.epochNanos();
@@ -215,22 +228,56 @@ public final class GroupEvaluator {
 
   /** Pushes {@code samples}; the error when not all were stored, else null. */
   private String write(List<Sample> samples) {
+    try {
+      List<String> errors = push(samples);
+      if (errors.isEmpty()) {
+        return null;
+      }
+      return errors.size() == 1 ? errors.getFirst()
+          : errors.getFirst() + " (and " + (errors.size() - 1) + " more series rejected)";
+    } catch (RuntimeException e) {
+      return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+  }
+
+  /**
+   * Pushes staleness markers on their own, so that a rejected marker fails no rule: Prometheus ignores a marker that
+   * is out of order, too old or a duplicate (another rule or ruler wrote the series since), and only logs others
+   * ({@code Group.Eval}); the distributor keeps the rest of the push. False only when the push failed as a whole.
+   */
+  private boolean writeStaleMarkers(List<Sample> markers) {
+    try {
+      List<String> errors = push(markers);
+      if (!errors.isEmpty()) {
+        log.debug("staleness markers rejected user={} group={} rejected={} first=\"{}\"", tenant, metricsGroup,
+            errors.size(), errors.getFirst());
+      }
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
+   * One write request of the group's samples: the series the distributor rejected (empty when all were stored).
+   *
+   * @throws RuntimeException when the push failed as a whole
+   */
+  private List<String> push(List<Sample> samples) {
     if (!writeEnabled) {
-      return null;
+      return List.of();
     }
     metrics.writeRequests.labelValues(tenant).inc();
     try {
       List<String> errors = pusher.push(tenant, samples);
-      if (errors.isEmpty()) {
-        return null;
+      if (!errors.isEmpty()) {
+        metrics.writeRequestsFailed.labelValues(tenant).inc();
       }
-      metrics.writeRequestsFailed.labelValues(tenant).inc();
-      return errors.size() == 1 ? errors.getFirst()
-          : errors.getFirst() + " (and " + (errors.size() - 1) + " more series rejected)";
+      return errors;
     } catch (RuntimeException e) {
       metrics.writeRequestsFailed.labelValues(tenant).inc();
       log.warn("writing rule output failed user={} group={} err=\"{}\"", tenant, metricsGroup, e.toString());
-      return e.getMessage() == null ? e.toString() : e.getMessage();
+      throw e;
     }
   }
 
@@ -270,7 +317,8 @@ public final class GroupEvaluator {
   /**
    * Marks stale every series the group wrote at its last evaluation, and those still pending from a reload, stamped
    * {@code nowMs - query_offset}: the group was removed (Prometheus does this when a group is gone from the
-   * configuration). Pushes once; returns whether the push succeeded (or there was nothing to write).
+   * configuration). Pushes once; returns false when the push failed as a whole (markers the distributor rejected,
+   * such as out of order ones, count as written).
    */
   public boolean markAllStale(long nowMs) {
     Set<Labels> series = new LinkedHashSet<>(staleSeries);
@@ -282,7 +330,7 @@ public final class GroupEvaluator {
     for (Labels labels : series) {
       out.add(new Sample(labels, nowMs - queryOffsetMs, StaleMarker.STALE_NAN));
     }
-    return write(out) == null;
+    return writeStaleMarkers(out);
   }
 
   /** Removes the group's metric series. */

@@ -81,19 +81,11 @@ class GroupEvaluatorTest {
 
   @Test
   void seriesTheRuleStopsProducingIsMarkedStaleAndDisappears() {
-    Labels a = Labels.of("__name__", "up", "job", "a");
-    Labels b = Labels.of("__name__", "up", "job", "b");
-    ruler.append(a, T - 1000, 1);
-    ruler.append(b, T - 1000, 1);
-    GroupEvaluator group = ruler.group(group("g", null, null, record("job:up", "up")));
-    group.evaluate(T);
-    // Only a goes on.
-    ruler.append(a, T + 59_000, 1);
-    ruler.append(b, T + 59_000, StaleMarker.STALE_NAN);
+    GroupEvaluator group = evaluatedOverJobsAAndBThenOnlyA(record("job:up", "up"));
 
     group.evaluate(T + 60_000);
 
-    assertThat(ruler.pushes.get(1)).hasSize(2).anySatisfy(s -> {
+    assertThat(ruler.pushedSince(1)).hasSize(2).anySatisfy(s -> {
       assertThat(s.labels()).isEqualTo(Labels.of("__name__", "job:up", "job", "b"));
       assertThat(s.timestampMs()).isEqualTo(T + 60_000);
       assertThat(StaleMarker.isStale(s.value())).isTrue();
@@ -102,8 +94,38 @@ class GroupEvaluatorTest {
     assertThat(ruler.query("job:up", T + 61_000)).extracting(Sample::labels)
         .containsExactly(Labels.of("__name__", "job:up", "job", "a"));
     // And no stale marker again at the next evaluation.
+    int before = ruler.pushes.size();
     group.evaluate(T + 120_000);
-    assertThat(ruler.pushes.get(2)).hasSize(1);
+    assertThat(ruler.pushedSince(before)).hasSize(1);
+  }
+
+  @Test
+  void aRejectedStaleMarkerFailsNoRuleAndTheRestOfTheOutputIsStored() {
+    GroupEvaluator group = evaluatedOverJobsAAndBThenOnlyA(record("job:up", "up"), record("one", "vector(1)"));
+    // Meanwhile another writer (a ruler that had the group for a while) wrote b's recorded series later on, so the
+    // marker at T + 60s is out of order.
+    ruler.append(Labels.of("__name__", "job:up", "job", "b"), T + 90_000, 1);
+
+    group.evaluate(T + 60_000);
+
+    assertThat(group.rules()).allSatisfy(rule -> assertThat(rule.status().snapshot().health())
+        .as(rule.rule().name()).isEqualTo(RuleHealth.OK));
+    assertThat(ruler.query("job:up{job=\"a\"} or one", T + 60_000)).extracting(Sample::timestampMs)
+        .containsOnly(T + 60_000);
+    assertThat(ruler.query("job:up{job=\"a\"} or one", T + 60_000)).hasSize(2);
+  }
+
+  /** A group of {@code rules} evaluated at T over {@code up} of jobs a and b; after T only a goes on. */
+  private GroupEvaluator evaluatedOverJobsAAndBThenOnlyA(io.narthex.ruler.Rule... rules) {
+    Labels a = Labels.of("__name__", "up", "job", "a");
+    Labels b = Labels.of("__name__", "up", "job", "b");
+    ruler.append(a, T - 1000, 1);
+    ruler.append(b, T - 1000, 1);
+    GroupEvaluator group = ruler.group(group("g", null, null, rules));
+    group.evaluate(T);
+    ruler.append(a, T + 59_000, 1);
+    ruler.append(b, T + 59_000, StaleMarker.STALE_NAN);
+    return group;
   }
 
   @Test
@@ -145,7 +167,7 @@ class GroupEvaluatorTest {
     ruler.append(Labels.of("__name__", "up", "job", "a"), T + 59_000, 1);
     after.evaluate(T + 60_000);
 
-    assertThat(ruler.pushes.get(1)).extracting(s -> s.labels().metricName() + (StaleMarker.isStale(s.value())
+    assertThat(ruler.pushedSince(1)).extracting(s -> s.labels().metricName() + (StaleMarker.isStale(s.value())
         ? " stale" : "")).containsExactlyInAnyOrder("kept", "added", "removed stale");
     assertThat(after.lastEvaluationNanos()).isEqualTo(ruler.clock.epochNanos());
   }

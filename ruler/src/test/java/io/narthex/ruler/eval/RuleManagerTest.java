@@ -77,7 +77,7 @@ class RuleManagerTest {
     GroupEvaluator second = manager.groups(TestRuler.TENANT).getFirst();
     assertThat(second).isNotSameAs(first);
     second.evaluate(t + 60_000);
-    assertThat(ruler.pushes.get(1)).extracting(s -> s.labels().metricName() + " " + StaleMarker.isStale(s.value()))
+    assertThat(ruler.pushedSince(1)).extracting(s -> s.labels().metricName() + " " + StaleMarker.isStale(s.value()))
         .containsExactlyInAnyOrder("new false", "old true");
 
     manager.apply(Map.of(key, changed));

@@ -56,6 +56,11 @@ final class TestRuler {
     return errors;
   };
 
+  /** Every sample pushed since the first {@code pushCount} pushes, in push order. */
+  List<Sample> pushedSince(int pushCount) {
+    return pushes.subList(pushCount, pushes.size()).stream().flatMap(List::stream).toList();
+  }
+
   void append(Labels labels, long timestampMs, double value) {
     head.append(head.getOrCreate(labels), timestampMs, value);
   }
