@@ -215,7 +215,7 @@ final class Modules {
         .register(COMPACTOR, this::compactor, RUNTIME_CONFIG, BUCKET, DELETIONS)
         .register(DISTRIBUTOR, this::distributor, RUNTIME_CONFIG)
         .register(RULER, this::ruler, rulerNeeds(querierNeeds))
-        .register(ALERTMANAGER, this::alertmanager, BUCKET)
+        .register(ALERTMANAGER, this::alertmanager, RUNTIME_CONFIG, BUCKET)
         .register(QUERIER, () -> querier = new QuerierModule(this), querierNeeds.toArray(String[]::new))
         .register(SERVER, server, served.toArray(String[]::new));
   }
@@ -466,7 +466,8 @@ final class Modules {
         FallbackConfig.load(options.alertmanager.fallbackConfigFile), registry);
     AlertmanagerLimits limits = new AlertmanagerLimits(options.limits.alertmanagerMaxConfigSizeBytes,
         options.limits.alertmanagerMaxTemplatesCount, options.limits.alertmanagerMaxTemplateSizeBytes);
-    new AlertmanagerConfigApi(store, tenant -> limits, options.tenantResolver())
+    new AlertmanagerConfigApi(store, tenant -> runtimeConfig.alertmanagerLimits(tenant, limits),
+        options.tenantResolver())
         .onChange(() -> configs.syncQuietly("api"))
         .bind(http, options.alertmanager.enableApi);
     return Service.of(() -> configs.start(options.alertmanager.pollInterval), configs::close);

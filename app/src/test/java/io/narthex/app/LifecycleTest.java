@@ -123,7 +123,8 @@ class LifecycleTest {
   @Test
   void anAlertmanagerServesMimirsConfigApiAtTheRootAndStoresInTheBucket() throws Exception {
     try (Narthex narthex = SingleProcess.start(dir, "--target=alertmanager")) {
-      assertThat(get(narthex, "/services").body()).isEqualTo("bucket RUNNING\nalertmanager RUNNING\nserver RUNNING\n");
+      assertThat(get(narthex, "/services").body())
+          .isEqualTo("runtime-config RUNNING\nbucket RUNNING\nalertmanager RUNNING\nserver RUNNING\n");
       HttpResponse<String> set = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
           + narthex.httpPort() + "/api/v1/alerts")).header("X-Scope-OrgID", "tenant-a")
           .POST(HttpRequest.BodyPublishers.ofString("alertmanager_config: |\n  route: {receiver: r}\n"

@@ -3,6 +3,7 @@ package io.narthex.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.narthex.alertmanager.AlertmanagerLimits;
 import io.narthex.ruler.RulerLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,8 +11,11 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The ruler's limits default to the flags and are overridden per tenant with Mimir's runtime-config keys. */
-class RuntimeConfigRulerLimitsTest {
+/**
+ * The ruler's and the Alertmanager's limits default to the flags and are overridden per tenant with Mimir's
+ * runtime-config keys; a key Narthex does not know rejects the file.
+ */
+class RuntimeConfigLimitsTest {
   @TempDir Path dir;
 
   @Test
@@ -34,6 +38,34 @@ class RuntimeConfigRulerLimitsTest {
       assertThat(config.rulerLimits("big", defaults)).isEqualTo(new RulerLimits(100, 70));
       assertThat(config.rulerLimits("few", defaults)).isEqualTo(new RulerLimits(7, 0));
     }
+  }
+
+  @Test
+  void overridesTheAlertmanagerConfigLimitsPerTenant() throws Exception {
+    AlertmanagerLimits defaults = new AlertmanagerLimits(1000, 10, 100);
+    Path file = dir.resolve("runtime.yaml");
+    Files.writeString(file, """
+        overrides:
+          big:
+            alertmanager_max_config_size_bytes: 0
+            alertmanager_max_template_size_bytes: 5000
+        """);
+
+    try (RuntimeConfig config = new RuntimeConfig(file, Duration.ofHours(1))) {
+      assertThat(config.alertmanagerLimits("other", defaults)).isEqualTo(defaults);
+      assertThat(config.alertmanagerLimits("big", defaults)).isEqualTo(new AlertmanagerLimits(0, 10, 5000));
+    }
+  }
+
+  @Test
+  void rejectsAKeyNarthexDoesNotKnowNamingItAndTheKnownOnes() throws Exception {
+    Path file = dir.resolve("runtime.yaml");
+    Files.writeString(file, "overrides:\n  t:\n    ingestion_rat: 5\n");
+
+    assertThatThrownBy(() -> new RuntimeConfig(file, Duration.ofHours(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("overrides.t.ingestion_rat is not a limit Narthex knows")
+        .hasMessageContaining("ingestion_rate");
   }
 
   @Test
