@@ -46,7 +46,7 @@ public final class AlertmanagerTemplates {
             args -> new GoNamedString(GoNamedString.HTML, (String) args.get(0))),
         new Function("reReplaceAll", List.of(ArgType.STRING, ArgType.STRING, ArgType.STRING), null,
             args -> GoRegexp.replaceAll((String) args.get(0), (String) args.get(1), (String) args.get(2))),
-        new Function("stringSlice", List.of(), ArgType.STRING, args -> List.copyOf(args))));
+        new Function("stringSlice", List.of(), ArgType.STRING, args -> GoSlice.of("[]string", args))));
   }
 
   private static List<String> strings(Object slice) throws Exception {
@@ -97,7 +97,7 @@ public final class AlertmanagerTemplates {
     }
 
     private List<Alert> withStatus(String status) {
-      return items().stream().filter(a -> a.status().equals(status)).toList();
+      return GoSlice.of("[]template.Alert", items().stream().filter(a -> a.status().equals(status)).toList());
     }
   }
 
@@ -118,8 +118,8 @@ public final class AlertmanagerTemplates {
     @Override
     public GoMethod goMethod(String name) {
       return switch (name) {
-        case "Names" -> GoMethod.of(args -> items().stream().map(Pair::name).toList());
-        case "Values" -> GoMethod.of(args -> items().stream().map(Pair::value).toList());
+        case "Names" -> GoMethod.of(args -> GoSlice.of("[]string", items().stream().map(Pair::name).toList()));
+        case "Values" -> GoMethod.of(args -> GoSlice.of("[]string", items().stream().map(Pair::value).toList()));
         default -> null;
       };
     }

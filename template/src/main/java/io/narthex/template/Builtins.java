@@ -202,7 +202,8 @@ final class Builtins {
           case FLOAT -> ((Number) a).doubleValue() == ((Number) b).doubleValue();
           case INVALID -> true;
           case OTHER -> {
-            if (!Values.typeName(a).equals(Values.typeName(b))) {
+            // Go's canCompare: values of the same reflect kind; then slices and maps are not comparable.
+            if (!reflectKind(a).equals(reflectKind(b))) {
               throw new Exception("non-comparable types " + GoFmt.sprintf("%s", List.of(a)) + ": "
                   + Values.typeName(a) + ", " + Values.typeName(b) + ": " + GoFmt.formatValue(b));
             }
@@ -219,6 +220,15 @@ final class Builtins {
       }
     }
     return false;
+  }
+
+  private static String reflectKind(Object v) {
+    return switch (v) {
+      case List<?> l -> "slice";
+      case Map<?, ?> m -> "map";
+      case GoTyped t when t.goPointer() -> "ptr";
+      default -> "struct";
+    };
   }
 
   private static boolean lt(Object a, Object b) throws Exception {

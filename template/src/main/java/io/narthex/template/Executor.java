@@ -237,7 +237,7 @@ final class Executor {
         default -> {
           if (value != Values.NO_VALUE) {
             // Go names the node evaluated last, not the range.
-            throw error("range can't iterate over " + GoFmt.formatValue(value));
+            throw error("range can't iterate over " + GoFmt.formatDereferenced(value));
           }
         }
       }

@@ -32,4 +32,15 @@ public abstract class GoSlice<T> extends AbstractList<T> implements GoTyped {
   protected List<T> items() {
     return items;
   }
+
+  /** A slice of Go type {@code goTypeName} ({@code []string}, {@code []template.Alert}) holding {@code items}. */
+  public static <T> GoSlice<T> of(String goTypeName, List<T> items) {
+    return new Plain<>(goTypeName, List.copyOf(items));
+  }
+
+  private static final class Plain<T> extends GoSlice<T> {
+    Plain(String goTypeName, List<T> items) {
+      super(goTypeName, items);
+    }
+  }
 }

@@ -8,15 +8,26 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A Go {@code time.Time} in UTC ({@code *time.Time}, which {@code toTime} returns, or a struct field of the
- * Alertmanager's data). Printed as Go's {@code Time.String} writes it,
+ * A Go {@code time.Time} in UTC: a pointer ({@code *time.Time}) as {@code toTime} returns, or a value as the
+ * Alertmanager's alerts hold. Printed as Go's {@code Time.String} writes it,
  * {@code 2006-01-02 15:04:05.999999999 +0000 UTC}; its methods {@code Format}, {@code Unix}, {@code UnixMilli},
  * {@code UTC} and {@code String} work as Go's, {@code Format} with Go's reference-time layouts.
  */
-public record GoTime(Instant instant) implements GoTyped, GoStringer, GoMethods {
+public record GoTime(Instant instant, boolean pointer) implements GoTyped, GoStringer, GoMethods {
+  /** A {@code time.Time} value, as the Alertmanager's alerts hold. */
+  public GoTime(Instant instant) {
+    this(instant, false);
+  }
+
   @Override
   public String goTypeName() {
-    return "*time.Time";
+    return pointer ? "*time.Time" : "time.Time";
+  }
+
+  /** A value prints as Go's Time.String too, not as a struct. */
+  @Override
+  public boolean goPointer() {
+    return pointer;
   }
 
   @Override
@@ -35,7 +46,7 @@ public record GoTime(Instant instant) implements GoTyped, GoStringer, GoMethods 
       case "Format" -> new GoMethod(List.of(ArgType.STRING), null, args -> format((String) args.get(0)));
       case "Unix" -> GoMethod.of(args -> instant.getEpochSecond());
       case "UnixMilli" -> GoMethod.of(args -> instant.toEpochMilli());
-      case "UTC" -> GoMethod.of(args -> this);
+      case "UTC" -> GoMethod.of(args -> new GoTime(instant, false));
       case "String" -> GoMethod.of(args -> goString());
       default -> null;
     };

@@ -245,7 +245,7 @@ public final class PrometheusTemplates {
           + " cannot be represented as a nanoseconds timestamp since it overflows int64");
     }
     long ms = ((long) nanos) / 1_000_000L;
-    return new GoTime(Instant.ofEpochMilli(ms));
+    return new GoTime(Instant.ofEpochMilli(ms), true);
   }
 
   private static final Pattern DURATION = Pattern.compile(
