@@ -1,0 +1,297 @@
+package io.narthex.alertmanager.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import io.narthex.alertmanager.AlertmanagerConfig;
+import io.narthex.alertmanager.Matcher;
+import io.narthex.alertmanager.dispatch.AlertStore.PostableAlert;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Differential test against Debian's Alertmanager 0.25: the same config (routes with {@code continue}, {@code group_by}
+ * with {@code ...}, an inhibition rule, webhook receivers), the same silence and the same alerts go to the real
+ * Alertmanager and to the dispatch library; the groups, the alerts' silencedBy/inhibitedBy, and what the webhooks get
+ * (then again after one alert resolves) must agree.
+ */
+class AlertmanagerOracleTest {
+  private static final Path BINARY = Path.of("/usr/bin/prometheus-alertmanager");
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String CONFIG = """
+      route:
+        receiver: default
+        group_by: [alertname]
+        group_wait: 1s
+        group_interval: 2s
+        repeat_interval: 1h
+        routes:
+          - matchers: ['team="db"']
+            receiver: db
+            group_by: [alertname, cluster]
+            continue: true
+          - matchers: ['severity=~"critical|warning"']
+            receiver: oncall
+            group_by: ['...']
+      inhibit_rules:
+        - source_matchers: [severity="critical"]
+          target_matchers: [severity="warning"]
+          equal: [cluster]
+      receivers:
+        - name: default
+          webhook_configs: [{url: 'SINK/default'}]
+        - name: db
+          webhook_configs: [{url: 'SINK/db'}]
+        - name: oncall
+          webhook_configs: [{url: 'SINK/oncall'}]
+      """;
+  private static final List<Map<String, String>> ALERTS = List.of(
+      Map.of("alertname", "DbDown", "team", "db", "cluster", "c1", "severity", "critical"),
+      Map.of("alertname", "DbSlow", "team", "db", "cluster", "c1", "severity", "warning"),
+      Map.of("alertname", "DbSlow", "team", "db", "cluster", "c2", "severity", "warning"),
+      Map.of("alertname", "Disk", "cluster", "c1", "severity", "info"),
+      Map.of("alertname", "Disk", "cluster", "c2"),
+      Map.of("alertname", "Cpu", "cluster", "c2", "severity", "critical", "team", "web"));
+
+  @TempDir Path directory;
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final List<String> webhookBodies = Collections.synchronizedList(new ArrayList<>());
+
+  @Test
+  void groupsMutingAndWebhookNotificationsMatchAlertmanager() throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(BINARY),
+        "prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)");
+    HttpServer sink = HttpServer.create(new InetSocketAddress("127.0.0.1", freePort()), 0);
+    sink.createContext("/", exchange -> {
+      webhookBodies.add(new String(exchange.getRequestBody().readAllBytes()));
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    sink.start();
+    String config = CONFIG.replace("SINK", "http://127.0.0.1:" + sink.getAddress().getPort());
+    Files.writeString(directory.resolve("am.yml"), config);
+    int port = freePort();
+    Process am = new ProcessBuilder(BINARY.toString(), "--config.file=" + directory.resolve("am.yml"),
+        "--storage.path=" + directory.resolve("data"), "--cluster.listen-address=",
+        "--web.listen-address=127.0.0.1:" + port)
+        .redirectErrorStream(true).redirectOutput(directory.resolve("am.log").toFile()).start();
+    try {
+      String base = "http://127.0.0.1:" + port + "/api/v2";
+      awaitReady("http://127.0.0.1:" + port + "/-/ready");
+      Library lib = new Library(AlertmanagerConfig.parse(config), Instant.now());
+
+      Instant silenceStart = Instant.now();
+      Instant silenceEnd = silenceStart.plus(Duration.ofHours(1));
+      String amSilence = JSON.readTree(post(base + "/silences", """
+          {"matchers":[{"name":"severity","value":"info","isRegex":false,"isEqual":true}],
+           "startsAt":"%s","endsAt":"%s","createdBy":"test","comment":"oracle"}
+          """.formatted(silenceStart, silenceEnd))).get("silenceID").asText();
+      String ourSilence = lib.silences.set(new Silence(null, Matcher.parseAll("severity=\"info\""), silenceStart,
+          silenceEnd, null, "test", "oracle"), silenceStart);
+
+      Instant posted = Instant.now();
+      List<Map<String, Object>> body = new ArrayList<>();
+      for (Map<String, String> labels : ALERTS) {
+        body.add(Map.of("labels", labels));
+      }
+      post(base + "/alerts", JSON.writeValueAsString(body));
+      lib.post(ALERTS.stream().map(l -> new PostableAlert(new TreeMap<>(l), Map.of(), null, null, null)).toList(),
+          posted);
+      Thread.sleep(2000); // group_wait is 1s: Alertmanager has flushed every group once
+      lib.dispatcher.advanceTo(posted.plusMillis(1500));
+
+      assertThat(groups(JSON.readTree(get(base + "/alerts/groups")))).isEqualTo(lib.groups());
+      Map<String, String> silenceIds = Map.of(amSilence, ourSilence);
+      assertThat(statuses(JSON.readTree(get(base + "/alerts")), silenceIds)).isEqualTo(lib.statuses(posted));
+      assertThat(notifications(webhookBodies)).isEqualTo(lib.notifications());
+      // Not vacuous: the inhibited DbSlow alerts and the silenced Disk alert are muted, the other groups notified.
+      assertThat(lib.notifications()).hasSize(4);
+      assertThat(lib.statuses(posted)).filteredOn(s -> !s.endsWith("inhibitedBy=[]")).hasSize(2);
+
+      // Resolve Disk{cluster=c2}: the next flush of its group reports it resolved, the other groups stay quiet.
+      webhookBodies.clear();
+      lib.sent.clear();
+      Instant resolvedAt = Instant.now();
+      Map<String, String> disk = ALERTS.get(4);
+      post(base + "/alerts", JSON.writeValueAsString(List.of(Map.of("labels", disk, "endsAt", resolvedAt.toString()))));
+      lib.post(List.of(new PostableAlert(new TreeMap<>(disk), Map.of(), null, resolvedAt, null)), resolvedAt);
+      Thread.sleep(4500); // two group intervals
+      lib.dispatcher.advanceTo(resolvedAt.plusMillis(4000));
+      assertThat(notifications(webhookBodies)).isEqualTo(lib.notifications()).isNotEmpty();
+      assertThat(groups(JSON.readTree(get(base + "/alerts/groups")))).isEqualTo(lib.groups());
+    } finally {
+      am.destroy();
+      sink.stop(0);
+      am.waitFor();
+    }
+  }
+
+  /** The library wired as a tenant's Alertmanager with webhook integrations (send_resolved true). */
+  private static final class Library {
+    final AlertStore store = new AlertStore(AlertStore.Limits.NONE);
+    final Silences silences = new Silences(Silences.Limits.NONE, NotificationLog.DEFAULT_RETENTION);
+    final Inhibitor inhibitor;
+    final Dispatcher dispatcher;
+    final AlertmanagerConfig config;
+    final List<NotificationPipeline.Notification> sent = new ArrayList<>();
+
+    Library(AlertmanagerConfig config, Instant start) {
+      this.config = config;
+      inhibitor = new Inhibitor(config.inhibitRules(), store::list);
+      Map<String, List<NotificationPipeline.Integration>> receivers = new HashMap<>();
+      for (AlertmanagerConfig.Receiver r : config.receivers()) {
+        receivers.put(r.name(), List.of(new NotificationPipeline.Integration(
+            new NotificationLog.Receiver(r.name(), "webhook", 0), true)));
+      }
+      NotificationPipeline pipeline = new NotificationPipeline(receivers, inhibitor,
+          new TimeIntervals(config.timeIntervals()), silences, new NotificationLog(NotificationLog.DEFAULT_RETENTION),
+          n -> sent.add(n));
+      dispatcher = new Dispatcher(DispatchRoute.root(config), pipeline, 0, start);
+    }
+
+    void post(List<PostableAlert> alerts, Instant now) {
+      for (Alert a : store.post(alerts, config.resolveTimeout(), now).stored()) {
+        dispatcher.receive(a, now);
+      }
+    }
+
+    Set<String> groups() {
+      Set<String> out = new TreeSet<>();
+      for (Dispatcher.GroupSnapshot g : dispatcher.groups()) {
+        if (!g.alerts().isEmpty()) {
+          out.add(g.route().receiver() + " " + g.labels() + " " + Fixtures.fingerprints(g.alerts()));
+        }
+      }
+      return out;
+    }
+
+    Set<String> statuses(Instant now) {
+      Set<String> out = new TreeSet<>();
+      for (Alert a : store.list()) {
+        String inhibitedBy = inhibitor.inhibitedBy(a.labels(), now);
+        out.add(a.fingerprintHex() + " silencedBy=" + silences.mutedBy(a.labels(), now) + " inhibitedBy="
+            + (inhibitedBy == null ? List.of() : List.of(inhibitedBy)));
+      }
+      return out;
+    }
+
+    List<String> notifications() {
+      List<String> out = new ArrayList<>();
+      for (NotificationPipeline.Notification n : sent) {
+        NotificationRequest r = n.request();
+        List<String> alerts = n.alerts().stream()
+            .map(a -> a.fingerprintHex() + (a.resolvedAt(r.now()) ? ":resolved" : ":firing")).toList();
+        boolean firing = n.alerts().stream().anyMatch(a -> !a.resolvedAt(r.now()));
+        out.add(r.receiver() + " " + r.groupKey() + " " + r.groupLabels() + " " + (firing ? "firing" : "resolved")
+            + " " + alerts);
+      }
+      out.sort(null);
+      return out;
+    }
+  }
+
+  private static Set<String> groups(JsonNode groups) {
+    Set<String> out = new TreeSet<>();
+    for (JsonNode g : groups) {
+      List<String> fps = new ArrayList<>();
+      g.get("alerts").forEach(a -> fps.add(a.get("fingerprint").asText()));
+      out.add(g.get("receiver").get("name").asText() + " " + labels(g.get("labels")) + " " + fps);
+    }
+    return out;
+  }
+
+  private static Set<String> statuses(JsonNode alerts, Map<String, String> silenceIds) {
+    Set<String> out = new TreeSet<>();
+    for (JsonNode a : alerts) {
+      List<String> silenced = new ArrayList<>();
+      a.get("status").get("silencedBy").forEach(s -> silenced.add(silenceIds.get(s.asText())));
+      List<String> inhibited = new ArrayList<>();
+      a.get("status").get("inhibitedBy").forEach(s -> inhibited.add(s.asText()));
+      out.add(a.get("fingerprint").asText() + " silencedBy=" + silenced + " inhibitedBy=" + inhibited);
+    }
+    return out;
+  }
+
+  private static List<String> notifications(List<String> bodies) throws IOException {
+    List<String> out = new ArrayList<>();
+    for (String body : List.copyOf(bodies)) {
+      JsonNode n = JSON.readTree(body);
+      List<String> alerts = new ArrayList<>();
+      n.get("alerts").forEach(a -> alerts.add(a.get("fingerprint").asText() + ":" + a.get("status").asText()));
+      out.add(n.get("receiver").asText() + " " + n.get("groupKey").asText() + " " + labels(n.get("groupLabels")) + " "
+          + n.get("status").asText() + " " + alerts);
+    }
+    out.sort(null);
+    return out;
+  }
+
+  private static TreeMap<String, String> labels(JsonNode node) {
+    TreeMap<String, String> out = new TreeMap<>();
+    node.properties().forEach(e -> out.put(e.getKey(), e.getValue().asText()));
+    return out;
+  }
+
+  private String get(String url) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  private String post(String url, String json) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type",
+        "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return r.body();
+  }
+
+  private void awaitReady(String url) throws Exception {
+    for (int i = 0; i < 100; i++) {
+      try {
+        if (http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
+            .statusCode() == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // still starting
+      }
+      Thread.sleep(50);
+    }
+    throw new IllegalStateException("Alertmanager did not become ready; see " + directory.resolve("am.log"));
+  }
+
+  /** A free loopback port below the Linux ephemeral range (32768). */
+  private static int freePort() {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int port = ThreadLocalRandom.current().nextInt(20000, 32000);
+      try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+        return port;
+      } catch (IOException taken) {
+        // try another
+      }
+    }
+    throw new IllegalStateException("no free port below 32768");
+  }
+}
