@@ -119,6 +119,21 @@ class DispatcherTest {
   }
 
   @Test
+  void repeatIntervalIsRoundedUpToTheGroupIntervalTickAfterIt() {
+    // Alertmanager 0.25 with group_wait 1s, group_interval 1s, repeat_interval 2s notified at +1s, +4s, +7s, +10s.
+    DispatchRoute fast = DispatchRoute.root(AlertmanagerConfig.parse("""
+        route: {receiver: never, group_wait: 1s, group_interval: 1s, repeat_interval: 2s}
+        receivers: [{name: never}]
+        """));
+    List<String> sent = new ArrayList<>();
+    Dispatcher d = new Dispatcher(fast, pipeline(new NotificationLog(Duration.ofHours(1)),
+        n -> sent.add(n.request().now().toString())), 0, at(0));
+    d.receive(firing(at(0), "alertname", "x"), at(0));
+    d.advanceTo(at(11));
+    assertThat(sent).containsExactly(at(1).toString(), at(4).toString(), at(7).toString(), at(10).toString());
+  }
+
+  @Test
   void alertResolvedWithinGroupWaitProducesNoNotificationAndLeavesTheGroup() {
     List<NotificationPipeline.Notification> sent = new ArrayList<>();
     Dispatcher d = new Dispatcher(root, pipeline(new NotificationLog(Duration.ofHours(1)), sent::add), 0, at(0));
