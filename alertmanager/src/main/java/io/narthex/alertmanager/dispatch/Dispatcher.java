@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
+import java.util.TreeSet;
 
 /**
  * One tenant's dispatcher, as Alertmanager's {@code dispatch.Dispatcher}, driven by the caller's clock instead of
@@ -39,6 +40,11 @@ public final class Dispatcher {
   private final Notifier notifier;
   private final int maxAggregationGroups;
   private final Map<DispatchRoute, Map<SortedMap<String, String>, AggregationGroup>> groups = new LinkedHashMap<>();
+  // Every group by its next flush (ties in creation order), so that a tick costs log(groups), not a scan.
+  private final TreeSet<AggregationGroup> timers = new TreeSet<>((a, b) -> {
+    int c = a.next.compareTo(b.next);
+    return c != 0 ? c : Long.compare(a.sequence, b.sequence);
+  });
   private int groupCount;
   private long sequence;
   private Instant nextMaintenance;
@@ -78,23 +84,18 @@ public final class Dispatcher {
         group = new AggregationGroup(route, groupLabels, now, sequence++);
         routeGroups.put(groupLabels, group);
         groupCount++;
+      } else {
+        timers.remove(group);
       }
       group.insert(alert, now);
+      timers.add(group);
     }
   }
 
   /** Fires every flush and maintenance due at or before {@code now}, earliest first. */
   public void advanceTo(Instant now) {
     while (true) {
-      AggregationGroup next = null;
-      for (Map<SortedMap<String, String>, AggregationGroup> routeGroups : groups.values()) {
-        for (AggregationGroup g : routeGroups.values()) {
-          if (next == null || g.next.isBefore(next.next)
-              || (g.next.equals(next.next) && g.sequence < next.sequence)) {
-            next = g;
-          }
-        }
-      }
+      AggregationGroup next = timers.isEmpty() ? null : timers.first();
       boolean flushDue = next != null && !next.next.isAfter(now);
       boolean maintenanceDue = !nextMaintenance.isAfter(now);
       if (!flushDue && !maintenanceDue) {
@@ -104,28 +105,22 @@ public final class Dispatcher {
         maintain();
         nextMaintenance = nextMaintenance.plus(MAINTENANCE_INTERVAL);
       } else {
+        timers.pollFirst();
         next.fire(notifier);
+        timers.add(next);
       }
     }
   }
 
   /** The earliest pending flush, or null without groups. */
   public Instant nextFlush() {
-    Instant min = null;
-    for (Map<SortedMap<String, String>, AggregationGroup> routeGroups : groups.values()) {
-      for (AggregationGroup g : routeGroups.values()) {
-        if (min == null || g.next.isBefore(min)) {
-          min = g.next;
-        }
-      }
-    }
-    return min;
+    return timers.isEmpty() ? null : timers.first().next;
   }
 
   private void maintain() {
     for (Map<SortedMap<String, String>, AggregationGroup> routeGroups : groups.values()) {
       int before = routeGroups.size();
-      routeGroups.values().removeIf(g -> g.alerts.isEmpty());
+      routeGroups.values().removeIf(g -> g.alerts.isEmpty() && timers.remove(g));
       groupCount -= before - routeGroups.size();
     }
   }
