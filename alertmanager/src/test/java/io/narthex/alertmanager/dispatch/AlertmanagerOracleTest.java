@@ -143,6 +143,26 @@ class AlertmanagerOracleTest {
       lib.dispatcher.advanceTo(resolvedAt.plusMillis(4000));
       assertThat(notifications(webhookBodies)).isEqualTo(lib.notifications()).isNotEmpty();
       assertThat(groups(JSON.readTree(get(base + "/alerts/groups")))).isEqualTo(lib.groups());
+
+      // Silences.Set: new matchers on an active silence expire it and create another; the same matchers with a
+      // later end update in place.
+      Instant now = Instant.now();
+      String amReplaced = JSON.readTree(post(base + "/silences", silenceJson(amSilence, "debug", silenceStart,
+          silenceEnd))).get("silenceID").asText();
+      String ourReplaced = lib.silences.set(new Silence(ourSilence, Matcher.parseAll("severity=\"debug\""),
+          silenceStart, silenceEnd, null, "test", "oracle"), now);
+      assertThat(amReplaced).isNotEqualTo(amSilence);
+      assertThat(ourReplaced).isNotEqualTo(ourSilence);
+      assertThat(JSON.readTree(get(base + "/silence/" + amSilence)).at("/status/state").asText())
+          .isEqualTo(lib.silences.get(ourSilence).state(now.plusMillis(1)).apiName()).isEqualTo("expired");
+      JsonNode amNew = JSON.readTree(get(base + "/silence/" + amReplaced));
+      Instant amNewStart = Instant.parse(amNew.get("startsAt").asText());
+      String amExtended = JSON.readTree(post(base + "/silences", silenceJson(amReplaced, "debug", amNewStart,
+          silenceEnd.plusSeconds(60)))).get("silenceID").asText();
+      String ourExtended = lib.silences.set(new Silence(ourReplaced, Matcher.parseAll("severity=\"debug\""),
+          lib.silences.get(ourReplaced).startsAt(), silenceEnd.plusSeconds(60), null, "test", "oracle"), now);
+      assertThat(amExtended).isEqualTo(amReplaced);
+      assertThat(ourExtended).isEqualTo(ourReplaced);
     } finally {
       am.destroy();
       sink.stop(0);
@@ -212,6 +232,13 @@ class AlertmanagerOracleTest {
       out.sort(null);
       return out;
     }
+  }
+
+  private static String silenceJson(String id, String severity, Instant start, Instant end) {
+    return """
+        {"id":"%s","matchers":[{"name":"severity","value":"%s","isRegex":false,"isEqual":true}],
+         "startsAt":"%s","endsAt":"%s","createdBy":"test","comment":"oracle"}
+        """.formatted(id, severity, start, end);
   }
 
   private static Set<String> groups(JsonNode groups) {
