@@ -1,5 +1,6 @@
 package io.narthex.template;
 
+import io.narthex.common.PrometheusDurations;
 import io.narthex.template.FunctionMap.Function;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -10,8 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Prometheus's alert templates (template/template.go of Prometheus 3): the label and annotation texts of alerting
@@ -248,40 +247,15 @@ public final class PrometheusTemplates {
     return new GoTime(Instant.ofEpochMilli(ms), true);
   }
 
-  private static final Pattern DURATION = Pattern.compile(
-      "^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$");
-
   /** Prometheus's model.ParseDuration, in seconds. */
   static double parseDuration(String s) throws Exception {
-    if (s.isEmpty()) {
-      throw new Exception("empty duration string");
+    try {
+      return PrometheusDurations.parseMs(s) / 1000.0;
+    } catch (IllegalArgumentException e) {
+      // Go quotes the string with %q: escapes, not the raw characters.
+      throw new Exception(e.getMessage().startsWith("not a valid duration string")
+          ? "not a valid duration string: " + GoStrings.quote(s) : e.getMessage());
     }
-    if (s.equals("0")) {
-      return 0;
-    }
-    Matcher m = DURATION.matcher(s);
-    if (!m.matches()) {
-      throw new Exception("not a valid duration string: " + GoStrings.quote(s));
-    }
-    long[] unitsMs = {365L * 24 * 3600 * 1000, 7L * 24 * 3600 * 1000, 24L * 3600 * 1000, 3600L * 1000, 60L * 1000,
-        1000L, 1L};
-    long totalMs = 0;
-    for (int i = 0; i < unitsMs.length; i++) {
-      String digits = m.group(2 + 2 * i);
-      if (digits == null) {
-        continue;
-      }
-      try {
-        totalMs = Math.addExact(totalMs, Math.multiplyExact(Long.parseLong(digits), unitsMs[i]));
-      } catch (ArithmeticException | NumberFormatException e) {
-        throw new Exception("duration out of range");
-      }
-    }
-    // model.Duration is nanoseconds in an int64.
-    if (totalMs > Long.MAX_VALUE / 1_000_000L) {
-      throw new Exception("duration out of range");
-    }
-    return totalMs / 1000.0;
   }
 
   private static String urlPath(String externalUrl) {
