@@ -31,8 +31,14 @@ public final class AlertStore {
   public record PostableAlert(SortedMap<String, String> labels, Map<String, String> annotations, Instant startsAt,
       Instant endsAt, String generatorUrl) {}
 
-  /** The outcome of a post: the alerts stored (merged) and, for each refused one, why. */
-  public record PutResult(List<Alert> stored, List<String> rejected) {}
+  /**
+   * The outcome of a post, as Alertmanager handles a batch: valid alerts are stored even when others are invalid.
+   *
+   * @param stored the alerts stored, as merged
+   * @param invalid why each invalid alert was refused (the API answers 400 with them)
+   * @param refused why each alert over a limit was refused (Alertmanager only logs these and answers 200)
+   */
+  public record PutResult(List<Alert> stored, List<String> invalid, List<String> refused) {}
 
   private final Limits limits;
   private final Map<Long, Alert> alerts = new LinkedHashMap<>();
@@ -44,34 +50,38 @@ public final class AlertStore {
   }
 
   /**
-   * The API v2 post handler then {@code Put}: sets {@code updatedAt} to now, an unset start to the end (or now), an
-   * unset end to {@code now + resolveTimeout} (marked as a timeout), validates as {@code types.Alert.Validate}, merges
-   * and stores. An invalid or over-limit alert is reported and skipped; the others are stored.
+   * The API v2 post handler then {@code Put}: drops labels with empty values, sets {@code updatedAt} to now, an unset
+   * start to the end (or now), an unset end to {@code now + resolveTimeout} (marked as a timeout), validates as
+   * {@code types.Alert.Validate}, merges and stores. An invalid or over-limit alert is reported and skipped; the
+   * others are stored (checked against Alertmanager 0.25).
    */
   public PutResult post(List<PostableAlert> posted, Duration resolveTimeout, Instant now) {
     List<Alert> stored = new ArrayList<>();
-    List<String> rejected = new ArrayList<>();
+    List<String> invalidAlerts = new ArrayList<>();
+    List<String> refusedAlerts = new ArrayList<>();
     for (PostableAlert p : posted) {
+      java.util.TreeMap<String, String> labels = new java.util.TreeMap<>(p.labels());
+      labels.values().removeIf(String::isEmpty);
       Instant starts = p.startsAt();
       if (starts == null) {
         starts = p.endsAt() == null ? now : p.endsAt();
       }
       boolean timeout = p.endsAt() == null;
       Instant ends = timeout ? now.plus(resolveTimeout) : p.endsAt();
-      Alert alert = new Alert(p.labels(), p.annotations(), starts, ends, p.generatorUrl(), now, timeout);
+      Alert alert = new Alert(labels, p.annotations(), starts, ends, p.generatorUrl(), now, timeout);
       String invalid = validate(alert);
       if (invalid != null) {
-        rejected.add(invalid);
+        invalidAlerts.add(invalid);
         continue;
       }
       String refused = put(alert, now);
       if (refused != null) {
-        rejected.add(refused);
+        refusedAlerts.add(refused);
       } else {
         stored.add(alerts.get(alert.fingerprint()));
       }
     }
-    return new PutResult(stored, rejected);
+    return new PutResult(stored, invalidAlerts, refusedAlerts);
   }
 
   /** {@code types.Alert.Validate}'s checks that the posted shape can fail; null when valid. */
@@ -79,18 +89,24 @@ public final class AlertStore {
     if (a.endsAt() != null && a.endsAt().isBefore(a.startsAt())) {
       return "start time must be before end time";
     }
+    for (String name : a.labels().keySet()) {
+      if (!validName(name)) {
+        return "invalid label set: invalid name " + LabelSets.goQuote(name);
+      }
+    }
     if (a.labels().isEmpty()) {
       return "at least one label pair required";
     }
-    for (Map.Entry<String, String> e : a.labels().entrySet()) {
-      if (!e.getKey().matches("[a-zA-Z_][a-zA-Z0-9_]*")) {
-        return "invalid label set: invalid name \"" + e.getKey() + "\"";
-      }
-      if (e.getValue().isEmpty()) {
-        return "invalid label set: invalid value \"\" for name \"" + e.getKey() + "\"";
+    for (String name : a.annotations().keySet()) {
+      if (!validName(name)) {
+        return "invalid annotations: invalid name " + LabelSets.goQuote(name);
       }
     }
     return null;
+  }
+
+  private static boolean validName(String name) {
+    return name.matches("[a-zA-Z_][a-zA-Z0-9_]*");
   }
 
   /**

@@ -54,8 +54,8 @@ class AlertTest {
         timeout, at(0));
     var second = store.post(List.of(new PostableAlert(labels("alertname", "y"), Map.of(), null, null, null),
         new PostableAlert(labels("alertname", "x"), Map.of("a", "b"), null, null, null)), timeout, at(1));
-    assertThat(first.rejected()).isEmpty();
-    assertThat(second.rejected()).containsExactly("too many alerts, limit: 1");
+    assertThat(first.refused()).isEmpty();
+    assertThat(second.refused()).containsExactly("too many alerts, limit: 1");
     assertThat(second.stored()).hasSize(1);
   }
 
@@ -67,17 +67,28 @@ class AlertTest {
     store.post(List.of(new PostableAlert(labels("alertname", "x"), Map.of(), null, null, null)), timeout, at(0));
     var result = store.post(List.of(new PostableAlert(labels("alertname", "y"), Map.of(), null, null, null)),
         timeout, at(0));
-    assertThat(result.rejected()).containsExactly("alerts too big, total size limit: 15 bytes");
+    assertThat(result.refused()).containsExactly("alerts too big, total size limit: 15 bytes");
     assertThat(store.totalSizeBytes()).isEqualTo(10);
   }
 
   @Test
-  void rejectsAlertEndingBeforeItStartsOrWithoutLabels() {
+  void invalidAlertsAreRefusedWithAlertmanagersMessagesWhileValidOnesOfTheBatchAreStored() {
+    // Messages and outcomes as Debian's Alertmanager 0.25 answers POST /api/v2/alerts.
     AlertStore store = new AlertStore(AlertStore.Limits.NONE);
     var result = store.post(List.of(new PostableAlert(labels("alertname", "x"), Map.of(), at(10), at(5), null),
-        new PostableAlert(labels(), Map.of(), null, null, null)), Duration.ofMinutes(5), at(20));
-    assertThat(result.rejected()).containsExactly("start time must be before end time",
-        "at least one label pair required");
+        new PostableAlert(labels(), Map.of(), null, null, null),
+        new PostableAlert(labels("1a", "x"), Map.of(), null, null, null),
+        new PostableAlert(labels("a", "b"), Map.of("1x", "y"), null, null, null),
+        new PostableAlert(labels("e", ""), Map.of(), null, null, null),
+        new PostableAlert(labels("alertname", "x", "e", ""), Map.of(), null, null, null)),
+        Duration.ofMinutes(5), at(20));
+    assertThat(result.invalid()).containsExactly("start time must be before end time",
+        "at least one label pair required", "invalid label set: invalid name \"1a\"",
+        "invalid annotations: invalid name \"1x\"", "at least one label pair required");
+    assertThat(result.stored()).singleElement().satisfies(a -> {
+      assertThat(a.labels()).isEqualTo(labels("alertname", "x"));
+      assertThat(a.fingerprintHex()).isEqualTo("d240efc3896bf266");
+    });
   }
 
   @Test
