@@ -183,7 +183,9 @@ class LifecycleTest {
         .hasMessageContaining("compactor id not-in-the-ring is not in the compactor ring");
     // Nothing of the failed start is left: the same ports and directories serve a new process.
     try (Narthex narthex = SingleProcess.start(dir.resolve("failed"), ports)) {
-      assertThat(get(narthex, "/ready").body()).isEqualTo("ready\n");
+      // The shard elects its leader after start; on a loaded machine that can take a moment.
+      Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+          assertThat(get(narthex, "/ready").body()).isEqualTo("ready\n"));
       assertThat(get(narthex, "/services").body()).contains("ingester RUNNING\n", "grpc-server RUNNING\n");
     }
   }
