@@ -71,6 +71,8 @@ public final class Silences {
    */
   public String set(Silence silence, Instant now) {
     String id = silence.id() == null ? "" : silence.id();
+    // As the API does before Set: the update rules below compare timestamps that must be there.
+    validate(silence);
     Silence prev = silences.get(id);
     if (!id.isEmpty() && prev == null) {
       throw new SilenceException("not found", true);
@@ -81,7 +83,6 @@ public final class Silences {
         return id;
       }
       if (prev.state(now) != Silence.State.EXPIRED) {
-        validate(silence.withId("new"));
         checkLimits(silence.withId(id), now, id);
         expire(id, now);
       }

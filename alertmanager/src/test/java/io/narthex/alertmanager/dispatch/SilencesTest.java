@@ -71,6 +71,9 @@ class SilencesTest {
         .hasMessage("at least one matcher must not match the empty string");
     assertThatThrownBy(() -> silences.set(silence(null, "{a=\"b\"}", at(10), at(5)), at(0)))
         .hasMessage("end time must not be before start time");
+    String id = silences.set(silence(null, "{a=\"b\"}", at(0), at(10)), at(0));
+    assertThatThrownBy(() -> silences.set(silence(id, "{a=\"b\"}", null, at(10)), at(1)))
+        .hasMessage("invalid zero start timestamp");
     assertThatThrownBy(() -> silences.set(silence("nope", "{a=\"b\"}", at(0), at(5)), at(0)))
         .isInstanceOf(Silences.SilenceException.class).matches(e -> ((Silences.SilenceException) e).notFound());
   }
