@@ -47,6 +47,26 @@ class AlertTest {
   }
 
   @Test
+  void repostsMergeOnlyWhenRangesOverlapAndAnExplicitEndOutlivesATimeout() {
+    // The sequence and outcome observed on Debian's Alertmanager 0.25 (GET /api/v2/alerts after each post).
+    AlertStore store = new AlertStore(AlertStore.Limits.NONE);
+    Duration timeout = Duration.ofMinutes(5);
+    java.time.Instant now = at(25_000);
+    java.time.Instant far = at(10_000_000);
+    store.post(List.of(new PostableAlert(labels("alertname", "m"), Map.of(), at(0), at(300), null)), timeout, now);
+    store.post(List.of(new PostableAlert(labels("alertname", "m"), Map.of(), at(3600), null, null)), timeout, now);
+    Alert m = store.get(LabelSets.fingerprint(labels("alertname", "m")));
+    assertThat(m.startsAt()).as("a disjoint range replaces").isEqualTo(at(3600));
+    assertThat(m.endsAt()).isEqualTo(now.plus(timeout));
+    store.post(List.of(new PostableAlert(labels("alertname", "n"), Map.of(), at(0), null, null)), timeout, now);
+    store.post(List.of(new PostableAlert(labels("alertname", "n"), Map.of(), at(1800), far, null)), timeout, now);
+    store.post(List.of(new PostableAlert(labels("alertname", "n"), Map.of(), at(2400), null, null)), timeout, now);
+    Alert n = store.get(LabelSets.fingerprint(labels("alertname", "n")));
+    assertThat(n.startsAt()).isEqualTo(at(0));
+    assertThat(n.endsAt()).isEqualTo(far);
+  }
+
+  @Test
   void newAlertsBeyondCountLimitAreRefusedButUpdatesAreNot() {
     AlertStore store = new AlertStore(new AlertStore.Limits(1, 0));
     Duration timeout = Duration.ofMinutes(5);
