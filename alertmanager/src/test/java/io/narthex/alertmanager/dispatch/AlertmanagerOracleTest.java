@@ -49,7 +49,7 @@ class AlertmanagerOracleTest {
         group_interval: 2s
         repeat_interval: 1h
         routes:
-          - matchers: ['team="db"']
+          - matchers: ['team="db"', 'alertname=~"Db.*"']
             receiver: db
             group_by: [alertname, cluster]
             continue: true
