@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -170,33 +169,21 @@ class AlertmanagerOracleTest {
     }
   }
 
-  /** The library wired as a tenant's Alertmanager with webhook integrations (send_resolved true). */
+  /** The library as a tenant's Alertmanager, recording what its integrations are asked to send. */
   private static final class Library {
-    final AlertStore store = new AlertStore(AlertStore.Limits.NONE);
-    final Silences silences = new Silences(Silences.Limits.NONE, NotificationLog.DEFAULT_RETENTION);
-    final Inhibitor inhibitor;
-    final Dispatcher dispatcher;
-    final AlertmanagerConfig config;
     final List<NotificationPipeline.Notification> sent = new ArrayList<>();
+    final TenantAlertmanager tenant;
+    final Silences silences;
+    final Dispatcher dispatcher;
 
     Library(AlertmanagerConfig config, Instant start) {
-      this.config = config;
-      inhibitor = new Inhibitor(config.inhibitRules(), store::list);
-      Map<String, List<NotificationPipeline.Integration>> receivers = new HashMap<>();
-      for (AlertmanagerConfig.Receiver r : config.receivers()) {
-        receivers.put(r.name(), List.of(new NotificationPipeline.Integration(
-            new NotificationLog.Receiver(r.name(), "webhook", 0), true)));
-      }
-      NotificationPipeline pipeline = new NotificationPipeline(receivers, inhibitor,
-          new TimeIntervals(config.timeIntervals()), silences, new NotificationLog(NotificationLog.DEFAULT_RETENTION),
-          n -> sent.add(n));
-      dispatcher = new Dispatcher(DispatchRoute.root(config), pipeline, 0, start);
+      tenant = new TenantAlertmanager(config, TenantAlertmanager.Settings.DEFAULTS, n -> sent.add(n), start);
+      silences = tenant.silences();
+      dispatcher = tenant.dispatcher();
     }
 
     void post(List<PostableAlert> alerts, Instant now) {
-      for (Alert a : store.post(alerts, config.resolveTimeout(), now).stored()) {
-        dispatcher.receive(a, now);
-      }
+      assertThat(tenant.post(alerts, now).invalid()).isEmpty();
     }
 
     Set<String> groups() {
@@ -211,10 +198,10 @@ class AlertmanagerOracleTest {
 
     Set<String> statuses(Instant now) {
       Set<String> out = new TreeSet<>();
-      for (Alert a : store.list()) {
-        String inhibitedBy = inhibitor.inhibitedBy(a.labels(), now);
-        out.add(a.fingerprintHex() + " silencedBy=" + silences.mutedBy(a.labels(), now) + " inhibitedBy="
-            + (inhibitedBy == null ? List.of() : List.of(inhibitedBy)));
+      for (Alert a : tenant.alerts().list()) {
+        TenantAlertmanager.AlertStatus s = tenant.status(a, now);
+        out.add(a.fingerprintHex() + " " + s.state() + " receivers=" + s.receivers() + " silencedBy="
+            + s.silencedBy() + " inhibitedBy=" + s.inhibitedBy());
       }
       return out;
     }
@@ -258,7 +245,10 @@ class AlertmanagerOracleTest {
       a.get("status").get("silencedBy").forEach(s -> silenced.add(silenceIds.get(s.asText())));
       List<String> inhibited = new ArrayList<>();
       a.get("status").get("inhibitedBy").forEach(s -> inhibited.add(s.asText()));
-      out.add(a.get("fingerprint").asText() + " silencedBy=" + silenced + " inhibitedBy=" + inhibited);
+      List<String> receivers = new ArrayList<>();
+      a.get("receivers").forEach(r -> receivers.add(r.get("name").asText()));
+      out.add(a.get("fingerprint").asText() + " " + a.get("status").get("state").asText() + " receivers=" + receivers
+          + " silencedBy=" + silenced + " inhibitedBy=" + inhibited);
     }
     return out;
   }
