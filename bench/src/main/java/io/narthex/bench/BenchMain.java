@@ -8,8 +8,9 @@ import picocli.CommandLine.Command;
  * same jar's default entry point ({@code java -jar bench/target/narthex-bench.jar}).
  */
 @Command(name = "narthex-bench", mixinStandardHelpOptions = true,
-    subcommands = {WriteCommand.class, QueryCommand.class},
-    description = "Load generators for Narthex: remote-write ingest (write) and PromQL queries (query).")
+    subcommands = {WriteCommand.class, QueryCommand.class, RulesCommand.class},
+    description = "Load generators for Narthex: remote-write ingest (write), PromQL queries (query) and recording"
+        + " rules under ingest (rules).")
 public final class BenchMain implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -24,6 +25,6 @@ public final class BenchMain implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "expected a subcommand: write or query");
+    throw new CommandLine.ParameterException(spec.commandLine(), "expected a subcommand: write, query or rules");
   }
 }

@@ -97,7 +97,9 @@ final class WriteCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Also print the summary as one JSON line.")
   boolean json;
 
-  private final AtomicLong acceptedSamples = new AtomicLong();
+  /** Samples the target acknowledged so far; read by {@link RulesCommand} at its phase boundaries. */
+  final AtomicLong acceptedSamples = new AtomicLong();
+  private volatile boolean stopRequested;
   private final AtomicLong requests = new AtomicLong();
   private final AtomicLong errorRequests = new AtomicLong();
   private final AtomicLong bodyBytes = new AtomicLong();
@@ -257,14 +259,14 @@ final class WriteCommand implements Callable<Integer> {
     if (sender >= batches.size()) {
       return;
     }
-    for (long round = 0; System.nanoTime() < deadlineNanos; round++) {
+    for (long round = 0; System.nanoTime() < deadlineNanos && !stopRequested; round++) {
       long timestampMs = startMs + round * intervalMs;
       if (stopAtNow && timestampMs > System.currentTimeMillis()) {
         reachedNow = true;
         return;
       }
       for (int b = sender; b < batches.size(); b += concurrency) {
-        if (System.nanoTime() >= deadlineNanos) {
+        if (System.nanoTime() >= deadlineNanos || stopRequested) {
           return;
         }
         SeriesPlan.Batch batch = batches.get(b);
@@ -327,6 +329,11 @@ final class WriteCommand implements Callable<Integer> {
         rounds.set(round + 1);
       }
     }
+  }
+
+  /** Makes the senders return before {@code --duration} is over, after their request under way. */
+  void stop() {
+    stopRequested = true;
   }
 
   private void progressUntilDone(PrintWriter out, List<Thread> senders, long startNanos)
