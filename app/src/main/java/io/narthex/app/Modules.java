@@ -47,6 +47,7 @@ import io.narthex.objstore.Bucket;
 import io.narthex.objstore.Buckets;
 import io.narthex.objstore.ObjstoreMetrics;
 import io.narthex.objstore.S3Config;
+import io.narthex.promql.Value;
 import io.narthex.proto.prompb.TimeSeries;
 import io.narthex.proto.prompb.WriteRequest;
 import io.narthex.ruler.BucketRuleStore;
@@ -64,6 +65,7 @@ import io.narthex.ruler.alert.Notifiers;
 import io.narthex.ruler.alert.PrometheusAlertTemplates;
 import io.narthex.ruler.eval.RuleEvaluators;
 import io.narthex.ruler.eval.RuleManager;
+import io.narthex.ruler.eval.RuleQuerier;
 import io.narthex.ruler.eval.RulerClock;
 import io.narthex.ruler.eval.RulerMetrics;
 import io.narthex.storegateway.StoreGateway;
@@ -388,6 +390,11 @@ final class Modules {
    * groups it owns and those APIs ask the other rulers for theirs.
    */
   private Service ruler() throws java.io.IOException {
+    if (options.ruler.tenantFederationEnabled && !options.tenantFederation.enabled) {
+      // Mimir refuses to start the ruler so (pkg/mimir/modules.go).
+      throw new IllegalArgumentException(
+          "-ruler.tenant-federation.enabled=true requires -tenant-federation.enabled=true");
+    }
     RulerRing ring = RingConfig.rulers(options);
     RuleStore store = switch (options.ruler.storageBackend) {
       // Narthex has one bucket: Mimir's backend names mean that bucket here.
@@ -405,6 +412,7 @@ final class Modules {
       RulerLimits defaults = new RulerLimits(options.limits.rulerMaxRulesPerRuleGroup,
           options.limits.rulerMaxRuleGroupsPerTenant);
       new RulesConfigApi(store, tenant -> runtimeConfig.rulerLimits(tenant, defaults), options.tenantResolver())
+          .withTenantFederation(options.ruler.tenantFederationEnabled)
           .onChange(() -> {
             if (rules != null) {
               rules.requestSync();
@@ -413,6 +421,17 @@ final class Modules {
           .bind(http, options.prometheusHttpPrefix);
     }
     QuerierModule reads = querier != null ? querier : new QuerierModule(this, false);
+    RuleQuerier ruleReads = new RuleQuerier() {
+      @Override
+      public Value query(String tenant, String expr, long timestampMs) {
+        return reads.instantQuery(tenant, expr, timestampMs);
+      }
+
+      @Override
+      public Value queryTenants(List<String> tenants, String expr, long timestampMs) {
+        return reads.instantQuery(tenants, expr, timestampMs);
+      }
+    };
     List<ShardWriter> ownWriters = new ArrayList<>();
     Distributor writes = distributor != null ? distributor : newDistributor(ownWriters);
     Notifiers notifiers = new Notifiers(new Notifiers.Settings(AlertmanagerUrls.parse(options.ruler.alertmanagerUrl),
@@ -421,13 +440,14 @@ final class Modules {
     AlertingRules alerting = new AlertingRules(new AlertingRules.Settings(options.ruler.forOutageTolerance,
         options.ruler.forGracePeriod, options.ruler.resendDelay, options.ruler.evaluationInterval,
         options.querier.lookbackDelta),
-        tenant -> new PrometheusAlertTemplates(tenant, reads::instantQuery, options.ruler.externalUrl, Map.of()),
+        (tenant, sourceTenants) -> new PrometheusAlertTemplates(tenant, sourceTenants, ruleReads,
+            options.ruler.externalUrl, Map.of()),
         notifiers);
     rules = new RuleManager(store, new RuleManager.Config(options.ruler.evaluationInterval, options.ruler.pollInterval,
         options.ruler.evaluationDelay, options.ruler.ruleEvaluationWriteEnabled,
-        options.ruler.maxConcurrentGroupEvaluations),
+        options.ruler.maxConcurrentGroupEvaluations, options.ruler.tenantFederationEnabled),
         RuleEvaluators.recordingOnly().withAlerting(alerting),
-        reads::instantQuery, (tenant, samples) -> writes.push(tenant, writeRequest(samples)).errors(),
+        ruleReads, (tenant, samples) -> writes.push(tenant, writeRequest(samples)).errors(),
         RulerClock.SYSTEM, new RulerMetrics(registry), ring, notifiers::removeTenant);
     RuleManager manager = rules;
     HttpPeerRules peers = new HttpPeerRules(RULER_PEER_TIMEOUT);

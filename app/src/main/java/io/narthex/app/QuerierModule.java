@@ -120,6 +120,25 @@ final class QuerierModule implements Service {
     return engine.instantQuery(queryable(tenant, new ArrayList<>()), expr, timeMs).value();
   }
 
+  /**
+   * An instant query over several tenants read as one, with the API's federation semantics and limits
+   * ({@code -tenant-federation.*}, each tenant under its own query limits, no partial result), for a ruler's
+   * federated rule group: every series labelled {@code __tenant_id__}, also with one tenant, as Mimir's ruler.
+   *
+   * @throws io.narthex.promql.PromQLException when the query fails or names more than
+   *     {@code -tenant-federation.max-tenants} tenants
+   */
+  Value instantQuery(List<String> tenants, String expr, long timeMs) {
+    List<String> warnings = new ArrayList<>();
+    return engine.instantQuery(tenantFederation().queryable(tenants, this::queryable, warnings), expr, timeMs)
+        .value();
+  }
+
+  private TenantFederation tenantFederation() {
+    return new TenantFederation(options.tenantFederation.enabled, options.tenantFederation.maxTenants,
+        options.tenantFederation.maxConcurrent);
+  }
+
   private void bindApi() {
     RuntimeConfig overrides = modules.runtimeConfig;
     Bucket bucket = modules.bucket;
@@ -129,9 +148,7 @@ final class QuerierModule implements Service {
         options.tenantResolver(),
         Version.VERSION)
         .withMaxConcurrent(options.querier.maxConcurrentQueries)
-        .withTenantFederation(new TenantFederation(options.tenantFederation.enabled,
-            options.tenantFederation.maxTenants,
-                options.tenantFederation.maxConcurrent))
+        .withTenantFederation(tenantFederation())
         .withMaxFederateSeries(options.querier.maxFederateSeries)
         .withMetadataSource((tenant, warnings) -> new IngesterChunkSource(shardReaders, tenant, modules.executor,
             warnings))

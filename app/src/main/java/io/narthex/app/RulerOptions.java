@@ -112,4 +112,14 @@ public final class RulerOptions {
       description = "URL of the alerts' return path: the base of each alert's `generatorURL` and the templates' "
           + "`$externalURL`")
   public String externalUrl = "";
+
+  @Option(names = {"--ruler.tenant-federation.enabled", "-ruler.tenant-federation.enabled"},
+      descriptionKey = "ruler.tenant_federation.enabled", defaultValue = "false", arity = "0..1",
+      fallbackValue = "true",
+      description = "evaluate federated rule groups: a group's `source_tenants` are read as one, each series "
+          + "labelled `__tenant_id__`, and its output is written to the group's own tenant. Needs "
+          + "`-tenant-federation.enabled=true`. Off, a group with `source_tenants` is refused by the rules config API "
+          + "(400 `err-narthex-ruler-tenant-federation-disabled`), and one already stored is not evaluated: its "
+          + "rules fail with that id")
+  public boolean tenantFederationEnabled = false;
 }

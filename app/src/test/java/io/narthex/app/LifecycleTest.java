@@ -28,8 +28,18 @@ class LifecycleTest {
   @TempDir Path dir;
 
   private HttpResponse<String> get(Narthex narthex, String path) throws Exception {
+    return getAs("tenant-a", narthex, path);
+  }
+
+  private HttpResponse<String> getAs(String tenant, Narthex narthex, String path) throws Exception {
     return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + narthex.httpPort() + path))
-        .header("X-Scope-OrgID", "tenant-a").build(), HttpResponse.BodyHandlers.ofString());
+        .header("X-Scope-OrgID", tenant).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> setRuleGroup(Narthex narthex, String tenant, String yaml) throws Exception {
+    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + narthex.httpPort()
+        + "/prometheus/config/v1/rules/ns")).header("X-Scope-OrgID", tenant)
+        .POST(HttpRequest.BodyPublishers.ofString(yaml)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
@@ -53,7 +63,8 @@ class LifecycleTest {
 
   @Test
   void aRecordingRuleSetThroughTheConfigApiIsEvaluatedAndGoesStaleWhenItsSourceStops() throws Exception {
-    try (Narthex narthex = SingleProcess.start(dir, "--ruler.evaluation-delay-duration=0s")) {
+    try (Narthex narthex = SingleProcess.start(dir, "--ruler.evaluation-delay-duration=0s",
+        "--tenant-federation.enabled", "--ruler.tenant-federation.enabled")) {
       Labels source = Labels.of("__name__", "rule_source", "job", "a");
       assertThat(RemoteWrite.push(narthex, "tenant-a", write(source, System.currentTimeMillis(), 21))
           .statusCode()).isEqualTo(200);
@@ -82,7 +93,38 @@ class LifecycleTest {
           StaleMarker.STALE_NAN)).statusCode()).isEqualTo(200);
       Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
           assertThat(get(narthex, recorded).body()).contains("\"result\":[]"));
+
+      // A federated group of tenant-c reads tenant-a and tenant-b as one and writes to tenant-c, each series
+      // labelled with the tenant it came from, as Mimir's ruler does.
+      long now = System.currentTimeMillis();
+      assertThat(RemoteWrite.push(narthex, "tenant-a", write(Labels.of("__name__", "federated_source"), now, 3))
+          .statusCode()).isEqualTo(200);
+      assertThat(RemoteWrite.push(narthex, "tenant-b", write(Labels.of("__name__", "federated_source"), now, 4))
+          .statusCode()).isEqualTo(200);
+      assertThat(setRuleGroup(narthex, "tenant-c", """
+          name: federated
+          interval: 1s
+          source_tenants: [tenant-b, tenant-a]
+          rules:
+            - record: tenant:federated_source:sum
+              expr: sum by (__tenant_id__) (federated_source)
+          """).statusCode()).isEqualTo(202);
+      String federated = "/prometheus/api/v1/query?query=tenant:federated_source:sum";
+      Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+          assertThat(getAs("tenant-c", narthex, federated).body()).contains(
+              "{\"metric\":{\"__name__\":\"tenant:federated_source:sum\",\"__tenant_id__\":\"tenant-a\"},"
+                  + "\"value\":[", "\"3\"]}",
+              "{\"metric\":{\"__name__\":\"tenant:federated_source:sum\",\"__tenant_id__\":\"tenant-b\"},"
+                  + "\"value\":[", "\"4\"]}"));
+      // Written to the owner only.
+      assertThat(get(narthex, federated).body()).contains("\"result\":[]");
+      assertThat(getAs("tenant-c", narthex, "/prometheus/api/v1/rules").body())
+          .contains("\"sourceTenants\":[\"tenant-b\",\"tenant-a\"]").contains("\"health\":\"ok\"");
     }
+    // Mimir's ruler refuses to start so.
+    assertThatThrownBy(() -> SingleProcess.start(dir.resolve("no-federation"), "--target=ruler",
+        "--ruler.tenant-federation.enabled"))
+        .hasStackTraceContaining("-ruler.tenant-federation.enabled=true requires -tenant-federation.enabled=true");
   }
 
   private static WriteRequest write(Labels labels, long timestampMs, double value) {
@@ -116,6 +158,12 @@ class LifecycleTest {
               "name: g2\nrules:\n  - record: a\n    expr: up\n  - record: b\n    expr: up\n")).build(),
           HttpResponse.BodyHandlers.ofString());
       assertThat(tooMany.statusCode()).isEqualTo(400);
+      // Without -ruler.tenant-federation.enabled (Mimir's default) a federated group is refused, as Mimir does.
+      HttpResponse<String> federated = setRuleGroup(narthex, "tenant-a",
+          "name: f\nsource_tenants: [tenant-b]\nrules:\n  - record: a\n    expr: up\n");
+      assertThat(federated.statusCode()).isEqualTo(400);
+      assertThat(federated.body()).contains("is a federated rule group, but rules federation is disabled")
+          .contains("(err-narthex-ruler-tenant-federation-disabled)");
       assertThat(dir.resolve("bucket/__ruler__/rules/tenant-a")).isDirectory();
     }
   }

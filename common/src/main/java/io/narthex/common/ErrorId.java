@@ -40,6 +40,7 @@ public enum ErrorId {
   RULER_MAX_RULES_PER_RULE_GROUP("ruler-max-rules-per-rule-group", 400, Kind.WRITE),
   RULER_MAX_RULE_GROUPS_PER_TENANT("ruler-max-rule-groups-per-tenant", 400, Kind.WRITE),
   RULER_RULE_GROUP_NOT_FOUND("ruler-rule-group-not-found", 404, Kind.WRITE),
+  RULER_TENANT_FEDERATION_DISABLED("ruler-tenant-federation-disabled", 400, Kind.WRITE),
   // The Alertmanager configuration API (a write of configuration): plain text, the id in parentheses.
   ALERTMANAGER_INVALID_CONFIG("alertmanager-invalid-config", 400, Kind.WRITE),
   ALERTMANAGER_FORBIDDEN_FIELD("alertmanager-forbidden-field", 400, Kind.WRITE),

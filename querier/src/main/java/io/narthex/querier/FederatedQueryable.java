@@ -52,7 +52,8 @@ final class FederatedQueryable implements Queryable {
   private final int maxConcurrent;
 
   /**
-   * @param tenants sorted, distinct, valid tenant ids, at least two
+   * @param tenants sorted, distinct, valid tenant ids, at least one (a request naming one is not federated; a ruler's
+   *     federated rule group may name one)
    * @param storageOf one tenant's storage, given where its warnings go (they are prefixed with the tenant)
    * @param warnings the request's warnings; written under its own lock, as the per-tenant readers do
    * @param maxConcurrent most tenants read at once, at least 1

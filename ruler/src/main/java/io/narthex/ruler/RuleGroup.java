@@ -32,4 +32,10 @@ public record RuleGroup(
   public List<Rule> rulesOrEmpty() {
     return rules == null ? List.of() : rules;
   }
+
+  /** The {@code source_tenants}, empty rather than null; not empty for a federated group. */
+  @JsonIgnore
+  public List<String> sourceTenantsOrEmpty() {
+    return sourceTenants == null ? List.of() : sourceTenants;
+  }
 }

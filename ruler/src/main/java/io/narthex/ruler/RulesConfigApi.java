@@ -48,6 +48,7 @@ public final class RulesConfigApi {
   private final TenantResolver tenantResolver;
   /** Told after each write, so that this process's ruler reloads at once rather than at its next poll. */
   private volatile Runnable onChange = () -> {};
+  private boolean tenantFederationEnabled;
 
   /** The API with the same {@code limits} for every tenant. */
   public RulesConfigApi(RuleStore store, RulerLimits limits, TenantResolver tenantResolver) {
@@ -66,6 +67,15 @@ public final class RulesConfigApi {
   /** Calls {@code onChange} after every group set or deleted through this API (Mimir's sync on changes). */
   public RulesConfigApi onChange(Runnable onChange) {
     this.onChange = onChange;
+    return this;
+  }
+
+  /**
+   * Whether groups with {@code source_tenants} are accepted ({@code -ruler.tenant-federation.enabled}); off by
+   * default, as in Mimir, where such a group is a 400 ({@code ValidateRuleGroup}).
+   */
+  public RulesConfigApi withTenantFederation(boolean enabled) {
+    this.tenantFederationEnabled = enabled;
     return this;
   }
 
@@ -150,6 +160,11 @@ public final class RulesConfigApi {
     List<String> errors = RuleValidator.validate(group);
     if (!errors.isEmpty()) {
       return plain(HttpStatus.BAD_REQUEST, ErrorId.RULER_INVALID_RULE_GROUP.withId(String.join(", ", errors)));
+    }
+    if (!tenantFederationEnabled && !group.sourceTenantsOrEmpty().isEmpty()) {
+      return plain(HttpStatus.BAD_REQUEST, ErrorId.RULER_TENANT_FEDERATION_DISABLED.withId("invalid rules"
+          + " configuration: rule group '" + group.name() + "' is a federated rule group, but rules federation is"
+          + " disabled; please contact your service administrator to have it enabled"));
     }
     RulerLimits limits = limitsOfTenant.apply(tenant);
     int rules = group.rulesOrEmpty().size();

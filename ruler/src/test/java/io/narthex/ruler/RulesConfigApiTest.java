@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Mimir's rules config API end to end: a real Armeria server on a loopback port over a filesystem bucket. */
 class RulesConfigApiTest {
   private static final String RULES = "/prometheus/config/v1/rules";
+  private static final String NO_FEDERATION_PREFIX = "/no-federation";
   private static final AtomicInteger TENANTS = new AtomicInteger();
 
   @TempDir static Path root;
@@ -45,7 +46,10 @@ class RulesConfigApiTest {
     ServerBuilder sb = Server.builder().http(0);
     new RulesConfigApi(new BucketRuleStore(bucket, BucketRuleStore.BLOCKS_BUCKET_ROOT),
         tenant -> tenant.equals(OVERRIDDEN_TENANT) ? new RulerLimits(1, 2) : new RulerLimits(3, 5),
-        TenantResolver.DEFAULT).bind(sb, "/prometheus");
+        TenantResolver.DEFAULT).withTenantFederation(true).bind(sb, "/prometheus");
+    // The same store without -ruler.tenant-federation.enabled, under its own prefix.
+    new RulesConfigApi(new BucketRuleStore(bucket, BucketRuleStore.BLOCKS_BUCKET_ROOT), RulerLimits.DEFAULT,
+        TenantResolver.DEFAULT).bind(sb, NO_FEDERATION_PREFIX);
     server = sb.build();
     server.start().join();
   }
@@ -148,6 +152,21 @@ class RulesConfigApiTest {
         + base64url.encodeToString("team/a b".getBytes(StandardCharsets.UTF_8)) + "/"
         + base64url.encodeToString("g/1 x".getBytes(StandardCharsets.UTF_8)))).isTrue();
     assertThatThrownBy(() -> RulesConfigApi.pathUnescape("bad%zz")).hasMessageContaining("invalid URL escape \"%zz\"");
+  }
+
+  @Test
+  void refusesFederatedGroupWhileRulesFederationIsDisabledAsMimir() throws Exception {
+    String federated = "name: fed\nsource_tenants: [team-a, team-b]\n"
+        + "rules:\n  - record: a:count\n    expr: count(up)\n";
+    HttpResponse<String> refused = send("POST", NO_FEDERATION_PREFIX + "/config/v1/rules/ns", federated);
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(refused.body()).contains("rule group 'fed' is a federated rule group, but rules federation is disabled")
+        .contains("(err-narthex-ruler-tenant-federation-disabled)");
+    assertThat(send("GET", RULES, null).body().strip()).isEqualTo("{}");
+    // A group without source_tenants is accepted there, and the federated one where federation is on.
+    assertThat(send("POST", NO_FEDERATION_PREFIX + "/config/v1/rules/ns",
+        RuleGroupFixtures.recordingGroup("plain", 1)).statusCode()).isEqualTo(202);
+    assertThat(post("ns", federated).statusCode()).isEqualTo(202);
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.narthex.ruler.eval.RuleEvaluator;
 import io.narthex.ruler.eval.RuleEvaluators;
 import io.narthex.tsdb.labels.Labels;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -25,10 +26,13 @@ public final class AlertingRules implements RuleEvaluators.Alerting {
   public record Settings(Duration forOutageTolerance, Duration forGracePeriod, Duration resendDelay,
       Duration defaultEvaluationInterval, Duration lookbackDelta) {}
 
-  /** The template expander of a tenant's alerts (bound to its queries, external labels and URL). */
+  /** The template expander of a group's alerts (bound to its queries, external labels and URL). */
   @FunctionalInterface
   public interface Expanders {
-    AlertTemplateExpander forTenant(String tenant);
+    /**
+     * @param sourceTenants the group's {@code source_tenants}, which template queries read when not empty
+     */
+    AlertTemplateExpander forGroup(String tenant, List<String> sourceTenants);
   }
 
   private final Settings settings;
@@ -51,8 +55,8 @@ public final class AlertingRules implements RuleEvaluators.Alerting {
       rule.annotations().forEach(annotations::set);
     }
     AlertingRule alertingRule = new AlertingRule(rule.alert(), rule.expr(), durationMs(rule.forDuration()),
-        durationMs(rule.keepFiringFor()), ruleLabels.build(), annotations.build(), expanders.forTenant(tenant),
-        false);
+        durationMs(rule.keepFiringFor()), ruleLabels.build(), annotations.build(), expanders.forGroup(tenant,
+            group.sourceTenantsOrEmpty()), false);
     long intervalMs = group.interval() == null || group.interval().isEmpty()
         ? settings.defaultEvaluationInterval().toMillis() : Durations.parseMs(group.interval());
     return new AlertingRuleEvaluator(rule, labels, alertingRule, intervalMs, settings.resendDelay().toMillis(),

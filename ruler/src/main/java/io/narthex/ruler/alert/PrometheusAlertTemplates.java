@@ -14,11 +14,13 @@ import java.util.Map;
  * A tenant's alert label and annotation templates, expanded by the shared Go-template engine
  * ({@link PrometheusTemplates}) with Prometheus's variables: {@code $labels} (the result series' labels),
  * {@code $value}, {@code $externalLabels} and {@code $externalURL} ({@code -ruler.external.url}); the {@code query}
- * function runs through the tenant's {@link RuleQuerier} at the evaluation instant. A template that fails reads
+ * function runs through the tenant's {@link RuleQuerier} at the evaluation instant, over the group's source tenants
+ * for a federated group (as Mimir runs template queries in the group's context). A template that fails reads
  * {@code <error expanding template: ...>}, as in Prometheus's {@code AlertingRule.Eval}.
  */
 public final class PrometheusAlertTemplates implements AlertTemplateExpander {
   private final String tenant;
+  private final List<String> sourceTenants;
   private final RuleQuerier querier;
   private final String externalUrl;
   private final Map<String, String> externalLabels;
@@ -29,7 +31,16 @@ public final class PrometheusAlertTemplates implements AlertTemplateExpander {
    */
   public PrometheusAlertTemplates(String tenant, RuleQuerier querier, String externalUrl,
       Map<String, String> externalLabels) {
+    this(tenant, List.of(), querier, externalUrl, externalLabels);
+  }
+
+  /**
+   * @param sourceTenants a federated group's {@code source_tenants}, which {@code query} reads; empty: the tenant
+   */
+  public PrometheusAlertTemplates(String tenant, List<String> sourceTenants, RuleQuerier querier, String externalUrl,
+      Map<String, String> externalLabels) {
     this.tenant = tenant;
+    this.sourceTenants = List.copyOf(sourceTenants);
     this.querier = querier;
     this.externalUrl = externalUrl;
     this.externalLabels = Map.copyOf(externalLabels);
@@ -53,7 +64,9 @@ public final class PrometheusAlertTemplates implements AlertTemplateExpander {
 
   private List<io.narthex.template.Sample> query(String expr, long timestampMs) throws Exception {
     List<io.narthex.template.Sample> samples = new ArrayList<>();
-    for (Sample sample : RuleQuerier.asVector(querier.query(tenant, expr, timestampMs))) {
+    io.narthex.promql.Value value = sourceTenants.isEmpty() ? querier.query(tenant, expr, timestampMs)
+        : querier.queryTenants(sourceTenants, expr, timestampMs);
+    for (Sample sample : RuleQuerier.asVector(value)) {
       Map<String, String> labels = new LinkedHashMap<>();
       sample.labels().forEach(labels::put);
       samples.add(new io.narthex.template.Sample(labels, sample.value()));

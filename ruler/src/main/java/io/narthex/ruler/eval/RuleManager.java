@@ -49,9 +49,17 @@ public final class RuleManager implements AutoCloseable {
    * @param writeEnabled {@code -ruler.rule-evaluation-write-enabled}: false evaluates without writing the output
    * @param maxConcurrentEvaluations {@code -ruler.max-concurrent-group-evaluations}: group evaluations at once, at
    *     least 1
+   * @param tenantFederationEnabled {@code -ruler.tenant-federation.enabled}: whether groups with
+   *     {@code source_tenants} are evaluated (see {@link GroupEvaluator.Settings})
    */
   public record Config(Duration evaluationInterval, Duration pollInterval, Duration evaluationDelay,
-      boolean writeEnabled, int maxConcurrentEvaluations) {
+      boolean writeEnabled, int maxConcurrentEvaluations, boolean tenantFederationEnabled) {
+    /** A config without tenant federation, Mimir's default. */
+    public Config(Duration evaluationInterval, Duration pollInterval, Duration evaluationDelay, boolean writeEnabled,
+        int maxConcurrentEvaluations) {
+      this(evaluationInterval, pollInterval, evaluationDelay, writeEnabled, maxConcurrentEvaluations, false);
+    }
+
     public Config {
       if (evaluationInterval.toMillis() < 1) {
         throw new IllegalArgumentException("-ruler.evaluation-interval must be at least 1ms, got " + evaluationInterval);
@@ -206,7 +214,8 @@ public final class RuleManager implements AutoCloseable {
         return;
       }
       GroupEvaluator evaluator = new GroupEvaluator(key.tenant(), key.namespace(), group,
-          new GroupEvaluator.Settings(config.evaluationInterval(), config.evaluationDelay(), config.writeEnabled()),
+          new GroupEvaluator.Settings(config.evaluationInterval(), config.evaluationDelay(), config.writeEnabled(),
+              config.tenantFederationEnabled()),
           evaluators, querier, pusher, clock, metrics);
       if (previous != null) {
         // Not waiting here for an evaluation under way: the new version waits for it on its own thread.

@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * The read side of rule evaluation: a PromQL instant query for one tenant, through the querier's read path
- * (ingesters and store-gateways), as Mimir's ruler runs it in its "internal" mode.
+ * (ingesters and store-gateways), as Mimir's ruler runs it in its "internal" mode; and, for federated rule groups
+ * ({@code source_tenants}), over several tenants read as one ({@link #queryTenants}).
  */
 @FunctionalInterface
 public interface RuleQuerier {
@@ -24,7 +25,30 @@ public interface RuleQuerier {
   Value query(String tenant, String expr, long timestampMs);
 
   /**
-   * A rule's expression at the evaluation's query time ({@code ts - query_offset}) for its tenant, as a vector
+   * Evaluates {@code expr} over {@code tenants} read as one, as Mimir's ruler reads a federated rule group's
+   * {@code source_tenants}: every series labelled {@code __tenant_id__} (also when there is one tenant), each tenant
+   * under its own query limits, no partial result. The default refuses: a querier of one tenant at a time.
+   *
+   * @throws io.narthex.promql.PromQLException when the query fails, or names more tenants than allowed
+   * @throws RuntimeException on a storage fault, naming the tenant
+   */
+  default Value queryTenants(List<String> tenants, String expr, long timestampMs) {
+    throw new UnsupportedOperationException("this ruler's querier reads one tenant at a time: federated rule groups"
+        + " (source_tenants) are not supported");
+  }
+
+  /**
+   * What a rule's queries read at {@code at}: the group's source tenants as one when it is federated, else its
+   * tenant. Template {@code query} calls read the same, as in Mimir, where both run in the group's context.
+   */
+  default Value queryAt(EvaluationInstant at, String expr, long timestampMs) {
+    return at.federated() ? queryTenants(at.sourceTenants(), expr, timestampMs)
+        : query(at.tenant(), expr, timestampMs);
+  }
+
+  /**
+   * A rule's expression at the evaluation's query time ({@code ts - query_offset}) over what the group reads
+   * ({@link #queryAt}: its tenant, or its source tenants), as a vector
    * ({@link #asVector}): what both recording and alerting rules start from.
    *
    * @throws RuleEvaluationException with the engine's message when the query fails, or when the result is not a
@@ -33,7 +57,7 @@ public interface RuleQuerier {
    */
   default List<Sample> queryRule(EvaluationInstant at, String expr) throws RuleEvaluationException {
     try {
-      return asVector(query(at.tenant(), expr, at.queryTimestampMs()));
+      return asVector(queryAt(at, expr, at.queryTimestampMs()));
     } catch (PromQLException e) {
       throw new RuleEvaluationException(e.getMessage(), e);
     }

@@ -46,7 +46,7 @@ final class RulerFixture {
   GroupEvaluator startRuler(RuleGroup group) {
     AlertingRules alerting = new AlertingRules(new AlertingRules.Settings(Duration.ofHours(1), Duration.ofMinutes(2),
         Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofMinutes(5)),
-        tenant -> AlertTemplateExpander.VERBATIM, new Notifiers(new Notifiers.Settings(List.of(), 10,
+        (tenant, sourceTenants) -> AlertTemplateExpander.VERBATIM, new Notifiers(new Notifiers.Settings(List.of(), 10,
         Duration.ofSeconds(1), "", Map.of()), new NotifierMetrics(new PrometheusRegistry())));
     return new GroupEvaluator(TENANT, "ns", group, new GroupEvaluator.Settings(Duration.ofMinutes(1),
         Duration.ZERO, true), RuleEvaluators.recordingOnly().withAlerting(alerting), querier, pusher,
