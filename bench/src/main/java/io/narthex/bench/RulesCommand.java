@@ -116,9 +116,11 @@ final class RulesCommand implements Callable<Integer> {
     double rate = writeRate > 0 ? writeRate : series * 1000.0 / interval.toMillis();
     Duration total = warmup.multipliedBy(2).plus(baseline).plus(duration).plus(Duration.ofMinutes(1));
 
-    // The writes start a little in the past so that the rounds, paced at one per interval, never reach now.
+    // Paced at one round per interval, round k goes out at about start + k × interval: 5 s in the past keeps its
+    // samples 5 s to 5 s + interval old, as a scrape's are, and rounds never reach now (where write stops). Older
+    // samples would leave rate(x[1m]) with one sample in its window, and so make rules cheap and empty.
     WriteCommand write = new WriteCommand();
-    long startSeconds = System.currentTimeMillis() / 1000 - interval.toSeconds() * 2;
+    long startSeconds = System.currentTimeMillis() / 1000 - 5;
     Thread writer = Thread.ofPlatform().name("bench-rules-write").start(() -> new CommandLine(write)
         .setOut(new PrintWriter(Writer.nullWriter()))
         .execute( "--url=" + base + "/api/v1/push", "--header=X-Scope-OrgID:" + tenant,
