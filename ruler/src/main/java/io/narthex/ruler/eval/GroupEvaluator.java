@@ -1,5 +1,6 @@
 package io.narthex.ruler.eval;
 
+import io.narthex.common.ErrorId;
 import io.narthex.promql.Sample;
 import io.narthex.promql.parser.Durations;
 import io.narthex.ruler.Rule;
@@ -32,8 +33,29 @@ import org.slf4j.LoggerFactory;
 public final class GroupEvaluator {
   private static final Logger log = LoggerFactory.getLogger(GroupEvaluator.class);
 
-  /** The group's settings that are not per rule. */
-  public record Settings(Duration defaultInterval, Duration defaultQueryOffset, boolean writeEnabled) {}
+  /**
+   * The group's settings that are not per rule.
+   *
+   * @param tenantFederationEnabled {@code -ruler.tenant-federation.enabled}: whether a group with
+   *     {@code source_tenants} is evaluated; off, each of its rules fails every evaluation with
+   *     {@link #FEDERATION_DISABLED} and nothing is queried or written
+   */
+  public record Settings(Duration defaultInterval, Duration defaultQueryOffset, boolean writeEnabled,
+      boolean tenantFederationEnabled) {
+    /** Settings without tenant federation, Mimir's default. */
+    public Settings(Duration defaultInterval, Duration defaultQueryOffset, boolean writeEnabled) {
+      this(defaultInterval, defaultQueryOffset, writeEnabled, false);
+    }
+  }
+
+  /**
+   * The error of every rule of a federated group while {@code -ruler.tenant-federation.enabled} is off. Mimir drops
+   * such groups from evaluation with only a log line; here they stay listed, failing, so the skip shows in
+   * {@code /api/v1/rules} and {@code cortex_prometheus_rule_evaluation_failures_total}.
+   */
+  public static final String FEDERATION_DISABLED = ErrorId.RULER_TENANT_FEDERATION_DISABLED.withId(
+      "federated rule group not evaluated: it has source_tenants, but rules federation is disabled"
+          + " (-ruler.tenant-federation.enabled=false)");
 
   private final String tenant;
   private final String namespace;
@@ -42,6 +64,8 @@ public final class GroupEvaluator {
   private final long queryOffsetMs;
   private final int limit;
   private final boolean writeEnabled;
+  /** Null, or why the group is not evaluated ({@link #FEDERATION_DISABLED}). */
+  private final String notEvaluated;
   private final List<RuleEvaluator> rules;
   /** Per rule, whether it may read an earlier rule's output: that output is pushed before it runs. */
   private final boolean[] readsEarlierOutput;
@@ -66,6 +90,8 @@ public final class GroupEvaluator {
     this.queryOffsetMs = queryOffset(group, settings.defaultQueryOffset()).toMillis();
     this.limit = group.limit() == null ? 0 : group.limit();
     this.writeEnabled = settings.writeEnabled();
+    this.notEvaluated = !group.sourceTenantsOrEmpty().isEmpty() && !settings.tenantFederationEnabled()
+        ? FEDERATION_DISABLED : null;
     this.querier = querier;
     this.pusher = pusher;
     this.clock = clock;
@@ -151,7 +177,12 @@ public final class GroupEvaluator {
   public void evaluate(long evalTimestampMs) {
     long startNanos = clock.epochNanos();
     long queryTimestampMs = evalTimestampMs - queryOffsetMs;
-    EvaluationInstant at = new EvaluationInstant(tenant, evalTimestampMs, queryTimestampMs, limit);
+    if (notEvaluated != null) {
+      refuse(startNanos);
+      return;
+    }
+    EvaluationInstant at = new EvaluationInstant(tenant, evalTimestampMs, queryTimestampMs, limit,
+        group.sourceTenantsOrEmpty());
     List<Sample> out = new ArrayList<>();
     List<Sample> staleMarkers = new ArrayList<>();
     // Per rule, the series it returned now; null when it failed or is not evaluated.
@@ -237,6 +268,22 @@ public final class GroupEvaluator {
     metrics.lastDurationSeconds.labelValues(tenant, metricsGroup).set(evaluationTimeNanos / 1e9);
     metrics.lastEvaluationTimestampSeconds.labelValues(tenant, metricsGroup).set(startNanos / 1e9);
     metrics.lastEvaluationSamples.labelValues(tenant, metricsGroup).set(samples);
+  }
+
+  /** An evaluation of a group that must not run: each rule fails with the reason, nothing is queried or written. */
+  private void refuse(long startNanos) {
+    for (RuleEvaluator rule : rules) {
+      if (rule.evaluates()) {
+        metrics.evaluations.labelValues(tenant, metricsGroup).inc();
+        metrics.evaluationFailures.labelValues(tenant, metricsGroup).inc();
+        rule.status().recordFailure(notEvaluated, startNanos, 0);
+      }
+    }
+    log.warn("skipping federated rule group because rules federation is disabled; set"
+        + " -ruler.tenant-federation.enabled=true to evaluate it user={} group={}", tenant, metricsGroup);
+    lastEvaluationNanos = startNanos;
+    evaluationTimeNanos = 0;
+    metrics.lastEvaluationTimestampSeconds.labelValues(tenant, metricsGroup).set(startNanos / 1e9);
   }
 
   /** Pushes {@code samples}; the error when not all were stored, else null. */
