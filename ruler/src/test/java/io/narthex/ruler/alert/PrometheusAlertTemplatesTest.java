@@ -3,6 +3,9 @@ package io.narthex.ruler.alert;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.narthex.promql.Sample;
+import io.narthex.promql.Value;
+import io.narthex.promql.Vector;
+import io.narthex.ruler.eval.RuleQuerier;
 import io.narthex.tsdb.labels.Labels;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +40,30 @@ class PrometheusAlertTemplatesTest {
     String text = templates.expand("__alert_X",
         "{{ with query \"capacity\" }}{{ . | first | value | humanize1024 }}{{ end }}", Labels.EMPTY, 0, T0);
     assertThat(text).isEqualTo("512");
+  }
+
+  @Test
+  void queryFunctionOfAFederatedGroupReadsItsSourceTenants() {
+    List<String> queried = new java.util.ArrayList<>();
+    RuleQuerier federating = new RuleQuerier() {
+      @Override
+      public Value query(String tenant, String expr, long timestampMs) {
+        queried.add(tenant);
+        return new Vector(List.of());
+      }
+
+      @Override
+      public Value queryTenants(List<String> tenants, String expr, long timestampMs) {
+        queried.add(tenants.toString());
+        return new Vector(List.of(new Sample(Labels.of("__tenant_id__", tenants.getFirst()), timestampMs, 1)));
+      }
+    };
+    PrometheusAlertTemplates federated = new PrometheusAlertTemplates("owner", List.of("team-a", "team-b"),
+        federating, "", Map.of());
+    String text = federated.expand("__alert_X",
+        "{{ with query \"up\" }}{{ . | first | label \"__tenant_id__\" }}{{ end }}", Labels.EMPTY, 0, T0);
+    assertThat(text).isEqualTo("team-a");
+    assertThat(queried).containsExactly("[team-a, team-b]");
   }
 
   @Test
