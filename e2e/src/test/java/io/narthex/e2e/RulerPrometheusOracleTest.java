@@ -74,6 +74,8 @@ class RulerPrometheusOracleTest {
           expr: demo:temperature:max * 2
         - record: demo:hosts_hot:count
           expr: count(demo_temperature > 50)
+        - record: host:demo_temperature:hot
+          expr: demo_temperature > 50
       """;
 
   private static final String ALERTING_GROUP = """
@@ -111,10 +113,11 @@ class RulerPrometheusOracleTest {
   private static final List<Observation> narthexSeen = new ArrayList<>();
 
   /** One alert as {@code /api/v1/alerts} showed it, and when (wall clock) it was first shown so. */
-  record Observation(String labels, String state, String annotations, String activeAt, String value,
-      long firstSeenMs) {
+  record Observation(String labels, String state, String annotations, String activeAt, String keepFiringSince,
+      String value, long firstSeenMs) {
     String withoutTime() {
-      return labels + " " + state + " activeAt=" + activeAt + " value=" + value + " " + annotations;
+      return labels + " " + state + " activeAt=" + activeAt + " keepFiringSince=" + keepFiringSince + " value="
+          + value + " " + annotations;
     }
   }
 
@@ -235,7 +238,8 @@ class RulerPrometheusOracleTest {
   void recordedSeriesEqualPrometheusAtEveryEvaluationInstant() {
     List<String> failures = new ArrayList<>();
     for (String query : List.of("host:demo_requests:rate3s", "demo:temperature:max", "demo:temperature:max_doubled",
-        "demo:hosts_hot:count", "oracle:tick")) {
+        "demo:hosts_hot:count", "host:demo_temperature:hot",
+        "oracle:tick")) {
       compareRange(query, failures);
     }
     assertThat(failures).as("recorded series that differ from Prometheus's").isEmpty();
@@ -313,7 +317,8 @@ class RulerPrometheusOracleTest {
     for (JsonNode alert : api.data("/api/v1/alerts").get("alerts")) {
       Observation observation = new Observation(ResultComparison.toMap(alert.get("labels")).toString(),
           alert.get("state").asText(), ResultComparison.toMap(alert.get("annotations")).toString(),
-          activeAtMs(alert.get("activeAt").asText()), alert.get("value").asText(), polledMs);
+          toMs(alert.get("activeAt").asText()), toMs(alert.path("keepFiringSince").asText()),
+          alert.get("value").asText(), polledMs);
       if (seen.stream().noneMatch(o -> o.withoutTime().equals(observation.withoutTime()))) {
         seen.add(observation);
       }
@@ -321,11 +326,13 @@ class RulerPrometheusOracleTest {
   }
 
   /**
-   * {@code activeAt} to the millisecond: Prometheus shows the evaluation instant to the nanosecond (its group offset
-   * is hashed in nanoseconds), Narthex to the millisecond, the precision of the samples both write.
+   * A time of {@code /api/v1/alerts} (or "" when absent) to the millisecond: Prometheus shows the evaluation instant to
+   * the nanosecond (its group offset is hashed in nanoseconds), Narthex to the millisecond, the precision of the
+   * samples both write.
    */
-  private static String activeAtMs(String activeAt) {
-    return java.time.Instant.parse(activeAt).truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString();
+  private static String toMs(String time) {
+    return time.isEmpty() ? "" : java.time.Instant.parse(time).truncatedTo(java.time.temporal.ChronoUnit.MILLIS)
+        .toString();
   }
 
   private static List<String> distinct(List<Observation> seen) {
