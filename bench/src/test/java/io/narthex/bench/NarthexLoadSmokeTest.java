@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.narthex.app.Narthex;
-import io.narthex.app.NarthexOptions;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,26 +13,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** Both generators against a real all-in-one Narthex in this JVM, a couple of seconds each. */
 class NarthexLoadSmokeTest {
   @TempDir
-  Path tsdbDir;
-  @TempDir
-  Path bucketDir;
-  @TempDir
-  Path syncDir;
-  @TempDir
-  Path compactorDir;
+  Path dataDir;
 
   @Test
   void everyAcknowledgedSampleIsQueryableAndQueriesAgreeWithThemselves() throws Exception {
-    try (Narthex narthex = Narthex.start(NarthexOptions.parse(
-        "--server.http-listen-port=0", "--server.grpc-listen-port=0",
-        "--ingester.raft-listen-port=" + freePort(),
-        "--blocks-storage.tsdb.dir=" + tsdbDir,
-        "--blocks-storage.filesystem.dir=" + bucketDir,
-        "--blocks-storage.bucket-store.sync-dir=" + syncDir,
-        "--compactor.data-dir=" + compactorDir))) {
-      while (!narthex.ready()) {
-        Thread.sleep(10);
-      }
+    try (Narthex narthex = InProcessNarthex.start(dataDir)) {
       String base = "http://127.0.0.1:" + narthex.httpPort();
 
       StringWriter writeOutput = new StringWriter();
@@ -64,12 +47,6 @@ class NarthexLoadSmokeTest {
       assertThat(query.get("error_queries").asLong()).as(queryOutput.toString()).isZero();
       assertThat(query.get("compared").asLong()).isPositive();
       assertThat(query.get("mismatches").asLong()).as(queryOutput.toString()).isZero();
-    }
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
     }
   }
 }
