@@ -2,17 +2,14 @@ package io.narthex.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
+import io.narthex.ruler.eval.GroupSchedule;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
-import java.lang.reflect.Constructor;
-import java.lang.reflect.Method;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -317,52 +314,9 @@ final class RulesCommand implements Callable<Integer> {
     }
   }
 
-  /**
-   * Prometheus's group offset: XXH64 of the labels {@code {file=<file>, name=<group>}} (each name and value followed
-   * by 0xff), unsigned, modulo the interval.
-   */
+  /** Prometheus's group offset, as the ruler schedules it ({@link GroupSchedule#offsetNanos}). */
   static long offsetNanos(String groupName, String file, long intervalNanos) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    for (String part : new String[] {"file", file, "name", groupName}) {
-      bytes.writeBytes(part.getBytes(StandardCharsets.UTF_8));
-      bytes.write(0xff);
-    }
-    return Long.remainderUnsigned(xxHash64(bytes.toByteArray()), intervalNanos);
-  }
-
-  /**
-   * XXH64 with seed 0. The bench may not depend on the ruler's copy (docs/architecture.md), so it borrows
-   * aircompressor's (package-private in its zstd codec, reachable on the class path).
-   */
-  private static long xxHash64(byte[] bytes) {
-    try {
-      Object hasher = XxHash64.CONSTRUCTOR.newInstance();
-      XxHash64.UPDATE.invoke(hasher, (Object) bytes);
-      return (long) XxHash64.HASH.invoke(hasher);
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("XXH64 failed", e);
-    }
-  }
-
-  /** aircompressor's {@code XxHash64}: {@code new XxHash64().update(bytes).hash()}. */
-  private static final class XxHash64 {
-    static final Constructor<?> CONSTRUCTOR;
-    static final Method UPDATE;
-    static final Method HASH;
-
-    static {
-      try {
-        Class<?> type = Class.forName("io.airlift.compress.zstd.XxHash64");
-        CONSTRUCTOR = type.getDeclaredConstructor();
-        UPDATE = type.getDeclaredMethod("update", byte[].class);
-        HASH = type.getDeclaredMethod("hash");
-        CONSTRUCTOR.setAccessible(true);
-        UPDATE.setAccessible(true);
-        HASH.setAccessible(true);
-      } catch (ReflectiveOperationException e) {
-        throw new ExceptionInInitializerError(e);
-      }
-    }
+    return GroupSchedule.offsetNanos(groupName, file, intervalNanos);
   }
 
   /** The latest instant {@code k × interval + offset} at or before {@code startNanos}: the one this run was for. */
