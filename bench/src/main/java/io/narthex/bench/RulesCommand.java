@@ -306,23 +306,13 @@ final class RulesCommand implements Callable<Integer> {
       }
       long intervalNanos = (long) (group.path("interval").asDouble() * NANOS);
       long startNanos = last.getEpochSecond() * NANOS + last.getNano();
-      long instantNanos = instantNanos(startNanos, intervalNanos, offsetNanos(name,
-          "data-ruler/" + tenant + "/" + group.path("file").asText(), intervalNanos));
+      long offsetNanos = GroupSchedule.offsetNanos(name, GroupSchedule.file(tenant, group.path("file").asText()),
+          intervalNanos);
+      long instantNanos = GroupSchedule.previousInstantNanos(startNanos, intervalNanos, offsetNanos);
       long evaluationNanos = (long) (group.path("evaluationTime").asDouble() * NANOS);
       startDelayNanos.add(startNanos - instantNanos);
       lagNanos.add(startNanos + evaluationNanos - instantNanos);
     }
-  }
-
-  /** Prometheus's group offset, as the ruler schedules it ({@link GroupSchedule#offsetNanos}). */
-  static long offsetNanos(String groupName, String file, long intervalNanos) {
-    return GroupSchedule.offsetNanos(groupName, file, intervalNanos);
-  }
-
-  /** The latest instant {@code k × interval + offset} at or before {@code startNanos}: the one this run was for. */
-  static long instantNanos(long startNanos, long intervalNanos, long offsetNanos) {
-    long adjusted = startNanos - offsetNanos;
-    return adjusted - Math.floorMod(adjusted, intervalNanos) + offsetNanos;
   }
 
   private Counters counters(String base) throws IOException, InterruptedException {

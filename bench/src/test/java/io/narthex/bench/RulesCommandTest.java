@@ -5,22 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.narthex.ruler.RuleGroup;
 import io.narthex.ruler.RuleValidator;
 import io.narthex.ruler.RuleYaml;
-import io.narthex.ruler.eval.GroupSchedule;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class RulesCommandTest {
-  @Test
-  void computesTheSameGroupOffsetsAsTheRuler() {
-    long intervalNanos = Duration.ofSeconds(15).toNanos();
-    for (int g = 0; g < 50; g++) {
-      String file = GroupSchedule.file("bench-0", "bench-rules-" + g % 10);
-      assertThat(RulesCommand.offsetNanos("g" + g, file, intervalNanos))
-          .isEqualTo(GroupSchedule.offsetNanos("g" + g, file, intervalNanos));
-    }
-  }
-
   @Test
   void generatedGroupsParseAndPassTheRulersValidation() {
     RulesCommand command = new RulesCommand();
@@ -32,14 +21,6 @@ class RulesCommandTest {
       assertThat(group.rules()).hasSize(20);
       assertThat(RuleValidator.validate(group)).isEmpty();
     }
-  }
-
-  @Test
-  void instantIsTheLatestScheduledOneAtOrBeforeTheStart() {
-    long interval = 15_000;
-    assertThat(RulesCommand.instantNanos(1_000_000 + 3_000, interval, 3_000)).isEqualTo(993_000);
-    assertThat(RulesCommand.instantNanos(30_000 + 2_999, interval, 3_000)).isEqualTo(18_000);
-    assertThat(RulesCommand.instantNanos(30_000 + 3_000, interval, 3_000)).isEqualTo(33_000);
   }
 
   @Test
