@@ -21,9 +21,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.core.ConditionTimeoutException;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,9 +36,12 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Writers own disjoint series ({@code e2e_load{writer, idx}}); each round writes one sample to each of a
  * writer's series, at a timestamp newer than the writer's last, with a value derived from series and timestamp,
  * so a sample read back can be checked exactly.
+ *
+ * <p>One cluster serves every test (its start and stop took half of each test's time): each test writes as its own
+ * tenant, so its acknowledged samples and series counts are its own, and starts with every process up and every
+ * replica at the same Raft index, whatever the test before it killed.
  */
 class RaftClusterFailureTest {
-  private static final String TENANT = "e2e-raft";
   private static final int WRITERS = 3;
   private static final int SERIES_PER_WRITER = 100;
   /** Values are (timestamp - VALUE_BASE_MS) * 1000 + series number: integers, exact as doubles. */
@@ -44,31 +49,51 @@ class RaftClusterFailureTest {
   private static final Duration FAILOVER_BOUND = Duration.ofSeconds(15);
 
   @TempDir
-  Path work;
+  static Path work;
+
+  private static LocalCluster cluster;
+  /** The limits of {@link #LIMITED_TENANT}, reloaded every second; only the tenant-limits test changes them. */
+  private static Path runtimeConfig;
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  private LocalCluster cluster;
+  /** The test's own tenant, {@code e2e-raft-<test method>}. */
+  private String tenant;
   /** For each writer, the timestamps of its rounds that the distributor acknowledged with a 2xx. */
   private final Map<Integer, List<Long>> acked = new ConcurrentHashMap<>();
 
   @BeforeAll
-  static void clusterScriptCanRun() {
+  static void startCluster() throws Exception {
     LocalCluster.assumeRunnable();
     assertThat(Path.of("..", "app", "target", "narthex.jar").toAbsolutePath().normalize())
         .as("the app module's shaded jar, built before e2e by ./mvnw verify").exists();
+    runtimeConfig = work.resolve("runtime.yaml");
+    java.nio.file.Files.writeString(runtimeConfig, limits(100, 1_000_000));
+    cluster = LocalCluster.in(work.resolve("raft-failure"))
+        .withExtraFlags("--runtime-config.file=" + runtimeConfig, "--runtime-config.reload-period=1s");
+    log("cluster up in %s", seconds(cluster.up()));
   }
 
-  @AfterEach
-  void stopCluster() throws Exception {
+  @AfterAll
+  static void stopCluster() throws Exception {
     if (cluster != null) {
       cluster.close();
     }
   }
 
+  /** Restarts what the test before stopped, and waits until every replica has the same Raft indexes. */
+  @BeforeEach
+  void everyProcessUpAndEveryReplicaCaughtUp(TestInfo test) {
+    tenant = "e2e-raft-" + test.getTestMethod().orElseThrow().getName();
+    try {
+      log("%s: every process up and ready in %s, replicas at the same index %s later", tenant,
+          seconds(cluster.up()), seconds(awaitReplicasEqual(Duration.ofSeconds(60), false)));
+    } catch (Exception e) {
+      throw new AssertionError("cluster not restored for " + tenant + ": " + e + "\n" + cluster.diagnostics(), e);
+    }
+  }
+
   @Test
   void killOneReplicaUnderLoadLosesNoAcknowledgedSample() throws Exception {
-    cluster = LocalCluster.in(work.resolve("kill-one"));
-    log("cluster up in %s", seconds(cluster.up()));
     String victim = cluster.busiestLeader("ingester-1");
     List<String> survivors = LocalCluster.INGESTERS.stream().filter(name -> !name.equals(victim)).toList();
 
@@ -123,8 +148,6 @@ class RaftClusterFailureTest {
 
   @Test
   void gracefulStopOfALeaderHandsOverLeadershipAndRefusesNoWrite() throws Exception {
-    cluster = LocalCluster.in(work.resolve("sigterm"));
-    log("cluster up in %s", seconds(cluster.up()));
     String leader = cluster.busiestLeader("ingester-1");
 
     List<WriteResult> results = Collections.synchronizedList(new ArrayList<>());
@@ -153,11 +176,6 @@ class RaftClusterFailureTest {
 
   @Test
   void badSamplesAndTenantLimitsGetTheir4xxWhileTheClusterKeepsIngesting() throws Exception {
-    Path runtimeConfig = work.resolve("runtime.yaml");
-    java.nio.file.Files.writeString(runtimeConfig, limits(100, 1_000_000));
-    cluster = LocalCluster.in(work.resolve("bad-input"))
-        .withExtraFlags("--runtime-config.file=" + runtimeConfig, "--runtime-config.reload-period=1s");
-    log("cluster up in %s", seconds(cluster.up()));
     List<WriteResult> results = Collections.synchronizedList(new ArrayList<>());
     LoadGenerator load = new LoadGenerator(results);
     load.start();
@@ -167,17 +185,17 @@ class RaftClusterFailureTest {
     try {
       await("every shard holding the tenant's current samples").atMost(Duration.ofSeconds(30))
           .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200))
-          .until(() -> everyReplicaHoldsSeriesOf(TENANT));
+          .until(() -> everyReplicaHoldsSeriesOf(tenant));
       // A label set over 512 bytes used to stop every replica's apply thread for good.
       String longValue = "v".repeat(600);
-      HttpResponse<String> longLabel = writer.push(TENANT, WriteRequest.newBuilder()
+      HttpResponse<String> longLabel = writer.push(tenant, WriteRequest.newBuilder()
           .addTimeseries(RemoteWriteClient.series(new String[] {"__name__", "e2e_long_label", "path", longValue},
               new long[] {nowMs}, new double[] {1}))
           .build());
       assertThat(longLabel.statusCode()).as(longLabel.body()).isEqualTo(200);
 
       for (long oldMs : new long[] {nowMs - Duration.ofDays(30).toMillis(), 0}) {
-        HttpResponse<String> old = writer.push(TENANT, WriteRequest.newBuilder()
+        HttpResponse<String> old = writer.push(tenant, WriteRequest.newBuilder()
             .addTimeseries(RemoteWriteClient.series(new String[] {"__name__", "e2e_old", "idx", "0"},
                 new long[] {oldMs}, new double[] {1}))
             .addTimeseries(RemoteWriteClient.series(new String[] {"__name__", "e2e_fresh", "at", Long.toString(oldMs)},
@@ -196,7 +214,7 @@ class RaftClusterFailureTest {
     assertThat(results.stream().filter(r -> !r.ok()).map(WriteResult::body).toList())
         .as("load writes refused").isEmpty();
     assertThat(successes(results, badPushesDoneNanos)).as("load acknowledged after the bad pushes").isNotEmpty();
-    PromApi api = new PromApi("http://127.0.0.1:" + cluster.querierPort() + "/prometheus", TENANT);
+    PromApi api = new PromApi("http://127.0.0.1:" + cluster.querierPort() + "/prometheus", tenant);
     String at = Double.toString(nowMs / 1000.0);
     PromApi.Response stored = api.get("/api/v1/query", "query", "e2e_long_label", "time", at);
     assertThat(stored.body().at("/data/result/0/metric/path").asText()).isEqualTo("v".repeat(600));
@@ -268,8 +286,6 @@ class RaftClusterFailureTest {
 
   @Test
   void losingTheQuorumGives5xxAndNoAcknowledgedSampleIsLost() throws Exception {
-    cluster = LocalCluster.in(work.resolve("no-quorum"));
-    log("cluster up in %s", seconds(cluster.up()));
     for (int round = 0; round < 5; round++) {
       writeAllOrFail();
     }
@@ -296,8 +312,6 @@ class RaftClusterFailureTest {
 
   @Test
   void fullClusterRestartKeepsEveryAcknowledgedSample() throws Exception {
-    cluster = LocalCluster.in(work.resolve("full-restart"));
-    log("cluster up in %s", seconds(cluster.up()));
     for (int round = 0; round < 10; round++) {
       writeAllOrFail();
     }
@@ -356,7 +370,7 @@ class RaftClusterFailureTest {
         .header("Content-Type", "application/x-protobuf")
         .header("Content-Encoding", "snappy")
         .header("X-Prometheus-Remote-Write-Version", "0.1.0")
-        .header("X-Scope-OrgID", TENANT)
+        .header("X-Scope-OrgID", tenant)
         .POST(HttpRequest.BodyPublishers.ofByteArray(RemoteWriteClient.snappy(request.build().toByteArray())))
         .build();
     long start = System.nanoTime();
@@ -494,7 +508,7 @@ class RaftClusterFailureTest {
 
   /** Every sample of every {@code e2e_load} series of the last hour, by series. */
   private QueryAnswer queryAll() {
-    PromApi api = new PromApi("http://127.0.0.1:" + cluster.querierPort() + "/prometheus", TENANT);
+    PromApi api = new PromApi("http://127.0.0.1:" + cluster.querierPort() + "/prometheus", tenant);
     String time = String.format("%.3f", (System.currentTimeMillis() + 1_000) / 1000.0);
     PromApi.Response response = api.get("/api/v1/query", "query", "e2e_load[1h]", "time", time);
     if (response.status() != 200 || response.body() == null) {
@@ -586,11 +600,19 @@ class RaftClusterFailureTest {
    * series, and holds all of the test's series.
    */
   private Duration awaitReplicasEqual(Duration timeout) {
+    return awaitReplicasEqual(timeout, true);
+  }
+
+  /** As {@link #awaitReplicasEqual(Duration)}; with {@code allTestSeries} false, the test need not have written. */
+  private Duration awaitReplicasEqual(Duration timeout, boolean allTestSeries) {
     long start = System.nanoTime();
     AtomicReference<String> last = new AtomicReference<>("");
     try {
       await("replicas converged").atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(500))
-          .until(() -> replicasEqual(start, last));
+          .until(() -> {
+            long series = replicasEqual(start, last);
+            return allTestSeries ? series == (long) WRITERS * SERIES_PER_WRITER : series >= 0;
+          });
     } catch (ConditionTimeoutException e) {
       throw new AssertionError("replicas did not converge within " + timeout + ": " + last.get() + "\n"
           + cluster.diagnostics(), e);
@@ -599,14 +621,14 @@ class RaftClusterFailureTest {
   }
 
   /**
-   * One look at every ingester's shards: whether they all agree and hold all of the test's series. Logs the
-   * replicas' state when it differs from the one in {@code last}, then stores it there.
+   * One look at every ingester's shards: when they all agree, the number of the test's series they hold, else -1.
+   * Logs the replicas' state when it differs from the one in {@code last}, then stores it there.
    */
-  private boolean replicasEqual(long startNanos, AtomicReference<String> last) {
+  private long replicasEqual(long startNanos, AtomicReference<String> last) {
     Map<Integer, Map<String, String>> perShard = new TreeMap<>();
     boolean complete = true;
     for (String ingester : LocalCluster.INGESTERS) {
-      JsonNode status = cluster.shards(ingester, TENANT);
+      JsonNode status = cluster.shards(ingester, tenant);
       if (status == null) {
         complete = false;
         continue;
@@ -614,7 +636,7 @@ class RaftClusterFailureTest {
       for (JsonNode replica : status.get("replicas")) {
         perShard.computeIfAbsent(replica.get("shard").asInt(), s -> new TreeMap<>()).put(ingester,
             "commit=" + replica.path("commitIndex").asLong() + " applied=" + replica.path("appliedIndex").asLong()
-                + " series=" + replica.path("seriesPerTenant").path(TENANT).asLong());
+                + " series=" + replica.path("seriesPerTenant").path(tenant).asLong());
       }
     }
     long seriesSum = 0;
@@ -628,7 +650,7 @@ class RaftClusterFailureTest {
       log("  +%s replicas: %s", seconds(Duration.ofNanos(System.nanoTime() - startNanos)), perShard);
     }
     last.set(perShard.toString());
-    return equal && seriesSum == (long) WRITERS * SERIES_PER_WRITER;
+    return equal ? seriesSum : -1;
   }
 
   /** Whether every ingester answers and every replica it holds has series of {@code tenant}. */
