@@ -212,7 +212,15 @@ final class ConfigParser {
     for (int i = 0; i < childNodes.size(); i++) {
       children.add(route(childNodes.get(i), route.at("routes") + "[" + i + "]"));
     }
-    return new Route(route.string("receiver"), groupBy == null ? null : List.copyOf(groupBy), groupByAll,
+    // As Alertmanager's NewRoute: an empty receiver or group_by list inherits the parent's, as if unset.
+    String receiver = route.string("receiver");
+    if (receiver != null && receiver.isEmpty()) {
+      receiver = null;
+    }
+    if (groupBy != null && groupBy.isEmpty() && !groupByAll) {
+      groupBy = null;
+    }
+    return new Route(receiver, groupBy == null ? null : List.copyOf(groupBy), groupByAll,
         List.copyOf(matchers), route.bool("continue"), route.duration("group_wait"), groupInterval, repeatInterval,
         route.strings("mute_time_intervals"), route.strings("active_time_intervals"), List.copyOf(children));
   }
