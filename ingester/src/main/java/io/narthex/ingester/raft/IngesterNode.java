@@ -34,6 +34,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.util.NetUtils;
 import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,6 +81,8 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     // Purge at every snapshot (Ratis waits for 1,024 entries by default): the snapshot has all they held.
     RaftServerConfigKeys.Log.setPurgeGap(properties, (int) Math.clamp(options.snapshotEveryEntries(), 1, 1024));
     RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf(options.logSegmentBytes()));
+    GrpcConfigKeys.Server.setInstallSnapshotRequestTimeout(properties,
+        TimeDuration.valueOf(options.installSnapshotRequestTimeout().toMillis(), TimeUnit.MILLISECONDS));
     // Ratis keeps up to 6 closed segments (200 MB) of entries in the heap per group by default; they are applied
     // already, and a lagging follower is served from disk. Two per group keep the heap to what the series need.
     RaftServerConfigKeys.Log.setSegmentCacheNumMax(properties, 2);

@@ -16,23 +16,36 @@ import java.time.Duration;
  * @param clientTls mutual TLS of the Raft clients (distributor writes, shipper entries, leadership transfer);
  *     null for plaintext
  * @param logSegmentBytes size at which a log segment is closed; only closed segments are purged after a snapshot
+ * @param installSnapshotRequestTimeout how long a leader waits for a follower's answer to a snapshot chunk; the
+ *     leader gives up a snapshot stream, and sends the snapshot again, after 8 times this (Ratis's
+ *     {@code raft.grpc.server.install_snapshot.request.timeout} and its element limit of 8), for instance when the
+ *     follower died during the transfer
  */
 public record RaftOptions(Duration electionTimeout, long snapshotEveryEntries, Duration writeTimeout,
-    String listenAddress, TlsFiles serverTls, TlsFiles clientTls, long logSegmentBytes) {
+    String listenAddress, TlsFiles serverTls, TlsFiles clientTls, long logSegmentBytes,
+    Duration installSnapshotRequestTimeout) {
   /** Log segments of 32 MiB: few files, and a purge frees the log in 32 MiB steps. */
   public static final long DEFAULT_LOG_SEGMENT_BYTES = 32L << 20;
+  /** Ratis's default, its RPC request timeout: a snapshot stream to a dead follower is given up after 24s. */
+  public static final Duration DEFAULT_INSTALL_SNAPSHOT_REQUEST_TIMEOUT = Duration.ofSeconds(3);
 
-  /** With log segments of {@link #DEFAULT_LOG_SEGMENT_BYTES}. */
+  /** With log segments of {@link #DEFAULT_LOG_SEGMENT_BYTES} and Ratis's snapshot chunk timeout. */
   public RaftOptions(Duration electionTimeout, long snapshotEveryEntries, Duration writeTimeout,
       String listenAddress, TlsFiles serverTls, TlsFiles clientTls) {
     this(electionTimeout, snapshotEveryEntries, writeTimeout, listenAddress, serverTls, clientTls,
-        DEFAULT_LOG_SEGMENT_BYTES);
+        DEFAULT_LOG_SEGMENT_BYTES, DEFAULT_INSTALL_SNAPSHOT_REQUEST_TIMEOUT);
   }
 
   /** These options with log segments closed at {@code bytes}. */
   public RaftOptions withLogSegmentBytes(long bytes) {
     return new RaftOptions(electionTimeout, snapshotEveryEntries, writeTimeout, listenAddress, serverTls, clientTls,
-        bytes);
+        bytes, installSnapshotRequestTimeout);
+  }
+
+  /** These options with another snapshot chunk timeout (tests whose followers die during a snapshot transfer). */
+  public RaftOptions withInstallSnapshotRequestTimeout(Duration timeout) {
+    return new RaftOptions(electionTimeout, snapshotEveryEntries, writeTimeout, listenAddress, serverTls, clientTls,
+        logSegmentBytes, timeout);
   }
 
   /** Plaintext on all interfaces. */

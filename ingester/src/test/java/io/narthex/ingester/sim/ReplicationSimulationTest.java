@@ -66,8 +66,10 @@ class ReplicationSimulationTest {
 
   // Snapshots every 20 entries and 16 KiB log segments: a node down for a step or two comes back to a purged log.
   // Writes give up after 1.5 s, so some straddling an election fail and are sent again, as a sender retries.
+  // A leader whose snapshot stream broke when its follower was killed gives it up after 8 chunk timeouts, 24 s with
+  // Ratis's default: 500 ms chunks bring the restarted follower its snapshot in seconds (the snapshots are small).
   private static final RaftOptions RAFT = new RaftOptions(Duration.ofMillis(300), 20, Duration.ofMillis(1_500))
-      .withLogSegmentBytes(16 << 10);
+      .withLogSegmentBytes(16 << 10).withInstallSnapshotRequestTimeout(Duration.ofMillis(500));
   // One-hour blocks cut 5 minutes after their end and dropped 10 minutes after upload, so that a few clock steps
   // cut, ship and truncate.
   private static final ShipperOptions SHIPPER = new ShipperOptions(Duration.ofHours(1), Duration.ofMinutes(5),
