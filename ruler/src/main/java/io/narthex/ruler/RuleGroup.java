@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.narthex.promql.parser.Durations;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -37,5 +39,15 @@ public record RuleGroup(
   @JsonIgnore
   public List<String> sourceTenantsOrEmpty() {
     return sourceTenants == null ? List.of() : sourceTenants;
+  }
+
+  /**
+   * The group's evaluation interval: its {@code interval}, else {@code defaultInterval}
+   * ({@code -ruler.evaluation-interval}); {@code 0s} means the default too, as Prometheus's {@code LoadGroups} reads
+   * it.
+   */
+  public Duration intervalOr(Duration defaultInterval) {
+    long intervalMs = interval == null || interval.isEmpty() ? 0 : Durations.parseMs(interval);
+    return intervalMs <= 0 ? defaultInterval : Duration.ofMillis(intervalMs);
   }
 }

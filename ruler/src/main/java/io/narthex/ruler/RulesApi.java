@@ -76,12 +76,18 @@ public final class RulesApi {
 
   /** Binds {@code GET <prometheusHttpPrefix>/api/v1/rules}, {@code .../api/v1/alerts} and the internal route. */
   public void bind(ServerBuilder http, String prometheusHttpPrefix) {
-    http.route().get(prometheusHttpPrefix + "/api/v1/rules").build((ctx, req) -> withTenant(req.headers(),
-        tenant -> rules(tenant, ctx.queryParams())));
-    http.route().get(prometheusHttpPrefix + "/api/v1/alerts").build((ctx, req) -> withTenant(req.headers(),
-        this::alerts));
-    http.route().get(INTERNAL_RULES_PATH).build((ctx, req) -> withTenant(req.headers(),
-        tenant -> localRules(tenant, ctx.queryParams())));
+    // Listings wait on the other rulers (up to their timeout): off the event loop, which serves every other route.
+    http.route().get(prometheusHttpPrefix + "/api/v1/rules").build((ctx, req) -> blocking(ctx,
+        () -> withTenant(req.headers(), tenant -> rules(tenant, ctx.queryParams()))));
+    http.route().get(prometheusHttpPrefix + "/api/v1/alerts").build((ctx, req) -> blocking(ctx,
+        () -> withTenant(req.headers(), this::alerts)));
+    http.route().get(INTERNAL_RULES_PATH).build((ctx, req) -> blocking(ctx,
+        () -> withTenant(req.headers(), tenant -> localRules(tenant, ctx.queryParams()))));
+  }
+
+  private static HttpResponse blocking(com.linecorp.armeria.server.ServiceRequestContext ctx,
+      java.util.function.Supplier<HttpResponse> answer) {
+    return HttpResponse.of(java.util.concurrent.CompletableFuture.supplyAsync(answer, ctx.blockingTaskExecutor()));
   }
 
   private HttpResponse withTenant(com.linecorp.armeria.common.RequestHeaders headers,

@@ -36,7 +36,7 @@ final class Builtins {
         args -> GoFmt.sprintf((String) args.get(0), args.subList(1, args.size()))));
     add(new Function("html", List.of(), ArgType.ANY, args -> GoStrings.htmlEscape(evalArgs(args))));
     add(new Function("js", List.of(), ArgType.ANY, args -> GoStrings.jsEscape(evalArgs(args))));
-    add(new Function("urlquery", List.of(), ArgType.ANY, args -> GoStrings.queryEscape(evalArgs(args))));
+    add(new Function("urlquery", List.of(), ArgType.ANY, args -> GoUrl.queryEscape(evalArgs(args))));
     add(new Function("eq", List.of(VALUE), VALUE, args -> eq(args.get(0), args.subList(1, args.size()))));
     add(new Function("ne", List.of(VALUE, VALUE), null, args -> !eq(args.get(0), java.util.Collections.singletonList(args.get(1)))));
     add(new Function("lt", List.of(VALUE, VALUE), null, args -> lt(args.get(0), args.get(1))));

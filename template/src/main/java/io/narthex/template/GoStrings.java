@@ -233,23 +233,6 @@ final class GoStrings {
     return out.toString();
   }
 
-  /** {@code url.QueryEscape}: unreserved bytes as they are, space as {@code +}, the rest {@code %XX}. */
-  static String queryEscape(String s) {
-    StringBuilder out = new StringBuilder(s.length());
-    for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-      int c = b & 0xff;
-      if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
-          || c == '.' || c == '~') {
-        out.append((char) c);
-      } else if (c == ' ') {
-        out.append('+');
-      } else {
-        out.append('%').append("0123456789ABCDEF".charAt(c >> 4)).append("0123456789ABCDEF".charAt(c & 15));
-      }
-    }
-    return out.toString();
-  }
-
   /** {@code strings.Title}: the first letter of each word in title case; words end at spaces and punctuation. */
   static String title(String s) {
     StringBuilder out = new StringBuilder(s.length());

@@ -164,9 +164,9 @@ public final class PrometheusTemplates {
     all.add(new Function("toUpper", oneString, null, args -> GoStrings.mapRunes((String) args.get(0), true)));
     all.add(new Function("toLower", oneString, null, args -> GoStrings.mapRunes((String) args.get(0), false)));
     all.add(new Function("graphLink", oneString, null,
-        args -> "/graph?g0.expr=" + GoStrings.queryEscape((String) args.get(0)) + "&g0.tab=0"));
+        args -> "/graph?g0.expr=" + GoUrl.queryEscape((String) args.get(0)) + "&g0.tab=0"));
     all.add(new Function("tableLink", oneString, null,
-        args -> "/graph?g0.expr=" + GoStrings.queryEscape((String) args.get(0)) + "&g0.tab=1"));
+        args -> "/graph?g0.expr=" + GoUrl.queryEscape((String) args.get(0)) + "&g0.tab=1"));
     all.add(new Function("sortByLabel", List.of(ArgType.STRING, resultType), null, args -> {
       QueryResult result = (QueryResult) args.get(1);
       result.sortByLabel((String) args.get(0));

@@ -57,8 +57,7 @@ public final class AlertingRules implements RuleEvaluators.Alerting {
     AlertingRule alertingRule = new AlertingRule(rule.alert(), rule.expr(), durationMs(rule.forDuration()),
         durationMs(rule.keepFiringFor()), ruleLabels.build(), annotations.build(), expanders.forGroup(tenant,
             group.sourceTenantsOrEmpty()), false);
-    long intervalMs = group.interval() == null || group.interval().isEmpty()
-        ? settings.defaultEvaluationInterval().toMillis() : Durations.parseMs(group.interval());
+    long intervalMs = group.intervalOr(settings.defaultEvaluationInterval()).toMillis();
     return new AlertingRuleEvaluator(rule, labels, alertingRule, intervalMs, settings.resendDelay().toMillis(),
         new ForStateRestorer.Settings(settings.forOutageTolerance().toMillis(), settings.forGracePeriod().toMillis(),
             settings.lookbackDelta().toMillis()), notifiers);

@@ -56,8 +56,8 @@ public final class AlertmanagerUrls {
       String authorization = "";
       if (uri.getRawUserInfo() != null) {
         String[] userPassword = uri.getRawUserInfo().split(":", 2);
-        String user = URLDecoder.decode(userPassword[0], StandardCharsets.UTF_8);
-        String password = userPassword.length > 1 ? URLDecoder.decode(userPassword[1], StandardCharsets.UTF_8) : "";
+        String user = unescapeUserInfo(userPassword[0]);
+        String password = userPassword.length > 1 ? unescapeUserInfo(userPassword[1]) : "";
         authorization = "Basic " + Base64.getEncoder()
             .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
       }
@@ -70,6 +70,11 @@ public final class AlertmanagerUrls {
       targets.add(new Target(URI.create(base + "/api/v2/alerts"), authorization, base));
     }
     return targets;
+  }
+
+  /** Go's userinfo unescaping: {@code %XX} decoded, a {@code +} kept (unlike form decoding, where it is a space). */
+  private static String unescapeUserInfo(String raw) {
+    return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
   private static String redact(String url) {

@@ -57,9 +57,10 @@ public final class Notifier implements AutoCloseable {
    * @param queueCapacity {@code -ruler.notification-queue-capacity}, at least 1
    * @param timeout {@code -ruler.notification-timeout}, per request
    * @param externalLabels added to each alert that lacks the label, as Prometheus's notifier does
+   * @param http shared by every tenant's notifier (a client holds a selector thread); not closed here
    */
   public Notifier(String tenant, List<AlertmanagerUrls.Target> alertmanagers, int queueCapacity, Duration timeout,
-      Map<String, String> externalLabels, NotifierMetrics metrics) {
+      Map<String, String> externalLabels, NotifierMetrics metrics, HttpClient http) {
     if (queueCapacity < 1) {
       throw new IllegalArgumentException("-ruler.notification-queue-capacity must be at least 1, got " + queueCapacity);
     }
@@ -69,7 +70,7 @@ public final class Notifier implements AutoCloseable {
     this.timeout = timeout;
     this.externalLabels = Map.copyOf(externalLabels);
     this.metrics = metrics;
-    this.http = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build();
+    this.http = http;
     metrics.queueCapacity.labelValues(tenant).set(queueCapacity);
     metrics.queueLength.labelValues(tenant).set(0);
     sender = Thread.ofVirtual().name("ruler-notifier-" + tenant).start(this::run);
@@ -249,7 +250,6 @@ public final class Notifier implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    http.close();
     metrics.forget(tenant, alertmanagers);
   }
 }

@@ -1,6 +1,7 @@
 package io.narthex.ruler.alert;
 
-import java.nio.charset.StandardCharsets;
+import io.narthex.template.GoUrl;
+import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,11 +37,18 @@ public final class Notifiers implements AutoCloseable {
   private final Settings settings;
   private final NotifierMetrics metrics;
   private final Map<String, Notifier> byTenant = new ConcurrentHashMap<>();
+  private final HttpClient http;
   private volatile boolean closed;
 
   public Notifiers(Settings settings, NotifierMetrics metrics) {
     this.settings = settings;
     this.metrics = metrics;
+    this.http = client(settings.timeout());
+  }
+
+  /** The HTTP client notifiers share: HTTP/1.1, as Alertmanager's API is served, with the connect timeout. */
+  static HttpClient client(Duration connectTimeout) {
+    return HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1).build();
   }
 
   /** Whether any Alertmanager is configured. */
@@ -65,7 +73,7 @@ public final class Notifiers implements AutoCloseable {
           generatorUrl));
     }
     byTenant.computeIfAbsent(tenant, t -> new Notifier(t, settings.alertmanagers(), settings.queueCapacity(),
-        settings.timeout(), settings.externalLabels(), metrics)).send(postable);
+        settings.timeout(), settings.externalLabels(), metrics, http)).send(postable);
   }
 
   /** Stops the notifier of a tenant that no longer has rule groups here. */
@@ -82,28 +90,11 @@ public final class Notifiers implements AutoCloseable {
     for (String tenant : List.copyOf(byTenant.keySet())) {
       removeTenant(tenant);
     }
+    http.close();
   }
 
   /** Prometheus's {@code externalURL + strutil.TableLinkForExpression(expr)}. */
   static String generatorUrl(String externalUrl, String expr) {
-    return externalUrl + "/graph?g0.expr=" + queryEscape(expr) + "&g0.tab=1";
-  }
-
-  /** Go's {@code url.QueryEscape}: unreserved bytes kept, space as {@code +}, the rest {@code %XX}. */
-  static String queryEscape(String text) {
-    StringBuilder out = new StringBuilder(text.length() * 2);
-    for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
-      int c = b & 0xff;
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || c == '-' || c == '_' || c == '.' || c == '~') {
-        out.append((char) c);
-      } else if (c == ' ') {
-        out.append('+');
-      } else {
-        out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
-      }
-    }
-    return out.toString();
+    return externalUrl + "/graph?g0.expr=" + GoUrl.queryEscape(expr) + "&g0.tab=1";
   }
 }

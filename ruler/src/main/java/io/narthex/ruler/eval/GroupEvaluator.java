@@ -86,7 +86,7 @@ public final class GroupEvaluator {
     this.tenant = tenant;
     this.namespace = namespace;
     this.group = group;
-    this.intervalNanos = interval(group, settings.defaultInterval()).toNanos();
+    this.intervalNanos = group.intervalOr(settings.defaultInterval()).toNanos();
     this.queryOffsetMs = queryOffset(group, settings.defaultQueryOffset()).toMillis();
     this.limit = group.limit() == null ? 0 : group.limit();
     this.writeEnabled = settings.writeEnabled();
@@ -107,15 +107,6 @@ public final class GroupEvaluator {
     this.readsEarlierOutput = RuleDependencies.readsEarlierOutput(group.rulesOrEmpty());
     metrics.intervalSeconds.labelValues(tenant, metricsGroup).set(intervalNanos / 1e9);
     metrics.rules.labelValues(tenant, metricsGroup).set(rules.size());
-  }
-
-  /**
-   * The group's {@code interval}, else the default ({@code -ruler.evaluation-interval}); {@code 0s} means the default
-   * too, as Prometheus's {@code LoadGroups} reads it.
-   */
-  static Duration interval(RuleGroup group, Duration defaultInterval) {
-    long intervalMs = group.interval() == null || group.interval().isEmpty() ? 0 : Durations.parseMs(group.interval());
-    return intervalMs <= 0 ? defaultInterval : Duration.ofMillis(intervalMs);
   }
 
   /**

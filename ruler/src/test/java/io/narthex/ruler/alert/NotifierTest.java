@@ -67,7 +67,7 @@ class NotifierTest {
 
   private Notifier notifier(String urls, int capacity) {
     return new Notifier("tenant-a", AlertmanagerUrls.parse(urls), capacity, Duration.ofSeconds(10),
-        Map.of("cluster", "eu", "job", "external"), metrics);
+        Map.of("cluster", "eu", "job", "external"), metrics, Notifiers.client(Duration.ofSeconds(10)));
   }
 
   private static Notifier.PostableAlert alert(String name) {
@@ -158,6 +158,13 @@ class NotifierTest {
   void generatorUrlEscapesTheExpressionAsGoQueryEscape() {
     assertThat(Notifiers.generatorUrl("http://x", "rate(a{b=\"c~d\"}[5m]) > 0.5 * 1"))
         .isEqualTo("http://x/graph?g0.expr=rate%28a%7Bb%3D%22c~d%22%7D%5B5m%5D%29+%3E+0.5+%2A+1&g0.tab=1");
+  }
+
+  @Test
+  void basicAuthPasswordKeepsAPlusAsGoUnescapesUserInfo() {
+    String expected = "Basic " + java.util.Base64.getEncoder().encodeToString(
+        "u+1:a+b c".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(AlertmanagerUrls.parse("http://u+1:a+b%20c@am:9093").getFirst().authorization()).isEqualTo(expected);
   }
 
   @Test

@@ -35,10 +35,13 @@ class GroupScheduleTest {
   }
 
   @Test
-  void offsetIsTheUnsignedHashModuloTheInterval() {
-    long hash = GroupSchedule.hash("g", "f");
-    assertThat(GroupSchedule.offsetNanos("g", "f", MINUTE)).isEqualTo(Long.remainderUnsigned(hash, MINUTE));
-    assertThat(GroupSchedule.hash("g", "f")).isNotEqualTo(GroupSchedule.hash("f", "g"));
+  void hashIsPrometheusLabelsHashOfFileThenNameEachFollowedBy0xff() {
+    byte[] encoded = {'f', 'i', 'l', 'e', (byte) 0xff, 'f', (byte) 0xff, 'n', 'a', 'm', 'e', (byte) 0xff, 'g',
+        (byte) 0xff};
+    assertThat(GroupSchedule.hash("g", "f")).isEqualTo(XxHash64.hash(encoded));
+    // An offset is that hash read unsigned: a hash with the top bit set still gives an offset within the interval.
+    long offset = GroupSchedule.offsetNanos("g", "f", MINUTE);
+    assertThat(offset).isBetween(0L, MINUTE - 1);
   }
 
   @Test
