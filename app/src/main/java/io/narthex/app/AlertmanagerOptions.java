@@ -28,4 +28,32 @@ public final class AlertmanagerOptions {
           + "process's API applies at once); an unchanged one keeps running as it is, and one that no longer "
           + "validates leaves the previous one running (`cortex_alertmanager_config_last_reload_successful` 0)")
   public Duration pollInterval = Duration.ofSeconds(15);
+
+  @Option(names = {"--http.alertmanager-http-prefix", "-http.alertmanager-http-prefix"},
+      descriptionKey = "api.alertmanager_http_prefix", defaultValue = "/alertmanager",
+      description = "path prefix of the Alertmanager API v2 (`<prefix>/api/v2/...`, what `amtool "
+          + "--alertmanager.url=http://host<prefix>` talks to); the ruler of a `-target=all` process sends its "
+          + "alerts here when `-ruler.alertmanager-url` is empty")
+  public String httpPrefix = "/alertmanager";
+
+  @Option(names = {"--alertmanager.max-recv-msg-size", "-alertmanager.max-recv-msg-size"},
+      descriptionKey = "alertmanager.max_recv_msg_size", defaultValue = "104857600",
+      description = "largest body accepted by the Alertmanager API v2, in bytes (413 beyond)")
+  public long maxRecvMsgSizeBytes = 104857600;
+
+  @Option(names = {"--alertmanager.persist-interval", "-alertmanager.persist-interval"},
+      descriptionKey = "alertmanager.persist_interval", defaultValue = "15m", converter = DurationConverter.class,
+      description = "how often each tenant's silences and notification log are written to the bucket "
+          + "(`alertmanager/<tenant>/fullstate`, Mimir's format), when they changed; also at shutdown. A tenant "
+          + "reads its state back at its start, so a full restart keeps silences and does not notify again what was "
+          + "notified within its repeat interval. Must be greater than zero")
+  public Duration persistInterval = Duration.ofMinutes(15);
+
+  @Option(names = {"--alertmanager.max-state-size-bytes", "-alertmanager.max-state-size-bytes"},
+      descriptionKey = "alertmanager.max_state_size_bytes", defaultValue = "16777216",
+      description = "largest tenant state object read from the bucket at a tenant's start; a larger one, or one "
+          + "that would take more than 8 times this on the heap once decoded, is not loaded (logged, "
+          + "`narthex_alertmanager_state_load_failures_total{reason=\"too_large\"}`) and the tenant starts empty. "
+          + "0 = no limit. Narthex's own flag")
+  public long maxStateSizeBytes = 16L << 20;
 }
