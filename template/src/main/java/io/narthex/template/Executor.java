@@ -55,6 +55,7 @@ final class Executor {
   private final FunctionMap functions;
   private final StringBuilder out = new StringBuilder();
   private long outputBytes;
+  /** Range iterations, template calls and function calls so far: one budget, {@code maxRangeIterations}. */
   private long iterations;
   private String executing;
   private Parser.Tree current;
@@ -291,6 +292,7 @@ final class Executor {
     if (depth >= template.options().maxTemplateCallDepth()) {
       throw error("exceeded maximum template depth (" + template.options().maxTemplateCallDepth() + ")");
     }
+    step();
     Object newDot = evalPipeline(dot, call.pipe());
     if (newDot == MISSING) {
       newDot = Values.NO_VALUE;
@@ -486,13 +488,32 @@ final class Executor {
     if (last != MISSING) {
       argv.add(validateType(last, paramType(function, numIn - 1)));
     }
+    step();
     try {
-      return function.body().call(argv);
+      Object result = function.body().call(argv);
+      // An intermediate string counts as output would: doubling a variable must not exhaust the heap.
+      if (result instanceof String text && text.length() > template.options().maxOutputBytes()) {
+        at(cmd);
+        throw error("error calling " + name + ": result is larger than the limit of "
+            + template.options().maxOutputBytes() + " bytes");
+      }
+      return result;
     } catch (ExecError | LoopControl e) {
       throw e;
     } catch (Exception e) {
       at(cmd);
       throw error("error calling " + name + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * Counts a template or function call against the budget range iterations share, so that calls that fan out
+   * ({@code template "a"} twice within "a") end as a range that runs too long would.
+   */
+  private void step() {
+    if (++iterations > template.options().maxRangeIterations()) {
+      throw error("execution ran more than the limit of " + template.options().maxRangeIterations()
+          + " steps (range iterations, template and function calls)");
     }
   }
 

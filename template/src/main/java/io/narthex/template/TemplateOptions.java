@@ -7,7 +7,8 @@ package io.narthex.template;
  * @param missingKey what a missing map key yields
  * @param maxTemplateBytes the largest template text accepted (UTF-16 chars of the Java string), else a parse error
  * @param maxOutputBytes the most UTF-8 bytes one execution may write, else an execution error
- * @param maxRangeIterations the most {@code range} iterations one execution may run, over all loops
+ * @param maxRangeIterations the most steps one execution may run: {@code range} iterations over all loops, plus
+ *     template and function calls
  * @param maxTemplateCallDepth the deepest nesting of {@code template} calls (Go allows 100000 on its growable
  *     stacks; a Java thread's stack is fixed, so the default is far lower)
  */

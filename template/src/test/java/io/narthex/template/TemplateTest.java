@@ -249,6 +249,23 @@ class TemplateTest {
   }
 
   @Test
+  void stopsTemplateCallsThatFanOutAtTheStepLimit() {
+    // 2^40 calls within the depth limit, writing nothing and ranging over nothing.
+    String fanOut = "{{define \"a\"}}{{if lt (len .) 40}}{{template \"a\" (printf \"%sx\" .)}}"
+        + "{{template \"a\" (printf \"%sx\" .)}}{{end}}{{end}}{{template \"a\" \"\"}}";
+    assertThatThrownBy(() -> render(fanOut, null))
+        .hasMessageEndingWith("execution ran more than the limit of 1000000 steps (range iterations, template and "
+            + "function calls)");
+  }
+
+  @Test
+  void stopsIntermediateStringsAtTheOutputLimit() {
+    String doubling = "{{$x := \"ab\"}}" + "{{$x = printf \"%s%s\" $x $x}}".repeat(40) + "{{len $x}}";
+    assertThatThrownBy(() -> render(doubling, null))
+        .hasMessageEndingWith("error calling printf: result is larger than the limit of 1048576 bytes");
+  }
+
+  @Test
   void stopsRecursiveTemplatesAtTheDepthLimit() {
     assertThatThrownBy(() -> render("{{ define \"r\" }}{{ template \"r\" . }}{{ end }}{{ template \"r\" . }}", null))
         .hasMessageEndingWith("exceeded maximum template depth (200)");
