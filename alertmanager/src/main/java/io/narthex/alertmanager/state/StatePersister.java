@@ -119,15 +119,13 @@ public final class StatePersister implements AutoCloseable {
    */
   public Outcome register(String tenant, Source source) {
     Tenant t = new Tenant(tenant, source);
-    Outcome outcome;
-    synchronized (t) {
-      initialSyncTotal.inc();
-      outcome = load(t);
-      initialSyncCompleted.labelValues(outcome.label()).inc();
-      // What is in memory now matches the bucket (or the bucket is not to be overwritten with it).
-      t.lastDigest = digest(store.encode(tenant, source.snapshot()));
-      tenants.put(tenant, t);
-    }
+    initialSyncTotal.inc();
+    Outcome outcome = load(t);
+    initialSyncCompleted.labelValues(outcome.label()).inc();
+    // What is in memory now matches the bucket, or the bucket is not to be overwritten with it.
+    t.lastDigest = digest(store.encode(tenant, source.snapshot()));
+    // The map publishes the fields to the timer's thread.
+    tenants.put(tenant, t);
     return outcome;
   }
 

@@ -1,6 +1,7 @@
 package io.narthex.alertmanager.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.narthex.alertmanager.AlertmanagerConfig;
 import io.narthex.alertmanager.BucketAlertStore;
@@ -211,6 +212,26 @@ class StatePersisterTest {
     assertThat(counter("cortex_alertmanager_state_persist_failed", null, null)).isEqualTo(1);
     assertThat(p.persist("t1")).isTrue();
     assertThat(counter("cortex_alertmanager_state_persist", null, null)).isEqualTo(2);
+  }
+
+  @Test
+  void aTenantThatStopsIsWrittenOnceMoreAndThenForgotten() throws Exception {
+    StatePersister p = persister(0);
+    Running tenant = new Running();
+    p.register("t1", tenant);
+    tenant.silence("a=\"b\"");
+    p.deregister("t1");
+    assertThat(bucket.delegate.exists(OBJECT)).isTrue();
+    tenant.silence("c=\"d\"");
+    assertThat(p.persist("t1")).isFalse();
+  }
+
+  @Test
+  void aPersistIntervalOfZeroIsRefusedWithMimirsMessage() {
+    try (StatePersister p = persister(0)) {
+      assertThatThrownBy(() -> p.start(Duration.ZERO))
+          .hasMessage("invalid alertmanager persist interval, must be greater than zero");
+    }
   }
 
   private byte[] read(String name) throws IOException {
