@@ -87,7 +87,11 @@ public enum ErrorId {
 
   // Compactor: logged at ERROR and counted, never an HTTP answer; the status says it is the server's fault.
   COMPACTOR_BLOCK_UNUSABLE("compactor-block-unusable", 500, Kind.LOG),
-  COMPACTED_BLOCK_INVALID("compacted-block-invalid", 500, Kind.LOG);
+  COMPACTED_BLOCK_INVALID("compacted-block-invalid", 500, Kind.LOG),
+
+  // Alertmanager receivers: in the error of a failed notification, logged and counted; no request sees it.
+  ALERTMANAGER_RECEIVER_BLOCKED_ADDRESS("alertmanager-receiver-blocked-address", 403, Kind.NOTIFICATION),
+  ALERTMANAGER_NOTIFICATION_RATE_LIMITED("alertmanager-notification-rate-limited", 429, Kind.NOTIFICATION);
 
   /** Where an id surfaces, which fixes the shape of the message carrying it. */
   public enum Kind {
@@ -103,7 +107,12 @@ public enum ErrorId {
     /** A block upload answer in plain text: the message, then the id in parentheses. */
     BLOCK_UPLOAD,
     /** A log line at ERROR, starting with the id; no request sees it. */
-    LOG
+    LOG,
+    /**
+     * The error of a notification the Alertmanager could not send, ending in the id: logged and counted in
+     * {@code cortex_alertmanager_notifications_failed_total}; the status says whose fault it is.
+     */
+    NOTIFICATION
   }
 
   private static final String PREFIX = "err-narthex-";

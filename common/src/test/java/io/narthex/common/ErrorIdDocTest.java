@@ -23,7 +23,8 @@ class ErrorIdDocTest {
       ErrorId.Kind.READ, "## Read path",
       ErrorId.Kind.TENANT, "## Tenant",
       ErrorId.Kind.BLOCK_UPLOAD, "## Block upload",
-      ErrorId.Kind.LOG, "## Compactor");
+      ErrorId.Kind.LOG, "## Compactor",
+      ErrorId.Kind.NOTIFICATION, "## Alertmanager receivers");
 
   private record Row(String section, String status) {}
 
