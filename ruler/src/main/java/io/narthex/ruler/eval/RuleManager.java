@@ -273,12 +273,12 @@ public final class RuleManager implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       }
-      if (!closed) {
+      // A group of the same name added back meanwhile writes the same series (and has the same metric series):
+      // markers stamped back at the removal would punch a gap into them, so the series the old version alone wrote
+      // end at the lookback delta instead.
+      if (!closed && !running.containsKey(key)) {
         runner.group.markAllStale(Math.floorDiv(removedAtNanos, 1_000_000L));
-        // A group of the same name added back meanwhile has the same metric series.
-        if (!running.containsKey(key)) {
-          runner.group.forgetMetrics();
-        }
+        runner.group.forgetMetrics();
       }
     });
     return runner;

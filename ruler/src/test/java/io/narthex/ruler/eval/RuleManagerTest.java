@@ -161,6 +161,50 @@ class RuleManagerTest {
   }
 
   @Test
+  void aGroupAddedBackBeforeTheRemovedOnesMarkersAreDueIsNotMarkedStale() throws Exception {
+    long t = 1_700_000_000_000L;
+    ruler.append(Labels.of("__name__", "up", "job", "a"), t - 1000, 1);
+    CountDownLatch markersDue = new CountDownLatch(1);
+    RulerClock clock = new RulerClock() {
+      @Override
+      public long epochNanos() {
+        return t * 1_000_000L;
+      }
+
+      @Override
+      public void sleepUntil(long epochNanos) throws InterruptedException {
+        if (Thread.currentThread().getName().startsWith("ruler-stale-")) {
+          markersDue.await();
+        } else {
+          Thread.sleep(Long.MAX_VALUE);
+        }
+      }
+    };
+    RuleManager manager = new RuleManager(null, new RuleManager.Config(Duration.ofMinutes(1), Duration.ofMinutes(10),
+        Duration.ZERO, true, 4), RuleEvaluators.recordingOnly(), ruler.querier, ruler.pusher, clock, ruler.metrics,
+        null, tenant -> { });
+    RuleManager.GroupKey key = new RuleManager.GroupKey(TestRuler.TENANT, "ns", "g");
+    Map<RuleManager.GroupKey, RuleGroup> groups = Map.of(key, group("g", null, null, record("kept_series", "up")));
+    try {
+      manager.apply(groups);
+      manager.groups(TestRuler.TENANT).getFirst().evaluate(t);
+      int pushesBefore = ruler.pushes.size();
+      manager.apply(Map.of());
+      manager.apply(groups);
+      markersDue.countDown();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (Thread.getAllStackTraces().keySet().stream().anyMatch(th -> th.getName().startsWith("ruler-stale-"))
+          && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(ruler.pushes.subList(pushesBefore, ruler.pushes.size()).stream().flatMap(List::stream)
+          .filter(sample -> StaleMarker.isStale(sample.value()))).isEmpty();
+    } finally {
+      manager.close();
+    }
+  }
+
+  @Test
   void aTenantThatKeepsAGroupIsNotRemoved() throws Exception {
     List<String> removedTenants = new CopyOnWriteArrayList<>();
     RuleManager manager = new RuleManager(null, new RuleManager.Config(Duration.ofMinutes(1), Duration.ofMinutes(10),
