@@ -49,6 +49,14 @@ class RouteInheritanceTest {
   }
 
   @Test
+  void routeIdIsItsKeyAndItsPositionAmongItsSiblings() {
+    DispatchRoute leaf = DispatchRoute.root(AlertmanagerConfig.parse(CONFIG)).match(Map.of("x", "1", "y", "1"))
+        .getFirst();
+    assertThat(leaf.key()).isEqualTo("{}/{x=\"1\"}/{y=\"1\"}");
+    assertThat(leaf.id()).isEqualTo("{}/{x=\"1\"}/{y=\"1\"}/0");
+  }
+
+  @Test
   void amtoolRoutesTheSameWay() throws IOException, InterruptedException {
     Path amtool = Path.of("/usr/bin/amtool");
     Assumptions.assumeTrue(Files.isExecutable(amtool), "Debian's amtool (prometheus-alertmanager) is not installed");

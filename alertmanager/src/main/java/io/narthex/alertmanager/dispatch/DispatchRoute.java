@@ -61,7 +61,8 @@ public final class DispatchRoute {
     continueMatching = cr.continueMatching();
     String own = matchersString(matchers);
     key = parent == null ? own : parent.key + "/" + own;
-    id = parent == null ? own : parent.id + "/" + own + "/" + index;
+    // Alertmanager's Route.ID: the key, then the position among the parent's routes.
+    id = parent == null ? own : key + "/" + index;
     List<AlertmanagerConfig.Route> children = cr.routes() == null ? List.of() : cr.routes();
     for (int i = 0; i < children.size(); i++) {
       routes.add(new DispatchRoute(children.get(i), this, i));
