@@ -148,6 +148,45 @@ public final class LimitsOptions {
           + "`err-narthex-alertmanager-max-template-size-bytes`; `0` = unlimited")
   public int alertmanagerMaxTemplateSizeBytes = 0;
 
+  @Option(names = {"--alertmanager.notification-rate-limit", "-alertmanager.notification-rate-limit"},
+      descriptionKey = "limits.alertmanager_notification_rate_limit", defaultValue = "0",
+      description = "notifications per second each receiver integration of a tenant may send (bursts up to one "
+          + "second's worth); one over fails, not retried (`err-narthex-alertmanager-notification-rate-limited`); "
+          + "`0` = unlimited, Mimir's default; per tenant: `alertmanager_notification_rate_limit`, and per "
+          + "integration kind `alertmanager_notification_rate_limit_per_integration` (such as `{webhook: 5}`) in "
+          + "the runtime config")
+  public double alertmanagerNotificationRateLimit = 0;
+
+  @Option(names = {"--alertmanager.receivers-firewall-block-cidr-networks",
+      "-alertmanager.receivers-firewall-block-cidr-networks"},
+      descriptionKey = "limits.alertmanager_receivers_firewall_block_cidr_networks", defaultValue = "",
+      description = "comma-separated CIDR networks (`10.0.0.0/8,fd00::/8`) that receivers may not connect to: a "
+          + "notification to a host resolving into one fails, not retried "
+          + "(`err-narthex-alertmanager-receiver-blocked-address`); empty = none, Mimir's default; per tenant: "
+          + "`alertmanager_receivers_firewall_block_cidr_networks` in the runtime config")
+  public String alertmanagerReceiversFirewallBlockCidrNetworks = "";
+
+  @Option(names = {"--alertmanager.receivers-firewall-block-private-addresses",
+      "-alertmanager.receivers-firewall-block-private-addresses"},
+      descriptionKey = "limits.alertmanager_receivers_firewall_block_private_addresses", defaultValue = "false",
+      arity = "0..1", fallbackValue = "true",
+      description = "refuse receivers whose host resolves to a private (RFC 1918, RFC 4193), loopback or "
+          + "link-local address (`err-narthex-alertmanager-receiver-blocked-address`); off by default, as "
+          + "Mimir's; per tenant: `alertmanager_receivers_firewall_block_private_addresses` in the runtime config")
+  public boolean alertmanagerReceiversFirewallBlockPrivateAddresses;
+
+  /**
+   * The limits on the Alertmanager's receivers these flags give every tenant (the runtime config overrides them).
+   *
+   * @throws IllegalArgumentException naming a network that is not {@code <ip>/<bits>}
+   */
+  io.narthex.alertmanager.notify.NotifyLimits alertmanagerNotifyLimits() {
+    return new io.narthex.alertmanager.notify.NotifyLimits(alertmanagerNotificationRateLimit, java.util.Map.of(),
+        new io.narthex.alertmanager.notify.Firewall(
+            RuntimeConfig.cidrs(alertmanagerReceiversFirewallBlockCidrNetworks).blockCidrs(),
+            alertmanagerReceiversFirewallBlockPrivateAddresses));
+  }
+
   @Option(names = {"--compactor.block-upload-enabled", "-compactor.block-upload-enabled"},
       descriptionKey = "limits.compactor_block_upload_enabled", defaultValue = "false", arity = "0..1",
       fallbackValue = "true",

@@ -47,8 +47,16 @@ final class RuntimeConfig implements AutoCloseable {
     RATE,
     BOOLEAN,
     /** A Prometheus duration. */
-    DURATION
+    DURATION,
+    /** A map from a Mimir integration name ({@code webhook}, {@code email}, ...) to a rate >= 0. */
+    INTEGRATION_RATES,
+    /** Comma-separated CIDR networks, as Mimir's {@code flagext.CIDRSliceCSV}. */
+    CIDRS
   }
+
+  /** The integration names Mimir's {@code alertmanager_notification_rate_limit_per_integration} accepts. */
+  static final java.util.Set<String> INTEGRATIONS = java.util.Set.of("webhook", "email", "pagerduty", "opsgenie",
+      "wechat", "slack", "victorops", "pushover", "sns", "webex", "telegram", "discord", "msteams");
 
   /** Every limit a tenant may override, by Mimir's key. */
   static final Map<String, Kind> KEYS = Map.ofEntries(
@@ -67,7 +75,11 @@ final class RuntimeConfig implements AutoCloseable {
       Map.entry("ruler_max_rule_groups_per_tenant", Kind.INT),
       Map.entry("alertmanager_max_config_size_bytes", Kind.INT),
       Map.entry("alertmanager_max_templates_count", Kind.INT),
-      Map.entry("alertmanager_max_template_size_bytes", Kind.INT));
+      Map.entry("alertmanager_max_template_size_bytes", Kind.INT),
+      Map.entry("alertmanager_notification_rate_limit", Kind.RATE),
+      Map.entry("alertmanager_notification_rate_limit_per_integration", Kind.INTEGRATION_RATES),
+      Map.entry("alertmanager_receivers_firewall_block_cidr_networks", Kind.CIDRS),
+      Map.entry("alertmanager_receivers_firewall_block_private_addresses", Kind.BOOLEAN));
 
   private final Path file;
   /** Per tenant, its overrides by key: Long, Double, Boolean or Duration as {@link #KEYS} says. */
@@ -150,8 +162,48 @@ final class RuntimeConfig implements AutoCloseable {
           throw new IllegalArgumentException(where + " must be a Prometheus duration such as 30d: " + e.getMessage());
         }
       }
+      case INTEGRATION_RATES -> {
+        if (!value.isObject()) {
+          throw new IllegalArgumentException(where + " must map integration names to rates, got " + value);
+        }
+        Map<String, Double> rates = new HashMap<>();
+        for (var rate : (Iterable<Map.Entry<String, JsonNode>>) value::fields) {
+          if (!INTEGRATIONS.contains(rate.getKey())) {
+            throw new IllegalArgumentException(where + ": unknown integration name " + rate.getKey()
+                + "; the known ones are " + new TreeSet<>(INTEGRATIONS));
+          }
+          if (!rate.getValue().isNumber() || rate.getValue().asDouble() < 0) {
+            throw new IllegalArgumentException(where + "." + rate.getKey() + " must be a number >= 0, got "
+                + rate.getValue());
+          }
+          rates.put(rate.getKey(), rate.getValue().asDouble());
+        }
+        return Map.copyOf(rates);
+      }
+      case CIDRS -> {
+        try {
+          return cidrs(value.isNull() ? "" : value.asText());
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(where + ": " + e.getMessage());
+        }
+      }
       default -> throw new AssertionError(kind);
     }
+  }
+
+  /**
+   * Comma-separated CIDR networks as a firewall blocking them (and no private address).
+   *
+   * @throws IllegalArgumentException {@code invalid CIDR address: <text>}
+   */
+  static io.narthex.alertmanager.notify.Firewall cidrs(String csv) {
+    java.util.List<String> networks = new java.util.ArrayList<>();
+    for (String network : csv.split(",")) {
+      if (!network.isBlank()) {
+        networks.add(network.strip());
+      }
+    }
+    return io.narthex.alertmanager.notify.Firewall.of(networks, false);
   }
 
   /** The tenant's override of {@code key}, or null. */
@@ -236,6 +288,26 @@ final class RuntimeConfig implements AutoCloseable {
         intLimit(tenant, "alertmanager_max_config_size_bytes", defaults.maxConfigSizeBytes()),
         intLimit(tenant, "alertmanager_max_templates_count", defaults.maxTemplatesCount()),
         intLimit(tenant, "alertmanager_max_template_size_bytes", defaults.maxTemplateSizeBytes()));
+  }
+
+  /** The tenant's limits on its Alertmanager receivers: {@code defaults} (the flags) with its runtime overrides. */
+  @SuppressWarnings("unchecked")
+  io.narthex.alertmanager.notify.NotifyLimits notifyLimits(String tenant,
+      io.narthex.alertmanager.notify.NotifyLimits defaults) {
+    if (!overridesByTenant.containsKey(tenant)) {
+      return defaults;
+    }
+    Object rate = override(tenant, "alertmanager_notification_rate_limit");
+    Object perIntegration = override(tenant, "alertmanager_notification_rate_limit_per_integration");
+    Object cidrs = override(tenant, "alertmanager_receivers_firewall_block_cidr_networks");
+    Object blockPrivate = override(tenant, "alertmanager_receivers_firewall_block_private_addresses");
+    return new io.narthex.alertmanager.notify.NotifyLimits(
+        rate == null ? defaults.rateLimit() : (Double) rate,
+        perIntegration == null ? defaults.rateLimitPerIntegration() : (Map<String, Double>) perIntegration,
+        new io.narthex.alertmanager.notify.Firewall(
+            cidrs == null ? defaults.firewall().blockCidrs()
+                : ((io.narthex.alertmanager.notify.Firewall) cidrs).blockCidrs(),
+            blockPrivate == null ? defaults.firewall().blockPrivateAddresses() : (Boolean) blockPrivate));
   }
 
   @Override

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.narthex.alertmanager.AlertmanagerLimits;
+import io.narthex.alertmanager.notify.NotifyLimits;
 import io.narthex.ruler.RulerLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,6 +57,50 @@ class RuntimeConfigLimitsTest {
       assertThat(config.alertmanagerLimits("other", defaults)).isEqualTo(defaults);
       assertThat(config.alertmanagerLimits("big", defaults)).isEqualTo(new AlertmanagerLimits(0, 10, 5000));
     }
+  }
+
+  @Test
+  void overridesTheReceiverRateLimitAndFirewallPerTenant() throws Exception {
+    NarthexOptions options = NarthexOptions.parse("-alertmanager.notification-rate-limit=2",
+        "-alertmanager.receivers-firewall-block-cidr-networks=10.0.0.0/8, 192.168.0.0/16");
+    NotifyLimits defaults = options.limits.alertmanagerNotifyLimits();
+    Path file = dir.resolve("runtime.yaml");
+    Files.writeString(file, """
+        overrides:
+          strict:
+            alertmanager_notification_rate_limit: 0.5
+            alertmanager_notification_rate_limit_per_integration: {webhook: 0, email: 1}
+            alertmanager_receivers_firewall_block_cidr_networks: 127.0.0.0/8
+            alertmanager_receivers_firewall_block_private_addresses: true
+        """);
+
+    try (RuntimeConfig config = new RuntimeConfig(file, Duration.ofHours(1))) {
+      assertThat(config.notifyLimits("other", defaults)).isEqualTo(defaults);
+      assertThat(defaults.rateLimit()).isEqualTo(2);
+      assertThat(defaults.firewall().blockCidrs()).map(Object::toString)
+          .containsExactly("10.0.0.0/8", "192.168.0.0/16");
+      assertThat(defaults.firewall().blockPrivateAddresses()).isFalse();
+      NotifyLimits strict = config.notifyLimits("strict", defaults);
+      assertThat(strict.rateLimit()).isEqualTo(0.5);
+      assertThat(strict.rateLimitPerIntegration()).isEqualTo(Map.of("webhook", 0.0, "email", 1.0));
+      assertThat(strict.firewall().blockCidrs()).map(Object::toString).containsExactly("127.0.0.0/8");
+      assertThat(strict.firewall().blockPrivateAddresses()).isTrue();
+    }
+  }
+
+  @Test
+  void rejectsAnUnknownIntegrationAndABadNetworkNamingTheKey() throws Exception {
+    Path file = dir.resolve("runtime.yaml");
+    Files.writeString(file, "overrides:\n  t:\n    alertmanager_notification_rate_limit_per_integration: {fax: 1}\n");
+    assertThatThrownBy(() -> new RuntimeConfig(file, Duration.ofHours(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("overrides.t.alertmanager_notification_rate_limit_per_integration: unknown "
+            + "integration name fax");
+    Files.writeString(file, "overrides:\n  t:\n    alertmanager_receivers_firewall_block_cidr_networks: 10.0.0/33\n");
+    assertThatThrownBy(() -> new RuntimeConfig(file, Duration.ofHours(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("overrides.t.alertmanager_receivers_firewall_block_cidr_networks: invalid CIDR "
+            + "address: 10.0.0/33");
   }
 
   @Test

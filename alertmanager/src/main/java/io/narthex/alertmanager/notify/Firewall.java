@@ -4,6 +4,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -98,7 +99,7 @@ public record Firewall(List<Cidr> blockCidrs, boolean blockPrivateAddresses) {
         throw new IllegalArgumentException("invalid CIDR address: " + text);
       }
       String ip = text.substring(0, slash);
-      if (!ip.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
+      if (!ip.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
         throw new IllegalArgumentException("invalid CIDR address: " + text);
       }
       byte[] bytes;
@@ -127,6 +128,16 @@ public record Firewall(List<Cidr> blockCidrs, boolean blockPrivateAddresses) {
         }
       }
       return true;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Cidr other && other.prefixBits == prefixBits && Arrays.equals(other.network, network);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(network) * 31 + prefixBits;
     }
 
     @Override
