@@ -94,6 +94,8 @@ public final class RuleManager implements AutoCloseable {
   private final Consumer<String> tenantRemoved;
   private final Map<GroupKey, GroupRunner> running = new ConcurrentHashMap<>();
   private final Object syncSignal = new Object();
+  /** Serializes syncs, so that a slower one does not apply what it read after a later one; not held by apply. */
+  private final Object syncOrder = new Object();
   private boolean syncRequested;
   private volatile boolean closed;
   private Thread poller;
@@ -160,7 +162,14 @@ public final class RuleManager implements AutoCloseable {
    *
    * @throws IOException when the tenants cannot be listed; nothing changes then
    */
-  public synchronized void sync() throws IOException {
+  public void sync() throws IOException {
+    // The store is read without the manager's lock: close() and the tenant-removal path do not wait on the bucket.
+    synchronized (syncOrder) {
+      syncHoldingOrder();
+    }
+  }
+
+  private void syncHoldingOrder() throws IOException {
     Map<GroupKey, RuleGroup> desired = new HashMap<>();
     Set<GroupKey> elsewhere = new HashSet<>();
     for (String tenant : store.tenants()) {

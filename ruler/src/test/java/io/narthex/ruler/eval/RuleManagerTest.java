@@ -205,6 +205,44 @@ class RuleManagerTest {
   }
 
   @Test
+  void closeDoesNotWaitForASyncBlockedOnTheStore() throws Exception {
+    CountDownLatch reading = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    io.narthex.ruler.RuleStore blockedStore = (io.narthex.ruler.RuleStore) java.lang.reflect.Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {io.narthex.ruler.RuleStore.class}, (proxy, method, args) -> {
+          if (method.getName().equals("tenants")) {
+            return List.of(TestRuler.TENANT);
+          }
+          reading.countDown();
+          release.await();
+          return new java.util.TreeMap<String, List<RuleGroup>>();
+        });
+    RuleManager manager = new RuleManager(blockedStore, new RuleManager.Config(Duration.ofMinutes(1),
+        Duration.ofMinutes(10), Duration.ZERO, true, 4), RuleEvaluators.recordingOnly(), ruler.querier, ruler.pusher,
+        new HeldClock(), ruler.metrics, null, tenant -> { });
+    // Own threads: the common pool may have a single worker on two cores.
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    CompletableFuture<Void> sync = CompletableFuture.runAsync(() -> {
+      try {
+        manager.sync();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }, threads);
+    try {
+      assertThat(reading.await(30, TimeUnit.SECONDS)).isTrue();
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(manager::close, threads);
+      // Before, sync held the manager's lock while reading, and close waited on it until the store answered.
+      closing.get(30, TimeUnit.SECONDS);
+      assertThat(release.getCount()).as("the store is still blocked").isEqualTo(1);
+    } finally {
+      release.countDown();
+      sync.get(30, TimeUnit.SECONDS);
+      threads.close();
+    }
+  }
+
+  @Test
   void aTenantThatKeepsAGroupIsNotRemoved() throws Exception {
     List<String> removedTenants = new CopyOnWriteArrayList<>();
     RuleManager manager = new RuleManager(null, new RuleManager.Config(Duration.ofMinutes(1), Duration.ofMinutes(10),
