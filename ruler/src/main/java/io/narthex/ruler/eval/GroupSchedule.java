@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
  * hash is Prometheus's {@code labels.Hash} of {@code {file=<file>, name=<group>}}: XXH64 of each label's name and
  * value, each followed by the byte {@code 0xff}, in label-name order. The file is the one Mimir's ruler gives the
  * group: {@code data-ruler/<tenant>/<url.PathEscape(namespace)>} (Mimir's {@code mapper} with the default
- * {@code -ruler.rule-path}), so a Narthex group runs at the instants a default Mimir would run it.
+ * {@code -ruler.rule-path}). Mimir, built with {@code stringlabels}, hashes another encoding, so its offsets differ.
  */
 public final class GroupSchedule {
   /** Mimir's default {@code -ruler.rule-path}, {@code ./data-ruler/}, as Go's {@code filepath.Join} cleans it. */
