@@ -33,11 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PrometheusRemoteWriteTest {
   private static final String TENANT = "e2e";
-  /**
-   * Prometheus's remote-write WAL watcher may start after the first scrapes and never send them, so every window
-   * a query reads (range start, minus the longest range and offset, 25s) must begin after this much scraping.
-   */
-  private static final Duration WARM_UP = Duration.ofSeconds(8);
+  private static final long SCRAPE_INTERVAL_MS = 1_000;
   private static final long RANGE_MS = 20_000;
   private static final long STEP_MS = 5_000;
 
@@ -124,8 +120,9 @@ class PrometheusRemoteWriteTest {
         "--server.http-listen-port=" + narthexHttp,
         "--server.grpc-listen-port=" + narthexGrpc,
         "--blocks-storage.tsdb.dir=" + work.resolve("narthex")));
-    narthexProcess.awaitHttpOk("http://127.0.0.1:" + narthexHttp + "/ready", Duration.ofSeconds(60));
 
+    // Node-exporter and Prometheus start while Narthex's JVM boots: the proxy answers 502 until Narthex listens,
+    // and Prometheus sends those batches again.
     int nodeExporterPort = ExternalProcess.freePort();
     nodeExporter = ExternalProcess.start("node-exporter",
         List.of(nodeExporterBinary, "--web.listen-address=127.0.0.1:" + nodeExporterPort));
@@ -160,18 +157,48 @@ class PrometheusRemoteWriteTest {
         "--storage.tsdb.path=" + work.resolve("prometheus-data"),
         "--web.listen-address=127.0.0.1:" + prometheusPort));
     prometheus.awaitHttpOk("http://127.0.0.1:" + prometheusPort + "/-/ready", Duration.ofSeconds(60));
+    narthexProcess.awaitHttpOk("http://127.0.0.1:" + narthexHttp + "/ready", Duration.ofSeconds(60));
 
     prom = new PromApi("http://127.0.0.1:" + prometheusPort, null);
     narthex = new PromApi("http://127.0.0.1:" + narthexHttp + "/prometheus", TENANT);
 
-    long scrapingSinceMs = System.currentTimeMillis();
+    // Every window a query reads (range start, minus the longest range and offset, 25s) must begin a scrape after
+    // the first sample Narthex holds of each target.
+    long dataStartMs = awaitFirstSampleOfEveryTarget();
     long earliestWindowMs = RANGE_MS + 25_000;
-    // The evaluation time is picked ~10s in the past (see pickEvalTime). Not a condition: the queries' windows
-    // need this much wall-clock scraping behind them.
-    Thread.sleep(WARM_UP.toMillis() + earliestWindowMs + 10_000 + 1_000);
+    // The evaluation time is picked up to 11s in the past (see pickEvalTime). Not a condition: the queries'
+    // windows need this much wall-clock scraping behind them.
+    Thread.sleep(Math.max(0, dataStartMs + SCRAPE_INTERVAL_MS + earliestWindowMs + 11_000 + 500
+        - System.currentTimeMillis()));
     evalTimeMs = pickEvalTime();
-    assertThat(evalTimeMs - earliestWindowMs).isGreaterThan(scrapingSinceMs + WARM_UP.toMillis());
+    assertThat(evalTimeMs - earliestWindowMs).isGreaterThan(dataStartMs + SCRAPE_INTERVAL_MS);
     awaitNarthexHasDataPast(evalTimeMs + 3_000);
+  }
+
+  /**
+   * The time of the latest of the targets' first {@code up} samples in Narthex. Prometheus's remote-write WAL
+   * watcher may start after the first scrapes and never send them; a batch sent again later only adds earlier
+   * samples, which leaves this bound safe.
+   */
+  private static long awaitFirstSampleOfEveryTarget() {
+    java.util.concurrent.atomic.AtomicLong latestFirstMs = new java.util.concurrent.atomic.AtomicLong();
+    try {
+      await("Narthex holding up of both targets").atMost(Duration.ofSeconds(60))
+          .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(500))
+          .until(() -> {
+            JsonNode result = narthex.data("/api/v1/query", "query", "up[5m]",
+                "time", seconds(System.currentTimeMillis())).get("result");
+            long latest = 0;
+            for (JsonNode series : result) {
+              latest = Math.max(latest, millis(series.get("values").get(0).get(0)));
+            }
+            latestFirstMs.set(latest);
+            return result.size() == 2;
+          });
+    } catch (ConditionTimeoutException e) {
+      fail("Narthex never received up of both targets; prometheus log:\n" + prometheus.logTail(), e);
+    }
+    return latestFirstMs.get();
   }
 
   @AfterAll
