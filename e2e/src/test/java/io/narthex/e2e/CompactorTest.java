@@ -54,11 +54,12 @@ class CompactorTest {
         "--blocks-storage.tsdb.retention-period=0s",
         "--blocks-storage.tsdb.block-cut-grace-period=24h",
         "--blocks-storage.bucket-store.sync-interval=1s",
-        "--blocks-storage.bucket-store.ignore-deletion-marks-delay=10s",
+        // The gateways and queriers stop reading a marked block 4s after its mark, well before its deletion at 8s.
+        "--blocks-storage.bucket-store.ignore-deletion-marks-delay=4s",
         "--querier.query-store-after=0s",
         "--compactor.block-ranges=2h,6h",
         "--compactor.first-level-compaction-wait-period=0s",
-        "--compactor.deletion-delay=15s",
+        "--compactor.deletion-delay=8s",
         // Backfills hours at once: far over Mimir's default 10k samples/s for one tenant.
         "--distributor.ingestion-rate-limit=1e9", "--distributor.ingestion-burst-size=1000000000"));
     List<String> flags = new ArrayList<>();
