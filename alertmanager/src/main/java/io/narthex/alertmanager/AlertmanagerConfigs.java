@@ -30,6 +30,18 @@ import org.slf4j.LoggerFactory;
 public final class AlertmanagerConfigs implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AlertmanagerConfigs.class);
 
+  /** Told of each change of a tenant's running configuration (see {@link #addListener}). */
+  @FunctionalInterface
+  public interface Listener {
+    /**
+     * @param config the configuration the tenant runs now: its newly loaded one, or the fallback after its own was
+     *     deleted
+     * @param templateFiles the tenant's stored {@code template_files}, name to text; empty with the fallback
+     * @param own whether {@code config} is the tenant's own (false: the fallback)
+     */
+    void changed(String tenant, AlertmanagerConfig config, Map<String, String> templateFiles, boolean own);
+  }
+
   /** A tenant's running configuration and the stored form it came from. */
   private record Running(AlertConfigDesc stored, AlertmanagerConfig config) {}
 
@@ -41,6 +53,7 @@ public final class AlertmanagerConfigs implements AutoCloseable {
   private final Gauge tenantsDiscovered;
   private final Counter syncs;
   private final Counter syncFailures;
+  private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private ScheduledExecutorService poller;
 
   /** @throws IllegalStateException when {@code registry} holds these metrics already */
@@ -67,6 +80,31 @@ public final class AlertmanagerConfigs implements AutoCloseable {
   public AlertmanagerConfig configOf(String tenant) {
     Running own = running.get(tenant);
     return own == null ? fallback : own.config();
+  }
+
+  /** The tenant's stored {@code template_files} as last loaded; empty when it runs the fallback. */
+  public Map<String, String> templateFilesOf(String tenant) {
+    Running own = running.get(tenant);
+    return own == null ? Map.of() : own.stored().templates();
+  }
+
+  /**
+   * Calls {@code listener} after each load of a changed configuration and after each deletion (with the fallback),
+   * on the syncing thread; an unchanged configuration is not reported again. Add it before {@link #start}, so that
+   * the initial load is reported too.
+   */
+  public void addListener(Listener listener) {
+    listeners.add(listener);
+  }
+
+  private void tell(String tenant, AlertmanagerConfig config, Map<String, String> templateFiles, boolean own) {
+    for (Listener l : listeners) {
+      try {
+        l.changed(tenant, config, templateFiles, own);
+      } catch (RuntimeException e) {
+        log.warn("applying the Alertmanager config failed tenant={} err=\"{}\"", tenant, e.toString());
+      }
+    }
   }
 
   /** The tenants running their own configuration. */
@@ -111,9 +149,11 @@ public final class AlertmanagerConfigs implements AutoCloseable {
         continue;
       }
       try {
-        running.put(tenant, new Running(stored.get(), AlertmanagerConfig.parse(stored.get().rawConfig())));
+        AlertmanagerConfig parsed = AlertmanagerConfig.parse(stored.get().rawConfig());
+        running.put(tenant, new Running(stored.get(), parsed));
         lastReloadSuccessful.labelValues(tenant).set(1);
         lastReloadSuccessfulSeconds.labelValues(tenant).set(System.currentTimeMillis() / 1000.0);
+        tell(tenant, parsed, stored.get().templates(), true);
       } catch (InvalidConfigException e) {
         log.warn("error applying config tenant={} err=\"{}\"", tenant, e.getMessage());
         lastReloadSuccessful.labelValues(tenant).set(0);
@@ -124,6 +164,7 @@ public final class AlertmanagerConfigs implements AutoCloseable {
         running.remove(tenant);
         lastReloadSuccessful.remove(tenant);
         lastReloadSuccessfulSeconds.remove(tenant);
+        tell(tenant, fallback, Map.of(), false);
       }
     }
   }

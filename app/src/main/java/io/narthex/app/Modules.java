@@ -12,6 +12,10 @@ import io.narthex.alertmanager.AlertmanagerConfigs;
 import io.narthex.alertmanager.AlertmanagerLimits;
 import io.narthex.alertmanager.BucketAlertStore;
 import io.narthex.alertmanager.FallbackConfig;
+import io.narthex.alertmanager.MultitenantAlertmanager;
+import io.narthex.alertmanager.api.AlertmanagerApiV2;
+import io.narthex.alertmanager.dispatch.SenderFactory;
+import io.narthex.alertmanager.dispatch.TenantAlertmanager;
 import io.narthex.app.NarthexOptions.Target;
 import io.narthex.blocks.BlockShipper;
 import io.narthex.blocks.BlockUploadHttp;
@@ -143,6 +147,9 @@ final class Modules {
   RuleManager rules;
   /** The distributor module's; null when the process runs none. */
   Distributor distributor;
+  /** Set by {@link #register}: the ruler's default Alertmanager is this process's, once its HTTP server runs. */
+  private ServiceManager serviceManager;
+  private HttpServerModule httpServer;
 
   Modules(NarthexOptions options, ServerBuilder http, ExecutorService executor, PrometheusRegistry registry)
       throws java.io.IOException {
@@ -194,6 +201,8 @@ final class Modules {
 
   /** Registers every module with its dependencies; a module that serves gRPC needs the gRPC server after it. */
   ServiceManager register(ServiceManager manager, HttpServerModule server) {
+    this.serviceManager = manager;
+    this.httpServer = server;
     List<String> grpcServed = new ArrayList<>();
     if (targets.contains(Target.INGESTER)) {
       grpcServed.add(INGESTER);
@@ -434,7 +443,7 @@ final class Modules {
     };
     List<ShardWriter> ownWriters = new ArrayList<>();
     Distributor writes = distributor != null ? distributor : newDistributor(ownWriters);
-    Notifiers notifiers = new Notifiers(new Notifiers.Settings(AlertmanagerUrls.parse(options.ruler.alertmanagerUrl),
+    Notifiers notifiers = new Notifiers(new Notifiers.Settings(rulerAlertmanagers(),
         options.ruler.notificationQueueCapacity, options.ruler.notificationTimeout, options.ruler.externalUrl,
         Map.of()), new NotifierMetrics(registry));
     AlertingRules alerting = new AlertingRules(new AlertingRules.Settings(options.ruler.forOutageTolerance,
@@ -464,6 +473,38 @@ final class Modules {
     });
   }
 
+  /**
+   * The Alertmanagers the ruler sends to: {@code -ruler.alertmanager-url}, or, when that is empty and this process
+   * runs the Alertmanager too ({@code -target=all}), its own API v2 over loopback HTTP (issue 16 item 6), so that a
+   * single process needs no configuration. The port is the one bound, known once the HTTP server runs (which starts
+   * last): until then the list is empty and alerts are evaluated but not sent.
+   */
+  private List<AlertmanagerUrls.Target> rulerAlertmanagers() {
+    if (!options.ruler.alertmanagerUrl.isBlank() || !targets.contains(Target.ALERTMANAGER)) {
+      return AlertmanagerUrls.parse(options.ruler.alertmanagerUrl);
+    }
+    return new java.util.AbstractList<>() {
+      private volatile AlertmanagerUrls.Target own;
+
+      @Override
+      public AlertmanagerUrls.Target get(int index) {
+        if (index != 0 || size() == 0) {
+          throw new IndexOutOfBoundsException(index);
+        }
+        if (own == null) {
+          own = AlertmanagerUrls.parse("http://127.0.0.1:" + httpServer.port()
+              + options.alertmanager.httpPrefix).getFirst();
+        }
+        return own;
+      }
+
+      @Override
+      public int size() {
+        return serviceManager != null && serviceManager.states().get(SERVER) == ServiceManager.State.RUNNING ? 1 : 0;
+      }
+    };
+  }
+
   /** A rule group evaluation's output as one remote-write request, as Mimir's ruler pushes it. */
   private static WriteRequest writeRequest(List<io.narthex.promql.Sample> samples) {
     WriteRequest.Builder request = WriteRequest.newBuilder();
@@ -478,19 +519,44 @@ final class Modules {
   /**
    * The Alertmanager's configurations (issue 16 item 1): the fallback config, read and checked at start, each
    * tenant's configuration polled from the bucket store, and Mimir's configuration API, which reloads them at once
-   * after a change. Dispatch and notifications are not built yet.
+   * after a change; each tenant's Alertmanager (item 3, driven by {@link MultitenantAlertmanager}) and the API v2
+   * under {@code -http.alertmanager-http-prefix} (item 2).
    */
   private Service alertmanager() {
     BucketAlertStore store = new BucketAlertStore(bucket, BucketAlertStore.BLOCKS_BUCKET_ROOT);
     AlertmanagerConfigs configs = new AlertmanagerConfigs(store,
         FallbackConfig.load(options.alertmanager.fallbackConfigFile), registry);
+    MultitenantAlertmanager alertmanagers = new MultitenantAlertmanager(configs, alertmanagerSenders(),
+        tenant -> TenantAlertmanager.Settings.DEFAULTS, java.time.Clock.systemUTC(), registry);
+    new AlertmanagerApiV2(alertmanagers, options.tenantResolver(), Version.VERSION, java.time.Instant.now(),
+        options.alertmanager.maxRecvMsgSizeBytes).bind(http, options.alertmanager.httpPrefix);
     AlertmanagerLimits limits = new AlertmanagerLimits(options.limits.alertmanagerMaxConfigSizeBytes,
         options.limits.alertmanagerMaxTemplatesCount, options.limits.alertmanagerMaxTemplateSizeBytes);
     new AlertmanagerConfigApi(store, tenant -> runtimeConfig.alertmanagerLimits(tenant, limits),
         options.tenantResolver())
         .onChange(() -> configs.syncQuietly("api"))
         .bind(http, options.alertmanager.enableApi);
-    return Service.of(() -> configs.start(options.alertmanager.pollInterval), configs::close);
+    return Service.of(() -> {
+      configs.start(options.alertmanager.pollInterval);
+      alertmanagers.start();
+    }, () -> {
+      alertmanagers.close();
+      configs.close();
+    });
+  }
+
+  /**
+   * The receivers each tenant's notifications go to. Until issue 16 item 4's receivers are wired in, a notification
+   * is logged and reported as not sent (so that it is tried again at the next flush).
+   */
+  private static SenderFactory alertmanagerSenders() {
+    org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger("io.narthex.alertmanager.notify");
+    return (tenant, config, templateFiles) -> notification -> {
+      log.warn("receivers are not built yet, notification not sent tenant={} receiver={} integration={} alerts={}",
+          tenant, notification.request().receiver(), notification.integration().receiver(),
+          notification.alerts().size());
+      return false;
+    };
   }
 
   private Service distributor() {

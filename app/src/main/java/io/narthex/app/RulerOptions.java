@@ -75,8 +75,10 @@ public final class RulerOptions {
       descriptionKey = "ruler.alertmanager_url", defaultValue = "",
       description = "comma-separated Alertmanager URLs (`http(s)://[user:password@]host[:port][/path]`; the user and "
           + "password become basic auth) to send firing and resolved alerts to, at `<url>/api/v2/alerts` with "
-          + "`X-Scope-OrgID: <tenant>`; for Narthex's own Alertmanager, `http://host/alertmanager`. Empty: alerts are "
-          + "evaluated and written as `ALERTS` series but not sent. DNS service discovery (`dns+`) is not supported")
+          + "`X-Scope-OrgID: <tenant>`; for Narthex's own Alertmanager, `http://host/alertmanager`. Empty: a process "
+          + "that runs the Alertmanager too (`-target=all`) sends to its own over loopback "
+          + "(`http://127.0.0.1:<port><-http.alertmanager-http-prefix>`); any other evaluates alerts and writes them "
+          + "as `ALERTS` series but sends them nowhere. DNS service discovery (`dns+`) is not supported")
   public String alertmanagerUrl = "";
 
   @Option(names = {"--ruler.notification-queue-capacity", "-ruler.notification-queue-capacity"},

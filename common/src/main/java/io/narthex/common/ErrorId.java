@@ -49,6 +49,13 @@ public enum ErrorId {
   ALERTMANAGER_MAX_TEMPLATES_COUNT("alertmanager-max-templates-count", 400, Kind.WRITE),
   ALERTMANAGER_MAX_TEMPLATE_SIZE_BYTES("alertmanager-max-template-size-bytes", 400, Kind.WRITE),
   ALERTMANAGER_CONFIG_NOT_FOUND("alertmanager-config-not-found", 404, Kind.WRITE),
+  // The Alertmanager API v2: Alertmanager's message as a JSON string, the id in parentheses.
+  ALERTMANAGER_INVALID_ALERTS("alertmanager-invalid-alerts", 400, Kind.WRITE),
+  ALERTMANAGER_INVALID_SILENCE("alertmanager-invalid-silence", 400, Kind.WRITE),
+  ALERTMANAGER_SILENCE_NOT_FOUND("alertmanager-silence-not-found", 404, Kind.WRITE),
+  ALERTMANAGER_MAX_SILENCES_COUNT("alertmanager-max-silences-count", 400, Kind.WRITE),
+  ALERTMANAGER_MAX_SILENCE_SIZE_BYTES("alertmanager-max-silence-size-bytes", 400, Kind.WRITE),
+  ALERTMANAGER_INVALID_FILTER("alertmanager-invalid-filter", 400, Kind.WRITE),
 
   // Read path: Prometheus's JSON error shape.
   STORE_GATEWAY_UNAVAILABLE("store-gateway-unavailable", 500, Kind.READ),

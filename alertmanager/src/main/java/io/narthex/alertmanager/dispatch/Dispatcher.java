@@ -17,8 +17,11 @@ import java.util.TreeSet;
  *
  * <p>Timers as {@code aggrGroup.run}: a new group flushes after {@code group_wait}, or at once when an alert's start is
  * already older than {@code group_wait} before the group's first flush; after each flush the next one is
- * {@code group_interval} later. A flush hands the group's alerts to the {@link Notifier}; if it succeeds, resolved
- * alerts not re-posted since leave the group. Empty groups are dropped by the maintenance that runs every 30s from
+ * {@code group_interval} later. A flush hands the group's alerts to the {@link FlushHandler}; if it succeeds,
+ * resolved alerts not re-posted since leave the group. A flush may complete later (its notifications are sent
+ * outside the tenant's lock): until then the group does not flush again, as Alertmanager's group goroutine is busy
+ * in {@code flush}, and a flush that fell due meanwhile runs when the previous one completes. Empty groups are
+ * dropped by the maintenance that runs every 30s from
  * the dispatcher's start. Groups beyond {@code alertmanager_max_dispatcher_aggregation_groups} are not created and
  * their alerts not dispatched. Not thread-safe: one caller drives a tenant's dispatcher.
  */
@@ -32,12 +35,31 @@ public final class Dispatcher {
     boolean notify(NotificationRequest request);
   }
 
+  /**
+   * Receives each flush and reports its outcome through {@code done}, at once or later; {@code done} must be called
+   * exactly once, serialized with the tenant's other calls into this dispatcher.
+   */
+  @FunctionalInterface
+  public interface FlushHandler {
+    void flush(NotificationRequest request, FlushDone done);
+  }
+
+  /** The outcome of one flush. */
+  @FunctionalInterface
+  public interface FlushDone {
+    /**
+     * @param succeeded whether the pipeline succeeded (resolved alerts then leave the group)
+     * @param now when the flush completed; a next flush already due then runs at this instant
+     */
+    void complete(boolean succeeded, Instant now);
+  }
+
   /** A group as {@code GET /api/v2/alerts/groups} lists it. */
   public record GroupSnapshot(DispatchRoute route, String groupKey, SortedMap<String, String> labels,
       List<Alert> alerts) {}
 
   private final DispatchRoute root;
-  private final Notifier notifier;
+  private final FlushHandler handler;
   private final int maxAggregationGroups;
   private final Map<DispatchRoute, Map<SortedMap<String, String>, AggregationGroup>> groups = new LinkedHashMap<>();
   // Every group by its next flush (ties in creation order), so that a tick costs log(groups), not a scan.
@@ -55,8 +77,19 @@ public final class Dispatcher {
    * @param start when the dispatcher starts (its maintenance ticks count from here)
    */
   public Dispatcher(DispatchRoute root, Notifier notifier, int maxAggregationGroups, Instant start) {
+    this(root, (FlushHandler) (request, done) -> done.complete(notifier.notify(request), request.now()),
+        maxAggregationGroups, start);
+  }
+
+  /**
+   * A dispatcher whose flushes may complete later (see {@link FlushHandler}).
+   *
+   * @param maxAggregationGroups {@code alertmanager_max_dispatcher_aggregation_groups}; 0 for no limit
+   * @param start when the dispatcher starts (its maintenance ticks count from here)
+   */
+  public Dispatcher(DispatchRoute root, FlushHandler handler, int maxAggregationGroups, Instant start) {
     this.root = root;
-    this.notifier = notifier;
+    this.handler = handler;
     this.maxAggregationGroups = maxAggregationGroups;
     this.nextMaintenance = start.plus(MAINTENANCE_INTERVAL);
   }
@@ -88,7 +121,9 @@ public final class Dispatcher {
         timers.remove(group);
       }
       group.insert(alert, now);
-      timers.add(group);
+      if (!group.inFlight) {
+        timers.add(group);
+      }
     }
   }
 
@@ -106,8 +141,7 @@ public final class Dispatcher {
         nextMaintenance = nextMaintenance.plus(MAINTENANCE_INTERVAL);
       } else {
         timers.pollFirst();
-        next.fire(notifier);
-        timers.add(next);
+        next.fire();
       }
     }
   }
@@ -150,13 +184,15 @@ public final class Dispatcher {
   }
 
   /** {@code aggrGroup}: the alerts of one route with the same group labels, and the group's flush timer. */
-  private static final class AggregationGroup {
+  private final class AggregationGroup {
     final DispatchRoute route;
     final SortedMap<String, String> labels;
     final long sequence;
     final Map<Long, Alert> alerts = new LinkedHashMap<>();
     Instant next;
     boolean hasFlushed;
+    // A flush handed out and not completed yet: the group is out of the timers meanwhile.
+    boolean inFlight;
 
     AggregationGroup(DispatchRoute route, SortedMap<String, String> labels, Instant now, long sequence) {
       this.route = route;
@@ -177,11 +213,12 @@ public final class Dispatcher {
       }
     }
 
-    void fire(Notifier notifier) {
+    void fire() {
       Instant now = next;
       next = now.plus(route.groupInterval());
       hasFlushed = true;
       if (alerts.isEmpty()) {
+        timers.add(this);
         return;
       }
       List<Alert> snapshot = new ArrayList<>(alerts.size());
@@ -193,15 +230,28 @@ public final class Dispatcher {
       NotificationRequest request = new NotificationRequest(route.receiver(), groupKey(), labels, now,
           route.groupInterval(), route.repeatInterval(), route.muteTimeIntervals(), route.activeTimeIntervals(),
           route.id(), List.copyOf(snapshot));
-      if (notifier.notify(request)) {
+      inFlight = true;
+      handler.flush(request, (succeeded, completedAt) -> complete(snapshot, now, succeeded, completedAt));
+    }
+
+    private void complete(List<Alert> snapshot, Instant flushedAt, boolean succeeded, Instant completedAt) {
+      if (!inFlight) {
+        throw new IllegalStateException("flush of " + groupKey() + " completed twice");
+      }
+      inFlight = false;
+      if (succeeded) {
         for (Alert sent : snapshot) {
           Alert current = alerts.get(sent.fingerprint());
           // Only delete if the alert was not received again since.
-          if (sent.resolvedAt(now) && current != null && current.updatedAt().equals(sent.updatedAt())) {
+          if (sent.resolvedAt(flushedAt) && current != null && current.updatedAt().equals(sent.updatedAt())) {
             alerts.remove(sent.fingerprint());
           }
         }
       }
+      if (next.isBefore(completedAt)) {
+        next = completedAt;
+      }
+      timers.add(this);
     }
   }
 }

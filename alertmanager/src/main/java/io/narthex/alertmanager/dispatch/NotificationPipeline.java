@@ -14,6 +14,10 @@ import java.util.Set;
  * of the receiver, the dedup stage asks the {@link NotificationLog} whether the group needs a notification, the
  * {@link Sender} sends, and a successful send is logged. A stage that leaves no alert ends the pipeline successfully,
  * as Alertmanager's {@code MultiStage}. The flush succeeds when every integration's send did.
+ *
+ * <p>{@link #notify} runs all of it in the caller. To send outside the tenant's lock, split it: {@link #plan} (under
+ * the lock) decides which integrations send what, the caller sends each {@link Plan#notifications()} elsewhere, and
+ * {@link #logSent} (under the lock again) writes each delivered one to the log.
  */
 public final class NotificationPipeline implements Dispatcher.Notifier {
   /** One integration of a receiver: its nflog identity and whether it sends resolved alerts. */
@@ -22,7 +26,20 @@ public final class NotificationPipeline implements Dispatcher.Notifier {
   /** What an integration is asked to send. */
   public record Notification(NotificationRequest request, Integration integration, List<Alert> alerts) {}
 
-  /** Sends one notification (item 4's receivers); returns whether it was delivered. */
+  /**
+   * The sends one flush needs: empty when every alert is muted or every integration is up to date.
+   *
+   * @param firing fingerprints of the firing alerts sent
+   * @param resolved fingerprints of the resolved alerts sent
+   */
+  public record Plan(List<Notification> notifications, Set<Long> firing, Set<Long> resolved) {
+    static final Plan NOTHING = new Plan(List.of(), Set.of(), Set.of());
+  }
+
+  /**
+   * Sends one notification (item 4's receivers); returns whether it was delivered. May block (retries until the
+   * group interval ends); called outside the tenant's lock, for different groups at once.
+   */
   @FunctionalInterface
   public interface Sender {
     boolean send(Notification notification);
@@ -69,11 +86,11 @@ public final class NotificationPipeline implements Dispatcher.Notifier {
     return alerts;
   }
 
-  @Override
-  public boolean notify(NotificationRequest request) {
+  /** The stages before sending: what each integration of the flush's receiver needs to send, if anything. */
+  public Plan plan(NotificationRequest request) {
     List<Alert> alerts = unmuted(request);
     if (alerts.isEmpty()) {
-      return true;
+      return Plan.NOTHING;
     }
     Instant now = request.now();
     Set<Long> firing = new HashSet<>();
@@ -81,15 +98,35 @@ public final class NotificationPipeline implements Dispatcher.Notifier {
     for (Alert a : alerts) {
       (a.resolvedAt(now) ? resolved : firing).add(a.fingerprint());
     }
-    boolean ok = true;
+    List<Notification> out = new ArrayList<>();
+    List<Alert> shared = List.copyOf(alerts);
     for (Integration integration : receivers.getOrDefault(request.receiver(), List.of())) {
       NotificationLog.Entry entry = log.query(request.groupKey(), integration.receiver(), now);
-      if (!NotificationLog.needsUpdate(entry, firing, resolved, integration.sendResolved(),
+      if (NotificationLog.needsUpdate(entry, firing, resolved, integration.sendResolved(),
           request.repeatInterval(), now)) {
-        continue;
+        out.add(new Notification(request, integration, shared));
       }
-      if (sender.send(new Notification(request, integration, alerts))) {
-        log.log(request.groupKey(), integration.receiver(), firing, resolved, now);
+    }
+    return new Plan(List.copyOf(out), Set.copyOf(firing), Set.copyOf(resolved));
+  }
+
+  /** Logs a delivered notification of {@code plan}, as the stage after a successful send (at {@code now}). */
+  public void logSent(Plan plan, Notification sent, Instant now) {
+    log.log(sent.request().groupKey(), sent.integration().receiver(), plan.firing(), plan.resolved(), now);
+  }
+
+  /** The sender this pipeline's flushes use. */
+  public Sender sender() {
+    return sender;
+  }
+
+  @Override
+  public boolean notify(NotificationRequest request) {
+    Plan plan = plan(request);
+    boolean ok = true;
+    for (Notification n : plan.notifications()) {
+      if (sender.send(n)) {
+        logSent(plan, n, request.now());
       } else {
         ok = false;
       }

@@ -1,6 +1,7 @@
 package io.narthex.alertmanager.dispatch;
 
 import io.narthex.alertmanager.Matcher;
+import io.narthex.alertmanager.dispatch.Silences.SilenceException.Reason;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,16 +31,23 @@ public final class Silences {
 
   /** A silence refused: invalid, over a limit, or not found; the message is Alertmanager's. */
   public static final class SilenceException extends RuntimeException {
-    private final boolean notFound;
+    /** Why: the API prefixes {@code INVALID} messages with {@code silence invalid: }, as Alertmanager's Set does. */
+    public enum Reason { INVALID, NOT_FOUND, ALREADY_EXPIRED, MAX_SILENCES_COUNT, MAX_SILENCE_SIZE_BYTES }
 
-    SilenceException(String message, boolean notFound) {
+    private final Reason reason;
+
+    SilenceException(String message, Reason reason) {
       super(message);
-      this.notFound = notFound;
+      this.reason = reason;
     }
 
     /** Whether the id named no silence (404 in the API, else 400). */
     public boolean notFound() {
-      return notFound;
+      return reason == Reason.NOT_FOUND;
+    }
+
+    public Reason reason() {
+      return reason;
     }
   }
 
@@ -75,7 +83,7 @@ public final class Silences {
     validate(silence);
     Silence prev = silences.get(id);
     if (!id.isEmpty() && prev == null) {
-      throw new SilenceException("not found", true);
+      throw new SilenceException("not found", Reason.NOT_FOUND);
     }
     if (prev != null) {
       if (canUpdate(prev, silence, now)) {
@@ -103,10 +111,10 @@ public final class Silences {
   public void expire(String id, Instant now) {
     Silence s = silences.get(id);
     if (s == null) {
-      throw new SilenceException("not found", true);
+      throw new SilenceException("not found", Reason.NOT_FOUND);
     }
     switch (s.state(now)) {
-      case EXPIRED -> throw new SilenceException("silence " + id + " already expired", false);
+      case EXPIRED -> throw new SilenceException("silence " + id + " already expired", Reason.ALREADY_EXPIRED);
       case ACTIVE -> write(s.withRange(s.startsAt(), now), now);
       case PENDING -> write(s.withRange(now, now), now);
     }
@@ -147,27 +155,28 @@ public final class Silences {
   /** {@code validateSilence}: Alertmanager's messages. */
   static void validate(Silence s) {
     if (s.matchers().isEmpty()) {
-      throw new SilenceException("at least one matcher required", false);
+      throw new SilenceException("at least one matcher required", Reason.INVALID);
     }
     boolean allMatchEmpty = true;
     for (int i = 0; i < s.matchers().size(); i++) {
       Matcher m = s.matchers().get(i);
       if (!m.name().matches("[a-zA-Z_][a-zA-Z0-9_]*")) {
-        throw new SilenceException("invalid label matcher " + i + ": invalid label name \"" + m.name() + "\"", false);
+        throw new SilenceException("invalid label matcher " + i + ": invalid label name \"" + m.name() + "\"",
+            Reason.INVALID);
       }
       allMatchEmpty &= m.matches("");
     }
     if (allMatchEmpty) {
-      throw new SilenceException("at least one matcher must not match the empty string", false);
+      throw new SilenceException("at least one matcher must not match the empty string", Reason.INVALID);
     }
     if (s.startsAt() == null) {
-      throw new SilenceException("invalid zero start timestamp", false);
+      throw new SilenceException("invalid zero start timestamp", Reason.INVALID);
     }
     if (s.endsAt() == null) {
-      throw new SilenceException("invalid zero end timestamp", false);
+      throw new SilenceException("invalid zero end timestamp", Reason.INVALID);
     }
     if (s.endsAt().isBefore(s.startsAt())) {
-      throw new SilenceException("end time must not be before start time", false);
+      throw new SilenceException("end time must not be before start time", Reason.INVALID);
     }
   }
 
@@ -179,7 +188,7 @@ public final class Silences {
     long size = sizeBytes(s);
     if (limits.maxSilenceSizeBytes() > 0 && size > limits.maxSilenceSizeBytes()) {
       throw new SilenceException("silence exceeded maximum size: " + size + " bytes (limit: "
-          + limits.maxSilenceSizeBytes() + " bytes)", false);
+          + limits.maxSilenceSizeBytes() + " bytes)", Reason.MAX_SILENCE_SIZE_BYTES);
     }
     if (limits.maxSilencesCount() > 0) {
       int live = 0;
@@ -190,7 +199,7 @@ public final class Silences {
       }
       if (live + 1 > limits.maxSilencesCount()) {
         throw new SilenceException("exceeded maximum number of silences: " + live + " (limit: "
-            + limits.maxSilencesCount() + ")", false);
+            + limits.maxSilencesCount() + ")", Reason.MAX_SILENCES_COUNT);
       }
     }
   }

@@ -16,6 +16,10 @@ import java.util.Set;
  * survive {@link #reload}, and the routing tree, inhibitor, time intervals, pipeline and dispatcher, which are rebuilt
  * from each configuration. This is what the API and the receivers sit on. Not thread-safe: callers serialize a
  * tenant's calls.
+ *
+ * <p>Without a {@link SendRunner}, a flush sends in the caller of {@link #advanceTo} (tests, the oracle comparison).
+ * With one, a flush's stages up to dedup run in the caller, the sends run where the runner puts them (outside the
+ * tenant's lock), and the log and the group are updated when the runner completes the flush, serialized again.
  */
 public final class TenantAlertmanager {
   /**
@@ -38,12 +42,24 @@ public final class TenantAlertmanager {
    */
   public record AlertStatus(String state, List<String> silencedBy, List<String> inhibitedBy, List<String> receivers) {}
 
+  /** Where a flush's sends run, and how their completion gets back in line with the tenant's calls. */
+  public interface SendRunner {
+    /**
+     * Runs {@code sends} (which may block for seconds) away from the tenant's lock, then {@code complete} with the
+     * completion time, serialized with the tenant's other calls.
+     */
+    void run(Runnable sends, java.util.function.Consumer<Instant> complete);
+  }
+
+  private static final org.slf4j.Logger logger = org.slf4j.LoggerFactory.getLogger(TenantAlertmanager.class);
+
   // Alertmanager's send_resolved defaults per integration kind (config/notifiers.go).
   private static final Set<String> SEND_RESOLVED_BY_DEFAULT = Set.of("webhook", "pagerduty", "opsgenie",
       "victorops", "pushover", "sns", "telegram", "discord", "webex", "msteams");
 
   private final Settings settings;
-  private final NotificationPipeline.Sender sender;
+  private final SendRunner runner;
+  private NotificationPipeline.Sender sender;
   private final AlertStore store;
   private final Silences silences;
   private final NotificationLog log;
@@ -54,7 +70,14 @@ public final class TenantAlertmanager {
 
   public TenantAlertmanager(AlertmanagerConfig config, Settings settings, NotificationPipeline.Sender sender,
       Instant now) {
+    this(config, settings, sender, null, now);
+  }
+
+  /** @param runner where flushes send; null to send in the caller */
+  public TenantAlertmanager(AlertmanagerConfig config, Settings settings, NotificationPipeline.Sender sender,
+      SendRunner runner, Instant now) {
     this.settings = settings;
+    this.runner = runner;
     this.sender = sender;
     this.store = new AlertStore(settings.alertLimits());
     this.silences = new Silences(settings.silenceLimits(), settings.retention());
@@ -73,9 +96,72 @@ public final class TenantAlertmanager {
     inhibitor = new Inhibitor(newConfig.inhibitRules(), store::list);
     NotificationPipeline pipeline = new NotificationPipeline(integrations(newConfig), inhibitor,
         new TimeIntervals(newConfig.timeIntervals()), silences, log, sender);
-    dispatcher = new Dispatcher(root, pipeline, settings.maxAggregationGroups(), now);
+    dispatcher = runner == null
+        ? new Dispatcher(root, pipeline, settings.maxAggregationGroups(), now)
+        : new Dispatcher(root, (request, done) -> flushElsewhere(pipeline, request, done),
+            settings.maxAggregationGroups(), now);
     for (Alert a : store.list()) {
       dispatcher.receive(a, now);
+    }
+  }
+
+  /** As {@link #reload(AlertmanagerConfig, Instant)}, with the sender built for the new configuration. */
+  public void reload(AlertmanagerConfig newConfig, NotificationPipeline.Sender newSender, Instant now) {
+    sender = newSender;
+    reload(newConfig, now);
+  }
+
+  private void flushElsewhere(NotificationPipeline pipeline, NotificationRequest request, Dispatcher.FlushDone done) {
+    NotificationPipeline.Plan plan = pipeline.plan(request);
+    List<NotificationPipeline.Notification> sends = plan.notifications();
+    if (sends.isEmpty()) {
+      done.complete(true, request.now());
+      return;
+    }
+    boolean[] delivered = new boolean[sends.size()];
+    runner.run(() -> sendAll(pipeline.sender(), sends, delivered), completedAt -> {
+      boolean ok = true;
+      for (int i = 0; i < delivered.length; i++) {
+        if (delivered[i]) {
+          pipeline.logSent(plan, sends.get(i), completedAt);
+        } else {
+          ok = false;
+        }
+      }
+      done.complete(ok, completedAt);
+    });
+  }
+
+  /** Each integration sends on its own virtual thread, as Alertmanager's fan-out stage, so one slow one delays none. */
+  private static void sendAll(NotificationPipeline.Sender sender, List<NotificationPipeline.Notification> sends,
+      boolean[] delivered) {
+    if (sends.size() == 1) {
+      delivered[0] = sendQuietly(sender, sends.get(0));
+      return;
+    }
+    List<Thread> threads = new ArrayList<>(sends.size());
+    for (int i = 0; i < sends.size(); i++) {
+      int index = i;
+      threads.add(Thread.ofVirtual().name("alertmanager-send").start(
+          () -> delivered[index] = sendQuietly(sender, sends.get(index))));
+    }
+    for (Thread t : threads) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private static boolean sendQuietly(NotificationPipeline.Sender sender, NotificationPipeline.Notification n) {
+    try {
+      return sender.send(n);
+    } catch (RuntimeException e) {
+      logger.warn("notify failed receiver={} integration={} err=\"{}\"", n.integration().receiver().groupName(),
+          n.integration().receiver(), e.toString());
+      return false;
     }
   }
 

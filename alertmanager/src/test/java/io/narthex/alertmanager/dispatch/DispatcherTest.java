@@ -193,6 +193,30 @@ class DispatcherTest {
     assertThat(d.groupLimitReached()).isEqualTo(1);
   }
 
+  @Test
+  void aGroupWhoseFlushIsStillSendingDoesNotFlushAgainUntilItCompletes() {
+    List<Dispatcher.FlushDone> pending = new ArrayList<>();
+    // z's sends hang until the test completes them; w's complete at once.
+    Dispatcher d = new Dispatcher(root, (Dispatcher.FlushHandler) (request, done) -> {
+      flushes.add(request);
+      if (request.groupLabels().get("alertname").equals("z")) {
+        pending.add(done);
+      } else {
+        done.complete(true, request.now());
+      }
+    }, 0, at(0));
+    d.receive(firing(at(0), "alertname", "z"), at(0));
+    d.receive(firing(at(0), "alertname", "w"), at(0));
+    d.advanceTo(at(150));
+    assertThat(flushes).extracting(r -> r.groupLabels().get("alertname")).containsExactly("z", "w", "w", "w");
+    assertThat(pending).hasSize(1);
+    pending.get(0).complete(false, at(155));
+    assertThat(d.nextFlush()).as("the flush that fell due meanwhile runs at the completion").isEqualTo(at(155));
+    d.advanceTo(at(155));
+    assertThat(flushes).extracting(r -> r.groupLabels().get("alertname")).containsExactly("z", "w", "w", "w", "z");
+    assertThat(flushes.get(4).now()).isEqualTo(at(155));
+  }
+
   private Dispatcher dispatcher(int maxGroups) {
     return new Dispatcher(root, r -> flushes.add(r), maxGroups, at(0));
   }

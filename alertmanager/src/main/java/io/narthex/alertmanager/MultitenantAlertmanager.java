@@ -1,0 +1,368 @@
+package io.narthex.alertmanager;
+
+import io.narthex.alertmanager.dispatch.Alert;
+import io.narthex.alertmanager.dispatch.AlertStore;
+import io.narthex.alertmanager.dispatch.NotificationPipeline;
+import io.narthex.alertmanager.dispatch.SenderFactory;
+import io.narthex.alertmanager.dispatch.Silence;
+import io.narthex.alertmanager.dispatch.TenantAlertmanager;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every tenant's Alertmanager in this process, as Mimir's {@code MultitenantAlertmanager}: one
+ * {@link TenantAlertmanager} per tenant that has a configuration (its own, or the fallback once the tenant used the
+ * API), built and reloaded as {@link AlertmanagerConfigs} reports changes (state kept across reloads), and removed
+ * when the tenant's own configuration is deleted and it holds no alerts and no silences.
+ *
+ * <p>Concurrency: a tenant's calls are serialized by its lock, and no call under it waits for a notification. A flush
+ * computes what to send under the lock, sends on a virtual thread (one per integration), and takes the lock again to
+ * log what was delivered, as each of Alertmanager's aggregation groups sends from its own goroutine; so one slow
+ * receiver delays neither the API, nor another group, nor another tenant. One platform thread ({@link #start}) fires
+ * the flushes when due by the injected {@link Clock}; tests drive {@link #tick} themselves.
+ *
+ * <p>Metrics: Alertmanager's, with Mimir's {@code cortex_} prefix and a {@code user} label (Mimir aggregates the
+ * per-tenant registries so): {@code cortex_alertmanager_alerts{state}}, {@code ..._alerts_received_total{status}},
+ * {@code ..._alerts_invalid_total}, {@code ..._silences{state}}, {@code ..._dispatcher_aggregation_groups}. The
+ * notification counters ({@code ..._notifications_total} and {@code ..._failed_total}) are the sender's, which knows
+ * the reason of a failure.
+ */
+public final class MultitenantAlertmanager implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(MultitenantAlertmanager.class);
+  /** The longest the scheduler sleeps: the dispatcher's maintenance period. */
+  static final Duration MAX_SLEEP = Duration.ofSeconds(30);
+  /** How often resolved alerts, expired silences and old log entries are dropped (Alertmanager: 15m to 30m). */
+  static final Duration GC_INTERVAL = Duration.ofMinutes(15);
+
+  private final AlertmanagerConfigs configs;
+  private final SenderFactory senders;
+  private final Function<String, TenantAlertmanager.Settings> settingsOf;
+  private final Clock clock;
+  private final Map<String, Tenant> tenants = new ConcurrentHashMap<>();
+  private final Object wakeUp = new Object();
+  private boolean woken;
+  private volatile boolean closed;
+  private Thread scheduler;
+  private Instant nextGc;
+  private final Counter received;
+  private final Counter invalid;
+
+  /** One tenant's Alertmanager and the lock serializing its calls. */
+  private final class Tenant {
+    final String id;
+    final ReentrantLock lock = new ReentrantLock();
+    final TenantAlertmanager alertmanager;
+    boolean own;
+    boolean removed;
+    // The dispatcher's next flush, read by the scheduler without the lock.
+    volatile Instant nextFlush;
+
+    Tenant(String id, AlertmanagerConfig config, Map<String, String> templateFiles, boolean own) {
+      this.id = id;
+      this.own = own;
+      this.alertmanager = new TenantAlertmanager(config, settingsOf.apply(id), sender(id, config, templateFiles),
+          this::sendElsewhere, clock.instant());
+    }
+
+    void sendElsewhere(Runnable sends, Consumer<Instant> complete) {
+      Thread.ofVirtual().name("alertmanager-flush-" + id).start(() -> {
+        sends.run();
+        lock.lock();
+        try {
+          complete.accept(clock.instant());
+          nextFlush = alertmanager.dispatcher().nextFlush();
+        } finally {
+          lock.unlock();
+        }
+        wake();
+      });
+    }
+  }
+
+  /**
+   * @param settingsOf a tenant's limits and retention, read when its Alertmanager is created
+   * @throws IllegalStateException when {@code registry} holds these metrics already
+   */
+  public MultitenantAlertmanager(AlertmanagerConfigs configs, SenderFactory senders,
+      Function<String, TenantAlertmanager.Settings> settingsOf, Clock clock, PrometheusRegistry registry) {
+    this.configs = configs;
+    this.senders = senders;
+    this.settingsOf = settingsOf;
+    this.clock = clock;
+    this.nextGc = clock.instant().plus(GC_INTERVAL);
+    received = Counter.builder().name("cortex_alertmanager_alerts_received_total")
+        .help("The total number of received alerts.").labelNames("user", "status").register(registry);
+    invalid = Counter.builder().name("cortex_alertmanager_alerts_invalid_total")
+        .help("The total number of received alerts that were invalid.").labelNames("user").register(registry);
+    GaugeWithCallback.builder().name("cortex_alertmanager_alerts")
+        .help("How many alerts by state.").labelNames("user", "state")
+        .callback(cb -> forEachTenant((id, am) -> {
+          Instant now = clock.instant();
+          int active = 0;
+          int suppressed = 0;
+          for (Alert a : am.alerts().list()) {
+            if (!a.resolvedAt(now)) {
+              if (am.status(a, now).state().equals("active")) {
+                active++;
+              } else {
+                suppressed++;
+              }
+            }
+          }
+          cb.call(active, id, "active");
+          cb.call(suppressed, id, "suppressed");
+        })).register(registry);
+    GaugeWithCallback.builder().name("cortex_alertmanager_silences")
+        .help("How many silences by state.").labelNames("user", "state")
+        .callback(cb -> forEachTenant((id, am) -> {
+          Instant now = clock.instant();
+          int[] byState = new int[Silence.State.values().length];
+          for (Silence s : am.silences().list()) {
+            byState[s.state(now).ordinal()]++;
+          }
+          for (Silence.State state : Silence.State.values()) {
+            cb.call(byState[state.ordinal()], id, state.apiName());
+          }
+        })).register(registry);
+    GaugeWithCallback.builder().name("cortex_alertmanager_dispatcher_aggregation_groups")
+        .help("Number of active aggregation groups").labelNames("user")
+        .callback(cb -> forEachTenant((id, am) -> cb.call(am.dispatcher().groupCount(), id))).register(registry);
+    configs.addListener(this::configChanged);
+  }
+
+  private void forEachTenant(java.util.function.BiConsumer<String, TenantAlertmanager> call) {
+    for (Tenant t : tenants.values()) {
+      t.lock.lock();
+      try {
+        if (!t.removed) {
+          call.accept(t.id, t.alertmanager);
+        }
+      } finally {
+        t.lock.unlock();
+      }
+    }
+  }
+
+  private NotificationPipeline.Sender sender(String tenant, AlertmanagerConfig config,
+      Map<String, String> templateFiles) {
+    return senders.forTenant(tenant, config, templateFiles);
+  }
+
+  /** {@link AlertmanagerConfigs.Listener}: creates, reloads or removes the tenant's Alertmanager. */
+  private void configChanged(String tenant, AlertmanagerConfig config, Map<String, String> templateFiles,
+      boolean own) {
+    while (true) {
+      Tenant t = tenants.get(tenant);
+      if (t == null) {
+        if (!own) {
+          return;
+        }
+        Tenant created = new Tenant(tenant, config, templateFiles, true);
+        if (tenants.putIfAbsent(tenant, created) == null) {
+          created.nextFlush = created.alertmanager.dispatcher().nextFlush();
+          return;
+        }
+        continue;
+      }
+      t.lock.lock();
+      try {
+        if (t.removed) {
+          continue;
+        }
+        t.own = own;
+        if (!own && removable(t)) {
+          remove(t);
+          return;
+        }
+        t.alertmanager.reload(config, sender(tenant, config, templateFiles), clock.instant());
+        t.nextFlush = t.alertmanager.dispatcher().nextFlush();
+      } finally {
+        t.lock.unlock();
+      }
+      wake();
+      return;
+    }
+  }
+
+  private static boolean removable(Tenant t) {
+    return !t.own && t.alertmanager.alerts().list().isEmpty() && t.alertmanager.silences().list().isEmpty();
+  }
+
+  private void remove(Tenant t) {
+    t.removed = true;
+    tenants.remove(t.id, t);
+    log.info("removed the Alertmanager of a tenant without configuration or state tenant={}", t.id);
+  }
+
+  /**
+   * Runs {@code call} on the tenant's Alertmanager under its lock, at the clock's {@code now}. A tenant without one
+   * gets one with the fallback configuration when {@code create} (calls that store alerts or silences); otherwise the
+   * call sees an empty Alertmanager with the configuration the tenant would run, which is not kept.
+   */
+  public <T> T withTenant(String tenant, boolean create, TenantCall<T> call) {
+    while (true) {
+      Tenant t = tenants.get(tenant);
+      if (t == null && !create) {
+        AlertmanagerConfig config = configs.configOf(tenant);
+        TenantAlertmanager empty = new TenantAlertmanager(config, settingsOf.apply(tenant), n -> false,
+            clock.instant());
+        return call.apply(empty, clock.instant());
+      }
+      if (t == null) {
+        Tenant created = new Tenant(tenant, configs.configOf(tenant), configs.templateFilesOf(tenant),
+            configs.tenants().contains(tenant));
+        t = tenants.putIfAbsent(tenant, created);
+        if (t == null) {
+          t = created;
+        }
+      }
+      t.lock.lock();
+      try {
+        if (t.removed) {
+          continue;
+        }
+        T result = call.apply(t.alertmanager, clock.instant());
+        Instant before = t.nextFlush;
+        t.nextFlush = t.alertmanager.dispatcher().nextFlush();
+        if (t.nextFlush != null && (before == null || t.nextFlush.isBefore(before))) {
+          wake();
+        }
+        return result;
+      } finally {
+        t.lock.unlock();
+      }
+    }
+  }
+
+  /** A call on one tenant's Alertmanager, under its lock. */
+  @FunctionalInterface
+  public interface TenantCall<T> {
+    T apply(TenantAlertmanager alertmanager, Instant now);
+  }
+
+  /**
+   * {@code POST /api/v2/alerts}: stores the alerts (the tenant gets an Alertmanager if it had none) and counts them
+   * as Alertmanager does: every posted alert as received, by its state after the defaults, and the invalid ones.
+   */
+  public AlertStore.PutResult post(String tenant, List<AlertStore.PostableAlert> alerts) {
+    AlertStore.PutResult result = withTenant(tenant, true, (am, now) -> {
+      for (AlertStore.PostableAlert a : alerts) {
+        boolean resolved = a.endsAt() != null && !a.endsAt().isAfter(now);
+        received.labelValues(tenant, resolved ? "resolved" : "firing").inc();
+      }
+      return am.post(alerts, now);
+    });
+    if (!result.invalid().isEmpty()) {
+      invalid.labelValues(tenant).inc(result.invalid().size());
+    }
+    return result;
+  }
+
+  /** The tenants with an Alertmanager in this process. */
+  public List<String> tenants() {
+    return List.copyOf(tenants.keySet());
+  }
+
+  /**
+   * Fires every flush due by the clock's now, tenant by tenant, and every {@link #GC_INTERVAL} drops resolved alerts,
+   * expired silences and old log entries (removing the Alertmanager of a tenant left without configuration or
+   * state). Returns the earliest flush still pending, or null.
+   */
+  public Instant tick() {
+    Instant now = clock.instant();
+    boolean gc = !now.isBefore(nextGc);
+    if (gc) {
+      nextGc = now.plus(GC_INTERVAL);
+    }
+    Instant earliest = null;
+    for (Tenant t : tenants.values()) {
+      Instant due = t.nextFlush;
+      if (gc || (due != null && !due.isAfter(now))) {
+        t.lock.lock();
+        try {
+          if (t.removed) {
+            continue;
+          }
+          t.alertmanager.advanceTo(now);
+          if (gc) {
+            t.alertmanager.collectGarbage(now);
+            if (removable(t)) {
+              remove(t);
+              continue;
+            }
+          }
+          due = t.nextFlush = t.alertmanager.dispatcher().nextFlush();
+        } finally {
+          t.lock.unlock();
+        }
+      }
+      if (due != null && (earliest == null || due.isBefore(earliest))) {
+        earliest = due;
+      }
+    }
+    return earliest;
+  }
+
+  /** Starts the scheduler thread, which calls {@link #tick} whenever a flush falls due. */
+  public synchronized void start() {
+    scheduler = Thread.ofPlatform().name("alertmanager-dispatch").daemon().start(this::runScheduler);
+  }
+
+  private void runScheduler() {
+    while (!closed) {
+      Instant earliest;
+      try {
+        earliest = tick();
+      } catch (RuntimeException e) {
+        log.warn("alertmanager dispatch tick failed err=\"{}\"", e.toString());
+        earliest = null;
+      }
+      long sleepMs = MAX_SLEEP.toMillis();
+      if (earliest != null) {
+        sleepMs = Math.max(0, Math.min(sleepMs, Duration.between(clock.instant(), earliest).toMillis() + 1));
+      }
+      synchronized (wakeUp) {
+        try {
+          if (!woken && sleepMs > 0) {
+            wakeUp.wait(sleepMs);
+          }
+        } catch (InterruptedException e) {
+          return;
+        }
+        woken = false;
+      }
+    }
+  }
+
+  private void wake() {
+    synchronized (wakeUp) {
+      woken = true;
+      wakeUp.notifyAll();
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    closed = true;
+    wake();
+    if (scheduler != null) {
+      try {
+        scheduler.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

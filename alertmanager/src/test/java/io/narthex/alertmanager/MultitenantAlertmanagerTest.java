@@ -1,0 +1,116 @@
+package io.narthex.alertmanager;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.narthex.alertmanager.dispatch.AlertStore;
+import io.narthex.alertmanager.dispatch.NotificationPipeline;
+import io.narthex.alertmanager.dispatch.TenantAlertmanager;
+import io.narthex.objstore.Bucket;
+import io.narthex.objstore.Buckets;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MultitenantAlertmanagerTest {
+  private static final String CONFIG = """
+      route: {receiver: hook, group_by: [alertname], group_wait: 10s, group_interval: 1m}
+      receivers:
+        - name: hook
+          webhook_configs: [{url: 'http://127.0.0.1:9/a'}]
+      """;
+
+  @TempDir Path root;
+  private Bucket bucket;
+  private BucketAlertStore store;
+  private AlertmanagerConfigs configs;
+  private MultitenantAlertmanager alertmanagers;
+  private final FakeClock clock = new FakeClock(Instant.parse("2026-03-02T10:00:00Z"));
+  private final List<String> built = new CopyOnWriteArrayList<>();
+  private final List<NotificationPipeline.Notification> sent = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void open() throws Exception {
+    bucket = Buckets.filesystem("multitenant-alertmanager-test", root);
+    store = new BucketAlertStore(bucket, BucketAlertStore.BLOCKS_BUCKET_ROOT);
+    PrometheusRegistry registry = new PrometheusRegistry();
+    configs = new AlertmanagerConfigs(store, FallbackConfig.load(""), registry);
+    alertmanagers = new MultitenantAlertmanager(configs, (tenant, config, templates) -> {
+      built.add(tenant + ":" + config.route().receiver() + ":" + templates.keySet());
+      return n -> sent.add(n);
+    }, tenant -> TenantAlertmanager.Settings.DEFAULTS, clock, registry);
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    alertmanagers.close();
+    configs.close();
+    bucket.close();
+  }
+
+  private static AlertStore.PostableAlert alert(String name) {
+    return new AlertStore.PostableAlert(new TreeMap<>(Map.of("alertname", name)), Map.of(), null, null, null);
+  }
+
+  @Test
+  void aStoredConfigStartsTheTenantsAlertmanagerWithItsTemplatesAndAReloadKeepsItsAlerts() throws Exception {
+    store.set(new AlertConfigDesc("a", CONFIG, Map.of("t.tmpl", "{{ define \"x\" }}x{{ end }}")));
+    configs.sync("api");
+    assertThat(alertmanagers.tenants()).containsExactly("a");
+    assertThat(built).containsExactly("a:hook:[t.tmpl]");
+    alertmanagers.post("a", List.of(alert("x")));
+    clock.advance(Duration.ofSeconds(10));
+    alertmanagers.tick();
+    waitForSends(1);
+
+    store.set(new AlertConfigDesc("a", CONFIG.replace("1m", "2m"), Map.of()));
+    configs.sync("periodic");
+    assertThat(built).containsExactly("a:hook:[t.tmpl]", "a:hook:[]");
+    List<?> alerts = alertmanagers.withTenant("a", false, (am, now) -> am.alerts().list());
+    assertThat(alerts).hasSize(1);
+    clock.advance(Duration.ofMinutes(1));
+    alertmanagers.tick();
+    assertThat(sent).as("the log survived the reload: no second notification").hasSize(1);
+  }
+
+  @Test
+  void aDeletedConfigRemovesTheTenantOnlyOnceItHoldsNoAlerts() throws Exception {
+    store.set(new AlertConfigDesc("a", CONFIG, Map.of()));
+    store.set(new AlertConfigDesc("b", CONFIG, Map.of()));
+    configs.sync("api");
+    alertmanagers.post("b", List.of(alert("x")));
+    store.delete("a");
+    store.delete("b");
+    configs.sync("api");
+    assertThat(alertmanagers.tenants()).as("b keeps its alert, on the fallback").containsExactly("b");
+    String receiver = alertmanagers.withTenant("b", false, (am, now) -> am.config().route().receiver());
+    assertThat(receiver).isEqualTo("empty-receiver");
+    clock.advance(MultitenantAlertmanager.GC_INTERVAL);
+    alertmanagers.tick();
+    assertThat(alertmanagers.tenants()).as("its alert resolved and collected").isEmpty();
+  }
+
+  @Test
+  void theSchedulerThreadFiresFlushesWhenDue() throws Exception {
+    store.set(new AlertConfigDesc("a", CONFIG.replace("10s", "0s"), Map.of()));
+    configs.sync("api");
+    alertmanagers.start();
+    alertmanagers.post("a", List.of(alert("x")));
+    waitForSends(1);
+    assertThat(sent.getFirst().request().groupLabels()).containsEntry("alertname", "x");
+  }
+
+  private void waitForSends(int n) throws InterruptedException {
+    while (sent.size() < n) {
+      Thread.sleep(5);
+    }
+  }
+}
