@@ -22,9 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 16's "amtool works": Debian's {@code amtool} 0.25 against the API v2 of an in-JVM Narthex, with the tenant
- * named by {@code --http.config.file} (basic auth, {@code -auth.tenant-from-basic-auth}), as a hosted Mimir user runs
- * it. That a silenced alert is not notified is held in-process by {@code AlertmanagerApiV2Test}.
+ * Issue 16's "amtool works": Debian's {@code amtool} 0.25 against the API v2 of an in-JVM Narthex ({@code -target=all}),
+ * with the tenant named by {@code --http.config.file} (basic auth, {@code -auth.tenant-from-basic-auth}), as a hosted
+ * Mimir user runs it. That a silenced alert is not notified is held in-process by {@code AlertmanagerApiV2Test}. The
+ * same process holds item 6: its ruler's alerts reach its Alertmanager with no {@code -ruler.alertmanager-url}.
  */
 class AmtoolTest {
   private static final String TENANT = "team-amtool";
@@ -53,14 +54,11 @@ class AmtoolTest {
     amtool = ExternalProcess.which("amtool");
     ExternalProcess.assumeInstalled(amtool != null,
         "amtool is not installed (apt-get install prometheus-alertmanager; .ci/run does this): skipping");
-    narthex = InJvmNarthex.start(work, "--target=alertmanager", "--auth.tenant-from-basic-auth");
+    narthex = InJvmNarthex.start(work, "--auth.tenant-from-basic-auth");
     httpConfig = work.resolve("amtool-http.yml");
     Files.writeString(httpConfig, "basic_auth: {username: " + TENANT + ", password: unused}\n");
     String body = "alertmanager_config: |\n" + CONFIG.indent(2);
-    HttpResponse<String> stored = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + narthex.httpPort() + "/api/v1/alerts"))
-        .header("X-Scope-OrgID", TENANT).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> stored = post("/api/v1/alerts", TENANT, body);
     assertThat(stored.statusCode()).as(stored.body()).isEqualTo(201);
     await().atMost(Duration.ofSeconds(30)).until(() -> amtool("config", "show").contains("db-pager"));
   }
@@ -70,6 +68,13 @@ class AmtoolTest {
     if (narthex != null) {
       narthex.close();
     }
+  }
+
+  private static HttpResponse<String> post(String path, String tenant, String body) throws Exception {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + narthex.httpPort() + path))
+        .header("X-Scope-OrgID", tenant).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   /**
@@ -120,5 +125,24 @@ class AmtoolTest {
     assertThat(amtool("silence", "query", "-q").lines()).doesNotContain(id);
     assertThat(amtool("silence", "query", "--expired", "-q").lines()).contains(id);
     assertThat(amtool("alert", "query")).contains("Quiet").contains("Loud");
+  }
+
+  @Test
+  void theRulersAlertsReachThisProcesssAlertmanagerWithoutConfiguration() throws Exception {
+    String tenant = "team-ruler";
+    HttpResponse<String> stored = post("/prometheus/config/v1/rules/ns", tenant, """
+        name: always
+        interval: 1s
+        rules:
+          - alert: AlwaysFiring
+            expr: vector(1)
+            labels: {severity: page}
+        """);
+    assertThat(stored.statusCode()).as(stored.body()).isEqualTo(202);
+    HttpClient client = HttpClient.newHttpClient();
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + narthex.httpPort() + "/alertmanager/api/v2/alerts"))
+            .header("X-Scope-OrgID", tenant).build(), HttpResponse.BodyHandlers.ofString()).body(),
+        alerts -> alerts.contains("\"alertname\":\"AlwaysFiring\"") && alerts.contains("\"severity\":\"page\""));
   }
 }
