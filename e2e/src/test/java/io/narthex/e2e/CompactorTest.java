@@ -334,6 +334,21 @@ class CompactorTest {
     }
   }
 
+  /**
+   * Moves the expiry of the tenant's compactor lease, which a killed compactor left in the bucket, to the past: the
+   * minute a crashed holder blocks its tenant passes at once. That the next compactor waits for it, and no longer,
+   * is the compactor module's {@code compactsATenantLeftLeasedByACrashedCompactorOnceTheLeaseExpiresNotAfterAnInterval}.
+   */
+  private void expireLeaseLeftBy(String tenant) throws Exception {
+    Path lease = work.resolve("bucket").resolve(tenant).resolve("compactor-lease.json");
+    assertThat(lease).as("the lease of the killed compactor").exists();
+    com.fasterxml.jackson.databind.node.ObjectNode json = (com.fasterxml.jackson.databind.node.ObjectNode)
+        JSON.readTree(lease.toFile());
+    assertThat(json.path("owner").asText()).isNotEmpty();
+    json.put("expires_at_ms", System.currentTimeMillis() - 1);
+    Files.writeString(lease, json.toString());
+  }
+
   @Test
   void aCompactorKilledBetweenUploadAndDeletionMarksFinishesOnRestartWithNothingLostOrDoubled() throws Exception {
     Promtool promtool = Promtool.installed();
@@ -363,6 +378,7 @@ class CompactorTest {
     }
     assertThat(liveBlocks("crash").values()).filteredOn(meta -> meta.get("compaction").get("level").asInt() == 2)
         .hasSize(1);
+    expireLeaseLeftBy("crash");
 
     try (ExternalProcess compactor = ExternalProcess.start("compactor-restart", command)) {
       await().atMost(Duration.ofSeconds(120)).until(() -> liveBlocks("crash").size() == 2);
