@@ -37,8 +37,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Debian's Alertmanager 0.25 as the oracle for what the receivers send: one config with webhook, Slack-shaped and
- * email integrations, loaded into Alertmanager (posting to a loopback HTTP sink and Debian's aiosmtpd) and into
+ * Debian's Alertmanager 0.25 as the oracle for what the receivers send: one config with webhook, Slack-shaped,
+ * PagerDuty (Events API v2) and email integrations, loaded into Alertmanager (posting to a loopback HTTP sink and Debian's aiosmtpd) and into
  * {@link Integrations}; the same alerts, firing then resolved; the bodies must be equal (the HTTP JSON whole, the
  * email's decoded headers and parts), since both use the same external URL and alert times.
  */
@@ -56,7 +56,7 @@ class ReceiversOracleTest {
       route:
         receiver: ops.team
         group_by: [alertname]
-        group_wait: 1s
+        group_wait: 2s
         group_interval: 2s
         repeat_interval: 1h
       receivers:
@@ -77,6 +77,16 @@ class ReceiversOracleTest {
           - type: button
             text: Silence
             url: '{{ .ExternalURL }}/#/silences/new'
+        pagerduty_configs:
+        - routing_key: secret-key
+          url: SINK/pagerduty
+          severity: '{{ .CommonLabels.severity }}'
+          component: disks
+          details:
+            team: '{{ .CommonLabels.team }}'
+          links:
+          - href: '{{ .ExternalURL }}'
+            text: Alertmanager
         email_configs:
         - to: 'ops@example.com, oncall@example.com'
           headers:
@@ -128,11 +138,12 @@ class ReceiversOracleTest {
 
   @Test
   void webhookSlackAndEmailBodiesMatchAlertmanager() throws Exception {
-    Instant startsAt = Instant.now().minusSeconds(60).truncatedTo(ChronoUnit.SECONDS);
+    // Less than group_wait old, so that Alertmanager waits for both alerts before its first flush.
+    Instant startsAt = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     List<Alert> firing = List.of(alert("db-1", "critical", startsAt, null), alert("db-2", "critical", startsAt, null));
     post(firing);
-    // Alertmanager's first flush after group_wait (1s): webhook and Slack over HTTP, and one email.
-    Map<String, JsonNode> amFiring = httpBodies(2);
+    // Alertmanager's first flush after group_wait (2s): webhook, Slack and PagerDuty over HTTP, and one email.
+    Map<String, JsonNode> amFiring = httpBodies(3);
     MimeMessage amMail = nextMail();
     sink.drain();
 
@@ -142,29 +153,33 @@ class ReceiversOracleTest {
     Instant flushedAt = Instant.now();
     assertThat(ours.send(notification("webhook", true, firing, flushedAt))).isTrue();
     assertThat(ours.send(notification("slack", true, firing, flushedAt))).isTrue();
+    assertThat(ours.send(notification("pagerduty", true, firing, flushedAt))).isTrue();
     assertThat(ours.send(notification("email", false, firing, flushedAt))).isTrue();
-    Map<String, JsonNode> ourFiring = httpBodies(2);
+    Map<String, JsonNode> ourFiring = httpBodies(3);
     MimeMessage ourMail = nextMail();
 
     assertThat(ourFiring.get("/webhook")).isEqualTo(amFiring.get("/webhook"));
     assertThat(ourFiring.get("/slack")).isEqualTo(amFiring.get("/slack"));
+    assertThat(ourFiring.get("/pagerduty")).isEqualTo(amFiring.get("/pagerduty"));
     assertThat(mail(ourMail)).isEqualTo(mail(amMail));
     // Not vacuous: the texts were rendered from the alerts.
     assertThat(amFiring.get("/slack").at("/attachments/0/title").asText())
         .isEqualTo("[FIRING:2] DiskFull (critical ops)");
     assertThat(amFiring.get("/webhook").get("receiver").asText()).isEqualTo("ops\\.team");
 
-    // Resolved: the next group_interval flush goes to webhook and Slack (send_resolved), not email (default off).
+    // Resolved: the next group_interval flush goes to webhook, Slack and PagerDuty (send_resolved), not to email
+    // (default off).
     Instant endsAt = Instant.now().minusSeconds(1).truncatedTo(ChronoUnit.SECONDS);
     List<Alert> resolved = List.of(alert("db-1", "critical", startsAt, endsAt),
         alert("db-2", "critical", startsAt, endsAt));
     post(resolved);
-    Map<String, JsonNode> amResolved = httpBodies(2);
+    Map<String, JsonNode> amResolved = httpBodies(3);
     Instant resolvedFlush = Instant.now();
     assertThat(ours.send(notification("webhook", true, resolved, resolvedFlush))).isTrue();
     assertThat(ours.send(notification("slack", true, resolved, resolvedFlush))).isTrue();
+    assertThat(ours.send(notification("pagerduty", true, resolved, resolvedFlush))).isTrue();
     assertThat(ours.send(notification("email", false, resolved, resolvedFlush))).isTrue();
-    Map<String, JsonNode> ourResolved = httpBodies(2);
+    Map<String, JsonNode> ourResolved = httpBodies(3);
     assertThat(ourResolved).isEqualTo(amResolved);
     assertThat(amResolved.get("/webhook").get("status").asText()).isEqualTo("resolved");
     assertThat(newMails()).as("no email for resolved alerts from either").isEmpty();
