@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.narthex.alertmanager.dispatch.AlertStore;
 import io.narthex.alertmanager.dispatch.NotificationPipeline;
+import io.narthex.alertmanager.dispatch.Silence;
 import io.narthex.alertmanager.dispatch.TenantAlertmanager;
 import io.narthex.objstore.Bucket;
 import io.narthex.objstore.Buckets;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,6 +36,7 @@ class MultitenantAlertmanagerTest {
   private BucketAlertStore store;
   private AlertmanagerConfigs configs;
   private MultitenantAlertmanager alertmanagers;
+  private PrometheusRegistry registry;
   private final FakeClock clock = new FakeClock(Instant.parse("2026-03-02T10:00:00Z"));
   private final List<String> built = new CopyOnWriteArrayList<>();
   private final List<NotificationPipeline.Notification> sent = new CopyOnWriteArrayList<>();
@@ -41,7 +45,7 @@ class MultitenantAlertmanagerTest {
   void open() throws Exception {
     bucket = Buckets.filesystem("multitenant-alertmanager-test", root);
     store = new BucketAlertStore(bucket, BucketAlertStore.BLOCKS_BUCKET_ROOT);
-    PrometheusRegistry registry = new PrometheusRegistry();
+    registry = new PrometheusRegistry();
     configs = new AlertmanagerConfigs(store, FallbackConfig.load(""), registry);
     alertmanagers = new MultitenantAlertmanager(configs, (tenant, config, templates) -> {
       built.add(tenant + ":" + config.route().receiver() + ":" + templates.keySet());
@@ -106,6 +110,36 @@ class MultitenantAlertmanagerTest {
     alertmanagers.post("a", List.of(alert("x")));
     waitForSends(1);
     assertThat(sent.getFirst().request().groupLabels()).containsEntry("alertname", "x");
+  }
+
+  @Test
+  void metricsCountReceivedAndInvalidAlertsAndTheStateOfAlertsSilencesAndGroupsPerTenant() throws Exception {
+    store.set(new AlertConfigDesc("a", CONFIG, Map.of()));
+    configs.sync("api");
+    AlertStore.PostableAlert resolved = new AlertStore.PostableAlert(new TreeMap<>(Map.of("alertname", "old")),
+        Map.of(), clock.instant().minusSeconds(60), clock.instant().minusSeconds(1), null);
+    AlertStore.PostableAlert invalid = new AlertStore.PostableAlert(new TreeMap<>(Map.of("0bad", "x")), Map.of(),
+        null, null, null);
+    alertmanagers.post("a", List.of(alert("x"), alert("y"), resolved, invalid));
+    alertmanagers.withTenant("a", false, (am, now) -> am.silences().set(new Silence(null,
+        Matcher.parseAll("alertname=\"y\""), now, now.plusSeconds(60), null, "me", ""), now));
+    assertThat(value("cortex_alertmanager_alerts_received", "status", "firing")).isEqualTo(3);
+    assertThat(value("cortex_alertmanager_alerts_received", "status", "resolved")).isEqualTo(1);
+    assertThat(value("cortex_alertmanager_alerts_invalid", null, null)).isEqualTo(1);
+    assertThat(value("cortex_alertmanager_alerts", "state", "active")).isEqualTo(1);
+    assertThat(value("cortex_alertmanager_alerts", "state", "suppressed")).isEqualTo(1);
+    assertThat(value("cortex_alertmanager_silences", "state", "active")).isEqualTo(1);
+    assertThat(value("cortex_alertmanager_dispatcher_aggregation_groups", null, null)).isEqualTo(3);
+  }
+
+  /** The value of tenant a's data point, with {@code label} = {@code value} when given. */
+  private double value(String name, String label, String value) {
+    return registry.scrape().stream().filter(s -> s.getMetadata().getPrometheusName().equals(name))
+        .flatMap(s -> s.getDataPoints().stream())
+        .filter(p -> p.getLabels().get("user").equals("a") && (label == null || value.equals(p.getLabels().get(label))))
+        .mapToDouble(p -> p instanceof CounterSnapshot.CounterDataPointSnapshot c
+            ? c.getValue() : ((GaugeSnapshot.GaugeDataPointSnapshot) p).getValue())
+        .findFirst().orElseThrow();
   }
 
   private void waitForSends(int n) throws InterruptedException {

@@ -22,9 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 16's "amtool works": Debian's {@code amtool} 0.25 against the API v2 of an in-JVM Narthex ({@code -target=all}),
- * with the tenant named by {@code --http.config.file} (basic auth, {@code -auth.tenant-from-basic-auth}), as a hosted
- * Mimir user runs it. That a silenced alert is not notified is held in-process by {@code AlertmanagerApiV2Test}. The
+ * Issue 16's "amtool works": Debian's {@code amtool} 0.25 against the API v2 of an in-JVM Narthex
+ * ({@code -target=all}), with the tenant named by {@code --http.config.file} (basic auth,
+ * {@code -auth.tenant-from-basic-auth}), as a hosted Mimir user runs it. That a silenced alert is not notified is
+ * held in-process by {@code AlertmanagerApiV2Test}. The
  * same process holds item 6: its ruler's alerts reach its Alertmanager with no {@code -ruler.alertmanager-url}.
  */
 class AmtoolTest {
@@ -119,7 +120,8 @@ class AmtoolTest {
     assertThat(active).contains("Loud").doesNotContain("Quiet");
     String silenced = amtool("alert", "query", "--silenced");
     assertThat(silenced.lines().filter(l -> l.startsWith("Quiet")).findFirst().orElseThrow()).contains("suppressed");
-    assertThat(amtool("alert", "query", "-o", "extended", "--silenced", "team=db")).contains("Quiet").doesNotContain("Loud");
+    assertThat(amtool("alert", "query", "-o", "extended", "--silenced", "team=db")).contains("Quiet")
+        .doesNotContain("Loud");
 
     amtool("silence", "expire", id);
     assertThat(amtool("silence", "query", "-q").lines()).doesNotContain(id);
@@ -143,6 +145,7 @@ class AmtoolTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> client.send(HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + narthex.httpPort() + "/alertmanager/api/v2/alerts"))
             .header("X-Scope-OrgID", tenant).build(), HttpResponse.BodyHandlers.ofString()).body(),
-        alerts -> alerts.contains("\"alertname\":\"AlwaysFiring\"") && alerts.contains("\"severity\":\"page\""));
+        alerts -> alerts.contains("\"alertname\":\"AlwaysFiring\"")
+            && alerts.contains("\"severity\":\"page\""));
   }
 }

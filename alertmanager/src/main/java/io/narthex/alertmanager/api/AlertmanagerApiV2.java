@@ -45,8 +45,9 @@ import java.util.TreeMap;
 import java.util.UUID;
 
 /**
- * Alertmanager's API v2 for every tenant, under {@code <prefix>/api/v2} (Mimir's {@code -http.alertmanager-http-prefix},
- * {@code /alertmanager}), in the shapes of Alertmanager 0.25's {@code api/v2/openapi.yaml} and with its messages:
+ * Alertmanager's API v2 for every tenant, under {@code <prefix>/api/v2} (Mimir's
+ * {@code -http.alertmanager-http-prefix}, {@code /alertmanager}), in the shapes of Alertmanager 0.25's
+ * {@code api/v2/openapi.yaml} and with its messages:
  *
  * <ul>
  *   <li>{@code GET status}: {@code cluster {status: ready, peers: []}}, {@code versionInfo}, {@code config
