@@ -68,8 +68,11 @@ class RaftClusterFailureTest {
         .as("the app module's shaded jar, built before e2e by ./mvnw verify").exists();
     runtimeConfig = work.resolve("runtime.yaml");
     java.nio.file.Files.writeString(runtimeConfig, limits(100, 1_000_000));
+    // A write gives up on its shard's quorum after 6s instead of 15s: losing the quorum answers 5xx sooner, and the
+    // slowest acknowledged write seen around a failover took under 3s.
     cluster = LocalCluster.in(work.resolve("raft-failure"))
-        .withExtraFlags("--runtime-config.file=" + runtimeConfig, "--runtime-config.reload-period=1s");
+        .withExtraFlags("--runtime-config.file=" + runtimeConfig, "--runtime-config.reload-period=1s",
+            "--ingester.raft.write-timeout=6s");
     log("cluster up in %s", seconds(cluster.up()));
   }
 
