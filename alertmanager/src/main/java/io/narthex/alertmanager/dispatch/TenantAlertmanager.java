@@ -63,6 +63,9 @@ public final class TenantAlertmanager {
   private final AlertStore store;
   private final Silences silences;
   private final NotificationLog log;
+  // "<group key>:<integration>" of the sends in flight, across reloads: a group rebuilt by a reload must not send
+  // again what its predecessor is still sending (the log is only written once that send completes).
+  private final Set<String> sending = new java.util.HashSet<>();
   private AlertmanagerConfig config;
   private DispatchRoute root;
   private Inhibitor inhibitor;
@@ -113,15 +116,26 @@ public final class TenantAlertmanager {
 
   private void flushElsewhere(NotificationPipeline pipeline, NotificationRequest request, Dispatcher.FlushDone done) {
     NotificationPipeline.Plan plan = pipeline.plan(request);
-    List<NotificationPipeline.Notification> sends = plan.notifications();
+    List<NotificationPipeline.Notification> sends = new ArrayList<>();
+    boolean skipped = false;
+    for (NotificationPipeline.Notification n : plan.notifications()) {
+      if (sending.add(sendingKey(n))) {
+        sends.add(n);
+      } else {
+        // Not a success: the group keeps its resolved alerts until a flush of its own gets through.
+        skipped = true;
+      }
+    }
     if (sends.isEmpty()) {
-      done.complete(true, request.now());
+      done.complete(!skipped, request.now());
       return;
     }
     boolean[] delivered = new boolean[sends.size()];
+    boolean allPlanned = !skipped;
     runner.run(() -> sendAll(pipeline.sender(), sends, delivered), completedAt -> {
-      boolean ok = true;
+      boolean ok = allPlanned;
       for (int i = 0; i < delivered.length; i++) {
+        sending.remove(sendingKey(sends.get(i)));
         if (delivered[i]) {
           pipeline.logSent(plan, sends.get(i), completedAt);
         } else {
@@ -130,6 +144,10 @@ public final class TenantAlertmanager {
       }
       done.complete(ok, completedAt);
     });
+  }
+
+  private static String sendingKey(NotificationPipeline.Notification n) {
+    return n.request().groupKey() + ":" + n.integration().receiver();
   }
 
   /** Each integration sends on its own virtual thread, as Alertmanager's fan-out stage, so one slow one delays none. */

@@ -46,4 +46,31 @@ class TenantAlertmanagerTest {
     assertThat(tenant.alerts().list()).hasSize(2);
     assertThat(tenant.status(tenant.alerts().list().get(1), at(100)).state()).isEqualTo("suppressed");
   }
+
+  @Test
+  void aGroupRebuiltByAReloadDoesNotSendWhatItsPredecessorIsStillSending() {
+    List<Runnable> sends = new ArrayList<>();
+    List<java.util.function.Consumer<java.time.Instant>> completions = new ArrayList<>();
+    List<NotificationPipeline.Notification> sent = new ArrayList<>();
+    // A runner that holds every flush's sends until the test runs them.
+    TenantAlertmanager tenant = new TenantAlertmanager(CONFIG, TenantAlertmanager.Settings.DEFAULTS, n -> sent.add(n),
+        (send, complete) -> {
+          sends.add(send);
+          completions.add(complete);
+        }, at(0));
+    tenant.post(List.of(new PostableAlert(labels("alertname", "x"), Map.of(), null, null, null)), at(0));
+    tenant.advanceTo(at(10));
+    assertThat(sends).hasSize(1);
+
+    // The reload re-dispatches the alert, older than group_wait: its new group flushes at once.
+    tenant.reload(CONFIG, at(20));
+    tenant.advanceTo(at(20));
+    assertThat(sends).as("the first flush's sends are still in flight").hasSize(1);
+
+    sends.getFirst().run();
+    completions.getFirst().accept(at(25));
+    assertThat(sent).hasSize(3);
+    tenant.advanceTo(at(90));
+    assertThat(sends).as("once logged, the group is up to date").hasSize(1);
+  }
 }
