@@ -1,0 +1,235 @@
+package io.narthex.alertmanager.replication;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.NetUtils;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One alertmanager process's Ratis server, holding a replica of every tenant-state group the placement gives this
+ * node. Replicas recover from their latest snapshot and log under {@code <dataDir>/raft} at start, then catch up from
+ * the leader. Plaintext only for now (the ingesters' TLS settings are to be shared).
+ */
+public final class AlertmanagerReplicaNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AlertmanagerReplicaNode.class);
+
+  private final AlertmanagerPlacement placement;
+  private final String nodeId;
+  private final RaftServer server;
+  private final Map<Integer, RaftGroupId> localGroups = new LinkedHashMap<>();
+  private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
+  private final AtomicLong callId = new AtomicLong();
+
+  private AlertmanagerReplicaNode(AlertmanagerPlacement placement, String nodeId, Path dataDir,
+      ReplicationOptions options, Clock clock) throws IOException {
+    this.placement = placement;
+    this.nodeId = nodeId;
+    Path raftDir = dataDir.resolve("raft");
+    Files.createDirectories(raftDir);
+    RaftProperties properties = properties(options);
+    RaftServerConfigKeys.setStorageDir(properties, List.of(raftDir.toFile()));
+    GrpcConfigKeys.Server.setPort(properties,
+        NetUtils.createSocketAddr(placement.node(nodeId).raftAddress()).getPort());
+    if (!options.listenAddress().isEmpty()) {
+      GrpcConfigKeys.Server.setHost(properties, options.listenAddress());
+    }
+    // Any replica answers reads: a follower asks the leader for its commit index and answers once it applied it.
+    RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, options.snapshotEveryEntries());
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, 2);
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
+    RaftServerConfigKeys.Log.setPurgeGap(properties, (int) Math.clamp(options.snapshotEveryEntries(), 1, 1024));
+    RaftServerConfigKeys.Log.setWriteBufferSize(properties,
+        SizeInBytes.valueOf(bufferBytes(options) + (1 << 20)));
+    Map<RaftGroupId, Integer> groupOfId = new LinkedHashMap<>();
+    for (int g : placement.groupsOf(nodeId)) {
+      groupOfId.put(AlertmanagerPlacement.groupId(g), g);
+      localGroups.put(g, AlertmanagerPlacement.groupId(g));
+    }
+    LeadershipListener fanOut = (group, ready) -> {
+      for (LeadershipListener l : listeners) {
+        l.leadershipChanged(group, ready);
+      }
+    };
+    server = RaftServer.newBuilder()
+        .setServerId(RaftPeerId.valueOf(nodeId))
+        .setProperties(properties)
+        .setStateMachineRegistry(groupId -> {
+          Integer g = groupOfId.get(groupId);
+          if (g == null) {
+            throw new IllegalStateException("alertmanager node " + nodeId + " found Raft group " + groupId
+                + " on disk that the placement does not give it");
+          }
+          return new TenantStateMachine(g, options.retention(), clock, options.maxEntryBytes(), fanOut);
+        })
+        .build();
+  }
+
+  private static long bufferBytes(ReplicationOptions options) {
+    return Math.max(options.maxEntryBytes() + (1L << 20), 8L << 20);
+  }
+
+  /** Settings servers and clients agree on: gRPC, message sizes above the largest entry, election timeouts. */
+  static RaftProperties properties(ReplicationOptions options) {
+    RaftProperties properties = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.GRPC);
+    long buffer = bufferBytes(options);
+    // Ratis wants the gRPC message limit at least 1 MiB above the appender's batch limit.
+    GrpcConfigKeys.setMessageSizeMax(properties, SizeInBytes.valueOf(buffer + (2 << 20)));
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(properties, SizeInBytes.valueOf(buffer));
+    long minMs = options.electionTimeout().toMillis();
+    RaftServerConfigKeys.Rpc.setTimeoutMin(properties, TimeDuration.valueOf(minMs, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(properties, TimeDuration.valueOf(2 * minMs, TimeUnit.MILLISECONDS));
+    return properties;
+  }
+
+  /**
+   * Starts the node and joins its groups; a group already on disk is recovered from there.
+   *
+   * @param clock the clock the node stamps into the entries it takes as a leader
+   * @throws IOException when the Raft port or data directory cannot be used
+   */
+  public static AlertmanagerReplicaNode start(AlertmanagerPlacement placement, String nodeId, Path dataDir,
+      ReplicationOptions options, Clock clock) throws IOException {
+    AlertmanagerReplicaNode node = new AlertmanagerReplicaNode(placement, nodeId, dataDir, options, clock);
+    try {
+      node.server.start();
+      node.joinGroups();
+    } catch (IOException | RuntimeException e) {
+      node.server.close();
+      throw e;
+    }
+    log.info("alertmanager replica node started node={} groups={}", nodeId, node.localGroups.keySet());
+    return node;
+  }
+
+  private void joinGroups() throws IOException {
+    Set<RaftGroupId> existing = new HashSet<>();
+    server.getGroupIds().forEach(existing::add);
+    for (Map.Entry<Integer, RaftGroupId> entry : localGroups.entrySet()) {
+      if (!existing.contains(entry.getValue())) {
+        RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(),
+            server.getId(), callId.incrementAndGet(), placement.raftGroup(entry.getKey())));
+        if (!reply.isSuccess()) {
+          throw new IOException("alertmanager node " + nodeId + " could not join group " + entry.getKey() + ": "
+              + reply.getException());
+        }
+      }
+    }
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  /** The groups this node holds a replica of. */
+  public Set<Integer> groups() {
+    return localGroups.keySet();
+  }
+
+  /** Adds a listener of this node's leaderships. */
+  public void addLeadershipListener(LeadershipListener listener) {
+    listeners.add(listener);
+  }
+
+  /** Whether this node leads {@code group} and has applied every entry its term inherited (false if no replica). */
+  public boolean isLeaderReady(int group) {
+    DivisionInfo info = info(group);
+    return info != null && info.isLeader() && info.isLeaderReady();
+  }
+
+  /** The id of the group's leader as this replica knows it; null when unknown or no local replica. */
+  public String leaderId(int group) {
+    DivisionInfo info = info(group);
+    RaftPeerId leader = info == null ? null : info.getLeaderId();
+    return leader == null ? null : leader.toString();
+  }
+
+  /** The last log index this replica applied of {@code group}; -1 when it holds none. */
+  public long appliedIndex(int group) {
+    DivisionInfo info = info(group);
+    return info == null ? -1 : info.getLastAppliedIndex();
+  }
+
+  /** Whether every local replica knows a leader and has applied all it knows committed. */
+  public boolean ready() {
+    for (RaftGroupId groupId : localGroups.values()) {
+      try {
+        RaftServer.Division division = server.getDivision(groupId);
+        if (division.getInfo().getLeaderId() == null
+            || division.getInfo().getLastAppliedIndex() < division.getRaftLog().getLastCommittedIndex()) {
+          return false;
+        }
+      } catch (IOException e) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private DivisionInfo info(int group) {
+    RaftGroupId groupId = localGroups.get(group);
+    if (groupId == null) {
+      return null;
+    }
+    try {
+      return server.getDivision(groupId).getInfo();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Runs {@code read} on this replica's state of {@code group} as applied, without asking the leader: for the
+   * leader's own dispatch, which reads what it applied.
+   *
+   * @throws IllegalArgumentException when this node holds no replica of the group
+   */
+  <T> T readLocal(int group, Function<GroupState, T> read) {
+    RaftGroupId groupId = localGroups.get(group);
+    if (groupId == null) {
+      throw new IllegalArgumentException("alertmanager node " + nodeId + " holds no replica of group " + group);
+    }
+    try {
+      return ((TenantStateMachine) server.getDivision(groupId).getStateMachine()).readLocal(read);
+    } catch (IOException e) {
+      throw new StateUnavailableException("alertmanager group " + group + " is not open on " + nodeId, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      server.close();
+    } catch (IOException e) {
+      log.warn("closing the alertmanager Raft server failed: {}", e.getMessage());
+    }
+  }
+}
