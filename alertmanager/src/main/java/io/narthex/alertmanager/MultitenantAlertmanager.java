@@ -69,11 +69,11 @@ public final class MultitenantAlertmanager implements AutoCloseable {
     // The dispatcher's next flush, read by the scheduler without the lock.
     volatile Instant nextFlush;
 
-    Tenant(String id, AlertmanagerConfig config, Map<String, String> templateFiles, boolean own) {
+    Tenant(String id, AlertmanagerConfig config, NotificationPipeline.Sender sender, boolean own) {
       this.id = id;
       this.own = own;
-      this.alertmanager = new TenantAlertmanager(config, settingsOf.apply(id), sender(id, config, templateFiles),
-          this::sendElsewhere, clock.instant());
+      this.alertmanager = new TenantAlertmanager(config, settingsOf.apply(id), sender, this::sendElsewhere,
+          clock.instant());
     }
 
     void sendElsewhere(Runnable sends, Consumer<Instant> complete) {
@@ -163,13 +163,16 @@ public final class MultitenantAlertmanager implements AutoCloseable {
   /** {@link AlertmanagerConfigs.Listener}: creates, reloads or removes the tenant's Alertmanager. */
   private void configChanged(String tenant, AlertmanagerConfig config, Map<String, String> templateFiles,
       boolean own) {
+    // Built before taking the lock: a sender may parse the tenant's templates.
+    NotificationPipeline.Sender sender = own || tenants.containsKey(tenant)
+        ? sender(tenant, config, templateFiles) : null;
     while (true) {
       Tenant t = tenants.get(tenant);
       if (t == null) {
         if (!own) {
           return;
         }
-        Tenant created = new Tenant(tenant, config, templateFiles, true);
+        Tenant created = new Tenant(tenant, config, sender, true);
         if (tenants.putIfAbsent(tenant, created) == null) {
           created.nextFlush = created.alertmanager.dispatcher().nextFlush();
           return;
@@ -186,7 +189,8 @@ public final class MultitenantAlertmanager implements AutoCloseable {
           remove(t);
           return;
         }
-        t.alertmanager.reload(config, sender(tenant, config, templateFiles), clock.instant());
+        t.alertmanager.reload(config, sender != null ? sender : sender(tenant, config, templateFiles),
+            clock.instant());
         t.nextFlush = t.alertmanager.dispatcher().nextFlush();
       } finally {
         t.lock.unlock();
@@ -221,7 +225,8 @@ public final class MultitenantAlertmanager implements AutoCloseable {
         return call.apply(empty, clock.instant());
       }
       if (t == null) {
-        Tenant created = new Tenant(tenant, configs.configOf(tenant), configs.templateFilesOf(tenant),
+        AlertmanagerConfig config = configs.configOf(tenant);
+        Tenant created = new Tenant(tenant, config, sender(tenant, config, configs.templateFilesOf(tenant)),
             configs.tenants().contains(tenant));
         t = tenants.putIfAbsent(tenant, created);
         if (t == null) {
