@@ -41,6 +41,13 @@ public final class AlertmanagerOptions {
       description = "largest body accepted by the Alertmanager API v2, in bytes (413 beyond)")
   public long maxRecvMsgSizeBytes = 104857600;
 
+  @Option(names = {"--alertmanager.web.external-url", "-alertmanager.web.external-url"},
+      descriptionKey = "alertmanager.external_url", defaultValue = "",
+      description = "URL under which users reach the Alertmanager: `.ExternalURL` in notification templates (the "
+          + "default texts link to `<url>/#/alerts?receiver=...`) and the webhook's `externalURL`; empty: "
+          + "`http://localhost:<-server.http-listen-port><-http.alertmanager-http-prefix>`")
+  public String externalUrl = "";
+
   @Option(names = {"--alertmanager.persist-interval", "-alertmanager.persist-interval"},
       descriptionKey = "alertmanager.persist_interval", defaultValue = "15m", converter = DurationConverter.class,
       description = "how often each tenant's silences and notification log are written to the bucket "

@@ -546,17 +546,16 @@ final class Modules {
   }
 
   /**
-   * The receivers each tenant's notifications go to. Until issue 16 item 4's receivers are wired in, a notification
-   * is logged and reported as not sent (so that it is tried again at the next flush).
+   * The receivers each tenant's notifications go to (issue 16 item 4): webhook, email, Slack, PagerDuty and MS Teams,
+   * with Mimir's per-tenant rate limit and receiver firewall (flags, overridden in the runtime config).
    */
-  private static SenderFactory alertmanagerSenders() {
-    org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger("io.narthex.alertmanager.notify");
-    return (tenant, config, templateFiles) -> notification -> {
-      log.warn("receivers are not built yet, notification not sent tenant={} receiver={} integration={} alerts={}",
-          tenant, notification.request().receiver(), notification.integration().receiver(),
-          notification.alerts().size());
-      return false;
-    };
+  private SenderFactory alertmanagerSenders() {
+    String externalUrl = options.alertmanager.externalUrl.isEmpty()
+        ? "http://localhost:" + options.server.httpListenPort + options.alertmanager.httpPrefix
+        : options.alertmanager.externalUrl;
+    io.narthex.alertmanager.notify.NotifyLimits defaults = options.limits.alertmanagerNotifyLimits();
+    return new io.narthex.alertmanager.notify.Integrations(new io.narthex.alertmanager.notify.Integrations.Settings(
+        externalUrl, tenant -> runtimeConfig.notifyLimits(tenant, defaults)), registry);
   }
 
   private Service distributor() {

@@ -3,8 +3,12 @@ package io.narthex.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import io.narthex.app.Narthex;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,6 +19,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code -target=all}), with the tenant named by {@code --http.config.file} (basic auth,
  * {@code -auth.tenant-from-basic-auth}), as a hosted Mimir user runs it. That a silenced alert is not notified is
  * held in-process by {@code AlertmanagerApiV2Test}. The
- * same process holds item 6: its ruler's alerts reach its Alertmanager with no {@code -ruler.alertmanager-url}.
+ * same process holds item 6: its ruler's alerts reach its Alertmanager with no {@code -ruler.alertmanager-url}, and
+ * through item 4's receivers a tenant's webhook.
  */
 class AmtoolTest {
   private static final String TENANT = "team-amtool";
@@ -127,6 +134,53 @@ class AmtoolTest {
     assertThat(amtool("silence", "query", "-q").lines()).doesNotContain(id);
     assertThat(amtool("silence", "query", "--expired", "-q").lines()).contains(id);
     assertThat(amtool("alert", "query")).contains("Quiet").contains("Loud");
+  }
+
+  @Test
+  void theRulersAlertReachesATenantsWebhookThroughTheReceivers() throws Exception {
+    String tenant = "team-webhook";
+    BlockingQueue<String> bodies = new LinkedBlockingQueue<>();
+    HttpServer sink = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    sink.createContext("/", exchange -> {
+      bodies.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    sink.start();
+    try {
+      String config = """
+          route:
+            receiver: hook
+            group_by: [alertname]
+            group_wait: 1s
+          receivers:
+            - name: hook
+              webhook_configs: [{url: 'SINK/hook'}]
+          """.replace("SINK", "http://127.0.0.1:" + sink.getAddress().getPort());
+      HttpResponse<String> stored = post("/api/v1/alerts", tenant, "alertmanager_config: |\n" + config.indent(2));
+      assertThat(stored.statusCode()).as(stored.body()).isEqualTo(201);
+      HttpResponse<String> rules = post("/prometheus/config/v1/rules/ns", tenant, """
+          name: paging
+          interval: 1s
+          rules:
+            - alert: WebhookFiring
+              expr: vector(1)
+              labels: {severity: page}
+          """);
+      assertThat(rules.statusCode()).as(rules.body()).isEqualTo(202);
+
+      String body = bodies.poll(60, TimeUnit.SECONDS);
+      assertThat(body).as("a webhook notification within 60s").isNotNull();
+      JsonNode message = new ObjectMapper().readTree(body);
+      assertThat(message.get("version").asText()).isEqualTo("4");
+      assertThat(message.get("receiver").asText()).isEqualTo("hook");
+      assertThat(message.get("status").asText()).isEqualTo("firing");
+      assertThat(message.get("groupKey").asText()).isEqualTo("{}:{alertname=\"WebhookFiring\"}");
+      assertThat(message.at("/alerts/0/labels/severity").asText()).isEqualTo("page");
+      assertThat(message.get("externalURL").asText()).startsWith("http://localhost:").endsWith("/alertmanager");
+    } finally {
+      sink.stop(0);
+    }
   }
 
   @Test
