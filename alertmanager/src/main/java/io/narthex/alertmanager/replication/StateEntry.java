@@ -112,11 +112,6 @@ sealed interface StateEntry {
     };
   }
 
-  /** Whether encoded bytes are a query, which the leader does not stamp. */
-  static boolean isQuery(byte[] encoded) {
-    return encoded.length > 1 && encoded[1] == 9;
-  }
-
   /**
    * @throws CorruptEntryException when the bytes are not an entry of a version this build reads, or are truncated
    *     or carry bytes after the entry
