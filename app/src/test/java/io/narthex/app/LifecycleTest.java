@@ -19,8 +19,15 @@ import java.time.Duration;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
-/** The process runs the modules of its targets, in dependency order, and a failed start leaves nothing behind. */
+/**
+ * The process runs the modules of its targets, in dependency order, and a failed start leaves nothing behind. Each
+ * test starts its own processes on free ports under its own directory, so the tests run at once: most of their time
+ * is the processes' graceful stops.
+ */
+@Execution(ExecutionMode.CONCURRENT)
 class LifecycleTest {
   private static final String BLOCK = "01JCZ0000000000000000000AA";
   private final HttpClient client = HttpClient.newHttpClient();
