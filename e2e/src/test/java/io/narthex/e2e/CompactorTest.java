@@ -22,13 +22,19 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The compactor end to end on a filesystem bucket: 2h blocks cut by the ingesters merge into a 6h block without
  * changing a single answer, and promtool reads the result; retention and delete_series remove exactly what they
  * should, for one tenant only; a compactor killed with kill -9 between upload and deletion marks finishes the job
  * on restart with nothing lost or doubled.
+ *
+ * <p>Each test has its own directory, bucket and ports, so the tests run at once: most of their time is waiting for
+ * compaction intervals, deletion delays and graceful stops.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class CompactorTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
