@@ -220,4 +220,38 @@ class IntegrationsTest {
     assertThat(body.get("payload").get("severity").asText()).isEqualTo("error");
     assertThat(body.get("payload").get("custom_details").get("num_firing").asText()).isEqualTo("1");
   }
+
+  @Test
+  void pagerDutyV1SendsAnIncidentWithTheServiceKey() throws Exception {
+    NotificationPipeline.Sender sender = sender("- name: r\n  pagerduty_configs:\n  - service_key: sk\n    url: "
+        + sink.url("/v1") + "\n", NotifyLimits.NONE);
+    assertThat(sender.send(notification("pagerduty", true, alert("a", NOW.minusSeconds(1))))).isTrue();
+    JsonNode body = Payloads.JSON.readTree(sink.next(5).body());
+    assertThat(body.get("service_key").asText()).isEqualTo("sk");
+    assertThat(body.get("incident_key").asText())
+        .isEqualTo("2ddbf9998bbde437c041f184f7b4602ff08a3bff82872b053bff8ea8bb185b0a");
+    assertThat(body.get("event_type").asText()).isEqualTo("resolve");
+    assertThat(body.get("payload").isNull()).isTrue();
+    assertThat(body.has("client")).as("client only on trigger").isFalse();
+    assertThat(body.get("details").get("num_resolved").asText()).isEqualTo("1");
+  }
+
+  @Test
+  void msTeamsSendsAMessageCardWithTheMarkdownAlertList() throws Exception {
+    NotificationPipeline.Sender sender = sender("- name: r\n  msteams_configs:\n  - webhook_url: "
+        + sink.url("/teams") + "\n", NotifyLimits.NONE);
+    assertThat(sender.send(notification("msteams", true, alert("a", null)))).isTrue();
+    JsonNode body = Payloads.JSON.readTree(sink.next(5).body());
+    assertThat(body.get("@context").asText()).isEqualTo("http://schema.org/extensions");
+    assertThat(body.get("type").asText()).isEqualTo("MessageCard");
+    assertThat(body.get("title").asText()).isEqualTo("[FIRING:1] a (a)");
+    assertThat(body.get("summary").asText()).isEqualTo("[FIRING:1] a (a)");
+    assertThat(body.get("themeColor").asText()).isEqualTo("8C1A1A");
+    // Alertmanager 0.26's msteams.default.text over __text_alert_list_markdown, newlines and all.
+    assertThat(body.get("text").asText()).isEqualTo("\n\n# Alerts Firing:\n\nLabels:\n  - alertname = a\n"
+        + "  - team = a\n\nAnnotations:\n  - summary = s a\n\nSource: http://prom/graph?g0.expr=up\n\n\n\n\n");
+
+    assertThat(sender.send(notification("msteams", true, alert("a", NOW.minusSeconds(1))))).isTrue();
+    assertThat(Payloads.JSON.readTree(sink.next(5).body()).get("themeColor").asText()).isEqualTo("2DC72D");
+  }
 }
