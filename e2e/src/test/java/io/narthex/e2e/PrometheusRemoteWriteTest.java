@@ -166,9 +166,9 @@ class PrometheusRemoteWriteTest {
     // the first sample Narthex holds of each target.
     long dataStartMs = awaitFirstSampleOfEveryTarget();
     long earliestWindowMs = RANGE_MS + 25_000;
-    // The evaluation time is picked up to 11s in the past (see pickEvalTime). Not a condition: the queries'
+    // The evaluation time is picked up to 6s in the past (see pickEvalTime). Not a condition: the queries'
     // windows need this much wall-clock scraping behind them.
-    Thread.sleep(Math.max(0, dataStartMs + SCRAPE_INTERVAL_MS + earliestWindowMs + 11_000 + 500
+    Thread.sleep(Math.max(0, dataStartMs + SCRAPE_INTERVAL_MS + earliestWindowMs + 6_000 + 500
         - System.currentTimeMillis()));
     evalTimeMs = pickEvalTime();
     assertThat(evalTimeMs - earliestWindowMs).isGreaterThan(dataStartMs + SCRAPE_INTERVAL_MS);
@@ -213,7 +213,10 @@ class PrometheusRemoteWriteTest {
     }
   }
 
-  /** A time ~10s ago whose millisecond phase no sample in the last 30s has (see the class comment). */
+  /**
+   * A time ~5s ago whose millisecond phase no sample in the last 30s has (see the class comment); Narthex is then
+   * awaited until it holds samples past it.
+   */
   private static long pickEvalTime() {
     long nowMs = System.currentTimeMillis();
     JsonNode raw = prom.data("/api/v1/query", "query", "{__name__=~\".+\"}[30s]",
@@ -224,7 +227,7 @@ class PrometheusRemoteWriteTest {
         phases.add(Math.floorMod(millis(point.get(0)), 1000L));
       }
     }
-    long base = (nowMs - 10_000) / 1000 * 1000;
+    long base = (nowMs - 5_000) / 1000 * 1000;
     for (long phase = 500; phase < 1500; phase++) {
       if (!phases.contains(phase % 1000)) {
         return base + phase % 1000;
