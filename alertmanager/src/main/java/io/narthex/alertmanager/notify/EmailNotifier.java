@@ -43,7 +43,13 @@ final class EmailNotifier implements Notifier {
     String smarthost = setting("smarthost", "smtp_smarthost", "");
     int colon = smarthost.lastIndexOf(':');
     this.host = colon < 0 ? smarthost : smarthost.substring(0, colon).replace("[", "").replace("]", "");
-    this.port = colon < 0 ? 25 : Integer.parseInt(smarthost.substring(colon + 1));
+    int parsedPort;
+    try {
+      parsedPort = colon < 0 ? 25 : Integer.parseInt(smarthost.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      parsedPort = 25; // the config parser refuses such a smarthost
+    }
+    this.port = parsedPort;
     this.firewall = firewall;
   }
 

@@ -73,6 +73,12 @@ final class IntegrationSender {
         notifier.send(message, Duration.ofNanos(Math.max(1, deadline - start)));
         observe(start);
         return true;
+      } catch (RuntimeException e) {
+        // A bug or a config the parser let through: this notification fails, the tenant's others go on.
+        observe(start);
+        metrics.requestsFailed.labelValues(tenant, kind).inc();
+        return failed(NotifyException.permanent(e.toString()), attempt, "notify failed unexpectedly after "
+            + attempt + " attempts");
       } catch (NotifyException e) {
         observe(start);
         metrics.requestsFailed.labelValues(tenant, kind).inc();

@@ -25,9 +25,18 @@ final class WebhookNotifier implements Notifier {
 
   WebhookNotifier(JsonNode config, HttpTransport http) {
     this.url = Fields.text(config, "url", "");
-    this.maxAlerts = Integer.parseInt(Fields.text(config, "max_alerts", "0"));
-    String timeout = Fields.text(config, "timeout", "0s");
-    this.attemptTimeout = Duration.ofMillis(PrometheusDurations.parseMs(timeout));
+    // The config parser checked both; a bad value is taken as unset rather than failing the tenant.
+    int max;
+    Duration timeout;
+    try {
+      max = Integer.parseInt(Fields.text(config, "max_alerts", "0"));
+      timeout = Duration.ofMillis(PrometheusDurations.parseMs(Fields.text(config, "timeout", "0s")));
+    } catch (IllegalArgumentException e) {
+      max = 0;
+      timeout = Duration.ZERO;
+    }
+    this.maxAlerts = max;
+    this.attemptTimeout = timeout;
     this.http = http;
   }
 
