@@ -6,6 +6,8 @@ import io.narthex.alertmanager.dispatch.NotificationPipeline;
 import io.narthex.alertmanager.dispatch.SenderFactory;
 import io.narthex.alertmanager.dispatch.Silence;
 import io.narthex.alertmanager.dispatch.TenantAlertmanager;
+import io.narthex.alertmanager.state.StatePersister;
+import io.narthex.alertmanager.state.TenantState;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -50,6 +52,8 @@ public final class MultitenantAlertmanager implements AutoCloseable {
   private final SenderFactory senders;
   private final Function<String, TenantAlertmanager.Settings> settingsOf;
   private final Clock clock;
+  /** Null when state is not persisted (tests). */
+  private final StatePersister persister;
   private final Map<String, Tenant> tenants = new ConcurrentHashMap<>();
   private final Object wakeUp = new Object();
   private boolean woken;
@@ -97,7 +101,18 @@ public final class MultitenantAlertmanager implements AutoCloseable {
    */
   public MultitenantAlertmanager(AlertmanagerConfigs configs, SenderFactory senders,
       Function<String, TenantAlertmanager.Settings> settingsOf, Clock clock, PrometheusRegistry registry) {
+    this(configs, senders, settingsOf, clock, registry, null);
+  }
+
+  /**
+   * @param persister where each tenant's silences and notification log are read from when its Alertmanager starts,
+   *     and written to while it runs; null for none
+   */
+  public MultitenantAlertmanager(AlertmanagerConfigs configs, SenderFactory senders,
+      Function<String, TenantAlertmanager.Settings> settingsOf, Clock clock, PrometheusRegistry registry,
+      StatePersister persister) {
     this.configs = configs;
+    this.persister = persister;
     this.senders = senders;
     this.settingsOf = settingsOf;
     this.clock = clock;
@@ -174,6 +189,7 @@ public final class MultitenantAlertmanager implements AutoCloseable {
         }
         Tenant created = new Tenant(tenant, config, sender, true);
         if (tenants.putIfAbsent(tenant, created) == null) {
+          restoreState(created);
           created.nextFlush = created.alertmanager.dispatcher().nextFlush();
           return;
         }
@@ -204,9 +220,43 @@ public final class MultitenantAlertmanager implements AutoCloseable {
     return !t.own && t.alertmanager.alerts().list().isEmpty() && t.alertmanager.silences().list().isEmpty();
   }
 
+  /**
+   * Reads the tenant's stored silences and notification log into its new Alertmanager (before its first flush can
+   * be due, so nothing already sent is sent again), and persists them from now on.
+   */
+  private void restoreState(Tenant t) {
+    if (persister == null) {
+      return;
+    }
+    persister.register(t.id, new StatePersister.Source() {
+      @Override
+      public TenantState snapshot() {
+        t.lock.lock();
+        try {
+          return TenantState.of(t.alertmanager.silences(), t.alertmanager.notificationLog());
+        } finally {
+          t.lock.unlock();
+        }
+      }
+
+      @Override
+      public void merge(TenantState stored) {
+        t.lock.lock();
+        try {
+          stored.mergeInto(t.alertmanager.silences(), t.alertmanager.notificationLog(), clock.instant());
+        } finally {
+          t.lock.unlock();
+        }
+      }
+    });
+  }
+
   private void remove(Tenant t) {
     t.removed = true;
     tenants.remove(t.id, t);
+    if (persister != null) {
+      persister.deregister(t.id);
+    }
     log.info("removed the Alertmanager of a tenant without configuration or state tenant={}", t.id);
   }
 
@@ -231,6 +281,7 @@ public final class MultitenantAlertmanager implements AutoCloseable {
         t = tenants.putIfAbsent(tenant, created);
         if (t == null) {
           t = created;
+          restoreState(created);
         }
       }
       t.lock.lock();

@@ -3,9 +3,12 @@ package io.narthex.alertmanager;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.narthex.alertmanager.dispatch.AlertStore;
+import io.narthex.alertmanager.dispatch.NotificationLog;
 import io.narthex.alertmanager.dispatch.NotificationPipeline;
 import io.narthex.alertmanager.dispatch.Silence;
 import io.narthex.alertmanager.dispatch.TenantAlertmanager;
+import io.narthex.alertmanager.state.StatePersister;
+import io.narthex.alertmanager.state.StateStore;
 import io.narthex.objstore.Bucket;
 import io.narthex.objstore.Buckets;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -140,6 +143,55 @@ class MultitenantAlertmanagerTest {
         .mapToDouble(p -> p instanceof CounterSnapshot.CounterDataPointSnapshot c
             ? c.getValue() : ((GaugeSnapshot.GaugeDataPointSnapshot) p).getValue())
         .findFirst().orElseThrow();
+  }
+
+  @Test
+  void aRestartKeepsSilencesAndDoesNotSendAgainWhatWasSent() throws Exception {
+    store.set(new AlertConfigDesc("a", CONFIG, Map.of()));
+    StatePersister persister = persister();
+    MultitenantAlertmanager first = new MultitenantAlertmanager(configs, (tenant, config, templates) -> sent::add,
+        tenant -> TenantAlertmanager.Settings.DEFAULTS, clock, new PrometheusRegistry(), persister);
+    configs.sync("api");
+    String silenceId = first.withTenant("a", true, (am, now) -> am.silences().set(new Silence(null,
+        Matcher.parseAll("alertname=\"muted\""), now, now.plusSeconds(7200), null, "me", "maintenance"), now));
+    first.post("a", List.of(alert("x"), alert("muted")));
+    clock.advance(Duration.ofSeconds(10));
+    first.tick();
+    waitForSends(1);
+    while (first.withTenant("a", false, (am, now) -> am.notificationLog().snapshot().isEmpty())) {
+      Thread.sleep(5); // the send's log entry is written once the send completes
+    }
+    first.close();
+    persister.close();
+
+    // A new process: same bucket, no memory; Prometheus sends the same alerts again.
+    sent.clear();
+    AlertmanagerConfigs restartedConfigs = new AlertmanagerConfigs(store, FallbackConfig.load(""),
+        new PrometheusRegistry());
+    StatePersister restartedPersister = persister();
+    MultitenantAlertmanager restarted = new MultitenantAlertmanager(restartedConfigs,
+        (tenant, config, templates) -> sent::add, tenant -> TenantAlertmanager.Settings.DEFAULTS, clock,
+        new PrometheusRegistry(), restartedPersister);
+    try {
+      restartedConfigs.sync("initial");
+      Silence kept = restarted.withTenant("a", false, (am, now) -> am.silences().get(silenceId));
+      assertThat(kept).as("the silence survived the restart").isNotNull();
+      restarted.post("a", List.of(alert("x"), alert("muted")));
+      clock.advance(Duration.ofSeconds(10));
+      restarted.tick();
+      clock.advance(Duration.ofMinutes(1));
+      restarted.tick();
+      assertThat(sent).as("x was notified before the restart; muted is silenced").isEmpty();
+    } finally {
+      restarted.close();
+      restartedPersister.close();
+      restartedConfigs.close();
+    }
+  }
+
+  private StatePersister persister() {
+    return new StatePersister(new StateStore(bucket, BucketAlertStore.BLOCKS_BUCKET_ROOT,
+        NotificationLog.DEFAULT_RETENTION, 0), clock, new PrometheusRegistry());
   }
 
   private void waitForSends(int n) throws InterruptedException {

@@ -16,6 +16,8 @@ import io.narthex.alertmanager.MultitenantAlertmanager;
 import io.narthex.alertmanager.api.AlertmanagerApiV2;
 import io.narthex.alertmanager.dispatch.SenderFactory;
 import io.narthex.alertmanager.dispatch.TenantAlertmanager;
+import io.narthex.alertmanager.state.StatePersister;
+import io.narthex.alertmanager.state.StateStore;
 import io.narthex.app.NarthexOptions.Target;
 import io.narthex.blocks.BlockShipper;
 import io.narthex.blocks.BlockUploadHttp;
@@ -526,8 +528,11 @@ final class Modules {
     BucketAlertStore store = new BucketAlertStore(bucket, BucketAlertStore.BLOCKS_BUCKET_ROOT);
     AlertmanagerConfigs configs = new AlertmanagerConfigs(store,
         FallbackConfig.load(options.alertmanager.fallbackConfigFile), registry);
+    StatePersister persister = new StatePersister(new StateStore(bucket, BucketAlertStore.BLOCKS_BUCKET_ROOT,
+        TenantAlertmanager.Settings.DEFAULTS.retention(), options.alertmanager.maxStateSizeBytes),
+        java.time.Clock.systemUTC(), registry);
     MultitenantAlertmanager alertmanagers = new MultitenantAlertmanager(configs, alertmanagerSenders(),
-        tenant -> TenantAlertmanager.Settings.DEFAULTS, java.time.Clock.systemUTC(), registry);
+        tenant -> TenantAlertmanager.Settings.DEFAULTS, java.time.Clock.systemUTC(), registry, persister);
     new AlertmanagerApiV2(alertmanagers, options.tenantResolver(), Version.VERSION, java.time.Instant.now(),
         options.alertmanager.maxRecvMsgSizeBytes).bind(http, options.alertmanager.httpPrefix);
     AlertmanagerLimits limits = new AlertmanagerLimits(options.limits.alertmanagerMaxConfigSizeBytes,
@@ -537,11 +542,14 @@ final class Modules {
         .onChange(() -> configs.syncQuietly("api"))
         .bind(http, options.alertmanager.enableApi);
     return Service.of(() -> {
+      persister.start(options.alertmanager.persistInterval);
       configs.start(options.alertmanager.pollInterval);
       alertmanagers.start();
     }, () -> {
       alertmanagers.close();
       configs.close();
+      // Last: writes every tenant's state once more, as Mimir persists at shutdown.
+      persister.close();
     });
   }
 
