@@ -92,6 +92,7 @@ class ReceiversOracleTest {
           headers:
             Subject: '{{ template "__subject" . }}'
             x-team: ops
+            message-id: '<{{ .GroupLabels.alertname }}@narthex.example>'
           html: '<p>{{ .Status }}: {{ range .Alerts }}{{ .Labels.instance }} {{ end }}</p>'
           text: '{{ template "__text_alert_list" .Alerts }}'
       """;
@@ -166,6 +167,7 @@ class ReceiversOracleTest {
     assertThat(amFiring.get("/slack").at("/attachments/0/title").asText())
         .isEqualTo("[FIRING:2] DiskFull (critical ops)");
     assertThat(amFiring.get("/webhook").get("receiver").asText()).isEqualTo("ops\\.team");
+    assertThat(ourMail.getHeader("Message-Id", ",")).isEqualTo("<DiskFull@narthex.example>");
 
     // Resolved: the next group_interval flush goes to webhook, Slack and PagerDuty (send_resolved), not to email
     // (default off).
@@ -260,7 +262,7 @@ class ReceiversOracleTest {
   /** What must agree in an email: the decoded headers that are not per-message, and each part. */
   private static Map<String, String> mail(MimeMessage message) throws Exception {
     Map<String, String> out = new TreeMap<>();
-    for (String header : List.of("Subject", "To", "From", "X-Team", "X-MailFrom", "X-RcptTo")) {
+    for (String header : List.of("Subject", "To", "From", "X-Team", "Message-Id", "X-MailFrom", "X-RcptTo")) {
       out.put(header, message.getHeader(header, ","));
     }
     out.put("decoded subject", message.getSubject());
