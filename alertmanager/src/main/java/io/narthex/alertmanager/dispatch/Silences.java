@@ -91,7 +91,7 @@ public final class Silences {
         return id;
       }
       if (prev.state(now) != Silence.State.EXPIRED) {
-        checkLimits(silence.withId(id), now, id);
+        checkLimits(silence.withId(id), now, id, null);
         expire(id, now);
       }
     }
@@ -99,7 +99,8 @@ public final class Silences {
     if (created.startsAt() != null && created.startsAt().isBefore(now)) {
       created = created.withRange(now, created.endsAt());
     }
-    write(created, now);
+    // The silence it replaces ends now, which still counts as active at now: it must not count against the limit.
+    write(created, now, prev == null ? null : id);
     return created.id();
   }
 
@@ -146,9 +147,14 @@ public final class Silences {
   }
 
   private void write(Silence s, Instant now) {
+    write(s, now, null);
+  }
+
+  /** @param replaced the id of the silence this one replaces, not counted against the limit; null for none */
+  private void write(Silence s, Instant now, String replaced) {
     Silence stamped = s.withUpdatedAt(now);
     validate(stamped);
-    checkLimits(stamped, now, stamped.id());
+    checkLimits(stamped, now, stamped.id(), replaced);
     silences.put(stamped.id(), stamped);
   }
 
@@ -180,7 +186,11 @@ public final class Silences {
     }
   }
 
-  private void checkLimits(Silence s, Instant now, String replacing) {
+  /**
+   * @param replacing the silence's own id, not counted
+   * @param replaced the id of the silence it replaces, not counted either; null for none
+   */
+  private void checkLimits(Silence s, Instant now, String replacing, String replaced) {
     if (s.state(now) == Silence.State.EXPIRED) {
       // Expiring must work even after a limit was lowered.
       return;
@@ -193,7 +203,8 @@ public final class Silences {
     if (limits.maxSilencesCount() > 0) {
       int live = 0;
       for (Silence other : silences.values()) {
-        if (!other.id().equals(replacing) && other.state(now) != Silence.State.EXPIRED) {
+        if (!other.id().equals(replacing) && !other.id().equals(replaced)
+            && other.state(now) != Silence.State.EXPIRED) {
           live++;
         }
       }

@@ -89,6 +89,15 @@ class SilencesTest {
   }
 
   @Test
+  void changingTheMatchersOfTheOnlySilenceAllowedReplacesIt() {
+    Silences limited = silences(new Silences.Limits(1, 0));
+    String id = limited.set(silence(null, "{a=\"b\"}", at(0), at(10)), at(0));
+    String replaced = limited.set(silence(id, "{a=\"c\"}", at(0), at(10)), at(1));
+    assertThat(limited.get(id).state(at(2))).isEqualTo(Silence.State.EXPIRED);
+    assertThat(limited.get(replaced).state(at(2))).isEqualTo(Silence.State.ACTIVE);
+  }
+
+  @Test
   void silenceSizeLimitRefusesLargeSilencesButStillExpiresThem() {
     Silences limited = silences(new Silences.Limits(0, 60));
     String big = "{a=\"" + "x".repeat(40) + "\"}";
