@@ -24,19 +24,20 @@ import javax.net.ssl.X509TrustManager;
  * {@code http_config} (prometheus/common's {@code HTTPClientConfig}) that Narthex honours: {@code basic_auth},
  * {@code authorization}, {@code bearer_token}, {@code follow_redirects} (default true) and
  * {@code tls_config.insecure_skip_verify} (which trusts any certificate; the JDK still checks the host name). The
- * tenant's {@link Firewall} is checked before connecting. Status codes are read as Alertmanager's
+ * tenant's {@link Firewall} is checked before connecting to each host, redirects included. Status codes are read as Alertmanager's
  * {@code notify.Retrier.Check}: 2xx succeeds, 5xx and the integration's retry codes are retried, the rest is not.
  */
 final class HttpTransport {
   /** The most of a failed response's body quoted in the error. */
   private static final int MAX_ERROR_BODY_BYTES = 1024;
   private static final String USER_AGENT = "Narthex-Alertmanager";
-  private static final HttpClient FOLLOW = client(true, false);
-  private static final HttpClient NO_FOLLOW = client(false, false);
-  private static final HttpClient FOLLOW_INSECURE = client(true, true);
-  private static final HttpClient NO_FOLLOW_INSECURE = client(false, true);
+  private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
+  private static final int MAX_REDIRECTS = 10;
+  private static final HttpClient SECURE = client(false);
+  private static final HttpClient INSECURE = client(true);
 
   private final HttpClient client;
+  private final boolean followRedirects;
   /** The Authorization header's value, or null. */
   private final String authorization;
   private final Supplier<Firewall> firewall;
@@ -49,7 +50,8 @@ final class HttpTransport {
     JsonNode config = httpConfig == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : httpConfig;
     boolean follow = Fields.bool(config.get("follow_redirects"), true);
     boolean insecure = Fields.bool(config.path("tls_config").get("insecure_skip_verify"), false);
-    this.client = follow ? (insecure ? FOLLOW_INSECURE : FOLLOW) : (insecure ? NO_FOLLOW_INSECURE : NO_FOLLOW);
+    this.client = insecure ? INSECURE : SECURE;
+    this.followRedirects = follow;
     this.authorization = authorization(config);
     this.firewall = firewall;
   }
@@ -72,7 +74,9 @@ final class HttpTransport {
   record Response(int status, String body) {}
 
   /**
-   * Posts {@code body} as JSON, as Alertmanager's {@code notify.PostJSON}.
+   * Posts {@code body} as JSON, as Alertmanager's {@code notify.PostJSON}. Redirects are followed here, as Go's client
+   * follows them (at most 10; 301, 302 and 303 turn the POST into a GET without body, 307 and 308 repeat it), so
+   * that the firewall checks every host, and the Authorization header is not sent to another host.
    *
    * @param timeout how long the whole exchange may take
    * @throws NotifyException retried, when the destination cannot be reached or does not answer in time; not
@@ -86,25 +90,54 @@ final class HttpTransport {
     } catch (IllegalArgumentException e) {
       throw NotifyException.permanent("Post \"<redacted>\": invalid URL");
     }
-    if (uri.getHost() == null) {
-      throw NotifyException.permanent("Post \"<redacted>\": URL has no host");
-    }
-    int port = uri.getPort() >= 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
-    firewall.get().check(uri.getHost(), port);
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri)
-        .timeout(timeout.isNegative() || timeout.isZero() ? Duration.ofMillis(1) : timeout)
-        .header("Content-Type", "application/json")
-        .header("User-Agent", USER_AGENT)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-    if (authorization != null) {
-      request.header("Authorization", authorization);
-    }
-    try {
-      HttpResponse<InputStream> response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-      try (InputStream in = response.body()) {
-        byte[] start = in.readNBytes(MAX_ERROR_BODY_BYTES);
-        return new Response(response.statusCode(), new String(start, StandardCharsets.UTF_8));
+    long deadline = System.nanoTime() + Math.max(1, timeout.toNanos());
+    String firstHost = uri.getHost();
+    byte[] payload = body;
+    String auth = authorization;
+    for (int redirects = 0; ; redirects++) {
+      if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+        throw NotifyException.permanent("Post \"<redacted>\": unsupported URL (an http or https URL with a host)");
       }
+      int port = uri.getPort() >= 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
+      firewall.get().check(uri.getHost(), port);
+      HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+          .timeout(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))
+          .header("User-Agent", USER_AGENT);
+      if (payload != null) {
+        request.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(payload));
+      } else {
+        request.GET();
+      }
+      if (auth != null) {
+        request.header("Authorization", auth);
+      }
+      HttpResponse<InputStream> response = send(request.build());
+      int status = response.statusCode();
+      String location = response.headers().firstValue("Location").orElse(null);
+      if (!followRedirects || location == null || !REDIRECTS.contains(status)) {
+        return read(response);
+      }
+      read(response);
+      if (redirects == MAX_REDIRECTS) {
+        throw NotifyException.permanent("Post \"<redacted>\": stopped after " + MAX_REDIRECTS + " redirects");
+      }
+      try {
+        uri = uri.resolve(location);
+      } catch (IllegalArgumentException e) {
+        throw NotifyException.permanent("Post \"<redacted>\": bad redirect location");
+      }
+      if (status == 301 || status == 302 || status == 303) {
+        payload = null;
+      }
+      if (uri.getHost() == null || !uri.getHost().equalsIgnoreCase(firstHost)) {
+        auth = null;
+      }
+    }
+  }
+
+  private HttpResponse<InputStream> send(HttpRequest request) throws NotifyException {
+    try {
+      return client.send(request, HttpResponse.BodyHandlers.ofInputStream());
     } catch (HttpTimeoutException e) {
       throw new NotifyException("Post \"<redacted>\": context deadline exceeded", true, NotifyException.Reason.OTHER);
     } catch (IOException e) {
@@ -112,6 +145,16 @@ final class HttpTransport {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw NotifyException.permanent("Post \"<redacted>\": interrupted");
+    }
+  }
+
+  private static Response read(HttpResponse<InputStream> response) throws NotifyException {
+    try (InputStream in = response.body()) {
+      byte[] start = in.readNBytes(MAX_ERROR_BODY_BYTES);
+      return new Response(response.statusCode(), new String(start, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new NotifyException("Post \"<redacted>\": reading the response: " + e, true,
+          NotifyException.Reason.OTHER);
     }
   }
 
@@ -132,9 +175,10 @@ final class HttpTransport {
     throw new NotifyException(message, retry, NotifyException.Reason.ofStatus(status));
   }
 
-  private static HttpClient client(boolean followRedirects, boolean insecure) {
+  /** Redirects are followed by {@link #postJson}, not by the client. */
+  private static HttpClient client(boolean insecure) {
     HttpClient.Builder builder = HttpClient.newBuilder()
-        .followRedirects(followRedirects ? HttpClient.Redirect.NORMAL : HttpClient.Redirect.NEVER)
+        .followRedirects(HttpClient.Redirect.NEVER)
         .connectTimeout(Duration.ofSeconds(30));
     if (insecure) {
       builder.sslContext(trustAll());

@@ -254,4 +254,34 @@ class IntegrationsTest {
     assertThat(sender.send(notification("msteams", true, alert("a", NOW.minusSeconds(1))))).isTrue();
     assertThat(Payloads.JSON.readTree(sink.next(5).body()).get("themeColor").asText()).isEqualTo("2DC72D");
   }
+
+  @Test
+  void followsRedirectsCheckingEachHostAgainstTheFirewall() throws Exception {
+    // 307 repeats the POST; 302 turns it into a GET without body, as Go's client does.
+    sink.redirect(307, sink.url("/moved"));
+    assertThat(webhook("", NotifyLimits.NONE).send(firingWebhook())).isTrue();
+    List<HttpSink.Request> requests = sink.drain();
+    assertThat(requests).extracting(HttpSink.Request::method).containsExactly("POST", "POST");
+    assertThat(requests.get(1).path()).isEqualTo("/moved");
+    assertThat(requests.get(1).body()).isEqualTo(requests.get(0).body());
+    sink.redirect(302, "/elsewhere");
+    assertThat(webhook("", NotifyLimits.NONE).send(firingWebhook())).isTrue();
+    assertThat(sink.drain()).extracting(HttpSink.Request::method).containsExactly("POST", "GET");
+
+    // The first host is allowed, the one it redirects to is blocked: refused before connecting there.
+    try (HttpSink internal = new HttpSink("127.0.0.2")) {
+      NotifyLimits blockInternal = new NotifyLimits(0, Map.of(), Firewall.of(List.of("127.0.0.2/32"), false));
+      sink.redirect(307, internal.url("/metadata"));
+      assertThat(webhook("", blockInternal).send(firingWebhook())).isFalse();
+      assertThat(internal.drain()).isEmpty();
+      assertThat(sink.drain()).hasSize(1);
+      assertThat(failed("other")).isEqualTo(1);
+      assertThat(clock.sleeps).as("not retried").isEmpty();
+    }
+
+    sink.redirect(307, sink.url("/not-followed"));
+    assertThat(webhook("    http_config: {follow_redirects: false}\n", NotifyLimits.NONE).send(firingWebhook()))
+        .isFalse();
+    assertThat(sink.drain()).hasSize(1);
+  }
 }
