@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
@@ -45,6 +46,7 @@ public final class AlertmanagerReplicaNode implements AutoCloseable {
   private final Map<Integer, RaftGroupId> localGroups = new LinkedHashMap<>();
   private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
   private final AtomicLong callId = new AtomicLong();
+  private final RaftProperties clientProperties;
 
   private AlertmanagerReplicaNode(AlertmanagerPlacement placement, String nodeId, Path dataDir,
       ReplicationOptions options, Clock clock) throws IOException {
@@ -52,6 +54,7 @@ public final class AlertmanagerReplicaNode implements AutoCloseable {
     this.nodeId = nodeId;
     Path raftDir = dataDir.resolve("raft");
     Files.createDirectories(raftDir);
+    this.clientProperties = properties(options);
     RaftProperties properties = properties(options);
     RaftServerConfigKeys.setStorageDir(properties, List.of(raftDir.toFile()));
     GrpcConfigKeys.Server.setPort(properties,
@@ -134,13 +137,58 @@ public final class AlertmanagerReplicaNode implements AutoCloseable {
     Set<RaftGroupId> existing = new HashSet<>();
     server.getGroupIds().forEach(existing::add);
     for (Map.Entry<Integer, RaftGroupId> entry : localGroups.entrySet()) {
+      int group = entry.getKey();
       if (!existing.contains(entry.getValue())) {
-        RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(),
-            server.getId(), callId.incrementAndGet(), placement.raftGroup(entry.getKey())));
-        if (!reply.isSuccess()) {
-          throw new IOException("alertmanager node " + nodeId + " could not join group " + entry.getKey() + ": "
-              + reply.getException());
+        groupManagement(group, GroupManagementRequest.newAdd(ClientId.randomId(), server.getId(),
+            callId.incrementAndGet(), placement.raftGroup(group)));
+      } else if (server.getDivision(entry.getValue()).getRaftConf().getAllPeers().isEmpty()) {
+        // Stopped before the group's first election, so before Ratis stored its configuration: Ratis 3.3 would
+        // start it without peers, never to elect nor learn of a leader. Removed with its directory kept, then added
+        // with its peers and without formatting, it recovers term, vote and log as at any restart (as the
+        // ingesters' IngesterNode.addReplicasToUnconfiguredGroup, which explains why no vote is lost).
+        groupManagement(group, GroupManagementRequest.newRemove(ClientId.randomId(), server.getId(),
+            callId.incrementAndGet(), entry.getValue(), false, false));
+        groupManagement(group, GroupManagementRequest.newAdd(ClientId.randomId(), server.getId(),
+            callId.incrementAndGet(), placement.raftGroup(group), false));
+        log.warn("alertmanager group {} was stopped before its first election: recovered with the placement's"
+            + " replicas {}", group, placement.groups().get(group));
+      }
+    }
+  }
+
+  private void groupManagement(int group, GroupManagementRequest request) throws IOException {
+    RaftClientReply reply = server.groupManagement(request);
+    if (!reply.isSuccess()) {
+      throw new IOException("alertmanager node " + nodeId + " could not join group " + group + ": "
+          + reply.getException());
+    }
+  }
+
+  /**
+   * Hands the leadership of every group this node leads to another of its replicas, so that a restart does not
+   * wait for an election timeout; a group whose transfer fails keeps its leader until then.
+   */
+  public void transferLeadership() {
+    for (int group : localGroups.keySet()) {
+      if (!isLeaderReady(group)) {
+        continue;
+      }
+      RaftPeerId target = null;
+      for (String replica : placement.groups().get(group)) {
+        if (!replica.equals(nodeId)) {
+          target = RaftPeerId.valueOf(replica);
+          break;
         }
+      }
+      if (target == null) {
+        continue;
+      }
+      try (RaftClient client = RaftClient.newBuilder().setProperties(clientProperties)
+          .setRaftGroup(placement.raftGroup(group)).build()) {
+        RaftClientReply reply = client.admin().transferLeadership(target, 5_000);
+        log.info("alertmanager leadership transfer group={} to={} success={}", group, target, reply.isSuccess());
+      } catch (IOException | RuntimeException e) {
+        log.warn("alertmanager leadership transfer failed group={}: {}", group, e.toString());
       }
     }
   }

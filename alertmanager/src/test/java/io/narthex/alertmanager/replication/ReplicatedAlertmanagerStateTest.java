@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three alertmanager replica nodes in this JVM on loopback, one cluster for the class, holding two groups of three
- * replicas. Each test leaves the three nodes running and every replica caught up.
+ * replicas. Each test leaves the three nodes running and every replica caught up. The cluster's start covers a
+ * replica stopped before its groups' first election ({@link #startCluster}).
  */
 class ReplicatedAlertmanagerStateTest {
   private static final int GROUPS = 2;
@@ -79,10 +80,43 @@ class ReplicatedAlertmanagerStateTest {
       }
     }
     placement = AlertmanagerPlacement.roundRobin(list, GROUPS, 3);
-    for (int i = 0; i < 3; i++) {
-      start(i);
-    }
+    // Each node first starts alone and stops before its groups' first election (one replica of three cannot win
+    // one), as processes that crashed at their first boot: their group directories hold no configuration, and the
+    // cluster must still elect when they start again. Alone: its peers' addresses lead nowhere, so the three can
+    // do it at once.
+    inParallel(i -> {
+      List<AlertmanagerPlacement.Node> alone = new ArrayList<>();
+      for (AlertmanagerPlacement.Node node : placement.nodes()) {
+        alone.add(node.id().equals("am-" + i) ? node : new AlertmanagerPlacement.Node(node.id(), "127.0.0.1:1"));
+      }
+      AlertmanagerReplicaNode.start(new AlertmanagerPlacement(alone, placement.groups()), "am-" + i,
+          dataDir.resolve("am-" + i), OPTIONS, CLOCK).close();
+    });
+    inParallel(ReplicatedAlertmanagerStateTest::start);
     awaitCaughtUp();
+  }
+
+  private interface NodeAction {
+    void run(int node) throws IOException;
+  }
+
+  /** Runs the action for the three nodes at once: starting and stopping a node takes about a second. */
+  private static void inParallel(NodeAction action) {
+    try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        int node = i;
+        futures.add(executor.submit(() -> {
+          action.run(node);
+          return null;
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : futures) {
+        f.get();
+      }
+    } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static void start(int i) throws IOException {
@@ -100,11 +134,11 @@ class ReplicatedAlertmanagerStateTest {
 
   @AfterAll
   static void stopCluster() {
-    for (int i = 0; i < 3; i++) {
+    inParallel(i -> {
       if (nodes[i] != null) {
         stop(i);
       }
-    }
+    });
   }
 
   @AfterEach
@@ -251,6 +285,19 @@ class ReplicatedAlertmanagerStateTest {
     start(oldLeader);
     awaitCaughtUp();
     assertThat(states[oldLeader].silences(tenant)).extracting(Silence::id).containsExactly(silenceId);
+  }
+
+  @Test
+  void transferLeadershipHandsEveryGroupTheNodeLedToAnotherReplica() {
+    int leader = leaderOf(0);
+    nodes[leader].transferLeadership();
+    for (int g = 0; g < GROUPS; g++) {
+      int group = g;
+      Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+          .until(() -> leaderOf(group) >= 0 && leaderOf(group) != leader);
+    }
+    // The new leaders take writes.
+    assertThat(states[leader].setSilence("transfer", silence("Transfer"), Silences.Limits.NONE)).isNotEmpty();
   }
 
   @Test
