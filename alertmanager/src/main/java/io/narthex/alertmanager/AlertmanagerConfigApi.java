@@ -63,7 +63,7 @@ public final class AlertmanagerConfigApi {
   private final BucketAlertStore store;
   private final Function<String, AlertmanagerLimits> limitsOfTenant;
   private final TenantResolver tenantResolver;
-  private Runnable onChange = () -> {};
+  private java.util.function.Consumer<String> onChange = tenant -> {};
 
   /** @param limitsOfTenant a tenant's limits, read at each write */
   public AlertmanagerConfigApi(BucketAlertStore store, Function<String, AlertmanagerLimits> limitsOfTenant,
@@ -74,10 +74,10 @@ public final class AlertmanagerConfigApi {
   }
 
   /**
-   * Runs {@code listener} after each stored or deleted configuration, off the event loop, so that the running
-   * configurations reload at once rather than at the next poll.
+   * Runs {@code listener} with the tenant after each stored or deleted configuration, off the event loop, so that
+   * the tenant's running configuration reloads at once rather than at the next poll.
    */
-  public AlertmanagerConfigApi onChange(Runnable listener) {
+  public AlertmanagerConfigApi onChange(java.util.function.Consumer<String> listener) {
     this.onChange = listener;
     return this;
   }
@@ -146,7 +146,7 @@ public final class AlertmanagerConfigApi {
       log.warn("deleting the Alertmanager config failed tenant={} err=\"{}\"", tenant, e.toString());
       return plain(HttpStatus.INTERNAL_SERVER_ERROR, "unable to delete the Alertmanager config: " + e.getMessage());
     }
-    onChange.run();
+    onChange.accept(tenant);
     return HttpResponse.of(HttpStatus.OK);
   }
 
@@ -174,7 +174,7 @@ public final class AlertmanagerConfigApi {
       log.warn("storing the Alertmanager config failed tenant={} err=\"{}\"", tenant, e.toString());
       return plain(HttpStatus.INTERNAL_SERVER_ERROR, "unable to store the Alertmanager config: " + e.getMessage());
     }
-    onChange.run();
+    onChange.accept(tenant);
     return HttpResponse.of(HttpStatus.CREATED);
   }
 

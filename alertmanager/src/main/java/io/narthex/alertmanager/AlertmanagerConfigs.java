@@ -130,42 +130,67 @@ public final class AlertmanagerConfigs implements AutoCloseable {
     tenantsDiscovered.set(tenants.size());
     Set<String> seen = new HashSet<>();
     for (String tenant : tenants) {
-      Optional<AlertConfigDesc> stored;
-      try {
-        stored = store.get(tenant);
-      } catch (IOException e) {
-        // Keep what runs: one unreadable object must not stop the others' reloads.
-        log.warn("reading the Alertmanager config failed tenant={} err=\"{}\"", tenant, e.toString());
-        lastReloadSuccessful.labelValues(tenant).set(0);
+      if (load(tenant)) {
         seen.add(tenant);
-        continue;
-      }
-      if (stored.isEmpty()) {
-        continue;
-      }
-      seen.add(tenant);
-      Running current = running.get(tenant);
-      if (current != null && current.stored().equals(stored.get())) {
-        continue;
-      }
-      try {
-        AlertmanagerConfig parsed = AlertmanagerConfig.parse(stored.get().rawConfig());
-        running.put(tenant, new Running(stored.get(), parsed));
-        lastReloadSuccessful.labelValues(tenant).set(1);
-        lastReloadSuccessfulSeconds.labelValues(tenant).set(System.currentTimeMillis() / 1000.0);
-        tell(tenant, parsed, stored.get().templates(), true);
-      } catch (InvalidConfigException e) {
-        log.warn("error applying config tenant={} err=\"{}\"", tenant, e.getMessage());
-        lastReloadSuccessful.labelValues(tenant).set(0);
       }
     }
     for (String tenant : Set.copyOf(running.keySet())) {
       if (!seen.contains(tenant)) {
-        running.remove(tenant);
-        lastReloadSuccessful.remove(tenant);
-        lastReloadSuccessfulSeconds.remove(tenant);
-        tell(tenant, fallback, Map.of(), false);
+        forget(tenant);
       }
+    }
+  }
+
+  /** The tenant's configuration is gone: it runs the fallback again. */
+  private void forget(String tenant) {
+    running.remove(tenant);
+    lastReloadSuccessful.remove(tenant);
+    lastReloadSuccessfulSeconds.remove(tenant);
+    tell(tenant, fallback, Map.of(), false);
+  }
+
+  /**
+   * Loads one tenant's stored configuration; returns whether the store holds one (also when unreadable or invalid:
+   * the tenant keeps what it runs).
+   */
+  private boolean load(String tenant) {
+    Optional<AlertConfigDesc> stored;
+    try {
+      stored = store.get(tenant);
+    } catch (IOException e) {
+      // Keep what runs: one unreadable object must not stop the others' reloads.
+      log.warn("reading the Alertmanager config failed tenant={} err=\"{}\"", tenant, e.toString());
+      lastReloadSuccessful.labelValues(tenant).set(0);
+      return true;
+    }
+    if (stored.isEmpty()) {
+      return false;
+    }
+    Running current = running.get(tenant);
+    if (current != null && current.stored().equals(stored.get())) {
+      return true;
+    }
+    try {
+      AlertmanagerConfig parsed = AlertmanagerConfig.parse(stored.get().rawConfig());
+      running.put(tenant, new Running(stored.get(), parsed));
+      lastReloadSuccessful.labelValues(tenant).set(1);
+      lastReloadSuccessfulSeconds.labelValues(tenant).set(System.currentTimeMillis() / 1000.0);
+      tell(tenant, parsed, stored.get().templates(), true);
+    } catch (InvalidConfigException e) {
+      log.warn("error applying config tenant={} err=\"{}\"", tenant, e.getMessage());
+      lastReloadSuccessful.labelValues(tenant).set(0);
+    }
+    return true;
+  }
+
+  /**
+   * Loads one tenant's configuration, after the API changed it: the fallback again when it was deleted. Other
+   * tenants are not read, so a change costs one read however many tenants there are.
+   */
+  public synchronized void syncTenant(String tenant) {
+    syncs.labelValues("api").inc();
+    if (!load(tenant) && running.containsKey(tenant)) {
+      forget(tenant);
     }
   }
 

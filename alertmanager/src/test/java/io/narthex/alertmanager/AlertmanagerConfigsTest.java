@@ -51,6 +51,22 @@ class AlertmanagerConfigsTest {
   }
 
   @Test
+  void anApiChangeReloadsThatTenantAloneAndADeleteGoesBackToTheFallback() throws Exception {
+    store.set(new AlertConfigDesc("a", CONFIG, Map.of()));
+    store.set(new AlertConfigDesc("b", CONFIG, Map.of()));
+    configs.sync("initial");
+    store.set(new AlertConfigDesc("a", CONFIG.replace("team", "ops"), Map.of()));
+    store.set(new AlertConfigDesc("b", CONFIG.replace("team", "ops"), Map.of()));
+    configs.syncTenant("a");
+    assertThat(configs.configOf("a").route().receiver()).isEqualTo("ops");
+    assertThat(configs.configOf("b").route().receiver()).as("b is read at the next poll").isEqualTo("team");
+    store.delete("a");
+    configs.syncTenant("a");
+    assertThat(configs.configOf("a").route().receiver()).isEqualTo("empty-receiver");
+    assertThat(configs.tenants()).containsExactly("b");
+  }
+
+  @Test
   void aReloadKeepsTheInstanceOfAnUnchangedConfigAndReplacesAChangedOne() throws Exception {
     store.set(new AlertConfigDesc("a", CONFIG, Map.of("t.tmpl", "x")));
     store.set(new AlertConfigDesc("b", CONFIG, Map.of()));

@@ -539,7 +539,7 @@ final class Modules {
         options.limits.alertmanagerMaxTemplatesCount, options.limits.alertmanagerMaxTemplateSizeBytes);
     new AlertmanagerConfigApi(store, tenant -> runtimeConfig.alertmanagerLimits(tenant, limits),
         options.tenantResolver())
-        .onChange(() -> configs.syncQuietly("api"))
+        .onChange(configs::syncTenant)
         .bind(http, options.alertmanager.enableApi);
     return Service.of(() -> {
       persister.start(options.alertmanager.persistInterval);
