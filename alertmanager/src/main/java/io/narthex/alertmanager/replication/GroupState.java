@@ -113,7 +113,7 @@ final class GroupState {
         try {
           return Reply.ok(t.silences.set(s.silence(), now));
         } catch (Silences.SilenceException e) {
-          return Reply.refused(e.notFound(), e.getMessage());
+          return Reply.refused(e);
         } finally {
           t.nextSilenceId = null;
         }
@@ -123,7 +123,7 @@ final class GroupState {
           tenant(e.tenant()).silences.expire(e.silenceId(), now);
           return Reply.ok(e.silenceId());
         } catch (Silences.SilenceException ex) {
-          return Reply.refused(ex.notFound(), ex.getMessage());
+          return Reply.refused(ex);
         }
       }
       case StateEntry.Intent i -> {

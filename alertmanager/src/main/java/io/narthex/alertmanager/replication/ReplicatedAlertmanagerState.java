@@ -130,7 +130,15 @@ public final class ReplicatedAlertmanagerState implements AutoCloseable {
 
   private static void silenceOutcome(Reply reply) {
     if (reply.status() != Reply.OK) {
-      throw new SilenceRefusedException(reply.message(), reply.status() == Reply.NOT_FOUND);
+      Silences.SilenceException.Reason reason;
+      if (!reply.reason().isEmpty()) {
+        reason = Silences.SilenceException.Reason.valueOf(reply.reason());
+      } else {
+        // An entry the group could not read at all.
+        reason = reply.status() == Reply.NOT_FOUND ? Silences.SilenceException.Reason.NOT_FOUND
+            : Silences.SilenceException.Reason.INVALID;
+      }
+      throw new SilenceRefusedException(reply.message(), reason);
     }
   }
 

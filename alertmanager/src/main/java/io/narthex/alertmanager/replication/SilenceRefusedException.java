@@ -1,19 +1,25 @@
 package io.narthex.alertmanager.replication;
 
+import io.narthex.alertmanager.dispatch.Silences.SilenceException.Reason;
+
 /**
- * A silence change the state machine refused, with {@code dispatch.Silences}'s message (Alertmanager's words): the
- * silence is invalid or over a limit (400), or the id names no silence (404).
+ * A silence change the state machine refused, with {@code dispatch.Silences}'s message (Alertmanager's words) and
+ * reason, so that the API answers as for a local {@code Silences.SilenceException}: 404 for an unknown id, else 400.
  */
 public final class SilenceRefusedException extends RuntimeException {
-  private final boolean notFound;
+  private final Reason reason;
 
-  public SilenceRefusedException(String message, boolean notFound) {
+  public SilenceRefusedException(String message, Reason reason) {
     super(message);
-    this.notFound = notFound;
+    this.reason = reason;
+  }
+
+  public Reason reason() {
+    return reason;
   }
 
   /** Whether the id named no silence. */
   public boolean notFound() {
-    return notFound;
+    return reason == Reason.NOT_FOUND;
   }
 }

@@ -138,6 +138,7 @@ class GroupStateTest {
         silence("", "x", t0.plusSeconds(10), t0), "id-1"));
     assertThat(invalid.status()).isEqualTo(Reply.REFUSED);
     assertThat(invalid.message()).isEqualTo("end time must not be before start time");
+    assertThat(invalid.reason()).isEqualTo("INVALID");
     Reply done = state.apply(new StateEntry.Done("team-a", T0_MS, "never-opened"));
     assertThat(done.status()).isEqualTo(Reply.NOT_FOUND);
   }

@@ -203,7 +203,9 @@ class ReplicatedAlertmanagerStateTest {
     states[2].expireSilence(tenant, id);
     // Expired only strictly after its end, as Alertmanager's silence state.
     nowMs.addAndGet(1_000);
-    assertThatThrownBy(() -> states[1].expireSilence(tenant, id)).isInstanceOf(SilenceRefusedException.class)
+    assertThatThrownBy(() -> states[1].expireSilence(tenant, id))
+        .isInstanceOfSatisfying(SilenceRefusedException.class, e -> assertThat(e.reason())
+            .isEqualTo(Silences.SilenceException.Reason.ALREADY_EXPIRED))
         .hasMessage("silence " + id + " already expired");
     assertThatThrownBy(() -> states[0].expireSilence(tenant, "no-such-id"))
         .isInstanceOfSatisfying(SilenceRefusedException.class, e -> assertThat(e.notFound()).isTrue());
