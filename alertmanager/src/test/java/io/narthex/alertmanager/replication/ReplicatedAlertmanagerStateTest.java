@@ -290,6 +290,24 @@ class ReplicatedAlertmanagerStateTest {
   }
 
   @Test
+  void aGroupWithoutALeaderFailsAsUnavailableWithinTheRequestTimeout() {
+    // A placement whose replicas all lead nowhere: no leader will answer.
+    List<AlertmanagerPlacement.Node> dead = new ArrayList<>();
+    for (AlertmanagerPlacement.Node node : placement.nodes()) {
+      dead.add(new AlertmanagerPlacement.Node(node.id(), "127.0.0.1:1"));
+    }
+    ReplicationOptions shortTimeout = new ReplicationOptions(OPTIONS.electionTimeout(),
+        OPTIONS.snapshotEveryEntries(), Duration.ofMillis(500), OPTIONS.retention(), MAX_ENTRY_BYTES, "");
+    try (ReplicatedAlertmanagerState unreachable = new ReplicatedAlertmanagerState(
+        new AlertmanagerPlacement(dead, placement.groups()), shortTimeout, null)) {
+      assertThatThrownBy(() -> unreachable.setSilence("t", silence("X"), Silences.Limits.NONE))
+          .isInstanceOf(StateUnavailableException.class)
+          .hasMessageStartingWith("alertmanager state group " + placement.groupOf("t") + " is unavailable");
+      assertThatThrownBy(() -> unreachable.silences("t")).isInstanceOf(StateUnavailableException.class);
+    }
+  }
+
+  @Test
   void transferLeadershipHandsEveryGroupTheNodeLedToAnotherReplica() {
     int leader = leaderOf(0);
     nodes[leader].transferLeadership();
