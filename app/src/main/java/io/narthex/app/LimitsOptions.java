@@ -148,6 +148,42 @@ public final class LimitsOptions {
           + "`err-narthex-alertmanager-max-template-size-bytes`; `0` = unlimited")
   public int alertmanagerMaxTemplateSizeBytes = 0;
 
+  @Option(names = {"--alertmanager.max-alerts-count", "-alertmanager.max-alerts-count"},
+      descriptionKey = "limits.alertmanager_max_alerts_count", defaultValue = "0",
+      description = "most alerts a tenant's Alertmanager holds; a posted alert over it is refused (the rest of the "
+          + "request kept); `0` = unlimited, Mimir's default; per tenant: `alertmanager_max_alerts_count` in the "
+          + "runtime config, read when the tenant's Alertmanager starts")
+  public int alertmanagerMaxAlertsCount = 0;
+
+  @Option(names = {"--alertmanager.max-alerts-size-bytes", "-alertmanager.max-alerts-size-bytes"},
+      descriptionKey = "limits.alertmanager_max_alerts_size_bytes", defaultValue = "0",
+      description = "most bytes of labels and annotations a tenant's Alertmanager holds over all its alerts; a "
+          + "posted alert over it is refused; `0` = unlimited, Mimir's default; per tenant: "
+          + "`alertmanager_max_alerts_size_bytes`")
+  public long alertmanagerMaxAlertsSizeBytes = 0;
+
+  @Option(names = {"--alertmanager.max-silences-count", "-alertmanager.max-silences-count"},
+      descriptionKey = "limits.alertmanager_max_silences_count", defaultValue = "0",
+      description = "most active and pending silences of a tenant; one more gets 400 "
+          + "`err-narthex-alertmanager-max-silences-count`; `0` = unlimited, Mimir's default; per tenant: "
+          + "`alertmanager_max_silences_count`")
+  public int alertmanagerMaxSilencesCount = 0;
+
+  @Option(names = {"--alertmanager.max-silence-size-bytes", "-alertmanager.max-silence-size-bytes"},
+      descriptionKey = "limits.alertmanager_max_silence_size_bytes", defaultValue = "0",
+      description = "largest silence, in bytes of its matchers, creator and comment; larger gets 400 "
+          + "`err-narthex-alertmanager-max-silence-size-bytes`; `0` = unlimited, Mimir's default; per tenant: "
+          + "`alertmanager_max_silence_size_bytes`")
+  public long alertmanagerMaxSilenceSizeBytes = 0;
+
+  @Option(names = {"--alertmanager.max-dispatcher-aggregation-groups",
+      "-alertmanager.max-dispatcher-aggregation-groups"},
+      descriptionKey = "limits.alertmanager_max_dispatcher_aggregation_groups", defaultValue = "0",
+      description = "most aggregation groups of a tenant's dispatcher; the alerts of a new group over it are not "
+          + "dispatched, and counted; `0` = unlimited, Mimir's default; per tenant: "
+          + "`alertmanager_max_dispatcher_aggregation_groups`")
+  public int alertmanagerMaxDispatcherAggregationGroups = 0;
+
   @Option(names = {"--alertmanager.notification-rate-limit", "-alertmanager.notification-rate-limit"},
       descriptionKey = "limits.alertmanager_notification_rate_limit", defaultValue = "0",
       description = "notifications per second each receiver integration of a tenant may send (bursts up to one "
@@ -174,6 +210,17 @@ public final class LimitsOptions {
           + "link-local address (`err-narthex-alertmanager-receiver-blocked-address`); off by default, as "
           + "Mimir's; per tenant: `alertmanager_receivers_firewall_block_private_addresses` in the runtime config")
   public boolean alertmanagerReceiversFirewallBlockPrivateAddresses;
+
+  /** The limits of each tenant's Alertmanager these flags give every tenant (the runtime config overrides them). */
+  io.narthex.alertmanager.dispatch.TenantAlertmanager.Settings alertmanagerTenantSettings() {
+    return new io.narthex.alertmanager.dispatch.TenantAlertmanager.Settings(
+        new io.narthex.alertmanager.dispatch.AlertStore.Limits(alertmanagerMaxAlertsCount,
+            alertmanagerMaxAlertsSizeBytes),
+        new io.narthex.alertmanager.dispatch.Silences.Limits(alertmanagerMaxSilencesCount,
+            alertmanagerMaxSilenceSizeBytes),
+        alertmanagerMaxDispatcherAggregationGroups,
+        io.narthex.alertmanager.dispatch.NotificationLog.DEFAULT_RETENTION);
+  }
 
   /**
    * The limits on the Alertmanager's receivers these flags give every tenant (the runtime config overrides them).

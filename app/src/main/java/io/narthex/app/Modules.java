@@ -528,11 +528,13 @@ final class Modules {
     BucketAlertStore store = new BucketAlertStore(bucket, BucketAlertStore.BLOCKS_BUCKET_ROOT);
     AlertmanagerConfigs configs = new AlertmanagerConfigs(store,
         FallbackConfig.load(options.alertmanager.fallbackConfigFile), registry);
+    TenantAlertmanager.Settings tenantSettings = options.limits.alertmanagerTenantSettings();
     StatePersister persister = new StatePersister(new StateStore(bucket, BucketAlertStore.BLOCKS_BUCKET_ROOT,
-        TenantAlertmanager.Settings.DEFAULTS.retention(), options.alertmanager.maxStateSizeBytes),
+        tenantSettings.retention(), options.alertmanager.maxStateSizeBytes),
         java.time.Clock.systemUTC(), registry);
     MultitenantAlertmanager alertmanagers = new MultitenantAlertmanager(configs, alertmanagerSenders(),
-        tenant -> TenantAlertmanager.Settings.DEFAULTS, java.time.Clock.systemUTC(), registry, persister);
+        tenant -> runtimeConfig.alertmanagerTenantSettings(tenant, tenantSettings), java.time.Clock.systemUTC(),
+        registry, persister);
     new AlertmanagerApiV2(alertmanagers, options.tenantResolver(), Version.VERSION, java.time.Instant.now(),
         options.alertmanager.maxRecvMsgSizeBytes).bind(http, options.alertmanager.httpPrefix);
     AlertmanagerLimits limits = new AlertmanagerLimits(options.limits.alertmanagerMaxConfigSizeBytes,

@@ -76,6 +76,11 @@ final class RuntimeConfig implements AutoCloseable {
       Map.entry("alertmanager_max_config_size_bytes", Kind.INT),
       Map.entry("alertmanager_max_templates_count", Kind.INT),
       Map.entry("alertmanager_max_template_size_bytes", Kind.INT),
+      Map.entry("alertmanager_max_alerts_count", Kind.INT),
+      Map.entry("alertmanager_max_alerts_size_bytes", Kind.LONG),
+      Map.entry("alertmanager_max_silences_count", Kind.INT),
+      Map.entry("alertmanager_max_silence_size_bytes", Kind.LONG),
+      Map.entry("alertmanager_max_dispatcher_aggregation_groups", Kind.INT),
       Map.entry("alertmanager_notification_rate_limit", Kind.RATE),
       Map.entry("alertmanager_notification_rate_limit_per_integration", Kind.INTEGRATION_RATES),
       Map.entry("alertmanager_receivers_firewall_block_cidr_networks", Kind.CIDRS),
@@ -288,6 +293,27 @@ final class RuntimeConfig implements AutoCloseable {
         intLimit(tenant, "alertmanager_max_config_size_bytes", defaults.maxConfigSizeBytes()),
         intLimit(tenant, "alertmanager_max_templates_count", defaults.maxTemplatesCount()),
         intLimit(tenant, "alertmanager_max_template_size_bytes", defaults.maxTemplateSizeBytes()));
+  }
+
+  /**
+   * The limits of the tenant's Alertmanager (alerts, silences, aggregation groups): {@code defaults} (the flags)
+   * with its runtime overrides applied.
+   */
+  io.narthex.alertmanager.dispatch.TenantAlertmanager.Settings alertmanagerTenantSettings(String tenant,
+      io.narthex.alertmanager.dispatch.TenantAlertmanager.Settings defaults) {
+    if (!overridesByTenant.containsKey(tenant)) {
+      return defaults;
+    }
+    return new io.narthex.alertmanager.dispatch.TenantAlertmanager.Settings(
+        new io.narthex.alertmanager.dispatch.AlertStore.Limits(
+            intLimit(tenant, "alertmanager_max_alerts_count", defaults.alertLimits().maxAlertsCount()),
+            longLimit(tenant, "alertmanager_max_alerts_size_bytes", defaults.alertLimits().maxAlertsSizeBytes())),
+        new io.narthex.alertmanager.dispatch.Silences.Limits(
+            intLimit(tenant, "alertmanager_max_silences_count", defaults.silenceLimits().maxSilencesCount()),
+            longLimit(tenant, "alertmanager_max_silence_size_bytes",
+                defaults.silenceLimits().maxSilenceSizeBytes())),
+        intLimit(tenant, "alertmanager_max_dispatcher_aggregation_groups", defaults.maxAggregationGroups()),
+        defaults.retention());
   }
 
   /** The tenant's limits on its Alertmanager receivers: {@code defaults} (the flags) with its runtime overrides. */

@@ -60,6 +60,30 @@ class RuntimeConfigLimitsTest {
   }
 
   @Test
+  void overridesTheAlertSilenceAndAggregationGroupLimitsPerTenant() throws Exception {
+    var defaults = new io.narthex.alertmanager.dispatch.TenantAlertmanager.Settings(
+        new io.narthex.alertmanager.dispatch.AlertStore.Limits(100, 1000),
+        new io.narthex.alertmanager.dispatch.Silences.Limits(10, 500), 50, Duration.ofHours(120));
+    Path file = dir.resolve("runtime.yaml");
+    Files.writeString(file, """
+        overrides:
+          big:
+            alertmanager_max_alerts_count: 0
+            alertmanager_max_silences_count: 1000
+            alertmanager_max_dispatcher_aggregation_groups: 7
+        """);
+
+    try (RuntimeConfig config = new RuntimeConfig(file, Duration.ofHours(1))) {
+      assertThat(config.alertmanagerTenantSettings("other", defaults)).isEqualTo(defaults);
+      var big = config.alertmanagerTenantSettings("big", defaults);
+      assertThat(big.alertLimits()).isEqualTo(new io.narthex.alertmanager.dispatch.AlertStore.Limits(0, 1000));
+      assertThat(big.silenceLimits()).isEqualTo(new io.narthex.alertmanager.dispatch.Silences.Limits(1000, 500));
+      assertThat(big.maxAggregationGroups()).isEqualTo(7);
+      assertThat(big.retention()).isEqualTo(Duration.ofHours(120));
+    }
+  }
+
+  @Test
   void overridesTheReceiverRateLimitAndFirewallPerTenant() throws Exception {
     NarthexOptions options = NarthexOptions.parse("-alertmanager.notification-rate-limit=2",
         "-alertmanager.receivers-firewall-block-cidr-networks=10.0.0.0/8, 192.168.0.0/16");
