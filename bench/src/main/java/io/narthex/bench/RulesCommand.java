@@ -354,7 +354,8 @@ final class RulesCommand implements Callable<Integer> {
     return array;
   }
 
-  private static Double quantileMillis(long[] sortedNanos, double q) {
+  /** The {@code q} quantile of sorted nanoseconds, in milliseconds (null for none). */
+  static Double quantileMillis(long[] sortedNanos, double q) {
     if (sortedNanos.length == 0) {
       return null;
     }
@@ -362,7 +363,8 @@ final class RulesCommand implements Callable<Integer> {
     return round(sortedNanos[Math.max(0, index)] / 1e6);
   }
 
-  private static double round(double value) {
+  /** Rounded to 3 decimals, for the summaries. */
+  static double round(double value) {
     return Math.round(value * 1000) / 1000.0;
   }
 
