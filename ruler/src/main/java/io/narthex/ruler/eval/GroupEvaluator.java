@@ -67,6 +67,8 @@ public final class GroupEvaluator {
   /** Null, or why the group is not evaluated ({@link #FEDERATION_DISABLED}). */
   private final String notEvaluated;
   private final List<RuleEvaluator> rules;
+  /** Per rule, whether it may read an earlier rule's output: that output is pushed before it runs. */
+  private final boolean[] readsEarlierOutput;
   private final RuleQuerier querier;
   private final RulePusher pusher;
   private final RulerClock clock;
@@ -102,6 +104,7 @@ public final class GroupEvaluator {
       seriesInPreviousEval.add(Set.of());
     }
     this.rules = List.copyOf(built);
+    this.readsEarlierOutput = RuleDependencies.readsEarlierOutput(group.rulesOrEmpty());
     metrics.intervalSeconds.labelValues(tenant, metricsGroup).set(intervalNanos / 1e9);
     metrics.rules.labelValues(tenant, metricsGroup).set(rules.size());
   }
@@ -175,11 +178,19 @@ public final class GroupEvaluator {
     List<Sample> staleMarkers = new ArrayList<>();
     // Per rule, the series it returned now; null when it failed or is not evaluated.
     List<Set<Labels>> returned = new ArrayList<>(rules.size());
-    // Per rule, the error of the push of its output; null when it wrote nothing or all was stored.
+    List<RuleEvaluator> wrote = new ArrayList<>();
+    // Per rule, the error of the push that carried its output (and of the rules before it since the last push).
     String[] writeErrors = new String[rules.size()];
+    int pushedUpTo = 0;
     long samples = 0;
     for (int i = 0; i < rules.size(); i++) {
       RuleEvaluator rule = rules.get(i);
+      if (readsEarlierOutput[i] && !out.isEmpty()) {
+        // As Prometheus commits each rule's output: a rule over an earlier one's record sees this evaluation's.
+        java.util.Arrays.fill(writeErrors, pushedUpTo, i, write(out));
+        pushedUpTo = i;
+        out.clear();
+      }
       if (!rule.evaluates()) {
         returned.add(null);
         continue;
@@ -201,6 +212,7 @@ public final class GroupEvaluator {
       rule.status().recordSuccess(ruleStartNanos, clock.epochNanos() - ruleStartNanos);
       samples += vector.size();
       Set<Labels> now = new HashSet<>(vector.size() * 2);
+      int before = out.size();
       for (Sample sample : vector) {
         now.add(sample.labels());
         out.add(sample);
@@ -210,17 +222,15 @@ public final class GroupEvaluator {
           staleMarkers.add(new Sample(previous, queryTimestampMs, StaleMarker.STALE_NAN));
         }
       }
-      // One push per rule, as Prometheus commits each rule's appender (and Mimir's ruler pushes each commit): a
-      // later rule over this one's record reads this evaluation's output, and a rejected series fails its own rule.
-      if (!out.isEmpty()) {
-        writeErrors[i] = write(out);
-        out.clear();
+      if (out.size() > before) {
+        wrote.add(rule);
       }
       returned.add(now);
     }
     for (Labels gone : staleSeries) {
       staleMarkers.add(new Sample(gone, queryTimestampMs, StaleMarker.STALE_NAN));
     }
+    java.util.Arrays.fill(writeErrors, pushedUpTo, rules.size(), out.isEmpty() ? null : write(out));
     boolean markersWritten = staleMarkers.isEmpty() || writeStaleMarkers(staleMarkers);
     for (int i = 0; i < rules.size(); i++) {
       Set<Labels> now = returned.get(i);
@@ -235,7 +245,7 @@ public final class GroupEvaluator {
           now.addAll(seriesInPreviousEval.get(i));
         }
         seriesInPreviousEval.set(i, now);
-      } else {
+      } else if (wrote.contains(rules.get(i))) {
         rules.get(i).status().recordWriteFailure(writeError);
         metrics.evaluationFailures.labelValues(tenant, metricsGroup).inc();
       }
