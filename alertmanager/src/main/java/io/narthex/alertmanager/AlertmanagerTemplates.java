@@ -7,10 +7,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.narthex.template.ArgType;
 import io.narthex.template.FunctionMap;
+import io.narthex.template.GoUrl;
 import io.narthex.template.Template;
 import io.narthex.template.TemplateException;
 import java.net.URLDecoder;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -120,7 +120,7 @@ public final class AlertmanagerTemplates {
       query.put("range", true);
       query.put("refId", "A");
     }
-    return grafanaUrl + EXPLORE_PREFIX + queryEscape(goJson(params));
+    return grafanaUrl + EXPLORE_PREFIX + GoUrl.queryEscape(goJson(params));
   }
 
   private static ObjectNode datasourceOf(JsonNode given) {
@@ -137,11 +137,6 @@ public final class AlertmanagerTemplates {
   /** JSON as Go's encoding/json writes it: {@code <}, {@code >} and {@code &} escaped. */
   private static String goJson(JsonNode node) throws JsonProcessingException {
     return JSON.writeValueAsString(node).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026");
-  }
-
-  /** Go's {@code url.QueryEscape}. */
-  static String queryEscape(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("*", "%2A").replace("%7E", "~");
   }
 
   /** Go's {@code url.QueryUnescape}. */

@@ -14,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,9 +91,7 @@ final class AlertsCommand implements Callable<Integer> {
     String base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     Loopback.requireLoopback(base);
 
-    AtomicLong notifications = new AtomicLong();
     AtomicLong alertsNotified = new AtomicLong();
-    AtomicLong lastReceivedNanos = new AtomicLong();
     ConcurrentLinkedQueue<long[]> received = new ConcurrentLinkedQueue<>(); // {tenant index, nanoTime}
     HttpServer sink = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
     sink.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
@@ -104,9 +101,7 @@ final class AlertsCommand implements Callable<Integer> {
       int tenant = Integer.parseInt(exchange.getRequestURI().getPath().substring(1));
       JsonNode payload = JSON.readTree(body);
       alertsNotified.addAndGet(payload.path("alerts").size());
-      notifications.incrementAndGet();
       received.add(new long[] {tenant, now});
-      lastReceivedNanos.accumulateAndGet(now, Math::max);
       exchange.sendResponseHeaders(200, -1);
       exchange.close();
     });
@@ -135,12 +130,11 @@ final class AlertsCommand implements Callable<Integer> {
       Double heapAfter = liveHeapBytes(base);
 
       long waitNanos = groupWait.toNanos();
-      List<Long> delays = new ArrayList<>();
-      for (long[] r : received) {
-        delays.add(Math.max(0, r[1] - postedNanos[(int) r[0]] - waitNanos));
-      }
-      long[] sorted = delays.stream().mapToLong(Long::longValue).sorted().toArray();
-      double sendSeconds = (lastReceivedNanos.get() - firstPost - waitNanos) / 1e9;
+      List<long[]> notifications = List.copyOf(received);
+      long[] sorted = notifications.stream()
+          .mapToLong(r -> Math.max(0, r[1] - postedNanos[(int) r[0]] - waitNanos)).sorted().toArray();
+      long lastReceivedNanos = notifications.stream().mapToLong(r -> r[1]).max().orElse(firstPost);
+      double sendSeconds = (lastReceivedNanos - firstPost - waitNanos) / 1e9;
       Map<String, Object> summary = new LinkedHashMap<>();
       summary.put("mode", "alerts");
       summary.put("tenants", tenants);
@@ -148,10 +142,10 @@ final class AlertsCommand implements Callable<Integer> {
       summary.put("alerts_per_group", alertsPerGroup);
       summary.put("group_wait_seconds", groupWait.toMillis() / 1000.0);
       summary.put("post_seconds", RulesCommand.round((postedAllNanos - firstPost) / 1e9));
-      summary.put("notifications", notifications.get());
+      summary.put("notifications", notifications.size());
       summary.put("alerts_notified", alertsNotified.get());
       summary.put("notifications_per_second",
-          sendSeconds > 0 ? RulesCommand.round(notifications.get() / sendSeconds) : null);
+          sendSeconds > 0 ? RulesCommand.round(notifications.size() / sendSeconds) : null);
       summary.put("dispatch_delay_p50_ms", RulesCommand.quantileMillis(sorted, 0.5));
       summary.put("dispatch_delay_p99_ms", RulesCommand.quantileMillis(sorted, 0.99));
       summary.put("dispatch_delay_max_ms", RulesCommand.quantileMillis(sorted, 1));
