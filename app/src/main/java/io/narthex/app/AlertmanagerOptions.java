@@ -63,4 +63,62 @@ public final class AlertmanagerOptions {
           + "`narthex_alertmanager_state_load_failures_total{reason=\"too_large\"}`) and the tenant starts empty. "
           + "0 = no limit. Narthex's own flag")
   public long maxStateSizeBytes = 16L << 20;
+
+  @Option(names = {"--alertmanager.sharding-ring.instance-id", "-alertmanager.sharding-ring.instance-id"},
+      descriptionKey = "alertmanager.sharding_ring.instance_id", defaultValue = "",
+      description = "this alertmanager's id among `alertmanager.sharding_ring.nodes` (config file: `{id, "
+          + "raft_address}` entries, as the ingesters' `ingester.ring.nodes`); empty: `--ingester.ring.instance-id`. "
+          + "A process whose id is not listed holds no replica and reads and writes through the groups' leaders. "
+          + "Without `alertmanager.sharding_ring.nodes` the Alertmanager runs on its own, unreplicated")
+  public String instanceId = "";
+
+  @Option(names = {"--alertmanager.sharding-ring.replication-factor",
+      "-alertmanager.sharding-ring.replication-factor"},
+      descriptionKey = "alertmanager.sharding_ring.replication_factor", defaultValue = "3",
+      description = "replicas of each tenant-state Raft group, placed round-robin over "
+          + "`alertmanager.sharding_ring.nodes` (at most their number); 3 tolerates one failure")
+  public int replicationFactor = 3;
+
+  @Option(names = {"--alertmanager.sharding-ring.group-count", "-alertmanager.sharding-ring.group-count"},
+      descriptionKey = "alertmanager.sharding_ring.group_count", defaultValue = "0",
+      description = "Raft groups the tenants' state is split into (a tenant's group is `fnv32a(tenant) mod` this, "
+          + "so every node must be given the same value); 0: 4 per node of `alertmanager.sharding_ring.nodes`, "
+          + "so that leaderships spread. Narthex's own flag")
+  public int groupCount = 0;
+
+  @Option(names = {"--alertmanager.storage.path", "-alertmanager.storage.path"},
+      descriptionKey = "alertmanager.data_dir", defaultValue = "./data-alertmanager/",
+      description = "directory of this node's Raft logs and snapshots of the tenants' state (under `raft/`), "
+          + "recovered from at start; used only with `alertmanager.sharding_ring.nodes`")
+  public String dataDir = "./data-alertmanager/";
+
+  @Option(names = {"--alertmanager.raft-listen-port", "-alertmanager.raft-listen-port"},
+      descriptionKey = "alertmanager.raft_listen_port", defaultValue = "0",
+      description = "Raft port of this alertmanager node; 0: the port of its `raft_address` in "
+          + "`alertmanager.sharding_ring.nodes`, which any other value must equal (the process does not start "
+          + "otherwise), since the other nodes reach it there")
+  public int raftListenPort = 0;
+
+  @Option(names = {"--alertmanager.raft.election-timeout", "-alertmanager.raft.election-timeout"},
+      descriptionKey = "alertmanager.raft.election_timeout", defaultValue = "1s", converter = DurationConverter.class,
+      description = "shortest time without a leader before a replica of a tenant-state group stands for election "
+          + "(the longest is twice it)")
+  public Duration electionTimeout = Duration.ofSeconds(1);
+
+  @Option(names = {"--alertmanager.raft.write-timeout", "-alertmanager.raft.write-timeout"},
+      descriptionKey = "alertmanager.raft.write_timeout", defaultValue = "15s", converter = DurationConverter.class,
+      description = "how long a change (alerts, silences, the notification log) or a read waits for its group's "
+          + "quorum before it fails with a 503")
+  public Duration raftWriteTimeout = Duration.ofSeconds(15);
+
+  @Option(names = {"--alertmanager.raft.snapshot-entries", "-alertmanager.raft.snapshot-entries"},
+      descriptionKey = "alertmanager.raft.snapshot_entries", defaultValue = "10000",
+      description = "snapshot a tenant-state group after this many applied log entries, then purge the log")
+  public long snapshotEntries = 10_000;
+
+  @Option(names = {"--alertmanager.raft.max-entry-size-bytes", "-alertmanager.raft.max-entry-size-bytes"},
+      descriptionKey = "alertmanager.raft.max_entry_size_bytes", defaultValue = "4194304",
+      description = "largest Raft log entry of a tenant-state group, at least 1024: a post of alerts or a silence "
+          + "that takes more is refused with a 413 before it is proposed")
+  public int maxEntrySizeBytes = 4 << 20;
 }

@@ -43,7 +43,9 @@ final class ConfigFile {
       "store_gateway.sharding_ring.nodes", "store_gateway.sharding_ring.nodes[].id",
       "store_gateway.sharding_ring.nodes[].grpc_address",
       "compactor.sharding_ring.nodes", "compactor.sharding_ring.nodes[].id",
-      "ruler.ring.nodes", "ruler.ring.nodes[].id", "ruler.ring.nodes[].http_address");
+      "ruler.ring.nodes", "ruler.ring.nodes[].id", "ruler.ring.nodes[].http_address",
+      "alertmanager.sharding_ring.nodes", "alertmanager.sharding_ring.nodes[].id",
+      "alertmanager.sharding_ring.nodes[].raft_address");
 
   private final Path file;
   private final JsonNode root;

@@ -16,6 +16,10 @@ import io.narthex.alertmanager.MultitenantAlertmanager;
 import io.narthex.alertmanager.api.AlertmanagerApiV2;
 import io.narthex.alertmanager.dispatch.SenderFactory;
 import io.narthex.alertmanager.dispatch.TenantAlertmanager;
+import io.narthex.alertmanager.replication.AlertmanagerPlacement;
+import io.narthex.alertmanager.replication.AlertmanagerReplicaNode;
+import io.narthex.alertmanager.replication.ReplicatedAlertmanagerState;
+import io.narthex.alertmanager.replication.ReplicationOptions;
 import io.narthex.alertmanager.state.StatePersister;
 import io.narthex.alertmanager.state.StateStore;
 import io.narthex.app.NarthexOptions.Target;
@@ -524,7 +528,7 @@ final class Modules {
    * after a change; each tenant's Alertmanager (item 3, driven by {@link MultitenantAlertmanager}) and the API v2
    * under {@code -http.alertmanager-http-prefix} (item 2).
    */
-  private Service alertmanager() {
+  private Service alertmanager() throws java.io.IOException {
     BucketAlertStore store = new BucketAlertStore(bucket, BucketAlertStore.BLOCKS_BUCKET_ROOT);
     AlertmanagerConfigs configs = new AlertmanagerConfigs(store,
         FallbackConfig.load(options.alertmanager.fallbackConfigFile), registry);
@@ -532,9 +536,16 @@ final class Modules {
     StatePersister persister = new StatePersister(new StateStore(bucket, BucketAlertStore.BLOCKS_BUCKET_ROOT,
         tenantSettings.retention(), options.alertmanager.maxStateSizeBytes),
         java.time.Clock.systemUTC(), registry);
-    MultitenantAlertmanager alertmanagers = new MultitenantAlertmanager(configs, alertmanagerSenders(),
-        tenant -> runtimeConfig.alertmanagerTenantSettings(tenant, tenantSettings), java.time.Clock.systemUTC(),
-        registry, persister);
+    AlertmanagerReplication replication = alertmanagerReplication(tenantSettings.retention());
+    MultitenantAlertmanager alertmanagers;
+    try {
+      alertmanagers = new MultitenantAlertmanager(configs, alertmanagerSenders(),
+          tenant -> runtimeConfig.alertmanagerTenantSettings(tenant, tenantSettings), java.time.Clock.systemUTC(),
+          registry, persister);
+    } catch (RuntimeException e) {
+      replication.close();
+      throw e;
+    }
     new AlertmanagerApiV2(alertmanagers, options.tenantResolver(), Version.VERSION, java.time.Instant.now(),
         options.alertmanager.maxRecvMsgSizeBytes).bind(http, options.alertmanager.httpPrefix);
     AlertmanagerLimits limits = new AlertmanagerLimits(options.limits.alertmanagerMaxConfigSizeBytes,
@@ -543,16 +554,107 @@ final class Modules {
         options.tenantResolver())
         .onChange(configs::syncTenant)
         .bind(http, options.alertmanager.enableApi);
-    return Service.of(() -> {
-      persister.start(options.alertmanager.persistInterval);
-      configs.start(options.alertmanager.pollInterval);
-      alertmanagers.start();
-    }, () -> {
-      alertmanagers.close();
-      configs.close();
-      // Last: writes every tenant's state once more, as Mimir persists at shutdown.
-      persister.close();
-    });
+    return new Service() {
+      @Override
+      public void start() throws java.io.IOException {
+        persister.start(options.alertmanager.persistInterval);
+        configs.start(options.alertmanager.pollInterval);
+        alertmanagers.start();
+      }
+
+      @Override
+      public void stop() {
+        // First: the other replicas take over this node's groups without waiting for an election timeout.
+        replication.transferLeadership();
+        alertmanagers.close();
+        configs.close();
+        // Writes every tenant's state once more, as Mimir persists at shutdown.
+        persister.close();
+        replication.close();
+      }
+
+      /** Replicated: once every local replica knows its group's leader and has applied what it committed. */
+      @Override
+      public boolean ready() {
+        return replication.ready();
+      }
+    };
+  }
+
+  /**
+   * This process's part in the replicated Alertmanager state (issue 16 item 5): with
+   * {@code alertmanager.sharding_ring.nodes}, the Raft node of this process's replicas (when it is one of the nodes)
+   * and the client the tenants' Alertmanagers read and write through; both null without (unreplicated).
+   */
+  private record AlertmanagerReplication(AlertmanagerReplicaNode node, ReplicatedAlertmanagerState state)
+      implements AutoCloseable {
+    void transferLeadership() {
+      if (node != null) {
+        node.transferLeadership();
+      }
+    }
+
+    boolean ready() {
+      return node == null || node.ready();
+    }
+
+    /** The client, then the node. */
+    @Override
+    public void close() {
+      if (state != null) {
+        state.close();
+      }
+      if (node != null) {
+        node.close();
+      }
+    }
+  }
+
+  /**
+   * Starts this process's replica node when {@code alertmanager.sharding_ring.nodes} lists its id, and registers
+   * {@code narthex_alertmanager_raft_is_leader{group}} (1 while it leads a group and has applied every entry its term
+   * inherited), which tells operators, and the failover test, where each group is dispatched.
+   *
+   * @throws IllegalArgumentException when the placement does not fit, or {@code -alertmanager.raft-listen-port}
+   *     differs from this node's {@code raft_address}
+   */
+  private AlertmanagerReplication alertmanagerReplication(java.time.Duration retention) throws java.io.IOException {
+    AlertmanagerPlacement placement = RingConfig.alertmanagerPlacement(options);
+    if (placement == null) {
+      return new AlertmanagerReplication(null, null);
+    }
+    String id = options.alertmanager.instanceId.isEmpty() ? options.ingester.instanceId
+        : options.alertmanager.instanceId;
+    AlertmanagerPlacement.Node self = placement.nodes().stream().filter(n -> n.id().equals(id)).findFirst()
+        .orElse(null);
+    ReplicationOptions replicationOptions = new ReplicationOptions(options.alertmanager.electionTimeout,
+        options.alertmanager.snapshotEntries, options.alertmanager.raftWriteTimeout, retention,
+        options.alertmanager.maxEntrySizeBytes,
+        InternalTransport.listenAddress("", self == null ? null : self.raftAddress(),
+            options.server.httpListenAddress));
+    AlertmanagerReplicaNode node = null;
+    if (self != null) {
+      int listedPort = java.net.URI.create("raft://" + self.raftAddress()).getPort();
+      if (options.alertmanager.raftListenPort != 0 && options.alertmanager.raftListenPort != listedPort) {
+        throw new IllegalArgumentException("-alertmanager.raft-listen-port=" + options.alertmanager.raftListenPort
+            + " differs from the port of alertmanager node " + id + "'s raft_address " + self.raftAddress()
+            + " in alertmanager.sharding_ring.nodes, where the other nodes reach it");
+      }
+      node = AlertmanagerReplicaNode.start(placement, id, Path.of(options.alertmanager.dataDir), replicationOptions,
+          java.time.Clock.systemUTC());
+      AlertmanagerReplicaNode leader = node;
+      io.prometheus.metrics.core.metrics.GaugeWithCallback.builder()
+          .name("narthex_alertmanager_raft_is_leader")
+          .help("1 while this node leads the tenant-state group and has applied every entry its term inherited")
+          .labelNames("group")
+          .callback(callback -> {
+            for (int group : leader.groups()) {
+              callback.call(leader.isLeaderReady(group) ? 1 : 0, Integer.toString(group));
+            }
+          })
+          .register(registry);
+    }
+    return new AlertmanagerReplication(node, new ReplicatedAlertmanagerState(placement, replicationOptions, node));
   }
 
   /**

@@ -115,6 +115,31 @@ final class RingConfig {
     return new io.narthex.ruler.RulerRing(rulers, selfId);
   }
 
+  /**
+   * The alertmanager nodes ({@code alertmanager.sharding_ring.nodes}: {@code {id, raft_address}} entries) and their
+   * tenant-state groups, placed round-robin; null when the config file lists none (the Alertmanager runs
+   * unreplicated).
+   *
+   * @throws IllegalArgumentException when an entry lacks a field, or the replication factor or group count does not
+   *     fit the nodes
+   */
+  static io.narthex.alertmanager.replication.AlertmanagerPlacement alertmanagerPlacement(NarthexOptions options)
+      throws IOException {
+    JsonNode nodes = section(options, "alertmanager.sharding_ring.nodes");
+    if (nodes == null) {
+      return null;
+    }
+    List<io.narthex.alertmanager.replication.AlertmanagerPlacement.Node> out = new ArrayList<>();
+    for (JsonNode node : nodes) {
+      String section = "alertmanager.sharding_ring.nodes";
+      out.add(new io.narthex.alertmanager.replication.AlertmanagerPlacement.Node(required(section, node, "id"),
+          required(section, node, "raft_address")));
+    }
+    int groupCount = options.alertmanager.groupCount == 0 ? 4 * out.size() : options.alertmanager.groupCount;
+    return io.narthex.alertmanager.replication.AlertmanagerPlacement.roundRobin(out, groupCount,
+        options.alertmanager.replicationFactor);
+  }
+
   /** The config file's node at the dotted path, or null without a file or without that key. */
   private static JsonNode section(NarthexOptions options, String dottedPath) throws IOException {
     ConfigFile config = options.config;
