@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # A local Narthex cluster on loopback: 3 ingesters (3 shards, replication factor 3) that are also the 3
 # store-gateways (each block on 2 of them) and the 3 compactors (tenants split between them), 1 distributor,
-# 1 querier, each a separate bin/narthex process. Blocks go
+# 1 querier that also runs the ruler, and 3 alertmanagers (the tenants' alerting state in Raft groups at replication
+# factor 3; the ruler sends its alerts to them), each a separate bin/narthex process. Blocks go
 # to a filesystem bucket shared by all of them, DIR/data/blocks.
 #
 #   deploy/local/cluster.sh up [DIR]     start it; data, logs and <target>.pid files under DIR (default ./cluster)
 #   deploy/local/cluster.sh down [DIR]   stop it (SIGTERM, then SIGKILL after 30s)
 #
 # Ports start at $NARTHEX_PORT_BASE (default 9100): distributor HTTP +0, querier HTTP +1, ingester-i HTTP +10+i,
-# gRPC +20+i, Raft +30+i. $NARTHEX_JAVA_OPTS is passed to every JVM (default -Xmx2g), $NARTHEX_EXTRA_FLAGS to
-# every process (for example "--querier.query-store-after=0s").
+# gRPC +20+i, Raft +30+i, alertmanager-i HTTP +40+i, Raft +50+i (i from 0). $NARTHEX_JAVA_OPTS is passed to every
+# JVM (default -Xmx2g), $NARTHEX_EXTRA_FLAGS to every process (for example "--querier.query-store-after=0s").
+# NARTHEX_ALERTMANAGERS=0 leaves out the alertmanagers and the ruler (default 3).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 command=${1:-}
@@ -17,6 +19,10 @@ dir=$(mkdir -p "${2:-./cluster}" && cd "${2:-./cluster}" && pwd)
 base=${NARTHEX_PORT_BASE:-9100}
 export NARTHEX_JAVA_OPTS=${NARTHEX_JAVA_OPTS:--Xmx2g}
 ingesters=(ingester-1 ingester-2 ingester-3)
+alertmanagers=()
+if [ "${NARTHEX_ALERTMANAGERS:-3}" != 0 ]; then
+  alertmanagers=(alertmanager-1 alertmanager-2 alertmanager-3)
+fi
 
 start() { # name, args...
   local name=$1
@@ -24,6 +30,7 @@ start() { # name, args...
   # shellcheck disable=SC2086 # extra flags are split on purpose
   "$root/bin/narthex" --config.file="$dir/narthex.yaml" --blocks-storage.tsdb.dir="$dir/data/$name" \
     --blocks-storage.bucket-store.sync-dir="$dir/data/$name/tsdb-sync" --compactor.data-dir="$dir/data/$name/compactor" \
+    --alertmanager.storage.path="$dir/data/$name/alertmanager" \
     "$@" ${NARTHEX_EXTRA_FLAGS:-} \
     >>"$dir/logs/$name.log" 2>&1 &
   echo $! >"$dir/$name.pid"
@@ -63,6 +70,20 @@ up() {
     echo "store_gateway:"
     echo "  sharding_ring:"
     echo "    replication_factor: 2"
+    if [ ${#alertmanagers[@]} -gt 0 ]; then
+      echo "alertmanager:"
+      echo "  sharding_ring:"
+      echo "    replication_factor: 3"
+      echo "    nodes:"
+      for i in "${!alertmanagers[@]}"; do
+        echo "      - {id: ${alertmanagers[$i]}, raft_address: \"127.0.0.1:$((base + 50 + i))\"}"
+      done
+      # Any of them takes the ruler's alerts: the tenant's Raft group holds them whichever one stored them.
+      local urls=()
+      for i in "${!alertmanagers[@]}"; do urls+=("http://127.0.0.1:$((base + 40 + i))/alertmanager"); done
+      echo "ruler:"
+      echo "  alertmanager_url: \"$(IFS=,; echo "${urls[*]}")\""
+    fi
     echo "blocks_storage:"
     echo "  backend: filesystem"
     echo "  filesystem:"
@@ -80,15 +101,28 @@ up() {
     if [ -f "$dir/$name.pid" ] && kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null; then
       continue
     fi
-    local port=$base
+    local port=$base target=$name
     [ "$name" = querier ] && port=$((base + 1))
-    start "$name" --target=$name --server.http-listen-port=$port
+    [ "$name" = querier ] && [ ${#alertmanagers[@]} -gt 0 ] && target=querier,ruler
+    start "$name" --target=$target --server.http-listen-port=$port
+  done
+  for i in "${!alertmanagers[@]}"; do
+    local name=${alertmanagers[$i]}
+    if [ -f "$dir/$name.pid" ] && kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null; then
+      continue
+    fi
+    start "$name" --target=alertmanager --alertmanager.sharding-ring.instance-id="$name" \
+      --server.http-listen-port=$((base + 40 + i)) --alertmanager.raft-listen-port=$((base + 50 + i))
   done
   for i in 0 1 2; do await_ready "${ingesters[$i]}" $((base + 10 + i)); done
   await_ready distributor "$base"
   await_ready querier $((base + 1))
+  for i in "${!alertmanagers[@]}"; do await_ready "${alertmanagers[$i]}" $((base + 40 + i)); done
   echo "remote_write: http://127.0.0.1:$base/api/v1/push"
   echo "query:        http://127.0.0.1:$((base + 1))/prometheus"
+  if [ ${#alertmanagers[@]} -gt 0 ]; then
+    echo "alertmanager: http://127.0.0.1:$((base + 40))/alertmanager (any of the ${#alertmanagers[@]}, ports +40..)"
+  fi
 }
 
 down() {
