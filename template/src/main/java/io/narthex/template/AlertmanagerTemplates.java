@@ -1,6 +1,9 @@
 package io.narthex.template;
 
 import io.narthex.template.FunctionMap.Function;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -25,11 +28,44 @@ public final class AlertmanagerTemplates {
       TemplateOptions.DEFAULTS.withMissingKey(TemplateOptions.MissingKey.ZERO);
 
   private static final ArgType STRING_SLICE = new ArgType("[]string", List.class);
+  private static final ArgType TIME = new ArgType("time.Time", GoTime.class);
   private static final FunctionMap FUNCTIONS = defaultFunctions();
 
   /** The Alertmanager's DefaultFuncs, to parse notification templates with. */
   public static FunctionMap functions() {
     return FUNCTIONS;
+  }
+
+  /**
+   * The functions later Alertmanager releases added to DefaultFuncs (template/template.go; 0.25 has none of them):
+   * {@code date LAYOUT TIME} formats with a Go reference-time layout in the time's zone; {@code tz NAME TIME} moves a
+   * time to an IANA zone ({@code time.LoadLocation}: "" and {@code UTC} are UTC, {@code Local} the process's zone;
+   * an unknown name fails with {@code unknown time zone NAME}); {@code since TIME} is the {@code time.Duration} from
+   * then to {@code clock}'s now (saturating as Go's {@code Time.Sub}); {@code humanizeDuration SECONDS} is
+   * prometheus/common's {@code HumanizeDuration}; {@code toJson VALUE} is Go's {@code json.Marshal}.
+   *
+   * @param clock where {@code since} reads now
+   */
+  public static FunctionMap laterFunctions(Clock clock) {
+    return FunctionMap.of(List.of(
+        new Function("date", List.of(ArgType.STRING, TIME), null,
+            args -> ((GoTime) args.get(1)).format((String) args.get(0))),
+        new Function("tz", List.of(ArgType.STRING, TIME), null,
+            args -> ((GoTime) args.get(1)).in(GoZones.load((String) args.get(0)))),
+        new Function("since", List.of(TIME), null,
+            args -> new GoDuration(nanosBetween(((GoTime) args.get(0)).instant(), clock.instant()))),
+        new Function("humanizeDuration", List.of(ArgType.ANY), null,
+            args -> Humanize.duration(PrometheusTemplates.toFloat(args.get(0)))),
+        new Function("toJson", List.of(ArgType.ANY), null, args -> GoJson.marshal(args.get(0)))));
+  }
+
+  /** Go's {@code to.Sub(from)}: nanoseconds, saturated to the int64 range. */
+  private static long nanosBetween(Instant from, Instant to) {
+    try {
+      return Duration.between(from, to).toNanos();
+    } catch (ArithmeticException e) {
+      return to.isAfter(from) ? Long.MAX_VALUE : Long.MIN_VALUE;
+    }
   }
 
   private static FunctionMap defaultFunctions() {

@@ -1,6 +1,7 @@
 package io.narthex.template;
 
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.TextStyle;
@@ -8,15 +9,27 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A Go {@code time.Time} in UTC: a pointer ({@code *time.Time}) as {@code toTime} returns, or a value as the
- * Alertmanager's alerts hold. Printed as Go's {@code Time.String} writes it,
- * {@code 2006-01-02 15:04:05.999999999 +0000 UTC}; its methods {@code Format}, {@code Unix}, {@code UnixMilli},
- * {@code UTC} and {@code String} work as Go's, {@code Format} with Go's reference-time layouts.
+ * A Go {@code time.Time}: a pointer ({@code *time.Time}) as {@code toTime} returns, or a value as the
+ * Alertmanager's alerts hold; in UTC unless moved to another zone ({@code tz}). Printed as Go's {@code Time.String}
+ * writes it, {@code 2006-01-02 15:04:05.999999999 +0000 UTC}; its methods {@code Format}, {@code Unix},
+ * {@code UnixMilli}, {@code UTC} and {@code String} work as Go's, {@code Format} with Go's reference-time layouts.
+ *
+ * @param zone the location: {@link ZoneOffset#UTC}, or a region whose abbreviations {@link GoZones} reads
  */
-public record GoTime(Instant instant, boolean pointer) implements GoTyped, GoStringer, GoMethods {
-  /** A {@code time.Time} value, as the Alertmanager's alerts hold. */
+public record GoTime(Instant instant, boolean pointer, ZoneId zone) implements GoTyped, GoStringer, GoMethods {
+  /** A {@code time.Time} value in UTC, as the Alertmanager's alerts hold. */
   public GoTime(Instant instant) {
-    this(instant, false);
+    this(instant, false, ZoneOffset.UTC);
+  }
+
+  /** A time in UTC. */
+  public GoTime(Instant instant, boolean pointer) {
+    this(instant, pointer, ZoneOffset.UTC);
+  }
+
+  /** Go's {@code Time.In}: the same instant in another zone, as a value. */
+  public GoTime in(ZoneId other) {
+    return new GoTime(instant, false, other);
   }
 
   @Override
@@ -52,14 +65,18 @@ public record GoTime(Instant instant, boolean pointer) implements GoTyped, GoStr
     };
   }
 
-  /** Go's {@code Time.Format}: the layout names the reference time Mon Jan 2 15:04:05 MST 2006. */
+  /**
+   * Go's {@code Time.Format} in this time's zone: the layout names the reference time Mon Jan 2 15:04:05 MST 2006
+   * (-0700).
+   */
   public String format(String layout) {
-    ZonedDateTime t = instant.atZone(ZoneOffset.UTC);
+    ZonedDateTime t = instant.atZone(zone);
+    String abbreviation = GoZones.abbreviation(zone, instant);
     StringBuilder out = new StringBuilder(layout.length() + 10);
     int i = 0;
     while (i < layout.length()) {
       String rest = layout.substring(i);
-      int used = appendChunk(out, t, rest);
+      int used = appendChunk(out, t, abbreviation, rest);
       if (used == 0) {
         out.append(layout.charAt(i));
         used = 1;
@@ -70,16 +87,21 @@ public record GoTime(Instant instant, boolean pointer) implements GoTyped, GoStr
   }
 
   /** Writes the layout element that {@code rest} starts with; returns its length, 0 if it starts with a literal. */
-  private static int appendChunk(StringBuilder out, ZonedDateTime t, String rest) {
+  private static int appendChunk(StringBuilder out, ZonedDateTime t, String abbreviation, String rest) {
+    int offset = t.getOffset().getTotalSeconds();
     String[][] names = {
       {"January", t.getMonth().getDisplayName(TextStyle.FULL, Locale.ENGLISH)},
       {"Jan", t.getMonth().getDisplayName(TextStyle.SHORT, Locale.ENGLISH)},
       {"Monday", t.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH)},
       {"Mon", t.getDayOfWeek().getDisplayName(TextStyle.SHORT, Locale.ENGLISH)},
-      {"MST", "UTC"},
+      {"MST", abbreviation.isEmpty() ? zone(offset, false, true, false) : abbreviation},
       {"2006", pad(t.getYear(), 4, '0')},
-      {"-07:00:00", "+00:00:00"}, {"-0700", "+0000"}, {"-07:00", "+00:00"}, {"-07", "+00"},
-      {"Z07:00:00", "Z"}, {"Z0700", "Z"}, {"Z07:00", "Z"}, {"Z07", "Z"},
+      {"-07:00:00", zone(offset, true, true, true)}, {"-0700", zone(offset, false, true, false)},
+      {"-07:00", zone(offset, true, true, false)}, {"-07", zone(offset, false, false, false)},
+      {"Z07:00:00", offset == 0 ? "Z" : zone(offset, true, true, true)},
+      {"Z0700", offset == 0 ? "Z" : zone(offset, false, true, false)},
+      {"Z07:00", offset == 0 ? "Z" : zone(offset, true, true, false)},
+      {"Z07", offset == 0 ? "Z" : zone(offset, false, false, false)},
       {"002", pad(t.getDayOfYear(), 3, '0')}, {"__2", pad(t.getDayOfYear(), 3, ' ')},
       {"01", pad(t.getMonthValue(), 2, '0')}, {"02", pad(t.getDayOfMonth(), 2, '0')},
       {"03", pad(hour12(t), 2, '0')}, {"04", pad(t.getMinute(), 2, '0')}, {"05", pad(t.getSecond(), 2, '0')},
@@ -120,6 +142,19 @@ public record GoTime(Instant instant, boolean pointer) implements GoTyped, GoStr
       }
     }
     return 0;
+  }
+
+  /** Go's numeric zone: sign and hours, then minutes and seconds as asked, with colons or without. */
+  private static String zone(int offsetSeconds, boolean colons, boolean minutes, boolean seconds) {
+    int abs = Math.abs(offsetSeconds);
+    StringBuilder out = new StringBuilder(9).append(offsetSeconds < 0 ? '-' : '+').append(pad(abs / 3600, 2, '0'));
+    if (minutes) {
+      out.append(colons ? ":" : "").append(pad(abs / 60 % 60, 2, '0'));
+    }
+    if (seconds) {
+      out.append(':').append(pad(abs % 60, 2, '0'));
+    }
+    return out.toString();
   }
 
   private static int hour12(ZonedDateTime t) {
