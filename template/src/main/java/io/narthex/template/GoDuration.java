@@ -1,10 +1,33 @@
 package io.narthex.template;
 
 /**
- * A Go {@code time.Duration} (nanoseconds), which {@code toDuration} returns: printed as Go's
- * {@code Duration.String} writes it ({@code 1h2m3.5s}, {@code 1.5ms}, {@code 0s}).
+ * A Go {@code time.Duration} (nanoseconds), which {@code toDuration} and {@code since} return: printed as Go's
+ * {@code Duration.String} writes it ({@code 1h2m3.5s}, {@code 1.5ms}, {@code 0s}), with Go's methods {@code Hours},
+ * {@code Minutes} and {@code Seconds} (float64), {@code Milliseconds}, {@code Microseconds} and
+ * {@code Nanoseconds} (int64) and {@code String}.
  */
-record GoDuration(long nanos) implements GoTyped, GoStringer {
+record GoDuration(long nanos) implements GoTyped, GoStringer, GoMethods {
+  private static final long SECOND = 1_000_000_000L;
+
+  @Override
+  public GoMethod goMethod(String name) {
+    return switch (name) {
+      case "Hours" -> GoMethod.of(args -> fraction(3600 * SECOND));
+      case "Minutes" -> GoMethod.of(args -> fraction(60 * SECOND));
+      case "Seconds" -> GoMethod.of(args -> fraction(SECOND));
+      case "Milliseconds" -> GoMethod.of(args -> nanos / 1_000_000L);
+      case "Microseconds" -> GoMethod.of(args -> nanos / 1_000L);
+      case "Nanoseconds" -> GoMethod.of(args -> nanos);
+      case "String" -> GoMethod.of(args -> toString());
+      default -> null;
+    };
+  }
+
+  /** Go's whole units plus the remainder's fraction, which keeps precision for long durations. */
+  private double fraction(long unit) {
+    return (double) (nanos / unit) + (double) (nanos % unit) / unit;
+  }
+
   @Override
   public String goTypeName() {
     return "time.Duration";

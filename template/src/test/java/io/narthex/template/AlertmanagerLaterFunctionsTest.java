@@ -107,6 +107,8 @@ class AlertmanagerLaterFunctionsTest {
     // EndsAt is Go's zero time: year 1 to 2026 overflows int64 nanoseconds, and Go's Sub saturates.
     assertThat(render("{{ since (index .Alerts 0).EndsAt }}")).isEqualTo("2562047h47m16.854775807s");
     assertThat(render("{{ since (index .Alerts 0).StartsAt | humanizeDuration }}")).isEqualTo("1h 2m 3s");
+    assertThat(render("{{ with since (index .Alerts 0).StartsAt }}{{ .Minutes }} {{ .Seconds }} {{ .Milliseconds }}"
+        + "{{ end }}")).isEqualTo("62.05833333333333 3723.5 3723500");
   }
 
   @Test
