@@ -1,16 +1,22 @@
 package io.narthex.alertmanager.dispatch;
 
+import io.narthex.common.XxHash64;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
 
 /**
  * The notification log, as Alertmanager's {@code nflog}: for each group key and receiver integration, the firing and
  * resolved alerts last notified and when. Entries expire {@code retention} after they were written (Alertmanager's
  * {@code --data.retention}, 120h). A plain value map, so that replication can snapshot it and merge peers' entries
  * (the later timestamp wins, as {@code nflog.state.merge}). Not thread-safe.
+ *
+ * <p>An entry names its alerts by {@link #hashAlert}, Alertmanager's {@code notify.hashAlert}, not by their
+ * fingerprints, so that entries written by Alertmanager (Mimir's {@code nfl:} state) dedup here and ours there.
  */
 public final class NotificationLog {
   /** Alertmanager's default {@code --data.retention}. */
@@ -27,8 +33,8 @@ public final class NotificationLog {
   /**
    * {@code nflogpb.MeshEntry}: what was notified, and when it may be dropped.
    *
-   * @param firing fingerprints of the firing alerts notified
-   * @param resolved fingerprints of the resolved alerts notified
+   * @param firing {@link #hashAlert} of each firing alert notified
+   * @param resolved {@link #hashAlert} of each resolved alert notified
    */
   public record Entry(String groupKey, Receiver receiver, Set<Long> firing, Set<Long> resolved, Instant timestamp,
       Instant expiresAt) {
@@ -48,8 +54,38 @@ public final class NotificationLog {
     }
   }
 
+  private static final byte SEPARATOR = (byte) 0xff;
+
   private final Duration retention;
   private final Map<String, Entry> entries = new HashMap<>();
+
+  /**
+   * Alertmanager's {@code notify.hashAlert}, the alert hash its notification log stores: XXH64 (seed 0) of the label
+   * names in order, each name and each value followed by a 0xff byte. The names are UTF-16 ordered here and byte
+   * ordered in Go, which agree for the ASCII names Alertmanager 0.25 accepts.
+   *
+   * @param labels an alert's labels; the empty set hashes the empty input
+   * @return the unsigned 64-bit hash, as a long
+   */
+  public static long hashAlert(SortedMap<String, String> labels) {
+    byte[][] parts = new byte[labels.size() * 2][];
+    int length = 0;
+    int i = 0;
+    for (Map.Entry<String, String> e : labels.entrySet()) {
+      parts[i] = e.getKey().getBytes(StandardCharsets.UTF_8);
+      parts[i + 1] = e.getValue().getBytes(StandardCharsets.UTF_8);
+      length += parts[i].length + parts[i + 1].length + 2;
+      i += 2;
+    }
+    byte[] buffer = new byte[length];
+    int at = 0;
+    for (byte[] part : parts) {
+      System.arraycopy(part, 0, buffer, at, part.length);
+      at += part.length;
+      buffer[at++] = SEPARATOR;
+    }
+    return XxHash64.hash(buffer);
+  }
 
   public NotificationLog(Duration retention) {
     this.retention = retention;

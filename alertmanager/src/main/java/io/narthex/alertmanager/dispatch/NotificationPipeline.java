@@ -29,8 +29,8 @@ public final class NotificationPipeline implements Dispatcher.Notifier {
   /**
    * The sends one flush needs: empty when every alert is muted or every integration is up to date.
    *
-   * @param firing fingerprints of the firing alerts sent
-   * @param resolved fingerprints of the resolved alerts sent
+   * @param firing {@link NotificationLog#hashAlert} of each firing alert sent
+   * @param resolved {@link NotificationLog#hashAlert} of each resolved alert sent
    */
   public record Plan(List<Notification> notifications, Set<Long> firing, Set<Long> resolved) {
     static final Plan NOTHING = new Plan(List.of(), Set.of(), Set.of());
@@ -96,7 +96,7 @@ public final class NotificationPipeline implements Dispatcher.Notifier {
     Set<Long> firing = new HashSet<>();
     Set<Long> resolved = new HashSet<>();
     for (Alert a : alerts) {
-      (a.resolvedAt(now) ? resolved : firing).add(a.fingerprint());
+      (a.resolvedAt(now) ? resolved : firing).add(NotificationLog.hashAlert(a.labels()));
     }
     List<Notification> out = new ArrayList<>();
     List<Alert> shared = List.copyOf(alerts);
