@@ -12,6 +12,7 @@ import io.narthex.template.Template;
 import io.narthex.template.TemplateException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.List;
 
 /**
@@ -19,16 +20,13 @@ import java.util.List;
  * Alertmanager's {@code template.FromGlobs} parses them (Go's text/template).
  *
  * <p>Alertmanager 0.25's {@code DefaultFuncs} come from the template module
- * ({@link io.narthex.template.AlertmanagerTemplates#functions()}); {@code trimSpace} and {@code urlUnescape} of newer
- * releases, and Mimir's {@code tenantID}, {@code queryFromGeneratorURL} and {@code grafanaExploreURL}
- * ({@code pkg/alertmanager/alertmanager_template.go}) are added here. The other newer functions ({@code since},
- * {@code humanizeDuration}, {@code toJson}, {@code date}, {@code tz}) are declared by name only, so that templates
- * naming them parse; calling one fails the notification.
+ * ({@link io.narthex.template.AlertmanagerTemplates#functions()}), and so do the functions of newer releases
+ * ({@code date}, {@code tz}, {@code since}, {@code humanizeDuration}, {@code toJson}:
+ * {@link io.narthex.template.AlertmanagerTemplates#laterFunctions}); {@code trimSpace} and {@code urlUnescape} of
+ * newer releases, and Mimir's {@code tenantID}, {@code queryFromGeneratorURL} and {@code grafanaExploreURL}
+ * ({@code pkg/alertmanager/alertmanager_template.go}) are added here.
  */
 public final class AlertmanagerTemplates {
-  /** The functions declared by name only: not built yet. */
-  static final List<String> NOT_BUILT = List.of("since", "humanizeDuration", "toJson", "date", "tz");
-
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String EXPLORE_PREFIX = "/explore?left=";
   private static final FunctionMap SYNTAX_CHECK = functions("");
@@ -49,13 +47,7 @@ public final class AlertmanagerTemplates {
         .with("grafanaExploreURL", List.of(ArgType.STRING, ArgType.STRING, ArgType.STRING, ArgType.STRING,
             ArgType.STRING), args -> grafanaExploreUrl((String) args.get(0), (String) args.get(1),
             (String) args.get(2), (String) args.get(3), (String) args.get(4)));
-    for (String name : NOT_BUILT) {
-      functions = functions.withVariadic(name, List.of(), ArgType.ANY, args -> {
-        throw new UnsupportedOperationException("the Alertmanager template function " + name
-            + " is not implemented yet");
-      });
-    }
-    return functions;
+    return functions.withAll(io.narthex.template.AlertmanagerTemplates.laterFunctions(Clock.systemUTC()));
   }
 
   /**

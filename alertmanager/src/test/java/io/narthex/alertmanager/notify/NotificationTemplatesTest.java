@@ -105,6 +105,19 @@ class NotificationTemplatesTest {
   }
 
   @Test
+  void tenantTemplatesCanCallTheFunctionsOfNewerAlertmanagers() throws Exception {
+    NotificationTemplates templates = NotificationTemplates.forTenant("t", Map.of("when.tmpl",
+        "{{ define \"when\" }}{{ range .Alerts }}{{ .StartsAt | tz \"Europe/Berlin\" | date \"15:04 MST\" }}"
+            + " {{ toJson .Labels }}{{ end }}{{ end }}"));
+    Alert alert = new Alert(new TreeMap<>(Map.of("alertname", "x")), Map.of(), T, null, "", T, false);
+    Data data = TemplateData.of("r", Map.of(), List.of(alert), T, "");
+    assertThat(templates.render("{{ template \"when\" . }}", data)).isEqualTo("04:04 CET {\"alertname\":\"x\"}");
+    assertThat(templates.render("{{ humanizeDuration 90 }}", data)).isEqualTo("1m 30s");
+    assertThat(templates.render("{{ if gt (since (index .Alerts 0).StartsAt).Seconds 0.0 }}past{{ end }}", data))
+        .isEqualTo("past");
+  }
+
+  @Test
   void renderedTextIsBounded() throws Exception {
     NotificationTemplates templates = NotificationTemplates.forTenant("t", Map.of("big.tmpl",
         "{{ define \"big\" }}{{ printf \"%600000s\" \"x\" }}{{ printf \"%600000s\" \"y\" }}{{ end }}"));
