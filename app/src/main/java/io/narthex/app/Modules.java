@@ -462,7 +462,10 @@ final class Modules {
         options.ruler.evaluationDelay, options.ruler.ruleEvaluationWriteEnabled,
         options.ruler.maxConcurrentGroupEvaluations, options.ruler.tenantFederationEnabled),
         RuleEvaluators.recordingOnly().withAlerting(alerting),
-        ruleReads, (tenant, samples) -> writes.push(tenant, writeRequest(samples)).errors(),
+        ruleReads, (tenant, samples) -> {
+          Distributor.PushResult pushed = writes.push(tenant, writeRequest(samples));
+          return io.narthex.ruler.eval.RulePusher.Rejection.of(pushed.errors(), pushed.errorSeries());
+        },
         RulerClock.SYSTEM, new RulerMetrics(registry), ring, notifiers::removeTenant);
     RuleManager manager = rules;
     HttpPeerRules peers = new HttpPeerRules(RULER_PEER_TIMEOUT);

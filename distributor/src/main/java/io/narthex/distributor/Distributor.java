@@ -112,6 +112,10 @@ public final class Distributor {
       metricsPerEntry.add(new ArrayList<>());
     }
     List<String> errors = new ArrayList<>();
+    // For each error, the request series it rejects (NO_SERIES when none).
+    List<Integer> errorSeries = new ArrayList<>();
+    // Series re-encoded by decodeAndFix, by identity of their new bytes, to name an ingester's rejection of one.
+    Map<byte[], Integer> reencoded = null;
     long receivedSamples = 0;
     long validSamples = 0;
     long maxTimestampMs = System.currentTimeMillis() + limits.createGracePeriodMs();
@@ -129,10 +133,15 @@ public final class Distributor {
       receivedSamples += wire.sampleCount();
       if (!validator.isClean(wire, maxTimestampMs)) {
         TimeSeries sent = decodeAndFix(tenant, wire, maxTimestampMs, errors);
+        nameSeries(errorSeries, errors.size(), index);
         if (sent == null) {
           continue;
         }
         buf = sent.toByteArray();
+        if (reencoded == null) {
+          reencoded = new java.util.IdentityHashMap<>();
+        }
+        reencoded.put(buf, index);
         offset = 0;
         length = buf.length;
         wire.reset(buf, offset, length);
@@ -144,6 +153,7 @@ public final class Distributor {
         errors.add(ErrorId.SERIES_TOO_LARGE.format(
             "received a series of %d bytes with %d samples, over the %d bytes one log entry holds, series: '%s'",
             length, wire.sampleCount(), ShardWriter.MAX_ENTRY_BYTES - 1024, SeriesValidator.describe(labelsOf(wire))));
+        nameSeries(errorSeries, errors.size(), index);
         continue;
       }
       int shard = shardOf(tenant, wire, shardCount);
@@ -171,6 +181,7 @@ public final class Distributor {
       validSamples += wire.sampleCount();
     }
     addMetadata(tenant, body, request, perShard, metricsPerEntry, seriesLimited, errors);
+    nameSeries(errorSeries, errors.size(), PushResult.NO_SERIES);
     inactiveTenants.seen(tenant);
     metrics.receivedSamples.labelValues(tenant).inc(receivedSamples);
     metrics.receivedMetadata.labelValues(tenant).inc(request.count(3));
@@ -235,18 +246,42 @@ public final class Distributor {
       accepted += response.getAcceptedSamples();
       if (!response.getInvalidRequest().isEmpty()) {
         errors.add(response.getInvalidRequest());
+        errorSeries.add(PushResult.NO_SERIES);
       }
       for (SampleError sampleError : response.getErrorsList()) {
         int s = sampleError.getSeriesIndex();
         PushEntryBuilder sent = perShard.get(shard).get(entry);
         wire.reset(sent.buffer(s), sent.offset(s), sent.length(s));
         errors.add(describe(sampleError, labelsOf(wire), tenantLimits));
+        errorSeries.add(sent.buffer(s) == body ? seriesAt(request, sent.offset(s)) : reencoded.get(sent.buffer(s)));
       }
     }
     if (unavailable != null) {
       throw unavailable;
     }
-    return new PushResult(accepted, errors);
+    return new PushResult(accepted, errors, errorSeries);
+  }
+
+  /** Names {@code series} as what the errors added since the last call reject. */
+  private static void nameSeries(List<Integer> errorSeries, int errorCount, int series) {
+    while (errorSeries.size() < errorCount) {
+      errorSeries.add(series);
+    }
+  }
+
+  /** The index of the request's series whose bytes start at {@code offset} of the body. */
+  private static int seriesAt(WireFields request, int offset) {
+    int low = 0;
+    int high = request.count(1) - 1;
+    while (low < high) {
+      int middle = (low + high) >>> 1;
+      if (request.offset(1, middle) < offset) {
+        low = middle + 1;
+      } else {
+        high = middle;
+      }
+    }
+    return low;
   }
 
   /**
@@ -479,10 +514,20 @@ public final class Distributor {
   }
 
   /**
+   * What a push stored and what it did not.
+   *
    * @param acceptedSamples samples stored
-   * @param errors client-fault reasons, one per rejected series; empty when everything was accepted
+   * @param errors client-fault reasons, one per rejected series (and one per refused metadata entry or log entry);
+   *     empty when everything was accepted
+   * @param errorSeries for each of {@code errors}, at the same position, the index in the request's
+   *     {@code timeseries} of the series it rejects, or {@link #NO_SERIES} when it names none (metadata, a log
+   *     entry an ingester refused whole). One int per error, so bounded as {@code errors} is, by the request's
+   *     series and metadata: a caller that pushed many producers' series (the ruler) can tell whose were rejected.
    */
-  public record PushResult(long acceptedSamples, List<String> errors) {}
+  public record PushResult(long acceptedSamples, List<String> errors, List<Integer> errorSeries) {
+    /** An {@link #errorSeries} entry for an error about no single series. */
+    public static final int NO_SERIES = -1;
+  }
 
   /** The body is not a valid protobuf WriteRequest: a client fault. */
   public static final class MalformedRequestException extends RuntimeException {

@@ -98,22 +98,37 @@ class DistributorTest {
   }
 
   @Test
-  void rejectedSampleIsReportedWithItsOwnSeriesWhateverShardItLandedOn() {
+  void eachRejectionNamesItsSeriesAndItsIndexInTheRequestWhateverShardItLandedOn() {
     WriteRequest.Builder first = WriteRequest.newBuilder();
     for (int i = 0; i < 50; i++) {
       first.addTimeseries(series(Integer.toString(i), NOW_MS, i));
     }
     distributor.push("t", first.build());
+    // Re-encoded by the distributor (an empty label is dropped), then out of order at its ingester.
+    TimeSeries reencodedOutOfOrder = series("33", NOW_MS - 1000, 1).toBuilder()
+        .addLabels(Label.newBuilder().setName("zempty").setValue("")).build();
 
     Distributor.PushResult result = distributor.push("t", WriteRequest.newBuilder()
         .addTimeseries(series("0", NOW_MS + 1000, 1))
+        .addTimeseries(series("17", NOW_MS + 1000, 1).toBuilder()
+            .addLabels(Label.newBuilder().setName("bad-name").setValue("x")).build())
         .addTimeseries(series("17", NOW_MS - 1000, 1))
-        .addTimeseries(series("33", NOW_MS + 1000, 1))
+        .addTimeseries(reencodedOutOfOrder)
+        .addTimeseries(series("40", NOW_MS + 1000, 1))
         .build());
 
     assertThat(result.acceptedSamples()).isEqualTo(2);
-    assertThat(result.errors()).singleElement().asString()
-        .contains("err-narthex-sample-out-of-order").contains("m{id=\"17\"}");
+    assertThat(result.errorSeries()).hasSameSizeAs(result.errors());
+    List<String> named = new ArrayList<>();
+    for (int i = 0; i < result.errors().size(); i++) {
+      java.util.regex.Matcher id = java.util.regex.Pattern.compile("err-narthex-[a-z-]+")
+          .matcher(result.errors().get(i));
+      named.add(result.errorSeries().get(i) + " " + (id.find() ? id.group() : result.errors().get(i)));
+    }
+    assertThat(named).containsExactlyInAnyOrder("1 err-narthex-label-invalid", "2 err-narthex-sample-out-of-order",
+        "3 err-narthex-sample-out-of-order");
+    assertThat(result.errors().get(result.errorSeries().indexOf(2))).contains("m{id=\"17\"}");
+    assertThat(result.errors().get(result.errorSeries().indexOf(3))).contains("m{id=\"33\"}");
   }
 
   @Test

@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * each query at {@code instant - query_offset}; then staleness markers for the series a rule produced at its
  * previous evaluation and not at this one (and for the series of rules that a reload removed). The output goes in one
  * push ({@link RulePusher}, as Mimir's ruler writes through the distributor), the markers in a second one. A failed
- * rule writes nothing and keeps its previous series, so they are not marked stale; a failed or partly rejected push
- * of output marks the rules that had output as failed. A rejected marker fails no rule, as in Prometheus; markers of
+ * rule writes nothing and keeps its previous series, so they are not marked stale. A series the distributor rejects
+ * fails the rule that wrote it, as Prometheus's commit of that rule's output would, and no other; a push that failed
+ * as a whole fails every rule that had output in it. A rejected marker fails no rule, as in Prometheus; markers of
  * a push that failed as a whole are written at the next evaluation.
  *
  * <p>Not thread-safe: one evaluation at a time, which {@link RuleManager} ensures; the statuses are read from other
@@ -178,8 +179,10 @@ public final class GroupEvaluator {
     List<Sample> staleMarkers = new ArrayList<>();
     // Per rule, the series it returned now; null when it failed or is not evaluated.
     List<Set<Labels>> returned = new ArrayList<>(rules.size());
-    List<RuleEvaluator> wrote = new ArrayList<>();
-    // Per rule, the error of the push that carried its output (and of the rules before it since the last push).
+    // Per rule, where its output starts in out, and whether it had any.
+    int[] outStart = new int[rules.size()];
+    boolean[] wrote = new boolean[rules.size()];
+    // Per rule, why its output was not all stored; null when it was.
     String[] writeErrors = new String[rules.size()];
     int pushedUpTo = 0;
     long samples = 0;
@@ -187,10 +190,11 @@ public final class GroupEvaluator {
       RuleEvaluator rule = rules.get(i);
       if (readsEarlierOutput[i] && !out.isEmpty()) {
         // As Prometheus commits each rule's output: a rule over an earlier one's record sees this evaluation's.
-        java.util.Arrays.fill(writeErrors, pushedUpTo, i, write(out));
+        write(out, pushedUpTo, i, outStart, writeErrors);
         pushedUpTo = i;
         out.clear();
       }
+      outStart[i] = out.size();
       if (!rule.evaluates()) {
         returned.add(null);
         continue;
@@ -212,7 +216,6 @@ public final class GroupEvaluator {
       rule.status().recordSuccess(ruleStartNanos, clock.epochNanos() - ruleStartNanos);
       samples += vector.size();
       Set<Labels> now = new HashSet<>(vector.size() * 2);
-      int before = out.size();
       for (Sample sample : vector) {
         now.add(sample.labels());
         out.add(sample);
@@ -222,15 +225,15 @@ public final class GroupEvaluator {
           staleMarkers.add(new Sample(previous, queryTimestampMs, StaleMarker.STALE_NAN));
         }
       }
-      if (out.size() > before) {
-        wrote.add(rule);
-      }
+      wrote[i] = out.size() > outStart[i];
       returned.add(now);
     }
     for (Labels gone : staleSeries) {
       staleMarkers.add(new Sample(gone, queryTimestampMs, StaleMarker.STALE_NAN));
     }
-    java.util.Arrays.fill(writeErrors, pushedUpTo, rules.size(), out.isEmpty() ? null : write(out));
+    if (!out.isEmpty()) {
+      write(out, pushedUpTo, rules.size(), outStart, writeErrors);
+    }
     boolean markersWritten = staleMarkers.isEmpty() || writeStaleMarkers(staleMarkers);
     for (int i = 0; i < rules.size(); i++) {
       Set<Labels> now = returned.get(i);
@@ -245,9 +248,12 @@ public final class GroupEvaluator {
           now.addAll(seriesInPreviousEval.get(i));
         }
         seriesInPreviousEval.set(i, now);
-      } else if (wrote.contains(rules.get(i))) {
+      } else if (wrote[i]) {
+        // As Prometheus when a rule's commit fails: health err, the error, one evaluation failure.
         rules.get(i).status().recordWriteFailure(writeError);
         metrics.evaluationFailures.labelValues(tenant, metricsGroup).inc();
+        log.warn("rule sample appending failed user={} group={} rule={} err=\"{}\"", tenant, metricsGroup,
+            rules.get(i).rule().name(), writeError);
       }
     }
     if (markersWritten) {
@@ -277,18 +283,62 @@ public final class GroupEvaluator {
     metrics.lastEvaluationTimestampSeconds.labelValues(tenant, metricsGroup).set(startNanos / 1e9);
   }
 
-  /** Pushes {@code samples}; the error when not all were stored, else null. */
-  private String write(List<Sample> samples) {
+  /**
+   * Pushes {@code samples}, the output of rules {@code [from, to)}, rule r's starting at {@code outStart[r]}, and
+   * sets {@code writeErrors[r]} for each of those rules whose output was not all stored. A rejected series is
+   * charged to the rule that wrote it, with the distributor's message for its first rejected series (and how many
+   * more it had), so one rule's bad series does not fail the others of the push (Prometheus and Mimir commit each
+   * rule's output on its own). A push that failed as a whole, or a rejection naming no series, is charged to every
+   * rule of the push.
+   */
+  private void write(List<Sample> samples, int from, int to, int[] outStart, String[] writeErrors) {
+    List<RulePusher.Rejection> rejections;
     try {
-      List<String> errors = push(samples);
-      if (errors.isEmpty()) {
-        return null;
-      }
-      return errors.size() == 1 ? errors.getFirst()
-          : errors.getFirst() + " (and " + (errors.size() - 1) + " more series rejected)";
+      rejections = push(samples);
     } catch (RuntimeException e) {
-      return e.getMessage() == null ? e.toString() : e.getMessage();
+      java.util.Arrays.fill(writeErrors, from, to, e.getMessage() == null ? e.toString() : e.getMessage());
+      return;
     }
+    if (rejections.isEmpty()) {
+      return;
+    }
+    int[] rejectedSeries = new int[to - from];
+    for (RulePusher.Rejection rejection : rejections) {
+      int index = rejection.sampleIndex();
+      if (index < 0 || index >= samples.size()) {
+        for (int r = from; r < to; r++) {
+          if (writeErrors[r] == null) {
+            writeErrors[r] = rejection.reason();
+          }
+        }
+        continue;
+      }
+      int r = ruleOf(index, from, to, outStart);
+      if (writeErrors[r] == null) {
+        writeErrors[r] = rejection.reason();
+      }
+      rejectedSeries[r - from]++;
+    }
+    for (int r = from; r < to; r++) {
+      if (rejectedSeries[r - from] > 1) {
+        writeErrors[r] += " (and " + (rejectedSeries[r - from] - 1) + " more series rejected)";
+      }
+    }
+  }
+
+  /** The rule of {@code [from, to)} whose output holds sample {@code index}: the last one starting at or before it. */
+  private static int ruleOf(int index, int from, int to, int[] outStart) {
+    int low = from;
+    int high = to - 1;
+    while (low < high) {
+      int middle = (low + high + 1) >>> 1;
+      if (outStart[middle] <= index) {
+        low = middle;
+      } else {
+        high = middle - 1;
+      }
+    }
+    return low;
   }
 
   /**
@@ -298,10 +348,10 @@ public final class GroupEvaluator {
    */
   private boolean writeStaleMarkers(List<Sample> markers) {
     try {
-      List<String> errors = push(markers);
-      if (!errors.isEmpty()) {
+      List<RulePusher.Rejection> rejections = push(markers);
+      if (!rejections.isEmpty()) {
         log.debug("staleness markers rejected user={} group={} rejected={} first=\"{}\"", tenant, metricsGroup,
-            errors.size(), errors.getFirst());
+            rejections.size(), rejections.getFirst().reason());
       }
       return true;
     } catch (RuntimeException e) {
@@ -314,17 +364,17 @@ public final class GroupEvaluator {
    *
    * @throws RuntimeException when the push failed as a whole
    */
-  private List<String> push(List<Sample> samples) {
+  private List<RulePusher.Rejection> push(List<Sample> samples) {
     if (!writeEnabled) {
       return List.of();
     }
     metrics.writeRequests.labelValues(tenant).inc();
     try {
-      List<String> errors = pusher.push(tenant, samples);
-      if (!errors.isEmpty()) {
+      List<RulePusher.Rejection> rejections = pusher.push(tenant, samples);
+      if (!rejections.isEmpty()) {
         metrics.writeRequestsFailed.labelValues(tenant).inc();
       }
-      return errors;
+      return rejections;
     } catch (RuntimeException e) {
       metrics.writeRequestsFailed.labelValues(tenant).inc();
       log.warn("writing rule output failed user={} group={} err=\"{}\"", tenant, metricsGroup, e.toString());

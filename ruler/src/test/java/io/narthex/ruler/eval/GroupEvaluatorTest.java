@@ -157,6 +157,59 @@ class GroupEvaluatorTest {
   }
 
   @Test
+  void aSeriesRejectedFromOnePushFailsOnlyTheRuleThatWroteIt() {
+    ruler.append(Labels.of("__name__", "up", "job", "a"), T - 1000, 1);
+    ruler.append(Labels.of("__name__", "up", "job", "b"), T - 1000, 1);
+    // Another writer holds a later sample of one series of the middle rule: that series is out of order.
+    ruler.append(Labels.of("__name__", "rejected", "job", "b"), T + 90_000, 1);
+    GroupEvaluator group = ruler.group(group("g", null, null, record("before", "up"), record("none", "absent(up)"),
+        record("rejected", "up"), record("after", "up")));
+
+    group.evaluate(T);
+
+    assertThat(ruler.pushes).hasSize(1);
+    assertThat(group.rules()).extracting(rule -> rule.status().snapshot().health())
+        .containsExactly(RuleHealth.OK, RuleHealth.OK, RuleHealth.ERR, RuleHealth.OK);
+    assertThat(group.rules().get(2).status().snapshot().lastError())
+        .isEqualTo("OUT_OF_ORDER {__name__=\"rejected\", job=\"b\"}");
+    assertThat(ruler.metrics.evaluationFailures.labelValues(TestRuler.TENANT, "ns;g").get()).isEqualTo(1);
+    // The rest of the push is stored, the rejected rule's other series included.
+    assertThat(ruler.query("{__name__=~\"before|after|rejected\"}", T)).extracting(Sample::labels).hasSize(5)
+        .doesNotContain(Labels.of("__name__", "rejected", "job", "b"));
+  }
+
+  @Test
+  void aRuleWithSeveralRejectedSeriesShowsTheFirstAndCountsTheOthers() {
+    for (String job : List.of("a", "b", "c")) {
+      ruler.append(Labels.of("__name__", "up", "job", job), T - 1000, 1);
+      ruler.append(Labels.of("__name__", "rejected", "job", job), T + 90_000, 1);
+    }
+    GroupEvaluator group = ruler.group(group("g", null, null, record("stored", "up"), record("rejected", "up")));
+
+    group.evaluate(T);
+
+    assertThat(group.rules().get(0).status().snapshot().health()).isEqualTo(RuleHealth.OK);
+    assertThat(group.rules().get(1).status().snapshot().lastError())
+        .startsWith("OUT_OF_ORDER {__name__=\"rejected\", job=").endsWith(" (and 2 more series rejected)");
+    assertThat(ruler.metrics.evaluationFailures.labelValues(TestRuler.TENANT, "ns;g").get()).isEqualTo(1);
+  }
+
+  @Test
+  void aRejectionNamingNoSeriesFailsEveryRuleWithOutputInThatPush() {
+    ruler.append(Labels.of("__name__", "up", "job", "a"), T - 1000, 1);
+    RulePusher refusesWhole = (tenant, samples) -> List.of(new RulePusher.Rejection(RulePusher.Rejection.NO_SAMPLE,
+        "shard 0 rejected log entry 7"));
+    GroupEvaluator group = new GroupEvaluator(TestRuler.TENANT, "ns", group("g", null, null, record("one", "up"),
+        record("none", "absent(up)"), record("two", "up")), new GroupEvaluator.Settings(Duration.ofMinutes(1),
+        Duration.ZERO, true), RuleEvaluators.recordingOnly(), ruler.querier, refusesWhole, ruler.clock, ruler.metrics);
+
+    group.evaluate(T);
+
+    assertThat(group.rules()).extracting(rule -> rule.status().snapshot().lastError())
+        .containsExactly("shard 0 rejected log entry 7", "", "shard 0 rejected log entry 7");
+  }
+
+  @Test
   void reloadKeepsMatchingRulesSeriesAndMarksThoseOfRemovedRulesStale() {
     ruler.append(Labels.of("__name__", "up", "job", "a"), T - 1000, 1);
     GroupEvaluator before = ruler.group(group("g", null, null, record("kept", "up"), record("removed", "up")));

@@ -45,15 +45,16 @@ final class TestRuler {
       throw pushFailure;
     }
     pushes.add(List.copyOf(samples));
-    List<String> errors = new ArrayList<>();
-    for (Sample sample : samples) {
+    List<RulePusher.Rejection> rejections = new ArrayList<>();
+    for (int i = 0; i < samples.size(); i++) {
+      Sample sample = samples.get(i);
       AppendResult result = head.append(head.getOrCreate(sample.labels()), sample.timestampMs(), sample.value());
       // An identical duplicate is accepted, as the ingesters accept it.
       if (result != AppendResult.OK && result != AppendResult.DUPLICATE_NOOP) {
-        errors.add(result + " " + sample.labels());
+        rejections.add(new RulePusher.Rejection(i, result + " " + sample.labels()));
       }
     }
-    return errors;
+    return rejections;
   };
 
   /** Every sample pushed since the first {@code pushCount} pushes, in push order. */
