@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.narthex.template.AlertmanagerTemplates.Alert;
 import io.narthex.template.AlertmanagerTemplates.Data;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
@@ -20,19 +20,46 @@ final class Payloads {
 
   private Payloads() {}
 
-  /** Go's {@code time.Time} in JSON: RFC 3339 with the fraction's trailing zeros dropped, in UTC. */
+  /**
+   * Go's {@code time.Time} in JSON: RFC 3339 with the fraction's trailing zeros dropped, in UTC. Written digit by
+   * digit: two per alert of every webhook notification, where {@code String.format} cost about 9% of a send's CPU.
+   */
   static String goTime(Instant t) {
-    StringBuilder out = new StringBuilder(SECONDS.format(t));
+    LocalDateTime utc = LocalDateTime.ofEpochSecond(t.getEpochSecond(), 0, ZoneOffset.UTC);
+    StringBuilder out = new StringBuilder(30);
+    if (utc.getYear() < 0 || utc.getYear() > 9999) {
+      // Go's encoding/json refuses these years; the formatter writes them with a sign.
+      out.append(SECONDS.format(t));
+    } else {
+      digits(out, utc.getYear(), 4).append('-');
+      digits(out, utc.getMonthValue(), 2).append('-');
+      digits(out, utc.getDayOfMonth(), 2).append('T');
+      digits(out, utc.getHour(), 2).append(':');
+      digits(out, utc.getMinute(), 2).append(':');
+      digits(out, utc.getSecond(), 2);
+    }
     int nanos = t.getNano();
     if (nanos != 0) {
-      String fraction = String.format("%09d", nanos);
-      int end = fraction.length();
-      while (fraction.charAt(end - 1) == '0') {
-        end--;
+      int width = 9;
+      while (nanos % 10 == 0) {
+        nanos /= 10;
+        width--;
       }
-      out.append('.').append(fraction, 0, end);
+      digits(out.append('.'), nanos, width);
     }
     return out.append('Z').toString();
+  }
+
+  /** {@code value} zero-padded to {@code width} digits. */
+  private static StringBuilder digits(StringBuilder out, int value, int width) {
+    int divisor = 1;
+    for (int i = 1; i < width; i++) {
+      divisor *= 10;
+    }
+    for (; divisor > 0; divisor /= 10) {
+      out.append((char) ('0' + value / divisor % 10));
+    }
+    return out;
   }
 
   /** {@code template.Data} as JSON, the fields of the webhook's message in Go's order. */
@@ -66,7 +93,7 @@ final class Payloads {
 
   static byte[] bytes(JsonNode node) {
     try {
-      return JSON.writeValueAsString(node).getBytes(StandardCharsets.UTF_8);
+      return JSON.writeValueAsBytes(node);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
