@@ -126,7 +126,8 @@ class AlertmanagerLaterFunctionsTest {
         + "\"labels\":{\"alertname\":\"Disk\",\"host\":\"\\u003ca\\u0026b\\u003e\"},\"annotations\":{},"
         + "\"startsAt\":\"2026-07-02T03:04:05.123456789Z\",\"endsAt\":\"0001-01-01T00:00:00Z\","
         + "\"generatorURL\":\"http://x/graph?g0.expr=up\",\"fingerprint\":\"b815b7769adcd53a\"}");
-    assertThat(render("{{ toJson .CommonLabels.SortedPairs }}")).isEqualTo("[{\"Name\":\"alertname\",\"Value\":\"Disk\"}]");
+    assertThat(render("{{ toJson .CommonLabels.SortedPairs }}"))
+        .isEqualTo("[{\"Name\":\"alertname\",\"Value\":\"Disk\"}]");
     assertThat(render("{{ toJson .GroupLabels }}|{{ toJson .Alerts.Resolved }}|{{ toJson (stringSlice \"a\\tb\") }}"))
         .isEqualTo("{}|[]|[\"a\\tb\"]");
     assertThat(render("{{ toJson 0.5 }}|{{ toJson 1e21 }}|{{ toJson 1e-7 }}|{{ toJson 3 }}|{{ toJson true }}"

@@ -33,9 +33,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A notification log written by Debian's Alertmanager 0.25, read as Mimir's state: Alertmanager snapshots its log to
- * {@code <storage.path>/nflog} at shutdown as the same stream of {@code nflogpb.MeshEntry} that Mimir keeps under
- * {@code nfl:<tenant>}, so the file is wrapped in a {@code FullStateDesc}, put in the bucket and read back as a
- * migrated tenant's state would be.
+ * {@code <storage.path>/nflog} at each maintenance (every 50 ms here) and at shutdown, as the same stream of
+ * {@code nflogpb.MeshEntry} that Mimir keeps under {@code nfl:<tenant>}, so the file is wrapped in a
+ * {@code FullStateDesc}, put in the bucket and read back as a migrated tenant's state would be. {@code group_wait} is
+ * 1s so that both alerts, posted in one request, are in the group's first notification.
  */
 class AlertmanagerNotificationLogOracleTest {
   private static final Path BINARY = Path.of("/usr/bin/prometheus-alertmanager");
@@ -43,7 +44,7 @@ class AlertmanagerNotificationLogOracleTest {
       route:
         receiver: hook
         group_by: [alertname]
-        group_wait: 0s
+        group_wait: 1s
         group_interval: 1m
         repeat_interval: 1h
       receivers:
@@ -124,7 +125,7 @@ class AlertmanagerNotificationLogOracleTest {
     int port = freePort();
     Process am = new ProcessBuilder(BINARY.toString(), "--config.file=" + directory.resolve("am.yml"),
         "--storage.path=" + directory.resolve("data"), "--cluster.listen-address=",
-        "--web.listen-address=127.0.0.1:" + port)
+        "--data.maintenance-interval=50ms", "--web.listen-address=127.0.0.1:" + port)
         .redirectErrorStream(true).redirectOutput(directory.resolve("am.log").toFile()).start();
     try {
       HttpClient http = HttpClient.newHttpClient();
@@ -144,6 +145,9 @@ class AlertmanagerNotificationLogOracleTest {
           .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(posted.statusCode()).isEqualTo(200);
       assertThat(notified.await(30, TimeUnit.SECONDS)).as("Alertmanager notified the webhook").isTrue();
+      // It logs the notification just after the webhook answers: wait until a snapshot holds it, lest the stop
+      // below beat the log.
+      awaitLoggedEntry(directory.resolve("data/nflog"));
     } finally {
       // SIGTERM: Alertmanager writes its nflog snapshot on the way out.
       am.destroy();
@@ -151,6 +155,18 @@ class AlertmanagerNotificationLogOracleTest {
       sink.stop(0);
     }
     return config;
+  }
+
+  /** Polls Alertmanager's snapshot (rewritten every maintenance interval, by rename) until it holds an entry. */
+  private static void awaitLoggedEntry(Path nflog) throws Exception {
+    for (int i = 0; i < 600; i++) {
+      if (Files.exists(nflog) && !FullStateCodec.decode("t", fullState("t", Files.readAllBytes(nflog)), Instant.now(),
+          0).state().notificationLog().isEmpty()) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("Alertmanager logged no notification in " + nflog);
   }
 
   private static void awaitReady(HttpClient http, String url) throws Exception {
