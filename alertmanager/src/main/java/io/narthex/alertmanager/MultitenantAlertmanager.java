@@ -2,10 +2,17 @@ package io.narthex.alertmanager;
 
 import io.narthex.alertmanager.dispatch.Alert;
 import io.narthex.alertmanager.dispatch.AlertStore;
+import io.narthex.alertmanager.dispatch.NotificationLog;
 import io.narthex.alertmanager.dispatch.NotificationPipeline;
 import io.narthex.alertmanager.dispatch.SenderFactory;
 import io.narthex.alertmanager.dispatch.Silence;
+import io.narthex.alertmanager.dispatch.Silences;
 import io.narthex.alertmanager.dispatch.TenantAlertmanager;
+import io.narthex.alertmanager.replication.NotifyIntent;
+import io.narthex.alertmanager.replication.ReplicatedAlertmanagerState;
+import io.narthex.alertmanager.replication.SilenceRefusedException;
+import io.narthex.alertmanager.replication.StateListener;
+import io.narthex.alertmanager.replication.TenantCopy;
 import io.narthex.alertmanager.state.StatePersister;
 import io.narthex.alertmanager.state.TenantState;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -14,9 +21,16 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -40,6 +54,17 @@ import org.slf4j.LoggerFactory;
  * {@code ..._alerts_invalid_total}, {@code ..._silences{state}}, {@code ..._dispatcher_aggregation_groups}. The
  * notification counters ({@code ..._notifications_total} and {@code ..._failed_total}) are the sender's, which knows
  * the reason of a failure.
+ *
+ * <p><b>Replicated mode</b> (with a {@link ReplicatedAlertmanagerState}; design in docs/alertmanager.md "Replication
+ * over Raft"). Alerts and silences are written as entries of the tenant's Raft group, from any process, and answered
+ * once a quorum holds them. Only the ready leader of a group dispatches its tenants: it copies the group's state when
+ * it becomes leader and then mirrors each applied change ({@link StateListener}), so its aggregation groups, silences
+ * and log follow the replicated state. Each send is fenced: a {@code NotifyIntent} entry is committed before it, a
+ * {@code NotifyDone} (logged) or {@code NotifyAbandoned} after it. A new leader abandons the intents it finds open,
+ * so their groups are sent again (at least once), and holds each rebuilt group's first flush until
+ * {@code group_interval} after its last logged notification. Reads are answered from the mirror on the leader, and
+ * elsewhere from linearizable reads of the group. Only the leader persists a tenant's state to the bucket; a tenant
+ * the group does not know yet is seeded from the bucket through a {@code LoadState} entry.
  */
 public final class MultitenantAlertmanager implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MultitenantAlertmanager.class);
@@ -62,10 +87,23 @@ public final class MultitenantAlertmanager implements AutoCloseable {
   private Instant nextGc;
   private final Counter received;
   private final Counter invalid;
+  /** Null in local mode. */
+  private final ReplicatedAlertmanagerState replicated;
+  /** The groups this process leads with their dispatch attached; changed under the group's state lock. */
+  private final Set<Integer> leading = ConcurrentHashMap.newKeySet();
+  /** Leadership changes, in the order Ratis reported them, off Ratis's threads. */
+  private final ExecutorService leadership;
+  private final Counter intentFailures;
+  private final Counter inDoubt;
+
+  /** What a post stored: how many alerts, and why the others were refused. */
+  public record Posted(int stored, List<String> invalid, List<String> refused) {}
 
   /** One tenant's Alertmanager and the lock serializing its calls. */
   private final class Tenant {
     final String id;
+    /** The replicated group this tenant's mirror belongs to; -1 in local mode. */
+    final int group;
     final ReentrantLock lock = new ReentrantLock();
     final TenantAlertmanager alertmanager;
     boolean own;
@@ -75,9 +113,21 @@ public final class MultitenantAlertmanager implements AutoCloseable {
 
     Tenant(String id, AlertmanagerConfig config, NotificationPipeline.Sender sender, boolean own) {
       this.id = id;
+      this.group = -1;
       this.own = own;
       this.alertmanager = new TenantAlertmanager(config, settingsOf.apply(id), sender, this::sendElsewhere,
           clock.instant());
+    }
+
+    /** A leader's mirror of the tenant's replicated state: the group's entries enforced the limits already. */
+    Tenant(String id, int group, AlertmanagerConfig config, NotificationPipeline.Sender sender) {
+      this.id = id;
+      this.group = group;
+      this.own = true;
+      TenantAlertmanager.Settings s = settingsOf.apply(id);
+      this.alertmanager = new TenantAlertmanager(config, new TenantAlertmanager.Settings(AlertStore.Limits.NONE,
+          Silences.Limits.NONE, s.maxAggregationGroups(), s.retention()), fenced(id, sender), this::sendElsewhere,
+          true, clock.instant());
     }
 
     void sendElsewhere(Runnable sends, Consumer<Instant> complete) {
@@ -111,6 +161,17 @@ public final class MultitenantAlertmanager implements AutoCloseable {
   public MultitenantAlertmanager(AlertmanagerConfigs configs, SenderFactory senders,
       Function<String, TenantAlertmanager.Settings> settingsOf, Clock clock, PrometheusRegistry registry,
       StatePersister persister) {
+    this(configs, senders, settingsOf, clock, registry, persister, null);
+  }
+
+  /**
+   * @param replicated the replicated state to write to and read from, and whose groups this process dispatches when
+   *     it leads them; null to keep every tenant's state in this process (one replica)
+   */
+  public MultitenantAlertmanager(AlertmanagerConfigs configs, SenderFactory senders,
+      Function<String, TenantAlertmanager.Settings> settingsOf, Clock clock, PrometheusRegistry registry,
+      StatePersister persister, ReplicatedAlertmanagerState replicated) {
+    this.replicated = replicated;
     this.configs = configs;
     this.persister = persister;
     this.senders = senders;
@@ -154,7 +215,262 @@ public final class MultitenantAlertmanager implements AutoCloseable {
     GaugeWithCallback.builder().name("cortex_alertmanager_dispatcher_aggregation_groups")
         .help("Number of active aggregation groups").labelNames("user")
         .callback(cb -> forEachTenant((id, am) -> cb.call(am.dispatcher().groupCount(), id))).register(registry);
+    intentFailures = Counter.builder().name("narthex_alertmanager_notify_intent_failures_total")
+        .help("Notifications not sent because their intent could not be committed to the tenant's Raft group "
+            + "(no quorum, or no longer its leader).").labelNames("user").register(registry);
+    inDoubt = Counter.builder().name("narthex_alertmanager_notify_in_doubt_total")
+        .help("Sends a new leader found open (started, outcome unknown) and let dispatch send again.")
+        .labelNames("user").register(registry);
+    if (replicated == null) {
+      leadership = null;
+    } else {
+      leadership = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("alertmanager-leadership")
+          .daemon().factory());
+      if (replicated.local() != null) {
+        Set<Integer> local = replicated.local().groups();
+        GaugeWithCallback.builder().name("narthex_alertmanager_group_leader")
+            .help("1 when this process is the ready leader of the Alertmanager state group and dispatches its "
+                + "tenants, 0 for a replica that follows.").labelNames("group")
+            .callback(cb -> local.forEach(g -> cb.call(leading.contains(g) ? 1 : 0, Integer.toString(g))))
+            .register(registry);
+        replicated.local().addStateListener(new Mirror());
+        replicated.addLeadershipListener((group, ready) -> leadership.execute(() -> {
+          try {
+            if (ready) {
+              takeOver(group);
+            } else {
+              stepDown(group);
+            }
+          } catch (RuntimeException e) {
+            log.warn("alertmanager leadership change of group {} failed: {}", group, e.toString());
+          }
+        }));
+      }
+    }
     configs.addListener(this::configChanged);
+  }
+
+  /** Whether alerts and silences live in Raft groups rather than in this process. */
+  public boolean replicated() {
+    return replicated != null;
+  }
+
+  /** The clock's now, as the calls on tenants see it. */
+  public Instant now() {
+    return clock.instant();
+  }
+
+  // --- replicated mode
+
+  /**
+   * Wraps a sender so that each send is fenced and logged through the tenant's group: intent committed first (only
+   * a leader can), then the send, then done or abandoned.
+   */
+  private NotificationPipeline.Sender fenced(String tenant, NotificationPipeline.Sender sender) {
+    return n -> {
+      Instant at = n.request().now();
+      Set<Long> firing = new HashSet<>();
+      Set<Long> resolved = new HashSet<>();
+      for (Alert a : n.alerts()) {
+        (a.resolvedAt(at) ? resolved : firing).add(NotificationLog.hashAlert(a.labels()));
+      }
+      String intentId = UUID.randomUUID().toString();
+      try {
+        replicated.notifyIntent(tenant, new NotifyIntent(intentId, n.request().groupKey(),
+            n.integration().receiver(), firing, resolved, null));
+      } catch (RuntimeException e) {
+        intentFailures.labelValues(tenant).inc();
+        log.warn("not sending: the notify intent was not committed tenant={} group={} receiver={} err=\"{}\"",
+            tenant, n.request().groupKey(), n.integration().receiver(), e.toString());
+        return false;
+      }
+      boolean delivered = false;
+      try {
+        delivered = sender.send(n);
+        return delivered;
+      } finally {
+        try {
+          if (delivered) {
+            replicated.notifyDone(tenant, intentId);
+          } else {
+            replicated.notifyAbandoned(tenant, intentId);
+          }
+        } catch (RuntimeException e) {
+          // The next leader finds the intent open and sends again: at least once.
+          log.warn("the outcome of a send was not committed tenant={} intent={} delivered={} err=\"{}\"", tenant,
+              intentId, delivered, e.toString());
+        }
+      }
+    };
+  }
+
+  /** A leader's mirror of a tenant, created on first need; call under the group's state lock. */
+  private Tenant mirrorOf(int group, String tenant) {
+    Tenant t = tenants.get(tenant);
+    if (t == null) {
+      AlertmanagerConfig config = configs.configOf(tenant);
+      t = new Tenant(tenant, group, config, sender(tenant, config, configs.templateFilesOf(tenant)));
+      tenants.put(tenant, t);
+    }
+    return t;
+  }
+
+  private void mirrorUpdate(int group, String tenant, java.util.function.BiConsumer<TenantAlertmanager, Instant> call) {
+    if (!leading.contains(group)) {
+      return;
+    }
+    Tenant t = mirrorOf(group, tenant);
+    t.lock.lock();
+    try {
+      Instant now = clock.instant();
+      call.accept(t.alertmanager, now);
+      t.nextFlush = t.alertmanager.dispatcher().nextFlush();
+    } finally {
+      t.lock.unlock();
+    }
+    wake();
+  }
+
+  /** Follows the applied changes of the groups this process leads into their tenants' mirrors. */
+  private final class Mirror implements StateListener {
+    @Override
+    public void alertsStored(int group, String tenant, List<Alert> stored, Instant at) {
+      mirrorUpdate(group, tenant, (am, now) -> am.mirrorAlerts(stored, now));
+    }
+
+    @Override
+    public void silenceChanged(int group, String tenant, Silence silence, Instant at) {
+      mirrorUpdate(group, tenant, (am, now) -> am.silences().merge(silence, now));
+    }
+
+    @Override
+    public void notificationLogged(int group, String tenant, NotificationLog.Entry entry, Instant at) {
+      mirrorUpdate(group, tenant, (am, now) -> am.notificationLog().merge(entry, now));
+    }
+
+    @Override
+    public void stateLoaded(int group, String tenant, List<Silence> silences, List<NotificationLog.Entry> log,
+        Instant at) {
+      mirrorUpdate(group, tenant, (am, now) -> {
+        silences.forEach(silence -> am.silences().merge(silence, now));
+        log.forEach(entry -> am.notificationLog().merge(entry, now));
+      });
+    }
+  }
+
+  /**
+   * This process became the group's ready leader: copies the group's state into mirrors and follows it from there
+   * (atomically with the applies), then, off the state's lock, abandons the sends in doubt so that dispatch sends
+   * them again, and starts persisting the group's tenants, seeding the ones the group does not know from the bucket.
+   */
+  private void takeOver(int group) {
+    // Ratis tells readiness before its division reports it; a later step-down is queued behind this.
+    if (closed || leading.contains(group)
+        || !replicated.local().nodeId().equals(replicated.local().leaderId(group))) {
+      return;
+    }
+    List<TenantCopy> copied = new java.util.ArrayList<>();
+    replicated.local().attach(group, copies -> {
+      leading.add(group);
+      copied.addAll(copies);
+      for (TenantCopy c : copies) {
+        Tenant t = mirrorOf(group, c.tenant());
+        t.lock.lock();
+        try {
+          t.alertmanager.mirrorState(c.alerts(), c.silences(), c.log(), clock.instant());
+          t.nextFlush = t.alertmanager.dispatcher().nextFlush();
+        } finally {
+          t.lock.unlock();
+        }
+      }
+    });
+    wake();
+    int open = 0;
+    Set<String> known = new LinkedHashSet<>();
+    for (TenantCopy c : copied) {
+      known.add(c.tenant());
+      for (NotifyIntent intent : c.openIntents()) {
+        open++;
+        inDoubt.labelValues(c.tenant()).inc();
+        try {
+          replicated.notifyAbandoned(c.tenant(), intent.intentId());
+        } catch (RuntimeException e) {
+          log.warn("could not close the send in doubt tenant={} intent={} err=\"{}\"", c.tenant(),
+              intent.intentId(), e.toString());
+        }
+      }
+    }
+    log.info("alertmanager group {} is led here: {} tenants, {} sends in doubt sent again", group, known.size(),
+        open);
+    if (persister != null) {
+      Set<String> all = new LinkedHashSet<>(known);
+      for (String tenant : configs.tenants()) {
+        if (replicated.groupOf(tenant) == group) {
+          all.add(tenant);
+        }
+      }
+      for (String tenant : all) {
+        if (leading.contains(group)) {
+          persistReplicated(group, tenant, known.contains(tenant));
+        }
+      }
+    }
+  }
+
+  /** The tenant's silences and log as the bucket keeps them, copied under its lock. */
+  private static TenantState stateOf(Tenant t) {
+    t.lock.lock();
+    try {
+      return TenantState.of(t.alertmanager.silences(), t.alertmanager.notificationLog());
+    } finally {
+      t.lock.unlock();
+    }
+  }
+
+  private void persistReplicated(int group, String tenant, boolean known) {
+    persister.register(tenant, new StatePersister.Source() {
+      @Override
+      public TenantState snapshot() {
+        Tenant t = tenants.get(tenant);
+        return t == null ? TenantState.EMPTY : stateOf(t);
+      }
+
+      @Override
+      public void merge(TenantState stored) {
+        // The group's own state is newer than the bucket's; only a tenant it never held is seeded.
+        if (!known && !stored.isEmpty() && leading.contains(group)) {
+          replicated.loadState(tenant, stored);
+        }
+      }
+    });
+  }
+
+  /** This process no longer leads the group: its mirrors stop dispatching, and another process persists them. */
+  private void stepDown(int group) {
+    if (!leading.contains(group)) {
+      return;
+    }
+    List<String> dropped = new java.util.ArrayList<>();
+    replicated.local().withStateLock(group, () -> {
+      leading.remove(group);
+      for (Tenant t : tenants.values()) {
+        if (t.group != group) {
+          continue;
+        }
+        t.lock.lock();
+        try {
+          t.removed = true;
+          tenants.remove(t.id, t);
+          dropped.add(t.id);
+        } finally {
+          t.lock.unlock();
+        }
+      }
+    });
+    if (persister != null) {
+      dropped.forEach(persister::forget);
+    }
+    log.info("alertmanager group {} is no longer led here: {} tenants stop dispatching", group, dropped.size());
   }
 
   private void forEachTenant(java.util.function.BiConsumer<String, TenantAlertmanager> call) {
@@ -178,6 +494,24 @@ public final class MultitenantAlertmanager implements AutoCloseable {
   /** {@link AlertmanagerConfigs.Listener}: creates, reloads or removes the tenant's Alertmanager. */
   private void configChanged(String tenant, AlertmanagerConfig config, Map<String, String> templateFiles,
       boolean own) {
+    if (replicated != null) {
+      // Only a leader's mirror dispatches; it is created by the tenant's state, not by its configuration.
+      Tenant t = tenants.get(tenant);
+      if (t != null) {
+        NotificationPipeline.Sender sender = fenced(tenant, sender(tenant, config, templateFiles));
+        t.lock.lock();
+        try {
+          if (!t.removed) {
+            t.alertmanager.reload(config, sender, clock.instant());
+            t.nextFlush = t.alertmanager.dispatcher().nextFlush();
+          }
+        } finally {
+          t.lock.unlock();
+        }
+        wake();
+      }
+      return;
+    }
     // Built before taking the lock: a sender may parse the tenant's templates.
     NotificationPipeline.Sender sender = own || tenants.containsKey(tenant)
         ? sender(tenant, config, templateFiles) : null;
@@ -231,12 +565,7 @@ public final class MultitenantAlertmanager implements AutoCloseable {
     persister.register(t.id, new StatePersister.Source() {
       @Override
       public TenantState snapshot() {
-        t.lock.lock();
-        try {
-          return TenantState.of(t.alertmanager.silences(), t.alertmanager.notificationLog());
-        } finally {
-          t.lock.unlock();
-        }
+        return stateOf(t);
       }
 
       @Override
@@ -268,6 +597,18 @@ public final class MultitenantAlertmanager implements AutoCloseable {
   public <T> T withTenant(String tenant, boolean create, TenantCall<T> call) {
     while (true) {
       Tenant t = tenants.get(tenant);
+      if (t == null && replicated != null) {
+        // Not led here: a view built from linearizable reads of the group (a change made through it is lost).
+        AlertmanagerConfig config = configs.configOf(tenant);
+        List<Alert> alerts = replicated.alerts(tenant);
+        List<Silence> silences = replicated.silences(tenant);
+        Instant now = clock.instant();
+        TenantAlertmanager.Settings s = settingsOf.apply(tenant);
+        TenantAlertmanager view = new TenantAlertmanager(config, new TenantAlertmanager.Settings(
+            AlertStore.Limits.NONE, Silences.Limits.NONE, s.maxAggregationGroups(), s.retention()), n -> false, now);
+        view.mirrorState(alerts, silences, List.of(), now);
+        return call.apply(view, now);
+      }
       if (t == null && !create) {
         AlertmanagerConfig config = configs.configOf(tenant);
         TenantAlertmanager empty = new TenantAlertmanager(config, settingsOf.apply(tenant), n -> false,
@@ -312,7 +653,20 @@ public final class MultitenantAlertmanager implements AutoCloseable {
    * {@code POST /api/v2/alerts}: stores the alerts (the tenant gets an Alertmanager if it had none) and counts them
    * as Alertmanager does: every posted alert as received, by its state after the defaults, and the invalid ones.
    */
-  public AlertStore.PutResult post(String tenant, List<AlertStore.PostableAlert> alerts) {
+  public Posted post(String tenant, List<AlertStore.PostableAlert> alerts) {
+    if (replicated != null) {
+      Instant now = clock.instant();
+      for (AlertStore.PostableAlert a : alerts) {
+        boolean resolved = a.endsAt() != null && !a.endsAt().isAfter(now);
+        received.labelValues(tenant, resolved ? "resolved" : "firing").inc();
+      }
+      ReplicatedAlertmanagerState.PostResult r = replicated.postAlerts(tenant, alerts,
+          configs.configOf(tenant).resolveTimeout(), settingsOf.apply(tenant).alertLimits());
+      if (!r.invalid().isEmpty()) {
+        invalid.labelValues(tenant).inc(r.invalid().size());
+      }
+      return new Posted(r.stored(), r.invalid(), r.refused());
+    }
     AlertStore.PutResult result = withTenant(tenant, true, (am, now) -> {
       for (AlertStore.PostableAlert a : alerts) {
         boolean resolved = a.endsAt() != null && !a.endsAt().isAfter(now);
@@ -323,7 +677,47 @@ public final class MultitenantAlertmanager implements AutoCloseable {
     if (!result.invalid().isEmpty()) {
       invalid.labelValues(tenant).inc(result.invalid().size());
     }
-    return result;
+    return new Posted(result.stored().size(), result.invalid(), result.refused());
+  }
+
+  /**
+   * {@code POST /api/v2/silences}: creates or updates a silence (the tenant gets an Alertmanager if it had none).
+   *
+   * @return the silence's id
+   * @throws Silences.SilenceException when refused, with Alertmanager's message
+   * @throws io.narthex.alertmanager.replication.StateUnavailableException (replicated) no quorum in time
+   * @throws io.narthex.alertmanager.replication.EntryTooLargeException (replicated) over the largest entry
+   */
+  public String setSilence(String tenant, Silence silence) {
+    if (replicated == null) {
+      return withTenant(tenant, true, (am, now) -> am.silences().set(silence, now));
+    }
+    try {
+      return replicated.setSilence(tenant, silence, settingsOf.apply(tenant).silenceLimits());
+    } catch (SilenceRefusedException e) {
+      throw new Silences.SilenceException(e.getMessage(), e.reason());
+    }
+  }
+
+  /**
+   * {@code DELETE /api/v2/silence/{id}}: expires a silence.
+   *
+   * @throws Silences.SilenceException when unknown or already expired
+   * @throws io.narthex.alertmanager.replication.StateUnavailableException (replicated) no quorum in time
+   */
+  public void expireSilence(String tenant, String id) {
+    if (replicated == null) {
+      withTenant(tenant, false, (am, now) -> {
+        am.silences().expire(id, now);
+        return null;
+      });
+      return;
+    }
+    try {
+      replicated.expireSilence(tenant, id);
+    } catch (SilenceRefusedException e) {
+      throw new Silences.SilenceException(e.getMessage(), e.reason());
+    }
   }
 
   /** The tenants with an Alertmanager in this process. */
@@ -354,7 +748,7 @@ public final class MultitenantAlertmanager implements AutoCloseable {
           t.alertmanager.advanceTo(now);
           if (gc) {
             t.alertmanager.collectGarbage(now);
-            if (removable(t)) {
+            if (t.group < 0 && removable(t)) {
               remove(t);
               continue;
             }
@@ -366,6 +760,17 @@ public final class MultitenantAlertmanager implements AutoCloseable {
       }
       if (due != null && (earliest == null || due.isBefore(earliest))) {
         earliest = due;
+      }
+    }
+    if (gc && replicated != null) {
+      for (int group : leading) {
+        Thread.ofVirtual().name("alertmanager-collect-" + group).start(() -> {
+          try {
+            replicated.collect(group);
+          } catch (RuntimeException e) {
+            log.warn("alertmanager group {} garbage collection not committed: {}", group, e.toString());
+          }
+        });
       }
     }
     return earliest;
@@ -413,6 +818,14 @@ public final class MultitenantAlertmanager implements AutoCloseable {
   public synchronized void close() {
     closed = true;
     wake();
+    if (leadership != null) {
+      leadership.shutdownNow();
+      try {
+        leadership.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (scheduler != null) {
       try {
         scheduler.join(5_000);

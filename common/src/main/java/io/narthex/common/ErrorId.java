@@ -56,6 +56,8 @@ public enum ErrorId {
   ALERTMANAGER_MAX_SILENCES_COUNT("alertmanager-max-silences-count", 400, Kind.WRITE),
   ALERTMANAGER_MAX_SILENCE_SIZE_BYTES("alertmanager-max-silence-size-bytes", 400, Kind.WRITE),
   ALERTMANAGER_INVALID_FILTER("alertmanager-invalid-filter", 400, Kind.WRITE),
+  ALERTMANAGER_STATE_ENTRY_TOO_LARGE("alertmanager-state-entry-too-large", 413, Kind.WRITE),
+  ALERTMANAGER_STATE_UNAVAILABLE("alertmanager-state-unavailable", 503, Kind.WRITE),
 
   // Read path: Prometheus's JSON error shape.
   STORE_GATEWAY_UNAVAILABLE("store-gateway-unavailable", 500, Kind.READ),

@@ -20,6 +20,8 @@ import io.narthex.alertmanager.AlertmanagerConfig;
 import io.narthex.alertmanager.InvalidConfigException;
 import io.narthex.alertmanager.Matcher;
 import io.narthex.alertmanager.MultitenantAlertmanager;
+import io.narthex.alertmanager.replication.EntryTooLargeException;
+import io.narthex.alertmanager.replication.StateUnavailableException;
 import io.narthex.alertmanager.dispatch.Alert;
 import io.narthex.alertmanager.dispatch.AlertStore;
 import io.narthex.alertmanager.dispatch.Dispatcher;
@@ -157,6 +159,12 @@ public final class AlertmanagerApiV2 {
               tenant);
         } catch (IOException e) {
           return error(HttpStatus.INTERNAL_SERVER_ERROR, e.getMessage());
+        } catch (EntryTooLargeException e) {
+          return error(HttpStatus.REQUEST_ENTITY_TOO_LARGE,
+              ErrorId.ALERTMANAGER_STATE_ENTRY_TOO_LARGE.withId(e.getMessage()));
+        } catch (StateUnavailableException e) {
+          return error(HttpStatus.SERVICE_UNAVAILABLE,
+              ErrorId.ALERTMANAGER_STATE_UNAVAILABLE.withId(e.getMessage()));
         }
       }, ctx.blockingTaskExecutor()));
     });
@@ -377,7 +385,7 @@ public final class AlertmanagerApiV2 {
     } catch (IOException | IllegalArgumentException e) {
       return invalidAlertsBody(e.getMessage());
     }
-    AlertStore.PutResult result = alertmanagers.post(tenant, alerts);
+    MultitenantAlertmanager.Posted result = alertmanagers.post(tenant, alerts);
     if (!result.invalid().isEmpty()) {
       return error(HttpStatus.BAD_REQUEST,
           ErrorId.ALERTMANAGER_INVALID_ALERTS.withId(String.join("; ", result.invalid())));
@@ -588,14 +596,12 @@ public final class AlertmanagerApiV2 {
     if (!isUuid(id)) {
       return notUuid(id);
     }
-    Silences.SilenceException refused = alertmanagers.withTenant(tenant, false, (am, now) -> {
-      try {
-        am.silences().expire(id, now);
-        return null;
-      } catch (Silences.SilenceException e) {
-        return e;
-      }
-    });
+    Silences.SilenceException refused = null;
+    try {
+      alertmanagers.expireSilence(tenant, id);
+    } catch (Silences.SilenceException e) {
+      refused = e;
+    }
     if (refused == null || refused.reason() == Silences.SilenceException.Reason.ALREADY_EXPIRED) {
       return HttpResponse.of(HttpStatus.OK);
     }
@@ -654,16 +660,16 @@ public final class AlertmanagerApiV2 {
     } catch (IOException | IllegalArgumentException e) {
       return invalidSilence("failed to parse the silence: " + e.getMessage());
     }
-    Object outcome = alertmanagers.withTenant(tenant, true, (am, now) -> {
-      if (silence.endsAt().isBefore(now)) {
-        return "past";
-      }
+    Object outcome;
+    if (silence.endsAt().isBefore(alertmanagers.now())) {
+      outcome = "past";
+    } else {
       try {
-        return new String[] {am.silences().set(silence, now)};
+        outcome = new String[] {alertmanagers.setSilence(tenant, silence)};
       } catch (Silences.SilenceException e) {
-        return e;
+        outcome = e;
       }
-    });
+    }
     if ("past".equals(outcome)) {
       return invalidSilence("Failed to create silence: end time can't be in the past");
     }

@@ -155,6 +155,18 @@ public final class AlertStore {
     return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
   }
 
+  /**
+   * Holds an alert exactly as another store merged and admitted it (the leader's mirror of the replicated state):
+   * no merge and no limits, since the replicated store applied both.
+   */
+  public void replace(Alert alert) {
+    long fp = alert.fingerprint();
+    long size = sizeBytes(alert);
+    alerts.put(fp, alert);
+    Long before = sizes.put(fp, size);
+    totalSizeBytes += size - (before == null ? 0 : before);
+  }
+
   /** The stored alert with this fingerprint, or null. */
   public Alert get(long fingerprint) {
     return alerts.get(fingerprint);

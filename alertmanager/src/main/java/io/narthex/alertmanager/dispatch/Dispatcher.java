@@ -54,6 +54,12 @@ public final class Dispatcher {
     void complete(boolean succeeded, Instant now);
   }
 
+  /** When a group was last notified, by any integration of its receiver; null if never (as far as known). */
+  @FunctionalInterface
+  public interface LastNotified {
+    Instant of(DispatchRoute route, String groupKey, Instant now);
+  }
+
   /** A group as {@code GET /api/v2/alerts/groups} lists it. */
   public record GroupSnapshot(DispatchRoute route, String groupKey, SortedMap<String, String> labels,
       List<Alert> alerts) {}
@@ -71,6 +77,7 @@ public final class Dispatcher {
   private long sequence;
   private Instant nextMaintenance;
   private long groupLimitReached;
+  private LastNotified lastNotified;
 
   /**
    * @param maxAggregationGroups {@code alertmanager_max_dispatcher_aggregation_groups}; 0 for no limit
@@ -92,6 +99,16 @@ public final class Dispatcher {
     this.handler = handler;
     this.maxAggregationGroups = maxAggregationGroups;
     this.nextMaintenance = start.plus(MAINTENANCE_INTERVAL);
+  }
+
+  /**
+   * Holds a new group's first flush until {@code group_interval} after the group's last notification, so that a
+   * group rebuilt elsewhere (a new leader of the replicated state) keeps its interval instead of flushing at once.
+   * Alertmanager has no such hold: its rebuilt groups flush after {@code group_wait} and rely on dedup, which sends
+   * a changed group again inside its interval.
+   */
+  public void holdFirstFlush(LastNotified lastNotified) {
+    this.lastNotified = lastNotified;
   }
 
   public DispatchRoute root() {
@@ -198,7 +215,20 @@ public final class Dispatcher {
       this.route = route;
       this.labels = labels;
       this.sequence = sequence;
-      this.next = now.plus(route.groupWait());
+      this.next = held(now.plus(route.groupWait()), now);
+    }
+
+    /** {@code candidate}, or later when the group was notified less than {@code group_interval} before it. */
+    Instant held(Instant candidate, Instant now) {
+      if (lastNotified == null || hasFlushed) {
+        return candidate;
+      }
+      Instant last = lastNotified.of(route, groupKey(), now);
+      if (last == null) {
+        return candidate;
+      }
+      Instant floor = last.plus(route.groupInterval());
+      return candidate.isBefore(floor) ? floor : candidate;
     }
 
     String groupKey() {
@@ -209,7 +239,7 @@ public final class Dispatcher {
       alerts.put(alert.fingerprint(), alert);
       // An alert already older than group_wait need not wait for the first flush.
       if (!hasFlushed && alert.startsAt().plus(route.groupWait()).isBefore(now)) {
-        next = now;
+        next = held(now, now);
       }
     }
 

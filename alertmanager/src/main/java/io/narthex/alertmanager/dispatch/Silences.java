@@ -36,7 +36,7 @@ public final class Silences {
 
     private final Reason reason;
 
-    SilenceException(String message, Reason reason) {
+    public SilenceException(String message, Reason reason) {
       super(message);
       this.reason = reason;
     }

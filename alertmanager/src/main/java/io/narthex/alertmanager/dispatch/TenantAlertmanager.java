@@ -59,6 +59,8 @@ public final class TenantAlertmanager {
 
   private final Settings settings;
   private final SendRunner runner;
+  private final boolean holdFirstFlush;
+  private Map<String, List<NotificationPipeline.Integration>> receivers = Map.of();
   private NotificationPipeline.Sender sender;
   private final AlertStore store;
   private final Silences silences;
@@ -79,8 +81,19 @@ public final class TenantAlertmanager {
   /** @param runner where flushes send; null to send in the caller */
   public TenantAlertmanager(AlertmanagerConfig config, Settings settings, NotificationPipeline.Sender sender,
       SendRunner runner, Instant now) {
+    this(config, settings, sender, runner, false, now);
+  }
+
+  /**
+   * @param runner where flushes send; null to send in the caller
+   * @param holdFirstFlush whether a new group's first flush waits for {@code group_interval} after the group's last
+   *     logged notification ({@link Dispatcher#holdFirstFlush}): for a leader that takes over replicated state
+   */
+  public TenantAlertmanager(AlertmanagerConfig config, Settings settings, NotificationPipeline.Sender sender,
+      SendRunner runner, boolean holdFirstFlush, Instant now) {
     this.settings = settings;
     this.runner = runner;
+    this.holdFirstFlush = holdFirstFlush;
     this.sender = sender;
     this.store = new AlertStore(settings.alertLimits());
     this.silences = new Silences(settings.silenceLimits(), settings.retention());
@@ -97,12 +110,16 @@ public final class TenantAlertmanager {
     config = newConfig;
     root = DispatchRoute.root(newConfig);
     inhibitor = new Inhibitor(newConfig.inhibitRules(), store::list);
-    NotificationPipeline pipeline = new NotificationPipeline(integrations(newConfig), inhibitor,
+    receivers = integrations(newConfig);
+    NotificationPipeline pipeline = new NotificationPipeline(receivers, inhibitor,
         new TimeIntervals(newConfig.timeIntervals()), silences, log, sender);
     dispatcher = runner == null
         ? new Dispatcher(root, pipeline, settings.maxAggregationGroups(), now)
         : new Dispatcher(root, (request, done) -> flushElsewhere(pipeline, request, done),
             settings.maxAggregationGroups(), now);
+    if (holdFirstFlush) {
+      dispatcher.holdFirstFlush(this::lastNotified);
+    }
     for (Alert a : store.list()) {
       dispatcher.receive(a, now);
     }
@@ -112,6 +129,46 @@ public final class TenantAlertmanager {
   public void reload(AlertmanagerConfig newConfig, NotificationPipeline.Sender newSender, Instant now) {
     sender = newSender;
     reload(newConfig, now);
+  }
+
+  private Instant lastNotified(DispatchRoute route, String groupKey, Instant now) {
+    Instant last = null;
+    for (NotificationPipeline.Integration i : receivers.getOrDefault(route.receiver(), List.of())) {
+      NotificationLog.Entry e = log.query(groupKey, i.receiver(), now);
+      if (e != null && (last == null || e.timestamp().isAfter(last))) {
+        last = e.timestamp();
+      }
+    }
+    return last;
+  }
+
+  /**
+   * Takes alerts as the replicated store holds them (merged and admitted there) and dispatches them: the leader's
+   * mirror of a {@code PostAlerts} entry.
+   */
+  public void mirrorAlerts(List<Alert> stored, Instant now) {
+    for (Alert a : stored) {
+      store.replace(a);
+      dispatcher.receive(a, now);
+    }
+  }
+
+  /**
+   * Takes a replica's whole state (alerts as held there, silences and log merged, newer wins) and dispatches the
+   * alerts anew, as after a reload: a new leader's start.
+   */
+  public void mirrorState(List<Alert> alerts, List<Silence> silenceList, List<NotificationLog.Entry> entries,
+      Instant now) {
+    for (Alert a : alerts) {
+      store.replace(a);
+    }
+    for (Silence s : silenceList) {
+      silences.merge(s, now);
+    }
+    for (NotificationLog.Entry e : entries) {
+      log.merge(e, now);
+    }
+    reload(config, now);
   }
 
   private void flushElsewhere(NotificationPipeline pipeline, NotificationRequest request, Dispatcher.FlushDone done) {

@@ -45,6 +45,7 @@ public final class AlertmanagerReplicaNode implements AutoCloseable {
   private final RaftServer server;
   private final Map<Integer, RaftGroupId> localGroups = new LinkedHashMap<>();
   private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
+  private final List<StateListener> stateListeners = new CopyOnWriteArrayList<>();
   private final AtomicLong callId = new AtomicLong();
   private final RaftProperties clientProperties;
 
@@ -90,7 +91,8 @@ public final class AlertmanagerReplicaNode implements AutoCloseable {
             throw new IllegalStateException("alertmanager node " + nodeId + " found Raft group " + groupId
                 + " on disk that the placement does not give it");
           }
-          return new TenantStateMachine(g, options.retention(), clock, options.maxEntryBytes(), fanOut);
+          return new TenantStateMachine(g, options.retention(), clock, options.maxEntryBytes(), fanOut,
+              new StateFanOut(stateListeners));
         })
         .build();
   }
@@ -205,6 +207,34 @@ public final class AlertmanagerReplicaNode implements AutoCloseable {
   /** Adds a listener of this node's leaderships. */
   public void addLeadershipListener(LeadershipListener listener) {
     listeners.add(listener);
+  }
+
+  /** Adds a listener of the changes applied on this node's replicas (see {@link StateListener}). */
+  public void addStateListener(StateListener listener) {
+    stateListeners.add(listener);
+  }
+
+  /**
+   * Copies every tenant's state of {@code group} as applied here and hands it to {@code atomically}, under the
+   * group's state lock: a {@link StateListener} is told of every change applied after the copy and of none before
+   * it, so a new leader that builds its dispatch from the copy and then follows the listener misses nothing.
+   *
+   * @throws IllegalArgumentException when this node holds no replica of the group
+   * @throws StateUnavailableException when the group is not open here
+   */
+  public void attach(int group, java.util.function.Consumer<List<TenantCopy>> atomically) {
+    readLocal(group, state -> {
+      atomically.accept(state.copy());
+      return null;
+    });
+  }
+
+  /** Runs {@code call} under the group's state lock, serialized with the applies and their {@link StateListener}s. */
+  public void withStateLock(int group, Runnable call) {
+    readLocal(group, state -> {
+      call.run();
+      return null;
+    });
   }
 
   /** Whether this node leads {@code group} and has applied every entry its term inherited (false if no replica). */

@@ -31,13 +31,25 @@ final class GroupState {
   private static final Comparator<NotificationLog.Entry> LOG_ORDER = Comparator
       .comparing(NotificationLog.Entry::groupKey).thenComparing(e -> e.receiver().toString());
 
+  private final int group;
   private final Duration retention;
+  private final StateListener listener;
   private final Map<String, TenantReplica> tenants = new TreeMap<>();
   private long appliedNowMs = Long.MIN_VALUE;
 
   /** @param retention how long expired silences, log entries and unresolved intents are kept */
   GroupState(Duration retention) {
+    this(0, retention, null);
+  }
+
+  /**
+   * @param group the group this state is of, as the listener is told
+   * @param listener told of each applied change; null for none
+   */
+  GroupState(int group, Duration retention, StateListener listener) {
+    this.group = group;
     this.retention = retention;
+    this.listener = listener;
   }
 
   /** One tenant's part of the group. */
@@ -104,6 +116,9 @@ final class GroupState {
         TenantReplica t = tenant(p.tenant());
         t.alertLimits(p.limits(), now);
         AlertStore.PutResult result = t.alerts.post(p.alerts(), Duration.ofMillis(p.resolveTimeoutMs()), now);
+        if (listener != null && !result.stored().isEmpty()) {
+          listener.alertsStored(group, p.tenant(), result.stored(), now);
+        }
         return Reply.posted(result.stored().size(), result.invalid(), result.refused());
       }
       case StateEntry.SetSilence s -> {
@@ -111,7 +126,11 @@ final class GroupState {
         t.silenceLimits(s.limits());
         t.nextSilenceId = s.newId();
         try {
-          return Reply.ok(t.silences.set(s.silence(), now));
+          String id = t.silences.set(s.silence(), now);
+          if (listener != null) {
+            listener.silenceChanged(group, s.tenant(), t.silences.get(id), now);
+          }
+          return Reply.ok(id);
         } catch (Silences.SilenceException e) {
           return Reply.refused(e);
         } finally {
@@ -120,7 +139,11 @@ final class GroupState {
       }
       case StateEntry.ExpireSilence e -> {
         try {
-          tenant(e.tenant()).silences.expire(e.silenceId(), now);
+          TenantReplica t = tenant(e.tenant());
+          t.silences.expire(e.silenceId(), now);
+          if (listener != null) {
+            listener.silenceChanged(group, e.tenant(), t.silences.get(e.silenceId()), now);
+          }
           return Reply.ok(e.silenceId());
         } catch (Silences.SilenceException ex) {
           return Reply.refused(ex);
@@ -136,7 +159,11 @@ final class GroupState {
         if (intent == null) {
           return Reply.refused(true, "notify intent " + d.intentId() + " is not open");
         }
-        t.log.log(intent.groupKey(), intent.receiver(), intent.firing(), intent.resolved(), now);
+        NotificationLog.Entry logged = t.log.log(intent.groupKey(), intent.receiver(), intent.firing(),
+            intent.resolved(), now);
+        if (listener != null) {
+          listener.notificationLogged(group, d.tenant(), logged, now);
+        }
         return Reply.ok(d.intentId());
       }
       case StateEntry.Abandoned a -> {
@@ -157,10 +184,24 @@ final class GroupState {
       case StateEntry.LoadState l -> {
         TenantReplica t = tenant(l.tenant());
         l.state().mergeInto(t.silences, t.log, now);
+        if (listener != null) {
+          listener.stateLoaded(group, l.tenant(), t.silences.list(), sortedLog(t.log), now);
+        }
         return Reply.ok("");
       }
       case StateEntry.Query q -> throw new IllegalArgumentException("a query is not a log entry");
     }
+  }
+
+  /** A copy of every tenant's state as applied, tenants in name order. */
+  List<TenantCopy> copy() {
+    List<TenantCopy> out = new ArrayList<>(tenants.size());
+    for (Map.Entry<String, TenantReplica> e : tenants.entrySet()) {
+      TenantReplica t = e.getValue();
+      out.add(new TenantCopy(e.getKey(), t.alerts.list(), t.silences.list(), sortedLog(t.log),
+          List.copyOf(t.intents.values())));
+    }
+    return out;
   }
 
   /** Answers a read-only query from the state as applied. */

@@ -223,6 +223,16 @@ public final class ReplicatedAlertmanagerState implements AutoCloseable {
     return local != null && local.isLeaderReady(group);
   }
 
+  /** This process's replicas; null when it holds none. */
+  public AlertmanagerReplicaNode local() {
+    return local;
+  }
+
+  /** How many groups the placement has. */
+  public int groupCount() {
+    return placement.groupCount();
+  }
+
   /** Adds a listener of this process's leaderships (none without local replicas). */
   public void addLeadershipListener(LeadershipListener listener) {
     if (local != null) {

@@ -53,12 +53,14 @@ final class TenantStateMachine extends BaseStateMachine {
   private final GroupState state;
   private long lastStampMs = Long.MIN_VALUE;
 
-  TenantStateMachine(int group, Duration retention, Clock clock, int maxEntryBytes, LeadershipListener listener) {
+  /** @param changes told of each applied change (see {@link StateListener}); null for none */
+  TenantStateMachine(int group, Duration retention, Clock clock, int maxEntryBytes, LeadershipListener listener,
+      StateListener changes) {
     this.group = group;
     this.clock = clock;
     this.maxEntryBytes = maxEntryBytes;
     this.listener = listener;
-    this.state = new GroupState(retention);
+    this.state = new GroupState(group, retention, changes);
   }
 
   @Override

@@ -165,6 +165,14 @@ public final class StatePersister implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops persisting a tenant without writing: its state is now another process's to write (a leadership that
+   * moved away), and this copy may be behind.
+   */
+  public void forget(String tenant) {
+    tenants.remove(tenant);
+  }
+
   /** Writes the tenant's state if it changed since it was last read or written; returns whether it wrote. */
   public boolean persist(String tenant) {
     Tenant t = tenants.get(tenant);
