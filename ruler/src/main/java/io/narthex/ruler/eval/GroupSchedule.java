@@ -1,5 +1,6 @@
 package io.narthex.ruler.eval;
 
+import io.narthex.common.XxHash64;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
