@@ -128,6 +128,11 @@ final class GroupState {
         try {
           String id = t.silences.set(s.silence(), now);
           if (listener != null) {
+            String updated = s.silence().id();
+            if (updated != null && !updated.isEmpty() && !updated.equals(id)) {
+              // Not updatable in place: the silence was expired and replaced by a new one, two changes to mirror.
+              listener.silenceChanged(group, s.tenant(), t.silences.get(updated), now);
+            }
             listener.silenceChanged(group, s.tenant(), t.silences.get(id), now);
           }
           return Reply.ok(id);

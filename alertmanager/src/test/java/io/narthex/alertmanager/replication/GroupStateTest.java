@@ -144,6 +144,43 @@ class GroupStateTest {
   }
 
   @Test
+  void aSilenceUpdateThatReplacesTheSilenceTellsTheListenerOfTheExpiredOneToo() {
+    // The leader's dispatch mirrors silences from these events only: it must see the old silence end.
+    Silences mirror = new Silences(Silences.Limits.NONE, RETENTION);
+    StateListener toMirror = new StateListener() {
+      @Override
+      public void alertsStored(int group, String tenant, List<io.narthex.alertmanager.dispatch.Alert> stored,
+          Instant now) {}
+
+      @Override
+      public void silenceChanged(int group, String tenant, Silence silence, Instant now) {
+        mirror.merge(silence, now);
+      }
+
+      @Override
+      public void notificationLogged(int group, String tenant, NotificationLog.Entry entry, Instant now) {}
+
+      @Override
+      public void stateLoaded(int group, String tenant, List<Silence> silences, List<NotificationLog.Entry> log,
+          Instant now) {}
+    };
+    GroupState state = new GroupState(0, RETENTION, toMirror);
+    Instant t0 = Instant.ofEpochMilli(T0_MS);
+    String first = "11111111-1111-1111-1111-111111111111";
+    state.apply(new StateEntry.SetSilence("team-a", T0_MS, Silences.Limits.NONE,
+        silence("", "Disk", t0, t0.plusSeconds(3600)), first));
+    // Other matchers: Alertmanager cannot update in place, so it expires the silence and creates another.
+    Reply updated = state.apply(new StateEntry.SetSilence("team-a", T0_MS + 1_000, Silences.Limits.NONE,
+        silence(first, "Cpu", t0, t0.plusSeconds(3600)), "22222222-2222-2222-2222-222222222222"));
+    assertThat(updated.message()).isEqualTo("22222222-2222-2222-2222-222222222222");
+
+    Instant later = t0.plusSeconds(2);
+    assertThat(mirror.mutedBy(Map.of("alertname", "Disk"), later)).isEmpty();
+    assertThat(mirror.mutedBy(Map.of("alertname", "Cpu"), later))
+        .containsExactly("22222222-2222-2222-2222-222222222222");
+  }
+
+  @Test
   void refusesTruncatedAndInflatedEntriesWithoutAllocatingTheirClaims() {
     byte[] good = StateEntry.encode(history().getFirst());
     for (int cut = 0; cut < good.length; cut += 7) {
