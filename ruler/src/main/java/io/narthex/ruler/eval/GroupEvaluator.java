@@ -15,6 +15,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,12 +38,22 @@ public final class GroupEvaluator {
   /**
    * The group's settings that are not per rule.
    *
+   * @param defaultQueryOffset the query offset of a group that sets neither {@code query_offset} nor
+   *     {@code evaluation_delay}, per tenant: {@code -ruler.evaluation-delay-duration} or the tenant's
+   *     {@code ruler_evaluation_delay_duration} override; read at each evaluation, as Mimir's ruler reads the
+   *     tenant's limit, so a runtime-config change applies without a reload
    * @param tenantFederationEnabled {@code -ruler.tenant-federation.enabled}: whether a group with
    *     {@code source_tenants} is evaluated; off, each of its rules fails every evaluation with
    *     {@link #FEDERATION_DISABLED} and nothing is queried or written
    */
-  public record Settings(Duration defaultInterval, Duration defaultQueryOffset, boolean writeEnabled,
-      boolean tenantFederationEnabled) {
+  public record Settings(Duration defaultInterval, Function<String, Duration> defaultQueryOffset,
+      boolean writeEnabled, boolean tenantFederationEnabled) {
+    /** Settings with one default query offset for every tenant. */
+    public Settings(Duration defaultInterval, Duration defaultQueryOffset, boolean writeEnabled,
+        boolean tenantFederationEnabled) {
+      this(defaultInterval, tenant -> defaultQueryOffset, writeEnabled, tenantFederationEnabled);
+    }
+
     /** Settings without tenant federation, Mimir's default. */
     public Settings(Duration defaultInterval, Duration defaultQueryOffset, boolean writeEnabled) {
       this(defaultInterval, defaultQueryOffset, writeEnabled, false);
@@ -62,7 +73,9 @@ public final class GroupEvaluator {
   private final String namespace;
   private final RuleGroup group;
   private final long intervalNanos;
-  private final long queryOffsetMs;
+  /** The group's own {@code query_offset} or {@code evaluation_delay}; null when it sets neither. */
+  private final Duration groupQueryOffset;
+  private final Function<String, Duration> defaultQueryOffset;
   private final int limit;
   private final boolean writeEnabled;
   /** Null, or why the group is not evaluated ({@link #FEDERATION_DISABLED}). */
@@ -88,7 +101,8 @@ public final class GroupEvaluator {
     this.namespace = namespace;
     this.group = group;
     this.intervalNanos = group.intervalOr(settings.defaultInterval()).toNanos();
-    this.queryOffsetMs = queryOffset(group, settings.defaultQueryOffset()).toMillis();
+    this.groupQueryOffset = queryOffset(group, null);
+    this.defaultQueryOffset = settings.defaultQueryOffset();
     this.limit = group.limit() == null ? 0 : group.limit();
     this.writeEnabled = settings.writeEnabled();
     this.notEvaluated = !group.sourceTenantsOrEmpty().isEmpty() && !settings.tenantFederationEnabled()
@@ -112,7 +126,7 @@ public final class GroupEvaluator {
 
   /**
    * The group's {@code query_offset}, else Mimir's deprecated {@code evaluation_delay}, else the default
-   * ({@code -ruler.evaluation-delay-duration}).
+   * ({@code -ruler.evaluation-delay-duration}, or the tenant's override).
    */
   static Duration queryOffset(RuleGroup group, Duration defaultQueryOffset) {
     String offset = group.queryOffset() != null && !group.queryOffset().isEmpty() ? group.queryOffset()
@@ -136,8 +150,9 @@ public final class GroupEvaluator {
     return intervalNanos;
   }
 
+  /** The query offset the next evaluation uses, milliseconds. */
   public long queryOffsetMs() {
-    return queryOffsetMs;
+    return (groupQueryOffset != null ? groupQueryOffset : defaultQueryOffset.apply(tenant)).toMillis();
   }
 
   public int limit() {
@@ -168,7 +183,7 @@ public final class GroupEvaluator {
    */
   public void evaluate(long evalTimestampMs) {
     long startNanos = clock.epochNanos();
-    long queryTimestampMs = evalTimestampMs - queryOffsetMs;
+    long queryTimestampMs = evalTimestampMs - queryOffsetMs();
     if (notEvaluated != null) {
       refuse(startNanos);
       return;
@@ -429,7 +444,7 @@ public final class GroupEvaluator {
     }
     List<Sample> out = new ArrayList<>(series.size());
     for (Labels labels : series) {
-      out.add(new Sample(labels, nowMs - queryOffsetMs, StaleMarker.STALE_NAN));
+      out.add(new Sample(labels, nowMs - queryOffsetMs(), StaleMarker.STALE_NAN));
     }
     return writeStaleMarkers(out);
   }

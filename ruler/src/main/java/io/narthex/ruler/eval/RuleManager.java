@@ -11,11 +11,13 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,9 +53,20 @@ public final class RuleManager implements AutoCloseable {
    *     least 1
    * @param tenantFederationEnabled {@code -ruler.tenant-federation.enabled}: whether groups with
    *     {@code source_tenants} are evaluated (see {@link GroupEvaluator.Settings})
+   * @param tenantEvaluationDelay per tenant, the query offset of its groups that set none: Mimir's per-tenant
+   *     limit {@code ruler_evaluation_delay_duration}, whose default is {@code evaluationDelay}; asked at each
+   *     evaluation; never negative
    */
   public record Config(Duration evaluationInterval, Duration pollInterval, Duration evaluationDelay,
-      boolean writeEnabled, int maxConcurrentEvaluations, boolean tenantFederationEnabled) {
+      boolean writeEnabled, int maxConcurrentEvaluations, boolean tenantFederationEnabled,
+      Function<String, Duration> tenantEvaluationDelay) {
+    /** A config whose every tenant has the delay {@code evaluationDelay}. */
+    public Config(Duration evaluationInterval, Duration pollInterval, Duration evaluationDelay, boolean writeEnabled,
+        int maxConcurrentEvaluations, boolean tenantFederationEnabled) {
+      this(evaluationInterval, pollInterval, evaluationDelay, writeEnabled, maxConcurrentEvaluations,
+          tenantFederationEnabled, tenant -> evaluationDelay);
+    }
+
     /** A config without tenant federation, Mimir's default. */
     public Config(Duration evaluationInterval, Duration pollInterval, Duration evaluationDelay, boolean writeEnabled,
         int maxConcurrentEvaluations) {
@@ -75,6 +88,7 @@ public final class RuleManager implements AutoCloseable {
         throw new IllegalArgumentException("-ruler.max-concurrent-group-evaluations must be at least 1, got "
             + maxConcurrentEvaluations);
       }
+      Objects.requireNonNull(tenantEvaluationDelay, "tenantEvaluationDelay");
     }
   }
 
@@ -223,8 +237,8 @@ public final class RuleManager implements AutoCloseable {
         return;
       }
       GroupEvaluator evaluator = new GroupEvaluator(key.tenant(), key.namespace(), group,
-          new GroupEvaluator.Settings(config.evaluationInterval(), config.evaluationDelay(), config.writeEnabled(),
-              config.tenantFederationEnabled()),
+          new GroupEvaluator.Settings(config.evaluationInterval(), config.tenantEvaluationDelay(),
+              config.writeEnabled(), config.tenantFederationEnabled()),
           evaluators, querier, pusher, clock, metrics);
       if (previous != null) {
         // Not waiting here for an evaluation under way: the new version waits for it on its own thread.

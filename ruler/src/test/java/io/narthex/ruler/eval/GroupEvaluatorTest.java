@@ -12,6 +12,7 @@ import io.narthex.tsdb.storage.StaleMarker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class GroupEvaluatorTest {
@@ -57,6 +58,27 @@ class GroupEvaluatorTest {
     assertThat(group.queryOffsetMs()).isEqualTo(30_000);
     assertThat(ruler.pushes.getFirst()).containsExactly(
         new Sample(Labels.of("__name__", "job:up", "job", "a"), T, (T - 60_000) / 1000.0));
+  }
+
+  @Test
+  void groupWithoutAnOffsetTakesItsTenantsEvaluationDelayAsReadAtEachEvaluation() {
+    ruler.append(Labels.of("__name__", "up", "job", "a"), T - 60_000, 1);
+    AtomicReference<Duration> tenantDelay = new AtomicReference<>(Duration.ofSeconds(30));
+    GroupEvaluator.Settings settings = new GroupEvaluator.Settings(Duration.ofMinutes(1),
+        tenant -> tenant.equals(TestRuler.TENANT) ? tenantDelay.get() : Duration.ofHours(1), true, false);
+    GroupEvaluator group = new GroupEvaluator(TestRuler.TENANT, "ns", group("g", null, null,
+        record("job:up", "timestamp(up)")), settings, RuleEvaluators.recordingOnly(), ruler.querier, ruler.pusher,
+        ruler.clock, ruler.metrics);
+    GroupEvaluator ownOffset = new GroupEvaluator(TestRuler.TENANT, "ns", new RuleGroup("own", null, null, "5s",
+        null, null, null, null, List.of(record("r", "up"))), settings, RuleEvaluators.recordingOnly(), ruler.querier,
+        ruler.pusher, ruler.clock, ruler.metrics);
+
+    group.evaluate(T + 30_000);
+    tenantDelay.set(Duration.ofSeconds(10));
+    group.evaluate(T + 70_000);
+
+    assertThat(ruler.pushedSince(0)).extracting(Sample::timestampMs).containsExactly(T, T + 60_000);
+    assertThat(ownOffset.queryOffsetMs()).as("the group's own query_offset wins").isEqualTo(5_000);
   }
 
   @Test
