@@ -89,8 +89,11 @@ public final class MultitenantAlertmanager implements AutoCloseable {
   private final Counter invalid;
   /** Null in local mode. */
   private final ReplicatedAlertmanagerState replicated;
-  /** The groups this process leads with their dispatch attached; changed under the group's state lock. */
-  private final Set<Integer> leading = ConcurrentHashMap.newKeySet();
+  /**
+   * The groups this process leads with their dispatch attached, each with the Raft term it leads in (which fences
+   * its sends); changed under the group's state lock.
+   */
+  private final Map<Integer, Long> leading = new ConcurrentHashMap<>();
   /** Leadership changes, in the order Ratis reported them, off Ratis's threads. */
   private final ExecutorService leadership;
   private final Counter intentFailures;
@@ -104,6 +107,8 @@ public final class MultitenantAlertmanager implements AutoCloseable {
     final String id;
     /** The replicated group this tenant's mirror belongs to; -1 in local mode. */
     final int group;
+    /** The Raft term in which this process leads the group, which the mirror's sends are fenced to; -1 locally. */
+    final long term;
     final ReentrantLock lock = new ReentrantLock();
     final TenantAlertmanager alertmanager;
     boolean own;
@@ -114,20 +119,22 @@ public final class MultitenantAlertmanager implements AutoCloseable {
     Tenant(String id, AlertmanagerConfig config, NotificationPipeline.Sender sender, boolean own) {
       this.id = id;
       this.group = -1;
+      this.term = -1;
       this.own = own;
       this.alertmanager = new TenantAlertmanager(config, settingsOf.apply(id), sender, this::sendElsewhere,
           clock.instant());
     }
 
     /** A leader's mirror of the tenant's replicated state: the group's entries enforced the limits already. */
-    Tenant(String id, int group, AlertmanagerConfig config, NotificationPipeline.Sender sender) {
+    Tenant(String id, int group, long term, AlertmanagerConfig config, NotificationPipeline.Sender sender) {
       this.id = id;
       this.group = group;
+      this.term = term;
       this.own = true;
       TenantAlertmanager.Settings s = settingsOf.apply(id);
       this.alertmanager = new TenantAlertmanager(config, new TenantAlertmanager.Settings(AlertStore.Limits.NONE,
-          Silences.Limits.NONE, s.maxAggregationGroups(), s.retention()), fenced(id, sender), this::sendElsewhere,
-          true, clock.instant());
+          Silences.Limits.NONE, s.maxAggregationGroups(), s.retention()), fenced(id, term, sender),
+          this::sendElsewhere, true, clock.instant());
     }
 
     void sendElsewhere(Runnable sends, Consumer<Instant> complete) {
@@ -231,7 +238,7 @@ public final class MultitenantAlertmanager implements AutoCloseable {
         GaugeWithCallback.builder().name("narthex_alertmanager_group_leader")
             .help("1 when this process is the ready leader of the Alertmanager state group and dispatches its "
                 + "tenants, 0 for a replica that follows.").labelNames("group")
-            .callback(cb -> local.forEach(g -> cb.call(leading.contains(g) ? 1 : 0, Integer.toString(g))))
+            .callback(cb -> local.forEach(g -> cb.call(leading.containsKey(g) ? 1 : 0, Integer.toString(g))))
             .register(registry);
         replicated.local().addStateListener(new Mirror());
         replicated.addLeadershipListener((group, ready) -> leadership.execute(() -> {
@@ -264,9 +271,9 @@ public final class MultitenantAlertmanager implements AutoCloseable {
 
   /**
    * Wraps a sender so that each send is fenced and logged through the tenant's group: intent committed first (only
-   * a leader can), then the send, then done or abandoned.
+   * by the leader of {@code term}, so not once this process was deposed), then the send, then done or abandoned.
    */
-  private NotificationPipeline.Sender fenced(String tenant, NotificationPipeline.Sender sender) {
+  private NotificationPipeline.Sender fenced(String tenant, long term, NotificationPipeline.Sender sender) {
     return n -> {
       Instant at = n.request().now();
       Set<Long> firing = new HashSet<>();
@@ -277,7 +284,7 @@ public final class MultitenantAlertmanager implements AutoCloseable {
       String intentId = UUID.randomUUID().toString();
       try {
         replicated.notifyIntent(tenant, new NotifyIntent(intentId, n.request().groupKey(),
-            n.integration().receiver(), firing, resolved, null));
+            n.integration().receiver(), firing, resolved, null), term);
       } catch (RuntimeException e) {
         intentFailures.labelValues(tenant).inc();
         log.warn("not sending: the notify intent was not committed tenant={} group={} receiver={} err=\"{}\"",
@@ -309,17 +316,36 @@ public final class MultitenantAlertmanager implements AutoCloseable {
     Tenant t = tenants.get(tenant);
     if (t == null) {
       AlertmanagerConfig config = configs.configOf(tenant);
-      t = new Tenant(tenant, group, config, sender(tenant, config, configs.templateFilesOf(tenant)));
+      t = new Tenant(tenant, group, leading.get(group), config,
+          sender(tenant, config, configs.templateFilesOf(tenant)));
       tenants.put(tenant, t);
     }
     return t;
   }
 
   private void mirrorUpdate(int group, String tenant, java.util.function.BiConsumer<TenantAlertmanager, Instant> call) {
-    if (!leading.contains(group)) {
+    if (!leading.containsKey(group)) {
       return;
     }
-    Tenant t = mirrorOf(group, tenant);
+    Tenant t = tenants.get(tenant);
+    if (t == null) {
+      t = mirrorOf(group, tenant);
+      if (persister != null) {
+        // A tenant new to the group since the take-over: persisted from now on, registered off the state's lock
+        // (registering reads the bucket, and may seed the group through Raft).
+        long term = t.term;
+        try {
+          leadership.execute(() -> {
+            Long leads = leading.get(group);
+            if (leads != null && leads == term && !persister.registered(tenant)) {
+              persistReplicated(group, tenant, false);
+            }
+          });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          // Closed: nothing is persisted any more.
+        }
+      }
+    }
     t.lock.lock();
     try {
       Instant now = clock.instant();
@@ -364,14 +390,17 @@ public final class MultitenantAlertmanager implements AutoCloseable {
    * them again, and starts persisting the group's tenants, seeding the ones the group does not know from the bucket.
    */
   private void takeOver(int group) {
-    // Ratis tells readiness before its division reports it; a later step-down is queued behind this.
-    if (closed || leading.contains(group)
-        || !replicated.local().nodeId().equals(replicated.local().leaderId(group))) {
+    // A later step-down is queued behind this; leadership lost meanwhile shows in the term read under the lock.
+    if (closed || leading.containsKey(group)) {
       return;
     }
     List<TenantCopy> copied = new java.util.ArrayList<>();
     replicated.local().attach(group, copies -> {
-      leading.add(group);
+      long term = replicated.local().leaderTerm(group);
+      if (term < 0) {
+        return;
+      }
+      leading.put(group, term);
       copied.addAll(copies);
       for (TenantCopy c : copies) {
         Tenant t = mirrorOf(group, c.tenant());
@@ -384,6 +413,9 @@ public final class MultitenantAlertmanager implements AutoCloseable {
         }
       }
     });
+    if (!leading.containsKey(group)) {
+      return;
+    }
     wake();
     int open = 0;
     Set<String> known = new LinkedHashSet<>();
@@ -410,7 +442,7 @@ public final class MultitenantAlertmanager implements AutoCloseable {
         }
       }
       for (String tenant : all) {
-        if (leading.contains(group)) {
+        if (leading.containsKey(group)) {
           persistReplicated(group, tenant, known.contains(tenant));
         }
       }
@@ -431,6 +463,10 @@ public final class MultitenantAlertmanager implements AutoCloseable {
     persister.register(tenant, new StatePersister.Source() {
       @Override
       public TenantState snapshot() {
+        if (!leading.containsKey(group)) {
+          // Led elsewhere now: this process's copy is not the one to write (null skips the write).
+          return null;
+        }
         Tenant t = tenants.get(tenant);
         return t == null ? TenantState.EMPTY : stateOf(t);
       }
@@ -438,7 +474,7 @@ public final class MultitenantAlertmanager implements AutoCloseable {
       @Override
       public void merge(TenantState stored) {
         // The group's own state is newer than the bucket's; only a tenant it never held is seeded.
-        if (!known && !stored.isEmpty() && leading.contains(group)) {
+        if (!known && !stored.isEmpty() && leading.containsKey(group)) {
           replicated.loadState(tenant, stored);
         }
       }
@@ -447,7 +483,7 @@ public final class MultitenantAlertmanager implements AutoCloseable {
 
   /** This process no longer leads the group: its mirrors stop dispatching, and another process persists them. */
   private void stepDown(int group) {
-    if (!leading.contains(group)) {
+    if (!leading.containsKey(group)) {
       return;
     }
     List<String> dropped = new java.util.ArrayList<>();
@@ -498,7 +534,7 @@ public final class MultitenantAlertmanager implements AutoCloseable {
       // Only a leader's mirror dispatches; it is created by the tenant's state, not by its configuration.
       Tenant t = tenants.get(tenant);
       if (t != null) {
-        NotificationPipeline.Sender sender = fenced(tenant, sender(tenant, config, templateFiles));
+        NotificationPipeline.Sender sender = fenced(tenant, t.term, sender(tenant, config, templateFiles));
         t.lock.lock();
         try {
           if (!t.removed) {
@@ -763,7 +799,7 @@ public final class MultitenantAlertmanager implements AutoCloseable {
       }
     }
     if (gc && replicated != null) {
-      for (int group : leading) {
+      for (int group : leading.keySet()) {
         Thread.ofVirtual().name("alertmanager-collect-" + group).start(() -> {
           try {
             replicated.collect(group);

@@ -11,10 +11,13 @@ import io.narthex.alertmanager.replication.AlertmanagerPlacement;
 import io.narthex.alertmanager.replication.AlertmanagerReplicaNode;
 import io.narthex.alertmanager.replication.ReplicatedAlertmanagerState;
 import io.narthex.alertmanager.replication.ReplicationOptions;
+import io.narthex.alertmanager.state.StatePersister;
+import io.narthex.alertmanager.state.StateStore;
 import io.narthex.objstore.Bucket;
 import io.narthex.objstore.Buckets;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -42,9 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReplicatedMultitenantAlertmanagerTest {
   private static final String TENANT = "team";
-  private static final Duration GROUP_INTERVAL = Duration.ofSeconds(2);
+  private static final Duration GROUP_INTERVAL = Duration.ofSeconds(1);
   private static final String CONFIG = """
-      route: {receiver: hook, group_by: [alertname], group_wait: 500ms, group_interval: 2s, repeat_interval: 1h}
+      route: {receiver: hook, group_by: [alertname], group_wait: 500ms, group_interval: 1s, repeat_interval: 1h}
       receivers:
         - name: hook
           webhook_configs: [{url: 'http://127.0.0.1:9/a'}]
@@ -70,6 +73,9 @@ class ReplicatedMultitenantAlertmanagerTest {
     final Bucket bucket;
     final AlertmanagerConfigs configs;
     final PrometheusRegistry registry = new PrometheusRegistry();
+    final StateStore stateStore;
+    /** Not started: the tests persist by hand. */
+    final StatePersister persister;
     final AlertmanagerReplicaNode node;
     final ReplicatedAlertmanagerState state;
     final MultitenantAlertmanager alertmanagers;
@@ -80,16 +86,25 @@ class ReplicatedMultitenantAlertmanagerTest {
       BucketAlertStore store = new BucketAlertStore(bucket, BucketAlertStore.BLOCKS_BUCKET_ROOT);
       configs = new AlertmanagerConfigs(store, FallbackConfig.load(""), registry);
       configs.sync("start");
+      stateStore = new StateStore(bucket, BucketAlertStore.BLOCKS_BUCKET_ROOT, OPTIONS.retention(), 0);
+      persister = new StatePersister(stateStore, Clock.systemUTC(), registry);
       node = AlertmanagerReplicaNode.start(placement, "am-" + index, root.resolve("am-" + index), OPTIONS,
           Clock.systemUTC());
       state = new ReplicatedAlertmanagerState(placement, OPTIONS, node);
       alertmanagers = new MultitenantAlertmanager(configs, (tenant, config, templates) -> n -> send(index, n),
-          tenant -> TenantAlertmanager.Settings.DEFAULTS, Clock.systemUTC(), registry, null, state);
+          tenant -> TenantAlertmanager.Settings.DEFAULTS, Clock.systemUTC(), registry, persister, state);
       alertmanagers.start();
     }
 
     boolean leads() {
       return node.isLeaderReady(0);
+    }
+
+    /** Whether this process's dispatch took the group over (narthex_alertmanager_group_leader is 1). */
+    boolean dispatches() {
+      return registry.scrape().stream()
+          .filter(s -> s.getMetadata().getPrometheusName().equals("narthex_alertmanager_group_leader"))
+          .flatMap(s -> ((GaugeSnapshot) s).getDataPoints().stream()).anyMatch(d -> d.getValue() == 1);
     }
 
     void stop() {
@@ -213,6 +228,25 @@ class ReplicatedMultitenantAlertmanagerTest {
       assertThat(p.state.notificationLog(TENANT)).as("log of am-%d", p.index).hasSize(1);
       assertThat(p.state.openIntents(TENANT)).isEmpty();
     }
+  }
+
+  @Test
+  void theLeaderPersistsATenantWhoseFirstStateCameAfterItTookOver() throws Exception {
+    int leader = awaitLeader();
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(processes[leader]::dispatches);
+    String newcomer = "newcomer";
+    Instant now = Instant.now();
+    String silenceId = processes[(leader + 1) % 3].alertmanagers.setSilence(newcomer, new Silence(null,
+        List.of(Matcher.of("alertname", Matcher.Type.EQUAL, "Deploy")), now, now.plusSeconds(3600), null, "ci",
+        "rollout"));
+
+    // Registered off the state's lock once the mirror exists, then written by the persister's next round.
+    Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+      processes[leader].persister.persistAll();
+      assertThat(processes[leader].stateStore.get(newcomer, Instant.now()))
+          .hasValueSatisfying(state -> assertThat(state.silences()).extracting(Silence::id)
+              .containsExactly(silenceId));
+    });
   }
 
   @Test

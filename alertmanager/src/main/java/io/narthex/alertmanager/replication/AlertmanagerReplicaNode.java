@@ -243,6 +243,21 @@ public final class AlertmanagerReplicaNode implements AutoCloseable {
     return info != null && info.isLeader() && info.isLeaderReady();
   }
 
+  /**
+   * The Raft term in which this node leads the group, or -1 when it does not: what a dispatch built now fences its
+   * notify intents with ({@link ReplicatedAlertmanagerState#notifyIntent(String, NotifyIntent, long)}).
+   */
+  public long leaderTerm(int group) {
+    DivisionInfo info = info(group);
+    if (info == null) {
+      return -1;
+    }
+    // The term read on both sides of the role: the leader of that term, not a candidate of the next one.
+    long term = info.getCurrentTerm();
+    boolean leader = info.isLeader();
+    return leader && info.getCurrentTerm() == term ? term : -1;
+  }
+
   /** The id of the group's leader as this replica knows it; null when unknown or no local replica. */
   public String leaderId(int group) {
     DivisionInfo info = info(group);

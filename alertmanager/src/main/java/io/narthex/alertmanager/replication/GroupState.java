@@ -107,8 +107,17 @@ final class GroupState {
     return appliedNowMs == Long.MIN_VALUE ? Instant.EPOCH : Instant.ofEpochMilli(appliedNowMs);
   }
 
-  /** Applies a committed entry; what it answers the proposer, refusals included (they change nothing). */
+  /** As {@link #apply(StateEntry, long)} outside a log: an intent fenced to a term is refused. */
   Reply apply(StateEntry entry) {
+    return apply(entry, 0);
+  }
+
+  /**
+   * Applies a committed entry; what it answers the proposer, refusals included (they change nothing).
+   *
+   * @param logTerm the Raft term of the log entry, the term of the leader that appended it
+   */
+  Reply apply(StateEntry entry, long logTerm) {
     appliedNowMs = Math.max(appliedNowMs, entry.nowMs());
     Instant now = Instant.ofEpochMilli(appliedNowMs);
     switch (entry) {
@@ -155,6 +164,11 @@ final class GroupState {
         }
       }
       case StateEntry.Intent i -> {
+        if (i.leaderTerm() != 0 && i.leaderTerm() != logTerm) {
+          // Proposed by the leader of an earlier term, forwarded to the current one by its client: not its send.
+          return Reply.refused(false, "notify intent " + i.intent().intentId() + " of the leader of term "
+              + i.leaderTerm() + " was appended in term " + logTerm + ": that leader was deposed, do not send");
+        }
         tenant(i.tenant()).intents.putIfAbsent(i.intent().intentId(), i.intent().createdAt(now));
         return Reply.ok(i.intent().intentId());
       }

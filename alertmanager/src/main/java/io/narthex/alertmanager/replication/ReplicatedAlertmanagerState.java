@@ -143,13 +143,28 @@ public final class ReplicatedAlertmanagerState implements AutoCloseable {
   }
 
   /**
-   * Opens a notify intent, committed before the send: only the group's leader may commit it, which fences a
-   * deposed leader. Call it from the leader's dispatch only.
+   * Opens a notify intent, committed before the send, without fencing: any leader commits it (tests and tools; the
+   * dispatch uses {@link #notifyIntent(String, NotifyIntent, long)}).
    *
    * @throws StateUnavailableException when the group did not commit it in time: do not send
    */
   public void notifyIntent(String tenant, NotifyIntent intent) {
     write(new StateEntry.Intent(tenant, 0, intent));
+  }
+
+  /**
+   * Opens a notify intent, committed before the send, fenced to the term in which the caller leads the group
+   * ({@link AlertmanagerReplicaNode#leaderTerm}): the client forwards a proposal to whichever replica leads now, and
+   * a leader of another term refuses it, so a deposed leader that has not heard of it yet cannot send.
+   *
+   * @throws StateUnavailableException when the group did not commit it in time, or another leader refused it: do
+   *     not send
+   */
+  public void notifyIntent(String tenant, NotifyIntent intent, long leaderTerm) {
+    Reply reply = write(new StateEntry.Intent(tenant, 0, intent, leaderTerm));
+    if (reply.status() != Reply.OK) {
+      throw new StateUnavailableException(reply.message(), null);
+    }
   }
 
   /**

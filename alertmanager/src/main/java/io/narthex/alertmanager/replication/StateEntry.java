@@ -37,8 +37,18 @@ sealed interface StateEntry {
 
   record ExpireSilence(String tenant, long nowMs, String silenceId) implements StateEntry {}
 
-  /** Opens an intent: the leader is about to send. */
-  record Intent(String tenant, long nowMs, NotifyIntent intent) implements StateEntry {}
+  /**
+   * Opens an intent: the leader is about to send.
+   *
+   * @param leaderTerm the Raft term in which the proposer led the group when it built its dispatch; the entry is
+   *     refused when appended in another term (by another leader), which fences a deposed leader. 0 for none
+   *     (encoded as kind 4, the format before fencing)
+   */
+  record Intent(String tenant, long nowMs, NotifyIntent intent, long leaderTerm) implements StateEntry {
+    Intent(String tenant, long nowMs, NotifyIntent intent) {
+      this(tenant, nowMs, intent, 0);
+    }
+  }
 
   /** The receiver accepted: the intent becomes the notification log entry. */
   record Done(String tenant, long nowMs, String intentId) implements StateEntry {}
@@ -83,7 +93,12 @@ sealed interface StateEntry {
         w.writeString(s.newId());
       }
       case ExpireSilence e -> w.writeString(e.silenceId());
-      case Intent i -> w.writeIntent(i.intent());
+      case Intent i -> {
+        w.writeIntent(i.intent());
+        if (i.leaderTerm() != 0) {
+          w.writeLong(i.leaderTerm());
+        }
+      }
       case Done d -> w.writeString(d.intentId());
       case Abandoned a -> w.writeString(a.intentId());
       case Collect c -> { }
@@ -103,7 +118,7 @@ sealed interface StateEntry {
       case PostAlerts p -> 1;
       case SetSilence s -> 2;
       case ExpireSilence e -> 3;
-      case Intent i -> 4;
+      case Intent i -> i.leaderTerm() == 0 ? 4 : 10;
       case Done d -> 5;
       case Abandoned a -> 6;
       case Collect c -> 7;
@@ -140,6 +155,7 @@ sealed interface StateEntry {
           r.readString());
       case 3 -> new ExpireSilence(tenant, nowMs, r.readString());
       case 4 -> new Intent(tenant, nowMs, r.readIntent());
+      case 10 -> new Intent(tenant, nowMs, r.readIntent(), r.readLong());
       case 5 -> new Done(tenant, nowMs, r.readString());
       case 6 -> new Abandoned(tenant, nowMs, r.readString());
       case 7 -> new Collect(tenant, nowMs);

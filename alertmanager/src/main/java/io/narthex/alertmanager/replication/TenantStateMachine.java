@@ -123,7 +123,7 @@ final class TenantStateMachine extends BaseStateMachine {
     try {
       StateEntry decoded = StateEntry.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
       synchronized (lock) {
-        reply = state.apply(decoded);
+        reply = state.apply(decoded, entry.getTerm());
         lastStampMs = Math.max(lastStampMs, decoded.nowMs());
       }
     } catch (CorruptEntryException | RuntimeException e) {

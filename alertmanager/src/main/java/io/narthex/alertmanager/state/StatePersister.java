@@ -42,7 +42,10 @@ public final class StatePersister implements AutoCloseable {
 
   /** A tenant's live state, given by the runtime; both calls come from the persister's threads. */
   public interface Source {
-    /** A consistent copy of the tenant's state (take the tenant's lock; see {@link TenantState#of}). */
+    /**
+     * A consistent copy of the tenant's state (take the tenant's lock; see {@link TenantState#of}); null when this
+     * process is not the one to write it now (a replicated tenant led elsewhere): nothing is written.
+     */
     TenantState snapshot();
 
     /** Merges state read from the bucket (take the tenant's lock; see {@link TenantState#mergeInto}). */
@@ -123,7 +126,8 @@ public final class StatePersister implements AutoCloseable {
     Outcome outcome = load(t);
     initialSyncCompleted.labelValues(outcome.label()).inc();
     // What is in memory now matches the bucket, or the bucket is not to be overwritten with it.
-    t.lastDigest = digest(store.encode(tenant, source.snapshot()));
+    TenantState now = source.snapshot();
+    t.lastDigest = now == null ? null : digest(store.encode(tenant, now));
     // The map publishes the fields to the timer's thread.
     tenants.put(tenant, t);
     return outcome;
@@ -173,6 +177,11 @@ public final class StatePersister implements AutoCloseable {
     tenants.remove(tenant);
   }
 
+  /** Whether the tenant is registered (its state is persisted). */
+  public boolean registered(String tenant) {
+    return tenants.containsKey(tenant);
+  }
+
   /** Writes the tenant's state if it changed since it was last read or written; returns whether it wrote. */
   public boolean persist(String tenant) {
     Tenant t = tenants.get(tenant);
@@ -195,7 +204,11 @@ public final class StatePersister implements AutoCloseable {
             return false;
           }
         }
-        byte[] encoded = store.encode(t.id, t.source.snapshot());
+        TenantState snapshot = t.source.snapshot();
+        if (snapshot == null) {
+          return false;
+        }
+        byte[] encoded = store.encode(t.id, snapshot);
         byte[] digest = digest(encoded);
         if (Arrays.equals(digest, t.lastDigest)) {
           return false;

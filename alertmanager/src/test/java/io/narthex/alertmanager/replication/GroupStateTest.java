@@ -181,6 +181,21 @@ class GroupStateTest {
   }
 
   @Test
+  void anIntentFencedToATermIsRefusedWhenAppendedInAnother() throws Exception {
+    GroupState state = new GroupState(RETENTION);
+    NotifyIntent intent = new NotifyIntent("intent-1", "{}:{alertname=\"A\"}", WEBHOOK, Set.of(1L), Set.of(), null);
+    StateEntry fenced = StateEntry.decode(StateEntry.encode(new StateEntry.Intent("team-a", T0_MS, intent, 5)));
+    assertThat(fenced).isEqualTo(new StateEntry.Intent("team-a", T0_MS, intent, 5));
+
+    Reply deposed = state.apply(fenced, 6);
+    assertThat(deposed.status()).isEqualTo(Reply.REFUSED);
+    assertThat(deposed.message()).contains("term 5 was appended in term 6");
+    assertThat(state.copy()).allSatisfy(t -> assertThat(t.openIntents()).isEmpty());
+    assertThat(state.apply(fenced, 5).status()).isEqualTo(Reply.OK);
+    assertThat(state.copy().getFirst().openIntents()).extracting(NotifyIntent::intentId).containsExactly("intent-1");
+  }
+
+  @Test
   void refusesTruncatedAndInflatedEntriesWithoutAllocatingTheirClaims() {
     byte[] good = StateEntry.encode(history().getFirst());
     for (int cut = 0; cut < good.length; cut += 7) {

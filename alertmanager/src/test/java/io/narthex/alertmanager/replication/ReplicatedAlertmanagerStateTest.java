@@ -321,6 +321,34 @@ class ReplicatedAlertmanagerStateTest {
   }
 
   @Test
+  void anIntentOfADeposedLeaderIsRefusedByTheLeaderItsClientForwardsItTo() {
+    String tenant = "fenced";
+    int group = placement.groupOf(tenant);
+    int oldLeader = leaderOf(group);
+    long term = nodes[oldLeader].leaderTerm(group);
+    assertThat(term).isPositive();
+    NotifyIntent beforeTransfer = new NotifyIntent("intent-before", "{}:{alertname=\"A\"}", WEBHOOK, Set.of(1L),
+        Set.of(), null);
+    states[oldLeader].notifyIntent(tenant, beforeTransfer, term);
+
+    nodes[oldLeader].transferLeadership();
+    int newLeader = Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+        .until(() -> leaderOf(group), i -> i >= 0 && i != oldLeader);
+    // The deposed leader's dispatch has not heard yet: its client forwards the intent to the new leader.
+    NotifyIntent deposed = new NotifyIntent("intent-deposed", "{}:{alertname=\"A\"}", WEBHOOK, Set.of(1L),
+        Set.of(), null);
+    assertThatThrownBy(() -> states[oldLeader].notifyIntent(tenant, deposed, term))
+        .isInstanceOf(StateUnavailableException.class).hasMessageContaining("deposed");
+    assertThat(nodes[oldLeader].leaderTerm(group)).isEqualTo(-1);
+    long newTerm = nodes[newLeader].leaderTerm(group);
+    assertThat(newTerm).isGreaterThan(term);
+    states[newLeader].notifyIntent(tenant, new NotifyIntent("intent-after", "{}:{alertname=\"A\"}", WEBHOOK,
+        Set.of(1L), Set.of(), null), newTerm);
+    assertThat(states[newLeader].openIntents(tenant)).extracting(NotifyIntent::intentId)
+        .containsExactly("intent-before", "intent-after");
+  }
+
+  @Test
   void aRestartedReplicaRecoversFromItsSnapshotAndLogThenCatchesUp() throws IOException {
     String tenant = "restart";
     int group = placement.groupOf(tenant);
