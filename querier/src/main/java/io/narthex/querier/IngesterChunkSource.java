@@ -14,7 +14,6 @@ import io.narthex.proto.prompb.MetricMetadata;
 import io.narthex.proto.ingester.SelectRequest;
 import io.narthex.proto.ingester.SelectResponse;
 import io.narthex.proto.prompb.LabelMatcher;
-import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
@@ -25,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SortedMap;
-import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletionException;
@@ -66,23 +64,25 @@ public final class IngesterChunkSource implements ChunkSource, MetadataSource {
       request.setStepMs(hints.stepMs()).setFunction(hints.function()).setRangeMs(hints.rangeMs());
     }
     SelectRequest built = request.build();
-    Map<Labels, List<EncodedChunk>> merged = new TreeMap<>();
+    // A shard answers its series sorted by labels, in batches in order, so each shard's list is sorted: merged
+    // without a sort.
+    List<List<EncodedSeries>> perShard = new ArrayList<>();
     for (List<SelectResponse> responses : fanOut(
         shard -> shards.read(shard, client -> client.select(built.toBuilder().setShard(shard).build()),
             answer -> answer.isEmpty() ? null : answer.getFirst().getReplica(), warnings))) {
+      List<EncodedSeries> series = new ArrayList<>();
       for (SelectResponse response : responses) {
         for (ChunkedSeries wire : response.getSeriesList()) {
-          List<EncodedChunk> chunks = merged.computeIfAbsent(
-              ProtoConversions.labelsOfValidated(wire.getLabelsList()), l -> new ArrayList<>());
+          List<EncodedChunk> chunks = new ArrayList<>(wire.getChunksCount());
           for (Chunk chunk : wire.getChunksList()) {
             chunks.add(new EncodedChunk(chunk.getMinTimeMs(), chunk.getMaxTimeMs(), chunk.getData().toByteArray()));
           }
+          series.add(new EncodedSeries(ProtoConversions.labelsOfValidated(wire.getLabelsList()), chunks));
         }
       }
+      perShard.add(series);
     }
-    List<EncodedSeries> out = new ArrayList<>(merged.size());
-    merged.forEach((labels, chunks) -> out.add(new EncodedSeries(labels, chunks)));
-    return out;
+    return SortedSeriesMerge.merge(perShard);
   }
 
   @Override

@@ -18,8 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -143,25 +141,20 @@ public final class MergingQueryable implements Queryable {
             split.storeRange() == null ? null
                 : () -> store.select(split.storeRange()[0], split.storeRange()[1], sourceHints, matchers),
             MergingQueryable.this::count);
-        Map<Labels, List<EncodedChunk>> merged = new TreeMap<>();
-        for (List<EncodedSeries> part : parts) {
-          for (EncodedSeries series : part) {
-            merged.computeIfAbsent(series.labels(), l -> new ArrayList<>()).addAll(series.chunks());
-          }
-        }
+        // Each source's series are sorted by labels (ChunkSource's contract): merged without a sort.
+        List<EncodedSeries> merged = SortedSeriesMerge.merge(parts);
         List<Series> out = new ArrayList<>(merged.size());
         boolean labelsOnly = hints != null && SERIES_FUNCTION.equals(hints.function());
-        for (Map.Entry<Labels, List<EncodedChunk>> entry : merged.entrySet()) {
-          if (labelsOnly && tombstones.intervals(entry.getKey()).isEmpty()) {
+        for (EncodedSeries entry : merged) {
+          if (labelsOnly && tombstones.intervals(entry.labels()).isEmpty()) {
             // The series API wants labels only: the sources selected it by its chunks' time range, as Prometheus's
             // index does, so nothing is merged or decoded (only a series with deletions is checked for samples).
-            out.add(new WindowedSeries(new EncodedSeries(entry.getKey(), List.of()), startMs, endMs));
+            out.add(new WindowedSeries(new EncodedSeries(entry.labels(), List.of()), startMs, endMs));
             continue;
           }
-          List<EncodedChunk> chunks = entry.getValue();
-          chunks.sort(Comparator.comparingLong(EncodedChunk::minTimeMs));
           Series series = tombstones.filter(new WindowedSeries(
-              new EncodedSeries(entry.getKey(), ChunkMerger.mergeOverlapping(chunks)), startMs, endMs));
+              new EncodedSeries(entry.labels(), ChunkMerger.mergeOverlapping(byMinTime(entry.chunks()))), startMs,
+              endMs));
           // Chunks may overlap the range with no sample inside it (or only deleted ones): not selected then.
           if (series.iterator().next()) {
             out.add(series);
@@ -195,6 +188,18 @@ public final class MergingQueryable implements Queryable {
         return new ArrayList<>(values);
       }
     };
+  }
+
+  /** {@code chunks} sorted by start time: itself when it already is (one source's series), else a sorted copy. */
+  private static List<EncodedChunk> byMinTime(List<EncodedChunk> chunks) {
+    for (int i = 1; i < chunks.size(); i++) {
+      if (chunks.get(i).minTimeMs() < chunks.get(i - 1).minTimeMs()) {
+        List<EncodedChunk> sorted = new ArrayList<>(chunks);
+        sorted.sort(Comparator.comparingLong(EncodedChunk::minTimeMs));
+        return sorted;
+      }
+    }
+    return chunks;
   }
 
   /**
