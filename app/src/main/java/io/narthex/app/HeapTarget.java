@@ -1,0 +1,98 @@
+package io.narthex.app;
+
+import com.sun.management.GarbageCollectionNotificationInfo;
+import com.sun.management.HotSpotDiagnosticMXBean;
+import com.sun.management.VMOption;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+import javax.management.NotificationEmitter;
+import javax.management.openmbean.CompositeData;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps ZGC's soft heap bound ({@code -XX:SoftMaxHeapSize}) at twice the live heap, as Go's collector paces its heap
+ * at {@code GOGC=100}, capped by the memory limit (the Go runtime's {@code GOMEMLIMIT}). Without it ZGC lets the heap
+ * grow to {@code -Xmx}, a quarter of RAM by default, whatever the data needs. The live heap is the heap in use after
+ * each major collection; ZGC returns heap it no longer uses to the OS after {@code -XX:ZUncommitDelay}, which
+ * bin/narthex shortens. One per JVM (bin/narthex's process), not per {@link Narthex}.
+ */
+final class HeapTarget {
+  private static final Logger log = LoggerFactory.getLogger(HeapTarget.class);
+  /** Heap bound per live byte: Go's GOGC=100. */
+  static final long GROWTH = 2;
+  /** Lowest bound, so that a nearly empty process does not collect on every few megabytes. */
+  static final long MIN_SOFT_MAX_BYTES = 128L << 20;
+  /** The share of the memory limit the heap may take; the rest is metaspace, code, thread stacks, direct buffers. */
+  static final long HEAP_SHARE_NUMERATOR = 3;
+  static final long HEAP_SHARE_DENOMINATOR = 4;
+  private static final String MAJOR_CYCLES = "ZGC Major Cycles";
+
+  private HeapTarget() {}
+
+  /**
+   * The soft heap bound in bytes for {@code liveBytes} of live heap: {@link #GROWTH} times it, at least
+   * {@link #MIN_SOFT_MAX_BYTES}, at most {@code maxHeapBytes} and, when {@code memoryLimitBytes > 0}, at most 3/4 of
+   * it (the share bin/narthex gives {@code -Xmx}).
+   */
+  static long softMaxBytes(long liveBytes, long maxHeapBytes, long memoryLimitBytes) {
+    long ceiling = maxHeapBytes;
+    if (memoryLimitBytes > 0) {
+      ceiling = Math.min(ceiling, memoryLimitBytes / HEAP_SHARE_DENOMINATOR * HEAP_SHARE_NUMERATOR);
+    }
+    long target = Math.max(MIN_SOFT_MAX_BYTES, liveBytes > Long.MAX_VALUE / GROWTH ? Long.MAX_VALUE
+        : liveBytes * GROWTH);
+    return Math.min(target, ceiling);
+  }
+
+  /**
+   * Sets the bound now and after every major ZGC cycle. Does nothing without ZGC, or when {@code SoftMaxHeapSize}
+   * was set on the command line (an operator's choice wins).
+   *
+   * @param memoryLimitBytes {@code -server.memory-limit}; 0 = none
+   * @return whether the bound is managed
+   */
+  static boolean start(long memoryLimitBytes) {
+    HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+    if (!"true".equals(vm.getVMOption("UseZGC").getValue())
+        || !isDefault(vm.getVMOption("SoftMaxHeapSize").getOrigin())) {
+      return false;
+    }
+    long maxHeapBytes = Long.parseLong(vm.getVMOption("MaxHeapSize").getValue());
+    if (memoryLimitBytes > 0 && maxHeapBytes > memoryLimitBytes) {
+      log.warn("-Xmx ({} bytes) is above -server.memory-limit ({} bytes): bin/narthex derives -Xmx from the flag, "
+          + "but not from the config file; the soft heap bound follows the limit", maxHeapBytes, memoryLimitBytes);
+    }
+    set(vm, softMaxBytes(0, maxHeapBytes, memoryLimitBytes));
+    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      if (gc.getName().equals(MAJOR_CYCLES) && gc instanceof NotificationEmitter emitter) {
+        emitter.addNotificationListener((notification, handback) -> {
+          if (!notification.getType().equals(GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION)) {
+            return;
+          }
+          GarbageCollectionNotificationInfo info =
+              GarbageCollectionNotificationInfo.from((CompositeData) notification.getUserData());
+          long liveBytes = 0;
+          for (MemoryUsage pool : info.getGcInfo().getMemoryUsageAfterGc().values()) {
+            liveBytes += pool.getUsed();
+          }
+          set(vm, softMaxBytes(liveBytes, maxHeapBytes, memoryLimitBytes));
+        }, null, null);
+      }
+    }
+    log.info("heap: soft bound follows the live heap (x{}, {} MiB to {} MiB); memory limit {}", GROWTH,
+        MIN_SOFT_MAX_BYTES >> 20, softMaxBytes(Long.MAX_VALUE, maxHeapBytes, memoryLimitBytes) >> 20,
+        memoryLimitBytes > 0 ? memoryLimitBytes + " bytes" : "none");
+    return true;
+  }
+
+  /** JDK 25 derives SoftMaxHeapSize ergonomically (90% of -Xmx): that is not an operator's choice. */
+  private static boolean isDefault(VMOption.Origin origin) {
+    return origin == VMOption.Origin.DEFAULT || origin == VMOption.Origin.ERGONOMIC;
+  }
+
+  private static void set(HotSpotDiagnosticMXBean vm, long bytes) {
+    vm.setVMOption("SoftMaxHeapSize", Long.toString(bytes));
+  }
+}

@@ -1,0 +1,154 @@
+package io.narthex.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.ref.Reference;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Default heap sizing (issue 17, goal 2): bin/narthex derives {@code -Xmx} from {@code -server.memory-limit} or the
+ * cgroup's limit, and {@link HeapTarget} keeps ZGC's soft bound near twice the live heap instead of 90% of a
+ * quarter of RAM.
+ */
+class HeapSizingTest {
+  private static final long MIB = 1L << 20;
+  private static final Path NARTHEX = Path.of("..", "bin", "narthex").toAbsolutePath().normalize();
+
+  @TempDir Path dir;
+
+  @Test
+  void parsesGoMemLimitSizes() {
+    assertThat(ByteSizeConverter.parseBytes("0")).isZero();
+    assertThat(ByteSizeConverter.parseBytes("1500")).isEqualTo(1500);
+    assertThat(ByteSizeConverter.parseBytes("512B")).isEqualTo(512);
+    assertThat(ByteSizeConverter.parseBytes("4KiB")).isEqualTo(4096);
+    assertThat(ByteSizeConverter.parseBytes("768MiB")).isEqualTo(768 * MIB);
+    assertThat(ByteSizeConverter.parseBytes("4GiB")).isEqualTo(4096 * MIB);
+    assertThat(ByteSizeConverter.parseBytes("2TiB")).isEqualTo(2L << 40);
+    for (String bad : List.of("4GB", "4gib", "-1", "1.5GiB", "", "GiB", "9999999999TiB")) {
+      assertThatThrownBy(() -> ByteSizeConverter.parseBytes(bad)).as(bad)
+          .isInstanceOf(CommandLine.TypeConversionException.class).hasMessageContaining("invalid byte size");
+    }
+  }
+
+  @Test
+  void memoryLimitFlagAndYamlKeyAreParsed() throws IOException {
+    assertThat(parse("-server.memory-limit=3GiB").server.memoryLimitBytes).isEqualTo(3072 * MIB);
+    Path config = Files.writeString(dir.resolve("narthex.yaml"), "server:\n  memory_limit: 2GiB\n");
+    assertThat(parse("-config.file=" + config).server.memoryLimitBytes).isEqualTo(2048 * MIB);
+    assertThat(parse().server.memoryLimitBytes).as("no limit by default").isZero();
+    assertThatThrownBy(() -> parse("-server.memory-limit=2GB")).isInstanceOf(CommandLine.ParameterException.class)
+        .hasMessageContaining("invalid byte size '2GB'");
+  }
+
+  private static NarthexOptions parse(String... args) {
+    NarthexOptions options = new NarthexOptions();
+    NarthexOptions.commandLine(options, args).parseArgs(args);
+    return options;
+  }
+
+  @Test
+  void softBoundIsTwiceTheLiveHeapBetweenTheFloorAndTheLimitsShare() {
+    long maxHeap = 6L << 30;
+    assertThat(HeapTarget.softMaxBytes(0, maxHeap, 0)).isEqualTo(HeapTarget.MIN_SOFT_MAX_BYTES);
+    assertThat(HeapTarget.softMaxBytes(250 * MIB, maxHeap, 0)).isEqualTo(500 * MIB);
+    assertThat(HeapTarget.softMaxBytes(4L << 30, maxHeap, 0)).as("at most -Xmx").isEqualTo(maxHeap);
+    assertThat(HeapTarget.softMaxBytes(1L << 30, maxHeap, 2L << 30)).as("at most 3/4 of the limit")
+        .isEqualTo(1536 * MIB);
+    assertThat(HeapTarget.softMaxBytes(Long.MAX_VALUE, maxHeap, 0)).isEqualTo(maxHeap);
+  }
+
+  @Test
+  void scriptDerivesMaxHeapFromTheFlagElseTheCgroupLimit() throws Exception {
+    Path cgroup = dir.resolve("cgroup");
+    Files.createDirectories(cgroup.resolve("memory"));
+    Files.writeString(cgroup.resolve("memory.max"), "2147483648\n");
+    Path procV2 = Files.writeString(dir.resolve("v2"), "0::/\n");
+    Files.writeString(cgroup.resolve("memory/memory.limit_in_bytes"), "9223372036854771712\n");
+    Path procV1Unlimited = Files.writeString(dir.resolve("v1"), "4:memory:/elsewhere\n0::/\n");
+    Path none = Files.writeString(dir.resolve("none"), "");
+
+    assertThat(heapFlags(none, cgroup)).isEqualTo("-XX:ZUncommitDelay=30");
+    assertThat(heapFlags(none, cgroup, "-server.memory-limit=1GiB")).contains("-Xmx768m");
+    assertThat(heapFlags(none, cgroup, "--server.memory-limit", "512MiB")).contains("-Xmx384m");
+    assertThat(heapFlags(procV2, cgroup)).as("cgroup v2 memory.max").contains("-Xmx1536m");
+    assertThat(heapFlags(procV2, cgroup, "-server.memory-limit=4GiB")).as("the flag wins").contains("-Xmx3072m");
+    assertThat(heapFlags(procV2, cgroup, "-server.memory-limit=0")).as("0: no limit").doesNotContain("-Xmx");
+    Files.writeString(cgroup.resolve("memory.max"), "max\n");
+    assertThat(heapFlags(procV2, cgroup)).doesNotContain("-Xmx");
+    assertThat(heapFlags(procV1Unlimited, cgroup)).as("v1's unlimited value").doesNotContain("-Xmx");
+  }
+
+  @Test
+  void zgcSoftBoundFollowsTheLiveHeapUnlessTheOperatorSetIt() throws Exception {
+    String managed = probe();
+    assertThat(managed).startsWith("true ");
+    long softMax = Long.parseLong(managed.split(" ")[1]);
+    assertThat(softMax).as("twice the 200 MiB held and the rest of the live heap; not 90% of -Xmx2g")
+        .isBetween(400 * MIB, 1024 * MIB);
+
+    assertThat(probe("-XX:SoftMaxHeapSize=1g")).isEqualTo("false " + (1L << 30));
+  }
+
+  private String heapFlags(Path procCgroup, Path cgroupRoot, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("bash", NARTHEX.toString()));
+    command.addAll(List.of(args));
+    command.add("--help"); // were the hook gone, print the help rather than start a server
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(Map.of("NARTHEX_PRINT_HEAP_FLAGS", "1", "NARTHEX_PROC_CGROUP",
+        procCgroup.toString(), "NARTHEX_CGROUP_ROOT", cgroupRoot.toString()));
+    return run(builder);
+  }
+
+  /** A ZGC JVM that holds 200 MiB through a major collection; prints whether the bound is managed, and the bound. */
+  private static String probe(String... jvmFlags) throws Exception {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+        .toString(), "-XX:+UseZGC", "-Xmx2g"));
+    command.addAll(List.of(jvmFlags));
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Probe.class.getName()));
+    return run(new ProcessBuilder(command).redirectErrorStream(true));
+  }
+
+  private static String run(ProcessBuilder builder) throws IOException, InterruptedException {
+    Process process = builder.start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertThat(process.waitFor()).as(output).isZero();
+    List<String> lines = output.lines().filter(line -> !line.contains("SLF4J")).toList();
+    return lines.isEmpty() ? "" : lines.getLast();
+  }
+
+  static final class Probe {
+    public static void main(String[] args) throws InterruptedException {
+      boolean managed = HeapTarget.start(0);
+      byte[][] held = new byte[200][];
+      for (int i = 0; i < held.length; i++) {
+        held[i] = new byte[(int) MIB];
+      }
+      System.gc(); // a major cycle under ZGC
+      HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+      long softMax = 0;
+      // The listener runs on the JMX notification thread after the cycle: wait for it, up to 20 s.
+      for (int i = 0; i < 2000; i++) {
+        softMax = Long.parseLong(vm.getVMOption("SoftMaxHeapSize").getValue());
+        if (!managed || softMax >= 400 * MIB) {
+          break;
+        }
+        Thread.sleep(10);
+      }
+      Reference.reachabilityFence(held);
+      System.out.println(managed + " " + softMax);
+    }
+  }
+}
