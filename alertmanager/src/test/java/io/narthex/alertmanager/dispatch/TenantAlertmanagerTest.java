@@ -51,7 +51,8 @@ class TenantAlertmanagerTest {
   void aGroupRebuiltByAReloadDoesNotSendWhatItsPredecessorIsStillSending() {
     List<Runnable> sends = new ArrayList<>();
     List<java.util.function.Consumer<java.time.Instant>> completions = new ArrayList<>();
-    List<NotificationPipeline.Notification> sent = new ArrayList<>();
+    // The integrations of a flush send on virtual threads of their own.
+    List<NotificationPipeline.Notification> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
     // A runner that holds every flush's sends until the test runs them.
     TenantAlertmanager tenant = new TenantAlertmanager(CONFIG, TenantAlertmanager.Settings.DEFAULTS, n -> sent.add(n),
         (send, complete) -> {
