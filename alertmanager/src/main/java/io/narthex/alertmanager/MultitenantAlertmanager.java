@@ -475,7 +475,13 @@ public final class MultitenantAlertmanager implements AutoCloseable {
       public void merge(TenantState stored) {
         // The group's own state is newer than the bucket's; only a tenant it never held is seeded.
         if (!known && !stored.isEmpty() && leading.containsKey(group)) {
-          replicated.loadState(tenant, stored);
+          try {
+            replicated.loadState(tenant, stored);
+          } catch (RuntimeException e) {
+            // One tenant's seed (too large, no quorum) must not stop the others' registration.
+            log.warn("alertmanager state of tenant {} not seeded from the bucket into group {}: {}", tenant, group,
+                e.toString());
+          }
         }
       }
     });
@@ -677,6 +683,25 @@ public final class MultitenantAlertmanager implements AutoCloseable {
         t.lock.unlock();
       }
     }
+  }
+
+  /**
+   * The configuration the tenant's Alertmanager runs here, or the one it would run (its own or the fallback): what
+   * {@code GET status} and {@code receivers} show, answered without reading the replicated state.
+   */
+  public AlertmanagerConfig configOf(String tenant) {
+    Tenant t = tenants.get(tenant);
+    if (t != null) {
+      t.lock.lock();
+      try {
+        if (!t.removed) {
+          return t.alertmanager.config();
+        }
+      } finally {
+        t.lock.unlock();
+      }
+    }
+    return configs.configOf(tenant);
   }
 
   /** A call on one tenant's Alertmanager, under its lock. */

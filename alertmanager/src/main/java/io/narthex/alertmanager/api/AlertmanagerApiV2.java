@@ -173,7 +173,8 @@ public final class AlertmanagerApiV2 {
   // --- status and receivers
 
   private HttpResponse status(String tenant) {
-    AlertmanagerConfig config = alertmanagers.withTenant(tenant, false, (am, now) -> am.config());
+    // Not through withTenant: a replica that does not lead the group would read its alerts and silences.
+    AlertmanagerConfig config = alertmanagers.configOf(tenant);
     ObjectNode out = JSON.createObjectNode();
     ObjectNode cluster = out.putObject("cluster");
     cluster.put("status", "ready");
@@ -191,7 +192,8 @@ public final class AlertmanagerApiV2 {
   }
 
   private HttpResponse receivers(String tenant) {
-    AlertmanagerConfig config = alertmanagers.withTenant(tenant, false, (am, now) -> am.config());
+    // Not through withTenant: a replica that does not lead the group would read its alerts and silences.
+    AlertmanagerConfig config = alertmanagers.configOf(tenant);
     ArrayNode out = JSON.createArrayNode();
     for (AlertmanagerConfig.Receiver r : config.receivers()) {
       out.addObject().put("name", r.name());

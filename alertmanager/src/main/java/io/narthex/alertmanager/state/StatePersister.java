@@ -125,9 +125,11 @@ public final class StatePersister implements AutoCloseable {
     initialSyncTotal.inc();
     Outcome outcome = load(t);
     initialSyncCompleted.labelValues(outcome.label()).inc();
-    // What is in memory now matches the bucket, or the bucket is not to be overwritten with it.
+    // What is in memory now matches the bucket, or the bucket is not to be overwritten with it. Nothing stored
+    // matches an empty state: a tenant registered once it has state (a replicated one) is written next round.
     TenantState now = source.snapshot();
-    t.lastDigest = now == null ? null : digest(store.encode(tenant, now));
+    t.lastDigest = now == null ? null
+        : digest(store.encode(tenant, outcome == Outcome.USER_NOT_FOUND ? TenantState.EMPTY : now));
     // The map publishes the fields to the timer's thread.
     tenants.put(tenant, t);
     return outcome;

@@ -17,6 +17,9 @@ import io.narthex.alertmanager.dispatch.NotificationLog;
 import io.narthex.alertmanager.dispatch.NotificationPipeline;
 import io.narthex.alertmanager.dispatch.Silences;
 import io.narthex.alertmanager.dispatch.TenantAlertmanager;
+import io.narthex.alertmanager.replication.AlertmanagerPlacement;
+import io.narthex.alertmanager.replication.ReplicatedAlertmanagerState;
+import io.narthex.alertmanager.replication.ReplicationOptions;
 import io.narthex.common.TenantResolver;
 import io.narthex.objstore.Bucket;
 import io.narthex.objstore.Buckets;
@@ -179,6 +182,42 @@ class AlertmanagerApiV2Test {
     assertThat(json(get("nobody", "/alerts")).size()).isZero();
     assertThat(alertmanagers.tenants()).as("a read does not create an Alertmanager").doesNotContain("nobody");
     assertThat(get(null, "/status").statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void aReplicaWhoseGroupHasNoQuorumStillAnswersStatusAndReceiversAndReads503() throws Exception {
+    String tenant = tenantWithConfig();
+    // Every replica of the placement leads nowhere: each read of the replicated state times out.
+    List<AlertmanagerPlacement.Node> dead = List.of(new AlertmanagerPlacement.Node("am-0", "127.0.0.1:1"),
+        new AlertmanagerPlacement.Node("am-1", "127.0.0.1:1"), new AlertmanagerPlacement.Node("am-2", "127.0.0.1:1"));
+    ReplicationOptions options = new ReplicationOptions(Duration.ofMillis(300), 1000, Duration.ofMillis(300),
+        Duration.ofHours(120), 1 << 20, "");
+    try (ReplicatedAlertmanagerState unreachable = new ReplicatedAlertmanagerState(
+            AlertmanagerPlacement.roundRobin(dead, 1, 3), options, null);
+        MultitenantAlertmanager replica = new MultitenantAlertmanager(configs, (t, config, templates) -> sent::add,
+            t -> TenantAlertmanager.Settings.DEFAULTS, clock, new PrometheusRegistry(), null, unreachable)) {
+      ServerBuilder sb = Server.builder().http(0);
+      new AlertmanagerApiV2(replica, TenantResolver.DEFAULT, "0.1.0-SNAPSHOT", clock.instant(), 4096)
+          .bind(sb, "/alertmanager");
+      Server other = sb.build();
+      other.start().join();
+      try {
+        String base = "http://127.0.0.1:" + other.activeLocalPort() + "/alertmanager/api/v2";
+        HttpResponse<String> status = client.send(HttpRequest.newBuilder(URI.create(base + "/status"))
+            .header("X-Scope-OrgID", tenant).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(status.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(status.body()).at("/config/original").asText()).isEqualTo(CONFIG);
+        HttpResponse<String> receivers = client.send(HttpRequest.newBuilder(URI.create(base + "/receivers"))
+            .header("X-Scope-OrgID", tenant).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(receivers.body()).isEqualTo("[{\"name\":\"web\"},{\"name\":\"team-a\"}]");
+        HttpResponse<String> alerts = client.send(HttpRequest.newBuilder(URI.create(base + "/alerts"))
+            .header("X-Scope-OrgID", tenant).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(alerts.statusCode()).isEqualTo(503);
+        assertThat(alerts.body()).contains("err-narthex-alertmanager-state-unavailable");
+      } finally {
+        other.stop().join();
+      }
+    }
   }
 
   @Test
