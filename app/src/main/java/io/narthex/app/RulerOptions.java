@@ -46,7 +46,7 @@ public final class RulerOptions {
       converter = DurationConverter.class,
       description = "query offset of a rule group that sets neither `query_offset` nor `evaluation_delay`: its "
           + "queries run that long before the evaluation instant, and its output samples carry that time, so that "
-          + "late samples are in")
+          + "late samples are in; per tenant: `ruler_evaluation_delay_duration` in the runtime config")
   public Duration evaluationDelay = Duration.ofMinutes(1);
 
   @Option(names = {"--ruler.rule-evaluation-write-enabled", "-ruler.rule-evaluation-write-enabled"},

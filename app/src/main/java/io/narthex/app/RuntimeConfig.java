@@ -73,6 +73,7 @@ final class RuntimeConfig implements AutoCloseable {
       Map.entry("compactor_block_upload_max_block_size_bytes", Kind.LONG),
       Map.entry("ruler_max_rules_per_rule_group", Kind.INT),
       Map.entry("ruler_max_rule_groups_per_tenant", Kind.INT),
+      Map.entry("ruler_evaluation_delay_duration", Kind.DURATION),
       Map.entry("alertmanager_max_config_size_bytes", Kind.INT),
       Map.entry("alertmanager_max_templates_count", Kind.INT),
       Map.entry("alertmanager_max_template_size_bytes", Kind.INT),
@@ -281,6 +282,14 @@ final class RuntimeConfig implements AutoCloseable {
     return new io.narthex.ruler.RulerLimits(
         intLimit(tenant, "ruler_max_rules_per_rule_group", defaults.maxRulesPerRuleGroup()),
         intLimit(tenant, "ruler_max_rule_groups_per_tenant", defaults.maxRuleGroupsPerTenant()));
+  }
+
+  /**
+   * The tenant's rule evaluation delay, the query offset of its groups that set none: its
+   * {@code ruler_evaluation_delay_duration} override, else {@code defaultDelay} ({@code -ruler.evaluation-delay-duration}).
+   */
+  Duration rulerEvaluationDelay(String tenant, Duration defaultDelay) {
+    return override(tenant, "ruler_evaluation_delay_duration") instanceof Duration delay ? delay : defaultDelay;
   }
 
   /** The tenant's Alertmanager config limits: {@code defaults} (the flags) with its runtime overrides applied. */

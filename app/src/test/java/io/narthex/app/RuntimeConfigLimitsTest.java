@@ -43,6 +43,28 @@ class RuntimeConfigLimitsTest {
   }
 
   @Test
+  void overridesTheRuleEvaluationDelayPerTenantAndRejectsOneThatIsNotADuration() throws Exception {
+    NarthexOptions options = NarthexOptions.parse("-ruler.evaluation-delay-duration=45s");
+    Path file = dir.resolve("runtime.yaml");
+    Files.writeString(file, """
+        overrides:
+          late:
+            ruler_evaluation_delay_duration: 5m
+          prompt:
+            ruler_evaluation_delay_duration: 0s
+        """);
+
+    try (RuntimeConfig config = new RuntimeConfig(file, Duration.ofHours(1))) {
+      assertThat(config.rulerEvaluationDelay("other", options.ruler.evaluationDelay)).isEqualTo(Duration.ofSeconds(45));
+      assertThat(config.rulerEvaluationDelay("late", options.ruler.evaluationDelay)).isEqualTo(Duration.ofMinutes(5));
+      assertThat(config.rulerEvaluationDelay("prompt", options.ruler.evaluationDelay)).isZero();
+    }
+    Files.writeString(file, "overrides:\n  t:\n    ruler_evaluation_delay_duration: -1m\n");
+    assertThatThrownBy(() -> new RuntimeConfig(file, Duration.ofHours(1)))
+        .hasMessageContaining("overrides.t.ruler_evaluation_delay_duration must be a Prometheus duration");
+  }
+
+  @Test
   void overridesTheAlertmanagerConfigLimitsPerTenant() throws Exception {
     AlertmanagerLimits defaults = new AlertmanagerLimits(1000, 10, 100);
     Path file = dir.resolve("runtime.yaml");
