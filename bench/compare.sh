@@ -2,6 +2,12 @@
 # Narthex and Prometheus side by side, in one run on this machine, under the same load (issue: benchmarks).
 #
 #   bench/compare.sh [--smoke] [--series N] [--write-seconds S] [--query-seconds S] [--no-cluster] [--out FILE]
+#   bench/compare.sh --cold-start [--series N] [--write-seconds S]
+#
+# --cold-start measures only how fast a fresh process starts: it builds the AOT cache (bin/narthex-aot), then
+# starts Narthex RF=1 without it, Narthex RF=1 with it, and Prometheus, each fresh, and prints for each the time from
+# launch to ready and the samples/s of the first and the second half of one write run (default 60 s: the first
+# 30 s and the next 30 s), with the ratios to Prometheus. It writes nothing to docs/performance.md.
 #
 # Three measured runs, one after the other, each on a fresh data directory:
 #   1. Narthex all-in-one (bin/narthex, replication factor 1);
@@ -20,6 +26,7 @@ write_seconds=60
 query_seconds=30
 cluster=1
 smoke=0
+cold=0
 out="$root/docs/performance.md"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -28,8 +35,10 @@ while [ $# -gt 0 ]; do
     --write-seconds) write_seconds=$2; shift ;;
     --query-seconds) query_seconds=$2; shift ;;
     --no-cluster) cluster=0 ;;
+    --cold-start) cold=1 ;;
     --out) out=$2; shift ;;
     *) echo "usage: $0 [--smoke] [--series N] [--write-seconds S] [--query-seconds S] [--no-cluster] [--out FILE]" >&2
+       echo "       $0 --cold-start [--series N] [--write-seconds S]" >&2
        exit 2 ;;
   esac
   shift
@@ -119,6 +128,89 @@ measure() {
 # The benchmark measures the store, not Mimir's default tenant limits (10k samples/s, 150k series).
 bench_limits="--distributor.ingestion-rate-limit=1e12 --distributor.ingestion-burst-size=2000000000"
 bench_limits="$bench_limits --ingester.max-global-series-per-user=0"
+
+if [ "$cold" = 1 ]; then
+  # Samples/s before and after the middle of a write run, from the generator's 5-second progress lines
+  # ("[ 30.0s] 123,456 samples/s, ..."): each line's rate times its interval adds up the accepted samples.
+  halves() { # write log, seconds of the first half
+    sed -n 's/^\[ *\([0-9.]*\)s\] \([0-9,]*\) samples\/s.*/\1 \2/p' "$1" | tr -d , | awk -v half="$2" '
+      { cum += $2 * ($1 - t); t = $1
+        if (!split_t || ($1 - half) ^ 2 < (split_t - half) ^ 2) { split_t = $1; split_cum = cum } }
+      END { if (t <= split_t) { print "compare.sh: the write run ended before its second half" > "/dev/stderr"; exit 1 }
+            printf "%d %d\n", split_cum / split_t, (cum - split_cum) / (t - split_t) }'
+  }
+  # cold_run NAME READY_URL COMMAND...: starts COMMAND on a fresh directory, times it until READY_URL answers,
+  # then sends the write load; writes "seconds-to-ready first-half-rate second-half-rate" to $work/NAME.cold.
+  cold_run() {
+    local name=$1 ready_url=$2 push_url=$3
+    shift 3
+    local t0 pid
+    t0=$(date +%s.%N)
+    "$@" >"$work/$name.log" 2>&1 &
+    pid=$!
+    pids+=("$pid")
+    local deadline=$((SECONDS + 120))
+    until curl -sf -o /dev/null "$ready_url"; do
+      kill -0 "$pid" 2>/dev/null || { tail -20 "$work/$name.log" >&2; exit 1; }
+      [ $SECONDS -lt $deadline ] || { echo "compare.sh: $name not ready after 120s" >&2; exit 1; }
+      sleep 0.1
+    done
+    local ready
+    ready=$(echo "$(date +%s.%N) - $t0" | bc)
+    # 5 s apart, 1 h of rounds is 720 rounds: a 60 s run at up to 1.2M samples/s of 100k series cannot run out.
+    "$bench" write --url="$push_url" --series="$series" --duration="${write_seconds}s" --interval=5s \
+      --concurrency=4 >"$work/$name.write.log"
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+    local rates
+    rates=$(halves "$work/$name.write.log" "$((write_seconds / 2))")
+    printf '%.2f %s\n' "$ready" "$rates" >"$work/$name.cold"
+  }
+  echo "== building the AOT cache (bin/narthex-aot)"
+  NARTHEX_AOT_CACHE="$work/narthex.aot" "$root/bin/narthex-aot"
+  cold_narthex() { # name, cache
+    local port=$((20000 + RANDOM % 10000))
+    cold_run "$1" "http://127.0.0.1:$port/ready" "http://127.0.0.1:$port/api/v1/push" \
+      env NARTHEX_AOT_CACHE="$2" NARTHEX_JAVA_OPTS="${NARTHEX_JAVA_OPTS:--Xmx2g}" "$root/bin/narthex" \
+      --server.http-listen-port=$port --server.grpc-listen-port=$((port + 1)) \
+      --ingester.raft-listen-port=$((port + 2)) $bench_limits --blocks-storage.tsdb.dir="$work/$1/tsdb" \
+      --blocks-storage.filesystem.dir="$work/$1/blocks" --blocks-storage.bucket-store.sync-dir="$work/$1/sync" \
+      --compactor.data-dir="$work/$1/compactor"
+  }
+  echo "== Narthex all-in-one (RF=1), no AOT cache"
+  cold_narthex plain off
+  read -r -a plain <"$work/plain.cold"
+  echo "== Narthex all-in-one (RF=1), with the AOT cache"
+  cold_narthex cached "$work/narthex.aot"
+  read -r -a cached <"$work/cached.cold"
+  if grep -q "starting without it" "$work/cached.log"; then echo "compare.sh: the AOT cache was not used" >&2; exit 1; fi
+  echo "== Prometheus $("$prometheus_bin" --version 2>&1 | head -1 | awk '{print $3}')"
+  port=$((20000 + RANDOM % 10000))
+  printf 'global:\n  scrape_interval: 1h\n' >"$work/prometheus.yml"
+  cold_run prometheus "http://127.0.0.1:$port/-/ready" "http://127.0.0.1:$port/api/v1/write" \
+    "$prometheus_bin" --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/prometheus" \
+    --web.enable-remote-write-receiver --web.listen-address=127.0.0.1:$port
+  read -r -a prom <"$work/prometheus.cold"
+  half=$((write_seconds / 2))
+  ratio() { echo "scale=2; $1 / $2" | bc -l; }
+  echo
+  echo "| measure | Prometheus | Narthex RF=1, no AOT cache | ratio | Narthex RF=1, AOT cache | ratio |"
+  echo "|---|---|---|---|---|---|"
+  echo "| seconds from launch to ready | ${prom[0]} | ${plain[0]} | $(ratio "${plain[0]}" "${prom[0]}") |" \
+    "${cached[0]} | $(ratio "${cached[0]}" "${prom[0]}") |"
+  echo "| samples/s, first $half s of a fresh process | ${prom[1]} | ${plain[1]} | $(ratio "${plain[1]}" "${prom[1]}") |" \
+    "${cached[1]} | $(ratio "${cached[1]}" "${prom[1]}") |"
+  echo "| samples/s, the next $half s | ${prom[2]} | ${plain[2]} | $(ratio "${plain[2]}" "${prom[2]}") |" \
+    "${cached[2]} | $(ratio "${cached[2]}" "${prom[2]}") |"
+  echo "| first / next | $(ratio "${prom[1]}" "${prom[2]}") | $(ratio "${plain[1]}" "${plain[2]}") | |" \
+    "$(ratio "${cached[1]}" "${cached[2]}") | |"
+  echo
+  for name in prometheus plain cached; do # thousands of samples/s in each 5 s of the run
+    echo "$name, k samples/s per 5 s: $(sed -n 's/^\[ *[0-9.]*s\] \([0-9,]*\) samples\/s.*/\1/p' \
+      "$work/$name.write.log" | tr -d , | awk '{printf "%s%d", (NR > 1 ? " " : ""), $1 / 1000}')"
+  done
+  exit 0
+fi
 
 echo "== Narthex all-in-one (RF=1)"
 port=$((20000 + RANDOM % 10000))
