@@ -460,7 +460,8 @@ final class Modules {
         notifiers);
     rules = new RuleManager(store, new RuleManager.Config(options.ruler.evaluationInterval, options.ruler.pollInterval,
         options.ruler.evaluationDelay, options.ruler.ruleEvaluationWriteEnabled,
-        options.ruler.maxConcurrentGroupEvaluations, options.ruler.tenantFederationEnabled),
+        options.ruler.maxConcurrentGroupEvaluations, options.ruler.tenantFederationEnabled,
+        tenant -> runtimeConfig.rulerEvaluationDelay(tenant, options.ruler.evaluationDelay)),
         RuleEvaluators.recordingOnly().withAlerting(alerting),
         ruleReads, (tenant, samples) -> {
           Distributor.PushResult pushed = writes.push(tenant, writeRequest(samples));
@@ -544,7 +545,7 @@ final class Modules {
     try {
       alertmanagers = new MultitenantAlertmanager(configs, alertmanagerSenders(),
           tenant -> runtimeConfig.alertmanagerTenantSettings(tenant, tenantSettings), java.time.Clock.systemUTC(),
-          registry, persister);
+          registry, persister, replication.state());
     } catch (RuntimeException e) {
       replication.close();
       throw e;

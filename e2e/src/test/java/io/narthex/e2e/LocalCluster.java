@@ -116,6 +116,8 @@ final class LocalCluster implements AutoCloseable {
     builder.environment().put("NARTHEX_PORT_BASE", Integer.toString(base));
     builder.environment().put("NARTHEX_JAVA_OPTS", "-Xmx768m");
     builder.environment().put("NARTHEX_EXTRA_FLAGS", extraFlags);
+    // The ingest-path tests need no alertmanagers or ruler: three more JVMs would only slow them on two cores.
+    builder.environment().put("NARTHEX_ALERTMANAGERS", "0");
     long start = System.nanoTime();
     Process process = builder.start();
     if (!process.waitFor(240, TimeUnit.SECONDS)) {
