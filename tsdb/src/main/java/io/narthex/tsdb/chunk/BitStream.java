@@ -59,6 +59,12 @@ public final class BitStream {
     return buf;
   }
 
+  /** Empties the stream and keeps its buffer, zeroing the bytes written (later writes OR into them). */
+  public void reset() {
+    Arrays.fill(buf, 0, byteLength(), (byte) 0);
+    bitLength = 0;
+  }
+
   public void writeBit(boolean bit) {
     ensure(1);
     if (bit) {

@@ -1,5 +1,8 @@
 package io.narthex.tsdb.chunk;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
 /**
  * Encodes float samples into an XOR chunk (see {@link XorChunk}), as Prometheus's {@code xorAppender}. Samples must
  * come in increasing timestamp order; the appender does not check, as the head does. Allocates nothing per sample
@@ -186,6 +189,32 @@ public final class XorAppender {
   /** A copy of the encoded bytes so far, count header included. */
   public byte[] bytes() {
     return stream.toByteArray();
+  }
+
+  /**
+   * Copies the encoded bytes so far, count header included ({@link #sizeBytes()} of them), into {@code target} at
+   * byte {@code offset}; allocates nothing.
+   *
+   * @throws IndexOutOfBoundsException when they do not fit
+   */
+  public void copyTo(MemorySegment target, long offset) {
+    MemorySegment.copy(stream.buffer(), 0, target, ValueLayout.JAVA_BYTE, offset, stream.byteLength());
+  }
+
+  /**
+   * Empties the appender for a new chunk, keeping its buffer: the head reuses its open chunk's appender once the
+   * chunk is closed and copied out, so that closing allocates nothing.
+   */
+  public void reset() {
+    stream.reset();
+    stream.writeBits(0, 16);
+    numSamples = 0;
+    firstTimestampMs = 0;
+    timestampMs = 0;
+    timestampDeltaMs = 0;
+    valueBits = 0;
+    leading = NO_LEADING;
+    trailing = 0;
   }
 
   /** An immutable chunk of the samples so far (a copy). */

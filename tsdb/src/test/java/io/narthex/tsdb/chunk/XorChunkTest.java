@@ -226,4 +226,29 @@ class XorChunkTest {
   void encodingIdIsPrometheusEncXor() {
     assertThat(XorChunk.ENCODING).isEqualTo(1);
   }
+
+  @Test
+  void aResetAppenderEncodesTheNextChunkAsAFreshOneAndCopiesItOut() {
+    XorAppender reused = new XorAppender(16);
+    Random random = new Random(7);
+    for (int i = 0; i < 200; i++) {
+      reused.append(i * 15_000L + random.nextInt(50), random.nextDouble() * 1e6);
+    }
+    reused.reset();
+    XorAppender fresh = new XorAppender();
+    for (int i = 0; i < 120; i++) {
+      long timestampMs = 5_000_000L + i * 15_000L;
+      double value = i % 7 == 0 ? 1.5 : i * 0.25;
+      reused.append(timestampMs, value);
+      fresh.append(timestampMs, value);
+    }
+
+    assertThat(reused.bytes()).containsExactly(fresh.bytes());
+    assertThat(reused.minTimeMs()).isEqualTo(5_000_000L);
+    try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+      java.lang.foreign.MemorySegment segment = arena.allocate(reused.sizeBytes() + 3);
+      reused.copyTo(segment, 3);
+      assertThat(segment.asSlice(3).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)).containsExactly(fresh.bytes());
+    }
+  }
 }
