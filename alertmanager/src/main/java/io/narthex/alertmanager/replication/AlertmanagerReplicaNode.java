@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,13 +17,17 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
@@ -47,7 +53,7 @@ public final class AlertmanagerReplicaNode implements AutoCloseable {
   private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
   private final List<StateListener> stateListeners = new CopyOnWriteArrayList<>();
   private final AtomicLong callId = new AtomicLong();
-  private final RaftProperties clientProperties;
+  private final ReplicationOptions options;
 
   private AlertmanagerReplicaNode(AlertmanagerPlacement placement, String nodeId, Path dataDir,
       ReplicationOptions options, Clock clock) throws IOException {
@@ -55,7 +61,7 @@ public final class AlertmanagerReplicaNode implements AutoCloseable {
     this.nodeId = nodeId;
     Path raftDir = dataDir.resolve("raft");
     Files.createDirectories(raftDir);
-    this.clientProperties = properties(options);
+    this.options = options;
     RaftProperties properties = properties(options);
     RaftServerConfigKeys.setStorageDir(properties, List.of(raftDir.toFile()));
     GrpcConfigKeys.Server.setPort(properties,
@@ -167,32 +173,90 @@ public final class AlertmanagerReplicaNode implements AutoCloseable {
   }
 
   /**
-   * Hands the leadership of every group this node leads to another of its replicas, so that a restart does not
-   * wait for an election timeout; a group whose transfer fails keeps its leader until then.
+   * Hands the leadership of every group this node leads to another of its replicas, so that a restart does not wait
+   * for an election timeout. Each group goes to the replica this leader heard from within the last election timeout
+   * whose log matches the most of its own (its match index), and to the next such replica when that transfer fails;
+   * the groups are handed over at once, each within one election timeout in total ({@link
+   * ReplicationOptions#electionTimeout()}), past which the followers of a stopped leader elect one anyway. A group
+   * whose transfers all fail in that time keeps its leader until this node stops.
+   *
+   * @return the replica that took each group over, by group; a group not handed over is absent
    */
-  public void transferLeadership() {
-    for (int group : localGroups.keySet()) {
-      if (!isLeaderReady(group)) {
-        continue;
-      }
-      RaftPeerId target = null;
-      for (String replica : placement.groups().get(group)) {
-        if (!replica.equals(nodeId)) {
-          target = RaftPeerId.valueOf(replica);
-          break;
+  public Map<Integer, String> transferLeadership() {
+    long budgetNanos = options.electionTimeout().toNanos();
+    Map<Integer, String> handedTo = new java.util.concurrent.ConcurrentSkipListMap<>();
+    try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int group : localGroups.keySet()) {
+        if (isLeaderReady(group)) {
+          long deadlineNanos = System.nanoTime() + budgetNanos;
+          executor.execute(() -> {
+            String target = transferLeadership(group, deadlineNanos);
+            if (target != null) {
+              handedTo.put(group, target);
+            }
+          });
         }
       }
-      if (target == null) {
-        continue;
+    }
+    return handedTo;
+  }
+
+  /** Tries the group's transfer targets in turn until one takes over or the deadline passes; null if none did. */
+  private String transferLeadership(int group, long deadlineNanos) {
+    for (RaftPeerId target : transferTargets(group)) {
+      long leftMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+      if (leftMs <= 0) {
+        break;
       }
-      try (RaftClient client = RaftClient.newBuilder().setProperties(clientProperties)
-          .setRaftGroup(placement.raftGroup(group)).build()) {
-        RaftClientReply reply = client.admin().transferLeadership(target, 5_000);
+      RaftProperties properties = properties(options);
+      RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(leftMs, TimeUnit.MILLISECONDS));
+      // Sent to this node, the leader, and not retried: the deadline bounds the whole hand-over.
+      try (RaftClient client = RaftClient.newBuilder().setProperties(properties)
+          .setRaftGroup(placement.raftGroup(group)).setLeaderId(server.getId())
+          .setRetryPolicy(RetryPolicies.noRetry()).build()) {
+        RaftClientReply reply = client.admin().transferLeadership(target, leftMs);
         log.info("alertmanager leadership transfer group={} to={} success={}", group, target, reply.isSuccess());
+        if (reply.isSuccess()) {
+          return target.toString();
+        }
       } catch (IOException | RuntimeException e) {
-        log.warn("alertmanager leadership transfer failed group={}: {}", group, e.toString());
+        log.warn("alertmanager leadership transfer failed group={} to={}: {}", group, target, e.toString());
       }
     }
+    return null;
+  }
+
+  /**
+   * The group's other replicas as this leader sees them: first those it heard from within the election timeout,
+   * each part by match index, highest first. Empty when this node no longer leads the group.
+   */
+  List<RaftPeerId> transferTargets(int group) {
+    DivisionInfo info = info(group);
+    if (info == null || !info.isLeader()) {
+      return List.of();
+    }
+    RoleInfoProto role = info.getRoleInfoProto();
+    if (!role.hasLeaderInfo()) {
+      return List.of();
+    }
+    // Both list the leader's log appenders in the same order; they differ only across a configuration change.
+    List<ServerRpcProto> followers = role.getLeaderInfo().getFollowerInfoList();
+    long[] matchIndices = info.getFollowerMatchIndices();
+    if (followers.size() != matchIndices.length) {
+      return List.of();
+    }
+    long liveMs = options.electionTimeout().toMillis();
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < followers.size(); i++) {
+      order.add(i);
+    }
+    order.sort(Comparator.comparing((Integer i) -> followers.get(i).getLastRpcElapsedTimeMs() >= liveMs)
+        .thenComparing(i -> -matchIndices[i]));
+    List<RaftPeerId> targets = new ArrayList<>();
+    for (int i : order) {
+      targets.add(RaftPeerId.valueOf(followers.get(i).getId().getId()));
+    }
+    return targets;
   }
 
   public String nodeId() {

@@ -321,6 +321,32 @@ class ReplicatedAlertmanagerStateTest {
   }
 
   @Test
+  void transferLeadershipSkipsAStoppedReplicaForOneThatIsUpAndCaughtUp() throws IOException {
+    int group = 0;
+    int leader = leaderOf(group);
+    // The replica listed first after the leader: the one a hand-over to the first other replica would pick.
+    String first = placement.groups().get(group).stream().filter(id -> !id.equals("am-" + leader)).findFirst()
+        .orElseThrow();
+    int down = Integer.parseInt(first.substring("am-".length()));
+    int live = 3 - leader - down;
+    stop(down);
+    try {
+      // A change the stopped replica cannot acknowledge: its match index falls behind the live one's.
+      states[live].setSilence("handover", silence("Handover"), Silences.Limits.NONE);
+      Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+          .until(() -> nodes[leader].transferTargets(group).getFirst().toString(), ("am-" + live)::equals);
+
+      Map<Integer, String> handedTo = nodes[leader].transferLeadership();
+
+      assertThat(handedTo).containsEntry(group, "am-" + live).doesNotContainValue("am-" + down);
+      Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+          .until(() -> leaderOf(group) == live);
+    } finally {
+      start(down);
+    }
+  }
+
+  @Test
   void anIntentOfADeposedLeaderIsRefusedByTheLeaderItsClientForwardsItTo() {
     String tenant = "fenced";
     int group = placement.groupOf(tenant);
