@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.sun.management.HotSpotDiagnosticMXBean;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
 import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -68,6 +69,38 @@ class HeapSizingTest {
     assertThat(HeapTarget.softMaxBytes(1L << 30, maxHeap, 2L << 30)).as("at most 3/4 of the limit")
         .isEqualTo(1536 * MIB);
     assertThat(HeapTarget.softMaxBytes(Long.MAX_VALUE, maxHeap, 0)).isEqualTo(maxHeap);
+  }
+
+  @Test
+  void liveHeapIsTheOldGenerationAfterAMajorCycleNotTheYoungAllocationsOfTheCycle() {
+    // After-GC pool usages of one "ZGC Major Cycles" notification, recorded from a JDK 25 generational ZGC run
+    // allocating 3 GB over ~180 MiB it keeps; the young generation is what the threads allocated during the cycle.
+    Map<String, MemoryUsage> afterGc = Map.of(
+        HeapTarget.OLD_GENERATION, used(184 * MIB),
+        "ZGC Young Generation", used(28 * MIB),
+        "Metaspace", used(10 * MIB),
+        "Compressed Class Space", used(MIB),
+        "CodeHeap 'profiled nmethods'", used(2 * MIB),
+        "CodeHeap 'non-nmethods'", used(MIB));
+    assertThat(HeapTarget.liveBytes(afterGc)).isEqualTo(184 * MIB);
+
+    // The 2026-12-06 run at 100k series: the bound (2x the heap in use after a major cycle) read 0.84, 1.24 and
+    // 2.9 GB, so the heap in use was ~400, ~590 and ~1380 MiB, while a full GC left ~330 MiB live. Whatever the
+    // young generation held at the end of the cycle, the bound stays 2x the old generation.
+    long oldGen = 330 * MIB;
+    for (long youngMiB : List.of(70L, 260L, 1050L)) {
+      Map<String, MemoryUsage> busy = Map.of(HeapTarget.OLD_GENERATION, used(oldGen),
+          "ZGC Young Generation", used(youngMiB * MIB));
+      assertThat(HeapTarget.softMaxBytes(HeapTarget.liveBytes(busy), 8L << 30, 0)).as("young %d MiB", youngMiB)
+          .isEqualTo(2 * oldGen);
+    }
+
+    assertThat(HeapTarget.liveBytes(Map.of("ZGC Heap", used(300 * MIB), "Metaspace", used(10 * MIB))))
+        .as("no old generation pool: the ZGC pools").isEqualTo(300 * MIB);
+  }
+
+  private static MemoryUsage used(long bytes) {
+    return new MemoryUsage(0, bytes, bytes, -1);
   }
 
   @Test
