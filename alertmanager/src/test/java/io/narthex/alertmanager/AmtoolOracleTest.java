@@ -6,18 +6,14 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.narthex.alertmanager.ConfigCorpus.Case;
 import io.narthex.alertmanager.ConfigCorpus.Expect;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
  * them naming the field) and fields newer than 0.25 (amtool refuses them as unknown, Narthex accepts them).
  */
 class AmtoolOracleTest {
-  private static final Path AMTOOL = Path.of("/usr/bin/amtool");
   private static final Pattern RESULT = Pattern.compile(
       "Checking '([^']+)'\\s+(SUCCESS|FAILED)((?:(?!Checking ')[\\s\\S])*)");
 
@@ -56,8 +51,7 @@ class AmtoolOracleTest {
 
   @Test
   void amtoolAgreesWithNarthexOnEveryCase() throws Exception {
-    Assumptions.assumeTrue(Files.isExecutable(AMTOOL),
-        "amtool is not installed (apt-get install prometheus-alertmanager)");
+    OracleAlertmanager.assumeAmtoolInstalled();
     List<Path> files = new ArrayList<>();
     Map<String, Case> byFile = new HashMap<>();
     for (int i = 0; i < ConfigCorpus.CASES.size(); i++) {
@@ -67,9 +61,9 @@ class AmtoolOracleTest {
       byFile.put(file.toString(), ConfigCorpus.CASES.get(i));
     }
     // One amtool run checks every file and prints one line per file.
-    List<String> command = new ArrayList<>(List.of(AMTOOL.toString(), "check-config"));
-    files.forEach(f -> command.add(f.toString()));
-    String output = run(command);
+    List<String> args = new ArrayList<>(List.of("check-config"));
+    files.forEach(f -> args.add(f.toString()));
+    String output = OracleAlertmanager.amtool(args);
     Map<String, String> verdicts = new HashMap<>();
     Matcher m = RESULT.matcher(output);
     while (m.find()) {
@@ -92,12 +86,5 @@ class AmtoolOracleTest {
     assertThatThrownBy(() -> AlertmanagerConfig.parse("route:\n  receiver: r\nreceivers:\n- name: r\n"
         + "  msteams_configs: [{title: t}]\n"))
         .hasMessage("one of webhook_url or webhook_url_file must be configured (receivers[0].msteams_configs[0])");
-  }
-
-  private static String run(List<String> command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    return output;
   }
 }

@@ -7,15 +7,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.narthex.alertmanager.AlertmanagerConfig;
 import io.narthex.alertmanager.Matcher;
+import io.narthex.alertmanager.OracleAlertmanager;
+import io.narthex.alertmanager.TestPorts;
 import io.narthex.alertmanager.dispatch.AlertStore.PostableAlert;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,8 +26,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ThreadLocalRandom;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,7 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
  * (then again after one alert resolves) must agree.
  */
 class AlertmanagerOracleTest {
-  private static final Path BINARY = Path.of("/usr/bin/prometheus-alertmanager");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String CONFIG = """
       route:
@@ -82,9 +79,8 @@ class AlertmanagerOracleTest {
 
   @Test
   void groupsMutingAndWebhookNotificationsMatchAlertmanager() throws Exception {
-    Assumptions.assumeTrue(Files.isExecutable(BINARY),
-        "prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)");
-    HttpServer sink = HttpServer.create(new InetSocketAddress("127.0.0.1", freePort()), 0);
+    OracleAlertmanager.assumeInstalled();
+    HttpServer sink = HttpServer.create(new InetSocketAddress("127.0.0.1", TestPorts.freePort()), 0);
     sink.createContext("/", exchange -> {
       webhookBodies.add(new String(exchange.getRequestBody().readAllBytes()));
       exchange.sendResponseHeaders(200, -1);
@@ -92,15 +88,8 @@ class AlertmanagerOracleTest {
     });
     sink.start();
     String config = CONFIG.replace("SINK", "http://127.0.0.1:" + sink.getAddress().getPort());
-    Files.writeString(directory.resolve("am.yml"), config);
-    int port = freePort();
-    Process am = new ProcessBuilder(BINARY.toString(), "--config.file=" + directory.resolve("am.yml"),
-        "--storage.path=" + directory.resolve("data"), "--cluster.listen-address=",
-        "--web.listen-address=127.0.0.1:" + port)
-        .redirectErrorStream(true).redirectOutput(directory.resolve("am.log").toFile()).start();
-    try {
-      String base = "http://127.0.0.1:" + port + "/api/v2";
-      awaitReady("http://127.0.0.1:" + port + "/-/ready");
+    try (OracleAlertmanager am = OracleAlertmanager.start(directory, config)) {
+      String base = am.url() + "/api/v2";
       Library lib = new Library(AlertmanagerConfig.parse(config), Instant.now());
 
       Instant silenceStart = Instant.now();
@@ -163,9 +152,7 @@ class AlertmanagerOracleTest {
       assertThat(amExtended).isEqualTo(amReplaced);
       assertThat(ourExtended).isEqualTo(ourReplaced);
     } finally {
-      am.destroy();
       sink.stop(0);
-      am.waitFor();
     }
   }
 
@@ -282,33 +269,5 @@ class AlertmanagerOracleTest {
         HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     return r.body();
-  }
-
-  private void awaitReady(String url) throws Exception {
-    for (int i = 0; i < 100; i++) {
-      try {
-        if (http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
-            .statusCode() == 200) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // still starting
-      }
-      Thread.sleep(50);
-    }
-    throw new IllegalStateException("Alertmanager did not become ready; see " + directory.resolve("am.log"));
-  }
-
-  /** A free loopback port below the Linux ephemeral range (32768). */
-  private static int freePort() {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int port = ThreadLocalRandom.current().nextInt(20000, 32000);
-      try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
-        return port;
-      } catch (IOException taken) {
-        // try another
-      }
-    }
-    throw new IllegalStateException("no free port below 32768");
   }
 }

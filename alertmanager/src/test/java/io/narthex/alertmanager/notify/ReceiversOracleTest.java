@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.narthex.alertmanager.AlertmanagerConfig;
+import io.narthex.alertmanager.OracleAlertmanager;
+import io.narthex.alertmanager.TestPorts;
 import io.narthex.alertmanager.dispatch.Alert;
 import io.narthex.alertmanager.dispatch.NotificationLog;
 import io.narthex.alertmanager.dispatch.NotificationPipeline;
@@ -14,7 +16,6 @@ import jakarta.mail.Multipart;
 import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,7 +44,6 @@ import org.junit.jupiter.api.io.TempDir;
  * email's decoded headers and parts), since both use the same external URL and alert times.
  */
 class ReceiversOracleTest {
-  private static final Path BINARY = Path.of("/usr/bin/prometheus-alertmanager");
   private static final Path PYTHON = Path.of("/usr/bin/python3");
   private static final String EXTERNAL_URL = "http://am.example";
   private static final String RECEIVER = "ops.team";
@@ -100,7 +100,7 @@ class ReceiversOracleTest {
   @TempDir
   static Path directory;
   private static HttpSink sink;
-  private static Process alertmanager;
+  private static OracleAlertmanager alertmanager;
   private static Process smtp;
   private static String api;
   private static Path maildir;
@@ -109,29 +109,29 @@ class ReceiversOracleTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Assumptions.assumeTrue(Files.isExecutable(BINARY), "skipped: apt-get install prometheus-alertmanager");
+    OracleAlertmanager.assumeInstalled();
     Assumptions.assumeTrue(Files.isExecutable(PYTHON) && new ProcessBuilder(PYTHON.toString(), "-c",
         "import aiosmtpd").start().waitFor() == 0, "skipped: apt-get install python3-aiosmtpd");
     sink = new HttpSink();
-    int smtpPort = freePort();
+    int smtpPort = TestPorts.freePort();
     maildir = directory.resolve("maildir");
     smtp = new ProcessBuilder(PYTHON.toString(), "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + smtpPort, "-c",
         "aiosmtpd.handlers.Mailbox", maildir.toString()).redirectErrorStream(true)
         .redirectOutput(directory.resolve("smtp.log").toFile()).start();
     config = CONFIG.replace("SINK", sink.url("")).replace("SMTP_PORT", Integer.toString(smtpPort));
-    Files.writeString(directory.resolve("am.yml"), config);
-    int port = freePort();
-    alertmanager = new ProcessBuilder(BINARY.toString(), "--config.file=" + directory.resolve("am.yml"),
-        "--storage.path=" + directory.resolve("data"), "--cluster.listen-address=",
-        "--web.listen-address=127.0.0.1:" + port, "--web.external-url=" + EXTERNAL_URL)
-        .redirectErrorStream(true).redirectOutput(directory.resolve("am.log").toFile()).start();
-    api = "http://127.0.0.1:" + port;
-    awaitReady(api + "/-/ready", smtpPort);
+    alertmanager = OracleAlertmanager.start(directory, config, "--web.external-url=" + EXTERNAL_URL);
+    api = alertmanager.url();
+    TestPorts.awaitListening(smtpPort, "aiosmtpd (see " + directory.resolve("smtp.log") + ")");
   }
 
   @AfterAll
-  static void stop() {
-    Stream.of(alertmanager, smtp).filter(p -> p != null).forEach(Process::destroyForcibly);
+  static void stop() throws InterruptedException {
+    if (alertmanager != null) {
+      alertmanager.close();
+    }
+    if (smtp != null) {
+      smtp.destroyForcibly();
+    }
     if (sink != null) {
       sink.close();
     }
@@ -274,31 +274,5 @@ class ReceiversOracleTest {
           part.getContent().toString().replace("\r\n", "\n"));
     }
     return out;
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
-  private static void awaitReady(String url, int smtpPort) throws Exception {
-    HttpClient client = HttpClient.newHttpClient();
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (System.nanoTime() < deadline) {
-      try {
-        boolean amReady = client.send(HttpRequest.newBuilder(URI.create(url)).build(),
-            HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", smtpPort)) {
-          if (amReady) {
-            return;
-          }
-        }
-      } catch (java.io.IOException e) {
-        // not up yet
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("Alertmanager or aiosmtpd did not start; see " + directory);
   }
 }

@@ -3,12 +3,12 @@ package io.narthex.alertmanager.replication;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.narthex.alertmanager.TestPorts;
 import io.narthex.alertmanager.dispatch.AlertStore;
 import io.narthex.alertmanager.dispatch.NotificationLog;
 import io.narthex.alertmanager.dispatch.Silence;
 import io.narthex.alertmanager.dispatch.Silences;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -75,9 +75,7 @@ class ReplicatedAlertmanagerStateTest {
   static void startCluster() throws IOException {
     List<AlertmanagerPlacement.Node> list = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      try (ServerSocket socket = new ServerSocket(0)) {
-        list.add(new AlertmanagerPlacement.Node("am-" + i, "127.0.0.1:" + socket.getLocalPort()));
-      }
+      list.add(new AlertmanagerPlacement.Node("am-" + i, "127.0.0.1:" + TestPorts.freePort()));
     }
     placement = AlertmanagerPlacement.roundRobin(list, GROUPS, 3);
     // Each node first starts alone and stops before its groups' first election (one replica of three cannot win

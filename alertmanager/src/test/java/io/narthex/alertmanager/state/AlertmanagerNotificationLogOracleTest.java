@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import io.narthex.alertmanager.AlertmanagerConfig;
 import io.narthex.alertmanager.BucketAlertStore;
+import io.narthex.alertmanager.OracleAlertmanager;
 import io.narthex.alertmanager.dispatch.AlertStore.PostableAlert;
 import io.narthex.alertmanager.dispatch.NotificationLog;
 import io.narthex.alertmanager.dispatch.NotificationPipeline;
 import io.narthex.alertmanager.dispatch.TenantAlertmanager;
 import io.narthex.objstore.FilesystemBucket;
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,7 +26,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,7 +37,6 @@ import org.junit.jupiter.api.io.TempDir;
  * 1s so that both alerts, posted in one request, are in the group's first notification.
  */
 class AlertmanagerNotificationLogOracleTest {
-  private static final Path BINARY = Path.of("/usr/bin/prometheus-alertmanager");
   private static final String CONFIG = """
       route:
         receiver: hook
@@ -59,8 +56,7 @@ class AlertmanagerNotificationLogOracleTest {
 
   @Test
   void aNotificationAlertmanagerLoggedIsNotSentAgainAfterItsStateIsRead() throws Exception {
-    Assumptions.assumeTrue(Files.isExecutable(BINARY),
-        "prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)");
+    OracleAlertmanager.assumeInstalled();
     String config = runAlertmanagerUntilItNotifies();
     byte[] nflog = Files.readAllBytes(directory.resolve("data/nflog"));
 
@@ -121,15 +117,9 @@ class AlertmanagerNotificationLogOracleTest {
     });
     sink.start();
     String config = CONFIG.replace("SINK", "http://127.0.0.1:" + sink.getAddress().getPort());
-    Files.writeString(directory.resolve("am.yml"), config);
-    int port = freePort();
-    Process am = new ProcessBuilder(BINARY.toString(), "--config.file=" + directory.resolve("am.yml"),
-        "--storage.path=" + directory.resolve("data"), "--cluster.listen-address=",
-        "--data.maintenance-interval=50ms", "--web.listen-address=127.0.0.1:" + port)
-        .redirectErrorStream(true).redirectOutput(directory.resolve("am.log").toFile()).start();
-    try {
+    // SIGTERM at the close: Alertmanager writes its nflog snapshot on the way out.
+    try (OracleAlertmanager am = OracleAlertmanager.start(directory, config, "--data.maintenance-interval=50ms")) {
       HttpClient http = HttpClient.newHttpClient();
-      awaitReady(http, "http://127.0.0.1:" + port + "/-/ready");
       StringBuilder body = new StringBuilder("[");
       for (Map<String, String> labels : ALERTS) {
         body.append(body.length() > 1 ? "," : "").append("{\"labels\":{");
@@ -140,7 +130,7 @@ class AlertmanagerNotificationLogOracleTest {
       }
       body.append(']');
       HttpResponse<String> posted = http.send(HttpRequest.newBuilder(
-              URI.create("http://127.0.0.1:" + port + "/api/v2/alerts"))
+              URI.create(am.url() + "/api/v2/alerts"))
           .header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(posted.statusCode()).isEqualTo(200);
@@ -149,9 +139,6 @@ class AlertmanagerNotificationLogOracleTest {
       // below beat the log.
       awaitLoggedEntry(directory.resolve("data/nflog"));
     } finally {
-      // SIGTERM: Alertmanager writes its nflog snapshot on the way out.
-      am.destroy();
-      am.waitFor();
       sink.stop(0);
     }
     return config;
@@ -167,26 +154,5 @@ class AlertmanagerNotificationLogOracleTest {
       Thread.sleep(50);
     }
     throw new AssertionError("Alertmanager logged no notification in " + nflog);
-  }
-
-  private static void awaitReady(HttpClient http, String url) throws Exception {
-    for (int i = 0; i < 300; i++) {
-      try {
-        if (http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
-            .statusCode() == 200) {
-          return;
-        }
-      } catch (IOException e) {
-        // not listening yet
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("Alertmanager did not become ready: " + url);
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }
