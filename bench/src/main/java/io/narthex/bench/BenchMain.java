@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
  * same jar's default entry point ({@code java -jar bench/target/narthex-bench.jar}).
  */
 @Command(name = "narthex-bench", mixinStandardHelpOptions = true,
-    subcommands = {WriteCommand.class, QueryCommand.class, RulesCommand.class, AlertsCommand.class},
+    subcommands = {WriteCommand.class, VerifyCommand.class, QueryCommand.class, RulesCommand.class, AlertsCommand.class},
     description = "Load generators for Narthex: remote-write ingest (write), PromQL queries (query) and recording"
         + " rules under ingest (rules).")
 public final class BenchMain implements Runnable {
@@ -25,6 +25,6 @@ public final class BenchMain implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "expected a subcommand: write, query or rules");
+    throw new CommandLine.ParameterException(spec.commandLine(), "expected a subcommand: write, verify, query, rules or alerts");
   }
 }

@@ -198,6 +198,7 @@ final class WriteCommand implements Callable<Integer> {
       summary.put("reached_now", reachedNow);
       summary.put("requests", requests.get());
       summary.put("accepted_samples", acceptedSamples.get());
+      summary.put("accepted_per_tenant", AcknowledgedSamples.perTenant(tenantIds, acceptedPerTenant));
       summary.put("samples_per_second", Math.round(acceptedSamples.get() / elapsedSeconds));
       summary.put("compressed_bytes_per_sample",
           sentSamples.get() == 0 ? 0 : round((double) bodyBytes.get() / sentSamples.get(), 2));
@@ -214,7 +215,8 @@ final class WriteCommand implements Callable<Integer> {
 
       boolean mismatch = false;
       if (verifyUrl != null) {
-        Map<String, Object> verification = verify(plan, tenantIds, acceptedPerTenant, startMs, extraHeaders);
+        Map<String, Object> verification = new AcknowledgedSamples(runId, startMs, lastTimestampMs.get(),
+            AcknowledgedSamples.perTenant(tenantIds, acceptedPerTenant), extraHeaders).check(verifyUrl);
         summary.put("verification", verification);
         mismatch = !"match".equals(verification.get("result"));
       }
@@ -356,56 +358,6 @@ final class WriteCommand implements Callable<Integer> {
         }
       }
     }
-  }
-
-  /**
-   * Counts, per tenant, the samples of this run's series the target returns over the run's time span, and compares
-   * them with the samples it acknowledged.
-   */
-  private Map<String, Object> verify(SeriesPlan plan, List<String> tenantIds, AtomicLongArray acceptedPerTenant,
-      long startMs, Map<String, String> extraHeaders) {
-    Map<String, Object> verification = new LinkedHashMap<>();
-    long endMs = lastTimestampMs.get();
-    if (endMs == Long.MIN_VALUE) {
-      verification.put("result", acceptedSamples.get() == 0 ? "match" : "mismatch");
-      verification.put("tenants", Map.of());
-      return verification;
-    }
-    // Range selectors are left-open, (t - range, t]: 1ms more than the span includes the first round. One query
-    // per metric name: count_over_time drops the name, so across names label sets would collide.
-    String range = (endMs - startMs + 1) + "ms";
-    String query = "sum(count_over_time(<name>{bench_run=\"" + plan.runId() + "\"}[" + range + "]))";
-    boolean match = true;
-    Map<String, Object> perTenant = new LinkedHashMap<>();
-    for (int t = 0; t < tenantIds.size(); t++) {
-      Map<String, String> headers = new LinkedHashMap<>(extraHeaders);
-      if (Loopback.header(extraHeaders, "X-Scope-OrgID") == null) {
-        headers.put("X-Scope-OrgID", tenantIds.get(t));
-      }
-      PromClient client = new PromClient(verifyUrl, headers);
-      Map<String, Object> result = new LinkedHashMap<>();
-      long acknowledged = acceptedPerTenant.get(t);
-      result.put("acknowledged", acknowledged);
-      long queried = 0;
-      for (String name : LabelShape.METRIC_NAMES) {
-        PromClient.Answer answer = client.instant(query.replace("<name>", name), endMs);
-        if (!answer.ok()) {
-          result.put("error", answer.status() + " " + answer.error());
-          match = false;
-          break;
-        }
-        for (var sample : answer.data().path("result")) {
-          queried += Math.round(Double.parseDouble(sample.get("value").get(1).asText()));
-        }
-      }
-      result.put("queried", queried);
-      match &= queried == acknowledged;
-      perTenant.put(tenantIds.get(t), result);
-    }
-    verification.put("result", match ? "match" : "mismatch");
-    verification.put("query", query);
-    verification.put("tenants", perTenant);
-    return verification;
   }
 
   private static double round(double value, int decimals) {

@@ -34,6 +34,26 @@ class NarthexLoadSmokeTest {
       assertThat(write.at("/verification/tenants/bench-0/queried").asLong())
           .isEqualTo(write.get("accepted_samples").asLong());
 
+      // verify reads the write run's summary afterwards (bench/restart.sh runs it after a kill -9): the same counts
+      // match, and one acknowledged sample more than the target holds is a mismatch with exit code 1.
+      Path summary = dataDir.resolve("write.log");
+      java.nio.file.Files.writeString(summary, writeOutput.toString());
+      StringWriter verifyOutput = new StringWriter();
+      int verifyExit = BenchMain.commandLine().setOut(new PrintWriter(verifyOutput)).execute("verify",
+          "--url=" + base + "/prometheus", "--summary=" + summary, "--json");
+      assertThat(verifyExit).as(verifyOutput.toString()).isZero();
+      assertThat(WriteCommandTest.lastJsonLine(verifyOutput.toString()).at("/tenants/bench-0/queried").asLong())
+          .isEqualTo(write.get("accepted_samples").asLong());
+      long accepted = write.get("accepted_samples").asLong();
+      java.nio.file.Files.writeString(summary, writeOutput.toString().replace(
+          "\"accepted_per_tenant\":{\"bench-0\":" + accepted + "}",
+          "\"accepted_per_tenant\":{\"bench-0\":" + (accepted + 1) + "}"));
+      StringWriter mismatchOutput = new StringWriter();
+      int mismatchExit = BenchMain.commandLine().setOut(new PrintWriter(mismatchOutput)).execute("verify",
+          "--url=" + base + "/prometheus", "--summary=" + summary, "--json");
+      assertThat(mismatchExit).as(mismatchOutput.toString()).isOne();
+      assertThat(mismatchOutput.toString()).contains("\"result\":\"mismatch\"");
+
       StringWriter queryOutput = new StringWriter();
       int queryExit = BenchMain.commandLine().setOut(new PrintWriter(queryOutput)).execute("query",
           "--url=" + base + "/prometheus", "--header=X-Scope-OrgID:bench-0",
