@@ -2,7 +2,12 @@
 # Narthex and Prometheus side by side, in one run on this machine, under the same load (issue: benchmarks).
 #
 #   bench/compare.sh [--smoke] [--series N] [--write-seconds S] [--query-seconds S] [--no-cluster] [--out FILE]
+#                    [--keep-results DIR]
 #   bench/compare.sh --cold-start [--series N] [--write-seconds S]
+#   bench/compare.sh --print-table DIR [--no-cluster]
+#
+# --keep-results DIR copies each run's results and logs (not its data) to DIR; --print-table DIR prints the table
+# again from them, without the cluster's columns when --no-cluster is given or the run had no cluster.
 #
 # --cold-start measures only how fast a fresh process starts: it builds the AOT cache (bin/narthex-aot), then
 # starts Narthex RF=1 without it, Narthex RF=1 with it, and Prometheus, each fresh, and prints for each the time from
@@ -27,6 +32,8 @@ query_seconds=30
 cluster=1
 smoke=0
 cold=0
+keep=""
+print_table=""
 out="$root/docs/performance.md"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -37,16 +44,25 @@ while [ $# -gt 0 ]; do
     --no-cluster) cluster=0 ;;
     --cold-start) cold=1 ;;
     --out) out=$2; shift ;;
+    --keep-results) keep=$2; shift ;;
+    --print-table) print_table=$2; shift ;;
     *) echo "usage: $0 [--smoke] [--series N] [--write-seconds S] [--query-seconds S] [--no-cluster] [--out FILE]" >&2
+       echo "         [--keep-results DIR]" >&2
        echo "       $0 --cold-start [--series N] [--write-seconds S]" >&2
+       echo "       $0 --print-table DIR [--no-cluster]" >&2
        exit 2 ;;
   esac
   shift
 done
 command -v jq >/dev/null || { echo "compare.sh needs jq (apt-get install jq)" >&2; exit 1; }
+command -v bc >/dev/null || { echo "compare.sh needs bc (apt-get install bc)" >&2; exit 1; }
 prometheus_bin=$(command -v prometheus || true)
-[ -n "$prometheus_bin" ] || { echo "compare.sh needs Debian's prometheus (apt-get install prometheus)" >&2; exit 1; }
+if [ -z "$prometheus_bin" ] && [ -z "$print_table" ]; then
+  echo "compare.sh needs Debian's prometheus (apt-get install prometheus)" >&2
+  exit 1
+fi
 work=$(mktemp -d /tmp/narthex-compare.XXXXXX)
+results=$work # where render_table reads; --print-table points it at kept results
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -128,6 +144,53 @@ measure() {
 # The benchmark measures the store, not Mimir's default tenant limits (10k samples/s, 150k series).
 bench_limits="--distributor.ingestion-rate-limit=1e12 --distributor.ingestion-burst-size=2000000000"
 bench_limits="$bench_limits --ingester.max-global-series-per-user=0"
+
+# One row per system: samples/s, CPU s per 1M samples, RSS bytes per series, bytes per sample, query p50/p99 ms.
+row() {
+  local name=$1
+  local rate accepted cpu rss live bytes p50 p99
+  rate=$(jq -r .samples_per_second "$results/$name.write.json")
+  accepted=$(jq -r .accepted_samples "$results/$name.write.json")
+  cpu=$(jq -r .cpu_seconds "$results/$name.process.json")
+  rss=$(jq -r .rss_bytes "$results/$name.process.json")
+  live=$(jq -r .live_heap_bytes "$results/$name.process.json")
+  bytes=$(cat "$results/$name.bytes")
+  p50=$(jq -r .p50_ms "$results/$name.query.json")
+  p99=$(jq -r .p99_ms "$results/$name.query.json")
+  echo "$rate $(echo "scale=3; $cpu * 1000000 / $accepted" | bc) $(echo "$rss / $series" | bc)" \
+    "$(echo "$live / $series" | bc) $(echo "scale=3; $bytes / $accepted" | bc) $p50 $p99"
+}
+render_table() { # sets $table from the results in $results; RF=3 columns when $cluster = 1
+  read -r -a prom < <(row prometheus)
+  # Plain ifs: under set -e, an assignment whose $( ) ends false stops the script (it did with --no-cluster).
+  table="| measure | Prometheus | Narthex RF=1 | ratio RF=1 |"
+  rule="|---|---|---|---|"
+  if [ "$cluster" = 1 ]; then table="$table Narthex RF=3 | ratio RF=3 |"; rule="$rule---|---|"; fi
+  table="$table
+$rule"
+  read -r -a one < <(row narthex)
+  if [ "$cluster" = 1 ]; then read -r -a three < <(row cluster); fi
+  labels=("ingest samples/s (higher is better)" "CPU seconds per million samples" "resident bytes per active series"
+    "live heap bytes per active series (Narthex: after a full GC; Prometheus: Go heap in use)"
+    "bytes per sample on disk, in a block" "query p50 ms" "query p99 ms")
+  for i in 0 1 2 3 4 5 6; do
+    line="| ${labels[$i]} | ${prom[$i]} | ${one[$i]} | $(echo "scale=2; ${one[$i]} / ${prom[$i]}" | bc -l 2>/dev/null || echo n/a) |"
+    if [ "$cluster" = 1 ]; then
+      line="$line ${three[$i]} | $(echo "scale=2; ${three[$i]} / ${prom[$i]}" | bc -l 2>/dev/null || echo n/a) |"
+    fi
+    table="$table
+$line"
+  done
+}
+
+if [ -n "$print_table" ]; then
+  results=$print_table
+  series=$(cat "$results/series")
+  [ -f "$results/cluster.write.json" ] || cluster=0
+  render_table
+  echo "$table"
+  exit 0
+fi
 
 if [ "$cold" = 1 ]; then
   # Samples/s before and after the middle of a write run, from the generator's 5-second progress lines
@@ -235,7 +298,9 @@ if [ "$cluster" = 1 ]; then
   # Below Linux's ephemeral range (32768-60999), where the cluster's own outgoing connections take their local
   # ports: a base up there once lost a Raft port to one. 10000-19999 also stays clear of the other runs' ports.
   base=$((10000 + (RANDOM % 100) * 100))
-  NARTHEX_PORT_BASE=$base NARTHEX_JAVA_OPTS="${NARTHEX_JAVA_OPTS:--Xmx1g}" \
+  # Without the alertmanagers and the ruler (NARTHEX_ALERTMANAGERS=0): the load is writes and queries only, and
+  # three more JVMs would take CPU and memory that the table would count against the store.
+  NARTHEX_PORT_BASE=$base NARTHEX_JAVA_OPTS="${NARTHEX_JAVA_OPTS:--Xmx1g}" NARTHEX_ALERTMANAGERS=0 \
     NARTHEX_EXTRA_FLAGS="${NARTHEX_EXTRA_FLAGS:-} $bench_limits" "$root/deploy/local/cluster.sh" up \
     "$work/cluster" >/dev/null
   cluster_pids=()
@@ -262,40 +327,17 @@ echo "$(du -sb "$work/prometheus/snapshots/$snapshot" | cut -f1)" >"$work/promet
 kill "$prometheus_pid"
 wait "$prometheus_pid" 2>/dev/null || true
 
-# One row per system: samples/s, CPU s per 1M samples, RSS bytes per series, bytes per sample, query p50/p99 ms.
-row() {
-  local name=$1
-  local rate accepted cpu rss live bytes p50 p99
-  rate=$(jq -r .samples_per_second "$work/$name.write.json")
-  accepted=$(jq -r .accepted_samples "$work/$name.write.json")
-  cpu=$(jq -r .cpu_seconds "$work/$name.process.json")
-  rss=$(jq -r .rss_bytes "$work/$name.process.json")
-  live=$(jq -r .live_heap_bytes "$work/$name.process.json")
-  bytes=$(cat "$work/$name.bytes")
-  p50=$(jq -r .p50_ms "$work/$name.query.json")
-  p99=$(jq -r .p99_ms "$work/$name.query.json")
-  echo "$rate $(echo "scale=3; $cpu * 1000000 / $accepted" | bc) $(echo "$rss / $series" | bc)" \
-    "$(echo "$live / $series" | bc) $(echo "scale=3; $bytes / $accepted" | bc) $p50 $p99"
-}
-read -r -a prom < <(row prometheus)
-table="| measure | Prometheus | Narthex RF=1 | ratio RF=1 |$( [ "$cluster" = 1 ] && echo " Narthex RF=3 | ratio RF=3 |")
-|---|---|---|---|$( [ "$cluster" = 1 ] && echo "---|---|")"
-read -r -a one < <(row narthex)
-if [ "$cluster" = 1 ]; then read -r -a three < <(row cluster); fi
-labels=("ingest samples/s (higher is better)" "CPU seconds per million samples" "resident bytes per active series"
-  "live heap bytes per active series (Narthex: after a full GC; Prometheus: Go heap in use)"
-  "bytes per sample on disk, in a block" "query p50 ms" "query p99 ms")
-for i in 0 1 2 3 4 5 6; do
-  line="| ${labels[$i]} | ${prom[$i]} | ${one[$i]} | $(echo "scale=2; ${one[$i]} / ${prom[$i]}" | bc -l 2>/dev/null || echo n/a) |"
-  if [ "$cluster" = 1 ]; then
-    line="$line ${three[$i]} | $(echo "scale=2; ${three[$i]} / ${prom[$i]}" | bc -l 2>/dev/null || echo n/a) |"
-  fi
-  table="$table
-$line"
-done
+if [ -n "$keep" ]; then # the results and logs, not the data
+  mkdir -p "$keep"
+  echo "$series" >"$work/series"
+  find "$work" -maxdepth 1 -type f -exec cp -t "$keep" {} +
+fi
+render_table
 echo
 echo "$table"
 if [ "$smoke" = 0 ]; then
+  no_cluster=""
+  if [ "$cluster" = 0 ]; then no_cluster=" --no-cluster"; fi
   # Hand-written notes below the marker survive a new run.
   marker='<!-- compare.sh keeps everything below this line -->'
   kept=""
@@ -307,7 +349,7 @@ if [ "$smoke" = 0 ]; then
     echo "($(uname -sr)), with Prometheus $("$prometheus_bin" --version 2>&1 | head -1 | awk '{print $3}'), by:"
     echo
     echo '```sh'
-    echo "bench/compare.sh --series $series --write-seconds $write_seconds --query-seconds $query_seconds"
+    echo "bench/compare.sh --series $series --write-seconds $write_seconds --query-seconds $query_seconds$no_cluster"
     echo '```'
     echo
     echo "$series series, $write_seconds s of write load at saturation (4 connections), then $query_seconds s of"
