@@ -9,7 +9,7 @@
 # measures, from the second launch: seconds until /ready answers 200, and seconds until the Prometheus API returns
 # every acknowledged sample (bin/narthex-bench verify: count_over_time per tenant equals the acknowledged count).
 # Also prints the data directory's size at the kill and the resident memory after the restart. NARTHEX_JAVA_OPTS
-# passes through (default: none, bin/narthex's own heap sizing).
+# passes through (default: none, bin/narthex's own heap sizing); RESTART_KEEP=1 keeps the directory and the logs.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 series=100000
@@ -26,7 +26,7 @@ work=$(mktemp -d /tmp/narthex-restart.XXXXXX)
 pid=
 cleanup() {
   [ -z "$pid" ] || kill -9 "$pid" 2>/dev/null || true
-  rm -rf "$work"
+  if [ -n "${RESTART_KEEP:-}" ]; then echo "restart.sh: kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 bench="$root/bin/narthex-bench"
@@ -69,6 +69,7 @@ ready=$(await_ready 1800)
 "$bench" verify --url="http://127.0.0.1:$port/prometheus" --summary="$work/write.log" --await=1800s --json \
   >"$work/verify.log" || { cat "$work/verify.log"; echo "restart.sh: acknowledged samples missing" >&2; exit 1; }
 served=$(echo "$(date +%s.%N) - $t0" | bc)
+grep '^verification' "$work/verify.log"
 rss=$(awk '/^VmRSS:/ {printf "%d", $2 * 1024}' "/proc/$pid/status")
 accepted=$(tail -1 "$work/write.log" | jq .accepted_samples)
 printf '| measure | Narthex RF=1 |\n|---|---|\n'
@@ -77,4 +78,5 @@ printf '| data directory at the kill, MiB | %s |\n' "$((data_bytes / 1048576))"
 printf '| seconds from first launch to ready (empty) | %.2f |\n' "$first_ready"
 printf '| seconds from restart to ready | %.2f |\n' "$ready"
 printf '| seconds from restart to every acknowledged sample served | %.2f |\n' "$served"
+printf '| seconds of the last verification check (its queries) | %s |\n' "$(tail -1 "$work/verify.log" | jq .last_check_seconds)"
 printf '| resident MiB after restart | %s |\n' "$((rss / 1048576))"

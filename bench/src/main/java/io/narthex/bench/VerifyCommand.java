@@ -65,8 +65,13 @@ final class VerifyCommand implements Callable<Integer> {
     long startNanos = System.nanoTime();
     long deadlineNanos = startNanos + await.toNanos();
     Map<String, Object> verification;
+    int checks = 0;
+    long checkNanos;
     while (true) {
+      long checkStart = System.nanoTime();
       verification = samples.check(url);
+      checkNanos = System.nanoTime() - checkStart;
+      checks++;
       if ("match".equals(verification.get("result")) || System.nanoTime() >= deadlineNanos) {
         break;
       }
@@ -74,8 +79,10 @@ final class VerifyCommand implements Callable<Integer> {
     }
     Map<String, Object> result = new LinkedHashMap<>(verification);
     result.put("seconds_to_result", Math.round((System.nanoTime() - startNanos) / 1e7) / 100.0);
-    out.printf("verification: %s after %.2fs %s%n", result.get("result"), result.get("seconds_to_result"),
-        result.get("tenants"));
+    result.put("checks", checks);
+    result.put("last_check_seconds", Math.round(checkNanos / 1e7) / 100.0);
+    out.printf("verification: %s after %.2fs (%d checks, the last took %.2fs) %s%n", result.get("result"),
+        result.get("seconds_to_result"), checks, result.get("last_check_seconds"), result.get("tenants"));
     if (json) {
       out.println(JSON.writeValueAsString(result));
     }
