@@ -22,7 +22,7 @@ import java.util.function.ToLongFunction;
  * The in-memory head of one tenant, as Prometheus's {@code tsdb.Head} without WAL (samples behind their series'
  * newest are kept apart within {@link HeadOptions#outOfOrderWindowMs} and merged on read): series
  * keyed by label hash (collisions kept apart by comparing labels), XOR chunks of float samples, and an inverted
- * index of label pairs to series ids.
+ * index of label pairs to series ids. Closed chunks live off the Java heap, in a {@link HeadChunkSpace}.
  *
  * <p>Thread-safe. Appends lock only their series; series creation takes a stripe lock and briefly the index write
  * lock; queries take the index read lock to resolve matchers, then each series' lock to snapshot its chunks.
@@ -36,6 +36,8 @@ public final class Head implements Queryable {
   private final ToLongFunction<Labels> hashFunction;
   private final Stripe[] stripes = new Stripe[STRIPES];
   private final MemPostings postings = new MemPostings();
+  /** Closed chunks' bytes; a chunk is read and released only under its series' lock. */
+  final HeadChunkSpace chunkSpace = new HeadChunkSpace();
   /** One instance of each label name and value of the head's series: most are shared by many series. */
   private final java.util.concurrent.ConcurrentHashMap<String, String> symbols =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -185,9 +187,7 @@ public final class Head implements Queryable {
       if (chunk == null) {
         chunk = series.headChunk = new XorAppender();
       } else if (chunk.numSamples() >= options.samplesPerChunk()) {
-        series.closedChunks.add(new EncodedChunk(chunk.minTimeMs(), chunk.maxTimeMs(), chunk.bytes()));
-        // Size the next buffer like the last chunk, so it rarely grows.
-        chunk = series.headChunk = new XorAppender(chunk.sizeBytes() + 16);
+        closeHeadChunk(series, chunk);
       }
       chunk.append(timestampMs, value);
       series.hasSamples = true;
@@ -197,6 +197,23 @@ public final class Head implements Queryable {
     updateMin(timestampMs);
     updateMax(timestampMs);
     return AppendResult.OK;
+  }
+
+  /**
+   * Moves the series' full open chunk off the heap and empties its appender for the next chunk, keeping the buffer
+   * (sized like the last chunk, so it rarely grows): allocates nothing but now and then a larger ref array.
+   */
+  private void closeHeadChunk(MemSeries series, XorAppender chunk) {
+    long ref = chunkSpace.allocate(chunk.sizeBytes());
+    chunk.copyTo(chunkSpace.segment(ref), HeadChunkSpace.offset(ref));
+    series.addClosed(chunk.minTimeMs(), chunk.maxTimeMs(), ref);
+    chunk.reset();
+  }
+
+  /** A heap copy of the series' closed chunk {@code i}; the caller holds the series' lock. */
+  EncodedChunk closedChunk(MemSeries series, int i) {
+    return new EncodedChunk(series.closedMinTimeMs(i), series.closedMaxTimeMs(i),
+        chunkSpace.copy(series.closedRef(i)));
   }
 
   /** A sample behind its series' newest: kept apart if within the out-of-order window, else refused. */
@@ -223,12 +240,12 @@ public final class Head implements Queryable {
    * For a sample the series already has at {@code timestampMs} in a chunk: {@code DUPLICATE_NOOP} with the same value
    * bits, else {@code DUPLICATE_DIFFERENT_VALUE}; null when it has none there. Decodes only the chunks covering it.
    */
-  private static AppendResult storedAt(MemSeries series, long timestampMs, long bits) {
+  private AppendResult storedAt(MemSeries series, long timestampMs, long bits) {
     XorIterator iterator = null;
     List<EncodedChunk> candidates = new ArrayList<>(2);
-    for (EncodedChunk chunk : series.closedChunks) {
-      if (chunk.minTimeMs() <= timestampMs && timestampMs <= chunk.maxTimeMs()) {
-        candidates.add(chunk);
+    for (int i = 0; i < series.closedCount; i++) {
+      if (series.closedMinTimeMs(i) <= timestampMs && timestampMs <= series.closedMaxTimeMs(i)) {
+        candidates.add(closedChunk(series, i));
       }
     }
     XorAppender open = series.headChunk;
@@ -305,7 +322,8 @@ public final class Head implements Queryable {
   /**
    * Drops every chunk whose samples all lie before {@code beforeMs}, then every series left without chunks, as
    * Prometheus's head truncation. A chunk straddling {@code beforeMs} stays whole, so readers may still see a few
-   * older samples. Must not run concurrently with appends (the shard applies both on one thread).
+   * older samples. Must not run concurrently with appends (the shard applies both on one thread). Frees the pages
+   * of {@link HeadChunkSpace} left without live chunks.
    *
    * @return the number of series removed
    */
@@ -314,7 +332,7 @@ public final class Head implements Queryable {
     long newMinTimeMs = Long.MAX_VALUE;
     for (MemSeries series : allSeries()) {
       synchronized (series) {
-        series.closedChunks.removeIf(chunk -> chunk.maxTimeMs() < beforeMs);
+        series.dropClosedBefore(beforeMs, chunkSpace);
         XorAppender open = series.headChunk;
         if (open != null && open.numSamples() > 0 && open.maxTimeMs() < beforeMs) {
           series.headChunk = null;
@@ -328,8 +346,8 @@ public final class Head implements Queryable {
             newMinTimeMs = Math.min(newMinTimeMs, late.minTimeMs()); // older than every in-order sample left
           }
         }
-        if (!series.closedChunks.isEmpty()) {
-          newMinTimeMs = Math.min(newMinTimeMs, series.closedChunks.getFirst().minTimeMs());
+        if (series.closedCount > 0) {
+          newMinTimeMs = Math.min(newMinTimeMs, series.closedMinTimeMs(0));
         } else if (series.headChunk != null && series.headChunk.numSamples() > 0) {
           newMinTimeMs = Math.min(newMinTimeMs, series.headChunk.minTimeMs());
         } else {
@@ -408,7 +426,7 @@ public final class Head implements Queryable {
 
   /**
    * Series matching every matcher, sorted by labels, each with only its chunks overlapping
-   * {@code [minTimeMs, maxTimeMs]}; the open chunk is copied. Series with no such chunk are left out. Chunks may hold
+   * {@code [minTimeMs, maxTimeMs]}; every chunk is a heap copy, so it stays valid after truncation. Series with no such chunk are left out. Chunks may hold
    * samples outside the range: readers filter, e.g. with {@link WindowedSeries}.
    */
   public List<EncodedSeries> selectChunks(long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
@@ -423,11 +441,9 @@ public final class Head implements Queryable {
         if (!series.hasSamples) {
           continue;
         }
-        List<EncodedChunk> closed = series.closedChunks;
-        for (int c = 0; c < closed.size(); c++) {
-          EncodedChunk chunk = closed.get(c);
-          if (chunk.overlaps(minTimeMs, maxTimeMs)) {
-            chunks.add(chunk);
+        for (int c = 0; c < series.closedCount; c++) {
+          if (series.closedMaxTimeMs(c) >= minTimeMs && series.closedMinTimeMs(c) <= maxTimeMs) {
+            chunks.add(closedChunk(series, c));
           }
         }
         XorAppender open = series.headChunk;
@@ -472,9 +488,11 @@ public final class Head implements Queryable {
     XorIterator iterator = new XorIterator();
     for (MemSeries series : allSeries()) {
       synchronized (series) {
-        for (EncodedChunk chunk : series.closedChunks) {
-          if (chunk.maxTimeMs() >= fromMs) {
-            first = Math.min(first, firstAtOrAfter(iterator, chunk.minTimeMs(), chunk.data(), fromMs));
+        for (int c = 0; c < series.closedCount; c++) {
+          if (series.closedMaxTimeMs(c) >= fromMs) {
+            long chunkMinTimeMs = series.closedMinTimeMs(c);
+            first = Math.min(first, chunkMinTimeMs >= fromMs ? chunkMinTimeMs
+                : firstAtOrAfter(iterator, chunkMinTimeMs, chunkSpace.copy(series.closedRef(c)), fromMs));
             break; // closed chunks are in time order, and this one holds a sample at or after fromMs
           }
         }
@@ -496,6 +514,11 @@ public final class Head implements Queryable {
     }
     iterator.reset(chunk);
     return iterator.seek(fromMs) ? iterator.timestampMs() : Long.MAX_VALUE;
+  }
+
+  /** Bytes of native memory the head's closed chunks take, in pages (see {@link HeadChunkSpace}). */
+  public long offHeapChunkBytes() {
+    return chunkSpace.allocatedBytes();
   }
 
   /** Earliest timestamp appended, or {@link Long#MAX_VALUE} when empty. */

@@ -50,7 +50,7 @@ public final class HeadSnapshot {
     Buf record = new Buf(1024);
     for (int i = 0; i < all.size(); i++) {
       record.len = 0;
-      encodeSeries(all.get(i), record);
+      encodeSeries(head, all.get(i), record);
       buf.uvarint(record.len);
       buf.bytes(record.buf, 0, record.len);
       if (buf.len >= FLUSH_BYTES) {
@@ -69,7 +69,7 @@ public final class HeadSnapshot {
     out.flush();
   }
 
-  private static void encodeSeries(MemSeries series, Buf record) {
+  private static void encodeSeries(Head head, MemSeries series, Buf record) {
     Labels labels = series.labels();
     record.uvarint(labels.size());
     for (int i = 0; i < labels.size(); i++) {
@@ -85,14 +85,16 @@ public final class HeadSnapshot {
       record.u8(late == null ? FLAG_HAS_SAMPLES : FLAG_HAS_SAMPLES | FLAG_HAS_OUT_OF_ORDER);
       record.varint(series.lastTimestampMs);
       record.u64(series.lastValueBits);
-      List<EncodedChunk> closed = series.closedChunks;
-      record.uvarint(closed.size());
-      for (int c = 0; c < closed.size(); c++) {
-        EncodedChunk chunk = closed.get(c);
-        record.varint(chunk.minTimeMs());
-        record.varint(chunk.maxTimeMs());
-        record.uvarint(chunk.data().length);
-        record.bytes(chunk.data(), 0, chunk.data().length);
+      record.uvarint(series.closedCount);
+      for (int c = 0; c < series.closedCount; c++) {
+        long ref = series.closedRef(c);
+        int length = HeadChunkSpace.length(ref);
+        record.varint(series.closedMinTimeMs(c));
+        record.varint(series.closedMaxTimeMs(c));
+        record.uvarint(length);
+        record.ensure(length);
+        head.chunkSpace.copy(ref, record.buf, record.len);
+        record.len += length;
       }
       XorAppender open = series.headChunk;
       byte[] data = open.bytes();
@@ -236,7 +238,8 @@ public final class HeadSnapshot {
     }
     synchronized (series) {
       for (int c = 0; c < closedCount; c++) {
-        series.closedChunks.add(closed[c]);
+        byte[] data = closed[c].data();
+        series.addClosed(closed[c].minTimeMs(), closed[c].maxTimeMs(), head.chunkSpace.write(data, data.length));
       }
       series.headChunk = appender;
       series.hasSamples = true;
@@ -295,7 +298,7 @@ public final class HeadSnapshot {
       buf = new byte[capacity];
     }
 
-    private void ensure(int more) {
+    void ensure(int more) {
       if (len + more > buf.length) {
         buf = Arrays.copyOf(buf, Math.max(len + more, buf.length * 2));
       }

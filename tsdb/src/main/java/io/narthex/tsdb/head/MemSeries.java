@@ -2,9 +2,7 @@ package io.narthex.tsdb.head;
 
 import io.narthex.tsdb.chunk.XorAppender;
 import io.narthex.tsdb.labels.Labels;
-import io.narthex.tsdb.storage.EncodedChunk;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 
 /**
  * One series in the {@link Head}: its labels, dense id, closed chunks and open chunk. Mutable state is guarded by
@@ -21,13 +19,20 @@ public final class MemSeries {
   MemSeries collisionNext;
 
   // Guarded by this.
-  final List<EncodedChunk> closedChunks = new ArrayList<>(2);
+  /**
+   * Closed chunks in time order, {@link #closedCount} of them, three longs each: min time (ms), max time (ms) and
+   * the {@link HeadChunkSpace} ref of the bytes, which live off the heap.
+   */
+  private long[] closed = NO_CHUNKS;
+  int closedCount;
   XorAppender headChunk;
   boolean hasSamples;
   long lastTimestampMs;
   long lastValueBits;
   /** Samples that arrived behind {@link #lastTimestampMs} within the out-of-order window; null when none. */
   OutOfOrderSamples outOfOrder;
+
+  private static final long[] NO_CHUNKS = new long[0];
 
   MemSeries(Labels labels, int id, long hash, long identityHigh) {
     this.labels = labels;
@@ -48,6 +53,47 @@ public final class MemSeries {
   /** Timestamp of the last stored sample, or {@link Long#MIN_VALUE} when none. */
   public synchronized long lastTimestampMs() {
     return hasSamples ? lastTimestampMs : Long.MIN_VALUE;
+  }
+
+  long closedMinTimeMs(int i) {
+    return closed[3 * i];
+  }
+
+  long closedMaxTimeMs(int i) {
+    return closed[3 * i + 1];
+  }
+
+  long closedRef(int i) {
+    return closed[3 * i + 2];
+  }
+
+  /** Adds a closed chunk after the others; grows the array by half, so amortized a chunk allocates nothing. */
+  void addClosed(long minTimeMs, long maxTimeMs, long ref) {
+    int at = 3 * closedCount;
+    if (at == closed.length) {
+      closed = Arrays.copyOf(closed, Math.max(6, closed.length + 3 * (closedCount / 2 + 1)));
+    }
+    closed[at] = minTimeMs;
+    closed[at + 1] = maxTimeMs;
+    closed[at + 2] = ref;
+    closedCount++;
+  }
+
+  /** Releases into {@code space} the closed chunks whose samples all lie before {@code beforeMs}. */
+  void dropClosedBefore(long beforeMs, HeadChunkSpace space) {
+    int dropped = 0;
+    while (dropped < closedCount && closedMaxTimeMs(dropped) < beforeMs) {
+      space.release(closedRef(dropped));
+      dropped++;
+    }
+    if (dropped == 0) {
+      return;
+    }
+    closedCount -= dropped;
+    System.arraycopy(closed, 3 * dropped, closed, 0, 3 * closedCount);
+    if (closedCount == 0) {
+      closed = NO_CHUNKS;
+    }
   }
 
   @Override
