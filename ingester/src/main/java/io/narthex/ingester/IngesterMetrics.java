@@ -1,7 +1,9 @@
 package io.narthex.ingester;
 
+import io.narthex.tsdb.head.HeadChunkSpace;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 /**
@@ -30,6 +32,11 @@ public final class IngesterMetrics {
         .name("narthex_ingester_memory_series")
         .help("Series in the head, per tenant.")
         .labelNames("user")
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("narthex_ingester_head_chunks_off_heap_bytes")
+        .help("Native memory holding the heads' closed chunks, off the Java heap, for every head of the process.")
+        .callback(callback -> callback.call(HeadChunkSpace.processBytes()))
         .register(registry);
     localBlockFailures = Counter.builder()
         .name("narthex_ingester_local_block_failures_total")
