@@ -446,6 +446,7 @@ public final class MultitenantAlertmanager implements AutoCloseable {
       nextGc = now.plus(GC_INTERVAL);
     }
     Instant earliest = null;
+    List<RunningTenant> orphans = new java.util.ArrayList<>();
     for (RunningTenant t : tenants.values()) {
       Instant due = t.nextFlush;
       if (gc || (due != null && !due.isAfter(now))) {
@@ -461,6 +462,9 @@ public final class MultitenantAlertmanager implements AutoCloseable {
               remove(t);
               continue;
             }
+            if (t.orphan) {
+              orphans.add(t);
+            }
           }
           due = t.rescheduled();
         } finally {
@@ -472,6 +476,8 @@ public final class MultitenantAlertmanager implements AutoCloseable {
       }
     }
     if (gc && replicated != null) {
+      // After the loop: the group's state lock comes before a tenant's.
+      orphans.forEach(replicated::dropIfIdle);
       replicated.collectGarbage();
     }
     return earliest;

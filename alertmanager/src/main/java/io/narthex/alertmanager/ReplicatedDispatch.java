@@ -15,7 +15,6 @@ import io.narthex.alertmanager.replication.TenantCopy;
 import io.narthex.alertmanager.state.StatePersister;
 import io.narthex.alertmanager.state.TenantState;
 import io.prometheus.metrics.core.metrics.Counter;
-import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -79,12 +78,6 @@ final class ReplicatedDispatch implements StateListener, AutoCloseable {
     leadership = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("alertmanager-leadership")
         .daemon().factory());
     if (replicated.local() != null) {
-      Set<Integer> local = replicated.local().groups();
-      GaugeWithCallback.builder().name("narthex_alertmanager_group_leader")
-          .help("1 when this process is the ready leader of the Alertmanager state group and dispatches its "
-              + "tenants, 0 for a replica that follows.").labelNames("group")
-          .callback(cb -> local.forEach(g -> cb.call(leading.containsKey(g) ? 1 : 0, Integer.toString(g))))
-          .register(registry);
       replicated.local().addStateListener(this);
       replicated.addLeadershipListener((group, ready) -> leadership.execute(() -> {
         try {
@@ -142,14 +135,35 @@ final class ReplicatedDispatch implements StateListener, AutoCloseable {
     };
   }
 
+  /**
+   * The tenant's fenced sender, whose integrations (templates parsed) are built at its first send, on the flush's
+   * thread: a mirror is created under the group's state lock, which building would hold for every tenant of a
+   * take-over and stall the group's writes.
+   */
+  private NotificationPipeline.Sender mirrorSender(String tenant, long term, AlertmanagerConfig config,
+      Map<String, String> templateFiles) {
+    NotificationPipeline.Sender[] built = new NotificationPipeline.Sender[1];
+    NotificationPipeline.Sender onFirstSend = n -> {
+      NotificationPipeline.Sender sender;
+      synchronized (built) {
+        if (built[0] == null) {
+          built[0] = host.sender(tenant, config, templateFiles);
+        }
+        sender = built[0];
+      }
+      return sender.send(n);
+    };
+    return fenced(tenant, term, onFirstSend);
+  }
+
   /** A leader's mirror of the tenant's replicated state: the group's entries enforced the limits already. */
-  private RunningTenant newMirror(String tenant, int group, long term, AlertmanagerConfig config,
-      NotificationPipeline.Sender sender) {
+  private RunningTenant newMirror(String tenant, int group, long term, AlertmanagerConfig config) {
     TenantAlertmanager.Settings s = host.settingsOf(tenant);
+    NotificationPipeline.Sender sender = mirrorSender(tenant, term, config, host.configs().templateFilesOf(tenant));
     return new RunningTenant(tenant, group, term, true, host.clock(), host::wake,
         runner -> new TenantAlertmanager(config, new TenantAlertmanager.Settings(AlertStore.Limits.NONE,
-            Silences.Limits.NONE, s.maxAggregationGroups(), s.retention()), fenced(tenant, term, sender), runner,
-            true, host.clock().instant()));
+            Silences.Limits.NONE, s.maxAggregationGroups(), s.retention()), sender, runner, true,
+            host.clock().instant()));
   }
 
   /** A leader's mirror of a tenant, created on first need; call under the group's state lock. */
@@ -158,9 +172,19 @@ final class ReplicatedDispatch implements StateListener, AutoCloseable {
     RunningTenant t = tenants.get(tenant);
     if (t == null) {
       AlertmanagerConfig config = host.configs().configOf(tenant);
-      t = newMirror(tenant, group, leading.get(group), config,
-          host.sender(tenant, config, host.configs().templateFilesOf(tenant)));
+      t = newMirror(tenant, group, leading.get(group), config);
       tenants.put(tenant, t);
+      // A configuration loaded since it was read above found no mirror to reload.
+      AlertmanagerConfig current = host.configs().configOf(tenant);
+      if (current != config) {
+        t.lock.lock();
+        try {
+          t.alertmanager.reload(current, mirrorSender(tenant, t.term, current,
+              host.configs().templateFilesOf(tenant)), host.clock().instant());
+        } finally {
+          t.lock.unlock();
+        }
+      }
     }
     return t;
   }
@@ -191,6 +215,7 @@ final class ReplicatedDispatch implements StateListener, AutoCloseable {
     }
     t.lock.lock();
     try {
+      t.orphan = false;
       call.accept(t.alertmanager, host.clock().instant());
       t.rescheduled();
     } finally {
@@ -223,6 +248,98 @@ final class ReplicatedDispatch implements StateListener, AutoCloseable {
       silences.forEach(silence -> am.silences().merge(silence, now));
       entries.forEach(entry -> am.notificationLog().merge(entry, now));
     });
+  }
+
+  /** Replaces the mirror by one without the alerts the group dropped: a mirror's store has no removal. */
+  @Override
+  public void alertsDropped(int group, String tenant, List<Alert> dropped, Instant at) {
+    RunningTenant t = host.tenantMap().get(tenant);
+    if (!leading.containsKey(group) || t == null) {
+      return;
+    }
+    Set<Long> gone = new HashSet<>();
+    for (Alert a : dropped) {
+      gone.add(a.fingerprint());
+    }
+    t.lock.lock();
+    try {
+      if (t.removed) {
+        return;
+      }
+      List<Alert> kept = new ArrayList<>();
+      for (Alert a : t.alertmanager.alerts().list()) {
+        if (!gone.contains(a.fingerprint())) {
+          kept.add(a);
+        }
+      }
+      RunningTenant fresh = newMirror(tenant, group, t.term, t.alertmanager.config());
+      fresh.alertmanager.mirrorState(kept, t.alertmanager.silences().list(),
+          List.copyOf(t.alertmanager.notificationLog().snapshot().values()), host.clock().instant());
+      fresh.rescheduled();
+      t.removed = true;
+      host.tenantMap().put(tenant, fresh);
+    } finally {
+      t.lock.unlock();
+    }
+    host.wake();
+  }
+
+  /** The group dropped the tenant: so does its mirror once idle, else the next garbage collection that finds it so. */
+  @Override
+  public void tenantDropped(int group, String tenant, Instant at) {
+    RunningTenant t = host.tenantMap().get(tenant);
+    if (leading.containsKey(group) && t != null && t.group == group) {
+      t.orphan = true;
+      dropIfIdleLocked(t);
+    }
+  }
+
+  /**
+   * Drops the mirror of a tenant its group no longer holds once it has no alerts, no silences, no aggregation group
+   * and no configuration of its own, as Mimir drops a tenant without configuration and state; takes the group's
+   * state lock (call without the tenant's).
+   */
+  void dropIfIdle(RunningTenant t) {
+    if (leading.containsKey(t.group)) {
+      replicated.local().withStateLock(t.group, () -> dropIfIdleLocked(t));
+    }
+  }
+
+  private void dropIfIdleLocked(RunningTenant t) {
+    t.lock.lock();
+    try {
+      TenantAlertmanager am = t.alertmanager;
+      // What the group's Collect just dropped (resolved alerts, silences and log entries past retention).
+      am.collectGarbage(host.clock().instant());
+      if (t.removed || !t.orphan || !am.alerts().list().isEmpty() || !am.silences().list().isEmpty()
+          || holdsGroupedAlerts(am) || host.configs().tenants().contains(t.id)) {
+        return;
+      }
+      t.removed = true;
+      host.tenantMap().remove(t.id, t);
+    } finally {
+      t.lock.unlock();
+    }
+    StatePersister persister = host.persister();
+    if (persister != null) {
+      try {
+        // Off the state's lock: deregistering writes the tenant's last (empty) state to the bucket.
+        leadership.execute(() -> persister.deregister(t.id));
+      } catch (RejectedExecutionException e) {
+        // Closed: nothing is persisted any more.
+      }
+    }
+    log.info("dropped the Alertmanager mirror of a tenant without configuration or state tenant={}", t.id);
+  }
+
+  /** Whether an aggregation group still holds alerts (an empty one goes at the dispatcher's next maintenance). */
+  private static boolean holdsGroupedAlerts(TenantAlertmanager am) {
+    for (var g : am.dispatcher().groups()) {
+      if (!g.alerts().isEmpty()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -355,7 +472,7 @@ final class ReplicatedDispatch implements StateListener, AutoCloseable {
     if (t == null) {
       return;
     }
-    NotificationPipeline.Sender sender = fenced(tenant, t.term, host.sender(tenant, config, templateFiles));
+    NotificationPipeline.Sender sender = mirrorSender(tenant, t.term, config, templateFiles);
     t.lock.lock();
     try {
       if (!t.removed) {

@@ -26,6 +26,8 @@ final class RunningTenant {
   boolean own;
   /** Set once the tenant is out of the map: a caller that raced the removal looks again. */
   boolean removed;
+  /** A mirror whose tenant its group dropped ({@code Collect}): dropped too once idle. */
+  volatile boolean orphan;
   // The dispatcher's next flush, read by the scheduler without the lock.
   volatile Instant nextFlush;
 

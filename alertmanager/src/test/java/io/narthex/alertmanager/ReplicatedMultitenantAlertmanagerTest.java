@@ -18,7 +18,6 @@ import io.narthex.objstore.Bucket;
 import io.narthex.objstore.Buckets;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
-import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -68,6 +67,12 @@ class ReplicatedMultitenantAlertmanagerTest {
   private volatile String blockAlertname;
   private final CountDownLatch blocked = new CountDownLatch(1);
   private final CountDownLatch release = new CountDownLatch(1);
+  /** Every process's tenants' limits, read per call as the runtime config is. */
+  private volatile TenantAlertmanager.Settings settings = TenantAlertmanager.Settings.DEFAULTS;
+  /** Called with (process, tenant) when a process reads a tenant's settings; null for nothing. */
+  private volatile java.util.function.BiConsumer<Integer, String> onSettings;
+  /** The processes that built a sender while their group's state lock was held (writes stalled meanwhile). */
+  private final List<Integer> builtUnderStateLock = new CopyOnWriteArrayList<>();
 
   /** One alertmanager process: its bucket client, configurations, replica node, state client and runtime. */
   private final class Process {
@@ -93,8 +98,10 @@ class ReplicatedMultitenantAlertmanagerTest {
       node = AlertmanagerReplicaNode.start(placement, "am-" + index, root.resolve("am-" + index), OPTIONS,
           Clock.systemUTC());
       state = new ReplicatedAlertmanagerState(placement, OPTIONS, node);
-      alertmanagers = new MultitenantAlertmanager(configs, (tenant, config, templates) -> n -> send(index, n),
-          tenant -> TenantAlertmanager.Settings.DEFAULTS, Clock.systemUTC(), registry, persister, state);
+      alertmanagers = new MultitenantAlertmanager(configs, (tenant, config, templates) -> {
+        senderBuilt(this);
+        return n -> send(index, n);
+      }, tenant -> settingsOf(index, tenant), Clock.systemUTC(), registry, persister, state);
       alertmanagers.start();
     }
 
@@ -102,18 +109,31 @@ class ReplicatedMultitenantAlertmanagerTest {
       return node.isLeaderReady(0);
     }
 
-    /** Whether this process's dispatch took the group over (narthex_alertmanager_group_leader is 1). */
-    boolean dispatches() {
-      return registry.scrape().stream()
-          .filter(s -> s.getMetadata().getPrometheusName().equals("narthex_alertmanager_group_leader"))
-          .flatMap(s -> ((GaugeSnapshot) s).getDataPoints().stream()).anyMatch(d -> d.getValue() == 1);
-    }
-
     void stop() {
       alertmanagers.close();
       state.close();
       node.close();
       configs.close();
+    }
+  }
+
+  private TenantAlertmanager.Settings settingsOf(int process, String tenant) {
+    var hook = onSettings;
+    if (hook != null) {
+      hook.accept(process, tenant);
+    }
+    return settings;
+  }
+
+  /** Records whether another thread can take the group's state lock while the sender is built. */
+  private void senderBuilt(Process p) {
+    Thread probe = Thread.ofVirtual().start(() -> p.node.withStateLock(0, () -> {}));
+    try {
+      if (!probe.join(Duration.ofSeconds(5))) {
+        builtUnderStateLock.add(p.index);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -267,7 +287,6 @@ class ReplicatedMultitenantAlertmanagerTest {
           }
           return -1;
         }, i -> i >= 0);
-    Awaitility.await().atMost(Duration.ofSeconds(10)).until(processes[leader]::dispatches);
     // Set.copyOf order: on the old code the refused seed stopped the registration of the ones after it.
     Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(configured)
         .as("registered past the tenant whose seed was refused")
@@ -337,5 +356,78 @@ class ReplicatedMultitenantAlertmanagerTest {
     // The deposed leader's late send is the one extra copy the guarantee allows; there is no third.
     Thread.sleep(GROUP_INTERVAL.toMillis() + 500);
     assertThat(sentOf("Pager").size()).isBetween(1, 2);
+  }
+
+  @Test
+  void aLeaderBuildsTenantsSendersOffTheGroupsStateLock() throws Exception {
+    int first = awaitLeader();
+    // Mirrors created by applied changes, then by a take-over's copy of the group.
+    processes[(first + 1) % 3].alertmanagers.post(TENANT, List.of(firing("Disk")));
+    processes[(first + 1) % 3].alertmanagers.post("second", List.of(firing("Disk")));
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> sentOf("Disk").size() == 1
+        && processes[first].alertmanagers.tenants().contains("second"));
+    processes[first].node.transferLeadership();
+    int next = Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+        .until(this::awaitLeader, i -> i != first);
+    processes[next].alertmanagers.post(TENANT, List.of(firing("Cpu")));
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !sentOf("Cpu").isEmpty());
+    // On the old code each mirror's sender (its templates) was built under the lock, stalling the group's writes.
+    assertThat(builtUnderStateLock).isEmpty();
+  }
+
+  @Test
+  void aTenantLeftWithoutStateIsDroppedFromItsGroupAndTheLeadersMirrors() throws Exception {
+    int leader = awaitLeader();
+    MultitenantAlertmanager dispatch = processes[leader].alertmanagers;
+    Instant ended = Instant.now().minusSeconds(60);
+    dispatch.post("passer-by", List.of(new AlertStore.PostableAlert(new TreeMap<>(Map.of("alertname", "Gone")),
+        Map.of(), ended.minusSeconds(60), ended, null)));
+    // The resolved alert leaves its aggregation group at the group's flush (nothing fired, nothing sent).
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> dispatch.tenants().contains("passer-by")
+        && dispatch.withTenant("passer-by", false, (am, now) -> am.dispatcher().groups().stream()
+            .allMatch(g -> g.alerts().isEmpty())));
+
+    processes[leader].state.collect(0);
+    assertThat(processes[(leader + 1) % 3].state.tenants(0)).doesNotContain("passer-by");
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !dispatch.tenants().contains("passer-by"));
+  }
+
+  @Test
+  void aLoweredAlertLimitDropsTheSameAlertsFromTheLeadersMirror() throws Exception {
+    int leader = awaitLeader();
+    processes[leader].alertmanagers.post(TENANT, List.of(firing("A"), firing("B"), firing("C")));
+    settings = new TenantAlertmanager.Settings(new AlertStore.Limits(1, 0), TenantAlertmanager.Settings.DEFAULTS
+        .silenceLimits(), 0, TenantAlertmanager.Settings.DEFAULTS.retention());
+    processes[leader].alertmanagers.post(TENANT, List.of(firing("A")));
+
+    List<String> replicatedNames = processes[(leader + 1) % 3].state.alerts(TENANT).stream()
+        .map(a -> a.labels().get("alertname")).toList();
+    assertThat(replicatedNames).containsExactly("A");
+    List<String> mirrored = processes[leader].alertmanagers.withTenant(TENANT, false,
+        (am, now) -> am.alerts().list().stream().map(a -> a.labels().get("alertname")).toList());
+    assertThat(mirrored).containsExactlyElementsOf(replicatedNames);
+  }
+
+  @Test
+  void aConfigurationLoadedWhileTheLeadersMirrorIsCreatedIsTheOneItRuns() throws Exception {
+    int leader = awaitLeader();
+    java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean(true);
+    // The tenant's first configuration lands between the mirror reading the configuration and joining the map.
+    onSettings = (process, tenant) -> {
+      if (process == leader && tenant.equals("late") && armed.compareAndSet(true, false)) {
+        try {
+          new BucketAlertStore(processes[leader].bucket, BucketAlertStore.BLOCKS_BUCKET_ROOT)
+              .set(new AlertConfigDesc("late", CONFIG, Map.of()));
+          processes[leader].configs.sync("test");
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+    };
+    processes[(leader + 1) % 3].alertmanagers.post("late", List.of(firing("Disk")));
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> processes[leader].alertmanagers.tenants()
+        .contains("late"));
+    assertThat(armed).isFalse();
+    assertThat(processes[leader].alertmanagers.configOf("late")).isSameAs(processes[leader].configs.configOf("late"));
   }
 }

@@ -72,17 +72,26 @@ final class GroupState {
       });
     }
 
-    void alertLimits(AlertStore.Limits limits, Instant now) {
+    /** Returns the alerts the new limits dropped. */
+    List<Alert> alertLimits(AlertStore.Limits limits, Instant now) {
       if (limits.equals(alertLimits)) {
-        return;
+        return List.of();
       }
       // AlertStore's limits are fixed: a new store takes the alerts again, in their order, under the new limits.
       AlertStore fresh = new AlertStore(limits);
+      List<Alert> dropped = new ArrayList<>();
       for (Alert a : alerts.list()) {
-        fresh.put(a, now);
+        if (fresh.put(a, now) != null) {
+          dropped.add(a);
+        }
       }
       alerts = fresh;
       alertLimits = limits;
+      return dropped;
+    }
+
+    boolean holdsNothing() {
+      return intents.isEmpty() && alerts.list().isEmpty() && silences.list().isEmpty() && log.snapshot().isEmpty();
     }
 
     void silenceLimits(Silences.Limits limits) {
@@ -123,7 +132,10 @@ final class GroupState {
     switch (entry) {
       case StateEntry.PostAlerts p -> {
         TenantReplica t = tenant(p.tenant());
-        t.alertLimits(p.limits(), now);
+        List<Alert> dropped = t.alertLimits(p.limits(), now);
+        if (listener != null && !dropped.isEmpty()) {
+          listener.alertsDropped(group, p.tenant(), dropped, now);
+        }
         AlertStore.PutResult result = t.alerts.post(p.alerts(), Duration.ofMillis(p.resolveTimeoutMs()), now);
         if (listener != null && !result.stored().isEmpty()) {
           listener.alertsStored(group, p.tenant(), result.stored(), now);
@@ -192,11 +204,20 @@ final class GroupState {
         return Reply.ok(a.intentId());
       }
       case StateEntry.Collect c -> {
-        for (TenantReplica t : tenants.values()) {
+        for (var it = tenants.entrySet().iterator(); it.hasNext(); ) {
+          Map.Entry<String, TenantReplica> e = it.next();
+          TenantReplica t = e.getValue();
           t.silences.collectGarbage(now);
           t.log.collectGarbage(now);
           t.alerts.collectGarbage(now);
           t.intents.values().removeIf(i -> !i.createdAt().plus(retention).isAfter(now));
+          // A tenant that holds nothing costs nothing: memory is bounded by the tenants with state in retention.
+          if (t.holdsNothing()) {
+            it.remove();
+            if (listener != null) {
+              listener.tenantDropped(group, e.getKey(), now);
+            }
+          }
         }
         return Reply.ok("");
       }

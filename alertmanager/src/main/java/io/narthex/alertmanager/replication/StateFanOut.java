@@ -55,4 +55,14 @@ final class StateFanOut implements StateListener {
       Instant now) {
     each(group, l -> l.stateLoaded(group, tenant, silences, entries, now));
   }
+
+  @Override
+  public void alertsDropped(int group, String tenant, List<Alert> dropped, Instant now) {
+    each(group, l -> l.alertsDropped(group, tenant, dropped, now));
+  }
+
+  @Override
+  public void tenantDropped(int group, String tenant, Instant now) {
+    each(group, l -> l.tenantDropped(group, tenant, now));
+  }
 }

@@ -24,4 +24,13 @@ public interface StateListener {
 
   /** The silences and log of a tenant after a {@code LoadState} entry merged the bucket's state into them. */
   void stateLoaded(int group, String tenant, List<Silence> silences, List<NotificationLog.Entry> log, Instant now);
+
+  /** Alerts a {@code PostAlerts} entry dropped because it brought a lower alert limit (the newest beyond it). */
+  default void alertsDropped(int group, String tenant, List<Alert> dropped, Instant now) {}
+
+  /**
+   * The tenant's part of the group was dropped by a {@code Collect} entry: it held no alerts, no silences, no log
+   * entries and no open intents (all past their retention).
+   */
+  default void tenantDropped(int group, String tenant, Instant now) {}
 }
