@@ -28,19 +28,19 @@ final class Aggregations {
         param = ((Result.StepScalar) p).values();
       }
     }
+    if (param == null && labelParam == null) {
+      Result streamed = StreamingAggregation.eval(ev, agg, grid);
+      if (streamed != null) {
+        return streamed;
+      }
+    }
     List<StepSeries> in = ev.evalVector(agg.expr(), grid);
     // Group once per series.
-    Set<String> grouping = new HashSet<>(agg.grouping());
-    if (agg.without()) {
-      grouping.add(Labels.METRIC_NAME);
-      grouping.add("__type__");
-      grouping.add("__unit__");
-    }
+    Set<String> grouping = grouping(agg);
     Map<Labels, Integer> groupIndex = new LinkedHashMap<>();
     int[] groupOf = new int[in.size()];
     for (int i = 0; i < in.size(); i++) {
-      Labels l = in.get(i).labels;
-      Labels key = agg.without() ? l.without(grouping) : l.keep(grouping);
+      Labels key = groupKey(agg, grouping, in.get(i).labels);
       Integer g = groupIndex.get(key);
       if (g == null) {
         g = groupIndex.size();
@@ -92,104 +92,38 @@ final class Aggregations {
       }
       default -> {}
     }
-    List<StepSeries> out = newOutputs(groupLabels, steps);
-    double[] value = new double[groups];
-    double[] comp = new double[groups];
-    double[] mean = new double[groups];
-    double[] meanC = new double[groups];
-    double[] count = new double[groups];
-    boolean[] incremental = new boolean[groups];
-    double[] state = new double[2];
-    for (int step = 0; step < steps; step++) {
-      if ((step & 1023) == 0) {
+    int code = AggregationFold.opCode(op);
+    if (code < 0) {
+      throw new PromQLException(ErrorType.BAD_DATA, "unsupported aggregation " + op);
+    }
+    AggregationFold fold = new AggregationFold(code, groups, steps);
+    for (int i = 0; i < in.size(); i++) {
+      if ((i & 1023) == 0) {
         ev.checkTimeout();
       }
-      Arrays.fill(count, 0);
-      for (int i = 0; i < in.size(); i++) {
-        StepSeries s = in.get(i);
-        if (!s.present[step]) {
-          continue;
-        }
-        int g = groupOf[i];
-        double f = s.values[step];
-        double c = ++count[g];
-        if (c == 1) {
-          value[g] = switch (op) {
-            case "count", "group" -> 1;
-            case "stddev", "stdvar" -> Double.isNaN(f) || Double.isInfinite(f) ? Double.NaN : 0;
-            default -> f;
-          };
-          comp[g] = 0;
-          mean[g] = f;
-          meanC[g] = 0;
-          incremental[g] = false;
-          continue;
-        }
-        switch (op) {
-          case "sum" -> {
-            state[0] = value[g];
-            state[1] = comp[g];
-            RangeFunctions.kahanInc(f, state);
-            value[g] = state[0];
-            comp[g] = state[1];
-          }
-          case "avg" -> {
-            if (!incremental[g]) {
-              state[0] = value[g];
-              state[1] = comp[g];
-              RangeFunctions.kahanInc(f, state);
-              if (!Double.isInfinite(state[0])) {
-                value[g] = state[0];
-                comp[g] = state[1];
-                continue;
-              }
-              incremental[g] = true;
-              mean[g] = value[g] / (c - 1);
-              meanC[g] = comp[g] / (c - 1);
-            }
-            // Prometheus 3.x (engine.go): the mean so far scaled by (c-1)/c, plus f/c, compensated.
-            double q = (c - 1) / c;
-            state[0] = q * mean[g];
-            state[1] = q * meanC[g];
-            RangeFunctions.kahanInc(f / c, state);
-            mean[g] = state[0];
-            meanC[g] = state[1];
-          }
-          case "count" -> value[g] = c;
-          case "group" -> value[g] = 1;
-          case "min" -> {
-            if (value[g] > f || Double.isNaN(value[g])) {
-              value[g] = f;
-            }
-          }
-          case "max" -> {
-            if (value[g] < f || Double.isNaN(value[g])) {
-              value[g] = f;
-            }
-          }
-          case "stddev", "stdvar" -> {
-            double delta = f - mean[g];
-            mean[g] += delta / c;
-            value[g] += delta * (f - mean[g]);
-          }
-          default -> throw new PromQLException(ErrorType.BAD_DATA, "unsupported aggregation " + op);
-        }
-      }
-      for (int g = 0; g < groups; g++) {
-        if (count[g] == 0) {
-          continue;
-        }
-        double r = switch (op) {
-          case "sum" -> value[g] + comp[g];
-          case "avg" -> incremental[g] ? mean[g] + meanC[g] : value[g] / count[g] + comp[g] / count[g];
-          case "stdvar" -> value[g] / count[g];
-          case "stddev" -> Math.sqrt(value[g] / count[g]);
-          default -> value[g];
-        };
-        out.get(g).set(step, r);
-      }
+      fold.add(groupOf[i], in.get(i));
+    }
+    List<StepSeries> out = newOutputs(groupLabels, steps);
+    for (int g = 0; g < groups; g++) {
+      fold.result(g, out.get(g));
     }
     return new Result.StepVector(FunctionCalls.removeEmpty(out));
+  }
+
+  /** The labels {@code by} keeps or {@code without} drops (with the metric name and its metadata labels). */
+  static Set<String> grouping(Expr.Aggregate agg) {
+    Set<String> grouping = new HashSet<>(agg.grouping());
+    if (agg.without()) {
+      grouping.add(Labels.METRIC_NAME);
+      grouping.add("__type__");
+      grouping.add("__unit__");
+    }
+    return grouping;
+  }
+
+  /** The labels of the group a series with {@code labels} falls in. */
+  static Labels groupKey(Expr.Aggregate agg, Set<String> grouping, Labels labels) {
+    return agg.without() ? labels.without(grouping) : labels.keep(grouping);
   }
 
   private static List<StepSeries> newOutputs(List<Labels> groupLabels, int steps) {

@@ -149,7 +149,7 @@ public final class Engine {
     long evalNanos = end - evalStart;
     long innerNanos = Math.max(0, evalNanos - ev.preparationNanos - sortNanos);
     return new QueryStats(seconds(evalNanos), seconds(sortNanos), seconds(ev.preparationNanos), seconds(innerNanos),
-        0, seconds(end - execStart), ev.queryableSamples, ev.loadedSamples, stepTimes, ev.queryableSamplesPerStep);
+        0, seconds(end - execStart), ev.queryableSamples, ev.peakSamples, stepTimes, ev.queryableSamplesPerStep);
   }
 
   private static double seconds(long nanos) {

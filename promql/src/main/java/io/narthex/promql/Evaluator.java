@@ -33,7 +33,13 @@ final class Evaluator {
   final long queryStartMs;
   final long queryEndMs;
   final long queryStepMs;
+  /** Samples held until the query ends: raw samples loaded, subquery points, streamed aggregations' outputs. */
   long loadedSamples;
+  /**
+   * The most samples held at once ({@link QueryStats#peakSamples()}): {@link #loadedSamples} plus, while an
+   * aggregation streams its argument, its accumulators and the one series in flight (see {@link #holdTransient}).
+   */
+  long peakSamples;
   final Annotations annotations;
   /** Nanoseconds spent opening queriers and selecting series ({@link QueryStats#queryPreparationTimeSeconds()}). */
   long preparationNanos;
@@ -113,6 +119,21 @@ final class Evaluator {
     if (loadedSamples > maxSamples) {
       throw tooManySamples();
     }
+    peakSamples = Math.max(peakSamples, loadedSamples);
+  }
+
+  /**
+   * Checks that {@code n} samples held for a moment on top of {@link #loadedSamples} (a streamed series and the
+   * accumulators it folds into) stay within max-samples, and records the peak.
+   *
+   * @throws PromQLException EXECUTION "too many samples" otherwise
+   */
+  void holdTransient(long n) {
+    long held = loadedSamples + n;
+    if (held > maxSamples) {
+      throw tooManySamples();
+    }
+    peakSamples = Math.max(peakSamples, held);
   }
 
   /** Prometheus's ErrTooManySamples for the "query execution" environment. */
@@ -192,42 +213,64 @@ final class Evaluator {
     if (maxMs < minMs) {
       return out;
     }
-    long prepStart = System.nanoTime();
     try (Querier q = storage.querier(minMs, maxMs)) {
-      List<Series> selected = q.select(false, new SelectHints(minMs, maxMs, stepMs, function, rangeMs), vs.matchers());
-      preparationNanos += System.nanoTime() - prepStart;
-      long[] ts = new long[16];
-      double[] vals = new double[16];
-      for (Series s : selected) {
+      SampleBuffer buf = new SampleBuffer();
+      for (Series s : select(q, vs, minMs, maxMs, stepMs, function, rangeMs)) {
         checkTimeout();
-        SampleIterator it = s.iterator();
-        int n = 0;
-        if (it.seek(minMs)) {
-          do {
-            long t = it.timestampMs();
-            if (t > maxMs) {
-              break;
-            }
-            double v = it.value();
-            if (!keepStale && StaleMarker.isStale(v)) {
-              continue;
-            }
-            if (n == ts.length) {
-              ts = Arrays.copyOf(ts, n * 2);
-              vals = Arrays.copyOf(vals, n * 2);
-            }
-            ts[n] = t;
-            vals[n] = v;
-            n++;
-          } while (it.next());
-        }
+        int n = buf.read(s, minMs, maxMs, keepStale);
         if (n > 0) {
           countSamples(n);
-          out.add(new SeriesData(s.labels(), Arrays.copyOf(ts, n), Arrays.copyOf(vals, n), n));
+          out.add(new SeriesData(s.labels(), Arrays.copyOf(buf.timestampsMs, n), Arrays.copyOf(buf.values, n), n));
         }
       }
     }
     return out;
+  }
+
+  /** Selects {@code vs}'s series from {@code q}, timing it as preparation. */
+  List<Series> select(Querier q, Expr.VectorSelector vs, long minMs, long maxMs, long stepMs, String function,
+      long rangeMs) {
+    long prepStart = System.nanoTime();
+    List<Series> selected = q.select(false, new SelectHints(minMs, maxMs, stepMs, function, rangeMs), vs.matchers());
+    preparationNanos += System.nanoTime() - prepStart;
+    return selected;
+  }
+
+  /** Raw samples of one series at a time, in arrays reused from series to series (they only grow). */
+  static final class SampleBuffer {
+    long[] timestampsMs = new long[16];
+    double[] values = new double[16];
+
+    /**
+     * Reads {@code s}'s samples in [minMs, maxMs] (staleness markers dropped unless {@code keepStale}) into the
+     * arrays from index 0.
+     *
+     * @return how many were read
+     */
+    int read(Series s, long minMs, long maxMs, boolean keepStale) {
+      SampleIterator it = s.iterator();
+      int n = 0;
+      if (it.seek(minMs)) {
+        do {
+          long t = it.timestampMs();
+          if (t > maxMs) {
+            break;
+          }
+          double v = it.value();
+          if (!keepStale && StaleMarker.isStale(v)) {
+            continue;
+          }
+          if (n == timestampsMs.length) {
+            timestampsMs = Arrays.copyOf(timestampsMs, n * 2);
+            values = Arrays.copyOf(values, n * 2);
+          }
+          timestampsMs[n] = t;
+          values[n] = v;
+          n++;
+        } while (it.next());
+      }
+      return n;
+    }
   }
 
   /**
@@ -244,24 +287,35 @@ final class Evaluator {
     for (SeriesData d : data) {
       checkTimeout();
       StepSeries s = new StepSeries(d.labels(), steps);
-      int idx = -1;
-      long[] ts = d.timestampsMs();
-      double[] vals = d.values();
-      for (int i = 0; i < steps; i++) {
-        long t = (at != null ? at : grid.time(i)) - vs.offsetMs();
-        while (idx + 1 < d.size() && ts[idx + 1] <= t) {
-          idx++;
-        }
-        if (idx >= 0 && ts[idx] > t - lookbackMs && !StaleMarker.isStale(vals[idx])) {
-          s.set(i, sampleTimestamps ? ts[idx] / 1000.0 : vals[idx]);
-          countQueryable(i, 1);
-        }
-      }
-      if (!s.isEmpty()) {
+      if (instantSteps(d.timestampsMs(), d.values(), d.size(), grid, at, vs.offsetMs(), sampleTimestamps, s)) {
         out.add(s);
       }
     }
     return out;
+  }
+
+  /**
+   * Sets in {@code s} (all steps absent on entry) the instant-selector value at every step of {@code grid} from one
+   * series' first {@code n} raw samples, counting queryable samples.
+   *
+   * @return whether any step has a value
+   */
+  boolean instantSteps(long[] ts, double[] vals, int n, StepGrid grid, Long at, long offsetMs,
+      boolean sampleTimestamps, StepSeries s) {
+    int idx = -1;
+    boolean any = false;
+    for (int i = 0; i < s.values.length; i++) {
+      long t = (at != null ? at : grid.time(i)) - offsetMs;
+      while (idx + 1 < n && ts[idx + 1] <= t) {
+        idx++;
+      }
+      if (idx >= 0 && ts[idx] > t - lookbackMs && !StaleMarker.isStale(vals[idx])) {
+        s.set(i, sampleTimestamps ? ts[idx] / 1000.0 : vals[idx]);
+        countQueryable(i, 1);
+        any = true;
+      }
+    }
+    return any;
   }
 
   /** Range-vector argument of a function, from a range selector or a subquery (possibly in parentheses). */

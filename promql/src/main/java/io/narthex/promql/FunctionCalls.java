@@ -413,19 +413,30 @@ final class FunctionCalls {
 
   // ---------------------------------------------------------------- range-vector functions
 
+  /**
+   * The call of a function that maps each step's window of each series to a value: {@link StreamingAggregation}
+   * reads {@code function}, {@code keepName} and {@code checkCounterName} to evaluate it one series at a time.
+   */
+  record RangeCall(RangeFunction function, boolean keepName, boolean checkCounterName) implements FunctionCall {
+    @Override
+    public Result eval(Evaluator ev, Expr.Call call, StepGrid grid) {
+      return vec(evalRange(ev, call, grid, function, scalarArgs(ev, call, grid), keepName, checkCounterName));
+    }
+  }
+
   /** A range function whose output drops the metric name. */
   private static FunctionCall range(RangeFunction function) {
-    return (ev, call, grid) -> vec(evalRange(ev, call, grid, function, scalarArgs(ev, call, grid), false, false));
+    return new RangeCall(function, false, false);
   }
 
   /** A range function whose output keeps the metric name ({@code last_over_time}, {@code first_over_time}). */
   private static FunctionCall rangeKeepingName(RangeFunction function) {
-    return (ev, call, grid) -> vec(evalRange(ev, call, grid, function, scalarArgs(ev, call, grid), true, false));
+    return new RangeCall(function, true, false);
   }
 
   /** A range function over counters: it drops the name and infos when the name is not a counter's. */
   private static FunctionCall rangeOfCounter(RangeFunction function) {
-    return (ev, call, grid) -> vec(evalRange(ev, call, grid, function, scalarArgs(ev, call, grid), false, true));
+    return new RangeCall(function, false, true);
   }
 
   /** {@code quantile_over_time(φ, v)}: warns at the steps where φ is outside [0, 1] and a series has a value. */
@@ -452,7 +463,7 @@ final class FunctionCalls {
    * The call's scalar arguments evaluated in argument order, by position; null at the positions of other arguments.
    * A range function's scalars are evaluated before its range argument, so this runs first.
    */
-  private static double[][] scalarArgs(Evaluator ev, Expr.Call call, StepGrid grid) {
+  static double[][] scalarArgs(Evaluator ev, Expr.Call call, StepGrid grid) {
     List<Expr> args = call.args();
     double[][] out = new double[args.size()][];
     for (int i = 0; i < args.size(); i++) {
@@ -498,55 +509,79 @@ final class FunctionCalls {
     RangeWindow window = new RangeWindow(arg.rangeMs(), scalarArgs);
     for (SeriesData d : arg.series()) {
       ev.checkTimeout();
-      long[] ts = d.timestampsMs();
-      int n = d.size();
-      window.timestampsMs = ts;
-      window.values = d.values();
       StepSeries s = new StepSeries(dropName ? Evaluator.dropName(d.labels()) : d.labels(), steps);
-      int lo = 0;
-      int hi = 0;
-      for (int i = 0; i < steps; i++) {
-        long end = arg.windowEnd(grid, i);
-        long startExclusive = end - arg.rangeMs();
-        if (hi > 0 && ts[hi - 1] > end) {
-          lo = 0;
-          hi = 0;
-        }
-        while (hi < n && ts[hi] <= end) {
-          hi++;
-        }
-        while (lo < hi && ts[lo] <= startExclusive) {
-          lo++;
-        }
-        if (hi == lo) {
-          continue;
-        }
-        ev.countQueryable(i, hi - lo);
-        window.lo = lo;
-        window.hi = hi;
-        window.endMs = end;
-        window.stepTimeMs = grid.time(i);
-        window.step = i;
-        double r = fn.apply(window);
-        if (!Evaluator.isAbsent(r)) {
-          s.set(i, r);
-        }
-      }
-      if (!s.isEmpty()) {
+      if (rangeSteps(ev, arg, grid, fn, window, d.timestampsMs(), d.values(), d.size(), s)) {
         out.add(s);
-        if (counterInfoPos >= 0) {
-          String metric = d.labels().get(Labels.METRIC_NAME);
-          if (metric != null && !metric.isEmpty() && !metric.equals(lastCheckedName)) {
-            lastCheckedName = metric;
-            if (!hasCounterSuffix(metric)) {
-              ev.annotations.info("metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "
-                  + Annotations.quote(metric), counterInfoPos);
-            }
-          }
-        }
+        lastCheckedName = counterInfo(ev, d.labels(), lastCheckedName, counterInfoPos);
       }
     }
     return out;
+  }
+
+  /**
+   * Sets in {@code s} (all steps absent on entry) {@code fn} of every step's window of one series' first {@code n}
+   * raw samples, counting each window's samples as queryable samples of its step; {@code window} carries the call's
+   * scalar arguments and is reused from series to series.
+   *
+   * @return whether any step has a value
+   */
+  static boolean rangeSteps(Evaluator ev, RangeArg arg, StepGrid grid, RangeFunction fn, RangeWindow window,
+      long[] ts, double[] vals, int n, StepSeries s) {
+    window.timestampsMs = ts;
+    window.values = vals;
+    boolean any = false;
+    int lo = 0;
+    int hi = 0;
+    for (int i = 0; i < s.values.length; i++) {
+      long end = arg.windowEnd(grid, i);
+      long startExclusive = end - arg.rangeMs();
+      if (hi > 0 && ts[hi - 1] > end) {
+        lo = 0;
+        hi = 0;
+      }
+      while (hi < n && ts[hi] <= end) {
+        hi++;
+      }
+      while (lo < hi && ts[lo] <= startExclusive) {
+        lo++;
+      }
+      if (hi == lo) {
+        continue;
+      }
+      ev.countQueryable(i, hi - lo);
+      window.lo = lo;
+      window.hi = hi;
+      window.endMs = end;
+      window.stepTimeMs = grid.time(i);
+      window.step = i;
+      double r = fn.apply(window);
+      if (!Evaluator.isAbsent(r)) {
+        s.set(i, r);
+        any = true;
+      }
+    }
+    return any;
+  }
+
+  /**
+   * With {@code counterInfoPos >= 0}, Prometheus's "might not be a counter" info for a series with a value whose
+   * metric name lacks a counter suffix, once per run of series with the same name.
+   *
+   * @return the name checked last, to pass to the next call
+   */
+  static String counterInfo(Evaluator ev, Labels labels, String lastCheckedName, int counterInfoPos) {
+    if (counterInfoPos < 0) {
+      return lastCheckedName;
+    }
+    String metric = labels.get(Labels.METRIC_NAME);
+    if (metric == null || metric.isEmpty() || metric.equals(lastCheckedName)) {
+      return lastCheckedName;
+    }
+    if (!hasCounterSuffix(metric)) {
+      ev.annotations.info("metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "
+          + Annotations.quote(metric), counterInfoPos);
+    }
+    return metric;
   }
 
   /** Whether a metric name ends in one of the suffixes Prometheus takes as a sign of a counter. */

@@ -36,11 +36,13 @@ import java.util.Objects;
  *
  * <p><b>peakSamples</b> is an approximation. Prometheus reports its running count of points held at once. Narthex
  * loads each selector's raw samples once for the whole step range and keeps them until the query ends, so its
- * in-memory count only grows; this is that count at the end: raw samples loaded from storage (range selectors after
- * dropping staleness markers) plus the points of evaluated subqueries. It is the number the engine checks against
- * {@link EngineOptions#maxSamples()}: a query fails with "too many samples" exactly when it would exceed the limit.
- * It usually differs from Prometheus's figure (it counts raw samples rather than per-step points and leaves out
- * result points).
+ * in-memory count mostly grows: raw samples loaded from storage (range selectors after dropping staleness markers)
+ * plus the points of evaluated subqueries. An aggregation that streams its argument ({@link StreamingAggregation}:
+ * {@code sum by (job) (rate(x[5m]))}) holds instead its groups x steps plus one series at a time (its raw samples
+ * and its steps), and keeps its groups x steps output. peakSamples is the largest of these sums during the query.
+ * It is the number the engine checks against {@link EngineOptions#maxSamples()}: a query fails with "too many
+ * samples" exactly when it would exceed the limit. It usually differs from Prometheus's figure (it counts raw
+ * samples rather than per-step points and leaves out most result points).
  *
  * <p>The arrays are shared, not copied; do not modify them.
  */
