@@ -44,9 +44,15 @@ final class PromClient {
     return get("/api/v1/query", "query", query, "time", seconds(timeMs));
   }
 
-  Answer range(String query, long startMs, long endMs, long stepMs) {
+  /** As {@link #instant(String, long)} with {@code stats=all}: the data carries Prometheus's {@code stats} object. */
+  Answer instantWithStats(String query, long timeMs) {
+    return get("/api/v1/query", "query", query, "time", seconds(timeMs), "stats", "all");
+  }
+
+  /** A range query with {@code stats=all}: the data carries Prometheus's {@code stats} object. */
+  Answer rangeWithStats(String query, long startMs, long endMs, long stepMs) {
     return get("/api/v1/query_range", "query", query, "start", seconds(startMs), "end", seconds(endMs),
-        "step", seconds(stepMs));
+        "step", seconds(stepMs), "stats", "all");
   }
 
   private Answer get(String path, String... params) {

@@ -1,5 +1,6 @@
 package io.narthex.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -21,6 +22,10 @@ import picocli.CommandLine.Spec;
  * The query load generator: a dashboard-like set of PromQL queries over the write generator's metrics, as range
  * and instant queries, from {@code --concurrency} workers for {@code --duration}. With {@code --compare-url} every
  * query also goes to a second API and the answers are compared (see {@link ResultComparator}).
+ *
+ * <p>Every query asks for {@code stats=all}; the summary reports per query shape ({@code per_query}) its p50 and p99
+ * latency and the largest {@code stats.samples.peakSamples} the API answered (Prometheus's count of samples a query
+ * held in memory at once, -1 when the API reported none), so memory per query can be read side by side.
  */
 @Command(name = "query", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Run dashboard-like PromQL queries against a Prometheus API on loopback and report queries/s.")
@@ -97,6 +102,15 @@ final class QueryCommand implements Callable<Integer> {
   private final LatencyHistogram window = new LatencyHistogram();
 
   private record ErrorCount(AtomicLong count, String firstMessage) {}
+
+  /** Latency and the largest reported peak samples of one query shape. */
+  private record ShapeStats(LatencyHistogram latency, AtomicLong maxPeakSamples) {
+    ShapeStats() {
+      this(new LatencyHistogram(), new AtomicLong(-1));
+    }
+  }
+
+  private final Map<Query, ShapeStats> shapes = new ConcurrentHashMap<>();
 
   static long stepMs(Duration range) {
     if (range.equals(Duration.ofHours(1))) {
@@ -193,12 +207,30 @@ final class QueryCommand implements Callable<Integer> {
     summary.put("compared", compared.get());
     summary.put("mismatches", mismatches.get());
     summary.put("first_mismatches", firstMismatches);
+    Map<String, Object> perQuery = new LinkedHashMap<>();
+    for (Query query : all) {
+      ShapeStats shape = shapes.get(query);
+      if (shape != null) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("queries", shape.latency().count());
+        row.put("p50_ms", Math.round(shape.latency().quantileMillis(0.5) * 100) / 100.0);
+        row.put("p99_ms", Math.round(shape.latency().quantileMillis(0.99) * 100) / 100.0);
+        row.put("peak_samples", shape.maxPeakSamples().get());
+        perQuery.put(query.describe(), row);
+      }
+    }
+    summary.put("per_query", perQuery);
 
     out.printf("queries: %d in %.1fs%n", queries.get(), elapsedSeconds);
     out.printf("queries/s: %.2f%n", summary.get("queries_per_second"));
     out.printf("latency p50 %.2f ms, p99 %.2f ms%n", latency.quantileMillis(0.5), latency.quantileMillis(0.99));
     out.printf("errors: %d queries%n", errorQueries.get());
     errors.forEach((key, error) -> out.printf("  %s x%d: %s%n", key, error.count().get(), error.firstMessage()));
+    out.printf("per query: p50 ms, p99 ms, peak samples (largest stats.samples.peakSamples)%n");
+    perQuery.forEach((query, row) -> {
+      Map<?, ?> r = (Map<?, ?>) row;
+      out.printf("  %9.2f %9.2f %12d  %s%n", r.get("p50_ms"), r.get("p99_ms"), r.get("peak_samples"), query);
+    });
     if (secondary != null) {
       out.printf("mismatches: %d of %d compared%n", mismatches.get(), compared.get());
       firstMismatches.forEach(mismatch -> out.printf("  %s%n", mismatch));
@@ -217,10 +249,14 @@ final class QueryCommand implements Callable<Integer> {
     latency.record(nanos);
     window.record(nanos);
     queries.incrementAndGet();
+    ShapeStats shape = shapes.computeIfAbsent(query, q -> new ShapeStats());
+    shape.latency().record(nanos);
     if (!answer.ok()) {
       error(answer.status() + " " + primary.baseUrl(), query, answer);
       return;
     }
+    long peak = peakSamples(answer.data());
+    shape.maxPeakSamples().accumulateAndGet(peak, Math::max);
     if (secondary == null) {
       return;
     }
@@ -247,7 +283,13 @@ final class QueryCommand implements Callable<Integer> {
 
   private static PromClient.Answer ask(PromClient client, Query query, long startMs, long endMs, long stepMs) {
     return query.range()
-        ? client.range(query.expression(), startMs, endMs, stepMs)
-        : client.instant(query.expression(), endMs);
+        ? client.rangeWithStats(query.expression(), startMs, endMs, stepMs)
+        : client.instantWithStats(query.expression(), endMs);
+  }
+
+  /** {@code data.stats.samples.peakSamples} of an answer, or -1 when the API did not report it. */
+  static long peakSamples(JsonNode data) {
+    JsonNode peak = data.path("stats").path("samples").path("peakSamples");
+    return peak.canConvertToLong() ? peak.asLong() : -1;
   }
 }
