@@ -338,6 +338,15 @@ echo "$table"
 if [ "$smoke" = 0 ]; then
   no_cluster=""
   if [ "$cluster" = 0 ]; then no_cluster=" --no-cluster"; fi
+  # The heap sizes the page states are the script's defaults unless $NARTHEX_JAVA_OPTS replaced them.
+  java_opts=""
+  heap="-Xmx2g all-in-one, -Xmx1g per cluster process here, set by \$NARTHEX_JAVA_OPTS"
+  if [ -n "${NARTHEX_JAVA_OPTS+set}" ]; then
+    java_opts="NARTHEX_JAVA_OPTS=\"$NARTHEX_JAVA_OPTS\" "
+    heap="\$NARTHEX_JAVA_OPTS was \"$NARTHEX_JAVA_OPTS\" here; blank leaves bin/narthex's own heap sizing"
+  fi
+  cluster_note=""
+  if [ "$cluster" = 1 ]; then cluster_note=" The cluster rows sum all 5 processes, which hold each series 3 times."; fi
   # Hand-written notes below the marker survive a new run.
   marker='<!-- compare.sh keeps everything below this line -->'
   kept=""
@@ -349,16 +358,16 @@ if [ "$smoke" = 0 ]; then
     echo "($(uname -sr)), with Prometheus $("$prometheus_bin" --version 2>&1 | head -1 | awk '{print $3}'), by:"
     echo
     echo '```sh'
-    echo "bench/compare.sh --series $series --write-seconds $write_seconds --query-seconds $query_seconds$no_cluster"
+    echo "${java_opts}bench/compare.sh --series $series --write-seconds $write_seconds" \
+      "--query-seconds $query_seconds$no_cluster"
     echo '```'
     echo
     echo "$series series, $write_seconds s of write load at saturation (4 connections), then $query_seconds s of"
     echo "dashboard queries (4 concurrent). Ratios are Narthex / Prometheus; the generator shares the cores."
     echo "Bytes per sample on disk are for the data each system accepted in its run: a system that accepted fewer"
     echo "samples per series pays more index per sample, so compare them alongside the ingest row."
-    echo "Resident memory follows the JVM heap size (-Xmx2g all-in-one, -Xmx1g per cluster process here, set by"
-    echo "\$NARTHEX_JAVA_OPTS); the live heap row is what the data needs. The cluster rows sum all 5 processes,"
-    echo "which hold each series 3 times."
+    echo "Resident memory follows the JVM heap size ($heap);"
+    echo "the live heap row is what the data needs.$cluster_note"
     echo
     echo "$table"
     if [ -n "$kept" ]; then echo; echo "$kept"; fi
