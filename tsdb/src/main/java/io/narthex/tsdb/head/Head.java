@@ -426,8 +426,9 @@ public final class Head implements Queryable {
 
   /**
    * Series matching every matcher, sorted by labels, each with only its chunks overlapping
-   * {@code [minTimeMs, maxTimeMs]}; every chunk is a heap copy, so it stays valid after truncation. Series with no such chunk are left out. Chunks may hold
-   * samples outside the range: readers filter, e.g. with {@link WindowedSeries}.
+   * {@code [minTimeMs, maxTimeMs]}; every chunk is a heap copy, so it stays valid after truncation. Series with no
+   * such chunk are left out. Chunks may hold samples outside the range: readers filter, e.g. with
+   * {@link WindowedSeries}.
    */
   public List<EncodedSeries> selectChunks(long minTimeMs, long maxTimeMs, List<Matcher> matchers) {
     List<MemSeries> matched = postings.select(matchers);

@@ -51,7 +51,10 @@ public final class HeadChunkSpace {
   private long liveBytes;
   private int liveChunks;
 
-  /** Bytes of native memory the head chunk pages of the whole process hold: {@code narthex_ingester_head_chunks_off_heap_bytes}. */
+  /**
+   * Bytes of native memory the head chunk pages of the whole process hold, until freed; exported as
+   * {@code narthex_ingester_head_chunks_off_heap_bytes}.
+   */
   public static long processBytes() {
     return PROCESS_BYTES.get();
   }

@@ -31,7 +31,8 @@ class HeadChunkSpaceTest {
     }
     // 745 kB of chunks in pages of 16, 16, 32, 64, 128, 256 and 512 kB: about twice the data at most.
     assertThat(space.liveBytes()).isEqualTo(refs.stream().mapToLong(HeadChunkSpace::length).sum());
-    assertThat(space.allocatedBytes()).isBetween(space.liveBytes(), 2 * space.liveBytes() + HeadChunkSpace.MIN_PAGE_BYTES);
+    assertThat(space.allocatedBytes())
+        .isBetween(space.liveBytes(), 2 * space.liveBytes() + HeadChunkSpace.MIN_PAGE_BYTES);
     assertThat(space.pageCount()).isEqualTo(7);
   }
 
@@ -94,7 +95,8 @@ class HeadChunkSpaceTest {
 
     // New chunks go to the page being filled, then to the kept pages, before any new page is allocated.
     List<Long> again = new ArrayList<>();
-    for (int i = 0; i < (1 + HeadChunkSpace.MAX_EMPTY_PAGES) * (HeadChunkSpace.MAX_PAGE_BYTES / chunkBytes) - 16; i++) {
+    int fitting = (1 + HeadChunkSpace.MAX_EMPTY_PAGES) * (HeadChunkSpace.MAX_PAGE_BYTES / chunkBytes) - 16;
+    for (int i = 0; i < fitting; i++) {
       again.add(space.write(chunk(chunkBytes, i), chunkBytes));
     }
     assertThat(space.pageCount()).isEqualTo(1 + HeadChunkSpace.MAX_EMPTY_PAGES);
@@ -114,7 +116,8 @@ class HeadChunkSpaceTest {
 
     assertThat(HeadChunkSpace.length(large)).isEqualTo(largeBytes);
     assertThat(space.copy(large)).containsExactly(chunk(largeBytes, 2));
-    assertThat(HeadChunkSpace.pageId(after)).as("small chunks keep filling their page").isEqualTo(HeadChunkSpace.pageId(small));
+    assertThat(HeadChunkSpace.pageId(after)).as("small chunks keep filling their page")
+        .isEqualTo(HeadChunkSpace.pageId(small));
     MemorySegment largePage = space.segment(large);
     space.release(large);
     assertThat(largePage.scope().isAlive()).isFalse();
