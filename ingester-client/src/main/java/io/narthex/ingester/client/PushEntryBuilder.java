@@ -183,12 +183,12 @@ public final class PushEntryBuilder {
     int compressedBytes = compressor.compress(push, 0, push.length, compressed, 0, compressed.length);
     byte[] out = new byte[CodedOutputStream.computeTagSize(SHARD_LOG_ENTRY_SNAPPY_PUSH)
         + CodedOutputStream.computeUInt32SizeNoTag(compressedBytes) + compressedBytes
-        + CodedOutputStream.computeUInt32Size(LogFormat.FIELD, LogFormat.VERSION)];
+        + CodedOutputStream.computeUInt32Size(LogFormat.FIELD, LogFormat.SINGLE)];
     stream = CodedOutputStream.newInstance(out);
     try {
       // snappy_push first: shard leaders recognise a push by the entry's first byte.
       stream.writeByteArray(SHARD_LOG_ENTRY_SNAPPY_PUSH, compressed, 0, compressedBytes);
-      stream.writeUInt32(LogFormat.FIELD, LogFormat.VERSION);
+      stream.writeUInt32(LogFormat.FIELD, LogFormat.SINGLE);
       stream.checkNoSpaceLeft();
     } catch (IOException e) {
       throw new UncheckedIOException("sizing bug: the entry did not fit its computed size", e);

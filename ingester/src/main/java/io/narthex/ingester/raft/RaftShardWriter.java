@@ -6,7 +6,11 @@ import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.ingester.ShardLogEntry;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.narthex.ingester.client.LogFormat;
 import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -30,18 +34,38 @@ import org.apache.ratis.util.TimeDuration;
  * Writes a shard's batches through its Raft group: the Ratis client finds the leader (following redirects) and
  * the reply arrives once a quorum has committed the entry and the leader has applied it.
  *
+ * <p>Group commit: while {@link #DEFAULT_ENTRIES_IN_FLIGHT} entries are on their way, further pushes wait, and
+ * the next entry carries every push that waited (up to {@link #MAX_BATCH_BYTES}), one Raft log entry and one
+ * replication round trip for them all ({@link LogFormat#BATCH}). A push alone is sent at once, as one entry of its
+ * own. Each push is acknowledged when the entry carrying it commits, with its own answer (its rejected samples, its
+ * tenant's series counts, or its refusal), as if it had been its own entry.
+ *
  * <p>Each write is a blocking Ratis call on its own virtual thread. Ratis's ordered async API would keep one send
  * queue per client, which stays failed for good once a write's retries run out during an outage; independent
  * calls recover as soon as a quorum is back. Order between concurrent writes is not needed: a Prometheus queue
  * shard has one request in flight at a time.
  */
 public final class RaftShardWriter implements ShardWriter {
+  /** Entries of one writer on their way at once; more pushes wait and are coalesced into the next entry. */
+  static final int DEFAULT_ENTRIES_IN_FLIGHT = 1;
+  /** Most bytes of pushes coalesced into one entry (a push larger than this is sent alone). */
+  static final int MAX_BATCH_BYTES = 1 << 20;
   private final int shard;
   private final RaftClient client;
   private final RaftOptions options;
   private final DistributionDataPoint commitLatency;
+  private final DistributionDataPoint pushesPerEntry;
   private static final long LEADERSHIP_RETRY_SLEEP_MS = 100;
-  private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
+  private final ExecutorService calls;
+  private final int entriesInFlight;
+  private final Object lock = new Object();
+  /** Pushes waiting for an entry; guarded by {@link #lock}. */
+  private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+  /** Entries on their way; guarded by {@link #lock}. */
+  private int sending;
+
+  /** A push and its caller's future. */
+  private record Pending(byte[] entry, long startNanos, CompletableFuture<PushResponse> answer) {}
 
   public RaftShardWriter(ShardMap shardMap, int shard, RaftOptions options) {
     this(shardMap, shard, options, new RaftWriterMetrics(new PrometheusRegistry()));
@@ -49,9 +73,21 @@ public final class RaftShardWriter implements ShardWriter {
 
   /** @param metrics where the commit latency is observed: the process's, shared by its writers */
   public RaftShardWriter(ShardMap shardMap, int shard, RaftOptions options, RaftWriterMetrics metrics) {
+    this(shardMap, shard, options, metrics, Executors.newVirtualThreadPerTaskExecutor(), DEFAULT_ENTRIES_IN_FLIGHT);
+  }
+
+  /**
+   * @param calls runs each blocking Ratis call; shut down by {@link #close}
+   * @param entriesInFlight entries on their way at once, at least 1
+   */
+  RaftShardWriter(ShardMap shardMap, int shard, RaftOptions options, RaftWriterMetrics metrics,
+      ExecutorService calls, int entriesInFlight) {
     this.shard = shard;
     this.commitLatency = metrics.commitLatency.labelValues(Integer.toString(shard));
+    this.pushesPerEntry = metrics.pushesPerEntry.labelValues(Integer.toString(shard));
     this.options = options;
+    this.calls = calls;
+    this.entriesInFlight = Math.max(1, entriesInFlight);
     RaftProperties properties = RaftGroups.properties(options.electionTimeout());
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(3, TimeUnit.SECONDS));
     long sleepMs = 100;
@@ -70,9 +106,98 @@ public final class RaftShardWriter implements ShardWriter {
     return "shard " + shard;
   }
 
+  /** Sends the push at once, or with the pushes that arrive while this writer's entries are on their way. */
   @Override
   public CompletableFuture<PushResponse> pushEntry(byte[] shardLogEntry) {
-    return submit(shardLogEntry);
+    if (!PushBatch.batchable(shardLogEntry)) {
+      return submit(shardLogEntry);
+    }
+    Pending push = new Pending(shardLogEntry, System.nanoTime(), new CompletableFuture<>());
+    boolean sendNow;
+    synchronized (lock) {
+      sendNow = sending < entriesInFlight;
+      if (sendNow) {
+        sending++;
+      } else {
+        waiting.add(push);
+      }
+    }
+    if (sendNow) {
+      send(List.of(push));
+    }
+    // Each caller waits at most the write timeout from its own push, queueing included.
+    return push.answer.orTimeout(options.writeTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .handle((answer, error) -> {
+          if (error != null) {
+            throw unavailable(error);
+          }
+          return answer;
+        });
+  }
+
+  /** Sends one entry carrying {@code pushes}; when it is answered, the next entry takes the pushes waiting. */
+  private void send(List<Pending> pushes) {
+    pushesPerEntry.observe(pushes.size());
+    // Until the last caller's timeout: each caller's own future times out on its own.
+    long deadlineNanos = Long.MIN_VALUE;
+    for (Pending push : pushes) {
+      deadlineNanos = Math.max(deadlineNanos, push.startNanos + options.writeTimeout().toNanos());
+    }
+    CompletableFuture<RaftClientReply> reply;
+    try {
+      byte[] entry = pushes.size() == 1 ? pushes.getFirst().entry
+          : PushBatch.entry(pushes.stream().map(Pending::entry).toList());
+      reply = call(entry, deadlineNanos);
+    } catch (RuntimeException e) {
+      reply = CompletableFuture.failedFuture(e);
+    }
+    reply.whenComplete((answer, error) -> {
+      // Free the slot first: answering a caller may run its continuation on this thread.
+      sendWaiting();
+      List<PushResponse> answers = null;
+      RuntimeException failure = null;
+      try {
+        answers = error != null ? null : answers(answer, pushes.size());
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+      long nowNanos = System.nanoTime();
+      for (int i = 0; i < pushes.size(); i++) {
+        Pending push = pushes.get(i);
+        if (answers != null) {
+          commitLatency.observe((nowNanos - push.startNanos) / 1e9);
+          push.answer.complete(answers.get(i));
+        } else {
+          push.answer.completeExceptionally(failure != null ? failure : unavailable(error));
+        }
+      }
+    });
+  }
+
+  /** Takes the pushes waiting, as many as fit in one entry, and sends them; or frees a slot when none waits. */
+  private void sendWaiting() {
+    List<Pending> next = new ArrayList<>();
+    synchronized (lock) {
+      long bytes = 0;
+      while (!waiting.isEmpty()) {
+        Pending push = waiting.peek();
+        if (push.answer.isDone()) {
+          // Its caller timed out already and was told to retry.
+          waiting.poll();
+          continue;
+        }
+        if (!next.isEmpty() && bytes + push.entry.length > MAX_BATCH_BYTES) {
+          break;
+        }
+        bytes += push.entry.length;
+        next.add(waiting.poll());
+      }
+      if (next.isEmpty()) {
+        sending--;
+        return;
+      }
+    }
+    send(next);
   }
 
   /**
@@ -87,8 +212,20 @@ public final class RaftShardWriter implements ShardWriter {
 
   private CompletableFuture<PushResponse> submit(byte[] entry) {
     long startNanos = System.nanoTime();
+    return call(entry, startNanos + options.writeTimeout().toNanos())
+        .handle((reply, error) -> {
+          if (error != null) {
+            throw unavailable(error);
+          }
+          PushResponse answer = answers(reply, 1).getFirst();
+          commitLatency.observe((System.nanoTime() - startNanos) / 1e9);
+          return answer;
+        });
+  }
+
+  /** The entry's reply once a quorum committed it; fails when the deadline passes first. */
+  private CompletableFuture<RaftClientReply> call(byte[] entry, long deadlineNanos) {
     Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(entry));
-    long deadlineNanos = startNanos + options.writeTimeout().toNanos();
     return CompletableFuture.supplyAsync(() -> {
           // Leadership moving (a graceful stop, an election) fails the call instead of retrying it, as a reply or
           // as an exception: retry here until the deadline. If an attempt did commit, the repeated samples are
@@ -113,18 +250,18 @@ public final class RaftShardWriter implements ShardWriter {
             }
           }
         }, calls)
-        .orTimeout(options.writeTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        .handle((reply, error) -> {
-          if (error != null) {
-            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                ? error.getCause() : error;
-            String why = cause instanceof TimeoutException
-                ? "no quorum committed the write within " + options.writeTimeout().toSeconds() + "s (no leader?)"
-                : cause.toString();
-            throw new ShardUnavailableException(name() + " is unavailable: " + why, cause);
-          }
-          return parse(reply, startNanos);
-        });
+        .orTimeout(Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+  }
+
+  private ShardUnavailableException unavailable(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause instanceof ShardUnavailableException unavailable) {
+      return unavailable;
+    }
+    String why = cause instanceof TimeoutException
+        ? "no quorum committed the write within " + options.writeTimeout().toSeconds() + "s (no leader?)"
+        : cause.toString();
+    return new ShardUnavailableException(name() + " is unavailable: " + why, cause);
   }
 
   private static boolean isLeadershipChange(Throwable error) {
@@ -137,14 +274,19 @@ public final class RaftShardWriter implements ShardWriter {
     return false;
   }
 
-  private PushResponse parse(RaftClientReply reply, long startNanos) {
+  /**
+   * The answers to the pushes of an entry of {@code pushes} pushes, in order.
+   *
+   * @throws ShardUnavailableException when the entry was not committed or the reply is unreadable
+   */
+  private List<PushResponse> answers(RaftClientReply reply, int pushes) {
     if (!reply.isSuccess()) {
       throw new ShardUnavailableException(name() + " rejected the write: " + reply.getException(),
           reply.getException());
     }
-    commitLatency.observe((System.nanoTime() - startNanos) / 1e9);
     try {
-      return PushResponse.parseFrom(reply.getMessage().getContent().newInput());
+      return pushes == 1 ? List.of(PushResponse.parseFrom(reply.getMessage().getContent().newInput()))
+          : PushBatch.answers(reply.getMessage().getContent(), pushes);
     } catch (IOException e) {
       throw new ShardUnavailableException(name() + " answered with an unreadable reply", e);
     }
@@ -153,6 +295,12 @@ public final class RaftShardWriter implements ShardWriter {
   @Override
   public void close() {
     calls.shutdownNow();
+    synchronized (lock) {
+      for (Pending push : waiting) {
+        push.answer.completeExceptionally(new ShardUnavailableException(name() + " is closed", null));
+      }
+      waiting.clear();
+    }
     try {
       client.close();
     } catch (IOException e) {

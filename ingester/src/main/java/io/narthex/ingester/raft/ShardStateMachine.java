@@ -203,7 +203,9 @@ final class ShardStateMachine extends BaseStateMachine {
       // (field 1) are what logs written before snappy_push hold.
       ShardLogEntry logEntry = fields.count(1) > 0 || fields.count(5) > 0 ? null
           : ShardLogEntry.parseFrom(java.nio.ByteBuffer.wrap(data, 0, size));
-      if (logEntry == null && fields.count(5) > 0) {
+      if (logEntry == null && fields.count(5) > 1 && version >= LogFormat.BATCH) {
+        return applied(entry, Message.valueOf(UnsafeByteOperations.unsafeWrap(applyBatch(entry, fields))));
+      } else if (logEntry == null && fields.count(5) > 0) {
         int last = fields.count(5) - 1;
         int offset = fields.offset(5, last);
         int length = fields.length(5, last);
@@ -253,20 +255,51 @@ final class ShardStateMachine extends BaseStateMachine {
       // Applying is deterministic, so every replica fails the same entry the same way: it is refused everywhere
       // and the writer learns why. Never a failed future, which would stop the group's apply loop for good (and
       // again at every log replay). A bug's exception is refused like bad input, and logged with its trace.
-      raftMetrics.rejectedEntries.labelValues(Integer.toString(shard)).inc();
-      if (e instanceof IOException || e instanceof IllegalArgumentException) {
-        log.warn("log entry refused shard={} index={}: {}", shard, entry.getIndex(), e.toString());
-      } else {
-        log.error("log entry refused on an unexpected exception shard={} index={}", shard, entry.getIndex(), e);
-      }
-      response = PushResponse.newBuilder()
-          .setInvalidRequest("shard " + shard + " rejected log entry " + entry.getIndex() + ": " + e)
-          .build();
+      response = refused(entry, e, "log entry " + entry.getIndex());
     }
+    return applied(entry, Message.valueOf(UnsafeByteOperations.unsafeWrap(response.toByteArray())));
+  }
+
+  private CompletableFuture<Message> applied(LogEntryProto entry, Message reply) {
     updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
     raftMetrics.appliedIndex.labelValues(Integer.toString(shard)).set(entry.getIndex());
-    return CompletableFuture.completedFuture(
-        Message.valueOf(UnsafeByteOperations.unsafeWrap(response.toByteArray())));
+    return CompletableFuture.completedFuture(reply);
+  }
+
+  /**
+   * Applies each push of a batch (group commit) in order as if it were its own entry: one push refused does not
+   * refuse the others, and each gets its own answer.
+   */
+  private byte[] applyBatch(LogEntryProto entry, WireFields fields) {
+    int pushes = fields.count(5);
+    List<PushResponse> answers = new ArrayList<>(pushes);
+    for (int i = 0; i < pushes; i++) {
+      int offset = fields.offset(5, i);
+      int length = fields.length(5, i);
+      try {
+        int pushBytes = PushEntryBuilder.uncompressedLength(entryBuffer, offset, length);
+        if (pushBuffer.length < pushBytes) {
+          pushBuffer = new byte[Math.max(pushBytes, 2 * pushBuffer.length)];
+        }
+        PushEntryBuilder.decompress(entryBuffer, offset, length, pushBuffer);
+        answers.add(ingester.pushEncoded(pushBuffer, 0, pushBytes));
+      } catch (RuntimeException e) {
+        answers.add(refused(entry, e, "push " + i + " of log entry " + entry.getIndex()));
+      }
+    }
+    return PushBatch.reply(answers);
+  }
+
+  /** Counts and logs a refused entry or push; its answer. Deterministic, so every replica refuses it alike. */
+  private PushResponse refused(LogEntryProto entry, Exception e, String what) {
+    raftMetrics.rejectedEntries.labelValues(Integer.toString(shard)).inc();
+    if (e instanceof IOException || e instanceof IllegalArgumentException) {
+      log.warn("log entry refused shard={} index={}: {}: {}", shard, entry.getIndex(), what, e.toString());
+    } else {
+      log.error("log entry refused on an unexpected exception shard={} index={}: {}", shard, entry.getIndex(), what,
+          e);
+    }
+    return PushResponse.newBuilder().setInvalidRequest("shard " + shard + " rejected " + what + ": " + e).build();
   }
 
   /** Runs on the state machine's apply thread, so no entry is applied while the heads are written. */

@@ -320,7 +320,7 @@ public final class Shipper implements AutoCloseable {
   private void commit(int shard, ShardLogEntry entry) {
     RaftShardWriter writer = writers.computeIfAbsent(shard, s -> new RaftShardWriter(shardMap, s, raftOptions, writerMetrics));
     try {
-      var response = writer.submit(entry.toBuilder().setFormatVersion(LogFormat.VERSION).build()).get();
+      var response = writer.submit(entry.toBuilder().setFormatVersion(LogFormat.SINGLE).build()).get();
       if (!response.getInvalidRequest().isEmpty()) {
         throw new IllegalStateException(response.getInvalidRequest());
       }

@@ -139,7 +139,8 @@ class IngesterNodeRestartTest {
         RaftStorage.StartupOption.RECOVER, properties);
   }
 
-  private static ShardMap shardMap(int replicas) throws IOException {
+  /** One shard on {@code replicas} nodes with free loopback Raft ports. */
+  static ShardMap shardMap(int replicas) throws IOException {
     List<ShardMap.Node> nodes = new ArrayList<>();
     for (int i = 0; i < replicas; i++) {
       try (ServerSocket socket = new ServerSocket(0)) {

@@ -169,7 +169,7 @@ class ShardStateMachineTest {
   void entriesCarryTheFormatVersionAndAReplicaStopsAtANewerOneInsteadOfRefusingIt() throws Exception {
     byte[] current = snappyPush(series(T0_MS, "__name__", "current_format"));
     WireFields fields = new WireFields(current, 0, current.length, LogFormat.FIELD + 1);
-    assertThat(fields.varint(LogFormat.FIELD, 0)).isEqualTo(LogFormat.VERSION);
+    assertThat(fields.varint(LogFormat.FIELD, 0)).isEqualTo(LogFormat.SINGLE);
     assertThat(writer.pushEntry(current).get().getAcceptedSamples()).isEqualTo(1);
     // Entries written before the field existed read as version 1.
     byte[] unversioned = ShardLogEntry.newBuilder().setPush(PushRequest.newBuilder().setTenant(TENANT)
