@@ -310,10 +310,12 @@ public final class ShardHeads {
     boolean written = false;
     try {
       if (!Files.isDirectory(blockDir)) {
-        List<EncodedSeries> chunks = head.selectChunks(minTimeMs, maxTimeMs - 1, List.of());
-        if (!chunks.isEmpty()) {
-          BlockMeta meta = BlockWriter.write(blockDir.getParent(), ulid, chunks, minTimeMs, maxTimeMs,
-              externalLabels);
+        // One series' chunks on the heap at a time: closed chunks live off the heap, and copying them all at once
+        // would make each cut a heap spike the size of the head's closed chunks.
+        Head.StreamedSeries chunks = head.streamChunks(minTimeMs, maxTimeMs - 1, BlockWriter.LABELS_ORDER);
+        if (chunks.series().hasNext()) {
+          BlockMeta meta = BlockWriter.write(blockDir.getParent(), ulid, chunks.labelSets(), chunks.series(),
+              minTimeMs, maxTimeMs, externalLabels);
           series = meta.numSeries();
           samples = meta.numSamples();
           if (series == 0) {

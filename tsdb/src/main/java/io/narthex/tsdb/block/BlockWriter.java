@@ -20,6 +20,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -117,6 +118,38 @@ public final class BlockWriter {
         compaction, segmentSize)) {
       for (EncodedSeries s : sorted) {
         writer.add(s);
+      }
+      return writer.finish();
+    }
+  }
+
+  /**
+   * As {@link #write(Path, String, List, long, long, Map)}, one series at a time, so that a cut from a head holds one
+   * series' chunks, not all of them (e.g. {@code Head.streamChunks}).
+   *
+   * @param labelSets the label set of every series {@code seriesInOrder} may yield, for the symbol table written
+   *     before any series; a superset is fine
+   * @param seriesInOrder series in {@link #LABELS_ORDER}, each with its chunks sorted by time and not overlapping
+   * @throws IllegalArgumentException as that write, or on series out of order
+   */
+  public static BlockMeta write(Path parentDir, String ulid, Collection<Labels> labelSets,
+      Iterator<EncodedSeries> seriesInOrder, long minTimeMs, long maxTimeMs, Map<String, String> externalLabels)
+      throws IOException {
+    Ulid.timestampMs(ulid);
+    if (minTimeMs >= maxTimeMs) {
+      throw new IllegalArgumentException("empty block range [" + minTimeMs + ", " + maxTimeMs + ")");
+    }
+    TreeSet<String> symbols = new TreeSet<>(GoStrings.ORDER);
+    for (Labels labels : labelSets) {
+      labels.forEach((name, value) -> {
+        symbols.add(name);
+        symbols.add(value);
+      });
+    }
+    try (Streaming writer = new Streaming(parentDir, ulid, symbols, minTimeMs, maxTimeMs, externalLabels, null,
+        ChunkSegmentWriter.DEFAULT_SEGMENT_SIZE)) {
+      while (seriesInOrder.hasNext()) {
+        writer.add(seriesInOrder.next());
       }
       return writer.finish();
     }

@@ -13,7 +13,10 @@ import io.narthex.tsdb.storage.SelectHints;
 import io.narthex.tsdb.storage.Series;
 import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToLongFunction;
@@ -437,32 +440,87 @@ public final class Head implements Queryable {
     List<EncodedChunk> chunks = new ArrayList<>();
     for (int i = 0; i < matched.size(); i++) {
       MemSeries series = matched.get(i);
-      chunks.clear();
-      synchronized (series) {
-        if (!series.hasSamples) {
-          continue;
-        }
-        for (int c = 0; c < series.closedCount; c++) {
-          if (series.closedMaxTimeMs(c) >= minTimeMs && series.closedMinTimeMs(c) <= maxTimeMs) {
-            chunks.add(closedChunk(series, c));
-          }
-        }
-        XorAppender open = series.headChunk;
-        if (open != null && open.numSamples() > 0 && open.maxTimeMs() >= minTimeMs && open.minTimeMs() <= maxTimeMs) {
-          chunks.add(new EncodedChunk(open.minTimeMs(), open.maxTimeMs(), open.bytes()));
-        }
-        OutOfOrderSamples late = series.outOfOrder;
-        if (late != null && late.overlaps(minTimeMs, maxTimeMs)) {
-          List<EncodedChunk> merged = late.merge(chunks, minTimeMs, maxTimeMs, options.samplesPerChunk());
-          chunks.clear();
-          chunks.addAll(merged);
-        }
-      }
+      copyChunks(series, minTimeMs, maxTimeMs, chunks);
       if (!chunks.isEmpty()) {
         out.add(new EncodedSeries(series.labels(), chunks));
       }
     }
     return out;
+  }
+
+  /**
+   * The series of {@link #streamChunks}: the label sets of every series it may yield (for a block's symbol table,
+   * written before any series), and the series themselves, each copied only when the iterator reaches it.
+   */
+  public record StreamedSeries(List<Labels> labelSets, Iterator<EncodedSeries> series) {}
+
+  /**
+   * Every series with chunks overlapping {@code [minTimeMs, maxTimeMs]}, in {@code order}, as
+   * {@link #selectChunks} with no matchers but one series at a time: a series' chunks are copied off the head (under
+   * its lock) when the iterator reaches it, so a block cut holds one series' chunks on the heap, not all of them.
+   * Series with no such chunk when reached are skipped. Single-threaded use.
+   */
+  public StreamedSeries streamChunks(long minTimeMs, long maxTimeMs, Comparator<Labels> order) {
+    List<MemSeries> matched = postings.select(List.of());
+    matched.sort((a, b) -> order.compare(a.labels(), b.labels()));
+    List<Labels> labelSets = new ArrayList<>(matched.size());
+    for (MemSeries series : matched) {
+      labelSets.add(series.labels());
+    }
+    Iterator<EncodedSeries> iterator = new Iterator<>() {
+      private final List<EncodedChunk> chunks = new ArrayList<>();
+      private int nextIndex;
+      private EncodedSeries next;
+
+      @Override
+      public boolean hasNext() {
+        while (next == null && nextIndex < matched.size()) {
+          MemSeries series = matched.get(nextIndex);
+          matched.set(nextIndex++, null);
+          copyChunks(series, minTimeMs, maxTimeMs, chunks);
+          if (!chunks.isEmpty()) {
+            next = new EncodedSeries(series.labels(), chunks);
+          }
+        }
+        return next != null;
+      }
+
+      @Override
+      public EncodedSeries next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        EncodedSeries series = next;
+        next = null;
+        return series;
+      }
+    };
+    return new StreamedSeries(labelSets, iterator);
+  }
+
+  /** Sets {@code out} to heap copies of the series' chunks overlapping {@code [minTimeMs, maxTimeMs]}. */
+  private void copyChunks(MemSeries series, long minTimeMs, long maxTimeMs, List<EncodedChunk> out) {
+    out.clear();
+    synchronized (series) {
+      if (!series.hasSamples) {
+        return;
+      }
+      for (int c = 0; c < series.closedCount; c++) {
+        if (series.closedMaxTimeMs(c) >= minTimeMs && series.closedMinTimeMs(c) <= maxTimeMs) {
+          out.add(closedChunk(series, c));
+        }
+      }
+      XorAppender open = series.headChunk;
+      if (open != null && open.numSamples() > 0 && open.maxTimeMs() >= minTimeMs && open.minTimeMs() <= maxTimeMs) {
+        out.add(new EncodedChunk(open.minTimeMs(), open.maxTimeMs(), open.bytes()));
+      }
+      OutOfOrderSamples late = series.outOfOrder;
+      if (late != null && late.overlaps(minTimeMs, maxTimeMs)) {
+        List<EncodedChunk> merged = late.merge(out, minTimeMs, maxTimeMs, options.samplesPerChunk());
+        out.clear();
+        out.addAll(merged);
+      }
+    }
   }
 
   @Override
