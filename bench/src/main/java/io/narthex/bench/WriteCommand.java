@@ -89,6 +89,11 @@ final class WriteCommand implements Callable<Integer> {
           + " stop at now.")
   String startTime;
 
+  @Option(names = "--run-id",
+      description = "The bench_run label value of every series; default a random one per run. Giving two systems the"
+          + " same run id and --start-time sends both the same samples (bench/dashboard.sh compares their answers).")
+  String runIdOption;
+
   @Option(names = "--verify-url",
       description = "Prometheus API base (e.g. http://127.0.0.1:9009/prometheus): after the run, compare the samples"
           + " it counts per tenant with the acknowledged ones; exit code 1 on mismatch.")
@@ -148,7 +153,8 @@ final class WriteCommand implements Callable<Integer> {
         ? Math.max(1, (long) Math.ceil(rateLimit * duration.toMillis() / 1000.0 / series))
         : Math.max(1, Duration.ofHours(1).toMillis() / intervalMs);
     long startMs = startTime == null ? nowMs - plannedRounds * intervalMs : TimeArgs.timeMs(startTime, nowMs);
-    String runId = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(2);
+    String runId = runIdOption != null ? runIdOption
+        : HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(2);
     SeriesPlan plan = new SeriesPlan(labelShape, runId, series, tenantIds.size(), samplesPerRequest,
         churnPerMinute * intervalMs / 60_000.0);
     AtomicLongArray acceptedPerTenant = new AtomicLongArray(tenantIds.size());

@@ -29,6 +29,16 @@ class WriteCommandTest {
   }
 
   @Test
+  void runIdOptionNamesTheRunSoTwoSystemsGetTheSameSeries() throws Exception {
+    StringWriter output = new StringWriter();
+    int exitCode = BenchMain.commandLine().setOut(new PrintWriter(output))
+        .execute("write", "--null-sink", "--duration=1s", "--series=100", "--run-id=cafe01", "--json");
+
+    assertThat(exitCode).as(output.toString()).isZero();
+    assertThat(lastJsonLine(output.toString()).get("run_id").asText()).isEqualTo("cafe01");
+  }
+
+  @Test
   void encodedRequestsDecodeBackToSortedLabelSetsWithOneSampleEach() throws Exception {
     for (LabelShape shape : LabelShape.values()) {
       SeriesPlan plan = new SeriesPlan(shape, "abc123", 1000, 2, 300, 0);
