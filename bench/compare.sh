@@ -136,8 +136,12 @@ measure() {
   fi
   jq -n --argjson cpu "$(echo "$cpu1 - $cpu0" | bc)" --argjson rss "$(rss_bytes "$@")" --argjson live "$live" \
     '{cpu_seconds: $cpu, rss_bytes: $rss, live_heap_bytes: $live}' >"$work/$name.process.json"
+  # The queries end at the run's last sample, not now: a run at saturation stops short of now (its data starts an
+  # hour back), and queries ending at now would find instant selectors empty and half of each range.
+  local end
+  end=$(jq -r 'if .last_sample_time_ms == null then "now" else .last_sample_time_ms / 1000 end' "$work/$name.write.json")
   "$bench" query --url="$query_url" ${query_header:+--header="$query_header"} --duration="${query_seconds}s" \
-    --concurrency=4 --json >"$work/$name.query.log"
+    --end="$end" --concurrency=4 --json >"$work/$name.query.log"
   tail -1 "$work/$name.query.log" >"$work/$name.query.json"
 }
 
