@@ -250,7 +250,10 @@ final class ReplicatedDispatch implements StateListener, AutoCloseable {
     });
   }
 
-  /** Replaces the mirror by one without the alerts the group dropped: a mirror's store has no removal. */
+  /**
+   * Replaces the mirror by one without the alerts the group dropped (a mirror's store has no removal), which shares
+   * the old one's sends in flight.
+   */
   @Override
   public void alertsDropped(int group, String tenant, List<Alert> dropped, Instant at) {
     RunningTenant t = host.tenantMap().get(tenant);
@@ -273,6 +276,8 @@ final class ReplicatedDispatch implements StateListener, AutoCloseable {
         }
       }
       RunningTenant fresh = newMirror(tenant, group, t.term, t.alertmanager.config());
+      // The old mirror's sends still in flight complete there: the new one must not start them again meanwhile.
+      fresh.alertmanager.adoptSendsInFlight(t.alertmanager);
       fresh.alertmanager.mirrorState(kept, t.alertmanager.silences().list(),
           List.copyOf(t.alertmanager.notificationLog().snapshot().values()), host.clock().instant());
       fresh.rescheduled();
@@ -409,6 +414,11 @@ final class ReplicatedDispatch implements StateListener, AutoCloseable {
 
   /** Registers the tenant with the persister: written while this process leads the group, seeded if unknown. */
   private void persist(int group, String tenant, boolean known) {
+    Long registeredTerm = leading.get(group);
+    if (registeredTerm == null) {
+      return;
+    }
+    long term = registeredTerm;
     host.persister().register(tenant, new StatePersister.Source() {
       @Override
       public TenantState snapshot() {
@@ -418,6 +428,14 @@ final class ReplicatedDispatch implements StateListener, AutoCloseable {
         }
         RunningTenant t = host.tenantMap().get(tenant);
         return t == null ? TenantState.EMPTY : MultitenantAlertmanager.stateOf(t);
+      }
+
+      @Override
+      public boolean mayWrite() {
+        // The fence of a write whose snapshot was taken before a step-down: Raft's own view, which changes before
+        // the step-down reaches this process's leadership thread.
+        Long leads = leading.get(group);
+        return leads != null && leads == term && replicated.local().leaderTerm(group) == term;
       }
 
       @Override

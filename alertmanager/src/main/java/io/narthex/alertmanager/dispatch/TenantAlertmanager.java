@@ -66,8 +66,9 @@ public final class TenantAlertmanager {
   private final Silences silences;
   private final NotificationLog log;
   // "<group key>:<integration>" of the sends in flight, across reloads: a group rebuilt by a reload must not send
-  // again what its predecessor is still sending (the log is only written once that send completes).
-  private final Set<String> sending = new java.util.HashSet<>();
+  // again what its predecessor is still sending (the log is only written once that send completes). Concurrent: a
+  // mirror rebuilt by ReplicatedDispatch shares it with the one it replaced, whose sends complete under its own lock.
+  private Set<String> sending = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private AlertmanagerConfig config;
   private DispatchRoute root;
   private Inhibitor inhibitor;
@@ -129,6 +130,15 @@ public final class TenantAlertmanager {
   public void reload(AlertmanagerConfig newConfig, NotificationPipeline.Sender newSender, Instant now) {
     sender = newSender;
     reload(newConfig, now);
+  }
+
+  /**
+   * Shares the record of the sends in flight of the Alertmanager this one replaces (a leader's mirror rebuilt for a
+   * lowered limit): this one does not start again a send its predecessor is still making, and the predecessor's
+   * completion clears it for both. Call before this one's first flush.
+   */
+  public void adoptSendsInFlight(TenantAlertmanager predecessor) {
+    sending = predecessor.sending;
   }
 
   private Instant lastNotified(DispatchRoute route, String groupKey, Instant now) {

@@ -50,6 +50,15 @@ public final class StatePersister implements AutoCloseable {
 
     /** Merges state read from the bucket (take the tenant's lock; see {@link TenantState#mergeInto}). */
     void merge(TenantState stored);
+
+    /**
+     * Whether this process may still write the tenant's state, asked right before each bucket write: false once a
+     * replicated tenant's leadership moved after {@link #snapshot} was taken, so a persist that began before a
+     * step-down cannot land after the new leader's. Local tenants always may.
+     */
+    default boolean mayWrite() {
+      return true;
+    }
   }
 
   /** How a tenant's start found its state: Mimir's {@code outcome} label values. */
@@ -213,6 +222,9 @@ public final class StatePersister implements AutoCloseable {
         byte[] encoded = store.encode(t.id, snapshot);
         byte[] digest = digest(encoded);
         if (Arrays.equals(digest, t.lastDigest)) {
+          return false;
+        }
+        if (!t.source.mayWrite()) {
           return false;
         }
         persistTotal.inc();
