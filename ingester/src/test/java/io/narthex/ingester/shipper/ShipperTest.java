@@ -58,7 +58,10 @@ class ShipperTest {
     shardMap = ShardMap.roundRobin(List.of(new ShardMap.Node("n0", "127.0.0.1:1", "127.0.0.1:" + port)), 1, 1);
     node = IngesterNode.start(shardMap, "n0", dataDir.resolve("n0"), raftOptions);
     writer = new RaftShardWriter(shardMap, 0, raftOptions);
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(node::ready);
+    // Ready is not enough: the shipper works only on a shard whose leader is ready (has committed in its term),
+    // which may come a moment after the node is ready.
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+        .until(() -> node.ready() && node.replicaState(0).getLeader());
   }
 
   @AfterEach
@@ -211,7 +214,10 @@ class ShipperTest {
     node.close();
     node = IngesterNode.start(shardMap, "n0", dataDir.resolve("n0"), raftOptions);
     writer = new RaftShardWriter(shardMap, 0, raftOptions);
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(node::ready);
+    // Ready is not enough: the shipper works only on a shard whose leader is ready (has committed in its term),
+    // which may come a moment after the node is ready.
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+        .until(() -> node.ready() && node.replicaState(0).getLeader());
 
     // Replaying the log found the blocks on disk: served again, and the head holds none of their samples.
     assertThat(node.heads(0).localBlocks().blocks(TENANT)).hasSize(2);
