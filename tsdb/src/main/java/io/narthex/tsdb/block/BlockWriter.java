@@ -107,20 +107,8 @@ public final class BlockWriter {
     }
     List<EncodedSeries> sorted = new ArrayList<>(series);
     sorted.sort(SERIES_ORDER);
-    TreeSet<String> symbols = new TreeSet<>(GoStrings.ORDER);
-    for (EncodedSeries s : sorted) {
-      s.labels().forEach((name, value) -> {
-        symbols.add(name);
-        symbols.add(value);
-      });
-    }
-    try (Streaming writer = new Streaming(parentDir, ulid, symbols, minTimeMs, maxTimeMs, externalLabels,
-        compaction, segmentSize)) {
-      for (EncodedSeries s : sorted) {
-        writer.add(s);
-      }
-      return writer.finish();
-    }
+    return write(parentDir, ulid, sorted.stream().map(EncodedSeries::labels).toList(), sorted.iterator(), minTimeMs,
+        maxTimeMs, externalLabels, compaction, segmentSize);
   }
 
   /**
@@ -139,6 +127,14 @@ public final class BlockWriter {
     if (minTimeMs >= maxTimeMs) {
       throw new IllegalArgumentException("empty block range [" + minTimeMs + ", " + maxTimeMs + ")");
     }
+    return write(parentDir, ulid, labelSets, seriesInOrder, minTimeMs, maxTimeMs, externalLabels, null,
+        ChunkSegmentWriter.DEFAULT_SEGMENT_SIZE);
+  }
+
+  /** Symbols first (the index's table precedes every series), then the series one at a time. */
+  private static BlockMeta write(Path parentDir, String ulid, Collection<Labels> labelSets,
+      Iterator<EncodedSeries> seriesInOrder, long minTimeMs, long maxTimeMs, Map<String, String> externalLabels,
+      BlockMetaFile.Compaction compaction, long segmentSize) throws IOException {
     TreeSet<String> symbols = new TreeSet<>(GoStrings.ORDER);
     for (Labels labels : labelSets) {
       labels.forEach((name, value) -> {
@@ -146,8 +142,8 @@ public final class BlockWriter {
         symbols.add(value);
       });
     }
-    try (Streaming writer = new Streaming(parentDir, ulid, symbols, minTimeMs, maxTimeMs, externalLabels, null,
-        ChunkSegmentWriter.DEFAULT_SEGMENT_SIZE)) {
+    try (Streaming writer = new Streaming(parentDir, ulid, symbols, minTimeMs, maxTimeMs, externalLabels,
+        compaction, segmentSize)) {
       while (seriesInOrder.hasNext()) {
         writer.add(seriesInOrder.next());
       }
