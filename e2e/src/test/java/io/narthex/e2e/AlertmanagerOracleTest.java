@@ -280,7 +280,7 @@ class AlertmanagerOracleTest {
 
   /** One system's Alertmanager API v2. */
   private record Api(String baseUrl, Map<String, String> headers) {
-    static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     /** Posts {@code json} to {@code path}, expecting 200; returns the instant the request was sent. */
     Instant post(String path, String json) throws Exception {

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BlocksClusterTest {
   private static final String TENANT = "cluster-blocks";
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @TempDir
   Path work;

@@ -39,7 +39,7 @@ class BlocksStorageTest {
   private static final String TENANT = "team-a";
   private static final String OTHER_TENANT = "team-b";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   /** PromQL over DemoData: selectors, range functions, aggregations, joins, histogram quantiles, offsets. */
   static final List<String> QUERIES = List.of(
       "demo_cpu_usage_seconds_total",

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PromtoolBlocksTest {
   private static final String TENANT = "backfill";
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @TempDir
   Path work;

@@ -14,7 +14,7 @@ import java.util.Arrays;
 
 /** Sends remote-write 1.0 requests as Prometheus does: snappy block-compressed protobuf over HTTP POST. */
 final class RemoteWriteClient {
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final URI pushUri;
 
   RemoteWriteClient(int httpPort) {
