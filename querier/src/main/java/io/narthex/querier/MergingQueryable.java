@@ -5,6 +5,7 @@ import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.ChunkMerger;
 import io.narthex.tsdb.storage.EncodedSeries;
+import io.narthex.tsdb.storage.MergedSeries;
 import io.narthex.tsdb.storage.WindowedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import io.narthex.tsdb.storage.Querier;
@@ -152,9 +153,12 @@ public final class MergingQueryable implements Queryable {
             out.add(new WindowedSeries(new EncodedSeries(entry.labels(), List.of()), startMs, endMs));
             continue;
           }
-          Series series = tombstones.filter(new WindowedSeries(
-              new EncodedSeries(entry.labels(), ChunkMerger.mergeOverlapping(byMinTime(entry.chunks()))), startMs,
-              endMs));
+          // Chunks from both sources, or from overlapping blocks, are merged as they are read, not re-encoded.
+          List<EncodedChunk> chunks = byMinTime(entry.chunks());
+          Series series = tombstones.filter(ChunkMerger.hasOverlap(chunks)
+              ? new MergedSeries(entry.labels(), chunks, startMs, endMs)
+              : new WindowedSeries(chunks == entry.chunks() ? entry : new EncodedSeries(entry.labels(), chunks),
+                  startMs, endMs));
           // Chunks may overlap the range with no sample inside it (or only deleted ones): not selected then.
           if (series.iterator().next()) {
             out.add(series);

@@ -54,7 +54,8 @@ public final class ChunkMerger {
     return out;
   }
 
-  private static boolean hasOverlap(List<EncodedChunk> chunks) {
+  /** Whether any chunk starts at or before the end of the one before it; {@code chunks} sorted by start time. */
+  public static boolean hasOverlap(List<EncodedChunk> chunks) {
     for (int i = 1; i < chunks.size(); i++) {
       if (chunks.get(i).minTimeMs() <= chunks.get(i - 1).maxTimeMs()) {
         return true;

@@ -44,30 +44,19 @@ public final class WindowedSeries implements Series {
     return series.labels() + " (" + series.chunks().size() + " chunks)";
   }
 
-  private static final class Iter implements SampleIterator {
+  private static final class Iter extends WindowIterator {
     private final List<EncodedChunk> chunks;
-    private final long minTimeMs;
-    private final long maxTimeMs;
     private final XorIterator chunkIterator = new XorIterator();
     private int chunkIndex = -1;
     private boolean inChunk;
-    private boolean positioned;
-    private boolean done;
-    private long timestampMs;
-    private double value;
 
     Iter(List<EncodedChunk> chunks, long minTimeMs, long maxTimeMs) {
+      super(minTimeMs, maxTimeMs);
       this.chunks = chunks;
-      this.minTimeMs = minTimeMs;
-      this.maxTimeMs = maxTimeMs;
-      done = minTimeMs > maxTimeMs;
     }
 
     @Override
-    public boolean next() {
-      if (done) {
-        return false;
-      }
+    protected boolean nextSample() {
       if (!positioned) {
         return advanceTo(minTimeMs);
       }
@@ -80,21 +69,15 @@ public final class WindowedSeries implements Series {
           if (t < minTimeMs) {
             continue;
           }
-          return take(t);
+          return take(t, chunkIterator.value());
         }
         inChunk = false;
       }
     }
 
     @Override
-    public boolean seek(long timestampMs) {
-      if (done) {
-        return false;
-      }
-      if (positioned && this.timestampMs >= timestampMs) {
-        return true;
-      }
-      return advanceTo(Math.max(timestampMs, minTimeMs));
+    protected boolean seekSample(long floorMs) {
+      return advanceTo(floorMs);
     }
 
     /** Moves to the first sample at or after {@code targetMs}, skipping whole chunks that end before it. */
@@ -107,26 +90,16 @@ public final class WindowedSeries implements Series {
           return finish();
         }
         if (chunks.get(chunkIndex).maxTimeMs() >= targetMs && chunkIterator.seek(targetMs)) {
-          return take(chunkIterator.timestampMs());
+          return take(chunkIterator.timestampMs(), chunkIterator.value());
         }
         inChunk = false;
       }
     }
 
-    private boolean take(long t) {
-      if (t > maxTimeMs) {
-        return finish();
-      }
-      timestampMs = t;
-      value = chunkIterator.value();
-      positioned = true;
-      return true;
-    }
-
-    private boolean finish() {
-      done = true;
+    @Override
+    protected boolean finish() {
       inChunk = false;
-      return false;
+      return super.finish();
     }
 
     private boolean openNextChunk() {
@@ -143,22 +116,6 @@ public final class WindowedSeries implements Series {
         return true;
       }
       return false;
-    }
-
-    @Override
-    public long timestampMs() {
-      if (!positioned) {
-        throw new IllegalStateException("next() not called");
-      }
-      return timestampMs;
-    }
-
-    @Override
-    public double value() {
-      if (!positioned) {
-        throw new IllegalStateException("next() not called");
-      }
-      return value;
     }
   }
 }
