@@ -183,47 +183,18 @@ public final class AlertmanagerReplicaNode implements AutoCloseable {
    * @return the replica that took each group over, by group; a group not handed over is absent
    */
   public Map<Integer, String> transferLeadership() {
-    long budgetNanos = options.electionTimeout().toNanos();
-    Map<Integer, String> handedTo = new java.util.concurrent.ConcurrentSkipListMap<>();
-    try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-      for (int group : localGroups.keySet()) {
-        if (isLeaderReady(group)) {
-          long deadlineNanos = System.nanoTime() + budgetNanos;
-          executor.execute(() -> {
-            String target = transferLeadership(group, deadlineNanos);
-            if (target != null) {
-              handedTo.put(group, target);
-            }
-          });
-        }
-      }
-    }
-    return handedTo;
-  }
-
-  /** Tries the group's transfer targets in turn until one takes over or the deadline passes; null if none did. */
-  private String transferLeadership(int group, long deadlineNanos) {
-    for (RaftPeerId target : transferTargets(group)) {
-      long leftMs = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
-      if (leftMs <= 0) {
-        break;
-      }
-      RaftProperties properties = properties(options);
-      RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(leftMs, TimeUnit.MILLISECONDS));
-      // Sent to this node, the leader, and not retried: the deadline bounds the whole hand-over.
-      try (RaftClient client = RaftClient.newBuilder().setProperties(properties)
-          .setRaftGroup(placement.raftGroup(group)).setLeaderId(server.getId())
-          .setRetryPolicy(RetryPolicies.noRetry()).build()) {
-        RaftClientReply reply = client.admin().transferLeadership(target, leftMs);
-        log.info("alertmanager leadership transfer group={} to={} success={}", group, target, reply.isSuccess());
-        if (reply.isSuccess()) {
-          return target.toString();
-        }
-      } catch (IOException | RuntimeException e) {
-        log.warn("alertmanager leadership transfer failed group={} to={}: {}", group, target, e.toString());
-      }
-    }
-    return null;
+    return io.narthex.common.LeadershipHandOver.all("alertmanager group", localGroups.keySet(), this::isLeaderReady,
+        this::transferTargets, options.electionTimeout(), (group, target, timeoutMs) -> {
+          RaftProperties properties = properties(options);
+          RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
+              TimeDuration.valueOf(timeoutMs, TimeUnit.MILLISECONDS));
+          // Sent to this node, the leader, and not retried: the budget bounds the whole hand-over.
+          try (RaftClient client = RaftClient.newBuilder().setProperties(properties)
+              .setRaftGroup(placement.raftGroup(group)).setLeaderId(server.getId())
+              .setRetryPolicy(RetryPolicies.noRetry()).build()) {
+            return client.admin().transferLeadership(target, timeoutMs).isSuccess();
+          }
+        });
   }
 
   /**

@@ -27,7 +27,6 @@ import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
@@ -53,6 +52,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   private final Path raftDir;
   private final RaftMetrics raftMetrics;
   private final TlsFiles clientTls;
+  private final java.time.Duration electionTimeout;
   private final Map<Integer, RaftGroupId> localShards = new LinkedHashMap<>();
   private final AtomicLong callId = new AtomicLong();
   private final ScheduledExecutorService gauges = Executors.newSingleThreadScheduledExecutor(
@@ -95,6 +95,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
       localShards.put(shard, RaftGroups.groupId(shard));
     }
     this.clientTls = options.clientTls();
+    this.electionTimeout = options.electionTimeout();
     server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(nodeId))
         .setProperties(properties)
@@ -304,32 +305,62 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     }
   }
 
-  /** Hands leadership of every shard it leads to another replica, so a rolling restart loses no writes. */
-  public void transferLeadership() {
-    for (Map.Entry<Integer, RaftGroupId> entry : localShards.entrySet()) {
-      ReplicaState state = replicaState(entry.getKey());
-      List<ShardMap.Node> replicas = shardMap.replicas(entry.getKey());
-      if (state == null || !state.getLeader() || replicas.size() < 2) {
-        continue;
-      }
-      List<RaftPeer> others = new ArrayList<>();
-      RaftGroups.group(shardMap, entry.getKey()).getPeers().forEach(peer -> {
-        if (!peer.getId().toString().equals(nodeId)) {
-          others.add(peer);
-        }
-      });
-      try (RaftClient client = RaftClient.newBuilder()
-          .setProperties(RaftGroups.properties(java.time.Duration.ofSeconds(1)))
+  /**
+   * Hands the leadership of every shard this node leads to another replica, so that a rolling restart loses no
+   * writes to an election timeout. Each shard goes to the replica this leader heard from within the last election
+   * timeout whose log matches the most of its own, and to the next one when that transfer fails; the shards are
+   * handed over at once, each within one election timeout ({@link RaftOptions#electionTimeout()}), past which the
+   * followers of a stopped leader elect one anyway. A shard whose transfers all fail keeps its leader until this
+   * node stops.
+   *
+   * @return the replica that took each shard over, by shard; a shard not handed over is absent
+   */
+  public Map<Integer, String> transferLeadership() {
+    return io.narthex.common.LeadershipHandOver.all("shard", localShards.keySet(), shard -> {
+      ReplicaState state = replicaState(shard);
+      return state != null && state.getLeader();
+    }, this::transferTargets, electionTimeout, (shard, target, timeoutMs) -> {
+      RaftProperties properties = RaftGroups.properties(electionTimeout);
+      org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
+          TimeDuration.valueOf(timeoutMs, TimeUnit.MILLISECONDS));
+      // Asked of this node, the leader, once: the budget bounds the whole hand-over.
+      try (RaftClient client = RaftClient.newBuilder().setProperties(properties)
           .setParameters(TlsFiles.ratisParameters(clientTls))
-          .setRaftGroup(RaftGroups.group(shardMap, entry.getKey()))
+          .setRaftGroup(RaftGroups.group(shardMap, shard)).setLeaderId(server.getId())
+          .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.noRetry())
           .build()) {
-        RaftClientReply reply = client.admin().transferLeadership(others.getFirst().getId(), 5_000);
-        log.info("leadership transfer shard={} to={} success={}", entry.getKey(), others.getFirst().getId(),
-            reply.isSuccess());
-      } catch (IOException | RuntimeException e) {
-        log.warn("leadership transfer failed shard={} err=\"{}\"", entry.getKey(), e.getMessage());
+        return client.admin().transferLeadership(target, timeoutMs).isSuccess();
       }
+    });
+  }
+
+  /**
+   * The shard's other replicas in the order to try them: those this leader heard from within the election timeout
+   * before the rest, each part by match index, highest first. Empty when this node does not lead the shard.
+   */
+  List<RaftPeerId> transferTargets(int shard) {
+    DivisionInfo info;
+    try {
+      info = server.getDivision(localShards.get(shard)).getInfo();
+    } catch (IOException | RuntimeException e) {
+      return List.of();
     }
+    if (!info.isLeader() || !info.getRoleInfoProto().hasLeaderInfo()) {
+      return List.of();
+    }
+    // The leader lists its appenders in the same order in both; they differ only during a configuration change.
+    var followers = info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList();
+    long[] matchIndex = info.getFollowerMatchIndices();
+    if (followers.size() != matchIndex.length) {
+      return List.of();
+    }
+    long liveMs = electionTimeout.toMillis();
+    return java.util.stream.IntStream.range(0, followers.size()).boxed()
+        .sorted(java.util.Comparator.<Integer, Boolean>comparing(
+                i -> followers.get(i).getLastRpcElapsedTimeMs() >= liveMs)
+            .thenComparingLong(i -> -matchIndex[i]))
+        .map(i -> RaftPeerId.valueOf(followers.get(i).getId().getId()))
+        .toList();
   }
 
   @Override
