@@ -18,6 +18,7 @@ import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
 import io.narthex.tsdb.storage.SelectHints;
+import io.narthex.tsdb.storage.SortedSeriesMerge;
 import io.narthex.tsdb.storage.QueryDeadline;
 import io.narthex.tsdb.storage.StorageException;
 import java.util.ArrayList;

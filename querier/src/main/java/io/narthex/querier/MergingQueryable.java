@@ -11,6 +11,7 @@ import io.narthex.tsdb.storage.EncodedChunk;
 import io.narthex.tsdb.storage.Querier;
 import io.narthex.tsdb.storage.Queryable;
 import io.narthex.tsdb.storage.SelectHints;
+import io.narthex.tsdb.storage.SortedSeriesMerge;
 import io.narthex.tsdb.storage.Series;
 import io.narthex.tsdb.storage.StorageException;
 import io.narthex.tsdb.storage.Tombstones;
@@ -153,8 +154,12 @@ public final class MergingQueryable implements Queryable {
             out.add(new WindowedSeries(new EncodedSeries(entry.labels(), List.of()), startMs, endMs));
             continue;
           }
-          // Chunks from both sources, or from overlapping blocks, are merged as they are read, not re-encoded.
+          // A block both an ingester (which shipped it) and a store-gateway serve comes twice: one copy is read.
+          // Chunks that still overlap are merged as they are read, not re-encoded.
           List<EncodedChunk> chunks = byMinTime(entry.chunks());
+          if (ChunkMerger.hasOverlap(chunks)) {
+            chunks = ChunkMerger.withoutCopies(chunks);
+          }
           Series series = tombstones.filter(ChunkMerger.hasOverlap(chunks)
               ? new MergedSeries(entry.labels(), chunks, startMs, endMs)
               : new WindowedSeries(chunks == entry.chunks() ? entry : new EncodedSeries(entry.labels(), chunks),

@@ -3,6 +3,7 @@ package io.narthex.storegateway;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.storage.EncodedSeries;
 import io.narthex.tsdb.storage.EncodedChunk;
+import io.narthex.tsdb.storage.SortedSeriesMerge;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -17,8 +18,24 @@ import java.util.TreeMap;
 public final class SeriesMerger {
   private SeriesMerger() {}
 
-  /** The series of every source, merged by label set and sorted by labels. */
+  /**
+   * The series of every source, merged by label set and sorted by labels. Sources sorted by labels (a block's
+   * series, a gateway's answer) are merged pairwise ({@link SortedSeriesMerge}); a source that is not (a block
+   * whose index sorts by UTF-8 bytes where Java's order of UTF-16 differs) sends all through a map instead.
+   */
   public static List<EncodedSeries> merge(List<List<EncodedSeries>> sources) {
+    boolean sorted = true;
+    for (List<EncodedSeries> source : sources) {
+      sorted &= SortedSeriesMerge.isSorted(source);
+    }
+    if (sorted) {
+      List<EncodedSeries> merged = SortedSeriesMerge.merge(sources);
+      List<EncodedSeries> out = new ArrayList<>(merged.size());
+      for (EncodedSeries series : merged) {
+        out.add(byMinTime(series));
+      }
+      return out;
+    }
     Map<Labels, List<EncodedChunk>> merged = new TreeMap<>();
     for (List<EncodedSeries> series : sources) {
       for (EncodedSeries s : series) {
@@ -32,5 +49,18 @@ public final class SeriesMerger {
       out.add(new EncodedSeries(entry.getKey(), chunks));
     }
     return out;
+  }
+
+  /** The series with its chunks sorted by start time: itself when they already are. */
+  private static EncodedSeries byMinTime(EncodedSeries series) {
+    List<EncodedChunk> chunks = series.chunks();
+    for (int i = 1; i < chunks.size(); i++) {
+      if (chunks.get(i).minTimeMs() < chunks.get(i - 1).minTimeMs()) {
+        List<EncodedChunk> sorted = new ArrayList<>(chunks);
+        sorted.sort(Comparator.comparingLong(EncodedChunk::minTimeMs));
+        return new EncodedSeries(series.labels(), sorted);
+      }
+    }
+    return series;
   }
 }

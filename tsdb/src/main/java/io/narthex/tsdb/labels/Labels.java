@@ -221,15 +221,19 @@ public final class Labels implements Comparable<Labels> {
   /** Orders as Prometheus's {@code labels.Compare}: pair by pair, names first, then values, then by size. */
   @Override
   public int compareTo(Labels other) {
+    if (this == other) {
+      return 0;
+    }
     int n = Math.min(pairs.length, other.pairs.length);
-    for (int i = 0; i < n; i += 2) {
-      int cmp = pairs[i].compareTo(other.pairs[i]);
-      if (cmp != 0) {
-        return cmp;
-      }
-      cmp = pairs[i + 1].compareTo(other.pairs[i + 1]);
-      if (cmp != 0) {
-        return cmp;
+    for (int i = 0; i < n; i++) {
+      // Names, and the values of a head's series, are often the same interned instance: no scan then.
+      String mine = pairs[i];
+      String theirs = other.pairs[i];
+      if (mine != theirs) {
+        int cmp = mine.compareTo(theirs);
+        if (cmp != 0) {
+          return cmp;
+        }
       }
     }
     return Integer.compare(pairs.length, other.pairs.length);

@@ -3,6 +3,7 @@ package io.narthex.tsdb.storage;
 import io.narthex.tsdb.chunk.XorAppender;
 import io.narthex.tsdb.chunk.XorIterator;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -52,6 +53,32 @@ public final class ChunkMerger {
       i = end;
     }
     return out;
+  }
+
+  /**
+   * {@code chunks} without the copies of a chunk listed earlier (same time range, same bytes): an ingester serving a
+   * block it shipped and a store-gateway serving that block hand out the same chunks, and a copy holds nothing the
+   * merge would keep, since the earlier chunk wins every timestamp they share.
+   *
+   * @param chunks sorted by {@link EncodedChunk#minTimeMs()}
+   * @return {@code chunks} itself when it holds no copy, else a new list in the same order
+   */
+  public static List<EncodedChunk> withoutCopies(List<EncodedChunk> chunks) {
+    List<EncodedChunk> out = null;
+    for (int i = 1; i < chunks.size(); i++) {
+      EncodedChunk chunk = chunks.get(i);
+      boolean copy = false;
+      for (int j = i - 1; j >= 0 && chunks.get(j).minTimeMs() == chunk.minTimeMs() && !copy; j--) {
+        EncodedChunk earlier = chunks.get(j);
+        copy = earlier.maxTimeMs() == chunk.maxTimeMs() && Arrays.equals(earlier.data(), chunk.data());
+      }
+      if (copy && out == null) {
+        out = new ArrayList<>(chunks.subList(0, i));
+      } else if (!copy && out != null) {
+        out.add(chunk);
+      }
+    }
+    return out == null ? chunks : out;
   }
 
   /** Whether any chunk starts at or before the end of the one before it; {@code chunks} sorted by start time. */

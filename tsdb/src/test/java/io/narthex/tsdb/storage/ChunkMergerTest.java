@@ -68,6 +68,24 @@ class ChunkMergerTest {
   }
 
   @Test
+  void dropsCopiesOfAnEarlierChunkAndKeepsChunksThatOnlyShareTheirRange() {
+    EncodedChunk block = chunk(0, 100, 10, 1);
+    EncodedChunk sameRangeOtherValues = chunk(0, 100, 10, 2);
+    EncodedChunk later = chunk(110, 200, 10, 1);
+    // The ingester's copy of a shipped block, then the store-gateway's, sorted by start time.
+    List<EncodedChunk> chunks = List.of(block, sameRangeOtherValues, chunk(0, 100, 10, 1), later,
+        chunk(110, 200, 10, 1));
+
+    List<EncodedChunk> kept = ChunkMerger.withoutCopies(chunks);
+
+    assertThat(kept).containsExactly(block, sameRangeOtherValues, later);
+    assertThat(samples(ChunkMerger.mergeOverlapping(kept)))
+        .containsExactlyElementsOf(samples(ChunkMerger.mergeOverlapping(chunks)));
+    List<EncodedChunk> noCopies = List.of(block, sameRangeOtherValues, later);
+    assertThat(ChunkMerger.withoutCopies(noCopies)).isSameAs(noCopies);
+  }
+
+  @Test
   void countsNothingWithoutOverlap() {
     ChunkMerger.MergeStats stats = new ChunkMerger.MergeStats();
     List<EncodedChunk> chunks = List.of(chunk(0, 100, 10, 1), chunk(110, 200, 10, 2));

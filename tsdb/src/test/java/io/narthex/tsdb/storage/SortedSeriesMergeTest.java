@@ -1,10 +1,8 @@
-package io.narthex.querier;
+package io.narthex.tsdb.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.narthex.tsdb.labels.Labels;
-import io.narthex.tsdb.storage.EncodedChunk;
-import io.narthex.tsdb.storage.EncodedSeries;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

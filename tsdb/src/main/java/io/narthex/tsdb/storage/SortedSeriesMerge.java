@@ -1,22 +1,20 @@
-package io.narthex.querier;
+package io.narthex.tsdb.storage;
 
-import io.narthex.tsdb.storage.EncodedChunk;
-import io.narthex.tsdb.storage.EncodedSeries;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Merges lists of series that are each sorted by labels with no label set twice (what a {@link ChunkSource}, a
- * head and an ingester shard hand out) into one such list; a label set in several lists gets their chunks, in list
+ * Merges lists of series that are each sorted by labels with no label set twice (what a querier's chunk sources, a
+ * head, an ingester shard and a block hand out) into one such list; a label set in several lists gets their chunks, in list
  * order. Pairwise merges, as Prometheus's merge querier walks sorted series sets: about {@code n log2(k)} label
  * comparisons for {@code n} series in {@code k} lists, none for one list, where inserting each series into a
  * {@code TreeMap} took about {@code n log2(n)}.
  */
-final class SortedSeriesMerge {
+public final class SortedSeriesMerge {
   private SortedSeriesMerge() {}
 
   /** The merged series, sorted by labels; {@code parts} themselves are not changed. */
-  static List<EncodedSeries> merge(List<List<EncodedSeries>> parts) {
+  public static List<EncodedSeries> merge(List<List<EncodedSeries>> parts) {
     if (parts.isEmpty()) {
       return List.of();
     }
@@ -29,6 +27,19 @@ final class SortedSeriesMerge {
       round = next;
     }
     return round.getFirst();
+  }
+
+  /**
+   * Whether {@code series} is sorted by labels with no label set twice, as {@link #merge} wants. Neighbours differ
+   * early in their labels, so this costs far less than the merge's comparisons of equal label sets.
+   */
+  public static boolean isSorted(List<EncodedSeries> series) {
+    for (int i = 1; i < series.size(); i++) {
+      if (series.get(i - 1).labels().compareTo(series.get(i).labels()) >= 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static List<EncodedSeries> mergeTwo(List<EncodedSeries> a, List<EncodedSeries> b) {
