@@ -1,6 +1,9 @@
 package io.narthex.tsdb.chunk;
 
 import io.narthex.tsdb.storage.StorageException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -132,6 +135,8 @@ public final class BitStream {
    * {@link StorageException}, as it means a truncated or corrupt chunk.
    */
   public static final class Reader {
+    private static final VarHandle BIG_ENDIAN_LONG =
+        MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
     private byte[] data;
     private long limitBits;
     private long position;
@@ -176,6 +181,22 @@ public final class BitStream {
       if (position + nbits > limitBits) {
         throw truncated();
       }
+      int byteIndex = (int) (position >>> 3);
+      if (nbits > 0 && byteIndex + Long.BYTES <= data.length) {
+        // One big-endian load instead of a loop per byte: the bits wanted are the word's top ones after the skip.
+        int skip = (int) (position & 7);
+        long word = (long) BIG_ENDIAN_LONG.get(data, byteIndex) << skip;
+        if (skip + nbits > Long.SIZE) {
+          word |= (data[byteIndex + Long.BYTES] & 0xff) >>> (Byte.SIZE - skip);
+        }
+        position += nbits;
+        return word >>> (Long.SIZE - nbits);
+      }
+      return readBitsByByte(nbits);
+    }
+
+    /** {@link #readBits} near the end of the array, where a whole word cannot be loaded. */
+    private long readBitsByByte(int nbits) {
       long result = 0;
       while (nbits > 0) {
         int offsetInByte = (int) (position & 7);

@@ -74,6 +74,35 @@ class BitStreamTest {
   }
 
   @Test
+  void aReaderOfASliceReadsOnlyItsBytesWhateverSurroundsThem() {
+    // The reader loads 8 bytes at a time where the array allows: bits past the slice must not leak into a value.
+    Random random = new Random(7);
+    for (int round = 0; round < 200; round++) {
+      int count = 1 + random.nextInt(12);
+      long[] values = new long[count];
+      int[] widths = new int[count];
+      BitStream stream = new BitStream(1);
+      for (int i = 0; i < count; i++) {
+        widths[i] = random.nextInt(65);
+        values[i] = widths[i] == 64 ? random.nextLong() : random.nextLong() & ((1L << widths[i]) - 1);
+        stream.writeBits(values[i], widths[i]);
+      }
+      byte[] slice = stream.toByteArray();
+      byte[] padded = new byte[slice.length + 20];
+      java.util.Arrays.fill(padded, (byte) 0xff);
+      System.arraycopy(slice, 0, padded, 9, slice.length);
+      BitStream.Reader reader = new BitStream.Reader();
+      reader.reset(padded, 9, slice.length);
+      for (int i = 0; i < count; i++) {
+        assertThat(reader.readBits(widths[i])).as("round %d value %d", round, i).isEqualTo(values[i]);
+      }
+      int left = (int) (slice.length * 8L - stream.bitLength());
+      assertThat(reader.readBits(left)).isZero();
+      assertThatThrownBy(() -> reader.readBits(1)).isInstanceOf(StorageException.class);
+    }
+  }
+
+  @Test
   void readingPastTheEndIsAStorageError() {
     BitStream.Reader reader = new BitStream.Reader(new byte[] {(byte) 0x80});
     reader.readBits(7);
