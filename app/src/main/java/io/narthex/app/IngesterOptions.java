@@ -74,11 +74,21 @@ public final class IngesterOptions {
       description = "time range of the blocks ingesters cut (aligned to multiples of it)")
   public Duration blockRangesPeriod = Duration.ofHours(2);
 
-  @Option(names = {"--blocks-storage.tsdb.block-cut-grace-period", "-blocks-storage.tsdb.block-cut-grace-period"},
-      descriptionKey = "blocks_storage.tsdb.block_cut_grace_period", defaultValue = "1h",
+  @Option(names = {"--blocks-storage.tsdb.head-compaction-idle-timeout",
+      "-blocks-storage.tsdb.head-compaction-idle-timeout"},
+      descriptionKey = "blocks_storage.tsdb.head_compaction_idle_timeout", defaultValue = "1h",
       converter = DurationConverter.class,
-      description = "a range is cut once it ended this long ago, so late in-order samples still make it (Narthex)")
-  public Duration blockCutGracePeriod = Duration.ofHours(1);
+      description = "a tenant's head that took no sample for this long is cut into blocks whole, as Mimir's; up to "
+          + "25% jitter is added so that ingesters do not all cut at once; `0s` never. Otherwise a head's oldest "
+          + "range is cut once the head spans more than 1.5 block ranges, by sample time, as Prometheus and Mimir "
+          + "cut: a backfill or senders that drift apart lose no sample within the 1h appendable window")
+  public Duration headCompactionIdleTimeout = Duration.ofHours(1);
+
+  @Option(names = {"--blocks-storage.tsdb.block-cut-grace-period", "-blocks-storage.tsdb.block-cut-grace-period"},
+      descriptionKey = "blocks_storage.tsdb.block_cut_grace_period", converter = DurationConverter.class,
+      description = "deprecated and ignored (logs a warning), to be removed: ranges are cut by sample time now, "
+          + "and idle heads after `-blocks-storage.tsdb.head-compaction-idle-timeout`")
+  public Duration blockCutGracePeriod;
 
   @Option(names = {"--blocks-storage.tsdb.retention-period", "-blocks-storage.tsdb.retention-period"},
       descriptionKey = "blocks_storage.tsdb.retention_period", defaultValue = "13h",

@@ -15,8 +15,8 @@ public final class LimitsOptions {
       description = "how far behind a tenant's newest sample a sample older than its series' newest is still "
           + "stored, as Mimir's out-of-order ingestion; `0s` refuses them "
           + "(`err-narthex-sample-out-of-order`). One value for the whole cluster (not per tenant): every "
-          + "replica must decide alike. Keep it under `-blocks-storage.tsdb.block-cut-grace-period` (1h), "
-          + "past which a range is already cut")
+          + "replica must decide alike. Keep it within half the block range (1h): an older sample may "
+          + "fall in a range already cut")
   public Duration outOfOrderTimeWindow = Duration.ZERO;
 
   @Option(names = {"--validation.max-length-label-name", "-validation.max-length-label-name"},
@@ -56,9 +56,10 @@ public final class LimitsOptions {
   @Option(names = {"--ingester.max-global-series-per-user", "-ingester.max-global-series-per-user"},
       descriptionKey = "limits.max_global_series_per_user", defaultValue = "150000",
       description = "most in-memory series of a tenant, counted over every shard (not divided among them); a series "
-          + "that stopped leaves the count when its range is cut into a block (within block range + grace "
-          + "period, 3h by default), as in Mimir; a new series past it gets 400 "
-          + "`err-narthex-max-series-per-user`, samples of existing series are still stored. `0` = "
+          + "that stopped leaves the count when its range is cut into a block (once the tenant's newest sample is "
+          + "1.5 block ranges past the range's start, 3h by default, or the head is idle), as in Mimir; a new "
+          + "series past it gets 400 `err-narthex-max-series-per-user`, samples of existing series are still "
+          + "stored. `0` = "
           + "unlimited. Per tenant: `max_global_series_per_user` in the runtime config; see "
           + "[operations.md](operations.md#per-tenant-limits)")
   public int maxGlobalSeriesPerUser = 150_000;

@@ -285,6 +285,11 @@ final class Modules {
   }
 
   private Service ingester() {
+    if (options.ingester.blockCutGracePeriod != null) {
+      org.slf4j.LoggerFactory.getLogger(Modules.class).warn("-blocks-storage.tsdb.block-cut-grace-period is"
+          + " deprecated and ignored, and will be removed: ranges are cut by sample time, as Prometheus cuts, and idle"
+          + " heads after -blocks-storage.tsdb.head-compaction-idle-timeout");
+    }
     Bucket blocks = bucket;
     ingester = new IngesterService(shardMap, options.ingester.instanceId, Path.of(options.ingester.tsdbDir),
         raftOptions,
@@ -292,9 +297,8 @@ final class Modules {
             options.limits.outOfOrderTimeWindow,
             new MetadataLimits(options.limits.maxGlobalMetadataPerUser, options.limits.maxGlobalMetadataPerMetric,
                 options.ingester.metadataRetainPeriod)),
-        new ShipperOptions(options.ingester.blockRangesPeriod, options.ingester.blockCutGracePeriod,
-            options.ingester.tsdbRetentionPeriod,
-            options.ingester.shipInterval),
+        new ShipperOptions(options.ingester.blockRangesPeriod, options.ingester.headCompactionIdleTimeout,
+            options.ingester.tsdbRetentionPeriod, options.ingester.shipInterval),
         (tenant, blockDir) -> BlockShipper.uploadAndIndex(blocks, tenant, blockDir), registry, raftWriterMetrics);
     if (options.server.adminRoutesEnabled) {
       ingester.bindAdminRoutes(http, options.tenantResolver(), this::refreshBlockViews, executor);

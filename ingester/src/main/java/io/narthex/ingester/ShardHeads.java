@@ -36,6 +36,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +59,8 @@ public final class ShardHeads {
   private static final Logger log = LoggerFactory.getLogger(ShardHeads.class);
 
   private final Map<String, Head> heads = new ConcurrentHashMap<>();
+  /** Samples appended per tenant since this replica started: how a shipper tells an idle head. Not replicated. */
+  private final Map<String, AtomicLong> appendedSamples = new ConcurrentHashMap<>();
   private final HeadOptions headOptions;
   /** Null when this shard keeps no blocks on disk: {@link #cutBlock} is then refused. */
   private final LocalBlocks blocks;
@@ -261,6 +264,16 @@ public final class ShardHeads {
     return heads.get(tenant);
   }
 
+  /**
+   * Samples this replica appended to the tenant's head since it started or the head was last dropped; it only
+   * grows meanwhile. A shipper that sees it unchanged for {@code -blocks-storage.tsdb.head-compaction-idle-timeout}
+   * finds the head idle, as Mimir's ingester tracks a tenant's last successful append.
+   */
+  public long appendedSamples(String tenant) {
+    AtomicLong appended = appendedSamples.get(tenant);
+    return appended == null ? 0 : appended.get();
+  }
+
   /** From now on, the tenant's samples before {@code beforeMs} are out of bounds: a block is being cut. */
   public void closeRange(String tenant, long beforeMs) {
     heads.computeIfAbsent(tenant, t -> new Head(headOptions)).setMinValidTimeMs(beforeMs);
@@ -362,6 +375,7 @@ public final class ShardHeads {
     int removed = head.truncateBefore(beforeMs);
     if (head.numSeries() == 0) {
       heads.remove(tenant);
+      appendedSamples.remove(tenant);
       metrics.memorySeries.remove(tenant);
       metrics.ingestedSamples.remove(tenant);
     } else {
@@ -488,6 +502,9 @@ public final class ShardHeads {
       return empty.build();
     }
     metrics.ingestedSamples.labelValues(tenant).inc(accepted);
+    if (accepted > 0) {
+      appendedSamples.computeIfAbsent(tenant, t -> new AtomicLong()).addAndGet(accepted);
+    }
     metrics.memorySeries.labelValues(tenant).set(head.numSeries());
     response = (response == null ? PushResponse.newBuilder() : response).setAcceptedSamples(accepted)
         .setTenantSeries(head.numSeries());

@@ -31,6 +31,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -40,7 +41,13 @@ import org.slf4j.LoggerFactory;
  * Cuts blocks from the heads of the shards this ingester leads and ships them to object storage.
  *
  * <p>For each tenant, the next range starts at the head's block mark (everything before is in blocks) and ends at
- * the next multiple of the block range; it is cut once it ended more than the grace period ago. A
+ * the next multiple of the block range. It is cut by sample time, as Prometheus cuts its head (tsdb/head.go
+ * {@code compactable}): once the head spans more than 1.5 block ranges, so the range ends at least half a range
+ * before the head's newest sample, behind the 1h appendable window, and no sample the head would still take falls in
+ * it, however far in the past the data is (a backfill) or apart its senders drift. A head that took no sample for
+ * {@link ShipperOptions#headCompactionIdleTimeout()} is cut whole, as Mimir's idle-head compaction, so a tenant that
+ * stopped sending does not keep its last hours in memory. Both decisions are the leader's, by its own view of the
+ * head and its clock, and reach the replicas only as log entries, so replicas stay alike. A
  * {@link CloseHeadRange} entry first makes every replica reject appends before the range's end, so the block holds
  * every acknowledged sample of its range. A {@link BlockCut} entry then makes every replica write the range from its
  * own head as the same block (same ULID) on its local disk and drop it from the head, as Mimir's ingesters compact
@@ -66,6 +73,10 @@ public final class Shipper implements AutoCloseable {
   private final Map<String, Long> lastTruncateBeforeMs = new HashMap<>();
   /** Per shard/tenant: shipped mark to the time this leader saw it shipped. */
   private final Map<String, TreeMap<Long, Long>> shippedAtMs = new HashMap<>();
+  /** Per shard/tenant: the appended-samples count this leader last saw change, and when. */
+  private final Map<String, Activity> activity = new HashMap<>();
+  /** The idle timeout plus this process's jitter, as Mimir's: up to 25%, so ingesters do not all cut at once. */
+  private final long idleTimeoutMs;
   private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("block-shipper").factory());
 
@@ -92,6 +103,8 @@ public final class Shipper implements AutoCloseable {
     this.options = options;
     this.shipDir = shipDir;
     this.clock = clock;
+    long timeoutMs = options.headCompactionIdleTimeout().toMillis();
+    this.idleTimeoutMs = timeoutMs == 0 ? 0 : timeoutMs + ThreadLocalRandom.current().nextLong(timeoutMs / 4 + 1);
   }
 
   /**
@@ -173,11 +186,36 @@ public final class Shipper implements AutoCloseable {
         key -> key.startsWith(prefix) && !tenants.contains(key.substring(prefix.length()));
     shippedAtMs.keySet().removeIf(gone);
     lastTruncateBeforeMs.keySet().removeIf(gone);
+    activity.keySet().removeIf(gone);
   }
 
-  /** Cuts every range of the tenant's head that is due, each into a local block on every replica. */
+  private record Activity(long appendedSamples, long sinceMs) {}
+
+  /**
+   * Whether the tenant's head took no sample for the idle timeout, by this leader's clock. A tenant first seen (or
+   * seen again after leading moved) counts as active now, as Mimir's ingester counts a tenant's head it opens.
+   */
+  private boolean idle(int shard, ShardHeads ingester, String tenant, long nowMs) {
+    if (idleTimeoutMs == 0) {
+      return false;
+    }
+    String key = shard + "/" + tenant;
+    long appended = ingester.appendedSamples(tenant);
+    Activity seen = activity.get(key);
+    if (seen == null || seen.appendedSamples() != appended) {
+      activity.put(key, new Activity(appended, nowMs));
+      return false;
+    }
+    return nowMs - seen.sinceMs() > idleTimeoutMs;
+  }
+
+  /**
+   * Cuts every range of the tenant's head that is due, each into a local block on every replica: by sample time
+   * ({@link #compactable}); everything up to the newest sample when {@code flush} or the head is idle.
+   */
   private void cutDue(int shard, ShardHeads ingester, String tenant, long nowMs, boolean flush) {
     long rangeMs = options.blockRange().toMillis();
+    boolean whole = flush || idle(shard, ingester, tenant, nowMs);
     while (true) {
       Head head = ingester.head(tenant);
       if (head == null || head.numSeries() == 0 || head.maxTimeMs() == Long.MIN_VALUE) {
@@ -185,12 +223,12 @@ public final class Shipper implements AutoCloseable {
       }
       long startMs = head.inBlocksBeforeMs() == Long.MIN_VALUE ? head.minTimeMs() : head.inBlocksBeforeMs();
       long endMs = Math.floorDiv(startMs, rangeMs) * rangeMs + rangeMs;
-      if (flush) {
+      if (whole) {
         if (startMs > head.maxTimeMs()) {
           return;
         }
         endMs = Math.min(endMs, head.maxTimeMs() + 1);
-      } else if (nowMs < endMs + options.gracePeriod().toMillis()) {
+      } else if (!compactable(head, startMs)) {
         return;
       }
       if (head.minValidTimeMs() < endMs) {
@@ -204,7 +242,7 @@ public final class Shipper implements AutoCloseable {
       } else {
         // Nothing in this range: move the block mark past every empty range at once, so that one old sample
         // costs one block and a few commits, not two commits per 2h since it.
-        long markMs = skipEmptyRanges(shard, head, tenant, endMs, nowMs, flush);
+        long markMs = skipEmptyRanges(shard, head, tenant, endMs, whole);
         commit(shard, ShardLogEntry.newBuilder().setBlockShipped(BlockShipped.newBuilder()
             .setTenant(tenant).setMinTimeMs(startMs).setMaxTimeMs(markMs)).build());
       }
@@ -212,17 +250,30 @@ public final class Shipper implements AutoCloseable {
   }
 
   /**
-   * The end of the empty ranges from {@code fromMs} (a range boundary): the start of the range holding the head's
-   * next sample, or of the last range due when none is. Closes the head up to it first and looks again, since a
-   * sample may have been appended meanwhile; never past a sample.
+   * Prometheus's rule for cutting a head (tsdb/head.go {@code compactable}): it spans more than 1.5 block ranges,
+   * from its oldest sample not in blocks ({@code startMs}, the block mark, or later when the head's data starts
+   * later) to its newest. The range then cut ends at most one range after that oldest sample, so more than half a
+   * range before the newest: outside the appendable window, which the extra half range buffers.
    */
-  private long skipEmptyRanges(int shard, Head head, String tenant, long fromMs, long nowMs, boolean flush) {
+  private boolean compactable(Head head, long startMs) {
+    long rangeMs = options.blockRange().toMillis();
+    return head.maxTimeMs() - Math.max(head.minTimeMs(), startMs) > rangeMs / 2 * 3;
+  }
+
+  /**
+   * The end of the empty ranges from {@code fromMs} (a range boundary): the start of the range holding the head's
+   * next sample; with {@code whole} ({@code fromMs} when there is none), else never past the range where the
+   * appendable window (half a range behind the newest sample) starts, as Prometheus never raises its minimum valid
+   * time past that window. Closes the head up to it first and looks again, since a sample may have been appended
+   * meanwhile; never past a sample.
+   */
+  private long skipEmptyRanges(int shard, Head head, String tenant, long fromMs, boolean whole) {
     long rangeMs = options.blockRange().toMillis();
     long nextMs = head.firstTimeAtOrAfterMs(fromMs);
-    // Flush cuts up to the newest sample; otherwise only ranges past the grace period are due.
-    long jumpMs = nextMs != Long.MAX_VALUE ? Math.floorDiv(nextMs, rangeMs) * rangeMs : flush ? fromMs : Long.MAX_VALUE;
-    if (!flush) {
-      jumpMs = Math.min(jumpMs, Math.floorDiv(nowMs - options.gracePeriod().toMillis(), rangeMs) * rangeMs);
+    long jumpMs = nextMs != Long.MAX_VALUE ? Math.floorDiv(nextMs, rangeMs) * rangeMs
+        : whole ? fromMs : Long.MAX_VALUE;
+    if (!whole) {
+      jumpMs = Math.min(jumpMs, Math.floorDiv(head.maxTimeMs() - rangeMs / 2, rangeMs) * rangeMs);
     }
     if (jumpMs <= fromMs) {
       return fromMs;

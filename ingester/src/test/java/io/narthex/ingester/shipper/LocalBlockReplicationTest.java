@@ -74,7 +74,7 @@ class LocalBlockReplicationTest {
     RaftShardWriter writer = new RaftShardWriter(shardMap, 0, options);
     open.add(writer);
     long startMs = 100 * HOUR_MS;
-    TestPushes.push(writer, TENANT, startMs, startMs + 4 * HOUR_MS, 2);
+    TestPushes.push(writer, TENANT, startMs, startMs + 5 * HOUR_MS + 30 * 60_000, 2); // [0h, 2h) and [2h, 4h) due
     BlockSink down = (tenant, dir) -> {
       throw new IOException("object storage unavailable");
     };
@@ -92,7 +92,7 @@ class LocalBlockReplicationTest {
     List<LocalBlocks.Block> cut = leader.heads(0).localBlocks().blocks(TENANT);
     assertThat(cut).hasSize(2);
     // Enough pushes for snapshots and closed segments: the log the stopped replica would need is purged.
-    TestPushes.push(writer, TENANT, startMs + 4 * HOUR_MS, startMs + 16 * HOUR_MS, 40);
+    TestPushes.push(writer, TENANT, startMs + 5 * HOUR_MS + 30 * 60_000, startMs + 16 * HOUR_MS, 40);
     Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !hasFirstLogSegment(dataDir.resolve(leaderId)));
     // Three snapshots or more were taken; only the newest two stay (Ratis keeps all by default).
     try (Stream<Path> files = Files.walk(dataDir.resolve(leaderId).resolve("raft"))) {

@@ -38,6 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ShipperTest {
   private static final long HOUR_MS = 3_600_000L;
   private static final String TENANT = "team-a";
+  private static final Duration IDLE_TIMEOUT = Duration.ofHours(1);
+  /** Past the idle timeout with the largest jitter (25%). */
+  private static final Duration IDLE = Duration.ofMinutes(76);
 
   @TempDir
   Path dataDir;
@@ -95,9 +98,9 @@ class ShipperTest {
     return shipper(Clock.fixed(Instant.ofEpochMilli(nowMs), ZoneOffset.UTC), retention);
   }
 
+  /** 2h blocks, idle after 1h (plus up to 15 min of jitter); passes only when a test calls {@code ship}. */
   private Shipper shipper(Clock clock, Duration retention) {
-    ShipperOptions options = new ShipperOptions(Duration.ofHours(2), Duration.ofHours(1), retention,
-        Duration.ofHours(1));
+    ShipperOptions options = new ShipperOptions(Duration.ofHours(2), IDLE_TIMEOUT, retention, Duration.ofHours(1));
     return new Shipper(node, shardMap, raftOptions, sink(), options, dataDir.resolve("n0/shipper"), clock);
   }
 
@@ -110,45 +113,98 @@ class ShipperTest {
   }
 
   @Test
-  void cutsOnlyRangesPastTheGracePeriodAndMovesTheMinimumValidTimeOnEveryReplica() throws Exception {
+  void cutsTheOldestRangeOnceTheHeadSpansOneAndAHalfRangesAndMovesTheMinimumValidTimeOnEveryReplica()
+      throws Exception {
     long startMs = 100 * HOUR_MS; // aligned to 2h
-    push(startMs, startMs + 3 * HOUR_MS, 3);
-    try (Shipper early = shipper(startMs + 2 * HOUR_MS + 30 * 60_000, Duration.ofHours(13))) {
-      assertThat(early.ship(false).blocksShipped()).isZero(); // the first range ended only 30 min ago
-    }
+    push(startMs, startMs + 3 * HOUR_MS, 3); // newest sample 3h - 15s: the head spans less than 3h
+    // The wall clock, days past the data, does not matter: a backfill is cut as it arrives.
+    try (Shipper shipper = shipper(startMs + 100 * HOUR_MS, Duration.ofHours(13))) {
+      assertThat(shipper.ship(false).blocksShipped()).isZero();
 
-    try (Shipper shipper = shipper(startMs + 3 * HOUR_MS + 60_000, Duration.ofHours(13))) {
-      Shipper.Result result = shipper.ship(false);
-
-      assertThat(result).isEqualTo(new Shipper.Result(1, 0));
+      push(startMs + 3 * HOUR_MS, startMs + 3 * HOUR_MS + 30_000, 3); // newest 3h + 15s: more than 1.5 ranges
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(1, 0));
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 0)); // [2h, 4h) is not due
     }
     assertThat(uploads).hasSize(1);
     ShardHeads ingester = node.heads(0);
     assertThat(ingester.head(TENANT).minValidTimeMs()).isEqualTo(startMs + 2 * HOUR_MS);
     // Retention 13h: the shipped range stays queryable in the head.
-    assertThat(samplesInHead(startMs, startMs + 3 * HOUR_MS)).isEqualTo(3 * 3 * 240);
+    assertThat(samplesInHead(startMs, startMs + 3 * HOUR_MS)).isEqualTo(3 * (3 * 240 + 1));
 
     PushResponse late = push(startMs + HOUR_MS, startMs + HOUR_MS + 1, 1);
     assertThat(late.getErrorsList()).extracting(SampleError::getReason).containsExactly(SampleError.Reason.OUT_OF_BOUNDS);
     assertThat(late.getAcceptedSamples()).isZero();
   }
 
+  /**
+   * Two senders backfill 8h of data from months ago, the second lagging the first by a drift that wanders between 0
+   * and 55 minutes, with a shipper pass after every push, its clock months past the data. Prometheus and Mimir take
+   * every sample (their heads are cut by sample time); a range cut once the wall clock passed it refused the
+   * lagging sender's samples as out of bounds. Every sample lands in exactly one block: three cut by sample time as
+   * the backfill goes, the last once the head is idle.
+   */
+  @Test
+  void aBackfillFromTwoSendersThatDriftApartByUpToAnHourLosesNoSampleAndLandsInBlocks() throws Exception {
+    long startMs = 1_000 * HOUR_MS; // aligned to 2h
+    long endMs = startMs + 8 * HOUR_MS;
+    long stepMs = 5 * 60_000;
+    int seriesPerSender = 4;
+    SimClock clock = new SimClock(endMs + 90 * 24 * HOUR_MS);
+    long accepted = 0;
+    long maxDriftMs = 0;
+    try (Shipper shipper = shipper(clock, Duration.ofHours(13))) {
+      long leadMs = startMs;
+      long lagMs = startMs;
+      for (int step = 0; leadMs < endMs || lagMs < endMs; step++) {
+        long leadToMs = Math.min(endMs, leadMs + stepMs);
+        // A triangle wave with a 2h period: 0, 5, ... 55 minutes behind and back.
+        long driftMs = (55 - Math.abs(step % 22 - 11) * 5) * 60_000L;
+        long lagToMs = leadToMs == endMs ? endMs : Math.max(lagMs, leadToMs - driftMs);
+        // The lagging sender goes first in every other step: cuts fall between the two senders' pushes either way.
+        for (String sender : step % 2 == 0 ? List.of("lead", "lag") : List.of("lag", "lead")) {
+          boolean lead = sender.equals("lead");
+          PushResponse response = TestPushes.push(writer, TENANT, lead ? leadMs : lagMs, lead ? leadToMs : lagToMs,
+              seriesPerSender, sender);
+          assertThat(response.getErrorsList()).as("step %d, %s sender", step, sender).isEmpty();
+          accepted += response.getAcceptedSamples();
+          shipper.ship(false);
+        }
+        maxDriftMs = Math.max(maxDriftMs, leadToMs - lagToMs);
+        leadMs = leadToMs;
+        lagMs = lagToMs;
+      }
+      assertThat(maxDriftMs).isEqualTo(55 * 60_000L);
+      assertThat(accepted).isEqualTo(2L * seriesPerSender * 8 * 240);
+      // By sample time: [0h, 2h), [2h, 4h) and [4h, 6h); [6h, 8h) waits, its head spanning less than 1.5 ranges.
+      assertThat(uploads).hasSize(3);
+      assertThat(node.heads(0).head(TENANT).inBlocksBeforeMs()).isEqualTo(startMs + 6 * HOUR_MS);
+
+      clock.advance(IDLE);
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(1, 0));
+    }
+    ShardHeads ingester = node.heads(0);
+    assertThat(ingester.head(TENANT).numSeries()).isZero();
+    assertThat(ingester.localBlocks().blocks(TENANT)).extracting(LocalBlocks.Block::minTimeMs)
+        .containsExactly(startMs, startMs + 2 * HOUR_MS, startMs + 4 * HOUR_MS, startMs + 6 * HOUR_MS);
+    assertThat(samplesInHead(startMs, endMs)).isEqualTo(accepted);
+  }
+
   @Test
   void shippedDataLeavesTheHeadsTheRetentionAfterItsUploadNotBefore() throws Exception {
     long startMs = 100 * HOUR_MS;
-    push(startMs, startMs + 2 * HOUR_MS, 2);
+    push(startMs, startMs + 3 * HOUR_MS + 30 * 60_000, 2); // [0h, 2h) is due
     SimClock clock = new SimClock(startMs + 50 * HOUR_MS); // data far older than the retention
     try (Shipper shipper = shipper(clock, Duration.ofHours(1))) {
       assertThat(shipper.ship(false).blocksShipped()).isEqualTo(1);
-      assertThat(samplesInHead(startMs, startMs + 2 * HOUR_MS)).isEqualTo(2 * 480);
+      assertThat(samplesInHead(startMs, startMs + 2 * HOUR_MS - 1)).isEqualTo(2 * 480);
 
       clock.advance(Duration.ofMinutes(59));
       shipper.ship(false);
-      assertThat(samplesInHead(startMs, startMs + 2 * HOUR_MS)).isEqualTo(2 * 480);
+      assertThat(samplesInHead(startMs, startMs + 2 * HOUR_MS - 1)).isEqualTo(2 * 480);
 
       clock.advance(Duration.ofMinutes(2));
       shipper.ship(false);
-      assertThat(samplesInHead(startMs, startMs + 2 * HOUR_MS)).isZero();
+      assertThat(samplesInHead(startMs, startMs + 2 * HOUR_MS - 1)).isZero();
     }
   }
 
@@ -173,11 +229,12 @@ class ShipperTest {
   void anObjectStorageOutageKeepsCutBlocksOnLocalDiskEmptiesTheHeadAndUploadsEachBlockOnce() throws Exception {
     long startMs = 100 * HOUR_MS;
     push(startMs, startMs + 4 * HOUR_MS, 4);
-    long nowMs = startMs + 6 * HOUR_MS;
+    SimClock clock = new SimClock(startMs + 6 * HOUR_MS);
     storageDown.set(true);
-    try (Shipper shipper = shipper(nowMs, Duration.ZERO)) {
-      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 2));
-      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 2));
+    try (Shipper shipper = shipper(clock, Duration.ZERO)) {
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 1)); // [0h, 2h), by sample time
+      clock.advance(IDLE);
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 2)); // the rest: the head is idle
       ShardHeads ingester = node.heads(0);
       // Both ranges left the head's memory for blocks on local disk, and are still served from there.
       assertThat(ingester.head(TENANT).numSeries()).isZero();
@@ -205,7 +262,7 @@ class ShipperTest {
   @Test
   void blocksCutDuringAnOutageSurviveARestartAndAreShippedAfterIt() throws Exception {
     long startMs = 100 * HOUR_MS;
-    push(startMs, startMs + 4 * HOUR_MS, 3);
+    push(startMs, startMs + 5 * HOUR_MS + 30 * 60_000, 3); // [0h, 2h) and [2h, 4h) are due
     storageDown.set(true);
     try (Shipper shipper = shipper(startMs + 6 * HOUR_MS, Duration.ofHours(13))) {
       assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 2));
@@ -221,8 +278,8 @@ class ShipperTest {
 
     // Replaying the log found the blocks on disk: served again, and the head holds none of their samples.
     assertThat(node.heads(0).localBlocks().blocks(TENANT)).hasSize(2);
-    assertThat(node.heads(0).head(TENANT).numSeries()).isZero();
-    assertThat(samplesInHead(startMs, startMs + 4 * HOUR_MS)).isEqualTo(3 * 960);
+    assertThat(node.heads(0).head(TENANT).minTimeMs()).isEqualTo(startMs + 4 * HOUR_MS);
+    assertThat(samplesInHead(startMs, startMs + 6 * HOUR_MS)).isEqualTo(3 * 1320);
     storageDown.set(false);
     try (Shipper shipper = shipper(startMs + 6 * HOUR_MS, Duration.ofHours(13))) {
       assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(2, 0));
@@ -239,10 +296,10 @@ class ShipperTest {
   void oneOldSampleCostsOneBlockAndNotTwoCommitsPerEmptyRangeSinceIt() throws Exception {
     long startMs = 100 * 24 * HOUR_MS;
     push(startMs - 30 * 24 * HOUR_MS, startMs - 30 * 24 * HOUR_MS + 1, 1); // a new head takes it
-    push(startMs, startMs + 3 * HOUR_MS, 2);
+    push(startMs, startMs + 4 * HOUR_MS, 2);
     long before = appliedIndex();
 
-    try (Shipper shipper = shipper(startMs + 3 * HOUR_MS + 60_000, Duration.ofHours(13))) {
+    try (Shipper shipper = shipper(startMs + 4 * HOUR_MS, Duration.ofHours(13))) {
       assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(2, 0));
       assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 0));
     }
@@ -252,33 +309,65 @@ class ShipperTest {
     assertThat(appliedIndex() - before).isLessThanOrEqualTo(2 * 9 + 2);
     assertThat(uploads).hasSize(2);
     assertThat(node.heads(0).head(TENANT).inBlocksBeforeMs()).isEqualTo(startMs + 2 * HOUR_MS);
-    assertThat(samplesInHead(startMs, startMs + 3 * HOUR_MS)).isEqualTo(2 * 720);
+    assertThat(samplesInHead(startMs, startMs + 3 * HOUR_MS - 1)).isEqualTo(2 * 720);
   }
 
   @Test
-  void emptyRangesAfterTheLastSampleAreSkippedUpToTheLastRangeDue() throws Exception {
+  void anIdleHeadIsCutWholeAndEmptyRangesBeforeALaterSampleAreSkipped() throws Exception {
+    long startMs = 100 * HOUR_MS;
+    push(startMs, startMs + HOUR_MS, 1); // one range, never due by sample time
+    long lastMs = startMs + HOUR_MS - 15_000;
+    SimClock clock = new SimClock(startMs + 48 * HOUR_MS);
+    try (Shipper shipper = shipper(clock, Duration.ofHours(13))) {
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 0)); // first seen: active now
+      clock.advance(Duration.ofMinutes(59));
+      push(lastMs + 15_000, lastMs + 30_000, 1); // a sample resets the idle time
+      lastMs += 15_000;
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 0));
+      clock.advance(Duration.ofMinutes(60));
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 0)); // idle an hour, not past the timeout
+
+      clock.advance(IDLE.minus(Duration.ofMinutes(60)));
+      long before = appliedIndex();
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(1, 0));
+      // Close, cut and shipped, and their metadata entries, give or take one applied after `before` was read.
+      assertThat(appliedIndex() - before).isLessThanOrEqualTo(2 * 3 + 2);
+    }
+    // Cut up to the newest sample, as a flush: the head is empty and takes nothing older.
+    assertThat(node.heads(0).head(TENANT).inBlocksBeforeMs()).isEqualTo(lastMs + 1);
+    assertThat(node.heads(0).head(TENANT).minValidTimeMs()).isEqualTo(lastMs + 1);
+    assertThat(node.heads(0).head(TENANT).numSeries()).isZero();
+    assertThat(samplesInHead(startMs, lastMs)).isEqualTo(241);
+
+    // A sample long after: once idle, the empty ranges before it are skipped at once, up to the range that holds it.
+    push(startMs + 47 * HOUR_MS, startMs + 47 * HOUR_MS + 1, 1);
+    SimClock later = new SimClock(startMs + 50 * HOUR_MS);
+    try (Shipper shipper = shipper(later, Duration.ofHours(13))) {
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 0));
+      later.advance(IDLE);
+      long beforeSecond = appliedIndex();
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(1, 0));
+      // Close to the first range's end, close past the empty ranges, the block mark, close, cut and shipped.
+      assertThat(appliedIndex() - beforeSecond).isLessThanOrEqualTo(2 * 6 + 2);
+    }
+    assertThat(node.heads(0).head(TENANT).inBlocksBeforeMs()).isEqualTo(startMs + 47 * HOUR_MS + 1);
+    assertThat(uploads).hasSize(2);
+  }
+
+  @Test
+  void aZeroIdleTimeoutNeverCutsAnIdleHead() throws Exception {
     long startMs = 100 * HOUR_MS;
     push(startMs, startMs + HOUR_MS, 1);
-    long before = appliedIndex();
-
-    try (Shipper shipper = shipper(startMs + 48 * HOUR_MS, Duration.ofHours(13))) {
-      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(1, 0));
+    SimClock clock = new SimClock(startMs + 2 * HOUR_MS);
+    ShipperOptions never = new ShipperOptions(Duration.ofHours(2), Duration.ZERO, Duration.ofHours(13),
+        Duration.ofHours(1));
+    try (Shipper shipper = new Shipper(node, shardMap, raftOptions, sink(), never, dataDir.resolve("n0/shipper"),
+        clock)) {
+      shipper.ship(false);
+      clock.advance(Duration.ofDays(30));
+      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 0));
     }
-
-    // The cut [100h, 102h) emptied the head, so none of the 22 empty ranges due since costs a commit: close, cut
-    // and shipped, and their metadata entries, give or take one applied after `before` was read; was 2 * 45.
-    assertThat(appliedIndex() - before).isLessThanOrEqualTo(2 * 3 + 2);
-    assertThat(node.heads(0).head(TENANT).inBlocksBeforeMs()).isEqualTo(startMs + 2 * HOUR_MS);
-    assertThat(node.heads(0).head(TENANT).numSeries()).isZero();
-
-    // A sample long after: the empty ranges before it are skipped at once, up to the range that holds it.
-    push(startMs + 47 * HOUR_MS, startMs + 47 * HOUR_MS + 1, 1);
-    long beforeSecond = appliedIndex();
-    try (Shipper shipper = shipper(startMs + 50 * HOUR_MS, Duration.ofHours(13))) {
-      assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(1, 0));
-    }
-    assertThat(appliedIndex() - beforeSecond).isLessThanOrEqualTo(2 * 6 + 2);
-    assertThat(node.heads(0).head(TENANT).inBlocksBeforeMs()).isEqualTo(startMs + 48 * HOUR_MS);
+    assertThat(node.heads(0).head(TENANT).numSeries()).isEqualTo(1);
   }
 
   @Test
@@ -295,8 +384,11 @@ class ShipperTest {
     assertThat(refused.getErrorsList()).extracting(SampleError::getReason)
         .containsExactly(SampleError.Reason.MAX_SERIES_PER_USER);
 
-    try (Shipper shipper = shipper(startMs + 3 * HOUR_MS + 60_000, Duration.ofHours(13))) {
-      assertThat(shipper.ship(false).blocksShipped()).isEqualTo(1);
+    SimClock clock = new SimClock(startMs + 3 * HOUR_MS);
+    try (Shipper shipper = shipper(clock, Duration.ofHours(13))) {
+      shipper.ship(false);
+      clock.advance(IDLE);
+      assertThat(shipper.ship(false).blocksShipped()).isEqualTo(1); // the tenant stopped: its head is idle
     }
 
     // Their data is in a block now, and they no longer count against the tenant's limit.
@@ -330,7 +422,7 @@ class ShipperTest {
     try (Shipper shipper = shipper(clock, Duration.ofHours(1))) {
       assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(1, 0)); // [0h, 2h)
       storageDown.set(true);
-      clock.advance(Duration.ofHours(2)); // [2h, 4h) is due now, and cannot be uploaded
+      clock.advance(Duration.ofHours(2)); // the head is idle: [2h, 4h) is due now, and cannot be uploaded
       assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 1));
       clock.advance(Duration.ofMinutes(10));
       assertThat(shipper.ship(false)).isEqualTo(new Shipper.Result(0, 1));

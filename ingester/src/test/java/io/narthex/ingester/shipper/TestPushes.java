@@ -23,6 +23,12 @@ final class TestPushes {
    */
   static PushResponse push(RaftShardWriter writer, String tenant, long fromMs, long toMs, int seriesCount)
       throws Exception {
+    return push(writer, tenant, fromMs, toMs, seriesCount, null);
+  }
+
+  /** As {@link #push(RaftShardWriter, String, long, long, int)}, the series labelled {@code sender} unless null. */
+  static PushResponse push(RaftShardWriter writer, String tenant, long fromMs, long toMs, int seriesCount,
+      String sender) throws Exception {
     PushResponse.Builder total = PushResponse.newBuilder();
     for (long sliceMs = fromMs; sliceMs < toMs; sliceMs += 30 * 60_000) {
       PushRequest.Builder request = PushRequest.newBuilder().setTenant(tenant);
@@ -30,6 +36,9 @@ final class TestPushes {
         TimeSeries.Builder series = TimeSeries.newBuilder()
             .addLabels(Label.newBuilder().setName("__name__").setValue("node_cpu_seconds_total"))
             .addLabels(Label.newBuilder().setName("cpu").setValue(Integer.toString(s)));
+        if (sender != null) {
+          series.addLabels(Label.newBuilder().setName("sender").setValue(sender));
+        }
         for (long t = sliceMs; t < Math.min(toMs, sliceMs + 30 * 60_000); t += 15_000) {
           series.addSamples(Sample.newBuilder().setTimestamp(t).setValue(t / 1000.0 + s));
         }

@@ -70,8 +70,8 @@ class ReplicationSimulationTest {
   // Ratis's default: 500 ms chunks bring the restarted follower its snapshot in seconds (the snapshots are small).
   private static final RaftOptions RAFT = new RaftOptions(Duration.ofMillis(300), 20, Duration.ofMillis(1_500))
       .withLogSegmentBytes(16 << 10).withInstallSnapshotRequestTimeout(Duration.ofMillis(500));
-  // One-hour blocks cut 5 minutes after their end and dropped 10 minutes after upload, so that a few clock steps
-  // cut, ship and truncate.
+  // One-hour blocks, cut once a head spans 1.5 hours of samples (or took none for 5 minutes) and dropped 10 minutes
+  // after upload, so that a few clock steps cut, ship and truncate.
   private static final ShipperOptions SHIPPER = new ShipperOptions(Duration.ofHours(1), Duration.ofMinutes(5),
       Duration.ofMinutes(10), Duration.ofHours(1));
 
