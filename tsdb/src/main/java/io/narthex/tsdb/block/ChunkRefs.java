@@ -54,10 +54,17 @@ final class ChunkRefs {
    * @throws IOException on an encoding other than XOR (native histograms are not supported)
    */
   static byte[] xorData(ByteSlice slice, long ref) throws IOException {
-    DecBuf d = slice.decoder(describe(ref));
-    int len = d.uvarintInt();
-    int from = d.position();
-    d.skip(1 + len + 4);
+    DecBuf d = slice.decoder("record");
+    int len;
+    int from;
+    try {
+      len = d.uvarintInt();
+      from = d.position();
+      d.skip(1 + len + 4);
+    } catch (CorruptBlockException e) {
+      // The chunk is named only when it fails: a name built for every chunk read cost 2 % of a 24h query's CPU.
+      throw new CorruptBlockException(describe(ref) + ": " + e.getMessage());
+    }
     byte[] a = slice.array();
     if (DecBuf.crc32c(a, from, 1 + len) != DecBuf.be32(a, from + 1 + len)) {
       throw new CorruptBlockException(describe(ref) + ": checksum (crc32c) mismatch");
