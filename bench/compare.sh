@@ -2,12 +2,20 @@
 # Narthex and Prometheus side by side, in one run on this machine, under the same load (issue: benchmarks).
 #
 #   bench/compare.sh [--smoke] [--series N] [--write-seconds S] [--query-seconds S] [--no-cluster] [--out FILE]
-#                    [--keep-results DIR]
+#                    [--keep-results DIR] [--cluster-only] [--warm-up S] [--aot]
 #   bench/compare.sh --cold-start [--series N] [--write-seconds S]
 #   bench/compare.sh --print-table DIR [--no-cluster]
 #
 # --keep-results DIR copies each run's results and logs (not its data) to DIR; --print-table DIR prints the table
 # again from them, without the cluster's columns when --no-cluster is given or the run had no cluster.
+#
+# --cluster-only leaves out the all-in-one run: the cluster and Prometheus, one ratio, nothing written to the page.
+# --warm-up S first sends the cluster S seconds of writes of a tenant of its own (bench-warmup, a tenth of the
+# series), so its JVMs have compiled the write path before the measured run, which still creates its own series.
+# --aot first builds an AOT cache for the jar as it is (bin/narthex-aot, about a minute) and starts every cluster
+# process with it; without it they use app/target/narthex.aot when it fits the jar.
+# The cluster's results name each shard's leader after the run and whether its processes had an AOT cache
+# (cluster.leaders, cluster.aot).
 #
 # --cold-start measures only how fast a fresh process starts: it builds the AOT cache (bin/narthex-aot), then
 # starts Narthex RF=1 without it, Narthex RF=1 with it, and Prometheus, each fresh, and prints for each the time from
@@ -30,6 +38,9 @@ series=100000
 write_seconds=60
 query_seconds=30
 cluster=1
+rf1=1
+warm_up=0
+aot=0
 smoke=0
 cold=0
 keep=""
@@ -42,12 +53,15 @@ while [ $# -gt 0 ]; do
     --write-seconds) write_seconds=$2; shift ;;
     --query-seconds) query_seconds=$2; shift ;;
     --no-cluster) cluster=0 ;;
+    --cluster-only) rf1=0 ;;
+    --warm-up) warm_up=$2; shift ;;
+    --aot) aot=1 ;;
     --cold-start) cold=1 ;;
     --out) out=$2; shift ;;
     --keep-results) keep=$2; shift ;;
     --print-table) print_table=$2; shift ;;
     *) echo "usage: $0 [--smoke] [--series N] [--write-seconds S] [--query-seconds S] [--no-cluster] [--out FILE]" >&2
-       echo "         [--keep-results DIR]" >&2
+       echo "         [--keep-results DIR] [--cluster-only] [--warm-up S] [--aot]" >&2
        echo "       $0 --cold-start [--series N] [--write-seconds S]" >&2
        echo "       $0 --print-table DIR [--no-cluster]" >&2
        exit 2 ;;
@@ -83,6 +97,16 @@ cpu_seconds() {
     total=$((total + fields[11] + fields[12]))
   done
   echo "scale=3; $total / $ticks" | bc
+}
+
+# CPU ticks of the given pids' threads: "compiler gc other", from /proc/PID/task (JIT compiler threads; the
+# collector's and the VM thread; everything else).
+thread_ticks() {
+  for pid in "$@"; do cat "/proc/$pid"/task/*/stat 2>/dev/null || true; done | awk '{
+    name = $0; sub(/^[^(]*\(/, "", name); sub(/\)[^)]*$/, "", name)
+    rest = $0; sub(/^.*\) /, "", rest); split(rest, f, " "); t = f[12] + f[13]
+    if (name ~ /CompilerThre/) jit += t; else if (name ~ /^(Z|GC |G1 |VM Thread)/) gc += t; else other += t
+  } END { print jit + 0, gc + 0, other + 0 }'
 }
 
 # Resident memory in bytes of the given pids.
@@ -123,9 +147,15 @@ measure() {
   shift 4
   local cpu0 cpu1
   cpu0=$(cpu_seconds "$@")
+  local threads0 t0 t1
+  threads0=$(thread_ticks "$@")
   "$bench" write --url="$write_url" --series="$series" --duration="${write_seconds}s" --concurrency=4 --json \
     >"$work/$name.write.log"
   cpu1=$(cpu_seconds "$@")
+  read -r -a t0 <<<"$threads0"
+  read -r -a t1 < <(thread_ticks "$@")
+  echo "CPU of the write phase: JIT compiler threads $(( (t1[0] - t0[0]) / ticks )) s, GC and VM threads" \
+    "$(( (t1[1] - t0[1]) / ticks )) s, the rest $(( (t1[2] - t0[2]) / ticks )) s" >"$work/$name.threads"
   tail -1 "$work/$name.write.log" >"$work/$name.write.json"
   local live
   if [ "$name" = prometheus ]; then
@@ -164,21 +194,25 @@ row() {
   echo "$rate $(echo "scale=3; $cpu * 1000000 / $accepted" | bc) $(echo "$rss / $series" | bc)" \
     "$(echo "$live / $series" | bc) $(echo "scale=3; $bytes / $accepted" | bc) $p50 $p99"
 }
-render_table() { # sets $table from the results in $results; RF=3 columns when $cluster = 1
+render_table() { # sets $table from the results in $results; RF=1 columns when $rf1 = 1, RF=3 when $cluster = 1
   read -r -a prom < <(row prometheus)
   # Plain ifs: under set -e, an assignment whose $( ) ends false stops the script (it did with --no-cluster).
-  table="| measure | Prometheus | Narthex RF=1 | ratio RF=1 |"
-  rule="|---|---|---|---|"
+  table="| measure | Prometheus |"
+  rule="|---|---|"
+  if [ "$rf1" = 1 ]; then table="$table Narthex RF=1 | ratio RF=1 |"; rule="$rule---|---|"; fi
   if [ "$cluster" = 1 ]; then table="$table Narthex RF=3 | ratio RF=3 |"; rule="$rule---|---|"; fi
   table="$table
 $rule"
-  read -r -a one < <(row narthex)
+  if [ "$rf1" = 1 ]; then read -r -a one < <(row narthex); fi
   if [ "$cluster" = 1 ]; then read -r -a three < <(row cluster); fi
   labels=("ingest samples/s (higher is better)" "CPU seconds per million samples" "resident bytes per active series"
     "live heap bytes per active series (Narthex: after a full GC; Prometheus: Go heap in use)"
     "bytes per sample on disk, in a block" "query p50 ms" "query p99 ms")
   for i in 0 1 2 3 4 5 6; do
-    line="| ${labels[$i]} | ${prom[$i]} | ${one[$i]} | $(echo "scale=2; ${one[$i]} / ${prom[$i]}" | bc -l 2>/dev/null || echo n/a) |"
+    line="| ${labels[$i]} | ${prom[$i]} |"
+    if [ "$rf1" = 1 ]; then
+      line="$line ${one[$i]} | $(echo "scale=2; ${one[$i]} / ${prom[$i]}" | bc -l 2>/dev/null || echo n/a) |"
+    fi
     if [ "$cluster" = 1 ]; then
       line="$line ${three[$i]} | $(echo "scale=2; ${three[$i]} / ${prom[$i]}" | bc -l 2>/dev/null || echo n/a) |"
     fi
@@ -191,6 +225,7 @@ if [ -n "$print_table" ]; then
   results=$print_table
   series=$(cat "$results/series")
   [ -f "$results/cluster.write.json" ] || cluster=0
+  [ -f "$results/narthex.write.json" ] || rf1=0
   render_table
   echo "$table"
   exit 0
@@ -279,40 +314,69 @@ if [ "$cold" = 1 ]; then
   exit 0
 fi
 
-echo "== Narthex all-in-one (RF=1)"
-port=$((20000 + RANDOM % 10000))
-# shellcheck disable=SC2086 # the limits are split on purpose
-NARTHEX_JAVA_OPTS="${NARTHEX_JAVA_OPTS:--Xmx2g}" "$root/bin/narthex" --server.http-listen-port=$port \
-  --server.grpc-listen-port=$((port + 1)) --ingester.raft-listen-port=$((port + 2)) $bench_limits \
-  --blocks-storage.tsdb.dir="$work/narthex/tsdb" --blocks-storage.filesystem.dir="$work/narthex/blocks" \
-  --blocks-storage.bucket-store.sync-dir="$work/narthex/sync" --compactor.data-dir="$work/narthex/compactor" \
-  >"$work/narthex.log" 2>&1 &
-narthex_pid=$!
-pids+=("$narthex_pid")
-await_http "http://127.0.0.1:$port/ready" 120
-measure narthex "http://127.0.0.1:$port/api/v1/push" "http://127.0.0.1:$port/prometheus" "X-Scope-OrgID:bench-0" \
-  "$narthex_pid"
-curl -sf -X POST "http://127.0.0.1:$port/ingester/flush" >/dev/null
-echo "$(du -sb "$work/narthex/blocks" | cut -f1)" >"$work/narthex.bytes"
-kill "$narthex_pid"
-wait "$narthex_pid" 2>/dev/null || true
+if [ "$rf1" = 1 ]; then
+  echo "== Narthex all-in-one (RF=1)"
+  port=$((20000 + RANDOM % 10000))
+  # shellcheck disable=SC2086 # the limits are split on purpose
+  NARTHEX_JAVA_OPTS="${NARTHEX_JAVA_OPTS:--Xmx2g}" "$root/bin/narthex" --server.http-listen-port=$port \
+    --server.grpc-listen-port=$((port + 1)) --ingester.raft-listen-port=$((port + 2)) $bench_limits \
+    --blocks-storage.tsdb.dir="$work/narthex/tsdb" --blocks-storage.filesystem.dir="$work/narthex/blocks" \
+    --blocks-storage.bucket-store.sync-dir="$work/narthex/sync" --compactor.data-dir="$work/narthex/compactor" \
+    >"$work/narthex.log" 2>&1 &
+  narthex_pid=$!
+  pids+=("$narthex_pid")
+  await_http "http://127.0.0.1:$port/ready" 120
+  measure narthex "http://127.0.0.1:$port/api/v1/push" "http://127.0.0.1:$port/prometheus" "X-Scope-OrgID:bench-0" \
+    "$narthex_pid"
+  curl -sf -X POST "http://127.0.0.1:$port/ingester/flush" >/dev/null
+  echo "$(du -sb "$work/narthex/blocks" | cut -f1)" >"$work/narthex.bytes"
+  kill "$narthex_pid"
+  wait "$narthex_pid" 2>/dev/null || true
+fi
 
 if [ "$cluster" = 1 ]; then
   echo "== Narthex cluster (3 ingesters, RF=3)"
   # Below Linux's ephemeral range (32768-60999), where the cluster's own outgoing connections take their local
   # ports: a base up there once lost a Raft port to one. 10000-19999 also stays clear of the other runs' ports.
   base=$((10000 + (RANDOM % 100) * 100))
+  cluster_aot=${NARTHEX_AOT_CACHE:-}
+  if [ "$aot" = 1 ]; then
+    # Built here, right before the cluster starts: a cache fits only the jar it was made with.
+    echo "   AOT cache: bin/narthex-aot"
+    NARTHEX_AOT_CACHE="$work/narthex.aot" "$root/bin/narthex-aot" >"$work/aot.log" 2>&1 ||
+      { echo "compare.sh: bin/narthex-aot failed:" >&2; tail -5 "$work/aot.log" >&2; exit 1; }
+    cluster_aot="$work/narthex.aot"
+  fi
   # Without the alertmanagers and the ruler (NARTHEX_ALERTMANAGERS=0): the load is writes and queries only, and
   # three more JVMs would take CPU and memory that the table would count against the store.
   NARTHEX_PORT_BASE=$base NARTHEX_JAVA_OPTS="${NARTHEX_JAVA_OPTS:--Xmx1g}" NARTHEX_ALERTMANAGERS=0 \
-    NARTHEX_EXTRA_FLAGS="${NARTHEX_EXTRA_FLAGS:-} $bench_limits" "$root/deploy/local/cluster.sh" up \
+    NARTHEX_AOT_CACHE=$cluster_aot NARTHEX_EXTRA_FLAGS="${NARTHEX_EXTRA_FLAGS:-} $bench_limits" \
+    "$root/deploy/local/cluster.sh" up \
     "$work/cluster" >/dev/null
   cluster_pids=()
   for f in "$work"/cluster/*.pid; do cluster_pids+=("$(cat "$f")"); done
+  # bin/narthex says on stderr when it starts a JVM without an AOT cache.
+  aot_missing=$(cat "$work"/cluster/logs/*.log | grep -c "starting without it" || true)
+  echo "$((${#cluster_pids[@]} - aot_missing)) of ${#cluster_pids[@]} processes with an AOT cache" >"$work/cluster.aot"
+  if [ "$warm_up" -gt 0 ]; then
+    echo "   warm-up: ${warm_up}s of writes, tenant bench-warmup, $((series / 10)) series"
+    # Rounds 1 s apart: an hour of them for a tenth of the series outlasts minutes of warm-up at any rate here.
+    "$bench" write --url="http://127.0.0.1:$base/api/v1/push" --series=$((series / 10)) --duration="${warm_up}s" \
+      --interval=1s --concurrency=4 --header=X-Scope-OrgID:bench-warmup --json >"$work/cluster.warmup.write.log" ||
+      { echo "compare.sh: the warm-up failed:" >&2; tail -5 "$work/cluster.warmup.write.log" >&2; exit 1; }
+  fi
   measure cluster "http://127.0.0.1:$base/api/v1/push" "http://127.0.0.1:$((base + 1))/prometheus" \
     "X-Scope-OrgID:bench-0" "${cluster_pids[@]}"
+  # Which ingester led each shard: one leading two shards takes two shards' appends and applies.
+  for i in 0 1 2; do
+    curl -sf "http://127.0.0.1:$((base + 10 + i))/ingester/shards" |
+      jq -r '.node as $n | .replicas[] | select(.role == "LEADER") | "shard \(.shard): \($n)"' || true
+  done | sort >"$work/cluster.leaders"
   for i in 0 1 2; do curl -sf -X POST "http://127.0.0.1:$((base + 10 + i))/ingester/flush" >/dev/null || true; done
-  echo "$(du -sb "$work/cluster/data/blocks" | cut -f1)" >"$work/cluster.bytes"
+  # The measured tenant's blocks only: the warm-up's tenant has blocks of its own.
+  blocks="$work/cluster/data/blocks"
+  if [ "$warm_up" -gt 0 ] && [ -d "$blocks/bench-0" ]; then blocks="$blocks/bench-0"; fi
+  echo "$(du -sb "$blocks" | cut -f1)" >"$work/cluster.bytes"
   "$root/deploy/local/cluster.sh" down "$work/cluster" >/dev/null
 fi
 
@@ -334,12 +398,22 @@ wait "$prometheus_pid" 2>/dev/null || true
 if [ -n "$keep" ]; then # the results and logs, not the data
   mkdir -p "$keep"
   echo "$series" >"$work/series"
-  find "$work" -maxdepth 1 -type f -exec cp -t "$keep" {} +
+  find "$work" -maxdepth 1 -type f ! -name 'narthex.aot*' -exec cp -t "$keep" {} +
 fi
 render_table
 echo
 echo "$table"
-if [ "$smoke" = 0 ]; then
+if [ "$cluster" = 1 ]; then
+  echo
+  echo "cluster: $(cat "$work/cluster.aot"); leaders: $(paste -sd, "$work/cluster.leaders" | sed 's/,/, /g')"
+  echo "cluster: $(cat "$work/cluster.threads")"
+  for log in cluster.warmup cluster; do # thousands of samples/s in each 5 s, from the generator's progress lines
+    [ -f "$work/$log.write.log" ] || continue
+    echo "$log, k samples/s per 5 s: $(sed -n 's/^\[ *[0-9.]*s\] \([0-9,]*\) samples\/s.*/\1/p' \
+      "$work/$log.write.log" | tr -d , | awk '{printf "%s%d", (NR > 1 ? " " : ""), $1 / 1000}')"
+  done
+fi
+if [ "$smoke" = 0 ] && [ "$rf1" = 1 ]; then
   no_cluster=""
   if [ "$cluster" = 0 ]; then no_cluster=" --no-cluster"; fi
   # The heap sizes the page states are the script's defaults unless $NARTHEX_JAVA_OPTS replaced them.

@@ -12,6 +12,9 @@
 # gRPC +20+i, Raft +30+i, alertmanager-i HTTP +40+i, Raft +50+i (i from 0). $NARTHEX_JAVA_OPTS is passed to every
 # JVM (default -Xmx2g), $NARTHEX_EXTRA_FLAGS to every process (for example "--querier.query-store-after=0s").
 # NARTHEX_ALERTMANAGERS=0 leaves out the alertmanagers and the ruler (default 3).
+# Every process starts with the AOT cache bin/narthex picks (app/target/narthex.aot, or $NARTHEX_AOT_CACHE) when it fits
+# the jar; each log says when it does not. bin/narthex-aot builds one (docs/performance.md: on 2 cores the 5 JVMs
+# compile the write path for minutes before the cluster reaches its warm rate).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 command=${1:-}
