@@ -117,6 +117,8 @@ final class WriteCommand implements Callable<Integer> {
   private final java.util.concurrent.atomic.AtomicReference<Throwable> senderFailure =
       new java.util.concurrent.atomic.AtomicReference<>();
   private volatile boolean reachedNow;
+  /** Per sender, System.nanoTime() once its batches of round 0 and of round 1 were answered (0 until then). */
+  private AtomicLongArray roundDoneNanos;
 
   private static final class ErrorCount {
     final AtomicLong count = new AtomicLong();
@@ -168,6 +170,7 @@ final class WriteCommand implements Callable<Integer> {
           duration, Instant.ofEpochMilli(startMs), sink != null ? "null sink" : target);
       out.flush();
 
+      roundDoneNanos = new AtomicLongArray(2 * concurrency);
       long startNanos = System.nanoTime();
       long deadlineNanos = startNanos + duration.toNanos();
       List<Thread> senders = new ArrayList<>();
@@ -206,6 +209,14 @@ final class WriteCommand implements Callable<Integer> {
       summary.put("accepted_samples", acceptedSamples.get());
       summary.put("accepted_per_tenant", AcknowledgedSamples.perTenant(tenantIds, acceptedPerTenant));
       summary.put("samples_per_second", Math.round(acceptedSamples.get() / elapsedSeconds));
+      // Every series is new in round 0: the target creates them all, the series-creation rate of a fresh target.
+      int activeSenders = Math.min(concurrency, plan.batches().size());
+      double firstRoundSeconds = roundDoneSeconds(0, activeSenders, startNanos);
+      double secondRoundSeconds = roundDoneSeconds(1, activeSenders, startNanos);
+      summary.put("first_round_seconds", firstRoundSeconds < 0 ? null : round(firstRoundSeconds, 3));
+      summary.put("new_series_per_second", firstRoundSeconds <= 0 ? null : Math.round(series / firstRoundSeconds));
+      summary.put("second_round_seconds", secondRoundSeconds < 0 || firstRoundSeconds < 0 ? null
+          : round(secondRoundSeconds - firstRoundSeconds, 3));
       summary.put("compressed_bytes_per_sample",
           sentSamples.get() == 0 ? 0 : round((double) bodyBytes.get() / sentSamples.get(), 2));
       summary.put("latency_p50_ms", round(latency.quantileMillis(0.5), 2));
@@ -229,6 +240,11 @@ final class WriteCommand implements Callable<Integer> {
 
       out.printf("accepted samples: %d in %.1fs (%d rounds)%n", acceptedSamples.get(), elapsedSeconds, rounds.get());
       out.printf("samples/s: %d%n", summary.get("samples_per_second"));
+      if (firstRoundSeconds > 0) {
+        out.printf("first round, every series new: %d series in %.2fs, %d new series/s%s%n", series,
+            firstRoundSeconds, summary.get("new_series_per_second"), secondRoundSeconds < 0 ? ""
+                : String.format(" (second round: %.2fs more)", secondRoundSeconds - firstRoundSeconds));
+      }
       out.printf("requests: %d, latency p50 %.2f ms, p99 %.2f ms, %.2f compressed bytes/sample%n", requests.get(),
           latency.quantileMillis(0.5), latency.quantileMillis(0.99), summary.get("compressed_bytes_per_sample"));
       out.printf("errors: %d requests%n", errorRequests.get());
@@ -336,7 +352,26 @@ final class WriteCommand implements Callable<Integer> {
       if (sender == 0) {
         rounds.set(round + 1);
       }
+      if (round < 2) {
+        roundDoneNanos.set(2 * sender + (int) round, System.nanoTime());
+      }
     }
+  }
+
+  /**
+   * Seconds from {@code startNanos} until every sender with batches had its batches of {@code round} (0 or 1)
+   * answered, errors included (see {@code error_requests}); -1 when one did not get that far.
+   */
+  private double roundDoneSeconds(int round, int activeSenders, long startNanos) {
+    long lastNanos = Long.MIN_VALUE;
+    for (int sender = 0; sender < activeSenders; sender++) {
+      long doneNanos = roundDoneNanos.get(2 * sender + round);
+      if (doneNanos == 0) {
+        return -1;
+      }
+      lastNanos = Math.max(lastNanos, doneNanos);
+    }
+    return lastNanos == Long.MIN_VALUE ? -1 : (lastNanos - startNanos) / 1e9;
   }
 
   /** Makes the senders return before {@code --duration} is over, after their request under way. */

@@ -26,6 +26,11 @@ class WriteCommandTest {
     assertThat(summary.get("accepted_samples").asLong()).isPositive();
     assertThat(summary.get("error_requests").asLong()).isZero();
     assertThat(summary.get("tenants").asInt()).isEqualTo(2);
+    // Every series is sent once in the first round: its time gives the series-creation rate.
+    assertThat(summary.get("first_round_seconds").asDouble()).isNotNegative()
+        .isLessThanOrEqualTo(summary.get("elapsed_seconds").asDouble());
+    assertThat(summary.get("second_round_seconds").isNumber()).isTrue();
+    assertThat(summary.get("new_series_per_second").asLong()).isPositive();
   }
 
   @Test
