@@ -35,6 +35,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,6 +46,16 @@ import org.junit.jupiter.api.io.TempDir;
  * group's leader only, sends fenced by committed intents. Real clock, short group timers.
  */
 class ReplicatedMultitenantAlertmanagerTest {
+  /**
+   * Ratis ends the JVM (System.exit) on a fatal error in one of its threads, and on any uncaught exception once it
+   * is loaded; in a test JVM that takes every later test class with it and loses the cause (a CI run on 156665d
+   * lost this class's fork with exit code 1 and no output). Disabled, Ratis throws instead and logs the cause.
+   */
+  @BeforeAll
+  static void keepTheTestJvm() {
+    org.apache.ratis.util.ExitUtils.disableSystemExit();
+  }
+
   private static final String TENANT = "team";
   private static final Duration GROUP_INTERVAL = Duration.ofSeconds(1);
   private static final String CONFIG = """

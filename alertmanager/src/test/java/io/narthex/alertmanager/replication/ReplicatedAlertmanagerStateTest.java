@@ -73,6 +73,8 @@ class ReplicatedAlertmanagerStateTest {
 
   @BeforeAll
   static void startCluster() throws IOException {
+    // As in ReplicatedMultitenantAlertmanagerTest: a Ratis fatal error throws and logs rather than ending the JVM.
+    org.apache.ratis.util.ExitUtils.disableSystemExit();
     List<AlertmanagerPlacement.Node> list = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       list.add(new AlertmanagerPlacement.Node("am-" + i, "127.0.0.1:" + TestPorts.freePort()));
