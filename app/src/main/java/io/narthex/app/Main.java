@@ -27,6 +27,7 @@ public final class Main {
       return;
     }
     LogLevel.apply(options.server.logLevel);
+    UncaughtExceptions.install();
     HeapTarget.start(options.server.memoryLimitBytes);
     NarthexOptions.deprecationWarnings(args).forEach(log::warn);
     Narthex narthex;

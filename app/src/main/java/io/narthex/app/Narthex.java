@@ -39,6 +39,7 @@ public final class Narthex implements AutoCloseable {
         options.ingester.raftListenPort = freePort();
       }
       JvmMetrics.builder().register(registry);
+      registry.register(UncaughtExceptions.COUNTER);
       modules = new Modules(options, HttpServerModule.builder(options), executor, registry);
       server = new HttpServerModule(modules.http, manager, registry);
       modules.register(manager, server).start(modules.targetModules());
