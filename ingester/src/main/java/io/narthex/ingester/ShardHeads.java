@@ -20,6 +20,7 @@ import io.narthex.tsdb.block.BlockReader;
 import io.narthex.tsdb.block.BlockWriter;
 import io.narthex.tsdb.storage.ChunkMerger;
 import io.narthex.tsdb.storage.EncodedChunk;
+import io.narthex.tsdb.storage.SeriesMerger;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -30,7 +31,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -602,20 +602,16 @@ public final class ShardHeads {
     if (fromBlocks.isEmpty()) {
       return fromHead;
     }
-    TreeMap<Labels, List<EncodedChunk>> merged = new TreeMap<>();
-    for (List<EncodedSeries> source : fromBlocks) {
-      for (EncodedSeries series : source) {
-        merged.computeIfAbsent(series.labels(), l -> new ArrayList<>()).addAll(series.chunks());
-      }
-    }
-    for (EncodedSeries series : fromHead) {
-      merged.computeIfAbsent(series.labels(), l -> new ArrayList<>()).addAll(series.chunks());
-    }
+    // Blocks before the head: where a head chunk overlaps a block's, the block's sample wins a shared timestamp.
+    List<List<EncodedSeries>> sources = new ArrayList<>(fromBlocks.size() + 1);
+    sources.addAll(fromBlocks);
+    sources.add(fromHead);
+    List<EncodedSeries> merged = SeriesMerger.merge(sources);
     List<EncodedSeries> out = new ArrayList<>(merged.size());
-    merged.forEach((labels, chunks) -> {
-      chunks.sort(Comparator.comparingLong(EncodedChunk::minTimeMs));
-      out.add(new EncodedSeries(labels, ChunkMerger.mergeOverlapping(chunks)));
-    });
+    for (EncodedSeries series : merged) {
+      List<EncodedChunk> chunks = ChunkMerger.mergeOverlapping(series.chunks());
+      out.add(chunks == series.chunks() ? series : new EncodedSeries(series.labels(), chunks));
+    }
     return out;
   }
 

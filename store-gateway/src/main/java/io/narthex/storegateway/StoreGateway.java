@@ -11,6 +11,7 @@ import io.narthex.tsdb.block.BlockReader;
 import io.narthex.tsdb.block.IndexHeader;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.EncodedSeries;
+import io.narthex.tsdb.storage.SeriesMerger;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.InterruptedIOException;

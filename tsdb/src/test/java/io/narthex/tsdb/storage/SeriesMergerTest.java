@@ -1,11 +1,9 @@
-package io.narthex.storegateway;
+package io.narthex.tsdb.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.narthex.tsdb.chunk.XorAppender;
 import io.narthex.tsdb.labels.Labels;
-import io.narthex.tsdb.storage.EncodedChunk;
-import io.narthex.tsdb.storage.EncodedSeries;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;

@@ -1,9 +1,6 @@
-package io.narthex.storegateway;
+package io.narthex.tsdb.storage;
 
 import io.narthex.tsdb.labels.Labels;
-import io.narthex.tsdb.storage.EncodedSeries;
-import io.narthex.tsdb.storage.EncodedChunk;
-import io.narthex.tsdb.storage.SortedSeriesMerge;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -11,9 +8,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Merges the series of several sources (blocks of one gateway, or gateways' answers) into one list sorted by
- * labels, with one entry per label set holding all its chunks sorted by start time. Chunks of overlapping sources may
- * overlap; the querier merges those.
+ * Merges the series of several sources (blocks of one gateway, gateways' answers, an ingester's local blocks and
+ * head) into one list sorted by labels, with one entry per label set holding all its chunks sorted by start time.
+ * Chunks of overlapping sources may overlap; the caller merges those.
  */
 public final class SeriesMerger {
   private SeriesMerger() {}
