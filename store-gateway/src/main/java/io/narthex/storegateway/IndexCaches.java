@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.narthex.tsdb.block.IndexCache;
+import io.narthex.tsdb.block.IndexCache.Kind;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.EnumMap;
@@ -11,13 +12,16 @@ import java.util.Map;
 
 /**
  * The store-gateway's in-memory caches of postings, series and chunks read from blocks in the bucket, shared by
- * all blocks and tenants: keys name their block (BlockReader puts the ULID in), and {@link #forTenant} adds the tenant. Each cache is bounded by its size in
- * bytes (key characters plus value bytes plus a fixed overhead per entry) and evicts by Caffeine's W-TinyLFU. A
- * size of zero turns that cache off.
+ * all blocks and tenants: keys name their block (BlockReader puts the ULID in), and {@link #forTenant} adds the
+ * tenant. Each cache is bounded by its size in bytes (key characters plus value bytes plus a fixed overhead per
+ * entry) and evicts by Caffeine's W-TinyLFU. A size of zero turns that cache off.
  */
-public final class IndexCaches implements IndexCache {
-  /** Rough heap overhead of one cache entry: the node, the key's String object and the array header. */
+public final class IndexCaches {
+  /** Rough heap overhead of one cache entry: the node, the key objects and the array header. */
   static final int ENTRY_OVERHEAD_BYTES = 96;
+
+  /** A block's item in one tenant: a block copied to another tenant keeps its ULID. */
+  private record TenantKey(String tenant, IndexCache.Key key) {}
 
   enum CacheKind {
     POSTINGS("postings"),
@@ -44,7 +48,7 @@ public final class IndexCaches implements IndexCache {
   }
 
   private final StoreGatewayMetrics metrics;
-  private final Map<CacheKind, Cache<String, byte[]>> caches = new EnumMap<>(CacheKind.class);
+  private final Map<CacheKind, Cache<TenantKey, byte[]>> caches = new EnumMap<>(CacheKind.class);
   private final Map<CacheKind, CounterDataPoint> requests = new EnumMap<>(CacheKind.class);
   private final Map<CacheKind, CounterDataPoint> hits = new EnumMap<>(CacheKind.class);
 
@@ -75,12 +79,12 @@ public final class IndexCaches implements IndexCache {
     return metrics;
   }
 
-  private static Cache<String, byte[]> build(CacheKind kind, long maxSizeBytes, StoreGatewayMetrics metrics) {
+  private static Cache<TenantKey, byte[]> build(CacheKind kind, long maxSizeBytes, StoreGatewayMetrics metrics) {
     CounterDataPoint evictions = metrics.cacheEvictions.labelValues(kind.label());
     return Caffeine.newBuilder()
         .maximumWeight(maxSizeBytes)
-        .<String, byte[]>weigher((key, value) -> weightOf(key, value))
-        .removalListener((String key, byte[] value, RemovalCause cause) -> {
+        .<TenantKey, byte[]>weigher((key, value) -> weightOf(key.tenant().length() + key.key().chars(), value))
+        .removalListener((TenantKey key, byte[] value, RemovalCause cause) -> {
           if (cause == RemovalCause.SIZE) {
             evictions.inc();
           }
@@ -89,42 +93,31 @@ public final class IndexCaches implements IndexCache {
         .build();
   }
 
-  static int weightOf(String key, byte[] value) {
-    long weight = (long) ENTRY_OVERHEAD_BYTES + key.length() + value.length;
+  static int weightOf(int keyChars, byte[] value) {
+    long weight = (long) ENTRY_OVERHEAD_BYTES + keyChars + value.length;
     return (int) Math.min(Integer.MAX_VALUE, weight);
   }
 
-  @Override
-  public byte[] get(Kind kind, String key) {
-    CacheKind cacheKind = CacheKind.of(kind);
-    requests.get(cacheKind).inc();
-    byte[] value = caches.get(cacheKind).getIfPresent(key);
-    if (value != null) {
-      hits.get(cacheKind).inc();
-    }
-    return value;
-  }
-
-  @Override
-  public void put(Kind kind, String key, byte[] value) {
-    caches.get(CacheKind.of(kind)).put(key, value);
-  }
-
   /**
-   * A view of these caches for one tenant's blocks, whose keys are prefixed with the tenant: a block copied to
-   * another tenant keeps its ULID, and must not share cached items across tenants.
+   * A view of these caches for one tenant's blocks, whose keys carry the tenant: a block copied to another tenant
+   * keeps its ULID, and must not share cached items across tenants.
    */
   public IndexCache forTenant(String tenant) {
-    String prefix = tenant + "/";
     return new IndexCache() {
       @Override
-      public byte[] get(Kind kind, String key) {
-        return IndexCaches.this.get(kind, prefix + key);
+      public byte[] get(Kind kind, Key key) {
+        CacheKind cacheKind = CacheKind.of(kind);
+        requests.get(cacheKind).inc();
+        byte[] value = caches.get(cacheKind).getIfPresent(new TenantKey(tenant, key));
+        if (value != null) {
+          hits.get(cacheKind).inc();
+        }
+        return value;
       }
 
       @Override
-      public void put(Kind kind, String key, byte[] value) {
-        IndexCaches.this.put(kind, prefix + key, value);
+      public void put(Kind kind, Key key, byte[] value) {
+        caches.get(CacheKind.of(kind)).put(new TenantKey(tenant, key), value);
       }
     };
   }
@@ -140,7 +133,7 @@ public final class IndexCaches implements IndexCache {
 
   /** Empties the caches and stops counting them in the size gauge. */
   public void close() {
-    for (Cache<String, byte[]> cache : caches.values()) {
+    for (Cache<TenantKey, byte[]> cache : caches.values()) {
       cache.invalidateAll();
     }
   }

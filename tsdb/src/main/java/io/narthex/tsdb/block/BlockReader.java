@@ -276,10 +276,10 @@ public final class BlockReader {
   private RoaringBitmap[] postings(String name, String[] values, long[] offsets) throws IOException {
     RoaringBitmap[] out = new RoaringBitmap[values.length];
     byte[][] contents = new byte[values.length][];
-    String[] keys = new String[values.length];
+    IndexCache.Key[] keys = new IndexCache.Key[values.length];
     int missing = 0;
     for (int i = 0; i < values.length; i++) {
-      keys[i] = ulid + ':' + name.length() + ':' + name + '=' + values[i];
+      keys[i] = IndexCache.Key.postings(ulid, name, values[i]);
       contents[i] = cache.get(IndexCache.Kind.POSTINGS, keys[i]);
       if (contents[i] == null) {
         missing++;
@@ -355,12 +355,12 @@ public final class BlockReader {
     int n = ids.getCardinality();
     long[] refs = new long[n];
     byte[][] contents = new byte[n][];
-    String[] keys = new String[n];
+    IndexCache.Key[] keys = new IndexCache.Key[n];
     int missing = 0;
     IntIterator it = ids.getIntIterator();
     for (int i = 0; i < n; i++) {
       refs[i] = Integer.toUnsignedLong(it.next());
-      keys[i] = ulid + ':' + refs[i];
+      keys[i] = IndexCache.Key.of(ulid, refs[i]);
       contents[i] = cache.get(IndexCache.Kind.SERIES, keys[i]);
       if (contents[i] == null) {
         missing++;
@@ -430,10 +430,10 @@ public final class BlockReader {
   private byte[][] chunks(long[] refs) throws IOException {
     int n = refs.length;
     byte[][] out = new byte[n][];
-    String[] keys = new String[n];
+    IndexCache.Key[] keys = new IndexCache.Key[n];
     List<Integer> missing = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      keys[i] = ulid + ':' + refs[i];
+      keys[i] = IndexCache.Key.of(ulid, refs[i]);
       out[i] = cache.get(IndexCache.Kind.CHUNKS, keys[i]);
       if (out[i] == null) {
         missing.add(i);

@@ -301,7 +301,8 @@ class BlockReaderTest {
         IndexCache.Kind.CHUNKS);
     assertThat(cache.puts.get(IndexCache.Kind.SERIES)).isEqualTo(first.size());
     assertThat(cache.puts.get(IndexCache.Kind.CHUNKS)).isEqualTo(first.size() * CHUNKS);
-    assertThat(cache.entries.keySet()).allMatch(key -> key.contains(meta.ulid()));
+    assertThat(cache.entries.values()).allSatisfy(
+        entries -> assertThat(entries.keySet()).allMatch(key -> key.block().equals(meta.ulid())));
 
     files.reads = 0;
     List<EncodedSeries> second = reader.select(T0, MAX_T, matchers);
@@ -530,17 +531,17 @@ class BlockReaderTest {
 
   /** An unbounded cache that counts puts per kind. */
   static final class MapCache implements IndexCache {
-    final Map<String, byte[]> entries = new HashMap<>();
+    final Map<Kind, Map<Key, byte[]>> entries = new HashMap<>();
     final Map<Kind, Integer> puts = new HashMap<>();
 
     @Override
-    public byte[] get(Kind kind, String key) {
-      return entries.get(kind + "/" + key);
+    public byte[] get(Kind kind, Key key) {
+      return entries.getOrDefault(kind, Map.of()).get(key);
     }
 
     @Override
-    public void put(Kind kind, String key, byte[] value) {
-      entries.put(kind + "/" + key, value);
+    public void put(Kind kind, Key key, byte[] value) {
+      entries.computeIfAbsent(kind, k -> new HashMap<>()).put(key, value);
       puts.merge(kind, 1, Integer::sum);
     }
   }
