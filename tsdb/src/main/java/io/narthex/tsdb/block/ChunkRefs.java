@@ -24,8 +24,15 @@ final class ChunkRefs {
     return ref & 0xffffffffL;
   }
 
+  /** {@code chunks/000001} for segment 0: the number is one more than the segment, at least six digits. */
   static String fileName(int segment) {
-    return String.format("chunks/%06d", segment + 1L);
+    // Not String.format: this runs for every batch of chunk reads, where Formatter took 0.7 % of a query profile.
+    long number = segment + 1L;
+    if (number <= 0) {
+      return String.format("chunks/%06d", number);
+    }
+    String digits = Long.toString(number);
+    return "chunks/" + "000000".substring(Math.min(6, digits.length())) + digits;
   }
 
   static String describe(long ref) {

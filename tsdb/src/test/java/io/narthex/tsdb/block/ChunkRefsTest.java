@@ -18,4 +18,14 @@ class ChunkRefsTest {
         .hasMessageContaining("truncated");
     assertThat(ChunkRefs.describe(ref)).isEqualTo("chunk ref " + ref + " (chunks/000002 offset 8)");
   }
+
+  @Test
+  void namesSegmentFilesAsPrometheusDoesWithAtLeastSixDigits() {
+    for (int segment : new int[] {0, 1, 8, 9, 98_765, 999_998, 999_999, 12_345_678, Integer.MAX_VALUE, -1, -2,
+        Integer.MIN_VALUE}) {
+      assertThat(ChunkRefs.fileName(segment)).as("segment %d", segment)
+          .isEqualTo(String.format("chunks/%06d", segment + 1L));
+    }
+    assertThat(ChunkRefs.fileName(0)).isEqualTo("chunks/000001");
+  }
 }
