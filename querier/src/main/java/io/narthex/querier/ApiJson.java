@@ -47,6 +47,11 @@ final class ApiJson {
     if (v == Math.rint(v) && abs < 1e15) {
       return Long.toString((long) v);
     }
+    if (abs >= 1e-3 && abs < 1e7) {
+      // Java writes these plainly, with the shortest digits that read back (JDK 19+): Go's 'f' form exactly. Far
+      // cheaper than GoFloat's BigDecimal path, which took 6 % of the 24 h dashboard's query profile.
+      return Double.toString(v);
+    }
     return GoFloat.formatF(v);
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.narthex.common.GoFloat;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +27,22 @@ class ApiJsonTest {
     assertThat(ApiJson.formatValue(Double.NEGATIVE_INFINITY)).isEqualTo("-Inf");
     assertThat(ApiJson.formatValue(-0.0)).isEqualTo("-0");
     assertThat(ApiJson.formatValue(0.0)).isEqualTo("0");
+  }
+
+  @Test
+  void writesValuesFromOneThousandthToTenMillionAsGoFloatDoes() {
+    java.util.Random random = new java.util.Random(17);
+    for (int i = 0; i < 200_000; i++) {
+      // Uniform in the exponent, so every decade of the range is hit; half of them near an integer.
+      double v = Math.pow(10, -3 + 10 * random.nextDouble()) * (random.nextBoolean() ? 1 : -1);
+      double value = i % 2 == 0 ? v : Math.nextUp(Math.rint(v));
+      if (value != Math.rint(value) && Math.abs(value) >= 1e-3 && Math.abs(value) < 1e7) {
+        assertThat(ApiJson.formatValue(value)).as("%s", value).isEqualTo(GoFloat.formatF(value));
+      }
+    }
+    for (double edge : new double[] {1e-3, Math.nextUp(1e-3), Math.nextDown(1e7), 0.1 + 0.2, 2.5e-3}) {
+      assertThat(ApiJson.formatValue(edge)).as("%s", edge).isEqualTo(GoFloat.formatF(edge));
+    }
   }
 
   @Test
