@@ -57,6 +57,9 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   private final AtomicLong callId = new AtomicLong();
   private final ScheduledExecutorService gauges = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("raft-gauges").factory());
+  private final PreferredLeaders preferredLeaders;
+  /** Set once this node hands its leaderships over to stop: no move to a preferred leader runs alongside. */
+  private volatile boolean stopping;
 
   private IngesterNode(ShardMap shardMap, String nodeId, Path dataDir, RaftOptions options, ApplyOptions apply,
       PrometheusRegistry registry) throws IOException {
@@ -96,6 +99,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     }
     this.clientTls = options.clientTls();
     this.electionTimeout = options.electionTimeout();
+    this.preferredLeaders = new PreferredLeaders(shardMap, options.electionTimeout());
     server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(nodeId))
         .setProperties(properties)
@@ -149,6 +153,8 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
       throw e;
     }
     node.gauges.scheduleWithFixedDelay(node::updateGauges, 15, 15, TimeUnit.SECONDS);
+    long balanceMs = options.electionTimeout().toMillis();
+    node.gauges.scheduleWithFixedDelay(node::yieldToPreferredLeaders, balanceMs, balanceMs, TimeUnit.MILLISECONDS);
     log.info("ingester node started node={} shards={}", nodeId, node.localShards.keySet());
     return node;
   }
@@ -316,22 +322,67 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
    * @return the replica that took each shard over, by shard; a shard not handed over is absent
    */
   public Map<Integer, String> transferLeadership() {
+    stopping = true;
     return io.narthex.common.LeadershipHandOver.all("shard", localShards.keySet(), shard -> {
       ReplicaState state = replicaState(shard);
       return state != null && state.getLeader();
-    }, this::transferTargets, electionTimeout, (shard, target, timeoutMs) -> {
-      RaftProperties properties = RaftGroups.properties(electionTimeout);
-      org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
-          TimeDuration.valueOf(timeoutMs, TimeUnit.MILLISECONDS));
-      // Asked of this node, the leader, once: the budget bounds the whole hand-over.
-      try (RaftClient client = RaftClient.newBuilder().setProperties(properties)
-          .setParameters(TlsFiles.ratisParameters(clientTls))
-          .setRaftGroup(RaftGroups.group(shardMap, shard)).setLeaderId(server.getId())
-          .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.noRetry())
-          .build()) {
-        return client.admin().transferLeadership(target, timeoutMs).isSuccess();
+    }, this::transferTargets, electionTimeout, this::transfer);
+  }
+
+  /**
+   * Asks this node, the shard's leader, once to hand the shard to {@code target}.
+   *
+   * @return whether {@code target} took the leadership within {@code timeoutMs}
+   * @throws IOException when the request failed
+   */
+  boolean transfer(int shard, RaftPeerId target, long timeoutMs) throws IOException {
+    RaftProperties properties = RaftGroups.properties(electionTimeout);
+    org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
+        TimeDuration.valueOf(timeoutMs, TimeUnit.MILLISECONDS));
+    try (RaftClient client = RaftClient.newBuilder().setProperties(properties)
+        .setParameters(TlsFiles.ratisParameters(clientTls))
+        .setRaftGroup(RaftGroups.group(shardMap, shard)).setLeaderId(server.getId())
+        .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.noRetry())
+        .build()) {
+      return client.admin().transferLeadership(target, timeoutMs).isSuccess();
+    }
+  }
+
+  /**
+   * Hands each shard this node has led for a while, and should not ({@link PreferredLeaders}), to its preferred
+   * replica once that one is up and holds every committed entry.
+   */
+  private void yieldToPreferredLeaders() {
+    for (Map.Entry<Integer, RaftGroupId> entry : localShards.entrySet()) {
+      int shard = entry.getKey();
+      String preferred = preferredLeaders.preferred(shard);
+      if (stopping || preferred.equals(nodeId)) {
+        continue;
       }
-    });
+      try {
+        RaftServer.Division division = server.getDivision(entry.getValue());
+        DivisionInfo info = division.getInfo();
+        if (!info.isLeader() || !info.isLeaderReady() || !info.getRoleInfoProto().hasLeaderInfo()) {
+          continue;
+        }
+        var followers = info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList();
+        long[] matchIndex = info.getFollowerMatchIndices();
+        if (followers.size() != matchIndex.length) {
+          continue; // a configuration change
+        }
+        for (int i = 0; i < followers.size(); i++) {
+          if (followers.get(i).getId().getId().toStringUtf8().equals(preferred)
+              && preferredLeaders.shouldYield(info.getRoleInfoProto().getRoleElapsedTimeMs(),
+                  followers.get(i).getLastRpcElapsedTimeMs(), matchIndex[i],
+                  division.getRaftLog().getLastCommittedIndex())) {
+            boolean done = !stopping && transfer(shard, RaftPeerId.valueOf(preferred), electionTimeout.toMillis());
+            log.info("shard {} handed to its preferred leader {}: {}", shard, preferred, done);
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        log.warn("handing shard {} to its preferred leader {} failed: {}", shard, preferred, e.toString());
+      }
+    }
   }
 
   /**

@@ -141,12 +141,17 @@ class IngesterNodeRestartTest {
 
   /** One shard on {@code replicas} nodes with free loopback Raft ports. */
   static ShardMap shardMap(int replicas) throws IOException {
-    List<ShardMap.Node> nodes = new ArrayList<>();
-    for (int i = 0; i < replicas; i++) {
+    return shardMap(replicas, 1);
+  }
+
+  /** {@code shards} shards, each with a replica on every one of {@code nodes} nodes, on free loopback ports. */
+  static ShardMap shardMap(int nodes, int shards) throws IOException {
+    List<ShardMap.Node> list = new ArrayList<>();
+    for (int i = 0; i < nodes; i++) {
       try (ServerSocket socket = new ServerSocket(0)) {
-        nodes.add(new ShardMap.Node("n" + i, "127.0.0.1:1", "127.0.0.1:" + socket.getLocalPort()));
+        list.add(new ShardMap.Node("n" + i, "127.0.0.1:1", "127.0.0.1:" + socket.getLocalPort()));
       }
     }
-    return ShardMap.roundRobin(nodes, 1, replicas);
+    return ShardMap.roundRobin(list, shards, nodes);
   }
 }
