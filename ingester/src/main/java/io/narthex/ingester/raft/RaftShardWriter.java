@@ -19,9 +19,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.client.impl.RaftClientImpl;
+import org.apache.ratis.client.impl.UnorderedAsync;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
@@ -40,10 +43,12 @@ import org.apache.ratis.util.TimeDuration;
  * own. Each push is acknowledged when the entry carrying it commits, with its own answer (its rejected samples, its
  * tenant's series counts, or its refusal), as if it had been its own entry.
  *
- * <p>Each write is a blocking Ratis call on its own virtual thread. Ratis's ordered async API would keep one send
- * queue per client, which stays failed for good once a write's retries run out during an outage; independent
- * calls recover as soon as a quorum is back. Order between concurrent writes is not needed: a Prometheus queue
- * shard has one request in flight at a time.
+ * <p>Each write is an unordered asynchronous Ratis call ({@link UnorderedAsync}, what Ratis's own
+ * {@code sendReadOnlyUnordered} uses, here with a write request): its requests share one long-lived gRPC stream to
+ * the leader, where Ratis's blocking API opens a stream per call and holds a thread until the reply. Not the ordered
+ * async API ({@code client.async().send}): it keeps one send queue per client, which stays failed for good once a
+ * write's retries run out during an outage; unordered calls are independent and recover as soon as a quorum is
+ * back. Order between concurrent writes is not needed: a Prometheus queue shard has one request in flight at a time.
  */
 public final class RaftShardWriter implements ShardWriter {
   /** Entries of one writer on their way at once; more pushes wait and are coalesced into the next entry. */
@@ -51,7 +56,7 @@ public final class RaftShardWriter implements ShardWriter {
   /** Most bytes of pushes coalesced into one entry (a push larger than this is sent alone). */
   static final int MAX_BATCH_BYTES = 1 << 20;
   private final int shard;
-  private final RaftClient client;
+  private final RaftClientImpl client;
   private final RaftOptions options;
   private final DistributionDataPoint commitLatency;
   private final DistributionDataPoint pushesPerEntry;
@@ -77,7 +82,8 @@ public final class RaftShardWriter implements ShardWriter {
   }
 
   /**
-   * @param calls runs each blocking Ratis call; shut down by {@link #close}
+   * @param calls starts each entry's send and each retry (the calls themselves do not block); shut down by
+   *     {@link #close}
    * @param entriesInFlight entries on their way at once, at least 1
    */
   RaftShardWriter(ShardMap shardMap, int shard, RaftOptions options, RaftWriterMetrics metrics,
@@ -92,7 +98,7 @@ public final class RaftShardWriter implements ShardWriter {
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(3, TimeUnit.SECONDS));
     long sleepMs = 100;
     int attempts = (int) Math.max(1, options.writeTimeout().toMillis() / sleepMs);
-    this.client = RaftClient.newBuilder()
+    this.client = (RaftClientImpl) RaftClient.newBuilder()
         .setProperties(properties)
         .setRaftGroup(RaftGroups.group(shardMap, shard))
         .setParameters(TlsFiles.ratisParameters(options.clientTls()))
@@ -226,31 +232,37 @@ public final class RaftShardWriter implements ShardWriter {
   /** The entry's reply once a quorum committed it; fails when the deadline passes first. */
   private CompletableFuture<RaftClientReply> call(byte[] entry, long deadlineNanos) {
     Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(entry));
-    return CompletableFuture.supplyAsync(() -> {
-          // Leadership moving (a graceful stop, an election) fails the call instead of retrying it, as a reply or
-          // as an exception: retry here until the deadline. If an attempt did commit, the repeated samples are
-          // identical and the heads take them as no-ops.
-          while (true) {
-            try {
-              RaftClientReply reply = client.io().send(message);
-              if (reply.isSuccess() || !isLeadershipChange(reply.getException())
-                  || System.nanoTime() >= deadlineNanos) {
-                return reply;
-              }
-            } catch (IOException e) {
-              if (!isLeadershipChange(e) || System.nanoTime() >= deadlineNanos) {
-                throw new CompletionException(e);
-              }
-            }
-            try {
-              Thread.sleep(LEADERSHIP_RETRY_SLEEP_MS);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-              throw new CompletionException(e);
-            }
-          }
-        }, calls)
-        .orTimeout(Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+    CompletableFuture<RaftClientReply> reply = new CompletableFuture<>();
+    calls.execute(() -> attempt(message, deadlineNanos, reply));
+    return reply.orTimeout(Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Sends the entry once, unordered and asynchronously: Ratis follows redirects and retries lost connections by the
+   * client's retry policy. Leadership moving (a graceful stop, an election) fails the attempt instead, as a reply or
+   * as an exception: attempt again after {@link #LEADERSHIP_RETRY_SLEEP_MS} until the deadline. If an attempt did
+   * commit, the repeated samples are identical and the heads take them as no-ops.
+   */
+  private void attempt(Message message, long deadlineNanos, CompletableFuture<RaftClientReply> reply) {
+    CompletableFuture<RaftClientReply> sent;
+    try {
+      sent = UnorderedAsync.send(RaftClientRequest.writeRequestType(), message, null, client);
+    } catch (RuntimeException e) {
+      sent = CompletableFuture.failedFuture(e);
+    }
+    sent.whenComplete((answer, error) -> {
+      Throwable failure = error != null ? error : answer.isSuccess() ? null : answer.getException();
+      if (reply.isDone() || failure == null || !isLeadershipChange(failure) || System.nanoTime() >= deadlineNanos) {
+        if (error != null) {
+          reply.completeExceptionally(error);
+        } else {
+          reply.complete(answer);
+        }
+        return;
+      }
+      CompletableFuture.delayedExecutor(LEADERSHIP_RETRY_SLEEP_MS, TimeUnit.MILLISECONDS, calls)
+          .execute(() -> attempt(message, deadlineNanos, reply));
+    });
   }
 
   private ShardUnavailableException unavailable(Throwable error) {

@@ -58,7 +58,7 @@ class RaftShardWriterGroupCommitTest {
     }
     Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> nodes.stream().allMatch(IngesterNode::ready));
 
-    // One thread for the blocking Ratis calls, held until every push is in: the first push takes the writer's one
+    // One thread that starts the Ratis calls, held until every push is in: the first push takes the writer's one
     // slot and the other four wait for it, whatever the scheduling.
     CountDownLatch release = new CountDownLatch(1);
     ExecutorService calls = Executors.newSingleThreadExecutor();
