@@ -69,7 +69,7 @@ class BlocksClusterTest {
   @Test
   void storeGatewaysSplitTheFlushedBlocksAndAnswerLikeTheHeadsEvenWithOneOfThemDown() throws Exception {
     cluster = LocalCluster.in(work.resolve("blocks")).withExtraFlags(
-        "--blocks-storage.tsdb.retention-period=0s", "--blocks-storage.tsdb.block-cut-grace-period=24h",
+        "--blocks-storage.tsdb.retention-period=0s",
         "--blocks-storage.bucket-store.sync-interval=1s", "--querier.query-store-after=0s",
         // Backfills hours at once: far over Mimir's default 10k samples/s for one tenant.
         "--distributor.ingestion-rate-limit=1e9", "--distributor.ingestion-burst-size=1000000000");

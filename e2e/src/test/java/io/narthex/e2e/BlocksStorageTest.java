@@ -96,9 +96,6 @@ class BlocksStorageTest {
         // Shipped data leaves the heads at once, so later answers come from the blocks alone.
         "--blocks-storage.tsdb.retention-period=0s",
         "--blocks-storage.tsdb.ship-interval=1s",
-        // Only a flush cuts: the data loaded here is hours old, and the shipper would otherwise cut its range
-        // while it is still being loaded (rejecting the rest as out of bounds, as it should).
-        "--blocks-storage.tsdb.block-cut-grace-period=24h",
         "--blocks-storage.bucket-store.sync-interval=1s",
         "--querier.query-store-after=0s",
         // Backfills hours at once: far over Mimir's default 10k samples/s for one tenant.

@@ -60,7 +60,6 @@ class CompactorTest {
         "--blocks-storage.bucket-store.sync-dir=" + work.resolve("tsdb-sync"),
         "--compactor.data-dir=" + work.resolve("compactor"),
         "--blocks-storage.tsdb.retention-period=0s",
-        "--blocks-storage.tsdb.block-cut-grace-period=24h",
         "--blocks-storage.bucket-store.sync-interval=1s",
         // The gateways and queriers stop reading a marked block 4s after its mark, well before its deletion at 8s.
         "--blocks-storage.bucket-store.ignore-deletion-marks-delay=4s",

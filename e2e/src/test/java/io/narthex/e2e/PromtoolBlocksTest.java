@@ -191,7 +191,6 @@ class PromtoolBlocksTest {
         "--blocks-storage.tsdb.dir=" + work.resolve("tsdb"),
         "--blocks-storage.filesystem.dir=" + work.resolve("bucket"),
         "--blocks-storage.bucket-store.sync-dir=" + work.resolve("tsdb-sync"),
-        "--blocks-storage.tsdb.block-cut-grace-period=24h",
         // Backfills hours at once: far over Mimir's default 10k samples/s for one tenant.
         "--distributor.ingestion-rate-limit=1e9", "--distributor.ingestion-burst-size=1000000000"))) {
       RemoteWriteClient writer = new RemoteWriteClient(narthex.httpPort());
