@@ -2,7 +2,7 @@
 # The 24-hour dashboard over store-gateway blocks, Narthex next to Prometheus (issue 17, goal 6).
 #
 #   bench/dashboard.sh [--smoke] [--series N] [--hours H] [--interval S] [--query-seconds S]
-#                      [--compare-seconds S] [--profile FILE.jfr]
+#                      [--compare-seconds S] [--warm-up-seconds S] [--profile FILE.jfr] [--narthex-flag FLAG]...
 #
 # 1. Narthex all-in-one (bin/narthex: ingester, store-gateway, querier; the ingestion limits raised as in
 #    compare.sh) on a fresh directory gets H hours (default 24) of N series (default 10,000) at an S s interval
@@ -15,11 +15,16 @@
 #    Prometheus leaves it.
 # 3. The same dashboard query set (`narthex-bench query --range=24h`, 4 workers) runs against each for S seconds
 #    (default 30), every query ending at the last sample Narthex got, so both answer over the same samples; then
-#    one run with --compare-url asks both and counts the answers that differ.
+#    one run with --compare-url asks both and counts the answers that differ. Before its measured run, each system
+#    gets the same set for --warm-up-seconds (default 30, not counted), as a querier that has served dashboards
+#    before: without it the JVM compiles the query path during the measured run (C2 took 10-16 % of the CPU
+#    throughout a 30 s run) while Prometheus's code is compiled ahead of time. 0 measures them cold.
 # Prints a table of Prometheus, Narthex and the ratio: backfill samples/s, blocks, query p50/p99, the largest peak
 # samples of one query (stats=all) and resident memory after the query phase; then p50/p99 per query shape and the
 # first mismatches. --profile records a JFR profile of Narthex's query phase (jcmd JFR.start/stop) into FILE.
 # --smoke (200 series, 6 hours at a 300 s interval, a few seconds of queries) only checks that everything runs.
+# --narthex-flag adds a flag to Narthex's command line (repeatable), for example
+# --narthex-flag=--querier.query-ingesters-within=13h for Mimir's default; the summary lists them.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 series=10000
@@ -27,18 +32,23 @@ hours=24
 interval=60
 query_seconds=30
 compare_seconds=10
+warm_up_seconds=30
 profile=""
+narthex_flags=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --smoke) series=200; hours=6; interval=300; query_seconds=2; compare_seconds=1 ;;
+    --smoke) series=200; hours=6; interval=300; query_seconds=2; compare_seconds=1; warm_up_seconds=1 ;;
     --series) series=$2; shift ;;
     --hours) hours=$2; shift ;;
     --interval) interval=$2; shift ;;
     --query-seconds) query_seconds=$2; shift ;;
     --compare-seconds) compare_seconds=$2; shift ;;
+    --warm-up-seconds) warm_up_seconds=$2; shift ;;
     --profile) profile=$2; shift ;;
+    --narthex-flag) narthex_flags+=("$2"); shift ;;
+    --narthex-flag=*) narthex_flags+=("${1#--narthex-flag=}") ;;
     *) echo "usage: $0 [--smoke] [--series N] [--hours H] [--interval S] [--query-seconds S]" \
-         "[--compare-seconds S] [--profile FILE.jfr]" >&2
+         "[--compare-seconds S] [--warm-up-seconds S] [--profile FILE.jfr] [--narthex-flag FLAG]..." >&2
        exit 2 ;;
   esac
   shift
@@ -73,10 +83,9 @@ rss_bytes() { echo $(($(awk '/^VmRSS:/ {print $2}' "/proc/$1/status") * 1024)); 
 
 start_s=$(($(date +%s) - hours * 3600))
 run_id=$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
-# One sender, so that every sample goes out in time order. With several, each sender owns its batches and they drift
-# apart in time; Narthex's shipper cuts a 2 h range once the wall clock is past its end (+ grace), not once the
-# head's max time is 1 h past it as Prometheus and Mimir do, so a lagging sender's backdated samples are refused as
-# out of bounds (and any sample more than 1 h behind the newest as too old, in all three).
+# One sender, so that every sample goes out in time order: with several, each sender owns its batches and they drift
+# apart in time, and a sender that falls more than 1 h behind the newest sample gets its samples refused as too old
+# (by all three: Prometheus, Mimir and Narthex).
 senders=1
 backfill() { # name, push url: the same samples for both systems, in time order, until now
   echo "== $1: backfilling ${hours}h of $series series at a $interval s interval"
@@ -89,6 +98,12 @@ backfill() { # name, push url: the same samples for both systems, in time order,
     echo "dashboard.sh: $1 refused $errors backfill requests: $(jq -c .errors "$work/$1.write.json")" >&2
     exit 1
   fi
+}
+warm_up() { # name, api base, header (or ""): the dashboard set for --warm-up-seconds, not counted
+  [ "$warm_up_seconds" -gt 0 ] || return 0
+  echo "== $1: warming up for ${warm_up_seconds}s"
+  "$bench" query --url="$2" ${3:+--header="$3"} --range=24h --end="$end_s" --duration="${warm_up_seconds}s" \
+    --concurrency=4 --json >"$work/$1.warm-up.log"
 }
 queries() { # name, api base, header (or ""), pid: the dashboard set; results in $work/NAME.query.json
   "$bench" query --url="$2" ${3:+--header="$3"} --range=24h --end="$end_s" --duration="${query_seconds}s" \
@@ -107,7 +122,7 @@ NARTHEX_JAVA_OPTS="${NARTHEX_JAVA_OPTS:--Xmx2g}" "$root/bin/narthex" --server.ht
   --ingester.max-global-series-per-user=0 \
   --blocks-storage.tsdb.dir="$work/narthex/tsdb" --blocks-storage.filesystem.dir="$work/narthex/blocks" \
   --blocks-storage.bucket-store.sync-dir="$work/narthex/sync" --compactor.data-dir="$work/narthex/compactor" \
-  >"$work/narthex.log" 2>&1 &
+  ${narthex_flags[@]+"${narthex_flags[@]}"} >"$work/narthex.log" 2>&1 &
 narthex_pid=$!
 pids+=("$narthex_pid")
 await_http "$narthex_url/ready" 120 "$narthex_pid"
@@ -125,6 +140,7 @@ while :; do
 done
 echo "$owned" >"$work/narthex.blocks"
 echo "== Narthex: $owned blocks in the bucket, all owned by the store-gateway; querying"
+warm_up narthex "$narthex_url/prometheus" "X-Scope-OrgID:bench-0"
 queried0=$(metric "$narthex_url" narthex_storegateway_blocks_queried_total)
 if [ -n "$profile" ]; then "$jcmd" "$narthex_pid" JFR.start name=dashboard settings=profile >/dev/null; fi
 queries narthex "$narthex_url/prometheus" "X-Scope-OrgID:bench-0" "$narthex_pid"
@@ -154,6 +170,7 @@ done
 sleep 2 # a compaction that has just written its block may still be reloading
 find "$work/prometheus" -mindepth 2 -maxdepth 2 -name meta.json | wc -l >"$work/prometheus.blocks"
 echo "== Prometheus: $(cat "$work/prometheus.blocks") blocks; querying"
+warm_up prometheus "$prometheus_url" ""
 queries prometheus "$prometheus_url" "" "$prometheus_pid"
 
 echo "== comparing answers (Narthex, then Prometheus, for every query)"
@@ -176,6 +193,8 @@ line() { # label, Prometheus value, Narthex value
 }
 echo
 echo "$series series, ${hours}h at a $interval s interval; queries end at $(date -u -d "@$end_s" +%FT%TZ)"
+defaults="none (the querier's defaults: ingesters for any range, store-gateways for data older than 12h)"
+echo "warm-up ${warm_up_seconds}s per system; Narthex's extra flags: ${narthex_flags[*]:-$defaults}"
 echo
 echo "| measure | Prometheus | Narthex RF=1 | ratio |"
 echo "|---|---|---|---|"
@@ -196,6 +215,8 @@ echo "query errors: Prometheus $(field prometheus.query.json .error_queries), Na
   "$(field narthex.query.json .error_queries); $(jq -c .errors "$work/narthex.query.json")" \
   "store-gateway block reads during Narthex's queries: $(cat "$work/narthex.queried")"
 echo "mismatches: $(field compare.json .mismatches) of $(field compare.json .compared) compared"
+echo "Narthex's measured run, every 5 s (queries/s, p99 of the window):"
+grep '^\[' "$work/narthex.query.log" | sed 's/^/  /' || true
 jq -r '.first_mismatches[]? | "  " + tostring' "$work/compare.json"
 if jq -e '.per_query | length > 0' "$work/narthex.query.json" >/dev/null 2>&1; then
   echo
