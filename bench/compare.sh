@@ -3,8 +3,11 @@
 #
 #   bench/compare.sh [--smoke] [--series N] [--write-seconds S] [--query-seconds S] [--no-cluster] [--out FILE]
 #                    [--keep-results DIR] [--cluster-only] [--warm-up S] [--aot]
-#   bench/compare.sh --cold-start [--series N] [--write-seconds S]
+#   bench/compare.sh --cold-start [--series N] [--write-seconds S] [--aot-cache FILE] [--keep-results DIR]
+#   bench/compare.sh --goals [--smoke] [--series N] [--large-series N] [--write-seconds S] [--query-seconds S]
+#                    [--warm-up S] [--dashboard-series N] [--dashboard-hours H] [--only RUNS] [--keep-results DIR]
 #   bench/compare.sh --print-table DIR [--no-cluster]
+#   bench/compare.sh --print-goals DIR
 #
 # --keep-results DIR copies each run's results and logs (not its data) to DIR; --print-table DIR prints the table
 # again from them, without the cluster's columns when --no-cluster is given or the run had no cluster.
@@ -20,7 +23,24 @@
 # --cold-start measures only how fast a fresh process starts: it builds the AOT cache (bin/narthex-aot), then
 # starts Narthex RF=1 without it, Narthex RF=1 with it, and Prometheus, each fresh, and prints for each the time from
 # launch to ready and the samples/s of the first and the second half of one write run (default 60 s: the first
-# 30 s and the next 30 s), with the ratios to Prometheus. It writes nothing to docs/performance.md.
+# 30 s and the next 30 s), with the ratios to Prometheus. It writes nothing to docs/performance.md. --aot-cache FILE
+# uses a cache bin/narthex-aot has built for this jar instead of building one.
+#
+# --goals measures every goal of issue 17 and prints one table of them: each goal's rows with Prometheus's figure,
+# Narthex's, the ratio, the target and whether it is met. It runs, one after the other (--only picks some of them,
+# comma-separated; the others' rows say "not run"):
+#   rf1        this script --no-cluster at --series (default 100000), default settings (bin/narthex's own heap
+#              sizing): resident and live heap per series (goal 2), the 1h dashboard (goal 6);
+#   large      the same at --large-series (default 1000000): memory (goal 2), samples/s and new series/s (goal 4);
+#   rf3        --cluster-only --warm-up S (default 120) at --series, with one AOT cache built first (goal 1);
+#   cold       --cold-start at --series, default settings, with the same cache: first and next half (goal 3);
+#   restart    bench/restart.sh --series <large> --json: kill -9, then seconds to ready and to every sample (goal 5);
+#   dashboard  bench/dashboard.sh --series <--dashboard-series, 2000> --hours <--dashboard-hours, 24> (goal 6).
+# --write-seconds (default 60) and --query-seconds (30) apply to each run. With --smoke every run is a few seconds
+# (2000 and 4000 series, dashboard.sh --smoke): it checks that everything runs. --keep-results DIR keeps each run's
+# results in DIR/<run> and its output in DIR/<run>.log; --print-goals DIR prints the table again from them. Unless
+# --smoke or --only, the table, the command, the date and the commit go to the page's goals block, whose history
+# table gains a row per run. The whole run takes about 30 minutes at the default sizes.
 #
 # Three measured runs, one after the other, each on a fresh data directory:
 #   1. Narthex all-in-one (bin/narthex, replication factor 1);
@@ -39,12 +59,20 @@ write_seconds=60
 query_seconds=30
 cluster=1
 rf1=1
-warm_up=0
+warm_up="" # 0, and 120 with --goals
 aot=0
+aot_cache=""
 smoke=0
 cold=0
+goals=0
 keep=""
 print_table=""
+print_goals=""
+large_series=""
+dashboard_series=""
+dashboard_hours=""
+only=""
+only_given=""
 out="$root/docs/performance.md"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -57,21 +85,33 @@ while [ $# -gt 0 ]; do
     --warm-up) warm_up=$2; shift ;;
     --aot) aot=1 ;;
     --cold-start) cold=1 ;;
+    --aot-cache) aot_cache=$2; shift ;;
+    --goals) goals=1 ;;
+    --large-series) large_series=$2; shift ;;
+    --dashboard-series) dashboard_series=$2; shift ;;
+    --dashboard-hours) dashboard_hours=$2; shift ;;
+    --only) only=$2; only_given=1; shift ;;
+    --print-goals) print_goals=$2; shift ;;
     --out) out=$2; shift ;;
     --keep-results) keep=$2; shift ;;
     --print-table) print_table=$2; shift ;;
     *) echo "usage: $0 [--smoke] [--series N] [--write-seconds S] [--query-seconds S] [--no-cluster] [--out FILE]" >&2
        echo "         [--keep-results DIR] [--cluster-only] [--warm-up S] [--aot]" >&2
-       echo "       $0 --cold-start [--series N] [--write-seconds S]" >&2
+       echo "       $0 --cold-start [--series N] [--write-seconds S] [--aot-cache FILE] [--keep-results DIR]" >&2
+       echo "       $0 --goals [--smoke] [--series N] [--large-series N] [--write-seconds S] [--query-seconds S]" >&2
+       echo "         [--warm-up S] [--dashboard-series N] [--dashboard-hours H] [--only RUNS] [--keep-results DIR]" >&2
+       echo "         [--out FILE]" >&2
        echo "       $0 --print-table DIR [--no-cluster]" >&2
+       echo "       $0 --print-goals DIR" >&2
        exit 2 ;;
   esac
   shift
 done
+if [ "$goals" = 0 ]; then warm_up=${warm_up:-0}; fi
 command -v jq >/dev/null || { echo "compare.sh needs jq (apt-get install jq)" >&2; exit 1; }
 command -v bc >/dev/null || { echo "compare.sh needs bc (apt-get install bc)" >&2; exit 1; }
 prometheus_bin=$(command -v prometheus || true)
-if [ -z "$prometheus_bin" ] && [ -z "$print_table" ]; then
+if [ -z "$prometheus_bin" ] && [ -z "$print_table$print_goals" ]; then
   echo "compare.sh needs Debian's prometheus (apt-get install prometheus)" >&2
   exit 1
 fi
@@ -84,6 +124,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# shellcheck source=bench/fresh-narthex.sh
+source "$root/bench/fresh-narthex.sh" # after $work: this script cleans up itself
 bench="$root/bin/narthex-bench"
 jcmd="$("$root/bin/java-home")/bin/jcmd"
 ticks=$(getconf CLK_TCK)
@@ -126,17 +168,15 @@ await_http() { # url, seconds
   done
 }
 
-# Live heap in bytes of the given JVM pids, after a full GC: what the data needs, whatever the heap size.
+# Live heap in bytes of the given JVM pids: what the data needs, whatever the heap size. GC.class_histogram collects
+# first and sums the bytes of the objects still reachable, whatever the collector; GC.heap_info's first "used" was
+# the whole heap with ZGC and G1 but only the young generation with Parallel GC.
 jvm_live_bytes() {
-  local total=0 used
+  local total=0 pid bytes
   for pid in "$@"; do
-    "$jcmd" "$pid" GC.run >/dev/null
-    used=$("$jcmd" "$pid" GC.heap_info | grep -oE 'used [0-9]+[KMG]' | head -1 | awk '{print $2}')
-    case "$used" in
-      *K) total=$((total + ${used%K} * 1024)) ;;
-      *M) total=$((total + ${used%M} * 1048576)) ;;
-      *G) total=$((total + ${used%G} * 1073741824)) ;;
-    esac
+    bytes=$("$jcmd" "$pid" GC.class_histogram | awk '$1 == "Total" {print $3}')
+    [ -n "$bytes" ] || { echo "compare.sh: no class histogram from $pid" >&2; exit 1; }
+    total=$((total + bytes))
   done
   echo "$total"
 }
@@ -176,8 +216,7 @@ measure() {
 }
 
 # The benchmark measures the store, not Mimir's default tenant limits (10k samples/s, 150k series).
-bench_limits="--distributor.ingestion-rate-limit=1e12 --distributor.ingestion-burst-size=2000000000"
-bench_limits="$bench_limits --ingester.max-global-series-per-user=0"
+bench_limits=$narthex_bench_limits
 
 # One row per system: samples/s, CPU s per 1M samples, RSS bytes per series, bytes per sample, query p50/p99 ms.
 row() {
@@ -220,6 +259,275 @@ $rule"
 $line"
   done
 }
+
+keep_results() { # to $keep, when given: the results and logs, not the data
+  [ -n "$keep" ] || return 0
+  mkdir -p "$keep"
+  echo "$series" >"$work/series"
+  echo "$write_seconds" >"$work/write_seconds"
+  find "$work" -maxdepth 1 -type f ! -name 'narthex.aot*' -exec cp -t "$keep" {} +
+}
+
+# The page above $marker is made of blocks that the runs regenerate, each between "<!-- compare.sh NAME -->" and
+# "<!-- compare.sh NAME end -->": the goals table (--goals) and the side-by-side table (the default run).
+marker='<!-- compare.sh keeps everything below this line -->'
+write_block() { # name, file with the block's text: replaces the block in $out, or adds it right above $marker
+  local begin="<!-- compare.sh $1 -->" end="<!-- compare.sh $1 end -->" new="$out.compare-new"
+  if [ -f "$out" ] && grep -qxF "$begin" "$out"; then
+    awk -v b="$begin" -v e="$end" -v f="$2" '
+      $0 == b { print; while ((getline l < f) > 0) print l; skip = 1; next }
+      $0 == e { skip = 0 }
+      !skip' "$out" >"$new"
+  elif [ -f "$out" ] && grep -qxF "$marker" "$out"; then
+    awk -v b="$begin" -v e="$end" -v f="$2" -v m="$marker" '
+      $0 == m { print b; while ((getline l < f) > 0) print l; print e; print "" }
+      { print }' "$out" >"$new"
+  else
+    { echo "# Performance: Narthex next to Prometheus"; echo; echo "$begin"; cat "$2"; echo "$end"; echo
+      echo "$marker"; } >"$new"
+  fi
+  mv "$new" "$out"
+}
+
+# --goals: issue 17's goals, each measured by the run that measures it, in one table. Every run starts fresh
+# processes on fresh directories; $goals_dir/NAME holds each run's results, NAME.log its output.
+goal_runs="rf1 large rf3 cold restart dashboard"
+goal_ran() { [ -d "$goals_dir/$1" ]; } # a run keeps its results in NAME/ once it has succeeded
+goal_json() { # run, file, jq expression: the value, or nothing when the run did not succeed
+  goal_ran "$1" || return 0
+  jq -r "$3 // empty" "$goals_dir/$1/$2" 2>/dev/null || true
+}
+per_series() { # bytes, series
+  if [ -n "$1" ]; then echo $(($1 / $2)); fi
+}
+goal_table() { # the goals table from $goals_dir, on stdout
+  local s l w h ds dh
+  s=$(cat "$goals_dir/series") l=$(cat "$goals_dir/large_series") w=$(cat "$goals_dir/write_seconds")
+  h=$(cat "$goals_dir/cold_seconds") ds=$(cat "$goals_dir/dashboard_series") dh=$(cat "$goals_dir/dashboard_hours")
+  h=$((h / 2))
+  local wu; wu=$(cat "$goals_dir/warm_up")
+  echo "| goal | measure | Prometheus | Narthex | Narthex / Prometheus | target | met |"
+  echo "|---|---|---|---|---|---|---|"
+  # row goal, measure, run, Prometheus value, Narthex value, target: ratio>=1, ratio<=1, value<60, value>=0.8 or
+  # reported
+  row() {
+    local status=ran
+    if ! goal_ran "$3"; then
+      if [ -e "$goals_dir/$3.log" ]; then status=failed; else status="not run"; fi
+    fi
+    awk -v goal="$1" -v measure="$2" -v status="$status" -v p="$4" -v n="$5" -v target="$6" '
+      function num(x) { return x ~ /^-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$/ }
+      function fmt(x) {
+        if (!num(x)) return "—"
+        return (x >= 100 || x == int(x)) ? sprintf("%.0f", x) : sprintf("%.2f", x)
+      }
+      BEGIN {
+        ratio = (num(p) && num(n) && p > 0) ? n / p : ""
+        if (target == "ratio>=1") { label = "≥ 1×"; ok = ratio != "" ? ratio >= 1 : -1 }
+        else if (target == "ratio<=1") { label = "≤ 1×"; ok = ratio != "" ? ratio <= 1 : -1 }
+        else if (target == "value<60") { label = "< 60 s"; ok = num(n) ? n < 60 : -1 }
+        else if (target == "value>=0.8") { label = "Narthex ≥ 0.80"; ok = num(n) ? n >= 0.8 : -1; ratio = "" }
+        else { label = "reported"; ok = -2 }
+        met = ok == 1 ? "**met**" : ok == 0 ? "not met" : ok == -2 ? "—" : "n/a"
+        if (status != "ran") { met = status; p = ""; n = ""; ratio = "" }
+        printf "| %s | %s | %s | %s | %s | %s | %s |\n", goal, measure, fmt(p), fmt(n),
+          ratio == "" ? "—" : sprintf("%.2f", ratio), label, met
+      }'
+  }
+  row 1 "RF=3 cluster, ingest samples/s after ${wu} s of warm-up, $s series" rf3 \
+    "$(goal_json rf3 prometheus.write.json .samples_per_second)" \
+    "$(goal_json rf3 cluster.write.json .samples_per_second)" "ratio>=1"
+  local size run
+  for size in "$s" "$l"; do
+    run=rf1
+    if [ "$size" = "$l" ]; then run=large; fi
+    row 2 "resident bytes per active series, $size series, default settings" "$run" \
+      "$(per_series "$(goal_json "$run" prometheus.process.json .rss_bytes)" "$size")" \
+      "$(per_series "$(goal_json "$run" narthex.process.json .rss_bytes)" "$size")" "ratio<=1"
+    row 2 "live heap bytes per active series, $size series (Narthex: reachable objects; Prometheus: Go heap in use)" \
+      "$run" "$(per_series "$(goal_json "$run" prometheus.process.json .live_heap_bytes)" "$size")" \
+      "$(per_series "$(goal_json "$run" narthex.process.json .live_heap_bytes)" "$size")" reported
+  done
+  local prom=() cached=()
+  if goal_ran cold; then
+    read -r -a prom <"$goals_dir/cold/prometheus.cold"
+    read -r -a cached <"$goals_dir/cold/cached.cold"
+  fi
+  row 3 "samples/s, first $h s of a fresh process ($s series; Narthex with the AOT cache)" cold \
+    "${prom[1]:-}" "${cached[1]:-}" reported
+  row 3 "samples/s, the next $h s" cold "${prom[2]:-}" "${cached[2]:-}" reported
+  local pf="" nf=""
+  if goal_ran cold; then
+    pf=$(echo "scale=4; ${prom[1]} / ${prom[2]}" | bc -l 2>/dev/null || true)
+    nf=$(echo "scale=4; ${cached[1]} / ${cached[2]}" | bc -l 2>/dev/null || true)
+  fi
+  row 3 "first $h s / next $h s" cold "$pf" "$nf" "value>=0.8"
+  row 4 "ingest samples/s, $l series, fresh process" large \
+    "$(goal_json large prometheus.write.json .samples_per_second)" \
+    "$(goal_json large narthex.write.json .samples_per_second)" "ratio>=1"
+  row 4 "new series/s, the first round (every series new), $l series" large \
+    "$(goal_json large prometheus.write.json .new_series_per_second)" \
+    "$(goal_json large narthex.write.json .new_series_per_second)" "ratio>=1"
+  row 5 "seconds from restart after kill -9 to ready, $l series" restart "" \
+    "$(goal_json restart restart.json .ready_seconds)" "value<60"
+  row 5 "seconds from restart after kill -9 to every acknowledged sample served" restart "" \
+    "$(goal_json restart restart.json .served_seconds)" "value<60"
+  dash() { # measure as dashboard.sh prints it: "Prometheus Narthex"
+    goal_ran dashboard || return 0
+    awk -F'|' -v m="$1" '{ gsub(/^ +| +$/, "", $2) } $2 == m { print $3, $4; exit }' \
+      "$goals_dir/dashboard/dashboard.log"
+  }
+  local p50=() p99=() peak=()
+  read -r -a p50 < <(dash "query p50 ms") || true # nothing to read when the run failed
+  read -r -a p99 < <(dash "query p99 ms") || true
+  read -r -a peak < <(dash "largest peak samples of one query") || true
+  row 6 "${dh}h dashboard over store-gateway blocks, $ds series: query p50 ms" dashboard "${p50[0]:-}" "${p50[1]:-}" \
+    "ratio<=1"
+  row 6 "${dh}h dashboard: query p99 ms" dashboard "${p99[0]:-}" "${p99[1]:-}" "ratio<=1"
+  row 6 "${dh}h dashboard: largest peak samples of one query (memory per query)" dashboard "${peak[0]:-}" \
+    "${peak[1]:-}" reported
+  row 6 "1h dashboard over the head, $s series: query p50 ms" rf1 "$(goal_json rf1 prometheus.query.json .p50_ms)" \
+    "$(goal_json rf1 narthex.query.json .p50_ms)" "ratio<=1"
+  row 6 "1h dashboard: query p99 ms" rf1 "$(goal_json rf1 prometheus.query.json .p99_ms)" \
+    "$(goal_json rf1 narthex.query.json .p99_ms)" "ratio<=1"
+}
+
+if [ -n "$print_goals" ]; then
+  goals_dir=$print_goals
+  goal_table
+  exit 0
+fi
+
+if [ "$goals" = 1 ]; then
+  if [ "$smoke" = 1 ]; then
+    large_series=${large_series:-4000} warm_up=${warm_up:-2} dashboard_series=${dashboard_series:-200}
+    dashboard_hours=${dashboard_hours:-6} cold_seconds=10
+  fi
+  large_series=${large_series:-1000000} warm_up=${warm_up:-120} dashboard_series=${dashboard_series:-2000}
+  dashboard_hours=${dashboard_hours:-24} cold_seconds=${cold_seconds:-$write_seconds}
+  only=${only:-$goal_runs}
+  for name in ${only//,/ }; do
+    [[ " $goal_runs " == *" $name "* ]] || { echo "compare.sh: --only takes some of: ${goal_runs// /,}" >&2; exit 2; }
+  done
+  goals_dir=${keep:-$work/goals}
+  mkdir -p "$goals_dir"
+  echo "$series" >"$goals_dir/series"
+  echo "$large_series" >"$goals_dir/large_series"
+  echo "$write_seconds" >"$goals_dir/write_seconds"
+  echo "$cold_seconds" >"$goals_dir/cold_seconds"
+  echo "$warm_up" >"$goals_dir/warm_up"
+  echo "$dashboard_series" >"$goals_dir/dashboard_series"
+  echo "$dashboard_hours" >"$goals_dir/dashboard_hours"
+  started=$(date -u '+%Y-%m-%d %H:%M')
+  # default settings for the runs that measure memory and a fresh process: bin/narthex's own heap sizing
+  default_opts=${NARTHEX_JAVA_OPTS:- }
+  self="$root/bench/compare.sh"
+  failed=0
+  goal_run() { # name, command...: runs it when --only names it, output to the terminal and $goals_dir/NAME.log
+    local name=$1
+    shift
+    [[ ",${only// /,}," == *",$name,"* ]] || return 0
+    rm -rf "${goals_dir:?}/$name" "$goals_dir/$name.log" "$goals_dir/$name.cmd"
+    echo "=== $name: $*" | tee "$goals_dir/$name.log"
+    echo "$*" >"$goals_dir/$name.cmd"
+    if ! "$@" 2>&1 | tee -a "$goals_dir/$name.log"; then
+      echo "=== $name failed (its log: $goals_dir/$name.log)"
+      failed=1
+    fi
+  }
+  aot_cache="$goals_dir/narthex.aot"
+  if [[ ",${only// /,}," == *,rf3,* || ",${only// /,}," == *,cold,* ]]; then
+    # One cache for the cluster's and the cold run's processes, built for the jar as it is now.
+    aot_train=()
+    if [ "$smoke" = 1 ]; then aot_train=(--series 2000 --write-seconds 2 --query-seconds 1); fi
+    echo "=== AOT cache: bin/narthex-aot ${aot_train[*]}"
+    NARTHEX_AOT_CACHE="$aot_cache" "$root/bin/narthex-aot" ${aot_train[@]+"${aot_train[@]}"} \
+      >"$goals_dir/aot.log" 2>&1 ||
+      { echo "compare.sh: bin/narthex-aot failed:" >&2; tail -5 "$goals_dir/aot.log" >&2; exit 1; }
+  fi
+  sizes=(--write-seconds "$write_seconds" --query-seconds "$query_seconds")
+  goal_run rf1 env NARTHEX_JAVA_OPTS="$default_opts" "$self" --no-cluster --series "$series" "${sizes[@]}" \
+    --out "$goals_dir/rf1.md" --keep-results "$goals_dir/rf1"
+  goal_run large env NARTHEX_JAVA_OPTS="$default_opts" "$self" --no-cluster --series "$large_series" "${sizes[@]}" \
+    --out "$goals_dir/large.md" --keep-results "$goals_dir/large"
+  goal_run rf3 env NARTHEX_AOT_CACHE="$aot_cache" "$self" --cluster-only --series "$series" "${sizes[@]}" \
+    --warm-up "$warm_up" --keep-results "$goals_dir/rf3"
+  goal_run cold env NARTHEX_JAVA_OPTS="$default_opts" "$self" --cold-start --aot-cache "$aot_cache" \
+    --series "$series" --write-seconds "$cold_seconds" --keep-results "$goals_dir/cold"
+  goal_run restart env NARTHEX_JAVA_OPTS="$default_opts" "$root/bench/restart.sh" --series "$large_series" \
+    --write-seconds "$write_seconds" --json
+  # Its --json line is its last but for what the shell may print after it (a "Killed" when it reaps the process).
+  if [ -f "$goals_dir/restart.cmd" ] &&
+    grep '^{' "$goals_dir/restart.log" | tail -1 | jq -e .served_seconds >/dev/null 2>&1; then
+    mkdir -p "$goals_dir/restart"
+    grep '^{' "$goals_dir/restart.log" | tail -1 >"$goals_dir/restart/restart.json"
+  fi
+  dashboard_args=(--series "$dashboard_series" --hours "$dashboard_hours" --query-seconds "$query_seconds")
+  if [ "$smoke" = 1 ]; then dashboard_args=(--smoke); fi
+  goal_run dashboard "$root/bench/dashboard.sh" "${dashboard_args[@]}"
+  if [ -f "$goals_dir/dashboard.cmd" ] && grep -q '^| query p99 ms |' "$goals_dir/dashboard.log"; then
+    mkdir -p "$goals_dir/dashboard"
+    cp "$goals_dir/dashboard.log" "$goals_dir/dashboard/"
+  fi
+  rm -f "$aot_cache"
+  table=$(goal_table)
+  echo
+  echo "$table"
+  if [ "$smoke" = 0 ] && [ -z "${only_given:-}" ]; then
+    commit=$(git -C "$root" rev-parse --short HEAD)
+    if [ -n "$(git -C "$root" status --porcelain --untracked-files=no)" ]; then
+      commit="$commit with uncommitted changes"
+    fi
+    command="bench/compare.sh --goals --series $series --large-series $large_series --write-seconds $write_seconds"
+    command="$command --query-seconds $query_seconds --warm-up $warm_up --dashboard-series $dashboard_series"
+    command="$command --dashboard-hours $dashboard_hours"
+    if [ -n "${NARTHEX_JAVA_OPTS+set}" ]; then command="NARTHEX_JAVA_OPTS=\"$NARTHEX_JAVA_OPTS\" $command"; fi
+    # The history: the previous block's rows, then this run's.
+    history=$(sed -n '/^<!-- compare.sh goals -->$/,/^<!-- compare.sh goals end -->$/p' "$out" 2>/dev/null |
+      sed -n '/^### Every --goals run/,$p' | grep '^| 20' || true)
+    cell() { # goal number, measure prefix: "Narthex (ratio)" of that row of $table
+      echo "$table" | awk -F' \\| ' -v g="| $1" -v m="$2" '$1 == g && index($2, m) == 1 {
+        print ($5 == "—" ? $4 : $4 " (" $5 "×)"); exit }'
+    }
+    block="$work/goals.block"
+    {
+      echo "## Issue 17's goals in one run (\`bench/compare.sh --goals\`)"
+      echo
+      echo "Measured $started UTC (commit $commit) on $(nproc) cores,"
+      echo "$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) ($(uname -sr)), with Prometheus" \
+        "$("$prometheus_bin" --version 2>&1 | head -1 | awk '{print $3}'), by:"
+      echo
+      echo '```sh'
+      echo "$command"
+      echo '```'
+      echo
+      echo "Each goal's rows come from its own run, one after the other, on fresh processes and directories (the"
+      echo "commands are in \`bench/README.md\`): goals 2 and 6 (1h) from \`compare.sh --no-cluster\` at"
+      echo "$series series, 2 and 4 from the same at $large_series, 1 from \`--cluster-only --warm-up $warm_up\` (AOT"
+      echo "cache, the cluster's JVM flags), 3 from \`--cold-start\`, 5 from \`bench/restart.sh\`, 6 (${dashboard_hours}h)"
+      echo "from \`bench/dashboard.sh\`. Default settings (bin/narthex's own heap sizing) for goals 2 to 5. Ratios are"
+      echo "Narthex / Prometheus 2.42 in the same run; runs vary, see the history below and"
+      echo "[Runs vary](#runs-vary-ratios-are-the-claim)."
+      echo
+      echo "$table"
+      echo
+      echo "### Every --goals run"
+      echo
+      echo "| date (UTC) | commit | 1. RF=3 warm samples/s | 2. resident B/series, $series | 2. at $large_series |" \
+        "3. first / next | 4. samples/s, $large_series | 4. new series/s | 5. s to every sample |" \
+        "6. ${dashboard_hours}h p50 ms | 6. p99 ms |"
+      echo "|---|---|---|---|---|---|---|---|---|---|---|"
+      if [ -n "$history" ]; then echo "$history"; fi
+      echo "| $started | $commit | $(cell 1 "RF=3") | $(cell 2 "resident bytes per active series, $series ") |" \
+        "$(cell 2 "resident bytes per active series, $large_series ") | $(cell 3 "first") |" \
+        "$(cell 4 "ingest") | $(cell 4 "new series") | $(cell 5 "seconds from restart after kill -9 to every") |" \
+        "$(cell 6 "${dashboard_hours}h dashboard over") | $(cell 6 "${dashboard_hours}h dashboard: query p99") |"
+    } >"$block"
+    write_block goals "$block"
+    echo "written to $out"
+  fi
+  exit "$failed"
+fi
 
 if [ -n "$print_table" ]; then
   results=$print_table
@@ -268,22 +576,24 @@ if [ "$cold" = 1 ]; then
     rates=$(halves "$work/$name.write.log" "$((write_seconds / 2))")
     printf '%.2f %s\n' "$ready" "$rates" >"$work/$name.cold"
   }
-  echo "== building the AOT cache (bin/narthex-aot)"
-  NARTHEX_AOT_CACHE="$work/narthex.aot" "$root/bin/narthex-aot"
+  cache="$work/narthex.aot"
+  if [ -n "$aot_cache" ]; then
+    cache=$aot_cache
+  else
+    echo "== building the AOT cache (bin/narthex-aot)"
+    NARTHEX_AOT_CACHE="$cache" "$root/bin/narthex-aot"
+  fi
   cold_narthex() { # name, cache
-    local port=$((20000 + RANDOM % 10000))
-    cold_run "$1" "http://127.0.0.1:$port/ready" "http://127.0.0.1:$port/api/v1/push" \
-      env NARTHEX_AOT_CACHE="$2" NARTHEX_JAVA_OPTS="${NARTHEX_JAVA_OPTS:--Xmx2g}" "$root/bin/narthex" \
-      --server.http-listen-port=$port --server.grpc-listen-port=$((port + 1)) \
-      --ingester.raft-listen-port=$((port + 2)) $bench_limits --blocks-storage.tsdb.dir="$work/$1/tsdb" \
-      --blocks-storage.filesystem.dir="$work/$1/blocks" --blocks-storage.bucket-store.sync-dir="$work/$1/sync" \
-      --compactor.data-dir="$work/$1/compactor"
+    pick_narthex_port
+    # shellcheck disable=SC2086 # the limits are split on purpose
+    NARTHEX_AOT_CACHE="$2" cold_run "$1" "http://127.0.0.1:$port/ready" "http://127.0.0.1:$port/api/v1/push" \
+      exec_narthex "$work/$1" $bench_limits
   }
   echo "== Narthex all-in-one (RF=1), no AOT cache"
   cold_narthex plain off
   read -r -a plain <"$work/plain.cold"
   echo "== Narthex all-in-one (RF=1), with the AOT cache"
-  cold_narthex cached "$work/narthex.aot"
+  cold_narthex cached "$cache"
   read -r -a cached <"$work/cached.cold"
   if grep -q "starting without it" "$work/cached.log"; then echo "compare.sh: the AOT cache was not used" >&2; exit 1; fi
   echo "== Prometheus $("$prometheus_bin" --version 2>&1 | head -1 | awk '{print $3}')"
@@ -311,21 +621,17 @@ if [ "$cold" = 1 ]; then
     echo "$name, k samples/s per 5 s: $(sed -n 's/^\[ *[0-9.]*s\] \([0-9,]*\) samples\/s.*/\1/p' \
       "$work/$name.write.log" | tr -d , | awk '{printf "%s%d", (NR > 1 ? " " : ""), $1 / 1000}')"
   done
+  keep_results
   exit 0
 fi
 
 if [ "$rf1" = 1 ]; then
   echo "== Narthex all-in-one (RF=1)"
-  port=$((20000 + RANDOM % 10000))
+  pick_narthex_port
   # shellcheck disable=SC2086 # the limits are split on purpose
-  NARTHEX_JAVA_OPTS="${NARTHEX_JAVA_OPTS:--Xmx2g}" "$root/bin/narthex" --server.http-listen-port=$port \
-    --server.grpc-listen-port=$((port + 1)) --ingester.raft-listen-port=$((port + 2)) $bench_limits \
-    --blocks-storage.tsdb.dir="$work/narthex/tsdb" --blocks-storage.filesystem.dir="$work/narthex/blocks" \
-    --blocks-storage.bucket-store.sync-dir="$work/narthex/sync" --compactor.data-dir="$work/narthex/compactor" \
-    >"$work/narthex.log" 2>&1 &
-  narthex_pid=$!
+  launch_narthex "$work/narthex" "$work/narthex.log" $bench_limits
   pids+=("$narthex_pid")
-  await_http "http://127.0.0.1:$port/ready" 120
+  await_narthex_ready compare.sh 120
   measure narthex "http://127.0.0.1:$port/api/v1/push" "http://127.0.0.1:$port/prometheus" "X-Scope-OrgID:bench-0" \
     "$narthex_pid"
   curl -sf -X POST "http://127.0.0.1:$port/ingester/flush" >/dev/null
@@ -395,11 +701,7 @@ echo "$(du -sb "$work/prometheus/snapshots/$snapshot" | cut -f1)" >"$work/promet
 kill "$prometheus_pid"
 wait "$prometheus_pid" 2>/dev/null || true
 
-if [ -n "$keep" ]; then # the results and logs, not the data
-  mkdir -p "$keep"
-  echo "$series" >"$work/series"
-  find "$work" -maxdepth 1 -type f ! -name 'narthex.aot*' -exec cp -t "$keep" {} +
-fi
+keep_results
 render_table
 echo
 echo "$table"
@@ -425,12 +727,9 @@ if [ "$smoke" = 0 ] && [ "$rf1" = 1 ]; then
   fi
   cluster_note=""
   if [ "$cluster" = 1 ]; then cluster_note=" The cluster rows sum all 5 processes, which hold each series 3 times."; fi
-  # Hand-written notes below the marker survive a new run.
-  marker='<!-- compare.sh keeps everything below this line -->'
-  kept=""
-  if [ -f "$out" ] && grep -qF "$marker" "$out"; then kept=$(sed -n "/$marker/,\$p" "$out"); fi
+  # The side-by-side block of the page; the goals block and everything below $marker stay as they are.
   {
-    echo "# Performance: Narthex next to Prometheus"
+    echo "## Narthex next to Prometheus, side by side (\`bench/compare.sh\`)"
     echo
     echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
     echo "($(uname -sr)), with Prometheus $("$prometheus_bin" --version 2>&1 | head -1 | awk '{print $3}'), by:"
@@ -448,7 +747,7 @@ if [ "$smoke" = 0 ] && [ "$rf1" = 1 ]; then
     echo "the live heap row is what the data needs.$cluster_note"
     echo
     echo "$table"
-    if [ -n "$kept" ]; then echo; echo "$kept"; fi
-  } >"$out"
+  } >"$work/table.block"
+  write_block table "$work/table.block"
   echo "written to $out"
 fi

@@ -32,9 +32,8 @@ write() { # name, push url
   tail -1 "$work/$1.write.log" >"$work/$1.write.json"
 }
 
-# The benchmark measures the store, not Mimir's default tenant limits (10k samples/s, 150k series).
-start_fresh_narthex narthex --distributor.ingestion-rate-limit=1e12 --distributor.ingestion-burst-size=2000000000 \
-  --ingester.max-global-series-per-user=0
+# shellcheck disable=SC2086 # the limits are split on purpose
+start_fresh_narthex narthex $narthex_bench_limits
 write narthex "http://127.0.0.1:$port/api/v1/push"
 kill "$narthex_pid"
 wait "$narthex_pid" 2>/dev/null || true
