@@ -13,11 +13,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps ZGC's soft heap bound ({@code -XX:SoftMaxHeapSize}) at twice the live heap, as Go's collector paces its heap
- * at {@code GOGC=100}, capped by the memory limit (the Go runtime's {@code GOMEMLIMIT}). Without it ZGC lets the heap
- * grow to {@code -Xmx}, a quarter of RAM by default, whatever the data needs. The live heap is the old generation's
- * occupancy right after each major collection (see {@link #liveBytes}); ZGC returns heap it no longer uses to the OS
- * after {@code -XX:ZUncommitDelay}, which bin/narthex shortens. One per JVM (bin/narthex's process), not per
+ * Under ZGC ({@code NARTHEX_JAVA_OPTS=-XX:+UseZGC}), keeps its soft heap bound ({@code -XX:SoftMaxHeapSize}) at twice
+ * the live heap, as Go's collector paces its heap at {@code GOGC=100}, capped by the memory limit (the Go runtime's
+ * {@code GOMEMLIMIT}). Without it ZGC lets the heap grow to {@code -Xmx}, a quarter of RAM by default, whatever the
+ * data needs. The live heap is the old generation's occupancy right after each major collection (see
+ * {@link #liveBytes}); ZGC returns heap it no longer uses to the OS after {@code -XX:ZUncommitDelay}, which
+ * bin/narthex shortens. G1, bin/narthex's default, has no soft bound to steer in JDK 25: bin/narthex sizes it with
+ * its free ratios and GC time goal, and this only logs them. One per JVM (bin/narthex's process), not per
  * {@link Narthex}.
  */
 final class HeapTarget {
@@ -75,14 +77,22 @@ final class HeapTarget {
   }
 
   /**
-   * Sets the bound now and after every major ZGC cycle. Does nothing without ZGC, or when {@code SoftMaxHeapSize}
-   * was set on the command line (an operator's choice wins).
+   * Sets the bound now and after every major ZGC cycle. Does nothing without ZGC (under G1 it logs G1's sizing), or
+   * when {@code SoftMaxHeapSize} was set on the command line (an operator's choice wins).
    *
    * @param memoryLimitBytes {@code -server.memory-limit}; 0 = none
    * @return whether the bound is managed
    */
   static boolean start(long memoryLimitBytes) {
     HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+    if ("true".equals(vm.getVMOption("UseG1GC").getValue())) {
+      log.info("heap: G1 up to {} MiB, at most {}% free after a cycle, GC time goal 1/{}, idle collection every {} ms;"
+          + " memory limit {}", Long.parseLong(vm.getVMOption("MaxHeapSize").getValue()) >> 20,
+          vm.getVMOption("MaxHeapFreeRatio").getValue(), 1 + Long.parseLong(vm.getVMOption("GCTimeRatio").getValue()),
+          vm.getVMOption("G1PeriodicGCInterval").getValue(),
+          memoryLimitBytes > 0 ? memoryLimitBytes + " bytes" : "none");
+      return false;
+    }
     if (!"true".equals(vm.getVMOption("UseZGC").getValue())
         || !isDefault(vm.getVMOption("SoftMaxHeapSize").getOrigin())) {
       return false;

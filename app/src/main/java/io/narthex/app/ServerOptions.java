@@ -69,9 +69,10 @@ public final class ServerOptions {
       description = "memory the process may use, in bytes with an optional suffix `B`, `KiB`, `MiB`, `GiB` or "
           + "`TiB` (Go's `GOMEMLIMIT` syntax: Mimir and Prometheus users set `GOMEMLIMIT`, or Prometheus's "
           + "`--auto-gomemlimit.ratio`, for the same purpose). bin/narthex reads this flag, else the container's "
-          + "cgroup memory limit, before the JVM starts and gives the heap 3/4 of it (`-Xmx`); in the process, "
-          + "ZGC's soft heap bound follows twice the live heap up to that. `0`: no limit, the heap may reach the "
-          + "JVM's default `-Xmx` (a quarter of RAM) but is kept near twice the live heap. Not a Mimir flag")
+          + "cgroup memory limit, before the JVM starts and gives the heap 3/4 of it (`-Xmx`); G1 then keeps at most "
+          + "half of the heap free after its cycles (with ZGC, the soft heap bound follows twice the live heap up to "
+          + "that). `0`: no limit, the heap may reach the JVM's default `-Xmx` (a quarter of RAM) but is given back "
+          + "above twice the live heap. Not a Mimir flag")
   public long memoryLimitBytes = 0;
 
   @Option(names = {"--log.level", "-log.level"}, descriptionKey = "server.log_level", defaultValue = "info",

@@ -11,19 +11,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
+import javax.tools.ToolProvider;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * bin/narthex and the JDK 25 AOT cache (issue 17, goal 3): a copy of the script in a scratch tree whose
- * {@code app/target/narthex.jar} is a tiny jar, so a training run takes a second instead of a Narthex workload.
+ * bin/narthex, bin/narthex-bench and the JDK 25 AOT cache (issue 17, goal 3): copies of the scripts in a scratch tree
+ * whose {@code app/target/narthex.jar} and {@code bench/target/narthex-bench.jar} are tiny jars, so a training run
+ * takes a second instead of a Narthex workload.
  */
 class AotCacheScriptTest {
   private static final Path BIN = Path.of("..", "bin").toAbsolutePath().normalize();
@@ -35,7 +39,7 @@ class AotCacheScriptTest {
   @BeforeEach
   void scratchTree() throws IOException {
     Files.createDirectories(root.resolve("bin"));
-    for (String script : new String[] {"narthex", "java-home"}) {
+    for (String script : new String[] {"narthex", "narthex-bench", "java-home"}) {
       Files.copy(BIN.resolve(script), root.resolve("bin").resolve(script), StandardCopyOption.COPY_ATTRIBUTES);
     }
     jar = root.resolve("app/target/narthex.jar");
@@ -69,23 +73,82 @@ class AotCacheScriptTest {
     assertThat(cached.stdout).contains(FROM_CACHE);
     assertThat(cached.stdout.lines()).as("the class-loading log goes on after main").contains("hello");
     assertThat(cached.stderr).isEmpty();
+    // G1's compressed pointers differ between heap sizes (-Xmx768m here, the machine's default in training).
+    Result limited = run("bin/narthex", Map.of("NARTHEX_JAVA_OPTS", "-Xlog:class+load=info"),
+        "-server.memory-limit=1GiB");
+    assertThat(limited.stdout).as("another heap size, the same cache").contains(FROM_CACHE);
+    assertThat(limited.stderr).isEmpty();
+    Result zgc = run("bin/narthex", Map.of("NARTHEX_JAVA_OPTS", "-XX:+UseZGC -Xlog:class+load=info"));
+    assertThat(zgc.stdout).as("another collector: not this cache").doesNotContain(FROM_CACHE);
+    assertThat(zgc.stdout.lines()).contains("hello");
+    assertThat(zgc.stderr.lines()).singleElement().asString().contains("built for another jar, JVM or collector");
 
     // A rebuilt jar: the JVM would refuse the cache with errors on stdout; the script says why on stderr instead.
     Files.setLastModifiedTime(jar, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 10_000));
     Result stale = narthex(Map.of("NARTHEX_JAVA_OPTS", "-Xlog:class+load=info"));
     assertThat(stale.stdout).doesNotContain(FROM_CACHE);
     assertThat(stale.stdout.lines()).contains("hello");
-    assertThat(stale.stderr.lines()).singleElement().asString().contains("built for another jar or JVM");
+    assertThat(stale.stderr.lines()).singleElement().asString().contains("built for another jar, JVM or collector");
 
     assertThat(narthex(Map.of("NARTHEX_AOT_CACHE", "off")).stderr).as("off: no cache, no message").isEmpty();
+  }
+
+  @Test
+  void generatorStartsFromItsOwnTrainedCacheAndSilentlyWithoutOne() throws Exception {
+    // bin/narthex-bench runs io.narthex.bench.BenchMain: compile a tiny one into the scratch tree's bench jar.
+    Path source = Files.createDirectories(root.resolve("src/io/narthex/bench")).resolve("BenchMain.java");
+    Files.writeString(source, "package io.narthex.bench; public class BenchMain { public static void main(String[] a)"
+        + " { System.out.println(\"bench \" + String.join(\" \", a)); } }");
+    Path classes = Files.createDirectories(root.resolve("classes"));
+    assertThat(ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", classes.toString(),
+        source.toString())).isZero();
+    Path benchJar = root.resolve("bench/target/narthex-bench.jar");
+    Files.createDirectories(benchJar.getParent());
+    String entry = "io/narthex/bench/BenchMain.class";
+    try (OutputStream file = Files.newOutputStream(benchJar); JarOutputStream out = new JarOutputStream(file)) {
+      out.putNextEntry(new JarEntry(entry));
+      Files.copy(classes.resolve(entry), out);
+    }
+    String fromCache = "io.narthex.bench.BenchMain source: shared objects file";
+
+    Result plain = run("bin/narthex-bench", Map.of(), "write", "--x=1");
+    assertThat(plain.stdout).isEqualTo("bench write --x=1");
+    assertThat(plain.stderr).as("no cache: nothing said").isEmpty();
+
+    assertThat(run("bin/narthex-bench", Map.of("NARTHEX_BENCH_AOT_TRAIN", "1"), "write").stdout.lines())
+        .contains("bench write");
+    Path cache = benchJar.resolveSibling("narthex-bench.aot");
+    assertThat(cache).isNotEmptyFile();
+    assertThat(cache.resolveSibling("narthex-bench.aot.stamp")).exists();
+
+    Result cached = run("bin/narthex-bench", Map.of("NARTHEX_BENCH_JAVA_OPTS", "-Xlog:class+load=info:stderr"),
+        "query");
+    assertThat(cached.stdout).as("stdout is the generator's alone").isEqualTo("bench query");
+    assertThat(cached.stderr).contains(fromCache);
+
+    Files.setLastModifiedTime(benchJar, FileTime.fromMillis(Files.getLastModifiedTime(benchJar).toMillis() + 10_000));
+    Result stale = run("bin/narthex-bench", Map.of("NARTHEX_BENCH_JAVA_OPTS", "-Xlog:class+load=info:stderr"),
+        "query");
+    assertThat(stale.stdout).isEqualTo("bench query");
+    assertThat(stale.stderr).as("a rebuilt jar: started without the cache").doesNotContain(fromCache)
+        .contains("io.narthex.bench.BenchMain");
   }
 
   private record Result(String stdout, String stderr) {}
 
   private Result narthex(Map<String, String> env) throws IOException, InterruptedException {
-    ProcessBuilder builder = new ProcessBuilder("bash", root.resolve("bin/narthex").toString());
-    builder.environment().remove("NARTHEX_JAVA_OPTS");
-    builder.environment().remove("NARTHEX_AOT_CACHE");
+    return run("bin/narthex", env);
+  }
+
+  private Result run(String script, Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("bash", root.resolve(script).toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command);
+    for (String name : List.of("NARTHEX_JAVA_OPTS", "NARTHEX_AOT_CACHE", "NARTHEX_BENCH_JAVA_OPTS",
+        "NARTHEX_BENCH_AOT_CACHE")) {
+      builder.environment().remove(name);
+    }
     builder.environment().putAll(env);
     Process process = builder.start();
     CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));

@@ -20,12 +20,14 @@ import picocli.CommandLine;
 
 /**
  * Default heap sizing (issue 17, goal 2): bin/narthex derives {@code -Xmx} from {@code -server.memory-limit} or the
- * cgroup's limit, and {@link HeapTarget} keeps ZGC's soft bound near twice the live heap instead of 90% of a
- * quarter of RAM.
+ * cgroup's limit and starts G1 sized to give back heap above twice the live heap; under ZGC, {@link HeapTarget}
+ * keeps its soft bound near twice the live heap instead of 90% of a quarter of RAM.
  */
 class HeapSizingTest {
   private static final long MIB = 1L << 20;
   private static final Path NARTHEX = Path.of("..", "bin", "narthex").toAbsolutePath().normalize();
+  private static final String G1_FLAGS = "-XX:+UseG1GC -XX:MaxHeapFreeRatio=50 -XX:MinHeapFreeRatio=20"
+      + " -XX:G1PeriodicGCInterval=30000 -XX:GCTimeRatio=4";
 
   @TempDir Path dir;
 
@@ -113,8 +115,8 @@ class HeapSizingTest {
     Path procV1Unlimited = Files.writeString(dir.resolve("v1"), "4:memory:/elsewhere\n0::/\n");
     Path none = Files.writeString(dir.resolve("none"), "");
 
-    assertThat(heapFlags(none, cgroup)).isEqualTo("-XX:ZUncommitDelay=30");
-    assertThat(heapFlags(none, cgroup, "-server.memory-limit=1GiB")).contains("-Xmx768m");
+    assertThat(heapFlags(none, cgroup)).isEqualTo(G1_FLAGS);
+    assertThat(heapFlags(none, cgroup, "-server.memory-limit=1GiB")).isEqualTo(G1_FLAGS + " -Xmx768m");
     assertThat(heapFlags(none, cgroup, "--server.memory-limit", "512MiB")).contains("-Xmx384m");
     assertThat(heapFlags(procV2, cgroup)).as("cgroup v2 memory.max").contains("-Xmx1536m");
     assertThat(heapFlags(procV2, cgroup, "-server.memory-limit=4GiB")).as("the flag wins").contains("-Xmx3072m");
@@ -122,6 +124,33 @@ class HeapSizingTest {
     Files.writeString(cgroup.resolve("memory.max"), "max\n");
     assertThat(heapFlags(procV2, cgroup)).doesNotContain("-Xmx");
     assertThat(heapFlags(procV1Unlimited, cgroup)).as("v1's unlimited value").doesNotContain("-Xmx");
+  }
+
+  @Test
+  void scriptChoosesG1UnlessTheJavaOptionsNameACollector() throws Exception {
+    Path none = Files.writeString(dir.resolve("none"), "");
+    assertThat(heapFlags(Map.of("NARTHEX_JAVA_OPTS", "-Xmx1g"), none, dir)).isEqualTo(G1_FLAGS);
+    assertThat(heapFlags(Map.of("NARTHEX_JAVA_OPTS", "-Xmx1g -XX:+UseZGC"), none, dir, "-server.memory-limit=1GiB"))
+        .as("ZGC keeps its own flags").isEqualTo("-XX:+UseZGC -XX:ZUncommitDelay=30 -Xmx768m");
+    // One collector only: the JVM refuses to start with two.
+    assertThat(heapFlags(Map.of("NARTHEX_JAVA_OPTS", "-Xmx1g -XX:-UseZGC -XX:+UseParallelGC"), none, dir,
+        "-server.memory-limit=1GiB")).as("another collector: no flags of ours but -Xmx").isEqualTo("-Xmx768m");
+  }
+
+  @Test
+  void g1AsTheScriptSizesItGivesBackTheHeapAboveTwiceTheLiveHeap() throws Exception {
+    Path none = Files.writeString(dir.resolve("none"), "");
+    List<String> flags = new ArrayList<>(List.of(heapFlags(Map.of(), none, dir).split(" ")));
+    assertThat(flags).contains("-XX:+UseG1GC");
+    flags.add("-Xmx1g"); // the same on any machine
+    String[] usedAndCommitted = run(java(flags, ReturnsHeap.class)).split(" ");
+    long usedBytes = Long.parseLong(usedAndCommitted[0]);
+    long committedBytes = Long.parseLong(usedAndCommitted[1]);
+    assertThat(usedBytes).as("the 100 MiB held").isGreaterThan(100 * MIB);
+    // At most half free is 2x used, plus G1's rounding (216 MiB for 101 MiB used, 2026-12-07); G1's own default,
+    // MaxHeapFreeRatio=70, allows 3.3x (364 MiB committed for the same 101 MiB).
+    assertThat(committedBytes).as("committed after 500 MiB of garbage and a full GC, for %d MiB live",
+        usedBytes >> 20).isLessThanOrEqualTo(usedBytes * 5 / 2);
   }
 
   @Test
@@ -136,22 +165,35 @@ class HeapSizingTest {
   }
 
   private String heapFlags(Path procCgroup, Path cgroupRoot, String... args) throws Exception {
+    return heapFlags(Map.of(), procCgroup, cgroupRoot, args);
+  }
+
+  private String heapFlags(Map<String, String> env, Path procCgroup, Path cgroupRoot, String... args)
+      throws Exception {
     List<String> command = new ArrayList<>(List.of("bash", NARTHEX.toString()));
     command.addAll(List.of(args));
     command.add("--help"); // were the hook gone, print the help rather than start a server
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().remove("NARTHEX_JAVA_OPTS");
     builder.environment().putAll(Map.of("NARTHEX_PRINT_HEAP_FLAGS", "1", "NARTHEX_PROC_CGROUP",
         procCgroup.toString(), "NARTHEX_CGROUP_ROOT", cgroupRoot.toString()));
+    builder.environment().putAll(env);
     return run(builder);
+  }
+
+  private static ProcessBuilder java(List<String> jvmFlags, Class<?> main) {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+        .toString()));
+    command.addAll(jvmFlags);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+    return new ProcessBuilder(command).redirectErrorStream(true);
   }
 
   /** A ZGC JVM that holds 200 MiB through a major collection; prints whether the bound is managed, and the bound. */
   private static String probe(String... jvmFlags) throws Exception {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString(), "-XX:+UseZGC", "-Xmx2g"));
-    command.addAll(List.of(jvmFlags));
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Probe.class.getName()));
-    return run(new ProcessBuilder(command).redirectErrorStream(true));
+    List<String> flags = new ArrayList<>(List.of("-XX:+UseZGC", "-Xmx2g"));
+    flags.addAll(List.of(jvmFlags));
+    return run(java(flags, Probe.class));
   }
 
   private static String run(ProcessBuilder builder) throws IOException, InterruptedException {
@@ -160,6 +202,27 @@ class HeapSizingTest {
     assertThat(process.waitFor()).as(output).isZero();
     List<String> lines = output.lines().filter(line -> !line.contains("SLF4J")).toList();
     return lines.isEmpty() ? "" : lines.getLast();
+  }
+
+  /** Holds 100 MiB, makes 500 MiB of garbage, runs a full GC; prints the heap's used and committed bytes. */
+  static final class ReturnsHeap {
+    public static void main(String[] args) {
+      // 64 KiB arrays: G1 places an object of half a region or more (1 MiB regions at -Xmx1g) in humongous regions.
+      int arrayBytes = 64 << 10;
+      byte[][] held = new byte[(int) (100 * MIB / arrayBytes)][];
+      for (int i = 0; i < held.length; i++) {
+        held[i] = new byte[arrayBytes];
+      }
+      List<byte[]> garbage = new ArrayList<>();
+      for (long i = 0; i < 500 * MIB / arrayBytes; i++) {
+        garbage.add(new byte[arrayBytes]);
+      }
+      garbage.clear();
+      System.gc();
+      MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+      Reference.reachabilityFence(held);
+      System.out.println(heap.getUsed() + " " + heap.getCommitted());
+    }
   }
 
   static final class Probe {
