@@ -197,14 +197,17 @@ measure() {
   echo "CPU of the write phase: JIT compiler threads $(( (t1[0] - t0[0]) / ticks )) s, GC and VM threads" \
     "$(( (t1[1] - t0[1]) / ticks )) s, the rest $(( (t1[2] - t0[2]) / ticks )) s" >"$work/$name.threads"
   tail -1 "$work/$name.write.log" >"$work/$name.write.json"
-  local live
+  # Resident memory as the writes leave it, before the full GC of the live-heap reading: G1 gives heap back at that
+  # GC, which a process under load would not have done.
+  local rss live
+  rss=$(rss_bytes "$@")
   if [ "$name" = prometheus ]; then
     # Go's heap in use, which still holds garbage not yet collected: an upper bound of its live heap.
     live=$(curl -sf "${query_url}/metrics" | awk '/^go_memstats_heap_inuse_bytes / {printf "%d", $2}')
   else
     live=$(jvm_live_bytes "$@")
   fi
-  jq -n --argjson cpu "$(echo "$cpu1 - $cpu0" | bc)" --argjson rss "$(rss_bytes "$@")" --argjson live "$live" \
+  jq -n --argjson cpu "$(echo "$cpu1 - $cpu0" | bc)" --argjson rss "$rss" --argjson live "$live" \
     '{cpu_seconds: $cpu, rss_bytes: $rss, live_heap_bytes: $live}' >"$work/$name.process.json"
   # The queries end at the run's last sample, not now: a run at saturation stops short of now (its data starts an
   # hour back), and queries ending at now would find instant selectors empty and half of each range.
