@@ -95,21 +95,26 @@ class AotCacheScriptTest {
 
   @Test
   void generatorStartsFromItsOwnTrainedCacheAndSilentlyWithoutOne() throws Exception {
-    // bin/narthex-bench runs io.narthex.bench.BenchMain: compile a tiny one into the scratch tree's bench jar.
-    Path source = Files.createDirectories(root.resolve("src/io/narthex/bench")).resolve("BenchMain.java");
-    Files.writeString(source, "package io.narthex.bench; public class BenchMain { public static void main(String[] a)"
-        + " { System.out.println(\"bench \" + String.join(\" \", a)); } }");
+    // Compile a tiny class of the name bin/narthex-bench runs into the scratch tree's bench jar (named as the script
+    // names it: this test uses nothing of the bench module).
+    String mainClass = benchMainClass();
+    String packageName = mainClass.substring(0, mainClass.lastIndexOf('.'));
+    String simpleName = mainClass.substring(mainClass.lastIndexOf('.') + 1);
+    Path source = Files.createDirectories(root.resolve("src").resolve(packageName.replace('.', '/')))
+        .resolve(simpleName + ".java");
+    Files.writeString(source, "package " + packageName + "; public class " + simpleName
+        + " { public static void main(String[] a) { System.out.println(\"bench \" + String.join(\" \", a)); } }");
     Path classes = Files.createDirectories(root.resolve("classes"));
     assertThat(ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", classes.toString(),
         source.toString())).isZero();
     Path benchJar = root.resolve("bench/target/narthex-bench.jar");
     Files.createDirectories(benchJar.getParent());
-    String entry = "io/narthex/bench/BenchMain.class";
+    String entry = mainClass.replace('.', '/') + ".class";
     try (OutputStream file = Files.newOutputStream(benchJar); JarOutputStream out = new JarOutputStream(file)) {
       out.putNextEntry(new JarEntry(entry));
       Files.copy(classes.resolve(entry), out);
     }
-    String fromCache = "io.narthex.bench.BenchMain source: shared objects file";
+    String fromCache = mainClass + " source: shared objects file";
 
     Result plain = run("bin/narthex-bench", Map.of(), "write", "--x=1");
     assertThat(plain.stdout).isEqualTo("bench write --x=1");
@@ -131,7 +136,7 @@ class AotCacheScriptTest {
         "query");
     assertThat(stale.stdout).isEqualTo("bench query");
     assertThat(stale.stderr).as("a rebuilt jar: started without the cache").doesNotContain(fromCache)
-        .contains("io.narthex.bench.BenchMain");
+        .contains(mainClass);
   }
 
   private record Result(String stdout, String stderr) {}
@@ -170,5 +175,13 @@ class AotCacheScriptTest {
     public static void main(String[] args) {
       System.out.println("hello");
     }
+  }
+
+  /** The main class of bin/narthex-bench's {@code main=(-cp "$jar" CLASS)} line. */
+  private static String benchMainClass() throws IOException {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("main=\\(-cp \"\\$jar\" ([\\w.]+)\\)")
+        .matcher(Files.readString(BIN.resolve("narthex-bench")));
+    assertThat(m.find()).as("bin/narthex-bench names its main class").isTrue();
+    return m.group(1);
   }
 }
