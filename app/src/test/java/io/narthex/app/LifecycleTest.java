@@ -228,6 +228,21 @@ class LifecycleTest {
   }
 
   @Test
+  void aTakenRaftPortFailsTheStartWithAnErrorAndLeavesTheJvmRunning() throws Exception {
+    int raftPort = FreePorts.next();
+    try (ServerSocket taken = new ServerSocket(raftPort)) {
+      // Ratis would call System.exit here, ending this test JVM, if the ingester did not turn that off.
+      assertThatThrownBy(() -> SingleProcess.start(dir, "--ingester.raft-listen-port=" + raftPort))
+          .hasStackTraceContaining("ingester node ingester-1 cannot start its Raft server")
+          .hasStackTraceContaining(":" + raftPort);
+    }
+    try (Narthex narthex = SingleProcess.start(dir, "--ingester.raft-listen-port=" + raftPort)) {
+      Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+          assertThat(get(narthex, "/ready").body()).isEqualTo("ready\n"));
+    }
+  }
+
+  @Test
   void aModuleThatFailsToStartStopsTheModulesStartedBeforeIt() throws Exception {
     String[] ports = {"--ingester.raft-listen-port=" + FreePorts.next(),
         "--server.grpc-listen-port=" + FreePorts.next(), "--server.http-listen-port=" + FreePorts.next()};

@@ -2,7 +2,6 @@ package io.narthex.app;
 
 import io.narthex.proto.prompb.WriteRequest;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -22,10 +20,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * restart single ingesters to exercise quorum, recovery and the composition of modules.
  */
 final class MiniCluster implements AutoCloseable {
-  /** Ports below Linux's ephemeral range (32768-60999), so an outgoing connection cannot take a listen port. */
-  private static final int PORT_FLOOR = 15_000;
-  private static final int PORT_CEILING = 32_000;
-
   private final Path dir;
   private final Path config;
   private final int base;
@@ -38,7 +32,7 @@ final class MiniCluster implements AutoCloseable {
   private MiniCluster(Path dir, int ingesters) throws IOException {
     this.dir = dir;
     this.ingesters = ingesters;
-    this.base = freeBase(3 * ingesters + 10);
+    this.base = FreePorts.block(3 * ingesters + 10);
     this.config = dir.resolve("narthex.yaml");
     StringBuilder yaml = new StringBuilder("ingester:\n  ring:\n    replication_factor: " + Math.min(3, ingesters)
         + "\n    shard_count: " + ingesters + "\n    nodes:\n");
@@ -143,24 +137,6 @@ final class MiniCluster implements AutoCloseable {
   }
 
   /** A run of {@code count} ports that are free right now, below the ephemeral range. */
-  private static int freeBase(int count) throws IOException {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int candidate = ThreadLocalRandom.current().nextInt(PORT_FLOOR, PORT_CEILING - count);
-      boolean free = true;
-      for (int port = candidate; port < candidate + count && free; port++) {
-        try (ServerSocket socket = new ServerSocket(port)) {
-          socket.setReuseAddress(true);
-        } catch (IOException e) {
-          free = false;
-        }
-      }
-      if (free) {
-        return candidate;
-      }
-    }
-    throw new IOException("no run of " + count + " free ports between " + PORT_FLOOR + " and " + PORT_CEILING);
-  }
-
   /**
    * Stops the querier and the distributor, then the ingesters. Those of a group stop together: each stop waits
    * seconds for its HTTP server's graceful shutdown, and one after another they took most of a test class's time.

@@ -1,5 +1,6 @@
 package io.narthex.alertmanager.replication;
 
+import io.narthex.common.service.StartFailure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +33,7 @@ import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.ExitUtils;
 import org.apache.ratis.util.NetUtils;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
@@ -45,6 +47,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class AlertmanagerReplicaNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AlertmanagerReplicaNode.class);
+
+  static {
+    // Ratis calls System.exit when its gRPC server cannot bind. One process holds many shards, and tests share a JVM:
+    // start() throws instead (see the ExitException catch there).
+    ExitUtils.disableSystemExit();
+  }
 
   private final AlertmanagerPlacement placement;
   private final String nodeId;
@@ -133,6 +141,10 @@ public final class AlertmanagerReplicaNode implements AutoCloseable {
     try {
       node.server.start();
       node.joinGroups();
+    } catch (ExitUtils.ExitException e) {
+      // Ratis's gRPC server could not start, mostly because its port is taken.
+      throw StartFailure.closing(node.server,
+          "alertmanager replica node " + nodeId + " cannot start its Raft server", e);
     } catch (IOException | RuntimeException e) {
       node.server.close();
       throw e;

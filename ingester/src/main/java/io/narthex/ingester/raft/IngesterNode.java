@@ -1,5 +1,6 @@
 package io.narthex.ingester.raft;
 
+import io.narthex.common.service.StartFailure;
 import io.narthex.ingester.IngesterMetrics;
 import io.narthex.ingester.ShardHeads;
 import io.narthex.ingester.ShardReplicas;
@@ -31,6 +32,7 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.ExitUtils;
 import org.apache.ratis.util.NetUtils;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
@@ -45,6 +47,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class IngesterNode implements ShardReplicas, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(IngesterNode.class);
+
+  static {
+    // Ratis calls System.exit when its gRPC server cannot bind. One process holds many shards, and tests share a JVM:
+    // start() throws instead (see the ExitException catch there).
+    ExitUtils.disableSystemExit();
+  }
 
   private final ShardMap shardMap;
   private final String nodeId;
@@ -148,6 +156,9 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     try {
       node.server.start();
       node.joinGroups();
+    } catch (ExitUtils.ExitException e) {
+      // Ratis's gRPC server could not start, mostly because its port is taken.
+      throw StartFailure.closing(node.server, "ingester node " + nodeId + " cannot start its Raft server", e);
     } catch (IOException | RuntimeException e) {
       node.server.close();
       throw e;
