@@ -2,7 +2,7 @@
 # Narthex and Prometheus side by side, in one run on this machine, under the same load (issue: benchmarks).
 #
 #   bench/compare.sh [--smoke] [--series N] [--write-seconds S] [--query-seconds S] [--no-cluster] [--out FILE]
-#                    [--keep-results DIR] [--cluster-only] [--warm-up S] [--aot]
+#                    [--keep-results DIR] [--cluster-only] [--warm-up S] [--aot] [--monolithic]
 #   bench/compare.sh --cold-start [--series N] [--write-seconds S] [--aot-cache FILE] [--keep-results DIR]
 #   bench/compare.sh --goals [--smoke] [--series N] [--large-series N] [--write-seconds S] [--query-seconds S]
 #                    [--warm-up S] [--dashboard-series N] [--dashboard-hours H] [--only RUNS] [--keep-results DIR]
@@ -19,6 +19,9 @@
 # process with it; without it they use app/target/narthex.aot when it fits the jar.
 # The cluster's results name each shard's leader after the run and whether its processes had an AOT cache
 # (cluster.leaders, cluster.aot).
+# --monolithic runs the cluster in Mimir's monolithic mode (deploy/local/cluster.sh with NARTHEX_LAYOUT=monolithic):
+# 3 processes, each distributor, ingester and querier at replication factor 3, the writes (warm-up included) sent
+# to the 3 in turn, the queries to the first; without it the 5-process layout (distributor, querier, 3 ingesters).
 #
 # --cold-start measures only how fast a fresh process starts: it builds the AOT cache (bin/narthex-aot), then
 # starts Narthex RF=1 without it, Narthex RF=1 with it, and Prometheus, each fresh, and prints for each the time from
@@ -61,6 +64,7 @@ cluster=1
 rf1=1
 warm_up="" # 0, and 120 with --goals
 aot=0
+layout=microservices
 aot_cache=""
 smoke=0
 cold=0
@@ -84,6 +88,7 @@ while [ $# -gt 0 ]; do
     --cluster-only) rf1=0 ;;
     --warm-up) warm_up=$2; shift ;;
     --aot) aot=1 ;;
+    --monolithic) layout=monolithic ;;
     --cold-start) cold=1 ;;
     --aot-cache) aot_cache=$2; shift ;;
     --goals) goals=1 ;;
@@ -96,7 +101,7 @@ while [ $# -gt 0 ]; do
     --keep-results) keep=$2; shift ;;
     --print-table) print_table=$2; shift ;;
     *) echo "usage: $0 [--smoke] [--series N] [--write-seconds S] [--query-seconds S] [--no-cluster] [--out FILE]" >&2
-       echo "         [--keep-results DIR] [--cluster-only] [--warm-up S] [--aot]" >&2
+       echo "         [--keep-results DIR] [--cluster-only] [--warm-up S] [--aot] [--monolithic]" >&2
        echo "       $0 --cold-start [--series N] [--write-seconds S] [--aot-cache FILE] [--keep-results DIR]" >&2
        echo "       $0 --goals [--smoke] [--series N] [--large-series N] [--write-seconds S] [--query-seconds S]" >&2
        echo "         [--warm-up S] [--dashboard-series N] [--dashboard-hours H] [--only RUNS] [--keep-results DIR]" >&2
@@ -644,7 +649,7 @@ if [ "$rf1" = 1 ]; then
 fi
 
 if [ "$cluster" = 1 ]; then
-  echo "== Narthex cluster (3 ingesters, RF=3)"
+  echo "== Narthex cluster (3 ingesters, RF=3, $layout)"
   # Below Linux's ephemeral range (32768-60999), where the cluster's own outgoing connections take their local
   # ports: a base up there once lost a Raft port to one. 10000-19999 also stays clear of the other runs' ports.
   base=$((10000 + (RANDOM % 100) * 100))
@@ -659,23 +664,30 @@ if [ "$cluster" = 1 ]; then
   # Without the alertmanagers and the ruler (NARTHEX_ALERTMANAGERS=0): the load is writes and queries only, and
   # three more JVMs would take CPU and memory that the table would count against the store.
   NARTHEX_PORT_BASE=$base NARTHEX_JAVA_OPTS="${NARTHEX_JAVA_OPTS:--Xmx1g}" NARTHEX_ALERTMANAGERS=0 \
-    NARTHEX_AOT_CACHE=$cluster_aot NARTHEX_EXTRA_FLAGS="${NARTHEX_EXTRA_FLAGS:-} $bench_limits" \
+    NARTHEX_LAYOUT=$layout NARTHEX_AOT_CACHE=$cluster_aot NARTHEX_EXTRA_FLAGS="${NARTHEX_EXTRA_FLAGS:-} $bench_limits" \
     "$root/deploy/local/cluster.sh" up \
     "$work/cluster" >/dev/null
   cluster_pids=()
   for f in "$work"/cluster/*.pid; do cluster_pids+=("$(cat "$f")"); done
+  echo "$layout, ${#cluster_pids[@]} processes" >"$work/cluster.layout"
+  push_url="http://127.0.0.1:$base/api/v1/push" query_url="http://127.0.0.1:$((base + 1))/prometheus"
+  if [ "$layout" = monolithic ]; then
+    # Each process is a distributor: the writes go to the 3 in turn, as behind a load balancer.
+    push_url="http://127.0.0.1:$((base + 10))/api/v1/push,http://127.0.0.1:$((base + 11))/api/v1/push"
+    push_url="$push_url,http://127.0.0.1:$((base + 12))/api/v1/push"
+    query_url="http://127.0.0.1:$((base + 10))/prometheus"
+  fi
   # bin/narthex says on stderr when it starts a JVM without an AOT cache.
   aot_missing=$(cat "$work"/cluster/logs/*.log | grep -c "starting without it" || true)
   echo "$((${#cluster_pids[@]} - aot_missing)) of ${#cluster_pids[@]} processes with an AOT cache" >"$work/cluster.aot"
   if [ "$warm_up" -gt 0 ]; then
     echo "   warm-up: ${warm_up}s of writes, tenant bench-warmup, $((series / 10)) series"
     # Rounds 1 s apart: an hour of them for a tenth of the series outlasts minutes of warm-up at any rate here.
-    "$bench" write --url="http://127.0.0.1:$base/api/v1/push" --series=$((series / 10)) --duration="${warm_up}s" \
+    "$bench" write --url="$push_url" --series=$((series / 10)) --duration="${warm_up}s" \
       --interval=1s --concurrency=4 --header=X-Scope-OrgID:bench-warmup --json >"$work/cluster.warmup.write.log" ||
       { echo "compare.sh: the warm-up failed:" >&2; tail -5 "$work/cluster.warmup.write.log" >&2; exit 1; }
   fi
-  measure cluster "http://127.0.0.1:$base/api/v1/push" "http://127.0.0.1:$((base + 1))/prometheus" \
-    "X-Scope-OrgID:bench-0" "${cluster_pids[@]}"
+  measure cluster "$push_url" "$query_url" "X-Scope-OrgID:bench-0" "${cluster_pids[@]}"
   # Which ingester led each shard: one leading two shards takes two shards' appends and applies.
   for i in 0 1 2; do
     curl -sf "http://127.0.0.1:$((base + 10 + i))/ingester/shards" |
@@ -710,7 +722,8 @@ echo
 echo "$table"
 if [ "$cluster" = 1 ]; then
   echo
-  echo "cluster: $(cat "$work/cluster.aot"); leaders: $(paste -sd, "$work/cluster.leaders" | sed 's/,/, /g')"
+  echo "cluster: $(cat "$work/cluster.layout"); $(cat "$work/cluster.aot");" \
+    "leaders: $(paste -sd, "$work/cluster.leaders" | sed 's/,/, /g')"
   echo "cluster: $(cat "$work/cluster.threads")"
   for log in cluster.warmup cluster; do # thousands of samples/s in each 5 s, from the generator's progress lines
     [ -f "$work/$log.write.log" ] || continue
@@ -729,7 +742,10 @@ if [ "$smoke" = 0 ] && [ "$rf1" = 1 ]; then
     heap="\$NARTHEX_JAVA_OPTS was \"$NARTHEX_JAVA_OPTS\" here; blank leaves bin/narthex's own heap sizing"
   fi
   cluster_note=""
-  if [ "$cluster" = 1 ]; then cluster_note=" The cluster rows sum all 5 processes, which hold each series 3 times."; fi
+  if [ "$cluster" = 1 ]; then
+    cluster_note=" The cluster rows sum all $(cut -d' ' -f2 "$work/cluster.layout") processes ($layout), which hold"
+    cluster_note="$cluster_note each series 3 times."
+  fi
   # The side-by-side block of the page; the goals block and everything below $marker stay as they are.
   {
     echo "## Narthex next to Prometheus, side by side (\`bench/compare.sh\`)"

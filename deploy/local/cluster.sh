@@ -12,6 +12,11 @@
 # gRPC +20+i, Raft +30+i, alertmanager-i HTTP +40+i, Raft +50+i (i from 0). $NARTHEX_JAVA_OPTS is passed to every
 # JVM (default -Xmx2g), $NARTHEX_EXTRA_FLAGS to every process (for example "--querier.query-store-after=0s").
 # NARTHEX_ALERTMANAGERS=0 leaves out the alertmanagers and the ruler (default 3).
+#
+# NARTHEX_LAYOUT=monolithic starts Mimir's monolithic mode instead: 3 processes, each a distributor, ingester,
+# querier, store-gateway and compactor (and an alertmanager; the first also the ruler), on the ingesters' ports:
+# HTTP +10+i (remote write and queries on any of them), gRPC +20+i, Raft +30+i, alertmanager Raft +50+i. Writes are
+# meant to be spread over the 3 (bin/narthex-bench write --url=A,B,C). Default: microservices, the 5 or 8 above.
 # Every process starts with the AOT cache bin/narthex picks (app/target/narthex.aot, or $NARTHEX_AOT_CACHE) when it fits
 # the jar; each log says when it does not. bin/narthex-aot builds one (docs/performance.md: on 2 cores the 5 JVMs
 # compile the write path for minutes before the cluster reaches its warm rate).
@@ -20,6 +25,11 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 command=${1:-}
 dir=$(mkdir -p "${2:-./cluster}" && cd "${2:-./cluster}" && pwd)
 base=${NARTHEX_PORT_BASE:-9100}
+layout=${NARTHEX_LAYOUT:-microservices}
+case "$layout" in
+  microservices | monolithic) ;;
+  *) echo "cluster: NARTHEX_LAYOUT must be microservices or monolithic, got $layout" >&2; exit 2 ;;
+esac
 export NARTHEX_JAVA_OPTS=${NARTHEX_JAVA_OPTS:--Xmx2g}
 ingesters=(ingester-1 ingester-2 ingester-3)
 alertmanagers=()
@@ -83,7 +93,9 @@ up() {
       done
       # Any of them takes the ruler's alerts: the tenant's Raft group holds them whichever one stored them.
       local urls=()
-      for i in "${!alertmanagers[@]}"; do urls+=("http://127.0.0.1:$((base + 40 + i))/alertmanager"); done
+      local http_offset=40
+      [ "$layout" = monolithic ] && http_offset=10 # each alertmanager serves on its process's HTTP port
+      for i in "${!alertmanagers[@]}"; do urls+=("http://127.0.0.1:$((base + http_offset + i))/alertmanager"); done
       echo "ruler:"
       echo "  alertmanager_url: \"$(IFS=,; echo "${urls[*]}")\""
     fi
@@ -92,6 +104,10 @@ up() {
     echo "  filesystem:"
     echo "    dir: \"$dir/data/blocks\""
   } >"$dir/narthex.yaml"
+  if [ "$layout" = monolithic ]; then
+    monolithic_up
+    return
+  fi
   for i in 0 1 2; do
     local name=${ingesters[$i]}
     if [ -f "$dir/$name.pid" ] && kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null; then
@@ -125,6 +141,35 @@ up() {
   echo "query:        http://127.0.0.1:$((base + 1))/prometheus"
   if [ ${#alertmanagers[@]} -gt 0 ]; then
     echo "alertmanager: http://127.0.0.1:$((base + 40))/alertmanager (any of the ${#alertmanagers[@]}, ports +40..)"
+  fi
+}
+
+running() { # name
+  [ -f "$dir/$1.pid" ] && kill -0 "$(cat "$dir/$1.pid")" 2>/dev/null
+}
+
+# Mimir's monolithic mode at replication factor 3: every process runs the write and read paths, none is a hop of its
+# own. The processes keep the ingesters' names, ids and ports.
+monolithic_up() {
+  for i in 0 1 2; do
+    local name=${ingesters[$i]} target=distributor,ingester,querier,store-gateway,compactor extra=()
+    running "$name" && continue
+    if [ ${#alertmanagers[@]} -gt 0 ]; then
+      target=$target,alertmanager
+      [ "$i" = 0 ] && target=$target,ruler
+      extra=(--alertmanager.sharding-ring.instance-id="${alertmanagers[$i]}"
+        --alertmanager.raft-listen-port=$((base + 50 + i)))
+    fi
+    start "$name" --target=$target --ingester.ring.instance-id="$name" --server.http-listen-port=$((base + 10 + i)) \
+      --server.grpc-listen-port=$((base + 20 + i)) --ingester.raft-listen-port=$((base + 30 + i)) "${extra[@]}"
+  done
+  for i in 0 1 2; do await_ready "${ingesters[$i]}" $((base + 10 + i)); done
+  local pushes=()
+  for i in 0 1 2; do pushes+=("http://127.0.0.1:$((base + 10 + i))/api/v1/push"); done
+  echo "remote_write: $(IFS=,; echo "${pushes[*]}")"
+  echo "query:        http://127.0.0.1:$((base + 10))/prometheus (any of the 3, ports +10..)"
+  if [ ${#alertmanagers[@]} -gt 0 ]; then
+    echo "alertmanager: http://127.0.0.1:$((base + 10))/alertmanager (any of the 3, ports +10..)"
   fi
 }
 

@@ -25,9 +25,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * The remote-write load generator: sends synthetic series (see {@link LabelShape}) to a push endpoint on loopback
- * as fast as it accepts them (or at {@code --rate-limit}), one sample per series per round, timestamps advancing by
- * {@code --interval} per round. Each sender owns a fixed set of batches, so every series' samples go out in time
- * order. Requests are encoded per round into reused buffers from labels encoded once per series.
+ * (or to several in turn, as to the distributors of Mimir's monolithic mode) as fast as they accept them (or at
+ * {@code --rate-limit}), one sample per series per round, timestamps advancing by {@code --interval} per round.
+ * Each sender owns a fixed set of batches, so every series' samples go out in time order. Requests are encoded per
+ * round into reused buffers from labels encoded once per series.
  */
 @Command(name = "write", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Remote-write synthetic series to a Narthex (or Prometheus) on loopback and report samples/s.")
@@ -38,9 +39,10 @@ final class WriteCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--url", defaultValue = "http://127.0.0.1:9009/api/v1/push",
-      description = "Remote-write endpoint (loopback only). Default: ${DEFAULT-VALUE}.")
-  String url;
+  @Option(names = "--url", defaultValue = "http://127.0.0.1:9009/api/v1/push", split = ",",
+      description = "Remote-write endpoint (loopback only); several, comma-separated, take the requests in turn"
+          + " (each sender starts at its own), as distributors behind a load balancer. Default: ${DEFAULT-VALUE}.")
+  List<String> urls;
 
   @Option(names = "--header", paramLabel = "K:V", description = "Extra request header, repeatable (e.g. X-Scope-OrgID:t1).")
   List<String> headers = new ArrayList<>();
@@ -163,11 +165,15 @@ final class WriteCommand implements Callable<Integer> {
 
     NullSink sink = nullSink ? new NullSink() : null;
     try {
-      URI target = Loopback.requireLoopback(sink != null ? sink.pushUrl() : url);
+      List<URI> targets = new ArrayList<>();
+      for (String url : sink != null ? List.of(sink.pushUrl()) : urls) {
+        targets.add(Loopback.requireLoopback(url));
+      }
+      String targetNames = String.join(",", targets.stream().map(URI::toString).toList());
       out.printf("write: %d series (%s shape, run %s), %d tenant(s), %d senders, %d per request, interval %ds,"
               + " %s, start %s -> %s%n",
           series, labelShape, runId, tenantIds.size(), concurrency, samplesPerRequest, intervalMs / 1000,
-          duration, Instant.ofEpochMilli(startMs), sink != null ? "null sink" : target);
+          duration, Instant.ofEpochMilli(startMs), sink != null ? "null sink" : targetNames);
       out.flush();
 
       roundDoneNanos = new AtomicLongArray(2 * concurrency);
@@ -178,7 +184,7 @@ final class WriteCommand implements Callable<Integer> {
         int sender = s;
         senders.add(Thread.ofPlatform().name("bench-write-" + s).start(() -> {
           try {
-            send(sender, plan, target, extraHeaders, tenantIds, acceptedPerTenant, startMs, intervalMs, startNanos,
+            send(sender, plan, targets, extraHeaders, tenantIds, acceptedPerTenant, startMs, intervalMs, startNanos,
                 deadlineNanos, sink == null);
           } catch (RuntimeException | Error e) {
             senderFailure.compareAndSet(null, e);
@@ -193,7 +199,7 @@ final class WriteCommand implements Callable<Integer> {
 
       Map<String, Object> summary = new LinkedHashMap<>();
       summary.put("mode", "write");
-      summary.put("url", sink != null ? "null-sink" : target.toString());
+      summary.put("url", sink != null ? "null-sink" : targetNames);
       summary.put("run_id", runId);
       summary.put("series", series);
       summary.put("label_shape", labelShape.name());
@@ -268,7 +274,7 @@ final class WriteCommand implements Callable<Integer> {
     }
   }
 
-  private void send(int sender, SeriesPlan plan, URI target, Map<String, String> extraHeaders,
+  private void send(int sender, SeriesPlan plan, List<URI> targets, Map<String, String> extraHeaders,
       List<String> tenantIds, AtomicLongArray acceptedPerTenant, long startMs, long intervalMs, long startNanos,
       long deadlineNanos, boolean stopAtNow) {
     HttpClient http = HttpClient.newBuilder()
@@ -280,6 +286,7 @@ final class WriteCommand implements Callable<Integer> {
     List<SeriesPlan.Batch> batches = plan.batches();
     double samplesPerNanoPerSender = rateLimit / concurrency / 1e9;
     long sentSamples = 0;
+    int nextTarget = sender % targets.size();
     if (sender >= batches.size()) {
       return;
     }
@@ -306,7 +313,7 @@ final class WriteCommand implements Callable<Integer> {
           }
         }
         sentSamples += batch.size();
-        HttpRequest.Builder request = HttpRequest.newBuilder(target)
+        HttpRequest.Builder request = HttpRequest.newBuilder(targets.get(nextTarget))
             .timeout(Duration.ofSeconds(30))
             .header("Content-Type", "application/x-protobuf")
             .header("Content-Encoding", "snappy")
@@ -317,6 +324,7 @@ final class WriteCommand implements Callable<Integer> {
           request.header("X-Scope-OrgID", tenantIds.get(batch.tenant()));
         }
         request.POST(HttpRequest.BodyPublishers.ofByteArray(encoder.compressed(), 0, encoder.compressedLength()));
+        nextTarget = (nextTarget + 1) % targets.size();
         long sendNanos = System.nanoTime();
         String errorKey = null;
         String errorMessage = null;

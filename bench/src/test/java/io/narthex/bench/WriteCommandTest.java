@@ -34,6 +34,30 @@ class WriteCommandTest {
   }
 
   @Test
+  void severalUrlsTakeTheRequestsInTurn() throws Exception {
+    try (NullSink first = new NullSink(); NullSink second = new NullSink(); NullSink third = new NullSink()) {
+      StringWriter output = new StringWriter();
+      // 9 batches of 2 senders: sender 0 sends batches 0, 2, .. 8 (5 a round), sender 1 batches 1, 3, .. 7 (4).
+      int exitCode = BenchMain.commandLine().setOut(new PrintWriter(output))
+          .execute("write", "--url=" + first.pushUrl() + "," + second.pushUrl() + "," + third.pushUrl(),
+              "--duration=2s", "--interval=1s", "--series=900", "--samples-per-request=100", "--concurrency=2",
+              "--json");
+
+      assertThat(exitCode).as(output.toString()).isZero();
+      JsonNode summary = lastJsonLine(output.toString());
+      long requests = summary.get("requests").asLong();
+      assertThat(summary.get("error_requests").asLong()).isZero();
+      assertThat(first.requests() + second.requests() + third.requests()).isEqualTo(requests);
+      // In turn, each sender from its own: no endpoint more than one request per sender apart from an even share.
+      for (NullSink sink : List.of(first, second, third)) {
+        assertThat(sink.requests()).as(output.toString()).isBetween(requests / 3 - 2, requests / 3 + 2);
+      }
+      assertThat(summary.get("url").asText()).isEqualTo(
+          first.pushUrl() + "," + second.pushUrl() + "," + third.pushUrl());
+    }
+  }
+
+  @Test
   void runIdOptionNamesTheRunSoTwoSystemsGetTheSameSeries() throws Exception {
     StringWriter output = new StringWriter();
     int exitCode = BenchMain.commandLine().setOut(new PrintWriter(output))
