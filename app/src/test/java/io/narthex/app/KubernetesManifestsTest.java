@@ -1,0 +1,423 @@
+package io.narthex.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
+import io.narthex.app.NarthexOptions.Target;
+import io.narthex.ingester.ring.ShardMap;
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The Kubernetes manifests under deploy/kubernetes (docs/operations.md#kubernetes), rendered as {@code kustomize
+ * build} renders them, are valid objects of the Kubernetes API and fit Narthex: every field is one the API's schema
+ * has, with its type (fabric8's kubernetes-model, generated from the Kubernetes OpenAPI schemas, read strictly: an
+ * unknown field or a wrong type fails), selectors select, every probe and Service port names a container port, the
+ * disruption budgets keep each Raft group's quorum, and every container's flags and the ConfigMap parse as Narthex
+ * parses them, with each StatefulSet pod named in its ring.
+ */
+class KubernetesManifestsTest {
+  private static final Path KUBERNETES = Path.of("../deploy/kubernetes");
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  /** As the API server reads objects: no field it does not know, no string where a number belongs. */
+  private static final ObjectMapper STRICT = JsonMapper.builder()
+      .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .build();
+  private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
+      "v1/ConfigMap", ConfigMap.class,
+      "v1/Service", Service.class,
+      "apps/v1/StatefulSet", StatefulSet.class,
+      "apps/v1/Deployment", Deployment.class,
+      "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class,
+      "monitoring.coreos.com/v1/ServiceMonitor", ServiceMonitor.class);
+
+  @TempDir
+  Path work;
+
+  @ParameterizedTest
+  @ValueSource(strings = {"single-process", "microservices"})
+  void everyObjectIsValidAgainstTheKubernetesSchemas(String base) throws Exception {
+    List<HasMetadata> objects = new ArrayList<>();
+    for (JsonNode node : render(KUBERNETES.resolve(base))) {
+      objects.add(strict(node));
+    }
+    assertThat(objects).extracting(HasMetadata::getKind)
+        .contains("ConfigMap", "Service", "StatefulSet", "ServiceMonitor");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"single-process", "microservices"})
+  void renderedAsKubectlKustomizeRendersThem(String base) throws Exception {
+    Path kubectl = Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+        .map(dir -> Path.of(dir, "kubectl")).filter(Files::isExecutable).findFirst().orElse(null);
+    org.junit.jupiter.api.Assumptions.assumeTrue(kubectl != null,
+        "skipped: no kubectl on PATH to compare this test's rendering of the kustomizations with kustomize's");
+    Process process = new ProcessBuilder(kubectl.toString(), "kustomize", KUBERNETES.resolve(base).toString())
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).isZero();
+    assertThat(byKindAndName(documents(output))).isEqualTo(byKindAndName(render(KUBERNETES.resolve(base))));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"single-process", "microservices"})
+  void selectorsSelectAndPortsAndProbesNameContainerPorts(String base) throws Exception {
+    List<HasMetadata> objects = objects(base);
+    List<PodTemplateSpec> templates = new ArrayList<>();
+    for (HasMetadata object : objects) {
+      if (object instanceof StatefulSet set) {
+        assertThat(set.getSpec().getTemplate().getMetadata().getLabels())
+            .containsAllEntriesOf(set.getSpec().getSelector().getMatchLabels());
+        assertThat(objects).as("the governing Service of %s", name(set))
+            .anySatisfy(o -> assertThat(o).isInstanceOf(Service.class)
+                .extracting(HasMetadata::getMetadata).extracting("name").isEqualTo(set.getSpec().getServiceName()));
+        templates.add(set.getSpec().getTemplate());
+      } else if (object instanceof Deployment deployment) {
+        assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())
+            .containsAllEntriesOf(deployment.getSpec().getSelector().getMatchLabels());
+        templates.add(deployment.getSpec().getTemplate());
+      }
+    }
+    for (PodTemplateSpec template : templates) {
+      for (Container container : template.getSpec().getContainers()) {
+        Set<String> ports = new HashSet<>();
+        container.getPorts().forEach(port -> ports.add(port.getName()));
+        assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/ready");
+        assertThat(ports).contains(container.getReadinessProbe().getHttpGet().getPort().getStrVal(), "http");
+        for (String resource : List.of("cpu", "memory")) {
+          // Throws on a malformed quantity, as the API server rejects one.
+          assertThat(Quantity.getAmountInBytes(container.getResources().getRequests().get(resource)).signum())
+              .isPositive();
+        }
+        assertThat(container.getResources().getLimits().get("memory"))
+            .as("memory limit of %s: the heap is sized from it", container.getName())
+            .isEqualTo(container.getResources().getRequests().get("memory"));
+      }
+    }
+    for (HasMetadata object : objects) {
+      if (object instanceof Service service) {
+        List<PodTemplateSpec> selected = selected(templates, service.getSpec().getSelector());
+        assertThat(selected).as("pods of Service %s", name(service)).hasSize(1);
+        Set<String> ports = new HashSet<>();
+        selected.getFirst().getSpec().getContainers().forEach(c -> c.getPorts().forEach(p -> ports.add(p.getName())));
+        for (ServicePort port : service.getSpec().getPorts()) {
+          assertThat(ports).contains(port.getTargetPort().getStrVal());
+        }
+      } else if (object instanceof ServiceMonitor monitor) {
+        long services = objects.stream().filter(Service.class::isInstance).count();
+        assertThat(objects.stream().filter(o -> o instanceof Service s
+            && s.getMetadata().getLabels().entrySet().containsAll(monitor.getSpec().getSelector().getMatchLabels()
+                .entrySet())).count()).as("Services the ServiceMonitor scrapes").isEqualTo(services);
+        assertThat(monitor.getSpec().getEndpoints()).allSatisfy(endpoint -> {
+          assertThat(endpoint.getPort()).isEqualTo("http");
+          assertThat(endpoint.getPath()).isEqualTo("/metrics");
+        });
+      }
+    }
+  }
+
+  @Test
+  void disruptionBudgetsKeepEveryRaftGroupsQuorum() throws Exception {
+    List<HasMetadata> objects = objects("microservices");
+    List<PodDisruptionBudget> budgets = objects.stream().filter(PodDisruptionBudget.class::isInstance)
+        .map(PodDisruptionBudget.class::cast).toList();
+    for (String raft : List.of("narthex-ingester", "narthex-alertmanager")) {
+      StatefulSet set = (StatefulSet) objects.stream()
+          .filter(o -> o instanceof StatefulSet && name(o).equals(raft)).findFirst().orElseThrow();
+      List<PodDisruptionBudget> covering = budgets.stream().filter(budget -> set.getSpec().getTemplate()
+          .getMetadata().getLabels().entrySet().containsAll(budget.getSpec().getSelector().getMatchLabels()
+              .entrySet())).toList();
+      assertThat(covering).as("budgets covering %s", raft).hasSize(1);
+      int replicas = set.getSpec().getReplicas();
+      int maxUnavailable = covering.getFirst().getSpec().getMaxUnavailable().getIntVal();
+      // Each Raft group has 3 replicas on 3 distinct pods: with one pod down, every group keeps 2 of 3.
+      assertThat(maxUnavailable).as("pods of %s down at once", raft).isEqualTo(1);
+      assertThat(replicas).isGreaterThanOrEqualTo(3);
+      assertThat(set.getSpec().getPodManagementPolicy()).isEqualTo("Parallel");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"single-process", "microservices"})
+  void flagsAndConfigParseAsNarthexParsesThemAndEveryPodIsInItsRing(String base) throws Exception {
+    List<HasMetadata> objects = objects(base);
+    ConfigMap config = (ConfigMap) objects.stream().filter(ConfigMap.class::isInstance).findFirst().orElseThrow();
+    Path configFile = work.resolve(base + ".yaml");
+    Files.writeString(configFile, config.getData().get("narthex.yaml"));
+    int checked = 0;
+    for (HasMetadata object : objects) {
+      PodTemplateSpec template;
+      int replicas;
+      String service = null;
+      if (object instanceof StatefulSet set) {
+        template = set.getSpec().getTemplate();
+        replicas = set.getSpec().getReplicas();
+        service = set.getSpec().getServiceName();
+      } else if (object instanceof Deployment deployment) {
+        template = deployment.getSpec().getTemplate();
+        replicas = 1;
+      } else {
+        continue;
+      }
+      Container container = template.getSpec().getContainers().getFirst();
+      for (int ordinal = 0; ordinal < replicas; ordinal++) {
+        String pod = name(object) + (service == null ? "-6b8f7c9d4-x2x7q" : "-" + ordinal);
+        List<String> args = new ArrayList<>();
+        for (String arg : container.getArgs()) {
+          // Kubernetes expands $(VAR) from the container's env: the pod's name, and the Secret's keys.
+          args.add(arg.replace("$(POD_NAME)", pod).replace("$(S3_ACCESS_KEY_ID)", "key-id")
+              .replace("$(S3_SECRET_ACCESS_KEY)", "secret"));
+        }
+        assertThat(args.getFirst()).isEqualTo("--config.file=/etc/narthex/narthex.yaml");
+        args.set(0, "--config.file=" + configFile);
+        NarthexOptions options = NarthexOptions.parse(args.toArray(String[]::new));
+        ShardMap shards = RingConfig.shardMap(options);
+        Map<String, String> storeGateways = RingConfig.storeGateways(options, shards);
+        List<String> compactors = RingConfig.compactors(options, shards);
+        RingConfig.alertmanagerPlacement(options);
+        if (options.components().contains(Target.RULER)) {
+          RingConfig.rulers(options); // a ruler must be in the ruler ring, when there is one
+        }
+        if (service == null) {
+          continue;
+        }
+        Map<String, Integer> ports = new TreeMap<>();
+        for (ContainerPort port : container.getPorts()) {
+          ports.put(port.getName(), port.getContainerPort());
+        }
+        String host = pod + "." + service;
+        String yaml = config.getData().get("narthex.yaml");
+        switch (options.targets.size() == 1 ? options.targets.getFirst() : Target.ALL) {
+          case INGESTER -> {
+            assertThat(shards.nodes()).as("%s in ingester.ring.nodes", pod)
+                .contains(new ShardMap.Node(pod, host + ":" + ports.get("grpc"), host + ":" + ports.get("raft")));
+            assertThat(shards.nodes()).hasSize(replicas);
+          }
+          case STORE_GATEWAY ->
+              assertThat(storeGateways).containsEntry(pod, host + ":" + ports.get("grpc")).hasSize(replicas);
+          case COMPACTOR -> assertThat(compactors).contains(pod).hasSize(replicas);
+          case ALERTMANAGER ->
+              assertThat(yaml).contains("{id: " + pod + ", raft_address: \"" + host + ":" + ports.get("raft") + "\"}");
+          case RULER ->
+              assertThat(yaml).contains("{id: " + pod + ", http_address: \"" + host + ":" + ports.get("http") + "\"}");
+          default -> assertThat(options.targets).containsExactly(Target.ALL);
+        }
+        checked++;
+      }
+    }
+    assertThat(checked).isPositive();
+  }
+
+  /** A typo'd field or a wrong type anywhere fails the check, as it would fail {@code kubectl apply}. */
+  @Test
+  void anUnknownFieldOrAWrongTypeFails() throws Exception {
+    JsonNode ingester = render(KUBERNETES.resolve("microservices")).stream()
+        .filter(node -> node.path("kind").asText().equals("StatefulSet")).findFirst().orElseThrow();
+    ObjectNode typo = ingester.deepCopy();
+    ((ObjectNode) typo.path("spec").path("template").path("spec").path("containers").path(0).path("readinessProbe"))
+        .set("httpGett", typo.path("spec").path("template").path("spec").path("containers").path(0)
+            .path("readinessProbe").path("httpGet"));
+    assertThatThrownBy(() -> strict(typo)).hasMessageContaining("httpGett")
+        .hasMessageContaining("spec.template.spec.containers[0].readinessProbe");
+    ObjectNode wrongType = ingester.deepCopy();
+    ((ObjectNode) wrongType.path("spec")).put("replicas", "3");
+    assertThatThrownBy(() -> strict(wrongType)).hasMessageContaining("replicas");
+    ObjectNode wrongQuantity = ingester.deepCopy();
+    ((ObjectNode) wrongQuantity.path("spec").path("template").path("spec").path("containers").path(0)
+        .path("resources").path("requests")).put("memory", "2 GiB");
+    assertThatThrownBy(() -> Quantity.getAmountInBytes(
+        strict(wrongQuantity) instanceof StatefulSet set
+            ? set.getSpec().getTemplate().getSpec().getContainers().getFirst().getResources().getRequests()
+                .get("memory")
+            : null)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  private List<HasMetadata> objects(String base) throws IOException {
+    List<HasMetadata> objects = new ArrayList<>();
+    for (JsonNode node : render(KUBERNETES.resolve(base))) {
+      objects.add(strict(node));
+    }
+    return objects;
+  }
+
+  /**
+   * The object as its kind's model, read strictly.
+   *
+   * @throws IllegalArgumentException naming the kind, the object and the path of a field the schema does not have
+   */
+  private static HasMetadata strict(JsonNode node) throws IOException {
+    String key = node.path("apiVersion").asText() + "/" + node.path("kind").asText();
+    Class<? extends HasMetadata> type = KINDS.get(key);
+    if (type == null) {
+      throw new IllegalArgumentException("no schema here for " + key + ": add its model to KINDS");
+    }
+    HasMetadata object = STRICT.treeToValue(node, type);
+    List<String> unknown = new ArrayList<>();
+    unknownFields(object, "", unknown);
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException(key + " " + node.path("metadata").path("name").asText()
+          + ": fields the Kubernetes schema does not have: " + unknown);
+    }
+    return object;
+  }
+
+  /**
+   * The models keep fields they do not know in {@code additionalProperties} (as the API server prunes them); any
+   * there is a typo or a field of another kind.
+   */
+  private static void unknownFields(Object value, String path, List<String> unknown) {
+    if (value == null || value instanceof String || value instanceof Number || value instanceof Boolean) {
+      return;
+    }
+    if (value instanceof Collection<?> list) {
+      int i = 0;
+      for (Object item : list) {
+        unknownFields(item, path + "[" + i++ + "]", unknown);
+      }
+      return;
+    }
+    if (value instanceof Map<?, ?> map) {
+      for (Map.Entry<?, ?> entry : map.entrySet()) {
+        unknownFields(entry.getValue(), path + "." + entry.getKey(), unknown);
+      }
+      return;
+    }
+    if (!value.getClass().getPackageName().startsWith("io.fabric8.")) {
+      return;
+    }
+    for (Class<?> type = value.getClass(); type != Object.class; type = type.getSuperclass()) {
+      for (Field field : type.getDeclaredFields()) {
+        JsonProperty property = field.getAnnotation(JsonProperty.class);
+        boolean additional = field.getName().equals("additionalProperties");
+        if (Modifier.isStatic(field.getModifiers()) || (property == null && !additional)) {
+          continue;
+        }
+        Object fieldValue;
+        try {
+          field.setAccessible(true);
+          fieldValue = field.get(value);
+        } catch (ReflectiveOperationException e) {
+          throw new IllegalStateException(field.toString(), e);
+        }
+        if (additional && fieldValue != null) {
+          ((Map<?, ?>) fieldValue).keySet().forEach(name -> unknown.add((path.isEmpty() ? "" : path + ".") + name));
+        } else if (!additional) {
+          unknownFields(fieldValue, path.isEmpty() ? property.value() : path + "." + property.value(), unknown);
+        }
+      }
+    }
+  }
+
+  /**
+   * The objects a kustomization renders, for the fields these kustomizations use: {@code resources} (files, or
+   * directories with their own kustomization), {@code labels} (added to each object's labels, as kustomize's
+   * default {@code includeSelectors: false}) and {@code images}. Any other field fails, so the rendering here
+   * never silently differs from kustomize's (which the kubectl test compares where kubectl is installed).
+   */
+  static List<JsonNode> render(Path dir) throws IOException {
+    JsonNode kustomization = YAML.readTree(dir.resolve("kustomization.yaml").toFile());
+    Set<String> supported = Set.of("apiVersion", "kind", "resources", "labels", "images");
+    kustomization.fieldNames().forEachRemaining(field -> {
+      if (!supported.contains(field)) {
+        throw new IllegalArgumentException(dir + ": kustomization field " + field + " is not rendered by this test");
+      }
+    });
+    List<JsonNode> objects = new ArrayList<>();
+    for (JsonNode resource : kustomization.path("resources")) {
+      Path path = dir.resolve(resource.asText()).normalize();
+      assertThat(path).as("kustomize loads files under its root only").startsWith(dir.normalize());
+      objects.addAll(Files.isDirectory(path) ? render(path) : documents(Files.readString(path)));
+    }
+    for (JsonNode label : kustomization.path("labels")) {
+      assertThat(label.path("includeSelectors").asBoolean(false)).isFalse();
+      assertThat(label.path("includeTemplates").asBoolean(false)).isFalse();
+      for (JsonNode object : objects) {
+        ObjectNode metadata = (ObjectNode) object.path("metadata");
+        ObjectNode labels = metadata.has("labels") ? (ObjectNode) metadata.get("labels") : metadata.putObject("labels");
+        label.path("pairs").properties().forEach(pair -> labels.set(pair.getKey(), pair.getValue()));
+      }
+    }
+    for (JsonNode image : kustomization.path("images")) {
+      String name = image.path("name").asText();
+      for (JsonNode object : objects) {
+        for (JsonNode container : object.path("spec").path("template").path("spec").path("containers")) {
+          String current = container.path("image").asText();
+          if (current.equals(name) || current.startsWith(name + ":")) {
+            String repository = image.path("newName").asText(name);
+            String tag = image.has("newTag") ? ":" + image.path("newTag").asText()
+                : current.substring(name.length());
+            ((ObjectNode) container).put("image", repository + tag);
+          }
+        }
+      }
+    }
+    return objects;
+  }
+
+  private static List<JsonNode> documents(String yaml) throws IOException {
+    List<JsonNode> out = new ArrayList<>();
+    try (var documents = YAML.readerFor(JsonNode.class).<JsonNode>readValues(yaml)) {
+      while (documents.hasNextValue()) {
+        JsonNode document = documents.nextValue();
+        if (document != null && !document.isNull() && !document.isMissingNode()) {
+          out.add(document);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static Map<String, JsonNode> byKindAndName(List<JsonNode> objects) {
+    Map<String, JsonNode> out = new TreeMap<>();
+    objects.forEach(o -> out.put(o.path("kind").asText() + "/" + o.path("metadata").path("name").asText(), o));
+    return out;
+  }
+
+  private static List<PodTemplateSpec> selected(List<PodTemplateSpec> templates, Map<String, String> selector) {
+    return templates.stream()
+        .filter(t -> t.getMetadata().getLabels().entrySet().containsAll(selector.entrySet())).toList();
+  }
+
+  private static String name(HasMetadata object) {
+    return object.getMetadata().getName();
+  }
+}
