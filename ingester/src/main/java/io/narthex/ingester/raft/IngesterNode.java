@@ -302,7 +302,8 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     return out;
   }
 
-  private ShardStateMachine stateMachine(int shard) {
+  /** The state machine of a local shard, or null when this node holds no replica of it. */
+  ShardStateMachine stateMachine(int shard) {
     RaftGroupId groupId = localShards.get(shard);
     if (groupId == null) {
       return null;
@@ -373,17 +374,22 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
       try {
         RaftServer.Division division = server.getDivision(entry.getValue());
         DivisionInfo info = division.getInfo();
-        if (!info.isLeader() || !info.isLeaderReady() || !info.getRoleInfoProto().hasLeaderInfo()) {
+        if (!info.isLeader() || !info.isLeaderReady()) {
           continue;
         }
-        var followers = info.getRoleInfoProto().getLeaderInfo().getFollowerInfoList();
+        // Built anew by each call, from the leader's state: take it once per check.
+        var role = info.getRoleInfoProto();
+        if (!role.hasLeaderInfo()) {
+          continue;
+        }
+        var followers = role.getLeaderInfo().getFollowerInfoList();
         long[] matchIndex = info.getFollowerMatchIndices();
         if (followers.size() != matchIndex.length) {
           continue; // a configuration change
         }
         for (int i = 0; i < followers.size(); i++) {
           if (followers.get(i).getId().getId().toStringUtf8().equals(preferred)
-              && preferredLeaders.shouldYield(info.getRoleInfoProto().getRoleElapsedTimeMs(),
+              && preferredLeaders.shouldYield(role.getRoleElapsedTimeMs(),
                   followers.get(i).getLastRpcElapsedTimeMs(), matchIndex[i],
                   division.getRaftLog().getLastCommittedIndex())) {
             boolean done = !stopping && transfer(shard, RaftPeerId.valueOf(preferred), electionTimeout.toMillis());

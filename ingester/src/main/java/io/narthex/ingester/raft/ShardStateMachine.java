@@ -75,6 +75,11 @@ final class ShardStateMachine extends BaseStateMachine {
   private Path blocksDir;
   /** The latest snapshot with the local blocks it lists; null before the first. */
   private volatile FileListSnapshotInfo latestSnapshot;
+  /**
+   * Whether the storage held no snapshot when last read ({@link #initialize}, {@link #reinitialize}): until one is
+   * taken or {@link #pause} announces an install, none can appear, so {@link #getLatestSnapshot} need not look.
+   */
+  private volatile boolean noSnapshotStored;
   // Reused by the apply thread, the only one reading entries, so that applying a push allocates per entry at most.
   private final RaftMetrics raftMetrics;
   private final IngesterMetrics ingesterMetrics;
@@ -117,6 +122,7 @@ final class ShardStateMachine extends BaseStateMachine {
     blocksDir = raftStorage.getStorageDir().getStateMachineDir().toPath().resolve("blocks");
     ingester = new ShardHeads(outOfOrderWindowMs, blocksDir, metadataLimits, ingesterMetrics);
     loadLatestSnapshot();
+    noSnapshotStored = latestSnapshot == null;
     getLifeCycle().transition(LifeCycle.State.STARTING);
     getLifeCycle().transition(LifeCycle.State.RUNNING);
   }
@@ -127,6 +133,8 @@ final class ShardStateMachine extends BaseStateMachine {
    */
   @Override
   public void pause() {
+    // Ratis moves the installed snapshot into the storage next, then calls reinitialize.
+    noSnapshotStored = false;
     getLifeCycle().transition(LifeCycle.State.PAUSING);
     getLifeCycle().transition(LifeCycle.State.PAUSED);
   }
@@ -135,6 +143,7 @@ final class ShardStateMachine extends BaseStateMachine {
   @Override
   public void reinitialize() throws IOException {
     loadLatestSnapshot();
+    noSnapshotStored = latestSnapshot == null;
     getLifeCycle().transition(LifeCycle.State.STARTING);
     getLifeCycle().transition(LifeCycle.State.RUNNING);
   }
@@ -144,11 +153,21 @@ final class ShardStateMachine extends BaseStateMachine {
     return storage;
   }
 
-  /** The heads file and every file of the local blocks it lists, which a replica installing it needs too. */
+  /**
+   * The heads file and every file of the local blocks it lists, which a replica installing it needs too; null
+   * before the shard's first snapshot.
+   *
+   * <p>Ratis asks on every append, on the leader (each appender, whether to install a snapshot instead) and on
+   * followers (the snapshot index the entries must follow). With no snapshot taken, Ratis's storage lists its
+   * directory at each call: 6.6 % of an ingester's CPU under write load in a fresh cluster (JFR, 2026-12-07).
+   */
   @Override
   public SnapshotInfo getLatestSnapshot() {
     FileListSnapshotInfo snapshot = latestSnapshot;
-    return snapshot != null ? snapshot : storage.getLatestSnapshot();
+    if (snapshot != null || noSnapshotStored) {
+      return snapshot;
+    }
+    return storage.getLatestSnapshot();
   }
 
   /**

@@ -238,6 +238,26 @@ class ShardStateMachineTest {
   }
 
   @Test
+  void withoutASnapshotTheStorageIsReadAgainOnlyOnceAnInstallIsAnnounced() throws Exception {
+    ShardStateMachine stateMachine = node.stateMachine(0);
+    assertThat(stateMachine.getLatestSnapshot()).isNull();
+    // A snapshot file appearing behind Ratis's back, as only an install (after pause) or takeSnapshot makes one:
+    // not looked for on every append, which listed the directory each time (6.6 % of an ingester's CPU).
+    Path smDir;
+    try (var dirs = java.nio.file.Files.walk(dataDir)) {
+      smDir = dirs.filter(dir -> dir.getFileName().toString().equals("sm") && java.nio.file.Files.isDirectory(dir))
+          .findFirst().orElseThrow();
+    }
+    java.nio.file.Files.createFile(smDir.resolve("snapshot.1_5"));
+    assertThat(stateMachine.getLatestSnapshot()).isNull();
+
+    stateMachine.pause();
+    assertThat(stateMachine.getLatestSnapshot()).isNotNull()
+        .satisfies(snapshot -> assertThat(snapshot.getIndex()).isEqualTo(5));
+    java.nio.file.Files.delete(smDir.resolve("snapshot.1_5"));
+  }
+
+  @Test
   void heapWatermarkComparesTheLiveHeapWithThePercentOfTheMaximum() {
     assertThat(new HeapWatermark(90, 1000, () -> 900).exceeded()).isFalse();
     assertThat(new HeapWatermark(90, 1000, () -> 901).exceeded()).isTrue();
