@@ -27,7 +27,7 @@ class HeapSizingTest {
   private static final long MIB = 1L << 20;
   private static final Path NARTHEX = Path.of("..", "bin", "narthex").toAbsolutePath().normalize();
   private static final String G1_FLAGS = "-XX:+UseG1GC -XX:MaxHeapFreeRatio=50 -XX:MinHeapFreeRatio=20"
-      + " -XX:G1PeriodicGCInterval=30000 -XX:GCTimeRatio=4";
+      + " -XX:G1PeriodicGCInterval=30000 -XX:GCTimeRatio=1";
 
   @TempDir Path dir;
 
