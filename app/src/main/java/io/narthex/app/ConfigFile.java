@@ -64,7 +64,22 @@ final class ConfigFile {
    * @throws IOException when the file cannot be read
    */
   static ConfigFile read(Path file, Set<String> optionKeys) throws IOException {
+    return read(file, optionKeys, null);
+  }
+
+  /**
+   * Reads and checks {@code file}, first replacing its environment variable references from {@code env} when
+   * {@code env} is not null ({@code -config.expand-env}, see {@link #expandEnv}).
+   *
+   * @param env the environment, or null to read the file as it is
+   * @throws IllegalArgumentException as {@link #read(Path, Set)}
+   * @throws IOException when the file cannot be read
+   */
+  static ConfigFile read(Path file, Set<String> optionKeys, Map<String, String> env) throws IOException {
     String yaml = Files.readString(file);
+    if (env != null) {
+      yaml = expandEnv(yaml, env);
+    }
     checkKeys(file, yaml, optionKeys);
     JsonNode root;
     try {
@@ -79,6 +94,89 @@ final class ConfigFile {
       renameDeprecated(file, object);
     }
     return new ConfigFile(file, root == null || root.isNull() ? null : root);
+  }
+
+  /**
+   * Mimir's {@code -config.expand-env} (cmd/mimir/main.go, expandEnvironmentVariables over Go's os.Expand), on the
+   * whole text before YAML parsing, comments included: {@code ${NAME}} and {@code $NAME} (NAME of ASCII letters,
+   * digits and {@code _}) become the variable's value, and {@code ${NAME:default}} gives {@code default} when the
+   * variable is unset or empty. Unset is the empty string, never an error. Newlines are dropped from values, so
+   * line numbers in later errors are the file's. As os.Expand: {@code ${*}}, {@code $*} and the like name the
+   * one-character variables {@code * # $ @ ! ? -} and digits, so {@code $$} is the (unset) variable {@code $}, not
+   * an escape; Mimir has no escape for {@code $}. An unclosed {@code ${} or an empty {@code ${}} is dropped; a
+   * {@code $} followed by anything else stays as it is.
+   *
+   * @param env variable values by name, case-sensitive
+   */
+  static String expandEnv(String text, Map<String, String> env) {
+    int dollar = text.indexOf('$');
+    if (dollar < 0) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder(text.length() + 64);
+    int copied = 0;
+    for (int i = dollar; i < text.length(); i++) {
+      if (text.charAt(i) != '$' || i + 1 == text.length()) {
+        continue;
+      }
+      out.append(text, copied, i);
+      int start = i + 1;
+      String name = null;
+      int width; // characters after the '$' this reference takes
+      char first = text.charAt(start);
+      if (first == '{') {
+        int close = text.indexOf('}', start + 1);
+        if (start + 2 < text.length() && isShellSpecial(text.charAt(start + 1)) && text.charAt(start + 2) == '}') {
+          name = text.substring(start + 1, start + 2);
+          width = 3;
+        } else if (close < 0) {
+          width = 1; // "${" without "}": dropped, as os.Expand does
+        } else if (close == start + 1) {
+          width = 2; // "${}": dropped
+        } else {
+          name = text.substring(start + 1, close);
+          width = close - start + 1;
+        }
+      } else if (isShellSpecial(first)) {
+        name = String.valueOf(first);
+        width = 1;
+      } else {
+        int end = start;
+        while (end < text.length() && isNameChar(text.charAt(end))) {
+          end++;
+        }
+        width = end - start;
+        if (width == 0) {
+          out.append('$'); // not a reference: kept
+        } else {
+          name = text.substring(start, end);
+        }
+      }
+      if (name != null) {
+        out.append(value(name, env));
+      }
+      i += width;
+      copied = i + 1;
+    }
+    return out.append(text, Math.min(copied, text.length()), text.length()).toString();
+  }
+
+  /** The value of a reference's name, {@code NAME} or {@code NAME:default}, without newlines. */
+  private static String value(String reference, Map<String, String> env) {
+    int colon = reference.indexOf(':');
+    String value = env.get(colon < 0 ? reference : reference.substring(0, colon));
+    if ((value == null || value.isEmpty()) && colon >= 0) {
+      value = reference.substring(colon + 1);
+    }
+    return value == null ? "" : value.replace("\n", "");
+  }
+
+  private static boolean isShellSpecial(char c) {
+    return c == '*' || c == '#' || c == '$' || c == '@' || c == '!' || c == '?' || c == '-' || c >= '0' && c <= '9';
+  }
+
+  private static boolean isNameChar(char c) {
+    return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z';
   }
 
   Path file() {

@@ -43,7 +43,9 @@ final class ConfigurationDoc {
    * @throws IllegalStateException when a mixin has no heading in {@link #SECTIONS}
    */
   static String flagsTable() {
-    CommandLine.Model.CommandSpec spec = new CommandLine(new NarthexOptions()).getCommandSpec();
+    // As NarthexOptions.commandLine: the text as written, no picocli ${...} interpolation.
+    CommandLine.Model.CommandSpec spec = new CommandLine(new NarthexOptions()).setInterpolateVariables(false)
+        .getCommandSpec();
     Map<CommandLine.Model.OptionSpec, String> sectionOf = new HashMap<>();
     spec.mixins().forEach((name, mixin) -> mixin.options().forEach(option -> sectionOf.put(option, name)));
     Map<String, StringBuilder> tables = new LinkedHashMap<>();

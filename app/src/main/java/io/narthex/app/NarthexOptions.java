@@ -41,6 +41,14 @@ public final class NarthexOptions {
       description = "YAML configuration file")
   String configFile;
 
+  // Read before the other flags, by YamlDefaults.expandEnvOf, as the file gives their defaults.
+  @Option(names = {"--config.expand-env", "-config.expand-env"}, defaultValue = "false", arity = "0..1",
+      fallbackValue = "true",
+      description = "replace `${VAR}`, `$VAR` and `${VAR:default}` in `--config.file` with environment variables "
+          + "before parsing it, as Mimir: an unset variable is empty, `default` stands for an unset or empty one, "
+          + "and `$` has no escape (`$$` is empty too)")
+  boolean expandEnv;
+
   /** {@link #configFile} as read and checked; null without one. */
   ConfigFile config;
 
@@ -94,15 +102,28 @@ public final class NarthexOptions {
    * @throws CommandLine.ParameterException on an unknown flag, a bad value or an unreadable config file
    */
   public static NarthexOptions parse(String... args) {
+    return parse(System.getenv(), args);
+  }
+
+  /** {@link #parse(String...)} with {@code env} as the environment {@code --config.expand-env} reads. */
+  static NarthexOptions parse(java.util.Map<String, String> env, String... args) {
     NarthexOptions options = new NarthexOptions();
-    CommandLine commandLine = commandLine(options, args);
+    CommandLine commandLine = commandLine(options, args, env);
     commandLine.parseArgs(args);
     return options;
   }
 
   static CommandLine commandLine(NarthexOptions options, String[] args) {
-    CommandLine commandLine = new CommandLine(options);
-    YamlDefaults defaults = new YamlDefaults(YamlDefaults.configFileOf(args), commandLine);
+    return commandLine(options, args, System.getenv());
+  }
+
+  /** The command line for {@code args}, its defaults from their config file, expanded from {@code env} if asked. */
+  static CommandLine commandLine(NarthexOptions options, String[] args, java.util.Map<String, String> env) {
+    // picocli would resolve ${NAME} in the file's values (its defaults) from system properties and the environment,
+    // with or without --config.expand-env; Mimir leaves them as written.
+    CommandLine commandLine = new CommandLine(options).setInterpolateVariables(false);
+    YamlDefaults defaults = new YamlDefaults(YamlDefaults.configFileOf(args),
+        YamlDefaults.expandEnvOf(args) ? env : null, commandLine);
     options.config = defaults.config();
     commandLine.setDefaultValueProvider(defaults);
     commandLine.setCaseInsensitiveEnumValuesAllowed(true);

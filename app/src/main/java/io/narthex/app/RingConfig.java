@@ -144,7 +144,8 @@ final class RingConfig {
   private static JsonNode section(NarthexOptions options, String dottedPath) throws IOException {
     ConfigFile config = options.config;
     if (config == null && options.configFile != null) {
-      config = ConfigFile.read(Path.of(options.configFile), NarthexOptions.yamlKeys());
+      config = ConfigFile.read(Path.of(options.configFile), NarthexOptions.yamlKeys(),
+          options.expandEnv ? System.getenv() : null);
     }
     return config == null ? null : config.at(dottedPath);
   }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import picocli.CommandLine;
 
@@ -17,15 +19,16 @@ final class YamlDefaults implements CommandLine.IDefaultValueProvider {
 
   /**
    * @param commandLine whose options' YAML keys the file may use
+   * @param env the environment to expand the file's {@code ${VAR}} from, or null to read it as it is
    * @throws CommandLine.ParameterException when the file cannot be read, is not YAML or has an unknown key
    */
-  YamlDefaults(Path configFile, CommandLine commandLine) {
+  YamlDefaults(Path configFile, Map<String, String> env, CommandLine commandLine) {
     if (configFile == null) {
       config = null;
       return;
     }
     try {
-      config = ConfigFile.read(configFile, yamlKeys(commandLine));
+      config = ConfigFile.read(configFile, yamlKeys(commandLine), env);
     } catch (IOException e) {
       throw new CommandLine.ParameterException(commandLine,
           "cannot read --config.file " + configFile + ": " + e.getMessage());
@@ -64,6 +67,32 @@ final class YamlDefaults implements CommandLine.IDefaultValueProvider {
       }
     }
     return null;
+  }
+
+  /**
+   * Whether {@code args} set {@code --config.expand-env} (or {@code -config.expand-env}), read as picocli reads the
+   * option (arity 0..1): bare, {@code =true|false}, or followed by {@code true|false}; the last one given wins.
+   */
+  static boolean expandEnvOf(String[] args) {
+    boolean expand = false;
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.equals("--")) {
+        break;
+      }
+      for (String name : new String[] {"--config.expand-env", "-config.expand-env"}) {
+        if (arg.equals(name)) {
+          String next = i + 1 < args.length ? args[i + 1].toLowerCase(Locale.ROOT) : "";
+          expand = !next.equals("false");
+          if (next.equals("true") || next.equals("false")) {
+            i++;
+          }
+        } else if (arg.startsWith(name + "=")) {
+          expand = Boolean.parseBoolean(arg.substring(name.length() + 1));
+        }
+      }
+    }
+    return expand;
   }
 
   @Override

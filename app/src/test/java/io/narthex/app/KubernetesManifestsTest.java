@@ -14,6 +14,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -35,15 +36,19 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
 
 /**
  * The Kubernetes manifests under deploy/kubernetes (docs/operations.md#kubernetes), rendered as {@code kustomize
@@ -56,6 +61,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class KubernetesManifestsTest {
   private static final Path KUBERNETES = Path.of("../deploy/kubernetes");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  /** Flag names that hold a credential. */
+  private static final Pattern CREDENTIAL = Pattern.compile("secret|password|access-key|token");
   /** As the API server reads objects: no field it does not know, no string where a number belongs. */
   private static final ObjectMapper STRICT = JsonMapper.builder()
       .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
@@ -182,7 +189,8 @@ class KubernetesManifestsTest {
     List<HasMetadata> objects = objects(base);
     ConfigMap config = (ConfigMap) objects.stream().filter(ConfigMap.class::isInstance).findFirst().orElseThrow();
     Path configFile = work.resolve(base + ".yaml");
-    Files.writeString(configFile, config.getData().get("narthex.yaml"));
+    String yamlText = config.getData().get("narthex.yaml");
+    Files.writeString(configFile, yamlText);
     int checked = 0;
     for (HasMetadata object : objects) {
       PodTemplateSpec template;
@@ -201,15 +209,34 @@ class KubernetesManifestsTest {
       Container container = template.getSpec().getContainers().getFirst();
       for (int ordinal = 0; ordinal < replicas; ordinal++) {
         String pod = name(object) + (service == null ? "-6b8f7c9d4-x2x7q" : "-" + ordinal);
+        Map<String, String> env = environment(container, pod);
         List<String> args = new ArrayList<>();
         for (String arg : container.getArgs()) {
-          // Kubernetes expands $(VAR) from the container's env: the pod's name, and the Secret's keys.
-          args.add(arg.replace("$(POD_NAME)", pod).replace("$(S3_ACCESS_KEY_ID)", "key-id")
-              .replace("$(S3_SECRET_ACCESS_KEY)", "secret"));
+          // Kubernetes expands $(VAR) in args from the container's env.
+          Matcher reference = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)").matcher(arg);
+          args.add(reference.replaceAll(match -> {
+            assertThat(env).as("%s: %s", container.getName(), arg).containsKey(match.group(1));
+            return Matcher.quoteReplacement(env.get(match.group(1)));
+          }));
         }
         assertThat(args.getFirst()).isEqualTo("--config.file=/etc/narthex/narthex.yaml");
         args.set(0, "--config.file=" + configFile);
-        NarthexOptions options = NarthexOptions.parse(args.toArray(String[]::new));
+        NarthexOptions options = NarthexOptions.parse(env, args.toArray(String[]::new));
+        if (options.bucket.backend.equals("s3")) {
+          // The Secret's keys reach the bucket through the file, expanded from the env (realistic values, with
+          // the characters of AWS secret keys and YAML's ": #" that the quoting must keep).
+          assertThat(options.expandEnv).as(container.getName()).isTrue();
+          assertThat(options.bucket.s3AccessKeyId).isEqualTo(env.get("S3_ACCESS_KEY_ID")).isNotEmpty();
+          assertThat(options.bucket.s3SecretAccessKey).isEqualTo(env.get("S3_SECRET_ACCESS_KEY")).isNotEmpty();
+        }
+        if (options.expandEnv) {
+          // Mimir expands an unset variable to "" without a word: every reference must be in the env.
+          Matcher reference = Pattern.compile("\\$\\{?([A-Za-z0-9_]+)").matcher(yamlText);
+          while (reference.find()) {
+            assertThat(env).as("%s's env for the ConfigMap's $%s", container.getName(), reference.group(1))
+                .containsKey(reference.group(1));
+          }
+        }
         ShardMap shards = RingConfig.shardMap(options);
         Map<String, String> storeGateways = RingConfig.storeGateways(options, shards);
         List<String> compactors = RingConfig.compactors(options, shards);
@@ -245,6 +272,53 @@ class KubernetesManifestsTest {
       }
     }
     assertThat(checked).isPositive();
+  }
+
+  /** No credential is a container's argument, where {@code ps} in the pod and the pod's spec would show it. */
+  @ParameterizedTest
+  @ValueSource(strings = {"single-process", "microservices"})
+  void noContainerArgumentHoldsACredential(String base) throws Exception {
+    Set<String> credentialFlags = new HashSet<>();
+    for (CommandLine.Model.OptionSpec option : new CommandLine(new NarthexOptions()).getCommandSpec().options()) {
+      for (String name : option.names()) {
+        if (CREDENTIAL.matcher(name).find()) {
+          credentialFlags.add(name);
+        }
+      }
+    }
+    assertThat(credentialFlags).as("credential flags this test knows")
+        .contains("--blocks-storage.s3.secret-access-key", "-blocks-storage.s3.access-key-id");
+    int containers = 0;
+    for (HasMetadata object : objects(base)) {
+      PodTemplateSpec template = object instanceof StatefulSet set ? set.getSpec().getTemplate()
+          : object instanceof Deployment deployment ? deployment.getSpec().getTemplate() : null;
+      if (template == null) {
+        continue;
+      }
+      for (Container container : template.getSpec().getContainers()) {
+        Set<String> secretVariables = new HashSet<>();
+        for (EnvVar variable : container.getEnv()) {
+          if (variable.getValueFrom() != null && variable.getValueFrom().getSecretKeyRef() != null) {
+            secretVariables.add(variable.getName());
+          } else {
+            assertThat(variable.getName()).as("%s: a plain env value named as a credential", container.getName())
+                .doesNotContainPattern(CREDENTIAL.pattern().replace('-', '_').toUpperCase(Locale.ROOT));
+          }
+        }
+        List<String> argsAndCommand = new ArrayList<>(container.getArgs());
+        if (container.getCommand() != null) {
+          argsAndCommand.addAll(container.getCommand());
+        }
+        for (String arg : argsAndCommand) {
+          assertThat(arg.replaceFirst("=.*", "")).as("%s: %s", container.getName(), arg).isNotIn(credentialFlags);
+          for (String variable : secretVariables) {
+            assertThat(arg).as("%s: %s", container.getName(), arg).doesNotContain("$(" + variable + ")");
+          }
+        }
+        containers++;
+      }
+    }
+    assertThat(containers).isPositive();
   }
 
   /** A typo'd field or a wrong type anywhere fails the check, as it would fail {@code kubectl apply}. */
@@ -410,6 +484,27 @@ class KubernetesManifestsTest {
     Map<String, JsonNode> out = new TreeMap<>();
     objects.forEach(o -> out.put(o.path("kind").asText() + "/" + o.path("metadata").path("name").asText(), o));
     return out;
+  }
+
+  /**
+   * The container's environment as the kubelet sets it for {@code pod}: literal values, {@code metadata.name} as
+   * the pod's name, and each Secret key as a made-up value shaped like an AWS key.
+   */
+  private static Map<String, String> environment(Container container, String pod) {
+    Map<String, String> env = new TreeMap<>();
+    for (EnvVar variable : container.getEnv()) {
+      if (variable.getValue() != null) {
+        env.put(variable.getName(), variable.getValue());
+      } else if (variable.getValueFrom().getFieldRef() != null) {
+        assertThat(variable.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
+        env.put(variable.getName(), pod);
+      } else {
+        String key = variable.getValueFrom().getSecretKeyRef().getKey();
+        env.put(variable.getName(), key.startsWith("access") ? "AKIAEXAMPLE" + key.length()
+            : "wJalrXUtnFEMI/K7MDENG/bPxRfiCY+" + key.length() + ": #x");
+      }
+    }
+    return env;
   }
 
   private static List<PodTemplateSpec> selected(List<PodTemplateSpec> templates, Map<String, String> selector) {
