@@ -208,7 +208,7 @@ measure() {
   rss=$(rss_bytes "$@")
   if [ "$name" = prometheus ]; then
     # Go's heap in use, which still holds garbage not yet collected: an upper bound of its live heap.
-    live=$(curl -sf "${query_url}/metrics" | awk '/^go_memstats_heap_inuse_bytes / {printf "%d", $2}')
+    live=$(curl -sf "${query_url}/metrics" | awk '/^go_memstats_heap_inuse_bytes / {printf "%.0f", $2}')
   else
     live=$(jvm_live_bytes "$@")
   fi
