@@ -120,6 +120,7 @@ public final class Distributor {
     long validSamples = 0;
     long maxTimestampMs = System.currentTimeMillis() + limits.createGracePeriodMs();
     WireTimeSeries wire = new WireTimeSeries();
+    ShardHash shardHash = new ShardHash();
     int seriesCount = request.count(1);
     for (int index = 0; index < seriesCount; index++) {
       byte[] buf = body;
@@ -156,7 +157,7 @@ public final class Distributor {
         nameSeries(errorSeries, errors.size(), index);
         continue;
       }
-      int shard = shardOf(tenant, wire, shardCount);
+      int shard = shardHash.shardOf(tenant, wire, shardCount);
       List<PushEntryBuilder> entries = perShard.get(shard);
       String metric = metricLimited ? metricName(wire) : null;
       // The entry's SeriesLimits is encoded at the end; its size is reserved as series are added.
@@ -348,7 +349,8 @@ public final class Distributor {
     if (shardCount == 1) {
       return 0;
     }
-    return mix(Hashing.xxh3_64().hashCharsToLong(family) ^ Hashing.xxh3_64().hashCharsToLong(tenant), shardCount);
+    return ShardHash.mix(
+        Hashing.xxh3_64().hashCharsToLong(family) ^ Hashing.xxh3_64().hashCharsToLong(tenant), shardCount);
   }
 
   /**
@@ -456,23 +458,9 @@ public final class Distributor {
     }
   }
 
-  /**
-   * The shard of a series: its {@link io.narthex.tsdb.head.SeriesIdentity} low half (XXH3 of the label names and
-   * values in UTF-8, each followed by {@code 0xff}) mixed with XXH3 of the tenant, modulo the shard count.
-   */
+  /** The shard of a series, as {@link ShardHash#shardOf}: for tests, which need no scratch buffer kept. */
   static int shardOf(String tenant, WireTimeSeries series, int shardCount) {
-    if (shardCount == 1) {
-      return 0;
-    }
-    return mix(series.identityLow() ^ Hashing.xxh3_64().hashCharsToLong(tenant), shardCount);
-  }
-
-  private static int mix(long h, int shardCount) {
-    // Murmur3's 64-bit finalizer: every bit of both hashes reaches the low bits the modulo keeps.
-    h = (h ^ (h >>> 33)) * 0xff51afd7ed558ccdL;
-    h = (h ^ (h >>> 33)) * 0xc4ceb9fe1a85ec53L;
-    h ^= h >>> 33;
-    return (int) Long.remainderUnsigned(h, shardCount);
+    return new ShardHash().shardOf(tenant, series, shardCount);
   }
 
   private static String describe(SampleError error, List<Label> labels, TenantLimits limits) {
