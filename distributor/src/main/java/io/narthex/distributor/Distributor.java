@@ -120,7 +120,7 @@ public final class Distributor {
     long validSamples = 0;
     long maxTimestampMs = System.currentTimeMillis() + limits.createGracePeriodMs();
     WireTimeSeries wire = new WireTimeSeries();
-    ShardHash shardHash = new ShardHash();
+    ShardHash shardHash = new ShardHash(tenant, shardCount);
     int seriesCount = request.count(1);
     for (int index = 0; index < seriesCount; index++) {
       byte[] buf = body;
@@ -157,7 +157,7 @@ public final class Distributor {
         nameSeries(errorSeries, errors.size(), index);
         continue;
       }
-      int shard = shardHash.shardOf(tenant, wire, shardCount);
+      int shard = shardHash.shardOf(wire);
       List<PushEntryBuilder> entries = perShard.get(shard);
       String metric = metricLimited ? metricName(wire) : null;
       // The entry's SeriesLimits is encoded at the end; its size is reserved as series are added.
@@ -458,9 +458,9 @@ public final class Distributor {
     }
   }
 
-  /** The shard of a series, as {@link ShardHash#shardOf}: for tests, which need no scratch buffer kept. */
+  /** The shard of a series whose labels are valid UTF-8, as {@link ShardHash#shardOf}: for tests. */
   static int shardOf(String tenant, WireTimeSeries series, int shardCount) {
-    return new ShardHash().shardOf(tenant, series, shardCount);
+    return new ShardHash(tenant, shardCount).shardOf(series);
   }
 
   private static String describe(SampleError error, List<Label> labels, TenantLimits limits) {

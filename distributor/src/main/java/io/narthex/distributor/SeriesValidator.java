@@ -5,9 +5,6 @@ import io.narthex.ingester.client.WireTimeSeries;
 import io.narthex.proto.prompb.Label;
 import io.narthex.proto.prompb.TimeSeries;
 import io.narthex.tsdb.labels.Labels;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 
@@ -65,7 +62,7 @@ final class SeriesValidator {
       int valueOffset = series.valueOffset(i);
       int valueLength = series.valueLength(i);
       if (valueLength == 0 || valueLength > limits.maxLabelValueLength() || nameLength > limits.maxLabelNameLength()
-          || !isValidUtf8(buf, valueOffset, valueLength)) {
+          || !WireTimeSeries.isValidUtf8(buf, valueOffset, valueLength)) {
         return false;
       }
       if (series.nameIs(i, Labels.METRIC_NAME)) {
@@ -91,52 +88,6 @@ final class SeriesValidator {
     }
     return true;
   }
-
-  /**
-   * Whether {@code buf[offset, offset + length)} is well-formed UTF-8 (Unicode's table 3-7: no overlong forms, no
-   * surrogates, nothing past U+10FFFF), as the JDK's decoder and protobuf's string check judge it, without
-   * allocating. ASCII, nearly every label, is tested eight bytes at a time.
-   */
-  static boolean isValidUtf8(byte[] buf, int offset, int length) {
-    int i = offset;
-    int end = offset + length;
-    for (; i + 8 <= end; i += 8) {
-      if (((long) LONGS.get(buf, i) & 0x8080808080808080L) != 0) {
-        break;
-      }
-    }
-    while (i < end) {
-      int b = buf[i];
-      if (b >= 0) {
-        i++;
-        continue;
-      }
-      b &= 0xff;
-      if (b < 0xc2 || b > 0xf4) {
-        return false; // a continuation byte, an overlong two-byte lead or past U+10FFFF
-      }
-      int size = b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
-      if (end - i < size) {
-        return false;
-      }
-      int second = buf[i + 1] & 0xff;
-      // The second byte's range is narrower after E0 (overlong), ED (surrogates), F0 (overlong) and F4 (> U+10FFFF).
-      int low = b == 0xe0 ? 0xa0 : b == 0xf0 ? 0x90 : 0x80;
-      int high = b == 0xed ? 0x9f : b == 0xf4 ? 0x8f : 0xbf;
-      if (second < low || second > high) {
-        return false;
-      }
-      for (int k = 2; k < size; k++) {
-        if ((buf[i + k] & 0xc0) != 0x80) {
-          return false;
-        }
-      }
-      i += size;
-    }
-    return true;
-  }
-
-  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private static boolean isLegacyName(byte[] buf, int offset, int length, boolean colonAllowed) {
     if (length == 0 || (NAME_CHARS[buf[offset] & 0xff] & FIRST) == 0
@@ -172,8 +123,8 @@ final class SeriesValidator {
   static String invalidUtf8(WireTimeSeries series) {
     for (int i = 0; i < series.labelCount(); i++) {
       byte[] buf = series.buffer();
-      boolean nameValid = isValidUtf8(buf, series.nameOffset(i), series.nameLength(i));
-      if (nameValid && isValidUtf8(buf, series.valueOffset(i), series.valueLength(i))) {
+      boolean nameValid = WireTimeSeries.isValidUtf8(buf, series.nameOffset(i), series.nameLength(i));
+      if (nameValid && WireTimeSeries.isValidUtf8(buf, series.valueOffset(i), series.valueLength(i))) {
         continue;
       }
       List<Label> labels = new java.util.ArrayList<>(series.labelCount());

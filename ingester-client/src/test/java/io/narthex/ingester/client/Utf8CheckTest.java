@@ -1,8 +1,7 @@
-package io.narthex.distributor;
+package io.narthex.ingester.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.narthex.ingester.client.WireTimeSeries;
 import io.narthex.proto.prompb.Label;
 import io.narthex.proto.prompb.Sample;
 import io.narthex.proto.prompb.TimeSeries;
@@ -15,9 +14,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The push path's one UTF-8 check ({@link SeriesValidator#isValidUtf8}) judges as the JDK's decoder did before it,
- * and {@link ShardHash}, which trusts that check, hashes as {@link WireTimeSeries#identityLow}, so no series
- * changes shard.
+ * {@link WireTimeSeries#isValidUtf8}, the push path's one UTF-8 check, judges as the JDK's decoder did before it, and
+ * {@link WireTimeSeries#identityLowOfValidUtf8}, which trusts that check, hashes as {@link WireTimeSeries#identityLow},
+ * so no series changes shard.
  */
 class Utf8CheckTest {
   private static final CharsetDecoder DECODER = StandardCharsets.UTF_8.newDecoder();
@@ -34,9 +33,9 @@ class Utf8CheckTest {
 
   private static void assertSameAsJdk(byte[] bytes, int offset, int length) {
     boolean jdk = jdkValid(bytes, offset, length);
-    if (SeriesValidator.isValidUtf8(bytes, offset, length) != jdk) {
+    if (WireTimeSeries.isValidUtf8(bytes, offset, length) != jdk) {
       // The message is built only for a difference: a million sequences are compared.
-      assertThat(SeriesValidator.isValidUtf8(bytes, offset, length))
+      assertThat(WireTimeSeries.isValidUtf8(bytes, offset, length))
           .as("%s", java.util.HexFormat.of().formatHex(bytes, offset, offset + length)).isEqualTo(jdk);
     }
   }
@@ -100,8 +99,7 @@ class Utf8CheckTest {
   }
 
   @Test
-  void shardHashEqualsTheCheckedIdentityOfTheSeries() {
-    ShardHash hash = new ShardHash();
+  void theUncheckedIdentityEqualsTheCheckedOne() {
     WireTimeSeries wire = new WireTimeSeries();
     StringBuilder longValue = new StringBuilder();
     for (int i = 0; i < 300; i++) {
@@ -119,8 +117,19 @@ class Utf8CheckTest {
         series.addLabels(Label.newBuilder().setName(labels[i]).setValue(labels[i + 1]));
       }
       byte[] bytes = series.addSamples(Sample.newBuilder().setTimestamp(1).setValue(1)).build().toByteArray();
-      wire.reset(bytes, 0, bytes.length);
-      assertThat(hash.identityLow(wire)).as(String.join(",", labels)).isEqualTo(wire.identityLow());
+      long unchecked = wire.reset(bytes, 0, bytes.length).identityLowOfValidUtf8();
+      assertThat(unchecked).as(String.join(",", labels)).isEqualTo(wire.reset(bytes, 0, bytes.length).identityLow());
     }
+  }
+
+  @Test
+  void theCheckedIdentityStillRefusesInvalidUtf8AfterTheUncheckedOneWasTaken() {
+    byte[] bytes = TimeSeries.newBuilder().addLabels(Label.newBuilder().setName("__name__").setValue("m\u00e9"))
+        .build().toByteArray();
+    bytes[bytes.length - 1] = 0x41; // the second byte of \u00e9: a lead byte without its continuation
+    WireTimeSeries wire = new WireTimeSeries().reset(bytes, 0, bytes.length);
+    wire.identityLowOfValidUtf8();
+    org.assertj.core.api.Assertions.assertThatThrownBy(wire::identityLow)
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("UTF-8");
   }
 }
