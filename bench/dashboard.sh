@@ -4,12 +4,12 @@
 #   bench/dashboard.sh [--smoke] [--series N] [--hours H] [--interval S] [--query-seconds S]
 #                      [--compare-seconds S] [--warm-up-seconds S] [--profile FILE.jfr] [--narthex-flag FLAG]...
 #
-# 1. Narthex all-in-one (bin/narthex: ingester, store-gateway, querier; the ingestion limits raised as in
-#    compare.sh) on a fresh directory gets H hours (default 24) of N series (default 10,000) at an S s interval
-#    (default 60),
-#    backfilled in time order from now - H by `narthex-bench write --start-time`, stopping at now. Then
-#    /ingester/flush ships the head as blocks and the script waits until the store-gateway owns every block of the
-#    bucket.
+# 1. Narthex all-in-one (bin/narthex: ingester, store-gateway, querier), started by bench/fresh-narthex.sh as
+#    compare.sh starts its RF=1 run (the ingestion limits raised, -Xmx2g unless $NARTHEX_JAVA_OPTS says otherwise;
+#    a blank one keeps bin/narthex's own heap sizing) on a fresh directory, gets H hours (default 24) of N series
+#    (default 10,000) at an S s interval (default 60), backfilled in time order from now - H by `narthex-bench write
+#    --start-time`, stopping at now. Then /ingester/flush ships the head as blocks and the script waits until the
+#    store-gateway owns every block of the bucket.
 # 2. Prometheus (Debian's, --web.enable-remote-write-receiver) on a fresh directory gets the same samples (the same
 #    --start-time and --run-id); the script waits until its head has compacted down to its last 3 hours, as
 #    Prometheus leaves it.
@@ -65,6 +65,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# shellcheck source=bench/fresh-narthex.sh
+source "$root/bench/fresh-narthex.sh" # after $work: this script cleans up itself
 bench="$root/bin/narthex-bench"
 jcmd="$("$root/bin/java-home")/bin/jcmd"
 
@@ -113,19 +115,12 @@ queries() { # name, api base, header (or ""), pid: the dashboard set; results in
 }
 
 echo "== Narthex all-in-one (RF=1)"
-port=$((20000 + RANDOM % 10000))
+pick_narthex_port
 narthex_url="http://127.0.0.1:$port"
-# The benchmark measures the store, not Mimir's default tenant limits (10k samples/s, 150k series).
-NARTHEX_JAVA_OPTS="${NARTHEX_JAVA_OPTS:--Xmx2g}" "$root/bin/narthex" --server.http-listen-port=$port \
-  --server.grpc-listen-port=$((port + 1)) --ingester.raft-listen-port=$((port + 2)) \
-  --distributor.ingestion-rate-limit=1e12 --distributor.ingestion-burst-size=2000000000 \
-  --ingester.max-global-series-per-user=0 \
-  --blocks-storage.tsdb.dir="$work/narthex/tsdb" --blocks-storage.filesystem.dir="$work/narthex/blocks" \
-  --blocks-storage.bucket-store.sync-dir="$work/narthex/sync" --compactor.data-dir="$work/narthex/compactor" \
-  ${narthex_flags[@]+"${narthex_flags[@]}"} >"$work/narthex.log" 2>&1 &
-narthex_pid=$!
+# shellcheck disable=SC2086 # the limits are split on purpose
+launch_narthex "$work/narthex" "$work/narthex.log" $narthex_bench_limits ${narthex_flags[@]+"${narthex_flags[@]}"}
 pids+=("$narthex_pid")
-await_http "$narthex_url/ready" 120 "$narthex_pid"
+await_narthex_ready dashboard.sh 120
 backfill narthex "$narthex_url/api/v1/push"
 end_s=$(($(jq -r .last_sample_time_ms "$work/narthex.write.json") / 1000))
 # Everything still in the head goes to the bucket; the store-gateway owns the blocks once it has synced them.
