@@ -16,12 +16,18 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import io.narthex.app.NarthexOptions.Target;
@@ -55,14 +61,26 @@ import picocli.CommandLine;
  * build} renders them, are valid objects of the Kubernetes API and fit Narthex: every field is one the API's schema
  * has, with its type (fabric8's kubernetes-model, generated from the Kubernetes OpenAPI schemas, read strictly: an
  * unknown field or a wrong type fails), selectors select, every probe and Service port names a container port, the
- * disruption budgets keep each Raft group's quorum, and every container's flags and the ConfigMap parse as Narthex
- * parses them, with each StatefulSet pod named in its ring.
+ * disruption budgets keep each Raft group's quorum, the network policies admit each port only from the components
+ * that dial it, and every container's flags and the ConfigMap parse as Narthex parses them, with each StatefulSet
+ * pod named in its ring.
  */
 class KubernetesManifestsTest {
   private static final Path KUBERNETES = Path.of("../deploy/kubernetes");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   /** Flag names that hold a credential. */
   private static final Pattern CREDENTIAL = Pattern.compile("secret|password|access-key|token");
+  /**
+   * Component/port to the components that open connections to it (besides http, which any pod of the namespace
+   * may reach): Modules builds a Raft client per shard for the distributor and the ruler (RaftShardWriter), the
+   * ingesters replicate and transfer leadership over Raft, QuerierModule opens gRPC channels to the ingesters and
+   * store-gateways for the querier and the ruler, and the alertmanagers replicate their state over Raft.
+   */
+  private static final Map<String, Set<String>> DIALS = Map.of(
+      "ingester/raft", Set.of("ingester", "distributor", "ruler"),
+      "ingester/grpc", Set.of("querier", "ruler"),
+      "store-gateway/grpc", Set.of("querier", "ruler"),
+      "alertmanager/raft", Set.of("alertmanager"));
   /** As the API server reads objects: no field it does not know, no string where a number belongs. */
   private static final ObjectMapper STRICT = JsonMapper.builder()
       .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
@@ -74,6 +92,7 @@ class KubernetesManifestsTest {
       "apps/v1/StatefulSet", StatefulSet.class,
       "apps/v1/Deployment", Deployment.class,
       "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class,
+      "networking.k8s.io/v1/NetworkPolicy", NetworkPolicy.class,
       "monitoring.coreos.com/v1/ServiceMonitor", ServiceMonitor.class);
 
   @TempDir
@@ -87,7 +106,7 @@ class KubernetesManifestsTest {
       objects.add(strict(node));
     }
     assertThat(objects).extracting(HasMetadata::getKind)
-        .contains("ConfigMap", "Service", "StatefulSet", "ServiceMonitor");
+        .contains("ConfigMap", "Service", "StatefulSet", "ServiceMonitor", "NetworkPolicy");
   }
 
   @ParameterizedTest
@@ -274,6 +293,100 @@ class KubernetesManifestsTest {
     assertThat(checked).isPositive();
   }
 
+  /**
+   * Who may open a connection to which port, as the API defines a NetworkPolicy: a pod that some Ingress policy
+   * selects takes only what one of those policies' rules admits, a rule admitting its peers (all, when it names
+   * none) on its ports (all, when it names none). Every container port of every pod is tried from every pod of the
+   * kustomization, from a pod of another application in the namespace and from a Narthex pod in another
+   * namespace, and must be admitted exactly when {@link #DIALS} (with http from the whole namespace) says so.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"single-process", "microservices"})
+  void networkPoliciesAdmitEachPortOnlyFromWhatDialsIt(String base) throws Exception {
+    List<HasMetadata> objects = objects(base);
+    List<NetworkPolicy> policies = objects.stream().filter(NetworkPolicy.class::isInstance)
+        .map(NetworkPolicy.class::cast).toList();
+    assertThat(policies).isNotEmpty();
+    List<PodTemplateSpec> templates = new ArrayList<>();
+    for (HasMetadata object : objects) {
+      if (object instanceof StatefulSet set) {
+        templates.add(set.getSpec().getTemplate());
+      } else if (object instanceof Deployment deployment) {
+        templates.add(deployment.getSpec().getTemplate());
+      }
+    }
+    record Source(String name, Map<String, String> labels, boolean sameNamespace) {}
+    List<Source> sources = new ArrayList<>();
+    for (PodTemplateSpec template : templates) {
+      sources.add(new Source(component(template), template.getMetadata().getLabels(), true));
+    }
+    sources.add(new Source("grafana", Map.of("app.kubernetes.io/name", "grafana"), true));
+    // Labels as a Narthex ingester's, but in another namespace: a podSelector alone selects in the policy's own.
+    sources.add(new Source("elsewhere", templates.getFirst().getMetadata().getLabels(), false));
+    int tried = 0;
+    for (PodTemplateSpec target : templates) {
+      for (ContainerPort port : target.getSpec().getContainers().getFirst().getPorts()) {
+        Set<String> dialers = DIALS.getOrDefault(component(target) + "/" + port.getName(), Set.of());
+        for (Source source : sources) {
+          boolean expected = source.sameNamespace() && (port.getName().equals("http")
+              || dialers.contains(source.name()));
+          boolean admitted = admits(policies, target.getMetadata().getLabels(), port, source.labels(),
+              source.sameNamespace());
+          assertThat(admitted).as("%s -> %s:%s", source.name(), component(target), port.getName())
+              .isEqualTo(expected);
+          tried++;
+        }
+      }
+    }
+    assertThat(tried).isPositive();
+  }
+
+  private static String component(PodTemplateSpec template) {
+    return template.getMetadata().getLabels().get("app.kubernetes.io/component");
+  }
+
+  /** Whether the policies admit a TCP connection from a pod with {@code source} labels to {@code port}. */
+  private static boolean admits(List<NetworkPolicy> policies, Map<String, String> target, ContainerPort port,
+      Map<String, String> source, boolean sameNamespace) {
+    boolean isolated = false;
+    for (NetworkPolicy policy : policies) {
+      List<String> types = policy.getSpec().getPolicyTypes();
+      if (!selects(policy.getSpec().getPodSelector(), target)
+          || (types != null && !types.isEmpty() && !types.contains("Ingress"))) {
+        continue;
+      }
+      isolated = true;
+      for (NetworkPolicyIngressRule rule : policy.getSpec().getIngress()) {
+        boolean fromMatches = rule.getFrom() == null || rule.getFrom().isEmpty();
+        for (NetworkPolicyPeer peer : rule.getFrom() == null ? List.<NetworkPolicyPeer>of() : rule.getFrom()) {
+          assertThat(peer.getIpBlock()).as("ipBlock peers are not modelled here").isNull();
+          assertThat(peer.getNamespaceSelector()).as("namespaceSelector peers are not modelled here").isNull();
+          assertThat(peer.getPodSelector()).as("a peer names pods, a namespace or addresses").isNotNull();
+          fromMatches |= sameNamespace && selects(peer.getPodSelector(), source);
+        }
+        boolean portMatches = rule.getPorts() == null || rule.getPorts().isEmpty();
+        for (NetworkPolicyPort rulePort : rule.getPorts() == null ? List.<NetworkPolicyPort>of() : rule.getPorts()) {
+          assertThat(rulePort.getEndPort()).as("port ranges are not modelled here").isNull();
+          IntOrString number = rulePort.getPort();
+          boolean tcp = rulePort.getProtocol() == null || rulePort.getProtocol().equals("TCP");
+          portMatches |= tcp && (number == null || (number.getStrVal() != null
+              ? number.getStrVal().equals(port.getName()) : number.getIntVal().equals(port.getContainerPort())));
+        }
+        if (fromMatches && portMatches) {
+          return true;
+        }
+      }
+    }
+    return !isolated;
+  }
+
+  private static boolean selects(LabelSelector selector, Map<String, String> labels) {
+    assertThat(selector.getMatchExpressions() == null || selector.getMatchExpressions().isEmpty())
+        .as("matchExpressions are not modelled here").isTrue();
+    Map<String, String> wanted = selector.getMatchLabels() == null ? Map.of() : selector.getMatchLabels();
+    return labels.entrySet().containsAll(wanted.entrySet());
+  }
+
   /** No credential is a container's argument, where {@code ps} in the pod and the pod's spec would show it. */
   @ParameterizedTest
   @ValueSource(strings = {"single-process", "microservices"})
@@ -332,6 +445,10 @@ class KubernetesManifestsTest {
             .path("readinessProbe").path("httpGet"));
     assertThatThrownBy(() -> strict(typo)).hasMessageContaining("httpGett")
         .hasMessageContaining("spec.template.spec.containers[0].readinessProbe");
+    ObjectNode policy = render(KUBERNETES.resolve("microservices")).stream()
+        .filter(node -> node.path("kind").asText().equals("NetworkPolicy")).findFirst().orElseThrow().deepCopy();
+    ((ObjectNode) policy.path("spec").path("ingress").path(0).path("ports").path(0)).put("prot", "TCP");
+    assertThatThrownBy(() -> strict(policy)).hasMessageContaining("spec.ingress[0].ports[0].prot");
     ObjectNode wrongType = ingester.deepCopy();
     ((ObjectNode) wrongType.path("spec")).put("replicas", "3");
     assertThatThrownBy(() -> strict(wrongType)).hasMessageContaining("replicas");
