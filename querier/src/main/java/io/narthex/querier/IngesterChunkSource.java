@@ -68,6 +68,7 @@ public final class IngesterChunkSource implements ChunkSource, MetadataSource {
     // A shard answers its series sorted by labels, in batches in order, so each shard's list is sorted: merged
     // without a sort.
     List<List<EncodedSeries>> perShard = new ArrayList<>();
+    ChunkBytes bytes = new ChunkBytes();
     for (List<SelectResponse> responses : fanOut(
         shard -> shards.read(shard, client -> client.select(built.toBuilder().setShard(shard).build()),
             answer -> answer.isEmpty() ? null : answer.getFirst().getReplica(), warnings))) {
@@ -76,7 +77,7 @@ public final class IngesterChunkSource implements ChunkSource, MetadataSource {
         for (ChunkedSeries wire : response.getSeriesList()) {
           List<EncodedChunk> chunks = new ArrayList<>(wire.getChunksCount());
           for (Chunk chunk : wire.getChunksList()) {
-            chunks.add(new EncodedChunk(chunk.getMinTimeMs(), chunk.getMaxTimeMs(), chunk.getData().toByteArray()));
+            chunks.add(new EncodedChunk(chunk.getMinTimeMs(), chunk.getMaxTimeMs(), bytes.of(chunk.getData())));
           }
           series.add(new EncodedSeries(ProtoConversions.labelsOfValidated(wire.getLabelsList()), chunks));
         }
