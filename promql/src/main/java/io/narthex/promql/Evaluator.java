@@ -91,7 +91,7 @@ final class Evaluator {
     return queryStartMs != queryEndMs;
   }
 
-  private static final List<String> NAME_LABELS = List.of(Labels.METRIC_NAME, "__type__", "__unit__");
+  static final List<String> NAME_LABELS = List.of(Labels.METRIC_NAME, "__type__", "__unit__");
 
   /**
    * Drops the metric name as functions and operators do; the type and unit metadata labels ({@code __type__},

@@ -7,10 +7,12 @@ import io.narthex.tsdb.storage.Querier;
 import io.narthex.tsdb.storage.Series;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -69,20 +71,19 @@ final class StreamingAggregation {
           ? ev.select(q, vs, minMs, last, grid.stepMs(), call.function().name(), ms.rangeMs())
           : ev.select(q, vs, minMs, last, grid.stepMs(), "", 0);
       int n = selected.size();
-      Labels[] labels = new Labels[n];
-      for (int i = 0; i < n; i++) {
-        Labels l = selected.get(i).labels();
-        labels[i] = dropName ? Evaluator.dropName(l) : l;
-      }
-      if (dropName && hasDuplicates(labels)) {
+      if (dropName && nameDropMayMerge(selected)) {
         return null;
       }
       Set<String> grouping = Aggregations.grouping(agg);
+      // A group key never holds the dropped labels (without's grouping lists them), unless by() names one: only
+      // then is it taken from the labels without them.
+      boolean keyFromDropped = dropName && !agg.without() && !Collections.disjoint(grouping, Evaluator.NAME_LABELS);
       Map<Labels, Integer> groupIndex = new HashMap<>();
       List<Labels> groupLabels = new ArrayList<>();
       int[] groupOf = new int[n];
       for (int i = 0; i < n; i++) {
-        Labels key = Aggregations.groupKey(agg, grouping, labels[i]);
+        Labels l = selected.get(i).labels();
+        Labels key = Aggregations.groupKey(agg, grouping, keyFromDropped ? Evaluator.dropName(l) : l);
         Integer g = groupIndex.putIfAbsent(key, groupLabels.size());
         if (g == null) {
           g = groupLabels.size();
@@ -143,10 +144,27 @@ final class StreamingAggregation {
     }
   }
 
-  private static boolean hasDuplicates(Labels[] labels) {
-    Set<Labels> seen = new HashSet<>(labels.length * 2);
-    for (Labels l : labels) {
-      if (!seen.add(l)) {
+  /**
+   * Whether two of the selected series (each a distinct label set) would have the same labels once the metric name,
+   * {@code __type__} and {@code __unit__} are dropped. Series of one metric name without the other two stay
+   * distinct, so the usual selector (one name) is answered without building and hashing every series' labels.
+   */
+  static boolean nameDropMayMerge(List<Series> selected) {
+    String name = selected.isEmpty() ? null : selected.getFirst().labels().get(Labels.METRIC_NAME);
+    boolean oneName = true;
+    for (Series s : selected) {
+      Labels l = s.labels();
+      if (!Objects.equals(l.get(Labels.METRIC_NAME), name) || l.has("__type__") || l.has("__unit__")) {
+        oneName = false;
+        break;
+      }
+    }
+    if (oneName) {
+      return false;
+    }
+    Set<Labels> seen = new HashSet<>(selected.size() * 2);
+    for (Series s : selected) {
+      if (!seen.add(Evaluator.dropName(s.labels()))) {
         return true;
       }
     }
