@@ -2,6 +2,10 @@ package io.narthex.app;
 
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import com.github.benmanes.caffeine.cache.Ticker;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.ServerBuilder;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -51,6 +55,8 @@ import io.narthex.ingester.raft.RaftOptions;
 import io.narthex.ingester.raft.RaftShardWriter;
 import io.narthex.ingester.raft.RaftWriterMetrics;
 import io.narthex.ingester.raft.TlsFiles;
+import io.narthex.ingester.ring.RingPoller;
+import io.narthex.ingester.ring.RingView;
 import io.narthex.ingester.ring.ShardMap;
 import io.narthex.ingester.shipper.ShipperOptions;
 import io.narthex.objstore.Bucket;
@@ -125,7 +131,15 @@ final class Modules {
   final ServerBuilder http;
   /** Off-event-loop work of the HTTP routes and the querier's fan-out. */
   final ExecutorService executor;
+  /** The ingester ring as configured: the ring group's seed. */
   final ShardMap shardMap;
+  /**
+   * The ingester ring as this process knows it now: its ingester's replica of the ring group updates it, or, in a
+   * process without the ingester, a {@link RingPoller}. The distributor's writers and the querier follow it.
+   */
+  final RingView ring;
+  /** Polls the ring group in a process without the ingester; null until {@link #followRing}. */
+  private RingPoller ringPoller;
   /** This process's entry in the shard map; null when it runs no ingester that the map names. */
   final ShardMap.Node self;
   final RaftOptions raftOptions;
@@ -166,6 +180,7 @@ final class Modules {
     this.http = http;
     this.executor = executor;
     this.shardMap = RingConfig.shardMap(options);
+    this.ring = RingView.of(shardMap);
     this.serverTls = InternalTransport.serverTls(options);
     this.clientTls = InternalTransport.clientTls(options);
     if (targets.contains(Target.INGESTER) || targets.contains(Target.STORE_GATEWAY)) {
@@ -291,7 +306,7 @@ final class Modules {
           + " heads after -blocks-storage.tsdb.head-compaction-idle-timeout");
     }
     Bucket blocks = bucket;
-    ingester = new IngesterService(shardMap, options.ingester.instanceId, Path.of(options.ingester.tsdbDir),
+    ingester = new IngesterService(ring, options.ingester.instanceId, Path.of(options.ingester.tsdbDir),
         raftOptions,
         new ApplyOptions(HeapWatermark.ofPercent(options.ingester.maxHeapUsedPercent),
             options.limits.outOfOrderTimeWindow,
@@ -685,13 +700,38 @@ final class Modules {
         new PushHandler(distributor, options.tenantResolver(), options.distributor.maxRecvMsgSizeBytes,
             new InflightPushes(options.distributor.maxInflightPushRequests,
                 options.distributor.maxInflightPushRequestsBytes())));
-    return Service.of(() -> {}, () -> shardWriters.forEach(ShardWriter::close));
+    if (options.server.adminRoutesEnabled && !targets.contains(Target.INGESTER)) {
+      // Mimir's distributors serve the ring page too; an ingester in this process serves it otherwise.
+      http.route().get("/ingester/ring").build((ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON,
+          HttpData.wrap(ring.state().toJsonBytes())));
+    }
+    return Service.of(this::followRing, () -> {
+      shardWriters.forEach(ShardWriter::close);
+      stopFollowingRing();
+    });
+  }
+
+  /**
+   * Starts polling the ring group, once, in a process without the ingester (whose replica of the ring group keeps
+   * {@link #ring} up to date itself).
+   */
+  synchronized void followRing() {
+    if (ringPoller == null && !targets.contains(Target.INGESTER)) {
+      ringPoller = new RingPoller(ring, raftOptions).start(RingPoller.DEFAULT_INTERVAL);
+    }
+  }
+
+  synchronized void stopFollowingRing() {
+    if (ringPoller != null) {
+      ringPoller.close();
+      ringPoller = null;
+    }
   }
 
   /** A distributor over a writer per shard, which it adds to {@code shardWriters} for the caller to close. */
   private Distributor newDistributor(List<ShardWriter> shardWriters) {
     for (int shard = 0; shard < shardMap.shardCount(); shard++) {
-      shardWriters.add(new RaftShardWriter(shardMap, shard, raftOptions, raftWriterMetrics));
+      shardWriters.add(new RaftShardWriter(ring, shard, raftOptions, raftWriterMetrics));
     }
     TenantLimits defaultLimits = new TenantLimits(options.limits.ingestionRate, options.limits.ingestionBurstSize,
         options.limits.maxGlobalSeriesPerUser, options.limits.maxGlobalSeriesPerMetric);

@@ -41,7 +41,10 @@ import java.util.Map;
 final class QuerierModule implements Service {
   private final Modules modules;
   private final NarthexOptions options;
-  private final ShardReaders shardReaders;
+  /** The ingesters of each shard as the ring has them; replaced when the ring changes the replicas. */
+  private volatile ShardReaders shardReaders;
+  private volatile List<List<ShardMap.Node>> readersReplicas;
+  private final java.util.function.Consumer<io.narthex.ingester.ring.RingState> ringListener = this::ringChanged;
   private final List<ManagedChannel> storeGatewayChannels = new ArrayList<>();
   private final BlocksStoreReader blocksReader;
   private Engine engine;
@@ -58,17 +61,12 @@ final class QuerierModule implements Service {
   QuerierModule(Modules modules, boolean serveApi) {
     this.modules = modules;
     this.options = modules.options;
-    List<List<IngesterClient>> replicasPerShard = new ArrayList<>();
-    for (int shard = 0; shard < modules.shardMap.shardCount(); shard++) {
-      List<IngesterClient> replicas = new ArrayList<>();
-      for (ShardMap.Node replica : modules.shardMap.replicas(shard)) {
-        boolean local = modules.ingester != null && replica.id().equals(options.ingester.instanceId);
-        replicas.add(new GrpcIngesterClient(replica.id() + "@" + replica.grpcAddress(),
-            modules.channel(local, replica.grpcAddress()), options.ingesterClient.timeout));
-      }
-      replicasPerShard.add(replicas);
+    synchronized (this) {
+      ShardMap map = modules.ring.shardMap();
+      readersReplicas = replicasOf(map);
+      shardReaders = shardReaders(readersReplicas);
     }
-    shardReaders = new ShardReaders(replicasPerShard);
+    modules.ring.addListener(ringListener);
     Map<String, ManagedChannel> channels = new LinkedHashMap<>();
     modules.storeGateways.forEach((id, address) -> {
       ManagedChannel channel = modules.channel(modules.storeGateway != null && id.equals(modules.storeGatewayId),
@@ -199,11 +197,56 @@ final class QuerierModule implements Service {
     blocksReader.invalidate(tenant);
   }
 
+  private static List<List<ShardMap.Node>> replicasOf(ShardMap map) {
+    List<List<ShardMap.Node>> out = new ArrayList<>();
+    for (int shard = 0; shard < map.shardCount(); shard++) {
+      out.add(map.replicas(shard));
+    }
+    return out;
+  }
+
+  private ShardReaders shardReaders(List<List<ShardMap.Node>> replicasPerShard) {
+    List<List<IngesterClient>> clients = new ArrayList<>();
+    for (List<ShardMap.Node> replicas : replicasPerShard) {
+      List<IngesterClient> shardClients = new ArrayList<>();
+      for (ShardMap.Node replica : replicas) {
+        boolean local = modules.ingester != null && replica.id().equals(options.ingester.instanceId);
+        shardClients.add(new GrpcIngesterClient(replica.id() + "@" + replica.grpcAddress(),
+            modules.channel(local, replica.grpcAddress()), options.ingesterClient.timeout));
+      }
+      clients.add(shardClients);
+    }
+    return new ShardReaders(clients);
+  }
+
+  /**
+   * On a ring change that moves replicas: queries from now on read the new replicas; the old clients close once the
+   * queries already reading them are past their timeout.
+   */
+  private void ringChanged(io.narthex.ingester.ring.RingState state) {
+    List<List<ShardMap.Node>> next = replicasOf(state.shardMap());
+    ShardReaders old;
+    synchronized (this) {
+      if (next.equals(readersReplicas)) {
+        return;
+      }
+      readersReplicas = next;
+      old = shardReaders;
+      shardReaders = shardReaders(next);
+    }
+    java.util.concurrent.CompletableFuture.delayedExecutor(options.querier.queryTimeout.toMillis(),
+        java.util.concurrent.TimeUnit.MILLISECONDS).execute(old::close);
+  }
+
   @Override
-  public void start() {}
+  public void start() {
+    modules.followRing();
+  }
 
   @Override
   public void stop() {
+    modules.stopFollowingRing();
+    modules.ring.removeListener(ringListener);
     shardReaders.close();
     storeGatewayChannels.forEach(ManagedChannel::shutdownNow);
   }

@@ -13,6 +13,7 @@ import io.narthex.ingester.raft.ApplyOptions;
 import io.narthex.ingester.raft.IngesterNode;
 import io.narthex.ingester.raft.RaftOptions;
 import io.narthex.ingester.raft.RaftWriterMetrics;
+import io.narthex.ingester.ring.RingView;
 import io.narthex.ingester.ring.ShardMap;
 import io.narthex.ingester.shipper.BlockSink;
 import io.narthex.ingester.shipper.Shipper;
@@ -29,12 +30,12 @@ import java.util.concurrent.Executor;
 /**
  * The ingester of one process: this node's replicas of its shards ({@link IngesterNode}) and the {@link Shipper}
  * that cuts and uploads their blocks, started and stopped together, and the ingester's operator routes
- * ({@code /ingester/flush}, {@code /ingester/shards}).
+ * ({@code /ingester/flush}, {@code /ingester/shards}, {@code /ingester/ring}).
  */
 public final class IngesterService implements Service {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final ShardMap shardMap;
+  private final RingView ring;
   private final String nodeId;
   private final Path dataDir;
   private final RaftOptions raftOptions;
@@ -63,9 +64,22 @@ public final class IngesterService implements Service {
   public IngesterService(ShardMap shardMap, String nodeId, Path dataDir, RaftOptions raftOptions,
       ApplyOptions applyOptions, ShipperOptions shipperOptions, BlockSink sink, PrometheusRegistry registry,
       RaftWriterMetrics writerMetrics) {
+    this(RingView.of(shardMap), nodeId, dataDir, raftOptions, applyOptions, shipperOptions, sink, registry,
+        writerMetrics);
+  }
+
+  /**
+   * @param ring the process's view of the ingester ring, which this node's replica of the ring group updates; the
+   *     replicas joined at start are those it holds then
+   * @param registry the process's, where the replicas and the shipper register their metrics
+   * @param writerMetrics the process's, shared with its distributor's writers
+   */
+  public IngesterService(RingView ring, String nodeId, Path dataDir, RaftOptions raftOptions,
+      ApplyOptions applyOptions, ShipperOptions shipperOptions, BlockSink sink, PrometheusRegistry registry,
+      RaftWriterMetrics writerMetrics) {
     this.registry = registry;
     this.writerMetrics = writerMetrics;
-    this.shardMap = shardMap;
+    this.ring = ring;
     this.nodeId = nodeId;
     this.dataDir = dataDir;
     this.raftOptions = raftOptions;
@@ -76,8 +90,8 @@ public final class IngesterService implements Service {
 
   @Override
   public void start() throws java.io.IOException {
-    node = IngesterNode.start(shardMap, nodeId, dataDir, raftOptions, applyOptions, registry);
-    shipper = new Shipper(node, shardMap, raftOptions, sink, shipperOptions, dataDir.resolve("shipper"),
+    node = IngesterNode.start(ring, nodeId, dataDir, raftOptions, applyOptions, registry);
+    shipper = new Shipper(node, raftOptions, sink, shipperOptions, dataDir.resolve("shipper"),
         Clock.systemUTC(), registry, writerMetrics);
     shipper.start();
   }
@@ -96,7 +110,9 @@ public final class IngesterService implements Service {
   /**
    * Binds the operator routes. {@code POST /ingester/flush} cuts and ships everything in the heads (Mimir's): 204
    * when all is in object storage, 503 naming how many blocks wait for it. {@code /ingester/shards} shows this
-   * node's replicas, with the series count of the caller's tenant only.
+   * node's replicas, with the series count of the caller's tenant only. {@code GET /ingester/ring} shows the ring as
+   * this node's replica of the ring group has applied it, as JSON ({@link io.narthex.ingester.ring.RingState}'s
+   * shape, plus {@code ring_leader}); Mimir serves an HTML page at the same path.
    *
    * @param afterFlush run after a flush, so that readers in this process see the new blocks at once
    * @param executor where a flush runs, off the event loop
@@ -114,6 +130,12 @@ public final class IngesterService implements Service {
                   + " not yet: object storage failed; they stay on local disk and in memory and are retried every "
                   + shipperOptions.interval().toSeconds() + "s\n");
     }, executor)));
+    http.route().get("/ingester/ring").build((ctx, req) -> {
+      var ring = node.ringView().state().toJson();
+      ring.put("ring_leader", node.ringLeader());
+      return HttpResponse.of(HttpStatus.OK, MediaType.JSON, JSON.writerWithDefaultPrettyPrinter()
+          .writeValueAsBytes(ring));
+    });
     http.service("/ingester/shards", (ctx, req) -> {
       String tenant;
       try {

@@ -1,9 +1,15 @@
 package io.narthex.ingester.raft;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.narthex.common.service.StartFailure;
 import io.narthex.ingester.IngesterMetrics;
 import io.narthex.ingester.ShardHeads;
 import io.narthex.ingester.ShardReplicas;
+import io.narthex.ingester.ring.RingCommand;
+import io.narthex.ingester.ring.RingState;
+import io.narthex.ingester.ring.RingStateMachine;
+import io.narthex.ingester.ring.RingView;
 import io.narthex.ingester.ring.ShardMap;
 import io.narthex.proto.ingester.ReplicaState;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -26,12 +32,16 @@ import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.ExitUtils;
 import org.apache.ratis.util.NetUtils;
 import org.apache.ratis.util.SizeInBytes;
@@ -44,9 +54,15 @@ import org.slf4j.LoggerFactory;
  * (multi-raft). Replicas recover from their latest snapshot and log on start, then catch up from the leader.
  * Raft data lives under {@code <dataDir>/raft}. The Raft server binds {@link RaftOptions#listenAddress()} and,
  * with {@link RaftOptions#serverTls()}, accepts only peers and clients that present a certificate of its CA.
+ *
+ * <p>The same server holds a replica of the ring group ({@link RingStateMachine}), whose peers are the shard map's
+ * nodes: it keeps the ring (nodes, shards' replicas, moves under way) and publishes it to {@link #ringView()}. The
+ * first start of a cluster seeds it with the shard map given here (every node tries; the ring group takes the first
+ * seed and refuses the rest). The replicas this node joins at start still come from the given shard map.
  */
 public final class IngesterNode implements ShardReplicas, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(IngesterNode.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   static {
     // Ratis calls System.exit when its gRPC server cannot bind. One process holds many shards, and tests share a JVM:
@@ -66,12 +82,16 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   private final ScheduledExecutorService gauges = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("raft-gauges").factory());
   private final PreferredLeaders preferredLeaders;
+  private final RingView ringView;
+  private final RaftOptions options;
   /** Set once this node hands its leaderships over to stop: no move to a preferred leader runs alongside. */
   private volatile boolean stopping;
 
-  private IngesterNode(ShardMap shardMap, String nodeId, Path dataDir, RaftOptions options, ApplyOptions apply,
+  private IngesterNode(RingView ringView, String nodeId, Path dataDir, RaftOptions options, ApplyOptions apply,
       PrometheusRegistry registry) throws IOException {
-    this.shardMap = shardMap;
+    this.ringView = ringView;
+    this.shardMap = ringView.shardMap();
+    this.options = options;
     this.raftMetrics = new RaftMetrics(registry);
     IngesterMetrics ingesterMetrics = new IngesterMetrics(registry);
     this.nodeId = nodeId;
@@ -107,12 +127,15 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     }
     this.clientTls = options.clientTls();
     this.electionTimeout = options.electionTimeout();
-    this.preferredLeaders = new PreferredLeaders(shardMap, options.electionTimeout());
+    this.preferredLeaders = new PreferredLeaders(ringView, options.electionTimeout());
     server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(nodeId))
         .setProperties(properties)
         .setParameters(TlsFiles.ratisParameters(options.serverTls()))
         .setStateMachineRegistry(groupId -> {
+          if (groupId.equals(RaftGroups.RING_GROUP_ID)) {
+            return new RingStateMachine(ringView);
+          }
           Integer shard = shardOfGroup.get(groupId);
           if (shard == null) {
             throw new IllegalStateException("node " + nodeId + " found Raft group " + groupId
@@ -152,7 +175,18 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
    */
   public static IngesterNode start(ShardMap shardMap, String nodeId, Path dataDir, RaftOptions options,
       ApplyOptions apply, PrometheusRegistry registry) throws IOException {
-    IngesterNode node = new IngesterNode(shardMap, nodeId, dataDir, options, apply, registry);
+    return start(RingView.of(shardMap), nodeId, dataDir, options, apply, registry);
+  }
+
+  /**
+   * Starts the node on the ring {@code ringView} holds, the process's: its replica of the ring group updates it.
+   *
+   * @throws IOException when the Raft port or data directory cannot be used
+   * @throws IllegalStateException when {@code registry} holds the ingester's metrics already
+   */
+  public static IngesterNode start(RingView ringView, String nodeId, Path dataDir, RaftOptions options,
+      ApplyOptions apply, PrometheusRegistry registry) throws IOException {
+    IngesterNode node = new IngesterNode(ringView, nodeId, dataDir, options, apply, registry);
     try {
       node.server.start();
       node.joinGroups();
@@ -163,6 +197,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
       node.server.close();
       throw e;
     }
+    Thread.ofVirtual().name("ring-seed-" + nodeId).start(node::seedRing);
     node.gauges.scheduleWithFixedDelay(node::updateGauges, 15, 15, TimeUnit.SECONDS);
     long balanceMs = options.electionTimeout().toMillis();
     node.gauges.scheduleWithFixedDelay(node::yieldToPreferredLeaders, balanceMs, balanceMs, TimeUnit.MILLISECONDS);
@@ -173,14 +208,90 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   private void joinGroups() throws IOException {
     Set<RaftGroupId> existing = new HashSet<>();
     server.getGroupIds().forEach(existing::add);
-    for (Map.Entry<Integer, RaftGroupId> entry : localShards.entrySet()) {
-      int shard = entry.getKey();
-      if (!existing.contains(entry.getValue())) {
-        groupManagement("join shard " + shard, GroupManagementRequest.newAdd(ClientId.randomId(), server.getId(),
-            callId.incrementAndGet(), RaftGroups.group(shardMap, shard)));
-      } else if (server.getDivision(entry.getValue()).getRaftConf().getAllPeers().isEmpty()) {
-        addReplicasToUnconfiguredGroup(shard, entry.getValue());
+    joinGroup(existing, "the ring group", RaftGroups.ringGroup(shardMap.nodes()));
+    for (int shard : localShards.keySet()) {
+      joinGroup(existing, "shard " + shard, RaftGroups.group(shardMap, shard));
+    }
+  }
+
+  private void joinGroup(Set<RaftGroupId> existing, String what, RaftGroup group) throws IOException {
+    if (!existing.contains(group.getGroupId())) {
+      groupManagement("join " + what, GroupManagementRequest.newAdd(ClientId.randomId(), server.getId(),
+          callId.incrementAndGet(), group));
+    } else if (server.getDivision(group.getGroupId()).getRaftConf().getAllPeers().isEmpty()) {
+      addReplicasToUnconfiguredGroup(what, group);
+    }
+  }
+
+  /**
+   * Proposes this node's configured ring as the ring group's seed, retried every election timeout until the ring
+   * group answers (it takes the seed while no runtime change followed the last one, see {@link RingState}) or the
+   * node closes.
+   */
+  private void seedRing() {
+    RingCommand seed = new RingCommand.Seed(shardMap);
+    while (!gauges.isShutdown()) {
+      try {
+        JsonNode reply = ringCommand(seed);
+        RingState applied = ringState();
+        if (applied.changedSinceSeed() && !applied.shardMap().equals(shardMap)) {
+          log.warn("the ring group's ingester ring (version {}) changed at runtime and differs from this node's"
+              + " configured one: {} in the ring group, {} configured; this node's replicas follow the"
+              + " configuration", applied.version(), applied.shards(), shardMap.shards());
+        } else {
+          log.info("ingester ring seed proposed: {}", reply.path("applied").asBoolean()
+              ? "taken" : reply.path("error").asText());
+        }
+        return;
+      } catch (IOException | RuntimeException e) {
+        log.debug("seeding the ingester ring failed, retrying: {}", e.toString());
       }
+      try {
+        Thread.sleep(electionTimeout.toMillis());
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * Commits {@code command} through the ring group.
+   *
+   * @return the ring group's reply: whether it applied the command, and the state after it or why not
+   * @throws IOException when no quorum of the ring group answered
+   */
+  public JsonNode ringCommand(RingCommand command) throws IOException {
+    try (RaftClient client = RaftGroups.client(RaftGroups.ringGroup(ringView.state().nodes()), options)) {
+      RaftClientReply reply = client.io().send(
+          Message.valueOf(ByteString.copyFrom(command.toJsonBytes())));
+      if (!reply.isSuccess()) {
+        throw new IOException("the ring group did not commit " + command + ": " + reply.getException());
+      }
+      return JSON.readTree(reply.getMessage().getContent().toByteArray());
+    }
+  }
+
+  /** The ring as this node's replica of the ring group has applied it; {@link RingState#EMPTY} before that. */
+  public RingState ringState() {
+    try {
+      return ((RingStateMachine) server.getDivision(RaftGroups.RING_GROUP_ID).getStateMachine()).state();
+    } catch (IOException e) {
+      return RingState.EMPTY;
+    }
+  }
+
+  /** The ring as this process knows it: the ring group's once applied here, the configured shard map before. */
+  public RingView ringView() {
+    return ringView;
+  }
+
+  /** This node's view of the ring group's leader, or null when it knows none. */
+  public String ringLeader() {
+    try {
+      RaftPeerId leader = server.getDivision(RaftGroups.RING_GROUP_ID).getInfo().getLeaderId();
+      return leader == null ? null : leader.toString();
+    } catch (IOException e) {
+      return null;
     }
   }
 
@@ -198,15 +309,16 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
    * is lost, so the replica cannot vote twice in a term: every vote Ratis casts is in {@code raft-meta} before it
    * answers, recovery reads it back, and a formatting add would refuse the existing directory rather than clear it.
    */
-  private void addReplicasToUnconfiguredGroup(int shard, RaftGroupId groupId) throws IOException {
+  private void addReplicasToUnconfiguredGroup(String group, RaftGroup peers) throws IOException {
+    RaftGroupId groupId = peers.getGroupId();
     Path dir = raftDir.resolve(groupId.getUuid().toString());
-    String what = "give shard " + shard + "'s Raft group in " + dir + " the replicas of the shard map";
+    String what = "give " + group + "'s Raft group in " + dir + " the replicas of the shard map";
     groupManagement(what, GroupManagementRequest.newRemove(ClientId.randomId(), server.getId(),
         callId.incrementAndGet(), groupId, false, false));
     groupManagement(what, GroupManagementRequest.newAdd(ClientId.randomId(), server.getId(),
-        callId.incrementAndGet(), RaftGroups.group(shardMap, shard), false));
-    log.warn("shard {} was stopped before its first election and had no stored Raft configuration: recovered {}"
-        + " with the shard map's replicas {}", shard, dir, shardMap.shards().get(shard));
+        callId.incrementAndGet(), peers, false));
+    log.warn("{} was stopped before its first election and had no stored Raft configuration: recovered {}"
+        + " with the shard map's replicas {}", group, dir, peers.getPeers());
   }
 
   private void groupManagement(String what, GroupManagementRequest request) throws IOException {
@@ -354,7 +466,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     try (RaftClient client = RaftClient.newBuilder().setProperties(properties)
         .setParameters(TlsFiles.ratisParameters(clientTls))
         .setRaftGroup(RaftGroups.group(shardMap, shard)).setLeaderId(server.getId())
-        .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.noRetry())
+        .setRetryPolicy(RetryPolicies.noRetry())
         .build()) {
       return client.admin().transferLeadership(target, timeoutMs).isSuccess();
     }

@@ -1,12 +1,13 @@
 package io.narthex.ingester.raft;
 
+import io.narthex.ingester.ring.RingView;
 import io.narthex.ingester.ring.ShardMap;
 import java.time.Duration;
 
 /**
  * Which replica should lead each shard, and when a leader hands its shard to it: each shard prefers the first replica
- * the {@link ShardMap} lists (shard i's node i with {@link ShardMap#roundRobin}), so with as many shards as nodes each
- * node leads one and the leaders' work is spread over the nodes. Ratis elects whichever replica's timer fires first,
+ * the ring lists as it is now ({@link RingView}; shard i's node i with {@link ShardMap#roundRobin}), so with as many
+ * shards as nodes each node leads one and the leaders' work is spread over the nodes. Ratis elects whichever replica's timer fires first,
  * which left one node leading two or all three shards in six of seven cluster starts.
  *
  * <p>Not Ratis's peer priorities: a Ratis leader refuses to transfer its leadership to a peer that does not have the
@@ -22,17 +23,17 @@ final class PreferredLeaders {
   /** Leaderships held for less than this many election timeouts are not moved. */
   static final int SETTLE_ELECTION_TIMEOUTS = 10;
 
-  private final ShardMap shardMap;
+  private final RingView ring;
   private final Duration electionTimeout;
 
-  PreferredLeaders(ShardMap shardMap, Duration electionTimeout) {
-    this.shardMap = shardMap;
+  PreferredLeaders(RingView ring, Duration electionTimeout) {
+    this.ring = ring;
     this.electionTimeout = electionTimeout;
   }
 
   /** The node that should lead {@code shard}: its first replica. */
   String preferred(int shard) {
-    return shardMap.shards().get(shard).getFirst();
+    return ring.state().shards().get(shard).getFirst();
   }
 
   /** How long a leader leads before it yields its shard to the preferred replica. */

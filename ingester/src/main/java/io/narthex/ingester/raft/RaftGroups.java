@@ -8,12 +8,15 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.util.SizeInBytes;
@@ -34,12 +37,41 @@ public final class RaftGroups {
     return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("narthex-shard-" + shard).getBytes(StandardCharsets.UTF_8)));
   }
 
+  /** The ring group's id ({@link io.narthex.ingester.ring.RingStateMachine}): a name-based UUID like the shards'. */
+  public static final RaftGroupId RING_GROUP_ID =
+      RaftGroupId.valueOf(UUID.nameUUIDFromBytes("narthex-ring".getBytes(StandardCharsets.UTF_8)));
+
+  /** The ring group on {@code nodes}. */
+  public static RaftGroup ringGroup(List<ShardMap.Node> nodes) {
+    return RaftGroup.valueOf(RING_GROUP_ID, peers(nodes));
+  }
+
   public static RaftGroup group(ShardMap map, int shard) {
+    return RaftGroup.valueOf(groupId(shard), peers(map.replicas(shard)));
+  }
+
+  private static List<RaftPeer> peers(List<ShardMap.Node> nodes) {
     List<RaftPeer> peers = new ArrayList<>();
-    for (ShardMap.Node node : map.replicas(shard)) {
+    for (ShardMap.Node node : nodes) {
       peers.add(RaftPeer.newBuilder().setId(RaftPeerId.valueOf(node.id())).setAddress(node.raftAddress()).build());
     }
-    return RaftGroup.valueOf(groupId(shard), peers);
+    return peers;
+  }
+
+  /**
+   * A client of {@code group} for reads, queries and administration (not the distributor's writes): requests time
+   * out after 3 s, and redirects and lost connections are retried for about two election timeouts.
+   */
+  public static RaftClient client(RaftGroup group, RaftOptions options) {
+    RaftProperties properties = properties(options.electionTimeout());
+    RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+    long sleepMs = Math.max(10, options.electionTimeout().toMillis() / 5);
+    return RaftClient.newBuilder().setProperties(properties)
+        .setParameters(TlsFiles.ratisParameters(options.clientTls()))
+        .setRaftGroup(group)
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10,
+            TimeDuration.valueOf(sleepMs, TimeUnit.MILLISECONDS)))
+        .build();
   }
 
   /**

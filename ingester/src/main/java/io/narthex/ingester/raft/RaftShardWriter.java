@@ -1,6 +1,8 @@
 package io.narthex.ingester.raft;
 
 import io.narthex.ingester.client.ShardWriter;
+import io.narthex.ingester.ring.RingState;
+import io.narthex.ingester.ring.RingView;
 import io.narthex.ingester.ring.ShardMap;
 import io.narthex.proto.ingester.PushResponse;
 import io.narthex.proto.ingester.ShardLogEntry;
@@ -49,6 +51,9 @@ import org.apache.ratis.util.TimeDuration;
  * async API ({@code client.async().send}): it keeps one send queue per client, which stays failed for good once a
  * write's retries run out during an outage; unordered calls are independent and recover as soon as a quorum is
  * back. Order between concurrent writes is not needed: a Prometheus queue shard has one request in flight at a time.
+ *
+ * <p>The writer follows the ring ({@link RingView}): when the shard's replicas change, the next attempts go through a
+ * new client on the new replicas; the old client is closed a write timeout later, once its calls are answered.
  */
 public final class RaftShardWriter implements ShardWriter {
   /** Entries of one writer on their way at once; more pushes wait and are coalesced into the next entry. */
@@ -56,7 +61,11 @@ public final class RaftShardWriter implements ShardWriter {
   /** Most bytes of pushes coalesced into one entry (a push larger than this is sent alone). */
   static final int MAX_BATCH_BYTES = 1 << 20;
   private final int shard;
-  private final RaftClientImpl client;
+  private volatile RaftClientImpl client;
+  private final RingView ring;
+  private final java.util.function.Consumer<RingState> ringListener = this::ringChanged;
+  /** The replicas {@link #client} writes to; guarded by {@link #lock}. */
+  private List<ShardMap.Node> replicas;
   private final RaftOptions options;
   private final DistributionDataPoint commitLatency;
   private final DistributionDataPoint pushesPerEntry;
@@ -78,7 +87,12 @@ public final class RaftShardWriter implements ShardWriter {
 
   /** @param metrics where the commit latency is observed: the process's, shared by its writers */
   public RaftShardWriter(ShardMap shardMap, int shard, RaftOptions options, RaftWriterMetrics metrics) {
-    this(shardMap, shard, options, metrics, Executors.newVirtualThreadPerTaskExecutor(), DEFAULT_ENTRIES_IN_FLIGHT);
+    this(RingView.of(shardMap), shard, options, metrics);
+  }
+
+  /** A writer that follows the ring's replicas of the shard. */
+  public RaftShardWriter(RingView ring, int shard, RaftOptions options, RaftWriterMetrics metrics) {
+    this(ring, shard, options, metrics, Executors.newVirtualThreadPerTaskExecutor(), DEFAULT_ENTRIES_IN_FLIGHT);
   }
 
   /**
@@ -88,23 +102,60 @@ public final class RaftShardWriter implements ShardWriter {
    */
   RaftShardWriter(ShardMap shardMap, int shard, RaftOptions options, RaftWriterMetrics metrics,
       ExecutorService calls, int entriesInFlight) {
+    this(RingView.of(shardMap), shard, options, metrics, calls, entriesInFlight);
+  }
+
+  private RaftShardWriter(RingView ring, int shard, RaftOptions options, RaftWriterMetrics metrics,
+      ExecutorService calls, int entriesInFlight) {
     this.shard = shard;
     this.commitLatency = metrics.commitLatency.labelValues(Integer.toString(shard));
     this.pushesPerEntry = metrics.pushesPerEntry.labelValues(Integer.toString(shard));
     this.options = options;
     this.calls = calls;
     this.entriesInFlight = Math.max(1, entriesInFlight);
+    this.ring = ring;
+    synchronized (lock) {
+      ShardMap map = ring.shardMap();
+      this.replicas = map.replicas(shard);
+      this.client = newClient(map);
+    }
+    ring.addListener(ringListener);
+  }
+
+  private RaftClientImpl newClient(ShardMap map) {
     RaftProperties properties = RaftGroups.properties(options.electionTimeout());
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(3, TimeUnit.SECONDS));
     long sleepMs = 100;
     int attempts = (int) Math.max(1, options.writeTimeout().toMillis() / sleepMs);
-    this.client = (RaftClientImpl) RaftClient.newBuilder()
+    return (RaftClientImpl) RaftClient.newBuilder()
         .setProperties(properties)
-        .setRaftGroup(RaftGroups.group(shardMap, shard))
+        .setRaftGroup(RaftGroups.group(map, shard))
         .setParameters(TlsFiles.ratisParameters(options.clientTls()))
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
             attempts, TimeDuration.valueOf(sleepMs, TimeUnit.MILLISECONDS)))
         .build();
+  }
+
+  /** On a ring change: a new client when the shard's replicas changed, the old one closed a write timeout later. */
+  private void ringChanged(RingState state) {
+    ShardMap map = state.shardMap();
+    RaftClientImpl old;
+    synchronized (lock) {
+      List<ShardMap.Node> next = map.replicas(shard);
+      if (next.equals(replicas) || calls.isShutdown()) {
+        return;
+      }
+      replicas = next;
+      old = client;
+      client = newClient(map);
+    }
+    CompletableFuture.delayedExecutor(options.writeTimeout().toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+      try {
+        old.close();
+      } catch (IOException e) {
+        // Closing a client loses nothing.
+      }
+    });
   }
 
   @Override
@@ -306,6 +357,7 @@ public final class RaftShardWriter implements ShardWriter {
 
   @Override
   public void close() {
+    ring.removeListener(ringListener);
     calls.shutdownNow();
     synchronized (lock) {
       for (Pending push : waiting) {

@@ -9,7 +9,6 @@ import io.narthex.ingester.raft.IngesterNode;
 import io.narthex.ingester.raft.RaftOptions;
 import io.narthex.ingester.raft.RaftShardWriter;
 import io.narthex.ingester.raft.RaftWriterMetrics;
-import io.narthex.ingester.ring.ShardMap;
 import io.narthex.proto.ingester.BlockCut;
 import io.narthex.proto.ingester.BlockShipped;
 import io.narthex.proto.ingester.CloseHeadRange;
@@ -61,7 +60,6 @@ public final class Shipper implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Shipper.class);
 
   private final IngesterNode node;
-  private final ShardMap shardMap;
   private final RaftOptions raftOptions;
   private final BlockSink sink;
   private final ShipperOptions options;
@@ -80,24 +78,25 @@ public final class Shipper implements AutoCloseable {
   private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("block-shipper").factory());
 
-  public Shipper(IngesterNode node, ShardMap shardMap, RaftOptions raftOptions, BlockSink sink,
+  public Shipper(IngesterNode node, RaftOptions raftOptions, BlockSink sink,
       ShipperOptions options, Path shipDir, Clock clock) {
-    this(node, shardMap, raftOptions, sink, options, shipDir, clock, new PrometheusRegistry(),
+    this(node, raftOptions, sink, options, shipDir, clock, new PrometheusRegistry(),
         new RaftWriterMetrics(new PrometheusRegistry()));
   }
 
   /**
+   * @param node whose shards it ships; its entries go through writers that follow the node's ring
+   *     ({@link IngesterNode#ringView()})
    * @param registry the process's, where the shipper's own metrics are registered
    * @param writerMetrics the process's, shared with its distributor's writers
    * @throws IllegalStateException when {@code registry} holds the shipper's metrics already
    */
-  public Shipper(IngesterNode node, ShardMap shardMap, RaftOptions raftOptions, BlockSink sink,
+  public Shipper(IngesterNode node, RaftOptions raftOptions, BlockSink sink,
       ShipperOptions options, Path shipDir, Clock clock, PrometheusRegistry registry,
       RaftWriterMetrics writerMetrics) {
     this.metrics = new ShipperMetrics(registry);
     this.writerMetrics = writerMetrics;
     this.node = node;
-    this.shardMap = shardMap;
     this.raftOptions = raftOptions;
     this.sink = sink;
     this.options = options;
@@ -369,7 +368,8 @@ public final class Shipper implements AutoCloseable {
   }
 
   private void commit(int shard, ShardLogEntry entry) {
-    RaftShardWriter writer = writers.computeIfAbsent(shard, s -> new RaftShardWriter(shardMap, s, raftOptions, writerMetrics));
+    RaftShardWriter writer = writers.computeIfAbsent(shard,
+        s -> new RaftShardWriter(node.ringView(), s, raftOptions, writerMetrics));
     try {
       var response = writer.submit(entry.toBuilder().setFormatVersion(LogFormat.SINGLE).build()).get();
       if (!response.getInvalidRequest().isEmpty()) {

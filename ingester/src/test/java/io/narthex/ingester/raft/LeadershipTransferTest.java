@@ -2,6 +2,7 @@ package io.narthex.ingester.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.narthex.ingester.ring.RingView;
 import io.narthex.ingester.ring.ShardMap;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -97,8 +98,8 @@ class LeadershipTransferTest {
 
   @Test
   void aLeaderYieldsOnlyToAPreferredReplicaThatIsUpAndCaughtUpAfterItSettled() {
-    PreferredLeaders preferred = new PreferredLeaders(ShardMap.roundRobin(List.of(
-        new ShardMap.Node("a", "h:1", "h:2"), new ShardMap.Node("b", "h:3", "h:4")), 2, 2), Duration.ofSeconds(1));
+    PreferredLeaders preferred = new PreferredLeaders(RingView.of(ShardMap.roundRobin(List.of(
+        new ShardMap.Node("a", "h:1", "h:2"), new ShardMap.Node("b", "h:3", "h:4")), 2, 2)), Duration.ofSeconds(1));
 
     assertThat(preferred.preferred(0)).isEqualTo("a");
     assertThat(preferred.preferred(1)).isEqualTo("b");

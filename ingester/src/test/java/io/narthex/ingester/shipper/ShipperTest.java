@@ -101,7 +101,7 @@ class ShipperTest {
   /** 2h blocks, idle after 1h (plus up to 15 min of jitter); passes only when a test calls {@code ship}. */
   private Shipper shipper(Clock clock, Duration retention) {
     ShipperOptions options = new ShipperOptions(Duration.ofHours(2), IDLE_TIMEOUT, retention, Duration.ofHours(1));
-    return new Shipper(node, shardMap, raftOptions, sink(), options, dataDir.resolve("n0/shipper"), clock);
+    return new Shipper(node, raftOptions, sink(), options, dataDir.resolve("n0/shipper"), clock);
   }
 
   private PushResponse push(long fromMs, long toMs, int seriesCount) throws Exception {
@@ -361,7 +361,7 @@ class ShipperTest {
     SimClock clock = new SimClock(startMs + 2 * HOUR_MS);
     ShipperOptions never = new ShipperOptions(Duration.ofHours(2), Duration.ZERO, Duration.ofHours(13),
         Duration.ofHours(1));
-    try (Shipper shipper = new Shipper(node, shardMap, raftOptions, sink(), never, dataDir.resolve("n0/shipper"),
+    try (Shipper shipper = new Shipper(node, raftOptions, sink(), never, dataDir.resolve("n0/shipper"),
         clock)) {
       shipper.ship(false);
       clock.advance(Duration.ofDays(30));

@@ -189,7 +189,7 @@ public final class MiniCluster implements AutoCloseable {
     Path nodeDir = dataDir.resolve(nodeId);
     IngesterNode node = IngesterNode.start(shardMap, nodeId, nodeDir, raftOptions);
     live.put(nodeId, node);
-    shippers.put(nodeId, new Shipper(node, shardMap, raftOptions, objectStore, shipperOptions,
+    shippers.put(nodeId, new Shipper(node, raftOptions, objectStore, shipperOptions,
         nodeDir.resolve("shipper"), clock));
   }
 

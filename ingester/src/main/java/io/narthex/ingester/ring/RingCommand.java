@@ -1,0 +1,98 @@
+package io.narthex.ingester.ring;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A change to the ingester ring: one entry of the ring group's log. Encoded as JSON with an {@code op} field
+ * ({@code seed}, {@code join}, {@code leave}, {@code move-started}, {@code move-done}, {@code move-abandoned}); the
+ * log is small and read by operators as often as by code.
+ */
+public sealed interface RingCommand {
+  ObjectMapper JSON = new ObjectMapper();
+
+  /** The first state of the ring, from the static config of the node that seeds it; refused once seeded. */
+  record Seed(List<ShardMap.Node> nodes, List<List<String>> shards) implements RingCommand {
+    public Seed(ShardMap map) {
+      this(map.nodes(), map.shards());
+    }
+  }
+
+  /** A node enters the ring, holding no replica yet. */
+  record Join(ShardMap.Node node) implements RingCommand {}
+
+  /** A node that holds no replica any more leaves the ring. */
+  record Leave(String nodeId) implements RingCommand {}
+
+  /** A replica move begins: the target is being added to the shard's Raft group. */
+  record MoveStarted(RingState.Move move) implements RingCommand {}
+
+  /** The shard's Raft group has the target in place of the source. */
+  record MoveDone(RingState.Move move) implements RingCommand {}
+
+  /** A move given up (its target failed, or the shard's group kept the source): the replicas stay as they were. */
+  record MoveAbandoned(RingState.Move move) implements RingCommand {}
+
+  default byte[] toJsonBytes() {
+    ObjectNode out = JSON.createObjectNode();
+    switch (this) {
+      case Seed seed -> {
+        out.put("op", "seed");
+        ArrayNode nodes = out.putArray("nodes");
+        seed.nodes().forEach(node -> nodes.add(RingState.nodeJson(node)));
+        ArrayNode shards = out.putArray("shards");
+        for (List<String> replicas : seed.shards()) {
+          ArrayNode replicaArray = shards.addArray();
+          replicas.forEach(replicaArray::add);
+        }
+      }
+      case Join join -> out.put("op", "join").set("node", RingState.nodeJson(join.node()));
+      case Leave leave -> out.put("op", "leave").put("node_id", leave.nodeId());
+      case MoveStarted started -> out.put("op", "move-started").set("move", RingState.moveJson(started.move()));
+      case MoveDone done -> out.put("op", "move-done").set("move", RingState.moveJson(done.move()));
+      case MoveAbandoned abandoned -> out.put("op", "move-abandoned")
+          .set("move", RingState.moveJson(abandoned.move()));
+    }
+    try {
+      return JSON.writeValueAsBytes(out);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * @throws IOException when {@code bytes} is not a command {@link #toJsonBytes} writes
+   */
+  static RingCommand fromJson(byte[] bytes) throws IOException {
+    JsonNode root = JSON.readTree(bytes);
+    try {
+      String op = RingState.required(root, "op").asText();
+      return switch (op) {
+        case "seed" -> {
+          List<ShardMap.Node> nodes = new ArrayList<>();
+          RingState.required(root, "nodes").forEach(node -> nodes.add(RingState.node(node)));
+          List<List<String>> shards = new ArrayList<>();
+          for (JsonNode shard : RingState.required(root, "shards")) {
+            List<String> replicas = new ArrayList<>();
+            shard.forEach(replica -> replicas.add(replica.asText()));
+            shards.add(replicas);
+          }
+          yield new Seed(nodes, shards);
+        }
+        case "join" -> new Join(RingState.node(RingState.required(root, "node")));
+        case "leave" -> new Leave(RingState.required(root, "node_id").asText());
+        case "move-started" -> new MoveStarted(RingState.move(RingState.required(root, "move")));
+        case "move-done" -> new MoveDone(RingState.move(RingState.required(root, "move")));
+        case "move-abandoned" -> new MoveAbandoned(RingState.move(RingState.required(root, "move")));
+        default -> throw new IllegalArgumentException("unknown ring command " + op);
+      };
+    } catch (IllegalArgumentException e) {
+      throw new IOException("not a ring command: " + e.getMessage(), e);
+    }
+  }
+}

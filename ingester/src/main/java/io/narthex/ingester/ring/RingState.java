@@ -1,0 +1,282 @@
+package io.narthex.ingester.ring;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The ingester ring as the ring group holds it: the nodes, each shard's replicas, the replica moves under way, and a
+ * version that every change raises. Immutable; {@link #apply} returns the next state. The shard count never changes
+ * once changed at runtime (a series' shard is its hash modulo the count): a move changes one shard's replicas only.
+ *
+ * <p>Until a runtime change (a join, a move), the ring is only what the config file seeded, and a seed from a
+ * differing config file replaces it: scaling by editing every process's config and restarting them all, as with a
+ * static ring, keeps working. After one, the ring group's ring is the truth and seeds are refused.
+ *
+ * <p>JSON shape ({@link #toJson}, also the ring group's snapshot and the {@code GET /ingester/ring} answer):
+ * <pre>
+ * {"version": 3, "seed_version": 1,
+ *  "nodes": [{"id": "ingester-1", "grpc_address": "host:9095", "raft_address": "host:9096"}, ...],
+ *  "shards": [["ingester-1", "ingester-2", "ingester-3"], ...],
+ *  "pending_moves": [{"shard": 0, "from": "ingester-3", "to": "ingester-4"}]}
+ * </pre>
+ *
+ * @param version 0 before the ring is seeded, raised by one by each change
+ * @param seedVersion the version the last seed made; equal to {@code version} while no runtime change followed it
+ * @param nodes every ingester node of the ring, in join order
+ * @param shards for each shard, its replicas' node ids; the first is the shard's preferred leader; empty before
+ *     the ring is seeded
+ * @param pendingMoves moves started and not yet done or abandoned
+ */
+public record RingState(long version, long seedVersion, List<ShardMap.Node> nodes, List<List<String>> shards,
+    List<Move> pendingMoves) {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The state of a ring group no command has reached yet. */
+  public static final RingState EMPTY = new RingState(0, 0, List.of(), List.of(), List.of());
+
+  /**
+   * One replica of a shard moving from a node to another: the target is added as a Raft listener, catches up, and
+   * replaces the source in one configuration change.
+   */
+  public record Move(int shard, String from, String to) {}
+
+  public RingState {
+    nodes = List.copyOf(nodes);
+    shards = shards.stream().map(List::copyOf).toList();
+    pendingMoves = List.copyOf(pendingMoves);
+  }
+
+  public boolean isSeeded() {
+    return !shards.isEmpty();
+  }
+
+  /** Whether the ring changed at runtime since its seed: then the ring group's ring, not the config, is the truth. */
+  public boolean changedSinceSeed() {
+    return isSeeded() && version != seedVersion;
+  }
+
+  /**
+   * The shard map of this state.
+   *
+   * @throws IllegalStateException before the ring is seeded
+   */
+  public ShardMap shardMap() {
+    if (!isSeeded()) {
+      throw new IllegalStateException("the ingester ring is not seeded yet");
+    }
+    return new ShardMap(nodes, shards);
+  }
+
+  /**
+   * The state after {@code command}.
+   *
+   * @throws IllegalArgumentException when the command does not fit this state (the ring group rejects it and
+   *     nothing changes): a seed after a runtime change or of the ring seeded already, a node joining twice, a
+   *     node leaving while it holds replicas, a move of a replica the shard does not have or onto one it has, a
+   *     second move of a shard, a move done that was not started
+   */
+  public RingState apply(RingCommand command) {
+    return switch (command) {
+      case RingCommand.Seed seed -> {
+        if (changedSinceSeed()) {
+          throw new IllegalArgumentException("the ingester ring changed at runtime since its seed (version "
+              + version + "): the config file's ring only seeds it");
+        }
+        ShardMap map = new ShardMap(seed.nodes(), seed.shards());
+        if (isSeeded() && map.equals(shardMap())) {
+          throw new IllegalArgumentException("the ingester ring is seeded with this ring already (version " + version
+              + ")");
+        }
+        yield new RingState(version + 1, version + 1, map.nodes(), map.shards(), List.of());
+      }
+      case RingCommand.Join join -> {
+        requireSeeded();
+        if (hasNode(join.node().id())) {
+          throw new IllegalArgumentException("ingester node " + join.node().id() + " is in the ring already");
+        }
+        List<ShardMap.Node> next = new ArrayList<>(nodes);
+        next.add(join.node());
+        yield new RingState(version + 1, seedVersion, next, shards, pendingMoves);
+      }
+      case RingCommand.Leave leave -> {
+        requireSeeded();
+        requireNode(leave.nodeId());
+        for (int shard = 0; shard < shards.size(); shard++) {
+          if (shards.get(shard).contains(leave.nodeId())) {
+            throw new IllegalArgumentException("ingester node " + leave.nodeId() + " still holds a replica of shard "
+                + shard + ": move it off first");
+          }
+        }
+        for (Move move : pendingMoves) {
+          if (move.to().equals(leave.nodeId())) {
+            throw new IllegalArgumentException("ingester node " + leave.nodeId() + " is the target of " + move);
+          }
+        }
+        List<ShardMap.Node> next = new ArrayList<>(nodes);
+        next.removeIf(node -> node.id().equals(leave.nodeId()));
+        yield new RingState(version + 1, seedVersion, next, shards, pendingMoves);
+      }
+      case RingCommand.MoveStarted started -> {
+        requireSeeded();
+        Move move = started.move();
+        requireShard(move.shard());
+        requireNode(move.to());
+        List<String> replicas = shards.get(move.shard());
+        if (!replicas.contains(move.from())) {
+          throw new IllegalArgumentException("shard " + move.shard() + " has no replica on " + move.from());
+        }
+        if (replicas.contains(move.to())) {
+          throw new IllegalArgumentException("shard " + move.shard() + " has a replica on " + move.to() + " already");
+        }
+        for (Move pending : pendingMoves) {
+          if (pending.shard() == move.shard()) {
+            throw new IllegalArgumentException("shard " + move.shard() + " is moving already: " + pending);
+          }
+        }
+        List<Move> next = new ArrayList<>(pendingMoves);
+        next.add(move);
+        yield new RingState(version + 1, seedVersion, nodes, shards, next);
+      }
+      case RingCommand.MoveDone done -> {
+        Move move = done.move();
+        requirePending(move);
+        List<List<String>> next = new ArrayList<>(shards);
+        List<String> replicas = new ArrayList<>(shards.get(move.shard()));
+        // The target takes the source's place, so the preferred leader moves only when the source was it.
+        replicas.set(replicas.indexOf(move.from()), move.to());
+        next.set(move.shard(), replicas);
+        yield new RingState(version + 1, seedVersion, nodes, next, without(move));
+      }
+      case RingCommand.MoveAbandoned abandoned -> {
+        requirePending(abandoned.move());
+        yield new RingState(version + 1, seedVersion, nodes, shards, without(abandoned.move()));
+      }
+    };
+  }
+
+  public boolean hasNode(String id) {
+    for (ShardMap.Node node : nodes) {
+      if (node.id().equals(id)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void requireSeeded() {
+    if (!isSeeded()) {
+      throw new IllegalArgumentException("the ingester ring is not seeded yet");
+    }
+  }
+
+  private void requireNode(String id) {
+    if (!hasNode(id)) {
+      throw new IllegalArgumentException("unknown ingester node " + id);
+    }
+  }
+
+  private void requireShard(int shard) {
+    if (shard < 0 || shard >= shards.size()) {
+      throw new IllegalArgumentException("no shard " + shard + ": the ring has " + shards.size());
+    }
+  }
+
+  private void requirePending(Move move) {
+    if (!pendingMoves.contains(move)) {
+      throw new IllegalArgumentException("no pending move " + move);
+    }
+  }
+
+  private List<Move> without(Move move) {
+    List<Move> next = new ArrayList<>(pendingMoves);
+    next.remove(move);
+    return next;
+  }
+
+  /** This state as JSON, in the shape the class comment shows. */
+  public ObjectNode toJson() {
+    ObjectNode out = JSON.createObjectNode();
+    out.put("version", version);
+    out.put("seed_version", seedVersion);
+    ArrayNode nodeArray = out.putArray("nodes");
+    for (ShardMap.Node node : nodes) {
+      nodeArray.add(nodeJson(node));
+    }
+    ArrayNode shardArray = out.putArray("shards");
+    for (List<String> replicas : shards) {
+      ArrayNode replicaArray = shardArray.addArray();
+      replicas.forEach(replicaArray::add);
+    }
+    ArrayNode moveArray = out.putArray("pending_moves");
+    for (Move move : pendingMoves) {
+      moveArray.add(moveJson(move));
+    }
+    return out;
+  }
+
+  public byte[] toJsonBytes() {
+    try {
+      return JSON.writeValueAsBytes(toJson());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * @throws IOException when {@code bytes} is not a ring state in the shape {@link #toJson} writes
+   */
+  public static RingState fromJson(byte[] bytes) throws IOException {
+    JsonNode root = JSON.readTree(bytes);
+    try {
+      List<ShardMap.Node> nodes = new ArrayList<>();
+      for (JsonNode node : required(root, "nodes")) {
+        nodes.add(node(node));
+      }
+      List<List<String>> shards = new ArrayList<>();
+      for (JsonNode shard : required(root, "shards")) {
+        List<String> replicas = new ArrayList<>();
+        shard.forEach(replica -> replicas.add(replica.asText()));
+        shards.add(replicas);
+      }
+      List<Move> moves = new ArrayList<>();
+      for (JsonNode move : required(root, "pending_moves")) {
+        moves.add(move(move));
+      }
+      return new RingState(required(root, "version").asLong(), required(root, "seed_version").asLong(), nodes,
+          shards, moves);
+    } catch (IllegalArgumentException e) {
+      throw new IOException("not a ring state: " + e.getMessage(), e);
+    }
+  }
+
+  static ObjectNode nodeJson(ShardMap.Node node) {
+    return JSON.createObjectNode().put("id", node.id()).put("grpc_address", node.grpcAddress())
+        .put("raft_address", node.raftAddress());
+  }
+
+  static ShardMap.Node node(JsonNode json) {
+    return new ShardMap.Node(required(json, "id").asText(), required(json, "grpc_address").asText(),
+        required(json, "raft_address").asText());
+  }
+
+  static ObjectNode moveJson(Move move) {
+    return JSON.createObjectNode().put("shard", move.shard()).put("from", move.from()).put("to", move.to());
+  }
+
+  static Move move(JsonNode json) {
+    return new Move(required(json, "shard").asInt(), required(json, "from").asText(), required(json, "to").asText());
+  }
+
+  static JsonNode required(JsonNode json, String field) {
+    JsonNode value = json.get(field);
+    if (value == null || value.isNull()) {
+      throw new IllegalArgumentException(json + " lacks " + field);
+    }
+    return value;
+  }
+}

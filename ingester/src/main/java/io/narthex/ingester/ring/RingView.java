@@ -1,0 +1,60 @@
+package io.narthex.ingester.ring;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * The ingester ring as this process last learned it, and who to tell when it changes: on an ingester, its replica
+ * of the ring group applies each change here; elsewhere a poller of the ring group does. Starts from the static
+ * config's shard map, which is also the ring group's seed.
+ */
+public final class RingView {
+  private volatile RingState state;
+  private final List<Consumer<RingState>> listeners = new CopyOnWriteArrayList<>();
+
+  /** A view at {@code initial} until the ring group says otherwise. */
+  public RingView(RingState initial) {
+    this.state = initial;
+  }
+
+  /** A view of a static shard map, at version 0: any ring changed at runtime replaces it. */
+  public static RingView of(ShardMap map) {
+    return new RingView(new RingState(0, 0, map.nodes(), map.shards(), List.of()));
+  }
+
+  public RingState state() {
+    return state;
+  }
+
+  public ShardMap shardMap() {
+    return state.shardMap();
+  }
+
+  /**
+   * Takes {@code next} when it changed at runtime since its seed and is newer than the current state, and tells the
+   * listeners, in order, on the caller's thread. A ring only seeded is the config file's: the process keeps its own
+   * configuration, which a restart with a new config file changes ({@link RingState}).
+   *
+   * @return whether the view changed
+   */
+  public synchronized boolean update(RingState next) {
+    if (!next.changedSinceSeed() || next.version() <= state.version()) {
+      return false;
+    }
+    state = next;
+    for (Consumer<RingState> listener : listeners) {
+      listener.accept(next);
+    }
+    return true;
+  }
+
+  /** Calls {@code listener} with every later state; it must be quick and must not throw. */
+  public void addListener(Consumer<RingState> listener) {
+    listeners.add(listener);
+  }
+
+  public void removeListener(Consumer<RingState> listener) {
+    listeners.remove(listener);
+  }
+}

@@ -1,0 +1,121 @@
+package io.narthex.ingester.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.narthex.ingester.client.PushEntryBuilder;
+import io.narthex.ingester.ring.RingCommand;
+import io.narthex.ingester.ring.RingPoller;
+import io.narthex.ingester.ring.RingState;
+import io.narthex.ingester.ring.RingView;
+import io.narthex.proto.prompb.Label;
+import io.narthex.proto.prompb.Sample;
+import io.narthex.proto.prompb.TimeSeries;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.concurrent.TimeUnit;
+import io.narthex.ingester.ring.ShardMap;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The ring group on real Raft servers: seeded once from the shard map, changed by commands, kept across restarts. */
+class RingGroupTest {
+  private static final RaftOptions OPTIONS = new RaftOptions(Duration.ofMillis(300), 10_000, Duration.ofSeconds(10));
+
+  @TempDir
+  Path dataDir;
+
+  private final List<IngesterNode> open = new ArrayList<>();
+  private final List<AutoCloseable> closeLater = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (AutoCloseable closeable : closeLater) {
+      closeable.close();
+    }
+    open.reversed().forEach(IngesterNode::close);
+  }
+
+  @Test
+  void aWriterFollowsTheRingToTheShardsNewReplicas() throws Exception {
+    ShardMap shardMap = IngesterNodeRestartTest.shardMap(1, 1);
+    start(shardMap, "n0");
+    ShardMap.Node nowhere;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      nowhere = new ShardMap.Node("n0", "127.0.0.1:1", "127.0.0.1:" + socket.getLocalPort());
+    }
+    // The writer starts on a ring whose only replica of shard 0 is at an address no server listens on.
+    RingView ring = RingView.of(new ShardMap(List.of(nowhere), List.of(List.of("n0"))));
+    RaftShardWriter writer = new RaftShardWriter(ring, 0, new RaftOptions(Duration.ofMillis(300), 10_000,
+        Duration.ofSeconds(2)), new RaftWriterMetrics(new PrometheusRegistry()));
+    closeLater.add(writer);
+    assertThat(writer.pushEntry(push(1)))
+        .failsWithin(Duration.ofSeconds(10)).withThrowableOfType(java.util.concurrent.ExecutionException.class);
+
+    assertThat(ring.update(new RingState(2, 1, shardMap.nodes(), shardMap.shards(), List.of()))).isTrue();
+    assertThat(writer.pushEntry(push(2)).get(10, TimeUnit.SECONDS).getAcceptedSamples())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void everyNodeSeedsTheRingOnceAndFollowsItsChangesAcrossRestarts() throws Exception {
+    ShardMap shardMap = IngesterNodeRestartTest.shardMap(3, 3);
+    List<IngesterNode> nodes = new ArrayList<>();
+    for (ShardMap.Node node : shardMap.nodes()) {
+      nodes.add(start(shardMap, node.id()));
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(
+        () -> nodes.stream().allMatch(n -> n.ringState().version() >= 1));
+    for (IngesterNode node : nodes) {
+      assertThat(node.ringState().version()).as("three seeds of one ring, one taken").isEqualTo(1);
+      assertThat(node.ringState().shardMap()).isEqualTo(shardMap);
+      assertThat(node.ringView().state().version()).as("a ring only seeded is the configuration's").isZero();
+    }
+
+    RingView polled = RingView.of(shardMap);
+    RingPoller poller = new RingPoller(polled, OPTIONS).start(Duration.ofMillis(100));
+    closeLater.add(poller);
+    ShardMap.Node extra = new ShardMap.Node("n9", "127.0.0.1:1", "127.0.0.1:2");
+    JsonNode reply = nodes.get(1).ringCommand(new RingCommand.Join(extra));
+    assertThat(reply.get("applied").asBoolean()).isTrue();
+    assertThat(reply.at("/state/version").asLong()).isEqualTo(2);
+    JsonNode refused = nodes.get(2).ringCommand(new RingCommand.Join(extra));
+    assertThat(refused.get("applied").asBoolean()).isFalse();
+    assertThat(refused.get("error").asText()).contains("in the ring already");
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(
+        () -> nodes.stream().allMatch(n -> n.ringView().state().hasNode("n9")));
+    Awaitility.await("a process without the ring group polls it").atMost(Duration.ofSeconds(10))
+        .until(() -> polled.state().version() == 2 && polled.state().hasNode("n9"));
+
+    nodes.getFirst().close();
+    open.remove(nodes.getFirst());
+    IngesterNode restarted = start(shardMap, "n0");
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> restarted.ringView().state().version() == 2);
+    RingState state = restarted.ringState();
+    assertThat(state.nodes()).contains(extra);
+    assertThat(state.shards()).isEqualTo(shardMap.shards());
+  }
+
+  /** One sample of {@code up} at {@code timestampMs}. */
+  private static byte[] push(long timestampMs) {
+    TimeSeries series = TimeSeries.newBuilder()
+        .addLabels(Label.newBuilder().setName("__name__").setValue("up"))
+        .addSamples(Sample.newBuilder().setTimestamp(System.currentTimeMillis() - 1000 + timestampMs).setValue(1))
+        .build();
+    PushEntryBuilder entry = new PushEntryBuilder("team-a");
+    byte[] bytes = series.toByteArray();
+    entry.add(bytes, 0, bytes.length);
+    return entry.build();
+  }
+
+  private IngesterNode start(ShardMap shardMap, String nodeId) throws Exception {
+    IngesterNode node = IngesterNode.start(shardMap, nodeId, dataDir.resolve(nodeId), OPTIONS);
+    open.add(node);
+    return node;
+  }
+}

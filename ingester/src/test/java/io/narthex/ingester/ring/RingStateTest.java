@@ -1,0 +1,90 @@
+package io.narthex.ingester.ring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RingStateTest {
+  private static final ShardMap.Node A = new ShardMap.Node("a", "127.0.0.1:9201", "127.0.0.1:9301");
+  private static final ShardMap.Node B = new ShardMap.Node("b", "127.0.0.1:9202", "127.0.0.1:9302");
+  private static final ShardMap.Node C = new ShardMap.Node("c", "127.0.0.1:9203", "127.0.0.1:9303");
+  private static final ShardMap.Node D = new ShardMap.Node("d", "127.0.0.1:9204", "127.0.0.1:9304");
+  private static final ShardMap THREE = ShardMap.roundRobin(List.of(A, B, C), 3, 2);
+
+  @Test
+  void moveReplacesTheSourceInPlaceAndRaisesTheVersionAtEachStep() {
+    RingState seeded = RingState.EMPTY.apply(new RingCommand.Seed(THREE));
+    RingState.Move move = new RingState.Move(0, "a", "d");
+    RingState joined = seeded.apply(new RingCommand.Join(D));
+    RingState started = joined.apply(new RingCommand.MoveStarted(move));
+    RingState done = started.apply(new RingCommand.MoveDone(move));
+
+    assertThat(List.of(seeded.version(), joined.version(), started.version(), done.version()))
+        .containsExactly(1L, 2L, 3L, 4L);
+    assertThat(started.pendingMoves()).containsExactly(move);
+    assertThat(started.shards()).as("replicas change only when the move is done").isEqualTo(THREE.shards());
+    assertThat(done.pendingMoves()).isEmpty();
+    assertThat(done.shards().get(0)).containsExactly("d", "b");
+    assertThat(done.shards().subList(1, 3)).isEqualTo(THREE.shards().subList(1, 3));
+    assertThat(done.shardMap().shardsOf("a")).containsExactly(2);
+  }
+
+  @Test
+  void refusesCommandsThatDoNotFitTheState() {
+    RingState seeded = RingState.EMPTY.apply(new RingCommand.Seed(THREE)).apply(new RingCommand.Join(D));
+    RingState.Move move = new RingState.Move(0, "a", "d");
+    RingState moving = seeded.apply(new RingCommand.MoveStarted(move));
+
+    assertThatThrownBy(() -> seeded.apply(new RingCommand.Seed(THREE))).hasMessageContaining("changed at runtime");
+    assertThatThrownBy(() -> seeded.apply(new RingCommand.Join(D))).hasMessageContaining("in the ring already");
+    assertThatThrownBy(() -> seeded.apply(new RingCommand.Leave("a"))).hasMessageContaining("still holds");
+    assertThatThrownBy(() -> seeded.apply(new RingCommand.MoveStarted(new RingState.Move(0, "c", "d"))))
+        .hasMessageContaining("no replica on c");
+    assertThatThrownBy(() -> seeded.apply(new RingCommand.MoveStarted(new RingState.Move(0, "a", "b"))))
+        .hasMessageContaining("has a replica on b already");
+    assertThatThrownBy(() -> seeded.apply(new RingCommand.MoveStarted(new RingState.Move(3, "a", "d"))))
+        .hasMessageContaining("no shard 3");
+    assertThatThrownBy(() -> moving.apply(new RingCommand.MoveStarted(new RingState.Move(0, "b", "d"))))
+        .hasMessageContaining("moving already");
+    assertThatThrownBy(() -> moving.apply(new RingCommand.Leave("d"))).hasMessageContaining("target of");
+    assertThatThrownBy(() -> seeded.apply(new RingCommand.MoveDone(move))).hasMessageContaining("no pending move");
+    assertThatThrownBy(() -> RingState.EMPTY.apply(new RingCommand.Join(D))).hasMessageContaining("not seeded");
+    assertThat(seeded.apply(new RingCommand.Leave("d")).nodes()).containsExactly(A, B, C);
+    assertThat(moving.apply(new RingCommand.MoveAbandoned(move)).shards()).isEqualTo(THREE.shards());
+  }
+
+  @Test
+  void aRingOnlySeededTakesADifferingSeedAndRefusesTheSameOne() {
+    RingState seeded = RingState.EMPTY.apply(new RingCommand.Seed(THREE));
+    ShardMap four = ShardMap.roundRobin(List.of(A, B, C, D), 4, 2);
+
+    assertThatThrownBy(() -> seeded.apply(new RingCommand.Seed(THREE))).hasMessageContaining("with this ring already");
+    RingState reseeded = seeded.apply(new RingCommand.Seed(four));
+    assertThat(reseeded.shardMap()).isEqualTo(four);
+    assertThat(List.of(reseeded.version(), reseeded.seedVersion())).containsExactly(2L, 2L);
+    assertThat(reseeded.changedSinceSeed()).isFalse();
+    RingState left = reseeded.apply(new RingCommand.MoveStarted(new RingState.Move(0, "a", "c")));
+    assertThat(left.changedSinceSeed()).isTrue();
+    assertThat(left.seedVersion()).isEqualTo(2);
+  }
+
+  @Test
+  void stateAndCommandsRoundTripThroughJson() throws Exception {
+    RingState.Move move = new RingState.Move(1, "b", "d");
+    RingState state = RingState.EMPTY.apply(new RingCommand.Seed(THREE)).apply(new RingCommand.Join(D))
+        .apply(new RingCommand.MoveStarted(move));
+    assertThat(RingState.fromJson(state.toJsonBytes())).isEqualTo(state);
+    assertThat(RingState.fromJson(RingState.EMPTY.toJsonBytes())).isEqualTo(RingState.EMPTY);
+
+    List<RingCommand> commands = List.of(new RingCommand.Seed(THREE), new RingCommand.Join(D),
+        new RingCommand.Leave("d"), new RingCommand.MoveStarted(move), new RingCommand.MoveDone(move),
+        new RingCommand.MoveAbandoned(move));
+    for (RingCommand command : commands) {
+      assertThat(RingCommand.fromJson(command.toJsonBytes())).isEqualTo(command);
+    }
+    assertThatThrownBy(() -> RingCommand.fromJson("{\"op\":\"split\"}".getBytes()))
+        .hasMessageContaining("unknown ring command split");
+  }
+}
