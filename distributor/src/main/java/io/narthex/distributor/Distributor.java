@@ -38,6 +38,9 @@ public final class Distributor {
   private final DistributorMetrics metrics;
   private final InactiveTenants inactiveTenants;
   private final SeriesCounts seriesCounts;
+  /** Scratch of finished pushes; as many as pushes ran at once, at most 16 kept. */
+  private final java.util.concurrent.ArrayBlockingQueue<PushScratch> scratches =
+      new java.util.concurrent.ArrayBlockingQueue<>(16);
 
   /** A distributor without per-tenant limits. */
   public Distributor(List<ShardWriter> shards, ValidationLimits limits) {
@@ -91,10 +94,45 @@ public final class Distributor {
    * @throws IngesterUnavailableException when a shard failed: a server fault, the sender should retry
    */
   public PushResult push(String tenant, byte[] body) {
+    return push(tenant, body, body.length);
+  }
+
+  /**
+   * As {@link #push(String, byte[])} for the request at {@code body[0, length)}, which may be a buffer the caller
+   * reuses once this returns: nothing keeps a reference to it.
+   */
+  public PushResult push(String tenant, byte[] body, int length) {
+    PushScratch scratch = scratches.poll();
+    if (scratch == null) {
+      scratch = new PushScratch();
+    }
+    try {
+      return push(tenant, body, length, scratch);
+    } finally {
+      // Kept without the caller's body, which may be large.
+      scratch.request.reset(NO_BYTES, 0, 0);
+      scratch.wire.reset(NO_BYTES, 0, 0);
+      scratches.offer(scratch);
+    }
+  }
+
+  private static final byte[] NO_BYTES = new byte[0];
+
+  /**
+   * The cursors and entry buffers of one push, kept for the next one: a push then allocates its entries, and for
+   * series that must change their new bytes, but nothing per series sent as received.
+   */
+  private static final class PushScratch {
+    final WireFields request = new WireFields(4);
+    final WireTimeSeries wire = new WireTimeSeries();
+    final PushEntryBuilder.Scratch entries = new PushEntryBuilder.Scratch();
+  }
+
+  private PushResult push(String tenant, byte[] body, int bodyLength, PushScratch scratch) {
     int shardCount = shards.size();
     WireFields request;
     try {
-      request = new WireFields(body, 0, body.length, 4);
+      request = scratch.request.reset(body, 0, bodyLength);
     } catch (IllegalArgumentException e) {
       throw new MalformedRequestException(e.getMessage(), e);
     }
@@ -119,7 +157,7 @@ public final class Distributor {
     long receivedSamples = 0;
     long validSamples = 0;
     long maxTimestampMs = System.currentTimeMillis() + limits.createGracePeriodMs();
-    WireTimeSeries wire = new WireTimeSeries();
+    WireTimeSeries wire = scratch.wire;
     ShardHash shardHash = new ShardHash(tenant, shardCount);
     int seriesCount = request.count(1);
     for (int index = 0; index < seriesCount; index++) {
@@ -211,8 +249,8 @@ public final class Distributor {
       for (int[] sr : shardAndRequest) {
         int shard = sr[0];
         PushEntryBuilder entry = perShard.get(shard).get(sr[1]);
-        byte[] encoded = counts == null ? entry.build() : entry.build(counts.capsFor(shard, tenantLimits,
-            metricsPerEntry.get(shard).get(sr[1]).keySet()));
+        byte[] encoded = entry.build(counts == null ? null
+            : counts.capsFor(shard, tenantLimits, metricsPerEntry.get(shard).get(sr[1]).keySet()), scratch.entries);
         CompletableFuture<PushResponse> future = pushTo(shards.get(shard), encoded);
         if (counts != null) {
           future = future.thenApply(response -> {

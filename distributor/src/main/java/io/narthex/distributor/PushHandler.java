@@ -14,6 +14,7 @@ import io.narthex.common.ErrorId;
 import io.narthex.common.Tenant;
 import io.narthex.common.TenantResolver;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,13 @@ public final class PushHandler implements HttpService {
   private final TenantResolver tenantResolver;
   private final int maxRecvMsgSizeBytes;
   private final InflightPushes inflight;
+  /**
+   * Bodies of finished pushes, for the next ones to decompress into: as many as pushes ran at once, at most 16, each
+   * at most {@link #RETAINED_BODY_BYTES}.
+   */
+  private final ArrayBlockingQueue<byte[]> bodies = new ArrayBlockingQueue<>(16);
+  /** Largest body kept for reuse: 2 MiB, some 6,000 series of 300 bytes (Prometheus sends at most 2,000). */
+  static final int RETAINED_BODY_BYTES = 2 << 20;
 
   /**
    * @param maxRecvMsgSizeBytes largest body accepted, compressed or uncompressed
@@ -102,9 +110,10 @@ public final class PushHandler implements HttpService {
     if (!permit.reserveUpTo(compressed.length)) {
       return reject(status(ErrorId.MAX_INFLIGHT_PUSH_REQUESTS_BYTES), "max_inflight_push_requests_bytes", inflight.bytesRefusal());
     }
-    byte[] body;
+    byte[] body = null;
+    int length;
     try {
-      int length = SnappyDecompressor.getUncompressedLength(compressed, 0);
+      length = SnappyDecompressor.getUncompressedLength(compressed, 0);
       if (length > maxRecvMsgSizeBytes) {
         return tooLarge(length);
       }
@@ -116,18 +125,44 @@ public final class PushHandler implements HttpService {
       if (!permit.reserveUpTo((long) compressed.length + length)) {
         return reject(status(ErrorId.MAX_INFLIGHT_PUSH_REQUESTS_BYTES), "max_inflight_push_requests_bytes", inflight.bytesRefusal());
       }
-      body = new byte[length];
+      body = bodyOfAtLeast(length);
       int written = new SnappyDecompressor().decompress(compressed, 0, compressed.length, body, 0, length);
       if (written != length) {
         throw new MalformedInputException(0, "decompressed " + written + " bytes, header said " + length);
       }
     } catch (MalformedInputException | IllegalArgumentException | IndexOutOfBoundsException e) {
+      giveBack(body);
       return reject(HttpStatus.BAD_REQUEST, "snappy",
           "the request body is not valid snappy-compressed data: " + e.getMessage());
     }
+    try {
+      return push(tenant, body, length);
+    } finally {
+      giveBack(body);
+    }
+  }
+
+  /** A body buffer of at least {@code length} bytes, a kept one when one is free and large enough. */
+  private byte[] bodyOfAtLeast(int length) {
+    byte[] body = bodies.poll();
+    if (body != null && body.length >= length) {
+      return body;
+    }
+    // Room to grow a little, so that the next slightly larger request fits too.
+    return new byte[length <= RETAINED_BODY_BYTES ? Math.min(RETAINED_BODY_BYTES, length + (length >> 3)) : length];
+  }
+
+  /** Keeps a body for the next push once nothing reads it: {@link Distributor#push} keeps no reference. */
+  private void giveBack(byte[] body) {
+    if (body != null && body.length <= RETAINED_BODY_BYTES) {
+      bodies.offer(body);
+    }
+  }
+
+  private HttpResponse push(String tenant, byte[] body, int length) {
     Distributor.PushResult result;
     try {
-      result = distributor.push(tenant, body);
+      result = distributor.push(tenant, body, length);
     } catch (Distributor.MalformedRequestException e) {
       return reject(HttpStatus.BAD_REQUEST, "protobuf",
           "the request body is not a valid protobuf WriteRequest: " + e.getMessage());

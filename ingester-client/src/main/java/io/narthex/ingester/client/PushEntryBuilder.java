@@ -137,18 +137,60 @@ public final class PushEntryBuilder {
     reserved += bytes;
   }
 
+  /**
+   * Buffers and a compressor that {@link #build(io.narthex.proto.ingester.SeriesLimits, Scratch)} reuses from one
+   * entry to the next, so that building an entry allocates only the entry. Not thread-safe: one per thread at a
+   * time. Arrays over {@link #RETAINED_BYTES} are used once and not kept.
+   */
+  public static final class Scratch {
+    /** Largest array kept for the next entry: 1 MiB, a push of some 3,000 series of 300 bytes. */
+    static final int RETAINED_BYTES = 1 << 20;
+
+    private final SnappyCompressor compressor = new SnappyCompressor();
+    private byte[] push = new byte[0];
+    private byte[] compressed = new byte[0];
+
+    private byte[] push(int length) {
+      if (push.length >= length) {
+        return push;
+      }
+      byte[] array = new byte[length];
+      if (length <= RETAINED_BYTES) {
+        push = array;
+      }
+      return array;
+    }
+
+    private byte[] compressed(int length) {
+      if (compressed.length >= length) {
+        return compressed;
+      }
+      byte[] array = new byte[length];
+      if (length <= RETAINED_BYTES) {
+        compressed = array;
+      }
+      return array;
+    }
+  }
+
   /** The encoded ShardLogEntry: its {@code snappy_push}, the PushRequest snappy-compressed. */
   public byte[] build() {
     return build(null);
   }
 
+  /** As {@link #build(io.narthex.proto.ingester.SeriesLimits, Scratch)} with buffers of its own. */
+  public byte[] build(io.narthex.proto.ingester.SeriesLimits limits) {
+    return build(limits, new Scratch());
+  }
+
   /**
-   * As {@link #build()}, with the PushRequest's {@code series_limits}.
+   * As {@link #build()}, with the PushRequest's {@code series_limits}, encoded and compressed in {@code scratch}'s
+   * buffers: only the returned entry is allocated.
    *
    * @param limits null for none
    * @throws IllegalStateException when the limits take more bytes than {@link #reserve reserved}
    */
-  public byte[] build(io.narthex.proto.ingester.SeriesLimits limits) {
+  public byte[] build(io.narthex.proto.ingester.SeriesLimits limits, Scratch scratch) {
     int limitsBytes = limits == null ? 0 : CodedOutputStream.computeMessageSize(PUSH_SERIES_LIMITS, limits);
     if (limitsBytes > reserved) {
       throw new IllegalStateException("series limits of " + limitsBytes + " bytes, " + reserved + " reserved");
@@ -156,8 +198,9 @@ public final class PushEntryBuilder {
     int receivedBytes = metadata.isEmpty() ? 0
         : CodedOutputStream.computeInt64Size(PUSH_METADATA_RECEIVED_MS, metadataReceivedMs);
     int timeSlack = metadata.isEmpty() ? 0 : RECEIVED_MS_MAX_BYTES - receivedBytes;
-    byte[] push = new byte[pushBytes - reserved - timeSlack + limitsBytes];
-    CodedOutputStream stream = CodedOutputStream.newInstance(push);
+    int pushLength = pushBytes - reserved - timeSlack + limitsBytes;
+    byte[] push = scratch.push(pushLength);
+    CodedOutputStream stream = CodedOutputStream.newInstance(push, 0, pushLength);
     try {
       stream.writeByteArray(PUSH_TENANT, tenant);
       for (int i = 0; i < count; i++) {
@@ -178,9 +221,9 @@ public final class PushEntryBuilder {
     } catch (IOException e) {
       throw new UncheckedIOException("sizing bug: the entry did not fit its computed size", e);
     }
-    SnappyCompressor compressor = new SnappyCompressor();
-    byte[] compressed = new byte[compressor.maxCompressedLength(push.length)];
-    int compressedBytes = compressor.compress(push, 0, push.length, compressed, 0, compressed.length);
+    SnappyCompressor compressor = scratch.compressor;
+    byte[] compressed = scratch.compressed(compressor.maxCompressedLength(pushLength));
+    int compressedBytes = compressor.compress(push, 0, pushLength, compressed, 0, compressed.length);
     byte[] out = new byte[CodedOutputStream.computeTagSize(SHARD_LOG_ENTRY_SNAPPY_PUSH)
         + CodedOutputStream.computeUInt32SizeNoTag(compressedBytes) + compressedBytes
         + CodedOutputStream.computeUInt32Size(LogFormat.FIELD, LogFormat.SINGLE)];

@@ -66,6 +66,28 @@ class PushEntryBuilderTest {
   }
 
   @Test
+  void entriesBuiltOneAfterTheOtherInOneScratchCarryOnlyTheirOwnSeries() throws Exception {
+    PushEntryBuilder.Scratch scratch = new PushEntryBuilder.Scratch();
+    TimeSeries big = SERIES.toBuilder().addLabels(Label.newBuilder().setName("z").setValue("v".repeat(5000))).build();
+    // A larger entry, a smaller one in the same buffers, then one past what the scratch keeps.
+    int[] seriesCounts = {40, 1, 2, 300};
+    for (int k = 0; k < seriesCounts.length; k++) {
+      TimeSeries series = k == 3 ? big : SERIES.toBuilder().setSamples(0, Sample.newBuilder().setTimestamp(k)).build();
+      byte[] bytes = series.toByteArray();
+      PushEntryBuilder builder = new PushEntryBuilder("team-" + k);
+      for (int i = 0; i < seriesCounts[k]; i++) {
+        builder.add(bytes, 0, bytes.length);
+      }
+      byte[] entry = builder.build(null, scratch);
+
+      assertThat(entry).isEqualTo(builder.build());
+      PushRequest request = read(entry);
+      assertThat(request.getTenant()).isEqualTo("team-" + k);
+      assertThat(request.getTimeseriesList()).hasSize(seriesCounts[k]).containsOnly(series);
+    }
+  }
+
+  @Test
   void cutsHelpAt1024CharactersNeverInsideASurrogatePair() {
     assertThat(PushEntryBuilder.truncateHelp("short")).isEqualTo("short");
     assertThat(PushEntryBuilder.truncateHelp("a".repeat(2000))).hasSize(1024);
