@@ -55,6 +55,7 @@ final class SeriesValidator {
       return false;
     }
     byte[] buf = series.buffer();
+    boolean ascii = series.labelsAreAscii();
     boolean hasMetricName = false;
     for (int i = 0; i < count; i++) {
       int nameOffset = series.nameOffset(i);
@@ -62,7 +63,7 @@ final class SeriesValidator {
       int valueOffset = series.valueOffset(i);
       int valueLength = series.valueLength(i);
       if (valueLength == 0 || valueLength > limits.maxLabelValueLength() || nameLength > limits.maxLabelNameLength()
-          || !WireTimeSeries.isValidUtf8(buf, valueOffset, valueLength)) {
+          || (!ascii && !WireTimeSeries.isValidUtf8(buf, valueOffset, valueLength))) {
         return false;
       }
       if (series.nameIs(i, Labels.METRIC_NAME)) {
@@ -89,29 +90,34 @@ final class SeriesValidator {
     return true;
   }
 
-  private static boolean isLegacyName(byte[] buf, int offset, int length, boolean colonAllowed) {
-    if (length == 0 || (NAME_CHARS[buf[offset] & 0xff] & FIRST) == 0
-        || (!colonAllowed && buf[offset] == ':')) {
+  private static boolean isLegacyName(byte[] buf, int offset, int length, boolean metricName) {
+    int first = metricName ? METRIC_FIRST : LABEL_FIRST;
+    int next = metricName ? METRIC_NEXT : LABEL_NEXT;
+    if (length == 0 || (NAME_CHARS[buf[offset] & 0xff] & first) == 0) {
       return false;
     }
     for (int i = offset + 1; i < offset + length; i++) {
-      byte c = buf[i];
-      if ((NAME_CHARS[c & 0xff] & NEXT) == 0 || (!colonAllowed && c == ':')) {
+      if ((NAME_CHARS[buf[i] & 0xff] & next) == 0) {
         return false;
       }
     }
     return true;
   }
 
-  private static final byte FIRST = 1;
-  private static final byte NEXT = 2;
-  /** Per byte: FIRST when it may start a metric name, NEXT when it may follow; ':' only in metric names. */
+  private static final byte LABEL_FIRST = 1;
+  private static final byte LABEL_NEXT = 2;
+  private static final byte METRIC_FIRST = 4;
+  private static final byte METRIC_NEXT = 8;
+  /** Per byte: which of the four positions it may take; ':' only in metric names. */
   private static final byte[] NAME_CHARS = new byte[256];
 
   static {
     for (int c = 0; c < 256; c++) {
-      boolean letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
-      NAME_CHARS[c] = (byte) ((letter ? FIRST | NEXT : 0) | (c >= '0' && c <= '9' ? NEXT : 0));
+      boolean letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+      boolean digit = c >= '0' && c <= '9';
+      int flags = (letter ? LABEL_FIRST | LABEL_NEXT | METRIC_FIRST | METRIC_NEXT : 0)
+          | (digit ? LABEL_NEXT | METRIC_NEXT : 0) | (c == ':' ? METRIC_FIRST | METRIC_NEXT : 0);
+      NAME_CHARS[c] = (byte) flags;
     }
   }
 

@@ -19,6 +19,9 @@ abstract class WireReader {
   abstract String messageName();
 
   final int readTag(int limit) {
+    if (pos < limit && buf[pos] >= 8) {
+      return buf[pos++]; // one byte, field 1 to 15: nearly every tag
+    }
     long tag = readVarint(limit);
     if (tag <= 0 || tag > Integer.MAX_VALUE || (tag >>> 3) == 0) {
       throw malformed("invalid field tag " + tag);
@@ -27,6 +30,9 @@ abstract class WireReader {
   }
 
   final int readLength(int limit) {
+    if (pos < limit && buf[pos] >= 0 && buf[pos] < limit - pos) {
+      return buf[pos++]; // one byte: under 128, as label names and values are
+    }
     long len = readVarint(limit);
     if (len < 0 || len > limit - pos) {
       throw malformed("field length " + len + " overruns the message");

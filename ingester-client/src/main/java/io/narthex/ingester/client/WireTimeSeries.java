@@ -23,6 +23,9 @@ public final class WireTimeSeries extends WireReader implements Head.LabelsKey {
   // Per label: name offset, name length, value offset, value length.
   private int[] labels = new int[4 * 16];
   private int labelCount;
+  /** The bytes from the first label field's contents to the last one's end. */
+  private int labelsFrom;
+  private int labelsTo;
   private long[] timestampsMs = new long[16];
   private double[] values = new double[16];
   private int sampleCount;
@@ -80,6 +83,24 @@ public final class WireTimeSeries extends WireReader implements Head.LabelsKey {
       labels = Arrays.copyOf(labels, labels.length * 2);
     }
     int base = labelCount * 4;
+    if (labelCount == 0) {
+      labelsFrom = from;
+    }
+    labelsTo = to;
+    // Prometheus writes a label as tag 0x0a, name length, name, tag 0x12, value length, value; lengths under 128
+    // take one byte.
+    if (to - from >= 4 && buf[from] == 0x0a && buf[from + 1] >= 0) {
+      int valueTag = from + 2 + buf[from + 1];
+      if (valueTag + 2 <= to && buf[valueTag] == 0x12 && buf[valueTag + 1] >= 0
+          && valueTag + 2 + buf[valueTag + 1] == to) {
+        labels[base] = from + 2;
+        labels[base + 1] = buf[from + 1];
+        labels[base + 2] = valueTag + 2;
+        labels[base + 3] = buf[valueTag + 1];
+        labelCount++;
+        return;
+      }
+    }
     labels[base] = from;
     labels[base + 1] = 0;
     labels[base + 2] = from;
@@ -212,6 +233,27 @@ public final class WireTimeSeries extends WireReader implements Head.LabelsKey {
   /** The value of sample {@code sample}. */
   public double sampleValue(int sample) {
     return values[sample];
+  }
+
+  /**
+   * Whether every byte from the first label to the last is ASCII: then every name and value is valid UTF-8, checked
+   * eight bytes at a time in one pass. False says nothing (a length of 128 or more, a non-ASCII value, a sample
+   * between labels): check each with {@link #isValidUtf8}.
+   */
+  public boolean labelsAreAscii() {
+    int i = labelsFrom;
+    int end = labelCount == 0 ? labelsFrom : labelsTo;
+    for (; i + 8 <= end; i += 8) {
+      if (((long) LONGS.get(buf, i) & 0x8080808080808080L) != 0) {
+        return false;
+      }
+    }
+    for (; i < end; i++) {
+      if (buf[i] < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   public int exemplarCount() {

@@ -110,6 +110,56 @@ class WireTimeSeriesTest {
   }
 
   @Test
+  void labelsPrometheusDoesNotWriteAreReadAsProtobufReadsThem() throws Exception {
+    String longValue = "v".repeat(200); // a two-byte length
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    com.google.protobuf.CodedOutputStream out = com.google.protobuf.CodedOutputStream.newInstance(bytes);
+    // Value before name; a name alone; an unknown field inside a label; a long value.
+    byte[][] labelFields = {
+        concat(field(2, "up"), field(1, "__name__")),
+        field(1, "empty"),
+        concat(field(1, "j"), field(7, "x"), field(2, "node")),
+        concat(field(1, "long"), field(2, longValue)),
+    };
+    for (byte[] label : labelFields) {
+      out.writeByteArray(1, label);
+    }
+    out.flush();
+    byte[] encoded = bytes.toByteArray();
+    TimeSeries parsed = TimeSeries.parseFrom(encoded);
+    WireTimeSeries wire = new WireTimeSeries().reset(encoded, 0, encoded.length);
+    assertThat(wire.labelCount()).isEqualTo(parsed.getLabelsCount()).isEqualTo(4);
+    for (int i = 0; i < 4; i++) {
+      assertThat(wire.name(i)).isEqualTo(parsed.getLabels(i).getName());
+      assertThat(wire.value(i)).isEqualTo(parsed.getLabels(i).getValue());
+    }
+    // The long value's length byte is not ASCII: no verdict from the one pass, each value is checked instead.
+    assertThat(wire.labelsAreAscii()).isFalse();
+    assertThat(read(series("__name__", "m", "a", "1")).labelsAreAscii()).isTrue();
+    assertThat(read(series("__name__", "m", "a", "caf\u00e9")).labelsAreAscii()).isFalse();
+    assertThat(read(series()).labelsAreAscii()).isTrue();
+  }
+
+  private static byte[] field(int number, String value) {
+    byte[] utf8 = value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] out = new byte[com.google.protobuf.CodedOutputStream.computeByteArraySize(number, utf8)];
+    try {
+      com.google.protobuf.CodedOutputStream.newInstance(out).writeByteArray(number, utf8);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return out;
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (byte[] part : parts) {
+      out.writeBytes(part);
+    }
+    return out.toByteArray();
+  }
+
+  @Test
   void truncatedBytesAreRejectedNamingTheFault() {
     byte[] bytes = series("__name__", "m").toBuilder()
         .addSamples(Sample.newBuilder().setTimestamp(1).setValue(1)).build().toByteArray();
