@@ -11,7 +11,8 @@ import io.narthex.tsdb.storage.Querier;
 import io.narthex.tsdb.storage.Queryable;
 import io.narthex.tsdb.storage.SelectHints;
 import io.narthex.tsdb.storage.Series;
-import it.unimi.dsi.fastutil.longs.Long2ObjectOpenHashMap;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -27,17 +28,29 @@ import java.util.function.ToLongFunction;
  * keyed by label hash (collisions kept apart by comparing labels), XOR chunks of float samples, and an inverted
  * index of label pairs to series ids. Closed chunks live off the Java heap, in a {@link HeadChunkSpace}.
  *
- * <p>Thread-safe. Appends lock only their series; series creation takes a stripe lock and briefly the index write
- * lock; queries take the index read lock to resolve matchers, then each series' lock to snapshot its chunks.
+ * <p>Thread-safe. Finding a known series takes no lock; appends lock only their series; series creation takes the
+ * head's series lock and briefly the index write lock; queries take the index read lock to resolve matchers, then
+ * each series' lock to snapshot its chunks.
  * Timestamps are milliseconds since the epoch.
  */
 public final class Head implements Queryable {
-  private static final int STRIPES = 64;
+  private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(MemSeries[].class);
+  private static final int INITIAL_SLOTS = 1024;
 
   private final HeadOptions options;
   /** Null but in tests: then the identity's low half comes from {@link SeriesIdentity}. */
   private final ToLongFunction<Labels> hashFunction;
-  private final Stripe[] stripes = new Stripe[STRIPES];
+  /**
+   * Series by identity: open addressing on the identity's low half with linear probing, at most half full; a slot
+   * holds the newest series of its low half's collision chain ({@link MemSeries#collisionNext}). Written under
+   * {@link #seriesLock} (slots with release stores, a grown table published whole); read without a lock, so finding
+   * a known series, once per sample, takes no lock and its memory loads can overlap the previous series'. A lookup
+   * that finds nothing asks again under the lock, as a writer moving slots may hide a series from it for a moment.
+   */
+  private volatile MemSeries[] table = new MemSeries[INITIAL_SLOTS];
+  /** Guarded by seriesLock: slots of {@link #table} in use. */
+  private int usedSlots;
+  private final Object seriesLock = new Object();
   private final MemPostings postings = new MemPostings();
   /** Closed chunks' bytes; a chunk is read and released only under its series' lock. */
   final HeadChunkSpace chunkSpace = new HeadChunkSpace();
@@ -66,14 +79,6 @@ public final class Head implements Queryable {
   Head(HeadOptions options, ToLongFunction<Labels> hashFunction) {
     this.options = options;
     this.hashFunction = hashFunction;
-    for (int i = 0; i < STRIPES; i++) {
-      stripes[i] = new Stripe();
-    }
-  }
-
-  private static final class Stripe {
-    // Guarded by this: hash -> first series of its collision chain.
-    final Long2ObjectOpenHashMap<MemSeries> byHash = new Long2ObjectOpenHashMap<>();
   }
 
   /** The series with exactly these labels (see {@link SeriesIdentity}), created and indexed when new. */
@@ -122,41 +127,129 @@ public final class Head implements Queryable {
       low = key.identityLow();
       high = key.identityHigh();
     }
-    Stripe stripe = stripes[(int) (low ^ (low >>> 32)) & (STRIPES - 1)];
-    synchronized (stripe) {
-      for (MemSeries s = stripe.byHash.get(low); s != null; s = s.collisionNext) {
-        if (s.identityHigh == high) {
-          return s;
-        }
-      }
+    MemSeries found = find(low, high);
+    if (found != null) {
+      return found;
     }
-    return null;
+    synchronized (seriesLock) {
+      return find(low, high);
+    }
   }
 
   private MemSeries getOrCreate(long low, long high, Labels labels, LabelsKey key) {
-    Stripe stripe = stripes[(int) (low ^ (low >>> 32)) & (STRIPES - 1)];
-    synchronized (stripe) {
-      MemSeries first = stripe.byHash.get(low);
-      for (MemSeries s = first; s != null; s = s.collisionNext) {
-        if (s.identityHigh == high) {
-          return s;
-        }
-      }
+    MemSeries found = find(low, high);
+    if (found != null) {
+      return found;
     }
     // Built outside the lock: it may throw, and it allocates.
     Labels created = (labels == null ? key.toLabels() : labels).intern(this::symbol);
-    synchronized (stripe) {
-      MemSeries first = stripe.byHash.get(low);
-      for (MemSeries s = first; s != null; s = s.collisionNext) {
-        if (s.identityHigh == high) {
-          return s;
-        }
+    synchronized (seriesLock) {
+      found = find(low, high);
+      if (found != null) {
+        return found;
       }
       MemSeries series = postings.add(created, low, high);
-      series.collisionNext = first;
-      stripe.byHash.put(low, series);
+      insert(series);
       return series;
     }
+  }
+
+  /** The series of this identity in {@link #table}, or null; without the lock, a null may be wrong (see there). */
+  private MemSeries find(long low, long high) {
+    MemSeries[] slots = table;
+    int mask = slots.length - 1;
+    for (int i = (int) low & mask; ; i = (i + 1) & mask) {
+      MemSeries s = (MemSeries) SLOTS.getAcquire(slots, i);
+      if (s == null) {
+        return null;
+      }
+      if (s.hash == low) {
+        for (; s != null; s = s.collisionNext) {
+          if (s.identityHigh == high) {
+            return s;
+          }
+        }
+        return null;
+      }
+    }
+  }
+
+  /** Puts a new series in {@link #table}, first of its low half's chain; the caller holds {@link #seriesLock}. */
+  private void insert(MemSeries series) {
+    MemSeries[] slots = table;
+    if (2 * (usedSlots + 1) > slots.length) {
+      slots = grow(slots);
+    }
+    int mask = slots.length - 1;
+    for (int i = (int) series.hash & mask; ; i = (i + 1) & mask) {
+      MemSeries s = slots[i];
+      if (s == null || s.hash == series.hash) {
+        series.collisionNext = s;
+        SLOTS.setRelease(slots, i, series);
+        usedSlots += s == null ? 1 : 0;
+        return;
+      }
+    }
+  }
+
+  /** A table twice the size holding every chain of {@code slots}, published; the caller holds the lock. */
+  private MemSeries[] grow(MemSeries[] slots) {
+    MemSeries[] grown = new MemSeries[2 * slots.length];
+    int mask = grown.length - 1;
+    for (MemSeries s : slots) {
+      if (s != null) {
+        int i = (int) s.hash & mask;
+        while (grown[i] != null) {
+          i = (i + 1) & mask;
+        }
+        grown[i] = s;
+      }
+    }
+    table = grown;
+    return grown;
+  }
+
+  /** Takes a series out of {@link #table}; the caller holds {@link #seriesLock}. */
+  private void remove(MemSeries series) {
+    MemSeries[] slots = table;
+    int mask = slots.length - 1;
+    for (int i = (int) series.hash & mask; slots[i] != null; i = (i + 1) & mask) {
+      MemSeries first = slots[i];
+      if (first.hash != series.hash) {
+        continue;
+      }
+      if (first == series && series.collisionNext != null) {
+        SLOTS.setRelease(slots, i, series.collisionNext);
+      } else if (first == series) {
+        deleteSlot(slots, i);
+      } else {
+        for (MemSeries s = first; s.collisionNext != null; s = s.collisionNext) {
+          if (s.collisionNext == series) {
+            s.collisionNext = series.collisionNext;
+            break;
+          }
+        }
+      }
+      return;
+    }
+  }
+
+  /**
+   * Empties slot {@code hole} by moving back each later slot of the probe run that may live there (Knuth's
+   * algorithm R for linear probing), so lookups need no tombstones.
+   */
+  private void deleteSlot(MemSeries[] slots, int hole) {
+    int mask = slots.length - 1;
+    for (int j = (hole + 1) & mask; slots[j] != null; j = (j + 1) & mask) {
+      int home = (int) slots[j].hash & mask;
+      // The series at j may move to the hole when its home is not cyclically within (hole, j].
+      if (((j - home) & mask) >= ((j - hole) & mask)) {
+        SLOTS.setRelease(slots, hole, slots[j]);
+        hole = j;
+      }
+    }
+    SLOTS.setRelease(slots, hole, null);
+    usedSlots--;
   }
 
   private String symbol(String s) {
@@ -358,25 +451,9 @@ public final class Head implements Queryable {
         }
       }
     }
-    for (MemSeries series : removed) {
-      long hash = series.hash;
-      Stripe stripe = stripes[(int) (hash ^ (hash >>> 32)) & (STRIPES - 1)];
-      synchronized (stripe) {
-        MemSeries first = stripe.byHash.get(hash);
-        if (first == series) {
-          if (series.collisionNext == null) {
-            stripe.byHash.remove(hash);
-          } else {
-            stripe.byHash.put(hash, series.collisionNext);
-          }
-        } else {
-          for (MemSeries s = first; s != null; s = s.collisionNext) {
-            if (s.collisionNext == series) {
-              s.collisionNext = series.collisionNext;
-              break;
-            }
-          }
-        }
+    synchronized (seriesLock) {
+      for (MemSeries series : removed) {
+        remove(series);
       }
     }
     postings.remove(removed);

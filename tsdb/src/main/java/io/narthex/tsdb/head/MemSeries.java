@@ -15,7 +15,7 @@ public final class MemSeries {
   final long hash;
   /** {@link SeriesIdentity#high}: tells apart series whose low halves collide. */
   final long identityHigh;
-  /** Next series with the same hash; guarded by the head's stripe lock. */
+  /** Next series with the same hash; written under the head's series lock. */
   MemSeries collisionNext;
 
   // Guarded by this.

@@ -253,6 +253,31 @@ class HeadTest {
   }
 
   @Test
+  void seriesSharingProbeRunsAreFoundAfterOthersAreTruncatedAndTheTableGrows() {
+    // Low halves that are multiples of 4096 share a home slot in every table up to 4096 slots: one long probe run,
+    // with every third series sharing its low half with another (a collision chain).
+    Head head = new Head(HeadOptions.DEFAULT, labels -> Long.parseLong(labels.get("i")) / 3 * 4096L);
+    List<MemSeries> created = new ArrayList<>();
+    for (int i = 0; i < 3000; i++) {
+      MemSeries series = head.getOrCreate(Labels.of("i", Integer.toString(i)));
+      head.append(series, i % 2 == 0 ? 1 : 1000, i);
+      created.add(series);
+    }
+    head.truncateBefore(500);
+
+    assertThat(head.numSeries()).isEqualTo(1500);
+    for (int i = 0; i < 3000; i++) {
+      MemSeries found = head.getOrCreate(Labels.of("i", Integer.toString(i)));
+      if (i % 2 == 1) {
+        assertThat(found).as("series %d kept", i).isSameAs(created.get(i));
+      } else {
+        assertThat(found).as("series %d removed, so created anew", i).isNotSameAs(created.get(i));
+      }
+    }
+    assertThat(head.numSeries()).isEqualTo(3000);
+  }
+
+  @Test
   void seriesIdsAreDense() {
     Head head = new Head();
     for (int i = 0; i < 5; i++) {
