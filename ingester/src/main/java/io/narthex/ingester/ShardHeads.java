@@ -114,10 +114,10 @@ public final class ShardHeads {
   }
 
   /** Reused by the thread applying a shard's log, so that a push allocates nothing per series. */
-  private record Cursors(WireFields request, WireTimeSeries series) {}
+  private record Cursors(WireFields request, WireTimeSeries series, WireSeriesKey key) {}
 
   private static final ThreadLocal<Cursors> CURSORS =
-      ThreadLocal.withInitial(() -> new Cursors(new WireFields(6), new WireTimeSeries()));
+      ThreadLocal.withInitial(() -> new Cursors(new WireFields(6), new WireTimeSeries(), new WireSeriesKey()));
 
   /**
    * Writes every tenant's head: magic {@code NXIS}, version 5, tenant count, then per tenant its name, its minimum
@@ -408,6 +408,7 @@ public final class ShardHeads {
       throw new IllegalArgumentException("push request without a tenant");
     }
     WireTimeSeries wire = cursors.series;
+    WireSeriesKey key = cursors.key;
     int seriesCount = request.count(2);
     // A push without series (metadata only, or a count request) creates no head: its tenant may have no series
     // on this shard, and an empty head would never be truncated away.
@@ -417,6 +418,7 @@ public final class ShardHeads {
     long accepted = 0;
     for (int seriesIndex = 0; seriesIndex < seriesCount; seriesIndex++) {
       wire.reset(buf, request.offset(2, seriesIndex), request.length(2, seriesIndex));
+      key.reset(wire);
       if (wire.sampleCount() == 0) {
         continue;
       }
@@ -427,7 +429,7 @@ public final class ShardHeads {
       // A series none of whose samples the head would take is not created: old samples cannot fill the head.
       MemSeries series = null;
       if (head.bounds(newestMs) == AppendResult.OK) {
-        series = limits == null ? head.getOrCreate(wire) : head.get(wire);
+        series = limits == null ? head.getOrCreate(key) : head.get(key);
         if (series == null) {
           SampleError.Reason overLimit = newSeriesOverLimit(head, wire, limits);
           if (overLimit != null) {
@@ -435,7 +437,7 @@ public final class ShardHeads {
             response.addErrors(sampleError(overLimit, seriesIndex, wire.timestampMs(0), wire.sampleCount()));
             continue;
           }
-          series = head.getOrCreate(wire);
+          series = head.getOrCreate(key);
         }
       }
       int outOfOrder = 0;
