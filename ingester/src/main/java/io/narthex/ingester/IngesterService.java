@@ -136,6 +136,19 @@ public final class IngesterService implements Service {
       return HttpResponse.of(HttpStatus.OK, MediaType.JSON, JSON.writerWithDefaultPrettyPrinter()
           .writeValueAsBytes(ring));
     });
+    // Membership changes run for minutes on a large head: off the event loop, with no request timeout.
+    http.route().post("/ingester/ring/join").requestTimeoutMillis(0).build((ctx, req) -> ringChange(executor,
+        () -> node.join(MOVE_CATCH_UP_TIMEOUT)));
+    http.route().post("/ingester/ring/leave").requestTimeoutMillis(0).build((ctx, req) -> ringChange(executor,
+        () -> node.leave(node.nodeId(), MOVE_CATCH_UP_TIMEOUT)));
+    http.route().post("/ingester/ring/forget").requestTimeoutMillis(0).build((ctx, req) -> {
+      String id = ctx.queryParam("id");
+      if (id == null || id.isEmpty() || id.equals(node.nodeId())) {
+        return HttpResponse.of(HttpStatus.BAD_REQUEST, MediaType.PLAIN_TEXT_UTF_8,
+            "forget needs ?id=<another ingester's id>; a node leaves the ring with POST /ingester/ring/leave\n");
+      }
+      return ringChange(executor, () -> node.leave(id, MOVE_CATCH_UP_TIMEOUT));
+    });
     http.service("/ingester/shards", (ctx, req) -> {
       String tenant;
       try {
@@ -147,6 +160,39 @@ public final class IngesterService implements Service {
       return HttpResponse.of(HttpStatus.OK, MediaType.JSON, JSON.writerWithDefaultPrettyPrinter()
           .writeValueAsBytes(Map.of("node", node.nodeId(), "replicas", shardsAsSeenBy(tenant))));
     });
+  }
+
+  /** How long a new replica may take to catch up with its shard, a snapshot install included. */
+  static final java.time.Duration MOVE_CATCH_UP_TIMEOUT = java.time.Duration.ofMinutes(10);
+
+  /** A ring change that runs moves. */
+  private interface RingChange {
+    List<io.narthex.ingester.ring.RingState.Move> run() throws java.io.IOException;
+  }
+
+  /**
+   * Runs {@code change} on {@code executor}: 200 with the moves run and the ring after them, 409 when the ring
+   * refuses the change as asked (the node is not in the ring, a shard would have nowhere to go), 503 when the ring
+   * group or a move failed (moves done so far stay done; {@code GET /ingester/ring} shows a move left pending).
+   */
+  private HttpResponse ringChange(Executor executor, RingChange change) {
+    return HttpResponse.of(CompletableFuture.supplyAsync(() -> {
+      try {
+        var moves = change.run();
+        var out = JSON.createObjectNode();
+        var moveArray = out.putArray("moves");
+        for (var move : moves) {
+          moveArray.addObject().put("shard", move.shard()).put("from", move.from()).put("to", move.to());
+        }
+        out.set("ring", node.queryRing().toJson());
+        return HttpResponse.of(HttpStatus.OK, MediaType.JSON, JSON.writerWithDefaultPrettyPrinter()
+            .writeValueAsBytes(out));
+      } catch (IllegalArgumentException e) {
+        return HttpResponse.of(HttpStatus.CONFLICT, MediaType.PLAIN_TEXT_UTF_8, e.getMessage() + "\n");
+      } catch (java.io.IOException | RuntimeException e) {
+        return HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.PLAIN_TEXT_UTF_8, e.getMessage() + "\n");
+      }
+    }, executor));
   }
 
   /**

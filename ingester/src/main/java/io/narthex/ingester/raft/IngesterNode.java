@@ -7,6 +7,8 @@ import io.narthex.ingester.IngesterMetrics;
 import io.narthex.ingester.ShardHeads;
 import io.narthex.ingester.ShardReplicas;
 import io.narthex.ingester.ring.RingCommand;
+import io.narthex.ingester.ring.RingPlanner;
+import io.narthex.ingester.ring.RingPoller;
 import io.narthex.ingester.ring.RingState;
 import io.narthex.ingester.ring.RingStateMachine;
 import io.narthex.ingester.ring.RingView;
@@ -77,13 +79,15 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   private final RaftMetrics raftMetrics;
   private final TlsFiles clientTls;
   private final java.time.Duration electionTimeout;
-  private final Map<Integer, RaftGroupId> localShards = new LinkedHashMap<>();
+  /** The shards this node holds a replica of, by shard; changed by replica moves. */
+  private final Map<Integer, RaftGroupId> localShards = new java.util.concurrent.ConcurrentSkipListMap<>();
   private final AtomicLong callId = new AtomicLong();
   private final ScheduledExecutorService gauges = Executors.newSingleThreadScheduledExecutor(
       Thread.ofPlatform().daemon().name("raft-gauges").factory());
   private final PreferredLeaders preferredLeaders;
   private final RingView ringView;
   private final RaftOptions options;
+  private volatile RingPoller ringPoller;
   /** Set once this node hands its leaderships over to stop: no move to a preferred leader runs alongside. */
   private volatile boolean stopping;
 
@@ -121,8 +125,10 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     RaftServerConfigKeys.Log.setWriteBufferSize(
         properties, SizeInBytes.valueOf(RaftGroups.MAX_MESSAGE_SIZE.getSize() + (1 << 20)));
     Map<RaftGroupId, Integer> shardOfGroup = new LinkedHashMap<>();
-    for (int shard : shardMap.shardsOf(nodeId)) {
+    for (int shard = 0; shard < shardMap.shardCount(); shard++) {
       shardOfGroup.put(RaftGroups.groupId(shard), shard);
+    }
+    for (int shard : heldShards(raftDir, shardMap.shardsOf(nodeId))) {
       localShards.put(shard, RaftGroups.groupId(shard));
     }
     this.clientTls = options.clientTls();
@@ -139,8 +145,10 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
           Integer shard = shardOfGroup.get(groupId);
           if (shard == null) {
             throw new IllegalStateException("node " + nodeId + " found Raft group " + groupId
-                + " on disk that the shard map does not give it");
+                + " on disk that is no shard of the ring's " + shardMap.shardCount());
           }
+          // A replica moved here ({@link #moveReplica}) is held from its creation on.
+          localShards.put(shard, groupId);
           return new ShardStateMachine(shard, apply, shardMap.shardCount(), raftMetrics, ingesterMetrics);
         })
         .build();
@@ -198,6 +206,9 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
       throw e;
     }
     Thread.ofVirtual().name("ring-seed-" + nodeId).start(node::seedRing);
+    node.ringView.addListener(node::dropMovedReplicas);
+    // A node that joined at runtime holds no voting replica of the ring group: it learns the ring as others do.
+    node.ringPoller = new RingPoller(node.ringView, options).start(RingPoller.DEFAULT_INTERVAL);
     node.gauges.scheduleWithFixedDelay(node::updateGauges, 15, 15, TimeUnit.SECONDS);
     long balanceMs = options.electionTimeout().toMillis();
     node.gauges.scheduleWithFixedDelay(node::yieldToPreferredLeaders, balanceMs, balanceMs, TimeUnit.MILLISECONDS);
@@ -268,6 +279,287 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
         throw new IOException("the ring group did not commit " + command + ": " + reply.getException());
       }
       return JSON.readTree(reply.getMessage().getContent().toByteArray());
+    }
+  }
+
+  private List<String> replicasInRing(int shard) {
+    return ringView.state().shards().get(shard);
+  }
+
+  /**
+   * Forgets the local replicas the ring has moved off this node: their groups were removed from the Raft server by
+   * the move ({@link #moveReplica}).
+   */
+  private void dropMovedReplicas(RingState state) {
+    List<Integer> held = new ArrayList<>();
+    for (int shard = 0; shard < state.shards().size(); shard++) {
+      int s = shard;
+      boolean moving = state.pendingMoves().stream().anyMatch(m -> m.shard() == s && m.to().equals(nodeId));
+      if (state.shards().get(shard).contains(nodeId) || moving) {
+        held.add(shard);
+      } else {
+        localShards.remove(shard);
+      }
+    }
+    try {
+      Path temporary = raftDir.resolve(HELD_SHARDS_FILE + ".tmp");
+      Files.write(temporary, JSON.writeValueAsBytes(held));
+      Files.move(temporary, raftDir.resolve(HELD_SHARDS_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      log.warn("could not record the shards this node holds in {}: {}", raftDir, e.toString());
+    }
+  }
+
+  /**
+   * The shards whose replicas this node holds by the ring, written at every ring change after the seed: a restart
+   * joins these, not the config file's, which the moves have made stale.
+   */
+  static final String HELD_SHARDS_FILE = "held-shards.json";
+
+  private static List<Integer> heldShards(Path raftDir, List<Integer> configured) throws IOException {
+    Path file = raftDir.resolve(HELD_SHARDS_FILE);
+    if (!Files.exists(file)) {
+      return configured;
+    }
+    List<Integer> held = new ArrayList<>();
+    JSON.readTree(Files.readAllBytes(file)).forEach(shard -> held.add(shard.asInt()));
+    return held;
+  }
+
+  /**
+   * Moves one replica of a shard from a node to another, by Raft membership changes, while the shard takes writes;
+   * any node may run it. Steps, each recorded in the ring group so that the ring shows the move under way:
+   * <ol>
+   *   <li>{@code move-started} in the ring group;
+   *   <li>the target's Raft server adds the shard's group, empty and without peers, so it waits for a leader;
+   *   <li>the shard's leader adds the target as a listener (Ratis's learner: it receives the log, or a snapshot of
+   *       the heads when the log it needs is purged, and counts in no quorum);
+   *   <li>once the target's commit index reaches the leader's, one configuration change puts the target in the
+   *       source's place (Ratis commits it through a joint configuration, so a quorum holds throughout; a leaving
+   *       leader steps down once it is committed);
+   *   <li>the source's server removes the group and deletes its directory;
+   *   <li>{@code move-done} in the ring group: every process's writers and readers follow the new replicas.
+   * </ol>
+   * A failure before step 4 removes the group from the target and records {@code move-abandoned}.
+   *
+   * @param catchUpTimeout how long the target may take to catch up (a snapshot of the heads is sent in this time)
+   * @throws IOException when a step failed; the ring shows the move as pending when it failed after step 4
+   */
+  public void moveReplica(RingState.Move move, java.time.Duration catchUpTimeout) throws IOException {
+    JsonNode started = ringCommand(new RingCommand.MoveStarted(move));
+    if (!started.path("applied").asBoolean()) {
+      throw new IOException("the ring group refused " + move + ": " + started.path("error").asText());
+    }
+    ShardMap map = RingState.fromJson(JSON.writeValueAsBytes(started.get("state"))).shardMap();
+    RaftGroupId groupId = RaftGroups.groupId(move.shard());
+    List<org.apache.ratis.protocol.RaftPeer> servers = RaftGroups.group(map, move.shard()).getPeers().stream()
+        .toList();
+    org.apache.ratis.protocol.RaftPeer target = RaftGroups.ringGroup(List.of(map.node(move.to()))).getPeers()
+        .iterator().next();
+    long startNanos = System.nanoTime();
+    try (RaftClient shard = RaftGroups.client(RaftGroups.group(map, move.shard()), options);
+         RaftClient toTarget = RaftGroups.client(RaftGroup.valueOf(groupId, target), options)) {
+      try {
+        check("add the group on " + move.to(), toTarget.getGroupManagementApi(target.getId())
+            .add(RaftGroup.valueOf(groupId), true));
+        check("add " + move.to() + " as a listener", setConfiguration(shard, servers, List.of(target)));
+        awaitCaughtUp(toTarget, target, groupId, catchUpTimeout);
+      } catch (IOException | RuntimeException e) {
+        abandon(move, shard, toTarget, servers, target, e);
+        throw e;
+      }
+      List<org.apache.ratis.protocol.RaftPeer> next = new ArrayList<>();
+      for (org.apache.ratis.protocol.RaftPeer peer : servers) {
+        next.add(peer.getId().toString().equals(move.from()) ? target : peer);
+      }
+      RaftClientReply promoted = setConfiguration(shard, next, List.of());
+      if (!promoted.isSuccess()) {
+        // Should Ratis refuse to turn a listener into a follower, drop the listener, then add the caught-up replica
+        // as a follower: the leader stages it, which takes only the entries since.
+        log.warn("promoting {} in shard {} failed, adding it again as a follower: {}", move.to(), move.shard(),
+            promoted.getException());
+        check("remove the listener " + move.to(), setConfiguration(shard, servers, List.of()));
+        check("put " + move.to() + " in " + move.from() + "'s place", setConfiguration(shard, next, List.of()));
+      }
+    }
+    org.apache.ratis.protocol.RaftPeer source = RaftGroups.ringGroup(List.of(map.node(move.from()))).getPeers()
+        .iterator().next();
+    try (RaftClient toSource = RaftGroups.client(RaftGroup.valueOf(groupId, source), options)) {
+      check("remove the group from " + move.from(),
+          toSource.getGroupManagementApi(source.getId()).remove(groupId, true, false));
+    } catch (IOException e) {
+      // The source is down (a dead node being replaced): its directory goes when it comes back and finds the
+      // group is not its own any more; the shard does not need it.
+      log.warn("shard {} moved off {}, which did not remove its replica: {}", move.shard(), move.from(), e.toString());
+    }
+    JsonNode done = ringCommand(new RingCommand.MoveDone(move));
+    if (!done.path("applied").asBoolean()) {
+      throw new IOException("the ring group refused " + new RingCommand.MoveDone(move) + ": "
+          + done.path("error").asText());
+    }
+    log.info("replica moved shard={} from={} to={} seconds={}", move.shard(), move.from(), move.to(),
+        String.format("%.3f", (System.nanoTime() - startNanos) / 1e9));
+  }
+
+  /** Waits until the target's commit index reaches the one the leader had when the wait began. */
+  private void awaitCaughtUp(RaftClient toTarget, org.apache.ratis.protocol.RaftPeer target, RaftGroupId groupId,
+      java.time.Duration timeout) throws IOException {
+    long deadlineNanos = System.nanoTime() + timeout.toNanos();
+    long goal = -1;
+    while (System.nanoTime() < deadlineNanos) {
+      var info = toTarget.getGroupManagementApi(target.getId()).info(groupId);
+      long targetCommit = -1;
+      long highest = -1;
+      for (var commit : info.getCommitInfos()) {
+        highest = Math.max(highest, commit.getCommitIndex());
+        if (commit.getServer().getId().toStringUtf8().equals(target.getId().toString())) {
+          targetCommit = commit.getCommitIndex();
+        }
+      }
+      if (goal < 0 && highest > 0) {
+        goal = highest;
+      }
+      if (goal > 0 && targetCommit >= goal) {
+        return;
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while " + target.getId() + " caught up", e);
+      }
+    }
+    throw new IOException(target.getId() + " did not catch up with shard group " + groupId + " within " + timeout);
+  }
+
+  private void abandon(RingState.Move move, RaftClient shard, RaftClient toTarget,
+      List<org.apache.ratis.protocol.RaftPeer> servers, org.apache.ratis.protocol.RaftPeer target, Exception why) {
+    log.warn("abandoning {}: {}", move, why.toString());
+    try {
+      setConfiguration(shard, servers, List.of());
+      toTarget.getGroupManagementApi(target.getId()).remove(RaftGroups.groupId(move.shard()), true, false);
+    } catch (IOException | RuntimeException e) {
+      log.warn("cleaning up after {} failed: {}", move, e.toString());
+    }
+    try {
+      ringCommand(new RingCommand.MoveAbandoned(move));
+    } catch (IOException | RuntimeException e) {
+      log.warn("recording {} as abandoned failed: {}", move, e.toString());
+    }
+  }
+
+  /**
+   * Enters this node into the ring (a {@code join} in the ring group, unless it is in already), then moves replicas
+   * onto it one at a time until it holds its share ({@link RingPlanner#forJoin}).
+   *
+   * @return the moves run
+   * @throws IOException when the ring group or a move failed; moves done so far stay done
+   */
+  public List<RingState.Move> join(java.time.Duration catchUpTimeout) throws IOException {
+    RingState ring = queryRing();
+    if (!ring.hasNode(nodeId)) {
+      JsonNode joined = ringCommand(new RingCommand.Join(shardMap.node(nodeId)));
+      if (!joined.path("applied").asBoolean()) {
+        throw new IOException("the ring group refused the join of " + nodeId + ": " + joined.path("error").asText());
+      }
+      ring = RingState.fromJson(JSON.writeValueAsBytes(joined.get("state")));
+    }
+    List<RingState.Move> moves = RingPlanner.forJoin(ring, nodeId);
+    for (RingState.Move move : moves) {
+      moveReplica(move, catchUpTimeout);
+    }
+    return moves;
+  }
+
+  /**
+   * Moves every replica off {@code leavingId} ({@link RingPlanner#forLeave}), then removes it from the ring. Run on
+   * the leaving node itself, or on a live node for a dead one (Mimir's "forget"): the remaining replicas of each
+   * shard are its quorum.
+   *
+   * @return the moves run
+   * @throws IllegalArgumentException when the node is not in the ring or a shard would have nowhere to go
+   * @throws IOException when the ring group or a move failed; moves done so far stay done
+   */
+  public List<RingState.Move> leave(String leavingId, java.time.Duration catchUpTimeout) throws IOException {
+    RingState ring = queryRing();
+    if (!ring.hasNode(leavingId)) {
+      throw new IllegalArgumentException("ingester node " + leavingId + " is not in the ring");
+    }
+    List<RingState.Move> moves = RingPlanner.forLeave(ring, leavingId);
+    for (RingState.Move move : moves) {
+      moveReplica(move, catchUpTimeout);
+    }
+    JsonNode left = ringCommand(new RingCommand.Leave(leavingId));
+    if (!left.path("applied").asBoolean()) {
+      throw new IOException("the ring group refused the leave of " + leavingId + ": " + left.path("error").asText());
+    }
+    return moves;
+  }
+
+  /**
+   * The ring as the ring group's leader has it (a read-only query).
+   *
+   * @throws IOException when no replica of the ring group answered
+   */
+  public RingState queryRing() throws IOException {
+    try (RaftClient client = RaftGroups.client(RaftGroups.ringGroup(ringView.state().nodes()), options)) {
+      RaftClientReply reply = client.io().sendReadOnly(Message.EMPTY);
+      check("read the ring", reply);
+      return RingState.fromJson(reply.getMessage().getContent().toByteArray());
+    }
+  }
+
+  /**
+   * Sets a shard group's configuration, again while its leadership moves (a leader stepping down, a transfer to the
+   * preferred replica): for up to 20 election timeouts.
+   */
+  private RaftClientReply setConfiguration(RaftClient shard, List<org.apache.ratis.protocol.RaftPeer> servers,
+      List<org.apache.ratis.protocol.RaftPeer> listeners) throws IOException {
+    long deadlineNanos = System.nanoTime() + electionTimeout.toNanos() * 20;
+    var arguments = org.apache.ratis.protocol.SetConfigurationRequest.Arguments.newBuilder()
+        .setServersInNewConf(servers).setListenersInNewConf(listeners).build();
+    while (true) {
+      Throwable failure;
+      try {
+        RaftClientReply reply = shard.admin().setConfiguration(arguments);
+        if (reply.isSuccess() || !isLeadershipChange(reply.getException())) {
+          return reply;
+        }
+        failure = reply.getException();
+      } catch (IOException e) {
+        if (!isLeadershipChange(e)) {
+          throw e;
+        }
+        failure = e;
+      }
+      if (System.nanoTime() > deadlineNanos) {
+        throw new IOException("the shard's leadership kept moving: " + failure, failure);
+      }
+      try {
+        Thread.sleep(electionTimeout.toMillis() / 2);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      }
+    }
+  }
+
+  private static boolean isLeadershipChange(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof org.apache.ratis.protocol.exceptions.LeaderSteppingDownException
+          || t instanceof org.apache.ratis.protocol.exceptions.NotLeaderException
+          || t instanceof org.apache.ratis.protocol.exceptions.LeaderNotReadyException
+          || t instanceof org.apache.ratis.protocol.exceptions.TransferLeadershipException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void check(String what, RaftClientReply reply) throws IOException {
+    if (!reply.isSuccess()) {
+      throw new IOException("could not " + what + ": " + reply.getException());
     }
   }
 
@@ -404,11 +696,11 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
         RaftPeerId leader = info.getLeaderId();
         ShardHeads ingester = heads(shard);
         out.add(new ReplicaStatus(shard, info.getCurrentRole().name(), leader == null ? "" : leader.toString(),
-            shardMap.shards().get(shard), info.getCurrentTerm(), division.getRaftLog().getLastCommittedIndex(),
+            replicasInRing(shard), info.getCurrentTerm(), division.getRaftLog().getLastCommittedIndex(),
             info.getLastAppliedIndex(), directorySize(raftDir.resolve(entry.getValue().getUuid().toString())),
             ingester == null ? Map.of() : ingester.seriesPerTenant()));
       } catch (IOException e) {
-        out.add(new ReplicaStatus(shard, "UNAVAILABLE", "", shardMap.shards().get(shard), 0, 0, 0, 0, Map.of()));
+        out.add(new ReplicaStatus(shard, "UNAVAILABLE", "", replicasInRing(shard), 0, 0, 0, 0, Map.of()));
       }
     }
     return out;
@@ -465,7 +757,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
         TimeDuration.valueOf(timeoutMs, TimeUnit.MILLISECONDS));
     try (RaftClient client = RaftClient.newBuilder().setProperties(properties)
         .setParameters(TlsFiles.ratisParameters(clientTls))
-        .setRaftGroup(RaftGroups.group(shardMap, shard)).setLeaderId(server.getId())
+        .setRaftGroup(RaftGroups.group(ringView.shardMap(), shard)).setLeaderId(server.getId())
         .setRetryPolicy(RetryPolicies.noRetry())
         .build()) {
       return client.admin().transferLeadership(target, timeoutMs).isSuccess();
@@ -546,6 +838,9 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   @Override
   public void close() {
     gauges.shutdownNow();
+    if (ringPoller != null) {
+      ringPoller.close();
+    }
     try {
       server.close();
     } catch (IOException e) {

@@ -1,0 +1,163 @@
+package io.narthex.ingester.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.narthex.ingester.client.PushEntryBuilder;
+import io.narthex.ingester.ring.RingState;
+import io.narthex.ingester.ring.ShardMap;
+import io.narthex.proto.ingester.PushResponse;
+import io.narthex.proto.prompb.Label;
+import io.narthex.proto.prompb.Sample;
+import io.narthex.proto.prompb.TimeSeries;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A shard's replica moves to a node that held none, by Raft membership changes, while the shard takes writes. */
+class ReplicaMoveTest {
+  private static final String TENANT = "team-a";
+  /** Snapshots every 20 entries: the log the new replica would need is purged, so it installs a snapshot. */
+  private static final RaftOptions OPTIONS = new RaftOptions(Duration.ofMillis(300), 20, Duration.ofSeconds(10))
+      .withLogSegmentBytes(16 << 10);
+
+  @TempDir
+  Path dataDir;
+
+  private final List<AutoCloseable> open = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (AutoCloseable closeable : open.reversed()) {
+      closeable.close();
+    }
+  }
+
+  @Test
+  void aReplicaMovesToANewNodeUnderWritesAndEveryAcknowledgedSeriesIsOnIt() throws Exception {
+    List<ShardMap.Node> nodes = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      try (ServerSocket socket = new ServerSocket(0)) {
+        nodes.add(new ShardMap.Node("n" + i, "127.0.0.1:1", "127.0.0.1:" + socket.getLocalPort()));
+      }
+    }
+    // One shard on n0, n1 and n2; n3 holds nothing yet.
+    ShardMap shardMap = new ShardMap(nodes, List.of(List.of("n0", "n1", "n2")));
+    List<IngesterNode> started = new ArrayList<>();
+    for (ShardMap.Node node : nodes) {
+      IngesterNode ingester = IngesterNode.start(shardMap, node.id(), dataDir.resolve(node.id()), OPTIONS);
+      open.add(ingester);
+      started.add(ingester);
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(
+        () -> started.stream().allMatch(IngesterNode::ready) && started.get(3).ringState().isSeeded());
+    IngesterNode n1 = started.get(1);
+    IngesterNode n3 = started.get(3);
+    RaftShardWriter writer = new RaftShardWriter(n1.ringView(), 0, OPTIONS,
+        new RaftWriterMetrics(new PrometheusRegistry()));
+    open.add(writer);
+    AtomicInteger series = new AtomicInteger();
+    for (int i = 0; i < 100; i++) {
+      assertThat(push(writer, series.getAndIncrement()).getAcceptedSamples()).isEqualTo(1);
+    }
+
+    AtomicBoolean writing = new AtomicBoolean(true);
+    ConcurrentLinkedQueue<Integer> acknowledged = new ConcurrentLinkedQueue<>();
+    ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+    Thread load = Thread.ofVirtual().start(() -> {
+      while (writing.get()) {
+        int id = series.getAndIncrement();
+        try {
+          if (push(writer, id).getAcceptedSamples() == 1) {
+            acknowledged.add(id);
+          }
+        } catch (Exception e) {
+          failures.add(e);
+        }
+      }
+    });
+    n1.moveReplica(new RingState.Move(0, "n0", "n3"), Duration.ofSeconds(30));
+    Thread.sleep(500);
+    writing.set(false);
+    load.join();
+
+    assertThat(failures).as("no write failed during the move").isEmpty();
+    assertThat(acknowledged).as("writes went on during the move").isNotEmpty();
+    RingState ring = n1.ringState();
+    assertThat(ring.shards().getFirst()).containsExactly("n3", "n1", "n2");
+    assertThat(ring.pendingMoves()).isEmpty();
+    long expected = 100 + acknowledged.size();
+    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      assertThat(n3.heads(0)).isNotNull();
+      assertThat(n3.heads(0).seriesPerTenant().get(TENANT)).as("every acknowledged series on the new replica")
+          .isEqualTo(expected);
+    });
+    assertThat(n3.shards()).containsExactly(0);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> started.get(0).shards().isEmpty());
+    assertThat(dataDir.resolve("n0").resolve("raft").resolve(RaftGroups.groupId(0).getUuid().toString()))
+        .as("the old replica's directory").doesNotExist();
+    assertThat(Files.exists(dataDir.resolve("n3").resolve("raft").resolve(RaftGroups.groupId(0).getUuid().toString())))
+        .isTrue();
+    // The writer follows the ring: a write after the move commits on n1, n2 and n3.
+    assertThat(push(writer, series.getAndIncrement()).getAcceptedSamples()).isEqualTo(1);
+  }
+
+  @Test
+  void aNodeJoinsTakingItsShareThenLeavesGivingItBack() throws Exception {
+    List<ShardMap.Node> nodes = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      try (ServerSocket socket = new ServerSocket(0)) {
+        nodes.add(new ShardMap.Node("n" + i, "127.0.0.1:1", "127.0.0.1:" + socket.getLocalPort()));
+      }
+    }
+    // Three shards at RF=3 on n0-n2; n3 is configured but holds nothing.
+    List<List<String>> shards = List.of(List.of("n0", "n1", "n2"), List.of("n1", "n2", "n0"),
+        List.of("n2", "n0", "n1"));
+    ShardMap shardMap = new ShardMap(nodes, shards);
+    List<IngesterNode> started = new ArrayList<>();
+    for (ShardMap.Node node : nodes) {
+      IngesterNode ingester = IngesterNode.start(shardMap, node.id(), dataDir.resolve(node.id()), OPTIONS);
+      open.add(ingester);
+      started.add(ingester);
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(
+        () -> started.stream().allMatch(IngesterNode::ready) && started.get(3).ringState().isSeeded());
+    IngesterNode n3 = started.get(3);
+
+    List<RingState.Move> joined = n3.join(Duration.ofSeconds(30));
+    assertThat(joined).hasSize(2).extracting(RingState.Move::to).containsOnly("n3");
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> n3.shards().size() == 2 && n3.ready());
+
+    List<RingState.Move> left = n3.leave("n3", Duration.ofSeconds(30));
+    assertThat(left).hasSize(2).extracting(RingState.Move::from).containsOnly("n3");
+    RingState ring = n3.queryRing();
+    assertThat(ring.hasNode("n3")).isFalse();
+    for (List<String> replicas : ring.shards()) {
+      assertThat(replicas).containsExactlyInAnyOrder("n0", "n1", "n2");
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> n3.shards().isEmpty());
+  }
+
+  private static PushResponse push(RaftShardWriter writer, int id) throws Exception {
+    TimeSeries series = TimeSeries.newBuilder()
+        .addLabels(Label.newBuilder().setName("__name__").setValue("moved"))
+        .addLabels(Label.newBuilder().setName("id").setValue(Integer.toString(id)))
+        .addSamples(Sample.newBuilder().setTimestamp(System.currentTimeMillis()).setValue(id))
+        .build();
+    PushEntryBuilder entry = new PushEntryBuilder(TENANT);
+    byte[] bytes = series.toByteArray();
+    entry.add(bytes, 0, bytes.length);
+    return writer.pushEntry(entry.build()).get(15, TimeUnit.SECONDS);
+  }
+}
