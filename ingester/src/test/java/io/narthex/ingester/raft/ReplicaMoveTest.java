@@ -46,22 +46,8 @@ class ReplicaMoveTest {
 
   @Test
   void aReplicaMovesToANewNodeUnderWritesAndEveryAcknowledgedSeriesIsOnIt() throws Exception {
-    List<ShardMap.Node> nodes = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      try (ServerSocket socket = new ServerSocket(0)) {
-        nodes.add(new ShardMap.Node("n" + i, "127.0.0.1:1", "127.0.0.1:" + socket.getLocalPort()));
-      }
-    }
     // One shard on n0, n1 and n2; n3 holds nothing yet.
-    ShardMap shardMap = new ShardMap(nodes, List.of(List.of("n0", "n1", "n2")));
-    List<IngesterNode> started = new ArrayList<>();
-    for (ShardMap.Node node : nodes) {
-      IngesterNode ingester = IngesterNode.start(shardMap, node.id(), dataDir.resolve(node.id()), OPTIONS);
-      open.add(ingester);
-      started.add(ingester);
-    }
-    Awaitility.await().atMost(Duration.ofSeconds(20)).until(
-        () -> started.stream().allMatch(IngesterNode::ready) && started.get(3).ringState().isSeeded());
+    List<IngesterNode> started = startFourNodes(List.of(List.of("n0", "n1", "n2")));
     IngesterNode n1 = started.get(1);
     IngesterNode n3 = started.get(3);
     RaftShardWriter writer = new RaftShardWriter(n1.ringView(), 0, OPTIONS,
@@ -115,24 +101,9 @@ class ReplicaMoveTest {
 
   @Test
   void aNodeJoinsTakingItsShareThenLeavesGivingItBack() throws Exception {
-    List<ShardMap.Node> nodes = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      try (ServerSocket socket = new ServerSocket(0)) {
-        nodes.add(new ShardMap.Node("n" + i, "127.0.0.1:1", "127.0.0.1:" + socket.getLocalPort()));
-      }
-    }
     // Three shards at RF=3 on n0-n2; n3 is configured but holds nothing.
-    List<List<String>> shards = List.of(List.of("n0", "n1", "n2"), List.of("n1", "n2", "n0"),
-        List.of("n2", "n0", "n1"));
-    ShardMap shardMap = new ShardMap(nodes, shards);
-    List<IngesterNode> started = new ArrayList<>();
-    for (ShardMap.Node node : nodes) {
-      IngesterNode ingester = IngesterNode.start(shardMap, node.id(), dataDir.resolve(node.id()), OPTIONS);
-      open.add(ingester);
-      started.add(ingester);
-    }
-    Awaitility.await().atMost(Duration.ofSeconds(20)).until(
-        () -> started.stream().allMatch(IngesterNode::ready) && started.get(3).ringState().isSeeded());
+    List<IngesterNode> started = startFourNodes(List.of(List.of("n0", "n1", "n2"), List.of("n1", "n2", "n0"),
+        List.of("n2", "n0", "n1")));
     IngesterNode n3 = started.get(3);
 
     List<RingState.Move> joined = n3.join(Duration.ofSeconds(30));
@@ -147,6 +118,26 @@ class ReplicaMoveTest {
       assertThat(replicas).containsExactlyInAnyOrder("n0", "n1", "n2");
     }
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> n3.shards().isEmpty());
+  }
+
+  /** Nodes n0-n3 on free loopback ports with {@code shards}' replicas, once all are ready and the ring seeded. */
+  private List<IngesterNode> startFourNodes(List<List<String>> shards) throws Exception {
+    List<ShardMap.Node> nodes = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      try (ServerSocket socket = new ServerSocket(0)) {
+        nodes.add(new ShardMap.Node("n" + i, "127.0.0.1:1", "127.0.0.1:" + socket.getLocalPort()));
+      }
+    }
+    ShardMap shardMap = new ShardMap(nodes, shards);
+    List<IngesterNode> started = new ArrayList<>();
+    for (ShardMap.Node node : nodes) {
+      IngesterNode ingester = IngesterNode.start(shardMap, node.id(), dataDir.resolve(node.id()), OPTIONS);
+      open.add(ingester);
+      started.add(ingester);
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(
+        () -> started.stream().allMatch(IngesterNode::ready) && started.get(3).ringState().isSeeded());
+    return started;
   }
 
   private static PushResponse push(RaftShardWriter writer, int id) throws Exception {
