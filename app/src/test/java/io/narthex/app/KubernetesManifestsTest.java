@@ -74,10 +74,11 @@ class KubernetesManifestsTest {
    * Component/port to the components that open connections to it (besides http, which any pod of the namespace
    * may reach): Modules builds a Raft client per shard for the distributor and the ruler (RaftShardWriter), the
    * ingesters replicate and transfer leadership over Raft, QuerierModule opens gRPC channels to the ingesters and
-   * store-gateways for the querier and the ruler, and the alertmanagers replicate their state over Raft.
+   * store-gateways for the querier and the ruler, a querier without an ingester reads the ring group over Raft
+   * (RingPoller), and the alertmanagers replicate their state over Raft.
    */
   private static final Map<String, Set<String>> DIALS = Map.of(
-      "ingester/raft", Set.of("ingester", "distributor", "ruler"),
+      "ingester/raft", Set.of("ingester", "distributor", "ruler", "querier"),
       "ingester/grpc", Set.of("querier", "ruler"),
       "store-gateway/grpc", Set.of("querier", "ruler"),
       "alertmanager/raft", Set.of("alertmanager"));
