@@ -1,10 +1,11 @@
-package io.narthex.distributor;
+package io.narthex.bench;
 
 import io.airlift.compress.snappy.SnappyDecompressor;
-import io.narthex.bench.GeneratorRequests;
+import io.narthex.distributor.Distributor;
+import io.narthex.distributor.DistributorMetrics;
+import io.narthex.distributor.TenantLimits;
+import io.narthex.distributor.ValidationLimits;
 import io.narthex.ingester.client.ShardWriter;
-import io.narthex.ingester.client.WireFields;
-import io.narthex.ingester.client.WireTimeSeries;
 import io.narthex.proto.ingester.PushResponse;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.ArrayList;
@@ -48,7 +49,6 @@ public class DistributorPushBenchmark {
 
   private byte[] compressed;
   private Distributor distributor;
-  private SeriesValidator validator;
 
   /** A shard that takes every entry at once and keeps none. */
   private static final class DiscardingShard implements ShardWriter {
@@ -80,19 +80,15 @@ public class DistributorPushBenchmark {
     TenantLimits limits = new TenantLimits(1e12, 2_000_000_000, 0, 0);
     distributor = new Distributor(shards, ValidationLimits.defaults(), tenant -> limits,
         new DistributorMetrics(new PrometheusRegistry()));
-    validator = new SeriesValidator(ValidationLimits.defaults());
     if (!push().errors().isEmpty()) {
       throw new IllegalStateException("the request is refused, the benchmark measures acceptance: " + push().errors());
     }
   }
 
   private byte[] body = new byte[0];
-  // Kept from one request to the next, as the distributor keeps them.
-  private final WireFields requestFields = new WireFields(4);
-  private final WireTimeSeries wire = new WireTimeSeries();
 
   /**
-   * Decompresses the request into {@link #body} as {@link PushHandler} does, into a buffer kept from the last one.
+   * Decompresses the request into {@link #body} as the distributor's PushHandler does, into a buffer kept from the last one.
    *
    * @return the body's length
    */
@@ -108,22 +104,5 @@ public class DistributorPushBenchmark {
   public Distributor.PushResult push() {
     int length = decompress();
     return distributor.push(TENANT, body, length);
-  }
-
-  @Benchmark
-  public int checkAndShard() {
-    int length = decompress();
-    WireFields request = requestFields.reset(body, 0, length);
-    ShardHash shardHash = new ShardHash(TENANT, SHARDS);
-    long maxTimestampMs = System.currentTimeMillis() + ValidationLimits.defaults().createGracePeriodMs();
-    int shardSum = 0;
-    for (int i = 0; i < request.count(1); i++) {
-      wire.reset(body, request.offset(1, i), request.length(1, i));
-      if (!validator.isClean(wire, maxTimestampMs)) {
-        throw new IllegalStateException("series " + i + " is not clean: the benchmark measures the fast path");
-      }
-      shardSum += shardHash.shardOf(wire);
-    }
-    return shardSum;
   }
 }
