@@ -342,6 +342,7 @@ class AlertmanagerReplicationTest {
     String java = ProcessHandle.current().info().command().orElse("java");
     processes.put(node, ExternalProcess.start(logName, List.of(java,
         "--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED", "-Xmx384m",
+        ExternalProcess.CLIENT_COMPILER_ONLY,
         "-jar", Path.of("..", "app", "target", "narthex.jar").toAbsolutePath().normalize().toString(),
         "--config.file=" + config, "--target=alertmanager", "--alertmanager.sharding-ring.instance-id=" + node,
         "--server.http-listen-port=" + httpPorts.get(node),

@@ -18,6 +18,14 @@ import org.awaitility.core.ConditionTimeoutException;
 
 /** A child process for end-to-end tests, logging to {@code target/e2e-logs/<name>.log}, stopped with SIGTERM. */
 final class ExternalProcess implements AutoCloseable {
+  /**
+   * The JVM flag of every Narthex process the e2e tests start: the client compiler only (C1). On two cores the
+   * server compiler's start-up work delays each process start and the start of the others beside it (the 5-process
+   * cluster of deploy/local/cluster.sh: 21.0 s and 34 CPU s to ready, 14.6 s and 22 CPU s with it, 2026-12-07); no
+   * e2e test runs long enough or hard enough to need C2's code, and none measures speed.
+   */
+  static final String CLIENT_COMPILER_ONLY = "-XX:TieredStopAtLevel=1";
+
   private final String name;
   private final Process process;
   private final Path log;
