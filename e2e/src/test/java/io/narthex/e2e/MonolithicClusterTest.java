@@ -90,7 +90,8 @@ class MonolithicClusterTest {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("NARTHEX_LAYOUT", "monolithic");
     builder.environment().put("NARTHEX_PORT_BASE", Integer.toString(base));
-    builder.environment().put("NARTHEX_JAVA_OPTS", "-Xmx768m");
+    builder.environment().put("NARTHEX_JAVA_OPTS", "-Xmx768m " + ExternalProcess.CLIENT_COMPILER_ONLY);
+    builder.environment().put("NARTHEX_BENCH_JAVA_OPTS", ExternalProcess.CLIENT_COMPILER_ONLY);
     builder.environment().put("NARTHEX_ALERTMANAGERS", "0");
     // The writes run at saturation: past Mimir's default 10k samples/s per tenant.
     builder.environment().put("NARTHEX_EXTRA_FLAGS",
