@@ -20,6 +20,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * A real Prometheus (Debian's package) scrapes itself and a real node-exporter on loopback and remote-writes to
@@ -29,7 +31,13 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Prometheus 2.x selects closed ranges {@code [t-r, t]} where 3.x (our target) selects {@code (t-r, t]}. The
  * two differ only for a sample exactly on a range's left edge, so the evaluation times are put on a millisecond
  * phase that no scraped sample has.
+ *
+ * <p>The class runs beside the other e2e classes (junit-platform.properties): most of its time is the minute of
+ * wall-clock scraping its query windows need, when its three processes take little CPU, and it asserts no timing.
+ * Its tests run one after the other, in order, in the class's thread ({@code SAME_THREAD}): they share the
+ * processes, and the last one stops Narthex.
  */
+@Execution(ExecutionMode.CONCURRENT)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PrometheusRemoteWriteTest {
   private static final String TENANT = "e2e";
@@ -116,6 +124,7 @@ class PrometheusRemoteWriteTest {
     String java = ProcessHandle.current().info().command().orElse("java");
     narthexProcess = ExternalProcess.start("narthex", List.of(java,
         "--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED", "-Xmx1g",
+        ExternalProcess.CLIENT_COMPILER_ONLY,
         "-jar", jar.toString(),
         "--server.http-listen-port=" + narthexHttp,
         "--server.grpc-listen-port=" + narthexGrpc,
@@ -254,6 +263,7 @@ class PrometheusRemoteWriteTest {
 
   @Test
   @Order(1)
+  @Execution(ExecutionMode.SAME_THREAD)
   void instantQueriesAgreeWithPrometheus() {
     List<String> failures = new ArrayList<>();
     for (String query : QUERIES) {
@@ -266,6 +276,7 @@ class PrometheusRemoteWriteTest {
 
   @Test
   @Order(2)
+  @Execution(ExecutionMode.SAME_THREAD)
   void rangeQueriesAgreeWithPrometheus() {
     List<String> failures = new ArrayList<>();
     for (String query : QUERIES) {
@@ -279,6 +290,7 @@ class PrometheusRemoteWriteTest {
 
   @Test
   @Order(3)
+  @Execution(ExecutionMode.SAME_THREAD)
   void seriesLabelsAndLabelValuesAgreeWithPrometheus() throws Exception {
     String start = seconds(evalTimeMs - RANGE_MS);
     String end = seconds(evalTimeMs);
@@ -314,6 +326,7 @@ class PrometheusRemoteWriteTest {
    */
   @Test
   @Order(4)
+  @Execution(ExecutionMode.SAME_THREAD)
   void metricMetadataAgreesWithPrometheus() {
     java.util.Map<String, Set<String>> expected = metadataByFamily(prom.data("/api/v1/metadata"));
     assertThat(expected).as("Prometheus's own metadata").containsKeys("go_goroutines", "node_cpu_seconds_total",
@@ -347,6 +360,7 @@ class PrometheusRemoteWriteTest {
 
   @Test
   @Order(5)
+  @Execution(ExecutionMode.SAME_THREAD)
   void narthexStopsCleanlyOnSigterm() throws Exception {
     narthexProcess.stop();
     assertThat(narthexProcess.logTail()).contains("Narthex stopped");
