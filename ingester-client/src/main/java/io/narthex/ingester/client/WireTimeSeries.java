@@ -1,5 +1,6 @@
 package io.narthex.ingester.client;
 
+import io.narthex.tsdb.head.CanonicalLabelBytes;
 import io.narthex.tsdb.head.Head;
 import io.narthex.tsdb.head.SeriesIdentity;
 import io.narthex.tsdb.labels.Labels;
@@ -31,8 +32,8 @@ public final class WireTimeSeries extends WireReader implements Head.LabelsKey {
   private int sampleCount;
   private int exemplarCount;
   private int histogramCount;
-  private byte[] hashScratch = new byte[512];
-  private int canonicalLength = -1;
+  private final CanonicalLabelBytes canonical = new CanonicalLabelBytes();
+  private boolean canonicalBuilt;
   private boolean canonicalChecked;
 
   /**
@@ -45,7 +46,7 @@ public final class WireTimeSeries extends WireReader implements Head.LabelsKey {
     this.start = offset;
     this.end = offset + length;
     labelCount = 0;
-    canonicalLength = -1;
+    canonicalBuilt = false;
     canonicalChecked = false;
     sampleCount = 0;
     exemplarCount = 0;
@@ -316,8 +317,7 @@ public final class WireTimeSeries extends WireReader implements Head.LabelsKey {
    */
   @Override
   public long identityLow() {
-    int length = canonicalLength(true); // may replace hashScratch, so read the field after it
-    return SeriesIdentity.low(hashScratch, 0, length);
+    return canonical(true).low();
   }
 
   /**
@@ -326,50 +326,41 @@ public final class WireTimeSeries extends WireReader implements Head.LabelsKey {
    * UTF-8 the result is the identity of another label set.
    */
   public long identityLowOfValidUtf8() {
-    int length = canonicalLength(false);
-    return SeriesIdentity.low(hashScratch, 0, length);
+    return canonical(false).low();
   }
 
   /** As {@link #identityLow()}. */
   @Override
   public long identityHigh() {
-    int length = canonicalLength(true);
-    return SeriesIdentity.high(hashScratch, 0, length);
+    return canonical(true).high();
   }
 
   /**
-   * Writes the label set's canonical bytes ({@link SeriesIdentity}) to the scratch buffer, once per series, and
-   * checks them once when {@code check}.
+   * The label set's canonical bytes ({@link SeriesIdentity}), put together once per series eight bytes at a time
+   * ({@link CanonicalLabelBytes}: a {@code System.arraycopy} per label cost more than the hash), and checked once
+   * when {@code check}: labels that are all ASCII, nearly all, are valid UTF-8 without a look at each.
    *
    * @throws IllegalArgumentException when {@code check} and a name or value is not valid UTF-8
    */
-  private int canonicalLength(boolean check) {
-    if (canonicalLength < 0) {
-      int needed = 0;
-      for (int i = 0; i < labelCount; i++) {
-        needed += nameLength(i) + valueLength(i) + 2;
-      }
-      if (needed > hashScratch.length) {
-        hashScratch = new byte[Math.max(needed, hashScratch.length * 2)];
-      }
-      int n = 0;
+  private CanonicalLabelBytes canonical(boolean check) {
+    if (!canonicalBuilt) {
+      canonical.clear();
       for (int i = 0; i < labelCount * 4; i += 2) {
-        int length = labels[i + 1];
-        System.arraycopy(buf, labels[i], hashScratch, n, length);
-        n += length;
-        hashScratch[n++] = SeriesIdentity.SEPARATOR;
+        canonical.add(buf, labels[i], labels[i + 1]);
       }
-      canonicalLength = n;
+      canonicalBuilt = true;
     }
     if (check && !canonicalChecked) {
-      for (int i = 0; i < labelCount * 4; i += 2) {
-        if (!isValidUtf8(buf, labels[i], labels[i + 1])) {
-          throw new IllegalArgumentException("label " + (i / 4) + " is not valid UTF-8");
+      if (!canonical.ascii()) {
+        for (int i = 0; i < labelCount * 4; i += 2) {
+          if (!isValidUtf8(buf, labels[i], labels[i + 1])) {
+            throw new IllegalArgumentException("label " + (i / 4) + " is not valid UTF-8");
+          }
         }
       }
       canonicalChecked = true;
     }
-    return canonicalLength;
+    return canonical;
   }
 
   private boolean asciiEquals(int offset, int length, String ascii) {
