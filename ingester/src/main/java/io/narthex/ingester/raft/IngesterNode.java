@@ -358,12 +358,13 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     org.apache.ratis.protocol.RaftPeer target = RaftGroups.ringGroup(List.of(map.node(move.to()))).getPeers()
         .iterator().next();
     long startNanos = System.nanoTime();
+    RaftPeerId listenerAddedBy;
     try (RaftClient shard = RaftGroups.client(RaftGroups.group(map, move.shard()), options);
          RaftClient toTarget = RaftGroups.client(RaftGroup.valueOf(groupId, target), options)) {
       try {
-        check("add the group on " + move.to(), toTarget.getGroupManagementApi(target.getId())
-            .add(RaftGroup.valueOf(groupId), true));
+        addEmptyGroup(toTarget, target, groupId);
         check("add " + move.to() + " as a listener", setConfiguration(shard, servers, List.of(target)));
+        listenerAddedBy = shard.getLeaderId();
         awaitCaughtUp(toTarget, target, groupId, catchUpTimeout);
       } catch (IOException | RuntimeException e) {
         abandon(move, shard, toTarget, servers, target, e);
@@ -382,6 +383,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
         check("remove the listener " + move.to(), setConfiguration(shard, servers, List.of()));
         check("put " + move.to() + " in " + move.from() + "'s place", setConfiguration(shard, next, List.of()));
       }
+      startAddedReplica(shard, move, listenerAddedBy, next);
     }
     org.apache.ratis.protocol.RaftPeer source = RaftGroups.ringGroup(List.of(map.node(move.from()))).getPeers()
         .iterator().next();
@@ -400,6 +402,65 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     }
     log.info("replica moved shard={} from={} to={} seconds={}", move.shard(), move.from(), move.to(),
         String.format("%.3f", (System.nanoTime() - startNanos) / 1e9));
+  }
+
+  /**
+   * Has a leader other than the one that added the move's target lead the shard. Ratis 3.3 sends a replica that a
+   * configuration change added "initializing" appends for as long as the leader that added it leads: the replica
+   * stays STARTING, refuses to vote and to take the leadership, and the shard, with one of its other replicas down,
+   * could elect no leader. The appends of any later leader start it. Nothing to do when the leadership changed
+   * during the move (a leaving leader steps down); otherwise the leadership goes to one of the shard's other
+   * replicas, which takes a transfer, not an election timeout. A failed transfer is logged: the replica starts at
+   * the shard's next leader change.
+   */
+  private void startAddedReplica(RaftClient shard, RingState.Move move, RaftPeerId listenerAddedBy,
+      List<org.apache.ratis.protocol.RaftPeer> replicas) {
+    RaftPeerId leader = shard.getLeaderId();
+    if (listenerAddedBy == null || !listenerAddedBy.equals(leader)) {
+      return;
+    }
+    for (org.apache.ratis.protocol.RaftPeer peer : replicas) {
+      String id = peer.getId().toString();
+      if (id.equals(move.to()) || peer.getId().equals(leader)) {
+        continue;
+      }
+      try {
+        if (shard.admin().transferLeadership(peer.getId(), electionTimeout.toMillis() * 2).isSuccess()) {
+          log.info("shard {} handed from {} to {} so that the new replica {} starts", move.shard(), leader, id,
+              move.to());
+          return;
+        }
+      } catch (IOException | RuntimeException e) {
+        log.debug("handing shard {} to {} failed: {}", move.shard(), id, e.toString());
+      }
+    }
+    log.warn("shard {}: could not hand the leadership away from {}; the new replica {} starts at the shard's next"
+        + " leader change", move.shard(), leader, move.to());
+  }
+
+  /**
+   * Adds the shard's group, without peers, on the move's target. A directory left there by an earlier replica of the
+   * shard (whose removal had not finished, or whose group Ratis closed before the move removed it) is recovered
+   * instead of formatted: it is an old member's state, a prefix of the shard's log, which the leader brings up to
+   * date like any lagging replica's.
+   */
+  private static void addEmptyGroup(RaftClient toTarget, org.apache.ratis.protocol.RaftPeer target,
+      RaftGroupId groupId) throws IOException {
+    RaftClientReply added;
+    try {
+      added = toTarget.getGroupManagementApi(target.getId()).add(RaftGroup.valueOf(groupId), true);
+    } catch (IOException e) {
+      boolean existing = false;
+      for (Throwable t = e; t != null && !existing; t = t.getCause()) {
+        existing = String.valueOf(t.getMessage()).contains("existing directories");
+      }
+      if (!existing) {
+        throw e;
+      }
+      log.info("{} holds a directory of group {} already: recovering it", target.getId(), groupId);
+      added = toTarget.getGroupManagementApi(target.getId()).add(RaftGroup.valueOf(groupId), false);
+    }
+    check("add the group on " + target.getId(), added);
   }
 
   /** Waits until the target's commit index reaches the one the leader had when the wait began. */

@@ -73,7 +73,10 @@ class ReplicaMoveTest {
         }
       }
     });
-    n1.moveReplica(new RingState.Move(0, "n0", "n3"), Duration.ofSeconds(30));
+    // A follower moves, so the leader that adds n3 still leads when the move is done.
+    String leader = n1.replicaState(0).getLeaderId();
+    String from = leader.equals("n0") ? "n2" : "n0";
+    n1.moveReplica(new RingState.Move(0, from, "n3"), Duration.ofSeconds(30));
     Thread.sleep(500);
     writing.set(false);
     load.join();
@@ -81,7 +84,9 @@ class ReplicaMoveTest {
     assertThat(failures).as("no write failed during the move").isEmpty();
     assertThat(acknowledged).as("writes went on during the move").isNotEmpty();
     RingState ring = n1.ringState();
-    assertThat(ring.shards().getFirst()).containsExactly("n3", "n1", "n2");
+    List<String> expectedReplicas = new ArrayList<>(List.of("n0", "n1", "n2"));
+    expectedReplicas.set(expectedReplicas.indexOf(from), "n3");
+    assertThat(ring.shards().getFirst()).containsExactlyElementsOf(expectedReplicas);
     assertThat(ring.pendingMoves()).isEmpty();
     long expected = 100 + acknowledged.size();
     Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
@@ -90,12 +95,21 @@ class ReplicaMoveTest {
           .isEqualTo(expected);
     });
     assertThat(n3.shards()).containsExactly(0);
-    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> started.get(0).shards().isEmpty());
-    assertThat(dataDir.resolve("n0").resolve("raft").resolve(RaftGroups.groupId(0).getUuid().toString()))
+    IngesterNode source = started.get(Integer.parseInt(from.substring(1)));
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> source.shards().isEmpty());
+    assertThat(dataDir.resolve(from).resolve("raft").resolve(RaftGroups.groupId(0).getUuid().toString()))
         .as("the old replica's directory").doesNotExist();
     assertThat(Files.exists(dataDir.resolve("n3").resolve("raft").resolve(RaftGroups.groupId(0).getUuid().toString())))
         .isTrue();
-    // The writer follows the ring: a write after the move commits on n1, n2 and n3.
+    // The writer follows the ring: a write after the move commits on the new replicas.
+    assertThat(push(writer, series.getAndIncrement()).getAcceptedSamples()).isEqualTo(1);
+    // The new replica is a full member: it stands for election and takes the leadership when handed it (Ratis 3.3
+    // kept a replica added by a configuration change from both while the leader that added it led).
+    try (org.apache.ratis.client.RaftClient shard =
+             RaftGroups.client(RaftGroups.group(n1.ringView().shardMap(), 0), OPTIONS)) {
+      assertThat(shard.admin().transferLeadership(org.apache.ratis.protocol.RaftPeerId.valueOf("n3"), 5_000)
+          .isSuccess()).as("n3 took the leadership").isTrue();
+    }
     assertThat(push(writer, series.getAndIncrement()).getAcceptedSamples()).isEqualTo(1);
   }
 
