@@ -366,6 +366,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
         check("add " + move.to() + " as a listener", setConfiguration(shard, servers, List.of(target)));
         listenerAddedBy = shard.getLeaderId();
         awaitCaughtUp(toTarget, target, groupId, catchUpTimeout);
+        startAddedReplica(shard, move, listenerAddedBy, servers);
       } catch (IOException | RuntimeException e) {
         abandon(move, shard, toTarget, servers, target, e);
         throw e;
@@ -383,7 +384,6 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
         check("remove the listener " + move.to(), setConfiguration(shard, servers, List.of()));
         check("put " + move.to() + " in " + move.from() + "'s place", setConfiguration(shard, next, List.of()));
       }
-      startAddedReplica(shard, move, listenerAddedBy, next);
     }
     org.apache.ratis.protocol.RaftPeer source = RaftGroups.ringGroup(List.of(map.node(move.from()))).getPeers()
         .iterator().next();
@@ -408,10 +408,11 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
    * Has a leader other than the one that added the move's target lead the shard. Ratis 3.3 sends a replica that a
    * configuration change added "initializing" appends for as long as the leader that added it leads: the replica
    * stays STARTING, refuses to vote and to take the leadership, and the shard, with one of its other replicas down,
-   * could elect no leader. The appends of any later leader start it. Nothing to do when the leadership changed
-   * during the move (a leaving leader steps down); otherwise the leadership goes to one of the shard's other
-   * replicas, which takes a transfer, not an election timeout. A failed transfer is logged: the replica starts at
-   * the shard's next leader change.
+   * could elect no leader once the target replaces the source (a dead source: the shard's quorum then needs the
+   * target). The appends of any later leader start it, so before the swap the leadership goes from the leader that
+   * added the listener to another voting replica: a transfer, not an election timeout. Nothing to do when the
+   * leadership changed since the listener was added. A failed transfer is logged: the replica starts at the shard's
+   * next leader change.
    */
   private void startAddedReplica(RaftClient shard, RingState.Move move, RaftPeerId listenerAddedBy,
       List<org.apache.ratis.protocol.RaftPeer> replicas) {
