@@ -7,9 +7,12 @@
 #
 #   deploy/local/cluster.sh up [DIR]     start it; data, logs and <target>.pid files under DIR (default ./cluster)
 #   deploy/local/cluster.sh down [DIR]   stop it (SIGTERM, then SIGKILL after 30s)
+#   deploy/local/cluster.sh join DIR N   scale up: start ingester-N (N >= 4, an ingester only), then POST
+#                                        /ingester/ring/join on it, which moves it its share of the replicas
+#   deploy/local/cluster.sh leave DIR N  scale down: POST /ingester/ring/leave on ingester-N, then stop it
 #
 # Ports start at $NARTHEX_PORT_BASE (default 9100): distributor HTTP +0, querier HTTP +1, ingester-i HTTP +10+i,
-# gRPC +20+i, Raft +30+i, alertmanager-i HTTP +40+i, Raft +50+i (i from 0). $NARTHEX_JAVA_OPTS is passed to every
+# gRPC +20+i, Raft +30+i, alertmanager-i HTTP +40+i, Raft +50+i (i from 0; ingester-N is i = N-1, up to 9). $NARTHEX_JAVA_OPTS is passed to every
 # JVM (default -Xmx2g), $NARTHEX_EXTRA_FLAGS to every process (for example "--querier.query-store-after=0s").
 # NARTHEX_ALERTMANAGERS=0 leaves out the alertmanagers and the ruler (default 3).
 #
@@ -37,11 +40,11 @@ if [ "${NARTHEX_ALERTMANAGERS:-3}" != 0 ]; then
   alertmanagers=(alertmanager-1 alertmanager-2 alertmanager-3)
 fi
 
-start() { # name, args...
+start() { # name, args... ($config_file: another config file)
   local name=$1
   shift
   # shellcheck disable=SC2086 # extra flags are split on purpose
-  "$root/bin/narthex" --config.file="$dir/narthex.yaml" --blocks-storage.tsdb.dir="$dir/data/$name" \
+  "$root/bin/narthex" --config.file="${config_file:-$dir/narthex.yaml}" --blocks-storage.tsdb.dir="$dir/data/$name" \
     --blocks-storage.bucket-store.sync-dir="$dir/data/$name/tsdb-sync" --compactor.data-dir="$dir/data/$name/compactor" \
     --alertmanager.storage.path="$dir/data/$name/alertmanager" \
     "$@" ${NARTHEX_EXTRA_FLAGS:-} \
@@ -65,21 +68,25 @@ await_ready() { # name, port
   done
 }
 
-up() {
-  mkdir -p "$dir/logs" "$dir/data"
-  if [ ! -f "$root/app/target/narthex.jar" ]; then
-    JAVA_HOME=$("$root/bin/java-home") && export JAVA_HOME
-    (cd "$root" && ./mvnw -q -B -DskipTests -pl app -am package)
-  fi
+# The config file of every process: ingester-1..3 and, for a node that joins later, that node too (its own file: the
+# others keep theirs). The shards are listed, as round-robin placed them on the first 3, so that a longer node list
+# keeps them: the ring group, not the file, places replicas once the ring changes at runtime.
+write_config() { # file, extra ingester numbers...
+  local file=$1
+  shift
   {
     echo "ingester:"
     echo "  ring:"
     echo "    replication_factor: 3"
-    echo "    shard_count: 3"
     echo "    nodes:"
-    for i in 0 1 2; do
-      echo "      - {id: ${ingesters[$i]}, grpc_address: \"127.0.0.1:$((base + 20 + i))\", raft_address: \"127.0.0.1:$((base + 30 + i))\"}"
+    for n in 1 2 3 "$@"; do
+      local i=$((n - 1))
+      echo "      - {id: ingester-$n, grpc_address: \"127.0.0.1:$((base + 20 + i))\", raft_address: \"127.0.0.1:$((base + 30 + i))\"}"
     done
+    echo "    shards:"
+    echo "      - [ingester-1, ingester-2, ingester-3]"
+    echo "      - [ingester-2, ingester-3, ingester-1]"
+    echo "      - [ingester-3, ingester-1, ingester-2]"
     echo "store_gateway:"
     echo "  sharding_ring:"
     echo "    replication_factor: 2"
@@ -103,7 +110,16 @@ up() {
     echo "  backend: filesystem"
     echo "  filesystem:"
     echo "    dir: \"$dir/data/blocks\""
-  } >"$dir/narthex.yaml"
+  } >"$file"
+}
+
+up() {
+  mkdir -p "$dir/logs" "$dir/data"
+  if [ ! -f "$root/app/target/narthex.jar" ]; then
+    JAVA_HOME=$("$root/bin/java-home") && export JAVA_HOME
+    (cd "$root" && ./mvnw -q -B -DskipTests -pl app -am package)
+  fi
+  write_config "$dir/narthex.yaml"
   if [ "$layout" = monolithic ]; then
     monolithic_up
     return
@@ -173,6 +189,45 @@ monolithic_up() {
   fi
 }
 
+# Scale up by one ingester, ingester-N: its config file lists it beside the first 3, it starts holding no replica, and
+# the join moves it its share one replica at a time (docs/operations.md, "The ingester ring"). It runs no store-gateway
+# or compactor: those rings still come from the config file, which the other processes do not change.
+join() { # N
+  local n=${1:?join needs the number of the new ingester, 4 or more}
+  local name=ingester-$n i=$((n - 1))
+  [ "$n" -ge 4 ] && [ "$n" -le 9 ] || { echo "cluster: join takes an ingester number from 4 to 9, got $n" >&2; exit 2; }
+  mkdir -p "$dir/logs" "$dir/data"
+  running "$name" && { echo "cluster: $name runs already" >&2; exit 1; }
+  [ -f "$dir/narthex.yaml" ] || { echo "cluster: no cluster in $dir: run up first" >&2; exit 1; }
+  write_config "$dir/narthex-$name.yaml" "$n"
+  config_file="$dir/narthex-$name.yaml" start "$name" --target=ingester --ingester.ring.instance-id="$name" \
+    --server.http-listen-port=$((base + 10 + i)) --server.grpc-listen-port=$((base + 20 + i)) \
+    --ingester.raft-listen-port=$((base + 30 + i))
+  await_ready "$name" $((base + 10 + i))
+  curl -sSf -X POST "http://127.0.0.1:$((base + 10 + i))/ingester/ring/join" || {
+    echo "cluster: the join of $name failed; see GET http://127.0.0.1:$((base + 10 + i))/ingester/ring" >&2
+    exit 1
+  }
+}
+
+# Scale down by one ingester: its replicas move to the others, it leaves the ring, then it stops.
+leave() { # N
+  local n=${1:?leave needs the number of the ingester to remove}
+  local name=ingester-$n i=$((n - 1))
+  running "$name" || { echo "cluster: $name is not running" >&2; exit 1; }
+  curl -sSf -X POST "http://127.0.0.1:$((base + 10 + i))/ingester/ring/leave" || {
+    echo "cluster: the leave of $name failed; see GET http://127.0.0.1:$((base + 10 + i))/ingester/ring" >&2
+    exit 1
+  }
+  local pid
+  pid=$(cat "$dir/$name.pid")
+  kill -TERM "$pid"
+  local deadline=$((SECONDS + 30))
+  while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$dir/$name.pid"
+}
+
 down() {
   local pids=()
   for pidfile in "$dir"/*.pid; do
@@ -195,5 +250,7 @@ down() {
 case "$command" in
   up) up ;;
   down) down ;;
-  *) echo "usage: $0 up|down [DIR]" >&2; exit 2 ;;
+  join) join "${3:-}" ;;
+  leave) leave "${3:-}" ;;
+  *) echo "usage: $0 up|down [DIR] | join|leave DIR N" >&2; exit 2 ;;
 esac

@@ -27,8 +27,9 @@ final class LocalCluster implements AutoCloseable {
   static final List<String> INGESTERS = List.of("ingester-1", "ingester-2", "ingester-3");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Path SCRIPT = Path.of("..", "deploy", "local", "cluster.sh").toAbsolutePath().normalize();
-  /** Offsets from the base port that cluster.sh binds. */
-  private static final int[] PORT_OFFSETS = {0, 1, 10, 11, 12, 20, 21, 22, 30, 31, 32};
+  /** Offsets from the base port that cluster.sh binds, ingester-4 to -6 (its join step) included. */
+  private static final int[] PORT_OFFSETS = {0, 1, 10, 11, 12, 13, 14, 15, 20, 21, 22, 23, 24, 25, 30, 31, 32, 33,
+      34, 35};
 
   private final Path dir;
   private final int base;
@@ -87,8 +88,9 @@ final class LocalCluster implements AutoCloseable {
     return base + 1;
   }
 
+  /** The HTTP port of {@code ingester-N}: the 3 that {@link #up} starts, and those {@link #join} adds. */
   int ingesterHttpPort(String name) {
-    return base + 10 + INGESTERS.indexOf(name);
+    return base + 9 + Integer.parseInt(name.substring(name.lastIndexOf('-') + 1));
   }
 
   /** {@code cluster.sh up}: starts whatever is not running and waits until all of it is ready. */
@@ -107,10 +109,27 @@ final class LocalCluster implements AutoCloseable {
     return script("down");
   }
 
-  private Duration script(String command) throws Exception {
+  /**
+   * {@code cluster.sh join DIR n}: starts {@code ingester-n} and has it join the ring; returns once its join (the
+   * replica moves onto it) is done.
+   */
+  Duration join(int n) throws Exception {
+    Duration took = script("join", Integer.toString(n));
+    pidsSeen.add(pid("ingester-" + n));
+    return took;
+  }
+
+  /** {@code cluster.sh leave DIR n}: moves {@code ingester-n}'s replicas off it, then stops it. */
+  Duration leave(int n) throws Exception {
+    return script("leave", Integer.toString(n));
+  }
+
+  private Duration script(String command, String... args) throws Exception {
     Path output = dir.resolve("cluster-sh.log");
     Files.createDirectories(dir);
-    ProcessBuilder builder = new ProcessBuilder("bash", SCRIPT.toString(), command, dir.toString())
+    List<String> line = new java.util.ArrayList<>(List.of("bash", SCRIPT.toString(), command, dir.toString()));
+    line.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(line)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
     builder.environment().put("NARTHEX_PORT_BASE", Integer.toString(base));
@@ -122,11 +141,11 @@ final class LocalCluster implements AutoCloseable {
     Process process = builder.start();
     if (!process.waitFor(240, TimeUnit.SECONDS)) {
       process.destroyForcibly();
-      throw new AssertionError("cluster.sh " + command + " did not finish within 240s:\n" + diagnostics());
+      throw new AssertionError("cluster.sh " + line.subList(2, line.size()) + " did not finish within 240s:\n" + diagnostics());
     }
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     if (process.exitValue() != 0) {
-      throw new AssertionError("cluster.sh " + command + " exited with " + process.exitValue() + ":\n" + diagnostics());
+      throw new AssertionError("cluster.sh " + line.subList(2, line.size()) + " exited with " + process.exitValue() + ":\n" + diagnostics());
     }
     return took;
   }
@@ -163,9 +182,19 @@ final class LocalCluster implements AutoCloseable {
    * null when it does not answer.
    */
   JsonNode shards(String ingester, String tenant) {
+    return getJson(ingester, "/ingester/shards", tenant);
+  }
+
+  /** An ingester's {@code GET /ingester/ring} answer, or null when it does not answer. */
+  JsonNode ring(String ingester) {
+    return getJson(ingester, "/ingester/ring", null);
+  }
+
+  /** GET {@code path} on an ingester as {@code tenant} (none when null): its JSON when it answers 200, else null. */
+  private JsonNode getJson(String ingester, String path, String tenant) {
     try {
       HttpRequest.Builder request =
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ingesterHttpPort(ingester) + "/ingester/shards"))
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ingesterHttpPort(ingester) + path))
               .timeout(Duration.ofSeconds(5));
       if (tenant != null) {
         request.header("X-Scope-OrgID", tenant);
@@ -178,6 +207,18 @@ final class LocalCluster implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * {@code POST /ingester/ring/<change>} on an ingester ({@code forget?id=...}, {@code join}, {@code leave}).
+   *
+   * @return the status and body of the answer
+   */
+  HttpResponse<String> ringChange(String ingester, String change) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + ingesterHttpPort(ingester) + "/ingester/ring/" + change))
+        .timeout(Duration.ofMinutes(3)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   /** The ingester that leads the most shards, as {@code asSeenBy} knows them. */
@@ -230,16 +271,29 @@ final class LocalCluster implements AutoCloseable {
     } catch (IOException e) {
       out.append("(no cluster.sh output)\n");
     }
-    for (String name : List.of("ingester-1", "ingester-2", "ingester-3", "distributor", "querier")) {
+    for (String name : processNames()) {
       out.append("--- ").append(name).append('\n').append(logTail(name)).append('\n');
     }
     return out.toString();
   }
 
+  /** The processes this cluster has started: the 5 of {@link #up}, and every ingester that joined. */
+  private List<String> processNames() {
+    Set<String> names = new java.util.TreeSet<>(List.of("ingester-1", "ingester-2", "ingester-3", "distributor",
+        "querier"));
+    try (var logs = Files.list(dir.resolve("logs"))) {
+      logs.map(log -> log.getFileName().toString()).filter(name -> name.endsWith(".log"))
+          .forEach(name -> names.add(name.substring(0, name.length() - 4)));
+    } catch (IOException e) {
+      // Nothing started yet.
+    }
+    return List.copyOf(names);
+  }
+
   /** {@code cluster.sh down}, then SIGKILL to any process of this cluster that is somehow still alive. */
   @Override
   public void close() throws Exception {
-    for (String name : List.of("ingester-1", "ingester-2", "ingester-3", "distributor", "querier")) {
+    for (String name : processNames()) {
       try {
         pidsSeen.add(pid(name));
       } catch (IOException | NumberFormatException noPidFile) {
