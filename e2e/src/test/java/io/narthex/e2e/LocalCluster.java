@@ -133,7 +133,7 @@ final class LocalCluster implements AutoCloseable {
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
     builder.environment().put("NARTHEX_PORT_BASE", Integer.toString(base));
-    builder.environment().put("NARTHEX_JAVA_OPTS", "-Xmx768m");
+    builder.environment().put("NARTHEX_JAVA_OPTS", "-Xmx768m " + ExternalProcess.CLIENT_COMPILER_ONLY);
     builder.environment().put("NARTHEX_EXTRA_FLAGS", extraFlags);
     // The ingest-path tests need no alertmanagers or ruler: three more JVMs would only slow them on two cores.
     builder.environment().put("NARTHEX_ALERTMANAGERS", "0");
