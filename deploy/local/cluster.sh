@@ -9,6 +9,8 @@
 #   deploy/local/cluster.sh down [DIR]   stop it (SIGTERM, then SIGKILL after 30s)
 #   deploy/local/cluster.sh join DIR N   scale up: start ingester-N (N >= 4, an ingester only), then POST
 #                                        /ingester/ring/join on it, which moves it its share of the replicas
+#                                        (with NARTHEX_RING_AUTO_JOIN=1 the node starts with
+#                                        -ingester.ring.auto-join instead, and this waits until it joined)
 #   deploy/local/cluster.sh leave DIR N  scale down: POST /ingester/ring/leave on ingester-N, then stop it
 #
 # Ports start at $NARTHEX_PORT_BASE (default 9100): distributor HTTP +0, querier HTTP +1, ingester-i HTTP +10+i,
@@ -200,12 +202,28 @@ join() { # N
   running "$name" && { echo "cluster: $name runs already" >&2; exit 1; }
   [ -f "$dir/narthex.yaml" ] || { echo "cluster: no cluster in $dir: run up first" >&2; exit 1; }
   write_config "$dir/narthex-$name.yaml" "$n"
+  local auto_join=()
+  [ "${NARTHEX_RING_AUTO_JOIN:-0}" = 1 ] && auto_join=(--ingester.ring.auto-join)
   config_file="$dir/narthex-$name.yaml" start "$name" --target=ingester --ingester.ring.instance-id="$name" \
     --server.http-listen-port=$((base + 10 + i)) --server.grpc-listen-port=$((base + 20 + i)) \
-    --ingester.raft-listen-port=$((base + 30 + i))
+    --ingester.raft-listen-port=$((base + 30 + i)) "${auto_join[@]}"
   await_ready "$name" $((base + 10 + i))
-  curl -sSf -X POST "http://127.0.0.1:$((base + 10 + i))/ingester/ring/join" || {
-    echo "cluster: the join of $name failed; see GET http://127.0.0.1:$((base + 10 + i))/ingester/ring" >&2
+  local ring_url="http://127.0.0.1:$((base + 10 + i))/ingester/ring"
+  if [ ${#auto_join[@]} -gt 0 ]; then
+    # The node joins by itself (-ingester.ring.auto-join): wait until its ring page says the join is done.
+    local deadline=$((SECONDS + 600)) state=
+    until state=$(curl -sf "$ring_url" | jq -r .auto_join) && [ "$state" = done ]; do
+      if ! kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
+        echo "cluster: the auto-join of $name did not finish (${state:-no answer}); see $ring_url" >&2
+        exit 1
+      fi
+      sleep 0.5
+    done
+    curl -sf "$ring_url"
+    return
+  fi
+  curl -sSf -X POST "$ring_url/join" || {
+    echo "cluster: the join of $name failed; see GET $ring_url" >&2
     exit 1
   }
 }

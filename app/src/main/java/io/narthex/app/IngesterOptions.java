@@ -33,6 +33,13 @@ public final class IngesterOptions {
       description = "replicas per shard when shards are placed round-robin (3 in a cluster)")
   public int replicationFactor = 1;
 
+  @Option(names = {"--ingester.ring.auto-join", "-ingester.ring.auto-join"},
+      descriptionKey = "ingester.ring.auto_join", defaultValue = "false", arity = "0..1", fallbackValue = "true",
+      description = "at start, an ingester not yet in the ring joins it as `POST /ingester/ring/join` does, moving "
+          + "its share of the replicas onto itself, retried every 5s until it succeeds; `GET /ingester/ring` shows "
+          + "its progress as `auto_join`. A node the ring holds already changes nothing")
+  public boolean ringAutoJoin = false;
+
   @Option(names = {"--ingester.raft.election-timeout", "-ingester.raft.election-timeout"},
       descriptionKey = "ingester.raft.election_timeout", defaultValue = "1s", converter = DurationConverter.class,
       description = "shortest time without a leader before a replica stands for election (the longest is twice it)")

@@ -315,6 +315,9 @@ final class Modules {
         new ShipperOptions(options.ingester.blockRangesPeriod, options.ingester.headCompactionIdleTimeout,
             options.ingester.tsdbRetentionPeriod, options.ingester.shipInterval),
         (tenant, blockDir) -> BlockShipper.uploadAndIndex(blocks, tenant, blockDir), registry, raftWriterMetrics);
+    if (options.ingester.ringAutoJoin) {
+      ingester.withAutoJoin(java.time.Duration.ofSeconds(5));
+    }
     if (options.server.adminRoutesEnabled) {
       ingester.bindAdminRoutes(http, options.tenantResolver(), this::refreshBlockViews, executor);
     }

@@ -94,6 +94,10 @@ public enum ErrorId {
   BLOCK_UPLOAD_INVALID_BLOCK("block-upload-invalid-block", 400, Kind.BLOCK_UPLOAD),
   BLOCK_UPLOAD_MAX_LABEL_NAMES_PER_SERIES("block-upload-max-label-names-per-series", 400, Kind.BLOCK_UPLOAD),
 
+  // The ingester ring's admin routes (/ingester/ring/join, leave, forget): plain text, the id in parentheses.
+  INGESTER_RING_INVALID_REQUEST("ingester-ring-invalid-request", 400, Kind.RING),
+  INGESTER_RING_CHANGE_REFUSED("ingester-ring-change-refused", 409, Kind.RING),
+
   // Compactor: logged at ERROR and counted, never an HTTP answer; the status says it is the server's fault.
   COMPACTOR_BLOCK_UNUSABLE("compactor-block-unusable", 500, Kind.LOG),
   COMPACTED_BLOCK_INVALID("compacted-block-invalid", 500, Kind.LOG),
@@ -115,6 +119,8 @@ public enum ErrorId {
     TENANT,
     /** A block upload answer in plain text: the message, then the id in parentheses. */
     BLOCK_UPLOAD,
+    /** An ingester ring admin route's plain-text answer: the message, then the id in parentheses. */
+    RING,
     /** A log line at ERROR, starting with the id; no request sees it. */
     LOG,
     /**

@@ -23,6 +23,7 @@ class ErrorIdDocTest {
       ErrorId.Kind.READ, "## Read path",
       ErrorId.Kind.TENANT, "## Tenant",
       ErrorId.Kind.BLOCK_UPLOAD, "## Block upload",
+      ErrorId.Kind.RING, "## Ingester ring",
       ErrorId.Kind.LOG, "## Compactor",
       ErrorId.Kind.NOTIFICATION, "## Alertmanager receivers");
 

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -119,12 +120,26 @@ final class LocalCluster implements AutoCloseable {
     return took;
   }
 
+  /**
+   * {@code NARTHEX_RING_AUTO_JOIN=1 cluster.sh join DIR n}: starts {@code ingester-n} with
+   * {@code -ingester.ring.auto-join}, which joins by itself, and waits until its ring page says it is done.
+   */
+  Duration autoJoin(int n) throws Exception {
+    Duration took = script(Map.of("NARTHEX_RING_AUTO_JOIN", "1"), "join", Integer.toString(n));
+    pidsSeen.add(pid("ingester-" + n));
+    return took;
+  }
+
   /** {@code cluster.sh leave DIR n}: moves {@code ingester-n}'s replicas off it, then stops it. */
   Duration leave(int n) throws Exception {
     return script("leave", Integer.toString(n));
   }
 
   private Duration script(String command, String... args) throws Exception {
+    return script(Map.of(), command, args);
+  }
+
+  private Duration script(Map<String, String> env, String command, String... args) throws Exception {
     Path output = dir.resolve("cluster-sh.log");
     Files.createDirectories(dir);
     List<String> line = new java.util.ArrayList<>(List.of("bash", SCRIPT.toString(), command, dir.toString()));
@@ -137,6 +152,7 @@ final class LocalCluster implements AutoCloseable {
     builder.environment().put("NARTHEX_EXTRA_FLAGS", extraFlags);
     // The ingest-path tests need no alertmanagers or ruler: three more JVMs would only slow them on two cores.
     builder.environment().put("NARTHEX_ALERTMANAGERS", "0");
+    builder.environment().putAll(env);
     long start = System.nanoTime();
     Process process = builder.start();
     if (!process.waitFor(240, TimeUnit.SECONDS)) {

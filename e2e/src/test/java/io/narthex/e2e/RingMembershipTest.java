@@ -92,10 +92,18 @@ class RingMembershipTest {
             .until(() -> load.results().stream().anyMatch(r -> r.ok() && r.startNanos() > killNanos));
         return Duration.ZERO;
       }));
-      phases.add(change("join ingester-6", () -> cluster.join(6)));
+      phases.add(change("join ingester-6 (-ingester.ring.auto-join)", () -> cluster.autoJoin(6)));
+      assertThat(replicasOf(ring(), "ingester-6")).as("ingester-6's share, joined by itself").isNotEmpty();
       phases.add(change("forget ingester-3", () -> {
         HttpResponse<String> forgot = cluster.ringChange("ingester-1", "forget?id=ingester-3");
         assertThat(forgot.statusCode()).as("forget answered: %s", forgot.body()).isEqualTo(200);
+        // Client faults: 4xx with their stable ids, and the ring unchanged.
+        HttpResponse<String> noId = cluster.ringChange("ingester-1", "forget");
+        assertThat(noId.statusCode()).isEqualTo(400);
+        assertThat(noId.body()).contains("(err-narthex-ingester-ring-invalid-request)");
+        HttpResponse<String> again = cluster.ringChange("ingester-1", "forget?id=ingester-3");
+        assertThat(again.statusCode()).as("a second forget answered: %s", again.body()).isEqualTo(409);
+        assertThat(again.body()).contains("ingester-3", "(err-narthex-ingester-ring-change-refused)");
         return Duration.ZERO;
       }));
       JsonNode last = ring();

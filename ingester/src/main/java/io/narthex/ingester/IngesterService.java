@@ -6,6 +6,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.ServerBuilder;
+import io.narthex.common.ErrorId;
 import io.narthex.common.Tenant;
 import io.narthex.common.TenantResolver;
 import io.narthex.common.service.Service;
@@ -34,6 +35,7 @@ import java.util.concurrent.Executor;
  */
 public final class IngesterService implements Service {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(IngesterService.class);
 
   private final RingView ring;
   private final String nodeId;
@@ -46,6 +48,10 @@ public final class IngesterService implements Service {
   private final RaftWriterMetrics writerMetrics;
   private IngesterNode node;
   private Shipper shipper;
+  private java.time.Duration autoJoinRetry;
+  private Thread autoJoin;
+  /** The auto-join's progress for {@code GET /ingester/ring}: off, running, done, or the last failure. */
+  private volatile String autoJoinStatus = "off";
 
   /**
    * @param dataDir the replicas' Raft and state-machine directories live under it
@@ -88,12 +94,57 @@ public final class IngesterService implements Service {
     this.sink = sink;
   }
 
+  /**
+   * {@code -ingester.ring.auto-join}: once started, a node that is not in the ring joins it in the background, as
+   * {@code POST /ingester/ring/join} does, and retries every {@code retryInterval} until a join succeeds or the
+   * service stops. A node the ring holds already (a restart) changes nothing. Call before {@link #start}.
+   *
+   * @return this service
+   */
+  public IngesterService withAutoJoin(java.time.Duration retryInterval) {
+    this.autoJoinRetry = retryInterval;
+    return this;
+  }
+
   @Override
   public void start() throws java.io.IOException {
     node = IngesterNode.start(ring, nodeId, dataDir, raftOptions, applyOptions, registry);
     shipper = new Shipper(node, raftOptions, sink, shipperOptions, dataDir.resolve("shipper"),
         Clock.systemUTC(), registry, writerMetrics);
     shipper.start();
+    if (autoJoinRetry != null) {
+      autoJoinStatus = "running";
+      autoJoin = Thread.ofVirtual().name("ingester-ring-auto-join").start(this::autoJoin);
+    }
+  }
+
+  private void autoJoin() {
+    try {
+      if (node.queryRing().hasNode(nodeId)) {
+        LOG.info("ingester {} is in the ring already; auto-join has nothing to do", nodeId);
+        autoJoinStatus = "done";
+        return;
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // The ring group may have no leader yet: join() below asks it again, and a join of a member only rebalances.
+      LOG.warn("auto-join of ingester {} could not read the ring yet err=\"{}\"", nodeId, e.toString());
+    }
+    while (!Thread.currentThread().isInterrupted()) {
+      try {
+        int moves = node.join(MOVE_CATCH_UP_TIMEOUT).size();
+        LOG.info("ingester {} joined the ring (auto-join) moves={}", nodeId, moves);
+        autoJoinStatus = "done";
+        return;
+      } catch (java.io.IOException | RuntimeException e) {
+        autoJoinStatus = "failed, retrying: " + e.getMessage();
+        LOG.warn("auto-join of ingester {} failed, retrying in {} err=\"{}\"", nodeId, autoJoinRetry, e.toString());
+      }
+      try {
+        Thread.sleep(autoJoinRetry);
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
   }
 
   /** Every local shard has a leader and has replayed its log. */
@@ -112,7 +163,8 @@ public final class IngesterService implements Service {
    * when all is in object storage, 503 naming how many blocks wait for it. {@code /ingester/shards} shows this
    * node's replicas, with the series count of the caller's tenant only. {@code GET /ingester/ring} shows the ring as
    * this node's replica of the ring group has applied it, as JSON ({@link io.narthex.ingester.ring.RingState}'s
-   * shape, plus {@code ring_leader}); Mimir serves an HTML page at the same path.
+   * shape, plus {@code ring_leader} and {@code auto_join}: off, running, done, or "failed, retrying: ..."); Mimir
+   * serves an HTML page at the same path.
    *
    * @param afterFlush run after a flush, so that readers in this process see the new blocks at once
    * @param executor where a flush runs, off the event loop
@@ -133,6 +185,7 @@ public final class IngesterService implements Service {
     http.route().get("/ingester/ring").build((ctx, req) -> {
       var ring = node.ringView().state().toJson();
       ring.put("ring_leader", node.ringLeader());
+      ring.put("auto_join", autoJoinStatus);
       return HttpResponse.of(HttpStatus.OK, MediaType.JSON, JSON.writerWithDefaultPrettyPrinter()
           .writeValueAsBytes(ring));
     });
@@ -145,7 +198,8 @@ public final class IngesterService implements Service {
       String id = ctx.queryParam("id");
       if (id == null || id.isEmpty() || id.equals(node.nodeId())) {
         return HttpResponse.of(HttpStatus.BAD_REQUEST, MediaType.PLAIN_TEXT_UTF_8,
-            "forget needs ?id=<another ingester's id>; a node leaves the ring with POST /ingester/ring/leave\n");
+            ErrorId.INGESTER_RING_INVALID_REQUEST.withId("forget needs ?id=<another ingester's id>; a node leaves "
+                + "the ring with POST /ingester/ring/leave") + "\n");
       }
       return ringChange(executor, () -> node.leave(id, MOVE_CATCH_UP_TIMEOUT));
     });
@@ -188,7 +242,8 @@ public final class IngesterService implements Service {
         return HttpResponse.of(HttpStatus.OK, MediaType.JSON, JSON.writerWithDefaultPrettyPrinter()
             .writeValueAsBytes(out));
       } catch (IllegalArgumentException e) {
-        return HttpResponse.of(HttpStatus.CONFLICT, MediaType.PLAIN_TEXT_UTF_8, e.getMessage() + "\n");
+        return HttpResponse.of(HttpStatus.CONFLICT, MediaType.PLAIN_TEXT_UTF_8,
+            ErrorId.INGESTER_RING_CHANGE_REFUSED.withId(e.getMessage()) + "\n");
       } catch (java.io.IOException | RuntimeException e) {
         return HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.PLAIN_TEXT_UTF_8, e.getMessage() + "\n");
       }
@@ -212,6 +267,9 @@ public final class IngesterService implements Service {
   /** Stops shipping, hands this node's leaderships to other replicas, then stops the replicas. */
   @Override
   public void stop() {
+    if (autoJoin != null) {
+      autoJoin.interrupt();
+    }
     if (shipper != null) {
       shipper.close();
     }
