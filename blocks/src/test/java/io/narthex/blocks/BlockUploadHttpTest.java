@@ -147,7 +147,7 @@ class BlockUploadHttpTest {
         "index/", "./index", "chunks\\000001", "")) {
       HttpResponse<String> response = post(block.ulid(),
           "files?path=" + URLEncoder.encode(path, StandardCharsets.UTF_8), new byte[] {1, 2, 3});
-      assertThat(response.statusCode()).as(path).isEqualTo(400);
+      assertThat(response.statusCode()).as("%s answered: %s", path, response.body()).isEqualTo(400);
       // Armeria itself refuses a ".." in the request target; everything else reaches our check.
       assertThat(response.body()).as(path).containsAnyOf("err-narthex-block-upload-invalid-file-path",
           path.contains("..") ? "Invalid request path" : "err-narthex-block-upload-invalid-file-path");
