@@ -1,0 +1,324 @@
+package io.narthex.ingester.raft;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.narthex.ingester.ring.RingCommand;
+import io.narthex.ingester.ring.RingPlanner;
+import io.narthex.ingester.ring.RingState;
+import io.narthex.ingester.ring.ShardMap;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ingester ring's membership changes as one node runs them: replica moves by Raft membership changes, and the
+ * join and leave that plan them ({@link RingPlanner}). Split from {@link IngesterNode}, which owns the replicas and
+ * its replica of the ring group, and delegates to this.
+ */
+final class ReplicaMoves {
+  private static final Logger log = LoggerFactory.getLogger(ReplicaMoves.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final IngesterNode node;
+  private final ShardMap.Node self;
+  private final RaftOptions options;
+  private final java.time.Duration electionTimeout;
+
+  /**
+   * @param node the node that runs the moves: its ring group answers the ring commands and queries
+   * @param self that node, as the ring lists it
+   */
+  ReplicaMoves(IngesterNode node, ShardMap.Node self, RaftOptions options) {
+    this.node = node;
+    this.self = self;
+    this.options = options;
+    this.electionTimeout = options.electionTimeout();
+  }
+
+  /**
+   * Moves one replica of a shard from a node to another, by Raft membership changes, while the shard takes writes;
+   * any node may run it. Steps, each recorded in the ring group so that the ring shows the move under way:
+   * <ol>
+   *   <li>{@code move-started} in the ring group;
+   *   <li>the target's Raft server adds the shard's group, empty and without peers, so it waits for a leader;
+   *   <li>the shard's leader adds the target as a listener (Ratis's learner: it receives the log, or a snapshot of
+   *       the heads when the log it needs is purged, and counts in no quorum);
+   *   <li>once the target's commit index reaches the leader's, one configuration change puts the target in the
+   *       source's place (Ratis commits it through a joint configuration, so a quorum holds throughout; a leaving
+   *       leader steps down once it is committed);
+   *   <li>the source's server removes the group and deletes its directory;
+   *   <li>{@code move-done} in the ring group: every process's writers and readers follow the new replicas.
+   * </ol>
+   * A failure before step 4 removes the group from the target and records {@code move-abandoned}.
+   *
+   * @param catchUpTimeout how long the target may take to catch up (a snapshot of the heads is sent in this time)
+   * @throws IOException when a step failed; the ring shows the move as pending when it failed after step 4
+   */
+  void moveReplica(RingState.Move move, java.time.Duration catchUpTimeout) throws IOException {
+    JsonNode started = node.ringCommand(new RingCommand.MoveStarted(move));
+    if (!started.path("applied").asBoolean()) {
+      throw new IOException("the ring group refused " + move + ": " + started.path("error").asText());
+    }
+    ShardMap map = RingState.fromJson(JSON.writeValueAsBytes(started.get("state"))).shardMap();
+    RaftGroupId groupId = RaftGroups.groupId(move.shard());
+    List<org.apache.ratis.protocol.RaftPeer> servers = RaftGroups.group(map, move.shard()).getPeers().stream()
+        .toList();
+    org.apache.ratis.protocol.RaftPeer target = RaftGroups.ringGroup(List.of(map.node(move.to()))).getPeers()
+        .iterator().next();
+    long startNanos = System.nanoTime();
+    RaftPeerId listenerAddedBy;
+    try (RaftClient shard = RaftGroups.client(RaftGroups.group(map, move.shard()), options);
+         RaftClient toTarget = RaftGroups.client(RaftGroup.valueOf(groupId, target), options)) {
+      try {
+        addEmptyGroup(toTarget, target, groupId);
+        IngesterNode.check("add " + move.to() + " as a listener", setConfiguration(shard, servers, List.of(target)));
+        listenerAddedBy = shard.getLeaderId();
+        awaitCaughtUp(toTarget, target, groupId, catchUpTimeout);
+        startAddedReplica(shard, move, listenerAddedBy, servers);
+      } catch (IOException | RuntimeException e) {
+        abandon(move, shard, toTarget, servers, target, e);
+        throw e;
+      }
+      List<org.apache.ratis.protocol.RaftPeer> next = new ArrayList<>();
+      for (org.apache.ratis.protocol.RaftPeer peer : servers) {
+        next.add(peer.getId().toString().equals(move.from()) ? target : peer);
+      }
+      RaftClientReply promoted = setConfiguration(shard, next, List.of());
+      if (!promoted.isSuccess()) {
+        // Should Ratis refuse to turn a listener into a follower, drop the listener, then add the caught-up replica
+        // as a follower: the leader stages it, which takes only the entries since.
+        log.warn("promoting {} in shard {} failed, adding it again as a follower: {}", move.to(), move.shard(),
+            promoted.getException());
+        IngesterNode.check("remove the listener " + move.to(), setConfiguration(shard, servers, List.of()));
+        IngesterNode.check("put " + move.to() + " in " + move.from() + "'s place", setConfiguration(shard, next, List.of()));
+      }
+    }
+    org.apache.ratis.protocol.RaftPeer source = RaftGroups.ringGroup(List.of(map.node(move.from()))).getPeers()
+        .iterator().next();
+    try (RaftClient toSource = RaftGroups.client(RaftGroup.valueOf(groupId, source), options)) {
+      IngesterNode.check("remove the group from " + move.from(),
+          toSource.getGroupManagementApi(source.getId()).remove(groupId, true, false));
+    } catch (IOException e) {
+      // The source is down (a dead node being replaced): its directory goes when it comes back and finds the
+      // group is not its own any more; the shard does not need it.
+      log.warn("shard {} moved off {}, which did not remove its replica: {}", move.shard(), move.from(), e.toString());
+    }
+    JsonNode done = node.ringCommand(new RingCommand.MoveDone(move));
+    if (!done.path("applied").asBoolean()) {
+      throw new IOException("the ring group refused " + new RingCommand.MoveDone(move) + ": "
+          + done.path("error").asText());
+    }
+    log.info("replica moved shard={} from={} to={} seconds={}", move.shard(), move.from(), move.to(),
+        String.format("%.3f", (System.nanoTime() - startNanos) / 1e9));
+  }
+
+  /**
+   * Has a leader other than the one that added the move's target lead the shard. Ratis 3.3 sends a replica that a
+   * configuration change added "initializing" appends for as long as the leader that added it leads: the replica
+   * stays STARTING, refuses to vote and to take the leadership, and the shard, with one of its other replicas down,
+   * could elect no leader once the target replaces the source (a dead source: the shard's quorum then needs the
+   * target). The appends of any later leader start it, so before the swap the leadership goes from the leader that
+   * added the listener to another voting replica: a transfer, not an election timeout. Nothing to do when the
+   * leadership changed since the listener was added. A failed transfer is logged: the replica starts at the shard's
+   * next leader change.
+   */
+  private void startAddedReplica(RaftClient shard, RingState.Move move, RaftPeerId listenerAddedBy,
+      List<org.apache.ratis.protocol.RaftPeer> replicas) {
+    RaftPeerId leader = shard.getLeaderId();
+    if (listenerAddedBy == null || !listenerAddedBy.equals(leader)) {
+      return;
+    }
+    for (org.apache.ratis.protocol.RaftPeer peer : replicas) {
+      String id = peer.getId().toString();
+      if (id.equals(move.to()) || peer.getId().equals(leader)) {
+        continue;
+      }
+      try {
+        if (shard.admin().transferLeadership(peer.getId(), electionTimeout.toMillis() * 2).isSuccess()) {
+          log.info("shard {} handed from {} to {} so that the new replica {} starts", move.shard(), leader, id,
+              move.to());
+          return;
+        }
+      } catch (IOException | RuntimeException e) {
+        log.debug("handing shard {} to {} failed: {}", move.shard(), id, e.toString());
+      }
+    }
+    log.warn("shard {}: could not hand the leadership away from {}; the new replica {} starts at the shard's next"
+        + " leader change", move.shard(), leader, move.to());
+  }
+
+  /**
+   * Adds the shard's group, without peers, on the move's target. A directory left there by an earlier replica of the
+   * shard (whose removal had not finished, or whose group Ratis closed before the move removed it) is recovered
+   * instead of formatted: it is an old member's state, a prefix of the shard's log, which the leader brings up to
+   * date like any lagging replica's.
+   */
+  private static void addEmptyGroup(RaftClient toTarget, org.apache.ratis.protocol.RaftPeer target,
+      RaftGroupId groupId) throws IOException {
+    RaftClientReply added;
+    try {
+      added = toTarget.getGroupManagementApi(target.getId()).add(RaftGroup.valueOf(groupId), true);
+    } catch (IOException e) {
+      boolean existing = false;
+      for (Throwable t = e; t != null && !existing; t = t.getCause()) {
+        existing = String.valueOf(t.getMessage()).contains("existing directories");
+      }
+      if (!existing) {
+        throw e;
+      }
+      log.info("{} holds a directory of group {} already: recovering it", target.getId(), groupId);
+      added = toTarget.getGroupManagementApi(target.getId()).add(RaftGroup.valueOf(groupId), false);
+    }
+    IngesterNode.check("add the group on " + target.getId(), added);
+  }
+
+  /** Waits until the target's commit index reaches the one the leader had when the wait began. */
+  private void awaitCaughtUp(RaftClient toTarget, org.apache.ratis.protocol.RaftPeer target, RaftGroupId groupId,
+      java.time.Duration timeout) throws IOException {
+    long deadlineNanos = System.nanoTime() + timeout.toNanos();
+    long goal = -1;
+    while (System.nanoTime() < deadlineNanos) {
+      var info = toTarget.getGroupManagementApi(target.getId()).info(groupId);
+      long targetCommit = -1;
+      long highest = -1;
+      for (var commit : info.getCommitInfos()) {
+        highest = Math.max(highest, commit.getCommitIndex());
+        if (commit.getServer().getId().toStringUtf8().equals(target.getId().toString())) {
+          targetCommit = commit.getCommitIndex();
+        }
+      }
+      if (goal < 0 && highest > 0) {
+        goal = highest;
+      }
+      if (goal > 0 && targetCommit >= goal) {
+        return;
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while " + target.getId() + " caught up", e);
+      }
+    }
+    throw new IOException(target.getId() + " did not catch up with shard group " + groupId + " within " + timeout);
+  }
+
+  private void abandon(RingState.Move move, RaftClient shard, RaftClient toTarget,
+      List<org.apache.ratis.protocol.RaftPeer> servers, org.apache.ratis.protocol.RaftPeer target, Exception why) {
+    log.warn("abandoning {}: {}", move, why.toString());
+    try {
+      setConfiguration(shard, servers, List.of());
+      toTarget.getGroupManagementApi(target.getId()).remove(RaftGroups.groupId(move.shard()), true, false);
+    } catch (IOException | RuntimeException e) {
+      log.warn("cleaning up after {} failed: {}", move, e.toString());
+    }
+    try {
+      node.ringCommand(new RingCommand.MoveAbandoned(move));
+    } catch (IOException | RuntimeException e) {
+      log.warn("recording {} as abandoned failed: {}", move, e.toString());
+    }
+  }
+
+  /**
+   * Enters this node into the ring (a {@code join} in the ring group, unless it is in already), then moves replicas
+   * onto it one at a time until it holds its share ({@link RingPlanner#forJoin}).
+   *
+   * @return the moves run
+   * @throws IOException when the ring group or a move failed; moves done so far stay done
+   */
+  List<RingState.Move> join(java.time.Duration catchUpTimeout) throws IOException {
+    RingState ring = node.queryRing();
+    if (!ring.hasNode(self.id())) {
+      JsonNode joined = node.ringCommand(new RingCommand.Join(self));
+      if (!joined.path("applied").asBoolean()) {
+        throw new IOException("the ring group refused the join of " + self.id() + ": " + joined.path("error").asText());
+      }
+      ring = RingState.fromJson(JSON.writeValueAsBytes(joined.get("state")));
+    }
+    List<RingState.Move> moves = RingPlanner.forJoin(ring, self.id());
+    for (RingState.Move move : moves) {
+      moveReplica(move, catchUpTimeout);
+    }
+    return moves;
+  }
+
+  /**
+   * Moves every replica off {@code leavingId} ({@link RingPlanner#forLeave}), then removes it from the ring. Run on
+   * the leaving node itself, or on a live node for a dead one (Mimir's "forget"): the remaining replicas of each
+   * shard are its quorum.
+   *
+   * @return the moves run
+   * @throws IllegalArgumentException when the node is not in the ring or a shard would have nowhere to go
+   * @throws IOException when the ring group or a move failed; moves done so far stay done
+   */
+  List<RingState.Move> leave(String leavingId, java.time.Duration catchUpTimeout) throws IOException {
+    RingState ring = node.queryRing();
+    if (!ring.hasNode(leavingId)) {
+      throw new IllegalArgumentException("ingester node " + leavingId + " is not in the ring");
+    }
+    List<RingState.Move> moves = RingPlanner.forLeave(ring, leavingId);
+    for (RingState.Move move : moves) {
+      moveReplica(move, catchUpTimeout);
+    }
+    JsonNode left = node.ringCommand(new RingCommand.Leave(leavingId));
+    if (!left.path("applied").asBoolean()) {
+      throw new IOException("the ring group refused the leave of " + leavingId + ": " + left.path("error").asText());
+    }
+    return moves;
+  }
+
+
+  /**
+   * Sets a shard group's configuration, again while its leadership moves (a leader stepping down, a transfer to the
+   * preferred replica): for up to 20 election timeouts.
+   */
+  private RaftClientReply setConfiguration(RaftClient shard, List<org.apache.ratis.protocol.RaftPeer> servers,
+      List<org.apache.ratis.protocol.RaftPeer> listeners) throws IOException {
+    long deadlineNanos = System.nanoTime() + electionTimeout.toNanos() * 20;
+    var arguments = org.apache.ratis.protocol.SetConfigurationRequest.Arguments.newBuilder()
+        .setServersInNewConf(servers).setListenersInNewConf(listeners).build();
+    while (true) {
+      Throwable failure;
+      try {
+        RaftClientReply reply = shard.admin().setConfiguration(arguments);
+        if (reply.isSuccess() || !isLeadershipChange(reply.getException())) {
+          return reply;
+        }
+        failure = reply.getException();
+      } catch (IOException e) {
+        if (!isLeadershipChange(e)) {
+          throw e;
+        }
+        failure = e;
+      }
+      if (System.nanoTime() > deadlineNanos) {
+        throw new IOException("the shard's leadership kept moving: " + failure, failure);
+      }
+      try {
+        Thread.sleep(electionTimeout.toMillis() / 2);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      }
+    }
+  }
+
+  private static boolean isLeadershipChange(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof org.apache.ratis.protocol.exceptions.LeaderSteppingDownException
+          || t instanceof org.apache.ratis.protocol.exceptions.NotLeaderException
+          || t instanceof org.apache.ratis.protocol.exceptions.LeaderNotReadyException
+          || t instanceof org.apache.ratis.protocol.exceptions.TransferLeadershipException) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
