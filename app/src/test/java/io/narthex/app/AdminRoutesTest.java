@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The operator routes of one all-in-one process: methods, what a caller sees, and the switch that removes them. */
 class AdminRoutesTest {
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;

@@ -89,7 +89,7 @@ class AlertmanagerReplicationOptionsTest {
         "--alertmanager.sharding-ring.replication-factor=1", "--alertmanager.sharding-ring.group-count=2",
         "--alertmanager.raft.election-timeout=200ms"))) {
       Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(narthex::ready);
-      HttpClient http = HttpClient.newHttpClient();
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       HttpRequest scrape = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + narthex.httpPort() + "/metrics"))
           .build();
       // Ready means a known leader; leading "ready" also needs the term's first entry applied, a moment later.

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Request bodies of one all-in-one process: small everywhere, large only where writes need them. */
 class HttpBodyLimitsTest {
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @TempDir Path dir;
   private Narthex narthex;

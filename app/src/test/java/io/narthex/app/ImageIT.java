@@ -129,7 +129,7 @@ class ImageIT {
       builder.environment().put(env.substring(0, env.indexOf('=')), env.substring(env.indexOf('=') + 1));
     }
     Process process = builder.start();
-    try (HttpClient http = HttpClient.newHttpClient()) {
+    try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
       HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/ready"))
           .timeout(Duration.ofSeconds(2)).build();
       long deadlineNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);

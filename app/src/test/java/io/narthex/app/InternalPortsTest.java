@@ -150,7 +150,7 @@ class InternalPortsTest {
   }
 
   private boolean ready() throws IOException, InterruptedException {
-    return HttpClient.newHttpClient().send(
+    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + narthex.httpPort() + "/ready")).build(),
         HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
   }

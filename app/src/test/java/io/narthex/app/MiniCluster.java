@@ -27,7 +27,7 @@ final class MiniCluster implements AutoCloseable {
   private final List<Narthex> ingesterProcesses = new ArrayList<>();
   private Narthex distributor;
   private Narthex querier;
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   private MiniCluster(Path dir, int ingesters) throws IOException {
     this.dir = dir;

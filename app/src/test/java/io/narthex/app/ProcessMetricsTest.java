@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Each Narthex process counts into its own metrics registry, so two processes in one JVM do not mix metrics. */
 class ProcessMetricsTest {
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @TempDir Path dir;
 

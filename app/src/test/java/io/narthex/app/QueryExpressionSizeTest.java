@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Mimir's {@code max_query_expression_size_bytes}: the flag for every tenant, the runtime config per tenant. */
 class QueryExpressionSizeTest {
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @TempDir Path dir;
   private Narthex narthex;

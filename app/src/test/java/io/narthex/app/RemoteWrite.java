@@ -10,7 +10,7 @@ import java.util.Arrays;
 
 /** Prometheus remote write 1.0 for the app tests: a snappy-compressed {@link WriteRequest} to {@code /api/v1/push}. */
 final class RemoteWrite {
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   private RemoteWrite() {}
 

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RulerShardingTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String TENANT = "tenant-a";
-  private final HttpClient client = HttpClient.newHttpClient();
+  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @TempDir Path dir;
 

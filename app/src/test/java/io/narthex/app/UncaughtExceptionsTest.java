@@ -104,7 +104,7 @@ class UncaughtExceptionsTest {
   }
 
   private static double counted(Narthex narthex) throws Exception {
-    String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+    String body = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + narthex.httpPort() + "/metrics")).build(),
         HttpResponse.BodyHandlers.ofString()).body();
     List<String> lines = body.lines().filter(line -> line.startsWith("narthex_uncaught_exceptions_total ")).toList();

@@ -92,7 +92,7 @@ class AlertsCommandSmokeTest {
   }
 
   private static void awaitReady(Process alertmanager, int port) throws InterruptedException {
-    HttpClient http = HttpClient.newHttpClient();
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline && alertmanager.isAlive()) {
       try {

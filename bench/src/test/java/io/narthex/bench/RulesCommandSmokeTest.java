@@ -40,7 +40,7 @@ class RulesCommandSmokeTest {
       assertThat(summary.get("output_samples_per_round").asLong()).isGreaterThanOrEqualTo(2 * 20);
       assertThat(summary.get("with_rules_samples_per_second").asLong()).isPositive();
 
-      HttpResponse<String> rules = HttpClient.newHttpClient().send(
+      HttpResponse<String> rules = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
           HttpRequest.newBuilder(URI.create(base + "/prometheus/api/v1/rules"))
               .header("X-Scope-OrgID", "bench-0").build(),
           HttpResponse.BodyHandlers.ofString());

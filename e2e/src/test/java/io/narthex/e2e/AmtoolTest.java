@@ -79,7 +79,7 @@ class AmtoolTest {
   }
 
   private static HttpResponse<String> post(String path, String tenant, String body) throws Exception {
-    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(
         URI.create("http://127.0.0.1:" + narthex.httpPort() + path))
         .header("X-Scope-OrgID", tenant).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
@@ -195,7 +195,7 @@ class AmtoolTest {
             labels: {severity: page}
         """);
     assertThat(stored.statusCode()).as(stored.body()).isEqualTo(202);
-    HttpClient client = HttpClient.newHttpClient();
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     await().atMost(Duration.ofSeconds(30)).until(() -> client.send(HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + narthex.httpPort() + "/alertmanager/api/v2/alerts"))
             .header("X-Scope-OrgID", tenant).build(), HttpResponse.BodyHandlers.ofString()).body(),

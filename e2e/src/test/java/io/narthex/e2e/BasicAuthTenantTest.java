@@ -112,7 +112,7 @@ class BasicAuthTenantTest {
     if (orgId != null) {
       request.header("X-Scope-OrgID", orgId);
     }
-    try (HttpClient client = HttpClient.newHttpClient()) {
+    try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
       return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
   }

@@ -74,7 +74,7 @@ class MonolithicClusterTest {
 
   /** narthex_distributor_received_samples_total of the tenant, from the process's /metrics. */
   private static double receivedSamples(int port, String tenant) throws Exception {
-    HttpResponse<String> metrics = HttpClient.newHttpClient().send(
+    HttpResponse<String> metrics = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
         HttpResponse.BodyHandlers.ofString());
     return metrics.body().lines()

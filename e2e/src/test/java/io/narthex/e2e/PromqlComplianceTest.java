@@ -80,7 +80,7 @@ class PromqlComplianceTest {
     // window's left edge, where Prometheus 2.x (closed) and 3.x (left-open) disagree.
     long fifteenMinutesBefore = endMs - Duration.ofMinutes(15).toMillis();
     evalTimeMs = fifteenMinutesBefore - Math.floorMod(fifteenMinutesBefore, 10_000L) + 5_000;
-    HttpClient http = HttpClient.newHttpClient();
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     RemoteWriteClient narthexWriter = new RemoteWriteClient(narthexPort);
     for (WriteRequest request : DemoData.requests(endMs - Duration.ofHours(2).toMillis(), endMs, 60)) {
       HttpResponse<String> toNarthex = narthexWriter.push(null, request);

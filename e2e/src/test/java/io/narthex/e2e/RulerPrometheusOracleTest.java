@@ -401,7 +401,8 @@ class RulerPrometheusOracleTest {
     if (tenant != null) {
       request.header("X-Scope-OrgID", tenant);
     }
-    return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+        .send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   /** A free port below the kernel's ephemeral range (32768+), so no outgoing connection can hold it meanwhile. */

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 
 /** Prometheus's /federate (web/federate.go) over a real in-memory head, per tenant and federated. */
 class FederateTest {
-  private static final HttpClient client = HttpClient.newHttpClient();
+  private static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   /** Protobuf before text, as Prometheus asks when it scrapes protobuf (scrape_protocols, native histograms). */
   private static final String PROTOBUF_ACCEPT = "application/vnd.google.protobuf;"
       + "proto=io.prometheus.client.MetricFamily;encoding=delimited,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * answers merged, in Prometheus's shape and with its parameters.
  */
 class MetadataApiTest {
-  private static final HttpClient client = HttpClient.newHttpClient();
+  private static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   /** Per shard, the families the fake ingester holds for tenant team-a. */
   private static final Map<Integer, List<FamilyMetadata>> HELD = Map.of(
       0, List.of(family("up", entry(MetricType.GAUGE, "Target up.", "")),

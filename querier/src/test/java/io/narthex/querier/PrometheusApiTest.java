@@ -38,7 +38,7 @@ class PrometheusApiTest {
   /** An API whose queries may be at most {@link #MAX_EXPRESSION_BYTES} long. */
   private static final String CAPPED = "/capped";
   private static final int MAX_EXPRESSION_BYTES = 64;
-  private static final HttpClient client = HttpClient.newHttpClient();
+  private static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private static Server server;
   /** What the server's storage does on select; each test sets its own. */
   private static volatile Function<List<Matcher>, List<Series>> select = matchers -> List.of();

@@ -48,7 +48,7 @@ class TenantFederationTest {
   private static final String UNFEDERATED = "/unfederated";
   private static final String FROM_BASIC_AUTH = "/basic-auth";
   private static final String TIME = "1000";
-  private static final HttpClient client = HttpClient.newHttpClient();
+  private static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private static final ObjectMapper mapper = new ObjectMapper();
   private static final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private static final Map<String, HeadChunkSource> heads = new TreeMap<>();

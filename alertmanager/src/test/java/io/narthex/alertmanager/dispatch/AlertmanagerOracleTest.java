@@ -74,7 +74,7 @@ class AlertmanagerOracleTest {
 
   @TempDir Path directory;
 
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final List<String> webhookBodies = Collections.synchronizedList(new ArrayList<>());
 
   @Test

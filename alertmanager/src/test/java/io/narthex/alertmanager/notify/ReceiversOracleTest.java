@@ -105,7 +105,7 @@ class ReceiversOracleTest {
   private static String api;
   private static Path maildir;
   private static String config;
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @BeforeAll
   static void start() throws Exception {

@@ -119,7 +119,7 @@ class AlertmanagerNotificationLogOracleTest {
     String config = CONFIG.replace("SINK", "http://127.0.0.1:" + sink.getAddress().getPort());
     // SIGTERM at the close: Alertmanager writes its nflog snapshot on the way out.
     try (OracleAlertmanager am = OracleAlertmanager.start(directory, config, "--data.maintenance-interval=50ms")) {
-      HttpClient http = HttpClient.newHttpClient();
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       StringBuilder body = new StringBuilder("[");
       for (Map<String, String> labels : ALERTS) {
         body.append(body.length() > 1 ? "," : "").append("{\"labels\":{");

@@ -75,7 +75,7 @@ class PrometheusInstantsTest {
 
   /** Each group's JSON once all have been evaluated. */
   private static Map<String, JsonNode> awaitEvaluated(int port) throws Exception {
-    HttpClient client = HttpClient.newHttpClient();
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/rules")).build();
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (true) {
