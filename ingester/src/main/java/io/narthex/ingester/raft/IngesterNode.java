@@ -59,7 +59,9 @@ import org.slf4j.LoggerFactory;
  * <p>The same server holds a replica of the ring group ({@link RingStateMachine}), whose peers are the shard map's
  * nodes: it keeps the ring (nodes, shards' replicas, moves under way) and publishes it to {@link #ringView()}. The
  * first start of a cluster seeds it with the shard map given here (every node tries; the ring group takes the first
- * seed and refuses the rest). The replicas this node joins at start still come from the given shard map.
+ * seed and refuses the rest). The replicas this node starts are those {@link #HELD_SHARDS_FILE} names (the ring
+ * as this node last applied it), or the given shard map's before any runtime change of the ring; the directory of any
+ * other shard is set aside ({@link #STALE_REPLICAS_DIR}), so that a replica moved off this node never runs again.
  */
 public final class IngesterNode implements ShardReplicas, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(IngesterNode.class);
@@ -90,6 +92,11 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   private volatile RingPoller ringPoller;
   /** Set once this node hands its leaderships over to stop: no move to a preferred leader runs alongside. */
   private volatile boolean stopping;
+  /**
+   * The ring version {@link #HELD_SHARDS_FILE} was written at: ring states up to it, which the ring group's replica
+   * replays at start, are older news than the file and change nothing.
+   */
+  private volatile long heldVersion;
 
   private IngesterNode(RingView ringView, String nodeId, Path dataDir, RaftOptions options, ApplyOptions apply,
       PrometheusRegistry registry) throws IOException {
@@ -128,9 +135,12 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     for (int shard = 0; shard < shardMap.shardCount(); shard++) {
       shardOfGroup.put(RaftGroups.groupId(shard), shard);
     }
-    for (int shard : heldShards(raftDir, shardMap.shardsOf(nodeId))) {
+    HeldShards held = HeldShards.read(raftDir, shardMap.shardsOf(nodeId));
+    this.heldVersion = held.version();
+    for (int shard : held.shards()) {
       localShards.put(shard, RaftGroups.groupId(shard));
     }
+    setAsideStaleReplicas(shardOfGroup);
     this.clientTls = options.clientTls();
     this.electionTimeout = options.electionTimeout();
     this.moves = new ReplicaMoves(this, self, options);
@@ -208,6 +218,8 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     }
     Thread.ofVirtual().name("ring-seed-" + nodeId).start(node::seedRing);
     node.ringView.addListener(node::dropMovedReplicas);
+    // The ring group's replica may have applied newer states before the listener was added.
+    node.dropMovedReplicas(node.ringView.state());
     // A node that joined at runtime holds no voting replica of the ring group: it learns the ring as others do.
     node.ringPoller = new RingPoller(node.ringView, options).start(RingPoller.DEFAULT_INTERVAL);
     node.gauges.scheduleWithFixedDelay(node::updateGauges, 15, 15, TimeUnit.SECONDS);
@@ -288,44 +300,140 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   }
 
   /**
-   * Forgets the local replicas the ring has moved off this node: their groups were removed from the Raft server by
-   * the move ({@link #moveReplica}).
+   * Follows a ring change: records the shards this node holds by it in {@link #HELD_SHARDS_FILE}, and retires the
+   * local replicas the ring has moved off this node. A move removes its source's group itself; a source that was down
+   * then (a node replaced while dead, back afterwards) still runs the replica, which is removed here and its
+   * directory set aside. States no newer than the file (replayed at start) are skipped.
    */
-  private void dropMovedReplicas(RingState state) {
+  private synchronized void dropMovedReplicas(RingState state) {
+    if (!state.changedSinceSeed() || state.version() <= heldVersion) {
+      return;
+    }
     List<Integer> held = new ArrayList<>();
     for (int shard = 0; shard < state.shards().size(); shard++) {
-      int s = shard;
-      boolean moving = state.pendingMoves().stream().anyMatch(m -> m.shard() == s && m.to().equals(nodeId));
-      if (state.shards().get(shard).contains(nodeId) || moving) {
+      if (holds(state, shard)) {
         held.add(shard);
-      } else {
-        localShards.remove(shard);
+      } else if (localShards.remove(shard) != null) {
+        int retired = shard;
+        Thread.ofVirtual().name("retire-replica-" + shard).start(() -> retireReplica(retired, state.version()));
       }
     }
     try {
       Path temporary = raftDir.resolve(HELD_SHARDS_FILE + ".tmp");
-      Files.write(temporary, JSON.writeValueAsBytes(held));
+      Files.write(temporary, JSON.writeValueAsBytes(new HeldShards(state.version(), held)));
       Files.move(temporary, raftDir.resolve(HELD_SHARDS_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      heldVersion = state.version();
     } catch (IOException e) {
       log.warn("could not record the shards this node holds in {}: {}", raftDir, e.toString());
     }
   }
 
+  /** Whether {@code state} gives this node a replica of {@code shard}, or moves one here. */
+  private boolean holds(RingState state, int shard) {
+    if (state.shards().get(shard).contains(nodeId)) {
+      return true;
+    }
+    for (RingState.Move move : state.pendingMoves()) {
+      if (move.shard() == shard && move.to().equals(nodeId)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
-   * The shards whose replicas this node holds by the ring, written at every ring change after the seed: a restart
-   * joins these, not the config file's, which the moves have made stale.
+   * Removes a replica the ring no longer gives this node from the Raft server, when it still runs there, and sets
+   * its directory aside ({@link #setAside}).
+   */
+  private void retireReplica(int shard, long ringVersion) {
+    RaftGroupId groupId = RaftGroups.groupId(shard);
+    try {
+      if (!contains(server.getGroupIds(), groupId)) {
+        return;
+      }
+      groupManagement("remove shard " + shard + "'s replica, moved off this node",
+          GroupManagementRequest.newRemove(ClientId.randomId(), server.getId(), callId.incrementAndGet(), groupId,
+              false, false));
+      log.warn("shard {}: the ring (version {}) moved its replica off this node while it was down; removed the"
+          + " replica it still ran", shard, ringVersion);
+      setAside(raftDir, shard);
+    } catch (IOException | RuntimeException e) {
+      log.warn("shard {}: could not remove the replica the ring moved off this node: {}", shard, e.toString());
+    }
+  }
+
+  private static boolean contains(Iterable<RaftGroupId> groups, RaftGroupId groupId) {
+    for (RaftGroupId group : groups) {
+      if (group.equals(groupId)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The shards whose replicas this node holds by the ring, and the ring version that says so, written at every ring
+   * change after the seed: a restart starts these, not the config file's, which the moves have made stale, and no
+   * other shard's directory.
    */
   static final String HELD_SHARDS_FILE = "held-shards.json";
 
-  private static List<Integer> heldShards(Path raftDir, List<Integer> configured) throws IOException {
-    Path file = raftDir.resolve(HELD_SHARDS_FILE);
-    if (!Files.exists(file)) {
-      return configured;
+  /**
+   * Where shard directories this node does not hold by the ring go, under the data directory: the replica a move
+   * took off this node while it was down, or whose removal did not finish. Kept for an operator to inspect or delete;
+   * starting one again would rejoin a group it was removed from.
+   */
+  static final String STALE_REPLICAS_DIR = "raft-stale-replicas";
+
+  /**
+   * The content of {@link #HELD_SHARDS_FILE}: {@code {"version": 12, "shards": [0, 2]}}. Session-30 nodes wrote the
+   * bare array, read as version 0.
+   */
+  record HeldShards(long version, List<Integer> shards) {
+    static HeldShards read(Path raftDir, List<Integer> configured) throws IOException {
+      Path file = raftDir.resolve(HELD_SHARDS_FILE);
+      if (!Files.exists(file)) {
+        return new HeldShards(0, configured);
+      }
+      JsonNode json = JSON.readTree(Files.readAllBytes(file));
+      JsonNode shards = json.isArray() ? json : json.path("shards");
+      List<Integer> held = new ArrayList<>();
+      shards.forEach(shard -> held.add(shard.asInt()));
+      return new HeldShards(json.path("version").asLong(0), held);
     }
-    List<Integer> held = new ArrayList<>();
-    JSON.readTree(Files.readAllBytes(file)).forEach(shard -> held.add(shard.asInt()));
-    return held;
+  }
+
+  /**
+   * Before the Raft server loads the groups on disk (it starts every one it finds): sets aside the directory of each
+   * shard this node does not hold ({@link #localShards}, from {@link #HELD_SHARDS_FILE}).
+   */
+  private void setAsideStaleReplicas(Map<RaftGroupId, Integer> shardOfGroup) throws IOException {
+    for (Map.Entry<RaftGroupId, Integer> group : shardOfGroup.entrySet()) {
+      int shard = group.getValue();
+      if (!localShards.containsKey(shard)
+          && Files.isDirectory(raftDir.resolve(group.getKey().getUuid().toString()))) {
+        Path aside = setAside(raftDir, shard);
+        log.warn("shard {}: this node does not hold a replica by {} (a move took it off this node); its directory"
+            + " was set aside to {} instead of starting it", shard, HELD_SHARDS_FILE, aside);
+      }
+    }
+  }
+
+  /**
+   * Moves a shard's group directory to {@code <data dir>/raft-stale-replicas/shard-<n>-<UTC time>}.
+   *
+   * @return where it went
+   */
+  static Path setAside(Path raftDir, int shard) throws IOException {
+    Path from = raftDir.resolve(RaftGroups.groupId(shard).getUuid().toString());
+    Path dir = raftDir.resolveSibling(STALE_REPLICAS_DIR);
+    Files.createDirectories(dir);
+    String stamp = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'")
+        .withZone(java.time.ZoneOffset.UTC).format(java.time.Instant.now());
+    Path to = dir.resolve("shard-" + shard + "-" + stamp);
+    Files.move(from, to);
+    return to;
   }
 
   /** Moves one replica of a shard by Raft membership changes, quorum kept: see {@link ReplicaMoves#moveReplica}. */

@@ -36,6 +36,7 @@ class ReplicaMoveTest {
   Path dataDir;
 
   private final List<AutoCloseable> open = new ArrayList<>();
+  private ShardMap shardMap;
 
   @AfterEach
   void closeAll() throws Exception {
@@ -134,6 +135,66 @@ class ReplicaMoveTest {
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> n3.shards().isEmpty());
   }
 
+  @Test
+  void aReplicaMovedOffANodeWhileItWasDownNeverRunsThereAgain() throws Exception {
+    List<IngesterNode> started = startFourNodes(List.of(List.of("n0", "n1", "n2")));
+    IngesterNode n1 = started.get(1);
+    started.getFirst().close();
+    // n0 is down, so its replica stays on its disk: the move cannot remove it (a dead node being replaced).
+    n1.moveReplica(new RingState.Move(0, "n0", "n3"), Duration.ofSeconds(30));
+    Path raft = dataDir.resolve("n0").resolve("raft");
+    Path groupDir = raft.resolve(RaftGroups.groupId(0).getUuid().toString());
+    assertThat(groupDir).as("the premise: n0's replica is on its disk").isDirectory();
+
+    // Back, n0 starts the replica its records still name, then learns of the move and removes it.
+    IngesterNode n0 = restart("n0");
+    Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      assertThat(n0.shards()).isEmpty();
+      assertThat(groupDir).doesNotExist();
+    });
+    Path staleDir = dataDir.resolve("n0").resolve(IngesterNode.STALE_REPLICAS_DIR);
+    List<Path> setAside;
+    try (var dirs = Files.list(staleDir)) {
+      setAside = dirs.toList();
+    }
+    assertThat(setAside).singleElement().satisfies(dir -> assertThat(dir.getFileName().toString()).startsWith("shard-0-"));
+    assertThat(Files.readString(raft.resolve(IngesterNode.HELD_SHARDS_FILE))).contains("\"shards\":[]");
+
+    // A directory left on disk (here put back) is set aside at the next start, not started: held-shards.json decides.
+    n0.close();
+    copyTree(setAside.getFirst(), groupDir);
+    IngesterNode again = restart("n0");
+    assertThat(again.shards()).isEmpty();
+    assertThat(groupDir).doesNotExist();
+    try (var dirs = Files.list(staleDir)) {
+      assertThat(dirs.count()).isEqualTo(2);
+    }
+    try (org.apache.ratis.client.RaftClient shard =
+             RaftGroups.client(RaftGroups.group(n1.ringView().shardMap(), 0), OPTIONS)) {
+      assertThat(shard.getGroupManagementApi(org.apache.ratis.protocol.RaftPeerId.valueOf("n1"))
+          .info(RaftGroups.groupId(0)).getGroup().getPeers())
+          .extracting(peer -> peer.getId().toString()).containsExactlyInAnyOrder("n1", "n2", "n3");
+    }
+    RaftShardWriter writer = new RaftShardWriter(n1.ringView(), 0, OPTIONS,
+        new RaftWriterMetrics(new PrometheusRegistry()));
+    open.add(writer);
+    assertThat(push(writer, 1).getAcceptedSamples()).isEqualTo(1);
+  }
+
+  private IngesterNode restart(String nodeId) throws Exception {
+    IngesterNode node = IngesterNode.start(shardMap, nodeId, dataDir.resolve(nodeId), OPTIONS);
+    open.add(node);
+    return node;
+  }
+
+  private static void copyTree(Path from, Path to) throws java.io.IOException {
+    try (var files = Files.walk(from)) {
+      for (Path file : files.toList()) {
+        Files.copy(file, to.resolve(from.relativize(file).toString()));
+      }
+    }
+  }
+
   /** Nodes n0-n3 on free loopback ports with {@code shards}' replicas, once all are ready and the ring seeded. */
   private List<IngesterNode> startFourNodes(List<List<String>> shards) throws Exception {
     List<ShardMap.Node> nodes = new ArrayList<>();
@@ -142,7 +203,7 @@ class ReplicaMoveTest {
         nodes.add(new ShardMap.Node("n" + i, "127.0.0.1:1", "127.0.0.1:" + socket.getLocalPort()));
       }
     }
-    ShardMap shardMap = new ShardMap(nodes, shards);
+    shardMap = new ShardMap(nodes, shards);
     List<IngesterNode> started = new ArrayList<>();
     for (ShardMap.Node node : nodes) {
       IngesterNode ingester = IngesterNode.start(shardMap, node.id(), dataDir.resolve(node.id()), OPTIONS);
