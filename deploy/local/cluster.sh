@@ -207,10 +207,10 @@ join() { # N
   config_file="$dir/narthex-$name.yaml" start "$name" --target=ingester --ingester.ring.instance-id="$name" \
     --server.http-listen-port=$((base + 10 + i)) --server.grpc-listen-port=$((base + 20 + i)) \
     --ingester.raft-listen-port=$((base + 30 + i)) "${auto_join[@]}"
-  await_ready "$name" $((base + 10 + i))
   local ring_url="http://127.0.0.1:$((base + 10 + i))/ingester/ring"
   if [ ${#auto_join[@]} -gt 0 ]; then
-    # The node joins by itself (-ingester.ring.auto-join): wait until its ring page says the join is done.
+    # The node joins by itself (-ingester.ring.auto-join): wait until its ring page says the join is done. It is not
+    # ready while a replica moving to it catches up, so /ready is awaited after the join, however long the moves take.
     local deadline=$((SECONDS + 600)) state=
     until state=$(curl -sf "$ring_url" | jq -r .auto_join) && [ "$state" = done ]; do
       if ! kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
@@ -219,9 +219,11 @@ join() { # N
       fi
       sleep 0.5
     done
+    await_ready "$name" $((base + 10 + i))
     curl -sf "$ring_url"
     return
   fi
+  await_ready "$name" $((base + 10 + i))
   curl -sSf -X POST "$ring_url/join" || {
     echo "cluster: the join of $name failed; see GET $ring_url" >&2
     exit 1

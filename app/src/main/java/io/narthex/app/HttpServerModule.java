@@ -40,12 +40,19 @@ final class HttpServerModule implements Service, ServiceManager.Factory {
   private final ServerBuilder http;
   private final ServiceManager manager;
   private final PrometheusRegistry registry;
+  private final java.util.function.Supplier<List<String>> ingesterNotReady;
   private Server server;
 
-  HttpServerModule(ServerBuilder http, ServiceManager manager, PrometheusRegistry registry) {
+  /**
+   * @param ingesterNotReady why this process's ingester is not ready, one line per shard (a shard without a leader,
+   *     replaying its log, or catching up as a new replica), named in {@code /ready}'s 503
+   */
+  HttpServerModule(ServerBuilder http, ServiceManager manager, PrometheusRegistry registry,
+      java.util.function.Supplier<List<String>> ingesterNotReady) {
     this.http = http;
     this.manager = manager;
     this.registry = registry;
+    this.ingesterNotReady = ingesterNotReady;
   }
 
   /** The HTTP server's builder with the process-wide settings; the modules add their routes to it. */
@@ -70,6 +77,12 @@ final class HttpServerModule implements Service, ServiceManager.Factory {
     return Math.max(MIN_BLOCKING_THREADS, BLOCKING_THREADS_PER_CORE * cores);
   }
 
+  /** " (shard 3 is catching up as a new replica, ...; shard 5 has no leader yet)", or "" once there is none. */
+  private String ingesterReasons() {
+    List<String> reasons = ingesterNotReady.get();
+    return reasons.isEmpty() ? "" : " (" + String.join("; ", reasons) + ")";
+  }
+
   @Override
   public Service create() {
     return this;
@@ -83,8 +96,7 @@ final class HttpServerModule implements Service, ServiceManager.Factory {
       return notReady.isEmpty()
           ? HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT_UTF_8, "ready\n")
           : HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE, MediaType.PLAIN_TEXT_UTF_8, "not ready: " + notReady
-              + (notReady.contains(Modules.INGESTER)
-                  ? " (a shard of this ingester has no leader yet or is still replaying its log)\n" : "\n"));
+              + (notReady.contains(Modules.INGESTER) ? ingesterReasons() : "") + "\n");
     });
     http.service("/services", (ctx, req) -> {
       StringBuilder text = new StringBuilder();

@@ -6,6 +6,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
@@ -41,7 +42,8 @@ public final class Narthex implements AutoCloseable {
       JvmMetrics.builder().register(registry);
       registry.register(UncaughtExceptions.COUNTER);
       modules = new Modules(options, HttpServerModule.builder(options), executor, registry);
-      server = new HttpServerModule(modules.http, manager, registry);
+      server = new HttpServerModule(modules.http, manager, registry,
+          () -> modules.ingester == null ? List.of() : modules.ingester.notReady());
       modules.register(manager, server).start(modules.targetModules());
     } catch (IOException | RuntimeException e) {
       executor.close();

@@ -147,10 +147,15 @@ public final class IngesterService implements Service {
     }
   }
 
-  /** Every local shard has a leader and has replayed its log. */
+  /** Every local shard has a leader and has replayed its log, and no replica moving here is catching up. */
   @Override
   public boolean ready() {
     return node != null && node.ready();
+  }
+
+  /** Why {@link #ready()} is false, one line per shard ({@link IngesterNode#notReady()}); empty when ready. */
+  public java.util.List<String> notReady() {
+    return node == null ? java.util.List.of("the ingester has not started its Raft server yet") : node.notReady();
   }
 
   /** The running replicas; null before {@link #start}. */

@@ -577,23 +577,65 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     }
   }
 
-  /**
-   * Whether every local replica knows a leader and has applied all it knows committed: before that, writes would
-   * fail or reads would miss recovered data.
-   */
+  /** Whether this node can take traffic: {@link #notReady()} is empty. */
   public boolean ready() {
-    for (RaftGroupId groupId : localShards.values()) {
-      try {
-        RaftServer.Division division = server.getDivision(groupId);
-        DivisionInfo info = division.getInfo();
-        if (info.getLeaderId() == null || info.getLastAppliedIndex() < division.getRaftLog().getLastCommittedIndex()) {
-          return false;
-        }
-      } catch (IOException e) {
-        return false;
+    return notReady().isEmpty();
+  }
+
+  /**
+   * Why this node is not ready, one line per shard; empty when it is. A replica that knows no leader would fail
+   * writes, and one that has not applied all it knows committed (replaying its log at start) would miss data in
+   * reads. A replica moving here is not ready until the move is done, that is until it caught up with the shard's
+   * leader and replaced the move's source, as Mimir's ingesters are not ready while JOINING.
+   */
+  public List<String> notReady() {
+    List<String> reasons = new ArrayList<>();
+    Set<Integer> arriving = new HashSet<>();
+    for (RingState.Move move : ringView.state().pendingMoves()) {
+      if (move.to().equals(nodeId)) {
+        arriving.add(move.shard());
+        reasons.add(catchingUp(move));
       }
     }
-    return true;
+    for (Map.Entry<Integer, RaftGroupId> entry : localShards.entrySet()) {
+      if (arriving.contains(entry.getKey())) {
+        continue;
+      }
+      try {
+        RaftServer.Division division = server.getDivision(entry.getValue());
+        DivisionInfo info = division.getInfo();
+        long committed = division.getRaftLog().getLastCommittedIndex();
+        if (info.getLeaderId() == null) {
+          reasons.add("shard " + entry.getKey() + " has no leader yet");
+        } else if (info.getLastAppliedIndex() < committed) {
+          reasons.add("shard " + entry.getKey() + " is replaying its log (applied " + info.getLastAppliedIndex()
+              + " of " + committed + ")");
+        }
+      } catch (IOException e) {
+        reasons.add("shard " + entry.getKey() + " is not running: " + e.getMessage());
+      }
+    }
+    return reasons;
+  }
+
+  /** "shard 3 is catching up as a new replica, moving from n0 (applied 120 of the leader's 5000)". */
+  private String catchingUp(RingState.Move move) {
+    String progress = "not started";
+    RaftGroupId groupId = localShards.get(move.shard());
+    if (groupId != null) {
+      try {
+        RaftServer.Division division = server.getDivision(groupId);
+        long leaderCommit = 0;
+        for (var commit : division.getCommitInfos()) {
+          leaderCommit = Math.max(leaderCommit, commit.getCommitIndex());
+        }
+        progress = "applied " + division.getInfo().getLastAppliedIndex() + " of the leader's " + leaderCommit;
+      } catch (IOException e) {
+        progress = "not started";
+      }
+    }
+    return "shard " + move.shard() + " is catching up as a new replica, moving from " + move.from() + " ("
+        + progress + ")";
   }
 
   /**

@@ -3,6 +3,7 @@ package io.narthex.ingester.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.narthex.ingester.client.PushEntryBuilder;
+import io.narthex.ingester.ring.RingCommand;
 import io.narthex.ingester.ring.RingState;
 import io.narthex.ingester.ring.ShardMap;
 import io.narthex.proto.ingester.PushResponse;
@@ -133,6 +134,45 @@ class ReplicaMoveTest {
       assertThat(replicas).containsExactlyInAnyOrder("n0", "n1", "n2");
     }
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> n3.shards().isEmpty());
+  }
+
+  @Test
+  void aNodeReceivingAReplicaIsNotReadyUntilTheMoveIsDone() throws Exception {
+    List<IngesterNode> started = startFourNodes(List.of(List.of("n0", "n1", "n2")));
+    IngesterNode n1 = started.get(1);
+    IngesterNode n3 = started.get(3);
+    assertThat(n3.notReady()).isEmpty();
+
+    // The ring records a move to n3 that has not run yet.
+    RingState.Move move = new RingState.Move(0, "n0", "n3");
+    assertThat(n1.ringCommand(new RingCommand.MoveStarted(move)).path("applied").asBoolean()).isTrue();
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !n3.ready());
+    assertThat(n3.notReady()).singleElement().asString()
+        .startsWith("shard 0 is catching up as a new replica, moving from n0 (");
+    assertThat(started.get(2).ready()).as("a node the move does not reach").isTrue();
+
+    assertThat(n1.ringCommand(new RingCommand.MoveAbandoned(move)).path("applied").asBoolean()).isTrue();
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(n3::ready);
+
+    // Run for real, the move leaves n3 ready with its new replica.
+    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    AtomicBoolean moving = new AtomicBoolean(true);
+    Thread watcher = Thread.ofVirtual().start(() -> {
+      while (moving.get()) {
+        seen.addAll(n3.notReady());
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    });
+    n1.moveReplica(move, Duration.ofSeconds(30));
+    moving.set(false);
+    watcher.join();
+    assertThat(seen).as("not ready during the move").anyMatch(reason -> reason.startsWith("shard 0 is catching up"));
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(n3::ready);
+    assertThat(n3.shards()).containsExactly(0);
   }
 
   @Test
