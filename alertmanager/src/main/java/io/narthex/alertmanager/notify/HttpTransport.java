@@ -103,6 +103,11 @@ final class HttpTransport {
       HttpRequest.Builder request = HttpRequest.newBuilder(uri)
           .timeout(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))
           .header("User-Agent", USER_AGENT);
+      if ("http".equals(uri.getScheme())) {
+        // As Alertmanager's Go client: HTTP/1.1 on plain http (no h2c upgrade, which some receivers break on);
+        // HTTP/2 only where TLS negotiates it.
+        request.version(HttpClient.Version.HTTP_1_1);
+      }
       if (payload != null) {
         request.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(payload));
       } else {

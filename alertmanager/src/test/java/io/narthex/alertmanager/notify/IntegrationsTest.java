@@ -134,6 +134,8 @@ class IntegrationsTest {
     HttpSink.Request request = sink.next(5);
     assertThat(request.method()).isEqualTo("POST");
     assertThat(request.headers().get("Content-type")).containsExactly("application/json");
+    assertThat(request.headers().keySet()).as("HTTP/1.1 on plain http, as Alertmanager: no h2c upgrade")
+        .noneMatch(name -> name.equalsIgnoreCase("Upgrade") || name.equalsIgnoreCase("HTTP2-Settings"));
     JsonNode body = Payloads.JSON.readTree(request.body());
     assertThat(body.get("version").asText()).isEqualTo("4");
     assertThat(body.get("groupKey").asText()).isEqualTo("{}:{team=\"a\"}");
