@@ -112,6 +112,7 @@ public final class Distributor {
       // Kept without the caller's body, which may be large.
       scratch.request.reset(NO_BYTES, 0, 0);
       scratch.wire.reset(NO_BYTES, 0, 0);
+      scratch.recycleEntries();
       scratches.offer(scratch);
     }
   }
@@ -126,6 +127,26 @@ public final class Distributor {
     final WireFields request = new WireFields(4);
     final WireTimeSeries wire = new WireTimeSeries();
     final PushEntryBuilder.Scratch entries = new PushEntryBuilder.Scratch();
+    private final List<PushEntryBuilder> entriesInUse = new ArrayList<>();
+    private final List<PushEntryBuilder> spareEntries = new ArrayList<>();
+
+    /** An empty entry of {@code tenant}: a spare one when the scratch has one. */
+    PushEntryBuilder newEntry(String tenant) {
+      PushEntryBuilder entry = spareEntries.isEmpty() ? new PushEntryBuilder(tenant)
+          : spareEntries.removeLast().reset(tenant);
+      entriesInUse.add(entry);
+      return entry;
+    }
+
+    /** Keeps the push's entries, emptied, for the next push: at most 64. */
+    void recycleEntries() {
+      for (PushEntryBuilder entry : entriesInUse) {
+        if (spareEntries.size() < 64) {
+          spareEntries.add(entry.reset(""));
+        }
+      }
+      entriesInUse.clear();
+    }
   }
 
   private PushResult push(String tenant, byte[] body, int bodyLength, PushScratch scratch) {
@@ -204,7 +225,7 @@ public final class Distributor {
           : SeriesCounts.metricBytes(metric);
       if (entries.isEmpty() || (entries.getLast().seriesCount() > 0
           && entries.getLast().sizeWith(length + limitsBytes) > ShardWriter.MAX_ENTRY_BYTES)) {
-        entries.add(new PushEntryBuilder(tenant));
+        entries.add(scratch.newEntry(tenant));
         if (seriesLimited) {
           entries.getLast().reserve(SeriesCounts.LIMITS_BASE_BYTES);
         }
@@ -219,7 +240,7 @@ public final class Distributor {
       }
       validSamples += wire.sampleCount();
     }
-    addMetadata(tenant, body, request, perShard, metricsPerEntry, seriesLimited, errors);
+    addMetadata(tenant, body, request, perShard, metricsPerEntry, seriesLimited, errors, scratch);
     nameSeries(errorSeries, errors.size(), PushResult.NO_SERIES);
     inactiveTenants.seen(tenant);
     metrics.receivedSamples.labelValues(tenant).inc(receivedSamples);
@@ -332,7 +353,7 @@ public final class Distributor {
    */
   private static void addMetadata(String tenant, byte[] body, WireFields request,
       List<List<PushEntryBuilder>> perShard, List<List<Map<String, Integer>>> metricsPerEntry, boolean seriesLimited,
-      List<String> errors) {
+      List<String> errors, PushScratch scratch) {
     int count = request.count(3);
     long receivedMs = System.currentTimeMillis();
     for (int i = 0; i < count; i++) {
@@ -366,7 +387,7 @@ public final class Distributor {
       int shard = shardOfFamily(tenant, name, perShard.size());
       List<PushEntryBuilder> entries = perShard.get(shard);
       if (entries.isEmpty() || entries.getLast().sizeWithMetadata(encoded.length) > ShardWriter.MAX_ENTRY_BYTES) {
-        entries.add(new PushEntryBuilder(tenant));
+        entries.add(scratch.newEntry(tenant));
         if (seriesLimited) {
           entries.getLast().reserve(SeriesCounts.LIMITS_BASE_BYTES);
         }

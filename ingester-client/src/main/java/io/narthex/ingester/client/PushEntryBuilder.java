@@ -43,7 +43,7 @@ public final class PushEntryBuilder {
     return help.substring(0, end);
   }
 
-  private final byte[] tenant;
+  private byte[] tenant;
   private final List<byte[]> buffers = new ArrayList<>();
   private int[] slices = new int[32];
   private int count;
@@ -53,8 +53,22 @@ public final class PushEntryBuilder {
   private long metadataReceivedMs;
 
   public PushEntryBuilder(String tenant) {
+    reset(tenant);
+  }
+
+  /**
+   * Empties the builder for another entry, of {@code tenant}, keeping its arrays for the series to come; it keeps
+   * no reference to the buffers of the series added before.
+   */
+  public PushEntryBuilder reset(String tenant) {
     this.tenant = tenant.getBytes(StandardCharsets.UTF_8);
-    this.pushBytes = CodedOutputStream.computeByteArraySize(PUSH_TENANT, this.tenant);
+    pushBytes = CodedOutputStream.computeByteArraySize(PUSH_TENANT, this.tenant);
+    buffers.clear();
+    count = 0;
+    reserved = 0;
+    metadata.clear();
+    metadataReceivedMs = 0;
+    return this;
   }
 
   /** Bytes the entry would take uncompressed with one more series of {@code seriesBytes}. */

@@ -88,6 +88,33 @@ class PushEntryBuilderTest {
   }
 
   @Test
+  void aResetBuilderWritesWhatANewOneWritesAndNothingOfItsLastEntry() throws Exception {
+    MetricMetadata up = MetricMetadata.newBuilder().setMetricFamilyName("up").build();
+    SeriesLimits limits = SeriesLimits.newBuilder().setLimitSeries(true).setMaxSeries(5).build();
+    byte[] series = SERIES.toByteArray();
+    PushEntryBuilder reused = new PushEntryBuilder("team-a");
+    for (int i = 0; i < 40; i++) {
+      reused.add(series, 0, series.length);
+    }
+    reused.reserve(100);
+    reused.addMetadata(up.toByteArray(), 1_700_000_000_000L);
+    reused.build(limits);
+    TimeSeries other = SERIES.toBuilder().setSamples(0, Sample.newBuilder().setTimestamp(2_000)).build();
+    byte[] otherBytes = other.toByteArray();
+
+    reused.reset("team-bb");
+    reused.add(otherBytes, 0, otherBytes.length);
+    PushEntryBuilder fresh = new PushEntryBuilder("team-bb");
+    fresh.add(otherBytes, 0, otherBytes.length);
+
+    assertThat(reused.build()).isEqualTo(fresh.build());
+    assertThat(reused.seriesCount()).isEqualTo(1);
+    assertThat(reused.metadataCount()).isZero();
+    assertThat(reused.sizeWith(10)).isEqualTo(fresh.sizeWith(10));
+    assertThat(read(reused.build()).getTimeseriesList()).containsExactly(other);
+  }
+
+  @Test
   void cutsHelpAt1024CharactersNeverInsideASurrogatePair() {
     assertThat(PushEntryBuilder.truncateHelp("short")).isEqualTo("short");
     assertThat(PushEntryBuilder.truncateHelp("a".repeat(2000))).hasSize(1024);
