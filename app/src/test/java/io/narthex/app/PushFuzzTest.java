@@ -39,7 +39,10 @@ import org.junit.jupiter.api.io.TempDir;
  * -Dnarthex.fuzz.iterations=100000}; the seed of a failing case is in the assertion message.
  */
 class PushFuzzTest {
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient HTTP = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5))
+      .build();
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long SEED = Long.getLong("narthex.fuzz.seed", 20261206L);
   private static final int ITERATIONS = Integer.getInteger("narthex.fuzz.iterations", 1500);

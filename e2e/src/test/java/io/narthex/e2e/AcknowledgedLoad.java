@@ -38,9 +38,19 @@ final class AcknowledgedLoad implements AutoCloseable {
     boolean serverFault() {
       return status >= 500 || status < 0;
     }
+
+    Duration took() {
+      return Duration.ofNanos(endNanos - startNanos);
+    }
   }
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  /** A query's answer: the samples by series ({@code writer/idx}), and the querier's warnings. */
+  record QueryAnswer(Map<String, Map<Long, Double>> samples, List<String> warnings) {}
+
+  private final HttpClient http = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5))
+      .build();
   private final URI pushUri;
   private final String tenant;
   private final int writers;
@@ -71,7 +81,7 @@ final class AcknowledgedLoad implements AutoCloseable {
       int w = writer;
       threads.add(Thread.ofVirtual().name("load-" + w).start(() -> {
         while (running) {
-          results.add(write(w));
+          results.add(writeRound(w));
           try {
             Thread.sleep(pace); // paces the load; not a wait for a condition
           } catch (InterruptedException e) {
@@ -108,8 +118,11 @@ final class AcknowledgedLoad implements AutoCloseable {
     return acked.values().stream().mapToLong(List::size).sum() * seriesPerWriter;
   }
 
-  /** One round of a writer: one sample for each of its series, in one request. Records it when acknowledged. */
-  private WriteResult write(int writer) {
+  /**
+   * One round of a writer: one sample for each of its series, in one request, at a timestamp after the writer's
+   * last. Records it when acknowledged; only the writers started by {@link #start()} add it to {@link #results()}.
+   */
+  WriteResult writeRound(int writer) {
     long timestampMs = lastTimestamp.merge(writer, System.currentTimeMillis(), (last, now) -> Math.max(last + 1, now));
     WriteRequest.Builder request = WriteRequest.newBuilder();
     for (int idx = 0; idx < seriesPerWriter; idx++) {
@@ -157,6 +170,15 @@ final class AcknowledgedLoad implements AutoCloseable {
    * @throws AssertionError when the query does not answer 200
    */
   Map<String, Map<Long, Double>> queryAll(int querierPort) {
+    return query(querierPort).samples();
+  }
+
+  /**
+   * As {@link #queryAll(int)}, with the querier's warnings.
+   *
+   * @throws AssertionError when the query does not answer 200
+   */
+  QueryAnswer query(int querierPort) {
     PromApi api = new PromApi("http://127.0.0.1:" + querierPort + "/prometheus", tenant);
     String time = String.format("%.3f", (System.currentTimeMillis() + 1_000) / 1000.0);
     PromApi.Response response = api.get("/api/v1/query", "query", "e2e_load[1h]", "time", time);
@@ -172,7 +194,9 @@ final class AcknowledgedLoad implements AutoCloseable {
         values.put(Math.round(point.get(0).asDouble() * 1000), Double.parseDouble(point.get(1).asText()));
       }
     }
-    return samples;
+    List<String> warnings = new ArrayList<>();
+    response.body().path("warnings").forEach(w -> warnings.add(w.asText()));
+    return new QueryAnswer(samples, warnings);
   }
 
   /** Series by series, the acknowledged samples that {@code samples} lacks or has with another value. */
@@ -186,23 +210,27 @@ final class AcknowledgedLoad implements AutoCloseable {
       }
       for (int idx = 0; idx < seriesPerWriter; idx++) {
         Map<Long, Double> got = samples.getOrDefault(writer + "/" + idx, Map.of());
-        int lacking = 0;
-        List<String> examples = new ArrayList<>();
+        List<Long> lacking = new ArrayList<>();
+        List<String> wrong = new ArrayList<>();
         for (long timestamp : timestamps) {
           Double value = got.get(timestamp);
-          if (value == null || value != value(writer, idx, timestamp)) {
-            lacking++;
-            if (examples.size() < 5) {
-              examples.add(timestamp + "=" + value);
-            }
+          if (value == null) {
+            lacking.add(timestamp);
+          } else if (value != value(writer, idx, timestamp)) {
+            wrong.add(timestamp + "=" + value);
           }
         }
-        if (lacking > 0) {
-          problems.add("e2e_load{writer=\"" + writer + "\",idx=\"" + idx + "\"}: " + lacking + " of "
-              + timestamps.size() + " acknowledged samples missing or wrong, e.g. " + examples);
+        if (!lacking.isEmpty() || !wrong.isEmpty()) {
+          problems.add("e2e_load{writer=\"" + writer + "\",idx=\"" + idx + "\"}: " + lacking.size() + " of "
+              + timestamps.size() + " acknowledged samples missing " + head(lacking)
+              + (wrong.isEmpty() ? "" : ", wrong values " + head(wrong)));
         }
       }
     }
     return problems;
+  }
+
+  private static String head(List<?> list) {
+    return list.size() <= 5 ? list.toString() : list.subList(0, 5) + "...";
   }
 }

@@ -62,7 +62,10 @@ class AlertmanagerReplicationTest {
 
   @TempDir Path work;
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient http = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(2))
+      .build();
   private final Map<String, Integer> httpPorts = new LinkedHashMap<>();
   private final Map<String, ExternalProcess> processes = new ConcurrentHashMap<>();
   /** The replicas the storm posts to: a killed one leaves until it is ready again. */

@@ -80,7 +80,10 @@ final class ExternalProcess implements AutoCloseable {
    * and with the log when {@code timeout} passes first.
    */
   void awaitHttpOk(String url, Duration timeout) {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    HttpClient http = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(2))
+        .build();
     try {
       await(name + " answering 200 at " + url).atMost(timeout)
           .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200))

@@ -15,7 +15,10 @@ import java.time.Duration;
 /** A client of a Prometheus HTTP API v1 (Prometheus itself, or Narthex under /prometheus). */
 final class PromApi {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5))
+      .build();
   private final String baseUrl;
   private final String tenant;
 

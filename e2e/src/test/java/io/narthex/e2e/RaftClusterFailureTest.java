@@ -5,23 +5,18 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.narthex.proto.prompb.WriteRequest;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,9 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * distributor and a querier, started by {@code deploy/local/cluster.sh}, loses ingesters to SIGKILL. Whatever the
  * distributor acknowledged with a 2xx must stay queryable; without a quorum a write must fail with a 5xx.
  *
- * <p>Writers own disjoint series ({@code e2e_load{writer, idx}}); each round writes one sample to each of a
- * writer's series, at a timestamp newer than the writer's last, with a value derived from series and timestamp,
- * so a sample read back can be checked exactly.
+ * <p>The load is {@link AcknowledgedLoad}'s: writers own disjoint series, and each sample read back is checked
+ * exactly against what the distributor acknowledged.
  *
  * <p>One cluster serves every test (its start and stop took half of each test's time): each test writes as its own
  * tenant, so its acknowledged samples and series counts are its own, and starts with every process up and every
@@ -44,8 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
 class RaftClusterFailureTest {
   private static final int WRITERS = 3;
   private static final int SERIES_PER_WRITER = 100;
-  /** Values are (timestamp - VALUE_BASE_MS) * 1000 + series number: integers, exact as doubles. */
-  private static final long VALUE_BASE_MS = System.currentTimeMillis() - 3_600_000L;
   private static final Duration FAILOVER_BOUND = Duration.ofSeconds(15);
 
   @TempDir
@@ -55,11 +47,10 @@ class RaftClusterFailureTest {
   /** The limits of {@link #LIMITED_TENANT}, reloaded every second; only the tenant-limits test changes them. */
   private static Path runtimeConfig;
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   /** The test's own tenant, {@code e2e-raft-<test method>}. */
   private String tenant;
-  /** For each writer, the timestamps of its rounds that the distributor acknowledged with a 2xx. */
-  private final Map<Integer, List<Long>> acked = new ConcurrentHashMap<>();
+  /** The test's writers, as its tenant; {@link AcknowledgedLoad#start()} only where a test wants steady load. */
+  private AcknowledgedLoad load;
 
   @BeforeAll
   static void startCluster() throws Exception {
@@ -87,6 +78,7 @@ class RaftClusterFailureTest {
   @BeforeEach
   void everyProcessUpAndEveryReplicaCaughtUp(TestInfo test) {
     tenant = "e2e-raft-" + test.getTestMethod().orElseThrow().getName();
+    load = new AcknowledgedLoad(cluster.distributorPort(), tenant, WRITERS, SERIES_PER_WRITER, Duration.ofMillis(100));
     try {
       log("%s: every process up and ready in %s, replicas at the same index %s later", tenant,
           seconds(cluster.up()), seconds(awaitReplicasEqual(Duration.ofSeconds(60), false)));
@@ -95,31 +87,34 @@ class RaftClusterFailureTest {
     }
   }
 
+  @AfterEach
+  void stopLoad() throws InterruptedException {
+    load.close();
+  }
+
   @Test
   void killOneReplicaUnderLoadLosesNoAcknowledgedSample() throws Exception {
     String victim = cluster.busiestLeader("ingester-1");
     List<String> survivors = LocalCluster.INGESTERS.stream().filter(name -> !name.equals(victim)).toList();
 
-    List<WriteResult> results = Collections.synchronizedList(new ArrayList<>());
-    LoadGenerator load = new LoadGenerator(results);
     load.start();
     try {
       Thread.sleep(5_000); // not a condition: the load runs steadily for a while before the kill
-      assertThat(successes(results, Long.MIN_VALUE)).as("writes acknowledged before the kill").isNotEmpty();
+      assertThat(successes(load.results(), Long.MIN_VALUE)).as("writes acknowledged before the kill").isNotEmpty();
       long killNanos = System.nanoTime();
       cluster.kill9(victim);
       log("kill -9 %s (it led the most shards)", victim);
       try {
         await("a write started after the kill acknowledged").atMost(Duration.ofSeconds(45))
             .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
-            .until(() -> !successes(results, killNanos).isEmpty());
+            .until(() -> !successes(load.results(), killNanos).isEmpty());
         Thread.sleep(5_000); // not a condition: the load runs on after the failover, so later gaps count too
       } catch (ConditionTimeoutException noFailover) {
         // The failover assertions below report the outage.
       }
-      load.stop();
+      load.close();
 
-      Failover failover = Failover.of(results, killNanos, System.nanoTime());
+      Failover failover = Failover.of(load.results(), killNanos, System.nanoTime());
       log("writes: %d acknowledged, %d failed %s; longest gap between acknowledged writes around the kill %s;"
               + " first write started after the kill acknowledged %s after it; latency before the kill max %s",
           failover.acknowledged(), failover.failed(), failover.failuresByStatus(), seconds(failover.longestGap()),
@@ -130,7 +125,7 @@ class RaftClusterFailureTest {
           .as("no write may be refused as a client fault while a replica is down: %s", failover.firstFailures())
           .allMatch(status -> status >= 500);
     } finally {
-      load.stop();
+      load.close();
     }
 
     log("all acknowledged samples queryable after %s", seconds(awaitAllAcknowledgedQueryable(Duration.ofSeconds(30))));
@@ -144,17 +139,15 @@ class RaftClusterFailureTest {
     for (String survivor : survivors) {
       cluster.kill9(survivor);
     }
-    QueryAnswer alone = queryAll();
+    AcknowledgedLoad.QueryAnswer alone = load.query(cluster.querierPort());
     log("read with only %s alive; querier warnings: %s", victim, alone.warnings());
-    assertThat(missing(alone.samples())).as("acknowledged samples missing from the restarted %s", victim).isEmpty();
+    assertThat(load.missing(alone.samples())).as("acknowledged samples missing from the restarted %s", victim).isEmpty();
   }
 
   @Test
   void gracefulStopOfALeaderHandsOverLeadershipAndRefusesNoWrite() throws Exception {
     String leader = cluster.busiestLeader("ingester-1");
 
-    List<WriteResult> results = Collections.synchronizedList(new ArrayList<>());
-    LoadGenerator load = new LoadGenerator(results);
     load.start();
     long stopNanos;
     try {
@@ -165,9 +158,9 @@ class RaftClusterFailureTest {
           seconds(Duration.ofNanos(System.nanoTime() - stopNanos)));
       Thread.sleep(4_000); // not a condition: the load runs on across the handover, so a refused write would show
     } finally {
-      load.stop();
+      load.close();
     }
-    Failover failover = Failover.of(results, stopNanos, System.nanoTime());
+    Failover failover = Failover.of(load.results(), stopNanos, System.nanoTime());
     log("writes: %d acknowledged, %d failed %s; longest gap between acknowledged writes %s",
         failover.acknowledged(), failover.failed(), failover.failuresByStatus(), seconds(failover.longestGap()));
     assertThat(failover.failed()).as("writes refused while a leader stopped gracefully: %s",
@@ -179,8 +172,6 @@ class RaftClusterFailureTest {
 
   @Test
   void badSamplesAndTenantLimitsGetTheir4xxWhileTheClusterKeepsIngesting() throws Exception {
-    List<WriteResult> results = Collections.synchronizedList(new ArrayList<>());
-    LoadGenerator load = new LoadGenerator(results);
     load.start();
     RemoteWriteClient writer = new RemoteWriteClient(cluster.distributorPort());
     long nowMs = System.currentTimeMillis();
@@ -211,12 +202,12 @@ class RaftClusterFailureTest {
       badPushesDoneNanos = System.nanoTime();
       Thread.sleep(2_000); // not a condition: the load runs on after the bad pushes, so a refusal they caused shows
     } finally {
-      load.stop();
+      load.close();
     }
 
-    assertThat(results.stream().filter(r -> !r.ok()).map(WriteResult::body).toList())
+    assertThat(load.results().stream().filter(r -> !r.ok()).map(AcknowledgedLoad.WriteResult::body).toList())
         .as("load writes refused").isEmpty();
-    assertThat(successes(results, badPushesDoneNanos)).as("load acknowledged after the bad pushes").isNotEmpty();
+    assertThat(successes(load.results(), badPushesDoneNanos)).as("load acknowledged after the bad pushes").isNotEmpty();
     PromApi api = new PromApi("http://127.0.0.1:" + cluster.querierPort() + "/prometheus", tenant);
     String at = Double.toString(nowMs / 1000.0);
     PromApi.Response stored = api.get("/api/v1/query", "query", "e2e_long_label", "time", at);
@@ -298,7 +289,7 @@ class RaftClusterFailureTest {
     cluster.kill9(other);
     log("kill -9 %s and %s", leader, other);
 
-    WriteResult refused = write(0, nextTimestamp(0));
+    AcknowledgedLoad.WriteResult refused = load.writeRound(0);
     Duration took = refused.took();
     log("write without a quorum answered %d after %s: %s", refused.status(), seconds(took), refused.body().strip());
     assertThat(refused.status()).as("a write without a quorum is a server fault: %s", refused.body()).isBetween(500, 599);
@@ -310,7 +301,7 @@ class RaftClusterFailureTest {
     log("all acknowledged samples queryable %s after ready",
         seconds(awaitAllAcknowledgedQueryable(Duration.ofSeconds(30))));
     log("writes acknowledged again %s after ready", seconds(awaitWritesAcknowledged(Duration.ofSeconds(30))));
-    assertThat(missing(queryAll().samples())).as("acknowledged samples missing").isEmpty();
+    assertThat(load.missing(load.queryAll(cluster.querierPort()))).as("acknowledged samples missing").isEmpty();
   }
 
   @Test
@@ -335,132 +326,34 @@ class RaftClusterFailureTest {
 
   // ---- writing
 
-  record WriteResult(int writer, long timestampMs, int status, String body, long startNanos, long endNanos) {
-    boolean ok() {
-      return status >= 200 && status < 300;
-    }
-
-    Duration took() {
-      return Duration.ofNanos(endNanos - startNanos);
-    }
-  }
-
-  private final Map<Integer, Long> lastTimestamp = new ConcurrentHashMap<>();
-
-  /** A timestamp near now and after every one the writer used before. */
-  private long nextTimestamp(int writer) {
-    return lastTimestamp.merge(writer, System.currentTimeMillis(), (last, now) -> Math.max(last + 1, now));
-  }
-
-  private static double value(int writer, int idx, long timestampMs) {
-    return (timestampMs - VALUE_BASE_MS) * 1000.0 + writer * SERIES_PER_WRITER + idx;
-  }
-
-  private static String key(int writer, int idx) {
-    return writer + "/" + idx;
-  }
-
-  /** One round of a writer: one sample for each of its series, in one request. Records it when acknowledged. */
-  private WriteResult write(int writer, long timestampMs) {
-    WriteRequest.Builder request = WriteRequest.newBuilder();
-    for (int idx = 0; idx < SERIES_PER_WRITER; idx++) {
-      request.addTimeseries(RemoteWriteClient.series(
-          new String[] {"__name__", "e2e_load", "idx", Integer.toString(idx), "writer", Integer.toString(writer)},
-          new long[] {timestampMs}, new double[] {value(writer, idx, timestampMs)}));
-    }
-    HttpRequest post = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.distributorPort() + "/api/v1/push"))
-        .timeout(Duration.ofSeconds(60))
-        .header("Content-Type", "application/x-protobuf")
-        .header("Content-Encoding", "snappy")
-        .header("X-Prometheus-Remote-Write-Version", "0.1.0")
-        .header("X-Scope-OrgID", tenant)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(RemoteWriteClient.snappy(request.build().toByteArray())))
-        .build();
-    long start = System.nanoTime();
-    int status;
-    String body;
-    try {
-      HttpResponse<String> response = http.send(post, HttpResponse.BodyHandlers.ofString());
-      status = response.statusCode();
-      body = response.body();
-    } catch (java.io.IOException e) {
-      status = -1;
-      body = e.toString();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      status = -1;
-      body = e.toString();
-    }
-    WriteResult result = new WriteResult(writer, timestampMs, status, body, start, System.nanoTime());
-    if (result.ok()) {
-      acked.computeIfAbsent(writer, w -> Collections.synchronizedList(new ArrayList<>())).add(timestampMs);
-    }
-    return result;
-  }
-
   private void writeAllOrFail() {
     for (int writer = 0; writer < WRITERS; writer++) {
-      WriteResult result = write(writer, nextTimestamp(writer));
+      AcknowledgedLoad.WriteResult result = load.writeRound(writer);
       assertThat(result.status()).as("write of a healthy cluster: %s", result.body()).isEqualTo(200);
     }
   }
 
   private Duration awaitWritesAcknowledged(Duration timeout) {
     long start = System.nanoTime();
-    AtomicReference<WriteResult> last = new AtomicReference<>();
+    AtomicReference<AcknowledgedLoad.WriteResult> last = new AtomicReference<>();
     try {
       await("a write acknowledged").atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(500))
           .until(() -> {
-            last.set(write(0, nextTimestamp(0)));
+            last.set(load.writeRound(0));
             return last.get().ok();
           });
     } catch (ConditionTimeoutException e) {
-      WriteResult answer = last.get();
+      AcknowledgedLoad.WriteResult answer = last.get();
       throw new AssertionError("no write acknowledged within " + timeout + "; last answer "
           + (answer == null ? "none" : answer.status() + " " + answer.body()) + "\n" + cluster.diagnostics(), e);
     }
     return Duration.ofNanos(System.nanoTime() - start);
   }
 
-  /** A few virtual threads, each writing one round of its series after another, ~10 rounds a second. */
-  private final class LoadGenerator {
-    private final List<WriteResult> results;
-    private final List<Thread> threads = new ArrayList<>();
-    private volatile boolean running = true;
-
-    LoadGenerator(List<WriteResult> results) {
-      this.results = results;
-    }
-
-    void start() {
-      for (int writer = 0; writer < WRITERS; writer++) {
-        int w = writer;
-        threads.add(Thread.ofVirtual().name("load-" + w).start(() -> {
-          while (running) {
-            results.add(write(w, nextTimestamp(w)));
-            try {
-              Thread.sleep(100); // paces the load; not a wait for a condition
-            } catch (InterruptedException e) {
-              return;
-            }
-          }
-        }));
-      }
-    }
-
-    void stop() throws InterruptedException {
-      running = false;
-      for (Thread thread : threads) {
-        thread.join(Duration.ofSeconds(90));
-      }
-    }
-  }
-
   /** The acknowledged writes started after {@code startedAfterNanos}. */
-  private static List<WriteResult> successes(List<WriteResult> results, long startedAfterNanos) {
-    synchronized (results) {
-      return results.stream().filter(r -> r.ok() && r.startNanos() > startedAfterNanos).toList();
-    }
+  private static List<AcknowledgedLoad.WriteResult> successes(List<AcknowledgedLoad.WriteResult> results,
+      long startedAfterNanos) {
+    return results.stream().filter(r -> r.ok() && r.startNanos() > startedAfterNanos).toList();
   }
 
   /**
@@ -471,12 +364,9 @@ class RaftClusterFailureTest {
    */
   record Failover(int acknowledged, int failed, Map<Integer, Integer> failuresByStatus, List<String> firstFailures,
       Duration longestGap, Duration recovery, Duration maxLatencyBeforeKill) {
-    static Failover of(List<WriteResult> all, long killNanos, long stopNanos) {
-      List<WriteResult> results;
-      synchronized (all) {
-        results = new ArrayList<>(all);
-      }
-      List<Long> ackTimes = results.stream().filter(WriteResult::ok).map(WriteResult::endNanos).sorted().toList();
+    static Failover of(List<AcknowledgedLoad.WriteResult> results, long killNanos, long stopNanos) {
+      List<Long> ackTimes = results.stream().filter(AcknowledgedLoad.WriteResult::ok)
+          .map(AcknowledgedLoad.WriteResult::endNanos).sorted().toList();
       // The load's end counts as an acknowledgement, so a cluster that never recovers shows the whole outage.
       List<Long> points = new ArrayList<>(ackTimes);
       points.add(stopNanos);
@@ -492,7 +382,7 @@ class RaftClusterFailureTest {
           .mapToLong(r -> r.endNanos() - r.startNanos()).max().orElse(0);
       Map<Integer, Integer> byStatus = new TreeMap<>();
       List<String> firstFailures = new ArrayList<>();
-      for (WriteResult r : results) {
+      for (AcknowledgedLoad.WriteResult r : results) {
         if (!r.ok()) {
           if (byStatus.merge(r.status(), 1, Integer::sum) == 1) {
             firstFailures.add(r.status() + ": " + r.body().strip());
@@ -507,68 +397,9 @@ class RaftClusterFailureTest {
 
   // ---- reading back
 
-  record QueryAnswer(Map<String, Map<Long, Double>> samples, List<String> warnings) {}
-
-  /** Every sample of every {@code e2e_load} series of the last hour, by series. */
-  private QueryAnswer queryAll() {
-    PromApi api = new PromApi("http://127.0.0.1:" + cluster.querierPort() + "/prometheus", tenant);
-    String time = String.format("%.3f", (System.currentTimeMillis() + 1_000) / 1000.0);
-    PromApi.Response response = api.get("/api/v1/query", "query", "e2e_load[1h]", "time", time);
-    if (response.status() != 200 || response.body() == null) {
-      throw new AssertionError("query answered " + response.status() + ": " + response.raw());
-    }
-    Map<String, Map<Long, Double>> samples = new HashMap<>();
-    for (JsonNode series : response.body().path("data").path("result")) {
-      JsonNode metric = series.get("metric");
-      Map<Long, Double> values = samples.computeIfAbsent(
-          key(metric.path("writer").asInt(), metric.path("idx").asInt()), k -> new HashMap<>());
-      for (JsonNode point : series.get("values")) {
-        values.put(Math.round(point.get(0).asDouble() * 1000), Double.parseDouble(point.get(1).asText()));
-      }
-    }
-    List<String> warnings = new ArrayList<>();
-    response.body().path("warnings").forEach(w -> warnings.add(w.asText()));
-    return new QueryAnswer(samples, warnings);
-  }
-
-  /** Series by series, the acknowledged samples that {@code samples} lacks or has with another value. */
-  private List<String> missing(Map<String, Map<Long, Double>> samples) {
-    List<String> problems = new ArrayList<>();
-    for (Map.Entry<Integer, List<Long>> entry : acked.entrySet()) {
-      int writer = entry.getKey();
-      List<Long> timestamps;
-      synchronized (entry.getValue()) {
-        timestamps = List.copyOf(entry.getValue());
-      }
-      for (int idx = 0; idx < SERIES_PER_WRITER; idx++) {
-        Map<Long, Double> got = samples.getOrDefault(key(writer, idx), Map.of());
-        List<Long> lacking = new ArrayList<>();
-        List<String> wrong = new ArrayList<>();
-        for (long timestamp : timestamps) {
-          Double value = got.get(timestamp);
-          if (value == null) {
-            lacking.add(timestamp);
-          } else if (value != value(writer, idx, timestamp)) {
-            wrong.add(timestamp + "=" + value);
-          }
-        }
-        if (!lacking.isEmpty() || !wrong.isEmpty()) {
-          problems.add("e2e_load{writer=\"" + writer + "\",idx=\"" + idx + "\"}: " + lacking.size() + " of "
-              + timestamps.size() + " acknowledged samples missing " + head(lacking)
-              + (wrong.isEmpty() ? "" : ", wrong values " + head(wrong)));
-        }
-      }
-    }
-    return problems;
-  }
-
-  private static String head(List<?> list) {
-    return list.size() <= 5 ? list.toString() : list.subList(0, 5) + "...";
-  }
-
   /** Waits until the querier returns every acknowledged sample; fails with what is missing. */
   private Duration awaitAllAcknowledgedQueryable(Duration timeout) {
-    int total = acked.values().stream().mapToInt(List::size).sum() * SERIES_PER_WRITER;
+    long total = load.acknowledgedSamples();
     assertThat(total).as("acknowledged samples").isPositive();
     long start = System.nanoTime();
     AtomicInteger attempts = new AtomicInteger();
@@ -578,15 +409,15 @@ class RaftClusterFailureTest {
           List<String> problems;
           List<String> warnings = List.of();
           try {
-            QueryAnswer answer = queryAll();
+            AcknowledgedLoad.QueryAnswer answer = load.query(cluster.querierPort());
             warnings = answer.warnings();
-            problems = missing(answer.samples());
+            problems = load.missing(answer.samples());
           } catch (AssertionError | RuntimeException e) {
             problems = List.of(String.valueOf(e.getMessage()));
           }
           if (problems.isEmpty()) {
             log("%d acknowledged samples of %d series all read back after %d attempt(s)%s", total,
-                WRITERS * SERIES_PER_WRITER, attempts.get() + 1,
+                load.series(), attempts.get() + 1,
                 warnings.isEmpty() ? "" : " (warnings: " + warnings + ")");
           } else if (attempts.getAndIncrement() == 0) {
             log("not yet all acknowledged samples read back (%d series incomplete, e.g. %s; warnings %s)",
@@ -614,7 +445,7 @@ class RaftClusterFailureTest {
       await("replicas converged").atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(500))
           .until(() -> {
             long series = replicasEqual(start, last);
-            return allTestSeries ? series == (long) WRITERS * SERIES_PER_WRITER : series >= 0;
+            return allTestSeries ? series == load.series() : series >= 0;
           });
     } catch (ConditionTimeoutException e) {
       throw new AssertionError("replicas did not converge within " + timeout + ": " + last.get() + "\n"
