@@ -56,7 +56,8 @@ final class ReplicaMoves {
    *   <li>the source's server removes the group and deletes its directory;
    *   <li>{@code move-done} in the ring group: every process's writers and readers follow the new replicas.
    * </ol>
-   * A failure before step 4 removes the group from the target and records {@code move-abandoned}.
+   * A shard with one replica (replication factor 1) takes other steps 4 ({@link #moveOnlyReplica}). A failure
+   * before step 4 removes the group from the target and records {@code move-abandoned}.
    *
    * @param catchUpTimeout how long the target may take to catch up (a snapshot of the heads is sent in this time)
    * @throws IOException when a step failed; the ring shows the move as pending when it failed after step 4
@@ -81,7 +82,11 @@ final class ReplicaMoves {
         IngesterNode.check("add " + move.to() + " as a listener", setConfiguration(shard, servers, List.of(target)));
         listenerAddedBy = shard.getLeaderId();
         awaitCaughtUp(toTarget, target, groupId, catchUpTimeout);
-        startAddedReplica(shard, move, listenerAddedBy, servers);
+        if (servers.size() == 1) {
+          moveOnlyReplica(shard, move, groupId, servers.getFirst(), target);
+        } else {
+          startAddedReplica(shard, move, listenerAddedBy, servers);
+        }
       } catch (IOException | RuntimeException e) {
         abandon(move, shard, toTarget, servers, target, e);
         throw e;
@@ -90,8 +95,8 @@ final class ReplicaMoves {
       for (org.apache.ratis.protocol.RaftPeer peer : servers) {
         next.add(peer.getId().toString().equals(move.from()) ? target : peer);
       }
-      RaftClientReply promoted = setConfiguration(shard, next, List.of());
-      if (!promoted.isSuccess()) {
+      RaftClientReply promoted = servers.size() == 1 ? null : setConfiguration(shard, next, List.of());
+      if (promoted != null && !promoted.isSuccess()) {
         // Should Ratis refuse to turn a listener into a follower, drop the listener, then add the caught-up replica
         // as a follower: the leader stages it, which takes only the entries since.
         log.warn("promoting {} in shard {} failed, adding it again as a follower: {}", move.to(), move.shard(),
@@ -152,6 +157,45 @@ final class ReplicaMoves {
     }
     log.warn("shard {}: could not hand the leadership away from {}; the new replica {} starts at the shard's next"
         + " leader change", move.shard(), leader, move.to());
+  }
+
+  /**
+   * Puts a caught-up listener in the place of a shard's only replica (replication factor 1). There is no other voting
+   * replica to take the leadership from the leader that added the listener ({@link #startAddedReplica}), and a
+   * listener turned follower stays "initializing" under that leader. A replica added as a follower, though, is staged
+   * by the leader, which starts it once it caught up. So: the listener is dropped, added again as a follower beside
+   * the source (it holds the log already: staging takes only the entries since), the source hands it the
+   * leadership, and the new leader removes the source. Writes pause for the transfer only.
+   */
+  private void moveOnlyReplica(RaftClient shard, RingState.Move move, RaftGroupId groupId,
+      org.apache.ratis.protocol.RaftPeer source, org.apache.ratis.protocol.RaftPeer target) throws IOException {
+    IngesterNode.check("turn the listener " + move.to() + " back into a non-member",
+        setConfiguration(shard, List.of(source), List.of()));
+    IngesterNode.check("add " + move.to() + " as a follower beside " + move.from(),
+        setConfiguration(shard, List.of(source, target), List.of()));
+    try (RaftClient both = RaftGroups.client(RaftGroup.valueOf(groupId, source, target), options)) {
+      long deadlineNanos = System.nanoTime() + electionTimeout.toNanos() * 20;
+      while (true) {
+        Throwable failure;
+        try {
+          RaftClientReply reply = both.admin().transferLeadership(target.getId(), electionTimeout.toMillis() * 2);
+          if (reply.isSuccess()) {
+            break;
+          }
+          failure = reply.getException();
+        } catch (IOException e) {
+          failure = e;
+        }
+        if (System.nanoTime() > deadlineNanos) {
+          throw new IOException("shard " + move.shard() + ": " + move.to() + " did not take the leadership: "
+              + failure, failure);
+        }
+        sleep(electionTimeout.toMillis() / 2);
+      }
+      log.info("shard {} handed from its only replica {} to the new one {}", move.shard(), move.from(), move.to());
+      IngesterNode.check("remove " + move.from() + " from shard " + move.shard(),
+          setConfiguration(both, List.of(target), List.of()));
+    }
   }
 
   /**
@@ -301,12 +345,16 @@ final class ReplicaMoves {
       if (System.nanoTime() > deadlineNanos) {
         throw new IOException("the shard's leadership kept moving: " + failure, failure);
       }
-      try {
-        Thread.sleep(electionTimeout.toMillis() / 2);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted", e);
-      }
+      sleep(electionTimeout.toMillis() / 2);
+    }
+  }
+
+  private static void sleep(long millis) throws IOException {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
     }
   }
 

@@ -116,6 +116,29 @@ class ReplicaMoveTest {
   }
 
   @Test
+  void theOnlyReplicaOfAShardMovesAndTheNewOneLeadsIt() throws Exception {
+    // Replication factor 1: no other voting replica can take the leadership from the one that adds the new replica.
+    List<IngesterNode> started = startFourNodes(List.of(List.of("n0")));
+    IngesterNode n1 = started.get(1);
+    RaftShardWriter writer = new RaftShardWriter(n1.ringView(), 0, OPTIONS,
+        new RaftWriterMetrics(new PrometheusRegistry()));
+    open.add(writer);
+    for (int i = 0; i < 100; i++) {
+      assertThat(push(writer, i).getAcceptedSamples()).isEqualTo(1);
+    }
+
+    n1.moveReplica(new RingState.Move(0, "n0", "n1"), Duration.ofSeconds(30));
+
+    assertThat(n1.ringState().shards().getFirst()).containsExactly("n1");
+    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      assertThat(n1.replicaState(0).getLeader()).as("the new replica leads the shard").isTrue();
+      assertThat(n1.heads(0).seriesPerTenant().get(TENANT)).isEqualTo(100);
+    });
+    assertThat(push(writer, 100).getAcceptedSamples()).isEqualTo(1);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> started.getFirst().shards().isEmpty());
+  }
+
+  @Test
   void aNodeJoinsTakingItsShareThenLeavesGivingItBack() throws Exception {
     // Three shards at RF=3 on n0-n2; n3 is configured but holds nothing.
     List<IngesterNode> started = startFourNodes(List.of(List.of("n0", "n1", "n2"), List.of("n1", "n2", "n0"),
