@@ -2,14 +2,9 @@ package io.narthex.ingester.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.narthex.ingester.client.PushEntryBuilder;
 import io.narthex.ingester.ring.ShardMap;
 import io.narthex.proto.ingester.PushResponse;
-import io.narthex.proto.prompb.Label;
-import io.narthex.proto.prompb.Sample;
-import io.narthex.proto.prompb.TimeSeries;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +18,7 @@ import org.apache.ratis.server.storage.RaftStorageImpl;
 import org.apache.ratis.server.storage.RaftStorageMetadata;
 import org.apache.ratis.server.storage.StorageImplUtils;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,21 +33,18 @@ class IngesterNodeRestartTest {
   private static final RaftOptions NO_ELECTION = new RaftOptions(Duration.ofMinutes(5), 10_000, Duration.ofSeconds(5));
   private static final RaftOptions NORMAL = new RaftOptions(Duration.ofMillis(300), 10_000, Duration.ofSeconds(10));
 
-  @TempDir
-  Path dataDir;
+  private final Path dataDir;
+  @AutoClose
+  private final TestIngesters ingesters;
 
-  private final List<AutoCloseable> open = new ArrayList<>();
-
-  @AfterEach
-  void closeAll() throws Exception {
-    for (AutoCloseable closeable : open.reversed()) {
-      closeable.close();
-    }
+  IngesterNodeRestartTest(@TempDir Path dataDir) {
+    this.dataDir = dataDir;
+    this.ingesters = new TestIngesters(dataDir);
   }
 
   @Test
   void singleReplicaStoppedBeforeItsFirstElectionElectsAndTakesWritesAfterRestart() throws Exception {
-    ShardMap shardMap = shardMap(1);
+    ShardMap shardMap = TestIngesters.shardMap(1);
     IngesterNode.start(shardMap, "n0", dataDir.resolve("n0"), NO_ELECTION).close();
     assertThat(storedConfiguration("n0")).as("the premise: Ratis stored no configuration").doesNotExist();
 
@@ -65,12 +57,9 @@ class IngesterNodeRestartTest {
 
   @Test
   void threeReplicasStoppedBeforeTheirFirstElectionElectAndTakeWritesAfterRestart() throws Exception {
-    ShardMap shardMap = shardMap(3);
-    for (ShardMap.Node n : shardMap.nodes()) {
-      open.add(IngesterNode.start(shardMap, n.id(), dataDir.resolve(n.id()), NO_ELECTION));
-    }
-    closeAll();
-    open.clear();
+    ShardMap shardMap = TestIngesters.shardMap(3);
+    ingesters.startAll(shardMap, NO_ELECTION);
+    ingesters.close();
     for (ShardMap.Node n : shardMap.nodes()) {
       assertThat(storedConfiguration(n.id())).as("the premise: Ratis stored no configuration").doesNotExist();
     }
@@ -87,7 +76,7 @@ class IngesterNodeRestartTest {
 
   @Test
   void restartKeepsTheTermAndVoteStoredBeforeTheFirstConfiguration() throws Exception {
-    ShardMap shardMap = shardMap(1);
+    ShardMap shardMap = TestIngesters.shardMap(1);
     IngesterNode.start(shardMap, "n0", dataDir.resolve("n0"), NO_ELECTION).close();
     // A replica that voted in term 7 of a peer's election but never heard of a committed configuration.
     try (RaftStorageImpl storage = groupStorage("n0")) {
@@ -103,22 +92,12 @@ class IngesterNodeRestartTest {
   }
 
   private IngesterNode start(ShardMap shardMap, String nodeId, RaftOptions options) throws IOException {
-    IngesterNode node = IngesterNode.start(shardMap, nodeId, dataDir.resolve(nodeId), options);
-    open.add(node);
-    return node;
+    return ingesters.start(shardMap, nodeId, options);
   }
 
   private PushResponse write(ShardMap shardMap) throws Exception {
-    RaftShardWriter writer = new RaftShardWriter(shardMap, 0, NORMAL);
-    open.add(writer);
-    TimeSeries series = TimeSeries.newBuilder()
-        .addLabels(Label.newBuilder().setName("__name__").setValue("up"))
-        .addSamples(Sample.newBuilder().setTimestamp(T0_MS).setValue(1))
-        .build();
-    byte[] bytes = series.toByteArray();
-    PushEntryBuilder entry = new PushEntryBuilder(TENANT);
-    entry.add(bytes, 0, bytes.length);
-    return writer.pushEntry(entry.build()).get();
+    RaftShardWriter writer = ingesters.closeAfter(new RaftShardWriter(shardMap, 0, NORMAL));
+    return TestIngesters.push(writer, TENANT, "up", 1, T0_MS);
   }
 
   private Path groupDir(String nodeId) {
@@ -137,21 +116,5 @@ class IngesterNodeRestartTest {
     assertThat(Files.isDirectory(groupDir(nodeId))).isTrue();
     return StorageImplUtils.initRaftStorage(RaftGroups.groupId(0).getUuid().toString(),
         RaftStorage.StartupOption.RECOVER, properties);
-  }
-
-  /** One shard on {@code replicas} nodes with free loopback Raft ports. */
-  static ShardMap shardMap(int replicas) throws IOException {
-    return shardMap(replicas, 1);
-  }
-
-  /** {@code shards} shards, each with a replica on every one of {@code nodes} nodes, on free loopback ports. */
-  static ShardMap shardMap(int nodes, int shards) throws IOException {
-    List<ShardMap.Node> list = new ArrayList<>();
-    for (int i = 0; i < nodes; i++) {
-      try (ServerSocket socket = new ServerSocket(0)) {
-        list.add(new ShardMap.Node("n" + i, "127.0.0.1:1", "127.0.0.1:" + socket.getLocalPort()));
-      }
-    }
-    return ShardMap.roundRobin(list, shards, nodes);
   }
 }

@@ -35,7 +35,7 @@ class LeadershipTransferTest {
 
   @Test
   void theLeaderSkipsAStoppedReplicaForOneThatIsUp() throws Exception {
-    ShardMap shardMap = IngesterNodeRestartTest.shardMap(3);
+    ShardMap shardMap = TestIngesters.shardMap(3);
     for (ShardMap.Node node : shardMap.nodes()) {
       open.add(IngesterNode.start(shardMap, node.id(), dataDir.resolve(node.id()), OPTIONS));
     }
@@ -64,7 +64,7 @@ class LeadershipTransferTest {
 
   @Test
   void aNodeLeadingNothingHandsNothingOver() throws Exception {
-    ShardMap shardMap = IngesterNodeRestartTest.shardMap(3);
+    ShardMap shardMap = TestIngesters.shardMap(3);
     for (ShardMap.Node node : shardMap.nodes()) {
       open.add(IngesterNode.start(shardMap, node.id(), dataDir.resolve(node.id()), OPTIONS));
     }
@@ -77,7 +77,7 @@ class LeadershipTransferTest {
 
   @Test
   void shardsLedByOneNodeGoBackToOneLeaderPerNode() throws Exception {
-    ShardMap shardMap = IngesterNodeRestartTest.shardMap(3, 3);
+    ShardMap shardMap = TestIngesters.shardMap(3, 3);
     for (ShardMap.Node node : shardMap.nodes()) {
       open.add(IngesterNode.start(shardMap, node.id(), dataDir.resolve(node.id()), OPTIONS));
     }

@@ -49,7 +49,7 @@ class RaftShardWriterGroupCommitTest {
 
   @Test
   void pushesWaitingForAnEntryShareTheNextAndEachGetsItsOwnAnswer() throws Exception {
-    ShardMap shardMap = IngesterNodeRestartTest.shardMap(3);
+    ShardMap shardMap = TestIngesters.shardMap(3);
     List<IngesterNode> nodes = new ArrayList<>();
     for (ShardMap.Node n : shardMap.nodes()) {
       IngesterNode node = IngesterNode.start(shardMap, n.id(), dataDir.resolve(n.id()), OPTIONS);
@@ -105,7 +105,7 @@ class RaftShardWriterGroupCommitTest {
 
   @Test
   void aPushAloneIsSentAtOnceAsItsOwnEntry() throws Exception {
-    ShardMap shardMap = IngesterNodeRestartTest.shardMap(1);
+    ShardMap shardMap = TestIngesters.shardMap(1);
     IngesterNode node = IngesterNode.start(shardMap, "n0", dataDir.resolve("n0"), OPTIONS);
     started.push(node);
     Awaitility.await().atMost(Duration.ofSeconds(15)).until(node::ready);

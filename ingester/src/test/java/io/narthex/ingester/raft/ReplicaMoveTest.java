@@ -2,27 +2,21 @@ package io.narthex.ingester.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.narthex.ingester.client.PushEntryBuilder;
 import io.narthex.ingester.ring.RingCommand;
 import io.narthex.ingester.ring.RingState;
 import io.narthex.ingester.ring.ShardMap;
 import io.narthex.proto.ingester.PushResponse;
-import io.narthex.proto.prompb.Label;
-import io.narthex.proto.prompb.Sample;
-import io.narthex.proto.prompb.TimeSeries;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,17 +27,14 @@ class ReplicaMoveTest {
   private static final RaftOptions OPTIONS = new RaftOptions(Duration.ofMillis(300), 20, Duration.ofSeconds(10))
       .withLogSegmentBytes(16 << 10);
 
-  @TempDir
-  Path dataDir;
-
-  private final List<AutoCloseable> open = new ArrayList<>();
+  private final Path dataDir;
+  @AutoClose
+  private final TestIngesters ingesters;
   private ShardMap shardMap;
 
-  @AfterEach
-  void closeAll() throws Exception {
-    for (AutoCloseable closeable : open.reversed()) {
-      closeable.close();
-    }
+  ReplicaMoveTest(@TempDir Path dataDir) {
+    this.dataDir = dataDir;
+    this.ingesters = new TestIngesters(dataDir);
   }
 
   @Test
@@ -54,7 +45,7 @@ class ReplicaMoveTest {
     IngesterNode n3 = started.get(3);
     RaftShardWriter writer = new RaftShardWriter(n1.ringView(), 0, OPTIONS,
         new RaftWriterMetrics(new PrometheusRegistry()));
-    open.add(writer);
+    ingesters.closeAfter(writer);
     AtomicInteger series = new AtomicInteger();
     for (int i = 0; i < 100; i++) {
       assertThat(push(writer, series.getAndIncrement()).getAcceptedSamples()).isEqualTo(1);
@@ -122,7 +113,7 @@ class ReplicaMoveTest {
     IngesterNode n1 = started.get(1);
     RaftShardWriter writer = new RaftShardWriter(n1.ringView(), 0, OPTIONS,
         new RaftWriterMetrics(new PrometheusRegistry()));
-    open.add(writer);
+    ingesters.closeAfter(writer);
     for (int i = 0; i < 100; i++) {
       assertThat(push(writer, i).getAcceptedSamples()).isEqualTo(1);
     }
@@ -240,14 +231,12 @@ class ReplicaMoveTest {
     }
     RaftShardWriter writer = new RaftShardWriter(n1.ringView(), 0, OPTIONS,
         new RaftWriterMetrics(new PrometheusRegistry()));
-    open.add(writer);
+    ingesters.closeAfter(writer);
     assertThat(push(writer, 1).getAcceptedSamples()).isEqualTo(1);
   }
 
   private IngesterNode restart(String nodeId) throws Exception {
-    IngesterNode node = IngesterNode.start(shardMap, nodeId, dataDir.resolve(nodeId), OPTIONS);
-    open.add(node);
-    return node;
+    return ingesters.start(shardMap, nodeId, OPTIONS);
   }
 
   private static void copyTree(Path from, Path to) throws java.io.IOException {
@@ -260,33 +249,15 @@ class ReplicaMoveTest {
 
   /** Nodes n0-n3 on free loopback ports with {@code shards}' replicas, once all are ready and the ring seeded. */
   private List<IngesterNode> startFourNodes(List<List<String>> shards) throws Exception {
-    List<ShardMap.Node> nodes = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      try (ServerSocket socket = new ServerSocket(0)) {
-        nodes.add(new ShardMap.Node("n" + i, "127.0.0.1:1", "127.0.0.1:" + socket.getLocalPort()));
-      }
-    }
-    shardMap = new ShardMap(nodes, shards);
-    List<IngesterNode> started = new ArrayList<>();
-    for (ShardMap.Node node : nodes) {
-      IngesterNode ingester = IngesterNode.start(shardMap, node.id(), dataDir.resolve(node.id()), OPTIONS);
-      open.add(ingester);
-      started.add(ingester);
-    }
+    shardMap = new ShardMap(TestIngesters.nodes(4), shards);
+    List<IngesterNode> started = ingesters.startAll(shardMap, OPTIONS);
     Awaitility.await().atMost(Duration.ofSeconds(20)).until(
         () -> started.stream().allMatch(IngesterNode::ready) && started.get(3).ringState().isSeeded());
     return started;
   }
 
   private static PushResponse push(RaftShardWriter writer, int id) throws Exception {
-    TimeSeries series = TimeSeries.newBuilder()
-        .addLabels(Label.newBuilder().setName("__name__").setValue("moved"))
-        .addLabels(Label.newBuilder().setName("id").setValue(Integer.toString(id)))
-        .addSamples(Sample.newBuilder().setTimestamp(System.currentTimeMillis()).setValue(id))
-        .build();
-    PushEntryBuilder entry = new PushEntryBuilder(TENANT);
-    byte[] bytes = series.toByteArray();
-    entry.add(bytes, 0, bytes.length);
-    return writer.pushEntry(entry.build()).get(15, TimeUnit.SECONDS);
+    return TestIngesters.push(writer, TENANT, "moved", id, System.currentTimeMillis());
   }
+
 }

@@ -43,7 +43,7 @@ class RingGroupTest {
 
   @Test
   void aWriterFollowsTheRingToTheShardsNewReplicas() throws Exception {
-    ShardMap shardMap = IngesterNodeRestartTest.shardMap(1, 1);
+    ShardMap shardMap = TestIngesters.shardMap(1, 1);
     start(shardMap, "n0");
     ShardMap.Node nowhere;
     try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
@@ -64,7 +64,7 @@ class RingGroupTest {
 
   @Test
   void everyNodeSeedsTheRingOnceAndFollowsItsChangesAcrossRestarts() throws Exception {
-    ShardMap shardMap = IngesterNodeRestartTest.shardMap(3, 3);
+    ShardMap shardMap = TestIngesters.shardMap(3, 3);
     List<IngesterNode> nodes = new ArrayList<>();
     for (ShardMap.Node node : shardMap.nodes()) {
       nodes.add(start(shardMap, node.id()));
