@@ -31,6 +31,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -113,11 +114,36 @@ public final class ShardHeads {
     this.metadata = new ShardMetadata(metadataLimits);
   }
 
-  /** Reused by the thread applying a shard's log, so that a push allocates nothing per series. */
-  private record Cursors(WireFields request, WireTimeSeries series, WireSeriesKey key) {}
+  /**
+   * Reused by the thread applying a shard's log, so that a push allocates nothing per series: the cursors, and per
+   * series of the push its identity and the series the head holds for it (see {@link #lookUp}).
+   */
+  private static final class Cursors {
+    final WireFields request = new WireFields(6);
+    final WireTimeSeries series = new WireTimeSeries();
+    final WireSeriesKey key = new WireSeriesKey();
+    long[] identityLows = new long[1024];
+    long[] identityHighs = new long[1024];
+    MemSeries[] found = new MemSeries[1024];
+    int[] sampleCounts = new int[1024];
+    /** Each series' first sample: a series of one sample the head holds is appended without a second read. */
+    long[] firstTimestampsMs = new long[1024];
+    double[] firstValues = new double[1024];
 
-  private static final ThreadLocal<Cursors> CURSORS =
-      ThreadLocal.withInitial(() -> new Cursors(new WireFields(6), new WireTimeSeries(), new WireSeriesKey()));
+    void ensureCapacity(int seriesCount) {
+      if (seriesCount > found.length) {
+        int capacity = Math.max(seriesCount, 2 * found.length);
+        identityLows = Arrays.copyOf(identityLows, capacity);
+        identityHighs = Arrays.copyOf(identityHighs, capacity);
+        found = Arrays.copyOf(found, capacity);
+        sampleCounts = Arrays.copyOf(sampleCounts, capacity);
+        firstTimestampsMs = Arrays.copyOf(firstTimestampsMs, capacity);
+        firstValues = Arrays.copyOf(firstValues, capacity);
+      }
+    }
+  }
+
+  private static final ThreadLocal<Cursors> CURSORS = ThreadLocal.withInitial(Cursors::new);
 
   /**
    * Writes every tenant's head: magic {@code NXIS}, version 5, tenant count, then per tenant its name, its minimum
@@ -407,29 +433,96 @@ public final class ShardHeads {
     if (tenant.isEmpty()) {
       throw new IllegalArgumentException("push request without a tenant");
     }
-    WireTimeSeries wire = cursors.series;
-    WireSeriesKey key = cursors.key;
     int seriesCount = request.count(2);
     // A push without series (metadata only, or a count request) creates no head: its tenant may have no series
     // on this shard, and an empty head would never be truncated away.
     Head head = seriesCount == 0 ? heads.get(tenant) : heads.computeIfAbsent(tenant, t -> new Head(headOptions));
     SeriesLimits limits = seriesLimits(request, buf);
+    int hashed = seriesCount == 0 ? 0 : lookUp(cursors, head, request, buf, seriesCount);
+    MemSeries[] found = cursors.found;
+    try {
+      return append(cursors, tenant, head, request, buf, seriesCount, limits, hashed);
+    } finally {
+      Arrays.fill(found, 0, hashed, null); // no removed series kept alive by the thread's cursors
+    }
+  }
+
+  /**
+   * Hashes the push's series in order, then finds those the head holds in one loop ({@link Head#findAll}), into
+   * the cursors: the lookups' cache misses overlap instead of each stalling its series' append. Stops before a
+   * series that cannot be read or hashed, which {@link #append} then meets in order, so the series before it are
+   * stored as before. A series without samples is not hashed: it is skipped, as are invalid labels with it.
+   *
+   * @return how many of the push's first series were hashed
+   */
+  private static int lookUp(Cursors cursors, Head head, WireFields request, byte[] buf, int seriesCount) {
+    cursors.ensureCapacity(seriesCount);
+    WireTimeSeries wire = cursors.series;
+    WireSeriesKey key = cursors.key;
+    long[] lows = cursors.identityLows;
+    long[] highs = cursors.identityHighs;
+    int hashed = 0;
+    try {
+      for (; hashed < seriesCount; hashed++) {
+        wire.reset(buf, request.offset(2, hashed), request.length(2, hashed));
+        cursors.sampleCounts[hashed] = wire.sampleCount();
+        if (wire.sampleCount() == 0) {
+          lows[hashed] = 0;
+          highs[hashed] = 0;
+          continue;
+        }
+        cursors.firstTimestampsMs[hashed] = wire.timestampMs(0);
+        cursors.firstValues[hashed] = wire.sampleValue(0);
+        key.reset(wire);
+        lows[hashed] = key.identityLow();
+        highs[hashed] = key.identityHigh();
+      }
+    } catch (IllegalArgumentException e) {
+      // Met again in order by append, after the series before it.
+    }
+    head.findAll(lows, highs, hashed, cursors.found);
+    return hashed;
+  }
+
+  /** The rest of {@link #pushEncoded}: appends each series' samples, {@code hashed} of them looked up already. */
+  private PushResponse append(Cursors cursors, String tenant, Head head, WireFields request, byte[] buf,
+      int seriesCount, SeriesLimits limits, int hashed) {
+    WireTimeSeries wire = cursors.series;
+    WireSeriesKey key = cursors.key;
     PushResponse.Builder response = null;
     long accepted = 0;
     for (int seriesIndex = 0; seriesIndex < seriesCount; seriesIndex++) {
-      wire.reset(buf, request.offset(2, seriesIndex), request.length(2, seriesIndex));
-      key.reset(wire);
-      if (wire.sampleCount() == 0) {
-        continue;
-      }
-      long newestMs = Long.MIN_VALUE;
-      for (int i = 0; i < wire.sampleCount(); i++) {
-        newestMs = Math.max(newestMs, wire.timestampMs(i));
+      MemSeries known = seriesIndex < hashed ? cursors.found[seriesIndex] : null;
+      // Nearly every series: one sample, of a series the head holds, both known from lookUp.
+      boolean onlySampleKnown = known != null && cursors.sampleCounts[seriesIndex] == 1;
+      int sampleCount;
+      long newestMs;
+      if (onlySampleKnown) {
+        sampleCount = 1;
+        newestMs = cursors.firstTimestampsMs[seriesIndex];
+      } else {
+        wire.reset(buf, request.offset(2, seriesIndex), request.length(2, seriesIndex));
+        sampleCount = wire.sampleCount();
+        if (sampleCount == 0) {
+          continue;
+        }
+        if (seriesIndex < hashed) {
+          key.reset(wire, cursors.identityLows[seriesIndex], cursors.identityHighs[seriesIndex]);
+        } else {
+          key.reset(wire);
+        }
+        newestMs = Long.MIN_VALUE;
+        for (int i = 0; i < sampleCount; i++) {
+          newestMs = Math.max(newestMs, wire.timestampMs(i));
+        }
       }
       // A series none of whose samples the head would take is not created: old samples cannot fill the head.
       MemSeries series = null;
       if (head.bounds(newestMs) == AppendResult.OK) {
-        series = limits == null ? head.getOrCreate(key) : head.get(key);
+        series = known;
+        if (series == null) {
+          series = limits == null ? head.getOrCreate(key) : head.get(key);
+        }
         if (series == null) {
           SampleError.Reason overLimit = newSeriesOverLimit(head, wire, limits);
           if (overLimit != null) {
@@ -448,10 +541,10 @@ public final class ShardHeads {
       long firstTooOldMs = 0;
       long firstDuplicateMs = 0;
       long firstOutOfBoundsMs = 0;
-      for (int i = 0; i < wire.sampleCount(); i++) {
-        long timestampMs = wire.timestampMs(i);
-        AppendResult result = series == null ? head.bounds(timestampMs)
-            : head.append(series, timestampMs, wire.sampleValue(i));
+      for (int i = 0; i < sampleCount; i++) {
+        long timestampMs = onlySampleKnown ? cursors.firstTimestampsMs[seriesIndex] : wire.timestampMs(i);
+        AppendResult result = series == null ? head.bounds(timestampMs) : head.append(series, timestampMs,
+            onlySampleKnown ? cursors.firstValues[seriesIndex] : wire.sampleValue(i));
         if (result == AppendResult.OK) {
           accepted++;
         } else if (result == AppendResult.OUT_OF_ORDER) {

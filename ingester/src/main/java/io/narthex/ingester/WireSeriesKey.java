@@ -32,6 +32,15 @@ final class WireSeriesKey implements Head.LabelsKey {
     return this;
   }
 
+  /** Keys the series {@code wire} has just read, whose identity this key gave before: not hashed again. */
+  WireSeriesKey reset(WireTimeSeries wire, long identityLow, long identityHigh) {
+    this.wire = wire;
+    low = identityLow;
+    high = identityHigh;
+    hashed = true;
+    return this;
+  }
+
   /** @throws IllegalArgumentException when a name or value is not valid UTF-8 */
   @Override
   public long identityLow() {

@@ -14,6 +14,7 @@ import io.narthex.tsdb.storage.Series;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
@@ -133,6 +134,23 @@ public final class Head implements Queryable {
     }
     synchronized (seriesLock) {
       return find(low, high);
+    }
+  }
+
+  /**
+   * Sets {@code out[i]}, for each {@code i < count}, to the series of identity {@code (lows[i], highs[i])} (the
+   * halves {@link LabelsKey} gives), or to null where the head may not hold it: ask {@link #get} or
+   * {@link #getOrCreate(LabelsKey)} for those. Takes no lock and allocates nothing. For a batch of series hashed
+   * beforehand: the lookups are independent, so in one tight loop their cache misses overlap, where one lookup per
+   * series between parsing and appending waits for each miss in turn.
+   */
+  public void findAll(long[] lows, long[] highs, int count, MemSeries[] out) {
+    if (hashFunction != null) {
+      Arrays.fill(out, 0, count, null);
+      return;
+    }
+    for (int i = 0; i < count; i++) {
+      out[i] = find(lows[i], highs[i]);
     }
   }
 

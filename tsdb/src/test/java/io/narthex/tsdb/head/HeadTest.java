@@ -60,6 +60,32 @@ class HeadTest {
   }
 
   @Test
+  void findAllFindsEachHeldSeriesByItsIdentityAndNoOther() {
+    Head head = new Head();
+    List<Labels> held = new ArrayList<>();
+    for (int i = 0; i < 3000; i++) {
+      held.add(Labels.of("__name__", "up", "i", Integer.toString(i)));
+      head.getOrCreate(held.getLast());
+    }
+    List<Labels> asked = List.of(held.get(7), Labels.of("__name__", "up", "i", "new"), held.get(2999), held.get(7));
+    long[] lows = new long[asked.size()];
+    long[] highs = new long[asked.size()];
+    for (int i = 0; i < asked.size(); i++) {
+      byte[] canonical = SeriesIdentity.canonical(asked.get(i));
+      lows[i] = SeriesIdentity.low(canonical, 0, canonical.length);
+      highs[i] = SeriesIdentity.high(canonical, 0, canonical.length);
+    }
+    MemSeries[] found = new MemSeries[asked.size() + 1];
+
+    head.findAll(lows, highs, asked.size(), found);
+
+    assertThat(found[0]).isSameAs(head.getOrCreate(held.get(7))).isSameAs(found[3]);
+    assertThat(found[1]).isNull();
+    assertThat(found[2].labels()).isEqualTo(held.get(2999));
+    assertThat(head.numSeries()).isEqualTo(3000);
+  }
+
+  @Test
   void rejectsOutOfOrderSample() {
     Head head = new Head();
     MemSeries s = head.getOrCreate(Labels.of("a", "1"));
