@@ -2,10 +2,11 @@
 # Narthex and Prometheus side by side, in one run on this machine, under the same load (issue: benchmarks).
 #
 #   bench/compare.sh [--smoke] [--series N] [--write-seconds S] [--query-seconds S] [--no-cluster] [--out FILE]
-#                    [--keep-results DIR] [--cluster-only] [--warm-up S] [--aot] [--monolithic]
+#                    [--keep-results DIR] [--cluster-only] [--warm-up S] [--aot] [--monolithic] [--same-rate]
 #   bench/compare.sh --cold-start [--series N] [--write-seconds S] [--aot-cache FILE] [--keep-results DIR]
 #   bench/compare.sh --goals [--smoke] [--series N] [--large-series N] [--write-seconds S] [--query-seconds S]
 #                    [--warm-up S] [--dashboard-series N] [--dashboard-hours H] [--only RUNS] [--keep-results DIR]
+#                    [--same-rate]
 #   bench/compare.sh --print-table DIR [--no-cluster]
 #   bench/compare.sh --print-goals DIR
 #
@@ -23,6 +24,11 @@
 # 3 processes, each distributor, ingester and querier at replication factor 3, the writes (warm-up included) sent
 # to the 3 in turn, the queries to the first; without it the 5-process layout (distributor, querier, 3 ingesters).
 #
+# --same-rate adds a fourth run after Prometheus's: a fresh Narthex all-in-one written for as long, limited to the
+# samples/s Prometheus reached (narthex-bench write --rate-limit), then its resident memory and live heap, no queries
+# (about write seconds + 15 s more). At saturation Narthex holds more samples per series than Prometheus in the same
+# seconds, and memory per series grows with them: these rows compare the two at the same samples per series.
+#
 # --cold-start measures only how fast a fresh process starts: it builds the AOT cache (bin/narthex-aot), then
 # starts Narthex RF=1 without it, Narthex RF=1 with it, and Prometheus, each fresh, and prints for each the time from
 # launch to ready and the samples/s of the first and the second half of one write run (default 60 s: the first
@@ -33,7 +39,8 @@
 # Narthex's, the ratio, the target and whether it is met. It runs, one after the other (--only picks some of them,
 # comma-separated; the others' rows say "not run"):
 #   rf1        this script --no-cluster at --series (default 100000), default settings (bin/narthex's own heap
-#              sizing): resident and live heap per series (goal 2), the 1h dashboard (goal 6);
+#              sizing): resident and live heap per series (goal 2), the 1h dashboard (goal 6); with --same-rate
+#              also resident bytes per series of a Narthex written at Prometheus's samples/s (one more goal 2 row);
 #   large      the same at --large-series (default 1000000): memory (goal 2), samples/s and new series/s (goal 4);
 #   rf3        --cluster-only --warm-up S (default 120) at --series, with one AOT cache built first (goal 1);
 #   cold       --cold-start at --series, default settings, with the same cache: first and next half (goal 3);
@@ -64,6 +71,7 @@ cluster=1
 rf1=1
 warm_up="" # 0, and 120 with --goals
 aot=0
+same_rate=0
 layout=microservices
 aot_cache=""
 smoke=0
@@ -89,6 +97,7 @@ while [ $# -gt 0 ]; do
     --warm-up) warm_up=$2; shift ;;
     --aot) aot=1 ;;
     --monolithic) layout=monolithic ;;
+    --same-rate) same_rate=1 ;;
     --cold-start) cold=1 ;;
     --aot-cache) aot_cache=$2; shift ;;
     --goals) goals=1 ;;
@@ -101,11 +110,11 @@ while [ $# -gt 0 ]; do
     --keep-results) keep=$2; shift ;;
     --print-table) print_table=$2; shift ;;
     *) echo "usage: $0 [--smoke] [--series N] [--write-seconds S] [--query-seconds S] [--no-cluster] [--out FILE]" >&2
-       echo "         [--keep-results DIR] [--cluster-only] [--warm-up S] [--aot] [--monolithic]" >&2
+       echo "         [--keep-results DIR] [--cluster-only] [--warm-up S] [--aot] [--monolithic] [--same-rate]" >&2
        echo "       $0 --cold-start [--series N] [--write-seconds S] [--aot-cache FILE] [--keep-results DIR]" >&2
        echo "       $0 --goals [--smoke] [--series N] [--large-series N] [--write-seconds S] [--query-seconds S]" >&2
        echo "         [--warm-up S] [--dashboard-series N] [--dashboard-hours H] [--only RUNS] [--keep-results DIR]" >&2
-       echo "         [--out FILE]" >&2
+       echo "         [--same-rate] [--out FILE]" >&2
        echo "       $0 --print-table DIR [--no-cluster]" >&2
        echo "       $0 --print-goals DIR" >&2
        exit 2 ;;
@@ -188,14 +197,28 @@ jvm_live_bytes() {
 
 # measure NAME WRITE_URL QUERY_URL QUERY_HEADER PIDS...: write load, then query load; results in $work/NAME.*.json
 measure() {
-  local name=$1 write_url=$2 query_url=$3 query_header=$4
+  local name=$1 query_url=$3 query_header=$4
+  measure_writes "$@"
+  # The queries end at the run's last sample, not now: a run at saturation stops short of now (its data starts an
+  # hour back), and queries ending at now would find instant selectors empty and half of each range.
+  local end
+  end=$(jq -r 'if .last_sample_time_ms == null then "now" else .last_sample_time_ms / 1000 end' "$work/$name.write.json")
+  "$bench" query --url="$query_url" ${query_header:+--header="$query_header"} --duration="${query_seconds}s" \
+    --end="$end" --concurrency=4 --json >"$work/$name.query.log"
+  tail -1 "$work/$name.query.log" >"$work/$name.query.json"
+}
+
+# measure_writes NAME WRITE_URL QUERY_URL QUERY_HEADER PIDS...: the write load (at saturation, or at $rate_limit
+# samples/s when set), then CPU, resident memory and live heap; results in $work/NAME.{write,process}.json
+measure_writes() {
+  local name=$1 write_url=$2 query_url=$3
   shift 4
   local cpu0 cpu1
   cpu0=$(cpu_seconds "$@")
   local threads0 t0 t1
   threads0=$(thread_ticks "$@")
-  "$bench" write --url="$write_url" --series="$series" --duration="${write_seconds}s" --concurrency=4 --json \
-    >"$work/$name.write.log"
+  "$bench" write --url="$write_url" --series="$series" --duration="${write_seconds}s" --concurrency=4 \
+    ${rate_limit:+--rate-limit="$rate_limit"} --json >"$work/$name.write.log"
   cpu1=$(cpu_seconds "$@")
   read -r -a t0 <<<"$threads0"
   read -r -a t1 < <(thread_ticks "$@")
@@ -214,14 +237,8 @@ measure() {
   fi
   jq -n --argjson cpu "$(echo "$cpu1 - $cpu0" | bc)" --argjson rss "$rss" --argjson live "$live" \
     '{cpu_seconds: $cpu, rss_bytes: $rss, live_heap_bytes: $live}' >"$work/$name.process.json"
-  # The queries end at the run's last sample, not now: a run at saturation stops short of now (its data starts an
-  # hour back), and queries ending at now would find instant selectors empty and half of each range.
-  local end
-  end=$(jq -r 'if .last_sample_time_ms == null then "now" else .last_sample_time_ms / 1000 end' "$work/$name.write.json")
-  "$bench" query --url="$query_url" ${query_header:+--header="$query_header"} --duration="${query_seconds}s" \
-    --end="$end" --concurrency=4 --json >"$work/$name.query.log"
-  tail -1 "$work/$name.query.log" >"$work/$name.query.json"
 }
+rate_limit="" # samples/s for measure_writes; none: at saturation
 
 # The benchmark measures the store, not Mimir's default tenant limits (10k samples/s, 150k series).
 bench_limits=$narthex_bench_limits
@@ -266,6 +283,29 @@ $rule"
     table="$table
 $line"
   done
+  # --same-rate: Narthex's fourth run, written at Prometheus's samples/s, in the RF=1 columns.
+  if [ "$rf1" = 1 ] && [ -f "$results/narthex-same-rate.process.json" ]; then
+    local same=() same_labels=("ingest samples/s, Narthex written at Prometheus's rate"
+      "CPU seconds per million samples, Narthex at Prometheus's rate"
+      "resident bytes per active series, Narthex at Prometheus's rate"
+      "live heap bytes per active series, Narthex at Prometheus's rate")
+    read -r -a same < <(same_rate_row)
+    for i in 0 1 2 3; do
+      line="| ${same_labels[$i]} | ${prom[$i]} | ${same[$i]} |"
+      line="$line $(echo "scale=2; ${same[$i]} / ${prom[$i]}" | bc -l 2>/dev/null || echo n/a) |"
+      if [ "$cluster" = 1 ]; then line="$line — | — |"; fi
+      table="$table
+$line"
+    done
+  fi
+}
+same_rate_row() { # the --same-rate run: samples/s, CPU s per 1M samples, RSS and live heap bytes per series
+  local accepted
+  accepted=$(jq -r .accepted_samples "$results/narthex-same-rate.write.json")
+  echo "$(jq -r .samples_per_second "$results/narthex-same-rate.write.json")" \
+    "$(echo "scale=3; $(jq -r .cpu_seconds "$results/narthex-same-rate.process.json") * 1000000 / $accepted" | bc)" \
+    "$(echo "$(jq -r .rss_bytes "$results/narthex-same-rate.process.json") / $series" | bc)" \
+    "$(echo "$(jq -r .live_heap_bytes "$results/narthex-same-rate.process.json") / $series" | bc)"
 }
 
 keep_results() { # to $keep, when given: the results and logs, not the data
@@ -355,6 +395,12 @@ goal_table() { # the goals table from $goals_dir, on stdout
     row 2 "live heap bytes per active series, $size series (Narthex: reachable objects; Prometheus: Go heap in use)" \
       "$run" "$(per_series "$(goal_json "$run" prometheus.process.json .live_heap_bytes)" "$size")" \
       "$(per_series "$(goal_json "$run" narthex.process.json .live_heap_bytes)" "$size")" reported
+    # --goals --same-rate: the rf1 run's Narthex written again at Prometheus's samples/s
+    if [ "$run" = rf1 ] && [ -n "$(goal_json rf1 narthex-same-rate.process.json .rss_bytes)" ]; then
+      row 2 "resident bytes per active series, $size series, default settings, Narthex at Prometheus's samples/s" \
+        rf1 "$(per_series "$(goal_json rf1 prometheus.process.json .rss_bytes)" "$size")" \
+        "$(per_series "$(goal_json rf1 narthex-same-rate.process.json .rss_bytes)" "$size")" "ratio<=1"
+    fi
   done
   local prom=() cached=()
   if goal_ran cold; then
@@ -454,8 +500,10 @@ if [ "$goals" = 1 ]; then
       { echo "compare.sh: bin/narthex-aot failed:" >&2; tail -5 "$goals_dir/aot.log" >&2; exit 1; }
   fi
   sizes=(--write-seconds "$write_seconds" --query-seconds "$query_seconds")
+  same_rate_flag=()
+  if [ "$same_rate" = 1 ]; then same_rate_flag=(--same-rate); fi
   goal_run rf1 env NARTHEX_JAVA_OPTS="$default_opts" "$self" --no-cluster --series "$series" "${sizes[@]}" \
-    --out "$goals_dir/rf1.md" --keep-results "$goals_dir/rf1"
+    ${same_rate_flag[@]+"${same_rate_flag[@]}"} --out "$goals_dir/rf1.md" --keep-results "$goals_dir/rf1"
   goal_run large env NARTHEX_JAVA_OPTS="$default_opts" "$self" --no-cluster --series "$large_series" "${sizes[@]}" \
     --out "$goals_dir/large.md" --keep-results "$goals_dir/large"
   goal_run rf3 env NARTHEX_AOT_CACHE="$aot_cache" "$self" --cluster-only --series "$series" "${sizes[@]}" \
@@ -489,6 +537,7 @@ if [ "$goals" = 1 ]; then
     command="bench/compare.sh --goals --series $series --large-series $large_series --write-seconds $write_seconds"
     command="$command --query-seconds $query_seconds --warm-up $warm_up --dashboard-series $dashboard_series"
     command="$command --dashboard-hours $dashboard_hours"
+    if [ "$same_rate" = 1 ]; then command="$command --same-rate"; fi
     if [ -n "${NARTHEX_JAVA_OPTS+set}" ]; then command="NARTHEX_JAVA_OPTS=\"$NARTHEX_JAVA_OPTS\" $command"; fi
     # The history: the previous block's rows, then this run's.
     history=$(sed -n '/^<!-- compare.sh goals -->$/,/^<!-- compare.sh goals end -->$/p' "$out" 2>/dev/null |
@@ -716,6 +765,21 @@ echo "$(du -sb "$work/prometheus/snapshots/$snapshot" | cut -f1)" >"$work/promet
 kill "$prometheus_pid"
 wait "$prometheus_pid" 2>/dev/null || true
 
+if [ "$same_rate" = 1 ] && [ "$rf1" = 1 ]; then
+  rate_limit=$(jq -r .samples_per_second "$work/prometheus.write.json")
+  echo "== Narthex all-in-one (RF=1), written at Prometheus's $rate_limit samples/s"
+  pick_narthex_port
+  # shellcheck disable=SC2086 # the limits are split on purpose
+  launch_narthex "$work/narthex-same-rate" "$work/narthex-same-rate.log" $bench_limits
+  pids+=("$narthex_pid")
+  await_narthex_ready compare.sh 120
+  measure_writes narthex-same-rate "http://127.0.0.1:$port/api/v1/push" "http://127.0.0.1:$port/prometheus" "" \
+    "$narthex_pid"
+  rate_limit=""
+  kill "$narthex_pid"
+  wait "$narthex_pid" 2>/dev/null || true
+fi
+
 keep_results
 render_table
 echo
@@ -734,6 +798,8 @@ fi
 if [ "$smoke" = 0 ] && [ "$rf1" = 1 ]; then
   no_cluster=""
   if [ "$cluster" = 0 ]; then no_cluster=" --no-cluster"; fi
+  same_rate_note=""
+  if [ "$same_rate" = 1 ]; then same_rate_note=" --same-rate"; fi
   # The heap sizes the page states are the script's defaults unless $NARTHEX_JAVA_OPTS replaced them.
   java_opts=""
   heap="-Xmx2g all-in-one, -Xmx1g per cluster process here, set by \$NARTHEX_JAVA_OPTS"
@@ -755,7 +821,7 @@ if [ "$smoke" = 0 ] && [ "$rf1" = 1 ]; then
     echo
     echo '```sh'
     echo "${java_opts}bench/compare.sh --series $series --write-seconds $write_seconds" \
-      "--query-seconds $query_seconds$no_cluster"
+      "--query-seconds $query_seconds$no_cluster${same_rate_note}"
     echo '```'
     echo
     echo "$series series, $write_seconds s of write load at saturation (4 connections), then $query_seconds s of"
