@@ -5,7 +5,7 @@
 #   bench/ring-move.sh [--series N] [--load-seconds S] [--window-seconds S] [--dir DIR]
 #
 # 1. deploy/local/cluster.sh up DIR (3 ingesters, 3 shards, replication factor 3, no alertmanagers), every shard
-#    snapshotting every 2,000 log entries (-ingester.raft.snapshot-entries), so a move's new replica installs a
+#    snapshotting every 500 log entries (-ingester.raft.snapshot-entries), so a move's new replica installs a
 #    snapshot of the heads, as it does on a cluster that has run for a while;
 # 2. loads it: bin/narthex-bench write --series N (default 300000) at saturation for S seconds (default 60);
 # 3. a steady writer (tenant ring-move-latency, 2,000 series of their own per window, 2,000 samples/s in requests of
@@ -34,7 +34,7 @@ base=${NARTHEX_PORT_BASE:-9100}
 export NARTHEX_PORT_BASE=$base NARTHEX_ALERTMANAGERS=0
 export NARTHEX_JAVA_OPTS=${NARTHEX_JAVA_OPTS:--Xmx3g}
 # No tenant limits (the defaults, Mimir's, refuse past 10,000 samples/s and 150,000 series), as bench/fresh-narthex.sh.
-export NARTHEX_EXTRA_FLAGS="${NARTHEX_EXTRA_FLAGS:-} --ingester.raft.snapshot-entries=2000
+export NARTHEX_EXTRA_FLAGS="${NARTHEX_EXTRA_FLAGS:-} --ingester.raft.snapshot-entries=500
   --distributor.ingestion-rate-limit=1e12 --distributor.ingestion-burst-size=2000000000
   --ingester.max-global-series-per-user=0"
 cluster="$root/deploy/local/cluster.sh"
