@@ -27,6 +27,7 @@ import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
@@ -290,8 +291,9 @@ public final class RaftShardWriter implements ShardWriter {
 
   /**
    * Sends the entry once, unordered and asynchronously: Ratis follows redirects and retries lost connections by the
-   * client's retry policy. Leadership moving (a graceful stop, an election) fails the attempt instead, as a reply or
-   * as an exception: attempt again after {@link #LEADERSHIP_RETRY_SLEEP_MS} until the deadline. If an attempt did
+   * client's retry policy. Leadership moving (a graceful stop, an election) or a replica moved off its node fails the
+   * attempt instead, as a reply or as an exception: attempt again after {@link #LEADERSHIP_RETRY_SLEEP_MS} until the
+   * deadline. If an attempt did
    * commit, the repeated samples are identical and the heads take them as no-ops.
    */
   private void attempt(Message message, long deadlineNanos, CompletableFuture<RaftClientReply> reply) {
@@ -303,7 +305,7 @@ public final class RaftShardWriter implements ShardWriter {
     }
     sent.whenComplete((answer, error) -> {
       Throwable failure = error != null ? error : answer.isSuccess() ? null : answer.getException();
-      if (reply.isDone() || failure == null || !isLeadershipChange(failure) || System.nanoTime() >= deadlineNanos) {
+      if (reply.isDone() || failure == null || !isReplicaChange(failure) || System.nanoTime() >= deadlineNanos) {
         if (error != null) {
           reply.completeExceptionally(error);
         } else {
@@ -327,10 +329,15 @@ public final class RaftShardWriter implements ShardWriter {
     return new ShardUnavailableException(name() + " is unavailable: " + why, cause);
   }
 
-  private static boolean isLeadershipChange(Throwable error) {
+  /**
+   * Leadership moving, or a replica that no longer holds the shard's group: a move's source removed it before this
+   * process's ring showed the move done, and the next attempt goes to the new replicas once the ring does.
+   */
+  private static boolean isReplicaChange(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
       if (t instanceof LeaderSteppingDownException || t instanceof NotLeaderException
-          || t instanceof LeaderNotReadyException || t instanceof TransferLeadershipException) {
+          || t instanceof LeaderNotReadyException || t instanceof TransferLeadershipException
+          || t instanceof GroupMismatchException) {
         return true;
       }
     }
