@@ -130,7 +130,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     RaftServerConfigKeys.Log.setSegmentCacheNumMax(properties, 2);
     RaftServerConfigKeys.Log.setSegmentCacheSizeMax(properties, SizeInBytes.valueOf("64MB"));
     RaftServerConfigKeys.Log.setWriteBufferSize(
-        properties, SizeInBytes.valueOf(RaftGroups.MAX_MESSAGE_SIZE.getSize() + (1 << 20)));
+        properties, SizeInBytes.valueOf(RaftGroups.MAX_APPEND_BATCH_SIZE.getSize() + (1 << 20)));
     Map<RaftGroupId, Integer> shardOfGroup = new LinkedHashMap<>();
     for (int shard = 0; shard < shardMap.shardCount(); shard++) {
       shardOfGroup.put(RaftGroups.groupId(shard), shard);
