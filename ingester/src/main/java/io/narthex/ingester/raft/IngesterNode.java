@@ -59,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * <p>The same server holds a replica of the ring group ({@link RingStateMachine}), whose peers are the shard map's
  * nodes: it keeps the ring (nodes, shards' replicas, moves under way) and publishes it to {@link #ringView()}. The
  * first start of a cluster seeds it with the shard map given here (every node tries; the ring group takes the first
- * seed and refuses the rest). The replicas this node starts are those {@link #HELD_SHARDS_FILE} names (the ring
+ * seed and refuses the rest). The replicas this node starts are those {@link HeldShards#FILE} names (the ring
  * as this node last applied it), or the given shard map's before any runtime change of the ring; the directory of any
  * other shard is set aside ({@link #STALE_REPLICAS_DIR}), so that a replica moved off this node never runs again.
  */
@@ -93,7 +93,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   /** Set once this node hands its leaderships over to stop: no move to a preferred leader runs alongside. */
   private volatile boolean stopping;
   /**
-   * The ring version {@link #HELD_SHARDS_FILE} was written at: ring states up to it, which the ring group's replica
+   * The ring version {@link HeldShards#FILE} was written at: ring states up to it, which the ring group's replica
    * replays at start, are older news than the file and change nothing.
    */
   private volatile long heldVersion;
@@ -300,7 +300,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   }
 
   /**
-   * Follows a ring change: records the shards this node holds by it in {@link #HELD_SHARDS_FILE}, and retires the
+   * Follows a ring change: records the shards this node holds by it in {@link HeldShards#FILE}, and retires the
    * local replicas the ring has moved off this node. A move removes its source's group itself; a source that was down
    * then (a node replaced while dead, back afterwards) still runs the replica, which is removed here and its
    * directory set aside. States no newer than the file (replayed at start) are skipped.
@@ -311,7 +311,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     }
     List<Integer> held = new ArrayList<>();
     for (int shard = 0; shard < state.shards().size(); shard++) {
-      if (holds(state, shard)) {
+      if (HeldShards.holds(state, nodeId, shard)) {
         held.add(shard);
       } else if (localShards.remove(shard) != null) {
         int retired = shard;
@@ -319,32 +319,16 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
       }
     }
     try {
-      Path temporary = raftDir.resolve(HELD_SHARDS_FILE + ".tmp");
-      Files.write(temporary, JSON.writeValueAsBytes(new HeldShards(state.version(), held)));
-      Files.move(temporary, raftDir.resolve(HELD_SHARDS_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      new HeldShards(state.version(), held).write(raftDir);
       heldVersion = state.version();
     } catch (IOException e) {
       log.warn("could not record the shards this node holds in {}: {}", raftDir, e.toString());
     }
   }
 
-  /** Whether {@code state} gives this node a replica of {@code shard}, or moves one here. */
-  private boolean holds(RingState state, int shard) {
-    if (state.shards().get(shard).contains(nodeId)) {
-      return true;
-    }
-    for (RingState.Move move : state.pendingMoves()) {
-      if (move.shard() == shard && move.to().equals(nodeId)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   /**
    * Removes a replica the ring no longer gives this node from the Raft server, when it still runs there, and sets
-   * its directory aside ({@link #setAside}).
+   * its directory aside ({@link HeldShards#setAside}).
    */
   private void retireReplica(int shard, long ringVersion) {
     RaftGroupId groupId = RaftGroups.groupId(shard);
@@ -357,7 +341,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
               false, false));
       log.warn("shard {}: the ring (version {}) moved its replica off this node while it was down; removed the"
           + " replica it still ran", shard, ringVersion);
-      setAside(raftDir, shard);
+      HeldShards.setAside(raftDir, shard);
     } catch (IOException | RuntimeException e) {
       log.warn("shard {}: could not remove the replica the ring moved off this node: {}", shard, e.toString());
     }
@@ -373,67 +357,19 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   }
 
   /**
-   * The shards whose replicas this node holds by the ring, and the ring version that says so, written at every ring
-   * change after the seed: a restart starts these, not the config file's, which the moves have made stale, and no
-   * other shard's directory.
-   */
-  static final String HELD_SHARDS_FILE = "held-shards.json";
-
-  /**
-   * Where shard directories this node does not hold by the ring go, under the data directory: the replica a move
-   * took off this node while it was down, or whose removal did not finish. Kept for an operator to inspect or delete;
-   * starting one again would rejoin a group it was removed from.
-   */
-  static final String STALE_REPLICAS_DIR = "raft-stale-replicas";
-
-  /**
-   * The content of {@link #HELD_SHARDS_FILE}: {@code {"version": 12, "shards": [0, 2]}}. Session-30 nodes wrote the
-   * bare array, read as version 0.
-   */
-  record HeldShards(long version, List<Integer> shards) {
-    static HeldShards read(Path raftDir, List<Integer> configured) throws IOException {
-      Path file = raftDir.resolve(HELD_SHARDS_FILE);
-      if (!Files.exists(file)) {
-        return new HeldShards(0, configured);
-      }
-      JsonNode json = JSON.readTree(Files.readAllBytes(file));
-      JsonNode shards = json.isArray() ? json : json.path("shards");
-      List<Integer> held = new ArrayList<>();
-      shards.forEach(shard -> held.add(shard.asInt()));
-      return new HeldShards(json.path("version").asLong(0), held);
-    }
-  }
-
-  /**
    * Before the Raft server loads the groups on disk (it starts every one it finds): sets aside the directory of each
-   * shard this node does not hold ({@link #localShards}, from {@link #HELD_SHARDS_FILE}).
+   * shard this node does not hold ({@link #localShards}, from {@link HeldShards#FILE}).
    */
   private void setAsideStaleReplicas(Map<RaftGroupId, Integer> shardOfGroup) throws IOException {
     for (Map.Entry<RaftGroupId, Integer> group : shardOfGroup.entrySet()) {
       int shard = group.getValue();
       if (!localShards.containsKey(shard)
           && Files.isDirectory(raftDir.resolve(group.getKey().getUuid().toString()))) {
-        Path aside = setAside(raftDir, shard);
+        Path aside = HeldShards.setAside(raftDir, shard);
         log.warn("shard {}: this node does not hold a replica by {} (a move took it off this node); its directory"
-            + " was set aside to {} instead of starting it", shard, HELD_SHARDS_FILE, aside);
+            + " was set aside to {} instead of starting it", shard, HeldShards.FILE, aside);
       }
     }
-  }
-
-  /**
-   * Moves a shard's group directory to {@code <data dir>/raft-stale-replicas/shard-<n>-<UTC time>}.
-   *
-   * @return where it went
-   */
-  static Path setAside(Path raftDir, int shard) throws IOException {
-    Path from = raftDir.resolve(RaftGroups.groupId(shard).getUuid().toString());
-    Path dir = raftDir.resolveSibling(STALE_REPLICAS_DIR);
-    Files.createDirectories(dir);
-    String stamp = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'")
-        .withZone(java.time.ZoneOffset.UTC).format(java.time.Instant.now());
-    Path to = dir.resolve("shard-" + shard + "-" + stamp);
-    Files.move(from, to);
-    return to;
   }
 
   /** Moves one replica of a shard by Raft membership changes, quorum kept: see {@link ReplicaMoves#moveReplica}. */

@@ -206,13 +206,13 @@ class ReplicaMoveTest {
       assertThat(n0.shards()).isEmpty();
       assertThat(groupDir).doesNotExist();
     });
-    Path staleDir = dataDir.resolve("n0").resolve(IngesterNode.STALE_REPLICAS_DIR);
+    Path staleDir = dataDir.resolve("n0").resolve(HeldShards.STALE_REPLICAS_DIR);
     List<Path> setAside;
     try (var dirs = Files.list(staleDir)) {
       setAside = dirs.toList();
     }
     assertThat(setAside).singleElement().satisfies(dir -> assertThat(dir.getFileName().toString()).startsWith("shard-0-"));
-    assertThat(Files.readString(raft.resolve(IngesterNode.HELD_SHARDS_FILE))).contains("\"shards\":[]");
+    assertThat(Files.readString(raft.resolve(HeldShards.FILE))).contains("\"shards\":[]");
 
     // A directory left on disk (here put back) is set aside at the next start, not started: held-shards.json decides.
     n0.close();
