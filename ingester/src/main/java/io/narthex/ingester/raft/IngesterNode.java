@@ -549,6 +549,9 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
         }
       } catch (IOException e) {
         reasons.add("shard " + entry.getKey() + " is not running: " + e.getMessage());
+      } catch (IllegalStateException e) {
+        // Ratis throws while the replica's log is still being opened.
+        reasons.add("shard " + entry.getKey() + " is starting");
       }
     }
     return reasons;
@@ -568,6 +571,9 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
         progress = "applied " + division.getInfo().getLastAppliedIndex() + " of the leader's " + leaderCommit;
       } catch (IOException e) {
         progress = "not started";
+      } catch (IllegalStateException e) {
+        // Ratis throws while the new replica's log is still being opened.
+        progress = "starting";
       }
     }
     return "shard " + move.shard() + " is catching up as a new replica, moving from " + move.from() + " ("
