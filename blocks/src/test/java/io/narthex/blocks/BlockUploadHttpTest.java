@@ -155,6 +155,25 @@ class BlockUploadHttpTest {
     assertThat(bucket.list("", true)).containsExactly(TENANT + "/" + block.ulid() + "/uploading-meta.json");
   }
 
+  /**
+   * Refused files race their own bodies: the JDK client sends the body after the headers, and the refusal is
+   * decided from the headers alone. Cancelling the unread body made Armeria answer about 1 in 400 of them with a
+   * bare 500 in place of the 400; 2,000 refusals catch that with a chance of about 99 %.
+   */
+  @Test
+  void everyRefusedFileIsAnswered400WhileItsBodyIsStillArriving() throws Exception {
+    BlockMeta block = TestBlocks.write(local, TestBlocks.series(1));
+    assertThat(post(block.ulid(), "start", metaJson(block))).satisfies(ok());
+
+    Map<Integer, Integer> statuses = new java.util.TreeMap<>();
+    for (int i = 0; i < 2_000; i++) {
+      statuses.merge(post(block.ulid(), "files?path=meta.json", new byte[] {1, 2, 3}).statusCode(), 1, Integer::sum);
+    }
+
+    assertThat(statuses).isEqualTo(Map.of(400, 2_000));
+    assertThat(bucket.list("", true)).containsExactly(TENANT + "/" + block.ulid() + "/uploading-meta.json");
+  }
+
   @Test
   void finishWithoutAnIndexFailsAndLeavesNothingVisible() throws Exception {
     BlockMeta block = TestBlocks.write(local, TestBlocks.series(2));
