@@ -221,7 +221,10 @@ public final class IngesterService implements Service {
     });
   }
 
-  /** How long a new replica may take to catch up with its shard, a snapshot install included. */
+  /**
+   * How long a join or leave waits for the ring to change while the ring group's leader runs its moves (a new
+   * replica catching up, a snapshot install included).
+   */
   static final java.time.Duration MOVE_CATCH_UP_TIMEOUT = java.time.Duration.ofMinutes(10);
 
   /** A ring change that runs moves. */
@@ -230,9 +233,11 @@ public final class IngesterService implements Service {
   }
 
   /**
-   * Runs {@code change} on {@code executor}: 200 with the moves run and the ring after them, 409 when the ring
-   * refuses the change as asked (the node is not in the ring, a shard would have nowhere to go), 503 when the ring
-   * group or a move failed (moves done so far stay done; {@code GET /ingester/ring} shows a move left pending).
+   * Runs {@code change} on {@code executor}: it records the change in the ring group and waits while the ring
+   * group's leader runs the moves. 200 with the moves run and the ring after them, 409 when the ring refuses the
+   * change as asked (the node is not in the ring, a shard would have nowhere to go), 503 when the ring group or a
+   * move failed (moves done so far stay done; the ring group's leader tries again, and {@code GET /ingester/ring}
+   * shows the pending moves and {@code last_error}).
    */
   private HttpResponse ringChange(Executor executor, RingChange change) {
     return HttpResponse.of(CompletableFuture.supplyAsync(() -> {

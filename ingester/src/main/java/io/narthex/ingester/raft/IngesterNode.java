@@ -90,6 +90,9 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   private final RaftOptions options;
   private final ReplicaMoves moves;
   private volatile RingPoller ringPoller;
+  private volatile RingLeaderDuties ringLeaderDuties;
+  /** Set by {@link #close}: no ring command is sent, and a move under way is left pending as it is. */
+  private volatile boolean closing;
   /** Set once this node hands its leaderships over to stop: no move to a preferred leader runs alongside. */
   private volatile boolean stopping;
   /**
@@ -222,6 +225,8 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     node.dropMovedReplicas(node.ringView.state());
     // A node that joined at runtime holds no voting replica of the ring group: it learns the ring as others do.
     node.ringPoller = new RingPoller(node.ringView, options).start(RingPoller.DEFAULT_INTERVAL);
+    node.ringLeaderDuties = new RingLeaderDuties(node, node.moves, MOVE_CATCH_UP_TIMEOUT,
+        options.electionTimeout().multipliedBy(10)).start();
     node.gauges.scheduleWithFixedDelay(node::updateGauges, 15, 15, TimeUnit.SECONDS);
     long balanceMs = options.electionTimeout().toMillis();
     node.gauges.scheduleWithFixedDelay(node::yieldToPreferredLeaders, balanceMs, balanceMs, TimeUnit.MILLISECONDS);
@@ -285,6 +290,9 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
    * @throws IOException when no quorum of the ring group answered
    */
   public JsonNode ringCommand(RingCommand command) throws IOException {
+    if (closing) {
+      throw new IOException("ingester node " + nodeId + " is stopping: it sends no ring command");
+    }
     try (RaftClient client = RaftGroups.client(RaftGroups.ringGroup(ringView.state().nodes()), options)) {
       RaftClientReply reply = client.io().send(
           Message.valueOf(ByteString.copyFrom(command.toJsonBytes())));
@@ -372,30 +380,68 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     }
   }
 
-  /** Moves one replica of a shard by Raft membership changes, quorum kept: see {@link ReplicaMoves#moveReplica}. */
-  public void moveReplica(RingState.Move move, java.time.Duration catchUpTimeout) throws IOException {
-    moves.moveReplica(move, catchUpTimeout);
-  }
+  /** How long a replica moving here may take to catch up with its shard, a snapshot install included. */
+  static final java.time.Duration MOVE_CATCH_UP_TIMEOUT = java.time.Duration.ofMinutes(10);
 
   /**
-   * Enters this node into the ring and moves its share of the replicas onto it ({@link ReplicaMoves#join}).
+   * Records a move of one replica of a shard in the ring group and waits while the ring group's leader runs it by
+   * Raft membership changes, quorum kept ({@link ReplicaMoves#start}).
    *
-   * @return the moves run
-   * @throws IOException when the ring group or a move failed; moves done so far stay done
+   * @param progressTimeout how long the ring may stay unchanged meanwhile
+   * @throws IOException when the ring group refused the move, it was abandoned, or it made no progress
    */
-  public List<RingState.Move> join(java.time.Duration catchUpTimeout) throws IOException {
-    return moves.join(catchUpTimeout);
+  public void moveReplica(RingState.Move move, java.time.Duration progressTimeout) throws IOException {
+    moves.move(move, progressTimeout);
   }
 
   /**
-   * Moves every replica off {@code leavingId}, then removes it from the ring ({@link ReplicaMoves#leave}).
+   * Asks the ring group for this node's share of the replicas and waits while the ring group's leader moves them
+   * ({@link ReplicaMoves#join}).
+   *
+   * @param progressTimeout how long the ring may stay unchanged meanwhile
+   * @return the moves run
+   * @throws IOException when the ring group refused, a move failed (the leader retries it), or no progress was made;
+   *     moves done so far stay done
+   */
+  public List<RingState.Move> join(java.time.Duration progressTimeout) throws IOException {
+    return moves.join(progressTimeout);
+  }
+
+  /**
+   * Asks the ring group for {@code leavingId} to leave, and waits while the ring group's leader moves every replica
+   * off it and removes it from the ring ({@link ReplicaMoves#leave}).
    *
    * @return the moves run
    * @throws IllegalArgumentException when the node is not in the ring or a shard would have nowhere to go
-   * @throws IOException when the ring group or a move failed; moves done so far stay done
+   * @throws IOException as {@link #join}
    */
-  public List<RingState.Move> leave(String leavingId, java.time.Duration catchUpTimeout) throws IOException {
-    return moves.leave(leavingId, catchUpTimeout);
+  public List<RingState.Move> leave(String leavingId, java.time.Duration progressTimeout) throws IOException {
+    return moves.leave(leavingId, progressTimeout);
+  }
+
+  /**
+   * Whether this node leads the ring group and has applied every ring change committed: the ring it holds is the
+   * ring, and its {@link RingLeaderDuties} run the ring's changes.
+   */
+  boolean leadsRingGroup() {
+    try {
+      RaftServer.Division division = server.getDivision(RaftGroups.RING_GROUP_ID);
+      DivisionInfo info = division.getInfo();
+      return info.isLeader() && info.isLeaderReady()
+          && info.getLastAppliedIndex() >= division.getRaftLog().getLastCommittedIndex();
+    } catch (IOException | IllegalStateException e) {
+      return false;
+    }
+  }
+
+  /** Whether this node is handing its leaderships over or closing. */
+  boolean stopping() {
+    return stopping || closing;
+  }
+
+  /** The ring-leader duties' moves, for tests that watch a move's steps. */
+  ReplicaMoves moves() {
+    return moves;
   }
 
   /**
@@ -740,6 +786,10 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
 
   @Override
   public void close() {
+    closing = true;
+    if (ringLeaderDuties != null) {
+      ringLeaderDuties.close();
+    }
     gauges.shutdownNow();
     if (ringPoller != null) {
       ringPoller.close();

@@ -42,9 +42,13 @@ final class ReplicaMoves {
     this.electionTimeout = options.electionTimeout();
   }
 
+  /** Told of each step a move reached on this node ("started", "listener added", "caught up", "swapped"). */
+  volatile java.util.function.BiConsumer<RingState.Move, String> stepListener = (move, step) -> {};
+
   /**
    * Moves one replica of a shard from a node to another, by Raft membership changes, while the shard takes writes;
-   * any node may run it. Steps, each recorded in the ring group so that the ring shows the move under way:
+   * run by the ring group's leader ({@link RingLeaderDuties}). Steps, each recorded in the ring group or visible in
+   * the shard group's configuration, so that a new ring leader takes the move up where it stopped ({@link #resume}):
    * <ol>
    *   <li>{@code move-started} in the ring group;
    *   <li>the target's Raft server adds the shard's group, empty and without peers, so it waits for a leader;
@@ -62,58 +66,89 @@ final class ReplicaMoves {
    * @param catchUpTimeout how long the target may take to catch up (a snapshot of the heads is sent in this time)
    * @throws IOException when a step failed; the ring shows the move as pending when it failed after step 4
    */
-  void moveReplica(RingState.Move move, java.time.Duration catchUpTimeout) throws IOException {
+  void start(RingState.Move move, java.time.Duration catchUpTimeout) throws IOException {
     JsonNode started = node.ringCommand(new RingCommand.MoveStarted(move));
     if (!started.path("applied").asBoolean()) {
       throw new IOException("the ring group refused " + move + ": " + started.path("error").asText());
     }
-    ShardMap map = RingState.fromJson(JSON.writeValueAsBytes(started.get("state"))).shardMap();
+    stepListener.accept(move, "started");
+    resume(move, RingState.fromJson(JSON.writeValueAsBytes(started.get("state"))), catchUpTimeout);
+  }
+
+  /**
+   * Runs a pending move of {@code ring} from the step it reached, read from the shard group's configuration as its
+   * leader has it: the target not in it (step 2), a listener (step 4, after the catch-up), a voter beside the
+   * source (the single-replica case's step 4 under way), or in the source's place (step 5). Each step is safe to
+   * run again, so a ring leader that died mid-move leaves its successor nothing to undo.
+   *
+   * @throws IOException as {@link #start}
+   */
+  void resume(RingState.Move move, RingState ring, java.time.Duration catchUpTimeout) throws IOException {
+    ShardMap map = ring.shardMap();
     RaftGroupId groupId = RaftGroups.groupId(move.shard());
     List<org.apache.ratis.protocol.RaftPeer> servers = RaftGroups.group(map, move.shard()).getPeers().stream()
         .toList();
-    org.apache.ratis.protocol.RaftPeer target = RaftGroups.ringGroup(List.of(map.node(move.to()))).getPeers()
-        .iterator().next();
+    org.apache.ratis.protocol.RaftPeer target = peer(map, move.to());
     long startNanos = System.nanoTime();
-    RaftPeerId listenerAddedBy;
     try (RaftClient shard = RaftGroups.client(RaftGroups.group(map, move.shard()), options);
          RaftClient toTarget = RaftGroups.client(RaftGroup.valueOf(groupId, target), options)) {
-      try {
-        addEmptyGroup(toTarget, target, groupId);
-        IngesterNode.check("add " + move.to() + " as a listener", setConfiguration(shard, servers, List.of(target)));
-        listenerAddedBy = shard.getLeaderId();
-        awaitCaughtUp(toTarget, target, groupId, catchUpTimeout);
-        if (servers.size() == 1) {
-          moveOnlyReplica(shard, move, groupId, servers.getFirst(), target);
-        } else {
-          startAddedReplica(shard, move, listenerAddedBy, servers);
-        }
-      } catch (IOException | RuntimeException e) {
-        abandon(move, shard, toTarget, servers, target, e);
-        throw e;
-      }
+      ShardConf conf = shardConf(shard, servers, target, groupId);
       List<org.apache.ratis.protocol.RaftPeer> next = new ArrayList<>();
       for (org.apache.ratis.protocol.RaftPeer peer : servers) {
         next.add(peer.getId().toString().equals(move.from()) ? target : peer);
       }
-      RaftClientReply promoted = servers.size() == 1 ? null : setConfiguration(shard, next, List.of());
-      if (promoted != null && !promoted.isSuccess()) {
-        // Should Ratis refuse to turn a listener into a follower, drop the listener, then add the caught-up replica
-        // as a follower: the leader stages it, which takes only the entries since.
-        log.warn("promoting {} in shard {} failed, adding it again as a follower: {}", move.to(), move.shard(),
-            promoted.getException());
-        IngesterNode.check("remove the listener " + move.to(), setConfiguration(shard, servers, List.of()));
-        IngesterNode.check("put " + move.to() + " in " + move.from() + "'s place", setConfiguration(shard, next, List.of()));
+      boolean swapped = conf.voters().contains(move.to()) && !conf.voters().contains(move.from());
+      if (!swapped && servers.size() == 1 && conf.voters().contains(move.to())) {
+        moveOnlyReplica(shard, move, groupId, servers.getFirst(), target, true);
+      } else if (!swapped) {
+        try {
+          RaftPeerId listenerAddedBy = shard.getLeaderId();
+          if (!conf.voters().contains(move.to()) && !conf.listeners().contains(move.to())) {
+            addEmptyGroup(toTarget, target, groupId);
+            IngesterNode.check("add " + move.to() + " as a listener",
+                setConfiguration(shard, servers, List.of(target)));
+            listenerAddedBy = shard.getLeaderId();
+            stepListener.accept(move, "listener added");
+          }
+          if (!conf.voters().contains(move.to())) {
+            awaitCaughtUp(toTarget, target, groupId, catchUpTimeout);
+            stepListener.accept(move, "caught up");
+          }
+          if (servers.size() == 1) {
+            moveOnlyReplica(shard, move, groupId, servers.getFirst(), target, false);
+          } else {
+            startAddedReplica(shard, move, listenerAddedBy, servers);
+          }
+        } catch (IOException | RuntimeException e) {
+          abandon(move, shard, toTarget, servers, target, e);
+          throw e;
+        }
+        RaftClientReply promoted = servers.size() == 1 ? null : setConfiguration(shard, next, List.of());
+        if (promoted != null && !promoted.isSuccess()) {
+          // Should Ratis refuse to turn a listener into a follower, drop the listener, then add the caught-up
+          // replica as a follower: the leader stages it, which takes only the entries since.
+          log.warn("promoting {} in shard {} failed, adding it again as a follower: {}", move.to(), move.shard(),
+              promoted.getException());
+          IngesterNode.check("remove the listener " + move.to(), setConfiguration(shard, servers, List.of()));
+          IngesterNode.check("put " + move.to() + " in " + move.from() + "'s place",
+              setConfiguration(shard, next, List.of()));
+        }
+        stepListener.accept(move, "swapped");
       }
     }
-    org.apache.ratis.protocol.RaftPeer source = RaftGroups.ringGroup(List.of(map.node(move.from()))).getPeers()
-        .iterator().next();
+    org.apache.ratis.protocol.RaftPeer source = peer(map, move.from());
     try (RaftClient toSource = RaftGroups.client(RaftGroup.valueOf(groupId, source), options)) {
-      IngesterNode.check("remove the group from " + move.from(),
-          toSource.getGroupManagementApi(source.getId()).remove(groupId, true, false));
+      RaftClientReply removed = toSource.getGroupManagementApi(source.getId()).remove(groupId, true, false);
+      if (!removed.isSuccess() && !isGroupGone(removed.getException())) {
+        IngesterNode.check("remove the group from " + move.from(), removed);
+      }
     } catch (IOException e) {
-      // The source is down (a dead node being replaced): its directory goes when it comes back and finds the
-      // group is not its own any more; the shard does not need it.
-      log.warn("shard {} moved off {}, which did not remove its replica: {}", move.shard(), move.from(), e.toString());
+      // The source is down (a dead node being replaced), or removed it already: its directory goes when it comes
+      // back and finds the group is not its own any more; the shard does not need it.
+      if (!isGroupGone(e)) {
+        log.warn("shard {} moved off {}, which did not remove its replica: {}", move.shard(), move.from(),
+            e.toString());
+      }
     }
     JsonNode done = node.ringCommand(new RingCommand.MoveDone(move));
     if (!done.path("applied").asBoolean()) {
@@ -122,6 +157,55 @@ final class ReplicaMoves {
     }
     log.info("replica moved shard={} from={} to={} seconds={}", move.shard(), move.from(), move.to(),
         String.format("%.3f", (System.nanoTime() - startNanos) / 1e9));
+  }
+
+  /** A shard group's voters and listeners, by node id, as its leader has them. */
+  private record ShardConf(java.util.Set<String> voters, java.util.Set<String> listeners) {}
+
+  /**
+   * Asks the shard's replicas and the move's target for the group's configuration and takes the leader's, once no
+   * configuration change is under way; for up to 20 election timeouts (an election, a change committing).
+   */
+  private ShardConf shardConf(RaftClient shard, List<org.apache.ratis.protocol.RaftPeer> servers,
+      org.apache.ratis.protocol.RaftPeer target, RaftGroupId groupId) throws IOException {
+    List<org.apache.ratis.protocol.RaftPeer> asked = new ArrayList<>(servers);
+    asked.add(target);
+    long deadlineNanos = System.nanoTime() + electionTimeout.toNanos() * 20;
+    while (true) {
+      for (org.apache.ratis.protocol.RaftPeer peer : asked) {
+        try {
+          var info = shard.getGroupManagementApi(peer.getId()).info(groupId);
+          var conf = info.getConf();
+          if (info.getRoleInfoProto().getRole() == org.apache.ratis.proto.RaftProtos.RaftPeerRole.LEADER
+              && conf.isPresent() && conf.get().getOldPeersCount() == 0) {
+            java.util.Set<String> voters = new java.util.HashSet<>();
+            conf.get().getPeersList().forEach(p -> voters.add(p.getId().toStringUtf8()));
+            java.util.Set<String> listeners = new java.util.HashSet<>();
+            conf.get().getListenersList().forEach(p -> listeners.add(p.getId().toStringUtf8()));
+            return new ShardConf(voters, listeners);
+          }
+        } catch (IOException | RuntimeException e) {
+          // Down, or not holding the group (the target before step 2): ask the next.
+        }
+      }
+      if (System.nanoTime() > deadlineNanos) {
+        throw new IOException("no leader of shard group " + groupId + " answered with its configuration");
+      }
+      sleep(electionTimeout.toMillis() / 2);
+    }
+  }
+
+  private static org.apache.ratis.protocol.RaftPeer peer(ShardMap map, String nodeId) {
+    return RaftGroups.ringGroup(List.of(map.node(nodeId))).getPeers().iterator().next();
+  }
+
+  private static boolean isGroupGone(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof org.apache.ratis.protocol.exceptions.GroupMismatchException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -140,9 +224,12 @@ final class ReplicaMoves {
     if (listenerAddedBy == null || !listenerAddedBy.equals(leader)) {
       return;
     }
+    java.util.Set<String> live = liveFollowers(shard, leader, RaftGroups.groupId(move.shard()));
     for (org.apache.ratis.protocol.RaftPeer peer : replicas) {
       String id = peer.getId().toString();
-      if (id.equals(move.to()) || peer.getId().equals(leader)) {
+      // Not the source, which leaves, nor a replica the leader has not heard from: a transfer to a dead replica
+      // keeps the leader stepping down, refusing the swap, until it times out.
+      if (id.equals(move.to()) || id.equals(move.from()) || peer.getId().equals(leader) || !live.contains(id)) {
         continue;
       }
       try {
@@ -159,6 +246,24 @@ final class ReplicaMoves {
         + " leader change", move.shard(), leader, move.to());
   }
 
+  /** The followers {@code leader} heard from within the last election timeout, by id; empty when it cannot tell. */
+  private java.util.Set<String> liveFollowers(RaftClient shard, RaftPeerId leader, RaftGroupId groupId) {
+    java.util.Set<String> live = new java.util.HashSet<>();
+    try {
+      var role = shard.getGroupManagementApi(leader).info(groupId).getRoleInfoProto();
+      if (role.hasLeaderInfo()) {
+        for (var follower : role.getLeaderInfo().getFollowerInfoList()) {
+          if (follower.getLastRpcElapsedTimeMs() < electionTimeout.toMillis()) {
+            live.add(follower.getId().getId().toStringUtf8());
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      log.debug("reading the followers of {} from {} failed: {}", groupId, leader, e.toString());
+    }
+    return live;
+  }
+
   /**
    * Puts a caught-up listener in the place of a shard's only replica (replication factor 1). There is no other voting
    * replica to take the leadership from the leader that added the listener ({@link #startAddedReplica}), and a
@@ -168,11 +273,14 @@ final class ReplicaMoves {
    * leadership, and the new leader removes the source. Writes pause for the transfer only.
    */
   private void moveOnlyReplica(RaftClient shard, RingState.Move move, RaftGroupId groupId,
-      org.apache.ratis.protocol.RaftPeer source, org.apache.ratis.protocol.RaftPeer target) throws IOException {
-    IngesterNode.check("turn the listener " + move.to() + " back into a non-member",
-        setConfiguration(shard, List.of(source), List.of()));
-    IngesterNode.check("add " + move.to() + " as a follower beside " + move.from(),
-        setConfiguration(shard, List.of(source, target), List.of()));
+      org.apache.ratis.protocol.RaftPeer source, org.apache.ratis.protocol.RaftPeer target, boolean followerAlready)
+      throws IOException {
+    if (!followerAlready) {
+      IngesterNode.check("turn the listener " + move.to() + " back into a non-member",
+          setConfiguration(shard, List.of(source), List.of()));
+      IngesterNode.check("add " + move.to() + " as a follower beside " + move.from(),
+          setConfiguration(shard, List.of(source, target), List.of()));
+    }
     try (RaftClient both = RaftGroups.client(RaftGroup.valueOf(groupId, source, target), options)) {
       long deadlineNanos = System.nanoTime() + electionTimeout.toNanos() * 20;
       while (true) {
@@ -212,6 +320,9 @@ final class ReplicaMoves {
     } catch (IOException e) {
       boolean existing = false;
       for (Throwable t = e; t != null && !existing; t = t.getCause()) {
+        if (isAlreadyAdded(t)) {
+          return; // added by a ring leader that stopped before the next step
+        }
         existing = String.valueOf(t.getMessage()).contains("existing directories");
       }
       if (!existing) {
@@ -220,7 +331,20 @@ final class ReplicaMoves {
       log.info("{} holds a directory of group {} already: recovering it", target.getId(), groupId);
       added = toTarget.getGroupManagementApi(target.getId()).add(RaftGroup.valueOf(groupId), false);
     }
+    if (!added.isSuccess() && isAlreadyAdded(added.getException())) {
+      // Added by a ring leader that stopped before the next step.
+      return;
+    }
     IngesterNode.check("add the group on " + target.getId(), added);
+  }
+
+  private static boolean isAlreadyAdded(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof org.apache.ratis.protocol.exceptions.AlreadyExistsException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Waits until the target's commit index reaches the one the leader had when the wait began. */
@@ -256,6 +380,11 @@ final class ReplicaMoves {
 
   private void abandon(RingState.Move move, RaftClient shard, RaftClient toTarget,
       List<org.apache.ratis.protocol.RaftPeer> servers, org.apache.ratis.protocol.RaftPeer target, Exception why) {
+    if (node.stopping()) {
+      // A ring leader that stops leaves the move pending as it is: the next leader takes it up from there.
+      log.info("{} left pending for the next ring leader: this node is stopping", move);
+      return;
+    }
     log.warn("abandoning {}: {}", move, why.toString());
     try {
       setConfiguration(shard, servers, List.of());
@@ -264,60 +393,122 @@ final class ReplicaMoves {
       log.warn("cleaning up after {} failed: {}", move, e.toString());
     }
     try {
-      node.ringCommand(new RingCommand.MoveAbandoned(move));
+      node.ringCommand(new RingCommand.MoveAbandoned(move, why.getMessage()));
     } catch (IOException | RuntimeException e) {
       log.warn("recording {} as abandoned failed: {}", move, e.toString());
     }
   }
 
   /**
-   * Enters this node into the ring (a {@code join} in the ring group, unless it is in already), then moves replicas
-   * onto it one at a time until it holds its share ({@link RingPlanner#forJoin}).
+   * Asks the ring group for this node's share of the replicas (a {@code join}: the node enters the ring, or a
+   * member holding none asks for its share), then waits while the ring group's leader moves them
+   * ({@link RingLeaderDuties}).
    *
-   * @return the moves run
-   * @throws IOException when the ring group or a move failed; moves done so far stay done
+   * @param progressTimeout how long the ring may stay unchanged while the join is under way
+   * @return the moves the join made
+   * @throws IOException when the ring group refused or a move failed (the ring leader retries it), or the ring
+   *     did not change within {@code progressTimeout}; moves done so far stay done
    */
-  List<RingState.Move> join(java.time.Duration catchUpTimeout) throws IOException {
+  List<RingState.Move> join(java.time.Duration progressTimeout) throws IOException {
     RingState ring = node.queryRing();
-    if (!ring.hasNode(self.id())) {
+    if (!ring.joining().contains(self.id())) {
       JsonNode joined = node.ringCommand(new RingCommand.Join(self));
       if (!joined.path("applied").asBoolean()) {
         throw new IOException("the ring group refused the join of " + self.id() + ": " + joined.path("error").asText());
       }
       ring = RingState.fromJson(JSON.writeValueAsBytes(joined.get("state")));
     }
-    List<RingState.Move> moves = RingPlanner.forJoin(ring, self.id());
-    for (RingState.Move move : moves) {
-      moveReplica(move, catchUpTimeout);
-    }
-    return moves;
+    return awaitChange(ring, after -> !after.joining().contains(self.id()), progressTimeout);
   }
 
   /**
-   * Moves every replica off {@code leavingId} ({@link RingPlanner#forLeave}), then removes it from the ring. Run on
-   * the leaving node itself, or on a live node for a dead one (Mimir's "forget"): the remaining replicas of each
-   * shard are its quorum.
+   * Asks the ring group for {@code leavingId} to leave, then waits while the ring group's leader moves every replica
+   * off it ({@link RingPlanner#forLeave}) and removes it from the ring. Asked of the leaving node itself, or of a
+   * live node for a dead one (Mimir's "forget"): the remaining replicas of each shard are its quorum.
    *
-   * @return the moves run
+   * @return the moves the leave made
    * @throws IllegalArgumentException when the node is not in the ring or a shard would have nowhere to go
-   * @throws IOException when the ring group or a move failed; moves done so far stay done
+   * @throws IOException as {@link #join}
    */
-  List<RingState.Move> leave(String leavingId, java.time.Duration catchUpTimeout) throws IOException {
+  List<RingState.Move> leave(String leavingId, java.time.Duration progressTimeout) throws IOException {
     RingState ring = node.queryRing();
     if (!ring.hasNode(leavingId)) {
       throw new IllegalArgumentException("ingester node " + leavingId + " is not in the ring");
     }
-    List<RingState.Move> moves = RingPlanner.forLeave(ring, leavingId);
-    for (RingState.Move move : moves) {
-      moveReplica(move, catchUpTimeout);
+    if (!ring.leaving().contains(leavingId)) {
+      JsonNode asked = node.ringCommand(new RingCommand.LeaveAsked(leavingId));
+      if (!asked.path("applied").asBoolean()) {
+        throw new IllegalArgumentException(asked.path("error").asText());
+      }
+      ring = RingState.fromJson(JSON.writeValueAsBytes(asked.get("state")));
     }
-    JsonNode left = node.ringCommand(new RingCommand.Leave(leavingId));
-    if (!left.path("applied").asBoolean()) {
-      throw new IOException("the ring group refused the leave of " + leavingId + ": " + left.path("error").asText());
+    return awaitChange(ring, after -> !after.hasNode(leavingId), progressTimeout);
+  }
+
+  /**
+   * Records a move in the ring group for its leader to run, and waits for it.
+   *
+   * @throws IOException when the ring group refused it, it was abandoned, or the ring did not change within
+   *     {@code progressTimeout}
+   */
+  void move(RingState.Move move, java.time.Duration progressTimeout) throws IOException {
+    JsonNode started = node.ringCommand(new RingCommand.MoveStarted(move));
+    if (!started.path("applied").asBoolean()) {
+      throw new IOException("the ring group refused " + move + ": " + started.path("error").asText());
+    }
+    RingState ring = RingState.fromJson(JSON.writeValueAsBytes(started.get("state")));
+    awaitChange(ring, after -> !after.pendingMoves().contains(move), progressTimeout);
+    if (!node.ringView().state().shards().get(move.shard()).contains(move.to())) {
+      throw new IOException(move + " was abandoned: " + node.ringView().state().lastError());
+    }
+  }
+
+  /**
+   * Waits until {@code done} holds for the ring as this process learns it (its replica of the ring group, or its
+   * poller), failing when a move is abandoned meanwhile or nothing changes for {@code progressTimeout}.
+   *
+   * @return the replicas that changed from {@code before}, each as the move that changed it
+   */
+  private List<RingState.Move> awaitChange(RingState before, java.util.function.Predicate<RingState> done,
+      java.time.Duration progressTimeout) throws IOException {
+    long version = before.version();
+    String error = before.lastError();
+    long progressNanos = System.nanoTime();
+    while (true) {
+      RingState ring = node.ringView().state();
+      if (ring.version() >= before.version() && done.test(ring)) {
+        return changes(before, ring);
+      }
+      if (ring.version() > version) {
+        if (!ring.lastError().isEmpty() && !ring.lastError().equals(error)) {
+          throw new IOException("a move failed: " + ring.lastError() + "; the ring group's leader tries it again"
+              + " (GET /ingester/ring shows the progress)");
+        }
+        version = ring.version();
+        error = ring.lastError();
+        progressNanos = System.nanoTime();
+      } else if (System.nanoTime() - progressNanos > progressTimeout.toNanos()) {
+        throw new IOException("the ring did not change for " + progressTimeout + " (version " + ring.version()
+            + ", pending moves " + ring.pendingMoves() + "); the ring group's leader runs the moves");
+      }
+      sleep(50);
+    }
+  }
+
+  /** Each replica that differs between {@code before} and {@code after}, as a move: moves replace in place. */
+  private static List<RingState.Move> changes(RingState before, RingState after) {
+    List<RingState.Move> moves = new ArrayList<>();
+    for (int shard = 0; shard < Math.min(before.shards().size(), after.shards().size()); shard++) {
+      List<String> was = before.shards().get(shard);
+      List<String> is = after.shards().get(shard);
+      for (int i = 0; i < Math.min(was.size(), is.size()); i++) {
+        if (!was.get(i).equals(is.get(i))) {
+          moves.add(new RingState.Move(shard, was.get(i), is.get(i)));
+        }
+      }
     }
     return moves;
   }
-
 
   /**
    * Sets a shard group's configuration, again while its leadership moves (a leader stepping down, a transfer to the

@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * A change to the ingester ring: one entry of the ring group's log. Encoded as JSON with an {@code op} field
- * ({@code seed}, {@code join}, {@code leave}, {@code move-started}, {@code move-done}, {@code move-abandoned}); the
+ * ({@code seed}, {@code join}, {@code joined}, {@code leave-asked}, {@code leave}, {@code move-started}, {@code move-done},
+ * {@code move-abandoned}); the
  * log is small and read by operators as often as by code.
  */
 public sealed interface RingCommand {
@@ -23,8 +24,17 @@ public sealed interface RingCommand {
     }
   }
 
-  /** A node enters the ring, holding no replica yet. */
+  /**
+   * A node enters the ring, holding no replica yet, or a member holding too few asks for its share: either way it is
+   * {@code joining} until the ring group's leader moved its share onto it.
+   */
   record Join(ShardMap.Node node) implements RingCommand {}
+
+  /** The ring group's leader found nothing more to move onto a joining node: its join is done. */
+  record Joined(String nodeId) implements RingCommand {}
+
+  /** A node is to leave (or, dead, to be forgotten): the ring group's leader moves its replicas off, then leaves it. */
+  record LeaveAsked(String nodeId) implements RingCommand {}
 
   /** A node that holds no replica any more leaves the ring. */
   record Leave(String nodeId) implements RingCommand {}
@@ -36,7 +46,11 @@ public sealed interface RingCommand {
   record MoveDone(RingState.Move move) implements RingCommand {}
 
   /** A move given up (its target failed, or the shard's group kept the source): the replicas stay as they were. */
-  record MoveAbandoned(RingState.Move move) implements RingCommand {}
+  record MoveAbandoned(RingState.Move move, String reason) implements RingCommand {
+    public MoveAbandoned(RingState.Move move) {
+      this(move, "abandoned");
+    }
+  }
 
   default byte[] toJsonBytes() {
     ObjectNode out = JSON.createObjectNode();
@@ -52,10 +66,12 @@ public sealed interface RingCommand {
         }
       }
       case Join join -> out.put("op", "join").set("node", RingState.nodeJson(join.node()));
+      case Joined joined -> out.put("op", "joined").put("node_id", joined.nodeId());
+      case LeaveAsked asked -> out.put("op", "leave-asked").put("node_id", asked.nodeId());
       case Leave leave -> out.put("op", "leave").put("node_id", leave.nodeId());
       case MoveStarted started -> out.put("op", "move-started").set("move", RingState.moveJson(started.move()));
       case MoveDone done -> out.put("op", "move-done").set("move", RingState.moveJson(done.move()));
-      case MoveAbandoned abandoned -> out.put("op", "move-abandoned")
+      case MoveAbandoned abandoned -> out.put("op", "move-abandoned").put("reason", abandoned.reason())
           .set("move", RingState.moveJson(abandoned.move()));
     }
     try {
@@ -85,10 +101,13 @@ public sealed interface RingCommand {
           yield new Seed(nodes, shards);
         }
         case "join" -> new Join(RingState.node(RingState.required(root, "node")));
+        case "joined" -> new Joined(RingState.required(root, "node_id").asText());
+        case "leave-asked" -> new LeaveAsked(RingState.required(root, "node_id").asText());
         case "leave" -> new Leave(RingState.required(root, "node_id").asText());
         case "move-started" -> new MoveStarted(RingState.move(RingState.required(root, "move")));
         case "move-done" -> new MoveDone(RingState.move(RingState.required(root, "move")));
-        case "move-abandoned" -> new MoveAbandoned(RingState.move(RingState.required(root, "move")));
+        case "move-abandoned" -> new MoveAbandoned(RingState.move(RingState.required(root, "move")),
+            root.path("reason").asText("abandoned"));
         default -> throw new IllegalArgumentException("unknown ring command " + op);
       };
     } catch (IllegalArgumentException e) {

@@ -17,12 +17,16 @@ import java.util.List;
  * differing config file replaces it: scaling by editing every process's config and restarting them all, as with a
  * static ring, keeps working. After one, the ring group's ring is the truth and seeds are refused.
  *
+ * <p>A join or a leave asked of any node only records the intent ({@code joining}, {@code leaving}); the ring
+ * group's leader runs the moves it needs, one at a time, and a new leader takes them up from this state.
+ *
  * <p>JSON shape ({@link #toJson}, also the ring group's snapshot and the {@code GET /ingester/ring} answer):
  * <pre>
  * {"version": 3, "seed_version": 1,
  *  "nodes": [{"id": "ingester-1", "grpc_address": "host:9095", "raft_address": "host:9096"}, ...],
  *  "shards": [["ingester-1", "ingester-2", "ingester-3"], ...],
- *  "pending_moves": [{"shard": 0, "from": "ingester-3", "to": "ingester-4"}]}
+ *  "pending_moves": [{"shard": 0, "from": "ingester-3", "to": "ingester-4"}],
+ *  "joining": ["ingester-4"], "leaving": [], "last_error": ""}
  * </pre>
  *
  * @param version 0 before the ring is seeded, raised by one by each change
@@ -31,13 +35,22 @@ import java.util.List;
  * @param shards for each shard, its replicas' node ids; the first is the shard's preferred leader; empty before
  *     the ring is seeded
  * @param pendingMoves moves started and not yet done or abandoned
+ * @param joining nodes whose join was asked and that have not yet taken their share of the replicas
+ * @param leaving nodes whose leave (or forget) was asked: their replicas move off, then they leave the ring
+ * @param lastError why the last move was abandoned ({@code ""} when none since the last done); the leader retries
  */
 public record RingState(long version, long seedVersion, List<ShardMap.Node> nodes, List<List<String>> shards,
-    List<Move> pendingMoves) {
+    List<Move> pendingMoves, List<String> joining, List<String> leaving, String lastError) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The state of a ring group no command has reached yet. */
   public static final RingState EMPTY = new RingState(0, 0, List.of(), List.of(), List.of());
+
+  /** A state with no join or leave under way. */
+  public RingState(long version, long seedVersion, List<ShardMap.Node> nodes, List<List<String>> shards,
+      List<Move> pendingMoves) {
+    this(version, seedVersion, nodes, shards, pendingMoves, List.of(), List.of(), "");
+  }
 
   /**
    * One replica of a shard moving from a node to another: the target is added as a Raft listener, catches up, and
@@ -49,6 +62,8 @@ public record RingState(long version, long seedVersion, List<ShardMap.Node> node
     nodes = List.copyOf(nodes);
     shards = shards.stream().map(List::copyOf).toList();
     pendingMoves = List.copyOf(pendingMoves);
+    joining = List.copyOf(joining);
+    leaving = List.copyOf(leaving);
   }
 
   public boolean isSeeded() {
@@ -76,9 +91,10 @@ public record RingState(long version, long seedVersion, List<ShardMap.Node> node
    * The state after {@code command}.
    *
    * @throws IllegalArgumentException when the command does not fit this state (the ring group rejects it and
-   *     nothing changes): a seed after a runtime change or of the ring seeded already, a node joining twice, a
-   *     node leaving while it holds replicas, a move of a replica the shard does not have or onto one it has, a
-   *     second move of a shard, a move done that was not started
+   *     nothing changes): a seed after a runtime change or of the ring seeded already, a join of a node joining
+   *     already, leaving, or in the ring at other addresses, a leave asked of a node not in the ring or that would
+   *     leave a shard nowhere to go, a node leaving while it holds replicas, a move of a replica the shard does not
+   *     have, onto one it has or onto a leaving node, a second move of a shard, a move done that was not started
    */
   public RingState apply(RingCommand command) {
     return switch (command) {
@@ -96,12 +112,40 @@ public record RingState(long version, long seedVersion, List<ShardMap.Node> node
       }
       case RingCommand.Join join -> {
         requireSeeded();
-        if (hasNode(join.node().id())) {
-          throw new IllegalArgumentException("ingester node " + join.node().id() + " is in the ring already");
+        String id = join.node().id();
+        if (leaving.contains(id)) {
+          throw new IllegalArgumentException("ingester node " + id + " is leaving the ring");
         }
         List<ShardMap.Node> next = new ArrayList<>(nodes);
-        next.add(join.node());
-        yield new RingState(version + 1, seedVersion, next, shards, pendingMoves);
+        if (hasNode(id)) {
+          if (!nodes.contains(join.node())) {
+            throw new IllegalArgumentException("ingester node " + id + " is in the ring already at other addresses");
+          }
+          if (joining.contains(id)) {
+            throw new IllegalArgumentException("ingester node " + id + " is in the ring already, joining");
+          }
+        } else {
+          next.add(join.node());
+        }
+        // A member asking again (a node configured without replicas) takes its share as a new one does.
+        yield with(version + 1, next, shards, pendingMoves, plus(joining, id), leaving, lastError);
+      }
+      case RingCommand.Joined joined -> {
+        if (!joining.contains(joined.nodeId())) {
+          throw new IllegalArgumentException("ingester node " + joined.nodeId() + " is not joining");
+        }
+        yield with(version + 1, nodes, shards, pendingMoves, minus(joining, joined.nodeId()), leaving, "");
+      }
+      case RingCommand.LeaveAsked asked -> {
+        requireSeeded();
+        requireNode(asked.nodeId());
+        if (leaving.contains(asked.nodeId())) {
+          throw new IllegalArgumentException("ingester node " + asked.nodeId() + " is leaving already");
+        }
+        // Refused now, not when the leader gets to it: a shard whose other replicas are on every other node.
+        RingPlanner.forLeave(this, asked.nodeId());
+        yield with(version + 1, nodes, shards, pendingMoves, minus(joining, asked.nodeId()),
+            plus(leaving, asked.nodeId()), lastError);
       }
       case RingCommand.Leave leave -> {
         requireSeeded();
@@ -119,7 +163,8 @@ public record RingState(long version, long seedVersion, List<ShardMap.Node> node
         }
         List<ShardMap.Node> next = new ArrayList<>(nodes);
         next.removeIf(node -> node.id().equals(leave.nodeId()));
-        yield new RingState(version + 1, seedVersion, next, shards, pendingMoves);
+        yield with(version + 1, next, shards, pendingMoves, minus(joining, leave.nodeId()),
+            minus(leaving, leave.nodeId()), "");
       }
       case RingCommand.MoveStarted started -> {
         requireSeeded();
@@ -133,6 +178,9 @@ public record RingState(long version, long seedVersion, List<ShardMap.Node> node
         if (replicas.contains(move.to())) {
           throw new IllegalArgumentException("shard " + move.shard() + " has a replica on " + move.to() + " already");
         }
+        if (leaving.contains(move.to())) {
+          throw new IllegalArgumentException("ingester node " + move.to() + " is leaving the ring");
+        }
         for (Move pending : pendingMoves) {
           if (pending.shard() == move.shard()) {
             throw new IllegalArgumentException("shard " + move.shard() + " is moving already: " + pending);
@@ -140,7 +188,7 @@ public record RingState(long version, long seedVersion, List<ShardMap.Node> node
         }
         List<Move> next = new ArrayList<>(pendingMoves);
         next.add(move);
-        yield new RingState(version + 1, seedVersion, nodes, shards, next);
+        yield with(version + 1, nodes, shards, next, joining, leaving, lastError);
       }
       case RingCommand.MoveDone done -> {
         Move move = done.move();
@@ -150,13 +198,35 @@ public record RingState(long version, long seedVersion, List<ShardMap.Node> node
         // The target takes the source's place, so the preferred leader moves only when the source was it.
         replicas.set(replicas.indexOf(move.from()), move.to());
         next.set(move.shard(), replicas);
-        yield new RingState(version + 1, seedVersion, nodes, next, without(move));
+        yield with(version + 1, nodes, next, without(move), joining, leaving, "");
       }
       case RingCommand.MoveAbandoned abandoned -> {
         requirePending(abandoned.move());
-        yield new RingState(version + 1, seedVersion, nodes, shards, without(abandoned.move()));
+        Move move = abandoned.move();
+        yield with(version + 1, nodes, shards, without(move), joining, leaving,
+            "shard " + move.shard() + " from " + move.from() + " to " + move.to() + ": " + abandoned.reason());
       }
     };
+  }
+
+  private RingState with(long nextVersion, List<ShardMap.Node> nextNodes, List<List<String>> nextShards,
+      List<Move> nextMoves, List<String> nextJoining, List<String> nextLeaving, String nextError) {
+    return new RingState(nextVersion, seedVersion, nextNodes, nextShards, nextMoves, nextJoining, nextLeaving,
+        nextError);
+  }
+
+  private static List<String> plus(List<String> ids, String id) {
+    List<String> next = new ArrayList<>(ids);
+    if (!next.contains(id)) {
+      next.add(id);
+    }
+    return next;
+  }
+
+  private static List<String> minus(List<String> ids, String id) {
+    List<String> next = new ArrayList<>(ids);
+    next.remove(id);
+    return next;
   }
 
   public boolean hasNode(String id) {
@@ -216,6 +286,9 @@ public record RingState(long version, long seedVersion, List<ShardMap.Node> node
     for (Move move : pendingMoves) {
       moveArray.add(moveJson(move));
     }
+    joining.forEach(out.putArray("joining")::add);
+    leaving.forEach(out.putArray("leaving")::add);
+    out.put("last_error", lastError);
     return out;
   }
 
@@ -247,8 +320,13 @@ public record RingState(long version, long seedVersion, List<ShardMap.Node> node
       for (JsonNode move : required(root, "pending_moves")) {
         moves.add(move(move));
       }
+      // Absent from the snapshots of session-31 rings.
+      List<String> joining = new ArrayList<>();
+      root.path("joining").forEach(id -> joining.add(id.asText()));
+      List<String> leaving = new ArrayList<>();
+      root.path("leaving").forEach(id -> leaving.add(id.asText()));
       return new RingState(required(root, "version").asLong(), required(root, "seed_version").asLong(), nodes,
-          shards, moves);
+          shards, moves, joining, leaving, root.path("last_error").asText(""));
     } catch (IllegalArgumentException e) {
       throw new IOException("not a ring state: " + e.getMessage(), e);
     }

@@ -2,7 +2,6 @@ package io.narthex.ingester.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.narthex.ingester.ring.RingCommand;
 import io.narthex.ingester.ring.RingState;
 import io.narthex.ingester.ring.ShardMap;
 import io.narthex.proto.ingester.PushResponse;
@@ -151,24 +150,65 @@ class ReplicaMoveTest {
   }
 
   @Test
+  void theRingLeaderRunsAJoinAskedOfAnotherNodeAndItsSuccessorFinishesAMoveItWasCutOffIn() throws Exception {
+    List<IngesterNode> started = startFourNodes(List.of(List.of("n0", "n1", "n2"), List.of("n1", "n2", "n0"),
+        List.of("n2", "n0", "n1")));
+    IngesterNode n1 = started.get(1);
+    IngesterNode n3 = started.get(3);
+    try (org.apache.ratis.client.RaftClient ring = RaftGroups.client(RaftGroups.ringGroup(shardMap.nodes()), OPTIONS)) {
+      assertThat(ring.admin().transferLeadership(org.apache.ratis.protocol.RaftPeerId.valueOf("n1"), 5_000)
+          .isSuccess()).as("n1 leads the ring group").isTrue();
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(n1::leadsRingGroup);
+    // Who reached which step of which move; n1, the ring leader, dies once it added the first move's listener.
+    List<String> steps = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicReference<RingState.Move> cut = new java.util.concurrent.atomic.AtomicReference<>();
+    for (IngesterNode node : started) {
+      node.moves().stepListener = (move, step) -> {
+        steps.add(node.nodeId() + " " + step + " " + move);
+        if (node == n1 && step.equals("listener added") && cut.compareAndSet(null, move)) {
+          Thread.ofVirtual().start(n1::close);
+          try {
+            Thread.sleep(Long.MAX_VALUE);
+          } catch (InterruptedException e) {
+            throw new IllegalStateException("n1 closed in the middle of " + move, e);
+          }
+        }
+      };
+    }
+
+    List<RingState.Move> joined = n3.join(Duration.ofSeconds(30));
+
+    assertThat(joined).hasSize(2).extracting(RingState.Move::to).containsOnly("n3");
+    RingState.Move first = cut.get();
+    assertThat(first).as("n1 was cut off in a move").isNotNull();
+    assertThat(steps).as("n1, not n3 that was asked, started the move").contains("n1 started " + first)
+        .doesNotContain("n3 started " + first);
+    assertThat(steps).as("another node finished it").anyMatch(step -> step.endsWith(" swapped " + first)
+        && !step.startsWith("n1 "));
+    RingState ring = n3.queryRing();
+    assertThat(ring.pendingMoves()).isEmpty();
+    assertThat(ring.joining()).isEmpty();
+    assertThat(ring.shards().get(first.shard())).contains("n3").doesNotContain(first.from());
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> n3.shards().size() == 2 && n3.ready());
+    try (org.apache.ratis.client.RaftClient shard =
+             RaftGroups.client(RaftGroups.group(ring.shardMap(), first.shard()), OPTIONS)) {
+      assertThat(shard.getGroupManagementApi(org.apache.ratis.protocol.RaftPeerId.valueOf("n3"))
+          .info(RaftGroups.groupId(first.shard())).getConf().orElseThrow().getPeersList())
+          .extracting(peer -> peer.getId().toStringUtf8())
+          .as("the shard group's voters").containsExactlyInAnyOrderElementsOf(ring.shards().get(first.shard()));
+    }
+  }
+
+  @Test
   void aNodeReceivingAReplicaIsNotReadyUntilTheMoveIsDone() throws Exception {
     List<IngesterNode> started = startFourNodes(List.of(List.of("n0", "n1", "n2")));
     IngesterNode n1 = started.get(1);
     IngesterNode n3 = started.get(3);
     assertThat(n3.notReady()).isEmpty();
-
-    // The ring records a move to n3 that has not run yet.
     RingState.Move move = new RingState.Move(0, "n0", "n3");
-    assertThat(n1.ringCommand(new RingCommand.MoveStarted(move)).path("applied").asBoolean()).isTrue();
-    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !n3.ready());
-    assertThat(n3.notReady()).singleElement().asString()
-        .startsWith("shard 0 is catching up as a new replica, moving from n0 (");
-    assertThat(started.get(2).ready()).as("a node the move does not reach").isTrue();
 
-    assertThat(n1.ringCommand(new RingCommand.MoveAbandoned(move)).path("applied").asBoolean()).isTrue();
-    Awaitility.await().atMost(Duration.ofSeconds(10)).until(n3::ready);
-
-    // Run for real, the move leaves n3 ready with its new replica.
+    // The move leaves n3 ready with its new replica.
     List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
     AtomicBoolean moving = new AtomicBoolean(true);
     Thread watcher = Thread.ofVirtual().start(() -> {
@@ -184,7 +224,9 @@ class ReplicaMoveTest {
     n1.moveReplica(move, Duration.ofSeconds(30));
     moving.set(false);
     watcher.join();
-    assertThat(seen).as("not ready during the move").anyMatch(reason -> reason.startsWith("shard 0 is catching up"));
+    assertThat(seen).as("not ready during the move")
+        .anyMatch(reason -> reason.startsWith("shard 0 is catching up as a new replica, moving from n0 ("));
+    assertThat(started.get(2).ready()).as("a node the move does not reach").isTrue();
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(n3::ready);
     assertThat(n3.shards()).containsExactly(0);
   }

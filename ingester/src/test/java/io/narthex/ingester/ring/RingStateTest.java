@@ -56,6 +56,41 @@ class RingStateTest {
   }
 
   @Test
+  void aJoinAndALeaveAreRecordedUntilTheLeaderFinishesThem() {
+    RingState seeded = RingState.EMPTY.apply(new RingCommand.Seed(THREE));
+    RingState joining = seeded.apply(new RingCommand.Join(D));
+    assertThat(joining.joining()).containsExactly("d");
+    assertThat(joining.apply(new RingCommand.Joined("d")).joining()).isEmpty();
+    assertThat(seeded.apply(new RingCommand.Join(A)).joining()).as("a member asking for its share").containsExactly("a");
+    assertThatThrownBy(() -> seeded.apply(new RingCommand.Join(new ShardMap.Node("a", "h:1", "h:2"))))
+        .hasMessageContaining("at other addresses");
+
+    RingState.Move move = new RingState.Move(0, "a", "d");
+    RingState abandoned = joining.apply(new RingCommand.MoveStarted(move))
+        .apply(new RingCommand.MoveAbandoned(move, "d did not catch up"));
+    assertThat(abandoned.lastError()).isEqualTo("shard 0 from a to d: d did not catch up");
+    assertThat(abandoned.joining()).as("the join stands: the leader tries again").containsExactly("d");
+    RingState done = abandoned.apply(new RingCommand.MoveStarted(move)).apply(new RingCommand.MoveDone(move));
+    assertThat(done.lastError()).isEmpty();
+
+    RingState leaving = done.apply(new RingCommand.LeaveAsked("d"));
+    assertThat(leaving.leaving()).containsExactly("d");
+    assertThat(leaving.joining()).isEmpty();
+    assertThatThrownBy(() -> leaving.apply(new RingCommand.MoveStarted(new RingState.Move(1, "b", "d"))))
+        .hasMessageContaining("is leaving");
+    assertThatThrownBy(() -> leaving.apply(new RingCommand.Join(D))).hasMessageContaining("is leaving");
+    RingState.Move back = new RingState.Move(0, "d", "a");
+    RingState left = leaving.apply(new RingCommand.MoveStarted(back)).apply(new RingCommand.MoveDone(back))
+        .apply(new RingCommand.Leave("d"));
+    assertThat(left.leaving()).isEmpty();
+    assertThat(left.hasNode("d")).isFalse();
+    assertThatThrownBy(() -> seeded.apply(new RingCommand.LeaveAsked("x"))).hasMessageContaining("unknown");
+    ShardMap full = ShardMap.roundRobin(List.of(A, B, C), 3, 3);
+    assertThatThrownBy(() -> RingState.EMPTY.apply(new RingCommand.Seed(full)).apply(new RingCommand.LeaveAsked("a")))
+        .as("a shard would have nowhere to go: refused when asked").hasMessageContaining("add a node first");
+  }
+
+  @Test
   void aRingOnlySeededTakesADifferingSeedAndRefusesTheSameOne() {
     RingState seeded = RingState.EMPTY.apply(new RingCommand.Seed(THREE));
     ShardMap four = ShardMap.roundRobin(List.of(A, B, C, D), 4, 2);
@@ -80,7 +115,8 @@ class RingStateTest {
 
     List<RingCommand> commands = List.of(new RingCommand.Seed(THREE), new RingCommand.Join(D),
         new RingCommand.Leave("d"), new RingCommand.MoveStarted(move), new RingCommand.MoveDone(move),
-        new RingCommand.MoveAbandoned(move));
+        new RingCommand.MoveAbandoned(move, "d did not catch up"), new RingCommand.Joined("d"),
+        new RingCommand.LeaveAsked("d"));
     for (RingCommand command : commands) {
       assertThat(RingCommand.fromJson(command.toJsonBytes())).isEqualTo(command);
     }
