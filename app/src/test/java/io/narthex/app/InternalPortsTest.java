@@ -117,11 +117,11 @@ class InternalPortsTest {
         "127.0.0.1:" + narthex.grpcPort(), "127.0.0.1:" + options.ingester.raftListenPort)), 1, 1);
     Awaitility.await().atMost(Duration.ofSeconds(20)).until(this::ready);
 
-    assertThat(raftWriter(shardMap, node).pushEntry(push("written_by_a_node")).join().getAcceptedSamples())
+    assertThat(raftWriter(shardMap, node, true).pushEntry(push("written_by_a_node")).join().getAcceptedSamples())
         .isEqualTo(1);
-    assertThatThrownBy(() -> raftWriter(shardMap, null).pushEntry(push("injected")).join())
+    assertThatThrownBy(() -> raftWriter(shardMap, null, false).pushEntry(push("injected")).join())
         .isInstanceOf(CompletionException.class).hasCauseInstanceOf(ShardUnavailableException.class);
-    assertThatThrownBy(() -> raftWriter(shardMap, rogue).pushEntry(push("injected")).join())
+    assertThatThrownBy(() -> raftWriter(shardMap, rogue, false).pushEntry(push("injected")).join())
         .isInstanceOf(CompletionException.class).hasCauseInstanceOf(ShardUnavailableException.class);
 
     assertThat(select(InternalTransport.channel("127.0.0.1:" + narthex.grpcPort(), node).build()))
@@ -155,9 +155,14 @@ class InternalPortsTest {
         HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
   }
 
-  private RaftShardWriter raftWriter(ShardMap shardMap, TlsFiles tls) {
+  /**
+   * A Raft client with the given certificate, or none. An admitted write gets 15 s for a cold mutual-TLS handshake
+   * and a commit on a slow CI; a refused one retries until the timeout, so that is 1 s.
+   */
+  private RaftShardWriter raftWriter(ShardMap shardMap, TlsFiles tls, boolean admitted) {
+    Duration writeTimeout = admitted ? Duration.ofSeconds(15) : Duration.ofSeconds(1);
     RaftShardWriter writer = new RaftShardWriter(shardMap, 0,
-        new RaftOptions(Duration.ofSeconds(1), 1_000, Duration.ofSeconds(1), "", null, tls));
+        new RaftOptions(Duration.ofSeconds(1), 1_000, writeTimeout, "", null, tls));
     clients.add(writer);
     return writer;
   }

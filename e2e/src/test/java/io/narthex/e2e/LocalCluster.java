@@ -36,7 +36,8 @@ final class LocalCluster implements AutoCloseable {
   private final int base;
   private final Set<Long> pidsSeen = new LinkedHashSet<>();
   private String extraFlags = "";
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(2)).build();
 
   private LocalCluster(Path dir, int base) {
     this.dir = dir;

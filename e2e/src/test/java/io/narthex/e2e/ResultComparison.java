@@ -110,8 +110,11 @@ final class ResultComparison {
     };
   }
 
+  /** Seconds as JSON gives them, a number (a point's time) or a string (a sample's value), in milliseconds. */
   static long millis(JsonNode secondsNode) {
-    return secondsNode.decimalValue().movePointRight(3).longValue();
+    java.math.BigDecimal seconds = secondsNode.isTextual() ? new java.math.BigDecimal(secondsNode.asText())
+        : secondsNode.decimalValue();
+    return seconds.movePointRight(3).longValue();
   }
 
   static String seconds(long ms) {

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Both evaluate the groups at the same instants: Prometheus runs from the directory holding the rule file at
  * {@code data-ruler/<tenant>/<namespace>}, the file name Narthex hashes into a group's offset, and Narthex's query
  * offset is 0 ({@code -ruler.evaluation-delay-duration=0s}). The whole scenario's samples are written before its
- * first evaluation (up to ~25 s ahead, within the 10 m creation grace period), each half-way between two
+ * first evaluation (up to ~30 s ahead, within the 10 m creation grace period), each half-way between two
  * evaluation instants, so neither system races its ingestion. So the comparisons are exact, with no tolerance:
  * the recorded series and {@code ALERTS}/{@code ALERTS_FOR_STATE} queried over the scenario at every evaluation
  * instant (timestamps and values, the state transitions being where {@code ALERTS} changes), and the alerts'
@@ -170,7 +170,9 @@ class RulerPrometheusOracleTest {
     phaseMs = promPhase;
 
     long nowMs = System.currentTimeMillis();
-    startMs = nextInstant(nowMs + 4 * INTERVAL_MS);
+    // 5-6 s before the first sample for two writes, one through Raft: a loaded CI machine took more than the 1-2 s
+    // of 4 intervals' lead.
+    startMs = nextInstant(nowMs + 8 * INTERVAL_MS);
     WriteRequest data = scenario();
     HttpResponse<String> toProm = post("http://127.0.0.1:" + promPort + "/api/v1/write", "application/x-protobuf",
         RemoteWriteClient.snappy(data.toByteArray()), null);
@@ -188,7 +190,17 @@ class RulerPrometheusOracleTest {
       observe(narthex, narthexSeen, polledMs);
       Thread.sleep(POLL_MS);
     }
-    Thread.sleep(INTERVAL_MS); // the last instant's writes
+    // Two instants past the last: both groups have evaluated and written it (not a sleep: a late ruler waits).
+    long pastLastMs = startMs + (STEPS + 2) * INTERVAL_MS;
+    for (PromApi api : List.of(prom, narthex)) {
+      await("the last instant's writes").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+          .until(() -> {
+            JsonNode result = api.data("/api/v1/query", "query", "timestamp(oracle:tick)",
+                "time", seconds(System.currentTimeMillis())).get("result");
+            return !result.isEmpty()
+                && ResultComparison.millis(result.get(0).get("value").get(1)) >= pastLastMs;
+          });
+    }
   }
 
   @AfterAll

@@ -81,10 +81,19 @@ class RaftTransportSecurityTest {
     return shardMap;
   }
 
+  /** A client that must be admitted: 15 s covers a cold mutual-TLS handshake and a quorum's fsync on a slow CI. */
   private RaftShardWriter writer(ShardMap shardMap, TlsFiles clientTls) {
-    // A refused client retries until its write timeout: keep that short.
+    return writer(shardMap, clientTls, Duration.ofSeconds(15));
+  }
+
+  /** A refused client retries until its write timeout: keep that short. */
+  private RaftShardWriter refusedWriter(ShardMap shardMap, TlsFiles clientTls) {
+    return writer(shardMap, clientTls, Duration.ofSeconds(1));
+  }
+
+  private RaftShardWriter writer(ShardMap shardMap, TlsFiles clientTls, Duration writeTimeout) {
     RaftShardWriter writer = new RaftShardWriter(shardMap, 0,
-        new RaftOptions(Duration.ofMillis(300), 10_000, Duration.ofSeconds(1), "", null, clientTls));
+        new RaftOptions(Duration.ofMillis(300), 10_000, writeTimeout, "", null, clientTls));
     started.add(writer);
     return writer;
   }
@@ -106,9 +115,9 @@ class RaftTransportSecurityTest {
 
     assertThat(writer(shardMap, node).pushEntry(push("admitted")).join().getAcceptedSamples()).isEqualTo(1);
 
-    assertThatThrownBy(() -> writer(shardMap, null).pushEntry(push("plaintext")).join())
+    assertThatThrownBy(() -> refusedWriter(shardMap, null).pushEntry(push("plaintext")).join())
         .isInstanceOf(CompletionException.class).hasCauseInstanceOf(ShardUnavailableException.class);
-    assertThatThrownBy(() -> writer(shardMap, rogue).pushEntry(push("self_signed")).join())
+    assertThatThrownBy(() -> refusedWriter(shardMap, rogue).pushEntry(push("self_signed")).join())
         .isInstanceOf(CompletionException.class).hasCauseInstanceOf(ShardUnavailableException.class);
 
     IngesterNode replica = (IngesterNode) started.getFirst();

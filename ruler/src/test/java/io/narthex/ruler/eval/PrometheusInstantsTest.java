@@ -56,16 +56,33 @@ class PrometheusInstantsTest {
         "--storage.tsdb.path=" + directory.resolve("data"), "--web.listen-address=127.0.0.1:" + port)
         .redirectErrorStream(true).redirectOutput(directory.resolve("prometheus.log").toFile()).start();
     try {
-      Map<String, JsonNode> evaluated = awaitEvaluated(port);
       long interval = INTERVAL.toNanos();
+      // The least lateness of up to 3 evaluations per group: the first ones run while the machine is busiest (this
+      // Prometheus starting, other test forks), and one timer late by more than the bound says nothing of offsets.
+      Map<String, Long> leastLateBy = new HashMap<>();
+      Map<String, String> seen = new HashMap<>();
+      for (int round = 0; round < 3; round++) {
+        if (round > 0) {
+          Thread.sleep(INTERVAL.toMillis());
+        }
+        Map<String, JsonNode> evaluated = awaitEvaluated(port);
+        for (String group : GROUPS) {
+          JsonNode node = evaluated.get(group);
+          Instant last = Instant.parse(node.get("lastEvaluation").asText());
+          long lastNanos = last.getEpochSecond() * 1_000_000_000L + last.getNano();
+          long expected = GroupSchedule.offsetNanos(group, node.get("file").asText(), interval);
+          long lateBy = Math.floorMod(lastNanos - expected, interval);
+          if (lateBy < leastLateBy.getOrDefault(group, Long.MAX_VALUE)) {
+            leastLateBy.put(group, lateBy);
+            seen.put(group, "Prometheus started at " + last + ", Narthex's offset is " + expected + " ns");
+          }
+        }
+        if (leastLateBy.values().stream().allMatch(lateBy -> lateBy < LATENESS_NANOS)) {
+          break;
+        }
+      }
       for (String group : GROUPS) {
-        JsonNode node = evaluated.get(group);
-        Instant last = Instant.parse(node.get("lastEvaluation").asText());
-        long lastNanos = last.getEpochSecond() * 1_000_000_000L + last.getNano();
-        long expected = GroupSchedule.offsetNanos(group, node.get("file").asText(), interval);
-        long lateBy = Math.floorMod(lastNanos - expected, interval);
-        assertThat(lateBy).as("group %s: Prometheus started at %s, Narthex's offset is %d ns", group, last, expected)
-            .isLessThan(LATENESS_NANOS);
+        assertThat(leastLateBy.get(group)).as("group %s: %s", group, seen.get(group)).isLessThan(LATENESS_NANOS);
       }
     } finally {
       process.destroy();
