@@ -59,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * <p>The same server holds a replica of the ring group ({@link RingStateMachine}), whose peers are the shard map's
  * nodes: it keeps the ring (nodes, shards' replicas, moves under way) and publishes it to {@link #ringView()}. The
  * first start of a cluster seeds it with the shard map given here (every node tries; the ring group takes the first
- * seed and refuses the rest). The replicas this node starts are those {@link HeldShards#FILE} names (the ring
+ * seed and refuses every later one, so a node started against a running ring joins it, never re-seeds it). The replicas this node starts are those {@link HeldShards#FILE} names (the ring
  * as this node last applied it), or the given shard map's before any runtime change of the ring; the directory of any
  * other shard is set aside ({@link #STALE_REPLICAS_DIR}), so that a replica moved off this node never runs again.
  */
@@ -91,6 +91,8 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   private final ReplicaMoves moves;
   private volatile RingPoller ringPoller;
   private volatile RingLeaderDuties ringLeaderDuties;
+  /** Set once the ring group answered this node's seed: taken, or refused because the ring runs already. */
+  private volatile boolean seedAnswered;
   /** Set by {@link #close}: no ring command is sent, and a move under way is left pending as it is. */
   private volatile boolean closing;
   /** Set once this node hands its leaderships over to stop: no move to a preferred leader runs alongside. */
@@ -262,15 +264,17 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     while (!gauges.isShutdown()) {
       try {
         JsonNode reply = ringCommand(seed);
-        RingState applied = ringState();
-        if (applied.changedSinceSeed() && !applied.shardMap().equals(shardMap)) {
-          log.warn("the ring group's ingester ring (version {}) changed at runtime and differs from this node's"
-              + " configured one: {} in the ring group, {} configured; this node's replicas follow the"
-              + " configuration", applied.version(), applied.shards(), shardMap.shards());
+        RingState ring = RingState.fromJson(JSON.writeValueAsBytes(reply.path("applied").asBoolean()
+            ? reply.get("state") : queryRing().toJson()));
+        if (!ring.shardMap().shards().equals(shardMap.shards())) {
+          log.warn("the ring group's ingester ring (version {}) differs from this node's configured one: {} in the"
+              + " ring group, {} configured; the ring group's is the ring (a config file only seeds a new cluster)",
+              ring.version(), ring.shards(), shardMap.shards());
         } else {
           log.info("ingester ring seed proposed: {}", reply.path("applied").asBoolean()
               ? "taken" : reply.path("error").asText());
         }
+        seedAnswered = true;
         return;
       } catch (IOException | RuntimeException e) {
         log.debug("seeding the ingester ring failed, retrying: {}", e.toString());
@@ -432,6 +436,11 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     } catch (IOException | IllegalStateException e) {
       return false;
     }
+  }
+
+  /** Whether the ring group answered this node's seed ({@link #seedRing}). */
+  boolean seedAnswered() {
+    return seedAnswered;
   }
 
   /** Whether this node is handing its leaderships over or closing. */

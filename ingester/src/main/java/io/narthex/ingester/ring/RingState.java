@@ -13,9 +13,9 @@ import java.util.List;
  * version that every change raises. Immutable; {@link #apply} returns the next state. The shard count never changes
  * once changed at runtime (a series' shard is its hash modulo the count): a move changes one shard's replicas only.
  *
- * <p>Until a runtime change (a join, a move), the ring is only what the config file seeded, and a seed from a
- * differing config file replaces it: scaling by editing every process's config and restarting them all, as with a
- * static ring, keeps working. After one, the ring group's ring is the truth and seeds are refused.
+ * <p>The first seed, the config file of the first nodes of a cluster, is the ring group's ring; every later seed
+ * is refused, whatever it holds: a node started later, with the same config or one listing more nodes, finds the
+ * ring running and joins it ({@link RingCommand.Join}), never replaces it.
  *
  * <p>A join or a leave asked of any node only records the intent ({@code joining}, {@code leaving}); the ring
  * group's leader runs the moves it needs, one at a time, and a new leader takes them up from this state.
@@ -91,7 +91,7 @@ public record RingState(long version, long seedVersion, List<ShardMap.Node> node
    * The state after {@code command}.
    *
    * @throws IllegalArgumentException when the command does not fit this state (the ring group rejects it and
-   *     nothing changes): a seed after a runtime change or of the ring seeded already, a join of a node joining
+   *     nothing changes): a seed of a ring seeded already, a join of a node joining
    *     already, leaving, or in the ring at other addresses, a leave asked of a node not in the ring or that would
    *     leave a shard nowhere to go, a node leaving while it holds replicas, a move of a replica the shard does not
    *     have, onto one it has or onto a leaving node, a second move of a shard, a move done that was not started
@@ -99,14 +99,12 @@ public record RingState(long version, long seedVersion, List<ShardMap.Node> node
   public RingState apply(RingCommand command) {
     return switch (command) {
       case RingCommand.Seed seed -> {
-        if (changedSinceSeed()) {
-          throw new IllegalArgumentException("the ingester ring changed at runtime since its seed (version "
-              + version + "): the config file's ring only seeds it");
-        }
         ShardMap map = new ShardMap(seed.nodes(), seed.shards());
-        if (isSeeded() && map.equals(shardMap())) {
-          throw new IllegalArgumentException("the ingester ring is seeded with this ring already (version " + version
-              + ")");
+        if (isSeeded()) {
+          throw new IllegalArgumentException("the ingester ring is seeded already (version " + version + ")"
+              + (map.equals(new ShardMap(nodes, shards)) ? " with this ring" : ", with another ring")
+              + ": a config file's ring only seeds a new cluster; a node joins a running one with"
+              + " POST /ingester/ring/join or -ingester.ring.auto-join");
         }
         yield new RingState(version + 1, version + 1, map.nodes(), map.shards(), List.of());
       }

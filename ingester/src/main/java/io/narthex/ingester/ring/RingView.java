@@ -32,14 +32,18 @@ public final class RingView {
   }
 
   /**
-   * Takes {@code next} when it changed at runtime since its seed and is newer than the current state, and tells the
-   * listeners, in order, on the caller's thread. A ring only seeded is the config file's: the process keeps its own
-   * configuration, which a restart with a new config file changes ({@link RingState}).
+   * Takes {@code next} when it is newer than the current state and either changed at runtime since its seed or
+   * differs from the current shard map, and tells the listeners, in order, on the caller's thread. A ring only
+   * seeded with this process's own configuration changes nothing; one seeded by another config file (this process
+   * started later, with more nodes listed) is the ring, since a seed is never replaced ({@link RingState}).
    *
    * @return whether the view changed
    */
   public synchronized boolean update(RingState next) {
-    if (!next.changedSinceSeed() || next.version() <= state.version()) {
+    if (!next.isSeeded() || next.version() <= state.version()) {
+      return false;
+    }
+    if (!next.changedSinceSeed() && state.isSeeded() && next.shardMap().equals(state.shardMap())) {
       return false;
     }
     state = next;

@@ -77,6 +77,18 @@ class RingGroupTest {
       assertThat(node.ringView().state().version()).as("a ring only seeded is the configuration's").isZero();
     }
 
+    // A node started later with a config listing it beside the three: its seed is refused, and the ring it
+    // follows is the ring group's, not its config's, until it joins.
+    ShardMap.Node n3 = new ShardMap.Node("n3", "127.0.0.1:1", TestIngesters.nodes(1).getFirst().raftAddress());
+    List<ShardMap.Node> fourNodes = new ArrayList<>(shardMap.nodes());
+    fourNodes.add(n3);
+    IngesterNode late = start(new ShardMap(fourNodes, shardMap.shards()), "n3");
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(late::seedAnswered);
+    assertThat(nodes.get(1).queryRing().version()).as("no seed after the first").isEqualTo(1);
+    assertThat(nodes.get(1).queryRing().hasNode("n3")).isFalse();
+    Awaitility.await().atMost(Duration.ofSeconds(10))
+        .until(() -> late.ringView().state().version() == 1 && !late.ringView().state().hasNode("n3"));
+
     RingView polled = RingView.of(shardMap);
     RingPoller poller = new RingPoller(polled, OPTIONS).start(Duration.ofMillis(100));
     closeLater.add(poller);

@@ -37,7 +37,7 @@ class RingStateTest {
     RingState.Move move = new RingState.Move(0, "a", "d");
     RingState moving = seeded.apply(new RingCommand.MoveStarted(move));
 
-    assertThatThrownBy(() -> seeded.apply(new RingCommand.Seed(THREE))).hasMessageContaining("changed at runtime");
+    assertThatThrownBy(() -> seeded.apply(new RingCommand.Seed(THREE))).hasMessageContaining("seeded already");
     assertThatThrownBy(() -> seeded.apply(new RingCommand.Join(D))).hasMessageContaining("in the ring already");
     assertThatThrownBy(() -> seeded.apply(new RingCommand.Leave("a"))).hasMessageContaining("still holds");
     assertThatThrownBy(() -> seeded.apply(new RingCommand.MoveStarted(new RingState.Move(0, "c", "d"))))
@@ -91,18 +91,22 @@ class RingStateTest {
   }
 
   @Test
-  void aRingOnlySeededTakesADifferingSeedAndRefusesTheSameOne() {
+  void aSeededRingRefusesEverySeedTheSameOrAnother() {
     RingState seeded = RingState.EMPTY.apply(new RingCommand.Seed(THREE));
-    ShardMap four = ShardMap.roundRobin(List.of(A, B, C, D), 4, 2);
+    // A node started later against the running ring, its config listing one more node.
+    ShardMap four = new ShardMap(List.of(A, B, C, D), THREE.shards());
 
-    assertThatThrownBy(() -> seeded.apply(new RingCommand.Seed(THREE))).hasMessageContaining("with this ring already");
-    RingState reseeded = seeded.apply(new RingCommand.Seed(four));
-    assertThat(reseeded.shardMap()).isEqualTo(four);
-    assertThat(List.of(reseeded.version(), reseeded.seedVersion())).containsExactly(2L, 2L);
-    assertThat(reseeded.changedSinceSeed()).isFalse();
-    RingState left = reseeded.apply(new RingCommand.MoveStarted(new RingState.Move(0, "a", "c")));
-    assertThat(left.changedSinceSeed()).isTrue();
-    assertThat(left.seedVersion()).isEqualTo(2);
+    assertThatThrownBy(() -> seeded.apply(new RingCommand.Seed(THREE))).hasMessageContaining("seeded already")
+        .hasMessageContaining("with this ring");
+    assertThatThrownBy(() -> seeded.apply(new RingCommand.Seed(four))).hasMessageContaining("with another ring")
+        .hasMessageContaining("/ingester/ring/join");
+    assertThatThrownBy(() -> seeded.apply(new RingCommand.Seed(ShardMap.roundRobin(List.of(A, B, C, D), 4, 2))))
+        .hasMessageContaining("seeded already");
+    assertThat(List.of(seeded.version(), seeded.seedVersion())).containsExactly(1L, 1L);
+    assertThat(seeded.changedSinceSeed()).isFalse();
+    RingState moving = seeded.apply(new RingCommand.MoveStarted(new RingState.Move(0, "a", "c")));
+    assertThat(moving.changedSinceSeed()).isTrue();
+    assertThat(moving.seedVersion()).isEqualTo(1);
   }
 
   @Test
