@@ -19,7 +19,6 @@ import io.narthex.objstore.Buckets;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -172,9 +171,7 @@ class ReplicatedMultitenantAlertmanagerTest {
   void startThree() throws Exception {
     List<AlertmanagerPlacement.Node> nodes = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      try (ServerSocket socket = new ServerSocket(0)) {
-        nodes.add(new AlertmanagerPlacement.Node("am-" + i, "127.0.0.1:" + socket.getLocalPort()));
-      }
+      nodes.add(new AlertmanagerPlacement.Node("am-" + i, "127.0.0.1:" + TestPorts.freePort()));
     }
     placement = AlertmanagerPlacement.roundRobin(nodes, 1, 3);
     try (Bucket bucket = Buckets.filesystem("replicated-alertmanager-setup", root.resolve("bucket"))) {

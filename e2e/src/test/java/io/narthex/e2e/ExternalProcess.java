@@ -69,10 +69,29 @@ final class ExternalProcess implements AutoCloseable {
     org.junit.jupiter.api.Assumptions.assumeTrue(installed, message);
   }
 
+  /** Ports handed out in this JVM: a caller may not have bound its port yet when the next one asks. */
+  private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * A port that binds now, below the kernel's ephemeral range (32768 and up on Linux), never handed out before in
+   * this JVM. A port-0 pick is ephemeral: an outgoing connection (a Raft peer reconnecting, a client) could take it
+   * before the child process bound it.
+   *
+   * @throws IOException when 200 random candidates are all taken
+   */
   static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int port = java.util.concurrent.ThreadLocalRandom.current().nextInt(20_000, 32_000);
+      if (!HANDED_OUT.add(port)) {
+        continue;
+      }
+      try (ServerSocket socket = new ServerSocket(port)) {
+        return port;
+      } catch (IOException taken) {
+        // another one
+      }
     }
+    throw new IOException("no free port between 20000 and 32000");
   }
 
   /**
