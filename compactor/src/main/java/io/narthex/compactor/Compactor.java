@@ -24,6 +24,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
@@ -32,7 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The compactor, as Mimir's: every {@code -compactor.compaction-interval}, for each tenant the ring gives it (tenant
- * id hashed over {@link CompactorConfig#compactorIds()}, one owner per tenant), one pass:
+ * id hashed over {@link CompactorConfig#compactorIds()}, or over the members of a ring that changes,
+ * {@link #updateRing}; one owner per tenant), one pass:
  *
  * <ol>
  *   <li>tenant deletion: a tenant with {@code markers/tenant-deletion-mark.json} has all its objects deleted, and
@@ -66,7 +68,8 @@ public final class Compactor implements AutoCloseable {
   private final Bucket bucket;
   private final Clock clock;
   private final Function<String, SeriesDeletions> deletions;
-  private final HashRing ring;
+  /** The ring now; null when it has no member (this compactor then owns no tenant). */
+  private volatile HashRing ring;
   private final CompactionPlanner planner;
   private final GroupCompactor groupCompactor;
   private final BlocksCleaner cleaner;
@@ -76,6 +79,8 @@ public final class Compactor implements AutoCloseable {
   private BlocksCleaner.BeforeDelete beforeWrite = BlocksCleaner.BeforeDelete.NONE;
   private final ReentrantLock passLock = new ReentrantLock();
   private final CountDownLatch closed = new CountDownLatch(1);
+  /** Released by a ring change and by close: the loop's wait ends early. */
+  private final Semaphore wakeUp = new Semaphore(0);
   /** meta.json facts per tenant and block id; blocks are immutable. */
   private final Map<String, Map<String, BlockInfo>> blockInfos = new ConcurrentHashMap<>();
 
@@ -171,7 +176,32 @@ public final class Compactor implements AutoCloseable {
 
   /** Whether the ring gives {@code tenant} to this compactor. */
   public boolean owns(String tenant) {
-    return ring.owners(tenant).getFirst().equals(config.instanceId());
+    HashRing current = ring;
+    return current != null && current.owners(tenant).getFirst().equals(config.instanceId());
+  }
+
+  /**
+   * Takes a new membership of the compactor ring (ids of every compactor, this one included or not: a compactor not
+   * in the ring owns no tenant). A running pass leaves the tenants it no longer owns, after the one it is on; once
+   * started, the next pass begins at once, so a compactor that joined compacts its share without waiting an interval.
+   * Two compactors whose rings disagree for a moment are kept apart by the tenants' leases. Quick, for a ring
+   * listener.
+   */
+  public void updateRing(List<String> compactorIds) {
+    HashRing next = compactorIds.isEmpty() ? null : new HashRing(compactorIds, 1);
+    HashRing previous = ring;
+    if (previous == null ? next == null : next != null && previous.instanceIds().equals(next.instanceIds())) {
+      return;
+    }
+    ring = next;
+    log.info("compactor ring changed instance={} compactors={}", config.instanceId(), compactorIds);
+    wakeUp.release();
+  }
+
+  /** The compactors of the ring now, in ring order; empty when it has none. */
+  public List<String> ringMembers() {
+    HashRing current = ring;
+    return current == null ? List.of() : current.instanceIds();
   }
 
   /**
@@ -210,6 +240,7 @@ public final class Compactor implements AutoCloseable {
       closed.countDown();
       thread = loop;
     }
+    wakeUp.release();
     lease.close();
     if (thread != null) {
       thread.interrupt();
@@ -221,12 +252,16 @@ public final class Compactor implements AutoCloseable {
     }
   }
 
+  /** Waits {@code timeout}, or less when the ring changes; whether the compactor was closed. */
   private boolean awaitClose(Duration timeout) {
     try {
-      return closed.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      if (wakeUp.tryAcquire(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+        wakeUp.drainPermits(); // Several changes during one pass need one more pass.
+      }
     } catch (InterruptedException e) {
-      return closed.getCount() == 0;
+      // Closing: the latch says so.
     }
+    return closed.getCount() == 0;
   }
 
   // --- one pass ---------------------------------------------------------------------------------------------
@@ -271,6 +306,11 @@ public final class Compactor implements AutoCloseable {
         counts.failures++;
         log.warn("compaction pass interrupted instance={}", config.instanceId());
         break;
+      }
+      if (!owns(tenant)) {
+        log.info("tenant left to its new owner: the ring changed during the pass instance={} tenant={}",
+            config.instanceId(), tenant);
+        continue;
       }
       try {
         compactTenant(tenant, counts);

@@ -541,6 +541,46 @@ class CompactorTest {
   }
 
   @Test
+  void aCompactorThatJoinsTheRingCompactsItsShareAtOnceAndStopsOnceItLeft() throws Exception {
+    List<String> tenants = List.of("t0", "t1", "t2", "t3", "t4", "t5");
+    for (String tenant : tenants) {
+      threeTwoHourBlocks(tenant, T0);
+    }
+    // Passes an hour apart: only a ring change can start the second one within the test.
+    Compactor joining = compactor(config(H2, H6).withRing("compactor-b", List.of("compactor-b"))
+        .withCompactionInterval(Duration.ofHours(1)));
+    joining.updateRing(List.of("compactor-a"));
+    assertThat(tenants).noneMatch(joining::owns);
+    joining.start();
+
+    joining.updateRing(List.of("compactor-a", "compactor-b"));
+
+    List<String> share = tenants.stream().filter(joining::owns).toList();
+    assertThat(share).isNotEmpty().hasSizeLessThan(tenants.size());
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      for (String tenant : share) {
+        assertThat(liveBlocks(index(tenant))).as(tenant).hasSize(1);
+      }
+    });
+    for (String tenant : tenants) {
+      if (!share.contains(tenant)) {
+        assertThat(BucketIndex.read(bucket, tenant)).as("untouched " + tenant).isEmpty();
+      }
+    }
+
+    joining.updateRing(List.of("compactor-a"));
+    String given = share.getFirst();
+    threeTwoHourBlocks(given, T0 + 6 * HOUR_MS);
+
+    PassResult afterLeaving = joining.runOnce();
+    assertThat(afterLeaving.tenantsOwned()).isZero();
+    assertThat(afterLeaving.groupsCompacted()).isZero();
+    // Its index still shows the one block compacted before: the new blocks were neither indexed nor compacted.
+    assertThat(liveBlocks(index(given))).hasSize(1);
+    assertThat(joining.ringMembers()).containsExactly("compactor-a");
+  }
+
+  @Test
   void corruptBlockGetsANoCompactMarkAndThePassGoesOn() throws Exception {
     List<String> first = threeTwoHourBlocks("t", T0);
     List<String> second = threeTwoHourBlocks("t", T0 + 6 * HOUR_MS);

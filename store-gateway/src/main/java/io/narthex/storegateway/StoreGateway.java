@@ -56,6 +56,11 @@ import org.slf4j.LoggerFactory;
  * <p>Lazy loading: a block's index-header is loaded into memory on its first query and unloaded after idling
  * longer than {@link StoreGatewayConfig#indexHeaderIdleTimeout()}.
  *
+ * <p>Ring changes ({@link #updateRing}): a gateway whose ring follows a changing membership syncs at once, loading
+ * the blocks it now owns; the blocks it gave up it keeps serving for {@link #withRingHandover the handover} after
+ * the last change, until their new owners have loaded them, as Mimir's gateways keep a block while its new owner is
+ * JOINING. Queriers ask a block's owners first and, for a block none of them held, the other gateways.
+ *
  * <p>Reads name the blocks wanted. The answer says which of them this gateway read: those it holds for the tenant.
  * A tenant's reads only ever see the blocks under {@code <tenant>/} in the bucket.
  */
@@ -66,14 +71,22 @@ public final class StoreGateway implements AutoCloseable {
   private static final Duration MIN_IDLE_CHECK_INTERVAL = Duration.ofMillis(10);
   /** Default of {@link #withMaxConcurrent}, as Mimir's {@code -blocks-storage.bucket-store.max-concurrent}. */
   public static final int DEFAULT_MAX_CONCURRENT = 100;
+  /**
+   * Default of {@link #withRingHandover}: long enough for a new owner to build the index-headers of its share of a
+   * few thousand blocks, and for the queriers to learn the ring (within seconds).
+   */
+  public static final Duration DEFAULT_RING_HANDOVER = Duration.ofMinutes(5);
 
   private final StoreGatewayConfig config;
   private final Bucket bucket;
-  private final HashRing ring;
+  /** The ring now, and when it last changed ({@link #updateRing}). */
+  private volatile RingAt ring;
+  private Duration ringHandover = DEFAULT_RING_HANDOVER;
   private final IndexCaches caches;
   private final Map<String, Map<String, GatewayBlock>> blocksByTenant = new ConcurrentHashMap<>();
   private final ReentrantLock syncLock = new ReentrantLock();
-  private ScheduledExecutorService scheduler;
+  private volatile ScheduledExecutorService scheduler;
+  private final Object ringLock = new Object();
   private final StoreGatewayMetrics metrics;
   private volatile boolean closed;
   /** Block reads running at once, over all queries and tenants ({@link #withMaxConcurrent}). */
@@ -94,7 +107,7 @@ public final class StoreGateway implements AutoCloseable {
   public StoreGateway(StoreGatewayConfig config, Bucket bucket, PrometheusRegistry registry) {
     this.config = config;
     this.bucket = bucket;
-    this.ring = config.ring();
+    this.ring = new RingAt(config.ring(), false, 0);
     this.metrics = new StoreGatewayMetrics(registry);
     this.caches = IndexCaches.of(config, metrics);
     metrics.observe(this);
@@ -116,6 +129,89 @@ public final class StoreGateway implements AutoCloseable {
   }
 
   /**
+   * How long after a ring change this gateway keeps serving the blocks it gave up ({@link #DEFAULT_RING_HANDOVER}).
+   * Call before {@link #start()}.
+   *
+   * @throws IllegalArgumentException when {@code handover} is negative
+   */
+  public StoreGateway withRingHandover(Duration handover) {
+    if (handover.isNegative()) {
+      throw new IllegalArgumentException("ring handover must be >= 0, got " + handover);
+    }
+    this.ringHandover = handover;
+    return this;
+  }
+
+  /**
+   * Replaces the ring of the config: {@code gatewayIds} are every gateway, this one included or not (a gateway not in
+   * the ring owns no block), each block held by {@code replicationFactor} of them, or by all when there are fewer.
+   * Once started, syncs at once in the background, loading the blocks it now owns, and again when the handover ends,
+   * dropping the blocks it gave up. Quick, for a ring listener.
+   *
+   * @throws IllegalArgumentException when an id is repeated or {@code replicationFactor} is below 1
+   */
+  public void updateRing(List<String> gatewayIds, int replicationFactor) {
+    if (replicationFactor < 1) {
+      throw new IllegalArgumentException(StoreGatewayConfig.FLAG_REPLICATION_FACTOR + " must be >= 1, got "
+          + replicationFactor);
+    }
+    HashRing next = gatewayIds.isEmpty() ? null
+        : new HashRing(gatewayIds, Math.min(replicationFactor, gatewayIds.size()));
+    synchronized (ringLock) {
+      if (ring.sameAs(next)) {
+        return;
+      }
+      ring = new RingAt(next, true, System.nanoTime());
+    }
+    log.info("store-gateway {}: ring changed to {}; syncing now, keeping the blocks given up for {}",
+        config.instanceId(), gatewayIds, ringHandover);
+    syncAfterRingChange(scheduler);
+  }
+
+  /** A sync now, to load the blocks the ring gives, and one once the handover ended, to drop those it took. */
+  private void syncAfterRingChange(ScheduledExecutorService syncs) {
+    if (syncs == null || closed) {
+      return; // Not started: the first sync of start() reads the ring.
+    }
+    try {
+      syncs.execute(this::syncBlocksLogged);
+      syncs.schedule(this::syncBlocksLogged, ringHandover.toMillis() + 1, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // Closed meanwhile.
+    }
+  }
+
+  /** The gateways of the ring now, in ring order; empty when it has none. */
+  public List<String> ringMembers() {
+    return ring.members();
+  }
+
+  /**
+   * A ring and when it replaced the one before.
+   *
+   * @param ring null when the ring has no member
+   * @param changed false for the ring of the config, which replaced none
+   */
+  private record RingAt(HashRing ring, boolean changed, long changedAtNanos) {
+    List<String> members() {
+      return ring == null ? List.of() : ring.instanceIds();
+    }
+
+    boolean sameAs(HashRing other) {
+      return ring == null ? other == null : other != null && ring.instanceIds().equals(other.instanceIds())
+          && ring.replicationFactor() == other.replicationFactor();
+    }
+
+    boolean owns(String instanceId, String blockId) {
+      return ring != null && ring.owns(instanceId, blockId);
+    }
+
+    boolean handingOver(Duration handover) {
+      return changed && System.nanoTime() - changedAtNanos < handover.toNanos();
+    }
+  }
+
+  /**
    * Syncs once, then schedules the periodic sync and the unloading of idle index-headers.
    *
    * @throws IOException when the first sync cannot list the bucket's tenants
@@ -130,13 +226,18 @@ public final class StoreGateway implements AutoCloseable {
         .name("store-gateway-" + config.instanceId() + "-", 0).factory());
     long syncMs = config.syncInterval().toMillis();
     scheduler.scheduleWithFixedDelay(this::syncBlocksLogged, syncMs, syncMs, TimeUnit.MILLISECONDS);
+    if (ring.changed()) {
+      syncAfterRingChange(scheduler); // It may have changed during the first sync.
+    }
     Duration idleTimeout = config.indexHeaderIdleTimeout();
     if (!idleTimeout.isZero()) {
       long checkMs = Math.max(MIN_IDLE_CHECK_INTERVAL.toMillis(), idleTimeout.toMillis() / 10);
       scheduler.scheduleWithFixedDelay(this::unloadIdleIndexHeaders, checkMs, checkMs, TimeUnit.MILLISECONDS);
     }
+    HashRing started = ring.ring();
     log.info("store-gateway {} started: {} blocks owned of {} gateways with replication factor {}",
-        config.instanceId(), ownedBlocks(), ring.instanceIds().size(), ring.replicationFactor());
+        config.instanceId(), ownedBlocks(), started == null ? 0 : started.instanceIds().size(),
+        started == null ? 0 : started.replicationFactor());
   }
 
   public String instanceId() {
@@ -201,14 +302,19 @@ public final class StoreGateway implements AutoCloseable {
     }
     Set<String> markedForDeletion = index.markedForDeletionBefore(
         (System.currentTimeMillis() - config.ignoreDeletionMarksDelay().toMillis()) / 1000);
+    RingAt current = ring;
+    // Until the handover ends, the blocks held are kept: their new owners may not have loaded them yet.
+    boolean handingOver = current.handingOver(ringHandover);
+    Map<String, GatewayBlock> held = blocksByTenant.computeIfAbsent(tenant, t -> new ConcurrentHashMap<>());
     Map<String, BucketIndex.Block> wanted = new HashMap<>();
     for (BucketIndex.Block block : index.blocks()) {
-      if (!markedForDeletion.contains(block.blockId()) && ring.owns(config.instanceId(), block.blockId())) {
+      if (!markedForDeletion.contains(block.blockId())
+          && (current.owns(config.instanceId(), block.blockId())
+              || (handingOver && held.containsKey(block.blockId())))) {
         wanted.put(block.blockId(), block);
       }
     }
 
-    Map<String, GatewayBlock> held = blocksByTenant.computeIfAbsent(tenant, t -> new ConcurrentHashMap<>());
     for (String ulid : List.copyOf(held.keySet())) {
       if (!wanted.containsKey(ulid)) {
         GatewayBlock dropped = held.remove(ulid);

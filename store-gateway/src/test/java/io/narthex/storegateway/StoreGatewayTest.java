@@ -307,6 +307,74 @@ class StoreGatewayTest {
   }
 
   @Test
+  void followsRingChangesLoadingItsNewShareAtOnceAndKeepingTheBlocksItGaveUpUntilTheHandoverEnds() throws IOException {
+    List<String> two = List.of("gw-0", "gw-1");
+    List<String> three = List.of("gw-0", "gw-1", "gw-2");
+    List<String> withoutGw1 = List.of("gw-0", "gw-2");
+    List<String> ulids = new ArrayList<>();
+    // ULIDs are random: ship until each change below moves some block.
+    for (int i = 0; i < 6 || !moves(ulids, two, three, "gw-0", "gw-2")
+        || !moves(ulids, three, withoutGw1, "gw-1", "gw-0"); i++) {
+      ulids.add(shipBlock(bucket, TENANT, workDir, i, 1, "up").ulid());
+    }
+    // Syncs an hour apart: only a ring change can sync within the test.
+    StoreGatewayConfig hourly = StoreGatewayConfig.defaults(dataDir).withSyncInterval(Duration.ofHours(1));
+    StoreGateway gw0 = start(hourly.withRing("gw-0", two, 1), Duration.ofHours(1));
+    StoreGateway gw1 = new StoreGateway(TestBlocks.config(tmp.resolve("gw-1"), "gw-1", two, 1)
+        .withSyncInterval(Duration.ofHours(1)), bucket).withRingHandover(Duration.ZERO);
+    gateways.add(gw1);
+    gw1.start();
+    // gw-2 is not in the ring yet: it owns nothing, as an ingester started before it joins.
+    StoreGateway gw2 = new StoreGateway(TestBlocks.config(tmp.resolve("gw-2"), "gw-2", List.of("gw-2"), 1)
+        .withSyncInterval(Duration.ofHours(1)), bucket);
+    gateways.add(gw2);
+    gw2.updateRing(two, 1);
+    gw2.start();
+    assertThat(gw2.ownedBlocks()).isZero();
+    assertThat(gw0.ownedBlockIds(TENANT)).isEqualTo(owned(ulids, two, "gw-0"));
+
+    for (StoreGateway gateway : gateways) {
+      gateway.updateRing(three, 1);
+    }
+
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> gw2.ownedBlockIds(TENANT).equals(owned(ulids, three, "gw-2")));
+    gw0.syncBlocks();
+    assertThat(gw0.ownedBlockIds(TENANT)).isEqualTo(owned(ulids, two, "gw-0"))
+        .containsAnyElementsOf(owned(ulids, three, "gw-2"));
+    assertThat(gw0.select(TENANT, owned(ulids, two, "gw-0"), T0, END_OF_TIME, metric("up")).queriedBlocks())
+        .containsExactlyInAnyOrderElementsOf(owned(ulids, two, "gw-0"));
+
+    // gw-1 leaves, with no handover: it gives its blocks up at once, and gw-0 loads its part of them at once.
+    for (StoreGateway gateway : gateways) {
+      gateway.updateRing(withoutGw1, 1);
+    }
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> gw1.ownedBlocks() == 0
+        && gw0.ownedBlockIds(TENANT).containsAll(owned(ulids, withoutGw1, "gw-0")));
+    assertThat(gw1.ringMembers()).isEqualTo(withoutGw1);
+  }
+
+  /** The blocks of {@code ulids} that {@code gateway} owns by the ring of {@code ids}, sorted. */
+  private static List<String> owned(List<String> ulids, List<String> ids, String gateway) {
+    HashRing ring = new HashRing(ids, 1);
+    return ulids.stream().filter(ulid -> ring.owns(gateway, ulid)).sorted().toList();
+  }
+
+  /** Whether some block goes from {@code from} to {@code to} when the ring {@code before} becomes {@code after}. */
+  private static boolean moves(List<String> ulids, List<String> before, List<String> after, String from, String to) {
+    List<String> given = owned(ulids, before, from);
+    return owned(ulids, after, to).stream().anyMatch(given::contains);
+  }
+
+  private StoreGateway start(StoreGatewayConfig config, Duration handover) throws IOException {
+    StoreGateway gateway = new StoreGateway(config, bucket).withRingHandover(handover);
+    gateways.add(gateway);
+    gateway.start();
+    return gateway;
+  }
+
+  @Test
   void neverShowsATenantTheBlocksOfAnother() throws IOException {
     BlockMeta blockOfA = shipBlock(bucket, "tenant-a", workDir, 0, 2, "up", "secret_metric");
     BlockMeta blockOfB = shipBlock(bucket, "tenant-b", workDir, 0, 1, "up");

@@ -53,8 +53,11 @@ import java.util.concurrent.TimeUnit;
  * {@link #BUCKET_INDEX_REFRESH}), picks the blocks overlapping the query's time range that are not marked for
  * deletion, and asks each block's first owner by the ring, all gateways in parallel. Blocks a gateway did not
  * report as queried, and all blocks of a gateway that failed, are asked of their next owner (Mimir's consistency
- * check). A block that no owner read fails the query with {@link StoreGatewayUnavailableException}: never a
- * silently partial answer.
+ * check), then of the other gateways the reader has a channel to: while the ring changes ({@link #updateRing}), a
+ * block's new owner may not have loaded it yet while its old owner still serves it, and this reader's ring may be
+ * ahead of or behind the gateways'. (A block uploaded within the upload grace is asked of its owners only: it may be
+ * missing without failing the query.) A block that no gateway read fails the query with
+ * {@link StoreGatewayUnavailableException}: never a silently partial answer.
  */
 public final class BlocksStoreReader {
   /** By default, how long a tenant's bucket index is used before it is read again (in the background). */
@@ -64,18 +67,48 @@ public final class BlocksStoreReader {
   /** The least upload grace a process uses, whatever its refresh interval. */
   public static final Duration MIN_UPLOAD_GRACE = Duration.ofSeconds(10);
 
-  private final HashRing ring;
+  /** The ring and the channels of the gateways asked, swapped whole by {@link #updateRing}. */
+  private volatile Routing routing;
   private final Duration ignoreDeletionMarksDelay;
   /**
    * Blocks uploaded this recently may be missing from the gateways (not synced yet) without failing the query, as
    * in Mimir's consistency check: their data is still in the ingesters or in the blocks they replace.
    */
   private final Duration uploadGrace;
-  private final Map<String, ManagedChannel> channelsByGatewayId;
   private final Duration timeout;
   /** Past this age a cached index is read again before use: after an idle spell, its blocks may be gone. */
   private final Duration maxIndexAge;
   private final LoadingCache<String, LoadedIndex> bucketIndexes;
+
+  /**
+   * @param channelsByGatewayId a channel to each gateway of the ring, and to gateways that left it and may still
+   *     serve blocks they owned
+   * @param gatewayIds the keys of {@code channelsByGatewayId}, sorted
+   */
+  private record Routing(HashRing ring, Map<String, ManagedChannel> channelsByGatewayId, List<String> gatewayIds) {
+    static Routing of(HashRing ring, Map<String, ManagedChannel> channelsByGatewayId) {
+      return new Routing(ring, Map.copyOf(channelsByGatewayId),
+          List.copyOf(new TreeSet<>(channelsByGatewayId.keySet())));
+    }
+
+    /**
+     * The gateways to ask for a block, best first: its owners, then, unless the block may be missing anyway, every
+     * other gateway in id order.
+     */
+    List<String> candidates(String blockId, boolean mayBeMissing) {
+      List<String> owners = ring.owners(blockId);
+      if (mayBeMissing) {
+        return owners;
+      }
+      List<String> out = new ArrayList<>(owners);
+      for (String gateway : gatewayIds) {
+        if (!owners.contains(gateway)) {
+          out.add(gateway);
+        }
+      }
+      return out;
+    }
+  }
 
   /** A tenant's bucket index (empty when it has none) and when it was read. */
   private record LoadedIndex(Optional<BucketIndex> index, long loadedAtNanos) {}
@@ -118,8 +151,7 @@ public final class BlocksStoreReader {
     this.ignoreDeletionMarksDelay = ignoreDeletionMarksDelay;
     Duration grace = bucketIndexRefresh.multipliedBy(2);
     this.uploadGrace = grace.compareTo(minUploadGrace) >= 0 ? grace : minUploadGrace;
-    this.ring = ring;
-    this.channelsByGatewayId = Map.copyOf(channelsByGatewayId);
+    this.routing = Routing.of(ring, channelsByGatewayId);
     this.timeout = timeout;
     this.maxIndexAge = bucketIndexRefresh.multipliedBy(2);
     this.bucketIndexes = Caffeine.newBuilder()
@@ -150,6 +182,22 @@ public final class BlocksStoreReader {
       }
     }
     return loaded.index();
+  }
+
+  /**
+   * Follows a change of the store-gateway ring: queries from now on ask each block of its owners by {@code ring}
+   * first. Queries already running finish on the ring they started with.
+   *
+   * @param channelsByGatewayId a channel to each gateway of {@code ring}, and to any that left it recently: it may
+   *     still serve the blocks it owned until their new owners have loaded them; not closed here
+   */
+  public void updateRing(HashRing ring, Map<String, ManagedChannel> channelsByGatewayId) {
+    routing = Routing.of(ring, channelsByGatewayId);
+  }
+
+  /** The gateways of the ring now, in ring order. */
+  public List<String> ringMembers() {
+    return routing.ring().instanceIds();
   }
 
   /** Forgets the cached bucket index of {@code tenant}: the next read loads it again. */
@@ -303,6 +351,8 @@ public final class BlocksStoreReader {
    * owner, until every block is read or has no owner left.
    */
   private <T> List<T> fanOut(String tenant, long minTimeMs, long maxTimeMs, GatewayCall<T> call) {
+    Routing routing = this.routing;
+    Map<String, ManagedChannel> channelsByGatewayId = routing.channelsByGatewayId();
     Set<String> recent = new HashSet<>();
     List<String> blocks = blocksToQuery(tenant, minTimeMs, maxTimeMs, recent);
     Set<String> remaining = new LinkedHashSet<>(blocks);
@@ -313,7 +363,7 @@ public final class BlocksStoreReader {
       Map<String, List<String>> blocksByGateway = new TreeMap<>();
       for (String block : remaining) {
         Set<String> tried = triedGatewaysByBlock.computeIfAbsent(block, b -> new HashSet<>());
-        for (String owner : ring.owners(block)) {
+        for (String owner : routing.candidates(block, recent.contains(block))) {
           if (tried.add(owner)) {
             if (channelsByGatewayId.containsKey(owner)) {
               blocksByGateway.computeIfAbsent(owner, g -> new ArrayList<>()).add(block);

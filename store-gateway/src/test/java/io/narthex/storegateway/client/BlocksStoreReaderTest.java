@@ -169,6 +169,31 @@ class BlocksStoreReaderTest {
   }
 
   @Test
+  void readsEveryBlockOnceWhileItsRingDisagreesWithTheGateways() throws IOException {
+    HashRing gateways = new HashRing(List.of("gw-0", "gw-1", "gw-2"), 1);
+    HashRing behind = new HashRing(List.of("gw-0", "gw-1"), 1);
+    List<BlockMeta> blocks = shipBlocksOwnedByEveryGateway(gateways, 6);
+    // The gateways hold their share by the ring of three; the reader starts with the ring before gw-2 joined.
+    cluster = new StoreGatewayCluster(bucket, tmp.resolve("data"), 3, 1);
+    BlocksStoreReader reader = new BlocksStoreReader(bucket, behind, cluster.channels(), TIMEOUT,
+        java.time.Duration.ofMillis(1));
+
+    // gw-2's blocks are asked of their owners by the reader's ring first, which do not hold them, then of gw-2.
+    assertEveryBlockReadOnce(reader.select(TENANT, T0, Long.MAX_VALUE, UP), blocks);
+
+    // Ahead of the gateways: gw-1 has left the reader's ring, and still serves its blocks.
+    reader.updateRing(new HashRing(List.of("gw-0", "gw-2"), 1), cluster.channels());
+    assertThat(reader.ringMembers()).containsExactly("gw-0", "gw-2");
+    assertEveryBlockReadOnce(reader.select(TENANT, T0, Long.MAX_VALUE, UP), blocks);
+    assertThat(reader.labelValues(TENANT, "instance", T0, Long.MAX_VALUE, UP)).containsExactly("host-0", "host-1");
+
+    // A block no gateway holds still fails the query.
+    cluster.stop("gw-1");
+    assertThatThrownBy(() -> reader.select(TENANT, T0, Long.MAX_VALUE, UP))
+        .isInstanceOf(StoreGatewayUnavailableException.class);
+  }
+
+  @Test
   void aBlockUploadedWithinTheGraceThatNoGatewayHoldsYetDoesNotFailTheQuery() throws IOException {
     shipBlock(bucket, TENANT, workDir, 0, 2, "up");
     cluster = new StoreGatewayCluster(bucket, tmp.resolve("data"), 2, 1);
