@@ -146,7 +146,12 @@ final class Modules {
   final TlsFiles clientTls;
   final TlsFiles serverTls;
   final String storeGatewayId;
+  /** The store-gateways by id with their gRPC addresses, as configured (the ingester ring's nodes, when following). */
   final Map<String, String> storeGateways;
+  /** Whether the store-gateway ring is the ingester ring's nodes, and follows it as nodes join and leave. */
+  final boolean storeGatewaysFollowRing;
+  /** Whether the compactor ring is the ingester ring's nodes, and follows it. */
+  final boolean compactorsFollowRing;
   /** This process's metrics: every module registers its own here, and {@code /metrics} serves them. */
   final PrometheusRegistry registry;
   /** Shared by the distributor's and the block shipper's writers, which register the same metric. */
@@ -196,6 +201,8 @@ final class Modules {
     this.storeGatewayId = options.storeGateway.instanceId.isEmpty() ? options.ingester.instanceId
         : options.storeGateway.instanceId;
     this.storeGateways = RingConfig.storeGateways(options, shardMap);
+    this.storeGatewaysFollowRing = RingConfig.storeGatewaysFollowIngesterRing(options);
+    this.compactorsFollowRing = RingConfig.compactorsFollowIngesterRing(options);
   }
 
   /** The modules of this process's targets: each target's own, the gRPC server they need, and the HTTP server. */
@@ -325,19 +332,62 @@ final class Modules {
   }
 
   private Service storeGateway() {
-    if (!storeGateways.containsKey(storeGatewayId)) {
+    List<String> ringIds = storeGatewaysFollowRing ? List.copyOf(RingConfig.storeGatewaysOf(ring.state()).keySet())
+        : List.copyOf(storeGateways.keySet());
+    if (!mayJoin(storeGatewaysFollowRing, ringIds, storeGatewayId)) {
       throw new IllegalArgumentException("store-gateway id " + storeGatewayId
-          + " is not in the store-gateway ring " + storeGateways.keySet());
+          + " is not in the store-gateway ring " + ringIds);
     }
+    int replicationFactor = options.storeGateway.replicationFactor;
+    // A ring that follows the ingester ring may not hold this gateway yet: it joins later. Its config's ring is
+    // replaced before the start.
+    List<String> configuredRing = storeGatewaysFollowRing ? List.of(storeGatewayId)
+        : List.copyOf(storeGateways.keySet());
     storeGateway = new StoreGateway(new StoreGatewayConfig(Path.of(options.storeGateway.bucketStoreSyncDir),
         options.storeGateway.bucketStoreSyncInterval, options.storeGateway.indexHeaderIdleTimeout,
             options.storeGateway.indexCacheBytes / 2,
         options.storeGateway.indexCacheBytes / 2, options.storeGateway.chunksCacheBytes, storeGatewayId,
-            List.copyOf(storeGateways.keySet()),
-        options.storeGateway.replicationFactor, options.storeGateway.ignoreDeletionMarksDelay), bucket,
+            configuredRing, storeGatewaysFollowRing ? 1 : replicationFactor,
+            options.storeGateway.ignoreDeletionMarksDelay), bucket,
             registry)
         .withMaxConcurrent(options.storeGateway.bucketStoreMaxConcurrent);
-    return Service.of(storeGateway::start, storeGateway::close);
+    StoreGateway gateway = storeGateway;
+    RingFollower following = storeGatewaysFollowRing
+        ? RingFollower.storeGateway(ring, gateway, replicationFactor) : null;
+    if (options.server.adminRoutesEnabled) {
+      http.route().get("/store-gateway/ring").build((ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON,
+          HttpData.wrap(RingPages.ring(gateway.ringMembers(),
+              storeGatewaysFollowRing ? RingConfig.storeGatewaysOf(ring.state()) : storeGateways, replicationFactor,
+              storeGatewayId, storeGatewaysFollowRing))));
+    }
+    return following(gateway::start, gateway::close, following);
+  }
+
+  /**
+   * A component's service that, when {@code following} is not null, also keeps this process's ring up to date while
+   * it runs (see {@link #followRing}).
+   */
+  private Service following(Service.Starter start, Runnable stop, RingFollower following) {
+    if (following == null) {
+      return Service.of(start, stop);
+    }
+    return Service.of(() -> {
+      start.start();
+      followRing();
+    }, () -> {
+      following.close();
+      stopFollowingRing();
+      stop.run();
+    });
+  }
+
+  /**
+   * Whether a store-gateway or compactor of this id is in its ring, or may enter it: a ring that follows the ingester
+   * ring takes this process's ingester when it joins.
+   */
+  private boolean mayJoin(boolean followsIngesterRing, List<String> ringIds, String id) {
+    return ringIds.contains(id)
+        || (followsIngesterRing && targets.contains(Target.INGESTER) && id.equals(options.ingester.instanceId));
   }
 
   /** The gRPC server of a local ingester and store-gateway, on its port and in-process. */
@@ -390,9 +440,10 @@ final class Modules {
 
   /** The compactor, its tenant-deletion routes, and block upload (served by the compactor, as in Mimir). */
   private Service compactor() throws java.io.IOException {
-    List<String> compactorIds = RingConfig.compactors(options, shardMap);
     String id = options.compactor.instanceId.isEmpty() ? options.ingester.instanceId : options.compactor.instanceId;
-    if (!compactorIds.contains(id)) {
+    List<String> compactorIds = compactorsFollowRing ? RingConfig.compactorsOf(ring.state())
+        : RingConfig.compactors(options, shardMap);
+    if (!mayJoin(compactorsFollowRing, compactorIds, id)) {
       throw new IllegalArgumentException("compactor id " + id + " is not in the compactor ring " + compactorIds);
     }
     Compactor compactor = new Compactor(new CompactorConfig(options.compactor.blockRanges,
@@ -401,9 +452,16 @@ final class Modules {
             options.compactor.partialBlockDeletionDelay,
         options.limits.blocksRetentionPeriod, runtimeConfig::retentionOverride,
             Path.of(options.compactor.dataDir), id,
-        compactorIds, options.compactor.pauseAfterUpload), bucket, Clock.systemUTC(),
+        // A ring that follows the ingester ring may not hold this compactor yet; it is replaced before the start.
+        compactorsFollowRing ? List.of(id) : compactorIds, options.compactor.pauseAfterUpload), bucket,
+            Clock.systemUTC(),
         // Read again once per tenant and pass: other processes' requests are not in this process's cache yet.
         tenant -> deletions.refresh(tenant).join(), registry);
+    RingFollower following = compactorsFollowRing ? RingFollower.compactor(ring, compactor) : null;
+    if (options.server.adminRoutesEnabled) {
+      http.route().get("/compactor/ring").build((ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON,
+          HttpData.wrap(RingPages.ring(compactor.ringMembers(), null, 1, id, compactorsFollowRing))));
+    }
     if (options.server.adminRoutesEnabled) {
       new CompactorHttp(bucket, options.tenantResolver(), executor).bind(http);
     }
@@ -416,7 +474,7 @@ final class Modules {
             new BlockUploadMetrics(registry)),
         options.tenantResolver())
         .bind(http);
-    return Service.of(compactor::start, compactor::close);
+    return following(compactor::start, compactor::close, following);
   }
 
   /**

@@ -1,8 +1,6 @@
 package io.narthex.app;
 
-import io.grpc.ManagedChannel;
 import io.narthex.blocks.TombstoneStore;
-import io.narthex.common.HashRing;
 import io.narthex.common.service.Service;
 import io.narthex.ingester.client.GrpcIngesterClient;
 import io.narthex.ingester.client.IngesterClient;
@@ -18,6 +16,7 @@ import io.narthex.querier.MergingQueryable;
 import io.narthex.querier.PrometheusApi;
 import io.narthex.querier.ShardReaders;
 import io.narthex.querier.TenantFederation;
+import io.narthex.storegateway.StoreGateway;
 import io.narthex.storegateway.client.BlocksStoreReader;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.EncodedSeries;
@@ -29,9 +28,7 @@ import io.narthex.tsdb.storage.Tombstones;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The querier module: clients to every shard's replicas and to the store-gateways, and the Prometheus HTTP API over
@@ -45,7 +42,9 @@ final class QuerierModule implements Service {
   private volatile ShardReaders shardReaders;
   private volatile List<List<ShardMap.Node>> readersReplicas;
   private final java.util.function.Consumer<io.narthex.ingester.ring.RingState> ringListener = this::ringChanged;
-  private final List<ManagedChannel> storeGatewayChannels = new ArrayList<>();
+  private final StoreGatewayChannels storeGatewayChannels;
+  /** Keeps the store-gateway ring that of the ingester ring's nodes; null when the config file lists the gateways. */
+  private final RingFollower storeGatewayRing;
   private final BlocksStoreReader blocksReader;
   private Engine engine;
   private FetchLimits defaultFetchLimits;
@@ -67,18 +66,16 @@ final class QuerierModule implements Service {
       shardReaders = shardReaders(readersReplicas);
     }
     modules.ring.addListener(ringListener);
-    Map<String, ManagedChannel> channels = new LinkedHashMap<>();
-    modules.storeGateways.forEach((id, address) -> {
-      ManagedChannel channel = modules.channel(modules.storeGateway != null && id.equals(modules.storeGatewayId),
-          address);
-      storeGatewayChannels.add(channel);
-      channels.put(id, channel);
-    });
-    blocksReader = new BlocksStoreReader(modules.bucket,
-        new HashRing(List.copyOf(modules.storeGateways.keySet()), options.storeGateway.replicationFactor),
-        channels, options.ingesterClient.timeout, options.storeGateway.bucketStoreSyncInterval,
-            options.storeGateway.ignoreDeletionMarksDelay,
-        BlocksStoreReader.MIN_UPLOAD_GRACE);
+    storeGatewayChannels = new StoreGatewayChannels(
+        (id, address) -> modules.channel(modules.storeGateway != null && id.equals(modules.storeGatewayId), address),
+        modules.storeGateways, options.storeGateway.replicationFactor, StoreGateway.DEFAULT_RING_HANDOVER,
+        options.querier.queryTimeout);
+    blocksReader = new BlocksStoreReader(modules.bucket, storeGatewayChannels.ring(), storeGatewayChannels.channels(),
+        options.ingesterClient.timeout, options.storeGateway.bucketStoreSyncInterval,
+        options.storeGateway.ignoreDeletionMarksDelay, BlocksStoreReader.MIN_UPLOAD_GRACE);
+    storeGatewayChannels.follow(blocksReader);
+    storeGatewayRing = modules.storeGatewaysFollowRing
+        ? RingFollower.storeGatewayChannels(modules.ring, storeGatewayChannels) : null;
     buildEngine();
     if (serveApi) {
       bindApi();
@@ -247,7 +244,10 @@ final class QuerierModule implements Service {
   public void stop() {
     modules.stopFollowingRing();
     modules.ring.removeListener(ringListener);
+    if (storeGatewayRing != null) {
+      storeGatewayRing.close();
+    }
     shardReaders.close();
-    storeGatewayChannels.forEach(ManagedChannel::shutdownNow);
+    storeGatewayChannels.close();
   }
 }

@@ -77,6 +77,37 @@ final class RingConfig {
   }
 
   /**
+   * Whether the store-gateway ring is the ingester ring's nodes ({@code store_gateway.sharding_ring.nodes} not
+   * listed), and so follows it as nodes join and leave.
+   */
+  static boolean storeGatewaysFollowIngesterRing(NarthexOptions options) throws IOException {
+    return section(options, "store_gateway.sharding_ring.nodes") == null;
+  }
+
+  /** Whether the compactor ring is the ingester ring's node ids ({@code compactor.sharding_ring.nodes} not listed). */
+  static boolean compactorsFollowIngesterRing(NarthexOptions options) throws IOException {
+    return section(options, "compactor.sharding_ring.nodes") == null;
+  }
+
+  /** The store-gateways of a ring that follows the ingester ring: its nodes by id, with their gRPC addresses. */
+  static java.util.LinkedHashMap<String, String> storeGatewaysOf(io.narthex.ingester.ring.RingState ring) {
+    java.util.LinkedHashMap<String, String> out = new java.util.LinkedHashMap<>();
+    for (ShardMap.Node node : ring.nodes()) {
+      out.put(node.id(), node.grpcAddress());
+    }
+    return out;
+  }
+
+  /** The compactor ids of a ring that follows the ingester ring: its node ids. */
+  static List<String> compactorsOf(io.narthex.ingester.ring.RingState ring) {
+    List<String> out = new ArrayList<>();
+    for (ShardMap.Node node : ring.nodes()) {
+      out.add(node.id());
+    }
+    return out;
+  }
+
+  /**
    * Compactor ids in ring order: {@code compactor.sharding_ring.nodes} ({@code {id}} entries) when the config file
    * lists them, else the ingester ring's node ids.
    */

@@ -65,6 +65,10 @@ class LifecycleTest {
       assertThat(get(narthex, "/api/v1/upload/block/" + BLOCK + "/check").statusCode()).isNotEqualTo(404);
       assertThat(get(narthex, "/compactor/delete_tenant_status").statusCode()).isEqualTo(200);
       assertThat(get(narthex, "/prometheus/api/v1/query?query=1").statusCode()).isEqualTo(404);
+      // No compactor.sharding_ring.nodes: the compactors are the ingester ring's nodes, this one alone here.
+      assertThat(get(narthex, "/compactor/ring").body()).isEqualTo("{\"follows_ingester_ring\":true,"
+          + "\"replication_factor\":1,\"self\":\"ingester-1\",\"members\":[{\"id\":\"ingester-1\"}]}");
+      assertThat(get(narthex, "/store-gateway/ring").statusCode()).isEqualTo(404);
     }
   }
 
@@ -257,6 +261,8 @@ class LifecycleTest {
       Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
           assertThat(get(narthex, "/ready").body()).isEqualTo("ready\n"));
       assertThat(get(narthex, "/services").body()).contains("ingester RUNNING\n", "grpc-server RUNNING\n");
+      assertThat(get(narthex, "/store-gateway/ring").body()).startsWith("{\"follows_ingester_ring\":true,")
+          .contains("\"members\":[{\"id\":\"ingester-1\",\"grpc_address\":\"127.0.0.1:");
     }
   }
 }
