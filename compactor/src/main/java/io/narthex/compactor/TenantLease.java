@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * <p>Neither the filesystem nor the object-store interface here offers compare-and-set, so this narrows the race
  * rather than closing it: two compactors that both read the lease as free, then each wrote it more than the settle
  * delay apart (a process stalled between its read and its write for longer than that), could both hold it. Even
- * then answers stay correct: a duplicated block has the same sources as its twin and the next pass marks one of
- * them redundant.
+ * then nothing is lost: a duplicated block holds the same samples as its twin, queries merge overlapping blocks
+ * sample by sample, and the next compaction of their window merges the twins (same sources: neither is redundant to
+ * the other). Compactors whose rings disagree for a moment during a ring change meet here the same way.
  */
 final class TenantLease implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TenantLease.class);
