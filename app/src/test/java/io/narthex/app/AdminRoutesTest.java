@@ -90,6 +90,8 @@ class AdminRoutesTest {
     assertThat(send("GET", "/ingester/shards", "tenant-a").statusCode()).isEqualTo(404);
     assertThat(send("POST", "/compactor/delete_tenant", "tenant-a").statusCode()).isEqualTo(404);
     assertThat(send("GET", "/compactor/delete_tenant_status", "tenant-a").statusCode()).isEqualTo(404);
+    assertThat(send("GET", "/compactor/ring", null).statusCode()).isEqualTo(404);
+    assertThat(send("GET", "/store-gateway/ring", null).statusCode()).isEqualTo(404);
     assertThat(send("POST", "/prometheus/api/v1/admin/tsdb/delete_series?match[]=up", "tenant-a").statusCode())
         .isEqualTo(404);
     assertThat(send("GET", "/ready", null).statusCode()).isEqualTo(200);
