@@ -384,7 +384,8 @@ class CompactorTest {
     threeTwoHourBlocks("t", T0);
     // Both "compactor-0", each thinking it owns every tenant; the pause keeps a pass on the group long enough
     // that, without leases, the other would compact it too.
-    CompactorConfig config = config(H2, H6).withPauseAfterUpload(Duration.ofMillis(300));
+    // 3 s: the other twin, descheduled after the barrier, must still find the first one's lease held.
+    CompactorConfig config = config(H2, H6).withPauseAfterUpload(Duration.ofSeconds(3));
     List<Compactor> twins = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
       Compactor c = new Compactor(config, bucket, clock, tenant -> SeriesDeletions.NONE,
