@@ -49,8 +49,8 @@ public final class RingPlanner {
   }
 
   /**
-   * Moves that take every replica off {@code leaving}, each to the node (other than {@code leaving}) that holds the
-   * fewest replicas and none of that shard.
+   * Moves that take every replica off {@code leaving}, each to the node (not leaving itself) that holds the fewest
+   * replicas and none of that shard.
    *
    * @throws IllegalArgumentException when a shard has no node to go to (as many replicas as other nodes)
    */
@@ -66,7 +66,8 @@ public final class RingPlanner {
       String target = null;
       for (ShardMap.Node node : ring.nodes()) {
         String id = node.id();
-        if (!id.equals(leaving) && !replicas.contains(id) && (target == null || load.get(id) < load.get(target))) {
+        if (!id.equals(leaving) && !ring.leaving().contains(id) && !replicas.contains(id)
+            && (target == null || load.get(id) < load.get(target))) {
           target = id;
         }
       }

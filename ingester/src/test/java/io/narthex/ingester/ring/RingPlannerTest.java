@@ -70,4 +70,12 @@ class RingPlannerTest {
     }
     assertThatThrownBy(() -> RingPlanner.forLeave(shrunk, "n1")).hasMessageContaining("add a node first");
   }
+
+  @Test
+  void aLeavingNodeTakesNoReplicaOfAnotherLeavingNode() {
+    // n3 holds nothing, so it would be the target, but it leaves too: n0's replica goes to n2.
+    RingState ring = ring(new ShardMap(nodes(4), List.of(List.of("n0", "n1"), List.of("n1", "n2"))))
+        .apply(new RingCommand.LeaveAsked("n3")).apply(new RingCommand.LeaveAsked("n0"));
+    assertThat(RingPlanner.forLeave(ring, "n0")).containsExactly(new RingState.Move(0, "n0", "n2"));
+  }
 }
