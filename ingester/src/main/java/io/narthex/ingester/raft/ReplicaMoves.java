@@ -42,15 +42,6 @@ final class ReplicaMoves {
     this.electionTimeout = options.electionTimeout();
   }
 
-  RaftOptions options() {
-    return options;
-  }
-
-  /** This node, as the ring lists it. */
-  ShardMap.Node self() {
-    return self;
-  }
-
   /** Told of each step a move reached on this node ("started", "listener added", "caught up", "swapped"). */
   volatile java.util.function.BiConsumer<RingState.Move, String> stepListener = (move, step) -> {};
 
@@ -523,7 +514,7 @@ final class ReplicaMoves {
    * Sets a shard group's configuration, again while its leadership moves (a leader stepping down, a transfer to the
    * preferred replica): for up to 20 election timeouts.
    */
-  RaftClientReply setConfiguration(RaftClient shard, List<org.apache.ratis.protocol.RaftPeer> servers,
+  private RaftClientReply setConfiguration(RaftClient shard, List<org.apache.ratis.protocol.RaftPeer> servers,
       List<org.apache.ratis.protocol.RaftPeer> listeners) throws IOException {
     long deadlineNanos = System.nanoTime() + electionTimeout.toNanos() * 20;
     var arguments = org.apache.ratis.protocol.SetConfigurationRequest.Arguments.newBuilder()

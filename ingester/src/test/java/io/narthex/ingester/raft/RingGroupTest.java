@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -112,58 +111,6 @@ class RingGroupTest {
     RingState state = restarted.ringState();
     assertThat(state.nodes()).contains(extra);
     assertThat(state.shards()).isEqualTo(shardMap.shards());
-  }
-
-  @Test
-  void joinedNodesBecomeVotersAtAnOddCountAndTheRingOutlivesItsSeeds() throws Exception {
-    // Seeds n0-n2 with one shard on n0; n3-n5 are started later, their config listing all six.
-    List<ShardMap.Node> six = TestIngesters.nodes(6);
-    ShardMap seeds = new ShardMap(six.subList(0, 3), List.of(List.of("n0")));
-    ShardMap later = new ShardMap(six, seeds.shards());
-    List<IngesterNode> nodes = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      nodes.add(start(seeds, "n" + i));
-    }
-    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> nodes.getFirst().ringState().isSeeded());
-    for (int i = 3; i < 6; i++) {
-      IngesterNode joiner = start(later, "n" + i);
-      nodes.add(joiner);
-      Awaitility.await().atMost(Duration.ofSeconds(10)).until(joiner::seedAnswered);
-      assertThat(joiner.join(Duration.ofSeconds(30))).as("one shard on n0: nothing to move").isEmpty();
-    }
-    awaitMembers(nodes, Set.of("n0", "n1", "n2", "n3", "n4"), Set.of("n5"));
-
-    // The seeds leave, the last one handing its replica over; each is stopped once its leave is done.
-    nodes.get(1).leave("n1", Duration.ofSeconds(30));
-    awaitMembers(nodes, Set.of("n0", "n2", "n3", "n4", "n5"), Set.of());
-    nodes.get(2).leave("n2", Duration.ofSeconds(30));
-    assertThat(nodes.get(3).leave("n0", Duration.ofSeconds(30))).as("n0's replica moves, asked of another node")
-        .containsExactly(new RingState.Move(0, "n0", "n3"));
-    for (int i = 0; i < 3; i++) {
-      nodes.get(i).close();
-    }
-    List<IngesterNode> joined = nodes.subList(3, 6);
-    awaitMembers(joined, Set.of("n3", "n4", "n5"), Set.of());
-
-    // The ring group of the joined nodes alone commits changes.
-    JsonNode reply = joined.get(1).ringCommand(new RingCommand.Join(later.node("n4")));
-    assertThat(reply.get("applied").asBoolean()).isTrue();
-    RingState ring = joined.get(2).queryRing();
-    assertThat(ring.nodes()).extracting(ShardMap.Node::id).containsExactly("n3", "n4", "n5");
-    assertThat(ring.shards()).containsExactly(List.of("n3"));
-  }
-
-  /** Waits until the ring group's leader, one of {@code nodes}, has these voters and listeners. */
-  private static void awaitMembers(List<IngesterNode> nodes, Set<String> voters, Set<String> listeners) {
-    Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-      IngesterNode leader = nodes.stream().filter(IngesterNode::leadsRingGroup).findFirst().orElseThrow();
-      var conf = RingLeaderDuties.ringGroupConf(leader.ringView().state().shardMap().node(leader.nodeId()), OPTIONS);
-      assertThat(conf.getOldPeersList()).isEmpty();
-      assertThat(conf.getPeersList()).extracting(peer -> peer.getId().toStringUtf8())
-          .containsExactlyInAnyOrderElementsOf(voters);
-      assertThat(conf.getListenersList()).extracting(peer -> peer.getId().toStringUtf8())
-          .containsExactlyInAnyOrderElementsOf(listeners);
-    });
   }
 
   /** One sample of {@code up} at {@code timestampMs}. */
