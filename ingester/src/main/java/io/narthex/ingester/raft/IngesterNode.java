@@ -31,6 +31,7 @@ import java.util.stream.Stream;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.netty.NettyConfigKeys;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.Message;
@@ -114,11 +115,14 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     this.raftDir = dataDir.resolve("raft");
     Files.createDirectories(raftDir);
     ShardMap.Node self = shardMap.node(nodeId);
-    RaftProperties properties = RaftGroups.properties(options.electionTimeout());
+    RaftProperties properties = RaftGroups.properties(options.electionTimeout(), options.transport());
     RaftServerConfigKeys.setStorageDir(properties, List.of(raftDir.toFile()));
-    GrpcConfigKeys.Server.setPort(properties, NetUtils.createSocketAddr(self.raftAddress()).getPort());
+    int raftPort = NetUtils.createSocketAddr(self.raftAddress()).getPort();
+    GrpcConfigKeys.Server.setPort(properties, raftPort);
+    NettyConfigKeys.Server.setPort(properties, raftPort);
     if (!options.listenAddress().isEmpty()) {
       GrpcConfigKeys.Server.setHost(properties, options.listenAddress());
+      NettyConfigKeys.Server.setHost(properties, options.listenAddress());
     }
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, options.snapshotEveryEntries());
@@ -710,10 +714,10 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
    * @throws IOException when the request failed
    */
   boolean transfer(int shard, RaftPeerId target, long timeoutMs) throws IOException {
-    RaftProperties properties = RaftGroups.properties(electionTimeout);
+    RaftProperties properties = RaftGroups.properties(electionTimeout, options.transport());
     org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
         TimeDuration.valueOf(timeoutMs, TimeUnit.MILLISECONDS));
-    try (RaftClient client = RaftClient.newBuilder().setProperties(properties)
+    try (RaftClient client = RaftGroups.clientBuilder(properties, options.transport())
         .setParameters(TlsFiles.ratisParameters(clientTls))
         .setRaftGroup(RaftGroups.group(ringView.shardMap(), shard)).setLeaderId(server.getId())
         .setRetryPolicy(RetryPolicies.noRetry())

@@ -6,12 +6,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.netty.client.NettyClientRpc;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -72,10 +77,10 @@ public final class RaftGroups {
    * out after 3 s, and redirects and lost connections are retried for about two election timeouts.
    */
   public static RaftClient client(RaftGroup group, RaftOptions options) {
-    RaftProperties properties = properties(options.electionTimeout());
+    RaftProperties properties = properties(options.electionTimeout(), options.transport());
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(3, TimeUnit.SECONDS));
     long sleepMs = Math.max(10, options.electionTimeout().toMillis() / 5);
-    return RaftClient.newBuilder().setProperties(properties)
+    return clientBuilder(properties, options.transport())
         .setParameters(TlsFiles.ratisParameters(options.clientTls()))
         .setRaftGroup(group)
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10,
@@ -84,13 +89,34 @@ public final class RaftGroups {
   }
 
   /**
+   * A client builder with {@code properties} on {@code transport}. On Netty its calls may also be unordered
+   * asynchronous ones ({@link org.apache.ratis.client.impl.UnorderedAsync}, the distributor's writes): Ratis's
+   * Netty client sends each as an asynchronous request of its own, which its server answers as it answers any.
+   */
+  static RaftClient.Builder clientBuilder(RaftProperties properties, RaftOptions.Transport transport) {
+    RaftClient.Builder builder = RaftClient.newBuilder().setProperties(properties);
+    if (transport == RaftOptions.Transport.NETTY) {
+      ClientId id = ClientId.randomId();
+      builder.setClientId(id).setClientRpc(new NettyClientRpc(id, properties) {
+        @Override
+        public CompletableFuture<RaftClientReply> sendRequestAsyncUnordered(RaftClientRequest request) {
+          return sendRequestAsync(request);
+        }
+      });
+    }
+    return builder;
+  }
+
+  /**
    * Settings both sides agree on.
    *
    * @param electionTimeout the lower bound of the randomized election timeout; the upper bound is twice it
+   * @param transport Ratis's RPC type
    */
-  static RaftProperties properties(Duration electionTimeout) {
+  static RaftProperties properties(Duration electionTimeout, RaftOptions.Transport transport) {
     RaftProperties properties = new RaftProperties();
-    RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.GRPC);
+    RaftConfigKeys.Rpc.setType(properties,
+        transport == RaftOptions.Transport.NETTY ? SupportedRpcType.NETTY : SupportedRpcType.GRPC);
     // Ratis wants the gRPC message limit at least 1 MiB above the appender's batch limit.
     GrpcConfigKeys.setMessageSizeMax(properties, SizeInBytes.valueOf(MAX_MESSAGE_SIZE.getSize() + (2 << 20)));
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(properties, MAX_APPEND_BATCH_SIZE);

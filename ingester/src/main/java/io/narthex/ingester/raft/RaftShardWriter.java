@@ -48,7 +48,7 @@ import org.apache.ratis.util.TimeDuration;
  *
  * <p>Each write is an unordered asynchronous Ratis call ({@link UnorderedAsync}, what Ratis's own
  * {@code sendReadOnlyUnordered} uses, here with a write request): its requests share one long-lived gRPC stream to
- * the leader, where Ratis's blocking API opens a stream per call and holds a thread until the reply. Not the ordered
+ * the leader (on {@link RaftOptions.Transport#NETTY}, one connection), where Ratis's blocking API opens a stream per call and holds a thread until the reply. Not the ordered
  * async API ({@code client.async().send}): it keeps one send queue per client, which stays failed for good once a
  * write's retries run out during an outage; unordered calls are independent and recover as soon as a quorum is
  * back. Order between concurrent writes is not needed: a Prometheus queue shard has one request in flight at a time.
@@ -124,12 +124,11 @@ public final class RaftShardWriter implements ShardWriter {
   }
 
   private RaftClientImpl newClient(ShardMap map) {
-    RaftProperties properties = RaftGroups.properties(options.electionTimeout());
+    RaftProperties properties = RaftGroups.properties(options.electionTimeout(), options.transport());
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(3, TimeUnit.SECONDS));
     long sleepMs = 100;
     int attempts = (int) Math.max(1, options.writeTimeout().toMillis() / sleepMs);
-    return (RaftClientImpl) RaftClient.newBuilder()
-        .setProperties(properties)
+    return (RaftClientImpl) RaftGroups.clientBuilder(properties, options.transport())
         .setRaftGroup(RaftGroups.group(map, shard))
         .setParameters(TlsFiles.ratisParameters(options.clientTls()))
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
