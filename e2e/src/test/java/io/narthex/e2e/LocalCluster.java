@@ -207,6 +207,11 @@ final class LocalCluster implements AutoCloseable {
     return getJson(ingester, "/ingester/ring", null);
   }
 
+  /** GET {@code path} on an ingester process: its JSON when it answers 200, else null. */
+  JsonNode get(String ingester, String path) {
+    return getJson(ingester, path, null);
+  }
+
   /** GET {@code path} on an ingester as {@code tenant} (none when null): its JSON when it answers 200, else null. */
   private JsonNode getJson(String ingester, String path, String tenant) {
     try {

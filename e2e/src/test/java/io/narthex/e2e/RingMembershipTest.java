@@ -77,10 +77,12 @@ class RingMembershipTest {
 
       phases.add(change("join ingester-4", () -> cluster.join(4)));
       assertThat(replicasOf(ring(), "ingester-4")).as("ingester-4's share of 9 replicas over 4 nodes").hasSize(2);
+      awaitBlocksRings("ingester-4", true, "ingester-1", "ingester-2");
       phases.add(change("join ingester-5", () -> cluster.join(5)));
       assertThat(replicasOf(ring(), "ingester-5")).as("ingester-5's share of 9 replicas over 5 nodes").isNotEmpty();
       phases.add(change("leave ingester-5", () -> cluster.leave(5)));
       phases.add(change("leave ingester-4", () -> cluster.leave(4)));
+      awaitBlocksRings("ingester-4", false, "ingester-1", "ingester-2");
       assertThat(shards(ring())).as("back on the first 3").allSatisfy(replicas ->
           assertThat(replicas).containsExactlyInAnyOrder("ingester-1", "ingester-2", "ingester-3"));
 
@@ -185,6 +187,30 @@ class RingMembershipTest {
     }
     assertThat(ring).as("GET /ingester/ring on ingester-1 and -2").isNotNull();
     return ring;
+  }
+
+  /**
+   * Waits until the store-gateway and compactor rings on each of {@code on} (the first three ingester processes, which
+   * run those components and follow the ingester ring; a joined one runs the ingester only) list {@code node} as a
+   * member, or no longer do.
+   */
+  private static void awaitBlocksRings(String node, boolean member, String... on) {
+    await(node + (member ? " in" : " out of") + " the store-gateway and compactor rings").atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+          for (String process : on) {
+            for (String path : List.of("/store-gateway/ring", "/compactor/ring")) {
+              JsonNode page = cluster.get(process, path);
+              assertThat(page).as("GET %s on %s", path, process).isNotNull();
+              List<String> members = new ArrayList<>();
+              page.path("members").forEach(m -> members.add(m.path("id").asText()));
+              if (member) {
+                assertThat(members).as("%s on %s", path, process).contains(node);
+              } else {
+                assertThat(members).as("%s on %s", path, process).doesNotContain(node);
+              }
+            }
+          }
+        });
   }
 
   private static List<Set<String>> shards(JsonNode ring) {
