@@ -60,9 +60,11 @@ import org.slf4j.LoggerFactory;
  * <p>The same server holds a replica of the ring group ({@link RingStateMachine}), whose peers are the shard map's
  * nodes: it keeps the ring (nodes, shards' replicas, moves under way) and publishes it to {@link #ringView()}. The
  * first start of a cluster seeds it with the shard map given here (every node tries; the ring group takes the first
- * seed and refuses every later one, so a node started against a running ring joins it, never re-seeds it). The replicas this node starts are those {@link HeldShards#FILE} names (the ring
- * as this node last applied it), or the given shard map's before any runtime change of the ring; the directory of any
- * other shard is set aside ({@link #STALE_REPLICAS_DIR}), so that a replica moved off this node never runs again.
+ * seed and refuses every later one, so a node started against a running ring joins it, never re-seeds it; a seed
+ * that only moves nodes to other addresses, as a restart on other ports does, updates them). The replicas this node
+ * starts are those {@link HeldShards#FILE} names (the ring as this node last applied it), or the given shard map's
+ * before any runtime change of the ring; the directory of any other shard is set aside
+ * ({@link #STALE_REPLICAS_DIR}), so that a replica moved off this node never runs again.
  */
 public final class IngesterNode implements ShardReplicas, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(IngesterNode.class);
@@ -76,6 +78,8 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
 
   private final ShardMap shardMap;
   private final String nodeId;
+  /** This node as its config gives it now: its addresses may differ from those the ring kept from its last start. */
+  private final ShardMap.Node self;
   private final RaftServer server;
   private final Path raftDir;
   private final RaftMetrics raftMetrics;
@@ -114,7 +118,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     this.nodeId = nodeId;
     this.raftDir = dataDir.resolve("raft");
     Files.createDirectories(raftDir);
-    ShardMap.Node self = shardMap.node(nodeId);
+    this.self = shardMap.node(nodeId);
     RaftProperties properties = RaftGroups.properties(options.electionTimeout(), options.transport());
     RaftServerConfigKeys.setStorageDir(properties, List.of(raftDir.toFile()));
     int raftPort = NetUtils.createSocketAddr(self.raftAddress()).getPort();
@@ -301,7 +305,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     if (closing) {
       throw new IOException("ingester node " + nodeId + " is stopping: it sends no ring command");
     }
-    try (RaftClient client = RaftGroups.client(RaftGroups.ringGroup(ringView.state().nodes()), options)) {
+    try (RaftClient client = RaftGroups.client(RaftGroups.ringGroup(ringNodesWithSelf()), options)) {
       RaftClientReply reply = client.io().send(
           Message.valueOf(ByteString.copyFrom(command.toJsonBytes())));
       if (!reply.isSuccess()) {
@@ -458,12 +462,24 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   }
 
   /**
+   * The ring's nodes, this one at its own addresses now: after a restart on other ports the ring still holds the old
+   * ones until this node's seed updates them (see {@link RingState}), and the seed must reach this node's replica.
+   */
+  private List<ShardMap.Node> ringNodesWithSelf() {
+    List<ShardMap.Node> nodes = new ArrayList<>();
+    for (ShardMap.Node node : ringView.state().nodes()) {
+      nodes.add(node.id().equals(nodeId) ? self : node);
+    }
+    return nodes;
+  }
+
+  /**
    * The ring as the ring group's leader has it (a read-only query).
    *
    * @throws IOException when no replica of the ring group answered
    */
   public RingState queryRing() throws IOException {
-    try (RaftClient client = RaftGroups.client(RaftGroups.ringGroup(ringView.state().nodes()), options)) {
+    try (RaftClient client = RaftGroups.client(RaftGroups.ringGroup(ringNodesWithSelf()), options)) {
       RaftClientReply reply = client.io().sendReadOnly(Message.EMPTY);
       check("read the ring", reply);
       return RingState.fromJson(reply.getMessage().getContent().toByteArray());

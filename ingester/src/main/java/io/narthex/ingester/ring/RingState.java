@@ -14,8 +14,10 @@ import java.util.List;
  * once changed at runtime (a series' shard is its hash modulo the count): a move changes one shard's replicas only.
  *
  * <p>The first seed, the config file of the first nodes of a cluster, is the ring group's ring; every later seed
- * is refused, whatever it holds: a node started later, with the same config or one listing more nodes, finds the
- * ring running and joins it ({@link RingCommand.Join}), never replaces it.
+ * is refused: a node started later, with the same config or one listing more nodes, finds the ring running and
+ * joins it ({@link RingCommand.Join}), never replaces it. One exception, while the ring never changed at runtime: a
+ * seed of the same nodes and replicas at other addresses (a node restarted on other ports or another host) updates
+ * the addresses.
  *
  * <p>A join or a leave asked of any node only records the intent ({@code joining}, {@code leaving}); the ring
  * group's leader runs the moves it needs, one at a time, and a new leader takes them up from this state.
@@ -100,6 +102,11 @@ public record RingState(long version, long seedVersion, List<ShardMap.Node> node
     return switch (command) {
       case RingCommand.Seed seed -> {
         ShardMap map = new ShardMap(seed.nodes(), seed.shards());
+        if (isSeeded() && !changedSinceSeed() && !map.equals(new ShardMap(nodes, shards)) && sameTopology(map)) {
+          // The same nodes and replicas at other addresses: a node restarted on other ports or another host. Taken,
+          // or the ring would keep sending its writes to an address nothing listens on.
+          yield new RingState(version + 1, version + 1, map.nodes(), map.shards(), List.of());
+        }
         if (isSeeded()) {
           throw new IllegalArgumentException("the ingester ring is seeded already (version " + version + ")"
               + (map.equals(new ShardMap(nodes, shards)) ? " with this ring" : ", with another ring")
@@ -225,6 +232,19 @@ public record RingState(long version, long seedVersion, List<ShardMap.Node> node
     List<String> next = new ArrayList<>(ids);
     next.remove(id);
     return next;
+  }
+
+  /** Whether {@code map} has this ring's node ids, in order, and its shards' replicas, whatever the addresses. */
+  private boolean sameTopology(ShardMap map) {
+    if (!map.shards().equals(shards) || map.nodes().size() != nodes.size()) {
+      return false;
+    }
+    for (int i = 0; i < nodes.size(); i++) {
+      if (!map.nodes().get(i).id().equals(nodes.get(i).id())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   public boolean hasNode(String id) {

@@ -110,6 +110,26 @@ class RingStateTest {
   }
 
   @Test
+  void aSeedOfTheSameNodesAtOtherAddressesUpdatesThemUntilTheRingChangesAtRuntime() {
+    RingState seeded = RingState.EMPTY.apply(new RingCommand.Seed(THREE));
+    ShardMap.Node movedA = new ShardMap.Node("a", "127.0.0.1:19201", "127.0.0.1:19301");
+    ShardMap readdressed = new ShardMap(List.of(movedA, B, C), THREE.shards());
+
+    RingState next = seeded.apply(new RingCommand.Seed(readdressed));
+
+    assertThat(next.nodes()).containsExactly(movedA, B, C);
+    assertThat(next.shards()).isEqualTo(THREE.shards());
+    assertThat(List.of(next.version(), next.seedVersion())).containsExactly(2L, 2L);
+    // Other node ids, other replicas, or a ring changed at runtime: refused as before.
+    ShardMap oneMore = new ShardMap(List.of(movedA, B, C, D), THREE.shards());
+    assertThatThrownBy(() -> seeded.apply(new RingCommand.Seed(oneMore))).hasMessageContaining("seeded already");
+    assertThatThrownBy(() -> seeded.apply(new RingCommand.Seed(ShardMap.roundRobin(List.of(movedA, B, C), 3, 3))))
+        .hasMessageContaining("seeded already");
+    RingState joined = seeded.apply(new RingCommand.Join(D)).apply(new RingCommand.Joined("d"));
+    assertThatThrownBy(() -> joined.apply(new RingCommand.Seed(readdressed))).hasMessageContaining("seeded already");
+  }
+
+  @Test
   void stateAndCommandsRoundTripThroughJson() throws Exception {
     RingState.Move move = new RingState.Move(1, "b", "d");
     RingState state = RingState.EMPTY.apply(new RingCommand.Seed(THREE)).apply(new RingCommand.Join(D))
