@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.narthex.ingester.FreePorts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.narthex.ingester.FreePorts;
 import io.narthex.ingester.client.PushEntryBuilder;
 import io.narthex.ingester.client.ShardWriter.ShardUnavailableException;
 import io.narthex.ingester.raft.RaftOptions;

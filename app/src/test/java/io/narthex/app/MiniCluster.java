@@ -1,5 +1,6 @@
 package io.narthex.app;
 
+import io.narthex.ingester.FreePorts;
 import io.narthex.proto.prompb.WriteRequest;
 import java.io.IOException;
 import java.net.URI;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.airlift.compress.snappy.SnappyCompressor;
+import io.narthex.ingester.FreePorts;
 import io.narthex.proto.prompb.Exemplar;
 import io.narthex.proto.prompb.Histogram;
 import io.narthex.proto.prompb.Label;

@@ -1,5 +1,6 @@
 package io.narthex.app;
 
+import io.narthex.ingester.FreePorts;
 import java.nio.file.Path;
 
 /** An all-in-one Narthex for the app tests: every component in one process, on free ports, under one directory. */

@@ -3,6 +3,7 @@ package io.narthex.ingester.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.narthex.ingester.FreePorts;
 import io.narthex.ingester.client.PushEntryBuilder;
 import io.narthex.ingester.client.ShardWriter.ShardUnavailableException;
 import io.narthex.ingester.ring.ShardMap;
@@ -56,9 +57,7 @@ class RaftTransportSecurityTest {
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+    return FreePorts.next();
   }
 
   private static RaftOptions options(String listenAddress, TlsFiles serverTls, TlsFiles clientTls) {

@@ -3,6 +3,7 @@ package io.narthex.ingester.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.narthex.ingester.FreePorts;
 import io.narthex.ingester.client.PushEntryBuilder;
 import io.narthex.ingester.ring.RingCommand;
 import io.narthex.ingester.ring.RingPoller;
@@ -46,9 +47,7 @@ class RingGroupTest {
     ShardMap shardMap = TestIngesters.shardMap(1, 1);
     start(shardMap, "n0");
     ShardMap.Node nowhere;
-    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-      nowhere = new ShardMap.Node("n0", "127.0.0.1:1", "127.0.0.1:" + socket.getLocalPort());
-    }
+    nowhere = new ShardMap.Node("n0", "127.0.0.1:1", "127.0.0.1:" + FreePorts.next());
     // The writer starts on a ring whose only replica of shard 0 is at an address no server listens on.
     RingView ring = RingView.of(new ShardMap(List.of(nowhere), List.of(List.of("n0"))));
     RaftShardWriter writer = new RaftShardWriter(ring, 0, new RaftOptions(Duration.ofMillis(300), 10_000,

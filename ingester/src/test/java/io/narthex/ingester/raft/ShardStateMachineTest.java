@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import io.narthex.ingester.FreePorts;
 import io.narthex.ingester.client.LogFormat;
 import io.narthex.ingester.client.PushEntryBuilder;
 import io.narthex.ingester.client.WireFields;
@@ -19,7 +20,6 @@ import io.narthex.proto.prompb.Sample;
 import io.narthex.proto.prompb.TimeSeries;
 import io.narthex.tsdb.labels.Labels;
 import io.narthex.tsdb.storage.EncodedSeries;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,10 +51,7 @@ class ShardStateMachineTest {
 
   @BeforeEach
   void startShard() throws Exception {
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
+    int port = FreePorts.next();
     shardMap = ShardMap.roundRobin(List.of(new ShardMap.Node("n0", "127.0.0.1:1", "127.0.0.1:" + port)), 1, 1);
     start();
   }

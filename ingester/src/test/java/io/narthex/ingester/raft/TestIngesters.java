@@ -1,5 +1,6 @@
 package io.narthex.ingester.raft;
 
+import io.narthex.ingester.FreePorts;
 import io.narthex.ingester.client.PushEntryBuilder;
 import io.narthex.ingester.ring.ShardMap;
 import io.narthex.proto.ingester.PushResponse;
@@ -7,7 +8,6 @@ import io.narthex.proto.prompb.Label;
 import io.narthex.proto.prompb.Sample;
 import io.narthex.proto.prompb.TimeSeries;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,9 +29,7 @@ final class TestIngesters implements AutoCloseable {
   static List<ShardMap.Node> nodes(int count) throws IOException {
     List<ShardMap.Node> nodes = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      try (ServerSocket socket = new ServerSocket(0)) {
-        nodes.add(new ShardMap.Node("n" + i, "127.0.0.1:1", "127.0.0.1:" + socket.getLocalPort()));
-      }
+      nodes.add(new ShardMap.Node("n" + i, "127.0.0.1:1", "127.0.0.1:" + FreePorts.next()));
     }
     return nodes;
   }

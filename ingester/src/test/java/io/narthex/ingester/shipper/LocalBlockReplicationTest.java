@@ -2,6 +2,7 @@ package io.narthex.ingester.shipper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.narthex.ingester.FreePorts;
 import io.narthex.ingester.LocalBlocks;
 import io.narthex.ingester.raft.IngesterNode;
 import io.narthex.ingester.raft.RaftGroups;
@@ -9,7 +10,6 @@ import io.narthex.ingester.raft.RaftOptions;
 import io.narthex.ingester.raft.RaftShardWriter;
 import io.narthex.ingester.ring.ShardMap;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -48,9 +48,7 @@ class LocalBlockReplicationTest {
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+    return FreePorts.next();
   }
 
   private IngesterNode start(ShardMap shardMap, String id) throws IOException {

@@ -2,6 +2,7 @@ package io.narthex.ingester.shipper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.narthex.ingester.FreePorts;
 import io.narthex.ingester.ShardHeads;
 import io.narthex.ingester.LocalBlocks;
 import io.narthex.ingester.raft.IngesterNode;
@@ -18,7 +19,6 @@ import io.narthex.proto.prompb.Sample;
 import io.narthex.proto.prompb.TimeSeries;
 import io.narthex.proto.ingester.SampleError;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -54,10 +54,7 @@ class ShipperTest {
 
   @BeforeEach
   void startShard() throws Exception {
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
+    int port = FreePorts.next();
     shardMap = ShardMap.roundRobin(List.of(new ShardMap.Node("n0", "127.0.0.1:1", "127.0.0.1:" + port)), 1, 1);
     node = IngesterNode.start(shardMap, "n0", dataDir.resolve("n0"), raftOptions);
     writer = new RaftShardWriter(shardMap, 0, raftOptions);

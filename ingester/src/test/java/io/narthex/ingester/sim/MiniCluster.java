@@ -1,5 +1,6 @@
 package io.narthex.ingester.sim;
 
+import io.narthex.ingester.FreePorts;
 import io.narthex.ingester.raft.IngesterNode;
 import io.narthex.ingester.raft.RaftGroups;
 import io.narthex.ingester.raft.RaftOptions;
@@ -9,7 +10,6 @@ import io.narthex.ingester.shipper.Shipper;
 import io.narthex.ingester.shipper.ShipperOptions;
 import io.narthex.proto.ingester.ReplicaState;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -89,9 +89,7 @@ public final class MiniCluster implements AutoCloseable {
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+    return FreePorts.next();
   }
 
   public ShardMap shardMap() {

@@ -1,16 +1,16 @@
-package io.narthex.app;
+package io.narthex.ingester;
 
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Ports for the app tests, which run in parallel in one JVM. Each port comes from a JVM-wide counter below the
- * kernel's ephemeral range (32768 and up on Linux), so two tests never get the same one, and neither can an
- * outgoing connection or a port-0 bind in the meantime: {@code new ServerSocket(0)} handed out ephemeral ports, and a
+ * Ports for the ingester's tests and the app's (which run in parallel in one JVM). Each port comes from a JVM-wide
+ * counter below the kernel's ephemeral range (32768 and up on Linux), so two tests never get the same one, and
+ * neither can an outgoing connection or a port-0 bind in the meantime: {@code new ServerSocket(0)} handed out ephemeral ports, and a
  * client socket took one before Raft bound it (the fork then died of Ratis's "Failed to start Grpc server" exit).
  */
-final class FreePorts {
+public final class FreePorts {
   private static final int FLOOR = 15_000;
   private static final int CEILING = 32_000;
   /** The next candidate; a random start keeps concurrent JVMs (surefire forks, Maven runs) mostly apart. */
@@ -19,7 +19,7 @@ final class FreePorts {
   private FreePorts() {}
 
   /** One port that binds now and that this JVM has not handed out before. */
-  static int next() throws IOException {
+  public static int next() throws IOException {
     return block(1);
   }
 
@@ -28,7 +28,7 @@ final class FreePorts {
    *
    * @throws IOException when no such run is found in the range
    */
-  static synchronized int block(int count) throws IOException {
+  public static synchronized int block(int count) throws IOException {
     for (int tried = 0; tried < CEILING - FLOOR; tried += count) {
       if (next + count > CEILING) {
         next = FLOOR;
