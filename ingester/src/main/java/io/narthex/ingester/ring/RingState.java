@@ -235,7 +235,7 @@ public record RingState(long version, long seedVersion, List<ShardMap.Node> node
   }
 
   /** Whether {@code map} has this ring's node ids, in order, and its shards' replicas, whatever the addresses. */
-  private boolean sameTopology(ShardMap map) {
+  boolean sameTopology(ShardMap map) {
     if (!map.shards().equals(shards) || map.nodes().size() != nodes.size()) {
       return false;
     }

@@ -34,8 +34,9 @@ public final class RingView {
   /**
    * Takes {@code next} when it is newer than the current state and either changed at runtime since its seed or
    * differs from the current shard map, and tells the listeners, in order, on the caller's thread. A ring only
-   * seeded with this process's own configuration changes nothing; one seeded by another config file (this process
-   * started later, with more nodes listed) is the ring, since a seed is never replaced ({@link RingState}).
+   * seeded with this process's own nodes and replicas changes nothing (its addresses may be older than this process's
+   * own); one seeded by another config file (this process started later, with more nodes listed) is the ring, since
+   * a seed is never replaced ({@link RingState}).
    *
    * @return whether the view changed
    */
@@ -43,7 +44,9 @@ public final class RingView {
     if (!next.isSeeded() || next.version() <= state.version()) {
       return false;
     }
-    if (!next.changedSinceSeed() && state.isSeeded() && next.shardMap().equals(state.shardMap())) {
+    // A seeded ring of the same nodes and replicas, whatever their addresses, leaves this process's own: after a
+    // restart on other ports the ring still holds the old ones until this node's seed updates them.
+    if (!next.changedSinceSeed() && state.isSeeded() && next.sameTopology(state.shardMap())) {
       return false;
     }
     state = next;
