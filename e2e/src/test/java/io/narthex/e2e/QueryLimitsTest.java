@@ -68,7 +68,9 @@ class QueryLimitsTest {
           "start", Long.toString(T0 / 1000), "end", Long.toString(T0 / 1000 + 20_000), "step", "2");
       assertThat(response.status()).isEqualTo(503);
       assertThat(response.body().get("errorType").asText()).isEqualTo("timeout");
-      assertThat(response.body().get("error").asText()).isEqualTo("query timed out in expression evaluation");
+      // 1 ms may run out in any stage on a loaded machine; each answers with Prometheus's text for that stage.
+      assertThat(response.body().get("error").asText())
+          .matches("query timed out in (query parsing|expanding series|expression evaluation)");
     }
   }
 
