@@ -1,7 +1,6 @@
 package io.narthex.ingester.raft;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.narthex.common.service.StartFailure;
 import io.narthex.ingester.IngesterMetrics;
 import io.narthex.ingester.ShardHeads;
@@ -34,7 +33,6 @@ import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.netty.NettyConfigKeys;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
-import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -43,7 +41,6 @@ import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServerConfigKeys;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.ExitUtils;
 import org.apache.ratis.util.NetUtils;
 import org.apache.ratis.util.SizeInBytes;
@@ -68,7 +65,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class IngesterNode implements ShardReplicas, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(IngesterNode.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   static {
     // Ratis calls System.exit when its gRPC server cannot bind. One process holds many shards, and tests share a JVM:
@@ -94,10 +90,9 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   private final RingView ringView;
   private final RaftOptions options;
   private final ReplicaMoves moves;
+  private final RingGroupClient ringClient;
   private volatile RingPoller ringPoller;
   private volatile RingLeaderDuties ringLeaderDuties;
-  /** Set once the ring group answered this node's seed: taken, or refused because the ring runs already. */
-  private volatile boolean seedAnswered;
   /** Set by {@link #close}: no ring command is sent, and a move under way is left pending as it is. */
   private volatile boolean closing;
   /** Set once this node hands its leaderships over to stop: no move to a preferred leader runs alongside. */
@@ -156,6 +151,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     setAsideStaleReplicas(shardOfGroup);
     this.clientTls = options.clientTls();
     this.electionTimeout = options.electionTimeout();
+    this.ringClient = new RingGroupClient(self, shardMap, ringView, options);
     this.moves = new ReplicaMoves(this, self, options);
     this.preferredLeaders = new PreferredLeaders(ringView, options.electionTimeout());
     server = RaftServer.newBuilder()
@@ -229,7 +225,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
       node.server.close();
       throw e;
     }
-    Thread.ofVirtual().name("ring-seed-" + nodeId).start(node::seedRing);
+    Thread.ofVirtual().name("ring-seed-" + nodeId).start(node.ringClient::seed);
     node.ringView.addListener(node::dropMovedReplicas);
     // The ring group's replica may have applied newer states before the listener was added.
     node.dropMovedReplicas(node.ringView.state());
@@ -263,56 +259,13 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   }
 
   /**
-   * Proposes this node's configured ring as the ring group's seed, retried every election timeout until the ring
-   * group answers (it takes the seed while no runtime change followed the last one, see {@link RingState}) or the
-   * node closes.
-   */
-  private void seedRing() {
-    RingCommand seed = new RingCommand.Seed(shardMap);
-    while (!gauges.isShutdown()) {
-      try {
-        JsonNode reply = ringCommand(seed);
-        RingState ring = RingState.fromJson(JSON.writeValueAsBytes(reply.path("applied").asBoolean()
-            ? reply.get("state") : queryRing().toJson()));
-        if (!ring.shardMap().shards().equals(shardMap.shards())) {
-          log.warn("the ring group's ingester ring (version {}) differs from this node's configured one: {} in the"
-              + " ring group, {} configured; the ring group's is the ring (a config file only seeds a new cluster)",
-              ring.version(), ring.shards(), shardMap.shards());
-        } else {
-          log.info("ingester ring seed proposed: {}", reply.path("applied").asBoolean()
-              ? "taken" : reply.path("error").asText());
-        }
-        seedAnswered = true;
-        return;
-      } catch (IOException | RuntimeException e) {
-        log.debug("seeding the ingester ring failed, retrying: {}", e.toString());
-      }
-      try {
-        Thread.sleep(electionTimeout.toMillis());
-      } catch (InterruptedException e) {
-        return;
-      }
-    }
-  }
-
-  /**
    * Commits {@code command} through the ring group.
    *
    * @return the ring group's reply: whether it applied the command, and the state after it or why not
    * @throws IOException when no quorum of the ring group answered
    */
   public JsonNode ringCommand(RingCommand command) throws IOException {
-    if (closing) {
-      throw new IOException("ingester node " + nodeId + " is stopping: it sends no ring command");
-    }
-    try (RaftClient client = RaftGroups.client(RaftGroups.ringGroup(ringNodesWithSelf()), options)) {
-      RaftClientReply reply = client.io().send(
-          Message.valueOf(ByteString.copyFrom(command.toJsonBytes())));
-      if (!reply.isSuccess()) {
-        throw new IOException("the ring group did not commit " + command + ": " + reply.getException());
-      }
-      return JSON.readTree(reply.getMessage().getContent().toByteArray());
-    }
+    return ringClient.command(command);
   }
 
   private List<String> replicasInRing(int shard) {
@@ -446,9 +399,9 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     }
   }
 
-  /** Whether the ring group answered this node's seed ({@link #seedRing}). */
+  /** Whether the ring group answered this node's seed ({@link RingGroupClient#seed}). */
   boolean seedAnswered() {
-    return seedAnswered;
+    return ringClient.seedAnswered();
   }
 
   /** Whether this node is handing its leaderships over or closing. */
@@ -462,30 +415,13 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   }
 
   /**
-   * The ring's nodes, this one at its own addresses now: after a restart on other ports the ring still holds the old
-   * ones until this node's seed updates them (see {@link RingState}), and the seed must reach this node's replica.
-   */
-  private List<ShardMap.Node> ringNodesWithSelf() {
-    List<ShardMap.Node> nodes = new ArrayList<>();
-    for (ShardMap.Node node : ringView.state().nodes()) {
-      nodes.add(node.id().equals(nodeId) ? self : node);
-    }
-    return nodes;
-  }
-
-  /**
    * The ring as the ring group's leader has it (a read-only query).
    *
    * @throws IOException when no replica of the ring group answered
    */
   public RingState queryRing() throws IOException {
-    try (RaftClient client = RaftGroups.client(RaftGroups.ringGroup(ringNodesWithSelf()), options)) {
-      RaftClientReply reply = client.io().sendReadOnly(Message.EMPTY);
-      check("read the ring", reply);
-      return RingState.fromJson(reply.getMessage().getContent().toByteArray());
-    }
+    return ringClient.query();
   }
-
 
   static void check(String what, RaftClientReply reply) throws IOException {
     if (!reply.isSuccess()) {
@@ -816,6 +752,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
   @Override
   public void close() {
     closing = true;
+    ringClient.close();
     if (ringLeaderDuties != null) {
       ringLeaderDuties.close();
     }
