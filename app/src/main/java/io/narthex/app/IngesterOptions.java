@@ -1,6 +1,9 @@
 package io.narthex.app;
 
+import io.narthex.ingester.raft.RaftOptions;
 import java.time.Duration;
+import java.util.Locale;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
@@ -63,6 +66,15 @@ public final class IngesterOptions {
       description = "how long a write waits for a shard's quorum before it fails with a 5xx")
   public Duration raftWriteTimeout = Duration.ofSeconds(15);
 
+  @Option(names = {"--ingester.raft.transport", "-ingester.raft.transport"},
+      descriptionKey = "ingester.raft.transport", defaultValue = "grpc", converter = RaftTransportConverter.class,
+      description = "how the ingesters' Raft servers (shards and ring) and their clients talk: `grpc` (HTTP/2; "
+          + "mutual TLS with the `-server.grpc-tls-*` and `-ingester.client.tls-*` flags) or `netty` (Ratis's "
+          + "Netty transport: length-prefixed messages over one TCP connection per peer, less CPU per sample, no "
+          + "TLS, refused with it; each write holds a server thread until it commits). Every process of a cluster "
+          + "must use the same one: a change restarts all of them, not a rolling restart")
+  public RaftOptions.Transport raftTransport = RaftOptions.DEFAULT_TRANSPORT;
+
   @Option(names = {"--ingester.metadata-retain-period", "-ingester.metadata-retain-period"},
       descriptionKey = "ingester.metadata_retain_period", defaultValue = "10m", converter = DurationConverter.class,
       description = "metric metadata not sent again for this long is forgotten, measured on the distributors' "
@@ -108,4 +120,17 @@ public final class IngesterOptions {
       descriptionKey = "blocks_storage.tsdb.ship_interval", defaultValue = "1m", converter = DurationConverter.class,
       description = "how often a shard leader looks for blocks to cut, ship or retry")
   public Duration shipInterval = Duration.ofMinutes(1);
+
+  /** {@code grpc} or {@code netty}, in any case. */
+  static final class RaftTransportConverter implements CommandLine.ITypeConverter<RaftOptions.Transport> {
+    @Override
+    public RaftOptions.Transport convert(String value) {
+      try {
+        return RaftOptions.Transport.valueOf(value.trim().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(
+            "unknown -ingester.raft.transport '" + value + "': expected grpc or netty");
+      }
+    }
+  }
 }

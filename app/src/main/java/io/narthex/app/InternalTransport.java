@@ -8,6 +8,7 @@ import io.grpc.TlsChannelCredentials;
 import io.grpc.TlsServerCredentials;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
+import io.narthex.ingester.raft.RaftOptions;
 import io.narthex.ingester.raft.TlsFiles;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -98,6 +99,22 @@ final class InternalTransport {
       throw new IllegalArgumentException("-ingester.client.tls-enabled is set: set -server.grpc-tls-cert-path,"
           + " -server.grpc-tls-key-path and -server.grpc-tls-ca-path too, since other processes call this one");
     }
+  }
+
+  /**
+   * The shards' Raft transport, {@code -ingester.raft.transport}.
+   *
+   * @throws IllegalArgumentException when it is {@code netty} and TLS is set: Ratis's Netty transport has no TLS, and
+   *     a cluster that asked for mutual TLS must not run plaintext Raft
+   */
+  static RaftOptions.Transport raftTransport(NarthexOptions options, TlsFiles server, TlsFiles client) {
+    RaftOptions.Transport transport = options.ingester.raftTransport;
+    if (transport == RaftOptions.Transport.NETTY && (server != null || client != null)) {
+      throw new IllegalArgumentException("-ingester.raft.transport=netty has no TLS, but "
+          + (server != null ? "-server.grpc-tls-cert-path" : "-ingester.client.tls-enabled")
+          + " is set: use -ingester.raft.transport=grpc with TLS, or turn TLS off");
+    }
+    return transport;
   }
 
   /** A gRPC server on {@code host:port} (all interfaces when host is empty), mutual TLS when {@code tls} is set. */

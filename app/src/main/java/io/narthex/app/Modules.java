@@ -197,7 +197,8 @@ final class Modules {
         options.ingester.raftWriteTimeout,
         InternalTransport.listenAddress(options.ingester.raftListenAddress, self == null ? null : self.raftAddress(),
             options.server.httpListenAddress),
-        serverTls, clientTls);
+        serverTls, clientTls)
+        .withTransport(InternalTransport.raftTransport(options, serverTls, clientTls));
     this.storeGatewayId = options.storeGateway.instanceId.isEmpty() ? options.ingester.instanceId
         : options.storeGateway.instanceId;
     this.storeGateways = RingConfig.storeGateways(options, shardMap);

@@ -150,6 +150,47 @@ class InternalPortsTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-server.grpc-tls-key-path");
   }
 
+  @Test
+  void raftTransportIsGrpcByDefaultAndNettyByFlagOrConfigFile() throws IOException {
+    assertThat(NarthexOptions.parse().ingester.raftTransport).isEqualTo(RaftOptions.Transport.GRPC);
+    assertThat(NarthexOptions.parse("-ingester.raft.transport=netty").ingester.raftTransport)
+        .isEqualTo(RaftOptions.Transport.NETTY);
+    Path config = java.nio.file.Files.writeString(dir.resolve("narthex.yaml"),
+        "ingester:\n  raft:\n    transport: netty\n");
+    assertThat(NarthexOptions.parse("--config.file=" + config).ingester.raftTransport)
+        .isEqualTo(RaftOptions.Transport.NETTY);
+    assertThat(NarthexOptions.parse("--config.file=" + config, "--ingester.raft.transport=GRPC")
+        .ingester.raftTransport).as("the flag wins over the file").isEqualTo(RaftOptions.Transport.GRPC);
+    assertThatThrownBy(() -> NarthexOptions.parse("--ingester.raft.transport=http"))
+        .isInstanceOf(picocli.CommandLine.ParameterException.class)
+        .hasMessageContaining("unknown -ingester.raft.transport 'http': expected grpc or netty");
+  }
+
+  @Test
+  void nettyRaftTransportServesNettyClientsAndIsRefusedWithTls() throws Exception {
+    NarthexOptions options = start("--ingester.raft.transport=netty");
+    ShardMap shardMap = ShardMap.roundRobin(List.of(new ShardMap.Node(options.ingester.instanceId,
+        "127.0.0.1:" + narthex.grpcPort(), "127.0.0.1:" + options.ingester.raftListenPort)), 1, 1);
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(this::ready);
+    RaftShardWriter nettyWriter = new RaftShardWriter(shardMap, 0,
+        new RaftOptions(Duration.ofSeconds(1), 1_000, Duration.ofSeconds(15))
+            .withTransport(RaftOptions.Transport.NETTY));
+    clients.add(nettyWriter);
+    assertThat(nettyWriter.pushEntry(push("written_over_netty")).join().getAcceptedSamples()).isEqualTo(1);
+    narthex.close();
+    narthex = null;
+
+    TlsFiles node = TestCertificates.createCa(dir).signed("node");
+    assertThatThrownBy(() -> start("--ingester.raft.transport=netty",
+        "--server.grpc-tls-cert-path=" + node.certPath(), "--server.grpc-tls-key-path=" + node.keyPath(),
+        "--server.grpc-tls-ca-path=" + node.caPath(),
+        "--ingester.client.tls-enabled", "--ingester.client.tls-cert-path=" + node.certPath(),
+        "--ingester.client.tls-key-path=" + node.keyPath(), "--ingester.client.tls-ca-path=" + node.caPath()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("-ingester.raft.transport=netty has no TLS, but -server.grpc-tls-cert-path is set: use "
+            + "-ingester.raft.transport=grpc with TLS, or turn TLS off");
+  }
+
   private boolean ready() throws IOException, InterruptedException {
     return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + narthex.httpPort() + "/ready")).build(),
