@@ -57,8 +57,10 @@ import org.slf4j.LoggerFactory;
  * <p>The same server holds a replica of the ring group ({@link RingStateMachine}), whose peers are the shard map's
  * nodes: it keeps the ring (nodes, shards' replicas, moves under way) and publishes it to {@link #ringView()}. The
  * first start of a cluster seeds it with the shard map given here (every node tries; the ring group takes the first
- * seed and refuses every later one, so a node started against a running ring joins it, never re-seeds it; a seed
- * that only moves nodes to other addresses, as a restart on other ports does, updates them). The replicas this node
+ * seed and refuses every later one, so a node started against a running ring joins it, never re-seeds it). A node
+ * the ring lists at other addresses (restarted on other ports or another host) sends its own
+ * ({@link RingGroupClient#seed}); this process's view lists it at them from the start, and the Raft server's
+ * connections to the other nodes follow the ring's addresses ({@link PeerAddresses}). The replicas this node
  * starts are those {@link HeldShards#FILE} names (the ring as this node last applied it), or the given shard map's
  * before any runtime change of the ring; the directory of any other shard is set aside
  * ({@link #STALE_REPLICAS_DIR}), so that a replica moved off this node never runs again.
@@ -114,6 +116,7 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     this.raftDir = dataDir.resolve("raft");
     Files.createDirectories(raftDir);
     this.self = shardMap.node(nodeId);
+    ringView.keepOwnAddresses(self);
     RaftProperties properties = RaftGroups.properties(options.electionTimeout(), options.transport());
     RaftServerConfigKeys.setStorageDir(properties, List.of(raftDir.toFile()));
     int raftPort = NetUtils.createSocketAddr(self.raftAddress()).getPort();
@@ -227,8 +230,10 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     }
     Thread.ofVirtual().name("ring-seed-" + nodeId).start(node.ringClient::seed);
     node.ringView.addListener(node::dropMovedReplicas);
-    // The ring group's replica may have applied newer states before the listener was added.
+    node.ringView.addListener(node::followAddresses);
+    // The ring group's replica may have applied newer states before the listeners were added.
     node.dropMovedReplicas(node.ringView.state());
+    node.followAddresses(node.ringView.state());
     // A node that joined at runtime holds no voting replica of the ring group: it learns the ring as others do.
     node.ringPoller = new RingPoller(node.ringView, options).start(RingPoller.DEFAULT_INTERVAL);
     node.ringLeaderDuties = new RingLeaderDuties(node, node.moves, MOVE_CATCH_UP_TIMEOUT,
@@ -297,6 +302,11 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
     } catch (IOException e) {
       log.warn("could not record the shards this node holds in {}: {}", raftDir, e.toString());
     }
+  }
+
+  /** Points the Raft server's connections to the other nodes at the ring's addresses ({@link PeerAddresses}). */
+  private void followAddresses(RingState state) {
+    PeerAddresses.follow(server, nodeId, state.nodes());
   }
 
   /**

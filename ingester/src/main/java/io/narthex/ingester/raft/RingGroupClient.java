@@ -50,29 +50,36 @@ final class RingGroupClient implements AutoCloseable {
   }
 
   /**
-   * Proposes this node's configured ring as the ring group's seed, retried every election timeout until the ring
-   * group answers (it takes the seed while no runtime change followed the last one, see {@link RingState}) or this
-   * client closes. Runs on the caller's thread.
+   * Proposes this node's configured ring as the ring group's seed, then, when the ring lists this node at other
+   * addresses (a restart on other ports or another host), sends its addresses now ({@link RingCommand.Addresses});
+   * retried every election timeout until the ring group answers both (it takes the seed only for a new ring, see
+   * {@link RingState}) or this client closes. Runs on the caller's thread.
    */
   void seed() {
     RingCommand seed = new RingCommand.Seed(configured);
     while (!closed) {
       try {
-        JsonNode reply = command(seed);
-        RingState ring = RingState.fromJson(JSON.writeValueAsBytes(reply.path("applied").asBoolean()
-            ? reply.get("state") : query().toJson()));
-        if (!ring.shardMap().shards().equals(configured.shards())) {
-          log.warn("the ring group's ingester ring (version {}) differs from this node's configured one: {} in the"
-              + " ring group, {} configured; the ring group's is the ring (a config file only seeds a new cluster)",
-              ring.version(), ring.shards(), configured.shards());
+        RingState ring;
+        if (!seedAnswered) {
+          JsonNode reply = command(seed);
+          ring = RingState.fromJson(JSON.writeValueAsBytes(reply.path("applied").asBoolean()
+              ? reply.get("state") : query().toJson()));
+          if (!ring.shardMap().shards().equals(configured.shards())) {
+            log.warn("the ring group's ingester ring (version {}) differs from this node's configured one: {} in"
+                + " the ring group, {} configured; the ring group's is the ring (a config file only seeds a new"
+                + " cluster)", ring.version(), ring.shards(), configured.shards());
+          } else {
+            log.info("ingester ring seed proposed: {}", reply.path("applied").asBoolean()
+                ? "taken" : reply.path("error").asText());
+          }
+          seedAnswered = true;
         } else {
-          log.info("ingester ring seed proposed: {}", reply.path("applied").asBoolean()
-              ? "taken" : reply.path("error").asText());
+          ring = query();
         }
-        seedAnswered = true;
+        sendAddresses(ring);
         return;
       } catch (IOException | RuntimeException e) {
-        log.debug("seeding the ingester ring failed, retrying: {}", e.toString());
+        log.debug("seeding the ingester ring or sending this node's addresses failed, retrying: {}", e.toString());
       }
       try {
         Thread.sleep(options.electionTimeout().toMillis());
@@ -80,6 +87,23 @@ final class RingGroupClient implements AutoCloseable {
         return;
       }
     }
+  }
+
+  /**
+   * Sends this node's addresses when {@code ring} lists it at others.
+   *
+   * @throws IOException when the ring group did not commit or refused them
+   */
+  private void sendAddresses(RingState ring) throws IOException {
+    if (!ring.hasNode(nodeId) || ring.nodes().contains(self)) {
+      return;
+    }
+    RingCommand.Addresses addresses = new RingCommand.Addresses(self);
+    JsonNode reply = command(addresses);
+    if (!reply.path("applied").asBoolean() && !reply.path("error").asText().contains("at these addresses already")) {
+      throw new IOException("the ring group refused " + addresses + ": " + reply.path("error").asText());
+    }
+    log.info("ingester node {} is at new addresses: grpc {}, raft {}", nodeId, self.grpcAddress(), self.raftAddress());
   }
 
   /** Whether the ring group answered this node's seed ({@link #seed}). */

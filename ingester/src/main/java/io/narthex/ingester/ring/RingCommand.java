@@ -10,8 +10,8 @@ import java.util.List;
 
 /**
  * A change to the ingester ring: one entry of the ring group's log. Encoded as JSON with an {@code op} field
- * ({@code seed}, {@code join}, {@code joined}, {@code leave-asked}, {@code leave}, {@code move-started}, {@code move-done},
- * {@code move-abandoned}); the
+ * ({@code seed}, {@code addresses}, {@code join}, {@code joined}, {@code leave-asked}, {@code leave},
+ * {@code move-started}, {@code move-done}, {@code move-abandoned}); the
  * log is small and read by operators as often as by code.
  */
 public sealed interface RingCommand {
@@ -23,6 +23,13 @@ public sealed interface RingCommand {
       this(map.nodes(), map.shards());
     }
   }
+
+  /**
+   * A node of the ring now at other addresses (restarted on other ports, or on a host with another name): every
+   * process sends its writes, reads and Raft messages there once applied. Each node sends it at start when the ring
+   * lists it elsewhere.
+   */
+  record Addresses(ShardMap.Node node) implements RingCommand {}
 
   /**
    * A node enters the ring, holding no replica yet, or a member holding too few asks for its share: either way it is
@@ -65,6 +72,7 @@ public sealed interface RingCommand {
           replicas.forEach(replicaArray::add);
         }
       }
+      case Addresses addresses -> out.put("op", "addresses").set("node", RingState.nodeJson(addresses.node()));
       case Join join -> out.put("op", "join").set("node", RingState.nodeJson(join.node()));
       case Joined joined -> out.put("op", "joined").put("node_id", joined.nodeId());
       case LeaveAsked asked -> out.put("op", "leave-asked").put("node_id", asked.nodeId());
@@ -100,6 +108,7 @@ public sealed interface RingCommand {
           }
           yield new Seed(nodes, shards);
         }
+        case "addresses" -> new Addresses(RingState.node(RingState.required(root, "node")));
         case "join" -> new Join(RingState.node(RingState.required(root, "node")));
         case "joined" -> new Joined(RingState.required(root, "node_id").asText());
         case "leave-asked" -> new LeaveAsked(RingState.required(root, "node_id").asText());

@@ -15,9 +15,8 @@ import java.util.List;
  *
  * <p>The first seed, the config file of the first nodes of a cluster, is the ring group's ring; every later seed
  * is refused: a node started later, with the same config or one listing more nodes, finds the ring running and
- * joins it ({@link RingCommand.Join}), never replaces it. One exception, while the ring never changed at runtime: a
- * seed of the same nodes and replicas at other addresses (a node restarted on other ports or another host) updates
- * the addresses.
+ * joins it ({@link RingCommand.Join}), never replaces it. A node restarted at other addresses (other ports, another
+ * host) sends them ({@link RingCommand.Addresses}), whether or not the ring changed at runtime.
  *
  * <p>A join or a leave asked of any node only records the intent ({@code joining}, {@code leaving}); the ring
  * group's leader runs the moves it needs, one at a time, and a new leader takes them up from this state.
@@ -32,7 +31,8 @@ import java.util.List;
  * </pre>
  *
  * @param version 0 before the ring is seeded, raised by one by each change
- * @param seedVersion the version the last seed made; equal to {@code version} while no runtime change followed it
+ * @param seedVersion the version the last seed made, or the last address update of a ring only seeded; equal to
+ *     {@code version} while no runtime change of the replicas or members followed the seed
  * @param nodes every ingester node of the ring, in join order
  * @param shards for each shard, its replicas' node ids; the first is the shard's preferred leader; empty before
  *     the ring is seeded
@@ -102,18 +102,27 @@ public record RingState(long version, long seedVersion, List<ShardMap.Node> node
     return switch (command) {
       case RingCommand.Seed seed -> {
         ShardMap map = new ShardMap(seed.nodes(), seed.shards());
-        if (isSeeded() && !changedSinceSeed() && !map.equals(new ShardMap(nodes, shards)) && sameTopology(map)) {
-          // The same nodes and replicas at other addresses: a node restarted on other ports or another host. Taken,
-          // or the ring would keep sending its writes to an address nothing listens on.
-          yield new RingState(version + 1, version + 1, map.nodes(), map.shards(), List.of());
-        }
         if (isSeeded()) {
           throw new IllegalArgumentException("the ingester ring is seeded already (version " + version + ")"
-              + (map.equals(new ShardMap(nodes, shards)) ? " with this ring" : ", with another ring")
+              + (sameTopology(map) ? " with this ring" : ", with another ring")
               + ": a config file's ring only seeds a new cluster; a node joins a running one with"
               + " POST /ingester/ring/join or -ingester.ring.auto-join");
         }
         yield new RingState(version + 1, version + 1, map.nodes(), map.shards(), List.of());
+      }
+      case RingCommand.Addresses addresses -> {
+        requireSeeded();
+        ShardMap.Node node = addresses.node();
+        requireNode(node.id());
+        if (nodes.contains(node)) {
+          throw new IllegalArgumentException("ingester node " + node.id() + " is at these addresses already");
+        }
+        List<ShardMap.Node> next = new ArrayList<>(nodes);
+        next.replaceAll(n -> n.id().equals(node.id()) ? node : n);
+        // Not a change of the ring's replicas: a ring only seeded stays so (its config file still describes it).
+        long nextVersion = version + 1;
+        yield new RingState(nextVersion, changedSinceSeed() ? seedVersion : nextVersion, next, shards, pendingMoves,
+            joining, leaving, lastError);
       }
       case RingCommand.Join join -> {
         requireSeeded();

@@ -12,6 +12,8 @@ import java.util.function.Consumer;
 public final class RingView {
   private volatile RingState state;
   private final List<Consumer<RingState>> listeners = new CopyOnWriteArrayList<>();
+  /** The process's own ingester node at its addresses now, or null in a process without one. */
+  private volatile ShardMap.Node own;
 
   /** A view at {@code initial} until the ring group says otherwise. */
   public RingView(RingState initial) {
@@ -32,11 +34,23 @@ public final class RingView {
   }
 
   /**
-   * Takes {@code next} when it is newer than the current state and either changed at runtime since its seed or
-   * differs from the current shard map, and tells the listeners, in order, on the caller's thread. A ring only
-   * seeded with this process's own nodes and replicas changes nothing (its addresses may be older than this process's
-   * own); one seeded by another config file (this process started later, with more nodes listed) is the ring, since
-   * a seed is never replaced ({@link RingState}).
+   * Lists {@code node}, the process's own ingester node at its addresses now, so in every state this view takes,
+   * whatever the ring says of it: after a restart at other addresses, the ring group's ring holds the old ones until
+   * the node's {@link RingCommand.Addresses} is applied, and this process's writes must not go there meanwhile.
+   */
+  public synchronized void keepOwnAddresses(ShardMap.Node node) {
+    this.own = node;
+    if (state.hasNode(node.id()) && !state.nodes().contains(node)) {
+      state = withOwn(state);
+      for (Consumer<RingState> listener : listeners) {
+        listener.accept(state);
+      }
+    }
+  }
+
+  /**
+   * Takes {@code next} when it is newer than the current state, and tells the listeners, in order, on the caller's
+   * thread. The process's own node keeps its addresses ({@link #keepOwnAddresses}).
    *
    * @return whether the view changed
    */
@@ -44,16 +58,22 @@ public final class RingView {
     if (!next.isSeeded() || next.version() <= state.version()) {
       return false;
     }
-    // A seeded ring of the same nodes and replicas, whatever their addresses, leaves this process's own: after a
-    // restart on other ports the ring still holds the old ones until this node's seed updates them.
-    if (!next.changedSinceSeed() && state.isSeeded() && next.sameTopology(state.shardMap())) {
-      return false;
-    }
-    state = next;
+    state = withOwn(next);
     for (Consumer<RingState> listener : listeners) {
-      listener.accept(next);
+      listener.accept(state);
     }
     return true;
+  }
+
+  private RingState withOwn(RingState next) {
+    ShardMap.Node node = own;
+    if (node == null || !next.hasNode(node.id()) || next.nodes().contains(node)) {
+      return next;
+    }
+    List<ShardMap.Node> nodes = new java.util.ArrayList<>(next.nodes());
+    nodes.replaceAll(n -> n.id().equals(node.id()) ? node : n);
+    return new RingState(next.version(), next.seedVersion(), nodes, next.shards(), next.pendingMoves(),
+        next.joining(), next.leaving(), next.lastError());
   }
 
   /** Calls {@code listener} with every later state; it must be quick and must not throw. */

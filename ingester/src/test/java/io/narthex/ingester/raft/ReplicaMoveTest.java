@@ -26,6 +26,10 @@ class ReplicaMoveTest {
   private static final RaftOptions OPTIONS = new RaftOptions(Duration.ofMillis(300), 20, Duration.ofSeconds(10))
       .withLogSegmentBytes(16 << 10);
 
+  /** Three shards at RF=3 on n0-n2; n3 is configured but holds nothing. */
+  private static final List<List<String>> THREE_SHARDS_ON_N0_TO_N2 = List.of(List.of("n0", "n1", "n2"),
+      List.of("n1", "n2", "n0"), List.of("n2", "n0", "n1"));
+
   private final Path dataDir;
   @AutoClose
   private final TestIngesters ingesters;
@@ -132,9 +136,7 @@ class ReplicaMoveTest {
 
   @Test
   void aNodeJoinsTakingItsShareThenLeavesGivingItBack() throws Exception {
-    // Three shards at RF=3 on n0-n2; n3 is configured but holds nothing.
-    List<IngesterNode> started = startFourNodes(List.of(List.of("n0", "n1", "n2"), List.of("n1", "n2", "n0"),
-        List.of("n2", "n0", "n1")));
+    List<IngesterNode> started = startFourNodes(THREE_SHARDS_ON_N0_TO_N2);
     IngesterNode n3 = started.get(3);
 
     List<RingState.Move> joined = n3.join(Duration.ofSeconds(30));
@@ -152,9 +154,52 @@ class ReplicaMoveTest {
   }
 
   @Test
+  void aNodeRestartedOnOtherPortsAfterAJoinCatchesUpAndTakesWritesAtItsNewAddress() throws Exception {
+    List<IngesterNode> started = startFourNodes(THREE_SHARDS_ON_N0_TO_N2);
+    IngesterNode n1 = started.get(1);
+    IngesterNode n3 = started.get(3);
+    n3.join(Duration.ofSeconds(30));
+    int shard = n3.shards().iterator().next();
+    RaftShardWriter writer = new RaftShardWriter(n1.ringView(), shard, OPTIONS,
+        new RaftWriterMetrics(new PrometheusRegistry()));
+    ingesters.closeAfter(writer);
+    for (int i = 0; i < 50; i++) {
+      assertThat(push(writer, i).getAcceptedSamples()).isEqualTo(1);
+    }
+
+    // The ring changed at runtime (the join); n3 comes back on other ports, as a pod on another IP would.
+    n3.close();
+    for (int i = 50; i < 100; i++) {
+      assertThat(push(writer, i).getAcceptedSamples()).as("the other two replicas are a quorum").isEqualTo(1);
+    }
+    ShardMap.Node moved = new ShardMap.Node("n3", "127.0.0.1:1", "127.0.0.1:" + io.narthex.ingester.FreePorts.next());
+    List<ShardMap.Node> nodes = new ArrayList<>(shardMap.nodes());
+    nodes.set(3, moved);
+    IngesterNode restarted = ingesters.start(new ShardMap(nodes, shardMap.shards()), "n3", OPTIONS);
+    Awaitility.await("the ring takes n3's new addresses").atMost(Duration.ofSeconds(20)).ignoreExceptions()
+        .until(() -> n1.queryRing().nodes().contains(moved) && n1.ringView().state().nodes().contains(moved));
+    for (int i = 100; i < 150; i++) {
+      assertThat(push(writer, i).getAcceptedSamples()).isEqualTo(1);
+    }
+
+    Awaitility.await("the leader's appends reach n3 at its new address").atMost(Duration.ofSeconds(20))
+        .untilAsserted(() -> {
+          assertThat(restarted.notReady()).isEmpty();
+          assertThat(restarted.heads(shard)).isNotNull();
+          assertThat(restarted.heads(shard).seriesPerTenant().get(TENANT))
+              .as("every acknowledged series on the restarted replica").isEqualTo(150);
+        });
+    try (org.apache.ratis.client.RaftClient client =
+             RaftGroups.client(RaftGroups.group(n1.ringView().shardMap(), shard), OPTIONS)) {
+      assertThat(client.admin().transferLeadership(org.apache.ratis.protocol.RaftPeerId.valueOf("n3"), 5_000)
+          .isSuccess()).as("n3 took the leadership at its new address").isTrue();
+    }
+    assertThat(push(writer, 150).getAcceptedSamples()).isEqualTo(1);
+  }
+
+  @Test
   void theRingLeaderRunsAJoinAskedOfAnotherNodeAndItsSuccessorFinishesAMoveItWasCutOffIn() throws Exception {
-    List<IngesterNode> started = startFourNodes(List.of(List.of("n0", "n1", "n2"), List.of("n1", "n2", "n0"),
-        List.of("n2", "n0", "n1")));
+    List<IngesterNode> started = startFourNodes(THREE_SHARDS_ON_N0_TO_N2);
     IngesterNode n1 = started.get(1);
     IngesterNode n3 = started.get(3);
     try (org.apache.ratis.client.RaftClient ring = RaftGroups.client(RaftGroups.ringGroup(shardMap.nodes()), OPTIONS)) {

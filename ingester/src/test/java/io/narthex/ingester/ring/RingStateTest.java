@@ -110,23 +110,34 @@ class RingStateTest {
   }
 
   @Test
-  void aSeedOfTheSameNodesAtOtherAddressesUpdatesThemUntilTheRingChangesAtRuntime() {
+  void aNodesNewAddressesAreTakenWhetherOrNotTheRingChangedAtRuntime() {
     RingState seeded = RingState.EMPTY.apply(new RingCommand.Seed(THREE));
     ShardMap.Node movedA = new ShardMap.Node("a", "127.0.0.1:19201", "127.0.0.1:19301");
     ShardMap readdressed = new ShardMap(List.of(movedA, B, C), THREE.shards());
+    assertThatThrownBy(() -> seeded.apply(new RingCommand.Seed(readdressed)))
+        .as("a seed never changes a seeded ring, addresses included").hasMessageContaining("seeded already")
+        .hasMessageContaining("with this ring");
 
-    RingState next = seeded.apply(new RingCommand.Seed(readdressed));
-
+    RingState next = seeded.apply(new RingCommand.Addresses(movedA));
     assertThat(next.nodes()).containsExactly(movedA, B, C);
     assertThat(next.shards()).isEqualTo(THREE.shards());
-    assertThat(List.of(next.version(), next.seedVersion())).containsExactly(2L, 2L);
-    // Other node ids, other replicas, or a ring changed at runtime: refused as before.
-    ShardMap oneMore = new ShardMap(List.of(movedA, B, C, D), THREE.shards());
-    assertThatThrownBy(() -> seeded.apply(new RingCommand.Seed(oneMore))).hasMessageContaining("seeded already");
-    assertThatThrownBy(() -> seeded.apply(new RingCommand.Seed(ShardMap.roundRobin(List.of(movedA, B, C), 3, 3))))
-        .hasMessageContaining("seeded already");
-    RingState joined = seeded.apply(new RingCommand.Join(D)).apply(new RingCommand.Joined("d"));
-    assertThatThrownBy(() -> joined.apply(new RingCommand.Seed(readdressed))).hasMessageContaining("seeded already");
+    assertThat(List.of(next.version(), next.seedVersion())).as("a ring only seeded stays so").containsExactly(2L, 2L);
+
+    RingState.Move move = new RingState.Move(0, "a", "d");
+    RingState changed = seeded.apply(new RingCommand.Join(D)).apply(new RingCommand.MoveStarted(move));
+    ShardMap.Node movedD = new ShardMap.Node("d", "127.0.0.1:19204", "127.0.0.1:19304");
+    RingState after = changed.apply(new RingCommand.Addresses(movedD)).apply(new RingCommand.Addresses(movedA));
+    assertThat(after.nodes()).containsExactly(movedA, B, C, movedD);
+    assertThat(after.version()).isEqualTo(changed.version() + 2);
+    assertThat(after.seedVersion()).isEqualTo(changed.seedVersion());
+    assertThat(List.of(after.shards(), after.pendingMoves(), after.joining()))
+        .as("addresses change nothing else").containsExactly(changed.shards(), changed.pendingMoves(),
+            changed.joining());
+
+    assertThatThrownBy(() -> next.apply(new RingCommand.Addresses(movedA)))
+        .hasMessageContaining("at these addresses already");
+    assertThatThrownBy(() -> seeded.apply(new RingCommand.Addresses(D))).hasMessageContaining("unknown");
+    assertThatThrownBy(() -> RingState.EMPTY.apply(new RingCommand.Addresses(A))).hasMessageContaining("not seeded");
   }
 
   @Test
@@ -140,7 +151,7 @@ class RingStateTest {
     List<RingCommand> commands = List.of(new RingCommand.Seed(THREE), new RingCommand.Join(D),
         new RingCommand.Leave("d"), new RingCommand.MoveStarted(move), new RingCommand.MoveDone(move),
         new RingCommand.MoveAbandoned(move, "d did not catch up"), new RingCommand.Joined("d"),
-        new RingCommand.LeaveAsked("d"));
+        new RingCommand.LeaveAsked("d"), new RingCommand.Addresses(D));
     for (RingCommand command : commands) {
       assertThat(RingCommand.fromJson(command.toJsonBytes())).isEqualTo(command);
     }
