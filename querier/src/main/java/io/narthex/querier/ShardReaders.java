@@ -1,8 +1,10 @@
 package io.narthex.querier;
 
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.narthex.ingester.client.IngesterClient;
 import io.narthex.proto.ingester.ReplicaState;
+import io.narthex.tsdb.storage.QueryDeadline;
 import io.narthex.tsdb.storage.StorageException;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +42,7 @@ public final class ShardReaders implements AutoCloseable {
    * @param stateOf extracts the answering replica's state from an answer
    * @param warnings receives a warning when a follower answered
    * @throws StorageException when no replica answered
+   * @throws QueryDeadline.QueryTimeoutException when a replica's call ran out of the query's deadline
    */
   <T> T read(int shard, Function<IngesterClient, T> call, Function<T, ReplicaState> stateOf, List<String> warnings) {
     List<IngesterClient> replicas = replicasPerShard.get(shard);
@@ -53,6 +56,10 @@ public final class ShardReaders implements AutoCloseable {
       try {
         value = call.apply(replica);
       } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED && QueryDeadline.passed()) {
+          // The call had the query's remaining time: no other replica would answer sooner.
+          throw new QueryDeadline.QueryTimeoutException("expanding series");
+        }
         errors.add(replica.address() + ": " + e.getStatus());
         continue;
       }

@@ -396,6 +396,9 @@ public final class BlocksStoreReader {
             if (e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT) {
               throw new IllegalArgumentException(e.getStatus().getDescription(), e);
             }
+            if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED && QueryDeadline.passed()) {
+              throw new QueryDeadline.QueryTimeoutException("expanding series");
+            }
             errors.add(gateway + ": " + e.getStatus());
             continue;
           }

@@ -50,6 +50,14 @@ public final class QueryDeadline {
   }
 
   /**
+   * Whether the current query's deadline has passed; false outside a query. Lets a caller tell a remote call that
+   * ran out of the query's time (Prometheus's 503 timeout) from one that ran out of its own cap (a storage failure).
+   */
+  public static boolean passed() {
+    return DEADLINE_NANOS.isBound() && DEADLINE_NANOS.get() - System.nanoTime() <= 0;
+  }
+
+  /**
    * Waits for {@code future} until the deadline (without one, for as long as it takes), cancelling it when the
    * deadline passes first.
    *
