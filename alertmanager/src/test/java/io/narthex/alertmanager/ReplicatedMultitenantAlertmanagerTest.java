@@ -256,7 +256,10 @@ class ReplicatedMultitenantAlertmanagerTest {
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !sentOf("Disk").isEmpty());
     // Two more group intervals: a second replica sending, or the leader repeating, would show by then.
     Thread.sleep(2 * GROUP_INTERVAL.toMillis() + 500);
-    assertThat(sentOf("Disk")).hasSize(1).allSatisfy(s -> assertThat(s.process()).isEqualTo(leader));
+    assertThat(sentOf("Disk")).hasSize(1);
+    if (awaitLeader() == leader) { // a re-election in the window (a stalled JVM) moves the send to the new leader
+      assertThat(sentOf("Disk")).allSatisfy(s -> assertThat(s.process()).isEqualTo(leader));
+    }
     assertThat(sentOf("Muted")).isEmpty();
     // The notification log is replicated: every replica's state holds the entry.
     for (Process p : processes) {
@@ -298,7 +301,7 @@ class ReplicatedMultitenantAlertmanagerTest {
           return -1;
         }, i -> i >= 0);
     // Set.copyOf order: on the old code the refused seed stopped the registration of the ones after it.
-    Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(configured)
+    Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(configured)
         .as("registered past the tenant whose seed was refused")
         .allMatch(processes[leader].persister::registered));
 
@@ -309,7 +312,7 @@ class ReplicatedMultitenantAlertmanagerTest {
     String silenceId = processes[(leader + 1) % 3].alertmanagers.setSilence(newcomer, new Silence(null,
         List.of(Matcher.of("alertname", Matcher.Type.EQUAL, "Deploy")), now, now.plusSeconds(3600), null, "ci",
         "rollout"));
-    Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+    Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
       processes[leader].persister.persistAll();
       assertThat(processes[leader].stateStore.get(newcomer, Instant.now()))
           .hasValueSatisfying(state -> assertThat(state.silences()).extracting(Silence::id)
@@ -399,7 +402,7 @@ class ReplicatedMultitenantAlertmanagerTest {
 
     processes[leader].state.collect(0);
     assertThat(processes[(leader + 1) % 3].state.tenants(0)).doesNotContain("passer-by");
-    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !dispatch.tenants().contains("passer-by"));
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !dispatch.tenants().contains("passer-by"));
   }
 
   @Test
@@ -435,7 +438,7 @@ class ReplicatedMultitenantAlertmanagerTest {
       }
     };
     processes[(leader + 1) % 3].alertmanagers.post("late", List.of(firing("Disk")));
-    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> processes[leader].alertmanagers.tenants()
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> processes[leader].alertmanagers.tenants()
         .contains("late"));
     assertThat(armed).isFalse();
     assertThat(processes[leader].alertmanagers.configOf("late")).isSameAs(processes[leader].configs.configOf("late"));
@@ -446,7 +449,7 @@ class ReplicatedMultitenantAlertmanagerTest {
     Instant now = Instant.now();
     processes[first].alertmanagers.setSilence(TENANT, new Silence(null,
         List.of(Matcher.of("alertname", Matcher.Type.EQUAL, "Old")), now, now.plusSeconds(3600), null, "a", "old"));
-    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> processes[first].persister.registered(TENANT)
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> processes[first].persister.registered(TENANT)
         && processes[first].alertmanagers.tenantMap().containsKey(TENANT));
     RunningTenant mirror = processes[first].alertmanagers.tenantMap().get(TENANT);
     // The old leader's persist passes the leadership check of its snapshot, then waits for the tenant's lock.
@@ -455,14 +458,14 @@ class ReplicatedMultitenantAlertmanagerTest {
     mirror.lock.lock();
     try {
       persist = Thread.ofVirtual().start(() -> wrote.set(processes[first].persister.persist(TENANT)));
-      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> mirror.lock.hasQueuedThread(persist));
+      Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> mirror.lock.hasQueuedThread(persist));
       processes[first].node.transferLeadership();
       int next = Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
           .until(this::awaitLeader, i -> i != first);
       processes[next].alertmanagers.setSilence(TENANT, new Silence(null,
           List.of(Matcher.of("alertname", Matcher.Type.EQUAL, "New")), now, now.plusSeconds(3600), null, "b",
           "new"));
-      Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+      Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
         processes[next].persister.persistAll();
         assertThat(processes[next].stateStore.get(TENANT, Instant.now()))
             .hasValueSatisfying(state -> assertThat(state.silences()).hasSize(2));
@@ -494,6 +497,6 @@ class ReplicatedMultitenantAlertmanagerTest {
     Thread.sleep(GROUP_INTERVAL.toMillis() + 500);
     assertThat(sentOf("Pager")).as("sent again while the first send is in flight").isEmpty();
     release.countDown();
-    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> sentOf("Pager").size() == 1);
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> sentOf("Pager").size() == 1);
   }
 }

@@ -22,12 +22,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The process runs the modules of its targets, in dependency order, and a failed start leaves nothing behind. Each
  * test starts its own processes on free ports under its own directory, so the tests run at once: most of their time
  * is the processes' graceful stops.
  */
+// Shares the CPU with other classes, never with a timing oracle (those take the lock exclusively).
+@ResourceLock(value = "timing-oracles", mode = ResourceAccessMode.READ)
 @Execution(ExecutionMode.CONCURRENT)
 class LifecycleTest {
   private static final String BLOCK = "01JCZ0000000000000000000AA";

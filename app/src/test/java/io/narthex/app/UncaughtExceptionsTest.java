@@ -13,14 +13,19 @@ import java.util.concurrent.TimeUnit;
 import org.apache.ratis.util.ExitUtils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The process-wide policy for uncaught exceptions: a process with Raft shards survives an exception that kills one
  * of its threads (Ratis's own handler would {@code System.exit}), and counts it; an out-of-memory error ends it with
  * status 3. The exits are checked in child JVMs, since they end the JVM they happen in.
  */
+// Measures time: never beside the classes that run concurrently (their lock), and after the rest of the module.
+@ResourceLock("timing-oracles")
+@Order(Order.DEFAULT + 1)
 class UncaughtExceptionsTest {
   @TempDir Path dir;
   private Thread.UncaughtExceptionHandler previous;

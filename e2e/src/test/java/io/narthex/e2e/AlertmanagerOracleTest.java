@@ -36,8 +36,10 @@ import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Issue 16's "e2e against the oracle": Debian's Alertmanager 0.25 ({@code /usr/bin/prometheus-alertmanager}) and an
@@ -52,6 +54,9 @@ import org.junit.jupiter.api.io.TempDir;
  * given the same external URL, and the group keys are Alertmanager's in both); in the emails, {@code Date},
  * {@code Message-Id} (each sender makes its own) and aiosmtpd's {@code X-Peer} (the sender's port).
  */
+// Measures time: never beside the classes that run concurrently (their lock), and after the rest of the module.
+@ResourceLock("timing-oracles")
+@Order(Order.DEFAULT + 1)
 class AlertmanagerOracleTest {
   private static final Path ALERTMANAGER = Path.of("/usr/bin/prometheus-alertmanager");
   private static final Path PYTHON = Path.of("/usr/bin/python3");
@@ -244,9 +249,11 @@ class AlertmanagerOracleTest {
     for (Map.Entry<String, Notification> e : expected.entrySet()) {
       Duration oracle = e.getValue().at();
       Duration ours = actual.get(e.getKey()).at();
-      // A group's first flush waits group_wait; every later one group_interval after the previous.
+      // A group's first flush waits group_wait; every later one group_interval after the previous. A quarter of
+      // it: a wrong timer is off by a whole period, while the emails' times come from two SMTP servers that a
+      // loaded machine schedules differently.
       Duration allowed = (oracle.compareTo(GROUP_WAIT.plus(GROUP_INTERVAL.dividedBy(2))) < 0
-          ? GROUP_WAIT : GROUP_INTERVAL).dividedBy(10);
+          ? GROUP_WAIT : GROUP_INTERVAL).dividedBy(4);
       assertThat(ours).as("%s, allowed +-%s ms; %s", e.getKey(), allowed.toMillis(), offsets)
           .isBetween(oracle.minus(allowed), oracle.plus(allowed));
     }

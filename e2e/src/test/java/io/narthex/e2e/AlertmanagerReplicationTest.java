@@ -31,8 +31,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The replicated Alertmanager in real processes (issue 16 item 5, "Done when"): three {@code -target=alertmanager}
@@ -46,6 +48,9 @@ import org.junit.jupiter.api.io.TempDir;
  * and the log"; the test prints any it saw); every acknowledged firing alert notified; the silenced alert never
  * notified; after the full restart, the silence still listed and nothing sent again within the repeat interval.
  */
+// Measures time: never beside the classes that run concurrently (their lock), and after the rest of the module.
+@ResourceLock("timing-oracles")
+@Order(Order.DEFAULT + 1)
 class AlertmanagerReplicationTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String TENANT = "e2e-am-replication";
@@ -55,9 +60,10 @@ class AlertmanagerReplicationTest {
   private static final Duration GROUP_INTERVAL = Duration.ofSeconds(3);
   /**
    * Two notifications of a group closer than this count as the same interval. The leader schedules flushes exactly
-   * {@code group_interval} apart; what the sink sees also carries each send's latency on two busy cores.
+   * {@code group_interval} apart from the scheduled time, not from the last send, so one send late by its Raft
+   * commit on two busy cores and an on-time next one arrive closer than the interval: half of it is allowed.
    */
-  private static final Duration SAME_INTERVAL = GROUP_INTERVAL.minus(Duration.ofSeconds(1));
+  private static final Duration SAME_INTERVAL = GROUP_INTERVAL.dividedBy(2);
   private static final String SILENCED = "Silenced";
 
   @TempDir Path work;

@@ -280,7 +280,7 @@ class BlocksStorageTest {
         assertThat(headSeries(narthex, TENANT)).isZero();
         assertSameAnswers(before, answers(api, startMs, endMs, evalMs));
         // Several shipper intervals fail meanwhile, and none puts the blocks back in the heads.
-        await("heads still empty while uploads fail").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4))
+        await("heads still empty while uploads fail").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(30))
             .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(500))
             .until(() -> headSeries(narthex, TENANT) == 0);
       } finally {

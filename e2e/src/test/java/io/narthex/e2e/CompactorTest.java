@@ -24,6 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The compactor end to end on a filesystem bucket: 2h blocks cut by the ingesters merge into a 6h block without
@@ -34,6 +36,8 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
  * <p>Each test has its own directory, bucket and ports, so the tests run at once: most of their time is waiting for
  * compaction intervals, deletion delays and graceful stops.
  */
+// Shares the CPU with other classes, never with a timing oracle (those take the lock exclusively).
+@ResourceLock(value = "timing-oracles", mode = ResourceAccessMode.READ)
 @Execution(ExecutionMode.CONCURRENT)
 class CompactorTest {
   private static final ObjectMapper JSON = new ObjectMapper();

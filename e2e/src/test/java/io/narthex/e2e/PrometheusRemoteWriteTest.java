@@ -22,6 +22,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * A real Prometheus (Debian's package) scrapes itself and a real node-exporter on loopback and remote-writes to
@@ -37,6 +39,8 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
  * Its tests run one after the other, in order, in the class's thread ({@code SAME_THREAD}): they share the
  * processes, and the last one stops Narthex.
  */
+// Shares the CPU with other classes, never with a timing oracle (those take the lock exclusively).
+@ResourceLock(value = "timing-oracles", mode = ResourceAccessMode.READ)
 @Execution(ExecutionMode.CONCURRENT)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PrometheusRemoteWriteTest {
@@ -197,6 +201,7 @@ class PrometheusRemoteWriteTest {
     try {
       await("Narthex holding Prometheus's samples before the evaluation time").atMost(Duration.ofSeconds(30))
           .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(500))
+          .ignoreExceptionsInstanceOf(AssertionError.class) // a query answered 503 under load: ask again
           .until(() -> sampleCount(prom, params) == sampleCount(narthex, params));
     } catch (ConditionTimeoutException e) {
       System.err.println("sample counts still differ before the evaluation time: Prometheus "

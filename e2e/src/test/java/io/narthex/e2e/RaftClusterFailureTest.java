@@ -19,9 +19,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Failures of real processes: a 3-ingester cluster (3 shards, replication factor 3, each shard a Raft group) with a
@@ -35,6 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  * tenant, so its acknowledged samples and series counts are its own, and starts with every process up and every
  * replica at the same Raft index, whatever the test before it killed.
  */
+// Measures time: never beside the classes that run concurrently (their lock), and after the rest of the module.
+@ResourceLock("timing-oracles")
+@Order(Order.DEFAULT + 1)
 class RaftClusterFailureTest {
   private static final int WRITERS = 3;
   private static final int SERIES_PER_WRITER = 100;

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Issue 15's oracle: one rule file (recording rules, a rule reading the previous rule's output, alerts with
@@ -48,6 +49,9 @@ import org.junit.jupiter.api.io.TempDir;
  * labels, annotations, states and {@code activeAt} seen by polling {@code /api/v1/alerts} of both. The only
  * timing with a tolerance is when the API shows a state: within one interval plus one poll of Prometheus.
  */
+// Measures time: never beside the classes that run concurrently (their lock), and after the rest of the module.
+@ResourceLock("timing-oracles")
+@Order(Order.DEFAULT + 1)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RulerPrometheusOracleTest {
   private static final String TENANT = "oracle-tenant";

@@ -111,13 +111,17 @@ class StoreGatewayTest {
     gateway.start();
     AtomicInteger inFlight = new AtomicInteger();
     AtomicInteger peak = new AtomicInteger();
-    // Each read waits (a little) for a third one to be in flight at the same time: without the bound all four
-    // are, and the peak is above 2.
+    // The first two reads wait for each other, so the peak reaches 2 however they are scheduled; each read then
+    // waits (a little) for a third one to be in flight at the same time: without the bound all four are, and the
+    // peak is above 2.
+    CountDownLatch pair = new CountDownLatch(2);
     CountDownLatch third = new CountDownLatch(3);
     BlockQueryResult<List<Integer>> result = gateway.query(TENANT, ulids, T0, END_OF_TIME, reader -> {
       peak.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+      pair.countDown();
       third.countDown();
       try {
+        pair.await(10, TimeUnit.SECONDS);
         third.await(300, TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

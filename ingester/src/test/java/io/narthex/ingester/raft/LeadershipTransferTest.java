@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * to a replica that is up, and each shard ends up led by its preferred replica ({@link PreferredLeaders}).
  */
 class LeadershipTransferTest {
-  private static final RaftOptions OPTIONS = new RaftOptions(Duration.ofMillis(300), 10_000, Duration.ofSeconds(10));
+  // Production's 1 s election timeout: the test reads who leads between its waits, and 300 ms re-elects on a GC stall.
+  private static final RaftOptions OPTIONS = new RaftOptions(Duration.ofSeconds(1), 10_000, Duration.ofSeconds(10));
 
   @TempDir
   Path dataDir;

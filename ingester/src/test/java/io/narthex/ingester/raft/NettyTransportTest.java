@@ -46,7 +46,10 @@ class NettyTransportTest {
     Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(nodes).allSatisfy(node ->
         assertThat(node.status().getFirst().seriesPerTenant()).isEqualTo(Map.of("team-a", 20L))));
 
-    IngesterNode leader = nodes.stream().filter(node -> node.replicaState(0).getLeader()).findFirst().orElseThrow();
+    // Read once elected: with 300 ms elections a stalled JVM may be between leaders at any instant.
+    IngesterNode leader = Awaitility.await().atMost(Duration.ofSeconds(10))
+        .until(() -> nodes.stream().filter(node -> node.replicaState(0).getLeader()).findFirst(),
+            java.util.Optional::isPresent).orElseThrow();
     leader.close();
     List<IngesterNode> rest = nodes.stream().filter(node -> node != leader).toList();
     for (int id = 20; id < 30; id++) {
