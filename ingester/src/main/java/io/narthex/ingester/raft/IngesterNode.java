@@ -399,13 +399,23 @@ public final class IngesterNode implements ShardReplicas, AutoCloseable {
    * ring, and its {@link RingLeaderDuties} run the ring's changes.
    */
   boolean leadsRingGroup() {
+    return ringLeaderTerm() > 0;
+  }
+
+  /**
+   * The ring group's term while this node leads it ({@link #leadsRingGroup}), or 0: the term the ring-leader duties
+   * plan their commands in ({@link RingCommand.Planned}).
+   */
+  long ringLeaderTerm() {
     try {
       RaftServer.Division division = server.getDivision(RaftGroups.RING_GROUP_ID);
       DivisionInfo info = division.getInfo();
+      // The term first: should it change before the checks, the commands planned in it are refused.
+      long term = info.getCurrentTerm();
       return info.isLeader() && info.isLeaderReady()
-          && info.getLastAppliedIndex() >= division.getRaftLog().getLastCommittedIndex();
+          && info.getLastAppliedIndex() >= division.getRaftLog().getLastCommittedIndex() ? term : 0;
     } catch (IOException | IllegalStateException e) {
-      return false;
+      return 0;
     }
   }
 

@@ -63,16 +63,18 @@ final class ReplicaMoves {
    * A shard with one replica (replication factor 1) takes other steps 4 ({@link #moveOnlyReplica}). A failure
    * before step 4 removes the group from the target and records {@code move-abandoned}.
    *
+   * @param term the ring group's term this node leads in: its ring commands are refused in any other
+   *     ({@link RingCommand.Planned})
    * @param catchUpTimeout how long the target may take to catch up (a snapshot of the heads is sent in this time)
    * @throws IOException when a step failed; the ring shows the move as pending when it failed after step 4
    */
-  void start(RingState.Move move, java.time.Duration catchUpTimeout) throws IOException {
-    JsonNode started = node.ringCommand(new RingCommand.MoveStarted(move));
+  void start(RingState.Move move, long term, java.time.Duration catchUpTimeout) throws IOException {
+    JsonNode started = node.ringCommand(new RingCommand.Planned(new RingCommand.MoveStarted(move), term));
     if (!started.path("applied").asBoolean()) {
       throw new IOException("the ring group refused " + move + ": " + started.path("error").asText());
     }
     stepListener.accept(move, "started");
-    resume(move, RingState.fromJson(JSON.writeValueAsBytes(started.get("state"))), catchUpTimeout);
+    resume(move, RingState.fromJson(JSON.writeValueAsBytes(started.get("state"))), term, catchUpTimeout);
   }
 
   /**
@@ -83,7 +85,8 @@ final class ReplicaMoves {
    *
    * @throws IOException as {@link #start}
    */
-  void resume(RingState.Move move, RingState ring, java.time.Duration catchUpTimeout) throws IOException {
+  void resume(RingState.Move move, RingState ring, long term, java.time.Duration catchUpTimeout)
+      throws IOException {
     ShardMap map = ring.shardMap();
     RaftGroupId groupId = RaftGroups.groupId(move.shard());
     List<org.apache.ratis.protocol.RaftPeer> servers = RaftGroups.group(map, move.shard()).getPeers().stream()
@@ -120,7 +123,7 @@ final class ReplicaMoves {
             startAddedReplica(shard, move, listenerAddedBy, servers);
           }
         } catch (IOException | RuntimeException e) {
-          abandon(move, shard, toTarget, servers, target, e);
+          abandon(move, term, shard, toTarget, servers, target, e);
           throw e;
         }
         RaftClientReply promoted = servers.size() == 1 ? null : setConfiguration(shard, next, List.of());
@@ -150,7 +153,7 @@ final class ReplicaMoves {
             e.toString());
       }
     }
-    JsonNode done = node.ringCommand(new RingCommand.MoveDone(move));
+    JsonNode done = node.ringCommand(new RingCommand.Planned(new RingCommand.MoveDone(move), term));
     if (!done.path("applied").asBoolean()) {
       throw new IOException("the ring group refused " + new RingCommand.MoveDone(move) + ": "
           + done.path("error").asText());
@@ -378,7 +381,7 @@ final class ReplicaMoves {
     throw new IOException(target.getId() + " did not catch up with shard group " + groupId + " within " + timeout);
   }
 
-  private void abandon(RingState.Move move, RaftClient shard, RaftClient toTarget,
+  private void abandon(RingState.Move move, long term, RaftClient shard, RaftClient toTarget,
       List<org.apache.ratis.protocol.RaftPeer> servers, org.apache.ratis.protocol.RaftPeer target, Exception why) {
     if (node.stopping()) {
       // A ring leader that stops leaves the move pending as it is: the next leader takes it up from there.
@@ -393,7 +396,7 @@ final class ReplicaMoves {
       log.warn("cleaning up after {} failed: {}", move, e.toString());
     }
     try {
-      node.ringCommand(new RingCommand.MoveAbandoned(move, why.getMessage()));
+      node.ringCommand(new RingCommand.Planned(new RingCommand.MoveAbandoned(move, why.getMessage()), term));
     } catch (IOException | RuntimeException e) {
       log.warn("recording {} as abandoned failed: {}", move, e.toString());
     }

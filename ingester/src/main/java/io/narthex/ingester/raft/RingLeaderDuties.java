@@ -51,7 +51,8 @@ final class RingLeaderDuties implements AutoCloseable {
     while (!closed) {
       Duration pause = IDLE;
       try {
-        if (node.leadsRingGroup() && runOne()) {
+        long term = node.ringLeaderTerm();
+        if (term > 0 && runOne(term)) {
           continue;
         }
       } catch (IOException | RuntimeException e) {
@@ -70,11 +71,12 @@ final class RingLeaderDuties implements AutoCloseable {
   }
 
   /**
-   * Runs the ring's next step, if any.
+   * Runs the ring's next step, if any, its ring commands planned in {@code term} ({@link RingCommand.Planned}): should
+   * this node lose the ring group's leadership meanwhile, they are refused, and the next leader plans again.
    *
    * @return whether there was one
    */
-  private boolean runOne() throws IOException {
+  private boolean runOne(long term) throws IOException {
     RingState ring = node.ringState();
     if (!ring.isSeeded()) {
       return false;
@@ -82,24 +84,24 @@ final class RingLeaderDuties implements AutoCloseable {
     if (!ring.pendingMoves().isEmpty()) {
       RingState.Move move = ring.pendingMoves().getFirst();
       log.info("ring leader {} runs the pending {}", node.nodeId(), move);
-      moves.resume(move, ring, catchUpTimeout);
+      moves.resume(move, ring, term, catchUpTimeout);
       return true;
     }
     for (String leaving : ring.leaving()) {
       List<RingState.Move> plan = RingPlanner.forLeave(ring, leaving);
       if (plan.isEmpty()) {
-        command(new RingCommand.Leave(leaving));
+        command(new RingCommand.Planned(new RingCommand.Leave(leaving), term));
       } else {
-        moves.start(plan.getFirst(), catchUpTimeout);
+        moves.start(plan.getFirst(), term, catchUpTimeout);
       }
       return true;
     }
     for (String joining : ring.joining()) {
       List<RingState.Move> plan = RingPlanner.forJoin(ring, joining);
       if (plan.isEmpty()) {
-        command(new RingCommand.Joined(joining));
+        command(new RingCommand.Planned(new RingCommand.Joined(joining), term));
       } else {
-        moves.start(plan.getFirst(), catchUpTimeout);
+        moves.start(plan.getFirst(), term, catchUpTimeout);
       }
       return true;
     }

@@ -59,9 +59,42 @@ public sealed interface RingCommand {
     }
   }
 
+  /**
+   * A command the ring group's leader planned while it led in {@code term} (its ring-leader duties: moves, a joined,
+   * a leave): applied only when committed in that term, that is appended by that same leader. A leader deposed
+   * meanwhile, still running its loop, has its command refused, so that a stale plan never lands after a new
+   * leader's. JSON: the command's, with {@code "planned_term"}.
+   *
+   * @param term the ring group's term the command was planned in; positive
+   */
+  record Planned(RingCommand command, long term) implements RingCommand {
+    /**
+     * @throws IllegalArgumentException when {@code command} is planned already or {@code term} is not positive
+     */
+    public Planned {
+      if (command instanceof Planned || term <= 0) {
+        throw new IllegalArgumentException("a planned command needs an unplanned command and a positive term: "
+            + command + " in term " + term);
+      }
+    }
+  }
+
   default byte[] toJsonBytes() {
+    try {
+      return JSON.writeValueAsBytes(toJson());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** This command in the shape {@link #fromJson} reads. */
+  default ObjectNode toJson() {
     ObjectNode out = JSON.createObjectNode();
     switch (this) {
+      case Planned planned -> {
+        out = planned.command().toJson();
+        out.put("planned_term", planned.term());
+      }
       case Seed seed -> {
         out.put("op", "seed");
         ArrayNode nodes = out.putArray("nodes");
@@ -82,11 +115,7 @@ public sealed interface RingCommand {
       case MoveAbandoned abandoned -> out.put("op", "move-abandoned").put("reason", abandoned.reason())
           .set("move", RingState.moveJson(abandoned.move()));
     }
-    try {
-      return JSON.writeValueAsBytes(out);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    return out;
   }
 
   /**
@@ -95,32 +124,37 @@ public sealed interface RingCommand {
   static RingCommand fromJson(byte[] bytes) throws IOException {
     JsonNode root = JSON.readTree(bytes);
     try {
-      String op = RingState.required(root, "op").asText();
-      return switch (op) {
-        case "seed" -> {
-          List<ShardMap.Node> nodes = new ArrayList<>();
-          RingState.required(root, "nodes").forEach(node -> nodes.add(RingState.node(node)));
-          List<List<String>> shards = new ArrayList<>();
-          for (JsonNode shard : RingState.required(root, "shards")) {
-            List<String> replicas = new ArrayList<>();
-            shard.forEach(replica -> replicas.add(replica.asText()));
-            shards.add(replicas);
-          }
-          yield new Seed(nodes, shards);
-        }
-        case "addresses" -> new Addresses(RingState.node(RingState.required(root, "node")));
-        case "join" -> new Join(RingState.node(RingState.required(root, "node")));
-        case "joined" -> new Joined(RingState.required(root, "node_id").asText());
-        case "leave-asked" -> new LeaveAsked(RingState.required(root, "node_id").asText());
-        case "leave" -> new Leave(RingState.required(root, "node_id").asText());
-        case "move-started" -> new MoveStarted(RingState.move(RingState.required(root, "move")));
-        case "move-done" -> new MoveDone(RingState.move(RingState.required(root, "move")));
-        case "move-abandoned" -> new MoveAbandoned(RingState.move(RingState.required(root, "move")),
-            root.path("reason").asText("abandoned"));
-        default -> throw new IllegalArgumentException("unknown ring command " + op);
-      };
+      RingCommand command = unplanned(root);
+      return root.has("planned_term") ? new Planned(command, root.get("planned_term").asLong()) : command;
     } catch (IllegalArgumentException e) {
       throw new IOException("not a ring command: " + e.getMessage(), e);
     }
+  }
+
+  private static RingCommand unplanned(JsonNode root) {
+    String op = RingState.required(root, "op").asText();
+    return switch (op) {
+      case "seed" -> {
+        List<ShardMap.Node> nodes = new ArrayList<>();
+        RingState.required(root, "nodes").forEach(node -> nodes.add(RingState.node(node)));
+        List<List<String>> shards = new ArrayList<>();
+        for (JsonNode shard : RingState.required(root, "shards")) {
+          List<String> replicas = new ArrayList<>();
+          shard.forEach(replica -> replicas.add(replica.asText()));
+          shards.add(replicas);
+        }
+        yield new Seed(nodes, shards);
+      }
+      case "addresses" -> new Addresses(RingState.node(RingState.required(root, "node")));
+      case "join" -> new Join(RingState.node(RingState.required(root, "node")));
+      case "joined" -> new Joined(RingState.required(root, "node_id").asText());
+      case "leave-asked" -> new LeaveAsked(RingState.required(root, "node_id").asText());
+      case "leave" -> new Leave(RingState.required(root, "node_id").asText());
+      case "move-started" -> new MoveStarted(RingState.move(RingState.required(root, "move")));
+      case "move-done" -> new MoveDone(RingState.move(RingState.required(root, "move")));
+      case "move-abandoned" -> new MoveAbandoned(RingState.move(RingState.required(root, "move")),
+          root.path("reason").asText("abandoned"));
+      default -> throw new IllegalArgumentException("unknown ring command " + op);
+    };
   }
 }

@@ -100,6 +100,8 @@ public record RingState(long version, long seedVersion, List<ShardMap.Node> node
    */
   public RingState apply(RingCommand command) {
     return switch (command) {
+      // The ring group's state machine checks the term first (RingStateMachine): here the command stands alone.
+      case RingCommand.Planned planned -> apply(planned.command());
       case RingCommand.Seed seed -> {
         ShardMap map = new ShardMap(seed.nodes(), seed.shards());
         if (isSeeded()) {
@@ -221,6 +223,14 @@ public record RingState(long version, long seedVersion, List<ShardMap.Node> node
             "shard " + move.shard() + " from " + move.from() + " to " + move.to() + ": " + abandoned.reason());
       }
     };
+  }
+
+  /**
+   * The state after a command refused for being planned by a deposed ring leader: nothing changes but
+   * {@code lastError}, and the version, so that every view shows it.
+   */
+  public RingState fenced(String error) {
+    return with(version + 1, nodes, shards, pendingMoves, joining, leaving, error);
   }
 
   private RingState with(long nextVersion, List<ShardMap.Node> nextNodes, List<List<String>> nextShards,

@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * stays short without one); a replica that joins the ring group late installs it from the leader.
  *
  * <p>Each entry's reply is JSON: {@code {"applied": true, "state": {...}}}, or {@code {"applied": false, "error":
- * "..."}} when the command does not fit the state (every replica refuses it alike, and nothing changes). A read-only
+ * "..."}} when the command does not fit the state (every replica refuses it alike, and nothing changes), or was
+ * planned by a ring leader of another term than the entry's ({@link RingCommand.Planned}: the state's
+ * {@code last_error} says so, nothing else changes). A read-only
  * query (any message) answers the current state's JSON.
  */
 public final class RingStateMachine extends BaseStateMachine {
@@ -98,11 +100,21 @@ public final class RingStateMachine extends BaseStateMachine {
     ObjectNode reply = JSON.createObjectNode();
     try {
       RingCommand command = RingCommand.fromJson(entry.getStateMachineLogEntry().getLogData().toByteArray());
-      RingState next = state.apply(command);
-      state = next;
-      view.update(next);
-      reply.put("applied", true).set("state", next.toJson());
-      log.info("ingester ring changed version={} command={}", next.version(), command);
+      if (command instanceof RingCommand.Planned planned && planned.term() != entry.getTerm()) {
+        String error = "refused " + planned.command() + ": planned by the ring group's leader of term "
+            + planned.term() + ", committed in term " + entry.getTerm() + " (a deposed ring leader's plan; the"
+            + " current leader plans again)";
+        state = state.fenced(error);
+        view.update(state);
+        reply.put("applied", false).put("error", error);
+        log.warn("ingester ring version={}: {}", state.version(), error);
+      } else {
+        RingState next = state.apply(command);
+        state = next;
+        view.update(next);
+        reply.put("applied", true).set("state", next.toJson());
+        log.info("ingester ring changed version={} command={}", next.version(), command);
+      }
     } catch (IOException | RuntimeException e) {
       // Deterministic on every replica: refused alike everywhere, never a failed future (that stops the apply loop).
       reply.put("applied", false).put("error", e.getMessage());

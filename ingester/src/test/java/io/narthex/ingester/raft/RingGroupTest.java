@@ -10,6 +10,8 @@ import io.narthex.ingester.ring.RingPoller;
 import io.narthex.ingester.ring.RingState;
 import io.narthex.ingester.ring.RingView;
 import io.narthex.proto.prompb.Label;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.RaftPeerId;
 import io.narthex.proto.prompb.Sample;
 import io.narthex.proto.prompb.TimeSeries;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -111,6 +113,40 @@ class RingGroupTest {
     RingState state = restarted.ringState();
     assertThat(state.nodes()).contains(extra);
     assertThat(state.shards()).isEqualTo(shardMap.shards());
+  }
+
+  @Test
+  void aCommandPlannedByADeposedRingLeaderIsRefusedAndNothingElseChanges() throws Exception {
+    ShardMap shardMap = TestIngesters.shardMap(3, 1);
+    List<IngesterNode> nodes = new ArrayList<>();
+    for (ShardMap.Node node : shardMap.nodes()) {
+      nodes.add(start(shardMap, node.id()));
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> nodes.stream().anyMatch(IngesterNode::leadsRingGroup)
+        && nodes.stream().allMatch(n -> n.ringState().isSeeded()));
+    IngesterNode deposed = nodes.stream().filter(IngesterNode::leadsRingGroup).findFirst().orElseThrow();
+    long term = deposed.ringLeaderTerm();
+    IngesterNode next = nodes.stream().filter(n -> n != deposed).findFirst().orElseThrow();
+    try (RaftClient ring = RaftGroups.client(RaftGroups.ringGroup(shardMap.nodes()), OPTIONS)) {
+      assertThat(ring.admin().transferLeadership(RaftPeerId.valueOf(next.nodeId()), 5_000).isSuccess()).isTrue();
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> next.ringLeaderTerm() > term);
+    RingState before = next.queryRing();
+    ShardMap.Node n2 = shardMap.node("n2");
+    ShardMap.Node readdressed = new ShardMap.Node("n2", "127.0.0.1:3", n2.raftAddress());
+
+    JsonNode stale = deposed.ringCommand(new RingCommand.Planned(new RingCommand.Addresses(readdressed), term));
+
+    assertThat(stale.get("applied").asBoolean()).isFalse();
+    assertThat(stale.get("error").asText()).contains("of term " + term).contains("deposed ring leader");
+    RingState after = next.queryRing();
+    assertThat(after.nodes()).as("nothing applied").isEqualTo(before.nodes());
+    assertThat(after.lastError()).contains("refused").contains("deposed ring leader");
+    assertThat(after.version()).isEqualTo(before.version() + 1);
+    JsonNode current = next.ringCommand(
+        new RingCommand.Planned(new RingCommand.Addresses(readdressed), next.ringLeaderTerm()));
+    assertThat(current.get("applied").asBoolean()).as("the current leader's plan").isTrue();
+    assertThat(next.queryRing().nodes()).contains(readdressed);
   }
 
   /** One sample of {@code up} at {@code timestampMs}. */

@@ -151,10 +151,13 @@ class RingStateTest {
     List<RingCommand> commands = List.of(new RingCommand.Seed(THREE), new RingCommand.Join(D),
         new RingCommand.Leave("d"), new RingCommand.MoveStarted(move), new RingCommand.MoveDone(move),
         new RingCommand.MoveAbandoned(move, "d did not catch up"), new RingCommand.Joined("d"),
-        new RingCommand.LeaveAsked("d"), new RingCommand.Addresses(D));
+        new RingCommand.LeaveAsked("d"), new RingCommand.Addresses(D),
+        new RingCommand.Planned(new RingCommand.MoveDone(move), 7));
     for (RingCommand command : commands) {
       assertThat(RingCommand.fromJson(command.toJsonBytes())).isEqualTo(command);
     }
+    assertThatThrownBy(() -> new RingCommand.Planned(new RingCommand.Planned(new RingCommand.Leave("d"), 2), 3))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> RingCommand.fromJson("{\"op\":\"split\"}".getBytes()))
         .hasMessageContaining("unknown ring command split");
   }
