@@ -66,10 +66,7 @@ class RingGroupTest {
   @Test
   void everyNodeSeedsTheRingOnceAndFollowsItsChangesAcrossRestarts() throws Exception {
     ShardMap shardMap = TestIngesters.shardMap(3, 3);
-    List<IngesterNode> nodes = new ArrayList<>();
-    for (ShardMap.Node node : shardMap.nodes()) {
-      nodes.add(start(shardMap, node.id()));
-    }
+    List<IngesterNode> nodes = startAll(shardMap);
     Awaitility.await().atMost(Duration.ofSeconds(20)).until(
         () -> nodes.stream().allMatch(n -> n.ringState().version() >= 1));
     for (IngesterNode node : nodes) {
@@ -118,10 +115,7 @@ class RingGroupTest {
   @Test
   void aCommandPlannedByADeposedRingLeaderIsRefusedAndNothingElseChanges() throws Exception {
     ShardMap shardMap = TestIngesters.shardMap(3, 1);
-    List<IngesterNode> nodes = new ArrayList<>();
-    for (ShardMap.Node node : shardMap.nodes()) {
-      nodes.add(start(shardMap, node.id()));
-    }
+    List<IngesterNode> nodes = startAll(shardMap);
     Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> nodes.stream().anyMatch(IngesterNode::leadsRingGroup)
         && nodes.stream().allMatch(n -> n.ringState().isSeeded()));
     IngesterNode deposed = nodes.stream().filter(IngesterNode::leadsRingGroup).findFirst().orElseThrow();
@@ -159,6 +153,15 @@ class RingGroupTest {
     byte[] bytes = series.toByteArray();
     entry.add(bytes, 0, bytes.length);
     return entry.build();
+  }
+
+  /** Every node of {@code shardMap}, in its order. */
+  private List<IngesterNode> startAll(ShardMap shardMap) throws Exception {
+    List<IngesterNode> nodes = new ArrayList<>();
+    for (ShardMap.Node node : shardMap.nodes()) {
+      nodes.add(start(shardMap, node.id()));
+    }
+    return nodes;
   }
 
   private IngesterNode start(ShardMap shardMap, String nodeId) throws Exception {
