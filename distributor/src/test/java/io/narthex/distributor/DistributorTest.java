@@ -3,6 +3,7 @@ package io.narthex.distributor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.narthex.ingester.FreePorts;
 import io.narthex.ingester.ShardHeads;
 import io.narthex.ingester.client.ShardWriter;
 import io.narthex.ingester.raft.IngesterNode;
@@ -15,7 +16,6 @@ import io.narthex.proto.prompb.TimeSeries;
 import io.narthex.proto.prompb.WriteRequest;
 import io.narthex.tsdb.labels.Matcher;
 import io.narthex.tsdb.storage.EncodedSeries;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,17 +35,11 @@ class DistributorTest {
   @TempDir
   Path dataDir;
 
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
   @BeforeEach
   void startTwoShards() throws Exception {
     List<ShardMap.Node> ring = List.of(
-        new ShardMap.Node("n0", "127.0.0.1:1", "127.0.0.1:" + freePort()),
-        new ShardMap.Node("n1", "127.0.0.1:1", "127.0.0.1:" + freePort()));
+        new ShardMap.Node("n0", "127.0.0.1:1", "127.0.0.1:" + FreePorts.next()),
+        new ShardMap.Node("n1", "127.0.0.1:1", "127.0.0.1:" + FreePorts.next()));
     ShardMap shardMap = ShardMap.roundRobin(ring, 2, 1);
     RaftOptions options = new RaftOptions(Duration.ofMillis(300), 1_000, Duration.ofSeconds(3));
     for (ShardMap.Node node : ring) {

@@ -132,6 +132,8 @@ class PrometheusRemoteWriteTest {
         "-jar", jar.toString(),
         "--server.http-listen-port=" + narthexHttp,
         "--server.grpc-listen-port=" + narthexGrpc,
+        // Not the default 9096: in-JVM classes of this module start beside this one.
+        "--ingester.raft-listen-port=" + ExternalProcess.freePort(),
         "--blocks-storage.tsdb.dir=" + work.resolve("narthex")));
 
     // Node-exporter and Prometheus start while Narthex's JVM boots: the proxy answers 502 until Narthex listens,

@@ -58,7 +58,7 @@ class PromqlComplianceTest {
         + " this): skipping the PromQL compliance comparison");
 
     narthex = Narthex.start(NarthexOptions.parse("--server.http-listen-port=0", "--server.grpc-listen-port=0",
-        "--auth.multitenancy-enabled=false", "--blocks-storage.tsdb.dir=" + work.resolve("narthex"),
+        "--ingester.raft-listen-port=" + ExternalProcess.freePort(), "--auth.multitenancy-enabled=false", "--blocks-storage.tsdb.dir=" + work.resolve("narthex"),
         // Backfills hours at once: far over Mimir's default 10k samples/s for one tenant.
         "--distributor.ingestion-rate-limit=1e9", "--distributor.ingestion-burst-size=1000000000"));
     narthexPort = narthex.httpPort();

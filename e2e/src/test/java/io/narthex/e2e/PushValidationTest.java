@@ -37,6 +37,7 @@ class PushValidationTest {
     narthex = Narthex.start(NarthexOptions.parse(
         "--server.http-listen-port=0",
         "--server.grpc-listen-port=0",
+        "--ingester.raft-listen-port=" + ExternalProcess.freePort(),
         "--distributor.max-recv-msg-size=" + MAX_RECV_MSG_SIZE,
         "--blocks-storage.tsdb.dir=" + dataDir));
     writer = new RemoteWriteClient(narthex.httpPort());

@@ -19,11 +19,12 @@ class QueryLimitsTest {
   Path dataDir;
 
   private Narthex start(String... flags) throws Exception {
-    String[] all = new String[flags.length + 3];
+    String[] all = new String[flags.length + 4];
     all[0] = "--server.http-listen-port=0";
     all[1] = "--server.grpc-listen-port=0";
     all[2] = "--blocks-storage.tsdb.dir=" + dataDir;
-    System.arraycopy(flags, 0, all, 3, flags.length);
+    all[3] = "--ingester.raft-listen-port=" + ExternalProcess.freePort();
+    System.arraycopy(flags, 0, all, 4, flags.length);
     return Narthex.start(NarthexOptions.parse(all));
   }
 

@@ -9,7 +9,6 @@ import io.narthex.app.NarthexOptions;
 import io.narthex.proto.prompb.TimeSeries;
 import io.narthex.proto.prompb.WriteRequest;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.IntToDoubleFunction;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -132,10 +130,10 @@ class RulerPrometheusOracleTest {
         "prometheus is not installed (apt-get install prometheus; .ci/run does this): skipping the ruler's "
             + "comparison with a real Prometheus");
 
-    int narthexHttp = portBelowEphemeral();
+    int narthexHttp = ExternalProcess.freePort();
     narthexServer = Narthex.start(NarthexOptions.parse(
-        "--server.http-listen-port=" + narthexHttp, "--server.grpc-listen-port=" + portBelowEphemeral(),
-        "--ingester.raft-listen-port=" + portBelowEphemeral(),
+        "--server.http-listen-port=" + narthexHttp, "--server.grpc-listen-port=" + ExternalProcess.freePort(),
+        "--ingester.raft-listen-port=" + ExternalProcess.freePort(),
         "--blocks-storage.tsdb.dir=" + work.resolve("narthex/tsdb"),
         "--blocks-storage.filesystem.dir=" + work.resolve("narthex/bucket"),
         "--blocks-storage.bucket-store.sync-dir=" + work.resolve("narthex/sync"),
@@ -154,7 +152,7 @@ class RulerPrometheusOracleTest {
         rule_files:
           - data-ruler/%s/%s
         """.formatted(TENANT, NAMESPACE));
-    int promPort = portBelowEphemeral();
+    int promPort = ExternalProcess.freePort();
     prometheus = ExternalProcess.start("prometheus-ruler-oracle", List.of("sh", "-c",
         "cd '" + work + "' && exec '" + binary + "' --config.file=prometheus.yml --storage.tsdb.path=data"
             + " --web.enable-remote-write-receiver --web.listen-address=127.0.0.1:" + promPort));
@@ -419,18 +417,5 @@ class RulerPrometheusOracleTest {
     }
     return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
         .send(request.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  /** A free port below the kernel's ephemeral range (32768+), so no outgoing connection can hold it meanwhile. */
-  private static int portBelowEphemeral() throws IOException {
-    for (int attempt = 0; attempt < 100; attempt++) {
-      int port = ThreadLocalRandom.current().nextInt(20_000, 32_000);
-      try (ServerSocket socket = new ServerSocket(port)) {
-        return socket.getLocalPort();
-      } catch (IOException taken) {
-        // try another
-      }
-    }
-    throw new IOException("no free port in 20000-32000");
   }
 }
