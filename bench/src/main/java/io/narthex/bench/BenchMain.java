@@ -8,9 +8,10 @@ import picocli.CommandLine.Command;
  * same jar's default entry point ({@code java -jar bench/target/narthex-bench.jar}).
  */
 @Command(name = "narthex-bench", mixinStandardHelpOptions = true,
-    subcommands = {WriteCommand.class, VerifyCommand.class, QueryCommand.class, RulesCommand.class, AlertsCommand.class},
+    subcommands = {WriteCommand.class, VerifyCommand.class, QueryCommand.class, RulesCommand.class, AlertsCommand.class,
+        RaftMessagesCommand.class},
     description = "Load generators for Narthex: remote-write ingest (write), PromQL queries (query) and recording"
-        + " rules under ingest (rules).")
+        + " rules under ingest (rules); Raft messages per log entry (raft-messages).")
 public final class BenchMain implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -25,6 +26,7 @@ public final class BenchMain implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "expected a subcommand: write, verify, query, rules or alerts");
+    throw new CommandLine.ParameterException(spec.commandLine(),
+        "expected a subcommand: write, verify, query, rules, alerts or raft-messages");
   }
 }
